@@ -1,0 +1,59 @@
+"""Every user-facing failure of sewer-twin is one of these exceptions."""
+
+from __future__ import annotations
+
+
+class TwinError(Exception):
+    """Base class of all sewer-twin errors; the CLI prints it as one line."""
+
+
+class InputError(TwinError, ValueError):
+    """Bad input: names the file, line, section and field when they are known.
+
+    Parameters
+    ----------
+    message : str
+        What is wrong.
+    file, line, section, field : optional
+        Where it is wrong; ``line`` is 1-based.
+    """
+
+    def __init__(self, message, *, file=None, line=None, section=None, field=None):
+        self.message = message
+        self.file = None if file is None else str(file)
+        self.line = line
+        self.section = section
+        self.field = field
+        super().__init__(self._render())
+
+    def _render(self) -> str:
+        where = ""
+        if self.file is not None:
+            where = self.file if self.line is None else f"{self.file}:{self.line}"
+            where += ": "
+        elif self.line is not None:
+            where = f"line {self.line}: "
+        ctx = []
+        if self.section:
+            ctx.append(f"[{self.section}]")
+        if self.field:
+            ctx.append(f"field '{self.field}'")
+        prefix = (" ".join(ctx) + ": ") if ctx else ""
+        return f"{where}{prefix}{self.message}"
+
+
+class SimulationError(TwinError, RuntimeError):
+    """Numerical trouble: names the element, the simulation time and the step."""
+
+    def __init__(self, message, *, element=None, time=None, step=None):
+        self.element = element
+        self.time = time
+        self.step = step
+        parts = [message]
+        if element is not None:
+            parts.append(f"at {element}")
+        if time is not None:
+            parts.append(f"time {time}")
+        if step is not None:
+            parts.append(f"step {step}")
+        super().__init__(", ".join(parts))

@@ -1,0 +1,180 @@
+"""Run EPA SWMM 5.2 on an ``.inp`` file and read its results into xarray (SI units).
+
+``swmm-toolkit`` is an optional dependency (the ``test`` extra); this module
+imports it only when called.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import tempfile
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from twin.errors import TwinError
+
+# SWMM output flow units code -> m3/s per unit (CFS GPM MGD CMS LPS MLD)
+_FLOW_TO_M3S = [0.028316846592, 6.30901964e-05, 0.0438126364, 1.0, 0.001, 0.011574074074]
+_FT = 0.3048
+
+
+def run_swmm(inp, workdir=None, keep_files: bool = False) -> xr.Dataset:
+    """Run SWMM 5.2 on ``inp`` and return its report-step results in SI.
+
+    Parameters
+    ----------
+    inp : path-like
+        A SWMM ``.inp`` file.
+    workdir : path-like, optional
+        Where the ``.rpt`` and ``.out`` files go (a temporary folder by default).
+
+    Returns
+    -------
+    xarray.Dataset
+        ``node_depth``, ``node_head`` [m], ``node_inflow`` (total), ``node_lateral_inflow``,
+        ``node_flooding`` [m3/s], ``node_ponded_volume`` [m3], ``link_flow`` [m3/s],
+        ``link_depth`` [m], ``link_velocity`` [m/s], ``link_capacity`` [-],
+        ``subcatchment_rainfall`` [mm/h], ``subcatchment_runoff`` [m3/s],
+        ``subcatchment_infiltration`` [mm/h] on dims ``time``, ``node``, ``link``,
+        ``subcatchment``; attributes ``runoff_continuity_error_percent`` and
+        ``flow_routing_continuity_error_percent`` read from the report.
+    """
+    from swmm.toolkit import output, shared_enum, solver
+
+    inp = Path(inp)
+    tmp = None
+    if workdir is None:
+        tmp = tempfile.TemporaryDirectory(prefix="twin-swmm-")
+        workdir = tmp.name
+    workdir = Path(workdir)
+    rpt = workdir / (inp.stem + ".rpt")
+    out = workdir / (inp.stem + ".out")
+    cwd = os.getcwd()
+    try:
+        os.chdir(inp.parent)  # relative FILE references resolve like SWMM's GUI
+        with _quiet_stdout():
+            solver.swmm_run(str(inp.resolve()), str(rpt.resolve()), str(out.resolve()))
+    except Exception as exc:  # swmm-toolkit raises its own error types
+        text = rpt.read_text(errors="replace") if rpt.exists() else ""
+        errs = [ln.strip() for ln in text.splitlines() if "ERROR" in ln]
+        raise TwinError(f"SWMM failed on {inp}: {'; '.join(errs[:3]) or exc}") from exc
+    finally:
+        os.chdir(cwd)
+    try:
+        ds = _read_out(output, shared_enum, out)
+        ds.attrs.update(_read_rpt(rpt))
+    finally:
+        if tmp is not None and not keep_files:
+            tmp.cleanup()
+    return ds
+
+
+class _quiet_stdout:
+    """Silence SWMM's progress printing on file descriptor 1."""
+
+    def __enter__(self):
+        import sys
+
+        sys.stdout.flush()
+        self._saved = os.dup(1)
+        self._null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(self._null, 1)
+
+    def __exit__(self, *exc):
+        os.dup2(self._saved, 1)
+        os.close(self._saved)
+        os.close(self._null)
+
+
+def _read_out(output, enum, path: Path) -> xr.Dataset:
+    h = output.init()
+    output.open(h, str(path))
+    try:
+        n_sub, n_node, n_link, _n_pol = output.get_proj_size(h)[:4]
+        units = output.get_units(h)
+        us = units[0] == 0
+        qf = _FLOW_TO_M3S[units[1]]
+        lf = _FT if us else 1.0
+        rain_f = 25.4 if us else 1.0
+        vol_f = _FT**3 if us else 1.0
+        n_t = output.get_times(h, enum.Time.NUM_PERIODS)
+        step = output.get_times(h, enum.Time.REPORT_STEP)
+        start = output.get_start_date(h)
+        t0 = np.datetime64("1899-12-30T00:00:00") + np.timedelta64(int(round(start * 86400)), "s")
+        time = t0 + np.arange(1, n_t + 1) * np.timedelta64(int(step), "s")
+
+        def names(kind, n):
+            return [output.get_elem_name(h, kind, i) for i in range(n)]
+
+        et = enum.ElementType
+        node_names = names(et.NODE, n_node)
+        link_names = names(et.LINK, n_link)
+        sub_names = names(et.SUBCATCH, n_sub)
+
+        def series(getter, kind, n, attr, f):
+            arr = np.empty((n_t, n), dtype=np.float64)
+            for i in range(n):
+                arr[:, i] = np.asarray(getter(h, i, attr, 0, n_t - 1), dtype=np.float64)
+            return arr * f
+
+        na, la, sa = enum.NodeAttribute, enum.LinkAttribute, enum.SubcatchAttribute
+        g_n, g_l, g_s = output.get_node_series, output.get_link_series, output.get_subcatch_series
+        data = {
+            "node_depth": (("time", "node"), series(g_n, 0, n_node, na.INVERT_DEPTH, lf)),
+            "node_head": (("time", "node"), series(g_n, 0, n_node, na.HYDRAULIC_HEAD, lf)),
+            "node_lateral_inflow": (
+                ("time", "node"),
+                series(g_n, 0, n_node, na.LATERAL_INFLOW, qf),
+            ),
+            "node_inflow": (("time", "node"), series(g_n, 0, n_node, na.TOTAL_INFLOW, qf)),
+            "node_flooding": (("time", "node"), series(g_n, 0, n_node, na.FLOODING_LOSSES, qf)),
+            "node_ponded_volume": (
+                ("time", "node"),
+                series(g_n, 0, n_node, na.PONDED_VOLUME, vol_f),
+            ),
+            "link_flow": (("time", "link"), series(g_l, 0, n_link, la.FLOW_RATE, qf)),
+            "link_depth": (("time", "link"), series(g_l, 0, n_link, la.FLOW_DEPTH, lf)),
+            "link_velocity": (("time", "link"), series(g_l, 0, n_link, la.FLOW_VELOCITY, lf)),
+            "link_capacity": (("time", "link"), series(g_l, 0, n_link, la.CAPACITY, 1.0)),
+            "subcatchment_rainfall": (
+                ("time", "subcatchment"),
+                series(g_s, 0, n_sub, sa.RAINFALL, rain_f),
+            ),
+            "subcatchment_runoff": (
+                ("time", "subcatchment"),
+                series(g_s, 0, n_sub, sa.RUNOFF_RATE, qf),
+            ),
+            "subcatchment_infiltration": (
+                ("time", "subcatchment"),
+                series(g_s, 0, n_sub, sa.INFIL_LOSS, rain_f),
+            ),
+        }
+    finally:
+        output.close(h)
+    return xr.Dataset(
+        data,
+        coords={"time": time, "node": node_names, "link": link_names, "subcatchment": sub_names},
+    )
+
+
+_CONT_RE = re.compile(r"Continuity Error \(%\)\s*\.+\s*(-?[\d.]+)")
+
+
+def _read_rpt(path: Path) -> dict:
+    """Continuity errors from SWMM's report: runoff first, then flow routing."""
+    text = path.read_text(errors="replace")
+    attrs = {}
+    runoff = text.find("Runoff Quantity Continuity")
+    routing = text.find("Flow Routing Continuity")
+    for key, pos in (
+        ("runoff_continuity_error_percent", runoff),
+        ("flow_routing_continuity_error_percent", routing),
+    ):
+        if pos >= 0:
+            m = _CONT_RE.search(text, pos)
+            if m:
+                attrs[key] = float(m.group(1))
+    return attrs
