@@ -1,0 +1,91 @@
+"""Every output variable declared once: name -> dims, units, long_name, standard_name.
+
+The Dataset builder reads this table; render and report rely on these names.
+Time series are sampled on SWMM's report-step grid (interpolated between routing
+steps, as SWMM's output does); ``*_max``-style summaries are taken over every
+routing step, as SWMM's summary tables are.
+"""
+
+from __future__ import annotations
+
+from typing import NamedTuple
+
+
+class Var(NamedTuple):
+    dims: tuple[str, ...]
+    units: str
+    long_name: str
+    standard_name: str | None = None
+
+
+T, N, L, S = "time", "node", "link", "subcatchment"
+
+VARIABLES: dict[str, Var] = {
+    # -- report-step time series ------------------------------------------------
+    "node_depth": Var((T, N), "m", "water depth above node invert"),
+    "node_head": Var((T, N), "m", "hydraulic head (water surface elevation)"),
+    "node_inflow": Var((T, N), "m3 s-1", "total inflow to node (lateral + upstream)"),
+    "node_lateral_inflow": Var((T, N), "m3 s-1", "lateral inflow (runoff, external, DWF)"),
+    "node_flooding": Var((T, N), "m3 s-1", "overflow rate above the rim (flooding)"),
+    "node_ponded_volume": Var((T, N), "m3", "volume ponded above the rim"),
+    "link_flow": Var((T, L), "m3 s-1", "link flow rate (positive from_node to to_node)"),
+    "link_depth": Var((T, L), "m", "average water depth in link"),
+    "link_velocity": Var((T, L), "m s-1", "average flow velocity"),
+    "link_capacity": Var((T, L), "1", "fraction of conduit filled (depth/full depth)"),
+    "subcatchment_rainfall": Var((T, S), "mm h-1", "rainfall intensity", "rainfall_rate"),
+    "subcatchment_runoff": Var((T, S), "m3 s-1", "runoff to subcatchment outlet"),
+    "subcatchment_infiltration": Var((T, S), "mm h-1", "infiltration rate"),
+    # -- summaries over every routing step ----------------------------------------
+    "node_max_depth": Var((N,), "m", "maximum water depth"),
+    "node_max_head": Var((N,), "m", "maximum hydraulic head"),
+    "node_max_depth_time": Var((N,), "", "time of maximum depth"),
+    "node_max_inflow": Var((N,), "m3 s-1", "maximum total inflow"),
+    "node_max_lateral_inflow": Var((N,), "m3 s-1", "maximum lateral inflow"),
+    "node_max_flooding": Var((N,), "m3 s-1", "maximum flooding (overflow) rate"),
+    "node_flood_volume": Var((N,), "m3", "total flooded volume"),
+    "node_flood_hours": Var((N,), "h", "hours flooded"),
+    "node_surcharge_hours": Var((N,), "h", "hours surcharged (head above crown)"),
+    "node_max_ponded_volume": Var((N,), "m3", "maximum ponded volume"),
+    "node_lateral_volume": Var((N,), "m3", "total lateral inflow volume"),
+    "node_inflow_volume": Var((N,), "m3", "total inflow volume"),
+    "node_continuity_error_percent": Var((N,), "%", "node flow balance error"),
+    "node_critical_steps": Var((N,), "1", "routing steps this node limited the time step"),
+    "link_max_flow": Var((L,), "m3 s-1", "maximum absolute flow"),
+    "link_max_flow_time": Var((L,), "", "time of maximum flow"),
+    "link_max_velocity": Var((L,), "m s-1", "maximum absolute velocity"),
+    "link_max_capacity": Var((L,), "1", "maximum depth / full depth"),
+    "link_full_flow": Var((L,), "m3 s-1", "Manning full-flow capacity"),
+    "link_surcharge_hours": Var((L,), "h", "hours both ends full"),
+    "link_critical_steps": Var((L,), "1", "routing steps this link limited the time step"),
+    "subcatchment_total_rainfall": Var((S,), "mm", "total rainfall depth"),
+    "subcatchment_total_infiltration": Var((S,), "mm", "total infiltration depth"),
+    "subcatchment_total_runoff": Var((S,), "m3", "total runoff volume"),
+    "subcatchment_max_runoff": Var((S,), "m3 s-1", "peak runoff rate"),
+}
+
+COORDS: dict[str, Var] = {
+    "node_x": Var((N,), "m", "node map x coordinate", "projection_x_coordinate"),
+    "node_y": Var((N,), "m", "node map y coordinate", "projection_y_coordinate"),
+    "node_invert": Var((N,), "m", "node invert elevation"),
+    "node_rim": Var((N,), "m", "node rim (ground) elevation"),
+    "node_kind": Var((N,), "", "junction, outfall, storage or divider"),
+    "link_from": Var((L,), "", "upstream node name"),
+    "link_to": Var((L,), "", "downstream node name"),
+    "link_kind": Var((L,), "", "conduit, pump, orifice, weir or outlet"),
+    "link_length": Var((L,), "m", "conduit length"),
+    "link_full_depth": Var((L,), "m", "full depth (diameter) of the cross section"),
+    "subcatchment_area": Var((S,), "m2", "subcatchment area"),
+    "subcatchment_outlet": Var((S,), "", "outlet node or subcatchment"),
+}
+
+# Dataset attributes written by the engine (all runs):
+#   runoff_continuity_error_percent, flow_routing_continuity_error_percent,
+#   routing_* volumes [m3] (dry_weather_inflow, wet_weather_inflow, external_inflow,
+#   flooding, outfall_outflow, evaporation, seepage, initial_storage, final_storage),
+#   runoff_* volumes [m3] (rainfall, evaporation, infiltration, runoff, initial_storage,
+#   final_storage), title, source, scenario, flow_routing, routing_step_s,
+#   report_step_s, variable_step, surcharge_method, engine ("sewer-twin x.y"),
+#   routing_steps, mean_iterations, min_step_s, max_step_s.
+# UGRID: a scalar variable "network" (cf_role mesh_topology, topology_dimension 1,
+#   node_coordinates "node_x node_y", edge_node_connectivity "link_nodes"), and
+#   "link_nodes" (link, two) int32, start_index 0.
