@@ -1,0 +1,201 @@
+"""The ``twin`` command: a thin layer that parses arguments, calls the API and prints.
+
+Every failure the user can cause prints one line ``twin: error: ...`` and exits
+non-zero (2 for bad input, 1 for a failed simulation), never a traceback.
+"""
+
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+import click
+
+import twin
+from twin.errors import InputError, TwinError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(twin.__version__, prog_name="twin")
+def cli():
+    """sewer-twin: a digital twin of municipal sewer systems for preemptive flood prevention.
+
+    Run `twin run` to simulate, report and render the bundled default network.
+    """
+
+
+@cli.command("networks")
+def networks_cmd():
+    """List the bundled networks."""
+    from twin.networks.catalog import list_networks
+
+    for e in list_networks():
+        click.echo(f"{e.name:18s} {e.description}")
+
+
+@cli.command("info")
+@click.argument("network", default="default")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+def info_cmd(network, as_json):
+    """Counts, lengths, areas and elevations of NETWORK (a name or an .inp file)."""
+    from twin.networks.summary import network_summary
+
+    s = network_summary(twin.load_network(network))
+    if as_json:
+        click.echo(json.dumps(s, default=float))
+        return
+    for key, value in s.items():
+        if isinstance(value, dict):
+            click.echo(f"{key}:")
+            for k, v in value.items():
+                click.echo(f"  {k:24s} {v}")
+        else:
+            click.echo(f"{key:26s} {value}")
+
+
+@cli.command("check")
+@click.argument("network", default="default")
+def check_cmd(network):
+    """Structural warnings: unreachable outfalls, disconnected parts, adverse slopes..."""
+    from twin.networks.check import check_network
+
+    findings = check_network(twin.load_network(network))
+    for f in findings:
+        click.echo(f"{f.severity:8s} {f.kind} {f.name}: {f.message}")
+    click.echo(f"{len(findings)} finding(s)")
+
+
+@cli.group("generate")
+def generate_cmd():
+    """Generate synthetic networks."""
+
+
+@generate_cmd.command("district")
+@click.option("--conduits", type=int, default=80, show_default=True, help="Target conduits.")
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--no-structures", is_flag=True, help="Conduits, junctions and outfalls only.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True)
+def generate_district_cmd(conduits, seed, no_structures, output):
+    """A street-grid town with dendritic sewers, its terrain beside it (.terrain.nc)."""
+    from twin.networks.district import write_district
+
+    inp, terrain = write_district(
+        output, conduits=conduits, seed=seed, structures=not no_structures
+    )
+    click.echo(f"wrote {inp} and {terrain}")
+
+
+@cli.command("run")
+@click.argument("network", default="default")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help="Results NetCDF file.")
+@click.option("--report-step", type=float, help="Report step [s].")
+@click.option("--routing-step", type=float, help="Routing step [s].")
+@click.option("--end-hours", type=float, help="Stop after this many simulated hours.")
+@click.option("--render/--no-render", default=True, show_default=True, help="Render a PNG.")
+@click.option("--image", type=click.Path(dir_okay=False), help="Where the PNG goes.")
+@click.option("--quiet", is_flag=True, help="No progress bar and no report.")
+def run_cmd(network, output, report_step, routing_step, end_hours, render, image, quiet):
+    """Simulate NETWORK (default: the bundled default), report, write NetCDF, render."""
+    from twin.report import print_report
+
+    net = twin.load_network(network)
+    stem = Path(net.source).stem if net.source else str(network)
+    out = Path(output) if output else Path("twin-output") / f"{stem}.nc"
+    opts = {}
+    if report_step:
+        opts["report_step_s"] = report_step
+    if routing_step:
+        opts["routing_step_s"] = routing_step
+    if end_hours:
+        opts["end_hours"] = end_hours
+    ds = _simulate_with_progress(net, opts, quiet)
+    path = twin.write_results(ds, out)
+    if not quiet:
+        print_report(ds, top=10)
+    click.echo(f"results: {path}")
+    if render:
+        from twin.networks.catalog import load_terrain_for
+        from twin.render import render as render_png
+
+        png = Path(image) if image else out.with_suffix(".png")
+        terrain = load_terrain_for(network)
+        click.echo(f"render:  {render_png(ds, png, terrain=terrain)}")
+
+
+def _simulate_with_progress(net, opts, quiet):
+    if quiet:
+        return twin.simulate(net, **opts)
+    from rich.progress import BarColumn, Progress, TextColumn, TimeRemainingColumn
+
+    columns = (TextColumn("simulating"), BarColumn(), TextColumn("{task.percentage:>5.1f}%"),
+               TimeRemainingColumn())  # fmt: skip
+    with Progress(*columns, transient=True) as bar:
+        task = bar.add_task("run", total=1.0)
+
+        def progress(t, total):
+            bar.update(task, completed=t / total if total else 1.0)
+
+        return twin.simulate(net, progress=progress, **opts)
+
+
+@cli.command("report")
+@click.argument("results", type=click.Path())
+@click.option("--top", type=int, default=20, show_default=True, help="Rows per table.")
+def report_cmd(results, top):
+    """Print the SWMM-style summary of a results file."""
+    from twin.report import print_report
+
+    print_report(twin.open_results(results), top=top)
+
+
+@cli.command("render")
+@click.argument("results", type=click.Path())
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help=".png, .gif, .mp4, .html")
+@click.option("--time", "when", default="max", show_default=True, help="'max' or an index.")
+@click.option("--network", help="Network name or .inp (for its terrain).")
+def render_cmd(results, output, when, network):
+    """Render a results file in 3D (off-screen)."""
+    from twin.networks.catalog import load_terrain_for
+    from twin.render import export_html, render, render_animation
+
+    ds = twin.open_results(results)
+    terrain = load_terrain_for(network or ds.attrs.get("source") or "default")
+    out = Path(output) if output else Path(results).with_suffix(".png")
+    suffix = out.suffix.lower()
+    if suffix in (".gif", ".mp4"):
+        path = render_animation(ds, out, terrain=terrain)
+    elif suffix == ".html":
+        path = export_html(ds, out, terrain=terrain)
+    else:
+        when = when if when == "max" else int(when)
+        path = render(ds, out, terrain=terrain, time=when)
+    click.echo(f"render: {path}")
+
+
+def main(argv=None) -> int:
+    """Entry point of the ``twin`` console script."""
+    try:
+        cli.main(args=argv, prog_name="twin", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        click.echo(f"twin: error: {exc.format_message()}", err=True)
+        return 2
+    except click.exceptions.Abort:
+        click.echo("twin: error: aborted", err=True)
+        return 1
+    except InputError as exc:
+        click.echo(f"twin: error: {exc}", err=True)
+        return 2
+    except TwinError as exc:
+        click.echo(f"twin: error: {exc}", err=True)
+        return 1
+    except OSError as exc:
+        click.echo(f"twin: error: {exc}", err=True)
+        return 2
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

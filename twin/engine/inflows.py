@@ -1,0 +1,131 @@
+"""External inflows ([INFLOWS]) and dry-weather flow ([DWF]) at nodes, as SWMM adds them.
+
+Values are cfs (the kernels' units), evaluated at the start of each routing step
+(``routing.c``: ``addExternalInflows`` / ``addDryWeatherInflows``); flows smaller
+than SWMM's ``FLOW_TOL`` (1e-5 cfs) count as zero.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from twin.engine.series import calendar_at, pattern_factor, series_points
+from twin.errors import InputError
+from twin.kernels.tables import scatter_add, series_at
+from twin.networks.units import flow_to_m3s
+
+CFS_M3S = 0.028316846592  # m3/s per cfs
+FLOW_TOL_CFS = 1e-5
+
+
+class SystemInflows:
+    """Evaluates external and dry-weather inflows per node.
+
+    Parameters
+    ----------
+    net : Network
+    start : numpy.datetime64
+        Simulation start (time series and patterns are placed on this clock).
+    """
+
+    def __init__(self, net, start: np.datetime64):
+        self.n_nodes = net.n_nodes
+        self.start = start
+        base_dir = Path(net.source).parent if net.source else None
+        cfs_per_unit = flow_to_m3s(net.flow_units) / CFS_M3S
+        # -- external FLOW inflows
+        rows = [
+            i for i in range(len(net.inflows)) if str(net.inflows.constituent[i]).upper() == "FLOW"
+        ]
+        self.ext_node = np.asarray([net.inflows.node[i] for i in rows], dtype=np.int64)
+        self.ext_sfactor = np.asarray([net.inflows.sfactor[i] for i in rows], dtype=np.float64)
+        self.ext_baseline = np.asarray([net.inflows.baseline[i] for i in rows], dtype=np.float64)
+        self.ext_pattern = [net.patterns.get(str(net.inflows.pattern[i])) for i in rows]
+        starts, xs, ys = [0], [], []
+        for i in rows:
+            name = str(net.inflows.series[i])
+            if name:
+                ts = net.timeseries.get(name)
+                if ts is None:
+                    raise InputError(f"time series {name!r} not found", section="INFLOWS")
+                t, v = series_points(ts, start, base_dir)
+                xs.append(t)
+                ys.append(v)
+                starts.append(starts[-1] + len(t))
+            else:
+                starts.append(starts[-1])
+        self._ts_start = np.asarray(starts, dtype=np.int64)
+        self._ts_x = np.concatenate(xs) if xs else np.zeros(0)
+        self._ts_y = np.concatenate(ys) if ys else np.zeros(0)
+        self._ts_val = np.zeros(len(rows))
+        self._cfs = cfs_per_unit
+        # -- dry-weather FLOW inflows
+        drows = [i for i in range(len(net.dwf)) if str(net.dwf.constituent[i]).upper() == "FLOW"]
+        self.dwf_node = np.asarray([net.dwf.node[i] for i in drows], dtype=np.int64)
+        self.dwf_avg = np.asarray([net.dwf.average[i] for i in drows], dtype=np.float64)
+        self.dwf_patterns = []
+        for i in drows:
+            pats = {}
+            for name in net.dwf.patterns[i]:
+                name = str(name)
+                if name and name != '""':
+                    p = net.patterns.get(name)
+                    if p is None:
+                        raise InputError(f"pattern {name!r} not found", section="DWF")
+                    pats[p.kind.upper()] = p
+            self.dwf_patterns.append(pats)
+        self._dwf_key = None
+        self._dwf_cfs = np.zeros(len(drows))
+        self._pat_key = None
+        self._base_cfs = self.ext_baseline.copy()
+
+    @property
+    def has_external(self) -> bool:
+        return len(self.ext_node) > 0
+
+    @property
+    def has_dwf(self) -> bool:
+        return len(self.dwf_node) > 0
+
+    def external_cfs(self, t_s: float, out: np.ndarray) -> np.ndarray:
+        """Fill ``out`` (n_nodes,) with the external inflow [cfs] at ``t_s``."""
+        out[:] = 0.0
+        if not self.has_external:
+            return out
+        key = calendar_at(self.start, t_s)
+        if key != self._pat_key:
+            self._pat_key = key
+            for k, p in enumerate(self.ext_pattern):
+                f = pattern_factor(p, *key) if p is not None else 1.0
+                self._base_cfs[k] = self.ext_baseline[k] * f
+        series_at(t_s, self._ts_start, self._ts_x, self._ts_y, self._ts_val)
+        q = self._cfs * (self._ts_val * self.ext_sfactor + self._base_cfs)
+        q[np.abs(q) < FLOW_TOL_CFS] = 0.0
+        return scatter_add(q, self.ext_node, out)
+
+    def dwf_cfs(self, t_s: float, out: np.ndarray) -> np.ndarray:
+        """Fill ``out`` (n_nodes,) with the dry-weather inflow [cfs] at ``t_s``."""
+        out[:] = 0.0
+        if not self.has_dwf:
+            return out
+        month, dow, hour = calendar_at(self.start, t_s)
+        key = (month, dow, hour)
+        if key != self._dwf_key:
+            self._dwf_key = key
+            for k, pats in enumerate(self.dwf_patterns):
+                f = 1.0
+                for kind in ("MONTHLY", "DAILY"):
+                    if kind in pats:
+                        f *= pattern_factor(pats[kind], month, dow, hour)
+                if "WEEKEND" in pats:
+                    if dow in (0, 6):
+                        f *= pattern_factor(pats["WEEKEND"], month, dow, hour)
+                    elif "HOURLY" in pats:
+                        f *= pattern_factor(pats["HOURLY"], month, dow, hour)
+                elif "HOURLY" in pats:
+                    f *= pattern_factor(pats["HOURLY"], month, dow, hour)
+                q = f * self.dwf_avg[k] * self._cfs
+                self._dwf_cfs[k] = 0.0 if abs(q) < FLOW_TOL_CFS else q
+        return scatter_add(self._dwf_cfs, self.dwf_node, out)

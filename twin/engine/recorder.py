@@ -1,0 +1,126 @@
+"""Samples a running simulation on SWMM's report grid and keeps its summary statistics.
+
+Report times are ``start + k * report_step`` (k = 1, 2, ...) from the report start
+on; at most one sample is saved per routing step, interpolated between the old
+and new states as SWMM's ``output_saveResults`` does.  Statistics are updated
+after every routing step (``stats.c``).  Everything here is in the kernels'
+units (ft, cfs) until :meth:`Recorder.dataset` converts to SI.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+
+from twin.kernels.codes import LinkKind, NodeKind
+from twin.kernels.stats import update_link_stats, update_node_stats
+
+FT = 0.3048
+CFS = 0.028316846592  # m3/s per cfs
+FT3 = FT**3
+IN_TO_MM = 25.4
+
+_NODE_SERIES = (
+    "node_depth",
+    "node_head",
+    "node_inflow",
+    "node_lateral_inflow",
+    "node_flooding",
+    "node_ponded_volume",
+)
+_LINK_SERIES = ("link_flow", "link_depth", "link_velocity", "link_capacity")
+_SUB_SERIES = ("subcatchment_rainfall", "subcatchment_runoff", "subcatchment_infiltration")
+_SERIES_FACTORS = {
+    "node_depth": FT, "node_head": FT, "node_inflow": CFS, "node_lateral_inflow": CFS,
+    "node_flooding": CFS, "node_ponded_volume": FT3, "link_flow": CFS, "link_depth": FT,
+    "link_velocity": FT, "link_capacity": 1.0,
+}  # fmt: skip
+
+
+class Recorder:
+    """Report samples and statistics of a :class:`~twin.engine.simulation.Simulation`."""
+
+    def __init__(self, sim):
+        self.sim = sim
+        opts = sim.opts
+        r = sim.router
+        net = sim.net
+        self.report_step_s = float(opts.report_step_s)
+        self.report_start_s = opts.report_start_s
+        self.next_report_s = self.report_step_s
+        self.times_s: list[float] = []
+        self.samples: dict[str, list[np.ndarray]] = {
+            k: [] for k in _NODE_SERIES + _LINK_SERIES + _SUB_SERIES
+        }
+        n, m = r.n_nodes, r.n_links
+        kind = np.asarray(net.nodes.kind)
+        self.is_outfall = kind == NodeKind.OUTFALL
+        has_sur = np.asarray(net.nodes.surcharge_depth_m) > 0
+        dyn = opts.flow_routing == "DYNWAVE"
+        self.counts_surcharge = dyn & ((kind != NodeKind.STORAGE) | has_sur)
+        self.can_pond = opts.allow_ponding & (np.asarray(net.nodes.ponded_area_m2) > 0)
+        self.invert_ft = np.asarray(net.nodes.invert_m, dtype=np.float64) / FT
+        self.crown_elev_ft = self.invert_ft + np.asarray(r.node_crown_ft, dtype=np.float64)
+        self.full_volume_ft3 = np.asarray(r.node_full_volume_ft3, dtype=np.float64)
+        z = np.zeros
+        self.node_acc = {k: z(n) for k in (
+            "max_depth", "max_depth_t", "flood_time", "flood_vol", "max_overflow",
+            "surcharge_time", "max_ponded", "lat_vol", "max_lat", "max_inflow")}  # fmt: skip
+        self.link_acc = {k: z(m) for k in (
+            "max_flow", "max_flow_t", "max_velocity", "max_depth", "surcharge_time")}  # fmt: skip
+        self.is_conduit = np.asarray(net.links.kind) == LinkKind.CONDUIT
+        self.from_node = np.asarray(net.links.from_node, dtype=np.int64)
+        self.to_node = np.asarray(net.links.to_node, dtype=np.int64)
+        self.crown_up_ft, self.crown_dn_ft = r.link_crown_elevations_ft()
+        self._lat_old = np.zeros(n)
+        self.node_critical = np.zeros(n, dtype=np.int64)
+        self.link_critical = np.zeros(m, dtype=np.int64)
+
+    # -- per step -------------------------------------------------------------------
+    def after_step(self, t_old: float, dt: float) -> None:
+        sim, r = self.sim, self.sim.router
+        t_new = t_old + dt
+        a = self.node_acc
+        update_node_stats(
+            dt, t_new, r.node_depth_ft, self.invert_ft, self.crown_elev_ft, r.node_volume_ft3,
+            self.full_volume_ft3, r.node_inflow_cfs, r.node_overflow_cfs, self._lat_old,
+            sim._lat, self.is_outfall, self.counts_surcharge, self.can_pond,
+            a["max_depth"], a["max_depth_t"], a["flood_time"], a["flood_vol"],
+            a["max_overflow"], a["surcharge_time"], a["max_ponded"], a["lat_vol"],
+            a["max_lat"], a["max_inflow"],
+        )  # fmt: skip
+        self._lat_old[:] = sim._lat
+        b = self.link_acc
+        head = r.node_head_ft
+        update_link_stats(
+            dt, t_new, r.link_flow_cfs, r.link_velocity_fps, r.link_depth_ft,
+            head[self.from_node], head[self.to_node], self.crown_up_ft, self.crown_dn_ft,
+            self.is_conduit, b["max_flow"], b["max_flow_t"], b["max_velocity"],
+            b["max_depth"], b["surcharge_time"],
+        )  # fmt: skip
+        if getattr(r, "critical_node", -1) >= 0:
+            self.node_critical[r.critical_node] += 1
+        if getattr(r, "critical_link", -1) >= 0:
+            self.link_critical[r.critical_link] += 1
+        if t_new >= self.next_report_s - 1e-6:
+            rt = self.next_report_s
+            if rt >= self.report_start_s - 1e-6:
+                self._save(rt, t_old, dt)
+            self.next_report_s += self.report_step_s
+
+    def _save(self, rt: float, t_old: float, dt: float) -> None:
+        f = min(max((rt - t_old) / dt, 0.0), 1.0) if dt > 0 else 1.0
+        state = self.sim.router.interpolated(f)
+        for k in _NODE_SERIES + _LINK_SERIES:
+            self.samples[k].append(np.asarray(state[k], dtype=np.float64) * _SERIES_FACTORS[k])
+        runoff = self.sim.runoff
+        if runoff is not None:
+            sub = runoff.interpolated(rt)
+            for k in _SUB_SERIES:
+                self.samples[k].append(np.asarray(sub[k], dtype=np.float64))
+        self.times_s.append(rt)
+
+    # -- output -----------------------------------------------------------------------
+    def dataset(self):
+        from twin.engine.results import results_dataset
+
+        return results_dataset(self.sim, self)

@@ -1,0 +1,181 @@
+"""Turn a finished (or paused) simulation into the results Dataset, in SI units."""
+
+from __future__ import annotations
+
+import numpy as np
+
+import twin
+from twin.engine.dataset import build_dataset
+from twin.kernels.codes import LinkKind, NodeKind
+
+FT = 0.3048
+CFS = 0.028316846592
+FT3 = FT**3
+
+
+def _node_coords(net) -> dict:
+    nodes = net.nodes
+    kind = np.asarray(nodes.kind)
+    return {
+        "node_x": np.asarray(nodes.x, dtype=np.float64),
+        "node_y": np.asarray(nodes.y, dtype=np.float64),
+        "node_invert": np.asarray(nodes.invert_m, dtype=np.float64),
+        "node_rim": np.asarray(nodes.invert_m) + np.asarray(nodes.max_depth_m),
+        "node_kind": np.asarray([NodeKind(k).name.lower() for k in kind], dtype=object),
+    }
+
+
+def _link_coords(net, router) -> dict:
+    links = net.links
+    names = np.asarray(net.nodes.name, dtype=object)
+    return {
+        "link_from": names[np.asarray(links.from_node, dtype=np.int64)],
+        "link_to": names[np.asarray(links.to_node, dtype=np.int64)],
+        "link_kind": np.asarray([LinkKind(k).name.lower() for k in links.kind], dtype=object),
+        "link_length": np.asarray(links.length_m, dtype=np.float64),
+        "link_full_depth": np.asarray(router.link_full_depth_ft, dtype=np.float64) * FT,
+    }
+
+
+def _sub_coords(net) -> dict:
+    s = net.subcatchments
+    return {
+        "subcatchment_area": np.asarray(s.area_m2, dtype=np.float64),
+        "subcatchment_outlet": np.asarray(s.outlet, dtype=object),
+    }
+
+
+def results_dataset(sim, rec):
+    """The Dataset of ``sim`` (a :class:`Simulation`) sampled by ``rec`` (its Recorder)."""
+    net, r, opts = sim.net, sim.router, sim.opts
+    n_t = len(rec.times_s)
+    times = opts.start + (np.asarray(rec.times_s) * 1000).round().astype("timedelta64[ms]")
+    series = {}
+    for k, v in rec.samples.items():
+        if v:
+            series[k] = np.stack(v)
+        elif k.startswith("subcatchment") and net.n_subcatchments == 0:
+            continue
+        elif k.startswith("subcatchment"):
+            series[k] = np.zeros((n_t, net.n_subcatchments))
+        else:
+            width = net.n_nodes if k.startswith("node") else net.n_links
+            series[k] = np.zeros((n_t, width))
+    a, b = rec.node_acc, rec.link_acc
+    t0 = opts.start
+
+    def when(t_s):
+        return t0 + (np.asarray(t_s) * 1000).round().astype("timedelta64[ms]")
+
+    node_in_v = getattr(r, "node_inflow_volume_ft3", None)
+    node_out_v = getattr(r, "node_outflow_volume_ft3", None)
+    summaries = {
+        "node_max_depth": a["max_depth"] * FT,
+        "node_max_head": (a["max_depth"] + rec.invert_ft) * FT,
+        "node_max_depth_time": when(a["max_depth_t"]),
+        "node_max_inflow": a["max_inflow"] * CFS,
+        "node_max_lateral_inflow": a["max_lat"] * CFS,
+        "node_max_flooding": a["max_overflow"] * CFS,
+        "node_flood_volume": a["flood_vol"] * FT3,
+        "node_flood_hours": a["flood_time"] / 3600.0,
+        "node_surcharge_hours": a["surcharge_time"] / 3600.0,
+        "node_max_ponded_volume": a["max_ponded"] * FT3,
+        "node_lateral_volume": a["lat_vol"] * FT3,
+        "node_critical_steps": rec.node_critical.astype(np.float64),
+        "link_max_flow": b["max_flow"] * CFS,
+        "link_max_flow_time": when(b["max_flow_t"]),
+        "link_max_velocity": b["max_velocity"] * FT,
+        "link_max_capacity": _ratio(b["max_depth"], np.asarray(r.link_full_depth_ft)),
+        "link_full_flow": np.asarray(r.link_full_flow_cfs, dtype=np.float64) * CFS,
+        "link_surcharge_hours": b["surcharge_time"] / 3600.0,
+        "link_critical_steps": rec.link_critical.astype(np.float64),
+    }
+    if node_in_v is not None and node_out_v is not None:
+        vin = np.asarray(node_in_v, dtype=np.float64)
+        vout = np.asarray(node_out_v, dtype=np.float64) + np.asarray(r.node_volume_ft3)
+        summaries["node_inflow_volume"] = vin * FT3
+        summaries["node_continuity_error_percent"] = np.where(
+            vin > 0, (vin - vout) / np.where(vin > 0, vin, 1.0) * 100.0, 0.0
+        )
+    if sim.runoff is not None:
+        summaries.update(_runoff_summaries(sim.runoff))
+    coords = {**_node_coords(net), **_link_coords(net, r)}
+    if net.n_subcatchments:
+        coords.update(_sub_coords(net))
+    names = {
+        "node": np.asarray(net.nodes.name, dtype=object),
+        "link": np.asarray(net.links.name, dtype=object),
+        "subcatchment": np.asarray(net.subcatchments.name, dtype=object),
+    }
+    attrs = _attrs(sim)
+    return build_dataset(times, series, summaries, coords, names, attrs)
+
+
+def _runoff_summaries(ro) -> dict:
+    return {
+        "subcatchment_total_rainfall": np.asarray(ro.total_rain_in, dtype=np.float64) * 25.4,
+        "subcatchment_total_infiltration": np.asarray(ro.total_infil_in, dtype=np.float64) * 25.4,
+        "subcatchment_total_runoff": np.asarray(ro.total_runoff_ft3, dtype=np.float64) * FT3,
+        "subcatchment_max_runoff": np.asarray(ro.max_runoff_cfs, dtype=np.float64) * CFS,
+    }
+
+
+def _ratio(x, full):
+    full = np.asarray(full, dtype=np.float64)
+    return np.where(full > 0, x / np.where(full > 0, full, 1.0), 0.0)
+
+
+def _attrs(sim) -> dict:
+    opts, r = sim.opts, sim.router
+    v = dict(sim.volumes)
+    rv = dict(r.volumes)
+    total_in = (
+        rv.get("initial_storage", 0.0)
+        + v["dry_weather_inflow"]
+        + v["wet_weather_inflow"]
+        + v["external_inflow"]
+    )
+    total_out = (
+        rv.get("final_storage", 0.0)
+        + rv.get("flooding", 0.0)
+        + rv.get("outfall", 0.0)
+        + rv.get("evaporation", 0.0)
+        + rv.get("seepage", 0.0)
+        + v["external_outflow"]
+    )
+    if abs(total_in - total_out) < 1.0:
+        err = 0.0
+    elif total_in > 0:
+        err = 100.0 * (1.0 - total_out / total_in)
+    else:
+        err = 0.0
+    attrs = {
+        "title": " ".join(sim.net.title),
+        "source": sim.net.source,
+        "engine": f"sewer-twin {twin.__version__}",
+        "flow_routing": opts.flow_routing,
+        "routing_step_s": opts.routing_step_s,
+        "report_step_s": opts.report_step_s,
+        "variable_step": opts.variable_step,
+        "surcharge_method": opts.surcharge_method,
+        "inertial_damping": opts.inertial_damping,
+        "normal_flow_limited": opts.normal_flow_limited,
+        "allow_ponding": int(opts.allow_ponding),
+        "start": str(opts.start),
+        "end": str(opts.end),
+        "routing_steps": sim.steps,
+        "mean_iterations": sim.iterations / max(sim.steps, 1),
+        "min_step_s": float(sim.min_step_s) if np.isfinite(sim.min_step_s) else 0.0,
+        "max_step_s": float(sim.max_step_s),
+        "flow_routing_continuity_error_percent": float(err),
+    }
+    for key, val in v.items():
+        attrs[f"routing_{key}_m3"] = float(val * FT3)
+    for key in ("flooding", "outfall", "evaporation", "seepage", "initial_storage",
+                "final_storage"):  # fmt: skip
+        attrs[f"routing_{key}_m3"] = float(rv.get(key, 0.0) * FT3)
+    if sim.runoff is not None:
+        attrs["runoff_continuity_error_percent"] = float(sim.runoff.continuity_error_percent())
+        for key, val in sim.runoff.volumes.items():
+            attrs[f"runoff_{key}_m3"] = float(val * FT3)
+    return attrs
