@@ -50,12 +50,16 @@ class Simulation:
             opts = opts.with_(**overrides)
         if end_hours is not None:
             opts = opts.with_(end=opts.start + np.timedelta64(int(round(end_hours * 3600)), "s"))
+        has_runoff = network.n_subcatchments > 0 and not opts.ignore_rainfall
+        self.runoff = Runoff(network, opts) if has_runoff else None
+        if self.runoff is not None and opts.routing_step_s > self.runoff.wet_step_s:
+            # SWMM lowers the wet step to the shortest gauge interval, then caps the
+            # routing step at the wet step (project_validate)
+            opts = opts.with_(routing_step_s=float(self.runoff.wet_step_s))
         self.net = network
         self.opts = opts
         self.duration_s = opts.duration_s
         self.router = Router(network, opts)
-        has_runoff = network.n_subcatchments > 0 and not opts.ignore_rainfall
-        self.runoff = Runoff(network, opts) if has_runoff else None
         self.inflows = SystemInflows(network, opts.start)
         n = network.n_nodes
         self._ext = np.zeros(n)

@@ -44,12 +44,12 @@ def run_swmm(inp, workdir=None, keep_files: bool = False) -> xr.Dataset:
     """
     from swmm.toolkit import output, shared_enum, solver
 
-    inp = Path(inp)
+    inp = Path(inp).resolve()
     tmp = None
     if workdir is None:
         tmp = tempfile.TemporaryDirectory(prefix="twin-swmm-")
         workdir = tmp.name
-    workdir = Path(workdir)
+    workdir = Path(workdir).resolve()
     rpt = workdir / (inp.stem + ".rpt")
     out = workdir / (inp.stem + ".out")
     cwd = os.getcwd()

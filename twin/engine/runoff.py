@@ -1,0 +1,440 @@
+"""The runoff clock: SWMM 5.2's ``runoff_execute`` driving the runoff kernels.
+
+:class:`Runoff` packs a Network's subcatchments into the kernels' internal units (ft,
+ft2, ft/s, cfs), advances them one runoff step at a time (wet or dry step, capped by
+the next rainfall change and by the end of the simulation), and hands the routing loop
+the runoff of each subcatchment interpolated at a routing time, as SWMM does between
+its old and new runoff states.  Snowpacks, LIDs and groundwater are ignored (with a
+warning).  Evaporation: CONSTANT or MONTHLY rates, DRY_ONLY and a RECOVERY pattern.
+"""
+
+from __future__ import annotations
+
+import warnings
+
+import numpy as np
+
+from twin.engine.rainfall import GaugeRainfall
+from twin.errors import InputError
+from twin.kernels import infiltration as ki
+from twin.kernels import runoff as kr
+from twin.networks import units
+
+FT = 0.3048  # m per ft
+FT3 = FT**3
+MM_PER_FT = 304.8
+MMH_PER_FPS = 1097280.0  # mm/h per ft/s
+EVAP_FPS_PER_UNIT = {"US": 1.0 / 1036800.0, "SI": 1.0 / 26334720.0}  # in/day, mm/day -> ft/s
+_IGNORED_SECTIONS = (
+    "SNOWPACKS",
+    "LID_USAGE",
+    "LID_CONTROLS",
+    "GROUNDWATER",
+    "AQUIFERS",
+    "GWF",
+    "ADJUSTMENTS",
+)
+
+
+def infil_params_internal(
+    model: np.ndarray, params_si: np.ndarray
+) -> tuple[np.ndarray, np.ndarray]:
+    """Network infiltration parameters (SI) -> kernel parameters (ft, s) and model codes.
+
+    Parameters
+    ----------
+    model : (n,) int
+        ``InfilModel`` codes.
+    params_si : (n, 5) float64
+        As in :class:`~twin.networks.model.SubcatchmentTable` (mm/h, mm, 1/h, days).
+
+    Returns
+    -------
+    model : (n,) int8
+        Codes, ``NO_INFIL`` where the parameters give no infiltration.
+    par : (n, 5) float64
+        Kernel parameters (see :mod:`twin.kernels.infiltration`).
+    """
+    n = len(model)
+    par = np.zeros((n, ki.N_INFIL_PARAMS))
+    codes = np.asarray(model, np.int8).copy()
+    p = np.nan_to_num(np.asarray(params_si, np.float64), nan=0.0)
+    for j in range(n):
+        m = int(codes[j])
+        if m in (ki.HORTON, ki.MODIFIED_HORTON):
+            dry_days = p[j, 3] if p[j, 3] != 0.0 else 1.0e-6
+            par[j] = (
+                p[j, 0] / MMH_PER_FPS,
+                p[j, 1] / MMH_PER_FPS,
+                p[j, 2] / 3600.0,
+                -np.log(1.0 - 0.98) / dry_days / 86400.0,
+                p[j, 4] / MM_PER_FT,
+            )
+        elif m in (ki.GREEN_AMPT, ki.MODIFIED_GREEN_AMPT):
+            ks = p[j, 1] / MMH_PER_FPS
+            if ks <= 0.0:
+                codes[j] = ki.NO_INFIL
+                continue
+            lu = 4.0 * np.sqrt(ks * 12.0 * 3600.0) / 12.0  # Mein's upper zone depth, ft
+            par[j, :4] = (p[j, 0] / MM_PER_FT, ks, p[j, 2], lu)
+        elif m == ki.CURVE_NUMBER:
+            if p[j, 2] <= 0.0:
+                codes[j] = ki.NO_INFIL
+                continue
+            cn = min(max(p[j, 0], 10.0), 99.0)
+            regen = 1.0 / (p[j, 2] * 86400.0)
+            par[j, :3] = ((1000.0 / cn - 10.0) / 12.0, regen, 0.06 / regen)
+        else:
+            codes[j] = ki.NO_INFIL
+    return codes, par
+
+
+def _subareas(s, area_ft2):
+    """Per-subarea fractions, alpha, depression storage, n, routing, outlet fractions."""
+    n = len(area_ft2)
+    fimp = np.minimum(np.asarray(s.imperv_pct, np.float64), 100.0) / 100.0
+    zero = np.asarray(s.zero_imperv_pct, np.float64) / 100.0
+    frac = np.column_stack([fimp * zero, fimp * (1.0 - zero), 1.0 - fimp])
+    n_sub = np.column_stack([s.n_imperv, s.n_imperv, s.n_perv]).astype(np.float64)
+    dstore = (
+        np.column_stack([np.zeros(n), np.asarray(s.dstore_imperv_mm), np.asarray(s.dstore_perv_mm)])
+        / MM_PER_FT
+    )
+    width_ft = np.asarray(s.width_m, np.float64) / FT
+    slope = np.asarray(s.slope_pct, np.float64) / 100.0
+    alpha = np.zeros((n, 3))
+    for i, f in enumerate((fimp, fimp, 1.0 - fimp)):
+        a = f * area_ft2
+        ok = (a > 0.0) & (n_sub[:, i] > 0.0)
+        alpha[ok, i] = kr.MANNING_COEFF * width_ft[ok] / a[ok] * np.sqrt(slope[ok]) / n_sub[ok, i]
+    route = np.zeros((n, 3), np.int8)
+    f_out = np.ones((n, 3))
+    pct = np.asarray(s.routed_pct, np.float64) / 100.0
+    k = np.asarray(s.route_to, np.int8).copy()
+    k[(fimp == 0.0) | (fimp == 1.0)] = kr.TO_OUTLET
+    to_imp = k == kr.TO_IMPERV
+    route[to_imp, kr.PERV] = kr.TO_IMPERV
+    f_out[to_imp, kr.PERV] = 1.0 - pct[to_imp]
+    to_perv = k == kr.TO_PERV
+    for i in (kr.IMPERV0, kr.IMPERV1):
+        route[to_perv, i] = kr.TO_PERV
+        f_out[to_perv, i] = 1.0 - pct[to_perv]
+    return frac, alpha, dstore, n_sub, route, f_out
+
+
+class Evaporation:
+    """SWMM's climate evaporation: CONSTANT or MONTHLY rates [ft/s], DRY_ONLY, RECOVERY."""
+
+    def __init__(self, net, opts):
+        raw = {k.upper(): v for k, v in (net.evaporation or {}).items()}
+        self.start = opts.start
+        self.monthly = np.zeros(12)
+        self.recovery = np.ones(12)
+        self.dry_only = False
+        self.kind = "CONSTANT"
+        f = EVAP_FPS_PER_UNIT["US" if net.unit_system == "US" else "SI"]
+        for key, vals in raw.items():
+            vals = [str(v) for v in vals]
+            try:
+                if key == "CONSTANT":
+                    self.monthly[:] = float(vals[0]) * f
+                elif key == "MONTHLY":
+                    self.kind = "MONTHLY"
+                    self.monthly[:] = np.array([float(v) for v in vals[:12]]) * f
+                elif key == "DRY_ONLY":
+                    self.dry_only = vals[0].upper() == "YES"
+                elif key == "RECOVERY":
+                    pat = net.patterns.get(vals[0])
+                    if pat is not None and pat.kind.upper() == "MONTHLY":
+                        self.recovery[:] = np.asarray(pat.factors, np.float64)[:12]
+                else:
+                    warnings.warn(
+                        f"[EVAPORATION] {key} is not supported by the runoff engine; "
+                        "evaporation is taken as zero",
+                        stacklevel=3,
+                    )
+            except (ValueError, IndexError):
+                raise InputError(f"bad {key} values", section="EVAPORATION", field=key) from None
+
+    def month_at(self, t_s: float) -> int:
+        """Month index 0..11 of the date ``t_s`` seconds after the start."""
+        d = self.start + np.timedelta64(int(round(t_s)), "s")
+        return int(d.astype("datetime64[M]").astype(np.int64) % 12)
+
+    def rate_fps(self, t_s: float) -> float:
+        return float(self.monthly[self.month_at(t_s)])
+
+    def next_change_s(self, t_s: float) -> float:
+        """Start of the next month for MONTHLY rates (SWMM caps the step there)."""
+        if self.kind != "MONTHLY":
+            return np.inf
+        d = self.start + np.timedelta64(int(round(t_s)), "s")
+        nxt = (d.astype("datetime64[M]") + 1).astype("datetime64[s]")
+        return float((nxt - self.start) / np.timedelta64(1, "s"))
+
+
+class Runoff:
+    """Surface runoff of every subcatchment on SWMM's runoff clock.
+
+    Parameters
+    ----------
+    net : Network
+    opts : SimOptions
+
+    Attributes
+    ----------
+    n_subcatchments : int
+    t_old_s, t_new_s : float
+        Runoff times [s after the start] before and after the latest step.
+    rainfall_inph, runoff_cfs, infil_inph, evap_inph : (n_subcatchments,) float64
+        State after the latest step: rainfall and losses per unit area [in/h] and
+        runoff leaving each subcatchment [cfs].
+    wet_step_s, dry_step_s : float
+        Steps used (the wet step is lowered to the shortest rain-series interval).
+    """
+
+    def __init__(self, net, opts):
+        s = net.subcatchments
+        n = len(s)
+        self.n_subcatchments = n
+        self.opts = opts
+        self.unit_system = "US" if net.unit_system == "US" else "SI"
+        _warn_ignored(net)
+        # SWMM's own acre/hectare -> ft2 factor, so that areas agree to the last digit
+        self.area_ft2 = (
+            np.asarray(s.area_m2, np.float64)
+            / units.land_area_to_m2(self.unit_system)
+            / units.SWMM_AREA_PER_FT2[self.unit_system]
+        )
+        if np.isnan(self.area_ft2).any():
+            raise InputError("a subcatchment has no area", section="SUBCATCHMENTS")
+        (self.frac, self.alpha, self.dstore, self.n_manning, self.route, self.f_outlet) = _subareas(
+            s, self.area_ft2
+        )
+        self.outlet_node = np.asarray(s.outlet_node, np.int64)
+        self.outlet_subcatch = np.asarray(s.outlet_subcatchment, np.int64)
+        self.counts_as_runoff = (self.outlet_node >= 0) | (self.outlet_subcatch == np.arange(n))
+        self.gage_at_subcatch = np.asarray(s.raingage, np.int64)
+        used = np.zeros(len(net.raingages), bool)
+        used[self.gage_at_subcatch[self.gage_at_subcatch >= 0]] = True
+        self.rain = GaugeRainfall(net, opts, used)
+        self.wet_step_s = float(min(opts.wet_step_s, self.rain.min_series_interval_s))
+        self.dry_step_s = float(opts.dry_step_s)
+        self.duration_s = opts.duration_s
+        self.evap = Evaporation(net, opts)
+        self.infil_model, self.infil_par = infil_params_internal(s.infil_model, s.infil_params)
+        st = kr.new_state_arrays(n)
+        self._st = st
+        for j in range(n):
+            ki.init_infil_state(self.infil_model[j], self.infil_par[j], st["infil_state"][j])
+        self._gage_rate = np.zeros(self.rain.n_gages)
+        self._rain_fps = np.zeros(n)
+        self._pending_runon_ft3 = np.zeros(n)
+        self._has_runoff = False
+        self._out = np.zeros(n)
+        self.t_old_s = 0.0
+        self.t_new_s = 0.0
+        self.initial_storage_ft3 = kr.stored_volume(
+            self.area_ft2, self.frac, st["depth_at_subarea"]
+        )
+
+    # -- stepping ----------------------------------------------------------
+    def _step_length(self, t: float, raining: bool) -> float:
+        max_step = self.dry_step_s
+        for t_next in (self.evap.next_change_s(t), self.rain.next_change_s(t)):
+            gap = t_next - t
+            if 0.0 < gap < max_step:
+                max_step = gap
+        step = self.wet_step_s if (raining or self._has_runoff) else self.dry_step_s
+        return min(step, max_step)
+
+    def advance(self) -> None:
+        """One runoff step (SWMM's runoff_execute: wet/dry step choice, limited by the next
+        rainfall change and the end of the simulation)."""
+        t = self.t_new_s
+        if t >= self.duration_s:
+            return
+        old_step = self.t_new_s - self.t_old_s
+        rates = self.rain.rate_at(t, self._gage_rate)
+        step = self._step_length(t, bool((rates > 0.0).any()))
+        if step <= 0.0:
+            raise InputError("runoff time step is not positive", section="OPTIONS")
+        self.t_old_s = t
+        self.t_new_s = min(t + step, self.duration_s)
+        dt = self.t_new_s - t
+        g = self.gage_at_subcatch
+        self._rain_fps[:] = 0.0
+        has = g >= 0
+        self._rain_fps[has] = rates[g[has]] * self.rain.to_fps
+        st = self._st
+        if old_step > 0.0 and self._pending_runon_ft3.any():
+            v = self._pending_runon_ft3
+            ok = self.area_ft2 > 0.0
+            st["runon_at_subcatch"][ok] += v[ok] / old_step / self.area_ft2[ok]
+            st["totals"][kr.TOT_RUNON] += v[ok].sum()
+            v[:] = 0.0
+        month = self.evap.month_at(t)
+        self._has_runoff = kr.runoff_step(
+            dt,
+            self._rain_fps,
+            float(self.evap.monthly[month]),
+            self.evap.dry_only,
+            float(self.evap.recovery[month]),
+            self.area_ft2,
+            self.frac,
+            self.alpha,
+            self.dstore,
+            self.n_manning,
+            self.route,
+            self.f_outlet,
+            self.outlet_subcatch,
+            self.counts_as_runoff,
+            self.infil_model,
+            self.infil_par,
+            st["infil_state"],
+            st["depth_at_subarea"],
+            st["runoff_at_subarea"],
+            st["inflow_at_subarea"],
+            st["runon_at_subcatch"],
+            st["old_runoff_cfs"],
+            st["new_runoff_cfs"],
+            st["evap_loss_fps"],
+            st["infil_loss_fps"],
+            st["totals"],
+            st["stats"],
+        )
+
+    def advance_until(self, t_s: float) -> None:
+        """Take runoff steps until the runoff time reaches ``t_s`` (or the end)."""
+        while self.t_new_s < t_s and self.t_new_s < self.duration_s:
+            self.advance()
+
+    def add_outfall_runon(self, subcatch: int, volume_ft3: float) -> None:
+        """Queue water [ft3] sent by an outfall onto a subcatchment during the last
+        routing steps; it becomes runon over the next runoff step (as SWMM does)."""
+        self._pending_runon_ft3[subcatch] += volume_ft3
+
+    # -- what the routing and the output read ------------------------------
+    def _weight(self, t_s: float) -> float:
+        span = self.t_new_s - self.t_old_s
+        return 1.0 if span <= 0.0 else (t_s - self.t_old_s) / span
+
+    def node_inflow_cfs(self, t_s: float, out: np.ndarray) -> np.ndarray:
+        """ADD to out (n_nodes,) the runoff [cfs] of every subcatchment that drains to a node,
+        interpolated at routing time t_s between the old and new runoff states as SWMM does."""
+        f = min(max(self._weight(t_s), 0.0), 1.0)
+        return kr.add_runoff_to_nodes(
+            f, self._st["old_runoff_cfs"], self._st["new_runoff_cfs"], self.outlet_node, out
+        )
+
+    def interpolated(self, t_s: float) -> dict[str, np.ndarray]:
+        """Results for output at ``t_s`` as SWMM reports them.
+
+        Returns ``rainfall`` [mm/h] (the gauge's rate just after ``t_s``), ``runoff``
+        [m3/s] (interpolated between the old and new states with SWMM's unclipped
+        weight, below 0.001 in/h over the area reported as 0), ``infiltration`` and
+        ``evaporation`` [mm/h] (losses of the latest step).
+        """
+        f = self._weight(t_s)
+        q = kr.reported_runoff(
+            f, self._st["old_runoff_cfs"], self._st["new_runoff_cfs"], self.area_ft2, self._out
+        )
+        gauge = self.rain.rate_at(t_s) * (25.4 if self.unit_system == "US" else 1.0)
+        g = self.gage_at_subcatch
+        rain = np.where(g >= 0, gauge[np.maximum(g, 0)], 0.0)
+        return {
+            "rainfall": rain,
+            "runoff": q * FT3,
+            "infiltration": self._st["infil_loss_fps"] * MMH_PER_FPS,
+            "evaporation": self._st["evap_loss_fps"] * MMH_PER_FPS,
+        }
+
+    @property
+    def rainfall_inph(self) -> np.ndarray:
+        return self._rain_fps * 43200.0
+
+    @property
+    def runoff_cfs(self) -> np.ndarray:
+        return self._st["new_runoff_cfs"]
+
+    @property
+    def infil_inph(self) -> np.ndarray:
+        return self._st["infil_loss_fps"] * 43200.0
+
+    @property
+    def evap_inph(self) -> np.ndarray:
+        return self._st["evap_loss_fps"] * 43200.0
+
+    @property
+    def depth_ft(self) -> np.ndarray:
+        """(n, 3) ponded depth on IMPERV0, IMPERV1, PERV [ft]."""
+        return self._st["depth_at_subarea"]
+
+    # -- continuity and totals ---------------------------------------------
+    @property
+    def volumes(self) -> dict[str, float]:
+        tot = self._st["totals"]
+        return {
+            "rainfall": float(tot[kr.TOT_RAIN]),
+            "runon": float(tot[kr.TOT_RUNON]),
+            "evaporation": float(tot[kr.TOT_EVAP]),
+            "infiltration": float(tot[kr.TOT_INFIL]),
+            "runoff": float(tot[kr.TOT_RUNOFF]),
+            "initial_storage": float(self.initial_storage_ft3),
+            "final_storage": float(
+                kr.stored_volume(self.area_ft2, self.frac, self._st["depth_at_subarea"])
+            ),
+        }
+
+    def continuity_error_percent(self) -> float:
+        """Runoff continuity error [%] as SWMM's Runoff Quantity Continuity."""
+        v = self.volumes
+        inflow = v["rainfall"] + v["runon"] + v["initial_storage"]
+        outflow = v["evaporation"] + v["infiltration"] + v["runoff"] + v["final_storage"]
+        if abs(inflow - outflow) < 1.0:
+            return 1.0e-6
+        if inflow > 0.0:
+            return 100.0 * (1.0 - outflow / inflow)
+        if outflow > 0.0:
+            return 100.0 * (inflow / outflow - 1.0)
+        return 0.0
+
+    def _per_area_in(self, col: int) -> np.ndarray:
+        a = self.area_ft2
+        v = self._st["stats"][:, col]
+        return np.divide(v * 12.0, a, out=np.zeros_like(v), where=a > 0)
+
+    @property
+    def total_rain_in(self) -> np.ndarray:
+        return self._per_area_in(kr.ST_RAIN)
+
+    @property
+    def total_infil_in(self) -> np.ndarray:
+        return self._per_area_in(kr.ST_INFIL)
+
+    @property
+    def total_evap_in(self) -> np.ndarray:
+        return self._per_area_in(kr.ST_EVAP)
+
+    @property
+    def total_runoff_ft3(self) -> np.ndarray:
+        return self._st["stats"][:, kr.ST_RUNOFF].copy()
+
+    @property
+    def max_runoff_cfs(self) -> np.ndarray:
+        return self._st["stats"][:, kr.ST_MAX_RUNOFF].copy()
+
+
+def _warn_ignored(net) -> None:
+    """One warning per ignored section (snowmelt, LIDs, groundwater) that the network uses."""
+    found = []
+    snow = getattr(net.subcatchments, "snowpack", None)
+    if snow is not None and any(str(x) for x in snow):
+        found.append("SNOWPACKS")
+    for sec in _IGNORED_SECTIONS:
+        if sec in (net.sections or {}) and sec not in found and net.sections[sec]:
+            found.append(sec)
+    for sec in found:
+        warnings.warn(
+            f"[{sec}] is ignored by the runoff engine (SWMM would simulate it)", stacklevel=3
+        )
