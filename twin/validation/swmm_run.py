@@ -52,11 +52,15 @@ def run_swmm(inp, workdir=None, keep_files: bool = False) -> xr.Dataset:
     workdir = Path(workdir).resolve()
     rpt = workdir / (inp.stem + ".rpt")
     out = workdir / (inp.stem + ".out")
+    # SWMM saves only the elements listed in [REPORT]: ask for all of them
+    copy = workdir / (inp.stem + ".all.inp")
+    text = inp.read_text(errors="replace")
+    copy.write_text(text + "\n[REPORT]\nSUBCATCHMENTS ALL\nNODES ALL\nLINKS ALL\n")
     cwd = os.getcwd()
     try:
         os.chdir(inp.parent)  # relative FILE references resolve like SWMM's GUI
         with _quiet_stdout():
-            solver.swmm_run(str(inp.resolve()), str(rpt.resolve()), str(out.resolve()))
+            solver.swmm_run(str(copy), str(rpt), str(out))
     except Exception as exc:  # swmm-toolkit raises its own error types
         text = rpt.read_text(errors="replace") if rpt.exists() else ""
         errs = [ln.strip() for ln in text.splitlines() if "ERROR" in ln]

@@ -1,0 +1,219 @@
+"""Table interpolation, circular-segment functions and root finders for the geometry kernels.
+
+The geometry tables hold a relative property (A/Afull, R/Rfull, W/Wmax, Y/Yfull or
+S/Sfull) at ``n`` equally spaced values of the relative argument between 0 and 1.
+:func:`table_lookup` interpolates them the way SWMM 5.2 does (linear, with a
+quadratic correction in the first two intervals), :func:`table_inverse` inverts a
+table that increases (or whose maximum is the third entry from its end, as in the
+section-factor tables).  All numbers are dimensionless here.
+"""
+
+import numpy as np
+from numba import njit
+
+from twin.kernels.config import JIT
+
+TWO_PI = 2.0 * np.pi
+
+
+@njit(**JIT)
+def table_lookup(x, table, n):
+    """Relative property at relative argument ``x`` from a table of ``n`` equal steps.
+
+    Parameters
+    ----------
+    x : float
+        Relative argument (y/yFull or A/Afull), normally in [0, 1].
+    table : (>= n,) float64
+        Table values at ``x = i/(n-1)``, ``i = 0 .. n-1``.
+    n : int
+        Number of entries used.
+
+    Returns
+    -------
+    float
+        Interpolated value, never negative; the last entry when ``x >= 1``.
+    """
+    if not x > 0.0:
+        return 0.0 if x <= 0.0 else x  # NaN stays NaN
+    delta = 1.0 / (n - 1)
+    i = int(x / delta)
+    if i >= n - 1:
+        return table[n - 1]
+    x0 = i * delta
+    x1 = (i + 1) * delta
+    y = table[i] + (x - x0) * (table[i + 1] - table[i]) / delta
+    if i < 2:
+        # quadratic correction through three entries near the invert
+        y2 = y + (x - x0) * (x - x1) / (delta * delta) * (
+            0.5 * table[i] - table[i + 1] + 0.5 * table[i + 2]
+        )
+        if y2 > 0.0:
+            y = y2
+    if y < 0.0:
+        y = 0.0
+    return y
+
+
+@njit(**JIT)
+def _locate(y, table, j_last):
+    """Highest index ``j <= j_last`` with ``table[j] <= y`` (bisection on an increasing table)."""
+    if y <= table[0]:
+        return 0
+    if y >= table[j_last]:
+        return j_last
+    j1 = 0
+    j2 = j_last
+    while j2 - j1 > 1:
+        j = (j1 + j2) >> 1
+        if y >= table[j]:
+            j1 = j
+        else:
+            j2 = j
+    return j1
+
+
+@njit(**JIT)
+def table_inverse(y, table, n):
+    """Relative argument at which a table of ``n`` equal steps takes the value ``y``.
+
+    The table increases, or increases up to its third entry from the end and then
+    decreases (section-factor tables of closed shapes); in the latter case a value
+    above the last entry is looked for only in the last two intervals.
+
+    Returns
+    -------
+    float
+        The argument in [0, 1], by linear interpolation.
+    """
+    if y != y:
+        return y  # NaN stays NaN
+    dx = 1.0 / (n - 1)
+    m = n
+    if table[m - 3] > table[m - 1]:
+        m = m - 2
+    if m < n and y > table[n - 1]:
+        if y >= table[n - 3]:
+            return (m - 1) * dx
+        if y <= table[n - 2]:
+            i = n - 2
+        else:
+            i = n - 3
+    else:
+        i = _locate(y, table, m - 1)
+    if i >= m - 1:
+        return (m - 1) * dx
+    x0 = i * dx
+    dy = table[i + 1] - table[i]
+    if dy == 0.0:
+        x = x0
+    else:
+        x = x0 + (y - table[i]) * dx / dy
+    return min(max(x, 0.0), 1.0)
+
+
+@njit(**JIT)
+def table_slope(x, table, n):
+    """Slope d(table)/dx of the table interval that holds ``x`` (last interval above it)."""
+    delta = 1.0 / (n - 1)
+    i = int(x / delta) if x > 0.0 else 0
+    if i >= n - 1:
+        i = n - 2
+    return (table[i + 1] - table[i]) / delta
+
+
+# ---------------------------------------------------------------------------
+# circular segment: alpha = A/Afull, psi = S/Sfull, theta = central angle
+# ---------------------------------------------------------------------------
+
+
+@njit(**JIT)
+def theta_of_alpha(alpha):
+    """Central angle [rad] of a circular segment filling ``alpha`` of the circle.
+
+    Newton's method on ``theta - sin(theta) = 2*pi*alpha`` to 1e-12 rad.
+    """
+    if alpha <= 0.0:
+        return 0.0
+    if alpha >= 1.0:
+        return TWO_PI
+    # small-angle start: theta - sin(theta) ~ theta^3 / 6
+    theta = min((6.0 * TWO_PI * alpha) ** (1.0 / 3.0), TWO_PI)
+    if alpha > 0.04:
+        theta = 1.2 + 5.08 * (alpha - 0.04) / 0.96
+    target = TWO_PI * alpha
+    for _ in range(60):
+        f = theta - np.sin(theta) - target
+        df = 1.0 - np.cos(theta)
+        if df <= 1e-300:
+            break
+        d = f / df
+        if d > 1.0:
+            d = 1.0
+        elif d < -1.0:
+            d = -1.0
+        theta -= d
+        if abs(d) <= 1e-12:
+            break
+    return theta
+
+
+@njit(**JIT)
+def circular_y_of_alpha(alpha):
+    """Relative depth y/D of a circle filled to relative area ``alpha``."""
+    if alpha >= 1.0:
+        return 1.0
+    if alpha <= 0.0:
+        return 0.0
+    theta = theta_of_alpha(alpha)
+    return 0.5 * (1.0 - np.cos(0.5 * theta))
+
+
+@njit(**JIT)
+def circular_s_of_alpha(alpha):
+    """Relative section factor S/Sfull of a circle filled to relative area ``alpha``."""
+    if alpha >= 1.0:
+        return 1.0
+    if alpha <= 0.0:
+        return 0.0
+    theta = theta_of_alpha(alpha)
+    return (theta - np.sin(theta)) ** (5.0 / 3.0) / TWO_PI / theta ** (2.0 / 3.0)
+
+
+@njit(**JIT)
+def _theta_of_psi(psi):
+    """Central angle [rad] of a circular segment with relative section factor ``psi``."""
+    # small-angle start: S/Sfull ~ theta^(13/3) / (12 pi 6^(2/3))
+    theta = (12.0 * np.pi * 6.0 ** (2.0 / 3.0) * psi) ** (3.0 / 13.0)
+    if psi > 0.9:
+        theta = 4.17 + 1.12 * (psi - 0.9) / 0.176
+    elif psi > 0.5:
+        theta = 3.14 + 1.03 * (psi - 0.5) / 0.4
+    elif psi > 0.015:
+        theta = 1.2 + 1.94 * (psi - 0.015) / 0.485
+    target = TWO_PI * psi
+    for _ in range(60):
+        theta = abs(theta)
+        tt = theta - np.sin(theta)
+        tt23 = tt ** (2.0 / 3.0)
+        t3 = theta ** (1.0 / 3.0)
+        f = target * theta / t3 - tt * tt23
+        df = target * (2.0 / 3.0) / t3 - (5.0 / 3.0) * tt23 * (1.0 - np.cos(theta))
+        if df == 0.0:
+            break
+        d = f / df
+        theta -= d
+        if abs(d) <= 1e-12:
+            break
+    return theta
+
+
+@njit(**JIT)
+def circular_alpha_of_psi(psi):
+    """Relative area A/Afull of a circle whose relative section factor is ``psi`` (< 1)."""
+    if psi >= 1.0:
+        return 1.0
+    if psi <= 0.0:
+        return 0.0
+    theta = _theta_of_psi(psi)
+    return (theta - np.sin(theta)) / TWO_PI

@@ -1,0 +1,130 @@
+"""Derivative of the section factor, dS/dA, per shape (SWMM 5.2 ``xsect_getdSdA``).
+
+Used by the kinematic-wave solver and by the Newton iterations that invert the
+section factor.  Circular and tabulated shapes take the slope of their S(A)
+table (the exact circular-segment derivative below 4 % full); shapes with a
+wetted-perimeter formula use ``dS/dA = (5/3 - 2/3 R dP/dA) R^(2/3)``; the others a
+central difference over +-0.1 % of the full area.  Units ft^(2/3).
+"""
+
+import numpy as np
+from numba import njit
+
+from twin.kernels.config import JIT
+from twin.kernels.xsect_composite import rect_round_hrad_of_area, rect_triang_hrad_of_area
+from twin.kernels.xsect_geometry import (
+    MOD_BASKET,
+    RECT_CLOSED,
+    RECT_OPEN,
+    RECT_ROUND,
+    RECT_TRIANG,
+    TRAPEZOIDAL,
+    TRIANGULAR,
+    _has_s_table,
+    _is_circ,
+    _table,
+    hrad_at_area,
+    sfactor_at_area,
+)
+from twin.kernels.xsect_interp import table_slope, theta_of_alpha
+from twin.kernels.xsect_layout import (
+    P_ABOT,
+    P_AFULL,
+    P_NS,
+    P_RBOT,
+    P_SBOT,
+    P_SFULL,
+    P_SMAX,
+    P_WMAX,
+    P_YBOT,
+    P_YFULL,
+    RECT_ALFMAX,
+    RECT_ROUND_ALFMAX,
+    RECT_TRIANG_ALFMAX,
+)
+
+TWO3 = 2.0 / 3.0
+
+
+@njit(**JIT)
+def _dsda_generic(shape, par, tables, a):
+    a_full = par[P_AFULL]
+    alpha1 = max(a / a_full - 0.001, 0.0)
+    a1 = alpha1 * a_full
+    a2 = (a / a_full + 0.001) * a_full
+    s1 = sfactor_at_area(shape, par, tables, a1)
+    s2 = sfactor_at_area(shape, par, tables, a2)
+    return (s2 - s1) / (a2 - a1)
+
+
+@njit(**JIT)
+def _dsda_of_perimeter(r, dp_da):
+    """dS/dA = (5/3 - 2/3 dP/dA R) R^(2/3)."""
+    return (5.0 / 3.0 - TWO3 * dp_da * r) * r**TWO3
+
+
+@njit(**JIT)
+def dsfactor_da(shape, par, tables, a):
+    """Derivative dS/dA [ft^(2/3)] of the section factor at flow area ``a`` [ft2]."""
+    a_full = par[P_AFULL]
+    alpha = a / a_full
+    if _is_circ(shape):
+        if alpha <= 1.0e-30:
+            return 1.0e-30
+        if alpha < 0.04:
+            theta = theta_of_alpha(alpha)
+            r = a / (theta * par[P_YFULL] / 2.0)
+            dp_da = 4.0 / par[P_YFULL] / (1.0 - np.cos(theta))
+            return _dsda_of_perimeter(r, dp_da)
+        slope = table_slope(alpha, _table(par, tables, 4), int(par[P_NS]))
+        return slope * par[P_SFULL] / a_full
+    if _has_s_table(shape):
+        slope = table_slope(alpha, _table(par, tables, 4), int(par[P_NS]))
+        return slope * par[P_SFULL] / a_full
+    if shape == RECT_CLOSED or shape == RECT_TRIANG or shape == RECT_ROUND:
+        alf_max = RECT_ALFMAX
+        if shape == RECT_TRIANG:
+            alf_max = RECT_TRIANG_ALFMAX
+        elif shape == RECT_ROUND:
+            alf_max = RECT_ROUND_ALFMAX
+        if alpha > alf_max:
+            return (par[P_SFULL] - par[P_SMAX]) / ((1.0 - alf_max) * a_full)
+        if shape == RECT_CLOSED:
+            if alpha <= 1.0e-30:
+                return _dsda_generic(shape, par, tables, a)
+            r = hrad_at_area(shape, par, tables, a)
+            return _dsda_of_perimeter(r, 2.0 / par[P_WMAX])
+        if shape == RECT_TRIANG:
+            if alpha <= 1.0e-30:
+                return _dsda_generic(shape, par, tables, a)
+            if a > par[P_ABOT]:
+                dp_da = 2.0 / par[P_WMAX]
+            else:
+                dp_da = par[P_RBOT] / np.sqrt(a * par[P_SBOT])
+            return _dsda_of_perimeter(rect_triang_hrad_of_area(par, a), dp_da)
+        if a > par[P_ABOT]:
+            r = rect_round_hrad_of_area(par, tables, a)
+            return _dsda_of_perimeter(r, 2.0 / par[P_WMAX])
+        return _dsda_generic(shape, par, tables, a)
+    if shape == RECT_OPEN:
+        if alpha <= 1.0e-30:
+            return _dsda_generic(shape, par, tables, a)
+        r = hrad_at_area(shape, par, tables, a)
+        return _dsda_of_perimeter(r, (2.0 - par[P_SBOT]) / par[P_WMAX])
+    if shape == MOD_BASKET:
+        if a <= a_full - par[P_ABOT] and alpha > 1.0e-30:
+            w = par[P_WMAX]
+            return _dsda_of_perimeter(a / (w + 2.0 * a / w), 2.0 / w)
+        return _dsda_generic(shape, par, tables, a)
+    if shape == TRAPEZOIDAL:
+        if alpha <= 1.0e-30:
+            return _dsda_generic(shape, par, tables, a)
+        yb, sb = par[P_YBOT], par[P_SBOT]
+        r = hrad_at_area(shape, par, tables, a)
+        return _dsda_of_perimeter(r, par[P_RBOT] / np.sqrt(yb * yb + 4.0 * sb * a))
+    if shape == TRIANGULAR:
+        if alpha <= 1.0e-30:
+            return _dsda_generic(shape, par, tables, a)
+        r = hrad_at_area(shape, par, tables, a)
+        return _dsda_of_perimeter(r, par[P_RBOT] / np.sqrt(a * par[P_SBOT]))
+    return _dsda_generic(shape, par, tables, a)
