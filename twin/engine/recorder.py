@@ -118,6 +118,8 @@ class Recorder:
             for k in _SUB_SERIES:
                 self.samples[k].append(np.asarray(sub[k], dtype=np.float64))
         self.times_s.append(rt)
+        for c in self.sim.couplers:
+            c.on_report(rt)
 
     # -- output -----------------------------------------------------------------------
     def dataset(self):

@@ -108,7 +108,11 @@ def results_dataset(sim, rec):
         "subcatchment": np.asarray(net.subcatchments.name, dtype=object),
     }
     attrs = _attrs(sim)
-    return build_dataset(times, series, summaries, coords, names, attrs)
+    ds = build_dataset(times, series, summaries, coords, names, attrs)
+    for c in sim.couplers:
+        ds = ds.assign(c.dataset_vars())
+        ds.attrs.update(c.attrs())
+    return ds
 
 
 def _runoff_summaries(ro) -> dict:

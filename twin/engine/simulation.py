@@ -41,7 +41,9 @@ class Simulation:
     >>> ds = sim.results()                                  # doctest: +SKIP
     """
 
-    def __init__(self, network, options: SimOptions | None = None, *, progress=None, **overrides):
+    def __init__(
+        self, network, options: SimOptions | None = None, *, progress=None, couplers=(), **overrides
+    ):
         from twin.engine.runoff import Runoff
 
         end_hours = overrides.pop("end_hours", None)
@@ -73,6 +75,10 @@ class Simulation:
         self.max_step_s = 0.0
         self.recorder = Recorder(self)
         self._progress = progress
+        # couplers exchange water with the pipes (e.g. the 2D surface); each has
+        # add_lateral_cfs(t_s, dt_s, out), after_step(t_s, dt_s), on_report(t_s),
+        # dataset_vars() -> dict and volumes() -> dict (m3)
+        self.couplers = [c.attach(self) if hasattr(c, "attach") else c for c in couplers]
         self.volumes = {  # routing inflow volumes [ft3], trapezoidal like SWMM's massbal
             "dry_weather_inflow": 0.0,
             "wet_weather_inflow": 0.0,
@@ -117,7 +123,11 @@ class Simulation:
             while self.runoff.t_new_s < t_next:
                 self.runoff.advance()
         self._add_inflows(t, dt)
+        for c in self.couplers:
+            c.add_lateral_cfs(t, dt, self._lat)
         iters = self.router.advance(t, dt, self._lat)
+        for c in self.couplers:
+            c.after_step(t, dt)
         self.t_s = t_next
         self.steps += 1
         self.iterations += iters
