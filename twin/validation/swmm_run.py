@@ -35,7 +35,7 @@ def run_swmm(inp, workdir=None, keep_files: bool = False) -> xr.Dataset:
     -------
     xarray.Dataset
         ``node_depth``, ``node_head`` [m], ``node_inflow`` (total), ``node_lateral_inflow``,
-        ``node_flooding`` [m3/s], ``node_ponded_volume`` [m3], ``link_flow`` [m3/s],
+        ``node_flooding`` [m3/s], ``node_volume`` [m3] (stored), ``link_flow`` [m3/s],
         ``link_depth`` [m], ``link_velocity`` [m/s], ``link_capacity`` [-],
         ``subcatchment_rainfall`` [mm/h], ``subcatchment_runoff`` [m3/s],
         ``subcatchment_infiltration`` [mm/h] on dims ``time``, ``node``, ``link``,
@@ -135,7 +135,8 @@ def _read_out(output, enum, path: Path) -> xr.Dataset:
             ),
             "node_inflow": (("time", "node"), series(g_n, 0, n_node, na.TOTAL_INFLOW, qf)),
             "node_flooding": (("time", "node"), series(g_n, 0, n_node, na.FLOODING_LOSSES, qf)),
-            "node_ponded_volume": (
+            # SWMM's "PONDED_VOLUME" output is the node's stored volume
+            "node_volume": (
                 ("time", "node"),
                 series(g_n, 0, n_node, na.PONDED_VOLUME, vol_f),
             ),
