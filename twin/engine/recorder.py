@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from twin.kernels import routing_layout as RL
 from twin.kernels.codes import LinkKind, NodeKind
 from twin.kernels.stats import update_link_stats, update_node_stats
 
@@ -33,6 +34,13 @@ _SERIES_FACTORS = {
     "node_depth": FT, "node_head": FT, "node_inflow": CFS, "node_lateral_inflow": CFS,
     "node_flooding": CFS, "node_ponded_volume": FT3, "link_flow": CFS, "link_depth": FT,
     "link_velocity": FT, "link_capacity": 1.0,
+}  # fmt: skip
+_ROUTER_KEYS = {
+    "node_depth": "node_depth_ft", "node_head": "node_head_ft", "node_inflow": "node_inflow_cfs",
+    "node_lateral_inflow": "node_lateral_cfs", "node_flooding": "node_overflow_cfs",
+    "node_ponded_volume": "node_ponded_ft3", "link_flow": "link_flow_cfs",
+    "link_depth": "link_depth_ft", "link_velocity": "link_velocity_fps",
+    "link_capacity": "link_capacity",
 }  # fmt: skip
 
 
@@ -60,7 +68,7 @@ class Recorder:
         self.can_pond = opts.allow_ponding & (np.asarray(net.nodes.ponded_area_m2) > 0)
         self.invert_ft = np.asarray(net.nodes.invert_m, dtype=np.float64) / FT
         self.crown_elev_ft = self.invert_ft + np.asarray(r.node_crown_ft, dtype=np.float64)
-        self.full_volume_ft3 = np.asarray(r.node_full_volume_ft3, dtype=np.float64)
+        self.full_volume_ft3 = np.ascontiguousarray(r.pack.node_par[:, RL.NP_FULL_VOLUME])
         z = np.zeros
         self.node_acc = {k: z(n) for k in (
             "max_depth", "max_depth_t", "flood_time", "flood_vol", "max_overflow",
@@ -70,7 +78,14 @@ class Recorder:
         self.is_conduit = np.asarray(net.links.kind) == LinkKind.CONDUIT
         self.from_node = np.asarray(net.links.from_node, dtype=np.int64)
         self.to_node = np.asarray(net.links.to_node, dtype=np.int64)
-        self.crown_up_ft, self.crown_dn_ft = r.link_crown_elevations_ft()
+        # crown elevations at each end, in file orientation (for the surcharge hours)
+        lp = r.pack.link_par
+        yfull = np.asarray(r.link_full_depth_ft, dtype=np.float64)
+        rev = np.asarray(r.link_direction) < 0
+        off_a = np.where(rev, lp[:, RL.LP_OFFSET2], lp[:, RL.LP_OFFSET1])
+        off_b = np.where(rev, lp[:, RL.LP_OFFSET1], lp[:, RL.LP_OFFSET2])
+        self.crown_up_ft = self.invert_ft[self.from_node] + off_a + yfull
+        self.crown_dn_ft = self.invert_ft[self.to_node] + off_b + yfull
         self._lat_old = np.zeros(n)
         self.node_critical = np.zeros(n, dtype=np.int64)
         self.link_critical = np.zeros(m, dtype=np.int64)
@@ -111,12 +126,14 @@ class Recorder:
         f = min(max((rt - t_old) / dt, 0.0), 1.0) if dt > 0 else 1.0
         state = self.sim.router.interpolated(f)
         for k in _NODE_SERIES + _LINK_SERIES:
-            self.samples[k].append(np.asarray(state[k], dtype=np.float64) * _SERIES_FACTORS[k])
+            value = state[_ROUTER_KEYS[k]]
+            self.samples[k].append(np.asarray(value, dtype=np.float64) * _SERIES_FACTORS[k])
         runoff = self.sim.runoff
         if runoff is not None:
             sub = runoff.interpolated(rt)
-            for k in _SUB_SERIES:
-                self.samples[k].append(np.asarray(sub[k], dtype=np.float64))
+            for k in _SUB_SERIES:  # already SI (mm/h, m3/s)
+                key = k.removeprefix("subcatchment_")
+                self.samples[k].append(np.asarray(sub[key], dtype=np.float64))
         self.times_s.append(rt)
         for c in self.sim.couplers:
             c.on_report(rt)

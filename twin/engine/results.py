@@ -100,6 +100,7 @@ def results_dataset(sim, rec):
     if sim.runoff is not None:
         summaries.update(_runoff_summaries(sim.runoff))
     coords = {**_node_coords(net), **_link_coords(net, r)}
+    coords["node_crown"] = (rec.invert_ft + np.asarray(r.node_crown_ft)) * FT
     if net.n_subcatchments:
         coords.update(_sub_coords(net))
     names = {

@@ -68,6 +68,7 @@ COORDS: dict[str, Var] = {
     "node_y": Var((N,), "m", "node map y coordinate", "projection_y_coordinate"),
     "node_invert": Var((N,), "m", "node invert elevation"),
     "node_rim": Var((N,), "m", "node rim (ground) elevation"),
+    "node_crown": Var((N,), "m", "elevation of the highest connected conduit crown"),
     "node_kind": Var((N,), "", "junction, outfall, storage or divider"),
     "link_from": Var((L,), "", "upstream node name"),
     "link_to": Var((L,), "", "downstream node name"),

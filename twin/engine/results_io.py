@@ -1,0 +1,211 @@
+"""Write and read result Datasets: NetCDF-4 through h5netcdf, or Zarr when installed.
+
+Files are written whole or not at all: the Dataset goes to a temporary name in
+the target's folder, is flushed to disk, and only then renamed onto the target
+(:func:`os.replace`), so a failure part-way leaves neither a half-written target
+nor the temporary file behind.
+"""
+
+from __future__ import annotations
+
+import contextlib
+import importlib.util
+import os
+import secrets
+import shutil
+from pathlib import Path
+
+import numpy as np
+import xarray as xr
+
+from twin.engine.dataset import RESULTS_SCHEMA, cf_attr_value
+from twin.errors import InputError, TwinError
+
+__all__ = ["write_results", "open_results", "COMPRESS_MIN_SIZE"]
+
+COMPRESS_MIN_SIZE = 65_536  # arrays with at least this many values are compressed
+_KEEP_ENCODING = ("units", "calendar")  # kept from a Dataset that was read from a file
+
+
+def write_results(ds: xr.Dataset, path, *, complevel: int = 1) -> Path:
+    """Write a result Dataset atomically to NetCDF-4 (h5netcdf) or ``.zarr``.
+
+    Parameters
+    ----------
+    ds : xarray.Dataset
+        Usually from :func:`~twin.engine.dataset.build_dataset`; dask-backed
+        arrays are computed while writing.
+    path : path-like
+        Target file; a name ending in ``.zarr`` writes a Zarr store (needs the
+        ``zarr`` package), anything else NetCDF-4. An existing target is replaced.
+    complevel : int
+        zlib level (1-9) for numeric arrays of at least :data:`COMPRESS_MIN_SIZE`
+        values (with byte shuffling); 0 writes them uncompressed.
+
+    Returns
+    -------
+    pathlib.Path
+        The path written.
+
+    Raises
+    ------
+    TwinError
+        When the folder does not exist, ``zarr`` is missing for a ``.zarr`` path, or
+        the Dataset cannot be encoded; the target is then left as it was.
+    """
+    path = Path(path)
+    folder = path.parent if str(path.parent) else Path(".")
+    if not folder.is_dir():
+        raise TwinError(f"cannot write {path}: folder {folder} does not exist")
+    zarr = path.suffix.lower() == ".zarr"
+    if zarr and importlib.util.find_spec("zarr") is None:
+        raise TwinError(
+            f"cannot write {path}: .zarr output needs the 'zarr' package "
+            "(pip install zarr), or write a .nc file instead"
+        )
+    try:
+        ds = _prepared(ds)
+    except TypeError as exc:
+        raise TwinError(f"cannot write {path}: {exc}") from exc
+    encoding = _encoding(ds, complevel, zarr)
+    tmp = _temp_beside(path, directory=zarr)
+    try:
+        if zarr:
+            ds.to_zarr(tmp, mode="w", encoding=encoding, consolidated=True)
+            _replace_dir(tmp, path)
+        else:
+            ds.to_netcdf(tmp, engine="h5netcdf", encoding=encoding)
+            with open(tmp, "rb+") as fh:
+                os.fsync(fh.fileno())
+            os.replace(tmp, path)
+    except BaseException as exc:
+        _remove(tmp)
+        if isinstance(exc, Exception) and not isinstance(exc, TwinError):
+            raise TwinError(f"cannot write {path}: {exc}") from exc
+        raise
+    return path
+
+
+def open_results(path, *, chunks=None) -> xr.Dataset:
+    """Open a result file written by :func:`write_results` (lazily; close it when done).
+
+    Parameters
+    ----------
+    path : path-like
+        A NetCDF file or a ``.zarr`` store.
+    chunks : optional
+        Passed to xarray to get dask-backed variables (e.g. ``{"member": 1}``).
+
+    Raises
+    ------
+    InputError
+        Naming the file, when it is missing, unreadable, or not a sewer-twin result.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise InputError("results file not found", file=path)
+    zarr = path.suffix.lower() == ".zarr"
+    if zarr and importlib.util.find_spec("zarr") is None:
+        raise InputError("reading a .zarr store needs the 'zarr' package", file=path)
+    try:
+        if zarr:
+            ds = xr.open_zarr(path, chunks=chunks)
+        else:
+            ds = xr.open_dataset(path, engine="h5netcdf", chunks=chunks)
+    except Exception as exc:
+        raise InputError(f"not a readable NetCDF/Zarr results file ({exc})", file=path) from exc
+    if ds.attrs.get("results_schema") != RESULTS_SCHEMA or "network" not in ds.variables:
+        ds.close()
+        raise InputError(
+            f"not a sewer-twin results file (no results_schema = {RESULTS_SCHEMA!r})", file=path
+        )
+    return ds
+
+
+def _prepared(ds: xr.Dataset) -> xr.Dataset:
+    """A shallow copy with storable attributes and no stale on-disk encodings."""
+    out = ds.copy(deep=False)
+    out.attrs = _storable(out.attrs)
+    for name in out.variables:
+        var = out.variables[name]
+        var.attrs = _storable(var.attrs)
+        var.encoding = {k: v for k, v in var.encoding.items() if k in _KEEP_ENCODING}
+    return out
+
+
+def _storable(attrs: dict) -> dict:
+    out = {}
+    for key, value in attrs.items():
+        value = cf_attr_value(key, value)
+        if value is not None:
+            out[key] = value
+    return out
+
+
+def _encoding(ds: xr.Dataset, complevel: int, zarr: bool) -> dict:
+    """NetCDF encodings: zlib + shuffle for big numeric arrays, strings as char arrays."""
+    if zarr:
+        return {}
+    enc = {}
+    for name, var in ds.variables.items():
+        if var.dtype.kind in "OU":
+            # names as UTF-8 character arrays: a fraction of HDF5 variable-length strings
+            width = max((len(str(v).encode()) for v in var.values.ravel()), default=0)
+            if not width:
+                enc[name] = {"dtype": str}  # empty: variable-length, so it reads back as text
+            if width:
+                chunks = (*_chunks(var.shape, width, 1 << 18), width)
+                enc[name] = {"dtype": "S1", "chunksizes": chunks}
+                if complevel > 0:
+                    enc[name].update(zlib=True, complevel=int(complevel))
+        elif complevel > 0 and var.dtype.kind in "iuf" and var.size >= COMPRESS_MIN_SIZE:
+            enc[name] = {"zlib": True, "complevel": int(complevel), "shuffle": True}
+            enc[name]["chunksizes"] = _chunks(var.shape, var.dtype.itemsize)
+    return enc
+
+
+def _chunks(shape, itemsize, target_bytes=1 << 20) -> tuple[int, ...]:
+    """Chunks of about ``target_bytes``: whole trailing (element) axes, split leading ones."""
+    chunks = list(shape)
+    i = 0
+    while int(np.prod(chunks)) * itemsize > target_bytes and i < len(chunks):
+        rest = int(np.prod(chunks[i + 1 :])) * itemsize
+        chunks[i] = max(1, min(chunks[i], target_bytes // max(rest, 1)))
+        if rest > target_bytes:
+            chunks[i] = 1
+        i += 1
+    return tuple(max(1, int(c)) for c in chunks)
+
+
+def _temp_beside(path: Path, directory: bool) -> Path:
+    """A new, empty temporary file (or folder) next to ``path``, with the umask's mode."""
+    while True:
+        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        try:
+            if directory:
+                os.mkdir(tmp, 0o777)
+            else:
+                os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
+            return tmp
+        except FileExistsError:
+            continue
+
+
+def _replace_dir(tmp: Path, path: Path) -> None:
+    """Swap a finished directory store onto ``path`` (the old one is removed after)."""
+    old = None
+    if path.exists():
+        old = path.with_name(f".{path.name}.old")
+        _remove(old)
+        os.replace(path, old)
+    os.replace(tmp, path)
+    if old is not None:
+        _remove(old)
+
+
+def _remove(p: Path) -> None:
+    with contextlib.suppress(FileNotFoundError):
+        if p.is_dir():
+            shutil.rmtree(p)
+        else:
+            p.unlink()
