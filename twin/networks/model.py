@@ -57,6 +57,10 @@ class _Table:
         """True when every column is equal (floats to ``rtol``, NaN equal to NaN)."""
         for f in fields(self):
             a, b = getattr(self, f.name), getattr(other, f.name)
+            if isinstance(a, list) or isinstance(b, list):
+                if not _lists_equal(a, b, rtol):
+                    return False
+                continue
             a, b = np.asarray(a), np.asarray(b)
             if a.shape != b.shape:
                 return False
@@ -66,6 +70,21 @@ class _Table:
             elif not np.array_equal(a, b):
                 return False
         return True
+
+
+def _lists_equal(a, b, rtol: float) -> bool:
+    """Per-row comparison of list columns (e.g. polygons: arrays or None)."""
+    if not isinstance(a, list) or not isinstance(b, list) or len(a) != len(b):
+        return False
+    for u, v in zip(a, b, strict=True):
+        if u is None or v is None:
+            if u is not v:
+                return False
+            continue
+        u, v = np.asarray(u), np.asarray(v)
+        if u.shape != v.shape or not np.allclose(u, v, rtol=rtol, atol=1e-12, equal_nan=True):
+            return False
+    return True
 
 
 @dataclass(eq=False)
@@ -92,7 +111,10 @@ class NodeTable(_Table):
     route_to: np.ndarray  # (n,) object, outfall route-to subcatchment or ""
     # storage units
     storage_shape: np.ndarray  # (n,) object: FUNCTIONAL TABULAR CYLINDRICAL CONICAL ...
-    storage_params: np.ndarray  # (n, 3) float64, shape parameters converted to SI
+    storage_params: np.ndarray  # (n, 3) float64, shape parameters converted to SI:
+    #   FUNCTIONAL: a1, a2, a0 with area[m2] = a0 + a1 * depth[m]**a2
+    #   CYLINDRICAL: length m, width m, (unused); CONICAL, PYRAMIDAL: length m, width m,
+    #   side slope (run/rise, -); PARABOLOID: length m, width m, height m; TABULAR: NaN
     storage_curve: np.ndarray  # (n,) object, TABULAR storage curve name or ""
     evap_factor: np.ndarray  # (n,) float64, fraction of evaporation applied
     seepage: np.ndarray  # (n, 3) float64: suction mm, ksat mm/h, initial deficit; NaN none
@@ -100,6 +122,7 @@ class NodeTable(_Table):
     divider_link: np.ndarray  # (n,) object, diverted link name or ""
     divider_kind: np.ndarray  # (n,) object: CUTOFF OVERFLOW TABULAR WEIR or ""
     divider_params: np.ndarray  # (n, 3) float64: cutoff m3/s | weir qmin m3/s, height m, cd
+    #   (WEIR cd in SI: full weir flow [m3/s] = cd * height[m]**1.5); NaN where unused
     divider_curve: np.ndarray  # (n,) object, TABULAR diversion curve or ""
 
 
@@ -111,7 +134,9 @@ class LinkTable(_Table):
     kind: np.ndarray  # (n,) int8, LinkKind
     from_node: np.ndarray  # (n,) int64 node id
     to_node: np.ndarray  # (n,) int64 node id
-    in_offset_m: np.ndarray  # (n,) float64 (orifice/weir crest/outlet offset here too)
+    in_offset_m: np.ndarray  # (n,) float64 (orifice/weir crest/outlet offset here too);
+    #   heights above the node invert, or elevations when option LINK_OFFSETS is
+    #   ELEVATION (NaN for '*'): use Network.offsets_above_invert() for heights
     out_offset_m: np.ndarray  # (n,) float64
     init_flow_m3s: np.ndarray  # (n,) float64
     max_flow_m3s: np.ndarray  # (n,) float64, 0 = unlimited
@@ -137,10 +162,11 @@ class LinkTable(_Table):
     shutoff_depth_m: np.ndarray  # (n,) float64
     # orifices, weirs, outlets
     regulator_kind: np.ndarray  # (n,) object: SIDE BOTTOM | TRANSVERSE ... | FUNCTIONAL/HEAD ...
-    discharge_coeff: np.ndarray  # (n,) float64, orifice/weir coefficient (SI) or outlet coeff
+    discharge_coeff: np.ndarray  # (n,) float64: orifice Cd (-); weir Cw in m^0.5/s (SI
+    #   weir formula, Q[m3/s] = Cw L h^1.5); outlet C with Q[m3/s] = C * h[m]**exponent
     open_close_time_h: np.ndarray  # (n,) float64, orifice
     end_contractions: np.ndarray  # (n,) float64, weir
-    end_coeff: np.ndarray  # (n,) float64, weir end (side) coefficient
+    end_coeff: np.ndarray  # (n,) float64, weir end (side) coefficient, m^0.5/s
     can_surcharge: np.ndarray  # (n,) bool, weir
     road_width_m: np.ndarray  # (n,) float64, ROADWAY weir
     road_surface: np.ndarray  # (n,) object, PAVED GRAVEL or ""
@@ -154,7 +180,7 @@ class SubcatchmentTable(_Table):
 
     name: np.ndarray  # (n,) object
     raingage: np.ndarray  # (n,) int64, raingage id
-    outlet: np.ndarray  # (n,) object, outlet name
+    outlet: np.ndarray  # (n,) object, outlet name as declared (SWMM names ignore case)
     outlet_node: np.ndarray  # (n,) int64 node id or -1
     outlet_subcatchment: np.ndarray  # (n,) int64 subcatchment id or -1
     area_m2: np.ndarray  # (n,) float64
@@ -171,7 +197,8 @@ class SubcatchmentTable(_Table):
     route_to: np.ndarray  # (n,) int8: 0 OUTLET, 1 IMPERVIOUS, 2 PERVIOUS
     routed_pct: np.ndarray  # (n,) float64
     infil_model: np.ndarray  # (n,) int8, InfilModel
-    infil_params: np.ndarray  # (n, 5) float64, SI, NaN where unused:
+    infil_params: np.ndarray  # (n, 5) float64, SI, NaN where unused (zeros when the
+    #   subcatchment has no [INFILTRATION] line, as in SWMM):
     #   HORTON, MODIFIED_HORTON: max rate mm/h, min rate mm/h, decay 1/h, dry time days,
     #                            max volume mm
     #   GREEN_AMPT, MODIFIED_GREEN_AMPT: suction head mm, ksat mm/h, initial deficit (-)
@@ -192,6 +219,11 @@ class RaingageTable(_Table):
     file_units: np.ndarray  # (n,) object: IN MM or ""
     x: np.ndarray  # (n,) float64, from [SYMBOLS], NaN if absent
     y: np.ndarray  # (n,) float64
+    file_start: np.ndarray | None = None  # (n,) object, FILE gage start date as written or ""
+
+    def __post_init__(self):
+        if self.file_start is None:
+            self.file_start = np.full(len(self.name), "", dtype=object)
 
 
 @dataclass(eq=False)
@@ -298,6 +330,29 @@ class Network:
     def option(self, key: str, default: str | None = None) -> str | None:
         """Raw value of an [OPTIONS] key (case-insensitive), or ``default``."""
         return self.options.get(key.upper(), default)
+
+    def offsets_above_invert(self) -> tuple[np.ndarray, np.ndarray]:
+        """Link end offsets as heights above the node inverts [m], as SWMM uses them.
+
+        With ``LINK_OFFSETS ELEVATION`` the tables hold elevations (NaN for
+        ``*``); this converts them the way SWMM's ``link_getOffsetHeight`` does
+        (a missing or slightly negative height becomes 0; pumps have 0).
+
+        Returns
+        -------
+        (in_offset, out_offset) : two (n_links,) float64 arrays, m
+        """
+        a = np.nan_to_num(self.links.in_offset_m.astype(np.float64), nan=0.0)
+        b = np.nan_to_num(self.links.out_offset_m.astype(np.float64), nan=0.0)
+        if self.option("LINK_OFFSETS", "DEPTH").upper().startswith("ELEV"):
+            inv = self.nodes.invert_m
+            a = np.where(np.isnan(self.links.in_offset_m), 0.0, a - inv[self.links.from_node])
+            b = np.where(np.isnan(self.links.out_offset_m), 0.0, b - inv[self.links.to_node])
+            a, b = np.maximum(a, 0.0), np.maximum(b, 0.0)
+        pump = self.links.kind == LinkKind.PUMP
+        a[pump] = 0.0
+        b[pump] = 0.0
+        return a, b
 
     @classmethod
     def from_inp(cls, path) -> Network:

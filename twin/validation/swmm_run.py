@@ -52,10 +52,16 @@ def run_swmm(inp, workdir=None, keep_files: bool = False) -> xr.Dataset:
     workdir = Path(workdir).resolve()
     rpt = workdir / (inp.stem + ".rpt")
     out = workdir / (inp.stem + ".out")
-    # SWMM saves only the elements listed in [REPORT]: ask for all of them
-    copy = workdir / (inp.stem + ".all.inp")
+    # SWMM saves only the elements listed in [REPORT]: ask for all of them, in a copy
+    # beside the original so that relative FILE references resolve the same way
     text = inp.read_text(errors="replace")
-    copy.write_text(text + "\n[REPORT]\nSUBCATCHMENTS ALL\nNODES ALL\nLINKS ALL\n")
+    text += "\n[REPORT]\nSUBCATCHMENTS ALL\nNODES ALL\nLINKS ALL\n"
+    copy = inp.parent / f".{inp.stem}.twin-swmm-{os.getpid()}.inp"
+    try:
+        copy.write_text(text)
+    except OSError:  # read-only folder: FILE references must then be absolute
+        copy = workdir / (inp.stem + ".all.inp")
+        copy.write_text(text)
     cwd = os.getcwd()
     try:
         os.chdir(inp.parent)  # relative FILE references resolve like SWMM's GUI
@@ -67,6 +73,7 @@ def run_swmm(inp, workdir=None, keep_files: bool = False) -> xr.Dataset:
         raise TwinError(f"SWMM failed on {inp}: {'; '.join(errs[:3]) or exc}") from exc
     finally:
         os.chdir(cwd)
+        copy.unlink(missing_ok=True)
     try:
         ds = _read_out(output, shared_enum, out)
         ds.attrs.update(_read_rpt(rpt))
