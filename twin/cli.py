@@ -110,6 +110,7 @@ def run_cmd(network, output, report_step, routing_step, end_hours, render, image
     if end_hours:
         opts["end_hours"] = end_hours
     ds = _simulate_with_progress(net, opts, quiet)
+    out.parent.mkdir(parents=True, exist_ok=True)
     path = twin.write_results(ds, out)
     if not quiet:
         print_report(ds, top=10)
@@ -171,6 +172,62 @@ def render_cmd(results, output, when, network):
         when = when if when == "max" else int(when)
         path = render(ds, out, terrain=terrain, time=when)
     click.echo(f"render: {path}")
+
+
+@cli.command("scenarios")
+def scenarios_cmd():
+    """List the bundled scenario files and the design-storm presets."""
+    from twin.scenarios import PRESETS
+    from twin.scenarios.scenario import bundled_scenarios
+
+    for name, sc in bundled_scenarios().items():
+        click.echo(f"{name:<24} {sc.description}")
+    for name, p in sorted(PRESETS.items()):
+        click.echo(f"preset:{name:<17} {p['description']}")
+
+
+@cli.command("ensemble")
+@click.argument("network", default="default")
+@click.argument("scenario", required=False)
+@click.option("-n", "--members", type=int, default=4, show_default=True, help="Members.")
+@click.option("--generator", default="perturb", show_default=True,
+              type=click.Choice(["perturb", "identical", "return-period", "duration", "radar"]))
+@click.option("--seed", type=int, default=0, show_default=True, help="Perturbation seed.")
+@click.option("--scheduler", help="Dask scheduler address (or TWIN_SCHEDULER); 'serial'.")
+@click.option("--end-hours", type=float, help="Stop after this many simulated hours.")
+@click.option("--threshold", type=float, default=0.0, show_default=True,
+              help="Flood volume [m3] above which a node counts as flooded.")
+@click.option("-o", "--output", type=click.Path(dir_okay=False), default="ens.nc",
+              show_default=True)
+@click.option("--quiet", is_flag=True, help="No progress bar.")
+def ensemble_cmd(network, scenario, members, generator, seed, scheduler, end_hours, threshold,
+                 output, quiet):  # fmt: skip
+    """Run an ensemble of SCENARIO (a TOML file or bundled name) on NETWORK with Dask."""
+    from twin.ensemble import members as gen
+    from twin.scenarios.scenario import Scenario, load_scenario
+
+    sc = load_scenario(scenario) if scenario else Scenario.preset("seoul-100mmh")
+    if generator == "perturb":
+        mem = gen.perturbed_forecast(sc, members, seed=seed)
+    elif generator == "identical":
+        mem = gen.identical(sc, members)
+    elif generator == "return-period":
+        mem = gen.return_period_sweep(sc)
+    elif generator == "duration":
+        mem = gen.duration_sweep(sc)
+    else:
+        if sc.source != "radar":
+            raise InputError("--generator radar needs a radar scenario", field="rainfall.source")
+        mem = gen.radar_members(sc._resolve(sc.rainfall["path"]), sc, sc.rainfall.get("variable"))
+    opts = {"end_hours": end_hours} if end_hours else {}
+    ens = twin.run_ensemble(network, mem, scheduler=scheduler, progress=not quiet,
+                            flood_threshold_m3=threshold, **opts)  # fmt: skip
+    path = twin.write_results(ens, output)
+    failed = int(ens.attrs.get("n_members_failed", 0))
+    p = ens["node_flood_probability"].values
+    click.echo(f"members: {ens.sizes['member']} ({failed} failed); nodes with flood "
+               f"probability > 0: {int((p > 0).sum())}")  # fmt: skip
+    click.echo(f"results: {path}")
 
 
 def main(argv=None) -> int:

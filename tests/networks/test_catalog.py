@@ -42,8 +42,8 @@ def test_list_networks_names_counts_and_files():
 
 
 def test_network_path_resolves_names_aliases_and_paths(tmp_path):
-    assert network_path("default") == network_path("small") == DATA_DIR / "small.inp"
-    assert catalog.DEFAULT == "small"
+    assert network_path("default") == network_path(catalog.DEFAULT)
+    assert network_path("small") == DATA_DIR / "small.inp"
     assert network_path("Example") == DATA_DIR / "example.inp"
     assert network_path(DATA_DIR / "medium.inp") == DATA_DIR / "medium.inp"
     assert network_path(str(DATA_DIR / "medium.inp")) == DATA_DIR / "medium.inp"

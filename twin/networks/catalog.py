@@ -2,7 +2,7 @@
 
 >>> sorted(e.name for e in list_networks())[:2]
 ['example', 'medium']
->>> network_path("default").name
+>>> network_path("small").name
 'small.inp'
 
 Generated entries are made by :func:`twin.networks.district.write_district` from a

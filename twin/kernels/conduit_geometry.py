@@ -1,0 +1,126 @@
+"""Conduit geometry as the dynamic wave sees it (SWMM 5.2 ``dwflow.c`` / ``link.c`` helpers), ft.
+
+Preissmann slot width, top width frozen above the crown cutoff, area and hydraulic
+radius beyond the crown, Froude number, per-barrel normal and critical depth of a
+conduit, and the full-pipe friction of force mains (Hazen-Williams or
+Darcy-Weisbach with SWMM's friction factor).
+"""
+
+import numpy as np
+from numba import njit
+
+from twin.kernels.config import JIT
+from twin.kernels.routing_layout import (
+    FM_HW,
+    FUDGE,
+    GRAVITY,
+    LI_SHAPE,
+    LP_BETA,
+    LP_QMAX,
+    VISCOSITY,
+)
+from twin.kernels.xsect import (
+    P_AFULL,
+    P_RFULL,
+    P_WMAX,
+    P_YFULL,
+    area_at_depth,
+    critical_depth,
+    hrad_at_depth,
+    normal_depth,
+    width_at_depth,
+)
+
+
+@njit(**JIT)
+def _darcy_factor(e, hrad, re):
+    """Darcy-Weisbach friction factor (laminar, transition blend, Swamee-Jain)."""
+    if re < 10.0:
+        re = 10.0
+    if re <= 2000.0:
+        return 64.0 / re
+    if re < 4000.0:
+        f = _darcy_factor(e, hrad, 4000.0)
+        return 0.032 + (f - 0.032) * (re - 2000.0) / 2000.0
+    f = e / 3.7 / (4.0 * hrad)
+    if re < 1.0e10:
+        f += 5.74 / re**0.9
+    f = np.log10(f)
+    return 0.25 / f / f
+
+
+@njit(**JIT)
+def force_main_friction(kind, rough, factor, v, hrad):
+    """Friction slope term of a full force main per unit time step (SWMM's getFricSlope)."""
+    if kind == FM_HW:
+        return factor * v**0.852 / hrad**1.1667
+    re = 4.0 * hrad * v / VISCOSITY
+    return _darcy_factor(rough, hrad, re) * factor * v / hrad
+
+
+@njit(**JIT)
+def slot_width(closed, xs, y, slot, crown_cutoff):
+    """Preissmann slot width [ft] at depth ``y`` (0 unless SLOT and a closed conduit)."""
+    y_norm = y / xs[P_YFULL]
+    if not slot or not closed or y_norm < crown_cutoff:
+        return 0.0
+    if y_norm > 1.78:
+        return 0.01 * xs[P_WMAX]
+    return xs[P_WMAX] * 0.5423 * np.exp(-(y_norm**2.4))
+
+
+@njit(**JIT)
+def conduit_width(shape, closed, xs, tables, y, slot, crown_cutoff):
+    """Top width [ft] used for node surface area: slot, or frozen above the crown cutoff."""
+    w_slot = slot_width(closed, xs, y, slot, crown_cutoff)
+    if w_slot > 0.0:
+        return w_slot
+    if closed and y / xs[P_YFULL] >= crown_cutoff:
+        y = crown_cutoff * xs[P_YFULL]
+    return width_at_depth(shape, xs, tables, y)
+
+
+@njit(**JIT)
+def conduit_area(shape, xs, tables, y, w_slot):
+    """Flow area [ft2], with the slot's extra area above the crown."""
+    if y >= xs[P_YFULL]:
+        return xs[P_AFULL] + (y - xs[P_YFULL]) * w_slot
+    return area_at_depth(shape, xs, tables, y)
+
+
+@njit(**JIT)
+def conduit_hrad(shape, xs, tables, y):
+    """Hydraulic radius [ft], the full value above the crown."""
+    if y >= xs[P_YFULL]:
+        return xs[P_RFULL]
+    return hrad_at_depth(shape, xs, tables, y)
+
+
+@njit(**JIT)
+def froude_number(shape, closed, xs, tables, v, y):
+    """Froude number at velocity ``v`` and depth ``y`` (0 when dry or a full closed pipe)."""
+    if y <= FUDGE:
+        return 0.0
+    if closed and xs[P_YFULL] - y <= FUDGE:
+        return 0.0
+    hyd_depth = area_at_depth(shape, xs, tables, y) / width_at_depth(shape, xs, tables, y)
+    return abs(v) / np.sqrt(GRAVITY * hyd_depth)
+
+
+@njit(**JIT)
+def link_normal_depth(j, q, link_par, link_int, xs, tables):
+    """SWMM's ``link_getYnorm``: normal depth [ft] of per-barrel flow ``q`` (capped at qMax)."""
+    q = abs(q)
+    if q > link_par[j, LP_QMAX]:
+        q = link_par[j, LP_QMAX]
+    if q <= 0.0 or link_par[j, LP_BETA] <= 0.0:
+        return 0.0
+    return normal_depth(link_int[j, LI_SHAPE], xs[j], tables, q, link_par[j, LP_BETA])
+
+
+@njit(**JIT)
+def link_critical_depth(j, q, link_int, xs, tables):
+    """SWMM's ``link_getYcrit``: critical depth [ft] of per-barrel flow ``q``."""
+    if q == 0.0:
+        return 0.0
+    return critical_depth(link_int[j, LI_SHAPE], xs[j], tables, abs(q))

@@ -1,0 +1,467 @@
+"""Conduit momentum of SWMM 5.2's dynamic wave (``dwflow.c``), one conduit per call.
+
+Units are ft, ft2, cfs and s.  Tables follow :mod:`twin.kernels.routing_layout`;
+cross-section rows ``xs[j]`` and the shape ``tables`` follow :mod:`twin.kernels.xsect`.
+Method (read from SWMM's source, written anew): the explicit momentum update
+
+``q = (q_old - dq2 + dq3 + dq4) / (1 + dq1 + dq5)``
+
+with friction ``dq1``, gravity ``dq2``, inertia ``dq3, dq4`` (damped by sigma),
+local losses ``dq5``; upstream weighting of area and hydraulic radius; normal-flow
+limiting; under-relaxation from the second Picard pass; flap gates; and the
+conduit's half surface areas assigned to its end nodes by flow class.
+"""
+
+import numpy as np
+from numba import njit
+
+from twin.kernels.conduit_geometry import (
+    conduit_area,
+    conduit_hrad,
+    conduit_width,
+    force_main_friction,
+    froude_number,
+    link_critical_depth,
+    link_normal_depth,
+    slot_width,
+)
+from twin.kernels.config import JIT
+from twin.kernels.routing_layout import (
+    DAMP_FULL,
+    DAMP_NONE,
+    FC_DN_CRITICAL,
+    FC_DN_DRY,
+    FC_DRY,
+    FC_SUBCRITICAL,
+    FC_SUPCRITICAL,
+    FC_UP_CRITICAL,
+    FC_UP_DRY,
+    FUDGE,
+    GRAVITY,
+    LI_CLOSED,
+    LI_DIRECTION,
+    LI_FLAP,
+    LI_FORCE_MAIN,
+    LI_HAS_LOSSES,
+    LI_N1,
+    LI_N2,
+    LI_SHAPE,
+    LP_BARRELS,
+    LP_BETA,
+    LP_FM_FACTOR,
+    LP_FM_ROUGH,
+    LP_LENGTH,
+    LP_LOSS_AVG,
+    LP_LOSS_IN,
+    LP_LOSS_OUT,
+    LP_MOD_LENGTH,
+    LP_OFFSET1,
+    LP_OFFSET2,
+    LP_QLIMIT,
+    LP_ROUGH_FACTOR,
+    LS_A1,
+    LS_A2,
+    LS_DEPTH,
+    LS_DQDH,
+    LS_FLOW,
+    LS_FLOW_CLASS,
+    LS_FLOW_OLD,
+    LS_FROUDE,
+    LS_NORMAL_FLOW,
+    LS_Q1,
+    LS_Q2,
+    LS_SURF1,
+    LS_SURF2,
+    LS_VOLUME,
+    MAX_VELOCITY,
+    ND_DEPTH,
+    NFL_BOTH,
+    NFL_FROUDE,
+    NFL_NEITHER,
+    NFL_SLOPE,
+    NI_FLAP,
+    NI_KIND,
+    NP_INVERT,
+    OF_CROWN_CUTOFF,
+    OI_DAMPING,
+    OI_NORMAL_FLOW,
+    OI_SURCHARGE,
+    SURCHARGE_SLOT,
+)
+from twin.kernels.xsect import (
+    P_YFULL,
+)
+
+NODE_OUTFALL = 1  # NodeKind.OUTFALL
+
+
+@njit(**JIT)
+def _flow_class(
+    j, q, h1, h2, y1, y2, yc, yn, node_par, node_int, link_par, link_int, xs, tables, depth_at_node
+):
+    """Flow class of a partly full conduit -> (class, yC, yN, fasnh). SWMM's getFlowClass."""
+    n1 = link_int[j, LI_N1]
+    n2 = link_int[j, LI_N2]
+    z1 = link_par[j, LP_OFFSET1]
+    z2 = link_par[j, LP_OFFSET2]
+    if node_int[n1, NI_KIND] == NODE_OUTFALL:
+        z1 = max(0.0, z1 - depth_at_node[n1])
+    if node_int[n2, NI_KIND] == NODE_OUTFALL:
+        z2 = max(0.0, z2 - depth_at_node[n2])
+    fc = FC_SUBCRITICAL
+    fasnh = 1.0
+    if y1 > FUDGE and y2 > FUDGE:
+        if q < 0.0:
+            if z1 > 0.0:
+                yn = link_normal_depth(j, q, link_par, link_int, xs, tables)
+                yc = link_critical_depth(j, q, link_int, xs, tables)
+                if y1 < min(yc, yn):
+                    fc = FC_UP_CRITICAL
+        elif z2 > 0.0:
+            yn = link_normal_depth(j, q, link_par, link_int, xs, tables)
+            yc = link_critical_depth(j, q, link_int, xs, tables)
+            yc_min = min(yc, yn)
+            yc_max = max(yc, yn)
+            if y2 < yc_min:
+                fc = FC_DN_CRITICAL
+            elif y2 < yc_max:
+                if yc_max - yc_min < FUDGE:
+                    fasnh = 0.0
+                else:
+                    fasnh = (yc_max - y2) / (yc_max - yc_min)
+    elif y1 <= FUDGE and y2 <= FUDGE:
+        fc = FC_DRY
+    elif y2 > FUDGE:
+        if h2 < node_par[n1, NP_INVERT] + link_par[j, LP_OFFSET1]:
+            fc = FC_UP_DRY
+        elif z1 > 0.0:
+            yn = link_normal_depth(j, q, link_par, link_int, xs, tables)
+            yc = link_critical_depth(j, q, link_int, xs, tables)
+            fc = FC_UP_CRITICAL
+    else:
+        if h1 < node_par[n2, NP_INVERT] + link_par[j, LP_OFFSET2]:
+            fc = FC_DN_DRY
+        elif z2 > 0.0:
+            yn = link_normal_depth(j, q, link_par, link_int, xs, tables)
+            yc = link_critical_depth(j, q, link_int, xs, tables)
+            fc = FC_DN_CRITICAL
+    return fc, yc, yn, fasnh
+
+
+@njit(**JIT)
+def _surface_area(
+    j,
+    q,
+    length,
+    h1,
+    h2,
+    y1,
+    y2,
+    node_par,
+    node_int,
+    link_par,
+    link_int,
+    xs,
+    tables,
+    depth_at_node,
+    link_state,
+    slot,
+    crown_cutoff,
+):
+    """Flow class and half-conduit surface areas; returns the adjusted (h1, h2, y1, y2)."""
+    shape = link_int[j, LI_SHAPE]
+    closed = link_int[j, LI_CLOSED] == 1
+    xj = xs[j]
+    yn = 0.5 * (y1 + y2)
+    yc = yn
+    fasnh = 1.0
+    if y1 >= xj[P_YFULL] and y2 >= xj[P_YFULL]:
+        fc = FC_SUBCRITICAL
+    else:
+        fc, yc, yn, fasnh = _flow_class(
+            j,
+            q,
+            h1,
+            h2,
+            y1,
+            y2,
+            yc,
+            yn,
+            node_par,
+            node_int,
+            link_par,
+            link_int,
+            xs,
+            tables,
+            depth_at_node,
+        )
+    s1 = 0.0
+    s2 = 0.0
+    if fc == FC_SUBCRITICAL or fc == FC_SUPCRITICAL:
+        ym = max(0.5 * (y1 + y2), FUDGE)
+        w1 = conduit_width(shape, closed, xj, tables, y1, slot, crown_cutoff)
+        w2 = conduit_width(shape, closed, xj, tables, y2, slot, crown_cutoff)
+        wm = conduit_width(shape, closed, xj, tables, ym, slot, crown_cutoff)
+        s1 = (w1 + wm) * length / 4.0
+        s2 = (wm + w2) * length / 4.0 * fasnh
+    elif fc == FC_UP_CRITICAL:
+        y1 = yc
+        if yn < yc:
+            y1 = yn
+        y1 = max(y1, FUDGE)
+        h1 = node_par[link_int[j, LI_N1], NP_INVERT] + link_par[j, LP_OFFSET1] + y1
+        ym = max(0.5 * (y1 + y2), FUDGE)
+        w2 = conduit_width(shape, closed, xj, tables, y2, slot, crown_cutoff)
+        wm = conduit_width(shape, closed, xj, tables, ym, slot, crown_cutoff)
+        s2 = (wm + w2) * length * 0.5
+    elif fc == FC_DN_CRITICAL:
+        y2 = yc
+        if yn < yc:
+            y2 = yn
+        y2 = max(y2, FUDGE)
+        h2 = node_par[link_int[j, LI_N2], NP_INVERT] + link_par[j, LP_OFFSET2] + y2
+        w1 = conduit_width(shape, closed, xj, tables, y1, slot, crown_cutoff)
+        ym = max(0.5 * (y1 + y2), FUDGE)
+        wm = conduit_width(shape, closed, xj, tables, ym, slot, crown_cutoff)
+        s1 = (w1 + wm) * length * 0.5
+    elif fc == FC_UP_DRY:
+        y1 = FUDGE
+        ym = max(0.5 * (y1 + y2), FUDGE)
+        w1 = conduit_width(shape, closed, xj, tables, y1, slot, crown_cutoff)
+        w2 = conduit_width(shape, closed, xj, tables, y2, slot, crown_cutoff)
+        wm = conduit_width(shape, closed, xj, tables, ym, slot, crown_cutoff)
+        s2 = (wm + w2) * length / 4.0
+        if link_par[j, LP_OFFSET1] <= 0.0:
+            s1 = (w1 + wm) * length / 4.0
+    elif fc == FC_DN_DRY:
+        y2 = FUDGE
+        ym = max(0.5 * (y1 + y2), FUDGE)
+        w1 = conduit_width(shape, closed, xj, tables, y1, slot, crown_cutoff)
+        w2 = conduit_width(shape, closed, xj, tables, y2, slot, crown_cutoff)
+        wm = conduit_width(shape, closed, xj, tables, ym, slot, crown_cutoff)
+        s1 = (wm + w1) * length / 4.0
+        if link_par[j, LP_OFFSET2] <= 0.0:
+            s2 = (w2 + wm) * length / 4.0
+    else:  # DRY
+        s1 = FUDGE * length / 2.0
+        s2 = s1
+    link_state[LS_FLOW_CLASS, j] = fc
+    link_state[LS_SURF1, j] = s1
+    link_state[LS_SURF2, j] = s2
+    return h1, h2, y1, y2
+
+
+@njit(**JIT)
+def _check_normal_flow(j, q, y1, y2, a1, r1, node_int, link_par, link_int, xs, tables, nfl):
+    """Normal-flow limit (SLOPE / FROUDE / BOTH); returns the possibly reduced flow."""
+    n1 = link_int[j, LI_N1]
+    n2 = link_int[j, LI_N2]
+    has_outfall = node_int[n1, NI_KIND] == NODE_OUTFALL or node_int[n2, NI_KIND] == NODE_OUTFALL
+    check = False
+    if nfl == NFL_SLOPE or nfl == NFL_BOTH or has_outfall:
+        if y1 < y2:
+            check = True
+    if not check and (nfl == NFL_FROUDE or nfl == NFL_BOTH) and not has_outfall:
+        if y1 > FUDGE and y2 > FUDGE:
+            f1 = froude_number(
+                link_int[j, LI_SHAPE], link_int[j, LI_CLOSED] == 1, xs[j], tables, q / a1, y1
+            )
+            if f1 >= 1.0:
+                check = True
+    if check:
+        q_norm = link_par[j, LP_BETA] * a1 * r1 ** (2.0 / 3.0)
+        if q_norm < q:
+            return q_norm, 1
+    return q, 0
+
+
+@njit(**JIT)
+def flap_gate_closed(j, q, node_int, link_int):
+    """True when flow ``q`` would run backwards through the link's or an outfall's flap gate."""
+    if link_int[j, LI_FLAP] == 1 and q * link_int[j, LI_DIRECTION] < 0.0:
+        return True
+    n = -1
+    if q < 0.0:
+        n = link_int[j, LI_N2]
+    if q > 0.0:
+        n = link_int[j, LI_N1]
+    if n >= 0 and node_int[n, NI_KIND] == NODE_OUTFALL and node_int[n, NI_FLAP] == 1:
+        return True
+    return False
+
+
+@njit(**JIT)
+def conduit_flow(
+    j,
+    steps,
+    omega,
+    dt,
+    node_par,
+    node_int,
+    link_par,
+    link_int,
+    xs,
+    tables,
+    node_state,
+    link_state,
+    opt_f,
+    opt_i,
+):
+    """New flow in conduit ``j`` for one Picard pass (SWMM's dwflow_findConduitFlow).
+
+    Reads node depths from ``node_state[ND_DEPTH]`` and the conduit's last-pass flow
+    from ``link_state[LS_Q1, j]``; writes flow, depth, volume, areas, dq/dh, Froude
+    number, flow class and surface areas into ``link_state[:, j]``.
+    """
+    depth_at_node = node_state[ND_DEPTH]
+    slot = opt_i[OI_SURCHARGE] == SURCHARGE_SLOT
+    crown_cutoff = opt_f[OF_CROWN_CUTOFF]
+    shape = link_int[j, LI_SHAPE]
+    closed = link_int[j, LI_CLOSED] == 1
+    xj = xs[j]
+    y_full = xj[P_YFULL]
+    barrels = link_par[j, LP_BARRELS]
+    q_old = link_state[LS_FLOW_OLD, j] / barrels
+    q_last = link_state[LS_Q1, j]
+    n1 = link_int[j, LI_N1]
+    n2 = link_int[j, LI_N2]
+    z1 = node_par[n1, NP_INVERT] + link_par[j, LP_OFFSET1]
+    z2 = node_par[n2, NP_INVERT] + link_par[j, LP_OFFSET2]
+    h1 = max(depth_at_node[n1] + node_par[n1, NP_INVERT], z1)
+    h2 = max(depth_at_node[n2] + node_par[n2, NP_INVERT], z2)
+    y1 = max(h1 - z1, FUDGE)
+    y2 = max(h2 - z2, FUDGE)
+    if not slot:
+        y1 = min(y1, y_full)
+        y2 = min(y2, y_full)
+    a_old = max(link_state[LS_A2, j], FUDGE)
+    length = link_par[j, LP_MOD_LENGTH]
+    true_length = link_par[j, LP_LENGTH]
+
+    h1, h2, y1, y2 = _surface_area(
+        j,
+        q_last,
+        length,
+        h1,
+        h2,
+        y1,
+        y2,
+        node_par,
+        node_int,
+        link_par,
+        link_int,
+        xs,
+        tables,
+        depth_at_node,
+        link_state,
+        slot,
+        crown_cutoff,
+    )
+
+    w_slot = slot_width(closed, xj, y1, slot, crown_cutoff)
+    a1 = conduit_area(shape, xj, tables, y1, w_slot)
+    r1 = conduit_hrad(shape, xj, tables, y1)
+    w_slot = slot_width(closed, xj, y2, slot, crown_cutoff)
+    a2 = conduit_area(shape, xj, tables, y2, w_slot)
+    y_mid = 0.5 * (y1 + y2)
+    w_slot = slot_width(closed, xj, y_mid, slot, crown_cutoff)
+    a_mid = conduit_area(shape, xj, tables, y_mid, w_slot)
+    r_mid = conduit_hrad(shape, xj, tables, y_mid)
+    is_full = y1 >= y_full and y2 >= y_full
+
+    fc = int(link_state[LS_FLOW_CLASS, j])
+    if fc == FC_DRY or fc == FC_UP_DRY or fc == FC_DN_DRY or a_mid <= FUDGE:
+        link_state[LS_A1, j] = 0.5 * (a1 + a2)
+        link_state[LS_Q1, j] = 0.0
+        link_state[LS_Q2, j] = 0.0
+        link_state[LS_DQDH, j] = GRAVITY * dt * a_mid / length * barrels
+        link_state[LS_FROUDE, j] = 0.0
+        link_state[LS_DEPTH, j] = min(y_mid, y_full)
+        link_state[LS_VOLUME, j] = link_state[LS_A1, j] * true_length * barrels
+        link_state[LS_FLOW, j] = 0.0
+        return
+
+    v = q_last / a_mid
+    if abs(v) > MAX_VELOCITY:
+        v = MAX_VELOCITY * np.sign(q_last)
+    fr = froude_number(shape, closed, xj, tables, v, y_mid)
+    link_state[LS_FROUDE, j] = fr
+    if fc == FC_SUBCRITICAL and fr > 1.0:
+        fc = FC_SUPCRITICAL
+        link_state[LS_FLOW_CLASS, j] = fc
+    if fr <= 0.5:
+        sigma = 1.0
+    elif fr >= 1.0:
+        sigma = 0.0
+    else:
+        sigma = 2.0 * (1.0 - fr)
+    rho = 1.0
+    if not is_full and q_last > 0.0 and h1 >= h2:
+        rho = sigma
+    a_wtd = a1 + (a_mid - a1) * rho
+    r_wtd = r1 + (r_mid - r1) * rho
+    damping = opt_i[OI_DAMPING]
+    if damping == DAMP_NONE:
+        sigma = 1.0
+    elif damping == DAMP_FULL:
+        sigma = 0.0
+    if is_full and closed:
+        sigma = 0.0
+
+    fm = link_int[j, LI_FORCE_MAIN]
+    if fm != 0 and is_full:
+        dq1 = dt * force_main_friction(
+            fm, link_par[j, LP_FM_ROUGH], link_par[j, LP_FM_FACTOR], abs(v), r_mid
+        )
+    else:
+        dq1 = dt * link_par[j, LP_ROUGH_FACTOR] / r_wtd**1.33333 * abs(v)
+    dq2 = dt * GRAVITY * a_wtd * (h2 - h1) / length
+    dq3 = 0.0
+    dq4 = 0.0
+    if sigma > 0.0:
+        dq3 = 2.0 * v * (a_mid - a_old) * sigma
+        dq4 = dt * v * v * (a2 - a1) / length * sigma
+    dq5 = 0.0
+    if link_int[j, LI_HAS_LOSSES] == 1:
+        qa = abs(q_last)
+        losses = 0.0
+        if a1 > FUDGE:
+            losses += link_par[j, LP_LOSS_IN] * (qa / a1)
+        if a2 > FUDGE:
+            losses += link_par[j, LP_LOSS_OUT] * (qa / a2)
+        if a_mid > FUDGE:
+            losses += link_par[j, LP_LOSS_AVG] * (qa / a_mid)
+        dq5 = losses / 2.0 / length * dt
+    denom = 1.0 + dq1 + dq5
+    q = (q_old - dq2 + dq3 + dq4) / denom
+    link_state[LS_DQDH, j] = 1.0 / denom * GRAVITY * dt * a_wtd / length * barrels
+
+    link_state[LS_NORMAL_FLOW, j] = 0.0
+    nfl = opt_i[OI_NORMAL_FLOW]
+    if q > 0.0:
+        if nfl != NFL_NEITHER and y1 < y_full and (fc == FC_SUBCRITICAL or fc == FC_SUPCRITICAL):
+            q, limited = _check_normal_flow(
+                j, q, y1, y2, a1, r1, node_int, link_par, link_int, xs, tables, nfl
+            )
+            link_state[LS_NORMAL_FLOW, j] = limited
+
+    if steps > 0:
+        q = (1.0 - omega) * q_last + omega * q
+        if q * q_last < 0.0:
+            q = 0.001 * np.sign(q)
+    q_limit = link_par[j, LP_QLIMIT]
+    if q_limit > 0.0 and abs(q) > q_limit:
+        q = np.sign(q) * q_limit
+    if flap_gate_closed(j, q, node_int, link_int):
+        q = 0.0
+    if q > FUDGE and depth_at_node[n1] <= FUDGE:
+        q = FUDGE
+    if q < -FUDGE and depth_at_node[n2] <= FUDGE:
+        q = -FUDGE
+
+    link_state[LS_A1, j] = a_mid
+    link_state[LS_Q1, j] = q
+    link_state[LS_Q2, j] = q
+    link_state[LS_DEPTH, j] = min(y_mid, y_full)
+    link_state[LS_VOLUME, j] = 0.5 * (a1 + a2) * true_length * barrels
+    link_state[LS_FLOW, j] = q * barrels

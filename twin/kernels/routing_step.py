@@ -1,0 +1,173 @@
+"""One whole routing step in one compiled call: flows, mass-balance totals, checks, outputs.
+
+SWMM's ``routing_execute`` accumulates its routing totals over half of the step
+before routing and half after, with the rates of the moment (outfall outflow,
+flooding, inflow through outfalls, lateral inflow, per-node inflow and outflow).
+:func:`route_step` does that around :func:`~twin.kernels.dynwave.dynwave_step` (or the
+kinematic-wave / steady-flow step), then looks for a NaN, negative or runaway node
+depth and a NaN link flow, and refreshes heads, ponded volumes, velocities and
+capacities.  Units ft, ft3, cfs, s.
+"""
+
+import numpy as np
+from numba import njit
+
+from twin.kernels.config import JIT
+from twin.kernels.dynwave import add_node_flow_volumes, dynwave_step, system_outflow_rates
+from twin.kernels.kinwave import kinwave_step
+from twin.kernels.routing_layout import (
+    LS_FLOW,
+    LS_VOLUME,
+    ND_DEPTH,
+    ND_LAT,
+    ND_LAT_OLD,
+    ND_VOLUME,
+    NP_FULL_VOLUME,
+    NP_INVERT,
+)
+from twin.kernels.routing_results import link_results, node_is_bad
+
+# accumulators: acc[A_*]
+A_LATERAL = 0  # lateral inflow volume (signed)
+A_OUTFALL = 1  # volume leaving through outfalls
+A_FLOODING = 2  # volume lost to flooding
+A_OUTFALL_IN = 3  # volume entering through outfalls
+A_STORAGE = 4  # current stored volume (nodes, + links unless steady flow)
+A_RATE_OUTFALL = 5  # the last step's rates, for the next half step
+A_RATE_FLOODING = 6
+A_RATE_OUTFALL_IN = 7
+N_ACC = 8
+
+MODE_DYNWAVE = 0
+MODE_KINWAVE = 1
+MODE_STEADY = 2
+
+
+@njit(**JIT)
+def _accumulate(half, acc, node_par, node_int, node_state, inflow_vol, outflow_vol):
+    acc[A_OUTFALL] += acc[A_RATE_OUTFALL] * half
+    acc[A_FLOODING] += acc[A_RATE_FLOODING] * half
+    acc[A_OUTFALL_IN] += acc[A_RATE_OUTFALL_IN] * half
+    lat = 0.0
+    for i in range(node_state.shape[1]):
+        lat += node_state[ND_LAT, i]
+    acc[A_LATERAL] += lat * half
+    add_node_flow_volumes(half, node_par, node_int, node_state, inflow_vol, outflow_vol)
+
+
+@njit(**JIT)
+def route_step(
+    mode,
+    t_s,
+    dt,
+    lateral,
+    node_par,
+    node_int,
+    link_par,
+    link_int,
+    xs,
+    tables,
+    curve_start,
+    curve_x,
+    curve_y,
+    node_state,
+    link_state,
+    stage_at_node,
+    opt_f,
+    opt_i,
+    order,
+    ponding,
+    runaway_ft,
+    acc,
+    rates,
+    inflow_vol,
+    outflow_vol,
+    head_at_node,
+    ponded_at_node,
+    velocity,
+    capacity,
+    scratch_flow,
+    scratch_depth,
+):
+    """Route one step of ``dt`` s from ``t_s`` with ``lateral`` (n_nodes,) cfs inflow.
+
+    Returns ``(passes, bad_node, bad_link)``: Picard passes (negative when they ran out
+    before convergence), and the first node / link whose state is not finite or out
+    of range (-1 when none).
+    """
+    half = 0.5 * dt
+    _accumulate(half, acc, node_par, node_int, node_state, inflow_vol, outflow_vol)
+    n_nodes = node_state.shape[1]
+    for i in range(n_nodes):
+        node_state[ND_LAT_OLD, i] = node_state[ND_LAT, i]
+        node_state[ND_LAT, i] = lateral[i]
+    if mode == MODE_DYNWAVE:
+        steps = dynwave_step(
+            dt,
+            t_s + dt,
+            node_par,
+            node_int,
+            link_par,
+            link_int,
+            xs,
+            tables,
+            curve_start,
+            curve_x,
+            curve_y,
+            node_state,
+            link_state,
+            stage_at_node,
+            opt_f,
+            opt_i,
+        )
+    else:
+        steps = kinwave_step(
+            dt,
+            ponding,
+            node_par,
+            node_int,
+            link_par,
+            link_int,
+            xs,
+            tables,
+            curve_start,
+            curve_x,
+            curve_y,
+            node_state,
+            link_state,
+            order,
+            mode == MODE_STEADY,
+        )
+    system_outflow_rates(mode == MODE_DYNWAVE, node_int, node_par, node_state, rates)
+    acc[A_RATE_OUTFALL] = rates[0]
+    acc[A_RATE_FLOODING] = rates[1]
+    acc[A_RATE_OUTFALL_IN] = rates[2]
+    _accumulate(half, acc, node_par, node_int, node_state, inflow_vol, outflow_vol)
+    stored = 0.0
+    for i in range(n_nodes):
+        stored += node_state[ND_VOLUME, i]
+        head_at_node[i] = node_state[ND_DEPTH, i] + node_par[i, NP_INVERT]
+        ponded_at_node[i] = 0.0
+        if ponding:
+            ponded_at_node[i] = max(node_state[ND_VOLUME, i] - node_par[i, NP_FULL_VOLUME], 0.0)
+    bad_link = -1
+    for j in range(link_state.shape[1]):
+        if mode != MODE_STEADY:
+            stored += link_state[LS_VOLUME, j]
+        if bad_link < 0 and not np.isfinite(link_state[LS_FLOW, j]):
+            bad_link = j
+    acc[A_STORAGE] = stored
+    bad_node = node_is_bad(node_state, node_par, runaway_ft)
+    link_results(
+        1.0,
+        link_par,
+        link_int,
+        xs,
+        tables,
+        link_state,
+        velocity,
+        capacity,
+        scratch_flow,
+        scratch_depth,
+    )
+    return steps, bad_node, bad_link
