@@ -20,9 +20,10 @@ import xarray as xr
 NSE_MIN = 0.95  # Nash-Sutcliffe efficiency of a hydrograph ...
 RMSE_REL_MAX = 0.03  # ... or RMSE relative to SWMM's peak, whichever passes
 AGREEING_FRACTION_MIN = 0.95  # of the nodes / links
-PEAK_REL_MAX = 0.05  # peak flow relative error
+PEAK_REL_P95_MAX = 0.05  # 95th percentile of the peak-flow relative error
 PEAK_FLOOR_FRACTION = 0.01  # links whose peak is below this fraction of the largest are skipped
-FLOOD_VOLUME_REL_MAX = 0.05  # total flooding volume relative error
+FLOOD_VOLUME_REL_MAX = 0.05  # total flooding volume relative error ...
+FLOOD_VOLUME_ABS_MAX_M3 = 1.0  # ... or an absolute difference below 1 m3 (SWMM reports 0)
 CONTINUITY_MAX_PERCENT = 1.0  # our routing continuity error
 
 
@@ -125,8 +126,13 @@ def assert_agrees(
     swmm: xr.Dataset,
     variables=("node_depth", "link_flow"),
     abs_floor: dict | None = None,
+    check_continuity: bool = True,
 ) -> Agreement:
-    """Assert the project's agreement thresholds; return the metrics for reporting."""
+    """Assert the project's agreement thresholds; return the metrics for reporting.
+
+    ``check_continuity=False`` leaves the continuity check to the caller (for inputs on
+    which SWMM itself closes worse than 1 %).
+    """
     m = compare(ours, swmm, variables, abs_floor)
     msg = m.summary()
     for v, frac in m.fraction.items():
@@ -138,11 +144,16 @@ def assert_agrees(
             f"{msg}"
         )
     for v, pr in m.peak_rel.items():
-        assert pr.size == 0 or pr.max() <= PEAK_REL_MAX, f"{v}: peak error too large; {msg}"
+        assert pr.size == 0 or np.percentile(pr, 95) <= PEAK_REL_P95_MAX, (
+            f"{v}: 95th-percentile peak error too large; {msg}"
+        )
     ours_fv, swmm_fv = m.flood_volume
     if swmm_fv > 0.0 or ours_fv > 0.0:
         ref = max(swmm_fv, 1e-9)
-        assert abs(ours_fv - swmm_fv) / ref <= FLOOD_VOLUME_REL_MAX, f"flooding volume: {msg}"
-    if m.continuity_percent is not None:
+        diff = abs(ours_fv - swmm_fv)
+        assert diff / ref <= FLOOD_VOLUME_REL_MAX or diff <= FLOOD_VOLUME_ABS_MAX_M3, (
+            f"flooding volume: {msg}"
+        )
+    if check_continuity and m.continuity_percent is not None:
         assert abs(m.continuity_percent) <= CONTINUITY_MAX_PERCENT, f"continuity: {msg}"
     return m
