@@ -25,6 +25,8 @@ _LAZY = {
     "Simulation": "twin.api",
     "load_network": "twin.api",
     "open_results": "twin.api",
+    "run_ensemble": "twin.api",
+    "Scenario": "twin.api",
     "simulate": "twin.api",
     "write_results": "twin.api",
 }

@@ -7,6 +7,7 @@ from pathlib import Path
 from twin.engine.options import SimOptions
 from twin.engine.simulation import Simulation
 from twin.networks.model import Network
+from twin.scenarios.scenario import Scenario
 
 
 def load_network(name_or_path) -> Network:
@@ -18,7 +19,7 @@ def load_network(name_or_path) -> Network:
     return _load(name_or_path)
 
 
-def simulate(network="default", *, progress=None, **options):
+def simulate(network="default", *, progress=None, surface=None, **options):
     """Run a network to the end and return its results as an ``xarray.Dataset`` (SI units).
 
     Parameters
@@ -27,13 +28,33 @@ def simulate(network="default", *, progress=None, **options):
         A Network, a bundled network name, or a SWMM ``.inp`` file.
     progress : callable, optional
         Called as ``progress(t_s, duration_s)`` after every routing step.
+    surface : None, bool, xarray.DataArray or path, optional
+        None or False: SWMM mode (flooding leaves the system).  True: couple the pipes
+        to 2D overland flow on the network's terrain (the DEM shipped beside its
+        ``.inp``, else one derived from the node rims, with a warning).  A DataArray
+        (``elevation`` on ``y``, ``x`` [m]) or a DEM file (NetCDF; GeoTIFF with
+        rioxarray): that terrain.  Adds ``surface_depth``, ``surface_max_depth``,
+        ``surface_flooded_area``, ``node_surface_max_depth`` and the surface volumes;
+        SWMM ponding is turned off (the surface holds the water).
     **options
         :class:`~twin.engine.options.SimOptions` fields to override, e.g.
         ``routing_step_s=5``, ``report_step_s=60``, ``flow_routing="KINWAVE"``, and
         ``end_hours`` to shorten the run.
     """
     net = load_network(network)
-    return Simulation(net, progress=progress, **options).run()
+    couplers = ()
+    if surface is not None and surface is not False:
+        from twin.engine.coupling import SurfaceCoupler, read_dem, terrain_for
+
+        if surface is True:
+            dem = terrain_for(network, net)
+        elif isinstance(surface, (str, Path)):
+            dem = read_dem(surface)
+        else:
+            dem = surface
+        options.setdefault("allow_ponding", False)
+        couplers = (SurfaceCoupler(dem),)
+    return Simulation(net, progress=progress, couplers=couplers, **options).run()
 
 
 def write_results(ds, path) -> Path:
@@ -50,5 +71,12 @@ def open_results(path):
     return _open(path)
 
 
-__all__ = ["Network", "SimOptions", "Simulation", "load_network", "open_results", "simulate",
-           "write_results"]  # fmt: skip
+def run_ensemble(network, members, **kwargs):
+    """Run an ensemble of scenarios on Dask; see :func:`twin.ensemble.runner.run_ensemble`."""
+    from twin.ensemble.runner import run_ensemble as _run
+
+    return _run(network, members, **kwargs)
+
+
+__all__ = ["Network", "Scenario", "SimOptions", "Simulation", "load_network", "open_results",
+           "run_ensemble", "simulate", "write_results"]  # fmt: skip

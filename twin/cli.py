@@ -92,10 +92,15 @@ def generate_district_cmd(conduits, seed, no_structures, output):
 @click.option("--report-step", type=float, help="Report step [s].")
 @click.option("--routing-step", type=float, help="Routing step [s].")
 @click.option("--end-hours", type=float, help="Stop after this many simulated hours.")
+@click.option(
+    "--surface",
+    is_flag=True,
+    help="Couple to 2D overland flow on the terrain (derived from rims if none).",
+)
 @click.option("--render/--no-render", default=True, show_default=True, help="Render a PNG.")
 @click.option("--image", type=click.Path(dir_okay=False), help="Where the PNG goes.")
 @click.option("--quiet", is_flag=True, help="No progress bar and no report.")
-def run_cmd(network, output, report_step, routing_step, end_hours, render, image, quiet):
+def run_cmd(network, output, report_step, routing_step, end_hours, surface, render, image, quiet):
     """Simulate NETWORK (default: the bundled default), report, write NetCDF, render."""
     from twin.report import print_report
 
@@ -109,11 +114,20 @@ def run_cmd(network, output, report_step, routing_step, end_hours, render, image
         opts["routing_step_s"] = routing_step
     if end_hours:
         opts["end_hours"] = end_hours
+    if surface:
+        opts["surface"] = True
     ds = _simulate_with_progress(net, opts, quiet)
     out.parent.mkdir(parents=True, exist_ok=True)
     path = twin.write_results(ds, out)
     if not quiet:
         print_report(ds, top=10)
+    if surface:
+        area = float(ds["surface_flooded_area"].max()) if ds.sizes["time"] else 0.0
+        click.echo(
+            f"surface: max flooded area {area:,.0f} m2, max depth "
+            f"{float(ds['surface_max_depth'].max()):.3f} m, system continuity error "
+            f"{ds.attrs['system_continuity_error_percent']:.3f} %"
+        )
     click.echo(f"results: {path}")
     if render:
         from twin.networks.catalog import load_terrain_for
@@ -228,6 +242,36 @@ def ensemble_cmd(network, scenario, members, generator, seed, scheduler, end_hou
     click.echo(f"members: {ens.sizes['member']} ({failed} failed); nodes with flood "
                f"probability > 0: {int((p > 0).sum())}")  # fmt: skip
     click.echo(f"results: {path}")
+
+
+@cli.command("bench")
+@click.option("--quick", is_flag=True, help="Small cases, one repetition (about 2 minutes).")
+@click.option("--json", "as_json", is_flag=True, help="Print one JSON object.")
+@click.option(
+    "--cases", "case_names", multiple=True, metavar="NAMES",
+    help="Cases to run, comma-separated or repeated; default: the quick/full set.",
+)  # fmt: skip
+@click.option("--repeats", type=int, help="Alternating (SWMM, twin) runs per case.")
+@click.option("--cases-only", is_flag=True, help="Skip compile, 2D surface and ensemble runs.")
+@click.option("-o", "--output", type=click.Path(file_okay=False), help="Also write JSON here.")
+def bench_cmd(quick, as_json, case_names, repeats, cases_only, output):
+    """Time twin against EPA SWMM 5.2 on this machine (needs swmm-toolkit)."""
+    import tempfile
+
+    from twin.bench import run_suite
+    from twin.bench.report import markdown_table, to_json, write_json
+
+    def log(msg):
+        click.echo(msg, err=True)
+
+    names = [n.strip() for item in case_names for n in item.split(",") if n.strip()]
+    extras = not cases_only
+    with tempfile.TemporaryDirectory(prefix="twin-bench-") as workdir:
+        doc = run_suite(names or None, workdir, quick=quick, repeats=repeats, log=log,
+                        compile=extras, surface=extras, ensemble=extras)  # fmt: skip
+    if output:
+        log(f"results: {write_json(doc, output)}")
+    click.echo(to_json(doc, indent=None) if as_json else markdown_table(doc))
 
 
 def main(argv=None) -> int:

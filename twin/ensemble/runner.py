@@ -1,0 +1,232 @@
+"""Run ensemble members on Dask, keep failures apart, stack the results on ``member``.
+
+Where members run:
+
+* ``client=`` a ``dask.distributed.Client`` you already have;
+* ``scheduler="tcp://host:port"`` (or the ``TWIN_SCHEDULER`` environment variable): a
+  running dask.distributed cluster;
+* ``scheduler="local"`` (default): a local cluster sized to the machine, started and
+  closed here;
+* ``scheduler="serial"``: in this process, one member after the other.
+
+The network is scattered to the workers once (``broadcast``), not sent with every
+task.  A member that raises is recorded (``member_status`` 1 and ``member_error``)
+and the others go on.
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+
+import numpy as np
+import xarray as xr
+
+from twin.ensemble.members import Member, as_members
+from twin.ensemble.summary import summarize
+from twin.errors import TwinError
+
+__all__ = ["ENV_SCHEDULER", "run_ensemble", "run_member"]
+
+ENV_SCHEDULER = "TWIN_SCHEDULER"
+
+
+def run_member(network, member: Member, options: dict):
+    """Run one member: ``(status, error, dataset)``; never raises for the member's faults."""
+    from twin.engine.simulation import Simulation
+
+    try:
+        net = member.scenario.apply(network) if member.scenario is not None else network
+        opts = {**options, **(member.scenario.options if member.scenario else {}), **member.options}
+        ds = Simulation(net, **opts).run()
+        return 0, "", ds
+    except Exception as exc:  # noqa: BLE001 - a failed member must not sink the others
+        where = traceback.extract_tb(exc.__traceback__)[-1]
+        return (
+            1,
+            f"{type(exc).__name__}: {exc} ({os.path.basename(where.filename)}:{where.lineno})",
+            None,
+        )
+
+
+def run_ensemble(
+    network,
+    members,
+    *,
+    scenario=None,
+    client=None,
+    scheduler=None,
+    progress=True,
+    flood_threshold_m3: float = 0.0,
+    summary: bool = True,
+    **options,
+) -> xr.Dataset:
+    """Run an ensemble and return the stacked results with ensemble statistics.
+
+    Parameters
+    ----------
+    network : Network or str
+        A Network or a bundled network name / ``.inp`` path.
+    members : int or sequence of Member / Scenario
+        An int runs that many copies of ``scenario`` (or of the network as it is).
+    scenario : Scenario, optional
+        Used when ``members`` is an int.
+    client : dask.distributed.Client, optional
+    scheduler : str, optional
+        ``"local"``, ``"serial"`` or a scheduler address (see the module docstring).
+    progress : bool
+        Show a rich progress bar counting finished members.
+    flood_threshold_m3 : float
+        Flood volume above which a node counts as flooded (``node_flood_probability``).
+    summary : bool
+        Add the statistics of :func:`~twin.ensemble.summary.summarize`.
+    **options
+        SimOptions overrides for every member (e.g. ``end_hours=1``).
+
+    Returns
+    -------
+    xarray.Dataset
+        Every result variable with a leading ``member`` dim; ``member_status``
+        (0 ok, 1 failed), ``member_error`` and ``member_scenario`` per member.
+    """
+    from twin.api import load_network
+
+    net = load_network(network)
+    mem = as_members(members, scenario)
+    scheduler = scheduler or os.environ.get(ENV_SCHEDULER) or "local"
+    bar = _Bar(len(mem), progress)
+    if client is None and scheduler == "serial":
+        results = []
+        for m in mem:
+            results.append(run_member(net, m, options))
+            bar.advance()
+    else:
+        results = _run_dask(net, mem, options, client, scheduler, bar)
+    bar.close()
+    ens = stack_members(mem, results)
+    return summarize(ens, flood_threshold_m3) if summary else ens
+
+
+def _run_dask(net, mem, options, client, scheduler, bar):
+    from dask.distributed import Client, LocalCluster, as_completed
+
+    cluster = own = None
+    try:
+        if client is None:
+            if scheduler == "local":
+                n = max(1, min(os.cpu_count() or 1, len(mem)))
+                cluster = LocalCluster(
+                    n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None
+                )
+                own = client = Client(cluster)
+            else:
+                try:
+                    own = client = Client(scheduler, timeout=30)
+                except OSError as exc:
+                    raise TwinError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
+        net_f = client.scatter(net, broadcast=True)
+        futs = [
+            client.submit(
+                run_member, net_f, m, options, pure=False, key=f"twin-member-{m.name}-{id(mem)}"
+            )
+            for m in mem
+        ]
+        index = {f.key: k for k, f in enumerate(futs)}
+        results = [None] * len(mem)
+        for fut in as_completed(futs):
+            k = index[fut.key]
+            try:
+                results[k] = fut.result()
+            except Exception as exc:  # noqa: BLE001 - worker lost, unpicklable result...
+                results[k] = (1, f"{type(exc).__name__}: {exc}", None)
+            bar.advance()
+        return results
+    finally:
+        if own is not None:
+            own.close()
+        if cluster is not None:
+            cluster.close()
+
+
+def stack_members(mem: list[Member], results) -> xr.Dataset:
+    """Concatenate member Datasets on ``member``; failed members are NaN / NaT."""
+    ok = [ds for status, _, ds in results if status == 0]
+    if not ok:
+        errs = "; ".join(f"{m.name}: {e}" for m, (_, e, _) in zip(mem, results, strict=True))
+        raise TwinError(f"every ensemble member failed: {errs}")
+    template = ok[0]
+    per_member = [
+        v for v in template.data_vars if template[v].dims and "two" not in template[v].dims
+    ]
+    blank = template[per_member].map(_blank, keep_attrs=True)
+    parts = []
+    for status, _, ds in results:
+        if status == 0:
+            ds = ds[per_member]
+            if ds.sizes.get("time") != template.sizes.get("time"):
+                ds = ds.reindex(time=template["time"])  # mismatched window: NaN outside
+        parts.append(ds if status == 0 else blank)
+    ens = xr.concat(
+        parts,
+        dim="member",
+        data_vars="all",
+        coords="minimal",
+        compat="override",
+        join="override",
+        combine_attrs="override",
+    )
+    for v in template.data_vars:
+        if v not in per_member:
+            ens[v] = template[v]
+    ens = ens.assign_coords(member=("member", np.array([m.name for m in mem], dtype=object)))
+    ens["member_status"] = (
+        "member",
+        np.array([r[0] for r in results], np.int8),
+        {"long_name": "0 ran, 1 failed", "units": "1"},
+    )
+    ens["member_error"] = (
+        "member",
+        np.array([r[1] for r in results], dtype=object),
+        {"long_name": "error of a failed member"},
+    )
+    ens["member_scenario"] = (
+        "member",
+        np.array([m.scenario.name if m.scenario else "" for m in mem], dtype=object),
+    )
+    ens.attrs = dict(template.attrs)
+    ens.attrs["n_members"] = len(mem)
+    ens.attrs["n_members_failed"] = int(sum(r[0] != 0 for r in results))
+    return ens
+
+
+def _blank(da: xr.DataArray) -> xr.DataArray:
+    if da.dtype.kind == "M":
+        return xr.full_like(da, np.datetime64("NaT"))
+    if da.dtype.kind in "fc":
+        return xr.full_like(da, np.nan)
+    if da.dtype.kind in "iub":
+        return xr.full_like(da, np.nan, dtype=np.float64)
+    return xr.full_like(da, "", dtype=object)
+
+
+class _Bar:
+    """A rich progress bar counting finished members (or nothing)."""
+
+    def __init__(self, total: int, show: bool):
+        self._p = None
+        if show:
+            from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn
+
+            self._p = Progress(
+                TextColumn("ensemble"), BarColumn(), MofNCompleteColumn(), transient=True
+            )
+            self._p.start()
+            self._task = self._p.add_task("members", total=total)
+
+    def advance(self):
+        if self._p is not None:
+            self._p.advance(self._task)
+
+    def close(self):
+        if self._p is not None:
+            self._p.stop()
