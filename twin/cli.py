@@ -204,15 +204,25 @@ def scenarios_cmd():
 @click.argument("network", default="default")
 @click.argument("scenario", required=False)
 @click.option("-n", "--members", type=int, default=4, show_default=True, help="Members.")
-@click.option("--generator", default="perturb", show_default=True,
-              type=click.Choice(["perturb", "identical", "return-period", "duration", "radar"]))
+@click.option(
+    "--generator",
+    default="perturb",
+    show_default=True,
+    type=click.Choice(["perturb", "identical", "return-period", "duration", "radar"]),
+)
 @click.option("--seed", type=int, default=0, show_default=True, help="Perturbation seed.")
 @click.option("--scheduler", help="Dask scheduler address (or TWIN_SCHEDULER); 'serial'.")
 @click.option("--end-hours", type=float, help="Stop after this many simulated hours.")
-@click.option("--threshold", type=float, default=0.0, show_default=True,
-              help="Flood volume [m3] above which a node counts as flooded.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), default="ens.nc",
-              show_default=True)
+@click.option(
+    "--threshold",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Flood volume [m3] above which a node counts as flooded.",
+)
+@click.option(
+    "-o", "--output", type=click.Path(dir_okay=False), default="ens.nc", show_default=True
+)
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def ensemble_cmd(network, scenario, members, generator, seed, scheduler, end_hours, threshold,
                  output, quiet):  # fmt: skip

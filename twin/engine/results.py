@@ -139,6 +139,8 @@ def _attrs(sim) -> dict:
         + v["dry_weather_inflow"]
         + v["wet_weather_inflow"]
         + v["external_inflow"]
+        # water that couplers (e.g. the 2D surface draining into manholes) add to the pipes
+        + sum(getattr(c, "routing_inflow_ft3", 0.0) for c in sim.couplers)
     )
     total_out = (
         rv.get("final_storage", 0.0)

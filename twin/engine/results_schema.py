@@ -61,6 +61,11 @@ VARIABLES: dict[str, Var] = {
     "subcatchment_total_infiltration": Var((S,), "mm", "total infiltration depth"),
     "subcatchment_total_runoff": Var((S,), "m3", "total runoff volume"),
     "subcatchment_max_runoff": Var((S,), "m3 s-1", "peak runoff rate"),
+    # -- 2D surface (runs coupled to a terrain: twin.simulate(..., surface=...)) --------
+    "surface_depth": Var((T, "y", "x"), "m", "surface water depth on the terrain grid"),
+    "surface_max_depth": Var(("y", "x"), "m", "maximum surface water depth"),
+    "surface_flooded_area": Var((T,), "m2", "area with surface water above the flood threshold"),
+    "node_surface_max_depth": Var((N,), "m", "maximum surface water depth over the node"),
 }
 
 COORDS: dict[str, Var] = {
@@ -87,6 +92,10 @@ COORDS: dict[str, Var] = {
 #   final_storage), title, source, scenario, flow_routing, routing_step_s,
 #   report_step_s, variable_step, surcharge_method, engine ("sewer-twin x.y"),
 #   routing_steps, mean_iterations, min_step_s, max_step_s.
+# Runs coupled to the 2D surface (twin.engine.coupling) add: system_continuity_error_percent,
+#   routing_surface_inflow_m3, surface_* volumes [m3] (initial_volume, final_volume, spill,
+#   drainage, boundary_outflow, uncoupled_flooding, in_transit, mass_balance_error),
+#   surface_cell_m, surface_coupled_nodes, surface_flood_threshold_m, surface_terrain_source.
 # UGRID: a scalar variable "network" (cf_role mesh_topology, topology_dimension 1,
 #   node_coordinates "node_x node_y", edge_node_connectivity "link_nodes"), and
 #   "link_nodes" (link, two) int32, start_index 0.
