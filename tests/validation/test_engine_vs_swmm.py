@@ -12,7 +12,7 @@ import numpy as np
 import pytest
 
 import twin
-from tests.agreement import assert_agrees, compare
+from tests.agreement import assert_agrees
 from twin.networks.catalog import network_path
 from twin.networks.district import write_district
 from twin.validation import run_swmm
