@@ -86,26 +86,50 @@ def generate_district_cmd(conduits, seed, no_structures, output):
     click.echo(f"wrote {inp} and {terrain}")
 
 
+DEFAULT_SCENARIO = "seoul-100mmh"
+
+
 @cli.command("run")
-@click.argument("network", default="default")
+@click.argument("network", required=False)
+@click.option("--scenario", help="Scenario name (`twin scenarios`) or TOML file.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help="Results NetCDF file.")
 @click.option("--report-step", type=float, help="Report step [s].")
 @click.option("--routing-step", type=float, help="Routing step [s].")
 @click.option("--end-hours", type=float, help="Stop after this many simulated hours.")
 @click.option(
-    "--surface",
-    is_flag=True,
+    "--surface/--no-surface",
+    default=None,
     help="Couple to 2D overland flow on the terrain (derived from rims if none).",
 )
 @click.option("--render/--no-render", default=True, show_default=True, help="Render a PNG.")
 @click.option("--image", type=click.Path(dir_okay=False), help="Where the PNG goes.")
 @click.option("--quiet", is_flag=True, help="No progress bar and no report.")
-def run_cmd(network, output, report_step, routing_step, end_hours, surface, render, image, quiet):
-    """Simulate NETWORK (default: the bundled default), report, write NetCDF, render."""
+def run_cmd(
+    network, scenario, output, report_step, routing_step, end_hours, surface, render, image, quiet
+):
+    """Simulate NETWORK, print the summary, write NetCDF and render a PNG.
+
+    NETWORK is a bundled name (`twin networks`) or a SWMM .inp file; it runs under
+    its own rainfall unless --scenario is given. With no NETWORK this is the main
+    job: the bundled default network under the default scenario (Seoul's 100 mm/h
+    design storm) with the 2D street surface, so the render shows where the
+    streets flood and how deep.
+    """
     from twin.report import print_report
 
+    main_job = network is None
+    network = network or "default"
+    if main_job:
+        scenario = scenario or DEFAULT_SCENARIO
+        surface = True if surface is None else surface
     net = twin.load_network(network)
     stem = Path(net.source).stem if net.source else str(network)
+    if scenario:
+        from twin.scenarios import load_scenario
+
+        sc = load_scenario(scenario)
+        net = sc.apply(net)
+        stem = f"{stem}-{sc.name}"
     out = Path(output) if output else Path("twin-output") / f"{stem}.nc"
     opts = {}
     if report_step:
@@ -117,6 +141,8 @@ def run_cmd(network, output, report_step, routing_step, end_hours, surface, rend
     if surface:
         opts["surface"] = True
     ds = _simulate_with_progress(net, opts, quiet)
+    if scenario:
+        ds.attrs["scenario"] = sc.name
     out.parent.mkdir(parents=True, exist_ok=True)
     path = twin.write_results(ds, out)
     if not quiet:

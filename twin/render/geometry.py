@@ -173,7 +173,7 @@ def flood_markers(tips, size: float) -> pv.PolyData:
     return _merge(parts)
 
 
-def water_surface(gx, gy, ground, depth, units: SceneUnits, min_depth_m: float = 1e-3):
+def water_surface(gx, gy, ground, depth, units: SceneUnits, min_depth_m: float = 0.01):
     """The water surface ``ground + depth``, cut smoothly along the ``min_depth_m`` line.
 
     Parameters
