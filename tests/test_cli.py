@@ -98,3 +98,12 @@ def test_report_of_a_non_result_is_an_input_error(tmp_path):
 def test_bad_arguments_exit_2(args):
     r = run(*args)
     assert r.returncode == 2 and "twin: error:" in r.stderr
+
+
+def test_main_job_defaults_to_scenario_and_surface(tmp_path):
+    r = run("run", "--end-hours", "0.5", "--no-render", "--quiet", cwd=tmp_path)
+    assert r.returncode == 0, r.stderr
+    (out,) = (tmp_path / "twin-output").glob("*.nc")
+    ds = twin.open_results(out)
+    assert ds.attrs["scenario"] == "seoul-100mmh"
+    assert "surface_max_depth" in ds and "system_continuity_error_percent" in ds.attrs
