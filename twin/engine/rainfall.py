@@ -18,6 +18,7 @@ file) and FILE gauges in SWMM's standard user-prepared format
 
 from __future__ import annotations
 
+import bisect
 from pathlib import Path
 
 import numpy as np
@@ -49,6 +50,10 @@ class GaugeRainfall:
     interval_s : (n_gages,) float64
         Recording interval of each gauge (SWMM lowers the wet step to the smallest
         interval of the time-series gauges in use: ``min_series_interval_s``).
+    override_times_s, override_rates : list of list of float
+        Per gauge: live rainfall set while the run is under way (:meth:`set_override`):
+        from each time on the rate [in/h or mm/h] replaces the gauge's record; NaN
+        gives the record back.
     """
 
     def __init__(self, net, opts, used=None):
@@ -92,6 +97,25 @@ class GaugeRainfall:
             if opts.ignore_rainfall:
                 times, rates = np.zeros(0), np.zeros(0)
             self._append(times, rates)
+        self.override_times_s: list[list[float]] = [[] for _ in range(n)]
+        self.override_rates: list[list[float]] = [[] for _ in range(n)]
+
+    def set_override(self, gauge: int, rate: float, from_s: float) -> None:
+        """From ``from_s`` [s after the start] on, gauge ``gauge`` reads ``rate``
+        [in/h or mm/h] instead of its record (NaN: its record again).
+
+        Overrides set earlier for times at or after ``from_s`` are dropped.
+        """
+        ts, rs = self.override_times_s[gauge], self.override_rates[gauge]
+        k = bisect.bisect_left(ts, from_s)
+        del ts[k:], rs[k:]
+        ts.append(float(from_s))
+        rs.append(float(rate))
+
+    def _override_at(self, j: int, t_s: float) -> float:
+        """Override rate of gauge ``j`` just after ``t_s``, NaN when its record applies."""
+        k = bisect.bisect_right(self.override_times_s[j], t_s) - 1
+        return self.override_rates[j][k] if k >= 0 else np.nan
 
     def _append(self, times, rates):
         self.times_s.append(np.asarray(times, np.float64))
@@ -107,6 +131,10 @@ class GaugeRainfall:
         for j in range(self.n_gages):
             k = np.searchsorted(self.times_s[j], t_s, side="right") - 1
             out[j] = self.rates[j][k] if k >= 0 else 0.0
+            if self.override_times_s[j]:
+                r = self._override_at(j, t_s)
+                if r == r:
+                    out[j] = r
         return out
 
     def rate_fps_at(self, t_s: float, out: np.ndarray | None = None) -> np.ndarray:
@@ -121,6 +149,14 @@ class GaugeRainfall:
         for j in range(self.n_gages):
             if not self.used[j]:
                 continue
+            ov = self.override_times_s[j]
+            if ov:
+                k = bisect.bisect_right(ov, t_s)
+                if k < len(ov):
+                    best = min(best, ov[k])
+                r = self.override_rates[j][k - 1] if k > 0 else np.nan
+                if r == r:  # the record is overridden until the next override time
+                    continue
             tj = self.times_s[j]
             k = np.searchsorted(tj, t_s, side="right")
             if k < len(tj):

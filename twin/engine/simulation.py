@@ -63,11 +63,14 @@ class Simulation:
         self.duration_s = opts.duration_s
         self.router = Router(network, opts)
         self.inflows = SystemInflows(network, opts.start)
+        self.controls = self._make_controls(network, opts)
         n = network.n_nodes
         self._ext = np.zeros(n)
         self._dwf = np.zeros(n)
         self._ww = np.zeros(n)
         self._lat = np.zeros(n)
+        self._generated_cfs = np.zeros(n)  # extra inflows set through sim.nodes[...] [cfs]
+        self._views = {}
         self.t_s = 0.0
         self.steps = 0
         self.iterations = 0
@@ -114,6 +117,8 @@ class Simulation:
             return self.t_s
         t = self.t_s
         dt = self.router.step_size(t)
+        if self.controls is not None:
+            dt = self.controls.limit_step(t, dt)
         if not dt > 0.0:
             raise SimulationError("routing step is not positive", time=self.current_time)
         if t + dt > self.duration_s:
@@ -125,7 +130,11 @@ class Simulation:
         self._add_inflows(t, dt)
         for c in self.couplers:
             c.add_lateral_cfs(t, dt, self._lat)
+        if self.controls is not None:  # SWMM evaluates rules on the state at the step start
+            self.controls.before_step(t, dt)
         iters = self.router.advance(t, dt, self._lat)
+        if self.controls is not None:
+            self.controls.after_step(t, dt)
         for c in self.couplers:
             c.after_step(t, dt)
         self.t_s = t_next
@@ -155,9 +164,99 @@ class Simulation:
         """The xarray Dataset of what has been simulated so far."""
         return self.recorder.dataset()
 
+    def advance_to(self, when) -> float:
+        """Step until the clock reaches ``when`` (datetime64 or ISO text such as
+        ``"2024-07-15T01:00"``; the end of the run at most); returns the time [s]."""
+        from twin.engine.forcing import seconds_after_start
+
+        target = min(seconds_after_start(self, when), self.duration_s)
+        while self.t_s < target - 1e-9 and not self.finished:
+            self.step()
+        return self.t_s
+
+    # -- live views and steering (twin.engine.views, twin.engine.forcing) ---------------
+    def _element_views(self, kind: str):
+        from twin.engine import views
+
+        if kind not in self._views:
+            self._views[kind] = getattr(views, f"{kind}_views")(self)
+        return self._views[kind]
+
+    @property
+    def nodes(self):
+        """``sim.nodes["J1"]`` -> :class:`~twin.engine.views.NodeView` (live, SI)."""
+        return self._element_views("node")
+
+    @property
+    def links(self):
+        """``sim.links["C1"]`` -> :class:`~twin.engine.views.LinkView` (live, SI)."""
+        return self._element_views("link")
+
+    @property
+    def subcatchments(self):
+        """``sim.subcatchments["S1"]`` -> :class:`~twin.engine.views.SubcatchmentView`."""
+        return self._element_views("subcatchment")
+
+    def set_rainfall(self, intensity_mmh, gauge=None, start=None):
+        """Override a gauge's (or every gauge's) rainfall [mm/h] from now on; ``None``
+        clears it.  See :func:`twin.engine.forcing.set_rainfall`."""
+        from twin.engine.forcing import set_rainfall
+
+        return set_rainfall(self, intensity_mmh, gauge, start)
+
+    # -- hot start (twin.engine.hotstart) --------------------------------------------------
+    def save_state(self, path):
+        """Write the full state (router, runoff, inflows, recorder, couplers, clock) to
+        ``path`` atomically; returns the path."""
+        from twin.engine.hotstart import save_state
+
+        return save_state(self, path)
+
+    def load_state(self, path) -> None:
+        """Restore a state written by :meth:`save_state` for the same network, options
+        and couplers; raises InputError otherwise."""
+        from twin.engine.hotstart import load_state
+
+        load_state(self, path)
+
+    @classmethod
+    def from_state(cls, path, network, options: SimOptions | None = None, **kwargs):
+        """A Simulation built like the saved one (same network, ``options``, couplers and
+        overrides) that continues from the state in ``path``."""
+        sim = cls(network, options, **kwargs)
+        sim.load_state(path)
+        return sim
+
+    # -- control rules ----------------------------------------------------------------
+    def _make_controls(self, network, opts):
+        """A :class:`~twin.engine.controls.Controller` for the network's [CONTROLS], or None."""
+        if not network.controls.strip():
+            return None
+        from twin.engine.controls import Controller, parse_controls
+
+        rules = parse_controls(
+            network.controls,
+            net=network,
+            file=network.source or None,
+            first_line=network.controls_first_line,
+            start=opts.start,
+        )
+        if len(rules) == 0:
+            return None
+        rain = None
+        if self.runoff is not None:
+            gauges, used = self.runoff.rain, np.asarray(self.runoff.rain.used)
+
+            def rain(t_s):  # SWMM's Gage[].rainfall: set at the last runoff step's start
+                return np.where(used, gauges.rate_at(self.runoff.t_old_s), 0.0)
+
+        return Controller(rules, self.router, network, opts.rule_step_s, rain=rain)
+
     # -- inflows --------------------------------------------------------------------
     def _add_inflows(self, t: float, dt: float) -> None:
         ext = self.inflows.external_cfs(t, self._ext)
+        if self._generated_cfs.any():
+            ext += self._generated_cfs
         dwf = self.inflows.dwf_cfs(t, self._dwf)
         ww = self._ww
         ww[:] = 0.0

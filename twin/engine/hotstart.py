@@ -1,0 +1,298 @@
+"""Save the full state of a running simulation to a file and restore it (hot start).
+
+The state is collected *generically*: :func:`save_state` walks ``vars()`` of the
+Simulation and of every engine object it reaches (router, runoff, rainfall, system
+inflows, recorder, couplers, 2D surface, ...) and keeps every numpy array, number,
+string, and list / tuple / dict of those, keyed by its attribute path.  A field that
+another part of the engine adds later is therefore saved without any change here.
+Not walked: the Network and the SimOptions (rebuilt by the caller; both are checked
+against the file's header), objects outside ``twin.engine`` (xarray terrain, progress
+callbacks) and objects marked ``_hotstart_ignore = True`` (the element views).
+
+:func:`load_state` writes the saved values back *into the existing arrays*
+(``arr[...] = saved``), because the router's named state arrays are views of its 2-D
+state tables; values whose shape changed (growing report samples) are replaced.
+
+File format: a ``numpy.savez`` archive with arrays ``a0, a1, ...`` and ``__header__``,
+a JSON text with the format version, the network fingerprint, the options, the
+coupler classes, the clock and the encoded object tree (arrays by reference).
+Written atomically: temporary name in the same folder, then ``os.replace``.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+import os
+import tempfile
+from dataclasses import fields, is_dataclass
+from pathlib import Path
+
+import numpy as np
+
+from twin.errors import InputError
+
+FORMAT = "sewer-twin-state"
+VERSION = 1
+_ENGINE_MODULE = "twin.engine"
+_NOT_WALKED_MODULES = ("twin.engine.options",)
+_SIM_EXCLUDED = frozenset({"net", "opts", "_progress"})
+
+
+# -- network fingerprint -------------------------------------------------------------
+def _feed(h, value) -> None:
+    """Add ``value`` (tables, arrays, containers, scalars) to the hash ``h``."""
+    if isinstance(value, np.ndarray):
+        if value.dtype == object:
+            h.update(repr([str(v) for v in value.ravel()]).encode())
+        else:
+            h.update(str(value.dtype).encode() + str(value.shape).encode())
+            h.update(np.ascontiguousarray(value).tobytes())
+    elif is_dataclass(value) and not isinstance(value, type):
+        h.update(type(value).__name__.encode())
+        for f in fields(value):
+            if f.name != "source":
+                h.update(f.name.encode())
+                _feed(h, getattr(value, f.name))
+    elif isinstance(value, dict):
+        for k in value:
+            h.update(repr(k).encode())
+            _feed(h, value[k])
+    elif isinstance(value, (list, tuple)):
+        h.update(b"[%d" % len(value))
+        for v in value:
+            _feed(h, v)
+    else:
+        h.update(repr(value).encode())
+
+
+def network_fingerprint(net) -> str:
+    """SHA-256 (hex) of every table, series, curve and option of a Network.
+
+    The file it came from (``source``) is left out, so a copy of a network, or the
+    same ``.inp`` read from another folder, has the same fingerprint.
+    """
+    h = hashlib.sha256()
+    _feed(h, net)
+    return h.hexdigest()
+
+
+# -- encoding -------------------------------------------------------------------------
+_SKIP = object()
+
+
+def _walkable(obj) -> bool:
+    mod = type(obj).__module__ or ""
+    return (
+        mod.startswith(_ENGINE_MODULE)
+        and mod not in _NOT_WALKED_MODULES
+        and not getattr(type(obj), "_hotstart_ignore", False)
+        and hasattr(obj, "__dict__")
+    )
+
+
+class _Encoder:
+    """Turns an object tree into JSON-ready data, collecting arrays aside."""
+
+    def __init__(self):
+        self.arrays: dict[str, np.ndarray] = {}
+        self._seen: set[int] = set()
+
+    def value(self, v):
+        if v is None or isinstance(v, (bool, str)):
+            return v
+        if isinstance(v, (int, float)) and not isinstance(v, np.generic):
+            return v
+        if isinstance(v, np.ndarray):
+            if v.dtype == object:
+                return _SKIP
+            key = f"a{len(self.arrays)}"
+            self.arrays[key] = v
+            return {"__array__": key}
+        if isinstance(v, np.generic):
+            if isinstance(v, (np.datetime64, np.timedelta64)):
+                return {"__np__": type(v).__name__, "value": str(v)}
+            if isinstance(v, (np.number, np.bool_)):
+                return {"__np__": type(v).__name__, "value": v.item()}
+            return _SKIP
+        if isinstance(v, (list, tuple)):
+            items = [self.value(x) for x in v]
+            if any(x is _SKIP for x in items):
+                return _SKIP
+            return items if isinstance(v, list) else {"__tuple__": items}
+        if isinstance(v, dict):
+            pairs = [(self.value(k), self.value(x)) for k, x in v.items()]
+            pairs = [[k, x] for k, x in pairs if k is not _SKIP and x is not _SKIP]
+            return {"__dict__": pairs}
+        if _walkable(v):
+            return self.obj(v)
+        return _SKIP
+
+    def obj(self, o, exclude=frozenset()):
+        if id(o) in self._seen:
+            return _SKIP
+        self._seen.add(id(o))
+        attrs = {}
+        for name, v in vars(o).items():
+            if name in exclude:
+                continue
+            enc = self.value(v)
+            if enc is not _SKIP:
+                attrs[name] = enc
+        return {"__object__": type(o).__name__, "attrs": attrs}
+
+
+# -- decoding in place -------------------------------------------------------------------
+def _restore(current, enc, arrays):
+    """The value that ``current`` becomes: ``current`` itself, updated in place when it
+    can be, or a new value."""
+    if isinstance(enc, list):
+        if isinstance(current, list):
+            new = [
+                _restore(current[i] if i < len(current) else None, e, arrays)
+                for i, e in enumerate(enc)
+            ]
+            current[:] = new
+            return current
+        return [_restore(None, e, arrays) for e in enc]
+    if not isinstance(enc, dict):
+        # keep an equal value of a richer type (an IntEnum stays an IntEnum)
+        if isinstance(current, (int, float, str)) and not isinstance(current, bool):
+            if type(current) is not type(enc) and current == enc:
+                return current
+        return enc
+    if "__array__" in enc:
+        saved = arrays[enc["__array__"]]
+        if (
+            isinstance(current, np.ndarray)
+            and current.shape == saved.shape
+            and current.dtype == saved.dtype
+        ):
+            if current.flags.writeable:
+                current[...] = saved
+                return current
+            if np.array_equal(current, saved, equal_nan=saved.dtype.kind in "fc"):
+                return current
+        return saved.copy()
+    if "__np__" in enc:
+        return getattr(np, enc["__np__"])(enc["value"])
+    if "__tuple__" in enc:
+        return tuple(_restore(None, e, arrays) for e in enc["__tuple__"])
+    if "__dict__" in enc:
+        target = current if isinstance(current, dict) else {}
+        for k_enc, v_enc in enc["__dict__"]:
+            k = _restore(None, k_enc, arrays)
+            target[k] = _restore(target.get(k), v_enc, arrays)
+        return target
+    if "__object__" in enc:
+        if current is None or type(current).__name__ != enc["__object__"]:
+            raise InputError(
+                f"state file holds a {enc['__object__']} where the simulation has "
+                f"{type(current).__name__}: it was saved with other couplers or options"
+            )
+        _restore_attrs(current, enc["attrs"], arrays)
+        return current
+    raise InputError(f"state file: unknown entry {sorted(enc)}")
+
+
+def _restore_attrs(obj, attrs: dict, arrays) -> None:
+    d = vars(obj)
+    for name, enc in attrs.items():
+        current = d.get(name)
+        new = _restore(current, enc, arrays)
+        if new is not current:
+            object.__setattr__(obj, name, new)
+
+
+# -- public entry points --------------------------------------------------------------------
+def _header_of(sim) -> dict:
+    return {
+        "format": FORMAT,
+        "version": VERSION,
+        "network": network_fingerprint(sim.net),
+        "options": repr(sim.opts),
+        "couplers": [type(c).__name__ for c in sim.couplers],
+        "time": str(sim.current_time),
+        "t_s": sim.t_s,
+    }
+
+
+def save_state(sim, path) -> Path:
+    """Write the full state of ``sim`` to ``path`` (atomically); returns the path.
+
+    Parameters
+    ----------
+    sim : Simulation
+    path : str or Path
+        Any name (``.npz`` is not appended).
+    """
+    path = Path(path)
+    enc = _Encoder()
+    header = _header_of(sim)
+    header["state"] = enc.obj(sim, exclude=_SIM_EXCLUDED)
+    arrays = dict(enc.arrays)
+    arrays["__header__"] = np.array(json.dumps(header))
+    try:
+        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    except OSError as exc:
+        raise InputError(f"cannot write the state file: {exc}", file=path) from None
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            np.savez(fh, **arrays)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path
+
+
+def read_state_header(path) -> dict:
+    """The JSON header of a state file (without the encoded state tree)."""
+    header, _ = _read(path, arrays=False)
+    header.pop("state", None)
+    return header
+
+
+def _read(path, arrays: bool = True):
+    try:
+        with np.load(path, allow_pickle=False) as f:
+            header = json.loads(str(f["__header__"]))
+            data = {k: f[k] for k in f.files if k != "__header__"} if arrays else {}
+    except (OSError, ValueError, KeyError) as exc:
+        raise InputError(f"not a sewer-twin state file: {exc}", file=path) from None
+    if header.get("format") != FORMAT:
+        raise InputError("not a sewer-twin state file", file=path)
+    if header.get("version") != VERSION:
+        raise InputError(
+            f"state file version {header.get('version')} (this engine reads {VERSION})", file=path
+        )
+    return header, data
+
+
+def load_state(sim, path) -> None:
+    """Restore the state saved in ``path`` into ``sim`` (built for the same network,
+    options and couplers), in place.
+
+    Raises
+    ------
+    InputError
+        The file is not a state file, or was saved for another network, other options
+        or other couplers.
+    """
+    header, data = _read(path)
+    own = _header_of(sim)
+    if header["network"] != own["network"]:
+        raise InputError(
+            "state file was saved for another network (network fingerprint differs)", file=path
+        )
+    if header["options"] != own["options"]:
+        raise InputError(f"state file was saved with other options: {header['options']}", file=path)
+    if header["couplers"] != own["couplers"]:
+        raise InputError(
+            f"state file was saved with couplers {header['couplers']}, "
+            f"the simulation has {own['couplers']}",
+            file=path,
+        )
+    _restore_attrs(sim, header["state"]["attrs"], data)
