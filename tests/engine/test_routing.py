@@ -140,18 +140,14 @@ def test_reversed_conduit_reports_file_direction():
 
 
 def test_unsupported_link_is_named(tmp_path):
-    text = (
-        (DATA / "chain_free.inp")
-        .read_text()
-        .replace(
-            "[XSECTIONS]",
-            "[WEIRS]\nW1 J5 O1 TRANSVERSE 0 3.33 NO\n\n[XSECTIONS]\nW1 RECT_OPEN 1 2 0 0",
-        )
-    )
-    p = tmp_path / "weir.inp"
-    p.write_text(text)
+    text = (DATA / "chain_free.inp").read_text()
+    lines = text.splitlines()
+    i = next(k for k, ln in enumerate(lines) if ln.split()[:2] == ["C1", "CIRCULAR"])
+    lines[i] = lines[i] + " 4"  # a culvert code: inlet control is not modelled
+    p = tmp_path / "culvert.inp"
+    p.write_text("\n".join(lines) + "\n")
     net = Network.from_inp(p)
-    with pytest.raises(TwinError, match=r"not supported yet: W1 \(WEIR\)"):
+    with pytest.raises(TwinError, match=r"not supported yet: C1 \(CONDUIT\)"):
         Router(net, SimOptions.from_network(net))
 
 

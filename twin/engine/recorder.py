@@ -28,19 +28,19 @@ _NODE_SERIES = (
     "node_flooding",
     "node_ponded_volume",
 )
-_LINK_SERIES = ("link_flow", "link_depth", "link_velocity", "link_capacity")
+_LINK_SERIES = ("link_flow", "link_depth", "link_velocity", "link_capacity", "link_setting")
 _SUB_SERIES = ("subcatchment_rainfall", "subcatchment_runoff", "subcatchment_infiltration")
 _SERIES_FACTORS = {
     "node_depth": FT, "node_head": FT, "node_inflow": CFS, "node_lateral_inflow": CFS,
     "node_flooding": CFS, "node_ponded_volume": FT3, "link_flow": CFS, "link_depth": FT,
-    "link_velocity": FT, "link_capacity": 1.0,
+    "link_velocity": FT, "link_capacity": 1.0, "link_setting": 1.0,
 }  # fmt: skip
 _ROUTER_KEYS = {
     "node_depth": "node_depth_ft", "node_head": "node_head_ft", "node_inflow": "node_inflow_cfs",
     "node_lateral_inflow": "node_lateral_cfs", "node_flooding": "node_overflow_cfs",
     "node_ponded_volume": "node_ponded_ft3", "link_flow": "link_flow_cfs",
     "link_depth": "link_depth_ft", "link_velocity": "link_velocity_fps",
-    "link_capacity": "link_capacity",
+    "link_capacity": "link_capacity", "link_setting": "link_setting",
 }  # fmt: skip
 
 
@@ -57,7 +57,7 @@ class Recorder:
         self.next_report_s = self.report_step_s
         self.times_s: list[float] = []
         self.samples: dict[str, list[np.ndarray]] = {
-            k: [] for k in _NODE_SERIES + _LINK_SERIES + _SUB_SERIES
+            k: [] for k in _NODE_SERIES + _LINK_SERIES + ("link_status",) + _SUB_SERIES
         }
         n, m = r.n_nodes, r.n_links
         kind = np.asarray(net.nodes.kind)
@@ -128,6 +128,7 @@ class Recorder:
         for k in _NODE_SERIES + _LINK_SERIES:
             value = state[_ROUTER_KEYS[k]]
             self.samples[k].append(np.asarray(value, dtype=np.float64) * _SERIES_FACTORS[k])
+        self.samples["link_status"].append((self.samples["link_setting"][-1] > 0.0) * 1.0)
         runoff = self.sim.runoff
         if runoff is not None:
             sub = runoff.interpolated(rt)

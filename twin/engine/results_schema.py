@@ -32,6 +32,8 @@ VARIABLES: dict[str, Var] = {
     "link_depth": Var((T, L), "m", "average water depth in link"),
     "link_velocity": Var((T, L), "m s-1", "average flow velocity"),
     "link_capacity": Var((T, L), "1", "fraction of conduit filled (depth/full depth)"),
+    "link_setting": Var((T, L), "1", "link setting: pump speed, fraction open of a regulator"),
+    "link_status": Var((T, L), "1", "link open or on (1), closed or off (0)"),
     "subcatchment_rainfall": Var((T, S), "mm h-1", "rainfall intensity", "rainfall_rate"),
     "subcatchment_runoff": Var((T, S), "m3 s-1", "runoff to subcatchment outlet"),
     "subcatchment_infiltration": Var((T, S), "mm h-1", "infiltration rate"),

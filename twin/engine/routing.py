@@ -48,18 +48,28 @@ def upstream_first_order(pack: RoutingPack) -> np.ndarray:
     n2 = pack.link_int[:, R.LI_N2]
     n_nodes = pack.node_int.shape[0]
     n_out = np.bincount(n1, minlength=n_nodes)
-    multi = (n_out > 1) & (pack.node_int[:, R.NI_KIND] != NodeKind.STORAGE)
+    kind = pack.node_int[:, R.NI_KIND]
+    divider = kind == NodeKind.DIVIDER
+    multi = (n_out > 1) & (kind != NodeKind.STORAGE) & ~divider
     if np.any(multi):
         i = int(np.flatnonzero(multi)[0])
         raise TwinError(
             f"kinematic wave routing allows one outlet link per node: {pack.node_names[i]} "
             f"has {int(n_out[i])}"
         )
+    bad = divider & (n_out != 2)
+    if np.any(bad):
+        i = int(np.flatnonzero(bad)[0])
+        raise TwinError(f"divider {pack.node_names[i]} needs two outlet links, has {n_out[i]}")
     indeg = np.bincount(n2, minlength=n_nodes)
     out_start = np.zeros(n_nodes + 1, dtype=np.int64)
     np.add.at(out_start, n1 + 1, 1)
     out_start = np.cumsum(out_start)
     out_links = np.argsort(n1, kind="stable")
+    for i in np.flatnonzero(divider):  # non-diversion link first (SWMM's adjustAdjList)
+        a = out_start[i]
+        if out_links[a] == pack.node_int[i, R.NI_DIV_LINK]:
+            out_links[a], out_links[a + 1] = out_links[a + 1], out_links[a]
     queue = [i for i in range(n_nodes) if indeg[i] == 0]
     order = []
     while queue:
@@ -94,11 +104,14 @@ _LINK_ROWS = {
     "link_volume_ft3": R.LS_VOLUME,
     "link_volume_old_ft3": R.LS_VOLUME_OLD,
     "link_froude": R.LS_FROUDE,
+    "link_setting": R.LS_SETTING,
+    "link_target_setting": R.LS_TARGET,
 }
 
 
 class Router:
-    """Routes flow through a network's conduits, junctions, storage units and outfalls.
+    """Routes flow through a network's links (conduits, pumps, orifices, weirs, outlets)
+    and nodes (junctions, dividers, storage units, outfalls).
 
     Parameters
     ----------
@@ -113,6 +126,10 @@ class Router:
     SWMM reverses (adverse slope under dynamic wave) has ``link_direction == -1`` and
     positive flow running from its file ``to_node`` to ``from_node``;
     :meth:`interpolated` gives flows and velocities in file orientation.
+    ``link_setting`` (n_links,) holds each link's current setting (0-1: pump off/on
+    or speed, fraction open of an orifice, weir or outlet) and
+    ``link_target_setting`` the one it is moving to; :meth:`set_link_setting`
+    changes a setting as a control action does.
     """
 
     def __init__(self, net, opts):
@@ -187,6 +204,7 @@ class Router:
             self._stage,
             np.zeros(self.n_nodes),
             np.zeros(self.n_nodes),
+            p.opt_f,
         )
         stored = float(self.node_volume_ft3.sum())
         if not self.steady:
@@ -263,6 +281,28 @@ class Router:
             "final_storage": float(acc[A_STORAGE]),
         }
 
+    def set_link_setting(self, index: int, value: float) -> None:
+        """Ask link ``index`` for a new setting (0-1), as a control action does.
+
+        The change is made at the start of the next :meth:`advance`, as SWMM's
+        ``link_setSetting`` does after its rules are evaluated: pumps and outlets
+        take it at once (it overrides a pump's start-up / shut-off switching for that
+        step), weirs too (with a new surcharge coefficient), and orifices with an
+        open/close time move towards it by ``dt / open_close_time`` per step.
+        """
+        j = int(index)
+        if not 0 <= j < self.n_links:
+            raise TwinError(f"no link with index {index} (network has {self.n_links} links)")
+        v = float(value)
+        if not np.isfinite(v) or v < 0.0:
+            raise TwinError(f"link setting must be a number >= 0, got {value!r}")
+        kind = int(self.pack.link_int[j, R.LI_KIND])
+        if kind == R.KIND_CONDUIT:
+            raise TwinError(f"conduit settings not supported yet: {self.pack.link_names[j]}")
+        if kind != R.KIND_PUMP:
+            v = min(v, 1.0)
+        self.link_state[R.LS_CONTROL, j] = v
+
     # -- results ---------------------------------------------------------------------------
     def _derived(self) -> None:
         """Heads, ponded volumes, velocities and capacities of the new state."""
@@ -296,8 +336,9 @@ class Router:
         Flows and velocities are in file orientation (positive from ``from_node`` to
         ``to_node``).  Keys: node_depth_ft, node_head_ft, node_volume_ft3,
         node_lateral_cfs, node_inflow_cfs, node_overflow_cfs (new value),
-        node_ponded_ft3, link_flow_cfs, link_depth_ft, link_velocity_fps, link_capacity,
-        link_volume_ft3.
+        node_ponded_ft3, link_flow_cfs, link_depth_ft, link_velocity_fps, link_capacity
+        (A/Afull of conduits, the setting of other links, as SWMM reports it),
+        link_volume_ft3, link_setting (current value).
         """
         p = self.pack
         ns, ls = self.node_state, self.link_state
@@ -325,7 +366,17 @@ class Router:
             "link_velocity_fps": vel * self.link_direction,
             "link_capacity": cap,
             "link_volume_ft3": g * ls[R.LS_VOLUME_OLD] + f * ls[R.LS_VOLUME],
+            "link_setting": ls[R.LS_SETTING].copy(),
         }
+        kind = p.link_int[:, R.LI_KIND]
+        structure = kind != R.KIND_CONDUIT
+        cap[structure] = ls[R.LS_SETTING, structure]
+        # a pump switching on or off: the nearer state's flow, not a blend (SWMM)
+        pump = (kind == R.KIND_PUMP) & (ls[R.LS_FLOW_OLD] * ls[R.LS_FLOW] == 0.0)
+        if np.any(pump):
+            pick = ls[R.LS_FLOW] if f >= g else ls[R.LS_FLOW_OLD]
+            flow[pump] = pick[pump]
+            out["link_flow_cfs"] = flow * self.link_direction
         return out
 
     def continuity_error_percent(self) -> float:

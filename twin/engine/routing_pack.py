@@ -1,7 +1,8 @@
 """Pack a Network and SimOptions into the ft/cfs arrays of the routing kernels.
 
 This is SWMM 5.2's ``link_validate`` / ``conduit_validate`` / ``node_validate`` and
-the option handling of ``dynwave_validate``, done once in plain numpy: offsets to
+the option handling of ``dynwave_validate``, done once in plain numpy (pumps,
+regulators and dividers in :mod:`twin.engine.routing_structures`): offsets to
 heights above the node inverts, adverse conduits reversed, slopes, lengthening,
 roughness factors, full flows, node full depths raised to the connected crowns,
 node degrees, storage shapes as area polynomials, and the curves and time series
@@ -15,6 +16,13 @@ from dataclasses import dataclass
 
 import numpy as np
 
+from twin.engine.routing_structures import (
+    SWMM_VOLUME_PER_FT3,
+    pack_divider,
+    pack_structure,
+    structure_full_depths,
+    wet_well_volumes,
+)
 from twin.errors import InputError, TwinError
 from twin.kernels import routing_layout as R
 from twin.kernels.codes import LinkKind, NodeKind, OutfallKind, Shape
@@ -63,11 +71,8 @@ class RoutingPack:
 def check_supported(net) -> None:
     """Raise TwinError naming the first link or node the router cannot route yet."""
     for j in range(net.n_links):
-        kind = LinkKind(int(net.links.kind[j]))
-        if kind != LinkKind.CONDUIT:
-            raise TwinError(
-                f"routing of {kind.name} links not supported yet: {net.links.name[j]} ({kind.name})"
-            )
+        if int(net.links.kind[j]) != LinkKind.CONDUIT:
+            continue
         if int(net.links.culvert[j]) > 0:
             raise TwinError(
                 f"culvert inlet control not supported yet: {net.links.name[j]} (CONDUIT)"
@@ -84,11 +89,6 @@ def check_supported(net) -> None:
     if np.any(node_seep > 0.0):
         i = int(np.flatnonzero(node_seep > 0.0)[0])
         raise TwinError(f"storage seepage not supported yet: {net.nodes.name[i]} (STORAGE)")
-    for i in range(net.n_nodes):
-        if int(net.nodes.kind[i]) == NodeKind.DIVIDER:
-            raise TwinError(
-                f"routing through dividers not supported yet: {net.nodes.name[i]} (DIVIDER)"
-            )
 
 
 class _Curves:
@@ -139,6 +139,15 @@ def _options(opts) -> tuple[np.ndarray, np.ndarray]:
     return opt_f, opt_i
 
 
+def _unit_factors(net, opt_f) -> None:
+    """SWMM's own UCF(LENGTH), UCF(FLOW), UCF(VOLUME) of the file's units."""
+    si = units.unit_system_of(net.flow_units) == "SI"
+    opt_f[R.OF_UCF_LENGTH] = FT if si else 1.0
+    opt_f[R.OF_UCF_FLOW] = units.swmm_flow_per_cfs(net.flow_units)
+    opt_f[R.OF_UCF_VOLUME] = SWMM_VOLUME_PER_FT3 if si else 1.0
+    opt_f[R.OF_SI] = 1.0 if si else 0.0
+
+
 def _pack_nodes(net, opts, curves: _Curves):
     nodes = net.nodes
     n = net.n_nodes
@@ -177,6 +186,8 @@ def _pack_nodes(net, opts, curves: _Curves):
                 node_int[i, R.NI_CURVE] = curves.add(t, np.asarray(ts.value) * lf / FT)
         elif kind == NodeKind.STORAGE:
             _pack_storage(net, i, node_par, node_int, curves)
+        elif kind == NodeKind.DIVIDER:
+            pack_divider(net, i, node_par, node_int, curves)
     return node_par, node_int
 
 
@@ -282,7 +293,7 @@ def _force_main(net, opts, j, xs, slope):
     return R.FM_DW, eps, np.sqrt(f / 185.0) * d ** (1.0 / 6.0)
 
 
-def _pack_links(net, opts, node_par, node_int):
+def _pack_links(net, opts, node_par, node_int, curves: _Curves):
     links = net.links
     m = net.n_links
     dynwave = opts.flow_routing.upper() == "DYNWAVE"
@@ -298,6 +309,12 @@ def _pack_links(net, opts, node_par, node_int):
         xs = _conduit_geometry(net, j, tables_extra)
         xs_rows.append(xs)
         n1, n2 = int(links.from_node[j]), int(links.to_node[j])
+        link_int[j, R.LI_CURVE] = -1
+        link_par[j, R.LP_INIT_SETTING] = 1.0
+        if int(links.kind[j]) != LinkKind.CONDUIT:
+            pack_structure(net, opts, j, xs, node_par, link_par, link_int, curves)
+            continue
+        link_int[j, R.LI_KIND] = R.KIND_CONDUIT
         off1 = _offset_height(links.in_offset_m[j], node_par[n1, R.NP_INVERT], elev_off)
         off2 = _offset_height(links.out_offset_m[j], node_par[n2, R.NP_INVERT], elev_off)
         if shape == Shape.FILLED_CIRCULAR:
@@ -400,11 +417,14 @@ def pack_network(net, opts) -> RoutingPack:
     check_supported(net)
     curves = _Curves()
     node_par, node_int = _pack_nodes(net, opts, curves)
-    link_par, link_int, xs, tables = _pack_links(net, opts, node_par, node_int)
+    link_par, link_int, xs, tables = _pack_links(net, opts, node_par, node_int, curves)
+    structure_full_depths(node_par, node_int, link_par, link_int, xs)
     start, adj = _node_topology(net, node_par, node_int, link_par, link_int, xs)
     curve_start, curve_x, curve_y = curves.packed()
     full_volumes(node_par, node_int, curve_start, curve_x, curve_y)
+    wet_well_volumes(net, node_par, node_int, link_par, link_int)
     opt_f, opt_i = _options(opts)
+    _unit_factors(net, opt_f)
     return RoutingPack(
         node_par=node_par,
         node_int=node_int,

@@ -3,9 +3,11 @@
 One routing step (``swmm5.c`` ``execRouting``): find the routing step, run runoff
 steps until the runoff clock passes the end of this routing step, add the system
 inflows (external and dry-weather at the step's start time, runoff interpolated
-between the old and new runoff states), route, update the statistics, and save a
-report sample (interpolated between the old and new routing states) when the
-clock passes the next report time.
+between the old and new runoff states), evaluate the [CONTROLS] rules on the state
+at the step's start (every step, or every RULE_STEP: steps are then shortened to end
+on rule times) and ask the router for their settings, route, update the statistics,
+and save a report sample (interpolated between the old and new routing states) when
+the clock passes the next report time.
 """
 
 from __future__ import annotations

@@ -6,8 +6,9 @@ balances from the lateral inflows, then run Picard passes (at least two, at most
 MAX_TRIALS) of conduit momentum (:mod:`twin.kernels.dynwave_link`), a serial
 scatter of link flows, surface areas and dq/dh onto nodes, outfall depths
 (:mod:`twin.kernels.boundary`) and node continuity (:mod:`twin.kernels.dynwave_node`),
-skipping links whose end nodes have converged.  :func:`variable_step` is
-``getVariableStep`` (Courant on conduits, depth change on nodes).
+skipping links whose end nodes have converged.  Pumps, orifices, weirs, outlets and
+DUMMY conduits take their flow after the conduits (:mod:`twin.kernels.structures`).
+:func:`variable_step` is ``getVariableStep`` (Courant on conduits, depth change on nodes).
 """
 
 import numpy as np
@@ -19,13 +20,15 @@ from twin.kernels.dynwave_link import conduit_flow
 from twin.kernels.dynwave_node import ponded_surface_area, set_node_depth
 from twin.kernels.routing_layout import (
     FUDGE,
+    KIND_PUMP,
+    LI_KIND,
     LI_N1,
     LI_N2,
+    LI_SUBTYPE,
     LI_TRUE_CONDUIT,
     LP_BARRELS,
     LP_LENGTH,
     LP_MOD_LENGTH,
-    LP_QLIMIT,
     LP_SLOPE,
     LS_A1,
     LS_A2,
@@ -67,8 +70,10 @@ from twin.kernels.routing_layout import (
     OI_MAX_TRIALS,
     OI_PONDING,
     OMEGA,
+    PUMP_TYPE4,
 )
 from twin.kernels.storage import node_surface_area
+from twin.kernels.structures import nonconduit_flow
 from twin.kernels.xsect import P_AFULL
 
 NODE_OUTFALL = 1
@@ -129,26 +134,8 @@ def _update_node_flows(j, link_par, link_int, node_state, link_state, barrels):
     node_state[ND_SURF_NEW, n1] += link_state[LS_SURF1, j] * barrels
     node_state[ND_SURF_NEW, n2] += link_state[LS_SURF2, j] * barrels
     node_state[ND_SUMDQDH, n1] += link_state[LS_DQDH, j]
-    node_state[ND_SUMDQDH, n2] += link_state[LS_DQDH, j]
-
-
-@njit(**JIT)
-def _dummy_conduit_flow(j, steps, omega, link_par, link_int, node_state, link_state):
-    """Flow of a DUMMY conduit: whatever reaches its upstream node (SWMM's link_getInflow)."""
-    q_last = link_state[LS_FLOW, j]
-    link_state[LS_DQDH, j] = 0.0
-    n1 = link_int[j, LI_N1]
-    q = node_state[ND_INFLOW, n1] + node_state[ND_OVERFLOW, n1]
-    q_limit = link_par[j, LP_QLIMIT]
-    if q_limit > 0.0:
-        q = min(q, q_limit)
-    link_state[LS_SURF1, j] = 0.0
-    link_state[LS_SURF2, j] = 0.0
-    if steps > 0:
-        q = (1.0 - omega) * q_last + omega * q
-        if q * q_last < 0.0:
-            q = 0.001 * np.sign(q)
-    link_state[LS_FLOW, j] = q
+    if link_int[j, LI_KIND] != KIND_PUMP or link_int[j, LI_SUBTYPE] != PUMP_TYPE4:
+        node_state[ND_SUMDQDH, n2] += link_state[LS_DQDH, j]
 
 
 @njit(**JIT)
@@ -221,7 +208,24 @@ def dynwave_step(
         for j in range(n_links):
             if link_int[j, LI_TRUE_CONDUIT] == 0:
                 if link_state[LS_BYPASSED, j] == 0.0:
-                    _dummy_conduit_flow(j, steps, OMEGA, link_par, link_int, node_state, link_state)
+                    nonconduit_flow(
+                        j,
+                        steps,
+                        OMEGA,
+                        dt,
+                        node_par,
+                        node_int,
+                        link_par,
+                        link_int,
+                        xs,
+                        tables,
+                        node_state,
+                        link_state,
+                        curve_start,
+                        curve_x,
+                        curve_y,
+                        opt_f,
+                    )
                 _update_node_flows(j, link_par, link_int, node_state, link_state, 1.0)
         # node depths
         set_outfall_depths(

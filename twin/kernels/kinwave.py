@@ -14,8 +14,12 @@ from numba import njit
 
 from twin.kernels.config import JIT
 from twin.kernels.dynwave import begin_step
+from twin.kernels.pumps import node_max_outflow
 from twin.kernels.routing_layout import (
     FUDGE,
+    KIND_CONDUIT,
+    KIND_PUMP,
+    LI_KIND,
     LI_N1,
     LI_N2,
     LI_SHAPE,
@@ -33,6 +37,7 @@ from twin.kernels.routing_layout import (
     LS_FLOW,
     LS_Q1,
     LS_Q2,
+    LS_SETTING,
     LS_VOLUME,
     ND_DEPTH,
     ND_INFLOW,
@@ -50,6 +55,7 @@ from twin.kernels.routing_layout import (
     OMEGA,
 )
 from twin.kernels.storage import storage_depth
+from twin.kernels.structures import link_inflow, node_outflow_to_link
 from twin.kernels.xsect import (
     P_AFULL,
     P_AMAX,
@@ -202,27 +208,65 @@ def steady_conduit(j, q_inflow, link_par, link_int, xs, tables, link_state):
 
 
 @njit(**JIT)
-def _link_inflow(j, dt, node_par, node_int, link_par, link_int, xs, tables, node_state):
-    """Flow offered to link ``j`` by its upstream node, limited by what the node holds."""
+def _link_inflow(
+    j,
+    dt,
+    node_par,
+    node_int,
+    link_par,
+    link_int,
+    xs,
+    tables,
+    node_state,
+    link_state,
+    curve_start,
+    curve_x,
+    curve_y,
+    opt_f,
+):
+    """Flow offered to link ``j`` by its upstream node, limited by what the node holds.
+
+    SWMM's getLinkInflow: conduits and pumps take their inflow, regulators only
+    from storage units (elsewhere they pass nothing under kinematic wave).
+    """
     n1 = link_int[j, LI_N1]
-    if node_int[n1, NI_KIND] == NODE_STORAGE:
-        q = 0.0
-        if link_int[j, LI_TRUE_CONDUIT] == 1:
+    kind = link_int[j, LI_KIND]
+    q = 0.0
+    if node_int[n1, NI_KIND] == NODE_STORAGE and kind == KIND_CONDUIT:
+        if link_state[LS_SETTING, j] != 0.0 and link_int[j, LI_TRUE_CONDUIT] == 1:
             y = node_state[ND_DEPTH, n1] - link_par[j, LP_OFFSET1]
             if y >= xs[j, P_YFULL]:
                 q = link_par[j, LP_QFULL]
             elif y > 0.0:
                 a = area_at_depth(link_int[j, LI_SHAPE], xs[j], tables, y)
                 q = link_par[j, LP_BETA] * sfactor_at_area(link_int[j, LI_SHAPE], xs[j], tables, a)
-    else:
-        q = node_state[ND_INFLOW, n1] + node_state[ND_OVERFLOW, n1]
-    if link_par[j, LP_QLIMIT] > 0.0:
-        q = min(q, link_par[j, LP_QLIMIT])
-    if node_par[n1, NP_FULL_VOLUME] > 0.0:
-        q_max = node_state[ND_INFLOW, n1] + node_state[ND_VOLUME_OLD, n1] / dt
-        if q > q_max:
-            q = q_max
-    return max(0.0, q)
+        if link_par[j, LP_QLIMIT] > 0.0:
+            q = min(q, link_par[j, LP_QLIMIT])
+    elif kind == KIND_CONDUIT:
+        if link_state[LS_SETTING, j] != 0.0:
+            q = node_outflow_to_link(
+                n1, j, node_par, node_int, node_state, curve_start, curve_x, curve_y, opt_f
+            )
+        if link_par[j, LP_QLIMIT] > 0.0:
+            q = min(q, link_par[j, LP_QLIMIT])
+    elif kind == KIND_PUMP or node_int[n1, NI_KIND] == NODE_STORAGE:
+        q = link_inflow(
+            j,
+            False,
+            node_par,
+            node_int,
+            link_par,
+            link_int,
+            xs,
+            tables,
+            node_state,
+            link_state,
+            curve_start,
+            curve_x,
+            curve_y,
+            opt_f,
+        )
+    return node_max_outflow(n1, q, dt, node_par, node_state)
 
 
 @njit(**JIT)
@@ -242,6 +286,8 @@ def _update_storage(
     curve_y,
     node_state,
     order,
+    link_state,
+    opt_f,
 ):
     v_fixed = (
         node_state[ND_VOLUME_OLD, i]
@@ -258,7 +304,20 @@ def _update_storage(
             if link_int[m, LI_N1] != i:
                 break
             out += _link_inflow(
-                m, dt, node_par, node_int, link_par, link_int, xs, tables, node_state
+                m,
+                dt,
+                node_par,
+                node_int,
+                link_par,
+                link_int,
+                xs,
+                tables,
+                node_state,
+                link_state,
+                curve_start,
+                curve_x,
+                curve_y,
+                opt_f,
             )
         v2 = max(0.0, v_fixed - 0.5 * out * dt)
         node_state[ND_OVERFLOW, i] = 0.0
@@ -310,6 +369,7 @@ def kinwave_step(
     link_state,
     order,
     steady,
+    opt_f,
 ):
     """Route one kinematic-wave (``steady``: steady-flow) step of ``dt`` seconds.
 
@@ -347,9 +407,26 @@ def kinwave_step(
                 curve_y,
                 node_state,
                 order,
+                link_state,
+                opt_f,
             )
             updated[n1] = 1.0
-        q_in = _link_inflow(j, dt, node_par, node_int, link_par, link_int, xs, tables, node_state)
+        q_in = _link_inflow(
+            j,
+            dt,
+            node_par,
+            node_int,
+            link_par,
+            link_int,
+            xs,
+            tables,
+            node_state,
+            link_state,
+            curve_start,
+            curve_x,
+            curve_y,
+            opt_f,
+        )
         if steady:
             q_in, q_out = steady_conduit(j, q_in, link_par, link_int, xs, tables, link_state)
         else:
@@ -376,6 +453,8 @@ def kinwave_step(
                     curve_y,
                     node_state,
                     order,
+                    link_state,
+                    opt_f,
                 )
             continue
         net = node_state[ND_INFLOW, i] - node_state[ND_OUTFLOW, i] - node_state[ND_LOSSES, i]

@@ -7,30 +7,42 @@ outfalls take their boundary depth, and conduits without an initial flow take th
 mean of their end depths.  Volumes, areas and per-barrel flows follow.
 """
 
+import numpy as np
 from numba import njit
 
 from twin.kernels.boundary import set_outfall_depths
 from twin.kernels.conduit_geometry import link_normal_depth
 from twin.kernels.config import JIT
+from twin.kernels.regulators import orifice_set_setting
 from twin.kernels.routing_layout import (
     FUDGE,
+    KIND_ORIFICE,
+    KIND_WEIR,
+    LI_KIND,
     LI_N1,
     LI_N2,
     LI_SHAPE,
     LI_TRUE_CONDUIT,
     LP_BARRELS,
+    LP_INIT_SETTING,
     LP_LENGTH,
     LP_OFFSET1,
     LP_OFFSET2,
     LP_Q0,
     LS_A1,
     LS_A2,
+    LS_C_SURCHARGE,
+    LS_CONTROL,
     LS_DEPTH,
     LS_DEPTH_OLD,
+    LS_DQDH,
     LS_FLOW,
     LS_FLOW_OLD,
     LS_Q1,
     LS_Q2,
+    LS_SETTING,
+    LS_SURF_AREA,
+    LS_TARGET,
     LS_VOLUME,
     LS_VOLUME_OLD,
     ND_DEPTH,
@@ -48,6 +60,7 @@ from twin.kernels.routing_layout import (
     NP_PONDED_AREA,
 )
 from twin.kernels.storage import node_volume, storage_volume_raw
+from twin.kernels.weirs import weir_flow
 from twin.kernels.xsect import P_YFULL, area_at_depth
 
 NODE_OUTFALL = 1
@@ -63,6 +76,33 @@ def full_volumes(node_par, node_int, curve_start, curve_x, curve_y):
             node_par[i, NP_FULL_VOLUME] = storage_volume_raw(
                 i, node_par[i, NP_FULL_DEPTH], node_par, node_int, curve_start, curve_x, curve_y
             )
+
+
+@njit(**JIT)
+def init_settings(link_par, link_int, xs, tables, link_state, curve_start, curve_x, curve_y,
+                  opt_f):  # fmt: skip
+    """Initial settings and structure coefficients (SWMM's *_validate and link_initState).
+
+    Orifices get their coefficients at full opening, weirs their surcharge
+    coefficient at full height, pumps their initial on/off status.
+    """
+    for j in range(link_state.shape[1]):
+        link_state[LS_SETTING, j] = 1.0
+        link_state[LS_TARGET, j] = 1.0
+        link_state[LS_SURF_AREA, j] = 0.0
+        link_state[LS_CONTROL, j] = np.nan
+        kind = link_int[j, LI_KIND]
+        if kind == KIND_ORIFICE:
+            orifice_set_setting(j, 0.0, link_par, link_int, xs, tables, link_state)
+        elif kind == KIND_WEIR:
+            q1, q2 = weir_flow(j, xs[j, P_YFULL], 1.0, False, link_par, link_int, xs, tables,
+                               link_state, curve_start, curve_x, curve_y, opt_f)  # fmt: skip
+            h = 0.5 * xs[j, P_YFULL]
+            link_state[LS_C_SURCHARGE, j] = (q1 + q2) / np.sqrt(h) if h > 0.0 else 0.0
+            link_state[LS_DQDH, j] = 0.0
+        s = link_par[j, LP_INIT_SETTING]
+        link_state[LS_SETTING, j] = s
+        link_state[LS_TARGET, j] = s
 
 
 @njit(**JIT)
@@ -83,6 +123,7 @@ def initial_state(
     stage_at_node,
     work_sum,
     work_count,
+    opt_f,
 ):
     """Fill ``node_state`` and ``link_state`` with SWMM's initial conditions.
 
@@ -94,6 +135,7 @@ def initial_state(
         d = node_par[i, NP_INIT_DEPTH]
         node_state[ND_DEPTH, i] = d
         node_state[ND_DEPTH_OLD, i] = d
+    init_settings(link_par, link_int, xs, tables, link_state, curve_start, curve_x, curve_y, opt_f)
     for j in range(n_links):
         q0 = link_par[j, LP_Q0]
         link_state[LS_FLOW, j] = q0

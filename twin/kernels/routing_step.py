@@ -3,6 +3,8 @@
 SWMM's ``routing_execute`` accumulates its routing totals over half of the step
 before routing and half after, with the rates of the moment (outfall outflow,
 flooding, inflow through outfalls, lateral inflow, per-node inflow and outflow).
+Link settings move towards their targets first (pump start-up / shut-off depths,
+control actions, orifice ramps), as SWMM's ``evaluateControlRules`` does.
 :func:`route_step` does that around :func:`~twin.kernels.dynwave.dynwave_step` (or the
 kinematic-wave / steady-flow step), then looks for a NaN, negative or runaway node
 depth and a NaN link flow, and refreshes heads, ponded volumes, velocities and
@@ -26,6 +28,7 @@ from twin.kernels.routing_layout import (
     NP_INVERT,
 )
 from twin.kernels.routing_results import link_results, node_is_bad
+from twin.kernels.structures import update_settings
 
 # accumulators: acc[A_*]
 A_LATERAL = 0  # lateral inflow volume (signed)
@@ -97,6 +100,19 @@ def route_step(
     """
     half = 0.5 * dt
     _accumulate(half, acc, node_par, node_int, node_state, inflow_vol, outflow_vol)
+    update_settings(
+        dt,
+        link_par,
+        link_int,
+        xs,
+        tables,
+        node_state,
+        link_state,
+        curve_start,
+        curve_x,
+        curve_y,
+        opt_f,
+    )
     n_nodes = node_state.shape[1]
     for i in range(n_nodes):
         node_state[ND_LAT_OLD, i] = node_state[ND_LAT, i]
@@ -137,6 +153,7 @@ def route_step(
             link_state,
             order,
             mode == MODE_STEADY,
+            opt_f,
         )
     system_outflow_rates(mode == MODE_DYNWAVE, node_int, node_par, node_state, rates)
     acc[A_RATE_OUTFALL] = rates[0]

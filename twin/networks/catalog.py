@@ -32,7 +32,7 @@ __all__ = [
 ]
 
 DATA_DIR = Path(__file__).parent / "data"
-DEFAULT = "small-conduits"  # becomes "small" when pumps, orifices and weirs route (issue 5)
+DEFAULT = "small"
 _ALIASES = {"default": DEFAULT}
 
 

@@ -150,6 +150,7 @@ def _read(text: str, source: str) -> Network:
         patterns=patterns,
         evaporation=read_evaporation(ctx, sections.get("EVAPORATION")),
         controls="\n".join(raw("CONTROLS")),
+        controls_first_line=sections["CONTROLS"].line + 1 if "CONTROLS" in sections else None,
         report=[ln.raw for ln in sections["REPORT"].lines] if "REPORT" in sections else [],
         tags=read_tags(ctx, sections.get("TAGS")),
         map=[ln.raw for ln in sections["MAP"].lines] if "MAP" in sections else [],

@@ -306,6 +306,7 @@ class Network:
     patterns: dict[str, Pattern] = field(default_factory=dict)
     evaporation: dict[str, list[str]] = field(default_factory=dict)  # raw [EVAPORATION]
     controls: str = ""  # [CONTROLS] text, kept as written
+    controls_first_line: int | None = None  # file line of the text's first line
     report: list[str] = field(default_factory=list)  # raw [REPORT] lines
     tags: list[tuple[str, str, str]] = field(default_factory=list)  # (kind, name, tag)
     map: list[str] = field(default_factory=list)  # raw [MAP] lines

@@ -1,0 +1,381 @@
+"""Weirs (SWMM 5.2 ``weir_*`` of ``link.c`` and ``roadway.c``), ft/cfs.
+
+TRANSVERSE ``q = C L h^1.5``, SIDEFLOW ``q = C L^0.83 h^1.67`` (transverse under
+reverse flow), V-NOTCH ``q = C s h^2.5`` and TRAPEZOIDAL (a transverse middle
+plus V-notch ends) are evaluated in the file's units, as SWMM does, with end
+contractions shortening the crest, an optional coefficient curve on head,
+Villemonte's submergence correction and the ARMCO flap-gate loss; a weir that
+can surcharge flows as an equivalent orifice once the water passes its top.
+The setting lowers the opening from the top (crest raised by ``(1 - setting)
+* height``).  ROADWAY weirs use the FHWA HDS-5 roadway-overtopping method.
+"""
+
+import numpy as np
+from numba import njit
+
+from twin.kernels.config import JIT
+from twin.kernels.pumps import table_lookup
+from twin.kernels.regulators import end_heads, flap_gate_closed
+from twin.kernels.routing_layout import (
+    FC_DN_CRITICAL,
+    FC_DRY,
+    FC_SUBCRITICAL,
+    FC_UP_CRITICAL,
+    FUDGE,
+    GRAVITY,
+    LI_CAN_SURCHARGE,
+    LI_CURVE,
+    LI_FLAP,
+    LI_N1,
+    LI_N2,
+    LI_ROAD_SURFACE,
+    LI_SHAPE,
+    LI_SUBTYPE,
+    LP_CDISCH,
+    LP_CDISCH2,
+    LP_END_CON,
+    LP_OFFSET1,
+    LP_ROAD_WIDTH,
+    LP_WEIR_SLOPE,
+    LS_C_SURCHARGE,
+    LS_DEPTH,
+    LS_DQDH,
+    LS_FLOW_CLASS,
+    LS_SETTING,
+    LS_TARGET,
+    M3_PER_FT3,
+    NP_INVERT,
+    OF_SI,
+    OF_UCF_LENGTH,
+    WEIR_ROADWAY,
+    WEIR_SIDEFLOW,
+    WEIR_TRANSVERSE,
+    WEIR_TRAPEZOIDAL,
+    WEIR_VNOTCH,
+)
+from twin.kernels.xsect import P_WMAX, P_YFULL, area_at_depth, width_at_depth
+
+TINY = 1.0e-6
+SI_ROAD_COEFF = 0.552  # SI roadway coefficient -> cfs coefficient divisor
+
+# Roadway overtopping coefficients and submergence factors of the FHWA report
+# "Bridge Waterways Analysis Model: Research Report" (FHWA/RD-86/108, 1986),
+# Figure 10, as (x, y) points: low heads on head [ft], high heads on head/width.
+_CR_LOW_PAVED = np.array([[0.0, 2.85], [0.2, 2.95], [0.7, 3.03], [4.0, 3.05]])
+_CR_LOW_GRAVEL = np.array(
+    [
+        [0.0, 2.5],
+        [0.5, 2.7],
+        [1.0, 2.8],
+        [1.5, 2.9],
+        [2.0, 2.98],
+        [2.5, 3.02],
+        [3.0, 3.03],
+        [4.0, 3.05],
+    ]
+)
+_CR_HIGH_PAVED = np.array([[0.15, 3.05], [0.25, 3.10]])
+_CR_HIGH_GRAVEL = np.array([[0.15, 2.95], [0.30, 3.10]])
+_KT_PAVED = np.array(
+    [
+        [0.8, 1.0],
+        [0.85, 0.98],
+        [0.90, 0.92],
+        [0.93, 0.85],
+        [0.95, 0.80],
+        [0.97, 0.70],
+        [0.98, 0.60],
+        [0.99, 0.50],
+        [1.00, 0.40],
+    ]
+)
+_KT_GRAVEL = np.array(
+    [
+        [0.75, 1.00],
+        [0.80, 0.985],
+        [0.83, 0.97],
+        [0.86, 0.93],
+        [0.89, 0.90],
+        [0.90, 0.87],
+        [0.92, 0.80],
+        [0.94, 0.70],
+        [0.96, 0.60],
+        [0.98, 0.50],
+        [0.99, 0.40],
+        [1.00, 0.24],
+    ]
+)
+_VILLEMONTE_POWER = (1.5, 5.0 / 3.0, 2.5, 1.5)  # transverse, sideflow, v-notch, trapezoidal
+
+
+@njit(**JIT)
+def _points_lookup(x, table):
+    n = table.shape[0]
+    if x <= table[0, 0]:
+        return table[0, 1]
+    for i in range(1, n):
+        if x <= table[i, 0]:
+            x1 = table[i - 1, 0]
+            y1 = table[i - 1, 1]
+            return y1 + (x - x1) * (table[i, 1] - y1) / (table[i, 0] - x1)
+    return table[n - 1, 1]
+
+
+@njit(**JIT)
+def roadway_coeff(h_up, h_dn, road_width, paved):
+    """HDS-5 roadway discharge coefficient (cfs units) times the submergence factor."""
+    if h_up <= 0.0:
+        return 0.0
+    ratio = h_up / road_width
+    if ratio <= 0.15:
+        cr = _points_lookup(h_up, _CR_LOW_PAVED if paved else _CR_LOW_GRAVEL)
+    else:
+        cr = _points_lookup(ratio, _CR_HIGH_PAVED if paved else _CR_HIGH_GRAVEL)
+    kt = 1.0
+    if h_dn > 0.0:
+        kt = _points_lookup(h_dn / h_up, _KT_PAVED if paved else _KT_GRAVEL)
+    return cr * kt
+
+
+@njit(**JIT)
+def _roadway_inflow(j, direction, h_road, h1, h2, link_par, link_int, xs, link_state, opt_f):
+    cd = link_par[j, LP_CDISCH]
+    if opt_f[OF_SI] == 1.0:
+        cd = cd / SI_ROAD_COEFF
+    width = link_par[j, LP_ROAD_WIDTH]
+    surface = link_int[j, LI_ROAD_SURFACE]
+    h_up = h1 - h_road
+    h_dn = h2 - h_road
+    q = 0.0
+    dqdh = 0.0
+    if h_up > FUDGE:
+        if width > 0.0 and surface >= 1:
+            cd = roadway_coeff(h_up, h_dn, width, surface == 1)
+        q = cd * xs[j, P_WMAX] * h_up**1.5
+        dqdh = 1.5 * q / h_up
+    link_state[LS_DQDH, j] = dqdh
+    link_state[LS_DEPTH, j] = max(h1 - h_road, 0.0)
+    link_state[LS_FLOW_CLASS, j] = FC_SUBCRITICAL
+    if h_road > h2:
+        link_state[LS_FLOW_CLASS, j] = FC_DN_CRITICAL if direction == 1.0 else FC_UP_CRITICAL
+    return direction * q
+
+
+@njit(**JIT)
+def weir_open_area(j, y, link_int, xs, tables, link_state):
+    """Flow area [ft2] between the (setting-raised) crest and ``y`` ft above it."""
+    y_full = xs[j, P_YFULL]
+    z = (1.0 - link_state[LS_SETTING, j]) * y_full
+    zy = min(z + y, y_full)
+    shape = link_int[j, LI_SHAPE]
+    return area_at_depth(shape, xs[j], tables, zy) - area_at_depth(shape, xs[j], tables, z)
+
+
+@njit(**JIT)
+def _weir_dqdh(kind, direction, h, q1, q2):
+    if abs(h) < FUDGE:
+        return 0.0
+    q1h = abs(q1 / h)
+    q2h = abs(q2 / h)
+    if kind == WEIR_TRANSVERSE:
+        return 1.5 * q1h
+    if kind == WEIR_SIDEFLOW:
+        return 1.5 * q1h if direction < 0.0 else 1.67 * q1h
+    if kind == WEIR_VNOTCH:
+        return 2.5 * q1h if q2h == 0.0 else 1.5 * q1h + 2.5 * q2h
+    if kind == WEIR_TRAPEZOIDAL:
+        return 1.5 * q1h + 2.5 * q2h
+    return 0.0
+
+
+@njit(**JIT)
+def weir_flow(
+    j,
+    head,
+    direction,
+    flap,
+    link_par,
+    link_int,
+    xs,
+    tables,
+    link_state,
+    curve_start,
+    curve_x,
+    curve_y,
+    opt_f,
+):
+    """SWMM's weir_getFlow -> (q1, q2) [cfs]: middle and end-section flows at ``head`` ft."""
+    q1 = 0.0
+    q2 = 0.0
+    link_state[LS_DQDH, j] = 0.0
+    kind = link_int[j, LI_SUBTYPE]
+    for attempt in range(2):
+        q1 = 0.0
+        q2 = 0.0
+        if head <= 0.0:
+            return q1, q2
+        ucf = opt_f[OF_UCF_LENGTH]
+        length = xs[j, P_WMAX] * ucf
+        h = head * ucf
+        c1 = link_par[j, LP_CDISCH]
+        c = link_int[j, LI_CURVE]
+        if c >= 0:
+            c1 = table_lookup(h, curve_x, curve_y, curve_start[c], curve_start[c + 1])
+        setting = link_state[LS_SETTING, j]
+        w_kind = kind
+        if w_kind == WEIR_VNOTCH and setting < 1.0:
+            w_kind = WEIR_TRAPEZOIDAL
+        if w_kind == WEIR_TRANSVERSE or w_kind == WEIR_SIDEFLOW:
+            length = max(length - 0.1 * link_par[j, LP_END_CON] * h, 0.0)
+            if w_kind == WEIR_TRANSVERSE or direction < 0.0:
+                q1 = c1 * length * h**1.5
+            else:
+                q1 = c1 * length**0.83 * h**1.67
+        elif w_kind == WEIR_VNOTCH:
+            q1 = c1 * link_par[j, LP_WEIR_SLOPE] * h**2.5
+        elif w_kind == WEIR_TRAPEZOIDAL:
+            y = (1.0 - setting) * xs[j, P_YFULL]
+            length = width_at_depth(link_int[j, LI_SHAPE], xs[j], tables, y) * ucf
+            q1 = c1 * length * h**1.5
+            q2 = link_par[j, LP_CDISCH2] * link_par[j, LP_WEIR_SLOPE] * h**2.5
+        if opt_f[OF_SI] == 1.0:
+            q1 /= M3_PER_FT3
+            q2 /= M3_PER_FT3
+        if not flap or attempt == 1:
+            break
+        area = weir_open_area(j, head, link_int, xs, tables, link_state)
+        if area <= TINY:
+            break
+        veloc = (q1 + q2) / area
+        h_loss = (4.0 / GRAVITY) * veloc * veloc * np.exp(-1.15 * veloc / np.sqrt(head))
+        head = max(head - h_loss, 0.0)
+    link_state[LS_DQDH, j] = _weir_dqdh(kind, direction, head, q1, q2)
+    return q1, q2
+
+
+@njit(**JIT)
+def _weir_orifice_flow(j, head, y, c_orif, link_int, xs, tables, link_state):
+    q = c_orif * np.sqrt(head)
+    if link_int[j, LI_FLAP] == 1:
+        a = weir_open_area(j, y, link_int, xs, tables, link_state)
+        if a > 0.0:
+            v = q / a
+            h_loss = (4.0 / GRAVITY) * v * v * np.exp(-1.15 * v / np.sqrt(y))
+            head = max(head - h_loss, 0.0)
+            q = c_orif * np.sqrt(head)
+    link_state[LS_DQDH, j] = q / (2.0 * head) if head > 0.0 else 0.0
+    return q
+
+
+@njit(**JIT)
+def weir_set_setting(
+    j, link_par, link_int, xs, tables, link_state, curve_start, curve_x, curve_y, opt_f
+):
+    """SWMM's weir_setSetting: take the target, refresh the surcharge coefficient."""
+    link_state[LS_SETTING, j] = link_state[LS_TARGET, j]
+    if link_int[j, LI_CAN_SURCHARGE] == 0 or link_int[j, LI_SUBTYPE] == WEIR_ROADWAY:
+        return
+    setting = link_state[LS_SETTING, j]
+    if setting == 0.0:
+        link_state[LS_C_SURCHARGE, j] = 0.0
+        return
+    dqdh = link_state[LS_DQDH, j]
+    h = setting * xs[j, P_YFULL]
+    q1, q2 = weir_flow(
+        j,
+        h,
+        1.0,
+        False,
+        link_par,
+        link_int,
+        xs,
+        tables,
+        link_state,
+        curve_start,
+        curve_x,
+        curve_y,
+        opt_f,
+    )
+    link_state[LS_DQDH, j] = dqdh
+    link_state[LS_C_SURCHARGE, j] = (q1 + q2) / np.sqrt(h / 2.0)
+
+
+@njit(**JIT)
+def weir_inflow(
+    j,
+    dynwave,
+    node_par,
+    node_int,
+    link_par,
+    link_int,
+    xs,
+    tables,
+    node_state,
+    link_state,
+    curve_start,
+    curve_x,
+    curve_y,
+    opt_f,
+):
+    """Signed flow [cfs] over weir ``j`` (SWMM's weir_getInflow)."""
+    n1 = link_int[j, LI_N1]
+    n2 = link_int[j, LI_N2]
+    h1, h2 = end_heads(j, dynwave, node_par, link_int, node_state)
+    direction = 1.0 if h1 > h2 else -1.0
+    if direction < 0.0:
+        h1, h2 = h2, h1
+    y_full = xs[j, P_YFULL]
+    hcrest = node_par[n1, NP_INVERT] + link_par[j, LP_OFFSET1]
+    hcrown = hcrest + y_full
+    kind = link_int[j, LI_SUBTYPE]
+    if kind == WEIR_ROADWAY:
+        return _roadway_inflow(
+            j, direction, hcrest, h1, h2, link_par, link_int, xs, link_state, opt_f
+        )
+    hcrest += (1.0 - link_state[LS_SETTING, j]) * y_full
+    head = h1 - hcrest
+    link_state[LS_DQDH, j] = 0.0
+    if (
+        head <= FUDGE
+        or hcrest >= hcrown
+        or flap_gate_closed(j, n1, n2, direction, node_int, link_int)
+    ):
+        link_state[LS_DEPTH, j] = 0.0
+        link_state[LS_FLOW_CLASS, j] = FC_DRY
+        return 0.0
+    link_state[LS_FLOW_CLASS, j] = FC_SUBCRITICAL
+    if hcrest > h2:
+        link_state[LS_FLOW_CLASS, j] = FC_DN_CRITICAL if direction == 1.0 else FC_UP_CRITICAL
+    if h1 >= hcrown:
+        if link_int[j, LI_CAN_SURCHARGE] == 1:
+            y = 0.5 * (hcrest + hcrown)
+            head = h1 - y if h2 < y else h1 - h2
+            y = hcrown - hcrest
+            q = _weir_orifice_flow(
+                j, head, y, link_state[LS_C_SURCHARGE, j], link_int, xs, tables, link_state
+            )
+            link_state[LS_DEPTH, j] = y
+            return direction * q
+        head = hcrown - hcrest
+    q1, q2 = weir_flow(
+        j,
+        head,
+        direction,
+        link_int[j, LI_FLAP] == 1,
+        link_par,
+        link_int,
+        xs,
+        tables,
+        link_state,
+        curve_start,
+        curve_x,
+        curve_y,
+        opt_f,
+    )
+    if h2 > hcrest:
+        ratio = (h2 - hcrest) / (h1 - hcrest)
+        q1 *= (1.0 - ratio ** _VILLEMONTE_POWER[kind]) ** 0.385
+        if q2 > 0.0:
+            q2 *= (1.0 - ratio ** _VILLEMONTE_POWER[WEIR_VNOTCH]) ** 0.385
+    link_state[LS_DEPTH, j] = min(h1 - hcrest, y_full)
+    return direction * (q1 + q2)
