@@ -195,7 +195,9 @@ def report_cmd(results, top):
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help=".png, .gif, .mp4, .html")
 @click.option("--time", "when", default="max", show_default=True, help="'max' or an index.")
 @click.option("--network", help="Network name or .inp (for its terrain).")
-def render_cmd(results, output, when, network):
+@click.option("--member", help="Ensemble member to show (label or position).")
+@click.option("--quantile", type=float, help="Ensemble quantile to show, 0..1 (default median).")
+def render_cmd(results, output, when, network, member, quantile):
     """Render a results file in 3D (off-screen)."""
     from twin.networks.catalog import load_terrain_for
     from twin.render import export_html, render, render_animation
@@ -204,13 +206,16 @@ def render_cmd(results, output, when, network):
     terrain = load_terrain_for(network or ds.attrs.get("source") or "default")
     out = Path(output) if output else Path(results).with_suffix(".png")
     suffix = out.suffix.lower()
+    if member is not None and member.isdigit() and "member" in ds.coords:
+        member = member if member in [str(v) for v in ds["member"].values] else int(member)
+    pick = {"member": member, "quantile": quantile}
     if suffix in (".gif", ".mp4"):
-        path = render_animation(ds, out, terrain=terrain)
+        path = render_animation(ds, out, terrain=terrain, **pick)
     elif suffix == ".html":
-        path = export_html(ds, out, terrain=terrain)
+        path = export_html(ds, out, terrain=terrain, **pick)
     else:
         when = when if when == "max" else int(when)
-        path = render(ds, out, terrain=terrain, time=when)
+        path = render(ds, out, terrain=terrain, time=when, **pick)
     click.echo(f"render: {path}")
 
 
@@ -234,7 +239,29 @@ def scenarios_cmd():
     "--generator",
     default="perturb",
     show_default=True,
-    type=click.Choice(["perturb", "identical", "return-period", "duration", "radar"]),
+    type=click.Choice(["perturb", "identical", "return-period", "duration", "radar", "failures"]),
+)
+@click.option(
+    "--max-failed",
+    type=int,
+    default=1,
+    show_default=True,
+    help="failures: elements out of service at once.",
+)
+@click.option(
+    "--blocked-links",
+    type=int,
+    default=0,
+    show_default=True,
+    help="failures: also block this many of the largest conduits.",
+)
+@click.option("--surface", is_flag=True, help="Couple every member to the 2D street surface.")
+@click.option(
+    "--surface-threshold",
+    type=float,
+    default=0.1,
+    show_default=True,
+    help="Max surface depth [m] above which a cell counts as flooded.",
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Perturbation seed.")
 @click.option("--scheduler", help="Dask scheduler address (or TWIN_SCHEDULER); 'serial'.")
@@ -250,8 +277,9 @@ def scenarios_cmd():
     "-o", "--output", type=click.Path(dir_okay=False), default="ens.nc", show_default=True
 )
 @click.option("--quiet", is_flag=True, help="No progress bar.")
-def ensemble_cmd(network, scenario, members, generator, seed, scheduler, end_hours, threshold,
-                 output, quiet):  # fmt: skip
+def ensemble_cmd(network, scenario, members, generator, max_failed, blocked_links, surface,
+                 surface_threshold, seed, scheduler, end_hours, threshold, output,
+                 quiet):  # fmt: skip
     """Run an ensemble of SCENARIO (a TOML file or bundled name) on NETWORK with Dask."""
     from twin.ensemble import members as gen
     from twin.scenarios.scenario import Scenario, load_scenario
@@ -265,18 +293,25 @@ def ensemble_cmd(network, scenario, members, generator, seed, scheduler, end_hou
         mem = gen.return_period_sweep(sc)
     elif generator == "duration":
         mem = gen.duration_sweep(sc)
+    elif generator == "failures":
+        mem = gen.failure_combinations(sc, twin.load_network(network), max_failed=max_failed,
+                                       blocked_links=blocked_links)  # fmt: skip
     else:
         if sc.source != "radar":
             raise InputError("--generator radar needs a radar scenario", field="rainfall.source")
         mem = gen.radar_members(sc._resolve(sc.rainfall["path"]), sc, sc.rainfall.get("variable"))
     opts = {"end_hours": end_hours} if end_hours else {}
     ens = twin.run_ensemble(network, mem, scheduler=scheduler, progress=not quiet,
-                            flood_threshold_m3=threshold, **opts)  # fmt: skip
+                            flood_threshold_m3=threshold, surface=surface or None,
+                            surface_threshold_m=surface_threshold, **opts)  # fmt: skip
     path = twin.write_results(ens, output)
     failed = int(ens.attrs.get("n_members_failed", 0))
     p = ens["node_flood_probability"].values
     click.echo(f"members: {ens.sizes['member']} ({failed} failed); nodes with flood "
                f"probability > 0: {int((p > 0).sum())}")  # fmt: skip
+    if "surface_flood_probability" in ens:
+        sp = ens["surface_flood_probability"].values
+        click.echo(f"surface cells flooded in any member: {int((sp > 0).sum())}")
     click.echo(f"results: {path}")
 
 

@@ -121,3 +121,59 @@ def test_terrain_from_nodes_needs_coordinates():
         warnings.simplefilter("error")
         with pytest.raises(InputError, match="fewer than 3"):
             terrain_from_nodes(net)
+
+
+# -- GeoTIFF (rioxarray) ------------------------------------------------------------------
+def _write_geotiff(da: xr.DataArray, path, nodata=None):
+    """A north-up single-band GeoTIFF of ``da`` in a projected CRS (UTM 52N)."""
+    pytest.importorskip("rioxarray")
+    tif = da.sortby("y", ascending=False).astype(np.float32)
+    if nodata is not None:
+        tif = tif.where(np.isfinite(tif), nodata).rio.write_nodata(nodata)
+    tif = tif.rio.set_spatial_dims(x_dim="x", y_dim="y").rio.write_crs("EPSG:32652")
+    tif.rio.to_raster(path)
+    return path
+
+
+def test_geotiff_loads_band_one_on_increasing_coordinates(tmp_path):
+    da = make_terrain(PLANE, cell_m=25.0, margin_m=50.0)
+    da.values[3, 4] = np.nan  # a hole in the survey
+    path = _write_geotiff(da, tmp_path / "dem.tif", nodata=-9999.0)
+    got = load_terrain(path)
+    assert got.dims == ("y", "x") and got.name == "elevation" and got.attrs["units"] == "m"
+    assert "32652" in got.attrs["crs"]
+    np.testing.assert_allclose(got.x.values, da.x.values)
+    np.testing.assert_allclose(got.y.values, da.y.values)  # north-up file, increasing y here
+    assert np.isnan(got.values[3, 4])  # nodata -> NaN
+    ok = np.isfinite(da.values)
+    np.testing.assert_array_equal(got.values[ok], da.values[ok].astype(np.float32))
+    # the same loader is behind the surface coupling's reader
+    from twin.engine.coupling import read_dem
+
+    xr.testing.assert_identical(read_dem(path), got)
+
+
+def test_bad_geotiff_names_the_file(tmp_path):
+    pytest.importorskip("rioxarray")
+    bad = tmp_path / "broken.tiff"
+    bad.write_bytes(b"II*\x00 not really a tiff")
+    with pytest.raises(InputError) as err:
+        load_terrain(bad)
+    assert err.value.file == str(bad) and "GeoTIFF" in err.value.message
+    with pytest.raises(InputError, match="not found"):
+        load_terrain(tmp_path / "absent.tif")
+
+
+def test_coupled_run_on_a_geotiff_equals_the_run_on_the_same_netcdf(tmp_path):
+    import twin
+
+    net = load_network("small")
+    dem = load_terrain_for(net.source)
+    tif = _write_geotiff(dem, tmp_path / "small.tif")
+    sc = twin.Scenario.preset("seoul-100mmh").replace(pump_failure=[{"pump": "PS1"}])
+    from_tif = twin.simulate(sc.apply(net), surface=tif, end_hours=0.75)
+    from_nc = twin.simulate(sc.apply(net), surface=dem.astype(np.float32), end_hours=0.75)
+    assert from_tif.attrs["surface_coupled_nodes"] > 0
+    assert float(from_tif["surface_max_depth"].max()) > 0.1  # the storm reaches the streets
+    for v in ("surface_max_depth", "node_flood_volume", "node_depth"):
+        np.testing.assert_array_equal(from_tif[v].values, from_nc[v].values)

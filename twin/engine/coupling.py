@@ -49,23 +49,7 @@ def read_dem(path) -> xr.DataArray:
     """A DEM from NetCDF (``elevation`` on ``y``, ``x``) or GeoTIFF (needs ``rioxarray``)."""
     from twin.networks.terrain import load_terrain
 
-    path = Path(path)
-    if path.suffix.lower() not in (".tif", ".tiff"):
-        return load_terrain(path)
-    try:
-        import rioxarray  # noqa: F401  (optional: registers the rasterio backend)
-    except ImportError as exc:
-        raise InputError("reading a GeoTIFF DEM needs rioxarray (pip install rioxarray)",
-                         file=path) from exc  # fmt: skip
-    if not path.exists():
-        raise InputError("terrain file not found", file=path)
-    da = xr.open_dataarray(path, engine="rasterio").squeeze(drop=True)
-    nodata = da.attrs.get("_FillValue", da.rio.nodata)
-    da = da.astype(np.float64)
-    if nodata is not None:
-        da = da.where(da != nodata)
-    da = da.transpose("y", "x").sortby("x").sortby("y")
-    return da.rename("elevation").assign_attrs(units="m")
+    return load_terrain(path)
 
 
 def terrain_for(network_arg, net) -> xr.DataArray:

@@ -68,6 +68,10 @@ VARIABLES: dict[str, Var] = {
     "surface_max_depth": Var(("y", "x"), "m", "maximum surface water depth"),
     "surface_flooded_area": Var((T,), "m2", "area with surface water above the flood threshold"),
     "node_surface_max_depth": Var((N,), "m", "maximum surface water depth over the node"),
+    # -- ensembles of coupled runs (twin.run_ensemble(..., surface=True)) -----------------
+    "surface_flood_probability": Var(
+        ("y", "x"), "1", "fraction of members whose maximum surface depth exceeds the threshold"
+    ),
 }
 
 COORDS: dict[str, Var] = {

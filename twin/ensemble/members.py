@@ -20,6 +20,7 @@ __all__ = [
     "Member",
     "as_members",
     "duration_sweep",
+    "failure_combinations",
     "identical",
     "perturbed_forecast",
     "radar_members",
@@ -167,6 +168,106 @@ def radar_members(
         )
         for k in range(n)
     ]
+
+
+def trunk_links(net, n: int) -> list[str]:
+    """The ``n`` conduits with the largest full-flow area (ties: by name) that can be blocked."""
+    from twin.kernels.codes import LinkKind, Shape
+
+    L = net.links
+    ok = (np.asarray(L.kind) == LinkKind.CONDUIT) & ~np.isin(
+        np.asarray(L.shape), [Shape.IRREGULAR, Shape.DUMMY, Shape.CUSTOM]
+    )
+    g = np.asarray(L.geom, np.float64)
+    # height x width (width = height for one-parameter shapes) x barrels: a size rank
+    width = np.where(g[:, 1] > 0, g[:, 1], g[:, 0])
+    size = g[:, 0] * width * np.asarray(L.barrels, np.float64)
+    idx = list(np.flatnonzero(ok))
+    idx.sort(key=lambda j: (-size[j], str(L.name[j])))
+    return [str(L.name[j]) for j in idx[: max(int(n), 0)]]
+
+
+def failure_combinations(
+    scenario: Scenario | None,
+    net,
+    pumps=None,
+    max_failed: int = 1,
+    *,
+    blocked_links=0,
+    blockage: float = 0.9,
+    from_h: float = 0.0,
+    to_h: float | None = None,
+    include_base: bool = True,
+) -> list[Member]:
+    """One member per combination of failed pumps (and blocked trunk links).
+
+    Parameters
+    ----------
+    scenario : Scenario or None
+        The rainfall and other modifications every member shares (None: the network's).
+    net : Network
+        Where the pumps and conduits are looked up.
+    pumps : sequence of str, optional
+        Pumps that may fail (default: every pump of the network).
+    max_failed : int
+        Largest number of elements out of service at once (1 or 2 is typical).
+    blocked_links : int or sequence of str
+        Conduits that may be blocked as well: names, or how many of the largest
+        (:func:`trunk_links`).
+    blockage : float
+        Fraction of flow area a blocked conduit loses.
+    from_h, to_h : float
+        Window of the pump failures [h after the start] (``to_h`` None: to the end).
+    include_base : bool
+        Start with a member ``base`` in which nothing fails.
+
+    Returns
+    -------
+    list of Member
+        Named after what failed: ``fail-PS1``, ``fail-PS1+block-C0007`` ...
+    """
+    from itertools import combinations
+
+    from twin.kernels.codes import LinkKind
+
+    base = scenario or Scenario(name="network")
+    kinds = np.asarray(net.links.kind)
+    names = [str(n) for n in net.links.name]
+    all_pumps = [n for n, k in zip(names, kinds, strict=True) if k == LinkKind.PUMP]
+    pumps = all_pumps if pumps is None else [str(p) for p in pumps]
+    for p in pumps:
+        if p not in all_pumps:
+            raise InputError(f"{p!r} is not a pump of the network", field="pumps")
+    links = (
+        trunk_links(net, blocked_links)
+        if isinstance(blocked_links, int | np.integer)
+        else [str(x) for x in blocked_links]
+    )
+    for c in links:
+        if c not in names:
+            raise InputError(f"no link named {c!r}", field="blocked_links")
+    if max_failed < 1:
+        raise InputError(f"max_failed must be >= 1, got {max_failed}", field="max_failed")
+    items = [("fail", p) for p in pumps] + [("block", c) for c in links]
+    if not items:
+        raise InputError("nothing can fail: the network has no pumps", field="pumps")
+    out = [Member("base", base.replace(name=f"{base.name}-base"))] if include_base else []
+    for k in range(1, min(max_failed, len(items)) + 1):
+        for combo in combinations(items, k):
+            tag = "+".join(f"{what}-{name}" for what, name in combo)
+            failed = [
+                {"pump": n, "from_h": float(from_h), **({"to_h": float(to_h)} if to_h else {})}
+                for w, n in combo
+                if w == "fail"
+            ]
+            blocked = {n: float(blockage) for w, n in combo if w == "block"}
+            sc = base.replace(
+                name=f"{base.name}-{tag}",
+                pump_failure=list(base.pump_failure) + failed,
+                blockage={**base.blockage, **blocked},
+            )
+            out.append(Member(tag, sc))
+    return out
 
 
 def _fields(sc: Scenario) -> dict:

@@ -10,7 +10,11 @@ Where members run:
 * ``scheduler="serial"``: in this process, one member after the other.
 
 The network is scattered to the workers once (``broadcast``), not sent with every
-task.  A member that raises is recorded (``member_status`` 1 and ``member_error``)
+task.  With ``surface=`` every member runs coupled to the same 2D street surface
+(the DEM is resolved once, here, and scattered like the network); members keep
+``surface_max_depth`` and ``surface_flooded_area`` (not the depth time series).
+
+A member that raises is recorded (``member_status`` 1 and ``member_error``)
 and the others go on.
 """
 
@@ -23,7 +27,7 @@ import numpy as np
 import xarray as xr
 
 from twin.ensemble.members import Member, as_members
-from twin.ensemble.summary import summarize
+from twin.ensemble.summary import SURFACE_THRESHOLD_M, summarize
 from twin.errors import TwinError
 
 __all__ = ["ENV_SCHEDULER", "run_ensemble", "run_member"]
@@ -31,14 +35,25 @@ __all__ = ["ENV_SCHEDULER", "run_ensemble", "run_member"]
 ENV_SCHEDULER = "TWIN_SCHEDULER"
 
 
-def run_member(network, member: Member, options: dict):
-    """Run one member: ``(status, error, dataset)``; never raises for the member's faults."""
+def run_member(network, member: Member, options: dict, dem=None):
+    """Run one member: ``(status, error, dataset)``; never raises for the member's faults.
+
+    ``dem`` (an ``elevation`` DataArray on ``y``, ``x``) couples the run to the 2D
+    surface; ``surface_depth`` is then left out of the member's result.
+    """
     from twin.engine.simulation import Simulation
 
     try:
         net = member.scenario.apply(network) if member.scenario is not None else network
         opts = {**options, **(member.scenario.options if member.scenario else {}), **member.options}
+        if dem is not None:
+            from twin.engine.coupling import SurfaceCoupler
+
+            opts.setdefault("allow_ponding", False)
+            opts["couplers"] = (SurfaceCoupler(dem),)
         ds = Simulation(net, **opts).run()
+        if dem is not None:
+            ds = ds.drop_vars("surface_depth", errors="ignore")
         return 0, "", ds
     except Exception as exc:  # noqa: BLE001 - a failed member must not sink the others
         where = traceback.extract_tb(exc.__traceback__)[-1]
@@ -59,6 +74,8 @@ def run_ensemble(
     progress=True,
     flood_threshold_m3: float = 0.0,
     summary: bool = True,
+    surface=None,
+    surface_threshold_m: float = SURFACE_THRESHOLD_M,
     **options,
 ) -> xr.Dataset:
     """Run an ensemble and return the stacked results with ensemble statistics.
@@ -80,6 +97,12 @@ def run_ensemble(
         Flood volume above which a node counts as flooded (``node_flood_probability``).
     summary : bool
         Add the statistics of :func:`~twin.ensemble.summary.summarize`.
+    surface : None, bool, xarray.DataArray or path, optional
+        As for :func:`twin.simulate`: True couples every member to the network's
+        terrain, a DataArray or DEM file to that one.
+    surface_threshold_m : float
+        Maximum surface depth [m] above which a cell counts as flooded in a member
+        (``surface_flood_probability``).
     **options
         SimOptions overrides for every member (e.g. ``end_hours=1``).
 
@@ -93,21 +116,37 @@ def run_ensemble(
 
     net = load_network(network)
     mem = as_members(members, scenario)
+    dem = _surface_dem(network, net, surface)
     scheduler = scheduler or os.environ.get(ENV_SCHEDULER) or "local"
     bar = _Bar(len(mem), progress)
     if client is None and scheduler == "serial":
         results = []
         for m in mem:
-            results.append(run_member(net, m, options))
+            results.append(run_member(net, m, options, dem))
             bar.advance()
     else:
-        results = _run_dask(net, mem, options, client, scheduler, bar)
+        results = _run_dask(net, mem, options, client, scheduler, bar, dem)
     bar.close()
     ens = stack_members(mem, results)
-    return summarize(ens, flood_threshold_m3) if summary else ens
+    if not summary:
+        return ens
+    return summarize(ens, flood_threshold_m3, surface_threshold_m=surface_threshold_m)
 
 
-def _run_dask(net, mem, options, client, scheduler, bar):
+def _surface_dem(network, net, surface):
+    """The DEM every member couples to (None: SWMM mode), resolved once."""
+    if surface is None or surface is False:
+        return None
+    from twin.engine.coupling import read_dem, terrain_for
+
+    if surface is True:
+        return terrain_for(network, net)
+    if isinstance(surface, str | os.PathLike):
+        return read_dem(surface)
+    return surface
+
+
+def _run_dask(net, mem, options, client, scheduler, bar, dem=None):
     from dask.distributed import Client, LocalCluster, as_completed
 
     cluster = own = None
@@ -125,9 +164,16 @@ def _run_dask(net, mem, options, client, scheduler, bar):
                 except OSError as exc:
                     raise TwinError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
         net_f = client.scatter(net, broadcast=True)
+        dem_f = None if dem is None else client.scatter(dem, broadcast=True)
         futs = [
             client.submit(
-                run_member, net_f, m, options, pure=False, key=f"twin-member-{m.name}-{id(mem)}"
+                run_member,
+                net_f,
+                m,
+                options,
+                dem_f,
+                pure=False,
+                key=f"twin-member-{m.name}-{id(mem)}",
             )
             for m in mem
         ]

@@ -16,6 +16,9 @@ variable                           dims         meaning
 ``node_first_flood_time_min``      node         earliest of those over the members [h]
 ``link_max_capacity_quantile``     quantile,    quantiles of max depth / full depth
                                    link
+``surface_flood_probability``      y, x         fraction of members whose maximum
+                                                surface depth exceeds
+                                                ``surface_threshold_m`` (coupled runs)
 =================================  ===========  ==========================================
 """
 
@@ -24,9 +27,10 @@ from __future__ import annotations
 import numpy as np
 import xarray as xr
 
-__all__ = ["QUANTILES", "summarize"]
+__all__ = ["QUANTILES", "SURFACE_THRESHOLD_M", "summarize"]
 
 QUANTILES = (0.1, 0.5, 0.9)
+SURFACE_THRESHOLD_M = 0.1
 
 
 def _quantile(a: np.ndarray, q) -> np.ndarray:
@@ -46,7 +50,12 @@ def first_flood_hours(flooding: np.ndarray, time: np.ndarray) -> np.ndarray:
     return out
 
 
-def summarize(ens: xr.Dataset, flood_threshold_m3: float = 0.0, quantiles=QUANTILES) -> xr.Dataset:
+def summarize(
+    ens: xr.Dataset,
+    flood_threshold_m3: float = 0.0,
+    quantiles=QUANTILES,
+    surface_threshold_m: float = SURFACE_THRESHOLD_M,
+) -> xr.Dataset:
     """Add the ensemble statistics (table above) to a stacked ensemble Dataset.
 
     Parameters
@@ -56,6 +65,8 @@ def summarize(ens: xr.Dataset, flood_threshold_m3: float = 0.0, quantiles=QUANTI
     flood_threshold_m3 : float
         A node "floods" in a member when its total flood volume exceeds this [m3].
     quantiles : sequence of float
+    surface_threshold_m : float
+        A cell "floods" in a member when its maximum surface depth exceeds this [m].
     """
     ok = ens["member_status"].values == 0
     q = np.asarray(quantiles, np.float64)
@@ -118,5 +129,25 @@ def summarize(ens: xr.Dataset, flood_threshold_m3: float = 0.0, quantiles=QUANTI
             earliest,
             {"units": "h", "long_name": "earliest first-flood time over the members"},
         )
+    if "surface_max_depth" in ens:
+        out["surface_flood_probability"] = _surface_probability(
+            ens["surface_max_depth"], ok, surface_threshold_m
+        )
+        out.attrs["surface_threshold_m"] = float(surface_threshold_m)
     out.attrs.update(attrs)
     return out
+
+
+def _surface_probability(hmax: xr.DataArray, ok: np.ndarray, threshold_m: float) -> xr.DataArray:
+    """(y, x) fraction of the members that ran whose max surface depth exceeds the threshold."""
+    from twin.engine.results_schema import VARIABLES
+
+    v = VARIABLES["surface_flood_probability"]
+    h = hmax.transpose("member", "y", "x").values[ok]
+    prob = (h > threshold_m).mean(axis=0) if len(h) else np.full(h.shape[1:], np.nan)
+    return xr.DataArray(
+        prob,
+        dims=v.dims,
+        coords={"y": hmax["y"].values, "x": hmax["x"].values},
+        attrs={"units": v.units, "long_name": v.long_name, "threshold_m": float(threshold_m)},
+    )

@@ -30,6 +30,7 @@ __all__ = [
     "slope_at",
     "make_terrain",
     "write_terrain",
+    "GEOTIFF_SUFFIXES",
     "load_terrain",
     "terrain_from_nodes",
 ]
@@ -149,8 +150,15 @@ def write_terrain(da: xr.DataArray, path) -> Path:
     return path
 
 
+GEOTIFF_SUFFIXES = (".tif", ".tiff")
+
+
 def load_terrain(path) -> xr.DataArray:
-    """Read a DEM from NetCDF: variable ``elevation`` [m] on coords ``x``, ``y`` [m].
+    """Read a DEM: NetCDF (variable ``elevation`` [m] on coords ``x``, ``y`` [m]) or GeoTIFF.
+
+    A GeoTIFF (``.tif``/``.tiff``, read with the optional ``rioxarray``, extra
+    ``geo``) gives its band 1 as ``elevation`` [m] on ``y``, ``x`` (cell centres of its
+    projected CRS, increasing), its nodata cells as NaN.
 
     Raises
     ------
@@ -158,6 +166,8 @@ def load_terrain(path) -> xr.DataArray:
         When the file is missing or unreadable, or lacks the variable or the coords.
     """
     path = Path(path)
+    if path.suffix.lower() in GEOTIFF_SUFFIXES:
+        return _load_geotiff(path)
     if not path.exists():
         raise InputError("terrain file not found", file=path)
     try:
@@ -179,6 +189,34 @@ def load_terrain(path) -> xr.DataArray:
         if da[c].size > 1 and np.any(np.diff(da[c].values) < 0):
             da = da.sortby(c)
     return da
+
+
+def _load_geotiff(path: Path) -> xr.DataArray:
+    """Band 1 of a GeoTIFF as ``elevation`` (y, x) float64 [m]; nodata -> NaN."""
+    try:
+        import rioxarray
+    except ImportError as exc:
+        raise InputError(
+            "reading a GeoTIFF DEM needs rioxarray (pip install 'sewer-twin[geo]')", file=path
+        ) from exc
+    if not path.exists():
+        raise InputError("terrain file not found", file=path)
+    try:
+        da = rioxarray.open_rasterio(path, masked=True)
+        if "band" in da.dims:
+            da = da.isel(band=0, drop=True)
+        da = da.squeeze(drop=True).load()
+    except Exception as exc:  # rasterio raises many types
+        raise InputError(f"cannot read GeoTIFF terrain: {exc}", file=path) from exc
+    if set(da.dims) != {"y", "x"}:
+        raise InputError(f"GeoTIFF band 1 has dims {da.dims}, expected (y, x)", file=path)
+    crs = da.rio.crs
+    da = da.astype(np.float64).transpose("y", "x").sortby("x").sortby("y")
+    x, y = (np.asarray(da[c].values, np.float64) for c in ("x", "y"))
+    attrs = {"source": f"GeoTIFF {path.name}"}
+    if crs is not None:
+        attrs["crs"] = crs.to_string()
+    return _as_dataarray(x, y, da.values, attrs)
 
 
 def terrain_from_nodes(net, cell_m: float = 10.0, margin_m: float = 50.0) -> xr.DataArray:

@@ -13,6 +13,18 @@ Blockage of a link by a fraction ``f`` of its flow area:
   widths, radii) multiplied by ``sqrt(1 - f)``, so its full area is ``(1 - f)`` of
   the original (dimensionless parameters such as side slopes are kept);
 * IRREGULAR transects and DUMMY links cannot be blocked.
+
+Failures and operations become [CONTROLS] rules on ``SIMULATION TIME`` with
+``PRIORITY`` :data:`SCENARIO_PRIORITY` (above any rule of the network), appended to
+the network's rules:
+
+* a pump failure from ``from_h`` (to ``to_h``) is ``PUMP p STATUS = OFF`` while the
+  time is in the window.  After ``to_h`` a pump with a start-up depth restarts by
+  its own depth switch (as SWMM's ``link_setTargetSetting`` does); a pump without
+  one gets a low-priority rule ``STATUS = <its initial status>`` from ``to_h`` on;
+* a setting (pump speed, fraction open of an orifice, weir or outlet) from
+  ``from_h`` (to ``to_h``; afterwards 1.0, fully open, at low priority) is
+  ``... SETTING = s``.
 """
 
 from __future__ import annotations
@@ -28,7 +40,12 @@ from twin.networks.inp_links import LENGTH_GEOMS
 from twin.networks.model import Network, RaingageTable, TimeSeries
 
 __all__ = [
+    "SCENARIO_PRIORITY",
     "block_links",
+    "fail_pumps",
+    "hours_to_hms",
+    "set_controls",
+    "set_link_settings",
     "circle_segment_fraction",
     "copy_network",
     "replace_rainfall",
@@ -40,6 +57,15 @@ __all__ = [
 ]
 
 MAX_BLOCKAGE = 0.95
+SCENARIO_PRIORITY = 100
+RESTORE_PRIORITY = 0
+RULE_PREFIX = "SCN"
+_SETTING_WORD = {
+    LinkKind.PUMP: "PUMP",
+    LinkKind.ORIFICE: "ORIFICE",
+    LinkKind.WEIR: "WEIR",
+    LinkKind.OUTLET: "OUTLET",
+}
 
 
 def copy_network(net: Network) -> Network:
@@ -262,3 +288,136 @@ def set_window(net: Network, start: np.datetime64, end: np.datetime64) -> Networ
         net.options[f"{key}_DATE"] = f"{m}/{d}/{y}"
         net.options[f"{key}_TIME"] = s[11:19]
     return net
+
+
+# -- control rules -----------------------------------------------------------------------
+def hours_to_hms(hours: float) -> str:
+    """``h:mm:ss`` (whole seconds) of a time in hours, as SWMM rules read it."""
+    sec = int(round(float(hours) * 3600.0))
+    return f"{sec // 3600}:{sec % 3600 // 60:02d}:{sec % 60:02d}"
+
+
+def _window(entry: dict, key: str) -> tuple[float, float | None]:
+    """``from_h`` and ``to_h`` (None: to the end) of a failure or setting entry."""
+    try:
+        t0 = float(entry.get("from_h", 0.0))
+        t1 = entry.get("to_h")
+        t1 = None if t1 is None else float(t1)
+    except (TypeError, ValueError):
+        raise InputError("from_h and to_h must be numbers of hours", field=key) from None
+    if t0 < 0 or (t1 is not None and t1 <= t0):
+        raise InputError(f"need 0 <= from_h < to_h, got {t0} and {t1}", field=key)
+    return t0, t1
+
+
+def _time_rule(name: str, t0: float, t1, action: str, priority: float) -> str:
+    lines = [f"RULE {name}", f"IF SIMULATION TIME >= {hours_to_hms(t0)}"]
+    if t1 is not None:
+        lines.append(f"AND SIMULATION TIME < {hours_to_hms(t1)}")
+    lines += [f"THEN {action}", f"PRIORITY {priority:g}"]
+    return "\n".join(lines)
+
+
+def _link_of(net: Network, entry: dict, name_key: str, key: str) -> int:
+    if not isinstance(entry, dict) or name_key not in entry:
+        raise InputError(f"each entry needs '{name_key}'", field=key)
+    j = net.links.index_of().get(str(entry[name_key]))
+    if j is None:
+        raise InputError(f"no link named {entry[name_key]!r}", field=f"{key}.{name_key}")
+    return j
+
+
+def _append_rules(net: Network, rules: list[str]) -> Network:
+    if rules:
+        old = net.controls.rstrip()
+        net.controls = (old + "\n\n" if old else "") + "\n\n".join(rules) + "\n"
+    return net
+
+
+def fail_pumps(net: Network, failures: list) -> Network:
+    """Switch pumps off for a time window (appended control rules, see the module docstring).
+
+    Parameters
+    ----------
+    failures : list of dict
+        ``{"pump": name, "from_h": hours after the start (0), "to_h": end or None}``.
+    """
+    rules = []
+    for k, f in enumerate(failures):
+        key = f"pump_failure[{k}]"
+        j = _link_of(net, f, "pump", key)
+        name = str(net.links.name[j])
+        if net.links.kind[j] != LinkKind.PUMP:
+            raise InputError(f"{name} is not a pump", field=f"{key}.pump")
+        bad = set(f) - {"pump", "from_h", "to_h"}
+        if bad:
+            raise InputError(f"unknown keys {', '.join(sorted(bad))}", field=key)
+        t0, t1 = _window(f, key)
+        tag = f"{RULE_PREFIX}_PUMP_FAIL_{k + 1}_{name}"
+        rules.append(_time_rule(tag, t0, t1, f"PUMP {name} STATUS = OFF", SCENARIO_PRIORITY))
+        if t1 is not None and not net.links.startup_depth_m[j] > 0:
+            status = "ON" if net.links.init_on[j] else "OFF"
+            rules.append(
+                _time_rule(
+                    f"{tag}_RESTORE", t1, None, f"PUMP {name} STATUS = {status}", RESTORE_PRIORITY
+                )
+            )
+    return _append_rules(net, rules)
+
+
+def set_link_settings(net: Network, settings: list) -> Network:
+    """Fixed settings of pumps, orifices, weirs and outlets for a time window (rules).
+
+    Parameters
+    ----------
+    settings : list of dict
+        ``{"link": name, "setting": value, "from_h": hours (0), "to_h": end or None}``;
+        a pump's setting is its speed (relative flow), a regulator's the fraction open
+        in [0, 1].
+    """
+    rules = []
+    for k, e in enumerate(settings):
+        key = f"settings[{k}]"
+        j = _link_of(net, e, "link", key)
+        name = str(net.links.name[j])
+        word = _SETTING_WORD.get(LinkKind(int(net.links.kind[j])))
+        if word is None:
+            raise InputError(
+                f"{name} is a conduit: only pumps, orifices, weirs and outlets take a setting "
+                "(block a conduit with 'blockage')",
+                field=f"{key}.link",
+            )
+        bad = set(e) - {"link", "setting", "from_h", "to_h"}
+        if bad:
+            raise InputError(f"unknown keys {', '.join(sorted(bad))}", field=key)
+        try:
+            value = float(e["setting"])
+        except (KeyError, TypeError, ValueError):
+            raise InputError("needs a numeric 'setting'", field=f"{key}.setting") from None
+        hi = np.inf if word == "PUMP" else 1.0
+        if not 0.0 <= value <= hi:
+            raise InputError(f"setting must be in [0, {hi:g}], got {value}", field=key)
+        t0, t1 = _window(e, key)
+        tag = f"{RULE_PREFIX}_SETTING_{k + 1}_{name}"
+        rules.append(
+            _time_rule(tag, t0, t1, f"{word} {name} SETTING = {value:g}", SCENARIO_PRIORITY)
+        )
+        if t1 is not None:
+            rules.append(
+                _time_rule(
+                    f"{tag}_RESTORE", t1, None, f"{word} {name} SETTING = 1", RESTORE_PRIORITY
+                )
+            )
+    return _append_rules(net, rules)
+
+
+def set_controls(net: Network, rules: str, mode: str = "append") -> Network:
+    """Replace the network's [CONTROLS] by ``rules`` or append them (SWMM rule text)."""
+    mode = str(mode).lower()
+    if mode not in ("append", "replace"):
+        raise InputError(f"controls must be 'append' or 'replace', got {mode!r}", field="controls")
+    if mode == "replace":
+        net.controls = ""
+        net.controls_first_line = None
+    text = str(rules).strip()
+    return _append_rules(net, [text] if text else [])

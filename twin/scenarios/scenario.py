@@ -19,6 +19,12 @@ Scenario file (TOML)::
     [modify.blockage]          # link = fraction of flow area blocked
     [modify.initial_depth_m]   # node = depth [m]
     [modify.outfall_level]     # outfall = level [m] or {times_h = [...], level_m = [...]}
+    # what-if operations, as SWMM [CONTROLS] rules (see twin.scenarios.modify):
+    # pump_failure = [{pump = "PS1", from_h = 1.0, to_h = 2.0}]   # to_h optional
+    # settings = [{link = "OR1", setting = 0.3, from_h = 0.5}]      # to_h optional
+    # controls = "append"      # or "replace": the network's rules by rules / control_file
+    # rules = "RULE R1 ..."    # SWMM rule text (a TOML multi-line string)
+    # control_file = "rules.txt" # SWMM rule text in a file (relative to this file)
     [simulation]
     start = "2024-07-15T00:00:00"   # default: the network's start (gauge/radar: first reading)
     tail_hours = 2.0                # run this long after the rain ends
@@ -70,6 +76,11 @@ _MODIFY_KEYS = {
     "blockage",
     "initial_depth_m",
     "outfall_level",
+    "pump_failure",
+    "settings",
+    "controls",
+    "rules",
+    "control_file",
 }
 _SIM_KEYS = {"start", "tail_hours", "options"}
 
@@ -88,6 +99,16 @@ class Scenario:
     blockage : dict, link -> fraction of flow area
     initial_depth_m : dict, node -> m
     outfall_level : dict, outfall -> m or ``{"times_h": [...], "level_m": [...]}``
+    pump_failure : list of dict
+        ``{"pump", "from_h", "to_h"}``: pumps switched off for a window (control rules).
+    settings : list of dict
+        ``{"link", "setting", "from_h", "to_h"}``: fixed pump / gate settings (rules).
+    controls : {"append", "replace"}
+        What ``rules`` / ``control_file`` do to the network's own [CONTROLS].
+    rules : str
+        SWMM control rule text.
+    control_file : str, optional
+        A file of SWMM control rules (relative to the scenario file).
     start : str, optional
         ISO date-time of the simulation start.
     tail_hours : float
@@ -111,6 +132,11 @@ class Scenario:
     blockage: dict = field(default_factory=dict)
     initial_depth_m: dict = field(default_factory=dict)
     outfall_level: dict = field(default_factory=dict)
+    pump_failure: list = field(default_factory=list)
+    settings: list = field(default_factory=list)
+    controls: str = "append"
+    rules: str = ""
+    control_file: str | None = None
     start: str | None = None
     tail_hours: float = 2.0
     options: dict = field(default_factory=dict)
@@ -222,7 +248,58 @@ class Scenario:
             modify.set_initial_depths(out, self.initial_depth_m)
         if self.outfall_level:
             modify.set_outfall_levels(out, self._levels())
+        self._apply_controls(out)
         return out
+
+    def _apply_controls(self, out) -> None:
+        """Rules, pump failures and settings -> the network's [CONTROLS] (errors name the file)."""
+        from twin.engine.controls_parse import parse_rules
+
+        file = self.source_file
+        try:
+            text = self.rules
+            if self.control_file:
+                path = self._resolve(self.control_file)
+                file = str(path)
+                try:
+                    text = (text + "\n" if text else "") + path.read_text(encoding="utf-8")
+                except OSError as exc:
+                    raise InputError(
+                        f"cannot read control file: {exc}", field="control_file"
+                    ) from None
+            if text.strip():
+                parse_rules(
+                    text,
+                    out,
+                    file=file,
+                    first_line=1 if self.control_file and not self.rules else None,
+                )
+            if text.strip() or self.controls != "append":
+                modify.set_controls(out, text, self.controls)
+            file = self.source_file
+            if self.pump_failure:
+                modify.fail_pumps(out, self.pump_failure)
+            if self.settings:
+                modify.set_link_settings(out, self.settings)
+        except InputError as exc:
+            if exc.file:
+                raise
+            key = f"modify.{exc.field}" if exc.field else "modify"
+            raise InputError(
+                exc.message, file=file, line=self._line_of(file, key), field=key
+            ) from None
+
+    def _line_of(self, file, key: str) -> int | None:
+        """The line of ``key`` (``modify.settings[1].link`` -> ``modify.settings``) in ``file``."""
+        from twin.scenarios.toml_io import line_of
+
+        if not file or file != self.source_file:
+            return None
+        try:
+            text = Path(file).read_text(encoding="utf-8")
+        except OSError:
+            return None
+        return line_of(text, key.split("[")[0])
 
     def _apply_gauge(self, out, n_sub):
         from twin.scenarios.observed import read_gauge
@@ -298,6 +375,16 @@ class Scenario:
             "initial_depth_m": dict(self.initial_depth_m),
             "outfall_level": dict(self.outfall_level),
         }
+        if self.pump_failure:
+            d["modify"]["pump_failure"] = [_no_none(f) for f in self.pump_failure]
+        if self.settings:
+            d["modify"]["settings"] = [_no_none(f) for f in self.settings]
+        if self.controls != "append":
+            d["modify"]["controls"] = self.controls
+        if self.rules:
+            d["modify"]["rules"] = self.rules
+        if self.control_file:
+            d["modify"]["control_file"] = self.control_file
         d["simulation"] = {
             "start": self.start,
             "tail_hours": float(self.tail_hours),
@@ -343,6 +430,25 @@ class Scenario:
             if k in mod:
                 check(mod[k], set(mod[k]), f"modify.{k}")
                 kw[k] = dict(mod[k])
+        for k, name_key in (("pump_failure", "pump"), ("settings", "link")):
+            if k in mod:
+                entries = mod[k]
+                if not isinstance(entries, list) or not all(
+                    isinstance(e, dict) and name_key in e for e in entries
+                ):
+                    raise err(f"expected a list of tables with '{name_key}'", f"modify.{k}")
+                kw[k] = [dict(e) for e in entries]
+        if "controls" in mod:
+            if str(mod["controls"]).lower() not in ("append", "replace"):
+                raise err(
+                    f"expected 'append' or 'replace', got {mod['controls']!r}", "modify.controls"
+                )
+            kw["controls"] = str(mod["controls"]).lower()
+        for k in ("rules", "control_file"):
+            if k in mod:
+                if not isinstance(mod[k], str):
+                    raise err("expected a string", f"modify.{k}")
+                kw[k] = mod[k]
         if "start" in sim:
             try:
                 np.datetime64(str(sim["start"]), "s")
@@ -396,6 +502,10 @@ class Scenario:
             fh.write(text)
         os.replace(tmp, path)
         return path
+
+
+def _no_none(entry: dict) -> dict:
+    return {k: v for k, v in entry.items() if v is not None}
 
 
 def load_scenario(name_or_path) -> Scenario:
