@@ -11,6 +11,7 @@ with coords ``x``, ``y`` [m].
 from __future__ import annotations
 
 import datetime as _dt
+import warnings
 from dataclasses import dataclass
 
 import numpy as np
@@ -320,11 +321,13 @@ def _reduce_members(ds, member, quantile):
     if not 0.0 <= q <= 1.0:
         raise InputError(f"quantile must be within 0..1, got {quantile}")
     out = ds.drop_vars([v for v in ds.data_vars if ds[v].dtype.kind not in "fiub"])
-    reduced = {
-        v: out[v].quantile(q, dim="member").drop_vars("quantile")
-        for v in out.data_vars
-        if "member" in out[v].dims
-    }
+    with warnings.catch_warnings():  # elements no member reached (e.g. never flooded) are NaN
+        warnings.simplefilter("ignore", RuntimeWarning)
+        reduced = {
+            v: out[v].quantile(q, dim="member").drop_vars("quantile")
+            for v in out.data_vars
+            if "member" in out[v].dims
+        }
     out = out.assign(reduced).drop_dims("member", errors="ignore")
     word = "median" if q == 0.5 else f"{q * 100:g}th percentile"
     return out, f"ensemble {word} of {nm}"
