@@ -11,7 +11,7 @@ from pathlib import Path
 
 import numpy as np
 
-from twin.engine.series import calendar_at, pattern_factor, series_points
+from twin.engine.series import HourClock, pattern_factor, series_points
 from twin.errors import InputError
 from twin.kernels.tables import scatter_add, series_at
 from twin.networks.units import flow_to_m3s
@@ -80,6 +80,8 @@ class SystemInflows:
         self._dwf_cfs = np.zeros(len(drows))
         self._pat_key = None
         self._base_cfs = self.ext_baseline.copy()
+        self._has_ext_patterns = any(p is not None for p in self.ext_pattern)
+        self._clock = HourClock(start)
 
     @property
     def has_external(self) -> bool:
@@ -94,8 +96,8 @@ class SystemInflows:
         out[:] = 0.0
         if not self.has_external:
             return out
-        key = calendar_at(self.start, t_s)
-        if key != self._pat_key:
+        key = self._clock.key(t_s) if self._has_ext_patterns else None
+        if key != self._pat_key or self._pat_key is None:
             self._pat_key = key
             for k, p in enumerate(self.ext_pattern):
                 f = pattern_factor(p, *key) if p is not None else 1.0
@@ -110,8 +112,8 @@ class SystemInflows:
         out[:] = 0.0
         if not self.has_dwf:
             return out
-        month, dow, hour = calendar_at(self.start, t_s)
-        key = (month, dow, hour)
+        key = self._clock.key(t_s)
+        month, dow, hour = key
         if key != self._dwf_key:
             self._dwf_key = key
             for k, pats in enumerate(self.dwf_patterns):

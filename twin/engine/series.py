@@ -98,6 +98,29 @@ def calendar_at(start: np.datetime64, t_s: float) -> tuple[int, int, int]:
     return month, dow, hour
 
 
+class HourClock:
+    """:func:`calendar_at`, recomputed only when the clock leaves the current hour.
+
+    Patterns change only on the hour, so the (month, day of week, hour) key is cached
+    for the hour that contains the last time asked about.
+    """
+
+    def __init__(self, start: np.datetime64):
+        self.start = start.astype("datetime64[s]")
+        self._lo = 1.0
+        self._hi = 0.0  # empty interval: the first call computes
+        self._key = (0, 0, 0)
+
+    def key(self, t_s: float) -> tuple[int, int, int]:
+        if not self._lo <= t_s < self._hi:
+            self._key = calendar_at(self.start, t_s)
+            now = self.start + np.timedelta64(int(np.floor(t_s + 1e-6)), "s")
+            hour_start = now.astype("datetime64[h]").astype("datetime64[s]")
+            self._lo = float((hour_start - self.start) / np.timedelta64(1, "s"))
+            self._hi = self._lo + 3600.0 - 1e-6
+        return self._key
+
+
 def pattern_factor(pattern, month: int, dow: int, hour: int) -> float:
     """SWMM's ``getPatternFactor``: the factor of one pattern (1.0 when not applicable)."""
     f = pattern.factors

@@ -19,6 +19,7 @@ from twin.engine.options import SimOptions
 from twin.engine.recorder import Recorder
 from twin.engine.routing import Router
 from twin.errors import SimulationError
+from twin.kernels.tables import combine_inflows
 
 MIN_STEP_S = 0.001
 
@@ -91,7 +92,6 @@ class Simulation:
             "external_outflow": 0.0,
         }
         self._rates_old = np.zeros(4)
-        self._started = False
 
     # -- context manager and iteration (PySWMM style) ---------------------------
     def __enter__(self) -> Simulation:
@@ -256,22 +256,23 @@ class Simulation:
 
     # -- inflows --------------------------------------------------------------------
     def _add_inflows(self, t: float, dt: float) -> None:
-        ext = self.inflows.external_cfs(t, self._ext)
-        if self._generated_cfs.any():
+        ext, dwf, ww = self._ext, self._dwf, self._ww
+        if self.inflows.has_external or self._generated_cfs.any():
+            self.inflows.external_cfs(t, ext)
             ext += self._generated_cfs
-        dwf = self.inflows.dwf_cfs(t, self._dwf)
-        ww = self._ww
-        ww[:] = 0.0
+        else:
+            ext[:] = 0.0  # a generated inflow may have been switched off
+        if self.inflows.has_dwf:
+            self.inflows.dwf_cfs(t, dwf)
         if self.runoff is not None:
+            ww[:] = 0.0
             self.runoff.node_inflow_cfs(t, ww)
-        np.add(ext, dwf, out=self._lat)
-        self._lat += ww
-        rates = np.array(
-            [dwf.sum(), ww.sum(), ext[ext > 0].sum(), -ext[ext < 0].sum()], dtype=np.float64
-        )
+        rates = combine_inflows(ext, dwf, ww, self._lat)
         # SWMM adds half a step of the previous rates and half of the new ones
-        vol = 0.5 * dt * (self._rates_old + rates) if self._started else 0.5 * dt * rates
-        for k, key in enumerate(self.volumes):
-            self.volumes[key] += vol[k]
-        self._rates_old = rates
-        self._started = True
+        old = self._rates_old
+        v = self.volumes
+        v["dry_weather_inflow"] += 0.5 * dt * (old[0] + rates[0])
+        v["wet_weather_inflow"] += 0.5 * dt * (old[1] + rates[1])
+        v["external_inflow"] += 0.5 * dt * (old[2] + rates[2])
+        v["external_outflow"] += 0.5 * dt * (old[3] + rates[3])
+        old[:] = rates

@@ -52,3 +52,23 @@ def scatter_add(values, index, out):
     for i in range(values.shape[0]):
         out[index[i]] += values[i]
     return out
+
+
+@njit(**JIT)
+def combine_inflows(ext, dwf, ww, lat):
+    """``lat = ext + dwf + ww`` per node [cfs]; returns the system rates
+    (dry weather, wet weather, external in, external out) [cfs]."""
+    dw_rate = 0.0
+    ww_rate = 0.0
+    ex_in = 0.0
+    ex_out = 0.0
+    for j in range(lat.shape[0]):
+        e = ext[j]
+        lat[j] = e + dwf[j] + ww[j]
+        dw_rate += dwf[j]
+        ww_rate += ww[j]
+        if e > 0.0:
+            ex_in += e
+        else:
+            ex_out -= e
+    return dw_rate, ww_rate, ex_in, ex_out
