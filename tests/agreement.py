@@ -25,6 +25,9 @@ PEAK_FLOOR_FRACTION = 0.01  # links whose peak is below this fraction of the lar
 FLOOD_VOLUME_REL_MAX = 0.05  # total flooding volume relative error ...
 FLOOD_VOLUME_ABS_MAX_M3 = 1.0  # ... or an absolute difference below 1 m3 (SWMM reports 0)
 CONTINUITY_MAX_PERCENT = 1.0  # our routing continuity error
+# A node SWMM keeps (nearly) dry has no hydrograph to score: it agrees when our depth
+# stays within 1 mm of SWMM's (RMSE), the precision of a manhole depth reading.
+DEPTH_ABS_FLOOR_M = 0.001
 
 
 @dataclass
@@ -94,10 +97,17 @@ def compare(
         b = np.asarray(swmm[v].transpose("time", ...).values, dtype=np.float64)
         nse, rmse_rel = hydrograph_metrics(a, b)
         ok = (nse >= NSE_MIN) | (rmse_rel <= RMSE_REL_MAX)
-        if abs_floor and v in abs_floor:
-            ok |= np.sqrt(np.mean((a - b) ** 2, axis=0)) <= abs_floor[v]
+        floor = dict(abs_floor or {})
+        floor.setdefault("node_depth", DEPTH_ABS_FLOOR_M)
+        if v in floor:
+            ok |= np.sqrt(np.mean((a - b) ** 2, axis=0)) <= floor[v]
+        counted = np.ones(ok.shape, dtype=bool)
+        if v == "link_flow":  # only significant links count (peak > 1 % of the largest)
+            peak_ref = np.max(np.abs(b), axis=0)
+            counted = peak_ref > PEAK_FLOOR_FRACTION * max(peak_ref.max(initial=0.0), 1e-12)
+            ok = ok | ~counted
         out.nse[v], out.rmse_rel[v], out.agrees[v] = nse, rmse_rel, ok
-        out.fraction[v] = float(ok.mean()) if ok.size else 1.0
+        out.fraction[v] = float(ok[counted].mean()) if counted.any() else 1.0
         if v == "link_flow":
             peak_ref = np.max(np.abs(b), axis=0)
             peak_our = np.max(np.abs(a), axis=0)

@@ -1,7 +1,8 @@
 """The whole engine (runoff + inflows + routing) against EPA SWMM 5.2 on the same .inp.
 
 Thresholds live in ``tests/agreement.py``; they are never loosened here.  Corpus:
-pyswmm's test models without pumps, regulators or LIDs (those are other issues),
+pyswmm's test models (all but the one with LIDs, which we do not model, and the one
+that is deliberately malformed),
 the bundled conduits-only districts in every routing/surcharge mode, and a synthetic
 district rained on hard enough to surcharge and flood.
 """
@@ -28,6 +29,15 @@ CORPUS = [
     "model_rain.inp",
     "model_subcatch_stats.inp",
     "model_toolkit_units.inp",
+    # with pumps, orifices, weirs and storage (issue 5)
+    "model_constantinflow_constanteffluent.inp",
+    "model_delayed_report.inp",
+    "model_full_features.inp",
+    "model_pump_setting.inp",
+    "model_storage_pump.inp",
+    "model_storage_pump_MGD.inp",
+    "model_weir_setting.inp",
+    "model_weir_setting_a.inp",
 ]
 
 
