@@ -70,7 +70,8 @@ def agreement_report(ours: xr.Dataset, swmm: xr.Dataset, thresholds: dict | None
         hydrograph has NSE >= 0.95 or RMSE <= 3 % of SWMM's peak),
         ``peak_flow_err_p95`` (relative), ``flood_volume_err`` (relative, ``None``
         when neither engine floods), ``flood_volume_m3`` ([ours, SWMM]),
-        ``continuity_error`` (our percent, ``None`` if unknown), ``n_times``,
+        ``continuity_error`` (our percent, ``None`` if unknown; SWMM's own in
+        ``swmm_continuity_error``, for context, not judged), ``n_times``,
         ``n_nodes``, ``n_links`` (compared), and ``failed`` (names of the criteria
         that failed).
     """
@@ -121,6 +122,8 @@ def agreement_report(ours: xr.Dataset, swmm: xr.Dataset, thresholds: dict | None
 
     c = ours.attrs.get("flow_routing_continuity_error_percent")
     rep["continuity_error"] = None if c is None else float(c)
+    c_ref = swmm.attrs.get("flow_routing_continuity_error_percent")
+    rep["swmm_continuity_error"] = None if c_ref is None else float(c_ref)
     if c is not None and not abs(float(c)) <= th["continuity_max_percent"]:
         failed.append("continuity_error")
     if rep["n_times"] == 0:

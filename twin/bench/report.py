@@ -1,0 +1,294 @@
+"""Benchmark results as JSON, a Markdown table (in the README) and plots.
+
+>>> row = {"case": "x", "conduits": 10, "twin_s": 2.0, "swmm_s": 4.0, "speedup": 2.0,
+...        "agrees": True}
+>>> brief_cases({"cases": [row]})[0]["speedup"]
+2.0
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import tempfile
+from pathlib import Path
+
+__all__ = [
+    "BRIEF_KEYS",
+    "brief_cases",
+    "markdown_table",
+    "plot_scaling",
+    "plot_throughput",
+    "to_json",
+    "update_readme",
+    "write_json",
+]
+
+BRIEF_KEYS = ("case", "conduits", "twin_s", "swmm_s", "speedup", "agrees")
+START, END = "<!-- BENCH:START -->", "<!-- BENCH:END -->"
+
+
+def brief_cases(doc: dict) -> list[dict]:
+    """Each case as ``case``, ``conduits``, ``twin_s``, ``swmm_s``, ``speedup``, ``agrees``
+    (and ``error`` when a run failed or was not run)."""
+    out = []
+    for c in doc["cases"]:
+        row = {k: c.get(k) for k in BRIEF_KEYS}
+        row["agrees"] = bool(row["agrees"])
+        if c.get("error"):
+            row["error"] = c["error"]
+        out.append(row)
+    return out
+
+
+def _atomic_write(path: Path, text: str) -> Path:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
+            fh.write(text)
+        os.chmod(tmp, 0o644)
+        os.replace(tmp, path)
+    except BaseException:
+        if os.path.exists(tmp):
+            os.unlink(tmp)
+        raise
+    return path
+
+
+def write_json(doc: dict, directory, name: str | None = None) -> Path:
+    """Write ``doc`` to ``directory/<name>.json`` (default: ``bench-<date>``) atomically."""
+    stamp = doc.get("created", "now")[:19].replace(":", "").replace("-", "")
+    name = name or f"bench-{'quick-' if doc.get('quick') else ''}{stamp}"
+    return _atomic_write(Path(directory) / f"{name}.json", to_json(doc) + "\n")
+
+
+def to_json(doc: dict, indent: int | None = 1) -> str:
+    """Strict JSON text of ``doc``: NaN and infinities become ``null``, numpy scalars
+    plain numbers."""
+    return json.dumps(_clean(doc), indent=indent, allow_nan=False)
+
+
+def _clean(x):
+    if isinstance(x, dict):
+        return {str(k): _clean(v) for k, v in x.items()}
+    if isinstance(x, (list, tuple)):
+        return [_clean(v) for v in x]
+    if isinstance(x, (bool, str, type(None))):
+        return x
+    if isinstance(x, int) and not hasattr(x, "dtype"):
+        return x
+    try:
+        f = float(x)
+    except (TypeError, ValueError):
+        return str(x)
+    if f != f or f in (float("inf"), float("-inf")):
+        return None
+    return int(f) if hasattr(x, "dtype") and f.is_integer() and "int" in str(x.dtype) else f
+
+
+def _num(x, fmt="{:.2f}") -> str:
+    return "–" if x is None else fmt.format(x)
+
+
+def _si(x) -> str:
+    if x is None:
+        return "–"
+    for unit, f in (("G", 1e9), ("M", 1e6), ("k", 1e3)):
+        if abs(x) >= f:
+            return f"{x / f:.2f} {unit}"
+    return f"{x:.0f}"
+
+
+def markdown_table(doc: dict) -> str:
+    """The results as Markdown: cases, compile, surface, ensemble; machine and date."""
+    m = doc.get("machine", {})
+    lines = [
+        f"Measured {doc.get('created', '?')} on {m.get('cpu', '?')} ({m.get('cores', '?')} "
+        f"cores, load average {_load(m)}), SWMM {m.get('swmm', '?')}, numba "
+        f"{m.get('numba', '?')}; median of {doc.get('repeats', '?')} alternating runs per "
+        "engine, each in its own process. Speedup = SWMM time / twin time; "
+        "**agrees** = twin passed the SWMM agreement check on that run (a run that does "
+        "not agree does not count).",
+        "",
+        "| case | conduits | sim h | SWMM s | twin s | speedup | agrees | spread SWMM / twin "
+        "| link-steps/s SWMM / twin | peak MiB SWMM / twin |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | :---: | ---: | ---: | ---: |",
+    ]
+    for c in doc["cases"]:
+        s, t = c.get("swmm") or {}, c.get("twin") or {}
+        agrees = "yes" if c.get("agrees") else "**no**"
+        if c.get("error"):
+            err = c["error"]
+            agrees += f" ({err if len(err) <= 90 else err[:89] + '…'})"
+        lines.append(
+            f"| {c['case']} | {c['conduits']:,} | {_num(c.get('duration_h'), '{:g}')} "
+            f"| {_num(c.get('swmm_s'))} | {_num(c.get('twin_s'))} "
+            f"| {_num(c.get('speedup'), '{:.2f}x')} | {agrees} "
+            f"| {_spread(s)} / {_spread(t)} "
+            f"| {_si(s.get('link_steps_per_s'))} / {_si(t.get('link_steps_per_s'))} "
+            f"| {_num(s.get('peak_rss_mb'), '{:.0f}')} / {_num(t.get('peak_rss_mb'), '{:.0f}')} |"
+        )
+    lines += ["", *_extras(doc), _targets(doc)]
+    return "\n".join(lines).rstrip() + "\n"
+
+
+def _spread(e: dict) -> str:
+    """``(max - min) / median`` of the samples; a dash for fewer than two."""
+    if len(e.get("samples_s", ())) < 2:
+        return "–"
+    return _num(e.get("spread_pct"), "{:.0f}%")
+
+
+def _targets(doc: dict) -> str:
+    """Where the issue's targets stand, from the measured numbers only."""
+    parts = []
+    for c in doc["cases"]:
+        if c["case"] in ("district-10k", "district-100k"):
+            got = "not run" if c.get("speedup") is None else f"{c['speedup']:.2f}x"
+            if c.get("speedup") is not None and not c.get("agrees"):
+                got += " (disagrees)"
+            parts.append(f"single run >= 3x at {c['case']}: {got}")
+    e = doc.get("ensemble") or {}
+    if e.get("speedup") is not None:
+        parts.append(f"ensemble >= 10x SWMM sequential: {e['speedup']:.2f}x")
+    if e.get("worker_peak_rss_mb") and e.get("swmm_peak_rss_mb"):
+        parts.append(
+            f"memory per member <= SWMM's: {e['worker_peak_rss_mb']:.0f} vs "
+            f"{e['swmm_peak_rss_mb']:.0f} MiB"
+        )
+    return "- targets: " + "; ".join(parts) + "." if parts else ""
+
+
+def _load(m: dict) -> str:
+    la = m.get("load_average")
+    return "?" if not la else f"{la[0]:.1f}"
+
+
+def _extras(doc: dict) -> list[str]:
+    out = []
+    c = doc.get("compile")
+    if c and "error" not in c:
+        cold = "not measured" if c.get("cold_s") is None else f"{c['cold_s']:.1f} s"
+        out.append(
+            f"- numba compile: cold {cold} (empty cache), warm {c['warm_s']:.1f} s "
+            f"(from the cache); `import twin` {c['import_s']:.1f} s. Not in the times above."
+        )
+    elif c:
+        out.append(f"- numba compile: failed ({c['error']})")
+    s = doc.get("surface")
+    if s:
+        out.append(
+            f"- 2D surface: {_si(s['cell_steps_per_s'])} cell-steps/s ({s['cells']:,} cells of "
+            f"{s['dx_m']:g} m, {s['substeps']} sub-steps for {s['sim_minutes']:g} min of "
+            f"rain in {s['wall_s']:.1f} s)."
+        )
+    e = doc.get("ensemble")
+    if e and "error" not in e:
+        sp = e.get("speedup")
+        out.append(
+            f"- ensemble: {e['members']} members of {e['case']} in {e['wall_s']:.1f} s "
+            f"({e['members_per_s']:.3f} members/s) vs SWMM sequential "
+            f"{_num(e.get('swmm_sequential_s'), '{:.1f}')} s: "
+            f"{_num(sp, '{:.2f}x')}; agrees {'yes' if e.get('agrees') else '**no**'}; "
+            f"memory per member (largest worker) {e.get('worker_peak_rss_mb', 0):.0f} MiB vs "
+            f"{_num(e.get('swmm_peak_rss_mb'), '{:.0f}')} MiB for a SWMM process."
+        )
+    elif e:
+        out.append(f"- ensemble: not measured ({e['error']})")
+    return out
+
+
+def update_readme(readme, table: str, heading: str = "## Performance") -> Path:
+    """Put ``table`` between the BENCH markers of ``readme``; add them if absent.
+
+    Absent markers go at the end of the file under ``heading`` (added if missing);
+    nothing outside the markers changes otherwise.
+    """
+    readme = Path(readme)
+    text = readme.read_text(encoding="utf-8") if readme.exists() else ""
+    block = f"{START}\n{table.rstrip()}\n{END}"
+    if START in text and END in text:
+        pattern = re.compile(re.escape(START) + r".*?" + re.escape(END), flags=re.S)
+        text = pattern.sub(lambda _m: block, text, count=1)
+    else:
+        if not re.search(rf"^{re.escape(heading)}\s*$", text, flags=re.M):
+            text = text.rstrip("\n") + f"\n\n{heading}\n"
+        text = text.rstrip("\n") + f"\n\n{block}\n"
+    return _atomic_write(readme, text)
+
+
+def _pyplot():
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    return plt
+
+
+def plot_scaling(doc: dict, path) -> Path:
+    """Log-log wall time against conduits for both engines (4 h cases both ran).
+
+    Points whose twin run did not agree with SWMM are drawn hollow; cases that did
+    not run on both engines are named in a note.
+    """
+    plt = _pyplot()
+    rows = [c for c in doc["cases"] if c.get("swmm_s") and c.get("twin_s")]
+    rows = sorted((c for c in rows if c.get("duration_h") == 4.0), key=lambda c: c["conduits"])
+    skipped = [c for c in doc["cases"] if not (c.get("swmm_s") and c.get("twin_s"))]
+    fig, ax = plt.subplots(figsize=(6.4, 4.4), dpi=120)
+    for key, label, color in (("swmm_s", "EPA SWMM 5.2.4", "tab:gray"), ("twin_s", "twin",
+                                                                          "tab:blue")):  # fmt: skip
+        pts = [(c["conduits"], c[key], c.get("agrees")) for c in rows if c.get(key)]
+        if not pts:
+            continue
+        ax.plot([p[0] for p in pts], [p[1] for p in pts], "-", color=color, label=label)
+        for x, y, ok in pts:
+            hollow = key == "twin_s" and not ok
+            ax.plot(x, y, "o", color=color, mfc="white" if hollow else color)
+    for c in rows:
+        ax.annotate(c["case"], (c["conduits"], c["twin_s"]), textcoords="offset points",
+                    xytext=(4, 6), fontsize=7, color="tab:blue")  # fmt: skip
+    if skipped:
+        note = "not both run: " + ", ".join(c["case"] for c in skipped)
+        ax.text(0.99, 0.02, note, transform=ax.transAxes, ha="right", fontsize=7, color="0.3")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("conduits")
+    ax.set_ylabel("wall time of a 4 h storm run [s]")
+    ax.set_title("Scaling (hollow: twin disagreed with SWMM)", fontsize=10)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+    return path
+
+
+def plot_throughput(doc: dict, path) -> Path:
+    """Link-steps per second of both engines per case (bars)."""
+    plt = _pyplot()
+    rows = [c for c in doc["cases"] if (c.get("swmm") or c.get("twin"))]
+    fig, ax = plt.subplots(figsize=(7.0, 4.2), dpi=120)
+    width = 0.4
+    for k, (key, label, color) in enumerate((("swmm", "EPA SWMM 5.2.4", "tab:gray"),
+                                             ("twin", "twin", "tab:blue"))):  # fmt: skip
+        vals = [((c.get(key) or {}).get("link_steps_per_s") or 0.0) for c in rows]
+        ax.bar([i + (k - 0.5) * width for i in range(len(rows))], vals, width, label=label,
+               color=color)  # fmt: skip
+    ax.set_xticks(range(len(rows)))
+    ax.set_xticklabels([c["case"] for c in rows], rotation=20, ha="right", fontsize=8)
+    ax.set_ylabel("link-steps per second")
+    ax.set_title("Routing throughput (links x routing steps / wall time)", fontsize=10)
+    ax.legend()
+    ax.grid(True, axis="y", which="both", alpha=0.3)
+    fig.tight_layout()
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    fig.savefig(path)
+    plt.close(fig)
+    return path

@@ -1,0 +1,506 @@
+"""Timed engine runs, each in its own subprocess, and what they measure.
+
+One engine run = one child process (``python -m twin.bench.runner ...``) that runs
+SWMM 5.2 or twin once on an ``.inp`` file and writes a small JSON record: the wall
+time of the run alone, the peak resident memory of the process
+(``getrusage(RUSAGE_SELF).ru_maxrss``) before and after the run, and the number of
+routing steps.  Timing excludes process start, imports and (for twin) the numba
+compile, which a warm-up run on a tiny network takes first; the compile is measured
+separately by :func:`measure_compile`.
+
+* SWMM: ``swmm.toolkit.solver.swmm_run(inp, rpt, out)``; reading its output is not
+  timed.  Routing steps = simulated time / the report's "Average Time Step".
+* twin: ``twin.simulate(inp)`` (parse + route + build the Dataset), after
+  ``twin.simulate(warm-up inp)``.
+
+With ``save`` the child also writes the results as NetCDF (after the timing) for the
+agreement check in the parent.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import re
+import resource
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+from twin.bench.cases import get_case, inp_counts
+
+__all__ = [
+    "EngineRunError", "measure_compile", "measure_ensemble", "measure_surface", "run_case",
+    "run_engine",
+]  # fmt: skip
+
+_KIB = 1024.0
+
+
+class EngineRunError(RuntimeError):
+    """A child run failed or timed out; the message says which and why."""
+
+
+def _child_env(numba_cache_dir=None) -> dict:
+    env = dict(os.environ)
+    root = str(Path(__file__).resolve().parents[2])
+    env["PYTHONPATH"] = root + (os.pathsep + env["PYTHONPATH"] if env.get("PYTHONPATH") else "")
+    if numba_cache_dir is not None:
+        env["NUMBA_CACHE_DIR"] = str(numba_cache_dir)
+    return env
+
+
+def _spawn(args: list[str], timeout_s: float, env=None) -> dict:
+    with tempfile.TemporaryDirectory(prefix="twin-bench-") as tmp:
+        record = Path(tmp) / "record.json"
+        cmd = [sys.executable, "-m", "twin.bench.runner", *args, "--record", str(record)]
+        try:
+            proc = subprocess.run(
+                cmd, env=env or _child_env(), capture_output=True, text=True, timeout=timeout_s
+            )
+        except subprocess.TimeoutExpired:
+            raise EngineRunError(f"did not finish within {timeout_s:.0f} s") from None
+        if proc.returncode != 0 or not record.exists():
+            lines = [ln for ln in (proc.stderr or "").strip().splitlines() if ln.strip()]
+            last = lines[-1] if lines else f"exit status {proc.returncode}"
+            raise EngineRunError(re.sub(r"^twin\.errors\.(\w+): ", "", last))
+        return json.loads(record.read_text())
+
+
+def run_engine(
+    engine: str, inp, *, warmup=(), save=None, timeout_s: float = 900.0, workdir=None
+) -> dict:
+    """Run ``engine`` (``"swmm"`` or ``"twin"``) once on ``inp`` in a child process.
+
+    Parameters
+    ----------
+    engine : {"swmm", "twin"}
+    inp : path-like
+        The ``.inp`` file (the same one for both engines).
+    warmup : sequence of path-like
+        twin only: inputs simulated first, untimed, to compile or load the kernels.
+    save : path-like, optional
+        Write the results (SI Dataset) to this NetCDF file after the timing.
+    timeout_s : float
+        Give up (and kill the child) after this many seconds.
+    workdir : path-like, optional
+        Where SWMM writes its ``.rpt``/``.out`` (a temporary folder by default).
+
+    Returns
+    -------
+    dict
+        ``wall_s`` (the run alone), ``base_rss_mb`` and ``peak_rss_mb`` (process
+        maximum resident set before / after the run, MiB), ``run_rss_mb`` (their
+        difference), ``routing_steps`` and, for twin, ``mean_iterations``.
+
+    Raises
+    ------
+    EngineRunError
+        The child failed (its last stderr line) or timed out.
+    """
+    if engine not in ("swmm", "twin"):
+        raise ValueError(f"engine must be 'swmm' or 'twin', not {engine!r}")
+    args = [engine, str(Path(inp).resolve())]
+    for w in warmup:
+        args += ["--warmup", str(Path(w).resolve())]
+    if save is not None:
+        args += ["--save", str(Path(save).resolve())]
+    if workdir is not None:
+        args += ["--workdir", str(Path(workdir).resolve())]
+    rec = _spawn(args, timeout_s)
+    rec["run_rss_mb"] = max(rec["peak_rss_mb"] - rec["base_rss_mb"], 0.0)
+    return rec
+
+
+def measure_compile(inp, timeout_s: float = 900.0, cold: bool = True) -> dict:
+    """Numba compile time of twin: cold (empty cache) and warm (from the cache).
+
+    Two children simulate ``inp`` twice each with ``NUMBA_CACHE_DIR`` pointing at a
+    fresh folder: the first child compiles everything (cold) and fills the cache,
+    the second loads it (warm).  Compile time = first call - second call.  With
+    ``cold=False`` only one child runs, on numba's usual cache (warm when twin has
+    run before on this machine).
+
+    Returns
+    -------
+    dict
+        ``cold_s`` (``None`` when not measured), ``warm_s`` (compile or cache load),
+        ``import_s`` (``import twin`` and its engine modules), ``run_s`` (the
+        compiled run).
+    """
+    args = ["compile", str(Path(inp).resolve())]
+    if not cold:
+        warm = _spawn(args, timeout_s)
+        return {"cold_s": None, "warm_s": max(warm["first_s"] - warm["second_s"], 0.0),
+                "import_s": warm["import_s"], "run_s": warm["second_s"]}  # fmt: skip
+    with tempfile.TemporaryDirectory(prefix="twin-numba-cache-") as cache:
+        env = _child_env(numba_cache_dir=cache)
+        first = _spawn(args, timeout_s, env=env)
+        warm = _spawn(args, timeout_s, env=env)
+    return {
+        "cold_s": max(first["first_s"] - first["second_s"], 0.0),
+        "warm_s": max(warm["first_s"] - warm["second_s"], 0.0),
+        "import_s": first["import_s"],
+        "run_s": min(first["second_s"], warm["second_s"]),
+    }
+
+
+# -- the suite ---------------------------------------------------------------------
+
+
+def _stats(samples: list[float]) -> dict:
+    xs = sorted(samples)
+    return {
+        "samples_s": samples,
+        "median_s": statistics.median(xs),
+        "min_s": xs[0],
+        "max_s": xs[-1],
+        "spread_pct": 100.0 * (xs[-1] - xs[0]) / statistics.median(xs) if xs[0] > 0 else 0.0,
+    }
+
+
+def run_case(
+    case, workdir, *, repeats: int = 3, budget_s: float = 600.0, timeout_s: float = 900.0,
+    check: bool = True, log=None,
+) -> dict:  # fmt: skip
+    """Time SWMM and twin on one case, alternately, and check twin against SWMM.
+
+    Parameters
+    ----------
+    case : Case
+    workdir : path-like
+        Inputs, warm-up inputs and the results of the first repetition go here.
+    repeats : int
+        Repetitions of the pair (SWMM, twin); fewer when one pair takes more than
+        ``budget_s / repeats`` (at least one).
+    timeout_s : float
+        Per engine run.
+    check : bool
+        Run the SWMM agreement check (on the first repetition's results).
+
+    Returns
+    -------
+    dict
+        ``case``, ``conduits``, ``links``, ``nodes``, ``duration_h``, ``twin_s`` and
+        ``swmm_s`` (medians), ``speedup`` (``swmm_s / twin_s``), ``agrees``, and the
+        details ``twin``, ``swmm`` (samples, spread, memory, steps, link-steps per
+        second), ``agreement`` (see :func:`~twin.validation.agreement.agreement_report`)
+        and ``error`` (``None`` or why a run failed).
+    """
+    log = log or (lambda msg: None)
+    workdir = Path(workdir)
+    inp = case.prepare(workdir)
+    info = inp_counts(inp)
+    warm = [get_case("tiny").prepare(workdir), _warmup_structures().prepare(workdir)]
+    res = {
+        "case": case.name, "description": case.description, **info,
+        "duration_h": info["duration_s"] / 3600.0,
+        "twin_s": None, "swmm_s": None, "speedup": None, "agrees": False,
+        "agreement": None, "error": None,
+    }  # fmt: skip
+    runs: dict[str, list[dict]] = {"swmm": [], "twin": []}
+    saved = {e: workdir / f"{case.name}.{e}.nc" for e in runs}
+    t_start = time.perf_counter()
+    for rep in range(max(int(repeats), 1)):
+        for engine in ("swmm", "twin"):
+            save = saved[engine] if (rep == 0 and check) else None
+            try:
+                rec = run_engine(
+                    engine, inp, warmup=warm if engine == "twin" else (), save=save,
+                    timeout_s=timeout_s, workdir=workdir,
+                )  # fmt: skip
+            except EngineRunError as exc:
+                res["error"] = f"{engine}: {exc}"
+                log(f"  {case.name}: {engine} failed: {exc}")
+                break
+            runs[engine].append(rec)
+            log(f"  {case.name} rep {rep + 1}: {engine} {rec['wall_s']:.2f} s")
+        if res["error"] or time.perf_counter() - t_start > budget_s * (rep + 1) / repeats:
+            break
+    for engine, recs in runs.items():
+        if recs:
+            res[engine] = _engine_summary(engine, recs, info)
+            res[f"{engine}_s"] = res[engine]["median_s"]
+    if res["twin_s"] and res["swmm_s"]:
+        res["speedup"] = res["swmm_s"] / res["twin_s"]
+    if check and all(p.exists() for p in saved.values()) and not res["error"]:
+        import xarray as xr
+
+        from twin.validation.agreement import agreement_report
+
+        with xr.open_dataset(saved["twin"]) as ours, xr.open_dataset(saved["swmm"]) as ref:
+            res["agreement"] = agreement_report(ours.load(), ref.load())
+        res["agrees"] = bool(res["agreement"]["ok"])
+    for p in saved.values():
+        p.unlink(missing_ok=True)
+    return res
+
+
+def _engine_summary(engine: str, recs: list[dict], info: dict) -> dict:
+    out = _stats([r["wall_s"] for r in recs])
+    out["peak_rss_mb"] = max(r["peak_rss_mb"] for r in recs)
+    out["run_rss_mb"] = max(r["run_rss_mb"] for r in recs)
+    if engine == "twin":
+        steps = recs[0].get("routing_steps")
+        out["mean_iterations"] = recs[0].get("mean_iterations")
+    else:
+        avg = recs[0].get("average_step_s")
+        steps = round(info["duration_s"] / avg) if avg else None
+    out["routing_steps"] = steps
+    out["link_steps_per_s"] = steps * info["links"] / out["median_s"] if steps else None
+    return out
+
+
+def _warmup_structures():
+    from twin.bench.cases import Case
+
+    return Case("tiny-structures", "district", 24, structures=True, duration_h=0.5)
+
+
+def measure_surface(minutes: float = 10.0, network: str = "medium") -> dict:
+    """2D overland flow speed: open cell-steps per second on ``network``'s terrain.
+
+    A 50 mm/h rain falls on every cell for ``minutes`` simulated minutes (free
+    edges); the surface kernel is compiled (or loaded) first on a small grid.
+
+    Returns
+    -------
+    dict
+        ``cells`` (open), ``dx_m``, ``sim_minutes``, ``substeps``, ``wall_s``,
+        ``cell_steps_per_s``.
+    """
+    import numpy as np
+
+    from twin.engine.surface import Surface
+    from twin.networks.catalog import load_terrain_for
+
+    dem = load_terrain_for(network).astype(np.float64)
+    edges = {e: "free" for e in ("south", "north", "west", "east")}
+    rain = 50.0 / 1000.0 / 3600.0
+    Surface(dem.isel(x=slice(0, 40), y=slice(0, 40)), 0.03, boundary=edges).advance(
+        60.0, None, rain
+    )
+    s = Surface(dem, 0.03, boundary=edges)
+    cells = int(np.isfinite(dem.values).sum())
+    n = 0
+    t0 = time.perf_counter()
+    for _ in range(int(round(minutes))):
+        n += s.advance(60.0, None, rain)
+    wall = time.perf_counter() - t0
+    return {
+        "network": network, "cells": cells, "dx_m": s.dx, "sim_minutes": minutes,
+        "substeps": n, "wall_s": wall, "cell_steps_per_s": cells * n / wall,
+    }  # fmt: skip
+
+
+def measure_ensemble(case, members: int, workdir, *, swmm_s=None, timeout_s=900.0) -> dict:
+    """Ensemble throughput: ``twin.run_ensemble`` of ``members`` copies of ``case``.
+
+    Runs in a child process on a local Dask cluster (one single-threaded worker
+    process per core, as ``run_ensemble`` makes); the wall time excludes starting the
+    cluster (``cluster_start_s``) but includes loading the compiled kernels in the
+    workers.  SWMM's reference is ``members`` sequential runs: ``members * swmm_s``.
+    The first successful member is checked against SWMM.
+
+    Returns
+    -------
+    dict
+        ``case``, ``members``, ``wall_s``, ``members_per_s``, ``swmm_sequential_s``,
+        ``speedup``, ``peak_rss_mb`` (the client process) and ``worker_peak_rss_mb``
+        (the largest worker's peak; a worker runs one member at a time, so this is the
+        memory per member), ``swmm_peak_rss_mb`` (one SWMM run of the case),
+        ``failed`` members, ``agreement`` and ``agrees``.
+    """
+    workdir = Path(workdir)
+    inp = case.prepare(workdir)
+    saved = workdir / f"{case.name}.ensemble.nc"
+    rec = _spawn(["ensemble", str(inp), "--members", str(int(members)), "--save", str(saved)],
+                 timeout_s)  # fmt: skip
+    out = {"case": case.name, "conduits": inp_counts(inp)["conduits"], "members": int(members),
+           **rec, "members_per_s": members / rec["wall_s"]}  # fmt: skip
+    if swmm_s:
+        out["swmm_sequential_s"] = members * swmm_s
+        out["speedup"] = members * swmm_s / rec["wall_s"]
+    ref = workdir / f"{case.name}.ensemble-swmm.nc"
+    out["swmm_peak_rss_mb"] = run_engine(
+        "swmm", inp, save=ref, timeout_s=timeout_s, workdir=workdir
+    )["peak_rss_mb"]
+    import xarray as xr
+
+    from twin.validation.agreement import agreement_report
+
+    with xr.open_dataset(saved) as ours, xr.open_dataset(ref) as swmm:
+        out["agreement"] = agreement_report(ours.load(), swmm.load())
+    out["agrees"] = bool(out["agreement"]["ok"]) and rec["failed"] == 0
+    saved.unlink(missing_ok=True)
+    ref.unlink(missing_ok=True)
+    return out
+
+
+# -- the child side ----------------------------------------------------------------
+
+
+def _maxrss_mb() -> float:
+    """Peak resident memory of this process [MiB] since its ``exec``.
+
+    ``VmHWM`` of ``/proc/self/status``: ``ru_maxrss`` would also count the parent's
+    memory at ``fork`` time, which Linux carries over the ``exec``.
+    """
+    try:
+        with open("/proc/self/status") as fh:
+            for line in fh:
+                if line.startswith("VmHWM:"):
+                    return float(line.split()[1]) / _KIB
+    except OSError:
+        pass
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / _KIB
+
+
+class _quiet_fd1:
+    """SWMM prints progress on file descriptor 1; send it to /dev/null."""
+
+    def __enter__(self):
+        sys.stdout.flush()
+        self._saved = os.dup(1)
+        null = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(null, 1)
+        os.close(null)
+
+    def __exit__(self, *exc):
+        os.dup2(self._saved, 1)
+        os.close(self._saved)
+
+
+_AVG_STEP = re.compile(r"Average Time Step\s*:\s*([\d.]+)")
+
+
+def _child_swmm(inp: Path, save, workdir) -> dict:
+    from swmm.toolkit import solver
+
+    tmp = tempfile.TemporaryDirectory(prefix="twin-bench-swmm-") if workdir is None else None
+    wd = Path(tmp.name if tmp else workdir)
+    rpt, out = wd / (inp.stem + ".rpt"), wd / (inp.stem + ".out")
+    os.chdir(inp.parent)
+    base = _maxrss_mb()
+    with _quiet_fd1():
+        t0 = time.perf_counter()
+        solver.swmm_run(str(inp), str(rpt), str(out))
+        wall = time.perf_counter() - t0
+    rec = {"wall_s": wall, "base_rss_mb": base, "peak_rss_mb": _maxrss_mb()}
+    text = rpt.read_text(errors="replace")
+    m = _AVG_STEP.search(text)
+    rec["average_step_s"] = float(m.group(1)) if m else None
+    if save is not None:
+        from swmm.toolkit import output, shared_enum
+
+        from twin.validation import swmm_run as sr
+
+        ds = sr._read_out(output, shared_enum, out)
+        ds.attrs.update(sr._read_rpt(rpt))
+        _write_nc(ds, save)
+    if tmp is not None:
+        tmp.cleanup()
+    else:
+        out.unlink(missing_ok=True)
+    return rec
+
+
+def _child_twin(inp: Path, warmup, save) -> dict:
+    import twin
+
+    for w in warmup:
+        try:
+            twin.simulate(w)
+        except Exception:  # noqa: BLE001 - a feature the engine lacks: the timed run says so
+            pass
+    base = _maxrss_mb()
+    t0 = time.perf_counter()
+    ds = twin.simulate(inp)
+    wall = time.perf_counter() - t0
+    rec = {"wall_s": wall, "base_rss_mb": base, "peak_rss_mb": _maxrss_mb()}
+    rec["routing_steps"] = int(ds.attrs.get("routing_steps", 0)) or None
+    it = ds.attrs.get("mean_iterations")
+    rec["mean_iterations"] = None if it is None else float(it)
+    if save is not None:
+        _write_nc(ds, save)
+    return rec
+
+
+def _write_nc(ds, path) -> None:
+    keep = [v for v in ("node_depth", "link_flow", "node_flooding") if v in ds]
+    sub = ds[keep]
+    sub.attrs = {k: v for k, v in ds.attrs.items() if k == "flow_routing_continuity_error_percent"}
+    for name in list(sub.coords):
+        if name not in ("time", "node", "link"):
+            sub = sub.drop_vars(name)
+    tmp = str(path) + ".tmp"
+    sub.to_netcdf(tmp, engine="h5netcdf")
+    os.replace(tmp, path)
+
+
+def _child_compile(inp: Path) -> dict:
+    t0 = time.perf_counter()
+    import twin
+    import twin.engine.simulation  # noqa: F401  (the engine's imports, numba included)
+
+    t1 = time.perf_counter()
+    twin.simulate(inp)
+    t2 = time.perf_counter()
+    twin.simulate(inp)
+    t3 = time.perf_counter()
+    return {"import_s": t1 - t0, "first_s": t2 - t1, "second_s": t3 - t2}
+
+
+def _child_ensemble(inp: Path, members: int, save) -> dict:
+    import numpy as np
+    from dask.distributed import Client, LocalCluster
+
+    import twin
+
+    t0 = time.perf_counter()
+    n = max(1, min(os.cpu_count() or 1, members))
+    with LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
+                      dashboard_address=None) as cluster, Client(cluster) as client:  # fmt: skip
+        start = time.perf_counter() - t0
+        t0 = time.perf_counter()
+        ens = twin.run_ensemble(inp, members, client=client, progress=False, summary=False)
+        wall = time.perf_counter() - t0
+        hwm = client.run(_maxrss_mb)
+    status = ens["member_status"].values
+    rec = {"wall_s": wall, "cluster_start_s": start, "workers": n, "peak_rss_mb": _maxrss_mb(),
+           "failed": int((status != 0).sum()), "worker_peak_rss_mb": max(hwm.values())}  # fmt: skip
+    if save is not None:
+        first = int(np.flatnonzero(status == 0)[0]) if rec["failed"] < members else 0
+        _write_nc(ens.isel(member=first), save)
+    return rec
+
+
+def _child_main(argv: list[str]) -> int:
+    import argparse
+
+    p = argparse.ArgumentParser(prog="python -m twin.bench.runner")
+    p.add_argument("mode", choices=("swmm", "twin", "compile", "ensemble"))
+    p.add_argument("--members", type=int, default=4)
+    p.add_argument("inp", type=Path)
+    p.add_argument("--warmup", action="append", default=[])
+    p.add_argument("--save")
+    p.add_argument("--workdir")
+    p.add_argument("--record", required=True)
+    a = p.parse_args(argv)
+    if a.mode == "swmm":
+        rec = _child_swmm(a.inp, a.save, a.workdir)
+    elif a.mode == "twin":
+        rec = _child_twin(a.inp, a.warmup, a.save)
+    elif a.mode == "ensemble":
+        rec = _child_ensemble(a.inp, a.members, a.save)
+    else:
+        rec = _child_compile(a.inp)
+    Path(a.record).write_text(json.dumps(rec))
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(_child_main(sys.argv[1:]))
