@@ -327,7 +327,11 @@ def ensemble_cmd(network, scenario, members, generator, max_failed, blocked_link
 @click.option("-o", "--output", type=click.Path(file_okay=False), help="Also write JSON here.")
 def bench_cmd(quick, as_json, case_names, repeats, cases_only, output):
     """Time twin against EPA SWMM 5.2 on this machine (needs swmm-toolkit)."""
+    import importlib.util
     import tempfile
+
+    if importlib.util.find_spec("swmm") is None:
+        raise TwinError("twin bench needs EPA SWMM: pip install 'sewer-twin[bench]'")
 
     from twin.bench import run_suite
     from twin.bench.report import markdown_table, to_json, write_json
