@@ -19,19 +19,9 @@ from twin.errors import InputError
 from twin.networks.catalog import load_terrain_for
 from twin.scenarios.modify import copy_network, scale_rainfall
 
-NETWORK = "small-conduits"
+NETWORK = "small-conduits"  # with END_H, read by the `net` and `plain` fixtures (conftest)
 END_H = 2.0
 SAVE_AT = "2024-07-15T01:00"
-
-
-@pytest.fixture(scope="module")
-def net():
-    return twin.load_network(NETWORK)
-
-
-@pytest.fixture(scope="module")
-def plain(net):
-    return Simulation(net, end_hours=END_H).run()
 
 
 def test_hot_start_equals_uninterrupted_run(net, plain, tmp_path):

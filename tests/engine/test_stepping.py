@@ -13,7 +13,6 @@ import numpy as np
 import pytest
 import xarray as xr
 
-import twin
 from twin.engine.simulation import Simulation
 from twin.errors import InputError, TwinError
 from twin.kernels.codes import LinkKind, NodeKind
@@ -21,19 +20,9 @@ from twin.networks.model import Network
 
 DATA = Path(__file__).parent / "data"
 
-NETWORK = "small-conduits"
+NETWORK = "small-conduits"  # with END_H, read by the `net` and `plain` fixtures (conftest)
 END_H = 1.0
 CONTINUITY_SHIFT_PERCENT = 0.05
-
-
-@pytest.fixture(scope="module")
-def net():
-    return twin.load_network(NETWORK)
-
-
-@pytest.fixture(scope="module")
-def plain(net):
-    return Simulation(net, end_hours=END_H).run()
 
 
 def _read_everything(sim) -> float:

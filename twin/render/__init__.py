@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import os
 import tempfile
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
@@ -81,17 +82,10 @@ def render(
         Missing variables, an unknown time, a member out of range, a bad suffix.
     """
     out_path = _check_suffix(out_path, _IMAGE_SUFFIXES)
-    from twin.render import frames, scene, style
+    from twin.render import scene
 
-    layout, ds = frames.prepare(ds, terrain, member, quantile, title, vertical_exaggeration)
-    state = frames.frame_at(layout, ds, frames.time_indices(layout, time))
-    with style.quiet_vtk():
-        plotter = scene.make_plotter(window_size)
-        try:
-            scene.draw(plotter, layout, state, first=True)
-            image = scene.snapshot(plotter)
-        finally:
-            plotter.close()
+    choice = (terrain, member, quantile, title, vertical_exaggeration)
+    image = _with_still(ds, choice, time, window_size, scene.snapshot)
     return _write_image(out_path, image)
 
 
@@ -139,20 +133,16 @@ def render_animation(
                 "writing .mp4 needs the imageio-ffmpeg package (pip install imageio-ffmpeg); "
                 "or write a .gif"
             ) from exc
-    from twin.render import frames, scene, style
+    from twin.render import frames, scene
 
     layout, ds = frames.prepare(ds, terrain, member, quantile, title, vertical_exaggeration)
     if len(layout.times) == 0:
         raise InputError("the result Dataset has no report times to animate")
     images = []
-    with style.quiet_vtk():
-        plotter = scene.make_plotter(window_size)
-        try:
-            for k, i in enumerate(range(0, len(layout.times), int(every))):
-                scene.draw(plotter, layout, frames.frame_at(layout, ds, i), first=k == 0)
-                images.append(scene.snapshot(plotter))
-        finally:
-            plotter.close()
+    with _offscreen_plotter(window_size) as plotter:
+        for k, i in enumerate(range(0, len(layout.times), int(every))):
+            scene.draw(plotter, layout, frames.frame_at(layout, ds, i), first=k == 0)
+            images.append(scene.snapshot(plotter))
     return _write_animation(out_path, images, float(fps))
 
 
@@ -191,31 +181,45 @@ def export_html(
         raise TwinError(
             f"HTML export needs the trame packages: pip install {_HTML_PACKAGES}"
         ) from exc
-    from twin.render import frames, scene, style
+    choice = (terrain, member, quantile, title, vertical_exaggeration)
 
-    layout, ds = frames.prepare(ds, terrain, member, quantile, title, vertical_exaggeration)
-    state = frames.frame_at(layout, ds, frames.time_indices(layout, time))
-    fd, tmp = tempfile.mkstemp(prefix=f".{out_path.name}.", suffix=".tmp.html", dir=out_path.parent)
-    os.close(fd)
-    try:
-        with style.quiet_vtk():
-            plotter = scene.make_plotter((1200, 800))
-            try:
-                scene.draw(plotter, layout, state, first=True)
-                _trame_export(plotter, tmp)
-            finally:
-                plotter.close()
+    def write(tmp):
+        _with_still(ds, choice, time, (1200, 800), lambda plotter: _trame_export(plotter, tmp))
         if os.path.getsize(tmp) == 0:
             raise TwinError("HTML export wrote an empty file")
-        _plain_mode(tmp)
-        os.replace(tmp, out_path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return out_path
+
+    return _atomic(out_path, write)
 
 
 # -- helpers -----------------------------------------------------------------------------
+
+
+def _with_still(ds, choice, time, window_size, use):
+    """Draw the frame at ``time`` off-screen and return ``use(plotter)``.
+
+    ``choice`` is ``(terrain, member, quantile, title, vertical_exaggeration)`` as
+    :func:`render` takes them; the plotter is closed afterwards, whatever happens.
+    """
+    from twin.render import frames, scene
+
+    layout, ds = frames.prepare(ds, *choice)
+    state = frames.frame_at(layout, ds, frames.time_indices(layout, time))
+    with _offscreen_plotter(window_size) as plotter:
+        scene.draw(plotter, layout, state, first=True)
+        return use(plotter)
+
+
+@contextmanager
+def _offscreen_plotter(window_size):
+    """An off-screen plotter of ``window_size`` px with VTK's messages quiet; closed on exit."""
+    from twin.render import scene, style
+
+    with style.quiet_vtk():
+        plotter = scene.make_plotter(window_size)
+        try:
+            yield plotter
+        finally:
+            plotter.close()
 
 
 def _trame_export(plotter, path) -> None:
