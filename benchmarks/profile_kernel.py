@@ -13,7 +13,7 @@ Usage::
   ``.inp`` (whole run, so give ``--hours`` equal to the file's duration to compare) and
   print the twin/SWMM ratios of CPU times (whole time loop, and Router.advance only).
 * ``--check``: run ``twin.simulate`` and SWMM on the same file and report agreement
-  with the thresholds of ``tests/agreement.py``.
+  with the project's thresholds (:mod:`twin.validation.agreement`).
 * ``--save-ref`` / ``--compare-ref``: save, or compare with, the final state and the
   per-step node depths and link flows of this run (a ``.npz``), to see whether an
   optimisation changed any number (bit-identical or the largest difference).
@@ -105,8 +105,8 @@ def time_swmm(path: Path) -> tuple[float, float]:
 def check_agreement(name: str) -> None:
     """Whole run of twin and SWMM; print the agreement metrics and pass / fail."""
     import twin
-    from tests.agreement import assert_agrees, compare
     from twin.networks.catalog import network_path
+    from twin.validation.agreement import assert_agrees, compare
     from twin.validation.swmm_run import run_swmm
 
     path = network_path(name)
@@ -120,7 +120,7 @@ def check_agreement(name: str) -> None:
     print("check:", m.summary())
     try:
         assert_agrees(ours, ref)
-        print("check: AGREES with SWMM within tests/agreement.py thresholds")
+        print("check: AGREES with SWMM within twin.validation.agreement thresholds")
     except AssertionError as e:
         print("check: DOES NOT AGREE:", str(e)[:400])
 
@@ -148,9 +148,11 @@ def main(argv=None) -> None:
         f"{r['link_iter_us']:.3f} us per link-iteration"
     )
     if a.swmm:
-        t_swmm = time_swmm(network_path(a.network))
+        c_swmm, w_swmm = time_swmm(network_path(a.network))
         print(
-            f"  SWMM 5.2.4 whole run {t_swmm:.2f} s; twin loop / SWMM = {r['wall_s'] / t_swmm:.2f}"
+            f"  SWMM 5.2.4 whole run CPU {c_swmm:.2f} s (wall {w_swmm:.2f} s); "
+            f"twin/SWMM CPU: time loop {r['cpu_s'] / c_swmm:.2f}, "
+            f"Router.advance {r['advance_s'] / c_swmm:.2f}"
         )
     if a.save_ref is not None:
         np.savez(a.save_ref, y=r["y"], q=r["q"], y_end=r["y_end"], q_end=r["q_end"])

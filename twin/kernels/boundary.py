@@ -11,7 +11,7 @@ import numpy as np
 from numba import njit
 
 from twin.kernels.conduit_geometry import link_critical_depth, link_normal_depth
-from twin.kernels.config import JIT
+from twin.kernels.config import JIT, JIT_HOT
 from twin.kernels.routing_layout import (
     LI_N1,
     LI_N2,
@@ -37,7 +37,7 @@ OUT_TIDAL = 3
 OUT_TIMESERIES = 4
 
 
-@njit(**JIT)
+@njit(**JIT)  # returns an array: keeps reference counting
 def outfall_stages(t_s, node_par, node_int, curve_start, curve_x, curve_y, stage_at_node):
     """Fill ``stage_at_node`` [ft elevation] for the outfalls at elapsed time ``t_s`` [s].
 
@@ -63,7 +63,7 @@ def outfall_stages(t_s, node_par, node_int, curve_start, curve_x, curve_y, stage
     return stage_at_node
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def outfall_depth(kind, invert, stage, y_norm, y_crit, z):
     """Depth [ft] of an outfall whose conduit sits ``z`` ft above its invert."""
     if kind == OUT_FREE:
@@ -86,7 +86,7 @@ def outfall_depth(kind, invert, stage, y_norm, y_crit, z):
     return y_crit
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def set_outfall_depths(
     node_par, node_int, link_par, link_int, xs, tables, link_state, node_state, stage_at_node
 ):

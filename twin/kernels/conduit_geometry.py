@@ -4,12 +4,15 @@ Preissmann slot width, top width frozen above the crown cutoff, area and hydraul
 radius beyond the crown, Froude number, per-barrel normal and critical depth of a
 conduit, and the full-pipe friction of force mains (Hazen-Williams or
 Darcy-Weisbach with SWMM's friction factor).
+
+The conduit functions take the whole cross-section table ``xs`` (n_links, XS_NPAR)
+and the link index ``j`` (:mod:`twin.kernels.xsect_inplace`): no array view per call.
 """
 
 import numpy as np
 from numba import njit
 
-from twin.kernels.config import JIT
+from twin.kernels.config import JIT_HOT
 from twin.kernels.routing_layout import (
     FM_HW,
     FUDGE,
@@ -19,20 +22,17 @@ from twin.kernels.routing_layout import (
     LP_QMAX,
     VISCOSITY,
 )
-from twin.kernels.xsect import (
-    P_AFULL,
-    P_RFULL,
-    P_WMAX,
-    P_YFULL,
-    area_at_depth,
-    critical_depth,
-    hrad_at_depth,
-    normal_depth,
-    width_at_depth,
+from twin.kernels.xsect import P_AFULL, P_RFULL, P_WMAX, P_YFULL
+from twin.kernels.xsect_inplace import (
+    area_in,
+    critical_depth_in,
+    hrad_in,
+    normal_depth_in,
+    width_in,
 )
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def _darcy_factor(e, hrad, re):
     """Darcy-Weisbach friction factor (laminar, transition blend, Swamee-Jain)."""
     if re < 10.0:
@@ -49,7 +49,7 @@ def _darcy_factor(e, hrad, re):
     return 0.25 / f / f
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def force_main_friction(kind, rough, factor, v, hrad):
     """Friction slope term of a full force main per unit time step (SWMM's getFricSlope)."""
     if kind == FM_HW:
@@ -58,56 +58,62 @@ def force_main_friction(kind, rough, factor, v, hrad):
     return _darcy_factor(rough, hrad, re) * factor * v / hrad
 
 
-@njit(**JIT)
-def slot_width(closed, xs, y, slot, crown_cutoff):
-    """Preissmann slot width [ft] at depth ``y`` (0 unless SLOT and a closed conduit)."""
-    y_norm = y / xs[P_YFULL]
+@njit(**JIT_HOT)
+def slot_width(closed, xs, j, y, slot, crown_cutoff):
+    """Preissmann slot width [ft] of link ``j`` at depth ``y`` (0 unless SLOT and closed)."""
+    y_norm = y / xs[j, P_YFULL]
     if not slot or not closed or y_norm < crown_cutoff:
         return 0.0
     if y_norm > 1.78:
-        return 0.01 * xs[P_WMAX]
-    return xs[P_WMAX] * 0.5423 * np.exp(-(y_norm**2.4))
+        return 0.01 * xs[j, P_WMAX]
+    return xs[j, P_WMAX] * 0.5423 * np.exp(-(y_norm**2.4))
 
 
-@njit(**JIT)
-def conduit_width(shape, closed, xs, tables, y, slot, crown_cutoff):
+@njit(**JIT_HOT)
+def conduit_width(shape, closed, xs, j, tables, y, slot, crown_cutoff):
     """Top width [ft] used for node surface area: slot, or frozen above the crown cutoff."""
-    w_slot = slot_width(closed, xs, y, slot, crown_cutoff)
+    w_slot = slot_width(closed, xs, j, y, slot, crown_cutoff)
     if w_slot > 0.0:
         return w_slot
-    if closed and y / xs[P_YFULL] >= crown_cutoff:
-        y = crown_cutoff * xs[P_YFULL]
-    return width_at_depth(shape, xs, tables, y)
+    if closed and y / xs[j, P_YFULL] >= crown_cutoff:
+        y = crown_cutoff * xs[j, P_YFULL]
+    return width_in(shape, xs, j, tables, y)
 
 
-@njit(**JIT)
-def conduit_area(shape, xs, tables, y, w_slot):
-    """Flow area [ft2], with the slot's extra area above the crown."""
-    if y >= xs[P_YFULL]:
-        return xs[P_AFULL] + (y - xs[P_YFULL]) * w_slot
-    return area_at_depth(shape, xs, tables, y)
+@njit(**JIT_HOT)
+def conduit_area(shape, xs, j, tables, y, w_slot):
+    """Flow area [ft2] of link ``j``, with the slot's extra area above the crown."""
+    if y >= xs[j, P_YFULL]:
+        return xs[j, P_AFULL] + (y - xs[j, P_YFULL]) * w_slot
+    return area_in(shape, xs, j, tables, y)
 
 
-@njit(**JIT)
-def conduit_hrad(shape, xs, tables, y):
-    """Hydraulic radius [ft], the full value above the crown."""
-    if y >= xs[P_YFULL]:
-        return xs[P_RFULL]
-    return hrad_at_depth(shape, xs, tables, y)
+@njit(**JIT_HOT)
+def conduit_hrad(shape, xs, j, tables, y):
+    """Hydraulic radius [ft] of link ``j``, the full value above the crown."""
+    if y >= xs[j, P_YFULL]:
+        return xs[j, P_RFULL]
+    return hrad_in(shape, xs, j, tables, y)
 
 
-@njit(**JIT)
-def froude_number(shape, closed, xs, tables, v, y):
-    """Froude number at velocity ``v`` and depth ``y`` (0 when dry or a full closed pipe)."""
+@njit(**JIT_HOT)
+def froude_number(shape, closed, xs, j, tables, v, y, a):
+    """Froude number at velocity ``v`` and depth ``y`` (0 when dry or a full closed pipe).
+
+    ``a`` is the flow area at ``y`` when the caller has it (``y`` below the crown),
+    else a negative number to look it up.
+    """
     if y <= FUDGE:
         return 0.0
-    if closed and xs[P_YFULL] - y <= FUDGE:
+    if closed and xs[j, P_YFULL] - y <= FUDGE:
         return 0.0
-    hyd_depth = area_at_depth(shape, xs, tables, y) / width_at_depth(shape, xs, tables, y)
+    if a < 0.0:
+        a = area_in(shape, xs, j, tables, y)
+    hyd_depth = a / width_in(shape, xs, j, tables, y)
     return abs(v) / np.sqrt(GRAVITY * hyd_depth)
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def link_normal_depth(j, q, link_par, link_int, xs, tables):
     """SWMM's ``link_getYnorm``: normal depth [ft] of per-barrel flow ``q`` (capped at qMax)."""
     q = abs(q)
@@ -115,12 +121,12 @@ def link_normal_depth(j, q, link_par, link_int, xs, tables):
         q = link_par[j, LP_QMAX]
     if q <= 0.0 or link_par[j, LP_BETA] <= 0.0:
         return 0.0
-    return normal_depth(link_int[j, LI_SHAPE], xs[j], tables, q, link_par[j, LP_BETA])
+    return normal_depth_in(link_int[j, LI_SHAPE], xs, j, tables, q, link_par[j, LP_BETA])
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def link_critical_depth(j, q, link_int, xs, tables):
     """SWMM's ``link_getYcrit``: critical depth [ft] of per-barrel flow ``q``."""
     if q == 0.0:
         return 0.0
-    return critical_depth(link_int[j, LI_SHAPE], xs[j], tables, abs(q))
+    return critical_depth_in(link_int[j, LI_SHAPE], xs, j, tables, abs(q))

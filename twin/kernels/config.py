@@ -2,3 +2,9 @@
 
 JIT = dict(cache=True, nogil=True, fastmath=False, error_model="numpy")
 JIT_PARALLEL = dict(JIT, parallel=True)
+#: For kernels that never allocate (the routing hot path): numba's reference counting
+#: off.  With it on, every call increments and decrements the count of each array
+#: argument and of each view (``xs[j]``) with atomic operations, which cost more than
+#: the table lookups themselves; without it a call passes plain pointers.  Such a
+#: kernel must not create arrays (``np.zeros``, ``.copy()``): numba refuses to compile it.
+JIT_HOT = dict(JIT, _nrt=False)

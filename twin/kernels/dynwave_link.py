@@ -25,7 +25,7 @@ from twin.kernels.conduit_geometry import (
     link_normal_depth,
     slot_width,
 )
-from twin.kernels.config import JIT
+from twin.kernels.config import JIT_HOT
 from twin.kernels.routing_layout import (
     DAMP_FULL,
     DAMP_NONE,
@@ -88,26 +88,18 @@ from twin.kernels.routing_layout import (
     OI_SURCHARGE,
     SURCHARGE_SLOT,
 )
-from twin.kernels.xsect import (
-    P_YFULL,
-)
+from twin.kernels.xsect import P_YFULL
 
 NODE_OUTFALL = 1  # NodeKind.OUTFALL
 
 
-@njit(**JIT)
-def _flow_class(
-    j, q, h1, h2, y1, y2, yc, yn, node_par, node_int, link_par, link_int, xs, tables, depth_at_node
-):
-    """Flow class of a partly full conduit -> (class, yC, yN, fasnh). SWMM's getFlowClass."""
-    n1 = link_int[j, LI_N1]
-    n2 = link_int[j, LI_N2]
-    z1 = link_par[j, LP_OFFSET1]
-    z2 = link_par[j, LP_OFFSET2]
-    if node_int[n1, NI_KIND] == NODE_OUTFALL:
-        z1 = max(0.0, z1 - depth_at_node[n1])
-    if node_int[n2, NI_KIND] == NODE_OUTFALL:
-        z2 = max(0.0, z2 - depth_at_node[n2])
+@njit(**JIT_HOT)
+def _flow_class(j, q, h1, h2, y1, y2, yc, yn, z1, z2, zu, zd, link_par, link_int, xs, tables):
+    """Flow class of a partly full conduit -> (class, yC, yN, fasnh). SWMM's getFlowClass.
+
+    ``z1``/``z2`` are the end offsets (already based on an outfall's depth), ``zu``/``zd``
+    the elevations of the conduit's upstream / downstream inverts.
+    """
     fc = FC_SUBCRITICAL
     fasnh = 1.0
     if y1 > FUDGE and y2 > FUDGE:
@@ -132,14 +124,14 @@ def _flow_class(
     elif y1 <= FUDGE and y2 <= FUDGE:
         fc = FC_DRY
     elif y2 > FUDGE:
-        if h2 < node_par[n1, NP_INVERT] + link_par[j, LP_OFFSET1]:
+        if h2 < zu:
             fc = FC_UP_DRY
         elif z1 > 0.0:
             yn = link_normal_depth(j, q, link_par, link_int, xs, tables)
             yc = link_critical_depth(j, q, link_int, xs, tables)
             fc = FC_UP_CRITICAL
     else:
-        if h1 < node_par[n2, NP_INVERT] + link_par[j, LP_OFFSET2]:
+        if h1 < zd:
             fc = FC_DN_DRY
         elif z2 > 0.0:
             yn = link_normal_depth(j, q, link_par, link_int, xs, tables)
@@ -148,7 +140,7 @@ def _flow_class(
     return fc, yc, yn, fasnh
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def _surface_area(
     j,
     q,
@@ -157,51 +149,43 @@ def _surface_area(
     h2,
     y1,
     y2,
-    node_par,
-    node_int,
+    z1,
+    z2,
+    zu,
+    zd,
+    off1,
+    off2,
+    shape,
+    closed,
     link_par,
     link_int,
     xs,
     tables,
-    depth_at_node,
-    link_state,
     slot,
     crown_cutoff,
 ):
-    """Flow class and half-conduit surface areas; returns the adjusted (h1, h2, y1, y2)."""
-    shape = link_int[j, LI_SHAPE]
-    closed = link_int[j, LI_CLOSED] == 1
-    xj = xs[j]
+    """Flow class and half-conduit surface areas (SWMM's findSurfArea).
+
+    Returns ``(h1, h2, y1, y2, class, s1, s2)``: the heads and depths adjusted for
+    critical / dry ends, and the surface areas [ft2] given to the end nodes.
+    """
+    y_full = xs[j, P_YFULL]
     yn = 0.5 * (y1 + y2)
     yc = yn
     fasnh = 1.0
-    if y1 >= xj[P_YFULL] and y2 >= xj[P_YFULL]:
+    if y1 >= y_full and y2 >= y_full:
         fc = FC_SUBCRITICAL
     else:
         fc, yc, yn, fasnh = _flow_class(
-            j,
-            q,
-            h1,
-            h2,
-            y1,
-            y2,
-            yc,
-            yn,
-            node_par,
-            node_int,
-            link_par,
-            link_int,
-            xs,
-            tables,
-            depth_at_node,
+            j, q, h1, h2, y1, y2, yc, yn, z1, z2, zu, zd, link_par, link_int, xs, tables
         )
     s1 = 0.0
     s2 = 0.0
     if fc == FC_SUBCRITICAL or fc == FC_SUPCRITICAL:
         ym = max(0.5 * (y1 + y2), FUDGE)
-        w1 = conduit_width(shape, closed, xj, tables, y1, slot, crown_cutoff)
-        w2 = conduit_width(shape, closed, xj, tables, y2, slot, crown_cutoff)
-        wm = conduit_width(shape, closed, xj, tables, ym, slot, crown_cutoff)
+        w1 = conduit_width(shape, closed, xs, j, tables, y1, slot, crown_cutoff)
+        w2 = conduit_width(shape, closed, xs, j, tables, y2, slot, crown_cutoff)
+        wm = conduit_width(shape, closed, xs, j, tables, ym, slot, crown_cutoff)
         s1 = (w1 + wm) * length / 4.0
         s2 = (wm + w2) * length / 4.0 * fasnh
     elif fc == FC_UP_CRITICAL:
@@ -209,63 +193,56 @@ def _surface_area(
         if yn < yc:
             y1 = yn
         y1 = max(y1, FUDGE)
-        h1 = node_par[link_int[j, LI_N1], NP_INVERT] + link_par[j, LP_OFFSET1] + y1
+        h1 = zu + y1
         ym = max(0.5 * (y1 + y2), FUDGE)
-        w2 = conduit_width(shape, closed, xj, tables, y2, slot, crown_cutoff)
-        wm = conduit_width(shape, closed, xj, tables, ym, slot, crown_cutoff)
+        w2 = conduit_width(shape, closed, xs, j, tables, y2, slot, crown_cutoff)
+        wm = conduit_width(shape, closed, xs, j, tables, ym, slot, crown_cutoff)
         s2 = (wm + w2) * length * 0.5
     elif fc == FC_DN_CRITICAL:
         y2 = yc
         if yn < yc:
             y2 = yn
         y2 = max(y2, FUDGE)
-        h2 = node_par[link_int[j, LI_N2], NP_INVERT] + link_par[j, LP_OFFSET2] + y2
-        w1 = conduit_width(shape, closed, xj, tables, y1, slot, crown_cutoff)
+        h2 = zd + y2
+        w1 = conduit_width(shape, closed, xs, j, tables, y1, slot, crown_cutoff)
         ym = max(0.5 * (y1 + y2), FUDGE)
-        wm = conduit_width(shape, closed, xj, tables, ym, slot, crown_cutoff)
+        wm = conduit_width(shape, closed, xs, j, tables, ym, slot, crown_cutoff)
         s1 = (w1 + wm) * length * 0.5
     elif fc == FC_UP_DRY:
         y1 = FUDGE
         ym = max(0.5 * (y1 + y2), FUDGE)
-        w1 = conduit_width(shape, closed, xj, tables, y1, slot, crown_cutoff)
-        w2 = conduit_width(shape, closed, xj, tables, y2, slot, crown_cutoff)
-        wm = conduit_width(shape, closed, xj, tables, ym, slot, crown_cutoff)
+        w1 = conduit_width(shape, closed, xs, j, tables, y1, slot, crown_cutoff)
+        w2 = conduit_width(shape, closed, xs, j, tables, y2, slot, crown_cutoff)
+        wm = conduit_width(shape, closed, xs, j, tables, ym, slot, crown_cutoff)
         s2 = (wm + w2) * length / 4.0
-        if link_par[j, LP_OFFSET1] <= 0.0:
+        if off1 <= 0.0:
             s1 = (w1 + wm) * length / 4.0
     elif fc == FC_DN_DRY:
         y2 = FUDGE
         ym = max(0.5 * (y1 + y2), FUDGE)
-        w1 = conduit_width(shape, closed, xj, tables, y1, slot, crown_cutoff)
-        w2 = conduit_width(shape, closed, xj, tables, y2, slot, crown_cutoff)
-        wm = conduit_width(shape, closed, xj, tables, ym, slot, crown_cutoff)
+        w1 = conduit_width(shape, closed, xs, j, tables, y1, slot, crown_cutoff)
+        w2 = conduit_width(shape, closed, xs, j, tables, y2, slot, crown_cutoff)
+        wm = conduit_width(shape, closed, xs, j, tables, ym, slot, crown_cutoff)
         s1 = (wm + w1) * length / 4.0
-        if link_par[j, LP_OFFSET2] <= 0.0:
+        if off2 <= 0.0:
             s2 = (w2 + wm) * length / 4.0
     else:  # DRY
         s1 = FUDGE * length / 2.0
         s2 = s1
-    link_state[LS_FLOW_CLASS, j] = fc
-    link_state[LS_SURF1, j] = s1
-    link_state[LS_SURF2, j] = s2
-    return h1, h2, y1, y2
+    return h1, h2, y1, y2, fc, s1, s2
 
 
-@njit(**JIT)
-def _check_normal_flow(j, q, y1, y2, a1, r1, node_int, link_par, link_int, xs, tables, nfl):
+@njit(**JIT_HOT)
+def _check_normal_flow(j, q, y1, y2, a1, r1, has_outfall, shape, closed, link_par, xs, tables, nfl):
     """Normal-flow limit (SLOPE / FROUDE / BOTH); returns the possibly reduced flow."""
-    n1 = link_int[j, LI_N1]
-    n2 = link_int[j, LI_N2]
-    has_outfall = node_int[n1, NI_KIND] == NODE_OUTFALL or node_int[n2, NI_KIND] == NODE_OUTFALL
     check = False
     if nfl == NFL_SLOPE or nfl == NFL_BOTH or has_outfall:
         if y1 < y2:
             check = True
     if not check and (nfl == NFL_FROUDE or nfl == NFL_BOTH) and not has_outfall:
         if y1 > FUDGE and y2 > FUDGE:
-            f1 = froude_number(
-                link_int[j, LI_SHAPE], link_int[j, LI_CLOSED] == 1, xs[j], tables, q / a1, y1
-            )
+            # a1 is the area at y1 (y1 is below the crown here)
+            f1 = froude_number(shape, closed, xs, j, tables, q / a1, y1, a1)
             if f1 >= 1.0:
                 check = True
     if check:
@@ -275,7 +252,7 @@ def _check_normal_flow(j, q, y1, y2, a1, r1, node_int, link_par, link_int, xs, t
     return q, 0
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def flap_gate_closed(j, q, node_int, link_int):
     """True when flow ``q`` would run backwards through the link's or an outfall's flap gate."""
     if link_int[j, LI_FLAP] == 1 and q * link_int[j, LI_DIRECTION] < 0.0:
@@ -290,7 +267,7 @@ def flap_gate_closed(j, q, node_int, link_int):
     return False
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def conduit_flow(
     j,
     steps,
@@ -311,24 +288,29 @@ def conduit_flow(
 
     Reads node depths from ``node_state[ND_DEPTH]`` and the conduit's last-pass flow
     from ``link_state[LS_Q1, j]``; writes flow, depth, volume, areas, dq/dh, Froude
-    number, flow class and surface areas into ``link_state[:, j]``.
+    number, flow class and surface areas into ``link_state[:, j]``.  Every table is
+    indexed in place (no array views).
     """
-    depth_at_node = node_state[ND_DEPTH]
     slot = opt_i[OI_SURCHARGE] == SURCHARGE_SLOT
     crown_cutoff = opt_f[OF_CROWN_CUTOFF]
     shape = link_int[j, LI_SHAPE]
     closed = link_int[j, LI_CLOSED] == 1
-    xj = xs[j]
-    y_full = xj[P_YFULL]
+    y_full = xs[j, P_YFULL]
     barrels = link_par[j, LP_BARRELS]
     q_old = link_state[LS_FLOW_OLD, j] / barrels
     q_last = link_state[LS_Q1, j]
     n1 = link_int[j, LI_N1]
     n2 = link_int[j, LI_N2]
-    z1 = node_par[n1, NP_INVERT] + link_par[j, LP_OFFSET1]
-    z2 = node_par[n2, NP_INVERT] + link_par[j, LP_OFFSET2]
-    h1 = max(depth_at_node[n1] + node_par[n1, NP_INVERT], z1)
-    h2 = max(depth_at_node[n2] + node_par[n2, NP_INVERT], z2)
+    d1 = node_state[ND_DEPTH, n1]
+    d2 = node_state[ND_DEPTH, n2]
+    inv1 = node_par[n1, NP_INVERT]
+    inv2 = node_par[n2, NP_INVERT]
+    off1 = link_par[j, LP_OFFSET1]
+    off2 = link_par[j, LP_OFFSET2]
+    z1 = inv1 + off1
+    z2 = inv2 + off2
+    h1 = max(d1 + inv1, z1)
+    h2 = max(d2 + inv2, z2)
     y1 = max(h1 - z1, FUDGE)
     y2 = max(h2 - z2, FUDGE)
     if not slot:
@@ -337,8 +319,13 @@ def conduit_flow(
     a_old = max(link_state[LS_A2, j], FUDGE)
     length = link_par[j, LP_MOD_LENGTH]
     true_length = link_par[j, LP_LENGTH]
+    # offsets for the flow class, based on an outfall's depth
+    out1 = node_int[n1, NI_KIND] == NODE_OUTFALL
+    out2 = node_int[n2, NI_KIND] == NODE_OUTFALL
+    fz1 = max(0.0, off1 - d1) if out1 else off1
+    fz2 = max(0.0, off2 - d2) if out2 else off2
 
-    h1, h2, y1, y2 = _surface_area(
+    h1, h2, y1, y2, fc, s1, s2 = _surface_area(
         j,
         q_last,
         length,
@@ -346,30 +333,36 @@ def conduit_flow(
         h2,
         y1,
         y2,
-        node_par,
-        node_int,
+        fz1,
+        fz2,
+        z1,
+        z2,
+        off1,
+        off2,
+        shape,
+        closed,
         link_par,
         link_int,
         xs,
         tables,
-        depth_at_node,
-        link_state,
         slot,
         crown_cutoff,
     )
+    link_state[LS_FLOW_CLASS, j] = fc
+    link_state[LS_SURF1, j] = s1
+    link_state[LS_SURF2, j] = s2
 
-    w_slot = slot_width(closed, xj, y1, slot, crown_cutoff)
-    a1 = conduit_area(shape, xj, tables, y1, w_slot)
-    r1 = conduit_hrad(shape, xj, tables, y1)
-    w_slot = slot_width(closed, xj, y2, slot, crown_cutoff)
-    a2 = conduit_area(shape, xj, tables, y2, w_slot)
+    w_slot = slot_width(closed, xs, j, y1, slot, crown_cutoff)
+    a1 = conduit_area(shape, xs, j, tables, y1, w_slot)
+    r1 = conduit_hrad(shape, xs, j, tables, y1)
+    w_slot = slot_width(closed, xs, j, y2, slot, crown_cutoff)
+    a2 = conduit_area(shape, xs, j, tables, y2, w_slot)
     y_mid = 0.5 * (y1 + y2)
-    w_slot = slot_width(closed, xj, y_mid, slot, crown_cutoff)
-    a_mid = conduit_area(shape, xj, tables, y_mid, w_slot)
-    r_mid = conduit_hrad(shape, xj, tables, y_mid)
+    w_slot = slot_width(closed, xs, j, y_mid, slot, crown_cutoff)
+    a_mid = conduit_area(shape, xs, j, tables, y_mid, w_slot)
+    r_mid = conduit_hrad(shape, xs, j, tables, y_mid)
     is_full = y1 >= y_full and y2 >= y_full
 
-    fc = int(link_state[LS_FLOW_CLASS, j])
     if fc == FC_DRY or fc == FC_UP_DRY or fc == FC_DN_DRY or a_mid <= FUDGE:
         link_state[LS_A1, j] = 0.5 * (a1 + a2)
         link_state[LS_Q1, j] = 0.0
@@ -384,7 +377,8 @@ def conduit_flow(
     v = q_last / a_mid
     if abs(v) > MAX_VELOCITY:
         v = MAX_VELOCITY * np.sign(q_last)
-    fr = froude_number(shape, closed, xj, tables, v, y_mid)
+    # below the crown a_mid is the plain area at y_mid: the Froude number reuses it
+    fr = froude_number(shape, closed, xs, j, tables, v, y_mid, a_mid if y_mid < y_full else -1.0)
     link_state[LS_FROUDE, j] = fr
     if fc == FC_SUBCRITICAL and fr > 1.0:
         fc = FC_SUPCRITICAL
@@ -441,7 +435,7 @@ def conduit_flow(
     if q > 0.0:
         if nfl != NFL_NEITHER and y1 < y_full and (fc == FC_SUBCRITICAL or fc == FC_SUPCRITICAL):
             q, limited = _check_normal_flow(
-                j, q, y1, y2, a1, r1, node_int, link_par, link_int, xs, tables, nfl
+                j, q, y1, y2, a1, r1, out1 or out2, shape, closed, link_par, xs, tables, nfl
             )
             link_state[LS_NORMAL_FLOW, j] = limited
 
@@ -454,9 +448,9 @@ def conduit_flow(
         q = np.sign(q) * q_limit
     if flap_gate_closed(j, q, node_int, link_int):
         q = 0.0
-    if q > FUDGE and depth_at_node[n1] <= FUDGE:
+    if q > FUDGE and d1 <= FUDGE:
         q = FUDGE
-    if q < -FUDGE and depth_at_node[n2] <= FUDGE:
+    if q < -FUDGE and d2 <= FUDGE:
         q = -FUDGE
 
     link_state[LS_A1, j] = a_mid

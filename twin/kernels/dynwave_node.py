@@ -11,7 +11,7 @@ plus surcharge depth floods out, or ponds over ``ponded_area`` with ALLOW_PONDIN
 import numpy as np
 from numba import njit
 
-from twin.kernels.config import JIT
+from twin.kernels.config import JIT_HOT
 from twin.kernels.routing_layout import (
     FUDGE,
     ND_DEPTH,
@@ -43,7 +43,7 @@ from twin.kernels.storage import node_surface_area, node_volume
 NODE_STORAGE = 2
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def ponded_surface_area(i, d, node_par, node_int, curve_start, curve_x, curve_y):
     """SWMM's ``node_getPondedArea``: ponded area above the rim, else the node's own area."""
     if d <= node_par[i, NP_FULL_DEPTH] or node_par[i, NP_PONDED_AREA] == 0.0:
@@ -56,7 +56,7 @@ def ponded_surface_area(i, d, node_par, node_int, curve_start, curve_x, curve_y)
     return a
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def set_node_depth(
     i, steps, omega, dt, node_par, node_int, node_state, opt_f, opt_i, curve_start, curve_x, curve_y
 ):

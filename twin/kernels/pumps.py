@@ -46,25 +46,10 @@ from twin.kernels.routing_layout import (
     PUMP_TYPE4,
     PUMP_TYPE5,
 )
+from twin.kernels.tables import table_lookup
 
 NODE_STORAGE = 2
 PUMP_DH = 0.001  # ft, depth step of the TYPE4 curve slope
-
-
-@njit(**JIT)
-def table_lookup(x, curve_x, curve_y, k0, k1):
-    """Linear interpolation in points ``k0:k1``, held at the end values outside."""
-    if k1 <= k0:
-        return 0.0
-    if x <= curve_x[k0]:
-        return curve_y[k0]
-    for k in range(k0 + 1, k1):
-        if x <= curve_x[k]:
-            dx = curve_x[k] - curve_x[k - 1]
-            if abs(dx) < 1.0e-20:
-                return 0.5 * (curve_y[k - 1] + curve_y[k])
-            return curve_y[k - 1] + (x - curve_x[k - 1]) * (curve_y[k] - curve_y[k - 1]) / dx
-    return curve_y[k1 - 1]
 
 
 @njit(**JIT)

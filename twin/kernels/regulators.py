@@ -15,7 +15,6 @@ import numpy as np
 from numba import njit
 
 from twin.kernels.config import JIT
-from twin.kernels.pumps import table_lookup
 from twin.kernels.routing_layout import (
     FC_DN_CRITICAL,
     FC_DRY,
@@ -52,6 +51,7 @@ from twin.kernels.routing_layout import (
     ORIFICE_BOTTOM,
     OUTLET_HEAD,
 )
+from twin.kernels.tables import table_lookup
 from twin.kernels.xsect import P_WMAX, P_YFULL, area_at_depth, width_at_depth
 
 NODE_OUTFALL = 1
@@ -83,6 +83,42 @@ def end_heads(j, dynwave, node_par, link_int, node_state):
     else:
         h2 = node_par[n1, NP_INVERT]
     return h1, h2
+
+
+@njit(**JIT)
+def oriented_heads(j, dynwave, node_par, link_int, node_state):
+    """(h1, h2, y1, direction): the higher end head first [ft], the depth [ft] of the
+    node it is at, and +1.0 when that is the inlet node (equal heads too), else -1.0."""
+    h1, h2 = end_heads(j, dynwave, node_par, link_int, node_state)
+    direction = 1.0 if h1 >= h2 else -1.0
+    y1 = node_state[ND_DEPTH, link_int[j, LI_N1]]
+    if direction < 0.0:
+        h1, h2 = h2, h1
+        y1 = node_state[ND_DEPTH, link_int[j, LI_N2]]
+    return h1, h2, y1, direction
+
+
+@njit(**JIT)
+def mark_dry(j, link_state):
+    """Set link ``j`` dry (depth 0, flow class DRY); returns its flow, 0."""
+    link_state[LS_DEPTH, j] = 0.0
+    link_state[LS_FLOW_CLASS, j] = FC_DRY
+    return 0.0
+
+
+@njit(**JIT)
+def set_wet_flow_class(j, hcrest, h2, direction, link_state):
+    """Flow class of a flowing structure: critical at its crest when the downstream
+    head ``h2`` [ft] is below the crest ``hcrest`` [ft], subcritical otherwise."""
+    link_state[LS_FLOW_CLASS, j] = FC_SUBCRITICAL
+    if hcrest > h2:
+        link_state[LS_FLOW_CLASS, j] = FC_DN_CRITICAL if direction == 1.0 else FC_UP_CRITICAL
+
+
+@njit(**JIT)
+def flap_head_loss(veloc, head):
+    """ARMCO flap-gate head loss [ft] at velocity ``veloc`` [ft/s] under ``head`` [ft]."""
+    return (4.0 / GRAVITY) * veloc * veloc * np.exp(-1.15 * veloc / np.sqrt(head))
 
 
 @njit(**JIT)
@@ -136,7 +172,7 @@ def _orifice_flow(j, head, f, flap, link_int, xs, tables, link_state):
             return q
         y = link_state[LS_SETTING, j] * xs[j, P_YFULL]
         veloc = q / area_at_depth(link_int[j, LI_SHAPE], xs[j], tables, y)
-        h_loss = (4.0 / GRAVITY) * veloc * veloc * np.exp(-1.15 * veloc / np.sqrt(head))
+        h_loss = flap_head_loss(veloc, head)
         if f < 1.0:
             f = max(f - h_loss / link_state[LS_H_CRIT, j], 0.0)
         else:
@@ -151,12 +187,7 @@ def orifice_inflow(
     """Signed flow [cfs] through orifice ``j`` (SWMM's orifice_getInflow)."""
     n1 = link_int[j, LI_N1]
     n2 = link_int[j, LI_N2]
-    h1, h2 = end_heads(j, dynwave, node_par, link_int, node_state)
-    direction = 1.0 if h1 >= h2 else -1.0
-    y1 = node_state[ND_DEPTH, n1]
-    if direction < 0.0:
-        h1, h2 = h2, h1
-        y1 = node_state[ND_DEPTH, n2]
+    h1, h2, y1, direction = oriented_heads(j, dynwave, node_par, link_int, node_state)
     y_full = xs[j, P_YFULL]
     setting = link_state[LS_SETTING, j]
     hcrest = node_par[n1, NP_INVERT] + link_par[j, LP_OFFSET1]
@@ -182,14 +213,10 @@ def orifice_inflow(
         else:
             head = h1 - h2
     if head <= FUDGE or y1 <= FUDGE or flap_gate_closed(j, n1, n2, direction, node_int, link_int):
-        link_state[LS_DEPTH, j] = 0.0
-        link_state[LS_FLOW_CLASS, j] = FC_DRY
         link_state[LS_SURF_AREA, j] = FUDGE * link_par[j, LP_EQ_LENGTH]
         link_state[LS_DQDH, j] = 0.0
-        return 0.0
-    link_state[LS_FLOW_CLASS, j] = FC_SUBCRITICAL
-    if hcrest > h2:
-        link_state[LS_FLOW_CLASS, j] = FC_DN_CRITICAL if direction == 1.0 else FC_UP_CRITICAL
+        return mark_dry(j, link_state)
+    set_wet_flow_class(j, hcrest, h2, direction, link_state)
     y_open = y_full * setting
     shape = link_int[j, LI_SHAPE]
     if link_int[j, LI_SUBTYPE] == ORIFICE_BOTTOM:
@@ -226,21 +253,14 @@ def outlet_inflow(
     """Signed flow [cfs] through outlet ``j`` (SWMM's outlet_getInflow)."""
     n1 = link_int[j, LI_N1]
     n2 = link_int[j, LI_N2]
-    h1, h2 = end_heads(j, dynwave, node_par, link_int, node_state)
-    direction = 1.0 if h1 >= h2 else -1.0
-    y1 = node_state[ND_DEPTH, n1]
-    if direction < 0.0:
-        h1, h2 = h2, h1
-        y1 = node_state[ND_DEPTH, n2]
+    h1, h2, y1, direction = oriented_heads(j, dynwave, node_par, link_int, node_state)
     hcrest = node_par[n1, NP_INVERT] + link_par[j, LP_OFFSET1]
     if link_int[j, LI_SUBTYPE] == OUTLET_HEAD and dynwave:
         head = h1 - max(h2, hcrest)
     else:
         head = h1 - hcrest
     if head <= FUDGE or y1 <= FUDGE or flap_gate_closed(j, n1, n2, direction, node_int, link_int):
-        link_state[LS_DEPTH, j] = 0.0
-        link_state[LS_FLOW_CLASS, j] = FC_DRY
-        return 0.0
+        return mark_dry(j, link_state)
     link_state[LS_DEPTH, j] = head
     link_state[LS_FLOW_CLASS, j] = FC_SUBCRITICAL
     h = head * opt_f[OF_UCF_LENGTH]

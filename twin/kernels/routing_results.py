@@ -3,7 +3,7 @@
 import numpy as np
 from numba import njit
 
-from twin.kernels.config import JIT
+from twin.kernels.config import JIT_HOT
 from twin.kernels.routing_layout import (
     FUDGE,
     LI_SHAPE,
@@ -20,7 +20,7 @@ from twin.kernels.routing_layout import (
 from twin.kernels.xsect import P_AFULL, area_at_depth
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def link_results(f, link_par, link_int, xs, tables, link_state, velocity, capacity, flow, depth):
     """Depth, flow, velocity and capacity (A/Afull) at ``old + f (new - old)``.
 
@@ -43,7 +43,7 @@ def link_results(f, link_par, link_int, xs, tables, link_state, velocity, capaci
             velocity[j] = q / link_par[j, LP_BARRELS] / a
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def node_is_bad(node_state, node_par, runaway_ft):
     """First node with a NaN or negative depth or a depth ``runaway_ft`` above its top, or -1."""
     for i in range(node_state.shape[1]):

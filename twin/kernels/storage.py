@@ -9,7 +9,7 @@ SWMM 5.2 (their full volume is 0) except what ponds above their rim.
 
 from numba import njit
 
-from twin.kernels.config import JIT
+from twin.kernels.config import JIT_HOT
 from twin.kernels.routing_layout import (
     NI_CURVE,
     NI_KIND,
@@ -23,11 +23,12 @@ from twin.kernels.routing_layout import (
     STORAGE_POLY,
     STORAGE_TABULAR,
 )
+from twin.kernels.tables import table_lookup
 
 NODE_STORAGE = 2  # NodeKind.STORAGE
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def curve_lookup_ex(x, xs, ys, k0, k1):
     """SWMM's ``table_lookupEx``: linear interpolation, extrapolated past the last point."""
     if k1 <= k0:
@@ -55,7 +56,7 @@ def curve_lookup_ex(x, xs, ys, k0, k1):
     return y1 + s * (x - x1)
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def curve_storage_volume(x, xs, ys, k0, k1):
     """Volume under an area-depth curve up to depth ``x`` (end-area rule, extrapolated)."""
     if k1 <= k0:
@@ -91,7 +92,7 @@ def curve_storage_volume(x, xs, ys, k0, k1):
     return v
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def storage_area(i, d, node_par, node_int, curve_start, curve_x, curve_y):
     """Surface area [ft2] of storage node ``i`` at depth ``d`` [ft]."""
     kind = node_int[i, NI_STORAGE]
@@ -110,7 +111,7 @@ def storage_area(i, d, node_par, node_int, curve_start, curve_x, curve_y):
     return 0.0
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def storage_volume_raw(i, d, node_par, node_int, curve_start, curve_x, curve_y):
     """Volume [ft3] of storage node ``i`` at depth ``d`` without the full-volume cap."""
     if d == 0.0:
@@ -131,7 +132,7 @@ def storage_volume_raw(i, d, node_par, node_int, curve_start, curve_x, curve_y):
     return 0.0
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def node_volume(i, d, node_par, node_int, curve_start, curve_x, curve_y):
     """SWMM's ``node_getVolume``: stored volume [ft3] at depth ``d`` (0 for junctions)."""
     if node_int[i, NI_KIND] == NODE_STORAGE:
@@ -143,7 +144,7 @@ def node_volume(i, d, node_par, node_int, curve_start, curve_x, curve_y):
     return 0.0
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def node_surface_area(i, d, node_par, node_int, curve_start, curve_x, curve_y):
     """SWMM's ``node_getSurfArea``: the node's own surface area [ft2] (0 for junctions)."""
     if node_int[i, NI_KIND] == NODE_STORAGE:
@@ -151,7 +152,7 @@ def node_surface_area(i, d, node_par, node_int, curve_start, curve_x, curve_y):
     return 0.0
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def storage_depth(i, v, node_par, node_int, curve_start, curve_x, curve_y):
     """Depth [ft] of storage node ``i`` holding volume ``v`` (Newton with bisection)."""
     full_d = node_par[i, NP_FULL_DEPTH]
@@ -184,17 +185,6 @@ def storage_depth(i, v, node_par, node_int, curve_start, curve_x, curve_y):
     return min(d, full_d) if full_d > 0.0 else d
 
 
-@njit(**JIT)
-def curve_interp(x, xs, ys, k0, k1):
-    """Plain linear interpolation held flat beyond the ends (tidal curves, time series)."""
-    if k1 <= k0:
-        return 0.0
-    if x <= xs[k0]:
-        return ys[k0]
-    for k in range(k0 + 1, k1):
-        if x <= xs[k]:
-            dx = xs[k] - xs[k - 1]
-            if dx <= 0.0:
-                return ys[k]
-            return ys[k - 1] + (x - xs[k - 1]) * (ys[k] - ys[k - 1]) / dx
-    return ys[k1 - 1]
+#: Plain linear interpolation held flat beyond the ends (tidal curves): the one
+#: curve lookup, :func:`twin.kernels.tables.table_lookup`, under its old name.
+curve_interp = table_lookup

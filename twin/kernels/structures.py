@@ -16,12 +16,7 @@ import numpy as np
 from numba import njit
 
 from twin.kernels.config import JIT
-from twin.kernels.pumps import (
-    limit_pump_flow,
-    pump_inflow,
-    pump_target_setting,
-    table_lookup,
-)
+from twin.kernels.pumps import limit_pump_flow, pump_inflow, pump_target_setting
 from twin.kernels.regulators import orifice_inflow, orifice_set_setting, outlet_inflow
 from twin.kernels.routing_layout import (
     DIV_CUTOFF,
@@ -62,6 +57,7 @@ from twin.kernels.routing_layout import (
     NP_DIV_QMIN,
     OF_UCF_FLOW,
 )
+from twin.kernels.tables import table_lookup
 from twin.kernels.weirs import weir_inflow, weir_set_setting
 
 NODE_STORAGE = 2

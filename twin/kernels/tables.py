@@ -1,12 +1,45 @@
-"""Lookups in many piecewise-linear tables at once (time series, curves), CSR-packed.
+"""Lookups in piecewise-linear tables (time series, curves), CSR-packed.
 
 Table ``k`` occupies ``x[start[k]:start[k+1]]`` / ``y[...]``; ``x`` is non-decreasing.
+:func:`table_lookup` reads one table (SWMM's ``table_lookup``), :func:`series_at`
+all of them at once.
 """
 
 import numpy as np
 from numba import njit
 
-from twin.kernels.config import JIT
+from twin.kernels.config import JIT, JIT_HOT
+
+
+@njit(**JIT_HOT)
+def table_lookup(x, curve_x, curve_y, k0, k1):
+    """SWMM's ``table_lookup``: linear interpolation in points ``k0:k1``, end values outside.
+
+    Parameters
+    ----------
+    x : float
+        Where to look up, in the table's own units.
+    curve_x, curve_y : (n_points,) float64
+        Packed points; ``curve_x[k0:k1]`` non-decreasing.
+    k0, k1 : int
+        The table's first point and one past its last (``k1 <= k0``: an empty table, 0).
+
+    Returns
+    -------
+    float
+        ``y`` at ``x``; two points closer than 1e-20 in ``x`` give their mean.
+    """
+    if k1 <= k0:
+        return 0.0
+    if x <= curve_x[k0]:
+        return curve_y[k0]
+    for k in range(k0 + 1, k1):
+        if x <= curve_x[k]:
+            dx = curve_x[k] - curve_x[k - 1]
+            if abs(dx) < 1.0e-20:
+                return 0.5 * (curve_y[k - 1] + curve_y[k])
+            return curve_y[k - 1] + (x - curve_x[k - 1]) * (curve_y[k] - curve_y[k - 1]) / dx
+    return curve_y[k1 - 1]
 
 
 @njit(**JIT)

@@ -14,15 +14,15 @@ import numpy as np
 from numba import njit
 
 from twin.kernels.config import JIT
-from twin.kernels.pumps import table_lookup
-from twin.kernels.regulators import end_heads, flap_gate_closed
+from twin.kernels.regulators import (
+    end_heads,
+    flap_gate_closed,
+    flap_head_loss,
+    mark_dry,
+    set_wet_flow_class,
+)
 from twin.kernels.routing_layout import (
-    FC_DN_CRITICAL,
-    FC_DRY,
-    FC_SUBCRITICAL,
-    FC_UP_CRITICAL,
     FUDGE,
-    GRAVITY,
     LI_CAN_SURCHARGE,
     LI_CURVE,
     LI_FLAP,
@@ -40,7 +40,6 @@ from twin.kernels.routing_layout import (
     LS_C_SURCHARGE,
     LS_DEPTH,
     LS_DQDH,
-    LS_FLOW_CLASS,
     LS_SETTING,
     LS_TARGET,
     M3_PER_FT3,
@@ -53,16 +52,24 @@ from twin.kernels.routing_layout import (
     WEIR_TRAPEZOIDAL,
     WEIR_VNOTCH,
 )
+from twin.kernels.tables import table_lookup
 from twin.kernels.xsect import P_WMAX, P_YFULL, area_at_depth, width_at_depth
 
 TINY = 1.0e-6
 SI_ROAD_COEFF = 0.552  # SI roadway coefficient -> cfs coefficient divisor
 
+
+def _xy_rows(points):
+    """(n, 2) (x, y) points -> a contiguous (2, n) array of their x row and y row."""
+    return np.ascontiguousarray(np.array(points, dtype=np.float64).T)
+
+
 # Roadway overtopping coefficients and submergence factors of the FHWA report
 # "Bridge Waterways Analysis Model: Research Report" (FHWA/RD-86/108, 1986),
 # Figure 10, as (x, y) points: low heads on head [ft], high heads on head/width.
-_CR_LOW_PAVED = np.array([[0.0, 2.85], [0.2, 2.95], [0.7, 3.03], [4.0, 3.05]])
-_CR_LOW_GRAVEL = np.array(
+# Each is kept as a (2, n) array: row 0 the x, row 1 the y of the points.
+_CR_LOW_PAVED = _xy_rows([[0.0, 2.85], [0.2, 2.95], [0.7, 3.03], [4.0, 3.05]])
+_CR_LOW_GRAVEL = _xy_rows(
     [
         [0.0, 2.5],
         [0.5, 2.7],
@@ -74,9 +81,9 @@ _CR_LOW_GRAVEL = np.array(
         [4.0, 3.05],
     ]
 )
-_CR_HIGH_PAVED = np.array([[0.15, 3.05], [0.25, 3.10]])
-_CR_HIGH_GRAVEL = np.array([[0.15, 2.95], [0.30, 3.10]])
-_KT_PAVED = np.array(
+_CR_HIGH_PAVED = _xy_rows([[0.15, 3.05], [0.25, 3.10]])
+_CR_HIGH_GRAVEL = _xy_rows([[0.15, 2.95], [0.30, 3.10]])
+_KT_PAVED = _xy_rows(
     [
         [0.8, 1.0],
         [0.85, 0.98],
@@ -89,7 +96,7 @@ _KT_PAVED = np.array(
         [1.00, 0.40],
     ]
 )
-_KT_GRAVEL = np.array(
+_KT_GRAVEL = _xy_rows(
     [
         [0.75, 1.00],
         [0.80, 0.985],
@@ -109,16 +116,9 @@ _VILLEMONTE_POWER = (1.5, 5.0 / 3.0, 2.5, 1.5)  # transverse, sideflow, v-notch,
 
 
 @njit(**JIT)
-def _points_lookup(x, table):
-    n = table.shape[0]
-    if x <= table[0, 0]:
-        return table[0, 1]
-    for i in range(1, n):
-        if x <= table[i, 0]:
-            x1 = table[i - 1, 0]
-            y1 = table[i - 1, 1]
-            return y1 + (x - x1) * (table[i, 1] - y1) / (table[i, 0] - x1)
-    return table[n - 1, 1]
+def _points_lookup(x, points):
+    """:func:`table_lookup` in a (2, n) array of points (row 0: x, row 1: y)."""
+    return table_lookup(x, points[0], points[1], 0, points.shape[1])
 
 
 @njit(**JIT)
@@ -155,9 +155,7 @@ def _roadway_inflow(j, direction, h_road, h1, h2, link_par, link_int, xs, link_s
         dqdh = 1.5 * q / h_up
     link_state[LS_DQDH, j] = dqdh
     link_state[LS_DEPTH, j] = max(h1 - h_road, 0.0)
-    link_state[LS_FLOW_CLASS, j] = FC_SUBCRITICAL
-    if h_road > h2:
-        link_state[LS_FLOW_CLASS, j] = FC_DN_CRITICAL if direction == 1.0 else FC_UP_CRITICAL
+    set_wet_flow_class(j, h_road, h2, direction, link_state)
     return direction * q
 
 
@@ -247,8 +245,7 @@ def weir_flow(
         if area <= TINY:
             break
         veloc = (q1 + q2) / area
-        h_loss = (4.0 / GRAVITY) * veloc * veloc * np.exp(-1.15 * veloc / np.sqrt(head))
-        head = max(head - h_loss, 0.0)
+        head = max(head - flap_head_loss(veloc, head), 0.0)
     link_state[LS_DQDH, j] = _weir_dqdh(kind, direction, head, q1, q2)
     return q1, q2
 
@@ -260,8 +257,7 @@ def _weir_orifice_flow(j, head, y, c_orif, link_int, xs, tables, link_state):
         a = weir_open_area(j, y, link_int, xs, tables, link_state)
         if a > 0.0:
             v = q / a
-            h_loss = (4.0 / GRAVITY) * v * v * np.exp(-1.15 * v / np.sqrt(y))
-            head = max(head - h_loss, 0.0)
+            head = max(head - flap_head_loss(v, y), 0.0)
             q = c_orif * np.sqrt(head)
     link_state[LS_DQDH, j] = q / (2.0 * head) if head > 0.0 else 0.0
     return q
@@ -340,12 +336,8 @@ def weir_inflow(
         or hcrest >= hcrown
         or flap_gate_closed(j, n1, n2, direction, node_int, link_int)
     ):
-        link_state[LS_DEPTH, j] = 0.0
-        link_state[LS_FLOW_CLASS, j] = FC_DRY
-        return 0.0
-    link_state[LS_FLOW_CLASS, j] = FC_SUBCRITICAL
-    if hcrest > h2:
-        link_state[LS_FLOW_CLASS, j] = FC_DN_CRITICAL if direction == 1.0 else FC_UP_CRITICAL
+        return mark_dry(j, link_state)
+    set_wet_flow_class(j, hcrest, h2, direction, link_state)
     if h1 >= hcrown:
         if link_int[j, LI_CAN_SURCHARGE] == 1:
             y = 0.5 * (hcrest + hcrown)

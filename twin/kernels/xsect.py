@@ -19,7 +19,7 @@ adds the inverse of the section factor, critical depth and normal depth.
 import numpy as np
 from numba import njit
 
-from twin.kernels.config import JIT
+from twin.kernels.config import JIT_HOT
 from twin.kernels.xsect_geometry import (
     BASKETHANDLE,
     CATENARY,
@@ -44,7 +44,7 @@ from twin.kernels.xsect_geometry import (
     sfactor_at_area,
     width_at_depth,
 )
-from twin.kernels.xsect_interp import circular_alpha_of_psi, table_inverse
+from twin.kernels.xsect_interp import circular_alpha_of_psi, inverse_row
 from twin.kernels.xsect_layout import (
     P_ABOT,
     P_AFULL,
@@ -124,7 +124,7 @@ MAX_ITER = 60  # iterations of the root finders
 # ---------------------------------------------------------------------------
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def _area_at_sfactor_newton(shape, par, tables, s):
     """Area with S(A) = s by safeguarded Newton iterations (tolerance 1e-4 Afull)."""
     a_full = par[P_AFULL]
@@ -165,7 +165,7 @@ def _area_at_sfactor_newton(shape, par, tables, s):
     return x
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def area_at_sfactor(shape, par, tables, s):
     """Flow area [ft2] whose section factor is ``s`` [ft^(8/3)] (``s`` capped at sMax)."""
     if s <= 0.0:
@@ -180,7 +180,7 @@ def area_at_sfactor(shape, par, tables, s):
             return par[P_AFULL]
         if psi <= 0.015:
             return par[P_AFULL] * circular_alpha_of_psi(psi)
-        return par[P_AFULL] * table_inverse(psi, tables[int(par[P_TABLE]), 4], int(par[P_NS]))
+        return par[P_AFULL] * inverse_row(psi, tables, int(par[P_TABLE]), 4, int(par[P_NS]))
     if (
         shape == EGG
         or shape == HORSESHOE
@@ -190,7 +190,7 @@ def area_at_sfactor(shape, par, tables, s):
         or shape == BASKETHANDLE
         or shape == SEMICIRCULAR
     ):
-        return par[P_AFULL] * table_inverse(psi, tables[int(par[P_TABLE]), 4], int(par[P_NS]))
+        return par[P_AFULL] * inverse_row(psi, tables, int(par[P_TABLE]), 4, int(par[P_NS]))
     return _area_at_sfactor_newton(shape, par, tables, s)
 
 
@@ -199,7 +199,7 @@ def area_at_sfactor(shape, par, tables, s):
 # ---------------------------------------------------------------------------
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def _critical_flow(shape, par, tables, y):
     """Flow [cfs] for which depth ``y`` is critical: A sqrt(g A / W)."""
     a = area_at_depth(shape, par, tables, y)
@@ -209,7 +209,7 @@ def _critical_flow(shape, par, tables, y):
     return 0.0
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def _critical_depth_enum(shape, par, tables, q, y0):
     """Critical depth by stepping through 25 depth increments from ``y0``, then linear."""
     dy = par[P_YFULL] / 25.0
@@ -231,7 +231,7 @@ def _critical_depth_enum(shape, par, tables, q, y0):
     return 0.0
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def _critical_depth_ridder(shape, par, tables, q, y0):
     """Critical depth by Ridder's method to 0.001 ft, bracketed around ``y0``."""
     y_full = par[P_YFULL]
@@ -252,13 +252,13 @@ def _critical_depth_ridder(shape, par, tables, q, y0):
     return _ridder(shape, par, tables, q, y1, y2, 0.001)
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def _sign_differs(a, b):
     """True when ``b`` (zero counted positive) and ``a`` have different signs."""
     return (b >= 0.0 and a < 0.0) or (b < 0.0 and a > 0.0)
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def _ridder(shape, par, tables, q, x1, x2, xacc):
     flo = _critical_flow(shape, par, tables, x1) - q
     fhi = _critical_flow(shape, par, tables, x2) - q
@@ -296,7 +296,7 @@ def _ridder(shape, par, tables, q, x1, x2, xacc):
     return ans
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def critical_depth(shape, par, tables, q):
     """Critical depth [ft] for flow ``q`` [cfs], never above the full depth (``link_getYcrit``)."""
     q2g = q * q / GRAVITY
@@ -325,7 +325,7 @@ def critical_depth(shape, par, tables, q):
     return min(y, y_full)
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def normal_depth(shape, par, tables, q, beta):
     """Normal depth [ft] for flow ``q`` [cfs] (``link_getYnorm``).
 

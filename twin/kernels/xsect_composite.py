@@ -12,8 +12,8 @@ central angle).  PARABOLIC and POWER: wetted perimeters.  Lengths in ft.
 import numpy as np
 from numba import njit
 
-from twin.kernels.config import JIT
-from twin.kernels.xsect_interp import circular_y_of_alpha, table_lookup
+from twin.kernels.config import JIT_HOT
+from twin.kernels.xsect_interp import circular_y_of_alpha, lookup_row
 from twin.kernels.xsect_layout import (
     P_ABOT,
     P_AFULL,
@@ -30,7 +30,7 @@ from twin.kernels.xsect_layout import (
 )
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def rect_closed_hrad_of_area(par, a):
     """Closed rectangle: R(a), the roof counted gradually above 97 % full."""
     if a <= 0.0:
@@ -43,7 +43,7 @@ def rect_closed_hrad_of_area(par, a):
     return a / p
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def rect_triang_depth(par, a):
     """Rectangle over a triangle: depth at area ``a``."""
     if a <= par[P_ABOT]:
@@ -51,7 +51,7 @@ def rect_triang_depth(par, a):
     return par[P_YBOT] + (a - par[P_ABOT]) / par[P_WMAX]
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def rect_triang_hrad_of_area(par, a):
     """Rectangle over a triangle: R(a), the roof counted gradually above 98 % full."""
     if a <= 0.0:
@@ -66,7 +66,7 @@ def rect_triang_hrad_of_area(par, a):
     return a / p
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def rect_round_area(par, y):
     """Rectangle over a circular invert: area at depth ``y``."""
     if y > par[P_YBOT]:
@@ -76,7 +76,7 @@ def rect_round_area(par, y):
     return 0.5 * r * r * (theta - np.sin(theta))
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def rect_round_width(par, y):
     """Rectangle over a circular invert: top width at depth ``y``."""
     if y > par[P_YBOT]:
@@ -84,7 +84,7 @@ def rect_round_width(par, y):
     return 2.0 * np.sqrt(y * (2.0 * par[P_RBOT] - y))
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def rect_round_depth(par, tables, a):
     """Rectangle over a circular invert: depth at area ``a`` (circle tables inside the arc)."""
     if a > par[P_ABOT]:
@@ -93,10 +93,10 @@ def rect_round_depth(par, tables, a):
     alpha = a / (np.pi * r * r)
     if alpha < 0.04:
         return 2.0 * r * circular_y_of_alpha(alpha)
-    return 2.0 * r * table_lookup(alpha, tables[int(par[P_TABLE]), 3], int(par[P_NY]))
+    return 2.0 * r * lookup_row(alpha, tables, int(par[P_TABLE]), 3, int(par[P_NY]))
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def rect_round_hrad_of_area(par, tables, a):
     """Rectangle over a circular invert: R(a), the roof counted gradually above 98 % full."""
     if a <= 0.0:
@@ -115,7 +115,7 @@ def rect_round_hrad_of_area(par, tables, a):
     return a / (r * theta)
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def rect_round_hrad_of_depth(par, tables, y):
     """Rectangle over a circular invert: R(y).
 
@@ -132,7 +132,7 @@ def rect_round_hrad_of_depth(par, tables, y):
     return 0.5 * r * (1.0 - np.sin(theta)) / theta
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def mod_basket_area(par, y):
     """Modified baskethandle: area at depth ``y`` (full area less the empty crown segment)."""
     if y <= par[P_YFULL] - par[P_YBOT]:
@@ -143,7 +143,7 @@ def mod_basket_area(par, y):
     return par[P_AFULL] - 0.5 * r * r * (theta - np.sin(theta))
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def mod_basket_width(par, y):
     """Modified baskethandle: top width at depth ``y``."""
     if y <= 0.0:
@@ -154,7 +154,7 @@ def mod_basket_width(par, y):
     return 2.0 * np.sqrt(y1 * (2.0 * par[P_RBOT] - y1))
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def mod_basket_depth(par, tables, a):
     """Modified baskethandle: depth at area ``a``."""
     if a <= par[P_AFULL] - par[P_ABOT]:
@@ -164,11 +164,11 @@ def mod_basket_depth(par, tables, a):
     if alpha < 0.04:
         y1 = circular_y_of_alpha(alpha)
     else:
-        y1 = table_lookup(alpha, tables[int(par[P_TABLE]), 3], int(par[P_NY]))
+        y1 = lookup_row(alpha, tables, int(par[P_TABLE]), 3, int(par[P_NY]))
     return par[P_YFULL] - 2.0 * r * y1
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def mod_basket_hrad_of_area(par, tables, a):
     """Modified baskethandle: R(a)."""
     w = par[P_WMAX]
@@ -181,7 +181,7 @@ def mod_basket_hrad_of_area(par, tables, a):
     return a / p
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def parabolic_perimeter(par, y):
     """Parabolic channel: wetted perimeter at depth ``y`` (``rBot`` = 1/sqrt(c), y = c x^2)."""
     rb = par[P_RBOT]
@@ -190,7 +190,7 @@ def parabolic_perimeter(par, y):
     return 0.5 * rb * rb * (x * t + np.log(x + t))
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def power_perimeter(par, y):
     """Power-function channel: wetted perimeter at depth ``y``, summed in steps of yFull/50.
 

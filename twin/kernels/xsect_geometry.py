@@ -12,7 +12,7 @@ import numpy as np
 from numba import njit
 
 from twin.kernels.codes import Shape
-from twin.kernels.config import JIT
+from twin.kernels.config import JIT_HOT
 from twin.kernels.xsect_composite import (
     mod_basket_area,
     mod_basket_depth,
@@ -32,8 +32,8 @@ from twin.kernels.xsect_composite import (
 from twin.kernels.xsect_interp import (
     circular_s_of_alpha,
     circular_y_of_alpha,
-    table_inverse,
-    table_lookup,
+    inverse_row,
+    lookup_row,
 )
 from twin.kernels.xsect_layout import (
     AMAX_RATIO,
@@ -74,18 +74,18 @@ BASKETHANDLE, SEMICIRCULAR = int(Shape.BASKETHANDLE), int(Shape.SEMICIRCULAR)
 CUSTOM, FORCE_MAIN = int(Shape.CUSTOM), int(Shape.FORCE_MAIN)
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def is_closed(shape):
     """True for closed shapes (area at maximum flow below the full area)."""
     return AMAX_RATIO[shape] < 1.0
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def _is_circ(shape):
     return shape == CIRCULAR or shape == FORCE_MAIN
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def _has_a_table(shape):
     """Shapes whose area, hydraulic radius and width come from A(y), R(y), W(y) tables."""
     return (
@@ -99,7 +99,7 @@ def _has_a_table(shape):
     )
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def _has_s_table(shape):
     """Shapes whose section factor and depth come from S(A), Y(A) tables."""
     return (
@@ -113,17 +113,12 @@ def _has_s_table(shape):
     )
 
 
-@njit(**JIT)
-def _table(par, tables, row):
-    return tables[int(par[P_TABLE]), row]
-
-
 # ---------------------------------------------------------------------------
 # depth -> area, width
 # ---------------------------------------------------------------------------
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def area_at_depth(shape, par, tables, y):
     """Flow area [ft2] at depth ``y`` [ft] (0 for ``y <= 0``)."""
     if y <= 0.0:
@@ -131,16 +126,17 @@ def area_at_depth(shape, par, tables, y):
     y_full = par[P_YFULL]
     y_norm = y / y_full
     if _is_circ(shape):
-        return par[P_AFULL] * table_lookup(y_norm, _table(par, tables, 0), int(par[P_NA]))
+        return par[P_AFULL] * lookup_row(y_norm, tables, int(par[P_TABLE]), 0, int(par[P_NA]))
     if shape == FILLED_CIRCULAR:
         a_circ = par[P_AFULL] + par[P_ABOT]
         y_circ = y_full + par[P_YBOT]
-        tbl = _table(par, tables, 0)
-        return a_circ * table_lookup((y + par[P_YBOT]) / y_circ, tbl, int(par[P_NA])) - par[P_ABOT]
+        y_rel = (y + par[P_YBOT]) / y_circ
+        a_rel = lookup_row(y_rel, tables, int(par[P_TABLE]), 0, int(par[P_NA]))
+        return a_circ * a_rel - par[P_ABOT]
     if _has_a_table(shape):
-        return par[P_AFULL] * table_lookup(y_norm, _table(par, tables, 0), int(par[P_NA]))
+        return par[P_AFULL] * lookup_row(y_norm, tables, int(par[P_TABLE]), 0, int(par[P_NA]))
     if shape == GOTHIC or shape == CATENARY or shape == SEMIELLIPTICAL or shape == SEMICIRCULAR:
-        return par[P_AFULL] * table_inverse(y_norm, _table(par, tables, 3), int(par[P_NY]))
+        return par[P_AFULL] * inverse_row(y_norm, tables, int(par[P_TABLE]), 3, int(par[P_NY]))
     if shape == RECT_CLOSED or shape == RECT_OPEN:
         return y * par[P_WMAX]
     if shape == RECT_TRIANG:
@@ -162,18 +158,18 @@ def area_at_depth(shape, par, tables, y):
     return 0.0
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def width_at_depth(shape, par, tables, y):
     """Top width [ft] of the water surface at depth ``y`` [ft]."""
     y_full = par[P_YFULL]
     y_norm = y / y_full
     if _is_circ(shape):
-        return par[P_WMAX] * table_lookup(y_norm, _table(par, tables, 2), int(par[P_NW]))
+        return par[P_WMAX] * lookup_row(y_norm, tables, int(par[P_TABLE]), 2, int(par[P_NW]))
     if shape == FILLED_CIRCULAR:
         y_norm = (y + par[P_YBOT]) / (y_full + par[P_YBOT])
-        return par[P_WMAX] * table_lookup(y_norm, _table(par, tables, 2), int(par[P_NW]))
+        return par[P_WMAX] * lookup_row(y_norm, tables, int(par[P_TABLE]), 2, int(par[P_NW]))
     if _has_a_table(shape) or _has_s_table(shape):
-        return par[P_WMAX] * table_lookup(y_norm, _table(par, tables, 2), int(par[P_NW]))
+        return par[P_WMAX] * lookup_row(y_norm, tables, int(par[P_TABLE]), 2, int(par[P_NW]))
     if shape == RECT_CLOSED:
         return 0.0 if y_norm == 1.0 else par[P_WMAX]
     if shape == RECT_OPEN:
@@ -200,15 +196,15 @@ def width_at_depth(shape, par, tables, y):
 # ---------------------------------------------------------------------------
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def _circ_depth(par, tables, a, a_full, y_full):
     alpha = a / a_full
     if alpha < 0.04:
         return y_full * circular_y_of_alpha(alpha)
-    return y_full * table_lookup(alpha, _table(par, tables, 3), int(par[P_NY]))
+    return y_full * lookup_row(alpha, tables, int(par[P_TABLE]), 3, int(par[P_NY]))
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def depth_at_area(shape, par, tables, a):
     """Flow depth [ft] at flow area ``a`` [ft2]."""
     a_full = par[P_AFULL]
@@ -220,9 +216,9 @@ def depth_at_area(shape, par, tables, a):
         y_circ = par[P_YFULL] + par[P_YBOT]
         return _circ_depth(par, tables, a + par[P_ABOT], a_circ, y_circ) - par[P_YBOT]
     if _has_s_table(shape):
-        return par[P_YFULL] * table_lookup(alpha, _table(par, tables, 3), int(par[P_NY]))
+        return par[P_YFULL] * lookup_row(alpha, tables, int(par[P_TABLE]), 3, int(par[P_NY]))
     if shape == H_ELLIPSE or shape == V_ELLIPSE or shape == ARCH or shape == CUSTOM:
-        return par[P_YFULL] * table_inverse(alpha, _table(par, tables, 0), int(par[P_NA]))
+        return par[P_YFULL] * inverse_row(alpha, tables, int(par[P_TABLE]), 0, int(par[P_NA]))
     if shape == RECT_CLOSED or shape == RECT_OPEN:
         return a / par[P_WMAX]
     if shape == RECT_TRIANG:
@@ -250,25 +246,25 @@ def depth_at_area(shape, par, tables, a):
 # ---------------------------------------------------------------------------
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def _hrad_direct(shape, par, tables, y):
     """R(y) for shapes with an R table or an R(y) formula; -1 for the others."""
     y_full = par[P_YFULL]
     y_norm = y / y_full
     if _is_circ(shape) or (shape == FILLED_CIRCULAR and par[P_YBOT] == 0.0):
-        return par[P_RFULL] * table_lookup(y_norm, _table(par, tables, 1), int(par[P_NR]))
+        return par[P_RFULL] * lookup_row(y_norm, tables, int(par[P_TABLE]), 1, int(par[P_NR]))
     if shape == FILLED_CIRCULAR:
         y_bot = par[P_YBOT]
         y_circ = y_full + y_bot
         yy = y + y_bot
-        a = (par[P_AFULL] + par[P_ABOT]) * table_lookup(
-            yy / y_circ, _table(par, tables, 0), int(par[P_NA])
+        a = (par[P_AFULL] + par[P_ABOT]) * lookup_row(
+            yy / y_circ, tables, int(par[P_TABLE]), 0, int(par[P_NA])
         )
-        r = 0.25 * y_circ * table_lookup(yy / y_circ, _table(par, tables, 1), int(par[P_NR]))
+        r = 0.25 * y_circ * lookup_row(yy / y_circ, tables, int(par[P_TABLE]), 1, int(par[P_NR]))
         p = a / r - par[P_RBOT] + par[P_SBOT]
         return (a - par[P_ABOT]) / p
     if _has_a_table(shape):
-        return par[P_RFULL] * table_lookup(y_norm, _table(par, tables, 1), int(par[P_NR]))
+        return par[P_RFULL] * lookup_row(y_norm, tables, int(par[P_TABLE]), 1, int(par[P_NR]))
     if shape == RECT_TRIANG:
         if y <= par[P_YBOT]:
             return y * par[P_SBOT] / (2.0 * par[P_RBOT])
@@ -297,7 +293,7 @@ def _hrad_direct(shape, par, tables, y):
     return -1.0
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def _sfactor_special(shape, par, tables, a):
     """S(a) for the shapes with their own section-factor method."""
     a_full = par[P_AFULL]
@@ -305,9 +301,9 @@ def _sfactor_special(shape, par, tables, a):
     if _is_circ(shape):
         if alpha < 0.04:
             return par[P_SFULL] * circular_s_of_alpha(alpha)
-        return par[P_SFULL] * table_lookup(alpha, _table(par, tables, 4), int(par[P_NS]))
+        return par[P_SFULL] * lookup_row(alpha, tables, int(par[P_TABLE]), 4, int(par[P_NS]))
     if _has_s_table(shape):
-        return par[P_SFULL] * table_lookup(alpha, _table(par, tables, 4), int(par[P_NS]))
+        return par[P_SFULL] * lookup_row(alpha, tables, int(par[P_TABLE]), 4, int(par[P_NS]))
     if shape == RECT_OPEN:
         y = a / par[P_WMAX]
         r = a / ((2.0 - par[P_SBOT]) * y + par[P_WMAX])
@@ -325,7 +321,7 @@ def _sfactor_special(shape, par, tables, a):
         alpha_c = a / (np.pi * par[P_RBOT] * par[P_RBOT])
         if alpha_c < 0.04:
             return par[P_SBOT] * circular_s_of_alpha(alpha_c)
-        return par[P_SBOT] * table_lookup(alpha_c, _table(par, tables, 4), int(par[P_NS]))
+        return par[P_SBOT] * lookup_row(alpha_c, tables, int(par[P_TABLE]), 4, int(par[P_NS]))
     if shape == RECT_CLOSED:
         r = rect_closed_hrad_of_area(par, a)
     elif shape == RECT_TRIANG:
@@ -335,7 +331,7 @@ def _sfactor_special(shape, par, tables, a):
     return a * r**TWO3
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def _has_special_sfactor(shape):
     return (
         _is_circ(shape)
@@ -347,7 +343,7 @@ def _has_special_sfactor(shape):
     )
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def hrad_at_area(shape, par, tables, a):
     """Hydraulic radius [ft] at flow area ``a`` [ft2] (0 for ``a <= 0``)."""
     if a <= 0.0:
@@ -382,7 +378,7 @@ def hrad_at_area(shape, par, tables, a):
     return (s / a) ** 1.5
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def hrad_at_depth(shape, par, tables, y):
     """Hydraulic radius [ft] at depth ``y`` [ft]."""
     r = _hrad_direct(shape, par, tables, y)
@@ -391,7 +387,7 @@ def hrad_at_depth(shape, par, tables, y):
     return hrad_at_area(shape, par, tables, area_at_depth(shape, par, tables, y))
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def sfactor_at_area(shape, par, tables, a):
     """Section factor S = A R^(2/3) [ft^(8/3)] at flow area ``a`` [ft2]."""
     if _has_special_sfactor(shape):

@@ -11,12 +11,12 @@ section-factor tables).  All numbers are dimensionless here.
 import numpy as np
 from numba import njit
 
-from twin.kernels.config import JIT
+from twin.kernels.config import JIT_HOT
 
 TWO_PI = 2.0 * np.pi
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def table_lookup(x, table, n):
     """Relative property at relative argument ``x`` from a table of ``n`` equal steps.
 
@@ -55,7 +55,7 @@ def table_lookup(x, table, n):
     return y
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def _locate(y, table, j_last):
     """Highest index ``j <= j_last`` with ``table[j] <= y`` (bisection on an increasing table)."""
     if y <= table[0]:
@@ -73,7 +73,7 @@ def _locate(y, table, j_last):
     return j1
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def table_inverse(y, table, n):
     """Relative argument at which a table of ``n`` equal steps takes the value ``y``.
 
@@ -112,7 +112,100 @@ def table_inverse(y, table, n):
     return min(max(x, 0.0), 1.0)
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
+def lookup_row(x, tables, t, row, n):
+    """:func:`table_lookup` of ``tables[t, row]`` read in place (no array view is made).
+
+    Parameters
+    ----------
+    x : float
+        Relative argument.
+    tables : (n_tables, 5, 51) float64
+        The table stack.
+    t, row : int
+        Shape table and property row (0 A, 1 R, 2 W, 3 Y, 4 S).
+    n : int
+        Number of entries used.
+    """
+    if not x > 0.0:
+        return 0.0 if x <= 0.0 else x  # NaN stays NaN
+    delta = 1.0 / (n - 1)
+    i = int(x / delta)
+    if i >= n - 1:
+        return tables[t, row, n - 1]
+    x0 = i * delta
+    x1 = (i + 1) * delta
+    v0 = tables[t, row, i]
+    v1 = tables[t, row, i + 1]
+    y = v0 + (x - x0) * (v1 - v0) / delta
+    if i < 2:
+        y2 = y + (x - x0) * (x - x1) / (delta * delta) * (
+            0.5 * v0 - v1 + 0.5 * tables[t, row, i + 2]
+        )
+        if y2 > 0.0:
+            y = y2
+    if y < 0.0:
+        y = 0.0
+    return y
+
+
+@njit(**JIT_HOT)
+def _locate_row(y, tables, t, row, j_last):
+    if y <= tables[t, row, 0]:
+        return 0
+    if y >= tables[t, row, j_last]:
+        return j_last
+    j1 = 0
+    j2 = j_last
+    while j2 - j1 > 1:
+        j = (j1 + j2) >> 1
+        if y >= tables[t, row, j]:
+            j1 = j
+        else:
+            j2 = j
+    return j1
+
+
+@njit(**JIT_HOT)
+def inverse_row(y, tables, t, row, n):
+    """:func:`table_inverse` of ``tables[t, row]`` read in place (no array view is made)."""
+    if y != y:
+        return y  # NaN stays NaN
+    dx = 1.0 / (n - 1)
+    m = n
+    if tables[t, row, m - 3] > tables[t, row, m - 1]:
+        m = m - 2
+    if m < n and y > tables[t, row, n - 1]:
+        if y >= tables[t, row, n - 3]:
+            return (m - 1) * dx
+        if y <= tables[t, row, n - 2]:
+            i = n - 2
+        else:
+            i = n - 3
+    else:
+        i = _locate_row(y, tables, t, row, m - 1)
+    if i >= m - 1:
+        return (m - 1) * dx
+    x0 = i * dx
+    dy = tables[t, row, i + 1] - tables[t, row, i]
+    if dy == 0.0:
+        x = x0
+    else:
+        x = x0 + (y - tables[t, row, i]) * dx / dy
+    return min(max(x, 0.0), 1.0)
+
+
+@njit(**JIT_HOT)
+def slope_row(x, tables, t, row, n):
+    """:func:`table_slope` of ``tables[t, row]`` read in place (no array view is made)."""
+    delta = 1.0 / (n - 1)
+    i = int(x / delta) if x > 0.0 else 0
+    if i >= n - 1:
+        i = n - 2
+    return (tables[t, row, i + 1] - tables[t, row, i]) / delta
+
+
+@njit(**JIT_HOT)
 def table_slope(x, table, n):
     """Slope d(table)/dx of the table interval that holds ``x`` (last interval above it)."""
     delta = 1.0 / (n - 1)
@@ -127,7 +220,7 @@ def table_slope(x, table, n):
 # ---------------------------------------------------------------------------
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def theta_of_alpha(alpha):
     """Central angle [rad] of a circular segment filling ``alpha`` of the circle.
 
@@ -158,7 +251,7 @@ def theta_of_alpha(alpha):
     return theta
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def circular_y_of_alpha(alpha):
     """Relative depth y/D of a circle filled to relative area ``alpha``."""
     if alpha >= 1.0:
@@ -169,7 +262,7 @@ def circular_y_of_alpha(alpha):
     return 0.5 * (1.0 - np.cos(0.5 * theta))
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def circular_s_of_alpha(alpha):
     """Relative section factor S/Sfull of a circle filled to relative area ``alpha``."""
     if alpha >= 1.0:
@@ -180,7 +273,7 @@ def circular_s_of_alpha(alpha):
     return (theta - np.sin(theta)) ** (5.0 / 3.0) / TWO_PI / theta ** (2.0 / 3.0)
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def _theta_of_psi(psi):
     """Central angle [rad] of a circular segment with relative section factor ``psi``."""
     # small-angle start: S/Sfull ~ theta^(13/3) / (12 pi 6^(2/3))
@@ -208,7 +301,7 @@ def _theta_of_psi(psi):
     return theta
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def circular_alpha_of_psi(psi):
     """Relative area A/Afull of a circle whose relative section factor is ``psi`` (< 1)."""
     if psi >= 1.0:

@@ -10,7 +10,7 @@ central difference over +-0.1 % of the full area.  Units ft^(2/3).
 import numpy as np
 from numba import njit
 
-from twin.kernels.config import JIT
+from twin.kernels.config import JIT_HOT
 from twin.kernels.xsect_composite import rect_round_hrad_of_area, rect_triang_hrad_of_area
 from twin.kernels.xsect_geometry import (
     MOD_BASKET,
@@ -22,11 +22,10 @@ from twin.kernels.xsect_geometry import (
     TRIANGULAR,
     _has_s_table,
     _is_circ,
-    _table,
     hrad_at_area,
     sfactor_at_area,
 )
-from twin.kernels.xsect_interp import table_slope, theta_of_alpha
+from twin.kernels.xsect_interp import slope_row, theta_of_alpha
 from twin.kernels.xsect_layout import (
     P_ABOT,
     P_AFULL,
@@ -35,6 +34,7 @@ from twin.kernels.xsect_layout import (
     P_SBOT,
     P_SFULL,
     P_SMAX,
+    P_TABLE,
     P_WMAX,
     P_YBOT,
     P_YFULL,
@@ -46,7 +46,7 @@ from twin.kernels.xsect_layout import (
 TWO3 = 2.0 / 3.0
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def _dsda_generic(shape, par, tables, a):
     a_full = par[P_AFULL]
     alpha1 = max(a / a_full - 0.001, 0.0)
@@ -57,13 +57,13 @@ def _dsda_generic(shape, par, tables, a):
     return (s2 - s1) / (a2 - a1)
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def _dsda_of_perimeter(r, dp_da):
     """dS/dA = (5/3 - 2/3 dP/dA R) R^(2/3)."""
     return (5.0 / 3.0 - TWO3 * dp_da * r) * r**TWO3
 
 
-@njit(**JIT)
+@njit(**JIT_HOT)
 def dsfactor_da(shape, par, tables, a):
     """Derivative dS/dA [ft^(2/3)] of the section factor at flow area ``a`` [ft2]."""
     a_full = par[P_AFULL]
@@ -76,10 +76,10 @@ def dsfactor_da(shape, par, tables, a):
             r = a / (theta * par[P_YFULL] / 2.0)
             dp_da = 4.0 / par[P_YFULL] / (1.0 - np.cos(theta))
             return _dsda_of_perimeter(r, dp_da)
-        slope = table_slope(alpha, _table(par, tables, 4), int(par[P_NS]))
+        slope = slope_row(alpha, tables, int(par[P_TABLE]), 4, int(par[P_NS]))
         return slope * par[P_SFULL] / a_full
     if _has_s_table(shape):
-        slope = table_slope(alpha, _table(par, tables, 4), int(par[P_NS]))
+        slope = slope_row(alpha, tables, int(par[P_TABLE]), 4, int(par[P_NS]))
         return slope * par[P_SFULL] / a_full
     if shape == RECT_CLOSED or shape == RECT_TRIANG or shape == RECT_ROUND:
         alf_max = RECT_ALFMAX

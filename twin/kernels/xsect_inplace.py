@@ -1,0 +1,185 @@
+"""Cross-section geometry of row ``j`` of a parameter table, read in place (the hot path).
+
+The kernels of :mod:`twin.kernels.xsect` take one parameter row ``par``; handing them
+``xs[j]`` makes an array view per call and a call through the general shape
+dispatch, which inside the routing loop cost several times the lookup itself.
+These variants take the whole ``(n_links, XS_NPAR)`` table and the row index.  The
+shapes that dominate sewer networks -- circular (and force main), closed and open
+rectangular, trapezoidal -- are computed here in place with exactly the operations
+of the general kernels, so results are bit-identical; every other shape falls
+through to the general kernel.  Units ft, ft2, cfs (SWMM's internal ones).
+"""
+
+import numpy as np
+from numba import njit
+
+from twin.kernels.config import JIT_HOT
+from twin.kernels.xsect import critical_depth, normal_depth
+from twin.kernels.xsect_geometry import (
+    CIRCULAR,
+    FORCE_MAIN,
+    RECT_CLOSED,
+    RECT_OPEN,
+    TRAPEZOIDAL,
+    area_at_depth,
+    hrad_at_depth,
+    width_at_depth,
+)
+from twin.kernels.xsect_interp import (
+    circular_alpha_of_psi,
+    circular_y_of_alpha,
+    inverse_row,
+    lookup_row,
+)
+from twin.kernels.xsect_layout import (
+    P_AFULL,
+    P_NA,
+    P_NR,
+    P_NS,
+    P_NW,
+    P_NY,
+    P_RBOT,
+    P_RFULL,
+    P_SBOT,
+    P_SFULL,
+    P_SMAX,
+    P_TABLE,
+    P_WMAX,
+    P_YBOT,
+    P_YFULL,
+)
+
+GRAVITY = 32.2  # ft/s2
+
+
+@njit(**JIT_HOT)
+def area_in(shape, xs, j, tables, y):
+    """Flow area [ft2] of row ``j`` at depth ``y`` [ft] (as :func:`area_at_depth`)."""
+    if shape == CIRCULAR or shape == FORCE_MAIN:
+        if y <= 0.0:
+            return 0.0
+        t = int(xs[j, P_TABLE])
+        return xs[j, P_AFULL] * lookup_row(y / xs[j, P_YFULL], tables, t, 0, int(xs[j, P_NA]))
+    if shape == RECT_CLOSED or shape == RECT_OPEN:
+        if y <= 0.0:
+            return 0.0
+        return y * xs[j, P_WMAX]
+    if shape == TRAPEZOIDAL:
+        if y <= 0.0:
+            return 0.0
+        return (xs[j, P_YBOT] + xs[j, P_SBOT] * y) * y
+    return area_at_depth(shape, xs[j], tables, y)
+
+
+@njit(**JIT_HOT)
+def width_in(shape, xs, j, tables, y):
+    """Top width [ft] of row ``j`` at depth ``y`` [ft] (as :func:`width_at_depth`)."""
+    if shape == CIRCULAR or shape == FORCE_MAIN:
+        t = int(xs[j, P_TABLE])
+        return xs[j, P_WMAX] * lookup_row(y / xs[j, P_YFULL], tables, t, 2, int(xs[j, P_NW]))
+    if shape == RECT_CLOSED:
+        return 0.0 if y / xs[j, P_YFULL] == 1.0 else xs[j, P_WMAX]
+    if shape == RECT_OPEN:
+        return xs[j, P_WMAX]
+    if shape == TRAPEZOIDAL:
+        return xs[j, P_YBOT] + 2.0 * y * xs[j, P_SBOT]
+    return width_at_depth(shape, xs[j], tables, y)
+
+
+@njit(**JIT_HOT)
+def hrad_in(shape, xs, j, tables, y):
+    """Hydraulic radius [ft] of row ``j`` at depth ``y`` [ft] (as :func:`hrad_at_depth`)."""
+    if shape == CIRCULAR or shape == FORCE_MAIN:
+        t = int(xs[j, P_TABLE])
+        return xs[j, P_RFULL] * lookup_row(y / xs[j, P_YFULL], tables, t, 1, int(xs[j, P_NR]))
+    if shape == TRAPEZOIDAL:
+        if y == 0.0:
+            return 0.0
+        r = (xs[j, P_YBOT] + xs[j, P_SBOT] * y) * y / (xs[j, P_YBOT] + y * xs[j, P_RBOT])
+        if r >= 0.0:
+            return r
+    return hrad_at_depth(shape, xs[j], tables, y)
+
+
+@njit(**JIT_HOT)
+def _circ_critical_flow(xs, j, tables, t, y):
+    """Flow [cfs] whose critical depth is ``y`` in circular row ``j``: A sqrt(g A / W)."""
+    a = 0.0
+    if y > 0.0:
+        a = xs[j, P_AFULL] * lookup_row(y / xs[j, P_YFULL], tables, t, 0, int(xs[j, P_NA]))
+    w = xs[j, P_WMAX] * lookup_row(y / xs[j, P_YFULL], tables, t, 2, int(xs[j, P_NW]))
+    if w > 0.0:
+        return a * np.sqrt(GRAVITY * a / w)
+    return 0.0
+
+
+@njit(**JIT_HOT)
+def _circ_critical_enum(xs, j, tables, q, y0):
+    """``xsect._critical_depth_enum`` for a circular row (25 depth increments, then linear)."""
+    t = int(xs[j, P_TABLE])
+    dy = xs[j, P_YFULL] / 25.0
+    i1 = int(y0 / dy)
+    q0 = _circ_critical_flow(xs, j, tables, t, i1 * dy)
+    if q0 < q:
+        for i in range(i1 + 1, 26):
+            qc = _circ_critical_flow(xs, j, tables, t, i * dy)
+            if qc >= q:
+                return ((q - q0) / (qc - q0) + (i - 1.0)) * dy
+            q0 = qc
+        return xs[j, P_YFULL]
+    for i in range(i1 - 1, -1, -1):
+        qc = _circ_critical_flow(xs, j, tables, t, i * dy)
+        if qc < q:
+            return ((q - qc) / (q0 - qc) + i) * dy
+        q0 = qc
+    return 0.0
+
+
+@njit(**JIT_HOT)
+def critical_depth_in(shape, xs, j, tables, q):
+    """Critical depth [ft] of flow ``q`` [cfs] in row ``j`` (as :func:`critical_depth`)."""
+    q2g = q * q / GRAVITY
+    if q2g == 0.0:
+        return 0.0
+    y_full = xs[j, P_YFULL]
+    if shape == RECT_OPEN or shape == RECT_CLOSED:
+        y = (q2g / (xs[j, P_WMAX] * xs[j, P_WMAX])) ** (1.0 / 3.0)
+        return min(y, y_full)
+    if shape == CIRCULAR or shape == FORCE_MAIN:
+        y = 1.01 * (q2g / y_full) ** 0.25
+        if y >= y_full:
+            y = 0.97 * y_full
+        ratio = xs[j, P_AFULL] / (np.pi / 4.0 * y_full * y_full)
+        if 0.5 <= ratio <= 2.0:
+            return min(_circ_critical_enum(xs, j, tables, q, y), y_full)
+    return critical_depth(shape, xs[j], tables, q)
+
+
+@njit(**JIT_HOT)
+def normal_depth_in(shape, xs, j, tables, q, beta):
+    """Normal depth [ft] of flow ``q`` [cfs] in row ``j`` (as :func:`normal_depth`)."""
+    if not (shape == CIRCULAR or shape == FORCE_MAIN):
+        return normal_depth(shape, xs[j], tables, q, beta)
+    q = abs(q)
+    if beta <= 0.0:
+        return 0.0
+    q = min(q, xs[j, P_SMAX] * beta)
+    if q <= 0.0:
+        return 0.0
+    # area with section factor q / beta (circle: S/Sfull table, Newton near the invert)
+    s = q / beta
+    a_full = xs[j, P_AFULL]
+    s = min(s, xs[j, P_SMAX])
+    psi = s / xs[j, P_SFULL]
+    t = int(xs[j, P_TABLE])
+    if psi >= 1.0:
+        a = a_full
+    elif psi <= 0.015:
+        a = a_full * circular_alpha_of_psi(psi)
+    else:
+        a = a_full * inverse_row(psi, tables, t, 4, int(xs[j, P_NS]))
+    # depth at that area
+    alpha = a / a_full
+    if alpha < 0.04:
+        return xs[j, P_YFULL] * circular_y_of_alpha(alpha)
+    return xs[j, P_YFULL] * lookup_row(alpha, tables, t, 3, int(xs[j, P_NY]))
