@@ -3,4 +3,30 @@
 Kernels compute in SWMM's internal units (ft, ft2, cfs, s) so that SWMM's cutoffs
 (FUDGE = 1e-4 ft, head tolerance 0.005 ft, minimum surface area 12.566 ft2) apply
 verbatim; the engine converts to and from SI at its boundary.
+
+Compiled kernels are cached on disk.  Numba keys a cached function on its own file
+only, so a kernel whose callee in another file changed would run stale code; the
+cache therefore lives in a folder named by a hash of every kernel source file
+(``~/.cache/sewer-twin/numba/<hash>``), unless ``NUMBA_CACHE_DIR`` is set.
 """
+
+import hashlib
+import os
+from pathlib import Path
+
+
+def _cache_dir() -> str:
+    here = Path(__file__).parent
+    digest = hashlib.sha1()
+    for path in sorted(here.glob("*.py")):
+        digest.update(path.name.encode())
+        digest.update(path.read_bytes())
+    root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
+    return str(root / "sewer-twin" / "numba" / digest.hexdigest()[:16])
+
+
+if "NUMBA_CACHE_DIR" not in os.environ:
+    os.environ["NUMBA_CACHE_DIR"] = _cache_dir()
+    import numba.core.config
+
+    numba.core.config.reload_config()
