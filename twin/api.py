@@ -19,7 +19,9 @@ def load_network(name_or_path) -> Network:
     return _load(name_or_path)
 
 
-def simulate(network="default", *, progress=None, surface=None, **options):
+def simulate(
+    network="default", *, progress=None, surface=None, buildings=None, manning_n=0.03, **options
+):
     """Run a network to the end and return its results as an ``xarray.Dataset`` (SI units).
 
     Parameters
@@ -36,6 +38,10 @@ def simulate(network="default", *, progress=None, surface=None, **options):
         rioxarray): that terrain.  Adds ``surface_depth``, ``surface_max_depth``,
         ``surface_flooded_area``, ``node_surface_max_depth`` and the surface volumes;
         SWMM ponding is turned off (the surface holds the water).
+    buildings : (y, x) bool array or DataArray, optional
+        With a surface: cells blocked by buildings (no water, no flow).
+    manning_n : float or (y, x) array
+        With a surface: Manning roughness of the ground [s m^-1/3].
     **options
         :class:`~twin.engine.options.SimOptions` fields to override, e.g.
         ``routing_step_s=5``, ``report_step_s=60``, ``flow_routing="KINWAVE"``, and
@@ -53,7 +59,7 @@ def simulate(network="default", *, progress=None, surface=None, **options):
         else:
             dem = surface
         options.setdefault("allow_ponding", False)
-        couplers = (SurfaceCoupler(dem),)
+        couplers = (SurfaceCoupler(dem, manning_n, buildings=buildings),)
     return Simulation(net, progress=progress, couplers=couplers, **options).run()
 
 
