@@ -10,6 +10,7 @@ of day; stage time series hold (seconds since the simulation start, stage).
 import numpy as np
 from numba import njit
 
+from twin.kernels.codes import NODE_OUTFALL
 from twin.kernels.conduit_geometry import link_critical_depth, link_normal_depth
 from twin.kernels.config import JIT, JIT_HOT
 from twin.kernels.routing_layout import (
@@ -29,7 +30,6 @@ from twin.kernels.routing_layout import (
 )
 from twin.kernels.storage import curve_interp
 
-NODE_OUTFALL = 1
 OUT_FREE = 0
 OUT_NORMAL = 1
 OUT_FIXED = 2

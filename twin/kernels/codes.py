@@ -76,3 +76,10 @@ class RouteTo(IntEnum):
     OUTLET = 0
     IMPERVIOUS = 1
     PERVIOUS = 2
+
+
+# The node kinds as plain ints, for the kernels' comparisons (compile-time constants)
+NODE_JUNCTION = int(NodeKind.JUNCTION)
+NODE_OUTFALL = int(NodeKind.OUTFALL)
+NODE_STORAGE = int(NodeKind.STORAGE)
+NODE_DIVIDER = int(NodeKind.DIVIDER)

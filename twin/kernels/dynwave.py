@@ -15,6 +15,7 @@ import numpy as np
 from numba import njit
 
 from twin.kernels.boundary import outfall_stages, set_outfall_depths
+from twin.kernels.codes import NODE_OUTFALL, NODE_STORAGE
 from twin.kernels.config import JIT
 from twin.kernels.dynwave_link import conduit_flow
 from twin.kernels.dynwave_node import ponded_surface_area, set_node_depth
@@ -75,9 +76,6 @@ from twin.kernels.routing_layout import (
 from twin.kernels.storage import node_surface_area
 from twin.kernels.structures import nonconduit_flow
 from twin.kernels.xsect import P_AFULL
-
-NODE_OUTFALL = 1
-NODE_STORAGE = 2
 
 
 @njit(**JIT)

@@ -15,6 +15,7 @@ conduit's half surface areas assigned to its end nodes by flow class.
 import numpy as np
 from numba import njit
 
+from twin.kernels.codes import NODE_OUTFALL
 from twin.kernels.conduit_geometry import (
     conduit_area,
     conduit_hrad,
@@ -89,8 +90,6 @@ from twin.kernels.routing_layout import (
     SURCHARGE_SLOT,
 )
 from twin.kernels.xsect import P_YFULL
-
-NODE_OUTFALL = 1  # NodeKind.OUTFALL
 
 
 @njit(**JIT_HOT)

@@ -11,6 +11,7 @@ plus surcharge depth floods out, or ponds over ``ponded_area`` with ALLOW_PONDIN
 import numpy as np
 from numba import njit
 
+from twin.kernels.codes import NODE_STORAGE
 from twin.kernels.config import JIT_HOT
 from twin.kernels.routing_layout import (
     FUDGE,
@@ -39,8 +40,6 @@ from twin.kernels.routing_layout import (
     SURCHARGE_EXTRAN,
 )
 from twin.kernels.storage import node_surface_area, node_volume
-
-NODE_STORAGE = 2
 
 
 @njit(**JIT_HOT)

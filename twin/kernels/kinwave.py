@@ -12,6 +12,7 @@ conduit ends they touch.
 
 from numba import njit
 
+from twin.kernels.codes import NODE_OUTFALL, NODE_STORAGE
 from twin.kernels.config import JIT
 from twin.kernels.dynwave import begin_step
 from twin.kernels.pumps import node_max_outflow
@@ -75,8 +76,6 @@ TINY = 1.0e-6
 MAX_NEWTON = 60
 STORAGE_MAX_ITER = 10
 STORAGE_STOP_TOL = 0.005
-NODE_OUTFALL = 1
-NODE_STORAGE = 2
 
 
 @njit(**JIT)

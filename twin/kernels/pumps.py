@@ -13,6 +13,7 @@ and is multiplied by the setting.  Curves are packed CSR-wise
 
 from numba import njit
 
+from twin.kernels.codes import NODE_STORAGE
 from twin.kernels.config import JIT
 from twin.kernels.routing_layout import (
     LI_CURVE,
@@ -48,7 +49,6 @@ from twin.kernels.routing_layout import (
 )
 from twin.kernels.tables import table_lookup
 
-NODE_STORAGE = 2
 PUMP_DH = 0.001  # ft, depth step of the TYPE4 curve slope
 
 

@@ -14,6 +14,7 @@ flow and sets the link's depth, flow class and dq/dh in ``link_state``.
 import numpy as np
 from numba import njit
 
+from twin.kernels.codes import NODE_OUTFALL
 from twin.kernels.config import JIT
 from twin.kernels.routing_layout import (
     FC_DN_CRITICAL,
@@ -54,7 +55,6 @@ from twin.kernels.routing_layout import (
 from twin.kernels.tables import table_lookup
 from twin.kernels.xsect import P_WMAX, P_YFULL, area_at_depth, width_at_depth
 
-NODE_OUTFALL = 1
 SHAPE_CIRCULAR = 1
 SHARP_WEIR_COEFF = 0.414  # sharp-crested weir coefficient / sqrt(2g)
 

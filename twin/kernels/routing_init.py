@@ -11,6 +11,7 @@ import numpy as np
 from numba import njit
 
 from twin.kernels.boundary import set_outfall_depths
+from twin.kernels.codes import NODE_OUTFALL, NODE_STORAGE
 from twin.kernels.conduit_geometry import link_normal_depth
 from twin.kernels.config import JIT
 from twin.kernels.regulators import orifice_set_setting
@@ -62,9 +63,6 @@ from twin.kernels.routing_layout import (
 from twin.kernels.storage import node_volume, storage_volume_raw
 from twin.kernels.weirs import weir_flow
 from twin.kernels.xsect import P_YFULL, area_at_depth
-
-NODE_OUTFALL = 1
-NODE_STORAGE = 2
 
 
 @njit(**JIT)

@@ -9,6 +9,7 @@ SWMM 5.2 (their full volume is 0) except what ponds above their rim.
 
 from numba import njit
 
+from twin.kernels.codes import NODE_STORAGE
 from twin.kernels.config import JIT_HOT
 from twin.kernels.routing_layout import (
     NI_CURVE,
@@ -24,8 +25,6 @@ from twin.kernels.routing_layout import (
     STORAGE_TABULAR,
 )
 from twin.kernels.tables import table_lookup
-
-NODE_STORAGE = 2  # NodeKind.STORAGE
 
 
 @njit(**JIT_HOT)

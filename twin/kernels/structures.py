@@ -15,6 +15,7 @@ open/close time), as SWMM does at the start of each routing step.
 import numpy as np
 from numba import njit
 
+from twin.kernels.codes import NODE_DIVIDER, NODE_STORAGE
 from twin.kernels.config import JIT
 from twin.kernels.pumps import limit_pump_flow, pump_inflow, pump_target_setting
 from twin.kernels.regulators import orifice_inflow, orifice_set_setting, outlet_inflow
@@ -59,9 +60,6 @@ from twin.kernels.routing_layout import (
 )
 from twin.kernels.tables import table_lookup
 from twin.kernels.weirs import weir_inflow, weir_set_setting
-
-NODE_STORAGE = 2
-NODE_DIVIDER = 3
 
 
 @njit(**JIT)
