@@ -68,6 +68,14 @@ def test_full_pipe_steady_flow_is_a_fixed_point_of_the_momentum_update():
     assert ls[R.LS_FROUDE, j] == 0.0  # a full closed conduit has no Froude number
 
 
+def _node_depth(p, ns, i, steps, dt):
+    """One ``set_node_depth`` pass for node ``i`` with SWMM's relaxation 0.5."""
+    set_node_depth(
+        i, steps, 0.5, dt, p.node_par, p.node_int, ns, p.opt_f, p.opt_i,
+        p.curve_start, p.curve_x, p.curve_y,
+    )  # fmt: skip
+
+
 def test_node_continuity_first_and_second_pass():
     p, ns, ls = _packed()
     i = 1
@@ -78,39 +86,13 @@ def test_node_continuity_first_and_second_pass():
     ns[R.ND_OLD_NET_INFLOW, i] = 1.0
     ns[R.ND_SURF_NEW, i] = 100.0
     dt = 10.0
-    set_node_depth(
-        i,
-        0,
-        0.5,
-        dt,
-        p.node_par,
-        p.node_int,
-        ns,
-        p.opt_f,
-        p.opt_i,
-        p.curve_start,
-        p.curve_x,
-        p.curve_y,
-    )
+    _node_depth(p, ns, i, 0, dt)
     y1 = 0.5 + 0.5 * (1.0 + 2.0) * dt / 100.0
     assert ns[R.ND_DEPTH, i] == pytest.approx(y1)
     assert ns[R.ND_DYDT, i] == pytest.approx((y1 - 0.5) / dt)
     # a second pass is under-relaxed toward the previous iterate
     ns[R.ND_SURF_NEW, i] = 5.0  # below MIN_SURFAREA: the minimum applies
-    set_node_depth(
-        i,
-        1,
-        0.5,
-        dt,
-        p.node_par,
-        p.node_int,
-        ns,
-        p.opt_f,
-        p.opt_i,
-        p.curve_start,
-        p.curve_x,
-        p.curve_y,
-    )
+    _node_depth(p, ns, i, 1, dt)
     y2 = 0.5 * y1 + 0.5 * (0.5 + 0.5 * 3.0 * dt / 12.566)
     assert ns[R.ND_DEPTH, i] == pytest.approx(y2)
 
@@ -125,20 +107,7 @@ def test_node_floods_its_excess_volume():
     ns[R.ND_INFLOW, i] = 50.0
     ns[R.ND_SURF_NEW, i] = 20.0
     dt = 2.0
-    set_node_depth(
-        i,
-        0,
-        0.5,
-        dt,
-        p.node_par,
-        p.node_int,
-        ns,
-        p.opt_f,
-        p.opt_i,
-        p.curve_start,
-        p.curve_x,
-        p.curve_y,
-    )
+    _node_depth(p, ns, i, 0, dt)
     assert ns[R.ND_DEPTH, i] == pytest.approx(full)
     assert ns[R.ND_OVERFLOW, i] == pytest.approx(0.5 * 50.0 * dt / dt)
 
