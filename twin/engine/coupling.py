@@ -36,12 +36,11 @@ from twin.engine.results_schema import VARIABLES
 from twin.engine.surface import MIN_MANHOLE_AREA_M2, Surface
 from twin.errors import InputError
 from twin.kernels.codes import NodeKind
+from twin.networks.units import CFS_TO_M3S, FT3_TO_M3, FT_TO_M
 
 __all__ = ["SurfaceCoupler", "read_dem", "terrain_for"]
 
-FT = 0.3048
-FT3 = FT**3
-CFS = FT3  # m3/s per cfs
+FT, FT3, CFS = FT_TO_M, FT3_TO_M3, CFS_TO_M3S
 FLOOD_THRESHOLD_M = 0.01
 
 

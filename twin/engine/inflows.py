@@ -14,9 +14,8 @@ import numpy as np
 from twin.engine.series import HourClock, pattern_factor, series_points
 from twin.errors import InputError
 from twin.kernels.tables import scatter_add, series_at
-from twin.networks.units import flow_to_m3s
+from twin.networks.units import CFS_TO_M3S, flow_to_m3s
 
-CFS_M3S = 0.028316846592  # m3/s per cfs
 FLOW_TOL_CFS = 1e-5
 
 
@@ -34,7 +33,7 @@ class SystemInflows:
         self.n_nodes = net.n_nodes
         self.start = start
         base_dir = Path(net.source).parent if net.source else None
-        cfs_per_unit = flow_to_m3s(net.flow_units) / CFS_M3S
+        cfs_per_unit = flow_to_m3s(net.flow_units) / CFS_TO_M3S
         # -- external FLOW inflows
         rows = [
             i for i in range(len(net.inflows)) if str(net.inflows.constituent[i]).upper() == "FLOW"

@@ -9,8 +9,9 @@ import numpy as np
 from twin.errors import InputError
 from twin.kernels.codes import InfilModel
 from twin.networks.datetimes import parse_date, parse_seconds, parse_time
+from twin.networks.units import FT_TO_M
 
-FT = 0.3048  # m per ft, exact
+FT = FT_TO_M
 DEFAULT_MIN_SURFAREA_FT2 = 12.566  # SWMM's MIN_SURFAREA (a 4 ft diameter manhole)
 DEFAULT_HEAD_TOL_FT = 0.005
 DEFAULT_MAX_TRIALS = 8

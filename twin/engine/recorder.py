@@ -14,11 +14,9 @@ import numpy as np
 from twin.kernels import routing_layout as RL
 from twin.kernels.codes import LinkKind, NodeKind
 from twin.kernels.stats import update_link_stats, update_node_stats
+from twin.networks.units import CFS_TO_M3S, FT3_TO_M3, FT_TO_M
 
-FT = 0.3048
-CFS = 0.028316846592  # m3/s per cfs
-FT3 = FT**3
-IN_TO_MM = 25.4
+FT, CFS, FT3 = FT_TO_M, CFS_TO_M3S, FT3_TO_M3
 
 _NODE_SERIES = (
     "node_depth",

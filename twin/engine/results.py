@@ -7,10 +7,9 @@ import numpy as np
 import twin
 from twin.engine.dataset import build_dataset
 from twin.kernels.codes import LinkKind, NodeKind
+from twin.networks.units import CFS_TO_M3S, FT3_TO_M3, FT_TO_M
 
-FT = 0.3048
-CFS = 0.028316846592
-FT3 = FT**3
+FT, CFS, FT3 = FT_TO_M, CFS_TO_M3S, FT3_TO_M3
 
 
 def _node_coords(net) -> dict:

@@ -19,9 +19,9 @@ from twin.errors import InputError
 from twin.kernels import infiltration as ki
 from twin.kernels import runoff as kr
 from twin.networks import units
+from twin.networks.units import FT3_TO_M3, FT_TO_M
 
-FT = 0.3048  # m per ft
-FT3 = FT**3
+FT, FT3 = FT_TO_M, FT3_TO_M3
 MM_PER_FT = 304.8
 MMH_PER_FPS = 1097280.0  # mm/h per ft/s
 EVAP_FPS_PER_UNIT = {"US": 1.0 / 1036800.0, "SI": 1.0 / 26334720.0}  # in/day, mm/day -> ft/s

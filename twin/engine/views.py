@@ -17,10 +17,9 @@ import numpy as np
 
 from twin.errors import InputError, TwinError
 from twin.kernels import routing_layout as RL
+from twin.networks.units import CFS_TO_M3S, FT3_TO_M3, FT_TO_M
 
-FT = 0.3048
-FT3 = FT**3
-CFS = 0.028316846592  # m3/s per cfs
+FT, FT3, CFS = FT_TO_M, FT3_TO_M3, CFS_TO_M3S
 MMH_PER_FPS = 1097280.0  # mm/h per ft/s
 
 

@@ -41,6 +41,8 @@ __all__ = [
 
 FT_TO_M = 0.3048  # m per ft, exact
 IN_TO_MM = 25.4  # mm per inch, exact
+FT3_TO_M3 = FT_TO_M**3  # m3 per ft3
+CFS_TO_M3S = FT3_TO_M3  # m3/s per cfs (the kernels' flow unit)
 ACRE_TO_M2 = 4046.8564224  # m2 per acre, exact (US survey-independent international acre)
 HA_TO_M2 = 10000.0  # m2 per hectare
 _GAL_M3 = 3.785411784e-3  # m3 per US gallon, exact
