@@ -23,110 +23,78 @@ dates) so that premises compare exactly as SWMM compares them.
 
 from __future__ import annotations
 
-import ast
-import math
-from dataclasses import dataclass, field
-
 import numpy as np
 
+from twin.engine.controls_expr import compile_expression
+
+# re-exported: the rule evaluator (controls.py) and tests read the codes as controls_parse.X
+from twin.engine.controls_words import (  # noqa: F401
+    ATTRIB_WORDS,
+    CLOCKTIME,
+    CONDUIT,
+    DATE,
+    DAY,
+    DAYOFYEAR,
+    DEPTH,
+    EQ,
+    FLOW,
+    FULLDEPTH,
+    FULLFLOW,
+    GAGE,
+    GE,
+    GT,
+    HEAD,
+    INFLOW,
+    INTENSITY,
+    K_AND,
+    K_ELSE,
+    K_IF,
+    K_OR,
+    K_PRIORITY,
+    K_RULE,
+    K_THEN,
+    KEYWORDS,
+    LE,
+    LENGTH,
+    LINK,
+    LINK_OBJECT_KINDS,
+    LT,
+    MAXDEPTH,
+    MONTH,
+    NE,
+    NODE,
+    OBJECT_WORDS,
+    ORIFICE,
+    OUTLET,
+    PID,
+    PREMISE_ATTRIBUTES,
+    PUMP,
+    RELATIONS,
+    SETTING,
+    SIM,
+    SLOPE,
+    STATUS,
+    TIME,
+    TIMECLOSED,
+    TIMEOPEN,
+    VELOCITY,
+    VOLUME,
+    WEIR,
+    Action,
+    Premise,
+    Rule,
+    Variable,
+    swmm_day_number,
+)
 from twin.errors import InputError
-from twin.kernels.codes import LinkKind
 from twin.networks.inp_tokens import findmatch, parse_date, parse_time_h, to_float, tokenize
 
 __all__ = ["Variable", "Premise", "Action", "Rule", "parse_rules", "swmm_day_number"]
 
-# objects (SWMM's ObjectWords order); premise variables keep GAGE, NODE, LINK or SIM
-GAGE, NODE, LINK, CONDUIT, PUMP, ORIFICE, WEIR, OUTLET, SIM = range(9)
-OBJECT_WORDS = ("GAGE", "NODE", "LINK", "CONDUIT", "PUMP", "ORIFICE", "WEIR", "OUTLET",
-                "SIMULATION")  # fmt: skip
-# attributes (SWMM's AttribWords order: prefix matching depends on it)
-ATTRIB_WORDS = (
-    "DEPTH", "MAXDEPTH", "HEAD", "VOLUME", "INFLOW", "FLOW", "FULLFLOW", "FULLDEPTH",
-    "STATUS", "SETTING", "LENGTH", "SLOPE", "VELOCITY", "TIMEOPEN", "TIMECLOSED", "TIME",
-    "DATE", "CLOCKTIME", "DAYOFYEAR", "DAY", "MONTH",
-)  # fmt: skip
-(DEPTH, MAXDEPTH, HEAD, VOLUME, INFLOW, FLOW, FULLFLOW, FULLDEPTH, STATUS, SETTING, LENGTH,
- SLOPE, VELOCITY, TIMEOPEN, TIMECLOSED, TIME, DATE, CLOCKTIME, DAYOFYEAR, DAY,
- MONTH) = range(21)  # fmt: skip
-INTENSITY = 100  # gage attribute (rainfall intensity)
-RELATIONS = ("=", "<>", "<", "<=", ">", ">=")
-EQ, NE, LT, LE, GT, GE = range(6)
-KEYWORDS = ("RULE", "IF", "AND", "OR", "THEN", "ELSE", "PRIORITY")
-K_RULE, K_IF, K_AND, K_OR, K_THEN, K_ELSE, K_PRIORITY = range(7)
-PID = 200  # action attribute of a PID controller
-
-_ALLOWED = {
-    NODE: (DEPTH, MAXDEPTH, HEAD, VOLUME, INFLOW),
-    LINK: (STATUS, DEPTH, FULLFLOW, FULLDEPTH, FLOW, LENGTH, SLOPE, VELOCITY),
-    CONDUIT: (STATUS, DEPTH, FULLFLOW, FULLDEPTH, FLOW, LENGTH, SLOPE, VELOCITY),
-    PUMP: (FLOW, SETTING, STATUS),
-    ORIFICE: (FLOW, SETTING),
-    WEIR: (FLOW, SETTING),
-    OUTLET: (FLOW, SETTING),
-    SIM: (TIME, DATE, CLOCKTIME, DAY, MONTH, DAYOFYEAR),
-}
-_LINK_OBJECTS = {CONDUIT: LinkKind.CONDUIT, PUMP: LinkKind.PUMP, ORIFICE: LinkKind.ORIFICE,
-                 WEIR: LinkKind.WEIR, OUTLET: LinkKind.OUTLET}  # fmt: skip
-_SWMM_EPOCH = np.datetime64("1899-12-30", "D")
-
-
-def swmm_day_number(when) -> float:
-    """SWMM's DateTime of a datetime64: days (with fraction) since 12/30/1899."""
-    t = np.datetime64(when, "ms")
-    return float((t - _SWMM_EPOCH.astype("datetime64[ms]")) / np.timedelta64(1, "ms")) / 86400e3
-
-
-@dataclass
-class Variable:
-    """A premise variable: ``obj`` GAGE/NODE/LINK/SIM, element id, attribute code."""
-
-    obj: int
-    index: int
-    attr: int
-
-
-@dataclass
-class Premise:
-    """One IF/AND/OR clause: ``lhs`` (or ``expr``) ``relation`` ``rhs`` (or ``value``)."""
-
-    is_or: bool
-    lhs: Variable | None
-    relation: int
-    rhs: Variable | None = None
-    value: float | None = None  # file units, or days for times and dates
-    expr: object = None  # compiled expression: callable(values_of_named_variables)
-    line: int | None = None
-
-
-@dataclass
-class Action:
-    """One THEN/ELSE action on link ``link``: STATUS, SETTING or PID."""
-
-    rule: int
-    link: int
-    attr: int
-    value: float = 1.0
-    curve: tuple[np.ndarray, np.ndarray] | None = None  # (x, y) file units
-    series: str = ""  # time series name (resolved to points by the evaluator)
-    kp: float = 0.0
-    ki: float = 0.0
-    kd: float = 0.0
-    e1: float = 0.0
-    e2: float = 0.0
-    line: int | None = None
-
-
-@dataclass
-class Rule:
-    name: str
-    priority: float = 0.0
-    premises: list[Premise] = field(default_factory=list)
-    then_actions: list[Action] = field(default_factory=list)  # in SWMM's (reversed) order
-    else_actions: list[Action] = field(default_factory=list)
-    line: int | None = None
-
 
 class _Parser:
+    """Reads [CONTROLS] lines one at a time, resolving names against ``net``."""
+
     def __init__(self, net, file, first_line):
         self.net = net
         self.file = file
@@ -144,6 +112,12 @@ class _Parser:
 
     def fail(self, msg, fld=None):
         raise InputError(msg, file=self.file, line=self.line, section="CONTROLS", field=fld)
+
+    def need(self, value, msg, fld=None):
+        """``value`` unless it is None (a token that did not parse): then fail with ``msg``."""
+        if value is None:
+            self.fail(msg, fld)
+        return value
 
     # -- lines -----------------------------------------------------------------------
     def feed(self, toks):
@@ -180,17 +154,14 @@ class _Parser:
             rule.premises.append(self.premise(toks, True))
         elif k == K_AND and st in (K_THEN, K_ELSE):
             self.add_action(rule, toks, st)
-        elif k == K_THEN and st == K_IF:
-            self.state = K_THEN
-            self.add_action(rule, toks, K_THEN)
-        elif k == K_ELSE and st == K_THEN:
-            self.state = K_ELSE
-            self.add_action(rule, toks, K_ELSE)
+        elif (k, st) in ((K_THEN, K_IF), (K_ELSE, K_THEN)):
+            self.state = k
+            self.add_action(rule, toks, k)
         elif k == K_PRIORITY and st in (K_THEN, K_ELSE):
             self.state = K_PRIORITY
-            p = to_float(toks[1])
-            if p is None:
-                self.fail(f"PRIORITY needs a number, got {toks[1]!r}", "PRIORITY")
+            p = self.need(
+                to_float(toks[1]), f"PRIORITY needs a number, got {toks[1]!r}", "PRIORITY"
+            )
             if len(toks) > 2:
                 self.fail("PRIORITY takes one number", "PRIORITY")
             rule.priority = p
@@ -224,14 +195,8 @@ class _Parser:
         attr = findmatch(tok, ATTRIB_WORDS)
         if attr < 0:
             self.fail(f"unknown attribute {tok!r}", "attribute")
-        ok = (
-            attr in _ALLOWED[obj]
-            or (obj in _LINK_OBJECTS or obj == LINK)
-            and attr
-            in (
-                TIMEOPEN,
-                TIMECLOSED,
-            )
+        ok = attr in PREMISE_ATTRIBUTES[obj] or (
+            (obj in LINK_OBJECT_KINDS or obj == LINK) and attr in (TIMEOPEN, TIMECLOSED)
         )
         if not ok:
             self.fail(f"{OBJECT_WORDS[obj]} has no attribute {ATTRIB_WORDS[attr]}", "attribute")
@@ -275,15 +240,9 @@ class _Parser:
                 self.fail(f"status must be ON, OFF, OPEN or CLOSED, got {tok!r}", "value")
             return float(v)
         if attr in (TIME, CLOCKTIME, TIMEOPEN, TIMECLOSED):
-            h = parse_time_h(tok)
-            if h is None:
-                self.fail(f"bad time {tok!r}", "value")
-            return h / 24.0
+            return self.need(parse_time_h(tok), f"bad time {tok!r}", "value") / 24.0
         if attr == DATE:
-            d = parse_date(tok)
-            if d is None:
-                self.fail(f"bad date {tok!r}", "value")
-            return swmm_day_number(d)
+            return swmm_day_number(self.need(parse_date(tok), f"bad date {tok!r}", "value"))
         if attr in (DAY, MONTH):
             v = to_float(tok)
             hi = 7.0 if attr == DAY else 12.0
@@ -298,23 +257,20 @@ class _Parser:
             if v is None or not 1.0 <= v <= 365.0:
                 self.fail(f"DAYOFYEAR must be MM/DD or 1-365, got {tok!r}", "value")
             return v
-        v = to_float(tok)
-        if v is None:
-            self.fail(f"expected a number, got {tok!r}", "value")
-        return v
+        return self.need(to_float(tok), f"expected a number, got {tok!r}", "value")
 
     # -- actions -------------------------------------------------------------------------
     def add_action(self, rule, toks, state):
         if len(toks) < 6:
             self.fail("too few items in the action")
         obj = findmatch(toks[1], OBJECT_WORDS)
-        if obj not in _LINK_OBJECTS and obj != LINK:
+        if obj not in LINK_OBJECT_KINDS and obj != LINK:
             self.fail(f"actions apply to links, not {toks[1]!r}", "object")
         link = self.links.get(toks[2].upper(), -1)
         if link < 0:
             self.fail(f"unknown link {toks[2]!r}", "name")
         kind = int(self.net.links.kind[link])
-        if obj in _LINK_OBJECTS and kind != _LINK_OBJECTS[obj]:
+        if obj in LINK_OBJECT_KINDS and kind != LINK_OBJECT_KINDS[obj]:
             self.fail(f"{toks[2]!r} is not a {OBJECT_WORDS[obj].lower()}", "name")
         if obj == LINK:
             self.fail("LINK actions are not supported: name the link's type", "object")
@@ -346,16 +302,13 @@ class _Parser:
         if k >= 0 and len(toks) < 7:
             self.fail(f"{toks[5]} needs a name or coefficients")
         if k == 0:
-            c = self.curves.get(toks[6].upper())
-            if c is None:
-                self.fail(f"unknown curve {toks[6]!r}", "CURVE")
+            c = self.need(self.curves.get(toks[6].upper()), f"unknown curve {toks[6]!r}", "CURVE")
             a.curve = (np.asarray(c.x, dtype=np.float64), np.asarray(c.y, dtype=np.float64))
             return 7
         if k == 1:
-            name = self.series.get(toks[6].upper())
-            if name is None:
-                self.fail(f"unknown time series {toks[6]!r}", "TIMESERIES")
-            a.series = name
+            a.series = self.need(
+                self.series.get(toks[6].upper()), f"unknown time series {toks[6]!r}", "TIMESERIES"
+            )
             return 7
         if k == 2:
             if len(toks) < 9:
@@ -367,10 +320,9 @@ class _Parser:
             a.kp, a.ki, a.kd = vals
             a.value = a.kp
             return 9
-        v = to_float(toks[5])
-        if v is None:
-            self.fail(f"setting must be a number, got {toks[5]!r}", "value")
-        a.value = v
+        a.value = self.need(
+            to_float(toks[5]), f"setting must be a number, got {toks[5]!r}", "value"
+        )
         return 6
 
     # -- named variables and expressions ---------------------------------------------------
@@ -395,57 +347,6 @@ class _Parser:
             self.expressions[toks[1].upper()] = compile_expression(text, self.variables)
         except ValueError as exc:
             self.fail(f"bad expression {text!r}: {exc}", "EXPRESSION")
-
-
-# -- math expressions (SWMM's mathexpr: + - * / ^, parentheses, functions) ---------------
-_FUNCS = {
-    "COS": math.cos, "SIN": math.sin, "TAN": math.tan, "COT": lambda x: 1.0 / math.tan(x),
-    "ABS": abs, "SGN": lambda x: float(np.sign(x)), "SQRT": math.sqrt, "LOG": math.log,
-    "EXP": math.exp, "ASIN": math.asin, "ACOS": math.acos, "ATAN": math.atan,
-    "ACOT": lambda x: math.atan(1.0 / x), "SINH": math.sinh, "COSH": math.cosh,
-    "TANH": math.tanh, "COTH": lambda x: 1.0 / math.tanh(x), "LOG10": math.log10,
-    "STEP": lambda x: 0.0 if x <= 0.0 else 1.0,
-}  # fmt: skip
-_BINOPS = {ast.Add: float.__add__, ast.Sub: float.__sub__, ast.Mult: float.__mul__,
-           ast.Div: float.__truediv__, ast.Pow: float.__pow__}  # fmt: skip
-
-
-def compile_expression(text: str, variables: dict[str, Variable]):
-    """A callable ``f(value_of) -> float`` of a SWMM math expression.
-
-    ``value_of(Variable) -> float`` gives a named variable's current value.  Only
-    numbers, the named variables, ``+ - * / ^``, parentheses and SWMM's functions
-    are accepted (ValueError otherwise).
-    """
-    try:
-        tree = ast.parse(text.replace("^", "**"), mode="eval").body
-    except SyntaxError:
-        raise ValueError("not a valid expression") from None
-
-    def build(node):
-        if isinstance(node, ast.Constant) and isinstance(node.value, int | float):
-            v = float(node.value)
-            return lambda value_of: v
-        if isinstance(node, ast.Name):
-            var = variables.get(node.id.upper())
-            if var is None:
-                raise ValueError(f"unknown variable {node.id!r}")
-            return lambda value_of: value_of(var)
-        if isinstance(node, ast.UnaryOp) and isinstance(node.op, ast.USub | ast.UAdd):
-            f = build(node.operand)
-            sign = -1.0 if isinstance(node.op, ast.USub) else 1.0
-            return lambda value_of: sign * f(value_of)
-        if isinstance(node, ast.BinOp) and type(node.op) in _BINOPS:
-            op, fa, fb = _BINOPS[type(node.op)], build(node.left), build(node.right)
-            return lambda value_of: op(fa(value_of), fb(value_of))
-        if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                and node.func.id.upper() in _FUNCS and len(node.args) == 1
-                and not node.keywords):  # fmt: skip
-            fn, fa = _FUNCS[node.func.id.upper()], build(node.args[0])
-            return lambda value_of: float(fn(fa(value_of)))
-        raise ValueError(f"unsupported element {ast.dump(node)[:40]}")
-
-    return build(tree)
 
 
 def parse_rules(text: str, net, *, file=None, first_line=None):

@@ -1,0 +1,179 @@
+"""A Scenario as a TOML table, and back, checking every key and value.
+
+:func:`scenario_table` is what ``Scenario.to_file`` writes; :func:`scenario_fields`
+checks a table read from a scenario file (unknown keys, wrong types, bad dates)
+and returns the Scenario's constructor arguments. Errors are
+:class:`~twin.errors.InputError` naming the file, line and key.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from pathlib import Path
+
+import numpy as np
+
+from twin.errors import InputError
+from twin.scenarios.rain_sources import DESIGN_KEYS, SOURCES, source_of, storm_of
+
+__all__ = ["RAIN_KEYS", "MODIFY_KEYS", "SIM_KEYS", "scenario_table", "scenario_fields"]
+
+RAIN_KEYS = {
+    "source",
+    "preset",
+    "path",
+    "form",
+    "interval_min",
+    "station",
+    "variable",
+    "member",
+} | DESIGN_KEYS
+MODIFY_KEYS = {
+    "scale",
+    "climate_factor",
+    "time_shift_min",
+    "blockage",
+    "initial_depth_m",
+    "outfall_level",
+    "pump_failure",
+    "settings",
+    "controls",
+    "rules",
+    "control_file",
+}
+SIM_KEYS = {"start", "tail_hours", "options"}
+
+
+def scenario_table(sc) -> dict:
+    """The TOML table of Scenario ``sc`` (optional entries only when set)."""
+    d = {"name": sc.name}
+    if sc.description:
+        d["description"] = sc.description
+    d["rainfall"] = dict(sc.rainfall)
+    d["modify"] = {
+        "scale": float(sc.scale),
+        "climate_factor": float(sc.climate_factor),
+        "time_shift_min": float(sc.time_shift_min),
+        "blockage": dict(sc.blockage),
+        "initial_depth_m": dict(sc.initial_depth_m),
+        "outfall_level": dict(sc.outfall_level),
+    }
+    if sc.pump_failure:
+        d["modify"]["pump_failure"] = [_no_none(f) for f in sc.pump_failure]
+    if sc.settings:
+        d["modify"]["settings"] = [_no_none(f) for f in sc.settings]
+    if sc.controls != "append":
+        d["modify"]["controls"] = sc.controls
+    if sc.rules:
+        d["modify"]["rules"] = sc.rules
+    if sc.control_file:
+        d["modify"]["control_file"] = sc.control_file
+    d["simulation"] = {
+        "start": sc.start,
+        "tail_hours": float(sc.tail_hours),
+        "options": dict(sc.options),
+    }
+    return d
+
+
+def _no_none(entry: dict) -> dict:
+    return {k: v for k, v in entry.items() if v is not None}
+
+
+def scenario_fields(d: dict, source_file=None, text: str = "") -> dict:
+    """Check scenario table ``d`` and return the Scenario's constructor arguments.
+
+    The rainfall source is checked too (a design storm is built once to validate it).
+
+    Parameters
+    ----------
+    d : dict
+        The table, as read from TOML.
+    source_file : str or Path, optional
+        The file it was read from (named in errors; relative paths resolve against it).
+    text : str
+        The file's text, to find the line of a bad key.
+    """
+    from twin.scenarios.toml_io import line_of
+
+    def err(msg, key):
+        return InputError(msg, file=source_file, line=line_of(text, key), field=key)
+
+    def check(table, allowed, prefix):
+        if not isinstance(table, dict):
+            raise err(f"'{prefix}' must be a table", prefix)
+        for k in table:
+            if k not in allowed:
+                key = f"{prefix}.{k}" if prefix else k
+                raise err(f"unknown key; expected one of {', '.join(sorted(allowed))}", key)
+
+    check(d, {"name", "description", "rainfall", "modify", "simulation"}, "")
+    rain = d.get("rainfall", {"source": "network"})
+    mod = d.get("modify", {})
+    sim = d.get("simulation", {})
+    check(rain, RAIN_KEYS, "rainfall")
+    check(mod, MODIFY_KEYS, "modify")
+    check(sim, SIM_KEYS, "simulation")
+    kw = dict(
+        name=str(d.get("name", Path(source_file).stem if source_file else "scenario")),
+        description=str(d.get("description", "")),
+        rainfall=dict(rain),
+        source_file=str(source_file) if source_file else None,
+    )
+    for k in ("scale", "climate_factor", "time_shift_min"):
+        if k in mod:
+            try:
+                kw[k] = float(mod[k])
+            except (TypeError, ValueError):
+                raise err(f"expected a number, got {mod[k]!r}", f"modify.{k}") from None
+    for k in ("blockage", "initial_depth_m", "outfall_level"):
+        if k in mod:
+            check(mod[k], set(mod[k]), f"modify.{k}")
+            kw[k] = dict(mod[k])
+    for k, name_key in (("pump_failure", "pump"), ("settings", "link")):
+        if k in mod:
+            entries = mod[k]
+            if not isinstance(entries, list) or not all(
+                isinstance(e, dict) and name_key in e for e in entries
+            ):
+                raise err(f"expected a list of tables with '{name_key}'", f"modify.{k}")
+            kw[k] = [dict(e) for e in entries]
+    if "controls" in mod:
+        if str(mod["controls"]).lower() not in ("append", "replace"):
+            raise err(f"expected 'append' or 'replace', got {mod['controls']!r}", "modify.controls")
+        kw["controls"] = str(mod["controls"]).lower()
+    for k in ("rules", "control_file"):
+        if k in mod:
+            if not isinstance(mod[k], str):
+                raise err("expected a string", f"modify.{k}")
+            kw[k] = mod[k]
+    if "start" in sim:
+        try:
+            np.datetime64(str(sim["start"]), "s")
+        except ValueError:
+            raise err(
+                f"expected an ISO date-time, got {sim['start']!r}", "simulation.start"
+            ) from None
+        kw["start"] = str(sim["start"])
+    if "tail_hours" in sim:
+        kw["tail_hours"] = float(sim["tail_hours"])
+    if "options" in sim:
+        from twin.engine.options import SimOptions
+
+        names = {f.name for f in dataclasses.fields(SimOptions)} | {"end_hours"}
+        check(sim["options"], names, "simulation.options")
+        kw["options"] = dict(sim["options"])
+    try:
+        source = source_of(kw["rainfall"])
+        if source not in SOURCES:
+            raise InputError(f"must be one of {', '.join(SOURCES)}", field="rainfall.source")
+        if source in ("design", "preset"):
+            storm_of(kw["rainfall"])
+    except InputError as exc:
+        key = (
+            exc.field
+            if exc.field and exc.field.startswith("rainfall")
+            else (f"rainfall.{exc.field}" if exc.field else "rainfall")
+        )
+        raise err(exc.message, key) from None
+    return kw
