@@ -265,6 +265,9 @@ def scenarios_cmd():
 )
 @click.option("--seed", type=int, default=0, show_default=True, help="Perturbation seed.")
 @click.option("--scheduler", help="Dask scheduler address (or TWIN_SCHEDULER); 'serial'.")
+@click.option(
+    "--batch", type=click.IntRange(min=1), help="Members per batched chunk (one Dask task)."
+)
 @click.option("--end-hours", type=float, help="Stop after this many simulated hours.")
 @click.option(
     "--threshold",
@@ -278,7 +281,7 @@ def scenarios_cmd():
 )
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def ensemble_cmd(network, scenario, members, generator, max_failed, blocked_links, surface,
-                 surface_threshold, seed, scheduler, end_hours, threshold, output,
+                 surface_threshold, seed, scheduler, batch, end_hours, threshold, output,
                  quiet):  # fmt: skip
     """Run an ensemble of SCENARIO (a TOML file or bundled name) on NETWORK with Dask."""
     from twin.ensemble import members as gen
@@ -303,7 +306,8 @@ def ensemble_cmd(network, scenario, members, generator, max_failed, blocked_link
     opts = {"end_hours": end_hours} if end_hours else {}
     ens = twin.run_ensemble(network, mem, scheduler=scheduler, progress=not quiet,
                             flood_threshold_m3=threshold, surface=surface or None,
-                            surface_threshold_m=surface_threshold, **opts)  # fmt: skip
+                            surface_threshold_m=surface_threshold, batch=batch,
+                            **opts)  # fmt: skip
     path = twin.write_results(ens, output)
     failed = int(ens.attrs.get("n_members_failed", 0))
     p = ens["node_flood_probability"].values

@@ -129,6 +129,8 @@ def test_cli_ensemble(tmp_path, capsys):
             "2",
             "--scheduler",
             "serial",
+            "--batch",
+            "1",
             "--end-hours",
             "0.5",
             "--quiet",

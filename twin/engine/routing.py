@@ -39,6 +39,11 @@ from twin.kernels.routing_step import (
 RUNAWAY_HEAD_FT = 1000.0
 
 
+def _zeros(name: str, shape: tuple) -> np.ndarray:
+    """The default state allocator: a fresh zeroed float64 array (``name`` unused)."""
+    return np.zeros(shape)
+
+
 def upstream_first_order(pack: RoutingPack) -> np.ndarray:
     """Links sorted so that every link comes after the links flowing into its upstream node.
 
@@ -118,6 +123,10 @@ class Router:
     net : Network
     opts : SimOptions
         ``flow_routing`` DYNWAVE or KINWAVE.
+    alloc : callable, optional
+        ``alloc(name, shape)`` returns the zeroed float64 array a state table lives
+        in (default: a new one); a batch of ensemble members gives rows of arrays
+        with a leading member axis, so one kernel call can route every member.
 
     Notes
     -----
@@ -132,7 +141,7 @@ class Router:
     changes a setting as a control action does.
     """
 
-    def __init__(self, net, opts):
+    def __init__(self, net, opts, *, alloc=None):
         self.net = net
         self.opts = opts
         mode = opts.flow_routing.upper()
@@ -148,8 +157,9 @@ class Router:
             self._kw_order = upstream_first_order(p)
         self.n_nodes = net.n_nodes
         self.n_links = net.n_links
-        self.node_state = np.zeros((R.N_ND, self.n_nodes))
-        self.link_state = np.zeros((R.N_LS, self.n_links))
+        z = alloc or _zeros  # where the state lives (a batch gives rows of member-stacked arrays)
+        self.node_state = z("node_state", (R.N_ND, self.n_nodes))
+        self.link_state = z("link_state", (R.N_LS, self.n_links))
         for name, row in _NODE_ROWS.items():
             setattr(self, name, self.node_state[row])
         for name, row in _LINK_ROWS.items():
@@ -160,15 +170,15 @@ class Router:
         self.link_full_depth_ft = p.xs[:, 0].copy()
         self.link_full_flow_cfs = p.link_par[:, R.LP_QFULL] * p.link_par[:, R.LP_BARRELS]
         self.link_direction = p.link_int[:, R.LI_DIRECTION].copy()
-        self.node_ponded_ft3 = np.zeros(self.n_nodes)
-        self.node_head_ft = np.zeros(self.n_nodes)
-        self.link_velocity_fps = np.zeros(self.n_links)
-        self.link_capacity = np.zeros(self.n_links)
-        self._stage = np.zeros(self.n_nodes)
-        self._rates = np.zeros(3)
-        self._acc = np.zeros(N_ACC)
-        self._scratch_q = np.zeros(self.n_links)
-        self._scratch_y = np.zeros(self.n_links)
+        self.node_ponded_ft3 = z("node_ponded_ft3", (self.n_nodes,))
+        self.node_head_ft = z("node_head_ft", (self.n_nodes,))
+        self.link_velocity_fps = z("link_velocity_fps", (self.n_links,))
+        self.link_capacity = z("link_capacity", (self.n_links,))
+        self._stage = z("stage", (self.n_nodes,))
+        self._rates = z("rates", (3,))
+        self._acc = z("acc", (N_ACC,))
+        self._scratch_q = z("scratch_q", (self.n_links,))
+        self._scratch_y = z("scratch_y", (self.n_links,))
         self._ponding = bool(p.opt_i[R.OI_PONDING])
         self._mode = (
             MODE_DYNWAVE if self.dynwave else (MODE_STEADY if self.steady else MODE_KINWAVE)
@@ -177,8 +187,8 @@ class Router:
         self.critical_node = -1
         self.critical_link = -1
         self.n_steps = 0
-        self.node_inflow_volume_ft3 = np.zeros(self.n_nodes)
-        self.node_outflow_volume_ft3 = np.zeros(self.n_nodes)
+        self.node_inflow_volume_ft3 = z("node_inflow_volume_ft3", (self.n_nodes,))
+        self.node_outflow_volume_ft3 = z("node_outflow_volume_ft3", (self.n_nodes,))
         self._init_state()
 
     # -- set-up ------------------------------------------------------------------------
@@ -244,17 +254,29 @@ class Router:
         iterations (1 under kinematic wave).  Raises SimulationError on NaN, a
         negative depth or a runaway head (``RUNAWAY_HEAD_FT`` above the node's top).
         """
-        p = self.pack
         self._first_step = False
         lateral = np.ascontiguousarray(lateral_cfs, dtype=np.float64)
-        steps, bad_node, bad_link = route_step(
-            self._mode, t_s, dt_s, lateral, p.node_par, p.node_int, p.link_par, p.link_int,
-            p.xs, p.tables, p.curve_start, p.curve_x, p.curve_y, self.node_state,
-            self.link_state, self._stage, p.opt_f, p.opt_i, self._kw_order, self._ponding,
-            RUNAWAY_HEAD_FT, self._acc, self._rates, self.node_inflow_volume_ft3,
-            self.node_outflow_volume_ft3, self.node_head_ft, self.node_ponded_ft3,
-            self.link_velocity_fps, self.link_capacity, self._scratch_q, self._scratch_y,
+        steps, bad_node, bad_link = route_step(self._mode, t_s, dt_s, lateral, *self.kernel_args())
+        return self.after_route(t_s, dt_s, steps, bad_node, bad_link)
+
+    def kernel_args(self) -> tuple:
+        """The arguments of :func:`~twin.kernels.routing_step.route_step` after
+        ``(mode, t_s, dt, lateral)``, in its order (network tables, then live state)."""
+        p = self.pack
+        return (
+            p.node_par, p.node_int, p.link_par, p.link_int, p.xs, p.tables, p.curve_start,
+            p.curve_x, p.curve_y, self.node_state, self.link_state, self._stage, p.opt_f,
+            p.opt_i, self._kw_order, self._ponding, RUNAWAY_HEAD_FT, self._acc, self._rates,
+            self.node_inflow_volume_ft3, self.node_outflow_volume_ft3, self.node_head_ft,
+            self.node_ponded_ft3, self.link_velocity_fps, self.link_capacity, self._scratch_q,
+            self._scratch_y,
         )  # fmt: skip
+
+    def after_route(self, t_s: float, dt_s: float, steps, bad_node, bad_link) -> int:
+        """Count the step routed from ``t_s`` and raise SimulationError for the bad node
+        or link the kernel found (-1: none); returns the Picard passes."""
+        p = self.pack
+        self._first_step = False
         self.n_steps += 1
         if bad_node >= 0:
             y = self.node_depth_ft[bad_node]

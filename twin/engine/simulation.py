@@ -33,6 +33,10 @@ class Simulation:
     options : SimOptions, optional
         Defaults to the network's own [OPTIONS]; keyword ``overrides`` change single
         settings (e.g. ``routing_step_s=5``).
+    alloc : callable, optional
+        ``alloc(name, shape) -> float64 array`` gives the arrays the routing state
+        lives in (default: fresh zeros); :class:`~twin.engine.batch.MemberBatch`
+        passes rows of arrays stacked over ensemble members.
 
     Examples
     --------
@@ -45,7 +49,14 @@ class Simulation:
     """
 
     def __init__(
-        self, network, options: SimOptions | None = None, *, progress=None, couplers=(), **overrides
+        self,
+        network,
+        options: SimOptions | None = None,
+        *,
+        progress=None,
+        couplers=(),
+        alloc=None,
+        **overrides,
     ):
         from twin.engine.runoff import Runoff
 
@@ -64,14 +75,14 @@ class Simulation:
         self.net = network
         self.opts = opts
         self.duration_s = opts.duration_s
-        self.router = Router(network, opts)
+        self.router = Router(network, opts, alloc=alloc)
         self.inflows = SystemInflows(network, opts.start)
         self.controls = self._make_controls(network, opts)
         n = network.n_nodes
         self._ext = np.zeros(n)
         self._dwf = np.zeros(n)
         self._ww = np.zeros(n)
-        self._lat = np.zeros(n)
+        self._lat = alloc("lateral", (n,)) if alloc is not None else np.zeros(n)
         self._generated_cfs = np.zeros(n)  # extra inflows set through sim.nodes[...] [cfs]
         self._views = {}
         self.t_s = 0.0
@@ -117,6 +128,17 @@ class Simulation:
         """Advance one routing step; returns the new time [s after the start]."""
         if self.finished:
             return self.t_s
+        t, dt = self.begin_step()
+        iters = self.router.advance(t, dt, self._lat)
+        return self.end_step(t, dt, iters)
+
+    def begin_step(self) -> tuple[float, float]:
+        """The first half of :meth:`step`, up to the routing: choose the step, run runoff,
+        gather this step's inflows into ``self._lat`` and apply the control rules.
+
+        Returns ``(t, dt)`` [s]; route with ``self.router`` and then call :meth:`end_step`
+        (:class:`~twin.engine.batch.MemberBatch` routes many members in between).
+        """
         t = self.t_s
         dt = self.router.step_size(t)
         if self.controls is not None:
@@ -134,12 +156,17 @@ class Simulation:
             c.add_lateral_cfs(t, dt, self._lat)
         if self.controls is not None:  # SWMM evaluates rules on the state at the step start
             self.controls.before_step(t, dt)
-        iters = self.router.advance(t, dt, self._lat)
+        return t, dt
+
+    def end_step(self, t: float, dt: float, iters: int) -> float:
+        """The second half of :meth:`step` after routing from ``t`` by ``dt`` [s] with
+        ``iters`` Picard passes: rules, couplers, clock, statistics and report samples.
+        Returns the new time [s]."""
         if self.controls is not None:
             self.controls.after_step(t, dt)
         for c in self.couplers:
             c.after_step(t, dt)
-        self.t_s = t_next
+        self.t_s = t + dt
         self.steps += 1
         self.iterations += iters
         self.min_step_s = min(self.min_step_s, dt) if t > 0 else self.min_step_s

@@ -1,13 +1,22 @@
 """Run ensemble members on Dask, keep failures apart, stack the results on ``member``.
 
-Where members run:
+Members are batched: a chunk of members is one
+:class:`~twin.engine.batch.MemberBatch` (one numba call routes every member's step,
+members spread over threads with ``prange``) and each chunk is one Dask task.
+
+Where chunks run:
 
 * ``client=`` a ``dask.distributed.Client`` you already have;
 * ``scheduler="tcp://host:port"`` (or the ``TWIN_SCHEDULER`` environment variable): a
   running dask.distributed cluster;
-* ``scheduler="local"`` (default): a local cluster sized to the machine, started and
-  closed here;
-* ``scheduler="serial"``: in this process, one member after the other.
+* ``scheduler="local"`` (default): a local cluster sized to the machine (one worker
+  process whose chunks use every core), started and closed here;
+* ``scheduler="serial"``: in this process, the chunks one after the other (each still
+  batched over the cores).
+
+Each chunk's numba threads are the cores of its worker's host divided by the task
+slots (worker threads) on that host, so two single-threaded workers on a 2-core
+machine run one thread each and one worker runs two.
 
 The network is scattered to the workers once (``broadcast``), not sent with every
 task.  With ``surface=`` every member runs coupled to the same 2D street surface
@@ -21,7 +30,6 @@ and the others go on.
 from __future__ import annotations
 
 import os
-import traceback
 
 import numpy as np
 import xarray as xr
@@ -30,9 +38,62 @@ from twin.ensemble.members import Member, as_members
 from twin.ensemble.summary import SURFACE_THRESHOLD_M, summarize
 from twin.errors import TwinError
 
-__all__ = ["ENV_SCHEDULER", "run_ensemble", "run_member"]
+__all__ = ["ENV_SCHEDULER", "MAX_CHUNK", "run_chunk", "run_ensemble", "run_member"]
 
 ENV_SCHEDULER = "TWIN_SCHEDULER"
+#: Most members in one chunk (one Dask task): bounds a task's memory and lets the
+#: progress bar move.
+MAX_CHUNK = 16
+
+
+def _member_setup(network, member: Member, options: dict, dem=None):
+    """The network (scenario applied) and Simulation keyword arguments of ``member``."""
+    net = member.scenario.apply(network) if member.scenario is not None else network
+    opts = {**options, **(member.scenario.options if member.scenario else {}), **member.options}
+    if dem is not None:
+        from twin.engine.coupling import SurfaceCoupler
+
+        opts.setdefault("allow_ponding", False)
+        opts["couplers"] = (SurfaceCoupler(dem),)
+    return net, opts
+
+
+def run_chunk(network, members, options: dict, dem=None, threads=None):
+    """Run a chunk of members batched (:class:`~twin.engine.batch.MemberBatch`).
+
+    Returns ``[(status, error, dataset)]`` in member order; never raises for a
+    member's fault.  ``threads`` (int) are the numba threads, or a dict ``{host:
+    task slots on that host}`` from which this worker takes its share of the cores.
+    """
+    from twin.engine.batch import MemberBatch, describe_failure
+
+    if isinstance(threads, dict):
+        threads = _threads_here(threads)
+    setups, failed = [], {}
+    for k, m in enumerate(members):
+        try:
+            setups.append(_member_setup(network, m, options, dem))
+        except Exception as exc:  # noqa: BLE001 - a failed member must not sink the others
+            failed[k] = (1, describe_failure(exc), None)
+    ran = iter(MemberBatch(setups, threads=threads).run() if setups else [])
+    out = []
+    for k in range(len(members)):
+        status, error, ds = failed[k] if k in failed else next(ran)
+        if ds is not None and dem is not None:
+            ds = ds.drop_vars("surface_depth", errors="ignore")
+        out.append((status, error, ds))
+    return out
+
+
+def _threads_here(slots_by_host: dict) -> int:
+    """This worker's share of its host's cores (1 at least)."""
+    try:
+        from dask.distributed import get_worker
+
+        host = get_worker().address.rsplit(":", 1)[0]
+    except (ImportError, ValueError):
+        host = None
+    return max(1, (os.cpu_count() or 1) // max(1, slots_by_host.get(host, 1)))
 
 
 def run_member(network, member: Member, options: dict, dem=None):
@@ -41,27 +102,17 @@ def run_member(network, member: Member, options: dict, dem=None):
     ``dem`` (an ``elevation`` DataArray on ``y``, ``x``) couples the run to the 2D
     surface; ``surface_depth`` is then left out of the member's result.
     """
+    from twin.engine.batch import describe_failure
     from twin.engine.simulation import Simulation
 
     try:
-        net = member.scenario.apply(network) if member.scenario is not None else network
-        opts = {**options, **(member.scenario.options if member.scenario else {}), **member.options}
-        if dem is not None:
-            from twin.engine.coupling import SurfaceCoupler
-
-            opts.setdefault("allow_ponding", False)
-            opts["couplers"] = (SurfaceCoupler(dem),)
+        net, opts = _member_setup(network, member, options, dem)
         ds = Simulation(net, **opts).run()
         if dem is not None:
             ds = ds.drop_vars("surface_depth", errors="ignore")
         return 0, "", ds
     except Exception as exc:  # noqa: BLE001 - a failed member must not sink the others
-        where = traceback.extract_tb(exc.__traceback__)[-1]
-        return (
-            1,
-            f"{type(exc).__name__}: {exc} ({os.path.basename(where.filename)}:{where.lineno})",
-            None,
-        )
+        return 1, describe_failure(exc), None
 
 
 def run_ensemble(
@@ -76,6 +127,7 @@ def run_ensemble(
     summary: bool = True,
     surface=None,
     surface_threshold_m: float = SURFACE_THRESHOLD_M,
+    batch: int | None = None,
     **options,
 ) -> xr.Dataset:
     """Run an ensemble and return the stacked results with ensemble statistics.
@@ -103,6 +155,9 @@ def run_ensemble(
     surface_threshold_m : float
         Maximum surface depth [m] above which a cell counts as flooded in a member
         (``surface_flood_probability``).
+    batch : int, optional
+        Members per chunk (one Dask task, routed in one batch); default: the members
+        shared out over the task slots, at most :data:`MAX_CHUNK`.
     **options
         SimOptions overrides for every member (e.g. ``end_hours=1``).
 
@@ -121,11 +176,11 @@ def run_ensemble(
     bar = _Bar(len(mem), progress)
     if client is None and scheduler == "serial":
         results = []
-        for m in mem:
-            results.append(run_member(net, m, options, dem))
-            bar.advance()
+        for chunk in _chunks(mem, 1, batch):
+            results.extend(run_chunk(net, chunk, options, dem))
+            bar.advance(len(chunk))
     else:
-        results = _run_dask(net, mem, options, client, scheduler, bar, dem)
+        results = _run_dask(net, mem, options, client, scheduler, bar, dem, batch)
     bar.close()
     ens = stack_members(mem, results)
     if not summary:
@@ -146,16 +201,31 @@ def _surface_dem(network, net, surface):
     return surface
 
 
-def _run_dask(net, mem, options, client, scheduler, bar, dem=None):
+def _chunks(mem: list, slots: int, batch: int | None) -> list[list]:
+    """Consecutive chunks of members: ``batch`` each, or shared out over ``slots``."""
+    size = batch or min(MAX_CHUNK, -(-len(mem) // max(1, slots)))
+    size = max(1, int(size))
+    return [mem[i : i + size] for i in range(0, len(mem), size)]
+
+
+def _slots_by_host(client) -> dict:
+    """Task slots (worker threads) per host of the cluster."""
+    slots: dict[str, int] = {}
+    for addr, info in client.scheduler_info()["workers"].items():
+        host = addr.rsplit(":", 1)[0]
+        slots[host] = slots.get(host, 0) + int(info.get("nthreads", 1))
+    return slots
+
+
+def _run_dask(net, mem, options, client, scheduler, bar, dem=None, batch=None):
     from dask.distributed import Client, LocalCluster, as_completed
 
     cluster = own = None
     try:
         if client is None:
             if scheduler == "local":
-                n = max(1, min(os.cpu_count() or 1, len(mem)))
                 cluster = LocalCluster(
-                    n_workers=n, threads_per_worker=1, processes=True, dashboard_address=None
+                    n_workers=1, threads_per_worker=1, processes=True, dashboard_address=None
                 )
                 own = client = Client(cluster)
             else:
@@ -163,30 +233,33 @@ def _run_dask(net, mem, options, client, scheduler, bar, dem=None):
                     own = client = Client(scheduler, timeout=30)
                 except OSError as exc:
                     raise TwinError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
+        slots = _slots_by_host(client)
+        chunks = _chunks(mem, sum(slots.values()), batch)
         net_f = client.scatter(net, broadcast=True)
         dem_f = None if dem is None else client.scatter(dem, broadcast=True)
         futs = [
             client.submit(
-                run_member,
+                run_chunk,
                 net_f,
-                m,
+                chunk,
                 options,
                 dem_f,
+                slots,
                 pure=False,
-                key=f"twin-member-{m.name}-{id(mem)}",
+                key=f"twin-chunk-{chunk[0].name}-{id(mem)}",
             )
-            for m in mem
+            for chunk in chunks
         ]
         index = {f.key: k for k, f in enumerate(futs)}
-        results = [None] * len(mem)
+        done: list = [None] * len(chunks)
         for fut in as_completed(futs):
             k = index[fut.key]
             try:
-                results[k] = fut.result()
+                done[k] = fut.result()
             except Exception as exc:  # noqa: BLE001 - worker lost, unpicklable result...
-                results[k] = (1, f"{type(exc).__name__}: {exc}", None)
-            bar.advance()
-        return results
+                done[k] = [(1, f"{type(exc).__name__}: {exc}", None)] * len(chunks[k])
+            bar.advance(len(chunks[k]))
+        return [r for part in done for r in part]
     finally:
         if own is not None:
             own.close()
@@ -269,9 +342,9 @@ class _Bar:
             self._p.start()
             self._task = self._p.add_task("members", total=total)
 
-    def advance(self):
+    def advance(self, n: int = 1):
         if self._p is not None:
-            self._p.advance(self._task)
+            self._p.advance(self._task, n)
 
     def close(self):
         if self._p is not None:

@@ -1,0 +1,203 @@
+"""Ensemble members stepped together: one compiled call routes every member's step.
+
+:class:`MemberBatch` builds one :class:`~twin.engine.simulation.Simulation` per member
+whose routing state lives in rows of arrays stacked over the members (the member is
+the leading axis), stacks each member's network tables the same way, and loops:
+
+1. every unfinished member runs the Python half of its step
+   (:meth:`~twin.engine.simulation.Simulation.begin_step`: step size, runoff,
+   inflows, control rules);
+2. one call of :func:`~twin.kernels.routing_batch.route_members` routes all of them,
+   members spread over numba threads;
+3. every member finishes its step (:meth:`~twin.engine.simulation.Simulation.end_step`:
+   statistics, report samples).
+
+Members keep their own clocks and steps, so each result equals the member run alone,
+bit for bit.  A member that fails (while being set up, or in a step) is recorded with
+its error and the others go on.
+
+>>> # results = MemberBatch([(net_a, {"end_hours": 1}), (net_b, {"end_hours": 1})]).run()
+>>> # [(status, error, dataset), ...]
+"""
+
+from __future__ import annotations
+
+import os
+import traceback
+
+import numba
+import numpy as np
+
+from twin.engine.routing import RUNAWAY_HEAD_FT
+from twin.engine.simulation import Simulation
+from twin.errors import TwinError
+from twin.kernels.routing_batch import route_members
+
+__all__ = ["MemberBatch", "describe_failure"]
+
+#: The network tables of a RoutingPack that the routing kernel reads, in its order.
+_PACK_TABLES = (
+    "node_par", "node_int", "link_par", "link_int", "xs", "tables", "curve_start", "curve_x",
+    "curve_y",
+)  # fmt: skip
+
+
+def describe_failure(exc: BaseException) -> str:
+    """One line for a failed member: ``Type: message (file.py:line)`` where it was raised."""
+    where = traceback.extract_tb(exc.__traceback__)[-1] if exc.__traceback__ else None
+    at = f" ({os.path.basename(where.filename)}:{where.lineno})" if where else ""
+    return f"{type(exc).__name__}: {exc}{at}"
+
+
+class _MemberStack:
+    """Hands member ``k`` rows of ``(n_members, *shape)`` arrays, made on first request."""
+
+    def __init__(self, n_members: int):
+        self.n = n_members
+        self.arrays: dict[str, np.ndarray] = {}
+
+    def for_member(self, k: int):
+        def alloc(name: str, shape: tuple) -> np.ndarray:
+            a = self.arrays.get(name)
+            if a is None:
+                a = self.arrays[name] = np.zeros((self.n, *shape))
+            elif a.shape[1:] != tuple(shape):
+                raise TwinError(
+                    f"{name} of this member has shape {tuple(shape)}, the batch's "
+                    f"{a.shape[1:]}: members of one batch need the same network layout"
+                )
+            return a[k]
+
+        return alloc
+
+
+def stack_padded(arrays: list[np.ndarray]) -> np.ndarray:
+    """Stack arrays on a new leading axis, each padded with zeros at the end of every
+    axis to the largest shape (curve and shape tables may differ in length)."""
+    shape = tuple(max(a.shape[d] for a in arrays) for d in range(arrays[0].ndim))
+    out = np.zeros((len(arrays), *shape), dtype=arrays[0].dtype)
+    for k, a in enumerate(arrays):
+        out[(k, *(slice(0, n) for n in a.shape))] = a
+    return out
+
+
+class MemberBatch:
+    """Several simulations of one network layout, routed together.
+
+    Parameters
+    ----------
+    setups : sequence of (Network, dict)
+        Each member's network (scenario applied) and its
+        :class:`~twin.engine.simulation.Simulation` keyword arguments
+        (``options``, ``couplers``, overrides such as ``end_hours``).
+    threads : int, optional
+        Numba threads for the member loop (default: numba's current setting).
+
+    Attributes
+    ----------
+    sims : list of Simulation or None
+        ``None`` where the member could not be set up.
+    errors : list of str
+        ``""`` or the member's failure (see :func:`describe_failure`).
+    """
+
+    def __init__(self, setups, threads: int | None = None):
+        setups = list(setups)
+        if not setups:
+            raise TwinError("a member batch needs at least one member")
+        self.n = len(setups)
+        self.threads = threads
+        self._stack = _MemberStack(self.n)
+        self.sims: list[Simulation | None] = [None] * self.n
+        self.errors = [""] * self.n
+        for k, (net, kwargs) in enumerate(setups):
+            try:
+                self.sims[k] = Simulation(net, alloc=self._stack.for_member(k), **kwargs)
+            except Exception as exc:  # noqa: BLE001 - a failed member must not sink the others
+                self.errors[k] = describe_failure(exc)
+        self._stack_tables()
+
+    def _stack_tables(self) -> None:
+        ok = [s for s in self.sims if s is not None]
+        if not ok:
+            return
+        routers = [(s or ok[0]).router for s in self.sims]  # a failed member borrows rows
+        self.tables = {
+            name: stack_padded([getattr(r.pack, name) for r in routers]) for name in _PACK_TABLES
+        }
+        self.tables["opt_f"] = stack_padded([r.pack.opt_f for r in routers])
+        self.tables["opt_i"] = stack_padded([r.pack.opt_i for r in routers])
+        self.tables["order"] = stack_padded([r._kw_order for r in routers])
+        self.mode = np.array([r._mode for r in routers], dtype=np.int64)
+        self.ponding = np.array([r._ponding for r in routers], dtype=np.bool_)
+        a = self._stack.arrays
+        for k, s in enumerate(self.sims):  # a member that failed half-way: rows unused
+            if s is None:
+                for arr in a.values():
+                    arr[k] = 0.0
+
+    def _fail(self, k: int, exc: BaseException) -> None:
+        self.errors[k] = describe_failure(exc)
+        self.sims[k] = None
+
+    def run(self) -> list[tuple[int, str, object]]:
+        """Run every member to its end: ``[(status, error, dataset)]`` in member order
+        (status 0 ran, 1 failed; dataset None when it failed)."""
+        active = [k for k, s in enumerate(self.sims) if s is not None and not s.finished]
+        saved_threads = numba.get_num_threads()
+        if self.threads:
+            numba.set_num_threads(max(1, min(int(self.threads), numba.config.NUMBA_NUM_THREADS)))
+        # members one at a time to whichever thread is free (their steps differ in cost)
+        saved_chunk = numba.set_parallel_chunksize(1)
+        try:
+            while active:
+                active = self._step(active)
+        finally:
+            numba.set_parallel_chunksize(saved_chunk)
+            numba.set_num_threads(saved_threads)
+        out = []
+        for k, sim in enumerate(self.sims):
+            if sim is None:
+                out.append((1, self.errors[k], None))
+                continue
+            try:
+                out.append((0, "", sim.results()))
+            except Exception as exc:  # noqa: BLE001
+                out.append((1, describe_failure(exc), None))
+        return out
+
+    def _step(self, active: list[int]) -> list[int]:
+        """One routing step of every member in ``active``; returns those not finished."""
+        t = np.zeros(self.n)
+        dt = np.zeros(self.n)
+        begun = []
+        for k in active:
+            try:
+                t[k], dt[k] = self.sims[k].begin_step()
+                begun.append(k)
+            except Exception as exc:  # noqa: BLE001
+                self._fail(k, exc)
+        res = np.zeros((self.n, 3), dtype=np.int64)
+        if begun:
+            a, tb = self._stack.arrays, self.tables
+            route_members(
+                np.asarray(begun, dtype=np.int64), self.mode, t, dt, a["lateral"],
+                tb["node_par"], tb["node_int"], tb["link_par"], tb["link_int"], tb["xs"],
+                tb["tables"], tb["curve_start"], tb["curve_x"], tb["curve_y"], a["node_state"],
+                a["link_state"], a["stage"], tb["opt_f"], tb["opt_i"], tb["order"],
+                self.ponding, RUNAWAY_HEAD_FT, a["acc"], a["rates"], a["node_inflow_volume_ft3"],
+                a["node_outflow_volume_ft3"], a["node_head_ft"], a["node_ponded_ft3"],
+                a["link_velocity_fps"], a["link_capacity"], a["scratch_q"], a["scratch_y"], res,
+            )  # fmt: skip
+        still = []
+        for k in begun:
+            sim = self.sims[k]
+            try:
+                iters = sim.router.after_route(t[k], dt[k], res[k, 0], res[k, 1], res[k, 2])
+                sim.end_step(t[k], dt[k], iters)
+            except Exception as exc:  # noqa: BLE001
+                self._fail(k, exc)
+                continue
+            if not sim.finished:
+                still.append(k)
+        return still

@@ -1,0 +1,98 @@
+"""One routing step of many ensemble members in one compiled call, members in parallel.
+
+Every array carries a leading member axis ``m``: the network tables of each member
+(members may differ, e.g. a blocked pipe changes its cross-section row; ragged
+tables are padded at the end, which no index reaches) and its live state.  Each
+member keeps its own clock and step: ``t_s[m]`` and ``dt[m]`` [s].  The members
+listed in ``active`` each take one :func:`~twin.kernels.routing_step.route_step`,
+spread over the threads with ``prange``; a member's step touches only its own rows,
+so the result is the same, bit for bit, as routing the members one after another.
+Units ft, ft3, cfs, s.
+"""
+
+from numba import njit, prange
+
+from twin.kernels.config import JIT_MEMBERS
+from twin.kernels.routing_step import route_step
+
+
+@njit(**JIT_MEMBERS)
+def route_members(
+    active,
+    mode,
+    t_s,
+    dt,
+    lateral,
+    node_par,
+    node_int,
+    link_par,
+    link_int,
+    xs,
+    tables,
+    curve_start,
+    curve_x,
+    curve_y,
+    node_state,
+    link_state,
+    stage_at_node,
+    opt_f,
+    opt_i,
+    order,
+    ponding,
+    runaway_ft,
+    acc,
+    rates,
+    inflow_vol,
+    outflow_vol,
+    head_at_node,
+    ponded_at_node,
+    velocity,
+    capacity,
+    scratch_flow,
+    scratch_depth,
+    out,
+):
+    """Route one step of every member in ``active`` (k,) int64.
+
+    ``mode`` (M,) int64, ``t_s``/``dt`` (M,) s, ``lateral`` (M, n_nodes) cfs,
+    ``ponding`` (M,) bool; the rest as :func:`route_step` with a leading member axis.
+    Writes ``out[m] = (passes, bad_node, bad_link)`` (M, 3) int64.
+    """
+    for k in prange(active.shape[0]):
+        m = active[k]
+        steps, bad_node, bad_link = route_step(
+            mode[m],
+            t_s[m],
+            dt[m],
+            lateral[m],
+            node_par[m],
+            node_int[m],
+            link_par[m],
+            link_int[m],
+            xs[m],
+            tables[m],
+            curve_start[m],
+            curve_x[m],
+            curve_y[m],
+            node_state[m],
+            link_state[m],
+            stage_at_node[m],
+            opt_f[m],
+            opt_i[m],
+            order[m],
+            ponding[m],
+            runaway_ft,
+            acc[m],
+            rates[m],
+            inflow_vol[m],
+            outflow_vol[m],
+            head_at_node[m],
+            ponded_at_node[m],
+            velocity[m],
+            capacity[m],
+            scratch_flow[m],
+            scratch_depth[m],
+        )
+        out[m, 0] = steps
+        out[m, 1] = bad_node
+        out[m, 2] = bad_link
