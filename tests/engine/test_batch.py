@@ -3,7 +3,8 @@
 The bundled ``small`` town (pump station, storage with an orifice, CSO weir, control
 rules): one member as it is, one with 1.6x its rain, one with a blocked trunk pipe
 (its own cross-section tables), one with SLOT surcharge and full damping, one that goes
-wrong in the middle of the run; and kinematic-wave members of ``small-conduits``.  30 simulated minutes.
+wrong in the middle of the run; and kinematic-wave members of ``small-conduits``.
+30 simulated minutes.
 """
 
 import numpy as np
