@@ -143,3 +143,14 @@ def test_cli_ensemble(tmp_path, capsys):
     assert twin.open_results(out).sizes["member"] == 2
     rc = main(["ensemble", "small-conduits", str(tmp_path / "missing.toml"), "--quiet"])
     assert rc == 2
+
+
+def test_chunks_keep_member_order_and_share_out_over_slots():
+    from twin.ensemble.runner import MAX_CHUNK, _chunks
+
+    mem = list(range(40))
+    for slots, batch, sizes in [(2, None, [16, 16, 8]), (4, None, [10] * 4), (1, 7, [7] * 5 + [5])]:
+        chunks = _chunks(mem, slots, batch)
+        assert [len(c) for c in chunks] == sizes
+        assert [m for c in chunks for m in c] == mem
+    assert max(len(c) for c in _chunks(list(range(100)), 1, None)) == MAX_CHUNK
