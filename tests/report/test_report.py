@@ -10,7 +10,6 @@ import pytest
 from rich.console import Console
 
 from twin.engine.dataset import build_dataset
-from twin.errors import TwinError
 from twin.report import format_report, print_report, report_tables
 from twin.report import tables as T
 
@@ -266,11 +265,10 @@ def test_rich_report_prints_the_tables():
     assert "240.000" in out and "[m3/s]" in out
 
 
-def test_ensemble_needs_a_member_selected():
+def test_ensemble_gets_the_ensemble_report_and_a_member_its_own():
     names = {"node": NODES, "member": [0, 1]}
     ds = build_dataset(TIMES, {"node_depth": np.zeros((2, N_T, 4))}, names=names)
-    with pytest.raises(TwinError, match="member"):
-        format_report(ds)
+    assert "Ensemble Summary" in format_report(ds)
     assert "Node Depth Summary" in format_report(ds.isel(member=1))
 
 

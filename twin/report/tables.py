@@ -202,6 +202,10 @@ TABLES = (
 
 
 def report_tables(ds: xr.Dataset) -> list[Table]:
-    """Every table the Dataset has the variables for, in report order."""
-    check_one_run(ds)
+    """Every table the Dataset has the variables for, in report order (an ensemble's
+    own tables, :mod:`twin.report.ensemble_tables`, when ``ds`` has a ``member`` dim)."""
+    if "member" in ds.dims:
+        from twin.report.ensemble_tables import ensemble_tables
+
+        return ensemble_tables(ds)
     return [t for t in (f(ds) for f in TABLES) if t is not None]

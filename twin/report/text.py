@@ -129,10 +129,16 @@ def print_report(ds: xr.Dataset, console=None, top: int | None = 20) -> None:
             console.print(f"[bold]{table.title}[/bold]: {table.note or 'nothing to report.'}")
             continue
         rich = RichTable(title=table.title, caption=caption or None, title_justify="left")
-        for c in table.columns:
+        cells = [
+            [format_cell(v, c.fmt) for v, c in zip(r, table.columns, strict=True)] for r in rows
+        ]
+        for j, c in enumerate(table.columns):
             header = f"{c.name}\n[{c.unit}]" if c.unit else c.name
             justify = "right" if _numeric(c) else "left"
-            rich.add_column(header.replace("[", "\\["), justify=justify, no_wrap=c.fmt == "time")
-        for r in rows:
-            rich.add_row(*(format_cell(v, c.fmt) for v, c in zip(r, table.columns, strict=True)))
+            # names are never cut short: a narrow console squeezes the numbers first
+            width = max(len(r[j]) for r in cells) if j == 0 and c.fmt == "s" else None
+            rich.add_column(header.replace("[", "\\["), justify=justify,
+                            no_wrap=c.fmt == "time", min_width=width)  # fmt: skip
+        for r in cells:
+            rich.add_row(*(v.replace("[", "\\[") for v in r))
         console.print(rich)
