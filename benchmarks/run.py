@@ -3,9 +3,11 @@
     python benchmarks/run.py                 # full suite (tens of minutes)
     python benchmarks/run.py --quick         # about 2 minutes
     python benchmarks/run.py --cases default district-1k --repeats 5
+    python benchmarks/run.py --cases default --no-compile --no-surface \
+        --ensemble-members 8 --ensemble-hours 0.5      # a small ensemble comparison
 
 Writes ``benchmarks/results/bench-<date>.json`` (and ``latest.json``), the plots
-``scaling.png`` and ``throughput.png`` beside them, and the table between the
+``scaling.png``, ``throughput.png`` and ``ensemble.png`` beside them, and the table between the
 BENCH markers of the top-level README.md (``--no-readme`` to leave it alone).
 """
 
@@ -23,6 +25,7 @@ sys.path.insert(0, str(ROOT))
 from twin.bench import CASES, run_suite  # noqa: E402
 from twin.bench.report import (  # noqa: E402
     markdown_table,
+    plot_ensemble,
     plot_scaling,
     plot_throughput,
     update_readme,
@@ -38,7 +41,10 @@ def main(argv=None) -> int:
     p.add_argument("--timeout", type=float, default=900.0, help="longest engine run [s]")
     p.add_argument("--no-compile", action="store_true", help="skip the compile-time runs")
     p.add_argument("--no-surface", action="store_true", help="skip the 2D surface run")
-    p.add_argument("--no-ensemble", action="store_true", help="skip the ensemble run")
+    p.add_argument("--no-ensemble", action="store_true", help="skip the ensemble comparison")
+    p.add_argument("--ensemble-members", type=int, help="members (64; quick: 4)")
+    p.add_argument("--ensemble-network", help="bundled network (medium-conduits; quick: default)")
+    p.add_argument("--ensemble-hours", type=float, default=1.0, help="simulated hours per member")
     p.add_argument("--no-readme", action="store_true", help="do not update README.md")
     p.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "results")
     p.add_argument("--workdir", type=Path, help="inputs and scratch files (default: temporary)")
@@ -55,6 +61,8 @@ def main(argv=None) -> int:
                 a.cases, a.workdir or tmp, quick=a.quick, repeats=a.repeats,
                 compile=not a.no_compile, surface=not a.no_surface,
                 ensemble=not a.no_ensemble, timeout_s=a.timeout,
+                ensemble_members=a.ensemble_members, ensemble_network=a.ensemble_network,
+                ensemble_duration_h=a.ensemble_hours,
                 log=lambda msg: print(msg, flush=True),
             )  # fmt: skip
         path = write_json(doc, a.results)
@@ -63,6 +71,8 @@ def main(argv=None) -> int:
     if not a.quick:
         print(f"plot:    {plot_scaling(doc, a.results / 'scaling.png')}")
         print(f"plot:    {plot_throughput(doc, a.results / 'throughput.png')}")
+        if (doc.get("ensemble") or {}).get("modes"):
+            print(f"plot:    {plot_ensemble(doc, a.results / 'ensemble.png')}")
     table = markdown_table(doc)
     print(table)
     if not a.no_readme and not a.quick:

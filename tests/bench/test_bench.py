@@ -18,7 +18,9 @@ from twin.bench.report import (
     END,
     START,
     brief_cases,
+    ensemble_table,
     markdown_table,
+    plot_ensemble,
     plot_scaling,
     plot_throughput,
     to_json,
@@ -129,8 +131,49 @@ def test_table_shows_disagreement_and_readme_markers(tmp_path):
     assert json.loads(to_json(doc))["cases"][1]["agreement"]["peak_flow_err_p95"] is None
 
 
-def test_plots_are_written(tmp_path):
+def _ensemble_doc():
     doc = _doc()
-    for plot, name in ((plot_scaling, "scaling.png"), (plot_throughput, "throughput.png")):
+    row = {"members": 64, "failed": 0, "error": None, "start_s": None}
+    doc["ensemble"] = {
+        "case": "medium-conduits-1h", "conduits": 1496, "duration_h": 1.0, "members": 64,
+        "checked_members": ["p000", "p063"], "mode": "twin-cluster", "speedup": 2.5,
+        "agrees": True, "worker_peak_rss_mb": 9.0, "swmm_peak_rss_mb": 22.0,
+        "modes": [
+            {**row, "mode": "swmm-sequential", "label": "SWMM seq", "engine": "swmm",
+             "processes": 1, "wall_s": 128.0, "members_per_min": 30.0, "speedup": 1.0,
+             "start_s": 0.0, "peak_rss_mb_per_member": 22.0, "agrees": None},
+            {**row, "mode": "twin-local", "label": "twin local", "engine": "twin",
+             "processes": 3, "wall_s": 32.0, "members_per_min": 120.0, "speedup": 4.0,
+             "peak_rss_mb_per_member": 11.0, "agrees": False},
+            {**row, "mode": "twin-cluster", "label": "twin cluster", "engine": "twin",
+             "processes": 3, "wall_s": 51.2, "members_per_min": 75.0, "speedup": 2.5,
+             "start_s": 4.2, "peak_rss_mb_per_member": 9.0, "agrees": True},
+            {**row, "mode": "swmm-processes", "label": "SWMM 2 processes", "engine": "swmm",
+             "wall_s": None, "error": "did not finish within 60 s"},
+        ],
+    }  # fmt: skip
+    return doc
+
+
+def test_ensemble_rows_in_the_table():
+    doc = _ensemble_doc()
+    table = ensemble_table(doc)
+    assert table in markdown_table(doc)
+    rows = {ln.split("|")[1].strip(): ln for ln in table.splitlines() if ln.startswith("| ")}
+    assert "| 30.0 | 1.00x | 0.0 | 22 | reference |" in rows["SWMM seq"]
+    # a fast way that does not agree says so, in bold
+    assert "| 120.0 | 4.00x | in wall | 11 | **no** |" in rows["twin local"]
+    assert "| 51.2 | 75.0 | 2.50x | 4.2 | 9 | yes |" in rows["twin cluster"]
+    assert "did not finish within 60 s" in rows["SWMM 2 processes"]
+    assert "ensemble >= 10x SWMM sequential (twin-cluster): 2.50x" in markdown_table(doc)
+    assert ensemble_table(_doc()) == ""  # no ensemble: no table
+
+
+def test_plots_are_written(tmp_path):
+    doc = _ensemble_doc()
+    doc["cases"].append({**doc["cases"][0], "case": "big-1h", "conduits": 100_000,
+                         "duration_h": 1.0})  # fmt: skip
+    for plot, name in ((plot_scaling, "scaling.png"), (plot_throughput, "throughput.png"),
+                       (plot_ensemble, "ensemble.png")):  # fmt: skip
         path = plot(doc, tmp_path / name)
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"

@@ -4,8 +4,10 @@
 files, alternately, several times each, every run in its own process; it checks
 twin's results against SWMM's for every case (a fast-but-wrong run shows
 ``agrees: False``), and measures numba compile time, 2D surface throughput and
-ensemble throughput.  :mod:`twin.bench.report` writes the JSON, the README table
-and the plots.  ``twin bench`` and ``benchmarks/run.py`` are the entry points.
+ensemble throughput: the same members run four ways (SWMM sequential, SWMM in a
+process pool, twin ``scheduler="local"``, twin on a loopback dask cluster; see
+:mod:`twin.bench.ensemble`).  :mod:`twin.bench.report` writes the JSON, the README
+tables and the plots.  ``twin bench`` and ``benchmarks/run.py`` are the entry points.
 """
 
 from __future__ import annotations
@@ -16,15 +18,15 @@ import platform
 import time
 
 from twin.bench.cases import CASES, FULL_CASES, QUICK_CASES, Case, get_case
-from twin.bench.runner import (
-    EngineRunError,
-    measure_compile,
-    measure_ensemble,
-    measure_surface,
-    run_case,
-)
+from twin.bench.ensemble import MODES as ENSEMBLE_MODES
+from twin.bench.ensemble import measure_ensemble
+from twin.bench.runner import EngineRunError, measure_compile, measure_surface, run_case
+from twin.errors import TwinError
 
-__all__ = ["CASES", "FULL_CASES", "QUICK_CASES", "Case", "get_case", "machine_info", "run_suite"]
+__all__ = [
+    "CASES", "ENSEMBLE_MODES", "FULL_CASES", "QUICK_CASES", "Case", "get_case", "machine_info",
+    "measure_ensemble", "run_suite",
+]  # fmt: skip
 
 SCHEMA = "sewer-twin bench 1"
 
@@ -57,7 +59,8 @@ def machine_info() -> dict:
 def run_suite(
     cases=None, workdir="benchmarks/work", *, quick: bool = False, repeats: int | None = None,
     compile: bool = True, surface: bool = True, ensemble: bool = True,
-    timeout_s: float = 900.0, log=None,
+    timeout_s: float = 900.0, ensemble_members: int | None = None,
+    ensemble_network: str | None = None, ensemble_duration_h: float | None = 1.0, log=None,
 ) -> dict:  # fmt: skip
     """Run the benchmark suite and return its results (the JSON document).
 
@@ -76,6 +79,10 @@ def run_suite(
         Longest single engine run.  A case whose run is predicted (linearly in
         conduits from the largest case already run) to take longer is not run and
         says so.
+    ensemble_members, ensemble_network, ensemble_duration_h
+        The ensemble comparison (:func:`~twin.bench.ensemble.measure_ensemble`):
+        64 members of ``medium-conduits`` (4 of ``default`` in quick mode), each
+        simulating ``ensemble_duration_h`` hours (1 h).
     log : callable, optional
         Called with one progress line at a time.
 
@@ -83,7 +90,9 @@ def run_suite(
     -------
     dict
         ``schema``, ``created``, ``machine``, ``quick``, ``cases`` (see
-        :func:`~twin.bench.runner.run_case`), ``compile``, ``surface``, ``ensemble``.
+        :func:`~twin.bench.runner.run_case`), ``compile``, ``surface``, ``ensemble``
+        (see :func:`~twin.bench.ensemble.measure_ensemble`; one row per way of
+        running the members in ``ensemble["modes"]``).
     """
     log = log or (lambda msg: None)
     names = list(cases or (QUICK_CASES if quick else FULL_CASES))
@@ -105,8 +114,13 @@ def run_suite(
             doc["cases"].append(_not_run(case, workdir, skip))
             continue
         log(f"{n}: running")
-        res = run_case(case, workdir, repeats=repeats, timeout_s=timeout_s, log=log,
-                       budget_s=120.0 if quick else 900.0)  # fmt: skip
+        try:
+            res = run_case(case, workdir, repeats=repeats, timeout_s=timeout_s, log=log,
+                           budget_s=120.0 if quick else 900.0)  # fmt: skip
+        except (TwinError, OSError, MemoryError) as exc:  # e.g. the input cannot be made
+            log(f"{n}: failed ({exc})")
+            doc["cases"].append(_not_run(case, workdir, f"{type(exc).__name__}: {exc}"))
+            continue
         doc["cases"].append(res)
         log(f"{n}: twin {_fmt(res['twin_s'])} s, SWMM {_fmt(res['swmm_s'])} s, "
             f"agrees {res['agrees']}")  # fmt: skip
@@ -122,28 +136,25 @@ def run_suite(
         log("2D surface")
         doc["surface"] = measure_surface(minutes=3.0 if quick else 15.0)
     if ensemble:
-        doc["ensemble"] = _ensemble(doc, workdir, quick, timeout_s, log)
+        members = ensemble_members or (4 if quick else 64)
+        network = ensemble_network or ("default" if quick else "medium-conduits")
+        doc["ensemble"] = _ensemble(members, network, ensemble_duration_h, workdir,
+                                    4 * timeout_s, log)  # fmt: skip
     doc["elapsed_s"] = time.perf_counter() - t0
     return doc
 
 
-def _ensemble(doc, workdir, quick, timeout_s, log):
+def _ensemble(members, network, duration_h, workdir, timeout_s, log):
     import twin
 
     if not hasattr(twin, "run_ensemble"):
         return {"error": "twin.run_ensemble does not exist in this version"}
-    name, members = ("default", 4) if quick else ("medium-1h", 8)
-    ref = next((c for c in doc["cases"] if c["case"] == name and c["swmm_s"]), None)
-    log(f"ensemble: {members} x {name}")
+    log(f"ensemble: {members} x {network}, {duration_h or 'full'} h, {len(ENSEMBLE_MODES)} ways")
     try:
-        swmm_s = ref["swmm_s"] if ref else None
-        if swmm_s is None:
-            r = run_case(get_case(name), workdir, repeats=1, check=False, timeout_s=timeout_s)
-            swmm_s = r["swmm_s"]
-        return measure_ensemble(get_case(name), members, workdir, swmm_s=swmm_s,
-                                timeout_s=timeout_s)  # fmt: skip
-    except EngineRunError as exc:
-        return {"case": name, "members": members, "error": str(exc)}
+        return measure_ensemble(members, workdir, network=network, duration_h=duration_h,
+                                timeout_s=timeout_s, log=log)  # fmt: skip
+    except (EngineRunError, TwinError, OSError) as exc:
+        return {"case": network, "members": members, "error": str(exc)}
 
 
 def _predicted_too_long(case: Case, workdir, done: list[dict], timeout_s: float) -> str | None:

@@ -9,6 +9,8 @@ variable step, tolerances) are identical by construction.
 10000
 >>> "default" in QUICK_CASES
 True
+>>> CASES["district-100k"].duration_h, CASES["district-100k"].max_repeats
+(1.0, 1)
 """
 
 from __future__ import annotations
@@ -49,6 +51,9 @@ class Case:
         Simulated hours; ``None`` keeps the file's own END_DATE/END_TIME.
     description : str
         One line for the README.
+    max_repeats : int or None
+        At most this many (SWMM, twin) pairs, whatever the suite asks (for cases
+        whose single run takes minutes).
     """
 
     name: str
@@ -58,6 +63,7 @@ class Case:
     structures: bool = False
     duration_h: float | None = None
     description: str = ""
+    max_repeats: int | None = None
 
     def prepare(self, workdir) -> Path:
         """Write this case's ``.inp`` into ``workdir`` (reused when already there).
@@ -123,8 +129,9 @@ def _when(date: str, clock: str | None) -> datetime:
     return datetime.strptime(date, "%m/%d/%Y") + timedelta(hours=h, minutes=m, seconds=sec)
 
 
-def _district(name, conduits, duration_h=None, description=""):
-    return Case(name, "district", conduits, duration_h=duration_h, description=description)
+def _district(name, conduits, duration_h=None, description="", max_repeats=None):
+    return Case(name, "district", conduits, duration_h=duration_h, description=description,
+                max_repeats=max_repeats)  # fmt: skip
 
 
 CASES: dict[str, Case] = {
@@ -145,8 +152,12 @@ CASES: dict[str, Case] = {
     "district-1k": _district("district-1k", 1_000, description="synthetic district, 4 h storm"),
     "district-10k": _district("district-10k", 10_000, description="synthetic district, 4 h storm"),
     "district-100k": _district(
-        "district-100k", 100_000, description="synthetic district, 4 h storm"
-    ),
+        "district-100k",
+        100_000,
+        duration_h=1.0,
+        max_repeats=1,
+        description="synthetic district, first 1 h of the 4 h storm, one run per engine",
+    ),  # fmt: skip
     "district-500": _district("district-500", 500, description="synthetic district, 4 h storm"),
     "tiny": _district("tiny", 24, description="smallest district, 4 h storm"),
 }

@@ -18,6 +18,8 @@ __all__ = [
     "BRIEF_KEYS",
     "brief_cases",
     "markdown_table",
+    "ensemble_table",
+    "plot_ensemble",
     "plot_scaling",
     "plot_throughput",
     "to_json",
@@ -131,7 +133,56 @@ def markdown_table(doc: dict) -> str:
             f"| {_num(s.get('peak_rss_mb'), '{:.0f}')} / {_num(t.get('peak_rss_mb'), '{:.0f}')} |"
         )
     lines += ["", *_extras(doc), _targets(doc)]
+    ens = ensemble_table(doc)
+    if ens:
+        lines += ["", ens]
     return "\n".join(lines).rstrip() + "\n"
+
+
+def ensemble_table(doc: dict) -> str:
+    """The ensemble comparison as Markdown: one row per way of running the members.
+
+    Empty when the document has no per-way rows (quick runs of older versions).
+    """
+    e = doc.get("ensemble") or {}
+    rows = e.get("modes")
+    if not rows:
+        return ""
+    checked = ", ".join(e.get("checked_members") or []) or "none"
+    lines = [
+        f"Ensemble: {e['members']} members of `{e['case']}` ({e.get('conduits', 0):,} "
+        f"conduits, {_num(e.get('duration_h'), '{:g}')} h simulated each), perturbed "
+        "forecasts (each member its own rainfall scale and delay); SWMM runs the same "
+        f"members from their own `.inp` files. Members {checked} of every twin way are "
+        "checked against SWMM's results for them. Start = starting the process pool or "
+        'the cluster, timed apart ("in wall": the way starts its own inside the '
+        "timing); kernel loading is in the wall time. Memory per member: SWMM, one "
+        "process's peak; twin, the peaks of all its processes (client and workers) "
+        "summed, divided by the members.",
+        "",
+        "| way | processes | wall s | members/min | vs SWMM sequential | start s "
+        "| peak MiB per member | agrees |",
+        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | :---: |",
+    ]
+    for r in rows:
+        if r.get("engine") == "swmm":
+            agrees = "reference"
+        else:
+            agrees = "yes" if r.get("agrees") else "**no**"
+        if r.get("failed"):
+            agrees += f" ({r['failed']} failed)"
+        if r.get("error"):
+            err = r["error"]
+            agrees += f" ({err if len(err) <= 90 else err[:89] + '…'})"
+        start = "in wall" if r.get("wall_s") and r.get("start_s") is None else _num(
+            r.get("start_s"), "{:.1f}")  # fmt: skip
+        lines.append(
+            f"| {r['label']} | {r.get('processes') or '–'} | {_num(r.get('wall_s'), '{:.1f}')} "
+            f"| {_num(r.get('members_per_min'), '{:.1f}')} "
+            f"| {_num(r.get('speedup'), '{:.2f}x')} | {start} "
+            f"| {_num(r.get('peak_rss_mb_per_member'), '{:.0f}')} | {agrees} |"
+        )
+    return "\n".join(lines)
 
 
 def _spread(e: dict) -> str:
@@ -152,7 +203,9 @@ def _targets(doc: dict) -> str:
             parts.append(f"single run >= 3x at {c['case']}: {got}")
     e = doc.get("ensemble") or {}
     if e.get("speedup") is not None:
-        parts.append(f"ensemble >= 10x SWMM sequential: {e['speedup']:.2f}x")
+        way = f" ({e['mode']})" if e.get("mode") else ""
+        got = f"{e['speedup']:.2f}x" + ("" if e.get("agrees", True) else " (disagrees)")
+        parts.append(f"ensemble >= 10x SWMM sequential{way}: {got}")
     if e.get("worker_peak_rss_mb") and e.get("swmm_peak_rss_mb"):
         parts.append(
             f"memory per member <= SWMM's: {e['worker_peak_rss_mb']:.0f} vs "
@@ -185,7 +238,9 @@ def _extras(doc: dict) -> list[str]:
             f"rain in {s['wall_s']:.1f} s)."
         )
     e = doc.get("ensemble")
-    if e and "error" not in e:
+    if e and e.get("modes"):
+        pass  # the ensemble table follows
+    elif e and "error" not in e:
         sp = e.get("speedup")
         out.append(
             f"- ensemble: {e['members']} members of {e['case']} in {e['wall_s']:.1f} s "
@@ -228,45 +283,58 @@ def _pyplot():
     return plt
 
 
-def plot_scaling(doc: dict, path) -> Path:
-    """Log-log wall time against conduits for both engines (4 h cases both ran).
-
-    Points whose twin run did not agree with SWMM are drawn hollow; cases that did
-    not run on both engines are named in a note.
-    """
+def _save(fig, path) -> Path:
     plt = _pyplot()
-    rows = [c for c in doc["cases"] if c.get("swmm_s") and c.get("twin_s")]
-    rows = sorted((c for c in rows if c.get("duration_h") == 4.0), key=lambda c: c["conduits"])
-    skipped = [c for c in doc["cases"] if not (c.get("swmm_s") and c.get("twin_s"))]
-    fig, ax = plt.subplots(figsize=(6.4, 4.4), dpi=120)
-    for key, label, color in (("swmm_s", "EPA SWMM 5.2.4", "tab:gray"), ("twin_s", "twin",
-                                                                          "tab:blue")):  # fmt: skip
-        pts = [(c["conduits"], c[key], c.get("agrees")) for c in rows if c.get(key)]
-        if not pts:
-            continue
-        ax.plot([p[0] for p in pts], [p[1] for p in pts], "-", color=color, label=label)
-        for x, y, ok in pts:
-            hollow = key == "twin_s" and not ok
-            ax.plot(x, y, "o", color=color, mfc="white" if hollow else color)
-    for c in rows:
-        ax.annotate(c["case"], (c["conduits"], c["twin_s"]), textcoords="offset points",
-                    xytext=(4, 6), fontsize=7, color="tab:blue")  # fmt: skip
-    if skipped:
-        note = "not both run: " + ", ".join(c["case"] for c in skipped)
-        ax.text(0.99, 0.02, note, transform=ax.transAxes, ha="right", fontsize=7, color="0.3")
-    ax.set_xscale("log")
-    ax.set_yscale("log")
-    ax.set_xlabel("conduits")
-    ax.set_ylabel("wall time of a 4 h storm run [s]")
-    ax.set_title("Scaling (hollow: twin disagreed with SWMM)", fontsize=10)
-    ax.grid(True, which="both", alpha=0.3)
-    ax.legend()
     fig.tight_layout()
     path = Path(path)
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path)
     plt.close(fig)
     return path
+
+
+def plot_scaling(doc: dict, path) -> Path:
+    """Log-log wall time against conduits for both engines (cases both ran).
+
+    4 h runs are joined by lines; shorter runs (the 1 h 100k district) are squares
+    labelled with their simulated hours.  Points whose twin run did not agree with
+    SWMM are drawn hollow; cases that did not run on both engines are named in a note.
+    """
+    plt = _pyplot()
+    both = [c for c in doc["cases"] if c.get("swmm_s") and c.get("twin_s")]
+    rows = sorted((c for c in both if c.get("duration_h") == 4.0), key=lambda c: c["conduits"])
+    short = [c for c in both if c.get("duration_h") != 4.0]
+    skipped = [c for c in doc["cases"] if not (c.get("swmm_s") and c.get("twin_s"))]
+    fig, ax = plt.subplots(figsize=(6.4, 4.4), dpi=120)
+    for key, label, color in (("swmm_s", "EPA SWMM 5.2.4", "tab:gray"), ("twin_s", "twin",
+                                                                          "tab:blue")):  # fmt: skip
+        pts = [(c["conduits"], c[key], c.get("agrees")) for c in rows if c.get(key)]
+        if pts:
+            ax.plot([p[0] for p in pts], [p[1] for p in pts], "-", color=color, label=label)
+        for x, y, ok in pts:
+            hollow = key == "twin_s" and not ok
+            ax.plot(x, y, "o", color=color, mfc="white" if hollow else color)
+        for c in short:
+            hollow = key == "twin_s" and not c.get("agrees")
+            ax.plot(c["conduits"], c[key], "s", color=color, mfc="white" if hollow else color)
+    for c in rows:
+        ax.annotate(c["case"], (c["conduits"], c["twin_s"]), textcoords="offset points",
+                    xytext=(4, 6), fontsize=7, color="tab:blue")  # fmt: skip
+    for c in short:
+        ax.annotate(f"{c['case']} ({c['duration_h']:g} h)", (c["conduits"], c["twin_s"]),
+                    textcoords="offset points", xytext=(-4, 8), ha="right", fontsize=7,
+                    color="tab:blue")  # fmt: skip
+    if skipped:
+        note = "not both run: " + ", ".join(c["case"] for c in skipped)
+        ax.text(0.99, 0.02, note, transform=ax.transAxes, ha="right", fontsize=7, color="0.3")
+    ax.set_xscale("log")
+    ax.set_yscale("log")
+    ax.set_xlabel("conduits")
+    ax.set_ylabel("wall time of a run [s] (lines: 4 h storm)")
+    ax.set_title("Scaling (hollow: twin disagreed with SWMM)", fontsize=10)
+    ax.grid(True, which="both", alpha=0.3)
+    ax.legend()
+    return _save(fig, path)
 
 
 def plot_throughput(doc: dict, path) -> Path:
@@ -286,9 +354,39 @@ def plot_throughput(doc: dict, path) -> Path:
     ax.set_title("Routing throughput (links x routing steps / wall time)", fontsize=10)
     ax.legend()
     ax.grid(True, axis="y", which="both", alpha=0.3)
-    fig.tight_layout()
-    path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    return _save(fig, path)
+
+
+def plot_ensemble(doc: dict, path) -> Path:
+    """Members per minute of each way of running the ensemble (horizontal bars).
+
+    SWMM grey, twin blue; a twin way that did not agree with SWMM (or lost members)
+    is hatched and says so; a way that did not run is named with no bar.
+    """
+    plt = _pyplot()
+    e = doc.get("ensemble") or {}
+    rows = e.get("modes") or []
+    fig, ax = plt.subplots(figsize=(7.0, 0.6 * max(len(rows), 1) + 1.6), dpi=120)
+    for i, r in enumerate(rows):
+        rate = r.get("members_per_min") or 0.0
+        bad = r.get("engine") == "twin" and not r.get("agrees")
+        ax.barh(i, rate, color="tab:gray" if r.get("engine") == "swmm" else "tab:blue",
+                hatch="//" if bad else None, edgecolor="white" if bad else None)  # fmt: skip
+        if r.get("wall_s"):
+            text = f" {rate:.1f}/min"
+            if r.get("speedup") is not None and r["mode"] != "swmm-sequential":
+                text += f" ({r['speedup']:.2f}x SWMM seq.)"
+            text += " - disagrees" if bad else ""
+        else:
+            text = " did not run"
+        ax.text(rate, i, text, va="center", fontsize=7)
+    ax.set_yticks(range(len(rows)))
+    ax.set_yticklabels([r["label"] for r in rows], fontsize=7)
+    ax.invert_yaxis()
+    ax.set_xlabel("members per minute")
+    top = max((r.get("members_per_min") or 0.0 for r in rows), default=0.0)
+    ax.set_xlim(0.0, 1.8 * top if top > 0 else 1.0)
+    title = f"Ensemble: {e.get('members', '?')} members of {e.get('case', '?')}"
+    ax.set_title(title + f", {_num(e.get('duration_h'), '{:g}')} h each", fontsize=10)
+    ax.grid(True, axis="x", alpha=0.3)
+    return _save(fig, path)

@@ -1,6 +1,6 @@
 """Timed engine runs, each in its own subprocess, and what they measure.
 
-One engine run = one child process (``python -m twin.bench.runner ...``) that runs
+One engine run = one child process (``python -m twin.bench.engine_child ...``) that runs
 SWMM 5.2 or twin once on an ``.inp`` file and writes a small JSON record: the wall
 time of the run alone, the peak resident memory of the process
 (``getrusage(RUSAGE_SELF).ru_maxrss``) before and after the run, and the number of
@@ -22,7 +22,6 @@ from __future__ import annotations
 import json
 import os
 import re
-import resource
 import statistics
 import subprocess
 import sys
@@ -32,12 +31,7 @@ from pathlib import Path
 
 from twin.bench.cases import get_case, inp_counts
 
-__all__ = [
-    "EngineRunError", "measure_compile", "measure_ensemble", "measure_surface", "run_case",
-    "run_engine",
-]  # fmt: skip
-
-_KIB = 1024.0
+__all__ = ["EngineRunError", "measure_compile", "measure_surface", "run_case", "run_engine"]
 
 
 class EngineRunError(RuntimeError):
@@ -53,10 +47,14 @@ def _child_env(numba_cache_dir=None) -> dict:
     return env
 
 
-def _spawn(args: list[str], timeout_s: float, env=None) -> dict:
+_ENGINE_CHILD = "twin.bench.engine_child"
+
+
+def _spawn(args: list[str], timeout_s: float, env=None, module: str = _ENGINE_CHILD) -> dict:
+    """Run ``python -m module *args --record FILE`` and return the record it wrote."""
     with tempfile.TemporaryDirectory(prefix="twin-bench-") as tmp:
         record = Path(tmp) / "record.json"
-        cmd = [sys.executable, "-m", "twin.bench.runner", *args, "--record", str(record)]
+        cmd = [sys.executable, "-m", module, *args, "--record", str(record)]
         try:
             proc = subprocess.run(
                 cmd, env=env or _child_env(), capture_output=True, text=True, timeout=timeout_s
@@ -175,7 +173,8 @@ def run_case(
         Inputs, warm-up inputs and the results of the first repetition go here.
     repeats : int
         Repetitions of the pair (SWMM, twin); fewer when one pair takes more than
-        ``budget_s / repeats`` (at least one).
+        ``budget_s / repeats`` (at least one) or the case allows fewer
+        (``case.max_repeats``).
     timeout_s : float
         Per engine run.
     check : bool
@@ -204,6 +203,8 @@ def run_case(
     runs: dict[str, list[dict]] = {"swmm": [], "twin": []}
     saved = {e: workdir / f"{case.name}.{e}.nc" for e in runs}
     t_start = time.perf_counter()
+    if case.max_repeats:
+        repeats = min(int(repeats), case.max_repeats)
     for rep in range(max(int(repeats), 1)):
         for engine in ("swmm", "twin"):
             save = saved[engine] if (rep == 0 and check) else None
@@ -294,213 +295,3 @@ def measure_surface(minutes: float = 10.0, network: str = "medium") -> dict:
         "network": network, "cells": cells, "dx_m": s.dx, "sim_minutes": minutes,
         "substeps": n, "wall_s": wall, "cell_steps_per_s": cells * n / wall,
     }  # fmt: skip
-
-
-def measure_ensemble(case, members: int, workdir, *, swmm_s=None, timeout_s=900.0) -> dict:
-    """Ensemble throughput: ``twin.run_ensemble`` of ``members`` copies of ``case``.
-
-    Runs in a child process on a local Dask cluster (one single-threaded worker
-    process per core, as ``run_ensemble`` makes); the wall time excludes starting the
-    cluster (``cluster_start_s``) but includes loading the compiled kernels in the
-    workers.  SWMM's reference is ``members`` sequential runs: ``members * swmm_s``.
-    The first successful member is checked against SWMM.
-
-    Returns
-    -------
-    dict
-        ``case``, ``members``, ``wall_s``, ``members_per_s``, ``swmm_sequential_s``,
-        ``speedup``, ``peak_rss_mb`` (the client process) and ``worker_peak_rss_mb``
-        (the largest worker's peak; a worker runs one member at a time, so this is the
-        memory per member), ``swmm_peak_rss_mb`` (one SWMM run of the case),
-        ``failed`` members, ``agreement`` and ``agrees``.
-    """
-    workdir = Path(workdir)
-    inp = case.prepare(workdir)
-    saved = workdir / f"{case.name}.ensemble.nc"
-    rec = _spawn(["ensemble", str(inp), "--members", str(int(members)), "--save", str(saved)],
-                 timeout_s)  # fmt: skip
-    out = {"case": case.name, "conduits": inp_counts(inp)["conduits"], "members": int(members),
-           **rec, "members_per_s": members / rec["wall_s"]}  # fmt: skip
-    if swmm_s:
-        out["swmm_sequential_s"] = members * swmm_s
-        out["speedup"] = members * swmm_s / rec["wall_s"]
-    ref = workdir / f"{case.name}.ensemble-swmm.nc"
-    out["swmm_peak_rss_mb"] = run_engine(
-        "swmm", inp, save=ref, timeout_s=timeout_s, workdir=workdir
-    )["peak_rss_mb"]
-    import xarray as xr
-
-    from twin.validation.agreement import agreement_report
-
-    with xr.open_dataset(saved) as ours, xr.open_dataset(ref) as swmm:
-        out["agreement"] = agreement_report(ours.load(), swmm.load())
-    out["agrees"] = bool(out["agreement"]["ok"]) and rec["failed"] == 0
-    saved.unlink(missing_ok=True)
-    ref.unlink(missing_ok=True)
-    return out
-
-
-# -- the child side ----------------------------------------------------------------
-
-
-def _maxrss_mb() -> float:
-    """Peak resident memory of this process [MiB] since its ``exec``.
-
-    ``VmHWM`` of ``/proc/self/status``: ``ru_maxrss`` would also count the parent's
-    memory at ``fork`` time, which Linux carries over the ``exec``.
-    """
-    try:
-        with open("/proc/self/status") as fh:
-            for line in fh:
-                if line.startswith("VmHWM:"):
-                    return float(line.split()[1]) / _KIB
-    except OSError:
-        pass
-    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / _KIB
-
-
-class _quiet_fd1:
-    """SWMM prints progress on file descriptor 1; send it to /dev/null."""
-
-    def __enter__(self):
-        sys.stdout.flush()
-        self._saved = os.dup(1)
-        null = os.open(os.devnull, os.O_WRONLY)
-        os.dup2(null, 1)
-        os.close(null)
-
-    def __exit__(self, *exc):
-        os.dup2(self._saved, 1)
-        os.close(self._saved)
-
-
-_AVG_STEP = re.compile(r"Average Time Step\s*:\s*([\d.]+)")
-
-
-def _child_swmm(inp: Path, save, workdir) -> dict:
-    from swmm.toolkit import solver
-
-    tmp = tempfile.TemporaryDirectory(prefix="twin-bench-swmm-") if workdir is None else None
-    wd = Path(tmp.name if tmp else workdir)
-    rpt, out = wd / (inp.stem + ".rpt"), wd / (inp.stem + ".out")
-    os.chdir(inp.parent)
-    base = _maxrss_mb()
-    with _quiet_fd1():
-        t0 = time.perf_counter()
-        solver.swmm_run(str(inp), str(rpt), str(out))
-        wall = time.perf_counter() - t0
-    rec = {"wall_s": wall, "base_rss_mb": base, "peak_rss_mb": _maxrss_mb()}
-    text = rpt.read_text(errors="replace")
-    m = _AVG_STEP.search(text)
-    rec["average_step_s"] = float(m.group(1)) if m else None
-    if save is not None:
-        from swmm.toolkit import output, shared_enum
-
-        from twin.validation import swmm_run as sr
-
-        ds = sr._read_out(output, shared_enum, out)
-        ds.attrs.update(sr._read_rpt(rpt))
-        _write_nc(ds, save)
-    if tmp is not None:
-        tmp.cleanup()
-    else:
-        out.unlink(missing_ok=True)
-    return rec
-
-
-def _child_twin(inp: Path, warmup, save) -> dict:
-    import twin
-
-    for w in warmup:
-        try:
-            twin.simulate(w)
-        except Exception:  # noqa: BLE001 - a feature the engine lacks: the timed run says so
-            pass
-    base = _maxrss_mb()
-    t0 = time.perf_counter()
-    ds = twin.simulate(inp)
-    wall = time.perf_counter() - t0
-    rec = {"wall_s": wall, "base_rss_mb": base, "peak_rss_mb": _maxrss_mb()}
-    rec["routing_steps"] = int(ds.attrs.get("routing_steps", 0)) or None
-    it = ds.attrs.get("mean_iterations")
-    rec["mean_iterations"] = None if it is None else float(it)
-    if save is not None:
-        _write_nc(ds, save)
-    return rec
-
-
-def _write_nc(ds, path) -> None:
-    keep = [v for v in ("node_depth", "link_flow", "node_flooding") if v in ds]
-    sub = ds[keep]
-    sub.attrs = {k: v for k, v in ds.attrs.items() if k == "flow_routing_continuity_error_percent"}
-    for name in list(sub.coords):
-        if name not in ("time", "node", "link"):
-            sub = sub.drop_vars(name)
-    tmp = str(path) + ".tmp"
-    sub.to_netcdf(tmp, engine="h5netcdf")
-    os.replace(tmp, path)
-
-
-def _child_compile(inp: Path) -> dict:
-    t0 = time.perf_counter()
-    import twin
-    import twin.engine.simulation  # noqa: F401  (the engine's imports, numba included)
-
-    t1 = time.perf_counter()
-    twin.simulate(inp)
-    t2 = time.perf_counter()
-    twin.simulate(inp)
-    t3 = time.perf_counter()
-    return {"import_s": t1 - t0, "first_s": t2 - t1, "second_s": t3 - t2}
-
-
-def _child_ensemble(inp: Path, members: int, save) -> dict:
-    import numpy as np
-    from dask.distributed import Client, LocalCluster
-
-    import twin
-
-    t0 = time.perf_counter()
-    n = max(1, min(os.cpu_count() or 1, members))
-    with LocalCluster(n_workers=n, threads_per_worker=1, processes=True,
-                      dashboard_address=None) as cluster, Client(cluster) as client:  # fmt: skip
-        start = time.perf_counter() - t0
-        t0 = time.perf_counter()
-        ens = twin.run_ensemble(inp, members, client=client, progress=False, summary=False)
-        wall = time.perf_counter() - t0
-        hwm = client.run(_maxrss_mb)
-    status = ens["member_status"].values
-    rec = {"wall_s": wall, "cluster_start_s": start, "workers": n, "peak_rss_mb": _maxrss_mb(),
-           "failed": int((status != 0).sum()), "worker_peak_rss_mb": max(hwm.values())}  # fmt: skip
-    if save is not None:
-        first = int(np.flatnonzero(status == 0)[0]) if rec["failed"] < members else 0
-        _write_nc(ens.isel(member=first), save)
-    return rec
-
-
-def _child_main(argv: list[str]) -> int:
-    import argparse
-
-    p = argparse.ArgumentParser(prog="python -m twin.bench.runner")
-    p.add_argument("mode", choices=("swmm", "twin", "compile", "ensemble"))
-    p.add_argument("--members", type=int, default=4)
-    p.add_argument("inp", type=Path)
-    p.add_argument("--warmup", action="append", default=[])
-    p.add_argument("--save")
-    p.add_argument("--workdir")
-    p.add_argument("--record", required=True)
-    a = p.parse_args(argv)
-    if a.mode == "swmm":
-        rec = _child_swmm(a.inp, a.save, a.workdir)
-    elif a.mode == "twin":
-        rec = _child_twin(a.inp, a.warmup, a.save)
-    elif a.mode == "ensemble":
-        rec = _child_ensemble(a.inp, a.members, a.save)
-    else:
-        rec = _child_compile(a.inp)
-    Path(a.record).write_text(json.dumps(rec))
-    return 0
-
-
-if __name__ == "__main__":
-    sys.exit(_child_main(sys.argv[1:]))

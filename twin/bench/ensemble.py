@@ -1,0 +1,285 @@
+"""Ensemble throughput: the same members run four ways, each checked against SWMM.
+
+:func:`measure_ensemble` makes ``members`` perturbed forecasts of one network
+(:func:`bench_members`: seeded lognormal rainfall scale and timing jitter, so every
+member has its own rainfall), writes each member as its own ``.inp`` (the
+scenario applied to the network, then :func:`~twin.networks.inp_writer.write_inp`)
+and runs them
+
+1. ``swmm-sequential``: SWMM 5.2 (swmm-toolkit), one member after the other, in one
+   process;
+2. ``swmm-processes``: SWMM in a pool of ``processes`` processes (one member a task);
+3. ``twin-local``: ``twin.run_ensemble(..., scheduler="local")``;
+4. ``twin-cluster``: ``twin.run_ensemble(..., scheduler="tcp://127.0.0.1:PORT")`` on a
+   real loopback cluster (:class:`~twin.bench.cluster.LoopbackCluster`: a ``dask
+   scheduler`` and ``workers`` x ``dask worker --nthreads 1 --nworkers 1``
+   subprocesses), started before and stopped after the timing.
+
+Each way runs in its own child process (:mod:`twin.bench.ensemble_child`), SWMM and
+twin alternately.  The wall time covers running the members (twin: including
+loading the compiled kernels in every process, and for ``twin-local`` whatever
+``run_ensemble`` starts itself); a pool or cluster started beforehand is timed
+apart (``start_s``).  The results of ``check`` members (spread over the ensemble)
+of each twin way are compared with SWMM's results of the same members
+(:func:`~twin.validation.agreement.agreement_report`); a way whose members do not
+agree, or fail, has ``agrees: False`` and does not count.
+"""
+
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+from twin.bench.cases import Case, inp_counts
+from twin.bench.cluster import LoopbackCluster
+from twin.bench.runner import EngineRunError, _child_env, _spawn
+
+__all__ = ["MODES", "bench_members", "check_indices", "measure_ensemble", "write_member_inputs"]
+
+MODES = ("swmm-sequential", "swmm-processes", "twin-local", "twin-cluster")
+_RUN_ORDER = ("swmm-sequential", "twin-local", "swmm-processes", "twin-cluster")  # alternate
+LABELS = {
+    "swmm-sequential": "SWMM 5.2, sequential (1 process)",
+    "swmm-processes": "SWMM 5.2, {n} processes",
+    "twin-local": 'twin run_ensemble, scheduler="local"',
+    "twin-cluster": "twin run_ensemble, {n}-worker dask cluster (loopback)",
+}
+_CHILD = "twin.bench.ensemble_child"
+
+
+def bench_members(n: int, *, seed: int = 0, sigma: float = 0.3, jitter_min: float = 15.0):
+    """``n`` perturbed forecasts of the network's own rainfall (``p000``, ``p001``...).
+
+    Member ``k`` scales the rainfall by a mean-one lognormal factor (``sigma``) and
+    delays it by whole minutes up to ``2 * jitter_min``
+    (:func:`twin.ensemble.perturbed_forecast`); the simulated window stays the
+    network's.  The same arguments give the same members.
+    """
+    from twin.ensemble import perturbed_forecast
+    from twin.scenarios.scenario import Scenario
+
+    return perturbed_forecast(
+        Scenario(name="forecast"), int(n), sigma=sigma, jitter_min=jitter_min, seed=seed
+    )
+
+
+def check_indices(members: int, check: int) -> list[int]:
+    """``check`` member indices spread evenly from the first to the last member.
+
+    >>> check_indices(64, 2), check_indices(64, 3), check_indices(1, 2)
+    ([0, 63], [0, 32, 63], [0])
+    """
+    if members <= 1 or check <= 1:
+        return [0]
+    k = min(int(check), int(members))
+    return sorted({round(i * (members - 1) / (k - 1)) for i in range(k)})
+
+
+def write_member_inputs(inp, members, folder) -> list[Path]:
+    """Write each member's network (its scenario applied to ``inp``) as ``<name>.inp``.
+
+    Every file asks SWMM to save every element, as the case files do.
+    """
+    from twin.api import load_network
+    from twin.networks.inp_writer import write_inp
+
+    folder = Path(folder)
+    folder.mkdir(parents=True, exist_ok=True)
+    net = load_network(str(inp))
+    paths = []
+    for m in members:
+        path = folder / f"{m.name}.inp"
+        write_inp(m.scenario.apply(net) if m.scenario is not None else net, path)
+        text = path.read_text()
+        if not re.search(r"^\s*LINKS\s+ALL\s*$", text, flags=re.M | re.I):
+            path.write_text(text + "\n[REPORT]\nSUBCATCHMENTS ALL\nNODES ALL\nLINKS ALL\n")
+        paths.append(path)
+    return paths
+
+
+def measure_ensemble(
+    members: int = 64, workdir="benchmarks/work", *, network: str = "medium-conduits",
+    duration_h: float | None = 1.0, modes=MODES, processes: int = 2, workers: int = 2,
+    check: int = 2, seed: int = 0, timeout_s: float = 3600.0, log=None,
+) -> dict:  # fmt: skip
+    """Members per minute of each way of running ``members`` members of ``network``.
+
+    Parameters
+    ----------
+    members : int
+        Ensemble size.
+    workdir : path-like
+        Member inputs and scratch results.
+    network : str
+        A bundled network (``twin networks``).
+    duration_h : float or None
+        Simulated hours from the network's start (``None``: the file's own window).
+    modes : sequence of str
+        Some of :data:`MODES`; ``swmm-sequential`` always runs (it is the reference).
+    processes, workers : int
+        SWMM pool processes; dask workers of the loopback cluster.
+    check : int
+        Members of each twin way compared with SWMM (:func:`check_indices`).
+    timeout_s : float
+        Longest run of one way.
+
+    Returns
+    -------
+    dict
+        ``case``, ``network``, ``conduits``, ``nodes``, ``duration_h``, ``members``, ``seed``,
+        ``checked_members``, ``modes`` (one row per way, in the order of
+        :data:`MODES`, though SWMM and twin ran alternately: ``run_order``; ``mode``,
+        ``label``, ``engine``, ``processes``, ``wall_s``, ``members_per_min``, ``speedup`` (SWMM
+        sequential wall / this wall), ``start_s`` (pool or cluster start, not in
+        ``wall_s``; ``None`` when the way starts its own inside ``wall_s``),
+        ``peak_rss_mb`` (sum over the way's processes), ``peak_rss_mb_per_member``,
+        ``failed``, ``agreement`` (per checked member), ``agrees`` (``None`` for SWMM,
+        the reference), ``error``), and the summary of the fastest agreeing twin way
+        under the keys of earlier versions (``wall_s``, ``members_per_s``,
+        ``swmm_sequential_s``, ``speedup``, ``agrees``, ``worker_peak_rss_mb``,
+        ``swmm_peak_rss_mb``).
+    """
+    log = log or (lambda msg: None)
+    unknown = [m for m in modes if m not in MODES]
+    if unknown:
+        raise ValueError(f"unknown ensemble modes {unknown}; known: {MODES}")
+    modes = ["swmm-sequential"] + [m for m in _RUN_ORDER if m in modes and m != "swmm-sequential"]
+    workdir = Path(workdir)
+    tag = f"{network}-{duration_h:g}h" if duration_h else network
+    case = Case(tag, network, duration_h=duration_h)
+    inp = case.prepare(workdir)
+    mem = bench_members(members, seed=seed)
+    folder = workdir / f"ensemble-{tag}"
+    t0 = time.perf_counter()
+    inps = write_member_inputs(inp, mem, folder)
+    listing = folder / "members.txt"
+    listing.write_text("\n".join(str(p.resolve()) for p in inps) + "\n")
+    log(f"ensemble: {members} members of {tag} written in {time.perf_counter() - t0:.1f} s")
+    checked = check_indices(members, check)
+    info = inp_counts(inp)
+    out = {
+        "case": tag, "network": network, "conduits": info["conduits"], "nodes": info["nodes"],
+        "duration_h": info["duration_s"] / 3600.0, "members": int(members), "seed": seed,
+        "checked_members": [mem[k].name for k in checked], "modes": [],
+    }  # fmt: skip
+    ref = {k: folder / f"{mem[k].name}.swmm.nc" for k in checked}
+    seq = None  # SWMM sequential wall time, the reference of every speedup
+    for mode in modes:
+        log(f"ensemble: {mode}")
+        n = processes if mode == "swmm-processes" else workers
+        row = {"mode": mode, "label": LABELS[mode].format(n=n), "members": int(members),
+               "engine": mode.split("-")[0], "run_order": len(out["modes"]),
+               "error": None}  # fmt: skip
+        try:
+            rec = _run_mode(mode, inp, inps, listing, folder, mem, checked, ref, processes,
+                            workers, seed, timeout_s)  # fmt: skip
+        except (EngineRunError, OSError) as exc:  # OSError: e.g. the cluster did not start
+            row.update(wall_s=None, agrees=False if row["engine"] == "twin" else None,
+                       error=str(exc))  # fmt: skip
+            log(f"ensemble: {mode} failed: {exc}")
+            out["modes"].append(row)
+            continue
+        if mode == "swmm-sequential":
+            seq = rec["wall_s"]
+        row.update(_figures(rec, members, seq))
+        if row["engine"] == "twin":
+            row.update(_agreement(rec, folder, mem, checked, ref, mode))
+        else:
+            row["agrees"] = None
+        out["modes"].append(row)
+        log(f"ensemble: {mode} {row['wall_s']:.1f} s, {row['members_per_min']:.1f} members/min"
+            + (f", agrees {row['agrees']}" if row["engine"] == "twin" else ""))  # fmt: skip
+    for p in ref.values():
+        p.unlink(missing_ok=True)
+    out["modes"].sort(key=lambda r: MODES.index(r["mode"]))
+    out.update(_legacy(out["modes"]))
+    return out
+
+
+def _run_mode(mode, inp, inps, listing, folder, mem, checked, ref, processes, workers, seed,
+              timeout_s) -> dict:  # fmt: skip
+    if mode == "swmm-sequential":
+        args = ["swmm-sequential", "--inps", str(listing), "--outdir", str(folder / "out")]
+        for k in checked:
+            args += ["--save", str(k), str(ref[k].resolve())]
+        return _spawn(args, timeout_s, module=_CHILD)
+    if mode == "swmm-processes":
+        args = ["swmm-processes", "--inps", str(listing), "--outdir", str(folder / "out"),
+                "--processes", str(int(processes))]  # fmt: skip
+        return _spawn(args, timeout_s, module=_CHILD)
+    args = ["twin", "--inp", str(Path(inp).resolve()), "--members", str(len(mem)),
+            "--seed", str(seed)]  # fmt: skip
+    for k in checked:
+        args += ["--save", str(k), str((folder / f"{mem[k].name}.{mode}.nc").resolve())]
+    if mode == "twin-local":
+        rec = _spawn([*args, "--scheduler", "local"], timeout_s, module=_CHILD)
+        rec["start_s"] = None  # run_ensemble starts (and stops) its cluster inside wall_s
+        return rec
+    env = _child_env()
+    with LoopbackCluster(workers, env=env, logdir=folder / "cluster-logs") as cluster:
+        args += ["--scheduler", cluster.address]
+        for pid in cluster.worker_pids:
+            args += ["--watch-tree", str(pid)]
+        rec = _spawn(args, timeout_s, env=env, module=_CHILD)
+        rec["start_s"] = cluster.start_s
+    return rec
+
+
+def _figures(rec: dict, members: int, seq: float | None) -> dict:
+    wall = float(rec["wall_s"])
+
+    twin_side = "process_peak_rss_mb" in rec
+    return {
+        "processes": rec.get("processes"), "wall_s": wall,
+        "members_per_min": 60.0 * members / wall,
+        "speedup": (seq / wall) if seq else None,
+        "start_s": rec.get("start_s"),
+        "peak_rss_mb": rec["peak_rss_mb"],
+        # twin: all its processes together, shared by the members; SWMM: one process
+        "peak_rss_mb_per_member": rec["peak_rss_mb"] / members if twin_side
+        else rec["peak_rss_mb"],
+        "process_peak_rss_mb": rec.get("process_peak_rss_mb"),
+        "failed": int(rec.get("failed", 0)),
+        "member_errors": rec.get("errors") or [],
+    }  # fmt: skip
+
+
+def _agreement(rec, folder, mem, checked, ref, mode) -> dict:
+    import xarray as xr
+
+    from twin.validation.agreement import agreement_report
+
+    reports, ok = {}, rec.get("failed", 0) == 0
+    for k in checked:
+        ours = folder / f"{mem[k].name}.{mode}.nc"
+        if not (ours.exists() and ref[k].exists()):
+            reports[mem[k].name] = None
+            ok = False
+            continue
+        with xr.open_dataset(ours) as a, xr.open_dataset(ref[k]) as b:
+            rep = agreement_report(a.load(), b.load())
+        rep["continuity_checked"] = bool(rec.get("continuity_checked", {}).get(str(k)))
+        reports[mem[k].name] = rep
+        ok = ok and bool(rep["ok"])
+        ours.unlink(missing_ok=True)
+    return {"agreement": reports, "agrees": ok}
+
+
+def _legacy(rows: list[dict]) -> dict:
+    """The fastest agreeing twin way under the keys of the single-way ensemble entry."""
+    seq = next((r for r in rows if r["mode"] == "swmm-sequential" and r.get("wall_s")), None)
+    twins = [r for r in rows if r["engine"] == "twin" and r.get("wall_s")]
+    best = max((r for r in twins if r["agrees"]), key=lambda r: r["members_per_min"],
+               default=twins[0] if twins else None)  # fmt: skip
+    if best is None:
+        return {"error": "no twin way ran" + (f": {rows[-1]['error']}" if rows else "")}
+    return {
+        "mode": best["mode"], "wall_s": best["wall_s"],
+        "members_per_s": best["members_per_min"] / 60.0,
+        "swmm_sequential_s": seq["wall_s"] if seq else None,
+        "speedup": best["speedup"], "agrees": bool(best["agrees"]),
+        "worker_peak_rss_mb": best["peak_rss_mb_per_member"],
+        "swmm_peak_rss_mb": seq["peak_rss_mb"] if seq else None,
+        "failed": best["failed"],
+    }  # fmt: skip
