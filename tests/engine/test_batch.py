@@ -51,9 +51,10 @@ def _assert_identical(a, b):
     assert a.attrs == b.attrs
 
 
-@pytest.mark.parametrize("threads", [1, 2])
-def test_batch_equals_members_run_alone(setups, threads):
-    results = MemberBatch(setups, threads=threads).run()
+@pytest.mark.parametrize("threads, groups", [(1, None), (2, 1), (2, None)])
+def test_batch_equals_members_run_alone(setups, threads, groups):
+    # (2, 1): one prange call over both threads; (2, None): two Python threads
+    results = MemberBatch(setups, threads=threads, groups=groups).run()
     assert [r[0] for r in results] == [0, 0, 0, 0]
     for (net, kw), (_, _, ds) in zip(setups, results, strict=True):
         _assert_identical(ds, Simulation(net, **kw).run())

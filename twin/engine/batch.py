@@ -91,7 +91,13 @@ class MemberBatch:
         :class:`~twin.engine.simulation.Simulation` keyword arguments
         (``options``, ``couplers``, overrides such as ``end_hours``).
     threads : int, optional
-        Numba threads for the member loop (default: numba's current setting).
+        Threads to use (default: numba's current setting, the machine's cores).
+    groups : int, optional
+        Members are shared among ``groups`` Python threads, each stepping its share
+        and routing it in one call on ``threads // groups`` numba threads.  Default
+        ``threads``: the per-step work outside the routing kernel (step size, runoff,
+        statistics; kernels that drop the GIL) then runs in parallel too.  ``1``: one
+        loop, every member's step in one ``prange`` call over ``threads``.
 
     Attributes
     ----------
@@ -101,12 +107,13 @@ class MemberBatch:
         ``""`` or the member's failure (see :func:`describe_failure`).
     """
 
-    def __init__(self, setups, threads: int | None = None):
+    def __init__(self, setups, threads: int | None = None, groups: int | None = None):
         setups = list(setups)
         if not setups:
             raise TwinError("a member batch needs at least one member")
         self.n = len(setups)
         self.threads = threads
+        self.groups = groups
         self._stack = _MemberStack(self.n)
         self.sims: list[Simulation | None] = [None] * self.n
         self.errors = [""] * self.n
@@ -136,17 +143,11 @@ class MemberBatch:
                 for arr in a.values():
                     arr[k] = 0.0
 
-    def _fail(self, k: int, exc: BaseException) -> None:
-        self.errors[k] = describe_failure(exc)
-        self.sims[k] = None
-
-    def run(self) -> list[tuple[int, str, object]]:
-        """Run every member to its end: ``[(status, error, dataset)]`` in member order
-        (status 0 ran, 1 failed; dataset None when it failed)."""
-        active = [k for k, s in enumerate(self.sims) if s is not None and not s.finished]
+    def _run_group(self, active: list[int], threads: int) -> None:
+        """Step ``active`` members to their ends, routing them together on ``threads``
+        numba threads (numba's thread count is per calling thread)."""
         saved_threads = numba.get_num_threads()
-        if self.threads:
-            numba.set_num_threads(max(1, min(int(self.threads), numba.config.NUMBA_NUM_THREADS)))
+        numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
         # members one at a time to whichever thread is free (their steps differ in cost)
         saved_chunk = numba.set_parallel_chunksize(1)
         try:
@@ -155,6 +156,26 @@ class MemberBatch:
         finally:
             numba.set_parallel_chunksize(saved_chunk)
             numba.set_num_threads(saved_threads)
+
+    def _fail(self, k: int, exc: BaseException) -> None:
+        self.errors[k] = describe_failure(exc)
+        self.sims[k] = None
+
+    def run(self) -> list[tuple[int, str, object]]:
+        """Run every member to its end: ``[(status, error, dataset)]`` in member order
+        (status 0 ran, 1 failed; dataset None when it failed)."""
+        active = [k for k, s in enumerate(self.sims) if s is not None and not s.finished]
+        threads = max(1, min(int(self.threads or numba.get_num_threads()), len(active) or 1))
+        groups = threads if self.groups is None else max(1, min(self.groups, threads))
+        if groups == 1:
+            self._run_group(active, threads)
+        else:  # Python threads, each stepping its share of members (the kernels drop the GIL)
+            from concurrent.futures import ThreadPoolExecutor
+
+            shares = [active[g::groups] for g in range(groups)]
+            per_group = max(1, threads // groups)
+            with ThreadPoolExecutor(groups, thread_name_prefix="twin-members") as pool:
+                list(pool.map(lambda share: self._run_group(share, per_group), shares))
         out = []
         for k, sim in enumerate(self.sims):
             if sim is None:
