@@ -69,6 +69,9 @@ def test_failed_member_is_recorded_and_others_run(serial, net, perturbed):
     # a surviving member equals its own single run
     one = twin.simulate(perturbed[2].scenario.apply(net), **END)
     assert np.array_equal(serial["node_depth"].isel(member=2).values, one["node_depth"].values)
+    # each member keeps its own continuity errors; the failed one has none
+    cont = serial["member_flow_routing_continuity_error_percent"].values
+    assert cont[2] == one.attrs["flow_routing_continuity_error_percent"] and np.isnan(cont[4])
 
 
 def test_summary_statistics_from_the_members(serial):

@@ -308,6 +308,15 @@ def stack_members(mem: list[Member], results) -> xr.Dataset:
         np.array([r[1] for r in results], dtype=object),
         {"long_name": "error of a failed member"},
     )
+    for key in ("flow_routing_continuity_error_percent", "runoff_continuity_error_percent"):
+        if key in template.attrs:  # each member's own (the Dataset attrs keep the first's)
+            ens[f"member_{key}"] = (
+                "member",
+                np.array(
+                    [float(ds.attrs.get(key, np.nan)) if s == 0 else np.nan for s, _, ds in results]
+                ),  # fmt: skip
+                {"units": "%", "long_name": key.replace("_", " ").replace(" percent", "")},
+            )
     ens["member_scenario"] = (
         "member",
         np.array([m.scenario.name if m.scenario else "" for m in mem], dtype=object),
