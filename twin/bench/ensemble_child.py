@@ -121,7 +121,6 @@ def _twin(inp: Path, a, save: dict[int, Path]) -> dict:
         )
         wall = time.perf_counter() - t0
     status = np.asarray(ens["member_status"].values)
-    ok = np.flatnonzero(status == 0)
     rec = {
         "wall_s": wall, "failed": int((status != 0).sum()),
         "errors": [str(e) for e in ens["member_error"].values if str(e)][:5],
@@ -130,18 +129,13 @@ def _twin(inp: Path, a, save: dict[int, Path]) -> dict:
         "continuity_checked": {},
     }  # fmt: skip
     per_member = "flow_routing_continuity_error_percent"
+    stacked = f"member_{per_member}"  # each member's own, kept by run_ensemble
     for k, path in save.items():
         if status[k] != 0:
             continue
         one = ens.isel(member=k)
-        if per_member in ens.data_vars and "member" in ens[per_member].dims:
-            one.attrs[per_member] = float(ens[per_member].values[k])
-            rec["continuity_checked"][str(k)] = True
-        else:
-            # the stacked attributes are the first good member's: only its own are true
-            if ok.size == 0 or k != ok[0]:
-                one.attrs.pop(per_member, None)
-            rec["continuity_checked"][str(k)] = per_member in one.attrs
+        one.attrs[per_member] = float(ens[stacked].values[k])
+        rec["continuity_checked"][str(k)] = True
         _write_nc(one, path)
     return rec
 
