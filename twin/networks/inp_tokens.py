@@ -10,6 +10,7 @@ case-insensitively.  Names are case-insensitive too.
 from __future__ import annotations
 
 import datetime as _dt
+import math
 import re
 from dataclasses import dataclass, field
 
@@ -78,6 +79,8 @@ SECTION_WORDS = [
     ("[INLET", "INLETS"),
 ]
 
+#: A line str.split() tokenises as SWMM does: no quote, no whitespace but " \t\r\n".
+_PLAIN_LINE = re.compile(r"[^\"\s]*(?:[ \t\r\n]+[^\"\s]*)*\Z")
 _NUMBER_RE = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\Z")
 _MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
 
@@ -106,6 +109,8 @@ def tokenize(text: str) -> list[str]:
     cut = text.find(";")
     if cut >= 0:
         text = text[:cut]
+    if _PLAIN_LINE.match(text):  # no quotes, only SWMM's separators: str.split agrees
+        return text.split()
     toks = []
     i, n = 0, len(text)
     while i < n:
@@ -190,10 +195,13 @@ def is_number(token: str) -> bool:
 
 def to_float(token: str) -> float | None:
     """A finite float from a decimal token, or None."""
-    if not _NUMBER_RE.match(token):
+    try:  # float() takes _NUMBER_RE's forms, and also "_", inf/nan and outer blanks
+        v = float(token)
+    except ValueError:
         return None
-    v = float(token)
-    return v if np.isfinite(v) else None
+    if not math.isfinite(v) or "_" in token or token != token.strip():
+        return None
+    return v
 
 
 def parse_time_h(token: str) -> float | None:
