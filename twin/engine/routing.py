@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from twin.engine.routing_pack import RoutingPack, pack_network
+from twin.engine.routing_threads import threaded_route_step
 from twin.errors import SimulationError, TwinError
 from twin.kernels import routing_layout as R
 from twin.kernels.boundary import outfall_stages
@@ -247,7 +248,9 @@ class Router:
         p = self.pack
         self._first_step = False
         lateral = np.ascontiguousarray(lateral_cfs, dtype=np.float64)
-        steps, bad_node, bad_link = route_step(
+        if not hasattr(self, "_route"):  # THREADS: the threaded kernel on big networks
+            self._route = (self.opts.threads != 1 and threaded_route_step(self)) or route_step
+        steps, bad_node, bad_link = self._route(
             self._mode, t_s, dt_s, lateral, p.node_par, p.node_int, p.link_par, p.link_int,
             p.xs, p.tables, p.curve_start, p.curve_x, p.curve_y, self.node_state,
             self.link_state, self._stage, p.opt_f, p.opt_i, self._kw_order, self._ponding,
