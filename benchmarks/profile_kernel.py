@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/profile_kernel.py [NETWORK] [--hours H] [--swmm] [--check]
-        [--save-ref FILE] [--compare-ref FILE]
+        [--save-ref FILE] [--compare-ref FILE] [--threads N] [--min-conduits M]
 
 * default: run ``NETWORK`` (``medium-conduits``) for ``--hours`` of simulated time,
   timing every ``Router.advance`` call in CPU time (the machine is shared); print the
@@ -17,6 +17,9 @@ Usage::
 * ``--save-ref`` / ``--compare-ref``: save, or compare with, the final state and the
   per-step node depths and link flows of this run (a ``.npz``), to see whether an
   optimisation changed any number (bit-identical or the largest difference).
+* ``--threads N``: SWMM's THREADS option (the threaded kernel from
+  ``twin.engine.routing_threads.MIN_CONDUITS`` conduits, or ``--min-conduits M``);
+  compare the printed *wall* time per step, CPU time adds up the threads.
 """
 
 from __future__ import annotations
@@ -146,10 +149,15 @@ def main(argv=None) -> None:
     ap.add_argument("--swmm", action="store_true", help="time SWMM on the same file")
     ap.add_argument("--check", action="store_true", help="agreement with SWMM (whole run)")
     ap.add_argument("--threads", type=int, default=1, help="THREADS option (0 = all cores)")
+    ap.add_argument("--min-conduits", type=int, default=None, help="threads from this size")
     ap.add_argument("--save-ref", type=Path, default=None)
     ap.add_argument("--compare-ref", type=Path, default=None)
     a = ap.parse_args(argv)
 
+    if a.min_conduits is not None:
+        from twin.engine import routing_threads
+
+        routing_threads.MIN_CONDUITS = a.min_conduits
     r = time_router(a.network, a.hours, threads=a.threads)
     print(
         f"{a.network}: {r['n_links']} links, {r['steps']} steps; time loop CPU {r['cpu_s']:.2f} s "
