@@ -97,11 +97,11 @@ def conduit_hrad(shape, xs, j, tables, y):
 
 
 @njit(**JIT_HOT)
-def froude_number(shape, closed, xs, j, tables, v, y, a, w):
+def froude_number(shape, closed, xs, j, tables, v, y, a):
     """Froude number at velocity ``v`` and depth ``y`` (0 when dry or a full closed pipe).
 
-    ``a`` and ``w`` are the flow area and top width at ``y`` when the caller has them
-    (``y`` below the crown), else negative numbers to look them up.
+    ``a`` is the flow area at ``y`` when the caller has it (``y`` below the crown),
+    else a negative number to look it up.
     """
     if y <= FUDGE:
         return 0.0
@@ -109,9 +109,7 @@ def froude_number(shape, closed, xs, j, tables, v, y, a, w):
         return 0.0
     if a < 0.0:
         a = area_in(shape, xs, j, tables, y)
-    if w < 0.0:
-        w = width_in(shape, xs, j, tables, y)
-    hyd_depth = a / w
+    hyd_depth = a / width_in(shape, xs, j, tables, y)
     return abs(v) / np.sqrt(GRAVITY * hyd_depth)
 
 

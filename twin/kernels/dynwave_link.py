@@ -165,9 +165,8 @@ def _surface_area(
 ):
     """Flow class and half-conduit surface areas (SWMM's findSurfArea).
 
-    Returns ``(h1, h2, y1, y2, class, s1, s2, wm)``: the heads and depths adjusted for
-    critical / dry ends, the surface areas [ft2] given to the end nodes, and the
-    width [ft] at the mean of the adjusted depths (-1 when the conduit is dry).
+    Returns ``(h1, h2, y1, y2, class, s1, s2)``: the heads and depths adjusted for
+    critical / dry ends, and the surface areas [ft2] given to the end nodes.
     """
     y_full = xs[j, P_YFULL]
     yn = 0.5 * (y1 + y2)
@@ -181,7 +180,6 @@ def _surface_area(
         )
     s1 = 0.0
     s2 = 0.0
-    wm = -1.0
     if fc == FC_SUBCRITICAL or fc == FC_SUPCRITICAL:
         ym = max(0.5 * (y1 + y2), FUDGE)
         w1 = conduit_width(shape, closed, xs, j, tables, y1, slot, crown_cutoff)
@@ -230,7 +228,7 @@ def _surface_area(
     else:  # DRY
         s1 = FUDGE * length / 2.0
         s2 = s1
-    return h1, h2, y1, y2, fc, s1, s2, wm
+    return h1, h2, y1, y2, fc, s1, s2
 
 
 @njit(**JIT_HOT)
@@ -243,7 +241,7 @@ def _check_normal_flow(j, q, y1, y2, a1, r1, has_outfall, shape, closed, link_pa
     if not check and (nfl == NFL_FROUDE or nfl == NFL_BOTH) and not has_outfall:
         if y1 > FUDGE and y2 > FUDGE:
             # a1 is the area at y1 (y1 is below the crown here)
-            f1 = froude_number(shape, closed, xs, j, tables, q / a1, y1, a1, -1.0)
+            f1 = froude_number(shape, closed, xs, j, tables, q / a1, y1, a1)
             if f1 >= 1.0:
                 check = True
     if check:
@@ -326,7 +324,7 @@ def conduit_flow(
     fz1 = max(0.0, off1 - d1) if out1 else off1
     fz2 = max(0.0, off2 - d2) if out2 else off2
 
-    h1, h2, y1, y2, fc, s1, s2, w_mean = _surface_area(
+    h1, h2, y1, y2, fc, s1, s2 = _surface_area(
         j,
         q_last,
         length,
@@ -378,16 +376,8 @@ def conduit_flow(
     v = q_last / a_mid
     if abs(v) > MAX_VELOCITY:
         v = MAX_VELOCITY * np.sign(q_last)
-    # below the crown a_mid is the plain area at y_mid: the Froude number reuses it, and
-    # the width the surface areas took at y_mid when neither slot nor crown cutoff
-    # changed it (w_slot is the slot width at y_mid here)
-    a_fr = -1.0
-    w_fr = -1.0
-    if y_mid < y_full:
-        a_fr = a_mid
-        if w_slot == 0.0 and not (closed and y_mid / y_full >= crown_cutoff):
-            w_fr = w_mean
-    fr = froude_number(shape, closed, xs, j, tables, v, y_mid, a_fr, w_fr)
+    # below the crown a_mid is the plain area at y_mid: the Froude number reuses it
+    fr = froude_number(shape, closed, xs, j, tables, v, y_mid, a_mid if y_mid < y_full else -1.0)
     link_state[LS_FROUDE, j] = fr
     if fc == FC_SUBCRITICAL and fr > 1.0:
         fc = FC_SUPCRITICAL
