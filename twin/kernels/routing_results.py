@@ -17,8 +17,7 @@ from twin.kernels.routing_layout import (
     NP_FULL_DEPTH,
     NP_SUR_DEPTH,
 )
-from twin.kernels.xsect import P_AFULL
-from twin.kernels.xsect_inplace import area_in
+from twin.kernels.xsect import P_AFULL, area_at_depth
 
 
 @njit(**JIT_HOT)
@@ -38,7 +37,7 @@ def link_results(f, link_par, link_int, xs, tables, link_state, velocity, capaci
         capacity[j] = 0.0
         if link_int[j, LI_TRUE_CONDUIT] == 0:
             continue
-        a = area_in(link_int[j, LI_SHAPE], xs, j, tables, y)  # in place: no row view
+        a = area_at_depth(link_int[j, LI_SHAPE], xs[j], tables, y)
         capacity[j] = a / xs[j, P_AFULL]
         if y > 0.01 and a > FUDGE:
             velocity[j] = q / link_par[j, LP_BARRELS] / a
