@@ -47,8 +47,8 @@ def _run(net, hours, **options):
 @pytest.mark.parametrize(
     ("network", "hours"),
     [
-        ("small", 2.0),  # pumps, tank, CSO weir: the serial non-conduit loop in between
-        (f"{PYSWMM_DATA}/model_full_features.inp", 6.0),
+        ("small", 1.0),  # pumps, tank, CSO weir: the serial non-conduit loop in between
+        (f"{PYSWMM_DATA}/model_full_features.inp", 3.0),
     ],
 )
 def test_threaded_kernel_equals_serial_bit_for_bit(monkeypatch, network, hours):
