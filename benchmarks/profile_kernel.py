@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/profile_kernel.py [NETWORK] [--hours H] [--swmm] [--check]
-        [--save-ref FILE] [--compare-ref FILE]
+        [--save-ref FILE] [--compare-ref FILE] [--threads N] [--min-conduits M]
 
 * default: run ``NETWORK`` (``medium-conduits``) for ``--hours`` of simulated time,
   timing every ``Router.advance`` call in CPU time (the machine is shared); print the
@@ -17,6 +17,9 @@ Usage::
 * ``--save-ref`` / ``--compare-ref``: save, or compare with, the final state and the
   per-step node depths and link flows of this run (a ``.npz``), to see whether an
   optimisation changed any number (bit-identical or the largest difference).
+* ``--threads N``: SWMM's THREADS option (the threaded kernel from
+  ``twin.engine.routing_threads.MIN_CONDUITS`` conduits, or ``--min-conduits M``);
+  compare the printed *wall* time per step, CPU time adds up the threads.
 """
 
 from __future__ import annotations
@@ -34,31 +37,39 @@ if str(ROOT) not in sys.path:
     sys.path.insert(0, str(ROOT))
 
 
-def time_router(name: str, hours: float | None, record_every: int = 50):
-    """Run ``name`` stepping ``Simulation``; return timings and sampled states."""
+def time_router(name: str, hours: float | None, record_every: int = 50, threads: int = 1):
+    """Run ``name`` stepping ``Simulation``; return timings and sampled states.
+
+    ``threads`` is SWMM's THREADS option (1 serial, 0 all cores); with more than one
+    thread CPU time adds up the threads' times, so the wall time per step counts.
+    """
     import twin
     from twin.engine.simulation import Simulation
 
     net = twin.load_network(name)
-    kw = {} if hours is None else {"end_hours": hours}
+    kw = {"threads": threads} if hours is None else {"end_hours": hours, "threads": threads}
     sim = Simulation(net, **kw)
     router = sim.router
     n_conduits = router.n_links
     advance = router.advance
     per_step = []
+    per_step_wall = []
     passes = []
     samples_y, samples_q = [], []
 
     def timed_advance(t_s, dt_s, lateral):
         t0 = time.process_time()
+        w0 = time.perf_counter()
         k = advance(t_s, dt_s, lateral)
+        per_step_wall.append(time.perf_counter() - w0)
         per_step.append(time.process_time() - t0)
         passes.append(k)
         return k
 
     router.advance = timed_advance
     # compile outside the timing: one step on a throw-away copy of the network
-    warm = Simulation(net, end_hours=0.01)
+    warm = Simulation(net, end_hours=0.01, threads=threads)
+    warm.step()
     warm.step()
     t0 = time.perf_counter()
     c0 = time.process_time()
@@ -72,6 +83,7 @@ def time_router(name: str, hours: float | None, record_every: int = 50):
     wall = time.perf_counter() - t0
     cpu = time.process_time() - c0
     per_step = np.asarray(per_step)
+    per_step_wall = np.asarray(per_step_wall)
     passes = np.asarray(passes)
     return {
         "wall_s": wall,
@@ -79,6 +91,9 @@ def time_router(name: str, hours: float | None, record_every: int = 50):
         "steps": n,
         "advance_s": float(per_step.sum()),
         "step_us": 1e6 * float(per_step.mean()),
+        "step_wall_us": 1e6 * float(per_step_wall.mean()),
+        "step_wall_median_us": 1e6 * float(np.median(per_step_wall)),
+        "kernel": getattr(router._route, "__name__", "?"),
         "passes": float(passes.mean()),
         "link_iter_us": 1e6 * float(per_step.sum()) / float(passes.sum() * n_conduits),
         "n_links": n_conduits,
@@ -133,11 +148,17 @@ def main(argv=None) -> None:
     ap.add_argument("--hours", type=float, default=None, help="simulated hours (default: all)")
     ap.add_argument("--swmm", action="store_true", help="time SWMM on the same file")
     ap.add_argument("--check", action="store_true", help="agreement with SWMM (whole run)")
+    ap.add_argument("--threads", type=int, default=1, help="THREADS option (0 = all cores)")
+    ap.add_argument("--min-conduits", type=int, default=None, help="threads from this size")
     ap.add_argument("--save-ref", type=Path, default=None)
     ap.add_argument("--compare-ref", type=Path, default=None)
     a = ap.parse_args(argv)
 
-    r = time_router(a.network, a.hours)
+    if a.min_conduits is not None:
+        from twin.engine import routing_threads
+
+        routing_threads.MIN_CONDUITS = a.min_conduits
+    r = time_router(a.network, a.hours, threads=a.threads)
     print(
         f"{a.network}: {r['n_links']} links, {r['steps']} steps; time loop CPU {r['cpu_s']:.2f} s "
         f"(wall {r['wall_s']:.2f} s), Router.advance CPU {r['advance_s']:.2f} s "
@@ -146,6 +167,10 @@ def main(argv=None) -> None:
     print(
         f"  {r['step_us']:.0f} us/step, {r['passes']:.2f} Picard passes/step, "
         f"{r['link_iter_us']:.3f} us per link-iteration"
+    )
+    print(
+        f"  threads {a.threads} ({r['kernel']}): Router.advance wall {r['step_wall_us']:.0f} "
+        f"us/step (median {r['step_wall_median_us']:.0f})"
     )
     if a.swmm:
         c_swmm, w_swmm = time_swmm(network_path(a.network))

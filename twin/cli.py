@@ -101,12 +101,18 @@ DEFAULT_SCENARIO = "seoul-100mmh"
     default=None,
     help="Couple to 2D overland flow on the terrain (derived from rims if none).",
 )
+@click.option(
+    "--threads",
+    type=click.IntRange(min=0),
+    help="Routing threads, as SWMM's THREADS (0 = all cores; used from 2000 conduits).",
+)
 @click.option("--render/--no-render", default=True, show_default=True, help="Render a PNG.")
 @click.option("--image", type=click.Path(dir_okay=False), help="Where the PNG goes.")
 @click.option("--quiet", is_flag=True, help="No progress bar and no report.")
 def run_cmd(
-    network, scenario, output, report_step, routing_step, end_hours, surface, render, image, quiet
-):
+    network, scenario, output, report_step, routing_step, end_hours, surface, threads, render,
+    image, quiet,
+):  # fmt: skip
     """Simulate NETWORK, print the summary, write NetCDF and render a PNG.
 
     NETWORK is a bundled name (`twin networks`) or a SWMM .inp file; it runs under
@@ -140,6 +146,8 @@ def run_cmd(
         opts["end_hours"] = end_hours
     if surface:
         opts["surface"] = True
+    if threads is not None:
+        opts["threads"] = threads
     ds = _simulate_with_progress(net, opts, quiet)
     if scenario:
         ds.attrs["scenario"] = sc.name

@@ -229,7 +229,7 @@ def options_from_raw(raw: dict[str, str], source=None, **overrides) -> SimOption
     if "LAT_FLOW_TOL" in o:
         kw["lat_flow_tol"] = number("LAT_FLOW_TOL", lo=0) / 100.0
     if "THREADS" in o:
-        kw["threads"] = max(1, int(number("THREADS", lo=0)))
+        kw["threads"] = int(number("THREADS", lo=0))  # 0 = all cores, as in SWMM
 
     opts = SimOptions(**kw)
     # SWMM's project_validate adjustments

@@ -16,6 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from twin.engine.routing_pack import RoutingPack, pack_network
+from twin.engine.routing_threads import threaded_route_step
 from twin.errors import SimulationError, TwinError
 from twin.kernels import routing_layout as R
 from twin.kernels.boundary import outfall_stages
@@ -256,7 +257,9 @@ class Router:
         """
         self._first_step = False
         lateral = np.ascontiguousarray(lateral_cfs, dtype=np.float64)
-        steps, bad_node, bad_link = route_step(self._mode, t_s, dt_s, lateral, *self.kernel_args())
+        if not hasattr(self, "_route"):  # THREADS: the threaded kernel on big networks
+            self._route = (self.opts.threads != 1 and threaded_route_step(self)) or route_step
+        steps, bad_node, bad_link = self._route(self._mode, t_s, dt_s, lateral, *self.kernel_args())
         return self.after_route(t_s, dt_s, steps, bad_node, bad_link)
 
     def kernel_args(self) -> tuple:

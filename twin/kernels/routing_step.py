@@ -59,109 +59,38 @@ def _accumulate(half, acc, node_par, node_int, node_state, inflow_vol, outflow_v
 
 
 @njit(**JIT)
-def route_step(
-    mode,
-    t_s,
-    dt,
-    lateral,
-    node_par,
-    node_int,
-    link_par,
-    link_int,
-    xs,
-    tables,
-    curve_start,
-    curve_x,
-    curve_y,
-    node_state,
-    link_state,
-    stage_at_node,
-    opt_f,
-    opt_i,
-    order,
-    ponding,
-    runaway_ft,
-    acc,
-    rates,
-    inflow_vol,
-    outflow_vol,
-    head_at_node,
-    ponded_at_node,
-    velocity,
-    capacity,
-    scratch_flow,
-    scratch_depth,
-):
-    """Route one step of ``dt`` s from ``t_s`` with ``lateral`` (n_nodes,) cfs inflow.
-
-    Returns ``(passes, bad_node, bad_link)``: Picard passes (negative when they ran out
-    before convergence), and the first node / link whose state is not finite or out
-    of range (-1 when none).
-    """
-    half = 0.5 * dt
-    _accumulate(half, acc, node_par, node_int, node_state, inflow_vol, outflow_vol)
+def step_begin(
+    dt, lateral, node_par, node_int, link_par, link_int, xs, tables, curve_start, curve_x,
+    curve_y, node_state, link_state, opt_f, acc, inflow_vol, outflow_vol,
+):  # fmt: skip
+    """Before routing: the first half-step totals, link settings, this step's lateral inflow."""
+    _accumulate(0.5 * dt, acc, node_par, node_int, node_state, inflow_vol, outflow_vol)
     update_settings(
-        dt,
-        link_par,
-        link_int,
-        xs,
-        tables,
-        node_state,
-        link_state,
-        curve_start,
-        curve_x,
-        curve_y,
-        opt_f,
-    )
-    n_nodes = node_state.shape[1]
-    for i in range(n_nodes):
+        dt, link_par, link_int, xs, tables, node_state, link_state, curve_start, curve_x,
+        curve_y, opt_f,
+    )  # fmt: skip
+    for i in range(node_state.shape[1]):
         node_state[ND_LAT_OLD, i] = node_state[ND_LAT, i]
         node_state[ND_LAT, i] = lateral[i]
-    if mode == MODE_DYNWAVE:
-        steps = dynwave_step(
-            dt,
-            t_s + dt,
-            node_par,
-            node_int,
-            link_par,
-            link_int,
-            xs,
-            tables,
-            curve_start,
-            curve_x,
-            curve_y,
-            node_state,
-            link_state,
-            stage_at_node,
-            opt_f,
-            opt_i,
-        )
-    else:
-        steps = kinwave_step(
-            dt,
-            ponding,
-            node_par,
-            node_int,
-            link_par,
-            link_int,
-            xs,
-            tables,
-            curve_start,
-            curve_x,
-            curve_y,
-            node_state,
-            link_state,
-            order,
-            mode == MODE_STEADY,
-            opt_f,
-        )
+
+
+@njit(**JIT)
+def step_finish(
+    mode, dt, node_par, node_int, link_par, link_int, xs, tables, node_state, link_state,
+    ponding, runaway_ft, acc, rates, inflow_vol, outflow_vol, head_at_node, ponded_at_node,
+    velocity, capacity, scratch_flow, scratch_depth,
+):  # fmt: skip
+    """After routing: outflow rates, the second half-step totals, checks, derived outputs.
+
+    Returns ``(bad_node, bad_link)`` (-1 when none).
+    """
     system_outflow_rates(mode == MODE_DYNWAVE, node_int, node_par, node_state, rates)
     acc[A_RATE_OUTFALL] = rates[0]
     acc[A_RATE_FLOODING] = rates[1]
     acc[A_RATE_OUTFALL_IN] = rates[2]
-    _accumulate(half, acc, node_par, node_int, node_state, inflow_vol, outflow_vol)
+    _accumulate(0.5 * dt, acc, node_par, node_int, node_state, inflow_vol, outflow_vol)
     stored = 0.0
-    for i in range(n_nodes):
+    for i in range(node_state.shape[1]):
         stored += node_state[ND_VOLUME, i]
         head_at_node[i] = node_state[ND_DEPTH, i] + node_par[i, NP_INVERT]
         ponded_at_node[i] = 0.0
@@ -176,15 +105,43 @@ def route_step(
     acc[A_STORAGE] = stored
     bad_node = node_is_bad(node_state, node_par, runaway_ft)
     link_results(
-        1.0,
-        link_par,
-        link_int,
-        xs,
-        tables,
-        link_state,
-        velocity,
-        capacity,
-        scratch_flow,
+        1.0, link_par, link_int, xs, tables, link_state, velocity, capacity, scratch_flow,
         scratch_depth,
-    )
+    )  # fmt: skip
+    return bad_node, bad_link
+
+
+@njit(**JIT)
+def route_step(
+    mode, t_s, dt, lateral, node_par, node_int, link_par, link_int, xs, tables, curve_start,
+    curve_x, curve_y, node_state, link_state, stage_at_node, opt_f, opt_i, order, ponding,
+    runaway_ft, acc, rates, inflow_vol, outflow_vol, head_at_node, ponded_at_node, velocity,
+    capacity, scratch_flow, scratch_depth,
+):  # fmt: skip
+    """Route one step of ``dt`` s from ``t_s`` with ``lateral`` (n_nodes,) cfs inflow.
+
+    Returns ``(passes, bad_node, bad_link)``: Picard passes (negative when they ran out
+    before convergence), and the first node / link whose state is not finite or out
+    of range (-1 when none).  :func:`twin.kernels.routing_threads.route_step_threads`
+    is the same step with the dynamic-wave passes on several threads.
+    """
+    step_begin(
+        dt, lateral, node_par, node_int, link_par, link_int, xs, tables, curve_start, curve_x,
+        curve_y, node_state, link_state, opt_f, acc, inflow_vol, outflow_vol,
+    )  # fmt: skip
+    if mode == MODE_DYNWAVE:
+        steps = dynwave_step(
+            dt, t_s + dt, node_par, node_int, link_par, link_int, xs, tables, curve_start,
+            curve_x, curve_y, node_state, link_state, stage_at_node, opt_f, opt_i,
+        )  # fmt: skip
+    else:
+        steps = kinwave_step(
+            dt, ponding, node_par, node_int, link_par, link_int, xs, tables, curve_start,
+            curve_x, curve_y, node_state, link_state, order, mode == MODE_STEADY, opt_f,
+        )  # fmt: skip
+    bad_node, bad_link = step_finish(
+        mode, dt, node_par, node_int, link_par, link_int, xs, tables, node_state, link_state,
+        ponding, runaway_ft, acc, rates, inflow_vol, outflow_vol, head_at_node, ponded_at_node,
+        velocity, capacity, scratch_flow, scratch_depth,
+    )  # fmt: skip
     return steps, bad_node, bad_link

@@ -220,22 +220,36 @@ def table_slope(x, table, n):
 # ---------------------------------------------------------------------------
 
 
+#: Circular-segment solves stop, as SWMM's (``xsect.c`` getThetaOfAlpha / Psi) do,
+#: after a Newton step of at most THETA_TOL rad (the two-term small-angle starting
+#: values make that one step in a part-full pipe; SWMM's own starts need more).
+#: Below SMALL_ALPHA / SMALL_PSI SWMM's power-law forms of the segment replace them.
+THETA_TOL = 1.0e-4
+THETA_ITER = 60
+SMALL_ALPHA = 1.0e-5
+SMALL_PSI = 1.0e-6
+ALPHA_COEF = 37.6911  # theta^3 ~ ALPHA_COEF * alpha (about 12 pi)
+PSI_COEF = 124.4797  # theta^(13/3) ~ PSI_COEF * psi
+
+
 @njit(**JIT_HOT)
 def theta_of_alpha(alpha):
     """Central angle [rad] of a circular segment filling ``alpha`` of the circle.
 
-    Newton's method on ``theta - sin(theta) = 2*pi*alpha`` to 1e-12 rad.
+    Newton's method on ``theta - sin(theta) = 2*pi*alpha`` (steps capped at 1 rad)
+    until a step is at most ``THETA_TOL`` (SWMM's tolerance).
     """
     if alpha <= 0.0:
         return 0.0
     if alpha >= 1.0:
         return TWO_PI
-    # small-angle start: theta - sin(theta) ~ theta^3 / 6
-    theta = min((6.0 * TWO_PI * alpha) ** (1.0 / 3.0), TWO_PI)
+    # small-angle start: theta - sin(theta) ~ theta^3 / 6 (1 - theta^2 / 20)
+    theta = (6.0 * TWO_PI * alpha) ** (1.0 / 3.0)
+    theta = min(theta * (1.0 + theta * theta / 60.0), TWO_PI)
     if alpha > 0.04:
         theta = 1.2 + 5.08 * (alpha - 0.04) / 0.96
     target = TWO_PI * alpha
-    for _ in range(60):
+    for _ in range(THETA_ITER):
         f = theta - np.sin(theta) - target
         df = 1.0 - np.cos(theta)
         if df <= 1e-300:
@@ -246,7 +260,7 @@ def theta_of_alpha(alpha):
         elif d < -1.0:
             d = -1.0
         theta -= d
-        if abs(d) <= 1e-12:
+        if abs(d) <= THETA_TOL:
             break
     return theta
 
@@ -258,6 +272,9 @@ def circular_y_of_alpha(alpha):
         return 1.0
     if alpha <= 0.0:
         return 0.0
+    if alpha <= SMALL_ALPHA:
+        theta = (ALPHA_COEF * alpha) ** (1.0 / 3.0)
+        return theta * theta / 16.0
     theta = theta_of_alpha(alpha)
     return 0.5 * (1.0 - np.cos(0.5 * theta))
 
@@ -269,15 +286,22 @@ def circular_s_of_alpha(alpha):
         return 1.0
     if alpha <= 0.0:
         return 0.0
+    if alpha <= SMALL_ALPHA:
+        theta = (ALPHA_COEF * alpha) ** (1.0 / 3.0)
+        return theta ** (13.0 / 3.0) / PSI_COEF
     theta = theta_of_alpha(alpha)
     return (theta - np.sin(theta)) ** (5.0 / 3.0) / TWO_PI / theta ** (2.0 / 3.0)
 
 
 @njit(**JIT_HOT)
 def _theta_of_psi(psi):
-    """Central angle [rad] of a circular segment with relative section factor ``psi``."""
-    # small-angle start: S/Sfull ~ theta^(13/3) / (12 pi 6^(2/3))
+    """Central angle [rad] of a circular segment with relative section factor ``psi``.
+
+    Newton's method until a step is at most ``THETA_TOL`` (SWMM's tolerance).
+    """
+    # small-angle start: S/Sfull ~ theta^(13/3) / (12 pi 6^(2/3)) (1 - theta^2 / 12)
     theta = (12.0 * np.pi * 6.0 ** (2.0 / 3.0) * psi) ** (3.0 / 13.0)
+    theta = theta * (1.0 + theta * theta / 52.0)
     if psi > 0.9:
         theta = 4.17 + 1.12 * (psi - 0.9) / 0.176
     elif psi > 0.5:
@@ -285,7 +309,7 @@ def _theta_of_psi(psi):
     elif psi > 0.015:
         theta = 1.2 + 1.94 * (psi - 0.015) / 0.485
     target = TWO_PI * psi
-    for _ in range(60):
+    for _ in range(THETA_ITER):
         theta = abs(theta)
         tt = theta - np.sin(theta)
         tt23 = tt ** (2.0 / 3.0)
@@ -296,7 +320,7 @@ def _theta_of_psi(psi):
             break
         d = f / df
         theta -= d
-        if abs(d) <= 1e-12:
+        if abs(d) <= THETA_TOL:
             break
     return theta
 
@@ -308,5 +332,8 @@ def circular_alpha_of_psi(psi):
         return 1.0
     if psi <= 0.0:
         return 0.0
+    if psi <= SMALL_PSI:
+        theta = (PSI_COEF * psi) ** (3.0 / 13.0)
+        return theta * theta * theta / ALPHA_COEF
     theta = _theta_of_psi(psi)
     return (theta - np.sin(theta)) / TWO_PI
