@@ -59,4 +59,5 @@ def test_to_float_takes_exactly_finite_decimal_numbers(token):
 def test_examples():
     assert tokenize('J1  "Main St" 10.5 ; note') == ["J1", "Main St", "10.5"]
     assert tokenize("a\xa0b c") == ["a\xa0b", "c"]  # a no-break space is not a separator
+    assert tokenize("J1" + " " * 60 + '"x') == ["J1", "x"]  # linear time, no backtracking
     assert to_float("1e400") is None and to_float("-.5E+1") == -5.0 and to_float("1_0") is None

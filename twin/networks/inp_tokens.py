@@ -79,8 +79,8 @@ SECTION_WORDS = [
     ("[INLET", "INLETS"),
 ]
 
-#: A line str.split() tokenises as SWMM does: no quote, no whitespace but " \t\r\n".
-_PLAIN_LINE = re.compile(r"[^\"\s]*(?:[ \t\r\n]+[^\"\s]*)*\Z")
+#: Whitespace that is not one of SWMM's separators " \t\r\n" (str.split would split there).
+_OTHER_SPACE = re.compile(r"[^\S \t\r\n]")
 _NUMBER_RE = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\Z")
 _MONTHS = ["JAN", "FEB", "MAR", "APR", "MAY", "JUN", "JUL", "AUG", "SEP", "OCT", "NOV", "DEC"]
 
@@ -109,7 +109,7 @@ def tokenize(text: str) -> list[str]:
     cut = text.find(";")
     if cut >= 0:
         text = text[:cut]
-    if _PLAIN_LINE.match(text):  # no quotes, only SWMM's separators: str.split agrees
+    if '"' not in text and not _OTHER_SPACE.search(text):  # then str.split agrees
         return text.split()
     toks = []
     i, n = 0, len(text)
