@@ -9,10 +9,12 @@ nor the temporary file behind.
 from __future__ import annotations
 
 import contextlib
+import gc
 import importlib.util
 import os
 import secrets
 import shutil
+import traceback
 from pathlib import Path
 
 import numpy as np
@@ -79,6 +81,10 @@ def write_results(ds: xr.Dataset, path, *, complevel: int = 1) -> Path:
                 os.fsync(fh.fileno())
             os.replace(tmp, path)
     except BaseException as exc:
+        # the half-written file's handles live in the traceback's frames; xarray may
+        # reopen a file by name while closing it, so close them all before removing
+        traceback.clear_frames(exc.__traceback__)
+        gc.collect()
         _remove(tmp)
         if isinstance(exc, Exception) and not isinstance(exc, TwinError):
             raise TwinError(f"cannot write {path}: {exc}") from exc
