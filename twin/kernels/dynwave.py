@@ -272,8 +272,15 @@ def dynwave_step(
                     link_state[LS_BYPASSED, j] = 1.0
                 else:
                     link_state[LS_BYPASSED, j] = 0.0
-    # capacity-limited conduits (statistics)
-    for j in range(n_links):
+    mark_capacity_limited(node_par, link_par, link_int, xs, node_state, link_state)
+    return steps if converged else -steps
+
+
+@njit(**JIT)
+def mark_capacity_limited(node_par, link_par, link_int, xs, node_state, link_state):
+    """Flag full conduits whose head drop exceeds their slope (SWMM's capacity-limited
+    conduits, a statistic): ``link_state[LS_CAP_LIMITED]`` 1 or 0."""
+    for j in range(link_state.shape[1]):
         link_state[LS_CAP_LIMITED, j] = 0.0
         if link_int[j, LI_TRUE_CONDUIT] == 0:
             continue
@@ -284,7 +291,6 @@ def dynwave_step(
             h2 = node_state[ND_DEPTH, n2] + node_par[n2, NP_INVERT]
             if h1 - h2 > abs(link_par[j, LP_SLOPE]) * link_par[j, LP_LENGTH]:
                 link_state[LS_CAP_LIMITED, j] = 1.0
-    return steps if converged else -steps
 
 
 @njit(**JIT)

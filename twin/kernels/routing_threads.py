@@ -25,7 +25,7 @@ from numba import njit, prange
 from twin.kernels.boundary import outfall_stages, set_outfall_depths
 from twin.kernels.codes import NODE_OUTFALL
 from twin.kernels.config import JIT
-from twin.kernels.dynwave import _update_node_flows, begin_step
+from twin.kernels.dynwave import _update_node_flows, begin_step, mark_capacity_limited
 from twin.kernels.dynwave_link import conduit_flow
 from twin.kernels.dynwave_node import ponded_surface_area, set_node_depth
 from twin.kernels.routing_layout import (
@@ -33,12 +33,9 @@ from twin.kernels.routing_layout import (
     LI_N2,
     LI_TRUE_CONDUIT,
     LP_BARRELS,
-    LP_LENGTH,
-    LP_SLOPE,
     LS_A1,
     LS_A2,
     LS_BYPASSED,
-    LS_CAP_LIMITED,
     LS_SURF1,
     LS_SURF2,
     ND_CONVERGED,
@@ -51,7 +48,6 @@ from twin.kernels.routing_layout import (
     ND_SUMDQDH,
     ND_SURF_NEW,
     NI_KIND,
-    NP_INVERT,
     OF_HEAD_TOL,
     OI_MAX_TRIALS,
     OI_PONDING,
@@ -60,7 +56,6 @@ from twin.kernels.routing_layout import (
 from twin.kernels.routing_step import MODE_DYNWAVE, step_begin, step_finish
 from twin.kernels.storage import node_surface_area
 from twin.kernels.structures import nonconduit_flow
-from twin.kernels.xsect import P_AFULL
 
 #: Settings of the parallel kernels: never cached (see the module notes).
 JIT_THREADS = dict(JIT, parallel=True, cache=False)
@@ -163,17 +158,7 @@ def dynwave_step_threads(
                     link_state[LS_BYPASSED, j] = 1.0
                 else:
                     link_state[LS_BYPASSED, j] = 0.0
-    for j in range(n_links):
-        link_state[LS_CAP_LIMITED, j] = 0.0
-        if link_int[j, LI_TRUE_CONDUIT] == 0:
-            continue
-        if link_state[LS_A1, j] >= xs[j, P_AFULL]:
-            n1 = link_int[j, LI_N1]
-            n2 = link_int[j, LI_N2]
-            h1 = node_state[ND_DEPTH, n1] + node_par[n1, NP_INVERT]
-            h2 = node_state[ND_DEPTH, n2] + node_par[n2, NP_INVERT]
-            if h1 - h2 > abs(link_par[j, LP_SLOPE]) * link_par[j, LP_LENGTH]:
-                link_state[LS_CAP_LIMITED, j] = 1.0
+    mark_capacity_limited(node_par, link_par, link_int, xs, node_state, link_state)
     return steps if converged else -steps
 
 
