@@ -112,14 +112,13 @@ def test_circle_matches_segment_geometry():
     s_at = _vec(X.sfactor_at_area, 1, par, a_ref)
     np.testing.assert_allclose(s_at[inner], s_ref[inner], atol=3e-3 * par[X.P_SFULL])
     np.testing.assert_allclose(s_at, s_ref, atol=1e-2 * par[X.P_SFULL])
-    # below 4 % full SWMM switches to the exact segment functions, solved by Newton
-    # steps down to SWMM's 1e-4 rad: that leaves ~1e-7 of relative error
+    # below 4 % full SWMM switches to the exact segment functions
     y_small = np.linspace(0.001, 0.08, 40) * d
     a_small, p_small, _ = reference_circle(d, y_small)
-    np.testing.assert_allclose(_vec(X.depth_at_area, 1, par, a_small), y_small, rtol=1e-6)
+    np.testing.assert_allclose(_vec(X.depth_at_area, 1, par, a_small), y_small, rtol=1e-9)
     s_small = a_small * (a_small / p_small) ** (2 / 3)
-    np.testing.assert_allclose(_vec(X.sfactor_at_area, 1, par, a_small), s_small, rtol=1e-6)
-    np.testing.assert_allclose(_vec(X.area_at_sfactor, 1, par, s_small), a_small, rtol=1e-6)
+    np.testing.assert_allclose(_vec(X.sfactor_at_area, 1, par, a_small), s_small, rtol=1e-9)
+    np.testing.assert_allclose(_vec(X.area_at_sfactor, 1, par, s_small), a_small, rtol=1e-9)
 
 
 def test_circle_tables_are_exact_at_their_nodes():

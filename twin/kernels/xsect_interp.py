@@ -220,9 +220,10 @@ def table_slope(x, table, n):
 # ---------------------------------------------------------------------------
 
 
-#: Circular-segment solves stop, as SWMM's (``xsect.c`` getThetaOfAlpha / Psi) do,
-#: after a Newton step of at most THETA_TOL rad (the two-term small-angle starting
-#: values make that one step in a part-full pipe; SWMM's own starts need more).
+#: Circular-segment solves reach SWMM's tolerance (``xsect.c`` getThetaOfAlpha / Psi:
+#: a Newton step of at most THETA_TOL rad; the two-term small-angle starting values
+#: make that one step in a part-full pipe) and then take one more step, which makes
+#: the angle exact to rounding (Newton's error squares: ~1e-8 rad -> ~1e-16).
 #: Below SMALL_ALPHA / SMALL_PSI SWMM's power-law forms of the segment replace them.
 THETA_TOL = 1.0e-4
 THETA_ITER = 60
@@ -237,7 +238,7 @@ def theta_of_alpha(alpha):
     """Central angle [rad] of a circular segment filling ``alpha`` of the circle.
 
     Newton's method on ``theta - sin(theta) = 2*pi*alpha`` (steps capped at 1 rad)
-    until a step is at most ``THETA_TOL`` (SWMM's tolerance).
+    until a step is at most ``THETA_TOL`` (SWMM's tolerance), then one step more.
     """
     if alpha <= 0.0:
         return 0.0
@@ -249,6 +250,7 @@ def theta_of_alpha(alpha):
     if alpha > 0.04:
         theta = 1.2 + 5.08 * (alpha - 0.04) / 0.96
     target = TWO_PI * alpha
+    polished = False
     for _ in range(THETA_ITER):
         f = theta - np.sin(theta) - target
         df = 1.0 - np.cos(theta)
@@ -260,8 +262,9 @@ def theta_of_alpha(alpha):
         elif d < -1.0:
             d = -1.0
         theta -= d
-        if abs(d) <= THETA_TOL:
+        if polished:
             break
+        polished = abs(d) <= THETA_TOL
     return theta
 
 
@@ -297,7 +300,8 @@ def circular_s_of_alpha(alpha):
 def _theta_of_psi(psi):
     """Central angle [rad] of a circular segment with relative section factor ``psi``.
 
-    Newton's method until a step is at most ``THETA_TOL`` (SWMM's tolerance).
+    Newton's method until a step is at most ``THETA_TOL`` (SWMM's tolerance), then
+    one step more.
     """
     # small-angle start: S/Sfull ~ theta^(13/3) / (12 pi 6^(2/3)) (1 - theta^2 / 12)
     theta = (12.0 * np.pi * 6.0 ** (2.0 / 3.0) * psi) ** (3.0 / 13.0)
@@ -309,6 +313,7 @@ def _theta_of_psi(psi):
     elif psi > 0.015:
         theta = 1.2 + 1.94 * (psi - 0.015) / 0.485
     target = TWO_PI * psi
+    polished = False
     for _ in range(THETA_ITER):
         theta = abs(theta)
         tt = theta - np.sin(theta)
@@ -320,8 +325,9 @@ def _theta_of_psi(psi):
             break
         d = f / df
         theta -= d
-        if abs(d) <= THETA_TOL:
+        if polished:
             break
+        polished = abs(d) <= THETA_TOL
     return theta
 
 
