@@ -16,7 +16,7 @@ import numpy as np
 from twin.errors import InputError
 from twin.kernels import routing_layout as R
 from twin.kernels.codes import LinkKind, NodeKind, Shape
-from twin.kernels.xsect import P_SBOT, P_YFULL, is_closed
+from twin.kernels.xsect import P_SBOT, P_YFULL, P_YINV, is_closed
 from twin.networks import units
 
 FT = units.FT_TO_M
@@ -100,6 +100,7 @@ def pack_structure(net, opts, j, xs, node_par, link_par, link_int, curves) -> No
     _check_shape(kind, word, Shape(int(links.shape[j])), name)
     if kind == LinkKind.PUMP:
         xs[P_YFULL] = 0.0  # SWMM's pump_validate (a DUMMY section would be 1e-6 ft)
+        xs[P_YINV] = np.inf
         li[R.LI_SUBTYPE] = R.PUMP_IDEAL
         lp[R.LP_INIT_SETTING] = 1.0 if bool(links.init_on[j]) else 0.0
         lp[R.LP_YON] = np.nan_to_num(links.startup_depth_m[j]) / FT

@@ -67,6 +67,7 @@ from twin.kernels.xsect_layout import (
     P_WMAX,
     P_YBOT,
     P_YFULL,
+    P_YINV,
     P_YWMAX,
     XS_NPAR,
 )
@@ -77,6 +78,7 @@ from twin.kernels.xsect_tables import N_STD, custom_shape_table, standard_tables
 __all__ = [
     "XS_NPAR",
     "P_YFULL",
+    "P_YINV",
     "P_WMAX",
     "P_AFULL",
     "P_RFULL",
@@ -314,7 +316,7 @@ def critical_depth(shape, par, tables, q):
         y = (q2g * (par[P_SBOT] + 1.0) / (par[P_RBOT] * par[P_RBOT])) ** e
     else:
         # start from the critical depth of a circular pipe of the same height
-        y = 1.01 * (q2g / y_full) ** 0.25
+        y = 1.01 * np.sqrt(np.sqrt(q2g / y_full))  # (q2g/yFull)^(1/4), no pow call
         if y >= y_full:
             y = 0.97 * y_full
         ratio = par[P_AFULL] / (np.pi / 4.0 * y_full * y_full)

@@ -53,6 +53,7 @@ from twin.kernels.xsect_layout import (
     P_WMAX,
     P_YBOT,
     P_YFULL,
+    P_YINV,
     RECT_ALFMAX,
     RECT_ROUND_ALFMAX,
     RECT_TRIANG_ALFMAX,
@@ -124,7 +125,7 @@ def area_at_depth(shape, par, tables, y):
     if y <= 0.0:
         return 0.0
     y_full = par[P_YFULL]
-    y_norm = y / y_full
+    y_norm = y * par[P_YINV]
     if _is_circ(shape):
         return par[P_AFULL] * lookup_row(y_norm, tables, int(par[P_TABLE]), 0, int(par[P_NA]))
     if shape == FILLED_CIRCULAR:
@@ -162,7 +163,7 @@ def area_at_depth(shape, par, tables, y):
 def width_at_depth(shape, par, tables, y):
     """Top width [ft] of the water surface at depth ``y`` [ft]."""
     y_full = par[P_YFULL]
-    y_norm = y / y_full
+    y_norm = y * par[P_YINV]
     if _is_circ(shape):
         return par[P_WMAX] * lookup_row(y_norm, tables, int(par[P_TABLE]), 2, int(par[P_NW]))
     if shape == FILLED_CIRCULAR:
@@ -171,7 +172,7 @@ def width_at_depth(shape, par, tables, y):
     if _has_a_table(shape) or _has_s_table(shape):
         return par[P_WMAX] * lookup_row(y_norm, tables, int(par[P_TABLE]), 2, int(par[P_NW]))
     if shape == RECT_CLOSED:
-        return 0.0 if y_norm == 1.0 else par[P_WMAX]
+        return 0.0 if y / y_full == 1.0 else par[P_WMAX]
     if shape == RECT_OPEN:
         return par[P_WMAX]
     if shape == RECT_TRIANG:
@@ -250,7 +251,7 @@ def depth_at_area(shape, par, tables, a):
 def _hrad_direct(shape, par, tables, y):
     """R(y) for shapes with an R table or an R(y) formula; -1 for the others."""
     y_full = par[P_YFULL]
-    y_norm = y / y_full
+    y_norm = y * par[P_YINV]
     if _is_circ(shape) or (shape == FILLED_CIRCULAR and par[P_YBOT] == 0.0):
         return par[P_RFULL] * lookup_row(y_norm, tables, int(par[P_TABLE]), 1, int(par[P_NR]))
     if shape == FILLED_CIRCULAR:

@@ -47,6 +47,7 @@ from twin.kernels.xsect_layout import (
     P_WMAX,
     P_YBOT,
     P_YFULL,
+    P_YINV,
 )
 
 GRAVITY = 32.2  # ft/s2
@@ -59,7 +60,7 @@ def area_in(shape, xs, j, tables, y):
         if y <= 0.0:
             return 0.0
         t = int(xs[j, P_TABLE])
-        return xs[j, P_AFULL] * lookup_row(y / xs[j, P_YFULL], tables, t, 0, int(xs[j, P_NA]))
+        return xs[j, P_AFULL] * lookup_row(y * xs[j, P_YINV], tables, t, 0, int(xs[j, P_NA]))
     if shape == RECT_CLOSED or shape == RECT_OPEN:
         if y <= 0.0:
             return 0.0
@@ -76,7 +77,7 @@ def width_in(shape, xs, j, tables, y):
     """Top width [ft] of row ``j`` at depth ``y`` [ft] (as :func:`width_at_depth`)."""
     if shape == CIRCULAR or shape == FORCE_MAIN:
         t = int(xs[j, P_TABLE])
-        return xs[j, P_WMAX] * lookup_row(y / xs[j, P_YFULL], tables, t, 2, int(xs[j, P_NW]))
+        return xs[j, P_WMAX] * lookup_row(y * xs[j, P_YINV], tables, t, 2, int(xs[j, P_NW]))
     if shape == RECT_CLOSED:
         return 0.0 if y / xs[j, P_YFULL] == 1.0 else xs[j, P_WMAX]
     if shape == RECT_OPEN:
@@ -91,7 +92,7 @@ def hrad_in(shape, xs, j, tables, y):
     """Hydraulic radius [ft] of row ``j`` at depth ``y`` [ft] (as :func:`hrad_at_depth`)."""
     if shape == CIRCULAR or shape == FORCE_MAIN:
         t = int(xs[j, P_TABLE])
-        return xs[j, P_RFULL] * lookup_row(y / xs[j, P_YFULL], tables, t, 1, int(xs[j, P_NR]))
+        return xs[j, P_RFULL] * lookup_row(y * xs[j, P_YINV], tables, t, 1, int(xs[j, P_NR]))
     if shape == TRAPEZOIDAL:
         if y == 0.0:
             return 0.0
@@ -106,8 +107,8 @@ def _circ_critical_flow(xs, j, tables, t, y):
     """Flow [cfs] whose critical depth is ``y`` in circular row ``j``: A sqrt(g A / W)."""
     a = 0.0
     if y > 0.0:
-        a = xs[j, P_AFULL] * lookup_row(y / xs[j, P_YFULL], tables, t, 0, int(xs[j, P_NA]))
-    w = xs[j, P_WMAX] * lookup_row(y / xs[j, P_YFULL], tables, t, 2, int(xs[j, P_NW]))
+        a = xs[j, P_AFULL] * lookup_row(y * xs[j, P_YINV], tables, t, 0, int(xs[j, P_NA]))
+    w = xs[j, P_WMAX] * lookup_row(y * xs[j, P_YINV], tables, t, 2, int(xs[j, P_NW]))
     if w > 0.0:
         return a * np.sqrt(GRAVITY * a / w)
     return 0.0
@@ -146,7 +147,7 @@ def critical_depth_in(shape, xs, j, tables, q):
         y = (q2g / (xs[j, P_WMAX] * xs[j, P_WMAX])) ** (1.0 / 3.0)
         return min(y, y_full)
     if shape == CIRCULAR or shape == FORCE_MAIN:
-        y = 1.01 * (q2g / y_full) ** 0.25
+        y = 1.01 * np.sqrt(np.sqrt(q2g / y_full))  # (q2g/yFull)^(1/4), no pow call
         if y >= y_full:
             y = 0.97 * y_full
         ratio = xs[j, P_AFULL] / (np.pi / 4.0 * y_full * y_full)

@@ -36,18 +36,17 @@ def table_lookup(x, table, n):
     """
     if not x > 0.0:
         return 0.0 if x <= 0.0 else x  # NaN stays NaN
-    delta = 1.0 / (n - 1)
-    i = int(x / delta)
+    # position in table steps, and the fraction f of step i it lies at: SWMM's
+    # (x - x0) / delta without its three divisions (equal to rounding)
+    u = x * (n - 1)
+    i = int(u)
     if i >= n - 1:
         return table[n - 1]
-    x0 = i * delta
-    x1 = (i + 1) * delta
-    y = table[i] + (x - x0) * (table[i + 1] - table[i]) / delta
+    f = u - i
+    y = table[i] + f * (table[i + 1] - table[i])
     if i < 2:
         # quadratic correction through three entries near the invert
-        y2 = y + (x - x0) * (x - x1) / (delta * delta) * (
-            0.5 * table[i] - table[i + 1] + 0.5 * table[i + 2]
-        )
+        y2 = y + f * (f - 1.0) * (0.5 * table[i] - table[i + 1] + 0.5 * table[i + 2])
         if y2 > 0.0:
             y = y2
     if y < 0.0:
@@ -129,19 +128,16 @@ def lookup_row(x, tables, t, row, n):
     """
     if not x > 0.0:
         return 0.0 if x <= 0.0 else x  # NaN stays NaN
-    delta = 1.0 / (n - 1)
-    i = int(x / delta)
+    u = x * (n - 1)
+    i = int(u)
     if i >= n - 1:
         return tables[t, row, n - 1]
-    x0 = i * delta
-    x1 = (i + 1) * delta
+    f = u - i
     v0 = tables[t, row, i]
     v1 = tables[t, row, i + 1]
-    y = v0 + (x - x0) * (v1 - v0) / delta
+    y = v0 + f * (v1 - v0)
     if i < 2:
-        y2 = y + (x - x0) * (x - x1) / (delta * delta) * (
-            0.5 * v0 - v1 + 0.5 * tables[t, row, i + 2]
-        )
+        y2 = y + f * (f - 1.0) * (0.5 * v0 - v1 + 0.5 * tables[t, row, i + 2])
         if y2 > 0.0:
             y = y2
     if y < 0.0:

@@ -13,7 +13,10 @@ P_TABLE = 11  # row of the shape's tables in the ``tables`` stack (-1: none)
 P_G1, P_G2, P_G3, P_G4 = 12, 13, 14, 15
 P_AMAX = 16  # area at maximum flow [ft2]
 P_NA, P_NR, P_NW, P_NY, P_NS = 17, 18, 19, 20, 21  # entries of the A, R, W, Y, S tables
-XS_NPAR = 22
+#: 1 / yFull [1/ft]: table lookups take y * (1/yFull), a multiplication where SWMM
+#: divides (equal to rounding; a division costs several multiplications in the hot loop)
+P_YINV = 22
+XS_NPAR = 23
 
 #: Area at maximum flow / full area, per shape (1 for open shapes); SWMM 5.2's values.
 AMAX_RATIO = np.ones(len(Shape))

@@ -37,6 +37,7 @@ from twin.kernels.xsect_layout import (
     P_WMAX,
     P_YBOT,
     P_YFULL,
+    P_YINV,
     P_YWMAX,
     RECT_ALFMAX,
     RECT_ROUND_ALFMAX,
@@ -121,6 +122,7 @@ def xsect_params(shape, g1, g2=0.0, g3=0.0, g4=0.0, table_index=-1, shape_table=
     par[P_AMAX] = AMAX_RATIO[shape] * par[P_AFULL]
     if shape == Shape.CUSTOM:
         par[P_AMAX] = par[P_ABOT]
+    par[P_YINV] = 1.0 / par[P_YFULL]
     return par
 
 
