@@ -1,0 +1,186 @@
+"""Where the routing kernel spends its time, per compiled function, with Linux ``perf``.
+
+Usage::
+
+    perf record -o /tmp/twin.perf python benchmarks/perf_kernel.py [NETWORK] [--hours H]
+    python benchmarks/perf_kernel.py --report /tmp/twin.perf [--annotate NAME]
+
+The first command runs ``NETWORK`` (``medium-conduits``) for ``--hours`` of simulated
+time under ``perf record`` and, before the time loop, writes ``/tmp/perf-PID.map``:
+the address and size of every function numba compiled into the routing kernel, read
+from the kernel's object code (numba keeps it for its cache).  ``perf report`` reads
+that map, so JIT code shows as ``dynwave_link.conduit_flow``, ``xsect_inplace.width_in``
+and so on instead of bare addresses.  The second command prints the share of samples
+per function (numba's mangled names shortened), and with ``--annotate NAME`` the
+disassembly of the first function whose name contains ``NAME``, each instruction with
+its samples (the object code is saved beside the map as ``/tmp/twin-kernel-PID.o``).
+
+This reads numba internals (the library's compiled object, through a wrapper on
+``CodeLibrary._set_compiled_object`` installed before the kernels load): a developer
+tool, not part of the package.  Functions that LLVM inlined have no symbol of their
+own; their samples count in their caller.  Sampling here is by CPU clock (the virtual
+machines this runs on have no hardware counters), so an instruction's samples often
+land on the one after a slow load or division.
+"""
+
+from __future__ import annotations
+
+import argparse
+import collections
+import os
+import re
+import subprocess
+import sys
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+if str(ROOT) not in sys.path:
+    sys.path.insert(0, str(ROOT))
+
+
+def _keep_object_code() -> None:
+    """Make numba's code libraries keep a copy of the object code they load or compile."""
+    import numba.core.codegen as cg
+
+    original = cg.CodeLibrary._set_compiled_object
+
+    def keep(self, value):
+        self._kept_object = value
+        return original(self, value)
+
+    cg.CodeLibrary._set_compiled_object = keep
+
+
+def _symbols(obj: Path) -> dict[str, tuple[int, int]]:
+    """Defined function symbols of an object file: name -> (offset, size)."""
+    out = subprocess.run(
+        ["nm", "-S", "--defined-only", str(obj)], capture_output=True, text=True, check=True
+    ).stdout
+    syms = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if len(parts) == 4 and parts[2] in "TtWw":
+            syms[parts[3]] = (int(parts[0], 16), int(parts[1], 16))
+    return syms
+
+
+def short_name(symbol: str) -> str:
+    """``_ZN4twin7kernels12dynwave_link12conduit_flowB4v1...`` -> ``dynwave_link.conduit_flow``."""
+    m = re.match(r"(?:cfunc\.)?_ZN(?:7cpython)?((?:\d+\w+?)+?)B\d+v\d+B", symbol)
+    if not m:
+        return symbol
+    parts, rest = [], m.group(1)
+    while rest:
+        n = re.match(r"\d+", rest)
+        if not n:
+            break
+        k = int(n.group())
+        parts.append(rest[n.end() : n.end() + k])
+        rest = rest[n.end() + k :]
+    return ".".join(p for p in parts if p not in ("twin", "kernels"))
+
+
+def write_perf_map(dispatcher) -> tuple[Path, Path]:
+    """Write ``/tmp/perf-PID.map`` for ``dispatcher``'s compiled code; return (map, object)."""
+    lines = []
+    pid = os.getpid()
+    obj = Path(f"/tmp/twin-kernel-{pid}.o")
+    for cres in dispatcher.overloads.values():
+        lib = cres.library
+        obj.write_bytes(lib._kept_object)
+        entry = cres.fndesc.llvm_func_name
+        syms = _symbols(obj)
+        base = lib.get_pointer_to_function(entry) - syms[entry][0]
+        lines += [f"{base + off:x} {size:x} {name}" for name, (off, size) in syms.items()]
+    path = Path(f"/tmp/perf-{pid}.map")
+    path.write_text("\n".join(lines) + "\n")
+    return path, obj
+
+
+def run(network: str, hours: float) -> None:
+    _keep_object_code()
+    import twin
+    from twin.engine.simulation import Simulation
+    from twin.kernels.routing_step import route_step
+
+    net = twin.load_network(network)
+    warm = Simulation(net, end_hours=0.01)
+    warm.step()
+    warm.step()
+    path, obj = write_perf_map(route_step)
+    sim = Simulation(net, end_hours=hours)
+    t0 = time.perf_counter()
+    while not sim.finished:
+        sim.step()
+    print(f"{network}: {hours} h in {time.perf_counter() - t0:.2f} s; map {path}, object {obj}")
+
+
+def _samples(data: str) -> list[tuple[int, str]]:
+    out = subprocess.run(
+        ["perf", "script", "-i", data, "-F", "ip,sym"], capture_output=True, text=True
+    ).stdout
+    rows = []
+    for line in out.splitlines():
+        parts = line.split(None, 1)
+        if parts:
+            rows.append((int(parts[0], 16), parts[1].strip() if len(parts) > 1 else ""))
+    return rows
+
+
+def report(data: str, annotate: str | None, top: int) -> None:
+    rows = _samples(data)
+    counts = collections.Counter(short_name(sym) or "?" for _, sym in rows)
+    total = sum(counts.values())
+    print(f"{total} samples")
+    for name, n in counts.most_common(top):
+        print(f"{100 * n / total:6.2f} %  {name}")
+    if annotate:
+        _annotate(rows, annotate)
+
+
+def _annotate(rows, name: str) -> None:
+    maps = sorted(Path("/tmp").glob("perf-*.map"), key=lambda p: p.stat().st_mtime)
+    if not maps:
+        raise SystemExit("no /tmp/perf-PID.map: record with this script first")
+    pid = maps[-1].stem.split("-")[1]
+    obj = Path(f"/tmp/twin-kernel-{pid}.o")
+    runtime = {}
+    for line in maps[-1].read_text().splitlines():
+        addr, _size, sym = line.split()
+        runtime[sym] = int(addr, 16)
+    syms = _symbols(obj)
+    sym = next(s for s in syms if name in s and not s.startswith("_ZN08NumbaEnv"))
+    off, size = syms[sym]
+    start = runtime[sym]
+    hits = collections.Counter(ip - start for ip, _ in rows if 0 <= ip - start < size)
+    asm = subprocess.run(
+        ["objdump", "-d", "--no-show-raw-insn", str(obj),
+         f"--start-address={off}", f"--stop-address={off + size}"],
+        capture_output=True, text=True, check=True,
+    ).stdout  # fmt: skip
+    print(f"\n{short_name(sym)}: {sum(hits.values())} samples")
+    for line in asm.splitlines():
+        m = re.match(r"\s*([0-9a-f]+):\t(.*)", line)
+        if m:
+            o = int(m.group(1), 16) - off
+            print(f"{hits.get(o, 0):6d} {o:6x}  {re.sub(r'<[^>]*>', '', m.group(2))}")
+
+
+def main(argv=None) -> int:
+    p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
+    p.add_argument("network", nargs="?", default="medium-conduits")
+    p.add_argument("--hours", type=float, default=2.0)
+    p.add_argument("--report", metavar="PERF_DATA", help="summarise a recorded run")
+    p.add_argument("--annotate", metavar="NAME", help="with --report: one function's code")
+    p.add_argument("--top", type=int, default=25)
+    a = p.parse_args(argv)
+    if a.report:
+        report(a.report, a.annotate, a.top)
+    else:
+        run(a.network, a.hours)
+    return 0
+
+
+if __name__ == "__main__":
+    raise SystemExit(main())
