@@ -277,13 +277,15 @@ def stack_members(mem: list[Member], results) -> xr.Dataset:
     per_member = [
         v for v in template.data_vars if template[v].dims and "two" not in template[v].dims
     ]
-    blank = template[per_member].map(_blank, keep_attrs=True)
+    blank = None  # made once, and only when a member failed
     parts = []
     for status, _, ds in results:
         if status == 0:
             ds = ds[per_member]
             if ds.sizes.get("time") != template.sizes.get("time"):
                 ds = ds.reindex(time=template["time"])  # mismatched window: NaN outside
+        elif blank is None:
+            blank = template[per_member].map(_blank, keep_attrs=True)
         parts.append(ds if status == 0 else blank)
     ens = xr.concat(
         parts,
