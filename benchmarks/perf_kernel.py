@@ -12,7 +12,7 @@ from the kernel's object code (numba keeps it for its cache).  ``perf report`` r
 that map, so JIT code shows as ``dynwave_link.conduit_flow``, ``xsect_inplace.width_in``
 and so on instead of bare addresses.  The second command prints the share of samples
 per function (numba's mangled names shortened), and with ``--annotate NAME`` the
-disassembly of the first function whose name contains ``NAME``, each instruction with
+disassembly of the function named ``NAME`` (short name, or part of one), each instruction with
 its samples (the object code is saved beside the map as ``/tmp/twin-kernel-PID.o``).
 
 This reads numba internals (the library's compiled object, through a wrapper on
@@ -81,6 +81,23 @@ def short_name(symbol: str) -> str:
     return ".".join(p for p in parts if p not in ("twin", "kernels"))
 
 
+def find_symbol(symbols, name: str) -> str:
+    """The symbol ``--annotate NAME`` means: its short name equals ``NAME``, else ends
+    with ``.NAME``, else contains it; the mangled name containing it is the last resort."""
+    syms = [s for s in symbols if not s.startswith("_ZN08NumbaEnv")]
+    short = {s: short_name(s) for s in syms}
+    for test in (
+        lambda s: short[s] == name,
+        lambda s: short[s].endswith("." + name),
+        lambda s: name in short[s],
+        lambda s: name in s,
+    ):
+        hit = next((s for s in syms if test(s)), None)
+        if hit is not None:
+            return hit
+    raise SystemExit(f"no compiled function matches {name!r}")
+
+
 def write_perf_map(dispatcher) -> tuple[Path, Path]:
     """Write ``/tmp/perf-PID.map`` for ``dispatcher``'s compiled code; return (map, object)."""
     lines = []
@@ -88,7 +105,12 @@ def write_perf_map(dispatcher) -> tuple[Path, Path]:
     obj = Path(f"/tmp/twin-kernel-{pid}.o")
     for cres in dispatcher.overloads.values():
         lib = cres.library
-        obj.write_bytes(lib._kept_object)
+        # loaded from numba's cache: kept by _keep_object_code; compiled in this
+        # process: the object numba made for its cache
+        code = getattr(lib, "_kept_object", None) or getattr(lib, "_compiled_object", None)
+        if not code:
+            raise SystemExit("numba kept no object code for the routing kernel (cache off?)")
+        obj.write_bytes(code)
         entry = cres.fndesc.llvm_func_name
         syms = _symbols(obj)
         base = lib.get_pointer_to_function(entry) - syms[entry][0]
@@ -150,7 +172,7 @@ def _annotate(rows, name: str) -> None:
         addr, _size, sym = line.split()
         runtime[sym] = int(addr, 16)
     syms = _symbols(obj)
-    sym = next(s for s in syms if name in s and not s.startswith("_ZN08NumbaEnv"))
+    sym = find_symbol(syms, name)
     off, size = syms[sym]
     start = runtime[sym]
     hits = collections.Counter(ip - start for ip, _ in rows if 0 <= ip - start < size)
