@@ -138,37 +138,38 @@ def run(network: str, hours: float) -> None:
     print(f"{network}: {hours} h in {time.perf_counter() - t0:.2f} s; map {path}, object {obj}")
 
 
-def _samples(data: str) -> list[tuple[int, str]]:
+def _samples(data: str) -> tuple[list[tuple[int, str]], int | None]:
+    """(instruction pointer, symbol) of every sample, and the PID with most samples."""
     out = subprocess.run(
-        ["perf", "script", "-i", data, "-F", "ip,sym"], capture_output=True, text=True
+        ["perf", "script", "-i", data, "-F", "pid,ip,sym"], capture_output=True, text=True
     ).stdout
-    rows = []
+    rows, pids = [], collections.Counter()
     for line in out.splitlines():
-        parts = line.split(None, 1)
-        if parts:
-            rows.append((int(parts[0], 16), parts[1].strip() if len(parts) > 1 else ""))
-    return rows
+        parts = line.split(None, 2)
+        if len(parts) >= 2:
+            pids[int(parts[0])] += 1
+            rows.append((int(parts[1], 16), parts[2].strip() if len(parts) > 2 else ""))
+    return rows, (pids.most_common(1)[0][0] if pids else None)
 
 
 def report(data: str, annotate: str | None, top: int) -> None:
-    rows = _samples(data)
+    rows, pid = _samples(data)
     counts = collections.Counter(short_name(sym) or "?" for _, sym in rows)
     total = sum(counts.values())
     print(f"{total} samples")
     for name, n in counts.most_common(top):
         print(f"{100 * n / total:6.2f} %  {name}")
     if annotate:
-        _annotate(rows, annotate)
+        _annotate(rows, annotate, pid)
 
 
-def _annotate(rows, name: str) -> None:
-    maps = sorted(Path("/tmp").glob("perf-*.map"), key=lambda p: p.stat().st_mtime)
-    if not maps:
-        raise SystemExit("no /tmp/perf-PID.map: record with this script first")
-    pid = maps[-1].stem.split("-")[1]
+def _annotate(rows, name: str, pid: int | None) -> None:
+    map_path = Path(f"/tmp/perf-{pid}.map")
+    if not map_path.exists():
+        raise SystemExit(f"no {map_path}: record the run with this script (perf record ...)")
     obj = Path(f"/tmp/twin-kernel-{pid}.o")
     runtime = {}
-    for line in maps[-1].read_text().splitlines():
+    for line in map_path.read_text().splitlines():
         addr, _size, sym = line.split()
         runtime[sym] = int(addr, 16)
     syms = _symbols(obj)
