@@ -13,6 +13,7 @@ import numpy as np
 from numba import njit
 
 from twin.kernels.config import JIT_HOT
+from twin.kernels.pointers import row_pointer
 from twin.kernels.routing_layout import (
     FM_HW,
     FUDGE,
@@ -25,6 +26,9 @@ from twin.kernels.routing_layout import (
 from twin.kernels.xsect import P_AFULL, P_RFULL, P_WMAX, P_YFULL
 from twin.kernels.xsect_inplace import (
     area_in,
+    circle_area_at,
+    circle_hrad_at,
+    circle_width_at,
     critical_depth_in,
     hrad_in,
     normal_depth_in,
@@ -59,14 +63,21 @@ def force_main_friction(kind, rough, factor, v, hrad):
 
 
 @njit(**JIT_HOT)
-def slot_width(closed, xs, j, y, slot, crown_cutoff):
-    """Preissmann slot width [ft] of link ``j`` at depth ``y`` (0 unless SLOT and closed)."""
-    y_norm = y / xs[j, P_YFULL]
+def slot_width_at(closed, xr, y, slot, crown_cutoff):
+    """Preissmann slot width [ft] at depth ``y`` of the section whose row ``xr`` points
+    at (0 unless SLOT and closed)."""
+    y_norm = y / xr[P_YFULL]
     if not slot or not closed or y_norm < crown_cutoff:
         return 0.0
     if y_norm > 1.78:
-        return 0.01 * xs[j, P_WMAX]
-    return xs[j, P_WMAX] * 0.5423 * np.exp(-(y_norm**2.4))
+        return 0.01 * xr[P_WMAX]
+    return xr[P_WMAX] * 0.5423 * np.exp(-(y_norm**2.4))
+
+
+@njit(**JIT_HOT)
+def slot_width(closed, xs, j, y, slot, crown_cutoff):
+    """Preissmann slot width [ft] of link ``j`` at depth ``y`` (0 unless SLOT and closed)."""
+    return slot_width_at(closed, row_pointer(xs, j), y, slot, crown_cutoff)
 
 
 @njit(**JIT_HOT)
@@ -94,6 +105,47 @@ def conduit_hrad(shape, xs, j, tables, y):
     if y >= xs[j, P_YFULL]:
         return xs[j, P_RFULL]
     return hrad_in(shape, xs, j, tables, y)
+
+
+@njit(**JIT_HOT)
+def circle_conduit_width(closed, xr, tp, y, slot, crown_cutoff):
+    """:func:`conduit_width` of a circular conduit, given row and table pointers
+    (:func:`~twin.kernels.xsect_inplace.circle_pointers`)."""
+    w_slot = slot_width_at(closed, xr, y, slot, crown_cutoff)
+    if w_slot > 0.0:
+        return w_slot
+    if closed and y / xr[P_YFULL] >= crown_cutoff:
+        y = crown_cutoff * xr[P_YFULL]
+    return circle_width_at(xr, tp, y)
+
+
+@njit(**JIT_HOT)
+def circle_conduit_area(xr, tp, y, w_slot):
+    """:func:`conduit_area` of a circular conduit, given row and table pointers."""
+    if y >= xr[P_YFULL]:
+        return xr[P_AFULL] + (y - xr[P_YFULL]) * w_slot
+    return circle_area_at(xr, tp, y)
+
+
+@njit(**JIT_HOT)
+def circle_conduit_hrad(xr, tp, y):
+    """:func:`conduit_hrad` of a circular conduit, given row and table pointers."""
+    if y >= xr[P_YFULL]:
+        return xr[P_RFULL]
+    return circle_hrad_at(xr, tp, y)
+
+
+@njit(**JIT_HOT)
+def circle_froude_number(closed, xr, tp, v, y, a):
+    """:func:`froude_number` of a circular conduit, given row and table pointers."""
+    if y <= FUDGE:
+        return 0.0
+    if closed and xr[P_YFULL] - y <= FUDGE:
+        return 0.0
+    if a < 0.0:
+        a = circle_area_at(xr, tp, y)
+    hyd_depth = a / circle_width_at(xr, tp, y)
+    return abs(v) / np.sqrt(GRAVITY * hyd_depth)
 
 
 @njit(**JIT_HOT)

@@ -17,6 +17,10 @@ from numba import njit
 
 from twin.kernels.codes import NODE_OUTFALL
 from twin.kernels.conduit_geometry import (
+    circle_conduit_area,
+    circle_conduit_hrad,
+    circle_conduit_width,
+    circle_froude_number,
     conduit_area,
     conduit_hrad,
     conduit_width,
@@ -25,6 +29,7 @@ from twin.kernels.conduit_geometry import (
     link_critical_depth,
     link_normal_depth,
     slot_width,
+    slot_width_at,
 )
 from twin.kernels.config import JIT_HOT
 from twin.kernels.routing_layout import (
@@ -90,6 +95,8 @@ from twin.kernels.routing_layout import (
     SURCHARGE_SLOT,
 )
 from twin.kernels.xsect import P_YFULL
+from twin.kernels.xsect_geometry import CIRCULAR, FORCE_MAIN
+from twin.kernels.xsect_inplace import circle_pointers
 
 
 @njit(**JIT_HOT)
@@ -178,56 +185,54 @@ def _surface_area(
         fc, yc, yn, fasnh = _flow_class(
             j, q, h1, h2, y1, y2, yc, yn, z1, z2, zu, zd, link_par, link_int, xs, tables
         )
-    s1 = 0.0
-    s2 = 0.0
-    if fc == FC_SUBCRITICAL or fc == FC_SUPCRITICAL:
-        ym = max(0.5 * (y1 + y2), FUDGE)
-        w1 = conduit_width(shape, closed, xs, j, tables, y1, slot, crown_cutoff)
-        w2 = conduit_width(shape, closed, xs, j, tables, y2, slot, crown_cutoff)
-        wm = conduit_width(shape, closed, xs, j, tables, ym, slot, crown_cutoff)
-        s1 = (w1 + wm) * length / 4.0
-        s2 = (wm + w2) * length / 4.0 * fasnh
-    elif fc == FC_UP_CRITICAL:
+    # critical or dry ends: the depth and head the end takes
+    if fc == FC_UP_CRITICAL:
         y1 = yc
         if yn < yc:
             y1 = yn
         y1 = max(y1, FUDGE)
         h1 = zu + y1
-        ym = max(0.5 * (y1 + y2), FUDGE)
-        w2 = conduit_width(shape, closed, xs, j, tables, y2, slot, crown_cutoff)
-        wm = conduit_width(shape, closed, xs, j, tables, ym, slot, crown_cutoff)
-        s2 = (wm + w2) * length * 0.5
     elif fc == FC_DN_CRITICAL:
         y2 = yc
         if yn < yc:
             y2 = yn
         y2 = max(y2, FUDGE)
         h2 = zd + y2
-        w1 = conduit_width(shape, closed, xs, j, tables, y1, slot, crown_cutoff)
-        ym = max(0.5 * (y1 + y2), FUDGE)
-        wm = conduit_width(shape, closed, xs, j, tables, ym, slot, crown_cutoff)
-        s1 = (w1 + wm) * length * 0.5
     elif fc == FC_UP_DRY:
         y1 = FUDGE
-        ym = max(0.5 * (y1 + y2), FUDGE)
+    elif fc == FC_DN_DRY:
+        y2 = FUDGE
+    if fc == FC_DRY:
+        s1 = FUDGE * length / 2.0
+        return h1, h2, y1, y2, fc, s1, s1
+    # top widths at both ends and the mean depth (a class may leave one unused)
+    ym = max(0.5 * (y1 + y2), FUDGE)
+    if shape == CIRCULAR or shape == FORCE_MAIN:
+        xr, tp = circle_pointers(xs, j, tables)
+        w1 = circle_conduit_width(closed, xr, tp, y1, slot, crown_cutoff)
+        w2 = circle_conduit_width(closed, xr, tp, y2, slot, crown_cutoff)
+        wm = circle_conduit_width(closed, xr, tp, ym, slot, crown_cutoff)
+    else:
         w1 = conduit_width(shape, closed, xs, j, tables, y1, slot, crown_cutoff)
         w2 = conduit_width(shape, closed, xs, j, tables, y2, slot, crown_cutoff)
         wm = conduit_width(shape, closed, xs, j, tables, ym, slot, crown_cutoff)
+    s1 = 0.0
+    s2 = 0.0
+    if fc == FC_SUBCRITICAL or fc == FC_SUPCRITICAL:
+        s1 = (w1 + wm) * length / 4.0
+        s2 = (wm + w2) * length / 4.0 * fasnh
+    elif fc == FC_UP_CRITICAL:
+        s2 = (wm + w2) * length * 0.5
+    elif fc == FC_DN_CRITICAL:
+        s1 = (w1 + wm) * length * 0.5
+    elif fc == FC_UP_DRY:
         s2 = (wm + w2) * length / 4.0
         if off1 <= 0.0:
             s1 = (w1 + wm) * length / 4.0
-    elif fc == FC_DN_DRY:
-        y2 = FUDGE
-        ym = max(0.5 * (y1 + y2), FUDGE)
-        w1 = conduit_width(shape, closed, xs, j, tables, y1, slot, crown_cutoff)
-        w2 = conduit_width(shape, closed, xs, j, tables, y2, slot, crown_cutoff)
-        wm = conduit_width(shape, closed, xs, j, tables, ym, slot, crown_cutoff)
+    else:  # FC_DN_DRY
         s1 = (wm + w1) * length / 4.0
         if off2 <= 0.0:
             s2 = (w2 + wm) * length / 4.0
-    else:  # DRY
-        s1 = FUDGE * length / 2.0
-        s2 = s1
     return h1, h2, y1, y2, fc, s1, s2
 
 
@@ -351,15 +356,27 @@ def conduit_flow(
     link_state[LS_SURF1, j] = s1
     link_state[LS_SURF2, j] = s2
 
-    w_slot = slot_width(closed, xs, j, y1, slot, crown_cutoff)
-    a1 = conduit_area(shape, xs, j, tables, y1, w_slot)
-    r1 = conduit_hrad(shape, xs, j, tables, y1)
-    w_slot = slot_width(closed, xs, j, y2, slot, crown_cutoff)
-    a2 = conduit_area(shape, xs, j, tables, y2, w_slot)
     y_mid = 0.5 * (y1 + y2)
-    w_slot = slot_width(closed, xs, j, y_mid, slot, crown_cutoff)
-    a_mid = conduit_area(shape, xs, j, tables, y_mid, w_slot)
-    r_mid = conduit_hrad(shape, xs, j, tables, y_mid)
+    circle = shape == CIRCULAR or shape == FORCE_MAIN
+    if circle:  # most sewers: helpers that take two pointers, not the two tables
+        xr, tp = circle_pointers(xs, j, tables)
+        w_slot = slot_width_at(closed, xr, y1, slot, crown_cutoff)
+        a1 = circle_conduit_area(xr, tp, y1, w_slot)
+        r1 = circle_conduit_hrad(xr, tp, y1)
+        w_slot = slot_width_at(closed, xr, y2, slot, crown_cutoff)
+        a2 = circle_conduit_area(xr, tp, y2, w_slot)
+        w_slot = slot_width_at(closed, xr, y_mid, slot, crown_cutoff)
+        a_mid = circle_conduit_area(xr, tp, y_mid, w_slot)
+        r_mid = circle_conduit_hrad(xr, tp, y_mid)
+    else:
+        w_slot = slot_width(closed, xs, j, y1, slot, crown_cutoff)
+        a1 = conduit_area(shape, xs, j, tables, y1, w_slot)
+        r1 = conduit_hrad(shape, xs, j, tables, y1)
+        w_slot = slot_width(closed, xs, j, y2, slot, crown_cutoff)
+        a2 = conduit_area(shape, xs, j, tables, y2, w_slot)
+        w_slot = slot_width(closed, xs, j, y_mid, slot, crown_cutoff)
+        a_mid = conduit_area(shape, xs, j, tables, y_mid, w_slot)
+        r_mid = conduit_hrad(shape, xs, j, tables, y_mid)
     is_full = y1 >= y_full and y2 >= y_full
 
     if fc == FC_DRY or fc == FC_UP_DRY or fc == FC_DN_DRY or a_mid <= FUDGE:
@@ -377,7 +394,11 @@ def conduit_flow(
     if abs(v) > MAX_VELOCITY:
         v = MAX_VELOCITY * np.sign(q_last)
     # below the crown a_mid is the plain area at y_mid: the Froude number reuses it
-    fr = froude_number(shape, closed, xs, j, tables, v, y_mid, a_mid if y_mid < y_full else -1.0)
+    a_fr = a_mid if y_mid < y_full else -1.0
+    if circle:
+        fr = circle_froude_number(closed, xr, tp, v, y_mid, a_fr)
+    else:
+        fr = froude_number(shape, closed, xs, j, tables, v, y_mid, a_fr)
     link_state[LS_FROUDE, j] = fr
     if fc == FC_SUBCRITICAL and fr > 1.0:
         fc = FC_SUPCRITICAL

@@ -14,6 +14,7 @@ import numpy as np
 from numba import njit
 
 from twin.kernels.config import JIT_HOT
+from twin.kernels.pointers import row_pointer
 from twin.kernels.xsect import critical_depth, normal_depth
 from twin.kernels.xsect_geometry import (
     CIRCULAR,
@@ -29,6 +30,7 @@ from twin.kernels.xsect_interp import (
     circular_alpha_of_psi,
     circular_y_of_alpha,
     inverse_row,
+    lookup_at,
     lookup_row,
 )
 from twin.kernels.xsect_layout import (
@@ -49,18 +51,49 @@ from twin.kernels.xsect_layout import (
     P_YFULL,
     P_YINV,
 )
+from twin.kernels.xsect_tables import N_TBL, ROW_A, ROW_R, ROW_W
 
 GRAVITY = 32.2  # ft/s2
+
+
+@njit(**JIT_HOT)
+def circle_area_at(xr, tp, y):
+    """Flow area [ft2] at depth ``y`` [ft] of a circular (or force-main) section.
+
+    ``xr`` points at the section's parameter row, ``tp`` at its shape's tables
+    (:func:`twin.kernels.pointers.row_pointer`); the circle's functions take no shape
+    and no arrays, so they cost one short call, or none once inlined.
+    """
+    if y <= 0.0:
+        return 0.0
+    return xr[P_AFULL] * lookup_at(y * xr[P_YINV], tp, ROW_A * N_TBL, int(xr[P_NA]))
+
+
+@njit(**JIT_HOT)
+def circle_width_at(xr, tp, y):
+    """Top width [ft] at depth ``y`` [ft] of a circular section (see :func:`circle_area_at`)."""
+    return xr[P_WMAX] * lookup_at(y * xr[P_YINV], tp, ROW_W * N_TBL, int(xr[P_NW]))
+
+
+@njit(**JIT_HOT)
+def circle_hrad_at(xr, tp, y):
+    """Hydraulic radius [ft] at depth ``y`` [ft] of a circular section (see
+    :func:`circle_area_at`)."""
+    return xr[P_RFULL] * lookup_at(y * xr[P_YINV], tp, ROW_R * N_TBL, int(xr[P_NR]))
+
+
+@njit(**JIT_HOT)
+def circle_pointers(xs, j, tables):
+    """``(xr, tp)``: pointers to circular row ``j`` of ``xs`` and to its shape's tables."""
+    return row_pointer(xs, j), row_pointer(tables, int(xs[j, P_TABLE]))
 
 
 @njit(**JIT_HOT)
 def area_in(shape, xs, j, tables, y):
     """Flow area [ft2] of row ``j`` at depth ``y`` [ft] (as :func:`area_at_depth`)."""
     if shape == CIRCULAR or shape == FORCE_MAIN:
-        if y <= 0.0:
-            return 0.0
-        t = int(xs[j, P_TABLE])
-        return xs[j, P_AFULL] * lookup_row(y * xs[j, P_YINV], tables, t, 0, int(xs[j, P_NA]))
+        xr, tp = circle_pointers(xs, j, tables)
+        return circle_area_at(xr, tp, y)
     if shape == RECT_CLOSED or shape == RECT_OPEN:
         if y <= 0.0:
             return 0.0
@@ -76,8 +109,8 @@ def area_in(shape, xs, j, tables, y):
 def width_in(shape, xs, j, tables, y):
     """Top width [ft] of row ``j`` at depth ``y`` [ft] (as :func:`width_at_depth`)."""
     if shape == CIRCULAR or shape == FORCE_MAIN:
-        t = int(xs[j, P_TABLE])
-        return xs[j, P_WMAX] * lookup_row(y * xs[j, P_YINV], tables, t, 2, int(xs[j, P_NW]))
+        xr, tp = circle_pointers(xs, j, tables)
+        return circle_width_at(xr, tp, y)
     if shape == RECT_CLOSED:
         return 0.0 if y / xs[j, P_YFULL] == 1.0 else xs[j, P_WMAX]
     if shape == RECT_OPEN:
@@ -91,8 +124,8 @@ def width_in(shape, xs, j, tables, y):
 def hrad_in(shape, xs, j, tables, y):
     """Hydraulic radius [ft] of row ``j`` at depth ``y`` [ft] (as :func:`hrad_at_depth`)."""
     if shape == CIRCULAR or shape == FORCE_MAIN:
-        t = int(xs[j, P_TABLE])
-        return xs[j, P_RFULL] * lookup_row(y * xs[j, P_YINV], tables, t, 1, int(xs[j, P_NR]))
+        xr, tp = circle_pointers(xs, j, tables)
+        return circle_hrad_at(xr, tp, y)
     if shape == TRAPEZOIDAL:
         if y == 0.0:
             return 0.0

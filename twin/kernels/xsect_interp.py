@@ -12,6 +12,7 @@ import numpy as np
 from numba import njit
 
 from twin.kernels.config import JIT_HOT
+from twin.kernels.pointers import row_pointer
 
 TWO_PI = 2.0 * np.pi
 
@@ -112,6 +113,40 @@ def table_inverse(y, table, n):
 
 
 @njit(**JIT_HOT)
+def lookup_at(x, tp, base, n):
+    """:func:`table_lookup` of the table at ``tp[base:base + n]``, ``tp`` a pointer.
+
+    Parameters
+    ----------
+    x : float
+        Relative argument.
+    tp : float64 pointer
+        Start of a shape's block of tables (:func:`twin.kernels.pointers.row_pointer`).
+    base : int
+        Offset of the property's table in that block (row x entries per row).
+    n : int
+        Number of entries used.
+    """
+    if not x > 0.0:
+        return 0.0 if x <= 0.0 else x  # NaN stays NaN
+    u = x * (n - 1)
+    i = int(u)
+    if i >= n - 1:
+        return tp[base + n - 1]
+    f = u - i
+    v0 = tp[base + i]
+    v1 = tp[base + i + 1]
+    y = v0 + f * (v1 - v0)
+    if i < 2:
+        y2 = y + f * (f - 1.0) * (0.5 * v0 - v1 + 0.5 * tp[base + i + 2])
+        if y2 > 0.0:
+            y = y2
+    if y < 0.0:
+        y = 0.0
+    return y
+
+
+@njit(**JIT_HOT)
 def lookup_row(x, tables, t, row, n):
     """:func:`table_lookup` of ``tables[t, row]`` read in place (no array view is made).
 
@@ -126,23 +161,7 @@ def lookup_row(x, tables, t, row, n):
     n : int
         Number of entries used.
     """
-    if not x > 0.0:
-        return 0.0 if x <= 0.0 else x  # NaN stays NaN
-    u = x * (n - 1)
-    i = int(u)
-    if i >= n - 1:
-        return tables[t, row, n - 1]
-    f = u - i
-    v0 = tables[t, row, i]
-    v1 = tables[t, row, i + 1]
-    y = v0 + f * (v1 - v0)
-    if i < 2:
-        y2 = y + f * (f - 1.0) * (0.5 * v0 - v1 + 0.5 * tables[t, row, i + 2])
-        if y2 > 0.0:
-            y = y2
-    if y < 0.0:
-        y = 0.0
-    return y
+    return lookup_at(x, row_pointer(tables, t), row * tables.shape[2], n)
 
 
 @njit(**JIT_HOT)
