@@ -24,10 +24,15 @@ from twin.kernels.routing_layout import (
     VISCOSITY,
 )
 from twin.kernels.xsect import P_AFULL, P_RFULL, P_WMAX, P_YFULL
+from twin.kernels.xsect_geometry import CIRCULAR, FORCE_MAIN
 from twin.kernels.xsect_inplace import (
     area_in,
     circle_area_at,
+    circle_critical_depth_at,
+    circle_enumerates_critical_depth,
     circle_hrad_at,
+    circle_normal_depth_at,
+    circle_pointers,
     circle_width_at,
     critical_depth_in,
     hrad_in,
@@ -182,3 +187,33 @@ def link_critical_depth(j, q, link_int, xs, tables):
     if q == 0.0:
         return 0.0
     return critical_depth_in(link_int[j, LI_SHAPE], xs, j, tables, abs(q))
+
+
+@njit(**JIT_HOT)
+def circle_link_depths(xr, tp, q, q_max, beta):
+    """:func:`link_depths` of a circular conduit, given row and table pointers, its
+    ``qMax`` [cfs] and Manning factor ``beta``."""
+    qa = abs(q)
+    if qa > q_max:
+        qa = q_max
+    yn = 0.0
+    if qa > 0.0 and beta > 0.0:
+        yn = circle_normal_depth_at(xr, tp, qa, beta)
+    yc = 0.0
+    if q != 0.0:
+        yc = circle_critical_depth_at(xr, tp, abs(q))
+    return yn, yc
+
+
+@njit(**JIT_HOT)
+def link_depths(j, q, link_par, link_int, xs, tables):
+    """``(normal depth, critical depth)`` [ft] of per-barrel flow ``q``: what
+    :func:`link_normal_depth` and :func:`link_critical_depth` give, in one call (a
+    circle's on pointers)."""
+    shape = link_int[j, LI_SHAPE]
+    if shape == CIRCULAR or shape == FORCE_MAIN:
+        xr, tp = circle_pointers(xs, j, tables)
+        if circle_enumerates_critical_depth(xr):
+            return circle_link_depths(xr, tp, q, link_par[j, LP_QMAX], link_par[j, LP_BETA])
+    yn = link_normal_depth(j, q, link_par, link_int, xs, tables)
+    return yn, link_critical_depth(j, q, link_int, xs, tables)

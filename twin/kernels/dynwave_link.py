@@ -26,8 +26,7 @@ from twin.kernels.conduit_geometry import (
     conduit_width,
     force_main_friction,
     froude_number,
-    link_critical_depth,
-    link_normal_depth,
+    link_depths,
     slot_width,
     slot_width_at,
 )
@@ -111,13 +110,11 @@ def _flow_class(j, q, h1, h2, y1, y2, yc, yn, z1, z2, zu, zd, link_par, link_int
     if y1 > FUDGE and y2 > FUDGE:
         if q < 0.0:
             if z1 > 0.0:
-                yn = link_normal_depth(j, q, link_par, link_int, xs, tables)
-                yc = link_critical_depth(j, q, link_int, xs, tables)
+                yn, yc = link_depths(j, q, link_par, link_int, xs, tables)
                 if y1 < min(yc, yn):
                     fc = FC_UP_CRITICAL
         elif z2 > 0.0:
-            yn = link_normal_depth(j, q, link_par, link_int, xs, tables)
-            yc = link_critical_depth(j, q, link_int, xs, tables)
+            yn, yc = link_depths(j, q, link_par, link_int, xs, tables)
             yc_min = min(yc, yn)
             yc_max = max(yc, yn)
             if y2 < yc_min:
@@ -133,15 +130,13 @@ def _flow_class(j, q, h1, h2, y1, y2, yc, yn, z1, z2, zu, zd, link_par, link_int
         if h2 < zu:
             fc = FC_UP_DRY
         elif z1 > 0.0:
-            yn = link_normal_depth(j, q, link_par, link_int, xs, tables)
-            yc = link_critical_depth(j, q, link_int, xs, tables)
+            yn, yc = link_depths(j, q, link_par, link_int, xs, tables)
             fc = FC_UP_CRITICAL
     else:
         if h1 < zd:
             fc = FC_DN_DRY
         elif z2 > 0.0:
-            yn = link_normal_depth(j, q, link_par, link_int, xs, tables)
-            yc = link_critical_depth(j, q, link_int, xs, tables)
+            yn, yc = link_depths(j, q, link_par, link_int, xs, tables)
             fc = FC_DN_CRITICAL
     return fc, yc, yn, fasnh
 

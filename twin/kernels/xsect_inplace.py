@@ -29,9 +29,8 @@ from twin.kernels.xsect_geometry import (
 from twin.kernels.xsect_interp import (
     circular_alpha_of_psi,
     circular_y_of_alpha,
-    inverse_row,
+    inverse_at,
     lookup_at,
-    lookup_row,
 )
 from twin.kernels.xsect_layout import (
     P_AFULL,
@@ -51,7 +50,7 @@ from twin.kernels.xsect_layout import (
     P_YFULL,
     P_YINV,
 )
-from twin.kernels.xsect_tables import N_TBL, ROW_A, ROW_R, ROW_W
+from twin.kernels.xsect_tables import N_TBL, ROW_A, ROW_R, ROW_S, ROW_W, ROW_Y
 
 GRAVITY = 32.2  # ft/s2
 
@@ -136,37 +135,86 @@ def hrad_in(shape, xs, j, tables, y):
 
 
 @njit(**JIT_HOT)
-def _circ_critical_flow(xs, j, tables, t, y):
-    """Flow [cfs] whose critical depth is ``y`` in circular row ``j``: A sqrt(g A / W)."""
-    a = 0.0
-    if y > 0.0:
-        a = xs[j, P_AFULL] * lookup_row(y * xs[j, P_YINV], tables, t, 0, int(xs[j, P_NA]))
-    w = xs[j, P_WMAX] * lookup_row(y * xs[j, P_YINV], tables, t, 2, int(xs[j, P_NW]))
+def _circle_critical_flow_at(xr, tp, y):
+    """Flow [cfs] whose critical depth is ``y`` in a circular section: A sqrt(g A / W)."""
+    a = circle_area_at(xr, tp, y)
+    w = circle_width_at(xr, tp, y)
     if w > 0.0:
         return a * np.sqrt(GRAVITY * a / w)
     return 0.0
 
 
 @njit(**JIT_HOT)
-def _circ_critical_enum(xs, j, tables, q, y0):
-    """``xsect._critical_depth_enum`` for a circular row (25 depth increments, then linear)."""
-    t = int(xs[j, P_TABLE])
-    dy = xs[j, P_YFULL] / 25.0
+def _circle_critical_enum_at(xr, tp, q, y0):
+    """``xsect._critical_depth_enum`` for a circular section (25 depth increments, then
+    linear)."""
+    dy = xr[P_YFULL] / 25.0
     i1 = int(y0 / dy)
-    q0 = _circ_critical_flow(xs, j, tables, t, i1 * dy)
+    q0 = _circle_critical_flow_at(xr, tp, i1 * dy)
     if q0 < q:
         for i in range(i1 + 1, 26):
-            qc = _circ_critical_flow(xs, j, tables, t, i * dy)
+            qc = _circle_critical_flow_at(xr, tp, i * dy)
             if qc >= q:
                 return ((q - q0) / (qc - q0) + (i - 1.0)) * dy
             q0 = qc
-        return xs[j, P_YFULL]
+        return xr[P_YFULL]
     for i in range(i1 - 1, -1, -1):
-        qc = _circ_critical_flow(xs, j, tables, t, i * dy)
+        qc = _circle_critical_flow_at(xr, tp, i * dy)
         if qc < q:
             return ((q - qc) / (q0 - qc) + i) * dy
         q0 = qc
     return 0.0
+
+
+@njit(**JIT_HOT)
+def circle_enumerates_critical_depth(xr):
+    """True when SWMM finds a circle's critical depth by enumeration: its full area is
+    within a factor 2 of a true circle's (always, unless the row was edited)."""
+    y_full = xr[P_YFULL]
+    ratio = xr[P_AFULL] / (np.pi / 4.0 * y_full * y_full)
+    return 0.5 <= ratio <= 2.0
+
+
+@njit(**JIT_HOT)
+def circle_critical_depth_at(xr, tp, q):
+    """Critical depth [ft] of flow ``q`` [cfs] in a circular section for which
+    :func:`circle_enumerates_critical_depth` holds (as :func:`critical_depth`)."""
+    q2g = q * q / GRAVITY
+    if q2g == 0.0:
+        return 0.0
+    y_full = xr[P_YFULL]
+    y = 1.01 * np.sqrt(np.sqrt(q2g / y_full))  # (q2g/yFull)^(1/4), no pow call
+    if y >= y_full:
+        y = 0.97 * y_full
+    return min(_circle_critical_enum_at(xr, tp, q, y), y_full)
+
+
+@njit(**JIT_HOT)
+def circle_normal_depth_at(xr, tp, q, beta):
+    """Normal depth [ft] of flow ``q`` [cfs] in a circular section (as
+    :func:`normal_depth`); ``beta`` is the conduit's Manning factor."""
+    q = abs(q)
+    if beta <= 0.0:
+        return 0.0
+    q = min(q, xr[P_SMAX] * beta)
+    if q <= 0.0:
+        return 0.0
+    # area with section factor q / beta (circle: S/Sfull table, Newton near the invert)
+    s = q / beta
+    a_full = xr[P_AFULL]
+    s = min(s, xr[P_SMAX])
+    psi = s / xr[P_SFULL]
+    if psi >= 1.0:
+        a = a_full
+    elif psi <= 0.015:
+        a = a_full * circular_alpha_of_psi(psi)
+    else:
+        a = a_full * inverse_at(psi, tp, ROW_S * N_TBL, int(xr[P_NS]))
+    # depth at that area
+    alpha = a / a_full
+    if alpha < 0.04:
+        return xr[P_YFULL] * circular_y_of_alpha(alpha)
+    return xr[P_YFULL] * lookup_at(alpha, tp, ROW_Y * N_TBL, int(xr[P_NY]))
 
 
 @njit(**JIT_HOT)
@@ -180,12 +228,9 @@ def critical_depth_in(shape, xs, j, tables, q):
         y = (q2g / (xs[j, P_WMAX] * xs[j, P_WMAX])) ** (1.0 / 3.0)
         return min(y, y_full)
     if shape == CIRCULAR or shape == FORCE_MAIN:
-        y = 1.01 * np.sqrt(np.sqrt(q2g / y_full))  # (q2g/yFull)^(1/4), no pow call
-        if y >= y_full:
-            y = 0.97 * y_full
-        ratio = xs[j, P_AFULL] / (np.pi / 4.0 * y_full * y_full)
-        if 0.5 <= ratio <= 2.0:
-            return min(_circ_critical_enum(xs, j, tables, q, y), y_full)
+        xr, tp = circle_pointers(xs, j, tables)
+        if circle_enumerates_critical_depth(xr):
+            return circle_critical_depth_at(xr, tp, q)
     return critical_depth(shape, xs[j], tables, q)
 
 
@@ -194,26 +239,5 @@ def normal_depth_in(shape, xs, j, tables, q, beta):
     """Normal depth [ft] of flow ``q`` [cfs] in row ``j`` (as :func:`normal_depth`)."""
     if not (shape == CIRCULAR or shape == FORCE_MAIN):
         return normal_depth(shape, xs[j], tables, q, beta)
-    q = abs(q)
-    if beta <= 0.0:
-        return 0.0
-    q = min(q, xs[j, P_SMAX] * beta)
-    if q <= 0.0:
-        return 0.0
-    # area with section factor q / beta (circle: S/Sfull table, Newton near the invert)
-    s = q / beta
-    a_full = xs[j, P_AFULL]
-    s = min(s, xs[j, P_SMAX])
-    psi = s / xs[j, P_SFULL]
-    t = int(xs[j, P_TABLE])
-    if psi >= 1.0:
-        a = a_full
-    elif psi <= 0.015:
-        a = a_full * circular_alpha_of_psi(psi)
-    else:
-        a = a_full * inverse_row(psi, tables, t, 4, int(xs[j, P_NS]))
-    # depth at that area
-    alpha = a / a_full
-    if alpha < 0.04:
-        return xs[j, P_YFULL] * circular_y_of_alpha(alpha)
-    return xs[j, P_YFULL] * lookup_row(alpha, tables, t, 3, int(xs[j, P_NY]))
+    xr, tp = circle_pointers(xs, j, tables)
+    return circle_normal_depth_at(xr, tp, q, beta)

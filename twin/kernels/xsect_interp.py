@@ -165,16 +165,17 @@ def lookup_row(x, tables, t, row, n):
 
 
 @njit(**JIT_HOT)
-def _locate_row(y, tables, t, row, j_last):
-    if y <= tables[t, row, 0]:
+def _locate_at(y, tp, base, j_last):
+    """:func:`_locate` on the table at ``tp[base:]`` (``tp`` a pointer)."""
+    if y <= tp[base]:
         return 0
-    if y >= tables[t, row, j_last]:
+    if y >= tp[base + j_last]:
         return j_last
     j1 = 0
     j2 = j_last
     while j2 - j1 > 1:
         j = (j1 + j2) >> 1
-        if y >= tables[t, row, j]:
+        if y >= tp[base + j]:
             j1 = j
         else:
             j2 = j
@@ -182,32 +183,39 @@ def _locate_row(y, tables, t, row, j_last):
 
 
 @njit(**JIT_HOT)
-def inverse_row(y, tables, t, row, n):
-    """:func:`table_inverse` of ``tables[t, row]`` read in place (no array view is made)."""
+def inverse_at(y, tp, base, n):
+    """:func:`table_inverse` of the table at ``tp[base:base + n]`` (``tp`` a pointer,
+    see :func:`lookup_at`)."""
     if y != y:
         return y  # NaN stays NaN
     dx = 1.0 / (n - 1)
     m = n
-    if tables[t, row, m - 3] > tables[t, row, m - 1]:
+    if tp[base + m - 3] > tp[base + m - 1]:
         m = m - 2
-    if m < n and y > tables[t, row, n - 1]:
-        if y >= tables[t, row, n - 3]:
+    if m < n and y > tp[base + n - 1]:
+        if y >= tp[base + n - 3]:
             return (m - 1) * dx
-        if y <= tables[t, row, n - 2]:
+        if y <= tp[base + n - 2]:
             i = n - 2
         else:
             i = n - 3
     else:
-        i = _locate_row(y, tables, t, row, m - 1)
+        i = _locate_at(y, tp, base, m - 1)
     if i >= m - 1:
         return (m - 1) * dx
     x0 = i * dx
-    dy = tables[t, row, i + 1] - tables[t, row, i]
+    dy = tp[base + i + 1] - tp[base + i]
     if dy == 0.0:
         x = x0
     else:
-        x = x0 + (y - tables[t, row, i]) * dx / dy
+        x = x0 + (y - tp[base + i]) * dx / dy
     return min(max(x, 0.0), 1.0)
+
+
+@njit(**JIT_HOT)
+def inverse_row(y, tables, t, row, n):
+    """:func:`table_inverse` of ``tables[t, row]`` read in place (no array view is made)."""
+    return inverse_at(y, row_pointer(tables, t), row * tables.shape[2], n)
 
 
 @njit(**JIT_HOT)
