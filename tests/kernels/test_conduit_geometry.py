@@ -14,6 +14,7 @@ from numba import njit
 from twin.kernels import conduit_geometry as G
 from twin.kernels import xsect as X
 from twin.kernels.codes import Shape
+from twin.kernels.routing_layout import LI_SHAPE, LP_BETA, LP_QMAX, N_LI, N_LP
 from twin.kernels.xsect_inplace import circle_pointers
 
 TABLES = X.standard_tables()
@@ -64,3 +65,24 @@ def test_circle_helpers_equal_the_general_ones(j, slot):
                 got = _circle(XS, j, TABLES, y, 1.3, slot, cutoff, a_given)
                 want = _general(XS, j, TABLES, y, 1.3, slot, cutoff, a_given)
                 assert np.array_equal(got, want, equal_nan=True), (y, cutoff, got, want)
+
+
+def test_link_depths_equal_the_separate_calls():
+    """link_depths (one call, a circle's on pointers) = link_normal_depth, link_critical_depth."""
+    rows = [(Shape.CIRCULAR, (1.5,)), (Shape.FORCE_MAIN, (2.0, 120.0)), (Shape.EGG, (3.0,))]
+    rows += [(Shape.RECT_OPEN, (1.0, 2.0))]
+    xs = np.array([X.xsect_params(s, *g) for s, g in rows])
+    link_int = np.zeros((len(rows), N_LI), dtype=np.int64)
+    link_int[:, LI_SHAPE] = [int(s) for s, _ in rows]
+    link_par = np.zeros((len(rows), N_LP))
+    link_par[:, LP_BETA] = 2.5
+    link_par[:, LP_QMAX] = 2.5 * xs[:, X.P_SMAX]
+    for j in range(len(rows)):
+        q_full = xs[j, X.P_AFULL] * np.sqrt(32.2 * xs[j, X.P_YFULL])
+        for q in q_full * np.array([0.0, 1e-6, 0.01, 0.3, -0.7, 1.0, 4.0]):
+            got = G.link_depths(j, q, link_par, link_int, xs, TABLES)
+            want = (
+                G.link_normal_depth(j, q, link_par, link_int, xs, TABLES),
+                G.link_critical_depth(j, q, link_int, xs, TABLES),
+            )
+            assert got == want, (rows[j][0].name, q, got, want)
