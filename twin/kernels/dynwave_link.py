@@ -99,22 +99,36 @@ from twin.kernels.xsect_inplace import circle_pointers
 
 
 @njit(**JIT_HOT)
-def _flow_class(j, q, h1, h2, y1, y2, yc, yn, z1, z2, zu, zd, link_par, link_int, xs, tables):
-    """Flow class of a partly full conduit -> (class, yC, yN, fasnh). SWMM's getFlowClass.
+def _flow_class_needs_depths(q, h1, h2, y1, y2, z1, z2, zu, zd):
+    """True when :func:`_flow_class` compares the ends with the normal and critical depths
+    (SWMM computes them only then: the critical depth costs a search)."""
+    if y1 > FUDGE and y2 > FUDGE:
+        if q < 0.0:
+            return z1 > 0.0
+        return z2 > 0.0
+    if y1 <= FUDGE and y2 <= FUDGE:
+        return False
+    if y2 > FUDGE:
+        return not h2 < zu and z1 > 0.0
+    return not h1 < zd and z2 > 0.0
+
+
+@njit(**JIT_HOT)
+def _flow_class(q, h1, h2, y1, y2, yc, yn, z1, z2, zu, zd):
+    """Flow class of a partly full conduit -> (class, fasnh). SWMM's getFlowClass.
 
     ``z1``/``z2`` are the end offsets (already based on an outfall's depth), ``zu``/``zd``
-    the elevations of the conduit's upstream / downstream inverts.
+    the elevations of the conduit's upstream / downstream inverts; ``yc``/``yn`` the
+    critical and normal depths [ft] where :func:`_flow_class_needs_depths` holds.
     """
     fc = FC_SUBCRITICAL
     fasnh = 1.0
     if y1 > FUDGE and y2 > FUDGE:
         if q < 0.0:
             if z1 > 0.0:
-                yn, yc = link_depths(j, q, link_par, link_int, xs, tables)
                 if y1 < min(yc, yn):
                     fc = FC_UP_CRITICAL
         elif z2 > 0.0:
-            yn, yc = link_depths(j, q, link_par, link_int, xs, tables)
             yc_min = min(yc, yn)
             yc_max = max(yc, yn)
             if y2 < yc_min:
@@ -130,15 +144,13 @@ def _flow_class(j, q, h1, h2, y1, y2, yc, yn, z1, z2, zu, zd, link_par, link_int
         if h2 < zu:
             fc = FC_UP_DRY
         elif z1 > 0.0:
-            yn, yc = link_depths(j, q, link_par, link_int, xs, tables)
             fc = FC_UP_CRITICAL
     else:
         if h1 < zd:
             fc = FC_DN_DRY
         elif z2 > 0.0:
-            yn, yc = link_depths(j, q, link_par, link_int, xs, tables)
             fc = FC_DN_CRITICAL
-    return fc, yc, yn, fasnh
+    return fc, fasnh
 
 
 @njit(**JIT_HOT)
@@ -158,8 +170,8 @@ def _surface_area(
     off2,
     shape,
     closed,
-    link_par,
-    link_int,
+    yc,
+    yn,
     xs,
     tables,
     slot,
@@ -167,19 +179,17 @@ def _surface_area(
 ):
     """Flow class and half-conduit surface areas (SWMM's findSurfArea).
 
-    Returns ``(h1, h2, y1, y2, class, s1, s2)``: the heads and depths adjusted for
-    critical / dry ends, and the surface areas [ft2] given to the end nodes.
+    ``yc``/``yn`` are the critical and normal depths [ft] when the flow class needs
+    them (:func:`_flow_class_needs_depths`), else any number.  Returns
+    ``(h1, h2, y1, y2, class, s1, s2)``: the heads and depths adjusted for critical /
+    dry ends, and the surface areas [ft2] given to the end nodes.
     """
     y_full = xs[j, P_YFULL]
-    yn = 0.5 * (y1 + y2)
-    yc = yn
     fasnh = 1.0
     if y1 >= y_full and y2 >= y_full:
         fc = FC_SUBCRITICAL
     else:
-        fc, yc, yn, fasnh = _flow_class(
-            j, q, h1, h2, y1, y2, yc, yn, z1, z2, zu, zd, link_par, link_int, xs, tables
-        )
+        fc, fasnh = _flow_class(q, h1, h2, y1, y2, yc, yn, z1, z2, zu, zd)
     # critical or dry ends: the depth and head the end takes
     if fc == FC_UP_CRITICAL:
         y1 = yc
@@ -324,6 +334,13 @@ def conduit_flow(
     fz1 = max(0.0, off1 - d1) if out1 else off1
     fz2 = max(0.0, off2 - d2) if out2 else off2
 
+    # the normal and critical depths, where the flow class needs them
+    yn = 0.5 * (y1 + y2)
+    yc = yn
+    if not (y1 >= y_full and y2 >= y_full) and _flow_class_needs_depths(
+        q_last, h1, h2, y1, y2, fz1, fz2, z1, z2
+    ):
+        yn, yc = link_depths(j, q_last, link_par, link_int, xs, tables)
     h1, h2, y1, y2, fc, s1, s2 = _surface_area(
         j,
         q_last,
@@ -340,8 +357,8 @@ def conduit_flow(
         off2,
         shape,
         closed,
-        link_par,
-        link_int,
+        yc,
+        yn,
         xs,
         tables,
         slot,
