@@ -8,8 +8,13 @@ on the depths; where it says yes, some depths must change the class.
 
 import numpy as np
 
-from twin.kernels.dynwave_link import _flow_class, _flow_class_needs_depths
-from twin.kernels.routing_layout import FUDGE
+from twin.kernels.dynwave_link import (
+    _flow_class,
+    _flow_class_needs_depths,
+    _normal_flow,
+    _normal_flow_tests,
+)
+from twin.kernels.routing_layout import FUDGE, NFL_BOTH, NFL_FROUDE, NFL_SLOPE
 
 
 def _cases(n=4000, seed=7):
@@ -43,3 +48,21 @@ def test_where_it_asks_some_depths_change_the_class():
     deep = _flow_class(q, h1, h2, y1, y2, 1.0, 1.0, z1, z2, zu, zd)
     shallow = _flow_class(q, h1, h2, y1, y2, 0.1, 0.1, z1, z2, zu, zd)
     assert deep != shallow
+
+
+def test_normal_flow_limit_tests_follow_the_option():
+    """SLOPE limits when the upstream end is shallower; FROUDE asks for the Froude number
+    (only with both ends wet); BOTH tries the slope first; an outfall end uses the slope."""
+    assert _normal_flow_tests(0.2, 0.5, False, NFL_SLOPE) == (True, False)
+    assert _normal_flow_tests(0.5, 0.2, False, NFL_SLOPE) == (False, False)
+    assert _normal_flow_tests(0.2, 0.5, False, NFL_FROUDE) == (False, True)
+    assert _normal_flow_tests(0.2, FUDGE / 2, False, NFL_FROUDE) == (False, False)
+    assert _normal_flow_tests(0.2, 0.5, False, NFL_BOTH) == (True, False)
+    assert _normal_flow_tests(0.5, 0.2, False, NFL_BOTH) == (False, True)
+    assert _normal_flow_tests(0.5, 0.2, True, NFL_FROUDE) == (False, False)
+    assert _normal_flow_tests(0.2, 0.5, True, NFL_FROUDE) == (True, False)
+    # Manning's flow at the upstream section caps the flow, never raises it
+    beta, a1, r1 = 2.0, 0.8, 0.25
+    q_norm = beta * a1 * r1 ** (2.0 / 3.0)
+    assert _normal_flow(2 * q_norm, a1, r1, beta) == (q_norm, 1)
+    assert _normal_flow(0.5 * q_norm, a1, r1, beta) == (0.5 * q_norm, 0)

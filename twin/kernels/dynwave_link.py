@@ -242,22 +242,27 @@ def _surface_area(
 
 
 @njit(**JIT_HOT)
-def _check_normal_flow(j, q, y1, y2, a1, r1, has_outfall, shape, closed, link_par, xs, tables, nfl):
-    """Normal-flow limit (SLOPE / FROUDE / BOTH); returns the possibly reduced flow."""
-    check = False
-    if nfl == NFL_SLOPE or nfl == NFL_BOTH or has_outfall:
-        if y1 < y2:
-            check = True
-    if not check and (nfl == NFL_FROUDE or nfl == NFL_BOTH) and not has_outfall:
-        if y1 > FUDGE and y2 > FUDGE:
-            # a1 is the area at y1 (y1 is below the crown here)
-            f1 = froude_number(shape, closed, xs, j, tables, q / a1, y1, a1)
-            if f1 >= 1.0:
-                check = True
-    if check:
-        q_norm = link_par[j, LP_BETA] * a1 * r1 ** (2.0 / 3.0)
-        if q_norm < q:
-            return q_norm, 1
+def _normal_flow_tests(y1, y2, has_outfall, nfl):
+    """``(limit by slope, test the Froude number)`` of the normal-flow limit (SLOPE /
+    FROUDE / BOTH; an end at an outfall always uses the slope test)."""
+    by_slope = (nfl == NFL_SLOPE or nfl == NFL_BOTH or has_outfall) and y1 < y2
+    by_froude = (
+        not by_slope
+        and (nfl == NFL_FROUDE or nfl == NFL_BOTH)
+        and not has_outfall
+        and y1 > FUDGE
+        and y2 > FUDGE
+    )
+    return by_slope, by_froude
+
+
+@njit(**JIT_HOT)
+def _normal_flow(q, a1, r1, beta):
+    """The normal-flow limit on ``q`` [cfs]: Manning's flow at the upstream area ``a1``
+    [ft2] and hydraulic radius ``r1`` [ft] when smaller; returns ``(q, limited)``."""
+    q_norm = beta * a1 * r1 ** (2.0 / 3.0)
+    if q_norm < q:
+        return q_norm, 1
     return q, 0
 
 
@@ -466,10 +471,16 @@ def conduit_flow(
     nfl = opt_i[OI_NORMAL_FLOW]
     if q > 0.0:
         if nfl != NFL_NEITHER and y1 < y_full and (fc == FC_SUBCRITICAL or fc == FC_SUPCRITICAL):
-            q, limited = _check_normal_flow(
-                j, q, y1, y2, a1, r1, out1 or out2, shape, closed, link_par, xs, tables, nfl
-            )
-            link_state[LS_NORMAL_FLOW, j] = limited
+            limit, by_froude = _normal_flow_tests(y1, y2, out1 or out2, nfl)
+            if by_froude:  # a1 is the area at y1 (y1 is below the crown here)
+                if circle:
+                    f1 = circle_froude_number(closed, xr, tp, q / a1, y1, a1)
+                else:
+                    f1 = froude_number(shape, closed, xs, j, tables, q / a1, y1, a1)
+                limit = f1 >= 1.0
+            if limit:
+                q, limited = _normal_flow(q, a1, r1, link_par[j, LP_BETA])
+                link_state[LS_NORMAL_FLOW, j] = limited
 
     if steps > 0:
         q = (1.0 - omega) * q_last + omega * q
