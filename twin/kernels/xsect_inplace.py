@@ -8,6 +8,11 @@ shapes that dominate sewer networks -- circular (and force main), closed and ope
 rectangular, trapezoidal -- are computed here in place with exactly the operations
 of the general kernels, so results are bit-identical; every other shape falls
 through to the general kernel.  Units ft, ft2, cfs (SWMM's internal ones).
+
+The circle's functions (``circle_*_at``) take instead a pointer to the row and one
+to the shape's tables (:func:`circle_pointers`, :mod:`twin.kernels.pointers`): the
+conduit kernel calls them several times per conduit and Picard pass, and two
+pointers cost far less to pass than two arrays.
 """
 
 import numpy as np
