@@ -35,42 +35,7 @@ def table_lookup(x, table, n):
     float
         Interpolated value, never negative; the last entry when ``x >= 1``.
     """
-    if not x > 0.0:
-        return 0.0 if x <= 0.0 else x  # NaN stays NaN
-    # position in table steps, and the fraction f of step i it lies at: SWMM's
-    # (x - x0) / delta without its three divisions (equal to rounding)
-    u = x * (n - 1)
-    i = int(u)
-    if i >= n - 1:
-        return table[n - 1]
-    f = u - i
-    y = table[i] + f * (table[i + 1] - table[i])
-    if i < 2:
-        # quadratic correction through three entries near the invert
-        y2 = y + f * (f - 1.0) * (0.5 * table[i] - table[i + 1] + 0.5 * table[i + 2])
-        if y2 > 0.0:
-            y = y2
-    if y < 0.0:
-        y = 0.0
-    return y
-
-
-@njit(**JIT_HOT)
-def _locate(y, table, j_last):
-    """Highest index ``j <= j_last`` with ``table[j] <= y`` (bisection on an increasing table)."""
-    if y <= table[0]:
-        return 0
-    if y >= table[j_last]:
-        return j_last
-    j1 = 0
-    j2 = j_last
-    while j2 - j1 > 1:
-        j = (j1 + j2) >> 1
-        if y >= table[j]:
-            j1 = j
-        else:
-            j2 = j
-    return j1
+    return lookup_at(x, row_pointer(table, 0), 0, n)
 
 
 @njit(**JIT_HOT)
@@ -86,30 +51,7 @@ def table_inverse(y, table, n):
     float
         The argument in [0, 1], by linear interpolation.
     """
-    if y != y:
-        return y  # NaN stays NaN
-    dx = 1.0 / (n - 1)
-    m = n
-    if table[m - 3] > table[m - 1]:
-        m = m - 2
-    if m < n and y > table[n - 1]:
-        if y >= table[n - 3]:
-            return (m - 1) * dx
-        if y <= table[n - 2]:
-            i = n - 2
-        else:
-            i = n - 3
-    else:
-        i = _locate(y, table, m - 1)
-    if i >= m - 1:
-        return (m - 1) * dx
-    x0 = i * dx
-    dy = table[i + 1] - table[i]
-    if dy == 0.0:
-        x = x0
-    else:
-        x = x0 + (y - table[i]) * dx / dy
-    return min(max(x, 0.0), 1.0)
+    return inverse_at(y, row_pointer(table, 0), 0, n)
 
 
 @njit(**JIT_HOT)
@@ -129,6 +71,8 @@ def lookup_at(x, tp, base, n):
     """
     if not x > 0.0:
         return 0.0 if x <= 0.0 else x  # NaN stays NaN
+    # position in table steps, and the fraction f of step i it lies at: SWMM's
+    # (x - x0) / delta without its three divisions (equal to rounding)
     u = x * (n - 1)
     i = int(u)
     if i >= n - 1:
@@ -138,6 +82,7 @@ def lookup_at(x, tp, base, n):
     v1 = tp[base + i + 1]
     y = v0 + f * (v1 - v0)
     if i < 2:
+        # quadratic correction through three entries near the invert
         y2 = y + f * (f - 1.0) * (0.5 * v0 - v1 + 0.5 * tp[base + i + 2])
         if y2 > 0.0:
             y = y2
@@ -166,7 +111,8 @@ def lookup_row(x, tables, t, row, n):
 
 @njit(**JIT_HOT)
 def _locate_at(y, tp, base, j_last):
-    """:func:`_locate` on the table at ``tp[base:]`` (``tp`` a pointer)."""
+    """Highest index ``j <= j_last`` with ``tp[base + j] <= y`` (bisection on an
+    increasing table; ``tp`` a pointer)."""
     if y <= tp[base]:
         return 0
     if y >= tp[base + j_last]:
