@@ -63,6 +63,18 @@ def test_batch_equals_members_run_alone(setups, threads, groups):
     assert len(set(depths)) == 4
 
 
+def test_members_with_equal_tables_share_one_set(setups):
+    # the rain member shares the first member's tables; the blocked pipe and the SLOT
+    # options (its own options row) each make a set; a second copy of the plain network
+    # shares again
+    batch = MemberBatch([*setups, setups[0]], threads=1)
+    assert batch.table_of.tolist() == [0, 0, 1, 2, 0]
+    assert batch.tables["xs"].shape[0] == 3
+    blocked = batch.sims[2].router.pack
+    assert np.array_equal(batch.tables["xs"][1], blocked.xs)
+    assert not np.array_equal(batch.tables["xs"][0], blocked.xs)
+
+
 def test_kinematic_wave_batch_equals_members_run_alone():
     net = twin.load_network("small-conduits")
     setups = [(net, {**KW, "flow_routing": "KINWAVE"}), (scale_rainfall(copy_network(net), 2), KW)]

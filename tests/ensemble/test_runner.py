@@ -3,6 +3,8 @@
 Small on purpose: the small-conduits network, 1 simulated hour, 4-5 members.
 """
 
+import os
+
 import numpy as np
 import pytest
 
@@ -107,7 +109,9 @@ def test_ensemble_netcdf_roundtrip(serial, tmp_path):
 
 
 def test_distributed_cluster_on_loopback_agrees(net, perturbed, serial, monkeypatch):
-    from dask.distributed import LocalCluster
+    from dask.distributed import Client, LocalCluster
+
+    from twin.ensemble.runner import _chunk_threads, _slots_by_host
 
     with LocalCluster(
         n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
@@ -116,6 +120,10 @@ def test_distributed_cluster_on_loopback_agrees(net, perturbed, serial, monkeypa
         monkeypatch.setenv("TWIN_SCHEDULER", cluster.scheduler_address)
         ens = run_ensemble(net, perturbed, progress=False, **END)
         assert len(cluster.scheduler.workers) == 2
+        with Client(cluster) as client:  # each chunk gets the host's cores over its 2 slots
+            slots = _slots_by_host(client)
+            assert slots == {"tcp://127.0.0.1": 2}
+            assert _chunk_threads(client, slots) == max(1, os.cpu_count() // 2)
     assert np.all(ens["member_status"].values == 0)
     for v in PER_RUN:
         assert np.array_equal(ens[v].values, serial[v].isel(member=slice(0, 4)).values), v
@@ -149,11 +157,18 @@ def test_cli_ensemble(tmp_path, capsys):
 
 
 def test_chunks_keep_member_order_and_share_out_over_slots():
-    from twin.ensemble.runner import MAX_CHUNK, _chunks
+    from twin.ensemble.runner import MEMBERS_PER_THREAD as K
+    from twin.ensemble.runner import _chunks
 
     mem = list(range(40))
-    for slots, batch, sizes in [(2, None, [16, 16, 8]), (4, None, [10] * 4), (1, 7, [7] * 5 + [5])]:
-        chunks = _chunks(mem, slots, batch)
+    cases = [
+        (2, None, 1, [K] * (40 // K)),  # at most K members per thread
+        (2, None, 16, [20, 20]),  # many threads per chunk: shared out over the slots
+        (4, None, 3, [10] * 4),
+        (1, 7, 1, [7] * 5 + [5]),  # batch= wins
+    ]
+    for slots, batch, threads, sizes in cases:
+        chunks = _chunks(mem, slots, batch, threads)
         assert [len(c) for c in chunks] == sizes
         assert [m for c in chunks for m in c] == mem
-    assert max(len(c) for c in _chunks(list(range(100)), 1, None)) == MAX_CHUNK
+    assert max(len(c) for c in _chunks(list(range(100)), 1, None, 2)) == 2 * K

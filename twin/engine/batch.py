@@ -2,7 +2,8 @@
 
 :class:`MemberBatch` builds one :class:`~twin.engine.simulation.Simulation` per member
 whose routing state lives in rows of arrays stacked over the members (the member is
-the leading axis), stacks each member's network tables the same way, and loops:
+the leading axis), stacks the distinct sets of network tables the same way (members
+whose tables are equal share one set: :func:`share_tables`), and loops:
 
 1. every unfinished member runs the Python half of its step
    (:meth:`~twin.engine.simulation.Simulation.begin_step`: step size, runoff,
@@ -40,6 +41,46 @@ _PACK_TABLES = (
     "node_par", "node_int", "link_par", "link_int", "xs", "tables", "curve_start", "curve_x",
     "curve_y",
 )  # fmt: skip
+#: Every table a member's step reads and never writes: the pack's, its options, its
+#: link order.  Members with equal tables share one copy (see ``MemberBatch.table_of``).
+_TABLES = (*_PACK_TABLES, "opt_f", "opt_i", "order")
+
+
+def _member_tables(router) -> dict[str, np.ndarray]:
+    """The read-only tables of ``router``'s step, by name (see ``_TABLES``)."""
+    p = router.pack
+    out = {name: getattr(p, name) for name in _PACK_TABLES}
+    out.update(opt_f=p.opt_f, opt_i=p.opt_i, order=router._kw_order)
+    return out
+
+
+def _same_tables(a: dict, b: dict) -> bool:
+    return all(
+        a[k].shape == b[k].shape and a[k].dtype == b[k].dtype and np.array_equal(a[k], b[k])
+        for k in _TABLES
+    )
+
+
+def share_tables(routers) -> tuple[list[dict], np.ndarray]:
+    """The distinct table sets of ``routers`` and, per router, the index of its set.
+
+    Members of an ensemble usually differ only in their forcing, so their network
+    tables are equal; a blocked pipe or another option gives a member its own set.
+    One copy per set keeps a batch's working set in the cache: the tables are about
+    two thirds of a member's routing memory.
+    """
+    sets: list[dict] = []
+    table_of = np.empty(len(routers), dtype=np.int64)
+    for m, r in enumerate(routers):
+        mine = _member_tables(r)
+        for j, known in enumerate(sets):
+            if _same_tables(mine, known):
+                table_of[m] = j
+                break
+        else:
+            table_of[m] = len(sets)
+            sets.append(mine)
+    return sets, table_of
 
 
 def describe_failure(exc: BaseException) -> str:
@@ -101,6 +142,9 @@ class MemberBatch:
 
     Attributes
     ----------
+    table_of : (n,) int64
+        The table set each member's step reads (an index on the leading axis of
+        ``tables``).
     sims : list of Simulation or None
         ``None`` where the member could not be set up.
     errors : list of str
@@ -129,12 +173,8 @@ class MemberBatch:
         if not ok:
             return
         routers = [(s or ok[0]).router for s in self.sims]  # a failed member borrows rows
-        self.tables = {
-            name: stack_padded([getattr(r.pack, name) for r in routers]) for name in _PACK_TABLES
-        }
-        self.tables["opt_f"] = stack_padded([r.pack.opt_f for r in routers])
-        self.tables["opt_i"] = stack_padded([r.pack.opt_i for r in routers])
-        self.tables["order"] = stack_padded([r._kw_order for r in routers])
+        sets, self.table_of = share_tables(routers)
+        self.tables = {name: stack_padded([t[name] for t in sets]) for name in _TABLES}
         self.mode = np.array([r._mode for r in routers], dtype=np.int64)
         self.ponding = np.array([r._ponding for r in routers], dtype=np.bool_)
         a = self._stack.arrays
@@ -202,7 +242,7 @@ class MemberBatch:
         if begun:
             a, tb = self._stack.arrays, self.tables
             route_members(
-                np.asarray(begun, dtype=np.int64), self.mode, t, dt, a["lateral"],
+                np.asarray(begun, dtype=np.int64), self.mode, t, dt, a["lateral"], self.table_of,
                 tb["node_par"], tb["node_int"], tb["link_par"], tb["link_int"], tb["xs"],
                 tb["tables"], tb["curve_start"], tb["curve_x"], tb["curve_y"], a["node_state"],
                 a["link_state"], a["stage"], tb["opt_f"], tb["opt_i"], tb["order"],
