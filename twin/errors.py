@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import math
+
 
 class TwinError(Exception):
     """Base class of all sewer-twin errors; the CLI prints it as one line."""
@@ -40,6 +42,30 @@ class InputError(TwinError, ValueError):
             ctx.append(f"field '{self.field}'")
         prefix = (" ".join(ctx) + ": ") if ctx else ""
         return f"{where}{prefix}{self.message}"
+
+
+def checked_number(value, field: str, low=-math.inf, high=math.inf, *, above=False) -> float:
+    """``value`` (a number, or a string of one) as a finite float in ``[low, high]``
+    (``(low, high]`` when ``above``); otherwise an :class:`InputError` naming ``field``.
+    Booleans, lists and tables are refused, as are NaN and infinities.
+
+    >>> checked_number("2.5", "depth_m", 0)
+    2.5
+    """
+    if isinstance(value, bool) or not isinstance(value, int | float | str):
+        raise InputError(f"expected a number, got {value!r}", field=field)
+    try:
+        x = float(value)
+    except ValueError:
+        raise InputError(f"expected a number, got {value!r}", field=field) from None
+    if not math.isfinite(x):
+        raise InputError(f"expected a finite number, got {value!r}", field=field)
+    if x < low or (above and x == low) or x > high:
+        bound = f"> {low:g}" if above else f">= {low:g}"
+        if high != math.inf:
+            bound = f"{bound} and <= {high:g}" if low != -math.inf else f"<= {high:g}"
+        raise InputError(f"must be {bound}, got {value!r}", field=field)
+    return x
 
 
 class SimulationError(TwinError, RuntimeError):

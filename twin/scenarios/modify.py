@@ -33,7 +33,7 @@ import copy
 
 import numpy as np
 
-from twin.errors import InputError
+from twin.errors import InputError, checked_number
 from twin.kernels.codes import LinkKind, NodeKind, OutfallKind, Shape
 from twin.networks import units
 from twin.networks.inp_links import LENGTH_GEOMS
@@ -194,10 +194,10 @@ def set_outfall_levels(net: Network, levels: dict) -> Network:
             )
         if np.ndim(lev) == 0:
             net.nodes.outfall_kind[i] = OutfallKind.FIXED
-            net.nodes.outfall_stage_m[i] = float(lev)
+            net.nodes.outfall_stage_m[i] = checked_number(lev, f"outfall_level.{name}")
             net.nodes.outfall_series[i] = ""
             continue
-        t_h, z = (np.asarray(v, np.float64) for v in lev)
+        t_h, z = (_numbers(v, f"outfall_level.{name}") for v in lev)
         if t_h.shape != z.shape or t_h.ndim != 1 or len(t_h) < 1 or np.any(np.diff(t_h) <= 0):
             raise InputError(
                 "outfall level series needs increasing times and as many levels",
@@ -210,6 +210,13 @@ def set_outfall_levels(net: Network, levels: dict) -> Network:
         net.nodes.outfall_kind[i] = OutfallKind.TIMESERIES
         net.nodes.outfall_series[i] = sname
     return net
+
+
+def _numbers(values, field: str) -> np.ndarray:
+    """A 1-D list of finite numbers as float64, or an InputError naming ``field``."""
+    if np.ndim(values) != 1:
+        raise InputError(f"expected a list of numbers, got {values!r}", field=field)
+    return np.array([checked_number(x, field) for x in values], dtype=np.float64)
 
 
 def circle_segment_fraction(depth_frac):
@@ -236,9 +243,7 @@ def block_links(net: Network, fractions: dict) -> Network:
         key = f"blockage.{name}"
         if j is None:
             raise InputError(f"no link named {name!r}", field=key)
-        f = float(frac)
-        if not 0.0 <= f <= MAX_BLOCKAGE:
-            raise InputError(f"blockage must be in [0, {MAX_BLOCKAGE}], got {frac}", field=key)
+        f = checked_number(frac, key, 0.0, MAX_BLOCKAGE)
         if L.kind[j] != LinkKind.CONDUIT:
             raise InputError(f"{name} is not a conduit", field=key)
         shape = Shape(int(L.shape[j]))
@@ -268,7 +273,7 @@ def set_initial_depths(net: Network, depths: dict) -> Network:
         key = f"initial_depth_m.{name}"
         if i is None:
             raise InputError(f"no node named {name!r}", field=key)
-        d = float(d)
+        d = checked_number(d, key, 0.0)
         top = net.nodes.max_depth_m[i]
         if d < 0 or (top > 0 and d > top + net.nodes.surcharge_depth_m[i]):
             raise InputError(f"initial depth {d} m is outside [0, {top:g}] m", field=key)

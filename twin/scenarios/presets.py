@@ -23,6 +23,7 @@ drive SWMM with (J-KOSHAM 22(6) 2022).
 from __future__ import annotations
 
 from twin.errors import InputError
+from twin.errors import checked_number as _number
 from twin.scenarios import hyetographs as hy
 from twin.scenarios.idf import EXAMPLE_IDF, IDF, power_law_idf
 
@@ -124,6 +125,16 @@ def design_storm(
     Hyetograph
         Its ``total_mm`` equals the given depth, or the IDF depth for the duration.
     """
+    duration_min = _number(duration_min, "duration_min", 0.0, above=True)
+    step_min = _number(step_min, "step_min", 0.0, duration_min, above=True)
+    peak_fraction = _number(peak_fraction, "peak_fraction", 0.0, 1.0)
+    peak_ratio = _number(peak_ratio, "peak_ratio", 0.0, 1.0)
+    if depth_mm is not None:
+        depth_mm = _number(depth_mm, "depth_mm", 0.0)
+    if intensity_mmh is not None:
+        intensity_mmh = _number(intensity_mmh, "intensity_mmh", 0.0)
+    if return_period is not None:
+        return_period = _number(return_period, "return_period", 0.0, above=True)
     pat = str(pattern).lower().replace("-", "_")
     if pat not in hy.PATTERNS:
         raise InputError(

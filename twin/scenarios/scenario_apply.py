@@ -14,7 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
-from twin.errors import InputError
+from twin.errors import InputError, checked_number
 from twin.scenarios import modify
 from twin.scenarios.rain_sources import apply_rainfall
 
@@ -81,7 +81,7 @@ def outfall_levels(outfall_level: dict) -> dict:
                 )
             levels[k] = (v["times_h"], v["level_m"])
         else:
-            levels[k] = float(v)
+            levels[k] = checked_number(v, f"outfall_level.{k}")
     return levels
 
 

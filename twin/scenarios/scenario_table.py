@@ -13,7 +13,8 @@ from pathlib import Path
 
 import numpy as np
 
-from twin.errors import InputError
+from twin.errors import InputError, checked_number
+from twin.scenarios.modify import MAX_BLOCKAGE
 from twin.scenarios.rain_sources import DESIGN_KEYS, SOURCES, source_of, storm_of
 
 __all__ = ["RAIN_KEYS", "MODIFY_KEYS", "SIM_KEYS", "scenario_table", "scenario_fields"]
@@ -120,16 +121,36 @@ def scenario_fields(d: dict, source_file=None, text: str = "") -> dict:
         rainfall=dict(rain),
         source_file=str(source_file) if source_file else None,
     )
-    for k in ("scale", "climate_factor", "time_shift_min"):
+
+    def number(value, key, minimum=-np.inf, maximum=np.inf):
+        try:
+            return checked_number(value, key, minimum, maximum)
+        except InputError as exc:
+            raise err(exc.message, key) from None
+
+    for k, least in (("scale", 0.0), ("climate_factor", 0.0), ("time_shift_min", -np.inf)):
         if k in mod:
-            try:
-                kw[k] = float(mod[k])
-            except (TypeError, ValueError):
-                raise err(f"expected a number, got {mod[k]!r}", f"modify.{k}") from None
+            kw[k] = number(mod[k], f"modify.{k}", least)
     for k in ("blockage", "initial_depth_m", "outfall_level"):
         if k in mod:
             check(mod[k], set(mod[k]), f"modify.{k}")
             kw[k] = dict(mod[k])
+            for name, v in kw[k].items():
+                key = f"modify.{k}.{name}"
+                if k == "blockage":
+                    number(v, key, 0.0, MAX_BLOCKAGE)
+                elif k == "initial_depth_m":
+                    number(v, key, 0.0)
+                elif not isinstance(v, dict):  # a fixed outfall level [m]
+                    number(v, key)
+                else:  # a level series
+                    check(v, {"times_h", "level_m"}, key)
+                    for part in ("times_h", "level_m"):
+                        series = v.get(part)
+                        if not isinstance(series, list) or not series:
+                            raise err("expected a list of numbers", f"{key}.{part}")
+                        for x in series:
+                            number(x, f"{key}.{part}")
     for k, name_key in (("pump_failure", "pump"), ("settings", "link")):
         if k in mod:
             entries = mod[k]
@@ -156,7 +177,7 @@ def scenario_fields(d: dict, source_file=None, text: str = "") -> dict:
             ) from None
         kw["start"] = str(sim["start"])
     if "tail_hours" in sim:
-        kw["tail_hours"] = float(sim["tail_hours"])
+        kw["tail_hours"] = number(sim["tail_hours"], "simulation.tail_hours", 0.0)
     if "options" in sim:
         from twin.engine.options import SimOptions
 

@@ -39,12 +39,26 @@ def load(path) -> tuple[dict, str]:
 
 
 def line_of(text: str, dotted_key: str) -> int | None:
-    """1-based line where the last part of ``dotted_key`` is assigned (best effort)."""
+    """1-based line where the last part of ``dotted_key`` is assigned (best effort).
+
+    A key inside an inline table (``"OF02" = {a = 1}``) is found on the line of the
+    nearest enclosing key that has one.
+    """
     if not text:
         return None
     parts = dotted_key.split(".")
+    while parts:
+        n = _line_of_key(text, parts)
+        if n is not None:
+            return n
+        parts = parts[:-1]
+    return None
+
+
+def _line_of_key(text: str, parts: list[str]) -> int | None:
     key = parts[-1]
     table = ".".join(parts[:-1])
+    dotted_key = ".".join(parts)
     current = ""
     pat = re.compile(r'^\s*"?' + re.escape(key) + r'"?\s*=')
     header = re.compile(r"^\s*\[+\s*([^\]]+?)\s*\]+")
