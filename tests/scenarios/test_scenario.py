@@ -235,3 +235,20 @@ def test_blocked_trunk_floods_more(net):
     j = list(net.links.name).index("C000003")
     assert blocked["link_full_flow"].values[j] < 0.5 * free["link_full_flow"].values[j]
     assert blocked["node_flood_volume"].sum() > free["node_flood_volume"].sum()
+
+
+def test_line_of_finds_keys_in_arrays_of_tables_and_inline_tables():
+    from twin.scenarios.toml_io import line_of
+
+    text = (
+        '[[modify.pump_failure]]\npump = "A"\nfrom_h = 1\n'  # lines 1-3
+        '[[modify.pump_failure]]\npump = "B"\nfrom_h = 2\n'  # lines 4-6
+        '[modify]\nsettings = [{link = "W1", setting = 0.5}]\n'  # lines 7-8
+        '[modify.outfall_level]\n"OF1" = {times_h = [0, 1], level_m = [1, "x"]}\n'  # 9-10
+    )
+    assert line_of(text, "modify.pump_failure[1].from_h") == 6
+    assert line_of(text, "modify.pump_failure[0].pump") == 2
+    assert line_of(text, "modify.pump_failure[1]") == 4
+    assert line_of(text, "modify.pump_failure") == 1
+    assert line_of(text, "modify.settings[0].setting") == 8  # inside an inline array
+    assert line_of(text, "modify.outfall_level.OF1.level_m") == 10  # inside an inline table

@@ -25,7 +25,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from twin.errors import InputError
+from twin.errors import InputError, checked_number
 
 __all__ = ["EXAMPLE_IDF", "FORMS", "IDF", "power_law_idf"]
 
@@ -118,14 +118,15 @@ class IDF:
         """From a scenario-file table ``{form=..., params={"10"=[a, b, n], ...}}``."""
         if "form" not in table or "params" not in table:
             raise InputError("an [idf] table needs 'form' and 'params'", field="idf")
+        if not isinstance(table["params"], dict):
+            raise InputError("expected a table of return periods", field="idf.params")
         params = {}
-        for rp, abn in dict(table["params"]).items():
-            try:
-                params[float(rp)] = tuple(float(v) for v in abn)
-            except (TypeError, ValueError):
-                raise InputError(
-                    f"IDF params for {rp!r} must be [a, b, n] numbers", field=f"idf.params.{rp}"
-                ) from None
+        for rp, abn in table["params"].items():
+            key = f"idf.params.{rp}"
+            if isinstance(abn, str) or np.ndim(abn) != 1 or len(abn) != 3:
+                raise InputError(f"expected [a, b, n], got {abn!r}", field=key)
+            period = checked_number(rp, key, 0.0, above=True)
+            params[period] = tuple(checked_number(v, key) for v in abn)
         return cls(str(table["form"]), params, str(table.get("name", "")))
 
     def to_table(self) -> dict:

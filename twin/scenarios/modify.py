@@ -304,12 +304,9 @@ def hours_to_hms(hours: float) -> str:
 
 def _window(entry: dict, key: str) -> tuple[float, float | None]:
     """``from_h`` and ``to_h`` (None: to the end) of a failure or setting entry."""
-    try:
-        t0 = float(entry.get("from_h", 0.0))
-        t1 = entry.get("to_h")
-        t1 = None if t1 is None else float(t1)
-    except (TypeError, ValueError):
-        raise InputError("from_h and to_h must be numbers of hours", field=key) from None
+    t0 = checked_number(entry.get("from_h", 0.0), f"{key}.from_h")
+    t1 = entry.get("to_h")
+    t1 = None if t1 is None else checked_number(t1, f"{key}.to_h")
     if t0 < 0 or (t1 is not None and t1 <= t0):
         raise InputError(f"need 0 <= from_h < to_h, got {t0} and {t1}", field=key)
     return t0, t1

@@ -22,6 +22,10 @@ drive SWMM with (J-KOSHAM 22(6) 2022).
 
 from __future__ import annotations
 
+import math
+
+import numpy as np
+
 from twin.errors import InputError
 from twin.errors import checked_number as _number
 from twin.scenarios import hyetographs as hy
@@ -157,6 +161,10 @@ def design_storm(
         return idf.depth_mm(t, rp)
 
     total = float(depth_mm) if depth_mm is not None else float(curve(duration_min))
+    if not math.isfinite(total):
+        raise InputError(
+            f"the IDF gives no finite depth for {duration_min:g} min, {rp:g} years", field="idf"
+        )
     if total < 0:
         raise InputError(f"rainfall depth must not be negative, got {total}", field="depth_mm")
     if pat in ("alternating_block", "chicago"):
@@ -164,6 +172,13 @@ def design_storm(
             h = hy.alternating_block(curve, duration_min, step_min, peak_fraction)
         else:
             h = hy.chicago(curve, duration_min, step_min, peak_ratio)
+        depths = h.depth_mm
+        if not (np.all(np.isfinite(depths)) and np.all(depths >= 0) and h.total_mm > 0):
+            raise InputError(
+                f"the IDF gives no usable storm shape for {duration_min:g} min, {rp:g} years "
+                "(its depth must grow with the duration, finite and positive)",
+                field="idf",
+            )
         # a given depth keeps the IDF's shape and rescales it
         return h if depth_mm is None else h.scaled(total / h.total_mm)
     if pat.startswith("huff"):

@@ -119,11 +119,12 @@ def _apply_controls(sc, out) -> None:
 
 
 def _line_of(file, key: str) -> int | None:
-    """The line of ``key`` (``modify.settings[1].link`` -> ``modify.settings``) in ``file``."""
+    """The line of ``key`` (``modify.settings[1].link``: ``link`` in the second
+    ``[[modify.settings]]``) in ``file``."""
     from twin.scenarios.toml_io import line_of
 
     try:
         text = Path(file).read_text(encoding="utf-8")
     except OSError:
         return None
-    return line_of(text, key.split("[")[0])
+    return line_of(text, key)

@@ -81,6 +81,35 @@ def _no_none(entry: dict) -> dict:
     return {k: v for k, v in entry.items() if v is not None}
 
 
+#: ``[rainfall]`` keys whose value is a string.
+_RAIN_STRINGS = ("source", "preset", "path", "form", "station", "variable", "pattern")
+
+
+def check_rainfall_values(rain: dict, number, err) -> None:
+    """The types and ranges of ``[rainfall]`` values that the design-storm builder does
+    not check itself: strings, a non-empty path, whole member numbers, the reading
+    interval, and the ``idf`` and ``depths_mm`` tables.  ``number(value, key, low)``
+    and ``err(message, key)`` make the errors (naming file and line)."""
+    for k in _RAIN_STRINGS:
+        if k in rain and not isinstance(rain[k], str):
+            raise err(f"expected a string, got {rain[k]!r}", f"rainfall.{k}")
+    if "path" in rain and not rain["path"].strip():
+        raise err("expected a file path, got an empty string", "rainfall.path")
+    if "member" in rain:
+        m = number(rain["member"], "rainfall.member", 0.0)
+        if m != int(m):
+            raise err(f"expected a whole number, got {rain['member']!r}", "rainfall.member")
+    if "interval_min" in rain:
+        if number(rain["interval_min"], "rainfall.interval_min", 0.0) == 0.0:
+            raise err("must be > 0 min", "rainfall.interval_min")
+    for k in ("idf", "depths_mm"):
+        if k in rain and not isinstance(rain[k], dict):
+            raise err(f"expected a table, got {rain[k]!r}", f"rainfall.{k}")
+    for k, v in rain.get("depths_mm", {}).items():
+        number(k, f"rainfall.depths_mm.{k}", 0.0)
+        number(v, f"rainfall.depths_mm.{k}", 0.0)
+
+
 def scenario_fields(d: dict, source_file=None, text: str = "") -> dict:
     """Check scenario table ``d`` and return the Scenario's constructor arguments.
 
@@ -128,6 +157,7 @@ def scenario_fields(d: dict, source_file=None, text: str = "") -> dict:
         except InputError as exc:
             raise err(exc.message, key) from None
 
+    check_rainfall_values(rain, number, err)
     for k, least in (("scale", 0.0), ("climate_factor", 0.0), ("time_shift_min", -np.inf)):
         if k in mod:
             kw[k] = number(mod[k], f"modify.{k}", least)
@@ -169,6 +199,8 @@ def scenario_fields(d: dict, source_file=None, text: str = "") -> dict:
                 raise err("expected a string", f"modify.{k}")
             kw[k] = mod[k]
     if "start" in sim:
+        if not isinstance(sim["start"], str):
+            raise err(f"expected an ISO date-time string, got {sim['start']!r}", "simulation.start")
         try:
             np.datetime64(str(sim["start"]), "s")
         except ValueError:

@@ -56,18 +56,24 @@ def line_of(text: str, dotted_key: str) -> int | None:
 
 
 def _line_of_key(text: str, parts: list[str]) -> int | None:
-    key = parts[-1]
+    """Line of ``parts[-1]`` in the table ``parts[:-1]``; an entry of an array of tables
+    is named with its index, ``modify.pump_failure[1]``."""
+    key = re.sub(r"\[\d+\]$", "", parts[-1])  # an inline array's entry: its array's line
     table = ".".join(parts[:-1])
     dotted_key = ".".join(parts)
     current = ""
+    seen: dict[str, int] = {}  # entries of each array of tables so far
     pat = re.compile(r'^\s*"?' + re.escape(key) + r'"?\s*=')
-    header = re.compile(r"^\s*\[+\s*([^\]]+?)\s*\]+")
+    header = re.compile(r"^\s*(\[\[?)\s*([^\]]+?)\s*\]+")
     fallback = None
     for n, line in enumerate(text.splitlines(), 1):
         h = header.match(line)
         if h:
-            current = h.group(1).replace('"', "")
-            if current == dotted_key:
+            current = base = h.group(2).replace('"', "")
+            if h.group(1) == "[[":
+                seen[base] = seen.get(base, -1) + 1
+                current = f"{base}[{seen[base]}]"
+            if dotted_key in (current, base):
                 return n
             continue
         if pat.match(line):
