@@ -179,6 +179,34 @@ def test_observed_gauge_csv_and_swmm_file(net, tmp_path):
     assert _gauge_total_mm(sc.apply(net)) == pytest.approx(7.0)
 
 
+@pytest.mark.parametrize(
+    ("name", "text", "line", "match"),
+    [
+        ("g.csv", "time,rain_mm\n2024-07-15T10:00,1\n2024-07-15T10:05,nan\n", 3, "finite"),
+        ("g.csv", "time,rain_mm\n2024-07-15T10:00,1e309\n", 2, "finite"),
+        ("g.csv", "time,rain_mm\n2024-07-15T10:00,1\n2024-07-15T10:05,-3\n", 3, "negative"),
+        ("g.csv", "time,rain_mm\n2024-07-15T10:00,1\n2024-07-15T10:05,x\n", 3, "bad reading"),
+        ("g.dat", "S1 2024 07 15 10 00 1.0\nS1 2024 07 15 10 05 x\n", 2, "bad reading"),
+        ("g.dat", "S1 2024 07 15 10 00 1.0\nS1 2024 07 15 10 05 inf\n", 2, "finite"),
+        ("g.dat", "S1 2024 07 15 10 00 -1\n", 1, "negative"),
+    ],
+)
+def test_bad_gauge_readings_name_file_and_line(net, tmp_path, name, text, line, match):
+    path = tmp_path / name
+    path.write_text(text)
+    sc = Scenario(rainfall={"source": "gauge", "path": str(path)})
+    with pytest.raises(InputError, match=match) as err:
+        sc.apply(net)
+    assert (err.value.file, err.value.line) == (str(path), line)
+
+
+def test_other_stations_bad_readings_are_not_read(net, tmp_path):
+    dat = tmp_path / "g.dat"
+    dat.write_text("S1 2024 07 15 10 00 2.0\nS2 2024 07 15 10 00 x\nS1 2024 07 15 10 10 1.0\n")
+    sc = Scenario(rainfall={"source": "gauge", "path": str(dat), "station": "S1"})
+    assert _gauge_total_mm(sc.apply(net)) == pytest.approx(3.0)
+
+
 @pytest.mark.swmm
 def test_swmm_rains_the_scenario_volume(net, tmp_path):
     from twin.validation.swmm_run import run_swmm

@@ -79,9 +79,19 @@ def _read_csv(path: Path):
                 if n == 1 or not times:  # header
                     continue
                 raise InputError(f"bad reading {row[:2]}", file=path, line=n) from None
+            _check_reading(v, row[1], path, n)
             times.append(t)
             vals.append(v)
     return np.array(times, "datetime64[s]"), np.array(vals, np.float64)
+
+
+def _check_reading(v: float, token: str, path: Path, n: int) -> None:
+    """A rainfall reading must be a finite number >= 0 (else an error naming its line)."""
+    if not np.isfinite(v):
+        raise InputError(f"rainfall reading {token.strip()!r} is not a finite number",
+                         file=path, line=n)  # fmt: skip
+    if v < 0:
+        raise InputError(f"negative rainfall reading {token.strip()!r}", file=path, line=n)
 
 
 def _read_swmm(path: Path, station: str):
@@ -93,13 +103,18 @@ def _read_swmm(path: Path, station: str):
                 continue
             try:
                 y, mo, d, h, mi = (int(x) for x in tok[1:6])
-                v = float(tok[6])
             except ValueError:
                 continue  # header lines
             if not station:
                 station = tok[0]
             if tok[0] != station:
                 continue
+            try:
+                v = float(tok[6])
+            except ValueError:
+                raise InputError(f"bad reading {tok[6]!r} in {line.strip()!r}",
+                                 file=path, line=n) from None  # fmt: skip
+            _check_reading(v, tok[6], path, n)
             try:
                 t = np.datetime64(f"{y:04d}-{mo:02d}-{d:02d}T00:00", "s")
             except ValueError:
