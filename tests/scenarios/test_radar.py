@@ -117,6 +117,22 @@ def test_radar_depth_units_and_members(tmp_path):
         Scenario(rainfall={"source": "radar", "path": str(path)}).apply(net)
 
 
+@pytest.mark.parametrize(
+    ("rain", "units", "match"),
+    [
+        ([1.0, np.inf], "mm h-1", "infinite"),
+        ([1.0, -2.0], "mm h-1", "negative"),
+        ([1.0, 2.0], "inches", "units"),
+    ],
+)
+def test_bad_radar_grids_name_the_file(tmp_path, rain, units, match):
+    net = twin.load_network("small-conduits")
+    path, *_ = _grid_file(tmp_path, net, np.array(rain), units=units)
+    with pytest.raises(InputError, match=match) as err:
+        Scenario(rainfall={"source": "radar", "path": str(path)}).apply(net)
+    assert err.value.file == str(path)
+
+
 def test_centroid_fallback_without_polygons():
     net = twin.load_network("small-conduits")
     net.subcatchments.polygon = [None] * net.n_subcatchments

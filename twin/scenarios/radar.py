@@ -229,6 +229,8 @@ def as_rate(da, source=None):
             f"rainfall grid units must be mm h-1 or mm, got {unit!r}", file=source, field="units"
         )
     rate = rate.fillna(0.0).astype(np.float64)
+    if not np.all(np.isfinite(rate.values)):
+        raise InputError("rainfall grid has infinite values", file=source, field="rainfall")
     if float(rate.min()) < 0:
         raise InputError("rainfall grid has negative values", file=source, field="rainfall")
     rate.attrs = {"units": "mm h-1", "step_s": step_s}
