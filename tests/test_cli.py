@@ -94,10 +94,20 @@ def test_report_of_a_non_result_is_an_input_error(tmp_path):
     assert r.returncode == 2 and "x.nc" in r.stderr
 
 
-@pytest.mark.parametrize("args", [("run", "--routing-step", "abc"), ("generate", "district")])
-def test_bad_arguments_exit_2(args):
-    r = run(*args)
+@pytest.mark.parametrize(
+    "args",
+    [
+        ("run", "--routing-step", "abc"),
+        ("generate", "district"),
+        ("run", "small-conduits", "--end-hours", "0"),  # 0 is a value, not "not given"
+        ("run", "small-conduits", "--report-step", "0"),
+        ("run", "small-conduits", "--routing-step", "-1"),
+    ],
+)
+def test_bad_arguments_exit_2(args, tmp_path):
+    r = run(*args, "-o", str(tmp_path / "r.nc")) if args[0] == "run" else run(*args)
     assert r.returncode == 2 and "twin: error:" in r.stderr
+    assert not (tmp_path / "r.nc").exists()
 
 
 def test_main_job_defaults_to_scenario_and_surface(tmp_path):

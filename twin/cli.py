@@ -138,11 +138,11 @@ def run_cmd(
         stem = f"{stem}-{sc.name}"
     out = Path(output) if output else Path("twin-output") / f"{stem}.nc"
     opts = {}
-    if report_step:
+    if report_step is not None:
         opts["report_step_s"] = report_step
-    if routing_step:
+    if routing_step is not None:
         opts["routing_step_s"] = routing_step
-    if end_hours:
+    if end_hours is not None:
         opts["end_hours"] = end_hours
     if surface:
         opts["surface"] = True
@@ -311,7 +311,7 @@ def ensemble_cmd(network, scenario, members, generator, max_failed, blocked_link
         if sc.source != "radar":
             raise InputError("--generator radar needs a radar scenario", field="rainfall.source")
         mem = gen.radar_members(sc._resolve(sc.rainfall["path"]), sc, sc.rainfall.get("variable"))
-    opts = {"end_hours": end_hours} if end_hours else {}
+    opts = {"end_hours": end_hours} if end_hours is not None else {}
     ens = twin.run_ensemble(network, mem, scheduler=scheduler, progress=not quiet,
                             flood_threshold_m3=threshold, surface=surface or None,
                             surface_threshold_m=surface_threshold, batch=batch,

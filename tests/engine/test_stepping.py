@@ -193,3 +193,22 @@ def test_link_setting_of_a_conduit_network_is_reported(net):
     c = sim.links[0]
     assert int(net.links.kind[0]) == LinkKind.CONDUIT
     assert c.setting == pytest.approx(1.0)  # an open conduit
+
+
+@pytest.mark.parametrize(
+    ("overrides", "field", "match"),
+    [
+        ({"end_hours": 0}, "end_hours", "> 0"),
+        ({"end_hours": float("nan")}, "end_hours", "finite"),
+        ({"routing_step_s": -1.0}, "routing_step_s", "> 0"),
+        ({"report_step_s": 0.0}, "report_step_s", "> 0"),
+        ({"head_tolerance_m": float("inf")}, "head_tolerance_m", "finite"),
+        ({"variable_step": -0.5}, "variable_step", ">= 0"),
+        ({"inertial_damping": "SOME"}, "inertial_damping", "one of"),
+        ({"warp_speed": 9}, "warp_speed", "unknown option"),
+    ],
+)
+def test_bad_overrides_are_input_errors_naming_the_option(net, overrides, field, match):
+    with pytest.raises(InputError, match=match) as err:
+        Simulation(net, **overrides)
+    assert err.value.field == field

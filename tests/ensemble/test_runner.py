@@ -11,6 +11,7 @@ import pytest
 import twin
 from twin.cli import main
 from twin.ensemble import Member, identical, perturbed_forecast, run_ensemble
+from twin.errors import InputError
 from twin.scenarios import Scenario
 
 END = {"end_hours": 1.0}
@@ -172,3 +173,31 @@ def test_chunks_keep_member_order_and_share_out_over_slots():
         assert [len(c) for c in chunks] == sizes
         assert [m for c in chunks for m in c] == mem
     assert max(len(c) for c in _chunks(list(range(100)), 1, None, 2)) == 2 * K
+
+
+@pytest.mark.parametrize(
+    ("kw", "field"),
+    [
+        ({"flood_threshold_m3": -1.0}, "flood_threshold_m3"),
+        ({"flood_threshold_m3": float("nan")}, "flood_threshold_m3"),
+        ({"surface_threshold_m": -0.1}, "surface_threshold_m"),
+        ({"end_hours": 0.0}, "end_hours"),
+        ({"routing_step_s": "x"}, "routing_step_s"),
+        ({"warp_speed": 9}, "warp_speed"),
+    ],
+)
+def test_bad_shared_settings_fail_the_call_not_each_member(net, kw, field):
+    # checked once, before any member runs: an InputError, not N failed members
+    with pytest.raises(InputError) as err:
+        run_ensemble(net, 2, scheduler="serial", progress=False, **kw)
+    assert err.value.field == field
+
+
+def test_cli_ensemble_refuses_bad_numbers(tmp_path, capsys):
+    out = tmp_path / "ens.nc"
+    for args in (["--end-hours", "0"], ["--threshold", "-1"], ["--threshold", "nan"]):
+        rc = main(["ensemble", "small-conduits", "seoul-100mmh", "-n", "2", "--quiet",
+                   "--scheduler", "serial", "-o", str(out), *args])  # fmt: skip
+        assert rc == 2, args
+        assert "twin: error:" in capsys.readouterr().err
+        assert not out.exists()

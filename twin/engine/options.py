@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass, fields, replace
 
 import numpy as np
 
-from twin.errors import InputError
+from twin.errors import InputError, checked_number
 from twin.kernels.codes import InfilModel
 from twin.networks.datetimes import parse_date, parse_seconds, parse_time
 from twin.networks.units import FT_TO_M
@@ -76,8 +76,44 @@ class SimOptions:
         return float((self.report_start - self.start) / np.timedelta64(1, "s"))
 
     def with_(self, **changes) -> SimOptions:
-        """A copy with some settings changed."""
-        return replace(self, **changes)
+        """A copy with some settings changed (checked: see :meth:`checked`)."""
+        known = {f.name for f in fields(self)}
+        for name in changes:
+            if name not in known:
+                raise InputError(
+                    f"unknown option; expected one of {', '.join(sorted(known))}", field=name
+                )
+        return replace(self, **changes).checked()
+
+    def checked(self) -> SimOptions:
+        """``self``, or an InputError naming the first setting out of range: steps
+        positive, tolerances and factors not negative, every number finite, every choice
+        one SWMM knows."""
+        positive = ("report_step_s", "wet_step_s", "dry_step_s", "routing_step_s")
+        not_negative = (
+            "rule_step_s", "start_dry_days", "lengthening_step_s", "variable_step",
+            "min_step_s", "min_surfarea_m2", "min_slope", "head_tolerance_m", "sys_flow_tol",
+            "lat_flow_tol", "max_trials", "threads",
+        )  # fmt: skip
+        for name in positive + not_negative:
+            value = getattr(self, name)
+            low = 0.0 if name in not_negative else None
+            try:
+                checked_number(value, name, 0.0, above=low is None)
+            except InputError as exc:
+                raise InputError(f"option {exc.message}", field=name) from None
+        for name, key in (
+            ("flow_routing", "FLOW_ROUTING"), ("inertial_damping", "INERTIAL_DAMPING"),
+            ("normal_flow_limited", "NORMAL_FLOW_LIMITED"),
+            ("force_main_equation", "FORCE_MAIN_EQUATION"), ("link_offsets", "LINK_OFFSETS"),
+            ("surcharge_method", "SURCHARGE_METHOD"),
+        ):  # fmt: skip
+            value = getattr(self, name)
+            if not isinstance(value, str) or value.upper() not in _CHOICES[key]:
+                raise InputError(
+                    f"option must be one of {', '.join(_CHOICES[key])}, got {value!r}", field=name
+                )
+        return self
 
     @classmethod
     def from_network(cls, net, **overrides) -> SimOptions:

@@ -18,7 +18,7 @@ from twin.engine.inflows import SystemInflows
 from twin.engine.options import SimOptions
 from twin.engine.recorder import Recorder
 from twin.engine.routing import Router
-from twin.errors import SimulationError
+from twin.errors import InputError, SimulationError, checked_number
 from twin.kernels.tables import combine_inflows
 
 MIN_STEP_S = 0.001
@@ -65,7 +65,11 @@ class Simulation:
         if overrides:
             opts = opts.with_(**overrides)
         if end_hours is not None:
-            opts = opts.with_(end=opts.start + np.timedelta64(int(round(end_hours * 3600)), "s"))
+            hours = checked_number(end_hours, "end_hours", 0.0, above=True)
+            opts = opts.with_(end=opts.start + np.timedelta64(int(round(hours * 3600)), "s"))
+        if not opts.duration_s > 0:
+            raise InputError(f"the simulation ends ({opts.end}) before it starts ({opts.start})",
+                             field="end")  # fmt: skip
         has_runoff = network.n_subcatchments > 0 and not opts.ignore_rainfall
         self.runoff = Runoff(network, opts) if has_runoff else None
         if self.runoff is not None and opts.routing_step_s > self.runoff.wet_step_s:

@@ -37,7 +37,7 @@ import xarray as xr
 
 from twin.ensemble.members import Member, as_members
 from twin.ensemble.summary import SURFACE_THRESHOLD_M, summarize
-from twin.errors import TwinError
+from twin.errors import TwinError, checked_number
 
 __all__ = [
     "ENV_SCHEDULER",
@@ -184,6 +184,9 @@ def run_ensemble(
     """
     from twin.api import load_network
 
+    flood_threshold_m3 = checked_number(flood_threshold_m3, "flood_threshold_m3", 0.0)
+    surface_threshold_m = checked_number(surface_threshold_m, "surface_threshold_m", 0.0)
+    _check_shared_options(options)
     net = load_network(network)
     mem = as_members(members, scenario)
     dem = _surface_dem(network, net, surface)
@@ -203,6 +206,16 @@ def run_ensemble(
     if not summary:
         return ens
     return summarize(ens, flood_threshold_m3, surface_threshold_m=surface_threshold_m)
+
+
+def _check_shared_options(options: dict) -> None:
+    """Options given to every member are checked once, here: a bad one is the caller's
+    error, not a failure of each member."""
+    from twin.engine.options import SimOptions
+
+    if "end_hours" in options:
+        checked_number(options["end_hours"], "end_hours", 0.0, above=True)
+    SimOptions().with_(**{k: v for k, v in options.items() if k != "end_hours"})
 
 
 def _surface_dem(network, net, surface):
