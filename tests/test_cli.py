@@ -85,6 +85,11 @@ def test_run_report_render_round_trip(tmp_path):
     r = run("render", str(out), "-o", str(png), "--network", "small-conduits")
     assert r.returncode == 0, r.stderr
     assert png.stat().st_size > 10_000
+    for bad in (("report", str(out), "--top", "0"), ("render", str(out), "--time", "abc")):
+        bad_png = tmp_path / "bad.png"
+        r = run(*bad, *(("-o", str(bad_png)) if bad[0] == "render" else ()))
+        assert r.returncode == 2 and "twin: error:" in r.stderr, (bad, r.stderr)
+        assert not bad_png.exists()
 
 
 def test_report_of_a_non_result_is_an_input_error(tmp_path):

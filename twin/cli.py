@@ -190,7 +190,9 @@ def _simulate_with_progress(net, opts, quiet):
 
 @cli.command("report")
 @click.argument("results", type=click.Path())
-@click.option("--top", type=int, default=20, show_default=True, help="Rows per table.")
+@click.option(
+    "--top", type=click.IntRange(min=1), default=20, show_default=True, help="Rows per table."
+)
 def report_cmd(results, top):
     """Print the SWMM-style summary of a results file."""
     from twin.report import print_report
@@ -201,7 +203,13 @@ def report_cmd(results, top):
 @cli.command("render")
 @click.argument("results", type=click.Path())
 @click.option("-o", "--output", type=click.Path(dir_okay=False), help=".png, .gif, .mp4, .html")
-@click.option("--time", "when", default="max", show_default=True, help="'max' or an index.")
+@click.option(
+    "--time",
+    "when",
+    default="max",
+    show_default=True,
+    help="'max' or a report-time index (negative: from the end, -1 the last).",
+)
 @click.option("--network", help="Network name or .inp (for its terrain).")
 @click.option("--member", help="Ensemble member to show (label or position).")
 @click.option("--quantile", type=float, help="Ensemble quantile to show, 0..1 (default median).")
@@ -222,7 +230,7 @@ def render_cmd(results, output, when, network, member, quantile):
     elif suffix == ".html":
         path = export_html(ds, out, terrain=terrain, **pick)
     else:
-        when = when if when == "max" else int(when)
+        when = when if when == "max" else _time_index(when)
         path = render(ds, out, terrain=terrain, time=when, **pick)
     click.echo(f"render: {path}")
 
@@ -359,6 +367,15 @@ def bench_cmd(quick, as_json, case_names, repeats, cases_only, output):
     if output:
         log(f"results: {write_json(doc, output)}")
     click.echo(to_json(doc, indent=None) if as_json else markdown_table(doc))
+
+
+def _time_index(when: str) -> int:
+    """``--time``: a whole number (report-time index), else a usage error (exit 2)."""
+    try:
+        return int(when)
+    except ValueError:
+        raise click.BadParameter(f"expected 'max' or a whole number, got {when!r}",
+                                 param_hint="'--time'") from None  # fmt: skip
 
 
 def main(argv=None) -> int:
