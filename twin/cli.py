@@ -73,7 +73,7 @@ def generate_cmd():
 
 @generate_cmd.command("district")
 @click.option("--conduits", type=int, default=80, show_default=True, help="Target conduits.")
-@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--no-structures", is_flag=True, help="Conduits, junctions and outfalls only.")
 @click.option("-o", "--output", type=click.Path(dir_okay=False), required=True)
 def generate_district_cmd(conduits, seed, no_structures, output):
@@ -259,14 +259,14 @@ def scenarios_cmd():
 )
 @click.option(
     "--max-failed",
-    type=int,
+    type=click.IntRange(min=1),
     default=1,
     show_default=True,
     help="failures: elements out of service at once.",
 )
 @click.option(
     "--blocked-links",
-    type=int,
+    type=click.IntRange(min=0),
     default=0,
     show_default=True,
     help="failures: also block this many of the largest conduits.",
@@ -279,7 +279,9 @@ def scenarios_cmd():
     show_default=True,
     help="Max surface depth [m] above which a cell counts as flooded.",
 )
-@click.option("--seed", type=int, default=0, show_default=True, help="Perturbation seed.")
+@click.option(
+    "--seed", type=click.IntRange(min=0), default=0, show_default=True, help="Perturbation seed."
+)
 @click.option("--scheduler", help="Dask scheduler address (or TWIN_SCHEDULER); 'serial'.")
 @click.option(
     "--batch", type=click.IntRange(min=1), help="Members per batched chunk (one Dask task)."

@@ -90,3 +90,20 @@ def test_as_members_validates():
         as_members(["storm"])
     with pytest.raises(InputError):
         identical(sc, 0)
+
+
+@pytest.mark.parametrize("seed", [-1, 1.5, "7", True])
+def test_perturbation_seed_must_be_a_whole_number(seed):
+    with pytest.raises(InputError, match="seed") as err:
+        perturbed_forecast(Scenario(), 2, seed=seed)
+    assert err.value.field == "seed"
+
+
+@pytest.mark.parametrize("n", [-1, 2.5])
+def test_blocked_link_count_must_be_a_whole_number(n):
+    from twin.ensemble.members import failure_combinations
+
+    small = twin.load_network("small")  # it has pumps, so only the count can be wrong
+    with pytest.raises(InputError) as err:
+        failure_combinations(None, small, blocked_links=n)
+    assert err.value.field == "blocked_links"

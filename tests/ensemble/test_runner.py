@@ -195,9 +195,14 @@ def test_bad_shared_settings_fail_the_call_not_each_member(net, kw, field):
 
 def test_cli_ensemble_refuses_bad_numbers(tmp_path, capsys):
     out = tmp_path / "ens.nc"
-    for args in (["--end-hours", "0"], ["--threshold", "-1"], ["--threshold", "nan"]):
-        rc = main(["ensemble", "small-conduits", "seoul-100mmh", "-n", "2", "--quiet",
-                   "--scheduler", "serial", "-o", str(out), *args])  # fmt: skip
+    for args in (
+        ["--end-hours", "0"], ["--threshold", "-1"], ["--threshold", "nan"], ["--seed", "-5"],
+        ["--generator", "failures", "--blocked-links", "-1"],
+        ["--scheduler", "nonsense"],  # not an address: a usage error, not a traceback
+    ):  # fmt: skip
+        sched = [] if "--scheduler" in args else ["--scheduler", "serial"]
+        rc = main(["ensemble", "small", "seoul-100mmh", "-n", "2", "--quiet", *sched,
+                   "--end-hours", "0.1", "-o", str(out), *args])  # fmt: skip
         assert rc == 2, args
         assert "twin: error:" in capsys.readouterr().err
         assert not out.exists()

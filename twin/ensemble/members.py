@@ -127,6 +127,8 @@ def perturbed_forecast(
     """
     if n < 1 or sigma < 0 or jitter_min < 0:
         raise InputError("need n >= 1, sigma >= 0 and jitter_min >= 0", field="members")
+    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
+        raise InputError(f"the seed must be a whole number >= 0, got {seed!r}", field="seed")
     rng = np.random.default_rng(seed)
     factors = np.exp(rng.normal(-0.5 * sigma**2, sigma, n)) if sigma > 0 else np.ones(n)
     shifts = rng.uniform(0.0, 2.0 * jitter_min, n) if jitter_min > 0 else np.zeros(n)
@@ -184,7 +186,9 @@ def trunk_links(net, n: int) -> list[str]:
     size = g[:, 0] * width * np.asarray(L.barrels, np.float64)
     idx = list(np.flatnonzero(ok))
     idx.sort(key=lambda j: (-size[j], str(L.name[j])))
-    return [str(L.name[j]) for j in idx[: max(int(n), 0)]]
+    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
+        raise InputError(f"expected a whole number >= 0 of links, got {n!r}", field="blocked_links")
+    return [str(L.name[j]) for j in idx[: int(n)]]
 
 
 def failure_combinations(
@@ -238,11 +242,12 @@ def failure_combinations(
     for p in pumps:
         if p not in all_pumps:
             raise InputError(f"{p!r} is not a pump of the network", field="pumps")
-    links = (
-        trunk_links(net, blocked_links)
-        if isinstance(blocked_links, int | np.integer)
-        else [str(x) for x in blocked_links]
-    )
+    if isinstance(blocked_links, int | np.integer | float):  # how many of the largest
+        links = trunk_links(net, blocked_links)
+    elif isinstance(blocked_links, str):
+        links = [blocked_links]
+    else:
+        links = [str(x) for x in blocked_links]
     for c in links:
         if c not in names:
             raise InputError(f"no link named {c!r}", field="blocked_links")

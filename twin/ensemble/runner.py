@@ -37,7 +37,7 @@ import xarray as xr
 
 from twin.ensemble.members import Member, as_members
 from twin.ensemble.summary import SURFACE_THRESHOLD_M, summarize
-from twin.errors import TwinError, checked_number
+from twin.errors import InputError, TwinError, checked_number
 
 __all__ = [
     "ENV_SCHEDULER",
@@ -285,6 +285,12 @@ def _run_dask(net, mem, options, client, scheduler, bar, dem=None, batch=None):
                     own = client = Client(scheduler, timeout=30)
                 except OSError as exc:
                     raise TwinError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
+                except (ValueError, TypeError) as exc:  # not an address at all
+                    raise InputError(
+                        f"not a Dask scheduler address ('local', 'serial' or tcp://host:port):"
+                        f" {exc}",
+                        field="scheduler",
+                    ) from None
         slots = _slots_by_host(client)
         threads = _chunk_threads(client, slots) if batch is None else 1
         chunks = _chunks(mem, sum(slots.values()), batch, threads)
