@@ -212,3 +212,11 @@ def test_bad_overrides_are_input_errors_naming_the_option(net, overrides, field,
     with pytest.raises(InputError, match=match) as err:
         Simulation(net, **overrides)
     assert err.value.field == field
+
+
+@pytest.mark.parametrize("seconds", [-5.0, float("nan"), "x", None])
+def test_step_advance_refuses_a_bad_span(net, seconds):
+    sim = Simulation(net, end_hours=0.1)
+    with pytest.raises(InputError) as err:
+        sim.step_advance(seconds)
+    assert err.value.field == "seconds" and sim.t_s == 0.0

@@ -181,8 +181,8 @@ class Simulation:
         return self.t_s
 
     def step_advance(self, seconds: float) -> float:
-        """Advance until at least ``seconds`` more of simulated time have passed."""
-        target = min(self.t_s + seconds, self.duration_s)
+        """Advance until at least ``seconds`` (>= 0) more of simulated time have passed."""
+        target = min(self.t_s + checked_number(seconds, "seconds", 0.0), self.duration_s)
         while self.t_s < target - 1e-9 and not self.finished:
             self.step()
         return self.t_s
