@@ -217,6 +217,15 @@ def test_simulate_takes_a_dem_and_refuses_ponding():
         SurfaceCoupler(dem.rename({"x": "east"}))
 
 
+def test_a_dem_of_somewhere_else_is_an_input_error_naming_it(tmp_path):
+    net = twin.load_network(NETWORK)
+    dem = load_terrain_for(NETWORK)
+    path = write_terrain(dem.assign_coords(x=dem.x + 1e6), tmp_path / "elsewhere.nc")
+    with pytest.raises(InputError, match="no node of the network lies") as err:
+        twin.simulate(net, surface=str(path), end_hours=0.1)
+    assert err.value.file == str(path)
+
+
 @pytest.mark.skipif(importlib.util.find_spec("rioxarray") is not None, reason="has rioxarray")
 def test_geotiff_without_rioxarray_is_a_clear_error(tmp_path):
     with pytest.raises(InputError, match="rioxarray"):

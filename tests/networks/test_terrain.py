@@ -95,6 +95,24 @@ def test_load_terrain_errors_name_the_file(tmp_path):
         load_terrain(garbage)
 
 
+@pytest.mark.parametrize(
+    ("name", "values", "dims", "match"),
+    [
+        ("inf.nc", [[1.0, np.inf, 2.0], [1.0, 1.0, 1.0]], ("y", "x"), r"infinite elevation at x=1"),
+        ("nan.nc", np.full((2, 3), np.nan), ("y", "x"), "all NaN"),
+        ("cube.nc", np.zeros((1, 2, 3)), ("t", "y", "x"), r"dims \(y, x\)"),
+    ],
+)
+def test_load_terrain_refuses_unusable_elevations(tmp_path, name, values, dims, match):
+    path = tmp_path / name
+    xr.Dataset(
+        {"elevation": (dims, np.asarray(values, float))}, coords={"x": [0, 1, 2], "y": [0, 1]}
+    ).to_netcdf(path, engine="scipy")
+    with pytest.raises(InputError, match=match) as err:
+        load_terrain(path)
+    assert err.value.file == str(path)
+
+
 def test_terrain_from_nodes_honours_the_rims_and_approximates_the_dem():
     net = load_network("small")
     with pytest.warns(UserWarning, match="derived"):

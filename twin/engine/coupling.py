@@ -26,7 +26,6 @@ Units: the router works in ft/cfs, the surface in m/m3/s; 1 ft = 0.3048 m.
 
 from __future__ import annotations
 
-import warnings
 from pathlib import Path
 
 import numpy as np
@@ -158,8 +157,16 @@ class SurfaceCoupler:
         net = sim.net
         n = net.n_nodes
         idx, ground = self._coupled_nodes(net)
-        if idx.size == 0:
-            warnings.warn("no node lies on the surface DEM: overflow is lost", stacklevel=2)
+        if idx.size == 0:  # coupling to a map of somewhere else: a wrong file or CRS
+            x, y = self.dem["x"].values, self.dem["y"].values
+            nx, ny = np.asarray(net.nodes.x, float), np.asarray(net.nodes.y, float)
+            raise InputError(
+                f"no node of the network lies on a valid cell of the surface DEM (DEM x "
+                f"{x.min():.6g}..{x.max():.6g}, y {y.min():.6g}..{y.max():.6g}; nodes x "
+                f"{np.nanmin(nx):.6g}..{np.nanmax(nx):.6g}, y {np.nanmin(ny):.6g}.."
+                f"{np.nanmax(ny):.6g}): is it the right file and coordinate system?",
+                file=self.dem.attrs.get("path"),
+            )
         rim_m = (np.asarray(r.node_invert_ft) + np.asarray(r.node_full_depth_ft)) * FT
         area = np.asarray(self.manhole_area_m2, dtype=np.float64)
         if area.ndim == 1:

@@ -184,11 +184,33 @@ def load_terrain(path) -> xr.DataArray:
             f"variable 'elevation' lacks coordinate(s) {', '.join(missing)} (needs dims y, x)",
             file=path,
         )
+    if set(da.dims) != {"y", "x"}:
+        raise InputError(f"variable 'elevation' must have dims (y, x), has {da.dims}", file=path)
     da = da.transpose("y", "x")
     for c in ("x", "y"):
         if da[c].size > 1 and np.any(np.diff(da[c].values) < 0):
             da = da.sortby(c)
-    return da
+    return checked_elevation(da, path)
+
+
+def checked_elevation(da: xr.DataArray, source=None) -> xr.DataArray:
+    """``da`` as float64 elevations [m], or an InputError: NaN marks a blocked cell, but
+    an infinite value is an error, and so is a DEM without one valid cell."""
+    try:
+        z = da.astype(np.float64)
+    except (TypeError, ValueError):
+        raise InputError(f"elevations must be numbers, got {da.dtype}", file=source) from None
+    if source is not None:
+        z.attrs["path"] = str(source)  # named by later errors (e.g. a DEM of elsewhere)
+    values = z.values
+    if np.any(np.isinf(values)):
+        iy, ix = np.argwhere(np.isinf(values))[0]
+        raise InputError(
+            f"infinite elevation at x={float(z.x[ix]):g}, y={float(z.y[iy]):g}", file=source
+        )
+    if not np.any(np.isfinite(values)):
+        raise InputError("the DEM has no cell with an elevation (all NaN)", file=source)
+    return z
 
 
 def _load_geotiff(path: Path) -> xr.DataArray:
@@ -216,7 +238,7 @@ def _load_geotiff(path: Path) -> xr.DataArray:
     attrs = {"source": f"GeoTIFF {path.name}"}
     if crs is not None:
         attrs["crs"] = crs.to_string()
-    return _as_dataarray(x, y, da.values, attrs)
+    return checked_elevation(_as_dataarray(x, y, da.values, attrs), path)
 
 
 def terrain_from_nodes(net, cell_m: float = 10.0, margin_m: float = 50.0) -> xr.DataArray:
