@@ -280,3 +280,11 @@ def test_line_of_finds_keys_in_arrays_of_tables_and_inline_tables():
     assert line_of(text, "modify.pump_failure") == 1
     assert line_of(text, "modify.settings[0].setting") == 8  # inside an inline array
     assert line_of(text, "modify.outfall_level.OF1.level_m") == 10  # inside an inline table
+
+
+@pytest.mark.parametrize("value", ["2024-07-15T06:00:00", '"2024-07-15T06:00"'])
+def test_start_may_be_a_toml_date_time_or_a_string(net, tmp_path, value):
+    path = tmp_path / "s.toml"
+    path.write_text(f"[simulation]\nstart = {value}\n")
+    out = Scenario.from_file(path).apply(net)
+    assert (out.options["START_DATE"], out.options["START_TIME"]) == ("07/15/2024", "06:00:00")

@@ -9,6 +9,7 @@ and returns the Scenario's constructor arguments. Errors are
 from __future__ import annotations
 
 import dataclasses
+import datetime
 from pathlib import Path
 
 import numpy as np
@@ -199,8 +200,10 @@ def scenario_fields(d: dict, source_file=None, text: str = "") -> dict:
                 raise err("expected a string", f"modify.{k}")
             kw[k] = mod[k]
     if "start" in sim:
+        if isinstance(sim["start"], datetime.datetime | datetime.date):  # a TOML date-time
+            sim = {**sim, "start": sim["start"].isoformat()}
         if not isinstance(sim["start"], str):
-            raise err(f"expected an ISO date-time string, got {sim['start']!r}", "simulation.start")
+            raise err(f"expected an ISO date-time, got {sim['start']!r}", "simulation.start")
         try:
             np.datetime64(str(sim["start"]), "s")
         except ValueError:
