@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import math
+import numbers
 
 
 class TwinError(Exception):
@@ -47,12 +48,13 @@ class InputError(TwinError, ValueError):
 def checked_number(value, field: str, low=-math.inf, high=math.inf, *, above=False) -> float:
     """``value`` (a number, or a string of one) as a finite float in ``[low, high]``
     (``(low, high]`` when ``above``); otherwise an :class:`InputError` naming ``field``.
-    Booleans, lists and tables are refused, as are NaN and infinities.
+    Booleans, lists and tables are refused, as are NaN and infinities; numpy numbers
+    are numbers.
 
     >>> checked_number("2.5", "depth_m", 0)
     2.5
     """
-    if isinstance(value, bool) or not isinstance(value, int | float | str):
+    if isinstance(value, bool) or not isinstance(value, numbers.Real | str):
         raise InputError(f"expected a number, got {value!r}", field=field)
     try:
         x = float(value)

@@ -96,10 +96,8 @@ class SimOptions:
             "lat_flow_tol", "max_trials", "threads",
         )  # fmt: skip
         for name in positive + not_negative:
-            value = getattr(self, name)
-            low = 0.0 if name in not_negative else None
             try:
-                checked_number(value, name, 0.0, above=low is None)
+                checked_number(getattr(self, name), name, 0.0, above=name in positive)
             except InputError as exc:
                 raise InputError(f"option {exc.message}", field=name) from None
         for name, key in (
