@@ -99,12 +99,13 @@ class IDF:
         """Average intensity [mm/h] of the storm of ``duration_min`` minutes (scalar or array)."""
         a, b, n = self.coefficients(return_period)
         t = np.asarray(duration_min, dtype=np.float64)
-        if self.form == "talbot":
-            i = a / (t + b)
-        elif self.form == "sherman":
-            i = a / (t + b) ** n
-        else:
-            i = a / (t**n + b)
+        with np.errstate(divide="ignore", invalid="ignore"):  # a bad IDF: inf/NaN, refused
+            if self.form == "talbot":  # by the storm builders (design_storm)
+                i = a / (t + b)
+            elif self.form == "sherman":
+                i = a / (t + b) ** n
+            else:
+                i = a / (t**n + b)
         return float(i) if np.ndim(i) == 0 else i
 
     def depth_mm(self, duration_min, return_period: float):
