@@ -109,3 +109,17 @@ def test_elevation_offsets_use_heights_above_invert():
     )
     got = {f.name: f.message for f in check_network(read_inp_text(text)) if f.kind == "link"}
     assert "C3" not in got  # 9.6 is 0.1 m above J3's invert, below its rim
+
+
+def test_sections_swmm_would_simulate_are_named():
+    text = NET + (
+        "[LID_CONTROLS]\nGR BC\n[LID_USAGE]\nS1 GR 1 10 0 0 0 0\n"
+        "[POLLUTANTS]\nTSS MG/L 0 0 0 0 0 NO\n[SNOWPACKS]\n"  # an empty section is not used
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        net = read_inp_text(text)
+    got = {(f.severity, f.name) for f in check_network(net) if f.name.startswith("[")}
+    assert got == {
+        ("warning", "[LID_CONTROLS]"), ("warning", "[LID_USAGE]"), ("info", "[POLLUTANTS]"),
+    }  # fmt: skip

@@ -4,8 +4,10 @@
 Severities: ``"error"`` (the model cannot be right: a link joining a node to
 itself, a zero-length conduit, a subcatchment that drains nowhere),
 ``"warning"`` (suspicious: no path to an outfall, disconnected parts, adverse
-slopes, offsets above the rim, duplicate parallel links) and ``"info"`` (loops,
-which are normal in looped sewers).
+slopes, offsets above the rim, duplicate parallel links; a section SWMM would
+simulate and twin does not, such as LIDs, groundwater, snowmelt or RDII) and
+``"info"`` (loops, which are normal in looped sewers; water-quality sections, which
+do not change the flows).
 """
 
 from __future__ import annotations
@@ -39,6 +41,32 @@ def check_network(net: Network) -> list[CheckFinding]:
     out += _links(net)
     out += _connectivity(net)
     out += _subcatchments(net)
+    out += _not_simulated(net)
+    return out
+
+
+#: Sections SWMM simulates and twin keeps verbatim without simulating: they change flows.
+NOT_SIMULATED_FLOW = (
+    "LID_CONTROLS", "LID_USAGE", "SNOWPACKS", "TEMPERATURE", "AQUIFERS", "GROUNDWATER", "GWF",
+    "RDII", "HYDROGRAPHS", "ADJUSTMENTS", "EVENTS", "FILES",
+)  # fmt: skip
+#: Water-quality sections (twin models no quality): the flows do not depend on them.
+NOT_SIMULATED_QUALITY = (
+    "POLLUTANTS", "LANDUSES", "COVERAGES", "BUILDUP", "WASHOFF", "TREATMENT", "LOADINGS",
+)  # fmt: skip
+
+
+def _not_simulated(net: Network) -> list[CheckFinding]:
+    sections = net.sections or {}
+    used = [s for s in (*NOT_SIMULATED_FLOW, *NOT_SIMULATED_QUALITY) if sections.get(s)]
+    out = []
+    for sec in used:
+        if sec in NOT_SIMULATED_FLOW:
+            msg = "not simulated by twin (SWMM would simulate it): flows differ where it acts"
+            out.append(CheckFinding("warning", "network", f"[{sec}]", msg))
+        else:
+            msg = "water quality is not simulated; the flows do not depend on it"
+            out.append(CheckFinding("info", "network", f"[{sec}]", msg))
     return out
 
 
