@@ -70,6 +70,18 @@ def checked_number(value, field: str, low=-math.inf, high=math.inf, *, above=Fal
     return x
 
 
+def checked_count(value, field: str, low: int = 0) -> int:
+    """``value`` as a whole number >= ``low`` (an int or numpy integer, not a bool or a
+    float); otherwise an :class:`InputError` naming ``field``.
+
+    >>> checked_count(3, "seed")
+    3
+    """
+    if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
+        raise InputError(f"expected a whole number >= {low}, got {value!r}", field=field)
+    return int(value)
+
+
 class SimulationError(TwinError, RuntimeError):
     """Numerical trouble: names the element, the simulation time and the step."""
 

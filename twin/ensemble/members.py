@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from twin.errors import InputError
+from twin.errors import InputError, checked_count
 from twin.scenarios.presets import PRESETS
 from twin.scenarios.scenario import Scenario
 
@@ -127,9 +127,7 @@ def perturbed_forecast(
     """
     if n < 1 or sigma < 0 or jitter_min < 0:
         raise InputError("need n >= 1, sigma >= 0 and jitter_min >= 0", field="members")
-    if isinstance(seed, bool) or not isinstance(seed, int | np.integer) or seed < 0:
-        raise InputError(f"the seed must be a whole number >= 0, got {seed!r}", field="seed")
-    rng = np.random.default_rng(seed)
+    rng = np.random.default_rng(checked_count(seed, "seed"))
     factors = np.exp(rng.normal(-0.5 * sigma**2, sigma, n)) if sigma > 0 else np.ones(n)
     shifts = rng.uniform(0.0, 2.0 * jitter_min, n) if jitter_min > 0 else np.zeros(n)
     shifts = np.round(shifts)  # whole minutes
@@ -176,6 +174,7 @@ def trunk_links(net, n: int) -> list[str]:
     """The ``n`` conduits with the largest full-flow area (ties: by name) that can be blocked."""
     from twin.kernels.codes import LinkKind, Shape
 
+    n = checked_count(n, "blocked_links")
     L = net.links
     ok = (np.asarray(L.kind) == LinkKind.CONDUIT) & ~np.isin(
         np.asarray(L.shape), [Shape.IRREGULAR, Shape.DUMMY, Shape.CUSTOM]
@@ -186,9 +185,7 @@ def trunk_links(net, n: int) -> list[str]:
     size = g[:, 0] * width * np.asarray(L.barrels, np.float64)
     idx = list(np.flatnonzero(ok))
     idx.sort(key=lambda j: (-size[j], str(L.name[j])))
-    if isinstance(n, bool) or not isinstance(n, int | np.integer) or n < 0:
-        raise InputError(f"expected a whole number >= 0 of links, got {n!r}", field="blocked_links")
-    return [str(L.name[j]) for j in idx[: int(n)]]
+    return [str(L.name[j]) for j in idx[:n]]
 
 
 def failure_combinations(
