@@ -14,12 +14,11 @@ import numpy as np
 import pytest
 
 import twin
+from tests.corpus import PYSWMM_DATA
 from twin.engine import routing_threads
 from twin.engine.options import options_from_raw
 from twin.engine.simulation import Simulation
 from twin.kernels.routing_step import route_step
-
-PYSWMM_DATA = "/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages/pyswmm/tests/data"
 
 
 def _run(net, hours, **options):

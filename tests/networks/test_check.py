@@ -3,8 +3,8 @@
 from __future__ import annotations
 
 import warnings
-from pathlib import Path
 
+from tests.corpus import pyswmm_model
 from twin.networks.check import CheckFinding, check_network
 from twin.networks.inp_reader import read_inp, read_inp_text
 
@@ -93,10 +93,7 @@ def test_zero_length_self_loop_and_outlet_less_subcatchment():
 
 
 def test_sound_network_has_no_warnings():
-    path = Path(
-        "/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages/pyswmm/tests/data"
-        "/model_full_features.inp"
-    )
+    path = pyswmm_model("model_full_features.inp")
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
         net = read_inp(path)

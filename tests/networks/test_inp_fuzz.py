@@ -8,10 +8,10 @@ from pathlib import Path
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from tests.corpus import PYSWMM_DATA
 from twin.errors import InputError
 from twin.networks.inp_reader import read_inp_text
 
-PYSWMM_DATA = Path("/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages/pyswmm/tests/data")
 SOURCES = [
     (Path(__file__).parent / "data" / "features_si.inp").read_text(),
     (PYSWMM_DATA / "model_full_features.inp").read_text(),

@@ -10,12 +10,12 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.corpus import PYSWMM_DATA
 from twin.errors import InputError
 from twin.kernels.codes import InfilModel, LinkKind, NodeKind, OutfallKind, RouteTo, Shape
 from twin.networks.inp_reader import read_inp, read_inp_text
 
 FT = 0.3048
-PYSWMM_DATA = Path("/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages/pyswmm/tests/data")
 HERE = Path(__file__).parent / "data"
 BUNDLED = Path(__file__).parents[2] / "twin" / "networks" / "data"
 BAD = {"model_bad_input_1.inp"}

@@ -10,10 +10,10 @@ from pathlib import Path
 import numpy as np
 import pytest
 
+from tests.corpus import PYSWMM_DATA
 from twin.networks.inp_reader import read_inp, read_inp_text
 from twin.networks.inp_writer import inp_text, write_inp
 
-PYSWMM_DATA = Path("/root/.pyenv/versions/3.11.7/lib/python3.11/site-packages/pyswmm/tests/data")
 HERE = Path(__file__).parent / "data"
 BUNDLED = Path(__file__).parents[2] / "twin" / "networks" / "data"
 CORPUS = sorted(

@@ -9,6 +9,7 @@ import numpy as np
 import pytest
 from rich.console import Console
 
+from tests.corpus import pyswmm_model
 from twin.engine.dataset import build_dataset
 from twin.report import format_report, print_report, report_tables
 from twin.report import tables as T
@@ -272,19 +273,13 @@ def test_ensemble_gets_the_ensemble_report_and_a_member_its_own():
     assert "Node Depth Summary" in format_report(ds.isel(member=1))
 
 
-PYSWMM_DATA = "pyswmm/tests/data/model_full_features.inp"
-
-
 @pytest.mark.swmm
 def test_series_derived_columns_match_swmms_report(tmp_path):
     """Flooding hours/volume and reported max depth from SWMM's series vs SWMM's .rpt."""
-    import importlib.util
-    from pathlib import Path
-
     from twin.engine.results_schema import VARIABLES
     from twin.validation.swmm_run import run_swmm
 
-    inp = Path(importlib.util.find_spec("pyswmm").origin).parent.parent / PYSWMM_DATA
+    inp = pyswmm_model("model_full_features.inp")
     ref = run_swmm(inp, workdir=tmp_path, keep_files=True)
     series = {k: v.values for k, v in ref.data_vars.items() if k in VARIABLES}
     names = {d: ref[d].values for d in ("node", "link", "subcatchment")}

@@ -7,20 +7,18 @@ the bundled conduits-only districts in every routing/surcharge mode, and a synth
 district rained on hard enough to surcharge and flood.
 """
 
-from pathlib import Path
-
 import numpy as np
 import pytest
 
 import twin
 from tests.agreement import assert_agrees
+from tests.corpus import PYSWMM_DATA
 from twin.networks.catalog import network_path
 from twin.networks.district import write_district
 from twin.validation import run_swmm
 
 pytestmark = pytest.mark.swmm
 
-PYSWMM_DATA = Path(__import__("pyswmm").__file__).parent / "tests" / "data"
 CORPUS = [
     "model_node_inflows.inp",
     "model_pollutants.inp",

@@ -1,0 +1,61 @@
+"""The ``twin`` command: a thin layer that parses arguments, calls the API and prints.
+
+Every failure the user can cause prints one line ``twin: error: ...`` and exits
+non-zero (2 for bad input, 1 for a failed simulation), never a traceback.
+
+Each module of this package holds one command or a family of them and registers it
+on :data:`cli` when imported; every module here is imported below, so a new command
+is a new file.
+"""
+
+from __future__ import annotations
+
+import importlib
+import pkgutil
+
+import click
+
+import twin
+from twin.errors import InputError, TwinError
+
+
+@click.group(context_settings={"help_option_names": ["-h", "--help"]})
+@click.version_option(twin.__version__, prog_name="twin")
+def cli():
+    """sewer-twin: a digital twin of municipal sewer systems for preemptive flood prevention.
+
+    Run `twin run` to simulate, report and render the bundled default network.
+    """
+
+
+def main(argv=None) -> int:
+    """Entry point of the ``twin`` console script."""
+    try:
+        cli.main(args=argv, prog_name="twin", standalone_mode=False)
+    except click.exceptions.Exit as exc:
+        return exc.exit_code
+    except click.ClickException as exc:
+        click.echo(f"twin: error: {exc.format_message()}", err=True)
+        return 2
+    except click.exceptions.Abort:
+        click.echo("twin: error: aborted", err=True)
+        return 1
+    except InputError as exc:
+        click.echo(f"twin: error: {exc}", err=True)
+        return 2
+    except TwinError as exc:
+        click.echo(f"twin: error: {exc}", err=True)
+        return 1
+    except OSError as exc:
+        click.echo(f"twin: error: {exc}", err=True)
+        return 2
+    return 0
+
+
+def _register_commands() -> None:
+    for info in pkgutil.iter_modules(__path__):
+        if not info.name.startswith("_"):
+            importlib.import_module(f"{__name__}.{info.name}")
+
+
+_register_commands()

@@ -1,0 +1,66 @@
+"""`twin report` and `twin render`: what a results file holds."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import click
+
+import twin
+from twin.cli import cli
+
+
+@cli.command("report")
+@click.argument("results", type=click.Path())
+@click.option(
+    "--top", type=click.IntRange(min=1), default=20, show_default=True, help="Rows per table."
+)
+def report_cmd(results, top):
+    """Print the SWMM-style summary of a results file."""
+    from twin.report import print_report
+
+    print_report(twin.open_results(results), top=top)
+
+
+@cli.command("render")
+@click.argument("results", type=click.Path())
+@click.option("-o", "--output", type=click.Path(dir_okay=False), help=".png, .gif, .mp4, .html")
+@click.option(
+    "--time",
+    "when",
+    default="max",
+    show_default=True,
+    help="'max' or a report-time index (negative: from the end, -1 the last).",
+)
+@click.option("--network", help="Network name or .inp (for its terrain).")
+@click.option("--member", help="Ensemble member to show (label or position).")
+@click.option("--quantile", type=float, help="Ensemble quantile to show, 0..1 (default median).")
+def render_cmd(results, output, when, network, member, quantile):
+    """Render a results file in 3D (off-screen)."""
+    from twin.networks.catalog import load_terrain_for
+    from twin.render import export_html, render, render_animation
+
+    ds = twin.open_results(results)
+    terrain = load_terrain_for(network or ds.attrs.get("source") or "default")
+    out = Path(output) if output else Path(results).with_suffix(".png")
+    suffix = out.suffix.lower()
+    if member is not None and member.isdigit() and "member" in ds.coords:
+        member = member if member in [str(v) for v in ds["member"].values] else int(member)
+    pick = {"member": member, "quantile": quantile}
+    if suffix in (".gif", ".mp4"):
+        path = render_animation(ds, out, terrain=terrain, **pick)
+    elif suffix == ".html":
+        path = export_html(ds, out, terrain=terrain, **pick)
+    else:
+        when = when if when == "max" else _time_index(when)
+        path = render(ds, out, terrain=terrain, time=when, **pick)
+    click.echo(f"render: {path}")
+
+
+def _time_index(when: str) -> int:
+    """``--time``: a whole number (report-time index), else a usage error (exit 2)."""
+    try:
+        return int(when)
+    except ValueError:
+        raise click.BadParameter(f"expected 'max' or a whole number, got {when!r}",
+                                 param_hint="'--time'") from None  # fmt: skip
