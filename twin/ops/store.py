@@ -218,7 +218,7 @@ class ObservationStore:
         return np.array([cache[n] for n in names], dtype=np.int64)
 
     # -- writing ---------------------------------------------------------------------
-    def add(self, rows, source: str, *, cursors: dict | None = None) -> int:
+    def add(self, rows, source: str, *, cursors: dict | None = None, rejected=None) -> int:
         """Store observations; returns how many were new.
 
         Parameters
@@ -230,6 +230,9 @@ class ObservationStore:
             Where the rows came from (``csv:FILE``, ``mqtt:HOST:PORT/TOPIC``, ...).
         cursors : dict, optional
             Cursor values (:meth:`set_cursor`) committed in the same transaction.
+        rejected : iterable of dict, optional
+            Rows of the same source that could not be read (keys ``reason``, ``text``,
+            ``line``, ``field``), kept in the same transaction (see :meth:`reject`).
 
         Returns
         -------
@@ -278,6 +281,8 @@ class ObservationStore:
                 )
             for key, val in (cursors or {}).items():
                 self._put_cursor(key, val)
+            for r in rejected or ():
+                self._put_rejected(source, **r)
         self.last_add = (n, new, n - new - conflicts, conflicts)
         return new
 
@@ -302,14 +307,17 @@ class ObservationStore:
 
     def reject(self, source: str, reason: str, text: str = "", *, line=None, field=None):
         """Keep a row a feed could not read (and log it as a warning)."""
+        with self._lock, self._transaction():
+            self._put_rejected(source, reason, text, line=line, field=field)
+
+    def _put_rejected(self, source, reason, text="", *, line=None, field=None):
         where = f"{source}:{line}" if line is not None else source
         log.warning("rejected %s: %s%s", where, f"field '{field}': " if field else "", reason)
-        with self._lock, self._transaction():
-            self._db.execute(
-                "INSERT INTO rejected(received_s, source, line, field, reason, text) "
-                "VALUES (?,?,?,?,?,?)",
-                (int(_time.time()), str(source), line, field, str(reason), str(text)[:2000]),
-            )
+        self._db.execute(
+            "INSERT INTO rejected(received_s, source, line, field, reason, text) "
+            "VALUES (?,?,?,?,?,?)",
+            (int(_time.time()), str(source), line, field, str(reason), str(text)[:2000]),
+        )
 
     # -- cursors ---------------------------------------------------------------------
     def _put_cursor(self, key: str, value) -> None:

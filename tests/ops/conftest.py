@@ -1,0 +1,49 @@
+"""Shared fixtures of the ops tests: the default network and a sensor file on it."""
+
+import pytest
+
+import twin
+from twin.ops import load_sensors
+
+SENSORS_TOML = """\
+[[sensor]]
+id = "L1"
+node = "MH000031"
+quantity = "depth"
+sd = 0.01
+
+[[sensor]]
+id = "L2"
+node = "MH000008"
+quantity = "depth"
+sd = 0.01
+
+[[sensor]]
+id = "Q1"
+link = "C000008"
+quantity = "flow"
+sd = 0.005
+
+[[sensor]]
+id = "R1"
+gauge = "RG1"
+quantity = "rainfall"
+sd = 0.5
+"""
+
+
+@pytest.fixture(scope="session")
+def network():
+    return twin.load_network("default")
+
+
+@pytest.fixture
+def sensor_file(tmp_path):
+    path = tmp_path / "sensors.toml"
+    path.write_text(SENSORS_TOML)
+    return path
+
+
+@pytest.fixture
+def sensors(sensor_file, network):
+    return load_sensors(sensor_file, network)
