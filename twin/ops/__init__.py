@@ -6,6 +6,9 @@ CSV file, a followed SCADA export folder or an MQTT broker goes into an
 windows of observations.
 """
 
+from twin.ops.csvfeed import ingest_csv, read_observations_csv
+from twin.ops.folder import FolderFeed
+from twin.ops.mqtt import MqttFeed, parse_broker, parse_payload
 from twin.ops.sensors import (
     QUANTITY_UNITS,
     ElementKind,
@@ -27,6 +30,8 @@ __all__ = [
     "DB_NAME",
     "QUANTITY_UNITS",
     "ElementKind",
+    "FolderFeed",
+    "MqttFeed",
     "ObservationBatch",
     "ObservationStore",
     "ObservationWindow",
@@ -35,6 +40,10 @@ __all__ = [
     "Sensor",
     "SensorSet",
     "epoch_seconds",
+    "ingest_csv",
     "load_sensors",
+    "parse_broker",
     "parse_iso_time",
+    "parse_payload",
+    "read_observations_csv",
 ]
