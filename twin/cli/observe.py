@@ -10,6 +10,7 @@ from __future__ import annotations
 import logging
 import signal
 import threading
+from pathlib import Path
 
 import click
 import numpy as np
@@ -82,8 +83,6 @@ def ingest_cmd(files, sensor_file, network, db, tz):
 
     sensors = _load(sensor_file, network)
     batches = [(f, read_observations_csv(f, sensors, tz=tz)) for f in files]
-    from pathlib import Path
-
     with ObservationStore(db) as store:
         for f, batch in batches:
             new = store.add(batch, f"csv:{Path(f).resolve()}")
@@ -176,8 +175,6 @@ def mqtt_cmd(broker, topic, sensor_file, network, db, tz, client_id, username, p
 def show_cmd(db, sensor_ids, t0, t1, rejected):
     """What the database holds: per sensor counts and times, per source batches; with
     --sensor/--from/--to the rows themselves (time,sensor,value CSV)."""
-    from pathlib import Path
-
     from twin.errors import InputError
     from twin.ops import DB_NAME, ObservationStore
 

@@ -56,12 +56,16 @@ class FolderFeed:
         self.pattern = pattern
         self.tz = tz
         self.settle_s = float(settle_s)
+        self._missing_reported = False
 
     def poll(self) -> int:
         """Read what was written since the last poll; returns the number of new rows."""
         if not self.folder.is_dir():
-            log.warning("followed folder %s does not exist (yet)", self.folder)
+            if not self._missing_reported:
+                log.warning("followed folder %s does not exist (yet)", self.folder)
+                self._missing_reported = True
             return 0
+        self._missing_reported = False
         new = 0
         for path in sorted(self.folder.glob(self.pattern)):
             if path.is_file():
