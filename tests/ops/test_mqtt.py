@@ -149,7 +149,7 @@ def logged(tmp_path) -> str:
     return (tmp_path / "ingester.log").read_text()
 
 
-def stream(port, minutes, sensor="L2", rate_hz=300.0):
+def stream(port, minutes, sensor="L2", rate_hz=150.0):
     """Publish one message per minute of ``minutes`` (topic per sensor, CSV payload)."""
     msgs = [(f"sewer/obs/{sensor}", f"{iso(m)},{m / 1000}") for m in minutes]
     publish(port, msgs[:1], client_id=f"pub-{sensor}-{minutes[0]}")
