@@ -3,10 +3,14 @@
 :func:`build_dataset` is the one place that gives result arrays their dims, CF
 attributes (``units``, ``long_name``, ``standard_name``) and coordinates; it
 reads them from :data:`~twin.engine.results_schema.VARIABLES` and
-:data:`~twin.engine.results_schema.COORDS`, so a name that is not declared
+:data:`~twin.engine.results_schema.STATIC`, so a name that is not declared
 there is a programming error (``KeyError``).  It also adds the UGRID 1-D
 network topology: a scalar ``network`` variable (``cf_role = mesh_topology``)
-and the ``link_nodes`` edge-node connectivity, so GIS tools read the network.
+and the ``link_nodes`` edge-node connectivity, both data variables, so that
+``xugrid.open_dataset`` reads the network; the map coordinates ``node_x``,
+``node_y`` are the only coordinates besides the dimension names, so that
+``cf_xarray`` finds X and Y.  Link polylines and subcatchment outlines go in as
+CF-1.8 geometries, and a CRS as the CF grid mapping ``crs``.
 """
 
 from __future__ import annotations
@@ -19,15 +23,27 @@ import os
 import numpy as np
 import xarray as xr
 
-from twin.engine.results_schema import COORDS, VARIABLES
+from twin.engine.crs import GRID_MAPPING
+from twin.engine.dataset_geometry import geometry_variables
+from twin.engine.results_schema import MAP_COORDS, STATIC, VARIABLES
 from twin.kernels.codes import LinkKind, NodeKind
 
-__all__ = ["build_dataset", "cf_attr_value", "RESULTS_SCHEMA", "ELEMENT_DIMS"]
+__all__ = [
+    "build_dataset",
+    "cf_attr_value",
+    "static_names",
+    "RESULTS_SCHEMA",
+    "READABLE_SCHEMAS",
+    "ELEMENT_DIMS",
+]
 
-RESULTS_SCHEMA = "sewer-twin results 1"  # global attribute that marks a twin result
+RESULTS_SCHEMA = "sewer-twin results 2"  # global attribute that marks a twin result
+# schema 1 kept the static element properties and the topology as coordinates
+READABLE_SCHEMAS = ("sewer-twin results 1", RESULTS_SCHEMA)
 ELEMENT_DIMS = ("node", "link", "subcatchment")
 CONVENTIONS = "CF-1.8 UGRID-1.0"
 _UGRID_LOCATION = {"node": "node", "link": "edge"}
+NAME_VARIABLES = tuple(f"{dim}_name" for dim in ELEMENT_DIMS)  # names as data variables
 _KIND_ENUMS = {"node_kind": NodeKind, "link_kind": LinkKind}
 
 
@@ -38,6 +54,8 @@ def build_dataset(
     coords: dict | None = None,
     names: dict | None = None,
     attrs: dict | None = None,
+    geometry: dict | None = None,
+    crs=None,
 ) -> xr.Dataset:
     """Build the result Dataset from plain arrays, as declared in the results schema.
 
@@ -54,7 +72,8 @@ def build_dataset(
         (``(n_members, n_elements)`` with members). ``*_time`` summaries are
         datetime64 (NaT where the event never happened).
     coords : dict of str -> ndarray
-        Element coordinates named as in ``COORDS``. ``node_kind``/``link_kind``
+        Static element properties named as in ``STATIC`` (``node_x``, ``node_y``
+        become coordinates, the others data variables). ``node_kind``/``link_kind``
         may be :class:`~twin.kernels.codes.NodeKind`/``LinkKind`` codes (stored as
         lower-case words); ``link_from``/``link_to`` may be node ids (stored as
         node names). With both ``link_from`` and ``link_to``, ``link_nodes`` is added.
@@ -64,6 +83,13 @@ def build_dataset(
     attrs : dict
         Run attributes (continuity errors, volumes, settings). Booleans become
         0/1, dates ISO strings, enums their names; ``None`` values are dropped.
+    geometry : dict, optional
+        ``link=`` and/or ``subcatchment=``: one ``(k, 2)`` array of map points [m] per
+        element (a link's polyline from its from-node to its to-node, a subcatchment's
+        outline), ``None`` or empty where it has none; stored as CF-1.8 geometries.
+    crs : optional
+        The CRS of the map coordinates ("EPSG:5186", WKT, ...): stored as the CF
+        grid mapping ``crs``.
 
     Returns
     -------
@@ -76,6 +102,8 @@ def build_dataset(
     ValueError
         An array whose shape does not match its declared dims, a series given as a
         summary (or the reverse), or element names that are missing or repeated.
+    InputError
+        A ``crs`` that is not a coordinate reference system.
 
     Examples
     --------
@@ -112,41 +140,80 @@ def build_dataset(
     ds_coords: dict = {"time": ("time", times, {"standard_name": "time", "axis": "T"})}
     for dim, values in element_names.items():
         ds_coords[dim] = (dim, values, {"long_name": f"{dim} name"})
+        # the names again as data: xugrid replaces the dimension's index with 0..n-1
+        location = _UGRID_LOCATION.get(dim)
+        name_attrs = {"long_name": f"{dim} name"}
+        if location:
+            name_attrs.update(mesh="network", location=location)
+        data_vars[f"{dim}_name"] = (dim, values, name_attrs)
     if members is not None:
         ds_coords["member"] = ("member", members, {"long_name": "ensemble member"})
     node_index = {n: i for i, n in enumerate(element_names.get("node", ()))}
     for name, values in coords.items():
-        var = COORDS[name]  # KeyError: not in the results schema
+        var = STATIC[name]  # KeyError: not in the results schema
         values = _coord_values(name, values, element_names.get("node"))
         if values.shape != tuple(sizes.get(d, -1) for d in var.dims):
             raise ValueError(f"{name} has shape {values.shape}; expected dims {var.dims}")
-        ds_coords[name] = (var.dims, values, _cf_attrs(var, location=None))
+        if name in MAP_COORDS:
+            ds_coords[name] = (var.dims, values, _cf_attrs(var, location=None))
+        else:
+            location = _UGRID_LOCATION.get(var.dims[0])
+            data_vars[name] = (var.dims, values, _cf_attrs(var, location))
 
     topology = {
         "cf_role": "mesh_topology",
         "long_name": "sewer network topology",
         "topology_dimension": 1,
         "node_dimension": "node",
+        "node_id": "node_name",  # the names, as Deltares' UGRID 1D files name them
     }
+    if "link" in element_names:
+        topology["edge_id"] = "link_name"
     if "node_x" in coords and "node_y" in coords:
         topology["node_coordinates"] = "node_x node_y"
     if "link_from" in coords and "link_to" in coords:
-        link_nodes = _link_nodes(ds_coords["link_from"][1], ds_coords["link_to"][1], node_index)
-        ds_coords["link_nodes"] = (
+        link_nodes = _link_nodes(data_vars["link_from"][1], data_vars["link_to"][1], node_index)
+        data_vars["link_nodes"] = (
             ("link", "two"),
             link_nodes,
             {"cf_role": "edge_node_connectivity", "long_name": "nodes at link", "start_index": 0},
         )
         topology["edge_dimension"] = "link"
         topology["edge_node_connectivity"] = "link_nodes"
-    ds_coords["network"] = ((), np.int32(0), topology)
+    data_vars["network"] = ((), np.int32(0), topology)
+    for dim, shapes in (geometry or {}).items():
+        if dim not in element_names or len(shapes) != sizes[dim]:
+            raise ValueError(f"geometry[{dim!r}] needs one shape per element of names[{dim!r}]")
+        data_vars.update(geometry_variables(dim, shapes))
 
     global_attrs = {"Conventions": CONVENTIONS, "results_schema": RESULTS_SCHEMA}
     for key, value in (attrs or {}).items():
         value = cf_attr_value(key, value)
         if value is not None:
             global_attrs[key] = value
-    return xr.Dataset(data_vars, coords=ds_coords, attrs=global_attrs)
+    ds = xr.Dataset(data_vars, coords=ds_coords, attrs=global_attrs)
+    if crs is not None:
+        from twin.engine.crs import with_crs
+
+        ds = with_crs(ds, crs)
+    return ds
+
+
+def static_names(ds: xr.Dataset) -> list[str]:
+    """Data variables of ``ds`` that describe the network, not one run (no member axis).
+
+    The static properties of ``STATIC``, the UGRID topology, the CF geometries and the
+    grid mapping: what an ensemble keeps once, not per member.
+    """
+    return [
+        name
+        for name in ds.data_vars
+        if name in STATIC
+        or name in NAME_VARIABLES
+        or ds[name].attrs.get("cf_role") in ("mesh_topology", "edge_node_connectivity")
+        or name.endswith(("_geometry", "_geometry_node_count", "_geometry_x", "_geometry_y"))
+        or name == GRID_MAPPING
+    ]
 
 
 def cf_attr_value(key: str, value):

@@ -6,6 +6,7 @@ import numpy as np
 
 import twin
 from twin.engine.dataset import build_dataset
+from twin.engine.dataset_geometry import link_polylines
 from twin.kernels.codes import LinkKind, NodeKind
 from twin.networks.units import CFS_TO_M3S, FT3_TO_M3, FT_TO_M
 
@@ -108,11 +109,40 @@ def results_dataset(sim, rec):
         "subcatchment": np.asarray(net.subcatchments.name, dtype=object),
     }
     attrs = _attrs(sim)
-    ds = build_dataset(times, series, summaries, coords, names, attrs)
+    ds = build_dataset(times, series, summaries, coords, names, attrs, _geometry(net))
     for c in sim.couplers:
         ds = ds.assign(c.dataset_vars())
         ds.attrs.update(c.attrs())
+    crs = _crs(sim)
+    if crs:
+        from twin.engine.crs import with_crs
+
+        ds = with_crs(ds, crs, source="the network's or the DEM's CRS")
     return ds
+
+
+def _geometry(net) -> dict | None:
+    """Link polylines (through [VERTICES]) and subcatchment outlines ([POLYGONS])."""
+    nodes, links = net.nodes, net.links
+    if not np.isfinite(np.asarray(nodes.x, np.float64)).any():
+        return None  # no map at all: nothing to draw
+    shapes = {
+        "link": link_polylines(nodes.x, nodes.y, links.from_node, links.to_node, links.name,
+                               net.vertices),
+    }  # fmt: skip
+    if net.n_subcatchments:
+        shapes["subcatchment"] = list(net.subcatchments.polygon)
+    return shapes
+
+
+def _crs(sim) -> str:
+    """The CRS of the map: the network's, else the one of the DEM a coupler runs on."""
+    from twin.engine.crs import crs_of_dem
+
+    crs = getattr(sim.net, "crs", "") or ""
+    for c in sim.couplers:
+        crs = crs or crs_of_dem(getattr(c, "dem", None))
+    return str(crs)
 
 
 def _runoff_summaries(ro) -> dict:

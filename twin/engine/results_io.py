@@ -20,7 +20,8 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from twin.engine.dataset import RESULTS_SCHEMA, cf_attr_value
+from twin.engine.dataset import READABLE_SCHEMAS, RESULTS_SCHEMA, cf_attr_value
+from twin.engine.results_schema import MAP_COORDS, STATIC
 from twin.errors import InputError, TwinError
 
 __all__ = ["write_results", "open_results", "COMPRESS_MIN_SIZE"]
@@ -102,6 +103,13 @@ def open_results(path, *, chunks=None) -> xr.Dataset:
     chunks : optional
         Passed to xarray to get dask-backed variables (e.g. ``{"member": 1}``).
 
+    Returns
+    -------
+    xarray.Dataset
+        In the current layout: a file of the first results schema (static element
+        properties and the topology as coordinates) comes back with them as data
+        variables, as a new file has them.
+
     Raises
     ------
     InputError
@@ -120,12 +128,32 @@ def open_results(path, *, chunks=None) -> xr.Dataset:
             ds = xr.open_dataset(path, engine="h5netcdf", chunks=chunks)
     except Exception as exc:
         raise InputError(f"not a readable NetCDF/Zarr results file ({exc})", file=path) from exc
-    if ds.attrs.get("results_schema") != RESULTS_SCHEMA or "network" not in ds.variables:
+    if ds.attrs.get("results_schema") not in READABLE_SCHEMAS or "network" not in ds.variables:
         ds.close()
         raise InputError(
             f"not a sewer-twin results file (no results_schema = {RESULTS_SCHEMA!r})", file=path
         )
-    return ds
+    return _current_layout(ds)
+
+
+def _current_layout(ds: xr.Dataset) -> xr.Dataset:
+    """Static properties and the UGRID topology as data variables (schema 1 had coords)."""
+    old = [
+        name
+        for name in ds.coords
+        if (name in STATIC and name not in MAP_COORDS) or name in ("network", "link_nodes")
+    ]
+    if not old:
+        return ds
+    out = ds.reset_coords(old)
+    for name in old:
+        var = STATIC.get(name)
+        dim = var.dims[0] if var is not None else None
+        if dim in ("node", "link"):
+            out[name].attrs.update(mesh="network", location="node" if dim == "node" else "edge")
+    out.attrs["results_schema"] = RESULTS_SCHEMA
+    out.set_close(ds.close)
+    return out
 
 
 def _prepared(ds: xr.Dataset) -> xr.Dataset:

@@ -31,7 +31,11 @@ VARIABLES: dict[str, Var] = {
     "link_flow": Var((T, L), "m3 s-1", "link flow rate (positive from_node to to_node)"),
     "link_depth": Var((T, L), "m", "average water depth in link"),
     "link_velocity": Var((T, L), "m s-1", "average flow velocity"),
-    "link_capacity": Var((T, L), "1", "fraction of conduit filled (depth/full depth)"),
+    # SWMM 5.2's output file reports, as a link's "capacity", a conduit's flow area over
+    # its full area (not depth / full depth) and the current setting of any other link
+    "link_capacity": Var(
+        (T, L), "1", "conduit flow area / full area (SWMM capacity); setting of other links"
+    ),
     "link_setting": Var((T, L), "1", "link setting: pump speed, fraction open of a regulator"),
     "link_status": Var((T, L), "1", "link open or on (1), closed or off (0)"),
     "subcatchment_rainfall": Var((T, S), "mm h-1", "rainfall intensity", "rainfall_rate"),
@@ -55,7 +59,7 @@ VARIABLES: dict[str, Var] = {
     "link_max_flow": Var((L,), "m3 s-1", "maximum absolute flow"),
     "link_max_flow_time": Var((L,), "", "time of maximum flow"),
     "link_max_velocity": Var((L,), "m s-1", "maximum absolute velocity"),
-    "link_max_capacity": Var((L,), "1", "maximum depth / full depth"),
+    "link_max_capacity": Var((L,), "1", "maximum depth / full depth (SWMM Max/Full Depth)"),
     "link_full_flow": Var((L,), "m3 s-1", "Manning full-flow capacity"),
     "link_surcharge_hours": Var((L,), "h", "hours both ends full"),
     "link_critical_steps": Var((L,), "1", "routing steps this link limited the time step"),
@@ -74,7 +78,10 @@ VARIABLES: dict[str, Var] = {
     ),
 }
 
-COORDS: dict[str, Var] = {
+# Static per-element properties. Only the map coordinates ``node_x``/``node_y`` (the UGRID
+# node coordinates) are xarray coordinates; the rest are data variables, so that a
+# selected time series (``ds.node_depth.sel(node="J1")``) carries no stray attributes.
+STATIC: dict[str, Var] = {
     "node_x": Var((N,), "m", "node map x coordinate", "projection_x_coordinate"),
     "node_y": Var((N,), "m", "node map y coordinate", "projection_y_coordinate"),
     "node_invert": Var((N,), "m", "node invert elevation"),
@@ -89,6 +96,8 @@ COORDS: dict[str, Var] = {
     "subcatchment_area": Var((S,), "m2", "subcatchment area"),
     "subcatchment_outlet": Var((S,), "", "outlet node or subcatchment"),
 }
+MAP_COORDS = ("node_x", "node_y")  # the static variables that are xarray coordinates
+COORDS = STATIC  # the table's former name
 
 # Dataset attributes written by the engine (all runs):
 #   runoff_continuity_error_percent, flow_routing_continuity_error_percent,
@@ -102,6 +111,14 @@ COORDS: dict[str, Var] = {
 #   routing_surface_inflow_m3, surface_* volumes [m3] (initial_volume, final_volume, spill,
 #   drainage, boundary_outflow, uncoupled_flooding, in_transit, mass_balance_error),
 #   surface_cell_m, surface_coupled_nodes, surface_flood_threshold_m, surface_terrain_source.
-# UGRID: a scalar variable "network" (cf_role mesh_topology, topology_dimension 1,
-#   node_coordinates "node_x node_y", edge_node_connectivity "link_nodes"), and
-#   "link_nodes" (link, two) int32, start_index 0.
+# UGRID: a scalar data variable "network" (cf_role mesh_topology, topology_dimension 1,
+#   node_coordinates "node_x node_y", edge_node_connectivity "link_nodes"), and the data
+#   variable "link_nodes" (link, two) int32, start_index 0.
+# CF-1.8 geometries (where the network has map coordinates): "link_geometry" (lines from
+#   the from-node through the [VERTICES] to the to-node) and "subcatchment_geometry"
+#   ([POLYGONS] outlines; empty where a subcatchment has none), each a container variable
+#   with "<name>_node_count" on the element dim and "<name>_x", "<name>_y" [m] on
+#   "<name>_point".  cf_xarray.geometry.cf_to_shapely(ds, container=...) reads them.
+# CRS (when the DEM or the network has one): a scalar data variable "crs" with CF
+#   grid-mapping attributes (grid_mapping_name, crs_wkt, spatial_ref); element and surface
+#   variables carry grid_mapping = "crs".

@@ -35,6 +35,7 @@ import os
 import numpy as np
 import xarray as xr
 
+from twin.engine.dataset import static_names
 from twin.ensemble.members import Member, as_members
 from twin.ensemble.summary import SURFACE_THRESHOLD_M, summarize
 from twin.errors import InputError, TwinError, checked_number
@@ -333,9 +334,8 @@ def stack_members(mem: list[Member], results) -> xr.Dataset:
         errs = "; ".join(f"{m.name}: {e}" for m, (_, e, _) in zip(mem, results, strict=True))
         raise TwinError(f"every ensemble member failed: {errs}")
     template = ok[0]
-    per_member = [
-        v for v in template.data_vars if template[v].dims and "two" not in template[v].dims
-    ]
+    static = set(static_names(template))  # the network's, kept once
+    per_member = [v for v in template.data_vars if template[v].dims and v not in static]
     blank = None  # made once, and only when a member failed
     parts = []
     for status, _, ds in results:

@@ -159,9 +159,13 @@ def network_path(name_or_path) -> Path:
 
 def load_network(name_or_path):
     """Read a catalog network (by name) or any ``.inp`` file into a Network."""
+    from twin.networks.crs import crs_beside
     from twin.networks.inp_reader import read_inp
 
-    return read_inp(network_path(name_or_path))
+    path = network_path(name_or_path)
+    net = read_inp(path)
+    net.crs = crs_beside(path)
+    return net
 
 
 def load_terrain_for(name_or_path):

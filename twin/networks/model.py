@@ -314,6 +314,7 @@ class Network:
     transects: list[str] = field(default_factory=list)  # raw [TRANSECTS] lines
     sections: dict[str, list[str]] = field(default_factory=dict)  # unmodelled, verbatim
     source: str = ""  # file the network came from, "" if generated
+    crs: str = ""  # CRS of the map coordinates (WKT, "EPSG:5186" ...), from <stem>.prj; "" unknown
 
     # -- convenience -------------------------------------------------------
     @property

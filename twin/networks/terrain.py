@@ -187,6 +187,9 @@ def load_terrain(path) -> xr.DataArray:
     if set(da.dims) != {"y", "x"}:
         raise InputError(f"variable 'elevation' must have dims (y, x), has {da.dims}", file=path)
     da = da.transpose("y", "x")
+    gm = ds[da.attrs["grid_mapping"]] if da.attrs.get("grid_mapping") in ds.variables else None
+    if gm is not None and (gm.attrs.get("crs_wkt") or gm.attrs.get("spatial_ref")):
+        da.attrs["crs"] = gm.attrs.get("crs_wkt") or gm.attrs.get("spatial_ref")  # CF CRS
     for c in ("x", "y"):
         if da[c].size > 1 and np.any(np.diff(da[c].values) < 0):
             da = da.sortby(c)

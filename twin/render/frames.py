@@ -320,7 +320,9 @@ def _reduce_members(ds, member, quantile):
     q = 0.5 if quantile is None else float(quantile)
     if not 0.0 <= q <= 1.0:
         raise InputError(f"quantile must be within 0..1, got {quantile}")
-    out = ds.drop_vars([v for v in ds.data_vars if ds[v].dtype.kind not in "fiub"])
+    out = ds.drop_vars(
+        [v for v in ds.data_vars if "member" in ds[v].dims and ds[v].dtype.kind not in "fiub"]
+    )
     with warnings.catch_warnings():  # elements no member reached (e.g. never flooded) are NaN
         warnings.simplefilter("ignore", RuntimeWarning)
         reduced = {
