@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import warnings
 
 import click
 
@@ -30,6 +31,7 @@ def cli():
 
 def main(argv=None) -> int:
     """Entry point of the ``twin`` console script."""
+    warnings.showwarning = _show_warning
     try:
         cli.main(args=argv, prog_name="twin", standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -50,6 +52,11 @@ def main(argv=None) -> int:
         click.echo(f"twin: error: {exc}", err=True)
         return 2
     return 0
+
+
+def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
+    """A warning as one line, ``twin: warning: ...`` (not Python's file:line form)."""
+    click.echo(f"twin: warning: {message}", err=True)
 
 
 def _register_commands() -> None:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import warnings
 from pathlib import Path
 
 import click
@@ -86,13 +87,31 @@ def run_cmd(
             f"{ds.attrs['system_continuity_error_percent']:.3f} %"
         )
     click.echo(f"results: {path}")
-    if render:
+    if render and _can_render(ds):
         from twin.networks.catalog import load_terrain_for
         from twin.render import render as render_png
 
         png = Path(image) if image else out.with_suffix(".png")
         terrain = load_terrain_for(network)
         click.echo(f"render:  {render_png(ds, png, terrain=terrain)}")
+
+
+def _can_render(ds) -> bool:
+    """Whether every node has map coordinates; if not, say once why there is no picture."""
+    import numpy as np
+
+    x = np.asarray(ds["node_x"].values, np.float64)
+    y = np.asarray(ds["node_y"].values, np.float64)
+    missing = int((~(np.isfinite(x) & np.isfinite(y))).sum())
+    if not missing:
+        return True
+    why = (
+        "no node has map coordinates ([COORDINATES] is empty)"
+        if missing == len(x)
+        else f"{missing} of {len(x)} nodes have no map coordinates in [COORDINATES]"
+    )
+    warnings.warn(f"render skipped: {why}", UserWarning, stacklevel=2)
+    return False
 
 
 def _simulate_with_progress(net, opts, quiet):

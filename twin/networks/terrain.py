@@ -277,7 +277,9 @@ def terrain_from_nodes(net, cell_m: float = 10.0, margin_m: float = 50.0) -> xr.
     ok = np.isfinite(x) & np.isfinite(y) & np.isfinite(rim) & has_rim
     if ok.sum() < 3:
         raise InputError(
-            "cannot derive a terrain: fewer than 3 nodes have coordinates and a rim",
+            "no DEM beside the network and no terrain can be derived for the 2D surface: "
+            f"{int(ok.sum())} node(s) have map coordinates and a rim (max depth > 0), "
+            "3 are needed",
             file=net.source or None,
         )
     pts = np.column_stack([x[ok], y[ok]])

@@ -46,7 +46,7 @@ class NetworkLayout:
     full_depth: np.ndarray  # (L,)
     is_conduit: np.ndarray  # (L,) bool
     link_radius: np.ndarray  # (L,) scene units
-    ground: tuple  # (gx (nx,), gy (ny,), elevation (ny, nx))
+    ground: tuple | None  # (gx (nx,), gy (ny,), elevation (ny, nx)); None: no terrain, no rims
     ground_max: float
     surface_ground: tuple | None  # (sx, sy, ground at the surface grid) or None
     water_max_m: float
@@ -122,24 +122,33 @@ def prepare(
     full = np.where(np.isfinite(full) & (full > 0), full, 0.3)
     is_conduit = lkind == "conduit"
 
-    good_rim = np.isfinite(rim) & (rim > invert + 1e-6)
-    extent = max(np.ptp(x), np.ptp(y), 10.0)
-    margin = max(0.12 * extent, 20.0)
-    if terrain is None:
-        if not good_rim.any():
-            raise InputError("no terrain given and no node has a rim above its invert")
-        ground = geo.ground_from_rims(x[good_rim], y[good_rim], rim[good_rim], margin)
-    else:
-        ground = _crop_terrain(terrain, x, y, margin)
-    ground_nodes = geo.ground_at(*ground, x, y)
-    rim = np.where(good_rim, rim, np.maximum(ground_nodes, invert + 0.1))
-
     crown = np.zeros(n)
     for ends in (link_from, link_to):
         np.maximum.at(crown, ends[is_conduit], full[is_conduit])
 
+    good_rim = np.isfinite(rim) & (rim > invert + 1e-6)
+    extent = max(np.ptp(x), np.ptp(y), 10.0)
+    margin = max(0.12 * extent, 20.0)
+    if terrain is not None:
+        ground = _crop_terrain(terrain, x, y, margin)
+    elif good_rim.any():
+        ground = geo.ground_from_rims(x[good_rim], y[good_rim], rim[good_rim], margin)
+    else:
+        ground = None  # nothing tells where the ground is: the pipes are drawn alone
+        warnings.warn(
+            "no terrain given and no node has a rim above its invert: "
+            "the network is drawn without ground",
+            UserWarning,
+            stacklevel=2,
+        )
+    if ground is None:
+        # SWMM takes a max depth of 0 as "up to the highest connected crown"
+        rim = np.where(good_rim, rim, invert + np.maximum(crown, 0.1))
+    else:
+        rim = np.where(good_rim, rim, np.maximum(geo.ground_at(*ground, x, y), invert + 0.1))
+
     surface_ground, water_max = None, 0.0
-    if "surface_depth" in ds.variables or "surface_max_depth" in ds.variables:
+    if ground is not None and ("surface_depth" in ds or "surface_max_depth" in ds):
         if "x" not in ds.coords or "y" not in ds.coords:
             raise InputError("surface_depth needs coordinates x and y [m]")
         sx, sy = _floats(ds, "x"), _floats(ds, "y")
@@ -154,7 +163,7 @@ def prepare(
     water_max = max(water_max if np.isfinite(water_max) else 0.0, 0.1)
 
     zmin = float(np.nanmin(invert))
-    gmax = float(np.nanmax(ground[2]))
+    gmax = float(np.nanmax(ground[2])) if ground is not None else float(np.nanmax(rim))
     ve = vertical_exaggeration
     if ve is None:
         ve = style.choose_vertical_exaggeration(extent, max(gmax, np.nanmax(rim)) - zmin)
@@ -361,7 +370,10 @@ def _crop_terrain(terrain, x, y, margin):
 def _radii(full, is_conduit, kind, extent):
     """Tube radii (scene units): visible at town scale, still ordered by pipe size."""
     target = extent / 260.0
-    ref = np.median(full[is_conduit]) if is_conduit.any() else np.median(full)
+    if is_conduit.any():
+        ref = np.median(full[is_conduit])
+    else:
+        ref = np.median(full) if len(full) else 1.0
     link_r = np.clip(target * np.sqrt(full / ref), 0.5 * target, 2.5 * target)
     node_r = np.full(len(kind), 1.5 * float(np.max(link_r, initial=target)))
     node_r[kind == "storage"] *= 2.0

@@ -70,33 +70,8 @@ def snapshot(plotter: pv.Plotter) -> np.ndarray:
 
 def _draw_static(plotter, layout: NetworkLayout) -> None:
     u = layout.units
-    gx, gy, elev = layout.ground
-    terrain = geo.terrain_mesh(gx, gy, elev, u)
-    plotter.add_mesh(
-        terrain,
-        scalars="elevation",
-        cmap=style.TERRAIN_CMAP,
-        opacity=style.TERRAIN_OPACITY,
-        show_scalar_bar=False,
-        smooth_shading=True,
-        name="terrain",
-        ambient=0.25,
-    )
-    relief = float(np.nanmax(elev) - np.nanmin(elev))
-    if relief > 0.5:
-        step = _nice_step(relief / 8.0)
-        levels = np.arange(np.ceil(np.nanmin(elev) / step) * step, np.nanmax(elev), step)
-        if len(levels):
-            contours = terrain.contour(isosurfaces=levels, scalars="elevation")
-            if contours.n_points:
-                plotter.add_mesh(
-                    contours,
-                    color="#6b5a45",
-                    line_width=1,
-                    opacity=0.7,
-                    name="contours",
-                    show_scalar_bar=False,
-                )
+    if layout.ground is not None:
+        _draw_ground(plotter, layout)
     # outfalls, storage, dividers: grey shafts; they have no manhole fill to show
     other = layout.node_kind != "junction"
     if other.any():
@@ -125,10 +100,15 @@ def _draw_static(plotter, layout: NetworkLayout) -> None:
             always_visible=True,
             name="other_labels",
         )
-    # north arrow just off the network's south-east corner, on the ground
+    # north arrow just off the network's south-east corner, on the ground (or the inverts)
     length = 0.07 * layout.width_m
     bx, by = layout.x.max() + 0.5 * length, layout.y.min() - 1.1 * length
-    base = (bx - u.x0, by - u.y0, float(u.z(geo.ground_at(gx, gy, elev, bx, by))) + length * 0.05)
+    z = (
+        float(geo.ground_at(*layout.ground, bx, by))
+        if layout.ground is not None
+        else float(np.nanmin(layout.invert))
+    )
+    base = (bx - u.x0, by - u.y0, float(u.z(z)) + length * 0.05)
     plotter.add_mesh(geo.north_arrow(base, length), color="#333333", name="north")
     plotter.add_point_labels(
         [(base[0], base[1] + 1.25 * length, base[2])],
@@ -141,6 +121,37 @@ def _draw_static(plotter, layout: NetworkLayout) -> None:
         always_visible=True,
         name="north_label",
     )
+
+
+def _draw_ground(plotter, layout: NetworkLayout) -> None:
+    """The terrain, half transparent, with contour lines where it has relief."""
+    gx, gy, elev = layout.ground
+    terrain = geo.terrain_mesh(gx, gy, elev, layout.units)
+    plotter.add_mesh(
+        terrain,
+        scalars="elevation",
+        cmap=style.TERRAIN_CMAP,
+        opacity=style.TERRAIN_OPACITY,
+        show_scalar_bar=False,
+        smooth_shading=True,
+        name="terrain",
+        ambient=0.25,
+    )
+    relief = float(np.nanmax(elev) - np.nanmin(elev))
+    if relief > 0.5:
+        step = _nice_step(relief / 8.0)
+        levels = np.arange(np.ceil(np.nanmin(elev) / step) * step, np.nanmax(elev), step)
+        if len(levels):
+            contours = terrain.contour(isosurfaces=levels, scalars="elevation")
+            if contours.n_points:
+                plotter.add_mesh(
+                    contours,
+                    color="#6b5a45",
+                    line_width=1,
+                    opacity=0.7,
+                    name="contours",
+                    show_scalar_bar=False,
+                )
 
 
 def _nice_step(raw: float) -> float:
@@ -255,7 +266,7 @@ def _draw_flooding(plotter, layout: NetworkLayout, frame: FrameState) -> None:
 
 def _draw_water(plotter, layout: NetworkLayout, frame: FrameState) -> None:
     water = None
-    if frame.surface_depth is not None:
+    if frame.surface_depth is not None and layout.surface_ground is not None:
         sx, sy, ground = layout.surface_ground
         water = geo.water_surface(sx, sy, ground, frame.surface_depth, layout.units)
     if water is None:
