@@ -23,7 +23,7 @@ from pathlib import Path
 
 import xarray as xr
 
-from twin.errors import InputError
+from twin.errors import InputError, TwinError
 from twin.export.files import check_target, replace_atomically, resolve_crs
 from twin.export.flood import check_threshold, flood_extent_layer, max_depth_raster
 
@@ -65,6 +65,7 @@ def export_results(results, out_path, *, crs=None, threshold_m: float = 0.1, lay
         An unknown suffix or layer, a CRS that is not one, ``flood_extent`` or a
         GeoTIFF from a result without a surface, or a folder that cannot be written.
     """
+    _need_geo()
     out_path = Path(out_path)
     suffix = out_path.suffix.lower()
     if suffix not in VECTOR_SUFFIXES + RASTER_SUFFIXES:
@@ -96,6 +97,15 @@ def export_results(results, out_path, *, crs=None, threshold_m: float = 0.1, lay
     if suffix in RASTER_SUFFIXES:
         return _write_raster(ds, out_path, stored, target)
     return _write_layers(ds, out_path, wanted, threshold_m, stored, target)
+
+
+def _need_geo() -> None:
+    import importlib.util
+
+    missing = [m for m in ("geopandas", "pyogrio", "shapely", "rioxarray", "cf_xarray")
+               if importlib.util.find_spec(m) is None]  # fmt: skip
+    if missing:
+        raise TwinError(f"twin export needs {', '.join(missing)}: pip install 'sewer-twin[geo]'")
 
 
 def _layers(layers) -> tuple[str, ...]:
