@@ -33,7 +33,7 @@ def _link_coords(net, router) -> dict:
         "link_to": names[np.asarray(links.to_node, dtype=np.int64)],
         "link_kind": np.asarray([LinkKind(k).name.lower() for k in links.kind], dtype=object),
         "link_length": np.asarray(links.length_m, dtype=np.float64),
-        "link_full_depth": np.asarray(router.link_full_depth_ft, dtype=np.float64) * FT,
+        "link_full_depth": _section_depth_ft(router) * FT,
     }
 
 
@@ -85,7 +85,7 @@ def results_dataset(sim, rec):
         "link_max_flow": b["max_flow"] * CFS,
         "link_max_flow_time": when(b["max_flow_t"]),
         "link_max_velocity": b["max_velocity"] * FT,
-        "link_max_capacity": _ratio(b["max_depth"], np.asarray(r.link_full_depth_ft)),
+        "link_max_capacity": _ratio(b["max_depth"], _section_depth_ft(r)),
         "link_full_flow": np.asarray(r.link_full_flow_cfs, dtype=np.float64) * CFS,
         "link_surcharge_hours": b["surcharge_time"] / 3600.0,
         "link_critical_steps": rec.link_critical.astype(np.float64),
@@ -152,6 +152,13 @@ def _runoff_summaries(ro) -> dict:
         "subcatchment_total_runoff": np.asarray(ro.total_runoff_ft3, dtype=np.float64) * FT3,
         "subcatchment_max_runoff": np.asarray(ro.max_runoff_cfs, dtype=np.float64) * CFS,
     }
+
+
+def _section_depth_ft(router) -> np.ndarray:
+    """Full depth [ft] of each link's cross section; 0 for a link without one (a pump,
+    an outlet: the router keeps a token depth of 1e-6 ft for those)."""
+    full = np.asarray(router.link_full_depth_ft, dtype=np.float64)
+    return np.where(full > 1e-4, full, 0.0)  # 1e-4 ft: SWMM's FUDGE
 
 
 def _ratio(x, full):

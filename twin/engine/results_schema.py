@@ -59,7 +59,9 @@ VARIABLES: dict[str, Var] = {
     "link_max_flow": Var((L,), "m3 s-1", "maximum absolute flow"),
     "link_max_flow_time": Var((L,), "", "time of maximum flow"),
     "link_max_velocity": Var((L,), "m s-1", "maximum absolute velocity"),
-    "link_max_capacity": Var((L,), "1", "maximum depth / full depth (SWMM Max/Full Depth)"),
+    "link_max_capacity": Var(
+        (L,), "1", "maximum depth / full depth (SWMM Max/Full Depth); 0 without a cross section"
+    ),
     "link_full_flow": Var((L,), "m3 s-1", "Manning full-flow capacity"),
     "link_surcharge_hours": Var((L,), "h", "hours both ends full"),
     "link_critical_steps": Var((L,), "1", "routing steps this link limited the time step"),
@@ -86,13 +88,13 @@ STATIC: dict[str, Var] = {
     "node_y": Var((N,), "m", "node map y coordinate", "projection_y_coordinate"),
     "node_invert": Var((N,), "m", "node invert elevation"),
     "node_rim": Var((N,), "m", "node rim (ground) elevation"),
-    "node_crown": Var((N,), "m", "elevation of the highest connected conduit crown"),
+    "node_crown": Var((N,), "m", "highest crown (offset + full depth) of the links at the node"),
     "node_kind": Var((N,), "", "junction, outfall, storage or divider"),
     "link_from": Var((L,), "", "upstream node name"),
     "link_to": Var((L,), "", "downstream node name"),
     "link_kind": Var((L,), "", "conduit, pump, orifice, weir or outlet"),
     "link_length": Var((L,), "m", "conduit length"),
-    "link_full_depth": Var((L,), "m", "full depth (diameter) of the cross section"),
+    "link_full_depth": Var((L,), "m", "full depth (diameter) of the cross section (0: none)"),
     "subcatchment_area": Var((S,), "m2", "subcatchment area"),
     "subcatchment_outlet": Var((S,), "", "outlet node or subcatchment"),
 }
