@@ -22,6 +22,7 @@ __version__ = "0.1.0"
 _LAZY = {
     "Network": "twin.api",
     "SimOptions": "twin.api",
+    "export_results": "twin.export",
     "Simulation": "twin.api",
     "load_network": "twin.api",
     "open_results": "twin.api",
