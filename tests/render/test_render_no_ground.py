@@ -65,5 +65,5 @@ def test_explicit_surface_stays_an_error_naming_why(tmp_path):
     r = run("run", str(pyswmm_model(MODEL)), "--surface", "-o", str(tmp_path / "s.nc"), "--quiet")
     lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
     assert r.returncode == 2 and len(lines) == 1 and lines[0].startswith("twin: error: ")
-    assert MODEL in lines[0] and "no DEM" in lines[0] and "3 are needed" in lines[0]
+    assert MODEL in lines[0] and "no DEM" in lines[0] and "fewer than 3" in lines[0]
     assert not (tmp_path / "s.nc").exists()

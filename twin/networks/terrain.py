@@ -277,9 +277,9 @@ def terrain_from_nodes(net, cell_m: float = 10.0, margin_m: float = 50.0) -> xr.
     ok = np.isfinite(x) & np.isfinite(y) & np.isfinite(rim) & has_rim
     if ok.sum() < 3:
         raise InputError(
-            "no DEM beside the network and no terrain can be derived for the 2D surface: "
-            f"{int(ok.sum())} node(s) have map coordinates and a rim (max depth > 0), "
-            "3 are needed",
+            "no DEM beside the network, and no terrain can be derived for the 2D surface: "
+            "fewer than 3 nodes have map coordinates and a rim above the invert "
+            f"({int(ok.sum())} do)",
             file=net.source or None,
         )
     pts = np.column_stack([x[ok], y[ok]])
