@@ -22,8 +22,8 @@ def test_a_name_runs_like_simulate(plain):
 
 def test_an_inp_path_runs_like_simulate():
     inp = pyswmm_model("model_weir_setting.inp")
-    ran = twin.Simulation(inp).run()
-    xr.testing.assert_identical(ran, twin.simulate(inp))
+    ran = twin.Simulation(inp, end_hours=1.0).run()
+    xr.testing.assert_identical(ran, twin.simulate(inp, end_hours=1.0))
     with pytest.raises(InputError):
         twin.Simulation("no-such-network")
 
