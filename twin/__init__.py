@@ -26,6 +26,7 @@ _LAZY = {
     "Simulation": "twin.api",
     "load_network": "twin.api",
     "open_results": "twin.api",
+    "profile": "twin.api",
     "run_ensemble": "twin.api",
     "Scenario": "twin.api",
     "simulate": "twin.api",

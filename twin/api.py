@@ -77,6 +77,17 @@ def open_results(path):
     return _open(path)
 
 
+def profile(results, from_node, to_node, *, time="max", network=None):
+    """The long section from ``from_node`` to ``to_node`` of a result (a Dataset or a
+    results file) as a ``pandas.DataFrame``, one row per node along the path; see
+    :func:`twin.render.profile.profile_table`.  Draw it with
+    :func:`twin.render.profile_plot.plot_profile`."""
+    from twin.render.profile import profile_table
+
+    ds = open_results(results) if isinstance(results, str | Path) else results
+    return profile_table(ds, from_node, to_node, time=time, network=network)
+
+
 def run_ensemble(network, members, **kwargs):
     """Run an ensemble of scenarios on Dask; see :func:`twin.ensemble.runner.run_ensemble`."""
     from twin.ensemble.runner import run_ensemble as _run
@@ -85,4 +96,4 @@ def run_ensemble(network, members, **kwargs):
 
 
 __all__ = ["Network", "Scenario", "SimOptions", "Simulation", "load_network", "open_results",
-           "run_ensemble", "simulate", "write_results"]  # fmt: skip
+           "profile", "run_ensemble", "simulate", "write_results"]  # fmt: skip

@@ -48,7 +48,7 @@ def test_links_ranked_by_p90_capacity_and_failures_listed(ens):
     p90 = [r[-1] for r in t.rows]
     assert p90 == sorted(p90, reverse=True) and len(t.rows) == ens.sizes["link"]
     summary = dict(_table(ens, "ensemble_summary").rows)
-    assert summary["ran"] == "3" and summary["failed"] == "1"
+    assert summary["ran"] == 3 and summary["failed"] == 1
     assert "InputError" in summary["failed: bad"]
 
 

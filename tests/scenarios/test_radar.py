@@ -10,20 +10,10 @@ from twin.errors import InputError
 from twin.scenarios import Scenario
 from twin.scenarios.radar import (
     cell_edges,
-    clip_polygon_to_box,
     overlay_weights,
     polygon_area,
     subcatchment_weights,
 )
-
-
-def test_clip_triangle_to_box_has_analytic_area():
-    tri = np.array([[0.0, 0.0], [4.0, 0.0], [0.0, 4.0]])
-    assert polygon_area(tri) == pytest.approx(8.0)
-    # the part of the triangle with x <= 2: 8 - (2x2 triangle) = 6
-    assert polygon_area(clip_polygon_to_box(tri, -1, 2, -1, 5)) == pytest.approx(6.0)
-    assert polygon_area(clip_polygon_to_box(tri, 1, 2, 1, 2)) == pytest.approx(1.0)
-    assert len(clip_polygon_to_box(tri, 5, 6, 5, 6)) == 0
 
 
 def _tiling(seed=3, nx=5, ny=4, w=100.0, h=80.0):

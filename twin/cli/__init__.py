@@ -59,6 +59,24 @@ def _show_warning(message, category, filename, lineno, file=None, line=None) -> 
     click.echo(f"twin: warning: {message}", err=True)
 
 
+#: What a cold compile took on the reference machine (2-core AMD EPYC, numba 0.68:
+#: 53 s, ``twin bench``); numba compiles on one core, so more cores do not shorten it.
+COMPILE_ESTIMATE = "about a minute"
+
+
+def announce_compile() -> None:
+    """Say so on standard error, in one line, when the numba kernels are not cached yet
+    (the next simulation compiles them first).  Cheap: looks at the cache folder only."""
+    from twin.kernels import cache_folder, cache_is_cold
+
+    if cache_is_cold():
+        click.echo(
+            f"twin: compiling the numba kernels once ({COMPILE_ESTIMATE}; cached in "
+            f"{cache_folder().parent} for later runs)",
+            err=True,
+        )
+
+
 def _register_commands() -> None:
     for info in pkgutil.iter_modules(__path__):
         if not info.name.startswith("_"):

@@ -5,7 +5,7 @@ from __future__ import annotations
 import click
 
 import twin
-from twin.cli import cli
+from twin.cli import announce_compile, cli
 from twin.errors import InputError
 
 
@@ -96,6 +96,7 @@ def ensemble_cmd(network, scenario, members, generator, max_failed, blocked_link
             raise InputError("--generator radar needs a radar scenario", field="rainfall.source")
         mem = gen.radar_members(sc._resolve(sc.rainfall["path"]), sc, sc.rainfall.get("variable"))
     opts = {"end_hours": end_hours} if end_hours is not None else {}
+    announce_compile()
     ens = twin.run_ensemble(network, mem, scheduler=scheduler, progress=not quiet,
                             flood_threshold_m3=threshold, surface=surface or None,
                             surface_threshold_m=surface_threshold, batch=batch,

@@ -13,13 +13,48 @@ from twin.cli import cli
 @cli.command("report")
 @click.argument("results", type=click.Path())
 @click.option(
-    "--top", type=click.IntRange(min=1), default=20, show_default=True, help="Rows per table."
+    "--format",
+    "fmt",
+    type=click.Choice(["text", "csv", "markdown", "json"]),
+    default="text",
+    show_default=True,
+    help="text: tables fitted to the terminal (-o: SWMM-style fixed-width text); csv: one "
+    "file per table in -o DIR; markdown, json: one document.",
 )
-def report_cmd(results, top):
-    """Print the SWMM-style summary of a results file."""
-    from twin.report import print_report
+@click.option(
+    "-o", "--output", type=click.Path(), help="File to write (csv: a folder); default stdout."
+)
+@click.option(
+    "--top",
+    type=click.IntRange(min=1),
+    help="Rows per per-element table [default: 20 for text and markdown, all for csv, json].",
+)
+def report_cmd(results, fmt, output, top):
+    """Print or write the SWMM-style summary of a results file (a run or an ensemble)."""
+    from twin.report import format_report, print_report
+    from twin.report import formats as F
 
-    print_report(twin.open_results(results), top=top)
+    if fmt == "csv" and output is None:
+        raise click.UsageError("--format csv writes one file per table: give -o DIR")
+    ds = twin.open_results(results)
+    if top is None and fmt in ("text", "markdown"):
+        top = 20
+    if fmt == "csv":
+        paths = F.write_csv_tables(ds, output, top=top)
+        click.echo(f"report: {len(paths)} tables in {output}")
+        return
+    if fmt == "text" and output is None:
+        print_report(ds, top=top)
+        return
+    text = {
+        "text": lambda: format_report(ds, top=top),
+        "markdown": lambda: F.format_markdown(ds, top=top),
+        "json": lambda: F.format_json(ds, top=top, file=results),
+    }[fmt]()
+    if output is None:
+        click.echo(text, nl=False)
+    else:
+        click.echo(f"report: {F.write_text(text, output)}")
 
 
 @cli.command("render")

@@ -8,7 +8,7 @@ from pathlib import Path
 import click
 
 import twin
-from twin.cli import cli
+from twin.cli import announce_compile, cli
 
 DEFAULT_SCENARIO = "seoul-100mmh"
 
@@ -72,6 +72,7 @@ def run_cmd(
         opts["surface"] = True
     if threads is not None:
         opts["threads"] = threads
+    announce_compile()
     ds = _simulate_with_progress(net, opts, quiet)
     if scenario:
         ds.attrs["scenario"] = sc.name

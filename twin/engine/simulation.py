@@ -12,6 +12,9 @@ the clock passes the next report time.
 
 from __future__ import annotations
 
+from datetime import datetime
+from pathlib import Path
+
 import numpy as np
 
 from twin.engine.inflows import SystemInflows
@@ -24,12 +27,18 @@ from twin.kernels.tables import combine_inflows
 MIN_STEP_S = 0.001
 
 
+def _as_datetime(t) -> datetime:
+    return np.datetime64(t, "ms").astype(datetime)
+
+
 class Simulation:
     """A simulation you can step through, or run to the end.
 
     Parameters
     ----------
-    network : Network
+    network : Network, str or path
+        A Network, a bundled network name (``"small"``) or a SWMM ``.inp`` file, as for
+        :func:`twin.simulate`.
     options : SimOptions, optional
         Defaults to the network's own [OPTIONS]; keyword ``overrides`` change single
         settings (e.g. ``routing_step_s=5``).
@@ -38,14 +47,20 @@ class Simulation:
         lives in (default: fresh zeros); :class:`~twin.engine.batch.MemberBatch`
         passes rows of arrays stacked over ensemble members.
 
+    The clock reads as PySWMM's does: :attr:`start_time`, :attr:`end_time` and
+    :attr:`current_time` are ``datetime.datetime``, :attr:`percent_complete` the
+    fraction (0-1) of the run done.
+
     Examples
     --------
     >>> import twin
-    >>> net = twin.load_network("small-conduits")
-    >>> with twin.Simulation(net, end_hours=0.5) as sim:   # doctest: +SKIP
+    >>> sim = twin.Simulation("small-conduits", end_hours=0.5)
+    >>> sim
+    Simulation('small-conduits.inp', 2024-07-15 00:00:00 to 2024-07-15 00:30:00, at 0.0 %)
+    >>> with sim:                                            # doctest: +SKIP
     ...     for t in sim:
     ...         pass
-    >>> ds = sim.results()                                  # doctest: +SKIP
+    >>> ds = sim.results()                                   # doctest: +SKIP
     """
 
     def __init__(
@@ -59,7 +74,11 @@ class Simulation:
         **overrides,
     ):
         from twin.engine.runoff import Runoff
+        from twin.networks.catalog import load_network
+        from twin.networks.model import Network
 
+        if not isinstance(network, Network):
+            network = load_network(network)
         end_hours = overrides.pop("end_hours", None)
         opts = options or SimOptions.from_network(network)
         if overrides:
@@ -124,8 +143,29 @@ class Simulation:
         return self.t_s >= self.duration_s - 1e-9
 
     @property
-    def current_time(self) -> np.datetime64:
-        return self.opts.start + np.timedelta64(int(round(self.t_s * 1000)), "ms")
+    def start_time(self) -> datetime:
+        """When the simulation starts (``datetime.datetime``)."""
+        return _as_datetime(self.opts.start)
+
+    @property
+    def end_time(self) -> datetime:
+        """When the simulation ends (``datetime.datetime``)."""
+        return _as_datetime(self.opts.end)
+
+    @property
+    def current_time(self) -> datetime:
+        """The simulation clock (``datetime.datetime``, to the millisecond)."""
+        return _as_datetime(self.opts.start + np.timedelta64(int(round(self.t_s * 1000)), "ms"))
+
+    @property
+    def percent_complete(self) -> float:
+        """The fraction of the run simulated so far, 0-1 (PySWMM's meaning of the name)."""
+        return min(self.t_s / self.duration_s, 1.0)
+
+    def __repr__(self) -> str:
+        source = Path(self.net.source).name if self.net.source else "generated network"
+        return (f"{type(self).__name__}({source!r}, {self.start_time} to {self.end_time}, "
+                f"at {100.0 * self.percent_complete:.1f} %)")  # fmt: skip
 
     # -- stepping -----------------------------------------------------------------
     def step(self) -> float:

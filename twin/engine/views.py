@@ -188,6 +188,11 @@ class ElementViews:
     def __len__(self) -> int:
         return len(self._names)
 
+    def __repr__(self) -> str:
+        n = len(self._names)
+        shown = ", ".join(self._names[:3]) + (", ..." if n > 3 else "")
+        return f"{type(self).__name__}({n} {self._kind}{'s' if n != 1 else ''}: {shown})"
+
     def __iter__(self):
         return (self._cls(self._sim, i, n) for i, n in enumerate(self._names))
 

@@ -42,12 +42,34 @@ __all__ = [
 
 
 class _Table:
-    """Common behaviour of the struct-of-arrays tables."""
+    """Common behaviour of the struct-of-arrays tables.
+
+    A table read through its Network (``net.links``) knows that Network, so its
+    DataFrame can name the nodes and gauges its ids point at.
+    """
 
     name: np.ndarray
+    _kind = ""  # "node", "link", "subcatchment": what the rows are (for the frames)
+    _network = None  # set by the Network that holds the table
 
     def __len__(self) -> int:
         return len(self.name)
+
+    def __repr__(self) -> str:
+        return f"{type(self).__name__}({_count_text(self)})"
+
+    def to_dataframe(self):
+        """The table as a ``pandas.DataFrame`` indexed by name (see
+        :mod:`twin.networks.frames`)."""
+        from twin.networks.frames import table_frame
+
+        return table_frame(self, self._kind, self._network)
+
+    def to_geodataframe(self, crs=None):
+        """:meth:`to_dataframe` with point, line or polygon geometry (needs GeoPandas)."""
+        from twin.networks.frames import table_geoframe
+
+        return table_geoframe(self, self._kind, self._network, crs=crs)
 
     def index_of(self) -> dict[str, int]:
         """Name -> integer id map."""
@@ -72,6 +94,24 @@ class _Table:
         return True
 
 
+def _count_text(table) -> str:
+    """``"74 nodes: 70 junctions, 3 outfalls, 1 storage"``: the rows, by kind when known."""
+    noun = table._kind or "row"
+    n = len(table)
+    text = f"{n} {noun}{'s' if n != 1 else ''}"
+    kinds = getattr(table, "kind", None)
+    enum = {"node": NodeKind, "link": LinkKind}.get(table._kind)
+    if enum is not None and kinds is not None and n:
+        counts = np.bincount(np.asarray(kinds, np.int64), minlength=len(enum))
+        parts = [f"{c} {k.name.lower()}{'s' if c != 1 else ''}"
+                 for k, c in zip(enum, counts, strict=False) if c]  # fmt: skip
+        text += ": " + ", ".join(parts)
+    elif n:
+        shown = ", ".join(str(v) for v in table.name[:3])
+        text += f": {shown}{', ...' if n > 3 else ''}"
+    return text
+
+
 def _lists_equal(a, b, rtol: float) -> bool:
     """Per-row comparison of list columns (e.g. polygons: arrays or None)."""
     if not isinstance(a, list) or not isinstance(b, list) or len(a) != len(b):
@@ -87,12 +127,14 @@ def _lists_equal(a, b, rtol: float) -> bool:
     return True
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class NodeTable(_Table):
     """All nodes: junctions, outfalls, dividers and storage units, ids 0..n-1.
 
     Columns that belong to one kind hold NaN, -1, "" or False for the others.
     """
+
+    _kind = "node"
 
     name: np.ndarray  # (n,) object, str
     kind: np.ndarray  # (n,) int8, NodeKind
@@ -126,9 +168,11 @@ class NodeTable(_Table):
     divider_curve: np.ndarray  # (n,) object, TABULAR diversion curve or ""
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class LinkTable(_Table):
     """All links: conduits, pumps, orifices, weirs and outlets, ids 0..n-1."""
+
+    _kind = "link"
 
     name: np.ndarray  # (n,) object
     kind: np.ndarray  # (n,) int8, LinkKind
@@ -174,9 +218,11 @@ class LinkTable(_Table):
     outlet_exponent: np.ndarray  # (n,) float64
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class SubcatchmentTable(_Table):
     """Subcatchments with their subareas and infiltration, ids 0..n-1."""
+
+    _kind = "subcatchment"
 
     name: np.ndarray  # (n,) object
     raingage: np.ndarray  # (n,) int64, raingage id
@@ -206,7 +252,7 @@ class SubcatchmentTable(_Table):
     polygon: list = field(default_factory=list)  # per subcatchment (k, 2) float64 or None
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class RaingageTable(_Table):
     name: np.ndarray  # (n,) object
     form: np.ndarray  # (n,) object: INTENSITY VOLUME CUMULATIVE
@@ -226,7 +272,7 @@ class RaingageTable(_Table):
             self.file_start = np.full(len(self.name), "", dtype=object)
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class InflowTable(_Table):
     """External inflows ([INFLOWS]); ``name`` holds the node name."""
 
@@ -241,7 +287,7 @@ class InflowTable(_Table):
     pattern: np.ndarray  # (n,) object, baseline pattern name or ""
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class DryWeatherFlowTable(_Table):
     """Dry-weather inflows ([DWF]); ``name`` holds the node name."""
 
@@ -282,7 +328,7 @@ class Pattern:
     factors: np.ndarray  # float64
 
 
-@dataclass(eq=False)
+@dataclass(eq=False, repr=False)
 class Network:
     """A sewer network read from a SWMM ``.inp`` file or made by the generator.
 
@@ -316,7 +362,26 @@ class Network:
     source: str = ""  # file the network came from, "" if generated
     crs: str = ""  # CRS of the map coordinates (WKT, "EPSG:5186" ...), from <stem>.prj; "" unknown
 
+    def __post_init__(self):
+        for table in (self.nodes, self.links, self.subcatchments, self.raingages):
+            table._network = self  # its frames name the nodes and gauges ids point at
+
+    def __repr__(self) -> str:
+        source = self.source.replace("\\", "/").rsplit("/", 1)[-1] if self.source else ""
+        kinds = {"node": self.nodes, "link": self.links}
+        parts = [f"{_count_text(t)}" for t in kinds.values()]
+        parts.append(f"{self.n_subcatchments} subcatchments")
+        routing = self.option("FLOW_ROUTING", "DYNWAVE")
+        return (f"Network({source or 'generated'!r}; {'; '.join(parts)}; {routing}, "
+                f"{self.flow_units})")  # fmt: skip
+
     # -- convenience -------------------------------------------------------
+    def to_networkx(self):
+        """The network as a ``networkx.MultiDiGraph`` (see :mod:`twin.networks.frames`)."""
+        from twin.networks.frames import network_graph
+
+        return network_graph(self)
+
     @property
     def n_nodes(self) -> int:
         return len(self.nodes)

@@ -38,15 +38,15 @@ def ensemble_summary(ds: xr.Dataset) -> Table:
     status = np.zeros(n, np.int8) if status is None else status  # stacked without a status
     names = [str(m) for m in ds["member"].values]
     rows = [
-        ("members", str(len(status))),
-        ("ran", str(int((status == 0).sum()))),
-        ("failed", str(int((status != 0).sum()))),
-        ("flood threshold (m3)", f"{float(ds.attrs.get('flood_threshold_m3', 0.0)):g}"),
+        ("members", len(status)),
+        ("ran", int((status == 0).sum())),
+        ("failed", int((status != 0).sum())),
+        ("flood threshold (m3)", float(ds.attrs.get("flood_threshold_m3", 0.0))),
     ]
     errors = values_of(ds, "member_error")
     for k in np.flatnonzero(status != 0):
         rows.append((f"failed: {names[k]}", str(errors[k]) if errors is not None else ""))
-    cols = (Column("Item", "", "s"), Column("Value", "", "s"))
+    cols = (Column("Item", "", "s"), Column("Value", "", "v"))
     return Table("ensemble_summary", "Ensemble Summary", cols, rows, ranked=False)
 
 
@@ -101,12 +101,12 @@ def street_flooding(ds: xr.Dataset) -> Table | None:
     cell_m2 = abs(float(y[1] - y[0]) * float(x[1] - x[0])) if len(y) > 1 and len(x) > 1 else 0.0
     threshold = float(ds.attrs.get("surface_threshold_m", 0.1))
     rows = [
-        ("cells flooded in any member", str(int((p > 0).sum()))),
-        ("area flooded in any member (m2)", f"{(p > 0).sum() * cell_m2:.0f}"),
-        ("cells flooded in half the members or more", str(int((p >= 0.5).sum()))),
-        ("largest cell probability", f"{p.max():.2f}"),
+        ("cells flooded in any member", int((p > 0).sum())),
+        ("area flooded in any member (m2)", float((p > 0).sum() * cell_m2)),
+        ("cells flooded in half the members or more", int((p >= 0.5).sum())),
+        ("largest cell probability", float(p.max())),
     ]
-    cols = (Column("Item", "", "s"), Column("Value", "", "s"))
+    cols = (Column("Item", "", "s"), Column("Value", "", "v"))
     note = f"A cell floods in a member when its maximum depth exceeds {threshold:g} m."
     return Table("street_flooding", "Street Flooding", cols, rows, note, ranked=False)
 

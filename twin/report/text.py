@@ -1,4 +1,4 @@
-"""The SWMM-style summary report of a result Dataset: fixed-width text or rich tables."""
+"""The SWMM-style summary report of a result Dataset as fixed-width text (as SWMM's ``.rpt``)."""
 
 from __future__ import annotations
 
@@ -7,7 +7,7 @@ import xarray as xr
 
 from twin.report.tables import Column, Table, report_tables
 
-__all__ = ["format_report", "print_report", "format_cell"]
+__all__ = ["format_report", "format_cell", "is_numeric"]
 
 _INDENT = "  "
 
@@ -42,7 +42,8 @@ def format_cell(value, fmt: str) -> str:
     return format(float(value), fmt)
 
 
-def _numeric(col: Column) -> bool:
+def is_numeric(col: Column) -> bool:
+    """True for a column of numbers (right-aligned)."""
     return col.fmt not in ("s", "time", "v")
 
 
@@ -66,7 +67,7 @@ def _text_table(table: Table, top: int | None) -> list[str]:
     def line(values, numeric_right=True):
         parts = []
         for v, w, c in zip(values, widths, table.columns, strict=True):
-            right = numeric_right and _numeric(c)
+            right = numeric_right and is_numeric(c)
             parts.append(v.rjust(w) if right else v.ljust(w))
         return (_INDENT + "  ".join(parts)).rstrip()
 
@@ -99,46 +100,3 @@ def format_report(ds: xr.Dataset, *, top: int | None = None) -> str:
     for table in report_tables(ds):
         lines += _text_table(table, top)
     return "\n".join(lines).lstrip("\n") + "\n"
-
-
-def print_report(ds: xr.Dataset, console=None, top: int | None = 20) -> None:
-    """Print the summary report as rich tables (at most ``top`` rows per ranked table).
-
-    Parameters
-    ----------
-    ds : xarray.Dataset
-        One run's results.
-    console : rich.console.Console, optional
-        Where to print (a new Console on standard output by default).
-    top : int or None
-        Rows per per-element table; ``None`` prints them all.
-    """
-    from rich.console import Console
-    from rich.table import Table as RichTable
-
-    console = console or Console()
-    for table in report_tables(ds):
-        rows = table.rows
-        hidden = 0
-        if top is not None and table.ranked and len(rows) > top:
-            rows, hidden = rows[:top], len(rows) - top
-        caption = table.note
-        if hidden:
-            caption = (caption + " " if caption else "") + f"({hidden} more rows)"
-        if not rows:
-            console.print(f"[bold]{table.title}[/bold]: {table.note or 'nothing to report.'}")
-            continue
-        rich = RichTable(title=table.title, caption=caption or None, title_justify="left")
-        cells = [
-            [format_cell(v, c.fmt) for v, c in zip(r, table.columns, strict=True)] for r in rows
-        ]
-        for j, c in enumerate(table.columns):
-            header = f"{c.name}\n[{c.unit}]" if c.unit else c.name
-            justify = "right" if _numeric(c) else "left"
-            # names are never cut short: a narrow console squeezes the numbers first
-            width = max(len(r[j]) for r in cells) if j == 0 and c.fmt == "s" else None
-            rich.add_column(header.replace("[", "\\["), justify=justify,
-                            no_wrap=c.fmt == "time", min_width=width)  # fmt: skip
-        for r in cells:
-            rich.add_row(*(v.replace("[", "\\[") for v in r))
-        console.print(rich)

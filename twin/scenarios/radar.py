@@ -8,8 +8,8 @@ interval.
 
 Each subcatchment receives the area-weighted average of the cells its polygon
 overlaps: ``w[s, c] = area(polygon_s & cell_c) / area(polygon_s & grid)``.  The
-overlay is exact (polygons are clipped against each cell rectangle), so the rain
-volume that falls on the subcatchment polygons equals the grid's rain volume over
+overlay is exact (shapely intersects each polygon with the cell rectangles its
+X
 the same footprint.  A subcatchment without a polygon takes the cell that contains
 its centroid (the outlet node's coordinates when it has no polygon at all).
 """
@@ -19,13 +19,13 @@ from __future__ import annotations
 from pathlib import Path
 
 import numpy as np
+import shapely
 
 from twin.errors import InputError
 
 __all__ = [
     "cell_edges",
     "centroid_weights",
-    "clip_polygon_to_box",
     "overlay_weights",
     "polygon_area",
     "read_grid",
@@ -35,35 +35,19 @@ __all__ = [
 _RATE_UNITS = ("mm h-1", "mm/h", "mm hr-1", "mm/hr", "mm h**-1", "mmh-1")
 
 
-def polygon_area(xy) -> float:
-    """Absolute shoelace area of a (k, 2) polygon (closed or not)."""
-    xy = np.asarray(xy, np.float64)
+def _shape(xy):
+    """A valid shapely polygon of a (k, 2) ring (closed or not); None when it has no area."""
+    xy = np.asarray(xy, np.float64).reshape(-1, 2)
     if len(xy) < 3:
-        return 0.0
-    x, y = xy[:, 0], xy[:, 1]
-    return 0.5 * abs(float(np.dot(x, np.roll(y, -1)) - np.dot(y, np.roll(x, -1))))
+        return None
+    poly = shapely.make_valid(shapely.Polygon(xy))  # a self-touching ring: its pieces
+    return poly if poly.area > 0 else None
 
 
-def clip_polygon_to_box(xy, x0, x1, y0, y1) -> np.ndarray:
-    """Sutherland-Hodgman clip of a polygon to the rectangle ``[x0, x1] x [y0, y1]``."""
-    pts = [tuple(p) for p in np.asarray(xy, np.float64)]
-    for axis, bound, keep_less in ((0, x0, False), (0, x1, True), (1, y0, False), (1, y1, True)):
-        if not pts:
-            break
-        out = []
-        prev = pts[-1]
-        for cur in pts:
-            cin = cur[axis] <= bound if keep_less else cur[axis] >= bound
-            pin = prev[axis] <= bound if keep_less else prev[axis] >= bound
-            if cin != pin:
-                t = (bound - prev[axis]) / (cur[axis] - prev[axis])
-                q = (prev[0] + t * (cur[0] - prev[0]), prev[1] + t * (cur[1] - prev[1]))
-                out.append(q)
-            if cin:
-                out.append(cur)
-            prev = cur
-        pts = out
-    return np.array(pts, np.float64).reshape(-1, 2)
+def polygon_area(xy) -> float:
+    """Area of a (k, 2) polygon (closed or not) in map units squared."""
+    poly = _shape(xy)
+    return 0.0 if poly is None else float(poly.area)
 
 
 def cell_edges(centres) -> np.ndarray:
@@ -81,7 +65,7 @@ def cell_edges(centres) -> np.ndarray:
 
 
 def overlay_weights(polygons, x, y) -> np.ndarray:
-    """Overlap areas of polygons with grid cells.
+    """Overlap areas of polygons with grid cells (shapely intersections).
 
     Parameters
     ----------
@@ -94,22 +78,18 @@ def overlay_weights(polygons, x, y) -> np.ndarray:
         Area of ``polygon & cell`` in map units squared.
     """
     xe, ye = cell_edges(x), cell_edges(y)
-    xlo, xhi = np.minimum(xe[:-1], xe[1:]), np.maximum(xe[:-1], xe[1:])
-    ylo, yhi = np.minimum(ye[:-1], ye[1:]), np.maximum(ye[:-1], ye[1:])
-    out = np.zeros((len(polygons), len(y), len(x)))
-    for s, poly in enumerate(polygons):
-        p = np.asarray(poly, np.float64)
-        cols = np.nonzero((xhi > p[:, 0].min()) & (xlo < p[:, 0].max()))[0]
-        rows = np.nonzero((yhi > p[:, 1].min()) & (ylo < p[:, 1].max()))[0]
-        for i in cols:
-            strip = clip_polygon_to_box(p, xlo[i], xhi[i], -np.inf, np.inf)
-            if len(strip) < 3:
-                continue
-            for j in rows:
-                out[s, j, i] = polygon_area(
-                    clip_polygon_to_box(strip, -np.inf, np.inf, ylo[j], yhi[j])
-                )
-    return out
+    xlo, ylo = np.meshgrid(np.minimum(xe[:-1], xe[1:]), np.minimum(ye[:-1], ye[1:]))
+    xhi, yhi = np.meshgrid(np.maximum(xe[:-1], xe[1:]), np.maximum(ye[:-1], ye[1:]))
+    cells = shapely.box(xlo.ravel(), ylo.ravel(), xhi.ravel(), yhi.ravel())
+    out = np.zeros((len(polygons), len(y) * len(x)))
+    shapes = [_shape(p) for p in polygons]
+    have = np.array([k for k, p in enumerate(shapes) if p is not None], dtype=np.int64)
+    if len(have):
+        polys = np.array([shapes[k] for k in have], dtype=object)
+        poly_at, cell_at = shapely.STRtree(cells).query(polys, predicate="intersects")
+        overlap = shapely.intersection(polys[poly_at], cells[cell_at])
+        out[have[poly_at], cell_at] = shapely.area(overlap)
+    return out.reshape(len(polygons), len(y), len(x))
 
 
 def centroid_weights(points, x, y) -> np.ndarray:
@@ -138,16 +118,13 @@ def _cell_index(edges, v) -> int:
 
 
 def _centroid(poly) -> tuple[float, float]:
-    p = np.asarray(poly, np.float64)
-    x, y = p[:, 0], p[:, 1]
-    cross = x * np.roll(y, -1) - np.roll(x, -1) * y
-    a = 0.5 * cross.sum()
-    if abs(a) < 1e-12:
-        return float(x.mean()), float(y.mean())
-    return (
-        float(((x + np.roll(x, -1)) * cross).sum() / (6 * a)),
-        float(((y + np.roll(y, -1)) * cross).sum() / (6 * a)),
-    )
+    """Centroid of a polygon; the mean of its vertices when it has no area."""
+    shape = _shape(poly)
+    if shape is None:
+        p = np.asarray(poly, np.float64).reshape(-1, 2)
+        return float(p[:, 0].mean()), float(p[:, 1].mean())
+    c = shape.centroid
+    return float(c.x), float(c.y)
 
 
 def subcatchment_weights(net, x, y) -> np.ndarray:

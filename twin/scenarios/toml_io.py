@@ -1,7 +1,9 @@
-"""Reading and writing the small TOML subset scenario files use (Python has no TOML writer).
+"""Reading and writing scenario TOML files.
 
 Reading uses :mod:`tomllib` and turns its errors into :class:`~twin.errors.InputError`
-with the file and line; :func:`line_of` finds the line of a key for later errors.
+with the file and line; :func:`line_of` finds the line of a key for later errors
+(neither tomllib nor tomlkit keeps the positions of what it parsed).  Writing uses
+tomli-w.
 """
 
 from __future__ import annotations
@@ -11,11 +13,13 @@ import re
 import tomllib
 from pathlib import Path
 
+import numpy as np
+import tomli_w
+
 from twin.errors import InputError
 
 __all__ = ["dumps", "line_of", "load"]
 
-_BARE = re.compile(r"^[A-Za-z0-9_-]+$")
 _AT_LINE = re.compile(r"line (\d+)")
 
 
@@ -83,45 +87,29 @@ def _line_of_key(text: str, parts: list[str]) -> int | None:
     return fallback
 
 
-def _key(k) -> str:
-    k = str(k)
-    return k if _BARE.match(k) else '"' + k.replace("\\", "\\\\").replace('"', '\\"') + '"'
+def _plain(value, where: str):
+    """``value`` with numpy scalars as Python ones, ``None`` entries and empty sub-tables
+    of tables left out (a sub-table of ``None`` entries only stays, empty), and non-finite
+    numbers refused (TOML has them, scenarios do not)."""
+    if isinstance(value, dict):
+        out = {}
+        for k, v in value.items():
+            if v is None or (isinstance(v, dict) and not v):
+                continue
+            out[str(k)] = _plain(v, f"{where}.{k}" if where else str(k))
+        return out
+    if isinstance(value, list | tuple):
+        return [_plain(v, where) for v in value]
+    if isinstance(value, np.generic):
+        value = value.item()
+    if isinstance(value, float) and not math.isfinite(value):
+        raise InputError(f"cannot write {value} to TOML", field=where or None)
+    if not isinstance(value, bool | int | float | str | dict | list):
+        raise InputError(f"cannot write a {type(value).__name__} to TOML", field=where or None)
+    return value
 
 
-def _value(v) -> str:
-    if isinstance(v, bool):
-        return "true" if v else "false"
-    if isinstance(v, int):
-        return str(v)
-    if isinstance(v, float):
-        if math.isnan(v) or math.isinf(v):
-            raise InputError(f"cannot write {v} to TOML")
-        return repr(v)
-    if isinstance(v, str):
-        return '"' + v.replace("\\", "\\\\").replace('"', '\\"').replace("\n", "\\n") + '"'
-    if isinstance(v, list | tuple):
-        return "[" + ", ".join(_value(x) for x in v) + "]"
-    if isinstance(v, dict):
-        return "{ " + ", ".join(f"{_key(k)} = {_value(x)}" for k, x in v.items()) + " }"
-    if hasattr(v, "item"):  # numpy scalar
-        return _value(v.item())
-    raise InputError(f"cannot write a {type(v).__name__} to TOML")
-
-
-def dumps(table: dict, _prefix: str = "") -> str:
-    """TOML text of nested dicts of scalars and lists (``None`` values are left out)."""
-    lines, subs = [], []
-    for k, v in table.items():
-        if v is None:
-            continue
-        if isinstance(v, dict):
-            if v:
-                subs.append((k, v))
-        else:
-            lines.append(f"{_key(k)} = {_value(v)}")
-    out = "\n".join(lines)
-    for k, v in subs:
-        name = f"{_prefix}.{_key(k)}" if _prefix else _key(k)
-        body = dumps(v, name)
-        out += ("\n\n" if out else "") + f"[{name}]" + ("\n" + body if body else "")
-    return out + ("\n" if not _prefix else "")
+def dumps(table: dict) -> str:
+    """TOML text (written by tomli-w) of nested dicts of scalars and lists; ``None`` values
+    and empty sub-tables are left out."""
+    return tomli_w.dumps(_plain(table, ""))

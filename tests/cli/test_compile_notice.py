@@ -1,0 +1,49 @@
+"""The first run says that it compiles the numba kernels, and later runs say nothing.
+
+A cold cache is an empty or missing cache folder for this copy of the kernels.  The CLI
+runs in this process with ``NUMBA_CACHE_DIR`` pointing elsewhere: numba keeps loading the
+kernels from the cache it was started with (its settings are read at import), so the run
+is quick, while the notice looks at the folder the variable names now.
+"""
+
+from __future__ import annotations
+
+import pytest
+
+import twin
+from twin.cli import main
+from twin.kernels import cache_folder, cache_is_cold
+
+NOTICE = "twin: compiling the numba kernels once"
+
+
+def test_cold_is_a_missing_or_empty_folder(tmp_path, monkeypatch):
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "numba"))
+    folder = cache_folder()
+    assert folder.parent == tmp_path / "numba" and folder.name.startswith("kernels_")
+    assert cache_is_cold()  # missing
+    folder.mkdir(parents=True)
+    assert cache_is_cold()  # empty
+    (folder / "routing_step.step-10.py311.1.nbc").write_bytes(b"")
+    assert cache_is_cold()  # data without an index is not a cache numba can load
+    (folder / "routing_step.step-10.py311.nbi").write_bytes(b"")
+    assert not cache_is_cold()
+
+
+@pytest.mark.parametrize("cold", [True, False])
+def test_run_says_it_compiles_only_on_a_cold_cache(cold, tmp_path, monkeypatch, capsys):
+    if cold:
+        monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "numba"))
+    else:
+        twin.simulate("small-conduits", end_hours=0.02)  # compiled and cached, if not yet
+        assert not cache_is_cold()
+    out = tmp_path / "r.nc"
+    argv = ["run", "small-conduits", "--end-hours", "0.05", "--no-render", "--quiet", "-o"]
+    assert main([*argv, str(out)]) == 0
+    err = capsys.readouterr().err
+    if cold:
+        (line,) = [ln for ln in err.splitlines() if NOTICE in ln]
+        assert "about a minute" in line and str(tmp_path / "numba") in line
+    else:
+        assert NOTICE not in err
+    assert out.exists()
