@@ -9,9 +9,12 @@ Not walked: the Network and the SimOptions (rebuilt by the caller; both are chec
 against the file's header), objects outside ``twin.engine`` (xarray terrain, progress
 callbacks) and objects marked ``_hotstart_ignore = True`` (the element views).
 
-:func:`load_state` writes the saved values back *into the existing arrays*
-(``arr[...] = saved``), because the router's named state arrays are views of its 2-D
-state tables; values whose shape changed (growing report samples) are replaced.
+:func:`load_state` reads the file as a closed format whose schema is the Simulation
+being restored (:mod:`twin.engine.hotstart_restore`): only the attributes it has, each
+array of the dtype and shape it has, numpy scalars through a fixed table of types.
+Saved values go back *into the existing arrays* (``arr[...] = saved``), because the
+router's named state arrays are views of its 2-D state tables; arrays that grow along
+their first axis (report samples) are replaced.
 
 File format: a ``numpy.savez`` archive with arrays ``a0, a1, ...`` and ``__header__``,
 a JSON text with the format version, the network fingerprint, the options, the
@@ -24,12 +27,16 @@ from __future__ import annotations
 import hashlib
 import json
 import os
+import re
 import tempfile
+import zipfile
+import zlib
 from dataclasses import fields, is_dataclass
 from pathlib import Path
 
 import numpy as np
 
+from twin.engine.hotstart_restore import Restorer
 from twin.errors import InputError
 
 FORMAT = "sewer-twin-state"
@@ -37,6 +44,7 @@ VERSION = 1
 _ENGINE_MODULE = "twin.engine"
 _NOT_WALKED_MODULES = ("twin.engine.options",)
 _SIM_EXCLUDED = frozenset({"net", "opts", "_progress"})
+_ARRAY_NAME = re.compile(r"a[0-9]{1,9}")
 
 
 # -- network fingerprint -------------------------------------------------------------
@@ -142,68 +150,6 @@ class _Encoder:
         return {"__object__": type(o).__name__, "attrs": attrs}
 
 
-# -- decoding in place -------------------------------------------------------------------
-def _restore(current, enc, arrays):
-    """The value that ``current`` becomes: ``current`` itself, updated in place when it
-    can be, or a new value."""
-    if isinstance(enc, list):
-        if isinstance(current, list):
-            new = [
-                _restore(current[i] if i < len(current) else None, e, arrays)
-                for i, e in enumerate(enc)
-            ]
-            current[:] = new
-            return current
-        return [_restore(None, e, arrays) for e in enc]
-    if not isinstance(enc, dict):
-        # keep an equal value of a richer type (an IntEnum stays an IntEnum)
-        if isinstance(current, (int, float, str)) and not isinstance(current, bool):
-            if type(current) is not type(enc) and current == enc:
-                return current
-        return enc
-    if "__array__" in enc:
-        saved = arrays[enc["__array__"]]
-        if (
-            isinstance(current, np.ndarray)
-            and current.shape == saved.shape
-            and current.dtype == saved.dtype
-        ):
-            if current.flags.writeable:
-                current[...] = saved
-                return current
-            if np.array_equal(current, saved, equal_nan=saved.dtype.kind in "fc"):
-                return current
-        return saved.copy()
-    if "__np__" in enc:
-        return getattr(np, enc["__np__"])(enc["value"])
-    if "__tuple__" in enc:
-        return tuple(_restore(None, e, arrays) for e in enc["__tuple__"])
-    if "__dict__" in enc:
-        target = current if isinstance(current, dict) else {}
-        for k_enc, v_enc in enc["__dict__"]:
-            k = _restore(None, k_enc, arrays)
-            target[k] = _restore(target.get(k), v_enc, arrays)
-        return target
-    if "__object__" in enc:
-        if current is None or type(current).__name__ != enc["__object__"]:
-            raise InputError(
-                f"state file holds a {enc['__object__']} where the simulation has "
-                f"{type(current).__name__}: it was saved with other couplers or options"
-            )
-        _restore_attrs(current, enc["attrs"], arrays)
-        return current
-    raise InputError(f"state file: unknown entry {sorted(enc)}")
-
-
-def _restore_attrs(obj, attrs: dict, arrays) -> None:
-    d = vars(obj)
-    for name, enc in attrs.items():
-        current = d.get(name)
-        new = _restore(current, enc, arrays)
-        if new is not current:
-            object.__setattr__(obj, name, new)
-
-
 # -- public entry points --------------------------------------------------------------------
 def _header_of(sim) -> dict:
     return {
@@ -255,19 +201,54 @@ def read_state_header(path) -> dict:
     return header
 
 
+_HEADER_TYPES = {
+    "format": str,
+    "version": int,
+    "network": str,
+    "options": str,
+    "couplers": list,
+    "time": str,
+    "t_s": (int, float),
+    "state": dict,
+}
+_ARCHIVE_ERRORS = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, zlib.error)
+
+
 def _read(path, arrays: bool = True):
+    """The checked header and (when ``arrays``) the arrays of the state file ``path``."""
     try:
         with np.load(path, allow_pickle=False) as f:
-            header = json.loads(str(f["__header__"]))
-            data = {k: f[k] for k in f.files if k != "__header__"} if arrays else {}
-    except (OSError, ValueError, KeyError) as exc:
-        raise InputError(f"not a sewer-twin state file: {exc}", file=path) from None
-    if header.get("format") != FORMAT:
+            if not isinstance(f, np.lib.npyio.NpzFile) or "__header__" not in f.files:
+                raise InputError("not a sewer-twin state file", file=path)
+            raw = f["__header__"]
+            if raw.dtype.kind != "U" or raw.shape != ():
+                raise InputError("not a sewer-twin state file (bad header)", file=path)
+            header = json.loads(str(raw))
+            names = [k for k in f.files if k != "__header__"]
+            bad = [k for k in names if not _ARRAY_NAME.fullmatch(k)]
+            if bad:
+                raise InputError(f"state file: unknown entry {bad[0][:40]!r}", file=path)
+            data = {k: f[k] for k in names} if arrays else {}
+    except InputError:
+        raise
+    except RecursionError:
+        raise InputError("state file: header nested too deeply", file=path) from None
+    except _ARCHIVE_ERRORS as exc:
+        reason = f"{type(exc).__name__}: {exc}"[:120]
+        raise InputError(f"not a sewer-twin state file ({reason})", file=path) from None
+    if not isinstance(header, dict) or header.get("format") != FORMAT:
         raise InputError("not a sewer-twin state file", file=path)
     if header.get("version") != VERSION:
-        raise InputError(
-            f"state file version {header.get('version')} (this engine reads {VERSION})", file=path
-        )
+        version = str(header.get("version"))[:20]
+        raise InputError(f"state file version {version} (this engine reads {VERSION})", file=path)
+    for key in header:
+        if key not in _HEADER_TYPES:
+            raise InputError(f"state file: unknown header entry {key[:40]!r}", file=path)
+    for key, kind in _HEADER_TYPES.items():
+        if not isinstance(header.get(key), kind) or isinstance(header.get(key), bool):
+            raise InputError(f"state file: header entry {key!r} missing or malformed", file=path)
+    if not all(isinstance(c, str) for c in header["couplers"]):
+        raise InputError("state file: header entry 'couplers' malformed", file=path)
     return header, data
 
 
@@ -275,11 +256,15 @@ def load_state(sim, path) -> None:
     """Restore the state saved in ``path`` into ``sim`` (built for the same network,
     options and couplers), in place.
 
+    The file is read as a closed format whose schema is ``sim`` itself
+    (:mod:`twin.engine.hotstart_restore`): no attribute the simulation lacks, no array
+    of another dtype or shape, no numpy name looked up.
+
     Raises
     ------
     InputError
-        The file is not a state file, or was saved for another network, other options
-        or other couplers.
+        The file is not a state file (truncated, random, foreign, tampered with), or was
+        saved for another network, other options or other couplers.
     """
     header, data = _read(path)
     own = _header_of(sim)
@@ -295,4 +280,11 @@ def load_state(sim, path) -> None:
             f"the simulation has {own['couplers']}",
             file=path,
         )
-    _restore_attrs(sim, header["state"]["attrs"], data)
+    state = header["state"]
+    if state.get("__object__") != type(sim).__name__ or not isinstance(state.get("attrs"), dict):
+        raise InputError("state file: malformed state tree", file=path)
+    restorer = Restorer(data, path)
+    restorer.attrs(sim, state["attrs"], type(sim).__name__, exclude=_SIM_EXCLUDED)
+    unused = sorted(set(data) - restorer.used)
+    if unused:
+        raise InputError(f"state file: array {unused[0]!r} belongs to no attribute", file=path)
