@@ -19,10 +19,14 @@ class InputError(TwinError, ValueError):
         What is wrong.
     file, line, section, field : optional
         Where it is wrong; ``line`` is 1-based.
+    code : int, optional
+        The number of the error SWMM 5.2 reports for the same input (its ``error.txt``,
+        101-235), shown as ``(SWMM ERROR 113)`` at the end of the message.
     """
 
-    def __init__(self, message, *, file=None, line=None, section=None, field=None):
+    def __init__(self, message, *, file=None, line=None, section=None, field=None, code=None):
         self.message = message
+        self.code = code
         self.file = None if file is None else str(file)
         self.line = line
         self.section = section
@@ -42,7 +46,8 @@ class InputError(TwinError, ValueError):
         if self.field:
             ctx.append(f"field '{self.field}'")
         prefix = (" ".join(ctx) + ": ") if ctx else ""
-        return f"{where}{prefix}{self.message}"
+        swmm = "" if self.code is None else f" (SWMM ERROR {self.code})"
+        return f"{where}{prefix}{self.message}{swmm}"
 
 
 def checked_number(value, field: str, low=-math.inf, high=math.inf, *, above=False) -> float:

@@ -110,8 +110,12 @@ class _Parser:
         self.state = K_PRIORITY
         self.line = None
 
-    def fail(self, msg, fld=None):
-        raise InputError(msg, file=self.file, line=self.line, section="CONTROLS", field=fld)
+    def fail(self, msg, fld=None, code=217):
+        """Raise InputError here; ``code`` is SWMM's (217: rule clause invalid or out of
+        sequence, unless SWMM names the fault)."""
+        raise InputError(
+            msg, file=self.file, line=self.line, section="CONTROLS", field=fld, code=code
+        )
 
     def need(self, value, msg, fld=None):
         """``value`` unless it is None (a token that did not parse): then fail with ``msg``."""
@@ -122,7 +126,7 @@ class _Parser:
     # -- lines -----------------------------------------------------------------------
     def feed(self, toks):
         if len(toks) < 2:
-            self.fail(f"too few items: {' '.join(toks)!r}")
+            self.fail(f"too few items: {' '.join(toks)!r}", code=203)
         word = toks[0].upper()
         if word.startswith("VARIABLE"):
             return self.add_variable(toks)
@@ -130,7 +134,7 @@ class _Parser:
             return self.add_expression(toks)
         k = findmatch(toks[0], KEYWORDS)
         if k < 0:
-            self.fail(f"unknown keyword {toks[0]!r}", "keyword")
+            self.fail(f"unknown keyword {toks[0]!r}", "keyword", code=205)
         if k == K_RULE:
             if toks[1].upper() in {r.name.upper() for r in self.rules}:
                 self.fail(f"duplicate rule name {toks[1]!r}", "RULE")
@@ -178,15 +182,15 @@ class _Parser:
         if obj != SIM:
             n += 1
             if n >= len(toks):
-                self.fail("too few items in the clause")
+                self.fail("too few items in the clause", code=203)
             table = {GAGE: self.gages, NODE: self.nodes}.get(obj, self.links)
             index = table.get(toks[n].upper(), -1)
             if index < 0:
                 what = OBJECT_WORDS[obj].lower() if obj in (GAGE, NODE) else "link"
-                self.fail(f"unknown {what} {toks[n]!r}", "name")
+                self.fail(f"unknown {what} {toks[n]!r}", "name", code=209)
         n += 1
         if n >= len(toks):
-            self.fail("too few items in the clause")
+            self.fail("too few items in the clause", code=203)
         tok = toks[n]
         if obj == GAGE:
             if tok.upper().startswith("INTENSITY"):
@@ -204,7 +208,7 @@ class _Parser:
 
     def premise(self, toks, is_or) -> Premise:
         if len(toks) < 4:
-            self.fail("too few items in the premise")
+            self.fail("too few items in the premise", code=203)
         expr = self.expressions.get(toks[1].upper())
         lhs, n = None, 1
         if expr is None:
@@ -262,13 +266,13 @@ class _Parser:
     # -- actions -------------------------------------------------------------------------
     def add_action(self, rule, toks, state):
         if len(toks) < 6:
-            self.fail("too few items in the action")
+            self.fail("too few items in the action", code=203)
         obj = findmatch(toks[1], OBJECT_WORDS)
         if obj not in LINK_OBJECT_KINDS and obj != LINK:
             self.fail(f"actions apply to links, not {toks[1]!r}", "object")
         link = self.links.get(toks[2].upper(), -1)
         if link < 0:
-            self.fail(f"unknown link {toks[2]!r}", "name")
+            self.fail(f"unknown link {toks[2]!r}", "name", code=209)
         kind = int(self.net.links.kind[link])
         if obj in LINK_OBJECT_KINDS and kind != LINK_OBJECT_KINDS[obj]:
             self.fail(f"{toks[2]!r} is not a {OBJECT_WORDS[obj].lower()}", "name")
@@ -346,7 +350,7 @@ class _Parser:
         try:
             self.expressions[toks[1].upper()] = compile_expression(text, self.variables)
         except ValueError as exc:
-            self.fail(f"bad expression {text!r}: {exc}", "EXPRESSION")
+            self.fail(f"bad expression {text!r}: {exc}", "EXPRESSION", code=233)
 
 
 def parse_rules(text: str, net, *, file=None, first_line=None):

@@ -7,6 +7,7 @@ import numpy as np
 import twin
 from twin.engine.dataset import build_dataset
 from twin.engine.dataset_geometry import link_polylines
+from twin.errors import SimulationError
 from twin.kernels.codes import LinkKind, NodeKind
 from twin.networks.units import CFS_TO_M3S, FT3_TO_M3, FT_TO_M
 
@@ -221,4 +222,10 @@ def _attrs(sim) -> dict:
         attrs["runoff_continuity_error_percent"] = float(sim.runoff.continuity_error_percent())
         for key, val in sim.runoff.volumes.items():
             attrs[f"runoff_{key}_m3"] = float(val * FT3)
+    bad = [k for k, x in attrs.items() if isinstance(x, float) and not np.isfinite(x)]
+    if bad:  # an overflow somewhere: never a result with inf or NaN volumes
+        raise SimulationError(
+            f"the run's volumes are not finite ({', '.join(bad[:3])})",
+            time=str(opts.end),
+        )
     return attrs

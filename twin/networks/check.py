@@ -2,10 +2,11 @@
 
 :func:`check_network` returns a list of :class:`CheckFinding`; nothing raises.
 Severities: ``"error"`` (the model cannot be right: a link joining a node to
-itself, a zero-length conduit, a subcatchment that drains nowhere),
-``"warning"`` (suspicious: no path to an outfall, disconnected parts, adverse
-slopes, offsets above the rim, duplicate parallel links; a section SWMM would
-simulate and twin does not, such as LIDs, groundwater, snowmelt or RDII) and
+itself, a zero-length conduit, a subcatchment that drains nowhere, a referenced
+file that does not exist), ``"warning"`` (suspicious: no path to an outfall,
+disconnected parts, adverse slopes, offsets above the rim, duplicate parallel
+links; a section SWMM would simulate and twin does not, such as LIDs, groundwater,
+snowmelt or RDII) and
 ``"info"`` (loops, which are normal in looped sewers; water-quality sections, which
 do not change the flows).
 """
@@ -42,7 +43,42 @@ def check_network(net: Network) -> list[CheckFinding]:
     out += _connectivity(net)
     out += _subcatchments(net)
     out += _not_simulated(net)
+    out += _missing_files(net)
     return out
+
+
+def referenced_files(net: Network) -> list[tuple[str, str, str]]:
+    """Files the network refers to, as ``(kind, name, path)``: time series and rain gauge
+    ``FILE`` entries and the ``USE`` lines of ``[FILES]``; relative paths resolved against
+    the folder of ``net.source`` as SWMM does."""
+    from pathlib import Path
+
+    base = Path(net.source).parent if net.source else Path.cwd()
+    found = []
+    for name, ts in (net.timeseries or {}).items():
+        if ts.file:
+            found.append(("timeseries", str(name), ts.file))
+    gauges = net.raingages
+    for i in range(len(gauges.name)):
+        if gauges.file[i]:
+            found.append(("raingage", str(gauges.name[i]), str(gauges.file[i])))
+    from twin.networks.inp_tokens import tokenize
+
+    for raw in (net.sections or {}).get("FILES", []):
+        toks = tokenize(raw)
+        if len(toks) >= 3 and toks[0].upper() == "USE":
+            found.append(("network", f"[FILES] USE {toks[1].upper()}", toks[2]))
+    return [(k, n, str(p if Path(p).is_absolute() else base / p)) for k, n, p in found]
+
+
+def _missing_files(net: Network) -> list[CheckFinding]:
+    from pathlib import Path
+
+    return [
+        CheckFinding("error", kind, name, f"referenced file does not exist: {path}")
+        for kind, name, path in referenced_files(net)
+        if not Path(path).exists()
+    ]
 
 
 #: Sections SWMM simulates and twin keeps verbatim without simulating: they change flows.

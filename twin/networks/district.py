@@ -17,6 +17,7 @@ number of decimals.  The pieces:
 
 from __future__ import annotations
 
+import numbers
 import os
 import tempfile
 from dataclasses import dataclass, fields, replace
@@ -25,6 +26,7 @@ from pathlib import Path
 import numpy as np
 
 from twin.errors import InputError
+from twin.limits import CLI_RANGES
 from twin.networks.district_layout import FIRST_STREET_Y_M, DistrictLayout, make_layout
 from twin.networks.district_sizing import DesignRules, SewerDesign, design_sewers
 from twin.networks.terrain import TerrainSpec, elevation_at, make_terrain, write_terrain
@@ -150,8 +152,13 @@ def _terrain_spec(layout: DistrictLayout, rng: np.random.Generator) -> TerrainSp
 
 def build_district(conduits: int = 80, seed: int = 0, structures: bool = True, **design):
     """Lay out, design and place the structures of a district (see :class:`District`)."""
+    low, high = CLI_RANGES["conduits"]
+    if isinstance(conduits, bool) or not isinstance(conduits, numbers.Integral):
+        raise InputError(f"expected a whole number, got {conduits!r}", field="conduits")
     if int(conduits) < 20:
         raise InputError(f"a district needs at least 20 conduits, got {conduits}")
+    if int(conduits) > high:
+        raise InputError(f"at most {high:,} conduits, got {conduits}", field="conduits")
     d = _design_from(design)
     rng = np.random.default_rng(seed)
     # the same town with and without structures (the tank orifice replaces one reach)

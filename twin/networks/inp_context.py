@@ -9,6 +9,7 @@ unit system, case-insensitive name -> id maps filled by the first pass);
 from __future__ import annotations
 
 from twin.errors import InputError
+from twin.limits import INP_ANY, INP_RANGES
 from twin.networks import units
 from twin.networks.inp_tokens import Line, findmatch, to_float
 
@@ -47,6 +48,11 @@ class ReadContext:
         self.transects: dict[str, int] = {}
         self.transect_names: list[str] = []
         self.notes: list[str] = []  # lenient skips, reported in one warning
+        #: (kind, id) -> (line number, section) of the line that declared the object
+        self.declared_at: dict[tuple[str, int], tuple[int, str]] = {}
+        #: (section, key) -> line number of other lines checks name later (options,
+        #: cross sections, the first point of a curve)
+        self.line_of: dict[tuple[str, str], int] = {}
 
     # -- units ----------------------------------------------------------------
     def set_flow_units(self, flow_units: str) -> None:
@@ -86,7 +92,9 @@ class ReadContext:
                 line=line.no,
                 section=section,
                 field="Name",
+                code=207,
             )
+        self.declared_at[(kind, len(self.names[kind]))] = (line.no, section)
         idx[key] = len(self.names[kind])
         self.names[kind].append(name)
         if kind == "node":
@@ -109,14 +117,28 @@ class ReadContext:
             return self.transect_names[i]
         return self.names[kind][i]
 
-    def fail(self, message: str, line: Line | None, section: str | None, field: str | None):
+    def fail(
+        self,
+        message: str,
+        line: Line | int | None,
+        section: str | None,
+        field: str | None,
+        code: int | None = None,
+    ):
+        """Raise an InputError here; ``code`` is SWMM's error number for the same fault."""
         raise InputError(
             message,
             file=self.source,
-            line=None if line is None else line.no,
+            line=line.no if isinstance(line, Line) else line,
             section=section,
             field=field,
+            code=code,
         )
+
+    def fail_at(self, kind: str, i: int, message: str, field: str | None, code: int):
+        """Raise an InputError at the line that declared object ``i`` of ``kind``."""
+        no, section = self.declared_at.get((kind, i), (None, None))
+        self.fail(message, no, section, field, code)
 
 
 class Row:
@@ -135,8 +157,8 @@ class Row:
     def field(self, i: int) -> str:
         return self.fields[i] if i < len(self.fields) else f"item {i + 1}"
 
-    def fail(self, i: int, message: str):
-        self.ctx.fail(message, self.line, self.section, self.field(i))
+    def fail(self, i: int, message: str, code: int | None = None):
+        self.ctx.fail(message, self.line, self.section, self.field(i), code)
 
     def has(self, i: int) -> bool:
         return i < len(self.toks)
@@ -144,36 +166,42 @@ class Row:
     def need(self, n: int) -> None:
         """At least ``n`` tokens, else an error naming the first missing field."""
         if len(self.toks) < n:
-            self.fail(len(self.toks), f"missing value (expected at least {n} items)")
+            self.fail(len(self.toks), f"missing value (expected at least {n} items)", 203)
 
     def tok(self, i: int) -> str:
         if i >= len(self.toks):
-            self.fail(i, "missing value")
+            self.fail(i, "missing value", 203)
         return self.toks[i]
 
-    def num(self, i: int, *, default=None, minimum=None, positive=False, maximum=None) -> float:
-        """A number at token ``i``; ``default`` when absent (if given)."""
+    def num(
+        self, i: int, *, default=None, minimum=None, positive=False, maximum=None, code=211
+    ) -> float:
+        """A number at token ``i``; ``default`` when absent (if given).  Out of range
+        is SWMM's error ``code`` (211, invalid number, unless SWMM names the fault)."""
         if i >= len(self.toks):
             if default is not None:
                 return default
-            self.fail(i, "missing value")
+            self.fail(i, "missing value", 203)
         s = self.toks[i]
         v = to_float(s)
         if v is None:
-            self.fail(i, f"expected a number, got {s!r}")
+            self.fail(i, f"expected a number, got {s[:40]!r}", 211)
+        low, high = INP_RANGES.get((self.section, self.field(i)), (-INP_ANY, INP_ANY))
+        if not low <= v <= high:
+            self.fail(i, f"{s[:40]} is outside the physical range [{low:g}, {high:g}]")
         if minimum is not None and v < minimum:
-            self.fail(i, f"must be >= {minimum:g}, got {s}")
+            self.fail(i, f"must be >= {minimum:g}, got {s}", code)
         if positive and v <= 0.0:
-            self.fail(i, f"must be > 0, got {s}")
+            self.fail(i, f"must be > 0, got {s}", code)
         if maximum is not None and v > maximum:
-            self.fail(i, f"must be <= {maximum:g}, got {s}")
+            self.fail(i, f"must be <= {maximum:g}, got {s}", code)
         return v
 
     def integer(self, i: int, *, default=None, minimum=0, maximum=10**6) -> int:
         v = self.num(i, default=default)
         k = int(v + 0.01) if v >= 0 else int(v - 0.01)
         if k < minimum or k > maximum:
-            self.fail(i, f"must be an integer in [{minimum}, {maximum}], got {self.toks[i]}")
+            self.fail(i, f"must be an integer in [{minimum}, {maximum}], got {self.toks[i]}", 211)
         return k
 
     def word(self, i: int, words, what: str = "keyword") -> int:
@@ -181,7 +209,7 @@ class Row:
         s = self.tok(i)
         k = findmatch(s, words)
         if k < 0:
-            self.fail(i, f"unknown {what} {s!r} (expected one of {', '.join(words)})")
+            self.fail(i, f"unknown {what} {s[:40]!r} (expected one of {', '.join(words)})", 205)
         return k
 
     def ref(self, i: int, kind: str) -> int:
@@ -189,7 +217,7 @@ class Row:
         s = self.tok(i)
         k = self.ctx.find(kind, s)
         if k < 0:
-            self.fail(i, f"unknown {kind} {s!r}")
+            self.fail(i, f"unknown {kind} {s[:40]!r}", 209)
         return k
 
     def name(self, i: int, kind: str) -> str:

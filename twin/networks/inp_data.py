@@ -94,6 +94,7 @@ def read_options(ctx: ReadContext, sec: Section | None) -> dict[str, str]:
             continue
         row = Row(ctx, "OPTIONS", line, ["Option", "Value"])
         key = OPTION_WORDS[row.word(0, OPTION_WORDS, "option")]
+        ctx.line_of[("OPTIONS", key)] = line.no
         row.fields = ["Option", key]
         val = line.tokens[1]
         rule = OPTION_VALUES[key]
@@ -102,9 +103,9 @@ def read_options(ctx: ReadContext, sec: Section | None) -> dict[str, str]:
         elif rule is None:
             row.num(1)
         elif rule == "date" and parse_date(val) is None:
-            row.fail(1, f"expected a date (MM/DD/YYYY), got {val!r}")
+            row.fail(1, f"expected a date (MM/DD/YYYY), got {val[:40]!r}", 213)
         elif rule == "time" and parse_time_h(val) is None:
-            row.fail(1, f"expected a time (H:MM:SS or hours), got {val!r}")
+            row.fail(1, f"expected a time (H:MM:SS or hours), got {val[:40]!r}", 213)
         opts[key] = val
     fu = opts.get("FLOW_UNITS", "CFS")
     ctx.set_flow_units(fu)
@@ -141,7 +142,10 @@ def read_curves(ctx: ReadContext, sec: Section | None) -> dict[str, Curve]:
             row.fail(len(toks), "x value without a y value")
         for k in range(k1, len(toks), 2):
             row.fields = ["Name", "Type"] + ["X-Value", "Y-Value"] * (len(toks) // 2 + 1)
-            pts[name].append((row.num(k), row.num(k + 1)))
+            x, y = row.num(k), row.num(k + 1)
+            if pts[name] and x <= pts[name][-1][0]:
+                row.fail(k, f"curve {name!r}: x value {toks[k]} does not increase", 171)
+            pts[name].append((x, y))
     out = {}
     for name, p in pts.items():
         a = np.array(p, dtype=np.float64).reshape(-1, 2)
@@ -153,6 +157,7 @@ def read_timeseries(ctx: ReadContext, sec: Section | None) -> dict[str, TimeSeri
     data: dict[str, list] = {}
     files: dict[str, str] = {}
     last_date: dict[str, np.datetime64] = {}
+    last_h: dict[str, float] = {}  # hours of the last point (days since 1970 when dated)
     for line in sec.lines if sec else []:
         row = Row(ctx, "TIMESERIES", line, ["Name", "Date", "Time", "Value"])
         row.need(3)
@@ -168,10 +173,15 @@ def read_timeseries(ctx: ReadContext, sec: Section | None) -> dict[str, TimeSeri
             if d is not None:
                 last_date[name] = d
                 k += 1
-            row.fields = ["Name"] + [""] * k + ["Time", "Value"]
+            row.fields = ["Name"] + ["Date"] * (k - 1) + ["Time", "Value"]
             t = parse_time_h(row.tok(k))
             if t is None:
-                row.fail(k, f"expected a time (H:MM or hours), got {toks[k]!r}")
+                row.fail(k, f"expected a time (H:MM or hours), got {toks[k][:40]!r}", 213)
+            when = last_date.get(name, nat)
+            hours = t if np.isnat(when) else when.astype(np.int64) * 24.0 + t
+            if name in last_h and hours <= last_h[name]:
+                row.fail(k, f"time series {name!r} is out of sequence at {toks[k]}", 173)
+            last_h[name] = hours
             v = row.num(k + 1)
             data[name].append((last_date.get(name, nat), t, v))
             k += 2

@@ -153,7 +153,9 @@ def read_subcatchments(ctx: ReadContext, sections: dict[str, Section]) -> Subcat
         out = row.tok(2)
         jn, js = ctx.find("node", out), ctx.find("subcatchment", out)
         if jn < 0 and js < 0:
-            row.fail(2, f"unknown node or subcatchment {out!r}")
+            row.fail(2, f"unknown node or subcatchment {out[:40]!r}", 209)
+        if jn >= 0 and js >= 0:
+            row.fail(2, f"outlet {out!r} names both a node and a subcatchment", 108)
         s.outlet[j] = ctx.canonical("node" if jn >= 0 else "subcatchment", out)
         s.outlet_node[j], s.outlet_subcatchment[j] = jn, js
         s.area_m2[j] = row.num(3, minimum=0.0) * area_f
@@ -212,27 +214,27 @@ def _infiltration(ctx: ReadContext, line, s: SubcatchmentTable) -> None:
     j = row.ref(0, "subcatchment")
     need = 5 if model in (InfilModel.HORTON, InfilModel.MODIFIED_HORTON) else 4
     if ntok < need:
-        row.fail(ntok, f"missing value (expected at least {need} items)")
+        row.fail(ntok, f"missing value (expected at least {need} items)", 203)
     p = [row.num(i) for i in range(1, need)]
     if need == 5:
         p.append(row.num(5) if ntok > 5 else 0.0)
         for i, v in enumerate(p):
             if v < 0:
-                row.fail(i + 1, f"must be >= 0, got {row.tok(i + 1)}")
+                row.fail(i + 1, f"must be >= 0, got {row.tok(i + 1)}", 235)
         if p[0] < p[1]:
-            row.fail(1, "maximum rate is below minimum rate")
+            row.fail(1, "maximum rate is below minimum rate", 235)
         vals = (p[0] * ctx.rate_f, p[1] * ctx.rate_f, p[2], p[3], p[4] * ctx.depth_f)
     elif model in (InfilModel.GREEN_AMPT, InfilModel.MODIFIED_GREEN_AMPT):
         if p[0] < 0:
-            row.fail(1, "must be >= 0")
+            row.fail(1, "must be >= 0", 235)
         if p[1] <= 0:
-            row.fail(2, "must be > 0")
+            row.fail(2, "must be > 0", 235)
         if not 0.0 <= p[2] <= 1.0:
-            row.fail(3, "must be in [0, 1]")
+            row.fail(3, "must be in [0, 1]", 235)
         vals = (p[0] * ctx.depth_f, p[1] * ctx.rate_f, p[2], np.nan, np.nan)
     else:
         if p[2] <= 0:
-            row.fail(3, "must be > 0")
+            row.fail(3, "must be > 0", 235)
         vals = (p[0], p[1] * ctx.rate_f, p[2], np.nan, np.nan)
     s.infil_model[j] = model
     s.infil_params[j] = vals

@@ -159,6 +159,7 @@ def read_links(ctx: ReadContext, sections: dict[str, Section]) -> LinkTable:
     for line in sec.lines if sec else []:
         row = Row(ctx, "XSECTIONS", line, XSECT_FIELDS)
         j = row.ref(0, "link")
+        ctx.line_of[("XSECTIONS", str(j))] = line.no
         _xsection(ctx, row, links, j)
         has_xsect[j] = True
     for j in range(len(links)):
@@ -168,8 +169,8 @@ def read_links(ctx: ReadContext, sections: dict[str, Section]) -> LinkTable:
             LinkKind.WEIR,
         ):
             kind = LinkKind(links.kind[j]).name.lower()
-            sect = ctx.link_section[j]
-            ctx.fail(f"{kind} {links.name[j]!r} has no [XSECTIONS] entry", None, sect, "Name")
+            msg = f"{kind} {links.name[j]!r} has no [XSECTIONS] entry"
+            ctx.fail_at("link", j, msg, "Name", 117)
     sec = sections.get("LOSSES")
     for line in sec.lines if sec else []:
         row = Row(ctx, "LOSSES", line, LOSS_FIELDS)
@@ -192,8 +193,8 @@ def _offset(ctx: ReadContext, row: Row, i: int) -> float:
 
 def _conduit(ctx: ReadContext, row: Row, links: LinkTable, j: int) -> None:
     row.need(7)
-    links.length_m[j] = row.num(3, positive=True) * ctx.lf
-    links.roughness[j] = row.num(4, minimum=0.0)
+    links.length_m[j] = row.num(3, positive=True, code=111) * ctx.lf
+    links.roughness[j] = row.num(4, positive=True, code=113)
     links.in_offset_m[j] = _offset(ctx, row, 5)
     links.out_offset_m[j] = _offset(ctx, row, 6)
     links.init_flow_m3s[j] = row.num(7, default=0.0) * ctx.qf
@@ -328,4 +329,4 @@ def _check_geom(row: Row, k: Shape, p: list[float]) -> None:
     elif k in (Shape.HORIZ_ELLIPSE, Shape.VERT_ELLIPSE, Shape.ARCH) and p[1] < 0.0:
         bad = 3
     if bad is not None:
-        row.fail(bad, f"invalid {k.name} cross-section dimension {row.tok(bad)!r}")
+        row.fail(bad, f"invalid {k.name} cross-section dimension {row.tok(bad)!r}", 211)

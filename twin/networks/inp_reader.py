@@ -46,6 +46,7 @@ from twin.networks.inp_hydrology import read_raingages, read_subcatchments
 from twin.networks.inp_links import read_links
 from twin.networks.inp_nodes import read_nodes
 from twin.networks.inp_tokens import split_sections
+from twin.networks.inp_validate import validate_project
 from twin.networks.model import Network
 
 __all__ = ["read_inp", "read_inp_text", "MODELLED_SECTIONS"]
@@ -112,6 +113,14 @@ def _read(text: str, source: str) -> Network:
     links = read_links(ctx, sections)
     raingages = read_raingages(ctx, sections)
     subcatchments = read_subcatchments(ctx, sections)
+    if len(nodes.name) == 0 and len(subcatchments.name) == 0:
+        ctx.fail(
+            "not a SWMM network: no [JUNCTIONS], [OUTFALLS], [STORAGE], [DIVIDERS] or "
+            "[SUBCATCHMENTS] data",
+            None,
+            None,
+            None,
+        )
     curves = read_curves(ctx, sections.get("CURVES"))
     timeseries = read_timeseries(ctx, sections.get("TIMESERIES"))
     patterns = read_patterns(ctx, sections.get("PATTERNS"))
@@ -134,7 +143,7 @@ def _read(text: str, source: str) -> Network:
         return list(sections[name].raw) if name in sections else []
 
     title_sec = sections.get("TITLE")
-    return Network(
+    net = Network(
         title=[ln.raw for ln in title_sec.lines] if title_sec else [],
         options=options,
         unit_system=ctx.unit_system,
@@ -159,6 +168,8 @@ def _read(text: str, source: str) -> Network:
         sections=unmodelled,
         source=source,
     )
+    validate_project(ctx, net)
+    return net
 
 
 def _register(ctx: ReadContext, sections, order) -> None:

@@ -79,6 +79,8 @@ SECTION_WORDS = [
     ("[INLET", "INLETS"),
 ]
 
+#: SWMM's MAXLINE: it reads at most 1023 characters of a line (error 201 past that)
+MAX_LINE = 1024
 #: Whitespace that is not one of SWMM's separators " \t\r\n" (str.split would split there).
 _OTHER_SPACE = re.compile(r"[^\S \t\r\n]")
 _NUMBER_RE = re.compile(r"[+-]?(\d+\.?\d*|\.\d+)([eE][+-]?\d+)?\Z")
@@ -145,11 +147,30 @@ def split_sections(text: str, source: str) -> tuple[dict[str, Section], list[str
     for no, raw in enumerate(text.splitlines(), start=1):
         raw = raw.rstrip("\r\n")
         toks = tokenize(raw)
+        if toks and len(raw.split(";", 1)[0]) >= MAX_LINE:
+            raise InputError(
+                f"line longer than SWMM's {MAX_LINE - 1} characters",
+                file=source,
+                line=no,
+                section=None if current is None else current.name,
+                code=201,
+            )
         if toks and toks[0].startswith("["):
             name = find_section(toks[0])
+            if name is None and not sections.keys() - {"TITLE"}:
+                # no section known yet: likely not an input file at all; echo nothing of it
+                raise InputError(
+                    "not a SWMM input file: no known [SECTION] before this line",
+                    file=source,
+                    line=no,
+                )
             if name is None:
                 raise InputError(
-                    f"unknown section {toks[0]!r}", file=source, line=no, field="section"
+                    f"unknown section {toks[0][:40]!r}",
+                    file=source,
+                    line=no,
+                    field="section",
+                    code=205,
                 )
             if name not in sections:
                 sections[name] = Section(name, no)

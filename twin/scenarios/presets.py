@@ -28,10 +28,17 @@ import numpy as np
 
 from twin.errors import InputError
 from twin.errors import checked_number as _number
+from twin.limits import scenario_range
 from twin.scenarios import hyetographs as hy
 from twin.scenarios.idf import EXAMPLE_IDF, IDF, power_law_idf
 
 __all__ = ["PRESETS", "design_storm", "preset", "preset_names"]
+
+
+def _high(key: str) -> float:
+    """Upper end of the physical range of ``rainfall.<key>`` (:mod:`twin.limits`)."""
+    return scenario_range(f"rainfall.{key}")[1]
+
 
 RETURN_PERIODS = (10, 30, 50, 100)
 
@@ -129,16 +136,18 @@ def design_storm(
     Hyetograph
         Its ``total_mm`` equals the given depth, or the IDF depth for the duration.
     """
-    duration_min = _number(duration_min, "duration_min", 0.0, above=True)
-    step_min = _number(step_min, "step_min", 0.0, duration_min, above=True)
+    duration_min = _number(duration_min, "duration_min", 0.0, _high("duration_min"), above=True)
+    step_min = _number(step_min, "step_min", 0.0, min(duration_min, _high("step_min")), above=True)
     peak_fraction = _number(peak_fraction, "peak_fraction", 0.0, 1.0)
     peak_ratio = _number(peak_ratio, "peak_ratio", 0.0, 1.0)
     if depth_mm is not None:
-        depth_mm = _number(depth_mm, "depth_mm", 0.0)
+        depth_mm = _number(depth_mm, "depth_mm", 0.0, _high("depth_mm"))
     if intensity_mmh is not None:
-        intensity_mmh = _number(intensity_mmh, "intensity_mmh", 0.0)
+        intensity_mmh = _number(intensity_mmh, "intensity_mmh", 0.0, _high("intensity_mmh"))
     if return_period is not None:
-        return_period = _number(return_period, "return_period", 0.0, above=True)
+        return_period = _number(
+            return_period, "return_period", 0.0, _high("return_period"), above=True
+        )
     pat = str(pattern).lower().replace("-", "_")
     if pat not in hy.PATTERNS:
         raise InputError(

@@ -15,6 +15,7 @@ from pathlib import Path
 import numpy as np
 
 from twin.errors import InputError, checked_number
+from twin.limits import scenario_range
 from twin.scenarios.modify import MAX_BLOCKAGE
 from twin.scenarios.rain_sources import DESIGN_KEYS, SOURCES, source_of, storm_of
 
@@ -153,8 +154,9 @@ def scenario_fields(d: dict, source_file=None, text: str = "") -> dict:
     )
 
     def number(value, key, minimum=-np.inf, maximum=np.inf):
+        low, high = scenario_range(key)
         try:
-            return checked_number(value, key, minimum, maximum)
+            return checked_number(value, key, max(minimum, low), min(maximum, high))
         except InputError as exc:
             raise err(exc.message, key) from None
 

@@ -34,6 +34,8 @@ def load(path) -> tuple[dict, str]:
         raise InputError(f"cannot read scenario file: {exc}", file=path) from None
     try:
         return tomllib.loads(text), text
+    except RecursionError:
+        raise InputError("not valid TOML: nested too deeply", file=path) from None
     except tomllib.TOMLDecodeError as exc:
         m = _AT_LINE.search(str(exc))
         msg = re.sub(r"\s*\(at line \d+, column \d+\)", "", str(exc))

@@ -1,0 +1,93 @@
+"""Physical ranges of the numbers a user gives: ``.inp`` fields, scenario keys, options.
+
+One table per kind of input; a number outside its range is an
+:class:`~twin.errors.InputError` naming the field (exit 2), so that no infinity or
+overflow reaches a simulation.  Ranges follow the SWMM 5.2 user's manual where it gives
+one (percentages 0-100, Manning's n, fractions) and otherwise bound what is physically
+possible with a wide margin (a conduit of 100 km, a week-long storm, rain of 2,000 mm/h,
+which is above the world's one-minute record).  A number of an ``.inp`` field not
+listed here must lie within +-1e12 (``INP_ANY``), enough for map coordinates and storage
+volumes in any unit.
+"""
+
+from __future__ import annotations
+
+import math
+
+#: bound on the magnitude of any ``.inp`` number without a range of its own
+INP_ANY = 1e12
+
+#: (section, field) -> (low, high) in the file's units (ft or m, in or mm, acres or ha)
+INP_RANGES = {
+    ("CONDUITS", "Length"): (0.0, 1e5),
+    ("CONDUITS", "Roughness"): (0.0, 1.0),
+    ("CONDUITS", "InOffset"): (-1e5, 1e5),
+    ("CONDUITS", "OutOffset"): (-1e5, 1e5),
+    ("JUNCTIONS", "Elevation"): (-1e5, 1e5),
+    ("JUNCTIONS", "MaxDepth"): (0.0, 1e4),
+    ("JUNCTIONS", "InitDepth"): (0.0, 1e4),
+    ("JUNCTIONS", "SurDepth"): (0.0, 1e4),
+    ("OUTFALLS", "Elevation"): (-1e5, 1e5),
+    ("STORAGE", "Elevation"): (-1e5, 1e5),
+    ("STORAGE", "MaxDepth"): (0.0, 1e4),
+    ("STORAGE", "InitDepth"): (0.0, 1e4),
+    ("DIVIDERS", "Elevation"): (-1e5, 1e5),
+    ("XSECTIONS", "Geom1"): (0.0, 1e4),
+    ("XSECTIONS", "Geom2"): (0.0, 1e4),
+    ("XSECTIONS", "Geom3"): (-1e4, 1e4),
+    ("XSECTIONS", "Geom4"): (-1e4, 1e4),
+    ("SUBCATCHMENTS", "Area"): (0.0, 1e7),
+    ("SUBCATCHMENTS", "%Imperv"): (0.0, 100.0),
+    ("SUBCATCHMENTS", "Width"): (0.0, 1e8),
+    ("SUBCATCHMENTS", "%Slope"): (0.0, 1000.0),
+    ("SUBAREAS", "N-Imperv"): (0.0, 10.0),
+    ("SUBAREAS", "N-Perv"): (0.0, 10.0),
+    ("SUBAREAS", "S-Imperv"): (0.0, 1e4),
+    ("SUBAREAS", "S-Perv"): (0.0, 1e4),
+    ("SUBAREAS", "PctZero"): (0.0, 100.0),
+    ("SUBAREAS", "PctRouted"): (0.0, 100.0),
+    ("PUMPS", "Startup"): (0.0, 1e4),
+    ("PUMPS", "Shutoff"): (0.0, 1e4),
+}
+
+#: scenario key (dotted, as in the TOML file) -> (low, high)
+SCENARIO_RANGES = {
+    "modify.scale": (0.0, 100.0),
+    "modify.climate_factor": (0.0, 10.0),
+    "modify.time_shift_min": (-20160.0, 20160.0),  # two weeks either way
+    "modify.initial_depth_m": (0.0, 1000.0),
+    "modify.outfall_level": (-1e4, 1e4),  # m
+    "modify.outfall_level.times_h": (-8784.0, 87840.0),
+    "modify.outfall_level.level_m": (-1e4, 1e4),
+    "simulation.tail_hours": (0.0, 8784.0),  # a leap year
+    "rainfall.duration_min": (0.0, 10080.0),  # a week
+    "rainfall.step_min": (0.0, 1440.0),
+    "rainfall.depth_mm": (0.0, 1e4),
+    "rainfall.intensity_mmh": (0.0, 2000.0),
+    "rainfall.return_period": (0.0, 1e6),
+    "rainfall.interval_min": (0.0, 1440.0),
+    "rainfall.member": (0.0, 1e6),
+    "rainfall.depths_mm": (0.0, 1e5),
+}
+
+#: command-line numbers: option -> (low, high)
+CLI_RANGES = {
+    "conduits": (1, 1_000_000),
+    "members": (1, 100_000),
+}
+
+
+def scenario_range(key: str) -> tuple[float, float]:
+    """The range of a scenario key; keys under a listed table take the table's range
+    (``modify.outfall_level.OF1`` -> ``modify.outfall_level``)."""
+    parts = key.split(".")
+    while parts:
+        found = SCENARIO_RANGES.get(".".join(parts))
+        if found is not None:
+            return found
+        if len(parts) >= 3:  # a key inside a named entry: drop the name
+            alt = ".".join(parts[:2] + parts[3:])
+            if alt in SCENARIO_RANGES:
+                return SCENARIO_RANGES[alt]
+        parts = parts[:-1]
+    return (-math.inf, math.inf)
