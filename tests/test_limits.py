@@ -47,7 +47,7 @@ def one_line_exit(capsys, argv, code=2):
         ("C1 J1 O1 100 0.013", "C1 J1 O1 100 1e308", "Roughness"),
         ("J1 10 2", "J1 1e300 2", "Elevation"),
         ("C1 CIRCULAR 1 0", "C1 CIRCULAR 1e200 0", "Geom1"),
-        ("J1 FLOW \"\" FLOW 1.0 1.0 0.2", "J1 FLOW \"\" FLOW 1.0 1.0 1e300", "item 7"),
+        ('J1 FLOW "" FLOW 1.0 1.0 0.2', 'J1 FLOW "" FLOW 1.0 1.0 1e300', "item 7"),
     ],
 )
 def test_inp_numbers_outside_their_range_are_refused(old, new, field, tmp_path, capsys):
