@@ -26,6 +26,7 @@ J6 8 2
 J7 5 1
 J8 5 1
 J9 5 1
+J10 7.5 1
 [OUTFALLS]
 O1 7 FREE
 [CONDUITS]
@@ -35,8 +36,9 @@ C3 J3 J4 100 0.013 3 0
 C4 J4 J5 100 0.013 0 0
 C5 J5 J6 100 0.013 0 0
 C6 J6 J4 100 0.013 0 0
-C7 J4 O1 100 0.013 0 0
-C8 J4 O1 100 0.013 0 0
+C7 J4 J10 100 0.013 0 0
+C8 J4 J10 100 0.013 0 0
+C10 J10 O1 100 0.013 0 0
 C9 J7 J8 100 0.013 0 0
 [XSECTIONS]
 C1 CIRCULAR 1 0 0 0
@@ -48,6 +50,7 @@ C6 CIRCULAR 1 0 0 0
 C7 CIRCULAR 1 0 0 0
 C8 CIRCULAR 1 0 0 0
 C9 CIRCULAR 1 0 0 0
+C10 CIRCULAR 1 0 0 0
 [TIMESERIES]
 TS 0 1
 """
@@ -72,7 +75,7 @@ def test_known_findings():
     assert by[("warning", "node", "J8")] == "no path to an outfall"
     assert by[("warning", "node", "J9")] == "node has no links"
     assert by[("warning", "network", "J7")].startswith("disconnected part of 2 nodes")
-    # main part: 8 links, 7 nodes -> 2 independent loops (J4-J5-J6 and C7/C8)
+    # main part: 9 links, 8 nodes -> 2 independent loops (J4-J5-J6 and C7/C8)
     assert by[("info", "network", "J1")].startswith("2 loop(s)")
     assert by[("error", "subcatchment", "S2")].startswith("drains in a circle")
     assert by[("error", "subcatchment", "S3")].startswith("drains in a circle")

@@ -24,7 +24,7 @@ ST 7 4 0 TABULAR SC
 C1 J1 J2 100 0.013 0 0
 C2 J2 O1 100 0.013 0 0
 [PUMPS]
-P1 ST O1 PC ON 1 0
+P1 ST J2 PC ON 1 0
 [XSECTIONS]
 C1 CIRCULAR 1 0 0 0
 C2 CIRCULAR 1 0 0 0
@@ -123,7 +123,10 @@ def test_non_number_where_number_needed():
         field="Length",
         match="expected a number, got 'abc'",
     )
-    assert str(e) == (f"net.inp:{e.line}: [CONDUITS] field 'Length': expected a number, got 'abc'")
+    assert str(e) == (
+        f"net.inp:{e.line}: [CONDUITS] field 'Length': expected a number, got 'abc'"
+        " (SWMM ERROR 211)"
+    )
 
 
 @pytest.mark.parametrize(
@@ -146,7 +149,7 @@ def test_negative_values(old, new, section, field):
         ("FLOW_UNITS CFS", "FLOW_UNITS GALLONS", "OPTIONS", "FLOW_UNITS", "FLOW_UNITS value"),
         ("FLOW_UNITS CFS", "FLOW_UNIT CFS", "OPTIONS", "Option", "option"),
         ("O1 8 FREE", "O1 8 LOOSE", "OUTFALLS", "Type", "outfall type"),
-        ("P1 ST O1 PC ON", "P1 ST O1 PC MAYBE", "PUMPS", "Status", "pump status"),
+        ("P1 ST J2 PC ON", "P1 ST J2 PC MAYBE", "PUMPS", "Status", "pump status"),
         ("SC Storage", "SC Storagex", "CURVES", "Type", None),
         ("SC Storage", "SC Volume", "CURVES", "Type", "curve type"),
     ],
@@ -163,7 +166,7 @@ def test_unknown_keywords(old, new, section, field, what):
     "old, new, section, field, what",
     [
         ("ST 7 4 0 TABULAR SC", "ST 7 4 0 TABULAR NOCURVE", "STORAGE", "Param1", "curve"),
-        ("P1 ST O1 PC", "P1 ST O1 NOPC", "PUMPS", "PumpCurve", "curve"),
+        ("P1 ST J2 PC", "P1 ST J2 NOPC", "PUMPS", "PumpCurve", "curve"),
         (
             "RG INTENSITY 0:15 1.0 TIMESERIES TS1",
             "RG INTENSITY 0:15 1.0 TIMESERIES TS9",

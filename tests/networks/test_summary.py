@@ -26,6 +26,8 @@ J2 95 8
 J3 90 6
 [OUTFALLS]
 O1 80 FREE
+O2 80 FREE
+O3 80 FREE
 [STORAGE]
 T1 85 12 0 FUNCTIONAL 0 0 100
 [DIVIDERS]
@@ -37,9 +39,9 @@ C3 J3 D1 40 0.013 0 0
 C4 D1 T1 60 0.013 0 0
 C5 D1 O1 70 0.013 0 0
 [PUMPS]
-P1 T1 O1 * ON 0 0
+P1 T1 O2 * ON 0 0
 [WEIRS]
-W1 J3 O1 TRANSVERSE 1 3.33
+W1 J3 O3 TRANSVERSE 1 3.33
 [XSECTIONS]
 C1 CIRCULAR 2 0 0 0 2
 C2 RECT_CLOSED 2 3 0 0
@@ -56,7 +58,7 @@ def test_counts_lengths_volumes_areas_ranges():
     s = network_summary(read_inp_text(NET))
     assert s["counts"] == {
         "junctions": 3,
-        "outfalls": 1,
+        "outfalls": 3,
         "storages": 1,
         "dividers": 1,
         "conduits": 5,

@@ -210,18 +210,23 @@ class LoopbackCluster:
         t0 = time.perf_counter()
         port = _free_port()
         self.address = f"tcp://127.0.0.1:{port}"
-        self._popen(["scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard"],
+        # --no-dashboard drops the dashboard's pages, not the HTTP server under them, which
+        # binds to every interface unless told: loopback for it too
+        self._popen(["scheduler", "--host", "127.0.0.1", "--port", str(port), "--no-dashboard",
+                     "--dashboard-address", "127.0.0.1:0"],
                     "scheduler")  # fmt: skip
         for k in range(self.workers):
             w = self._popen(
                 ["worker", self.address, "--nthreads", "1", "--nworkers", "1",
-                 "--host", "127.0.0.1", "--no-dashboard", "--name", f"bench-{k}"],
+                 "--host", "127.0.0.1", "--no-dashboard", "--dashboard-address", "127.0.0.1:0",
+                 "--name", f"bench-{k}"],
                 f"worker-{k}",
             )  # fmt: skip
             self.worker_pids.append(w.pid)
         try:
             with Client(self.address, timeout=self.timeout_s) as client:
-                client.wait_for_workers(self.workers, timeout=self.timeout_s)
+                if self.workers:  # a scheduler alone (0 workers) is a test's case
+                    client.wait_for_workers(self.workers, timeout=self.timeout_s)
         except BaseException:
             self.stop()
             raise

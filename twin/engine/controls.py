@@ -130,6 +130,11 @@ class RuleSet:
         self.has_setting = self.is_pump | (kind == LinkKind.ORIFICE) | (kind == LinkKind.WEIR)
         self.control_value = 0.0
         self.set_point = 0.0
+        # the clock of the last evaluation (SWMM day number, fraction of day, days run):
+        # declared here so that a hot-start file has them whatever the time of saving
+        self._date = float(np.floor(self.start_day))
+        self._clock = self.start_day - self._date
+        self._elapsed = 0.0
         base = Path(net.source).parent if net.source else None
         self._series = {}
         for r in rules:

@@ -19,13 +19,17 @@ Each chunk's numba threads are the cores of its worker's host divided by the tas
 slots (worker threads) on that host, so two single-threaded workers on a 2-core
 machine run one thread each and one worker runs two.
 
-The network is scattered to the workers once (``broadcast``), not sent with every
-task.  With ``surface=`` every member runs coupled to the same 2D street surface
-(the DEM is resolved once, here, and scattered like the network); members keep
+The network goes to the cluster once, as the result of a task (not scattered: Dask
+can compute a lost task's result again, not a lost scattered value), and each worker
+fetches it once, not with every chunk.  With ``surface=`` every member runs coupled
+to the same 2D street surface (the DEM is resolved once, here, and sent like the
+network); members keep
 ``surface_max_depth`` and ``surface_flooded_area`` (not the depth time series).
 
 A member that raises is recorded (``member_status`` 1 and ``member_error``)
-and the others go on.
+and the others go on; losing the cluster (the scheduler, or every worker for
+:data:`~twin.ensemble.dask_run.WORKER_WAIT_S`) fails the run
+(:mod:`twin.ensemble.dask_run`).
 """
 
 from __future__ import annotations
@@ -36,9 +40,17 @@ import numpy as np
 import xarray as xr
 
 from twin.engine.dataset import static_names
+from twin.ensemble.dask_run import (
+    MAX_LOCAL_WORKERS,
+    connect,
+    gather_chunks,
+    held_by_cluster,
+    local_cluster,
+    wait_for_workers,
+)
 from twin.ensemble.members import Member, as_members
 from twin.ensemble.summary import SURFACE_THRESHOLD_M, summarize
-from twin.errors import InputError, TwinError, checked_number
+from twin.errors import TwinError, checked_number
 
 __all__ = [
     "ENV_SCHEDULER",
@@ -56,9 +68,6 @@ ENV_SCHEDULER = "TWIN_SCHEDULER"
 #: 2 cores, 2 single-threaded workers, 64 members of medium-conduits: 66-67 s with 1,
 #: 2 or 4 members per chunk, 71 s with 8, 70-72 s with 16.
 MEMBERS_PER_THREAD = 4
-#: Most worker processes of the local cluster (each holds its own compiled kernels,
-#: about half a GiB).
-MAX_LOCAL_WORKERS = 8
 
 
 def _member_setup(network, member: Member, options: dict, dem=None):
@@ -251,18 +260,6 @@ def _chunk_threads(client, slots_by_host: dict) -> int:
     return max(1, min(per_host.get(h, 1) // max(1, n) for h, n in slots_by_host.items()))
 
 
-def _local_cluster():
-    """A local cluster: one single-threaded worker process per core (at most
-    :data:`MAX_LOCAL_WORKERS`).  Processes, not threads: a member's step spends about a
-    tenth of its time in Python, and threads of one process would queue for the GIL."""
-    from dask.distributed import LocalCluster
-
-    workers = max(1, min(os.cpu_count() or 1, MAX_LOCAL_WORKERS))
-    return LocalCluster(
-        n_workers=workers, threads_per_worker=1, processes=True, dashboard_address=None
-    )
-
-
 def _slots_by_host(client) -> dict:
     """Task slots (worker threads) per host of the cluster."""
     slots: dict[str, int] = {}
@@ -273,30 +270,22 @@ def _slots_by_host(client) -> dict:
 
 
 def _run_dask(net, mem, options, client, scheduler, bar, dem=None, batch=None):
-    from dask.distributed import Client, as_completed
-
     cluster = own = None
     try:
         if client is None:
             if scheduler == "local":
-                cluster = _local_cluster()
+                from dask.distributed import Client
+
+                cluster = local_cluster()
                 own = client = Client(cluster)
             else:
-                try:
-                    own = client = Client(scheduler, timeout=30)
-                except OSError as exc:
-                    raise TwinError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
-                except (ValueError, TypeError) as exc:  # not an address at all
-                    raise InputError(
-                        f"not a Dask scheduler address ('local', 'serial' or tcp://host:port):"
-                        f" {exc}",
-                        field="scheduler",
-                    ) from None
+                own = client = connect(scheduler)
+        wait_for_workers(client)
         slots = _slots_by_host(client)
         threads = _chunk_threads(client, slots) if batch is None else 1
         chunks = _chunks(mem, sum(slots.values()), batch, threads)
-        net_f = client.scatter(net, broadcast=True)
-        dem_f = None if dem is None else client.scatter(dem, broadcast=True)
+        net_f = held_by_cluster(client, net, f"twin-network-{id(mem)}")
+        dem_f = None if dem is None else held_by_cluster(client, dem, f"twin-dem-{id(mem)}")
         futs = [
             client.submit(
                 run_chunk,
@@ -310,15 +299,7 @@ def _run_dask(net, mem, options, client, scheduler, bar, dem=None, batch=None):
             )
             for chunk in chunks
         ]
-        index = {f.key: k for k, f in enumerate(futs)}
-        done: list = [None] * len(chunks)
-        for fut in as_completed(futs):
-            k = index[fut.key]
-            try:
-                done[k] = fut.result()
-            except Exception as exc:  # noqa: BLE001 - worker lost, unpicklable result...
-                done[k] = [(1, f"{type(exc).__name__}: {exc}", None)] * len(chunks[k])
-            bar.advance(len(chunks[k]))
+        done = gather_chunks(client, futs, [len(c) for c in chunks], bar)
         return [r for part in done for r in part]
     finally:
         if own is not None:

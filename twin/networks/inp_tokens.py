@@ -144,6 +144,7 @@ def split_sections(text: str, source: str) -> tuple[dict[str, Section], list[str
     sections: dict[str, Section] = {}
     order: list[str] = []
     current = None
+    headed = False  # a known [SECTION] header seen
     for no, raw in enumerate(text.splitlines(), start=1):
         raw = raw.rstrip("\r\n")
         toks = tokenize(raw)
@@ -157,7 +158,7 @@ def split_sections(text: str, source: str) -> tuple[dict[str, Section], list[str
             )
         if toks and toks[0].startswith("["):
             name = find_section(toks[0])
-            if name is None and not sections.keys() - {"TITLE"}:
+            if name is None and not headed:
                 # no section known yet: likely not an input file at all; echo nothing of it
                 raise InputError(
                     "not a SWMM input file: no known [SECTION] before this line",
@@ -172,6 +173,7 @@ def split_sections(text: str, source: str) -> tuple[dict[str, Section], list[str
                     field="section",
                     code=205,
                 )
+            headed = True
             if name not in sections:
                 sections[name] = Section(name, no)
                 order.append(name)
