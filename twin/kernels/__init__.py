@@ -10,6 +10,8 @@ cache therefore lives in a folder named by a hash of every kernel source file
 (``~/.cache/sewer-twin/numba/<hash>``), unless ``NUMBA_CACHE_DIR`` is set.
 :func:`cache_is_cold` tells, without compiling anything, whether this copy of the
 kernels still has to be compiled (the command line says so before it starts).
+A corrupted cache (an unreadable index file) is cleared on import, with one warning, and
+the kernels compiled again (:mod:`twin.kernels.cache_check`).
 """
 
 import hashlib
@@ -53,3 +55,7 @@ if "NUMBA_CACHE_DIR" not in os.environ:
     import numba.core.config
 
     numba.core.config.reload_config()
+
+from twin.kernels.cache_check import check_kernel_cache  # noqa: E402 - after the cache dir
+
+check_kernel_cache()
