@@ -50,6 +50,16 @@ class InputError(TwinError, ValueError):
         return f"{where}{prefix}{self.message}{swmm}"
 
 
+def shown(value, limit: int = 60) -> str:
+    """``repr(value)``, cut to ``limit`` characters: a message never echoes a huge input.
+
+    >>> shown("x" * 100, 10)
+    "'xxxxxxxx…"
+    """
+    text = repr(value)
+    return text if len(text) <= limit else text[: limit - 1] + "…"
+
+
 def checked_number(value, field: str, low=-math.inf, high=math.inf, *, above=False) -> float:
     """``value`` (a number, or a string of one) as a finite float in ``[low, high]``
     (``(low, high]`` when ``above``); otherwise an :class:`InputError` naming ``field``.
@@ -60,18 +70,18 @@ def checked_number(value, field: str, low=-math.inf, high=math.inf, *, above=Fal
     2.5
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Real | str):
-        raise InputError(f"expected a number, got {value!r}", field=field)
+        raise InputError(f"expected a number, got {shown(value)}", field=field)
     try:
         x = float(value)
-    except ValueError:
-        raise InputError(f"expected a number, got {value!r}", field=field) from None
+    except (ValueError, OverflowError):
+        raise InputError(f"expected a number, got {shown(value)}", field=field) from None
     if not math.isfinite(x):
-        raise InputError(f"expected a finite number, got {value!r}", field=field)
+        raise InputError(f"expected a finite number, got {shown(value)}", field=field)
     if x < low or (above and x == low) or x > high:
         bound = f"> {low:g}" if above else f">= {low:g}"
         if high != math.inf:
             bound = f"{bound} and <= {high:g}" if low != -math.inf else f"<= {high:g}"
-        raise InputError(f"must be {bound}, got {value!r}", field=field)
+        raise InputError(f"must be {bound}, got {shown(value)}", field=field)
     return x
 
 
@@ -83,7 +93,7 @@ def checked_count(value, field: str, low: int = 0) -> int:
     3
     """
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
-        raise InputError(f"expected a whole number >= {low}, got {value!r}", field=field)
+        raise InputError(f"expected a whole number >= {low}, got {shown(value)}", field=field)
     return int(value)
 
 

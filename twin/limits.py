@@ -61,13 +61,29 @@ SCENARIO_RANGES = {
     "modify.outfall_level.level_m": (-1e4, 1e4),
     "simulation.tail_hours": (0.0, 8784.0),  # a leap year
     "rainfall.duration_min": (0.0, 10080.0),  # a week
-    "rainfall.step_min": (0.0, 1440.0),
+    "rainfall.step_min": (1 / 60, 1440.0),  # a second at least
     "rainfall.depth_mm": (0.0, 1e4),
     "rainfall.intensity_mmh": (0.0, 2000.0),
     "rainfall.return_period": (0.0, 1e6),
-    "rainfall.interval_min": (0.0, 1440.0),
+    "rainfall.interval_min": (1 / 60, 1440.0),
     "rainfall.member": (0.0, 1e6),
     "rainfall.depths_mm": (0.0, 1e5),
+}
+
+#: simulation options -> (low, high): hours, counts
+OPTION_RANGES = {
+    "end_hours": (0.0, 87840.0),  # ten years
+    # steps [s]: SWMM's smallest time step is 0.001 s and its report times whole seconds;
+    # a day is the longest step that still samples a storm
+    "routing_step_s": (0.001, 86400.0),
+    "report_step_s": (1.0, 86400.0 * 366),
+    "wet_step_s": (0.001, 86400.0),
+    "dry_step_s": (0.001, 86400.0 * 31),
+    "rule_step_s": (0.0, 86400.0),
+    "min_step_s": (0.0, 86400.0),
+    "lengthening_step_s": (0.0, 86400.0),
+    "threads": (0, 1024),
+    "max_trials": (0, 1000),
 }
 
 #: command-line numbers: option -> (low, high)

@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import importlib
 import pkgutil
+import re
 import warnings
 
 import click
@@ -29,6 +30,15 @@ def cli():
     """
 
 
+_LONG_TOKEN = re.compile(r"\S{121,}")
+
+
+def _clip(message: str) -> str:
+    """``message`` with every run of more than 120 non-blank characters cut (a huge
+    value the user gave is named, never echoed whole)."""
+    return _LONG_TOKEN.sub(lambda m: f"{m.group()[:60]}…[{len(m.group())} characters]", message)
+
+
 def main(argv=None) -> int:
     """Entry point of the ``twin`` console script."""
     warnings.showwarning = _show_warning
@@ -37,19 +47,19 @@ def main(argv=None) -> int:
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.ClickException as exc:
-        click.echo(f"twin: error: {exc.format_message()}", err=True)
+        click.echo(f"twin: error: {_clip(exc.format_message())}", err=True)
         return 2
     except click.exceptions.Abort:
         click.echo("twin: error: aborted", err=True)
         return 1
     except InputError as exc:
-        click.echo(f"twin: error: {exc}", err=True)
+        click.echo(f"twin: error: {_clip(str(exc))}", err=True)
         return 2
     except TwinError as exc:
-        click.echo(f"twin: error: {exc}", err=True)
+        click.echo(f"twin: error: {_clip(str(exc))}", err=True)
         return 1
     except OSError as exc:
-        click.echo(f"twin: error: {exc}", err=True)
+        click.echo(f"twin: error: {_clip(str(exc))}", err=True)
         return 2
     return 0
 

@@ -8,6 +8,7 @@ import numpy as np
 
 from twin.errors import InputError, checked_number
 from twin.kernels.codes import InfilModel
+from twin.limits import OPTION_RANGES
 from twin.networks.datetimes import parse_date, parse_seconds, parse_time
 from twin.networks.units import FT_TO_M
 
@@ -97,7 +98,9 @@ class SimOptions:
         )  # fmt: skip
         for name in positive + not_negative:
             try:
-                checked_number(getattr(self, name), name, 0.0, above=name in positive)
+                low, high = OPTION_RANGES.get(name, (0.0, np.inf))
+                above = name in positive and low == 0.0
+                checked_number(getattr(self, name), name, low, high, above=above)
             except InputError as exc:
                 raise InputError(f"option {exc.message}", field=name) from None
         for name, key in (

@@ -23,6 +23,7 @@ from twin.engine.recorder import Recorder
 from twin.engine.routing import Router
 from twin.errors import InputError, SimulationError, checked_number
 from twin.kernels.tables import combine_inflows
+from twin.limits import OPTION_RANGES
 
 MIN_STEP_S = 0.001
 
@@ -84,7 +85,9 @@ class Simulation:
         if overrides:
             opts = opts.with_(**overrides)
         if end_hours is not None:
-            hours = checked_number(end_hours, "end_hours", 0.0, above=True)
+            hours = checked_number(
+                end_hours, "end_hours", 0.0, OPTION_RANGES["end_hours"][1], above=True
+            )
             opts = opts.with_(end=opts.start + np.timedelta64(int(round(hours * 3600)), "s"))
         if not opts.duration_s > 0:
             raise InputError(f"the simulation ends ({opts.end}) before it starts ({opts.start})",

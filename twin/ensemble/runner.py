@@ -51,6 +51,7 @@ from twin.ensemble.dask_run import (
 from twin.ensemble.members import Member, as_members
 from twin.ensemble.summary import SURFACE_THRESHOLD_M, summarize
 from twin.errors import TwinError, checked_number
+from twin.limits import OPTION_RANGES
 
 __all__ = [
     "ENV_SCHEDULER",
@@ -224,7 +225,8 @@ def _check_shared_options(options: dict) -> None:
     from twin.engine.options import SimOptions
 
     if "end_hours" in options:
-        checked_number(options["end_hours"], "end_hours", 0.0, above=True)
+        low, high = OPTION_RANGES["end_hours"]
+        checked_number(options["end_hours"], "end_hours", max(low, 1 / 3600), high)
     SimOptions().with_(**{k: v for k, v in options.items() if k != "end_hours"})
 
 

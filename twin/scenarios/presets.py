@@ -137,7 +137,8 @@ def design_storm(
         Its ``total_mm`` equals the given depth, or the IDF depth for the duration.
     """
     duration_min = _number(duration_min, "duration_min", 0.0, _high("duration_min"), above=True)
-    step_min = _number(step_min, "step_min", 0.0, min(duration_min, _high("step_min")), above=True)
+    low_step = scenario_range("rainfall.step_min")[0]
+    step_min = _number(step_min, "step_min", low_step, min(duration_min, _high("step_min")))
     peak_fraction = _number(peak_fraction, "peak_fraction", 0.0, 1.0)
     peak_ratio = _number(peak_ratio, "peak_ratio", 0.0, 1.0)
     if depth_mm is not None:
