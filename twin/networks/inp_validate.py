@@ -136,7 +136,8 @@ def _gauges(ctx: ReadContext, parts: dict) -> None:
 
 def _links(ctx: ReadContext, parts: dict) -> None:
     links, curves, nodes = parts["links"], parts["curves"], parts["nodes"]
-    for j in range(len(links.name)):
+    special = (links.kind != LinkKind.CONDUIT) | (links.shape == Shape.DUMMY)
+    for j in np.flatnonzero(special):
         kind = links.kind[j]
         if kind == LinkKind.PUMP:
             name = str(links.pump_curve[j])
@@ -160,29 +161,29 @@ def _links(ctx: ReadContext, parts: dict) -> None:
                 ctx.fail_at("link", j, msg, "FromNode", 134)
 
 
-def _crown_m(parts: dict, i: int) -> float:
-    """The highest crown of the conduits at node ``i`` above its invert [m]."""
-    links = parts["links"]
-    off_in, off_out = parts["offsets"]
-    top = 0.0
-    for j in np.flatnonzero((links.from_node == i) | (links.to_node == i)):
-        if links.kind[j] != LinkKind.CONDUIT:
-            continue
-        off = off_in[j] if links.from_node[j] == i else off_out[j]
-        top = max(top, (0.0 if np.isnan(off) else off) + links.geom[j, 0])
-    return top
+def _crown_at_node_m(parts: dict) -> np.ndarray:
+    """The highest crown of the conduits at each node, above its invert [m] (SWMM raises
+    a node's full depth to it)."""
+    links, nodes = parts["links"], parts["nodes"]
+    off_in, off_out = (np.nan_to_num(o, nan=0.0) for o in parts["offsets"])
+    crown = np.zeros(len(nodes.name))
+    conduit = links.kind == LinkKind.CONDUIT
+    height = links.geom[:, 0] if len(links.name) else np.zeros(0)
+    np.maximum.at(crown, links.from_node[conduit], (off_in + height)[conduit])
+    np.maximum.at(crown, links.to_node[conduit], (off_out + height)[conduit])
+    return crown
 
 
 def _nodes(ctx: ReadContext, parts: dict) -> None:
     nodes, links, curves = parts["nodes"], parts["links"], parts["curves"]
-    for i in range(len(nodes.name)):
+    full = np.maximum(nodes.max_depth_m, _crown_at_node_m(parts)) + nodes.surcharge_depth_m
+    too_deep = (nodes.init_depth_m > full + 1e-9) & (nodes.kind != NodeKind.OUTFALL)
+    if too_deep.any():
+        i = int(np.flatnonzero(too_deep)[0])
+        ctx.fail_at("node", i, "initial depth is above the maximum depth", "InitDepth", 138)
+    special = (nodes.kind == NodeKind.STORAGE) | (nodes.kind == NodeKind.DIVIDER)
+    for i in np.flatnonzero(special):
         kind = nodes.kind[i]
-        if kind == NodeKind.OUTFALL:
-            continue
-        full = max(nodes.max_depth_m[i], _crown_m(parts, i))
-        if nodes.init_depth_m[i] > full + nodes.surcharge_depth_m[i] + 1e-9:
-            msg = "initial depth is above the maximum depth"
-            ctx.fail_at("node", i, msg, "InitDepth", 138)
         if kind == NodeKind.STORAGE and _storage_volume(nodes, curves, i, ctx.lf) < 0.0:
             msg = "storage volume at full depth is negative"
             ctx.fail_at("node", i, msg, "Curve", 140)
@@ -229,13 +230,15 @@ def _layout(ctx: ReadContext, options: dict, parts: dict) -> None:
     kind = nodes.kind
     n_out = np.bincount(links.from_node, minlength=n_nodes)
     n_in = np.bincount(links.to_node, minlength=n_nodes)
-    for j in range(len(links.name)):
-        single = (links.kind[j] == LinkKind.CONDUIT and links.shape[j] == Shape.DUMMY) or (
-            links.kind[j] == LinkKind.PUMP and str(links.pump_curve[j]) == "*"
-        )
-        if single and n_out[links.from_node[j]] > 1:
-            msg = "a DUMMY conduit or ideal pump must be the only link leaving its node"
-            ctx.fail_at("link", j, msg, "FromNode", 134)
+    ideal = np.array([str(c) == "*" for c in links.pump_curve], dtype=bool)
+    single = ((links.kind == LinkKind.CONDUIT) & (links.shape == Shape.DUMMY)) | (
+        (links.kind == LinkKind.PUMP) & ideal
+    )
+    shared = single & (n_out[links.from_node] > 1)
+    if shared.any():
+        j = int(np.flatnonzero(shared)[0])
+        msg = "a DUMMY conduit or ideal pump must be the only link leaving its node"
+        ctx.fail_at("link", j, msg, "FromNode", 134)
     outfalls = np.flatnonzero(kind == NodeKind.OUTFALL)
     for i in outfalls:
         if n_out[i] > 0 or n_in[i] > 1:
