@@ -166,3 +166,35 @@ def test_a_deeply_nested_header_is_an_input_error(net, tmp_path):
     with pytest.raises(InputError, match="state file"):
         _load(net, path)
     assert os.path.getsize(path) > 0
+
+
+def test_a_bundle_of_state_arrays_is_restored_in_place():
+    """State arrays kept as a NamedTuple bundle (as the router's may be) are written back
+    into the live arrays: the bundle stays the same object, its arrays the same views."""
+    from typing import NamedTuple
+
+    from twin.engine.hotstart import _Encoder
+    from twin.engine.hotstart_restore import Restorer
+
+    class NodeBundle(NamedTuple):
+        depth_ft: np.ndarray
+        volume_ft3: np.ndarray
+
+    class Holder:
+        pass
+
+    saved = Holder()
+    saved.nodes = NodeBundle(np.arange(3.0), np.full(2, 7.0))
+    enc = _Encoder()
+    tree = enc.obj(saved)
+    live = Holder()
+    table = np.zeros((2, 3))
+    live.nodes = NodeBundle(table[0], table[1, :2])  # views of one state table
+    bundle = live.nodes
+    Restorer(dict(enc.arrays), "state.npz").attrs(live, tree["attrs"], "Holder")
+    assert live.nodes is bundle
+    assert table[0].tolist() == [0.0, 1.0, 2.0] and table[1, :2].tolist() == [7.0, 7.0]
+    wrong = Holder()
+    wrong.nodes = NodeBundle(np.zeros(3, dtype=np.float32), np.zeros(2))
+    with pytest.raises(InputError, match="dtype"):
+        Restorer(dict(enc.arrays), "state.npz").attrs(wrong, tree["attrs"], "Holder")
