@@ -97,27 +97,15 @@ def _family(pid: int) -> set[int]:
     return {pid, *(p.pid for p in psutil.Process(pid).children(recursive=True))}
 
 
-def test_the_local_cluster_listens_on_loopback_without_pages():
+def test_the_local_cluster_listens_on_loopback_and_serves_only_health():
     from dask.distributed import Client
 
     cluster = dask_run.local_cluster()
     try:
         with Client(cluster):
             socks = _listening(_family(os.getpid()))
-            http = cluster.scheduler.http_server.port
-    finally:
-        cluster.close()
-    assert socks and {ip for _, ip, _ in socks} == {"127.0.0.1"}, socks
-    assert http in {port for _, _, port in socks}
-
-
-def test_the_local_cluster_serves_only_its_health_route():
-    from dask.distributed import Client
-
-    cluster = dask_run.local_cluster()
-    try:
-        with Client(cluster):
-            base = f"http://127.0.0.1:{cluster.scheduler.http_server.port}"
+            port = cluster.scheduler.http_server.port
+            base = f"http://127.0.0.1:{port}"
             with urllib.request.urlopen(f"{base}/health", timeout=10) as r:
                 assert r.status == 200
             for page in ("/info/main/workers.html", "/status", "/json/identity.json"):
@@ -126,6 +114,8 @@ def test_the_local_cluster_serves_only_its_health_route():
                 assert err.value.code == 404
     finally:
         cluster.close()
+    assert socks and {ip for _, ip, _ in socks} == {"127.0.0.1"}, socks
+    assert port in {p for _, _, p in socks}
 
 
 def test_the_bench_cluster_listens_on_loopback():
