@@ -200,8 +200,8 @@ def test_link_setting_of_a_conduit_network_is_reported(net):
     [
         ({"end_hours": 0}, "end_hours", "> 0"),
         ({"end_hours": float("nan")}, "end_hours", "finite"),
-        ({"routing_step_s": -1.0}, "routing_step_s", "> 0"),
-        ({"report_step_s": 0.0}, "report_step_s", "> 0"),
+        ({"routing_step_s": -1.0}, "routing_step_s", ">= 0.001"),  # twin.limits
+        ({"report_step_s": 0.0}, "report_step_s", ">= 1"),
         ({"head_tolerance_m": float("inf")}, "head_tolerance_m", "finite"),
         ({"variable_step": -0.5}, "variable_step", ">= 0"),
         ({"inertial_damping": "SOME"}, "inertial_damping", "one of"),
