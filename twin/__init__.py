@@ -15,7 +15,7 @@ command line starts quickly.
 
 from importlib import import_module
 
-from twin.errors import InputError, SimulationError, TwinError
+from twin.errors import InputError, SimulationError, TwinError, TwinWarning
 
 __version__ = "0.1.0"
 
@@ -33,7 +33,14 @@ _LAZY = {
     "write_results": "twin.api",
 }
 
-__all__ = ["InputError", "SimulationError", "TwinError", "__version__", *sorted(_LAZY)]
+__all__ = [
+    "InputError",
+    "SimulationError",
+    "TwinError",
+    "TwinWarning",
+    "__version__",
+    *sorted(_LAZY),
+]
 
 
 def __getattr__(name):

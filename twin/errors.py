@@ -10,6 +10,14 @@ class TwinError(Exception):
     """Base class of all sewer-twin errors; the CLI prints it as one line."""
 
 
+class TwinWarning(UserWarning):
+    """A warning of sewer-twin's own (a section it does not model, a terrain it derived).
+
+    The CLI prints these as ``twin: warning: ...``; every other warning (numpy's
+    RuntimeWarnings, library deprecations) goes to the log, shown with ``twin -v``.
+    """
+
+
 class InputError(TwinError, ValueError):
     """Bad input: names the file, line, section and field when they are known.
 
@@ -95,6 +103,41 @@ def checked_count(value, field: str, low: int = 0) -> int:
     if isinstance(value, bool) or not isinstance(value, numbers.Integral) or value < low:
         raise InputError(f"expected a whole number >= {low}, got {shown(value)}", field=field)
     return int(value)
+
+
+class OutputError(TwinError):
+    """An output could not be written (disk full, I/O error); the target is left as it was.
+
+    The message is ``FILE: reason`` (``out.nc: No space left on device``).
+    """
+
+    def __init__(self, path, reason: str):
+        self.path = str(path)
+        self.reason = reason
+        super().__init__(f"{self.path}: {reason}")
+
+    def __str__(self) -> str:
+        return f"{self.path}: {self.reason}"
+
+
+class Interrupted(KeyboardInterrupt):
+    """The process was asked to stop (SIGINT, SIGTERM, SIGHUP) while the CLI ran.
+
+    ``signum`` is the signal; the CLI exits with ``128 + signum`` (130 for Ctrl-C).
+    """
+
+    def __init__(self, signum: int):
+        self.signum = int(signum)
+        super().__init__(self.signame)
+
+    @property
+    def signame(self) -> str:
+        import signal
+
+        try:
+            return signal.Signals(self.signum).name
+        except ValueError:
+            return f"signal {self.signum}"
 
 
 class SimulationError(TwinError, RuntimeError):

@@ -110,9 +110,13 @@ def test_failure_while_computing_keeps_the_old_target(tmp_path):
     assert os.listdir(tmp_path) == ["run.nc"] and target.read_bytes() == before
 
 
-def test_write_needs_an_existing_folder(tmp_path):
-    with pytest.raises(TwinError, match="does not exist"):
-        write_results(full_dataset(), tmp_path / "missing" / "run.nc")
+def test_write_creates_missing_folders_and_refuses_a_file_as_folder(tmp_path):
+    """One rule for every output: missing folders are made; a file in the way is not."""
+    out = write_results(full_dataset(), tmp_path / "missing" / "deeper" / "run.nc")
+    assert out.is_file() and open_results(out).sizes["time"] > 0
+    (tmp_path / "plain").write_text("x")
+    with pytest.raises(InputError, match="not a folder"):
+        write_results(full_dataset(), tmp_path / "plain" / "run.nc")
 
 
 @pytest.mark.skipif(HAS_ZARR, reason="zarr is installed")

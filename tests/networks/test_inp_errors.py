@@ -199,5 +199,5 @@ def test_unknown_section_and_missing_items():
 
 
 def test_missing_file_is_input_error(tmp_path):
-    with pytest.raises(InputError, match="cannot read file"):
+    with pytest.raises(InputError, match="network file not found"):
         read_inp(tmp_path / "nothere.inp")

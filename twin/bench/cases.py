@@ -81,10 +81,9 @@ class Case:
             text = with_duration(text, self.duration_h)
         if not re.search(r"^\s*LINKS\s+ALL\s*$", text, flags=re.M | re.I):
             text += _REPORT_ALL
-        tmp = path.with_suffix(".inp.tmp")
-        tmp.write_text(text, encoding="ascii", newline="\n")
-        tmp.replace(path)
-        return path
+        from twin.files import write_text
+
+        return write_text(path, text, encoding="ascii")
 
     def _text(self) -> str:
         if self.network == "district":

@@ -107,9 +107,9 @@ def _write_nc(ds, path) -> None:
     for name in list(sub.coords):
         if name not in ("time", "node", "link"):
             sub = sub.drop_vars(name)
-    tmp = str(path) + ".tmp"
-    sub.to_netcdf(tmp, engine="h5netcdf")
-    os.replace(tmp, path)
+    from twin.files import netcdf_bytes, write_bytes
+
+    write_bytes(path, netcdf_bytes(sub))
 
 
 def _child_compile(inp: Path) -> dict:

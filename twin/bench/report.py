@@ -8,10 +8,9 @@
 
 from __future__ import annotations
 
+import io
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
 
 __all__ = [
@@ -45,18 +44,9 @@ def brief_cases(doc: dict) -> list[dict]:
 
 
 def _atomic_write(path: Path, text: str) -> Path:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    from twin.files import write_text
+
+    return write_text(path, text)
 
 
 def write_json(doc: dict, directory, name: str | None = None) -> Path:
@@ -287,10 +277,14 @@ def _save(fig, path) -> Path:
     plt = _pyplot()
     fig.tight_layout()
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
-    fig.savefig(path)
-    plt.close(fig)
-    return path
+    buf = io.BytesIO()
+    try:
+        fig.savefig(buf, format=path.suffix.lstrip(".") or "png")
+    finally:
+        plt.close(fig)
+    from twin.files import write_bytes
+
+    return write_bytes(path, buf.getbuffer())
 
 
 def plot_scaling(doc: dict, path) -> Path:

@@ -1,7 +1,11 @@
 """The ``twin`` command: a thin layer that parses arguments, calls the API and prints.
 
 Every failure the user can cause prints one line ``twin: error: ...`` and exits
-non-zero (2 for bad input, 1 for a failed simulation), never a traceback.
+non-zero (2 for bad input, 1 for a failed simulation or a failed write), never a
+traceback.  SIGINT (Ctrl-C), SIGTERM and SIGHUP stop a command cleanly: temporary
+files are removed, one line says which outputs were written, and the exit status is
+``128 + signal`` (130 for Ctrl-C, 143 for SIGTERM).  Only the twin's own warnings are
+shown; library warnings and logs go to the log, shown with ``twin -v``.
 
 Each module of this package holds one command or a family of them and registers it
 on :data:`cli` when imported; every module here is imported below, so a new command
@@ -13,21 +17,28 @@ from __future__ import annotations
 import importlib
 import pkgutil
 import re
-import warnings
+import signal
 
 import click
 
 import twin
-from twin.errors import InputError, TwinError
+from twin.cli._console import console, interrupted_message, set_verbose
+from twin.errors import InputError, Interrupted, TwinError
+from twin.files import handling_stop_signals, reset_output_log
 
 
 @click.group(context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(twin.__version__, prog_name="twin")
-def cli():
+@click.option(
+    "-v", "--verbose", is_flag=True,
+    help="Also show the log: library warnings (numpy, dask, ...) and their messages.",
+)  # fmt: skip
+def cli(verbose):
     """sewer-twin: a digital twin of municipal sewer systems for preemptive flood prevention.
 
     Run `twin run` to simulate, report and render the bundled default network.
     """
+    set_verbose(verbose)
 
 
 _LONG_TOKEN = re.compile(r"\S{121,}")
@@ -41,7 +52,17 @@ def _clip(message: str) -> str:
 
 def main(argv=None) -> int:
     """Entry point of the ``twin`` console script."""
-    warnings.showwarning = _show_warning
+    reset_output_log()
+    with console(), handling_stop_signals():
+        try:
+            return _run(argv)
+        except KeyboardInterrupt as exc:  # Ctrl-C, SIGTERM, SIGHUP
+            signum = exc.signum if isinstance(exc, Interrupted) else signal.SIGINT
+            click.echo(interrupted_message(signum), err=True)
+            return 128 + signum
+
+
+def _run(argv) -> int:
     try:
         cli.main(args=argv, prog_name="twin", standalone_mode=False)
     except click.exceptions.Exit as exc:
@@ -49,24 +70,21 @@ def main(argv=None) -> int:
     except click.ClickException as exc:
         click.echo(f"twin: error: {_clip(exc.format_message())}", err=True)
         return 2
-    except click.exceptions.Abort:
+    except click.exceptions.Abort as exc:
+        if isinstance(exc.__cause__, KeyboardInterrupt):  # click wraps Ctrl-C in Abort
+            raise exc.__cause__ from None
         click.echo("twin: error: aborted", err=True)
         return 1
     except InputError as exc:
         click.echo(f"twin: error: {_clip(str(exc))}", err=True)
         return 2
-    except TwinError as exc:
+    except TwinError as exc:  # a failed simulation, a failed write (OutputError)
         click.echo(f"twin: error: {_clip(str(exc))}", err=True)
         return 1
     except OSError as exc:
         click.echo(f"twin: error: {_clip(str(exc))}", err=True)
         return 2
     return 0
-
-
-def _show_warning(message, category, filename, lineno, file=None, line=None) -> None:
-    """A warning as one line, ``twin: warning: ...`` (not Python's file:line form)."""
-    click.echo(f"twin: warning: {message}", err=True)
 
 
 #: What a cold compile took on the reference machine (2-core AMD EPYC, numba 0.68:

@@ -25,6 +25,12 @@ def bench_cmd(quick, as_json, case_names, repeats, cases_only, output):
 
     if importlib.util.find_spec("swmm") is None:
         raise TwinError("twin bench needs EPA SWMM: pip install 'sewer-twin[bench]'")
+    if output:  # checked before the benchmark runs: a folder, or one that can be made
+        from pathlib import Path
+
+        from twin.files import check_output
+
+        check_output(Path(output) / "bench.json")
 
     from twin.bench import run_suite
     from twin.bench.report import markdown_table, to_json, write_json

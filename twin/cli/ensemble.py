@@ -6,7 +6,10 @@ import click
 
 import twin
 from twin.cli import announce_compile, cli
-from twin.errors import InputError
+from twin.errors import InputError, TwinError
+from twin.report.continuity import DEFAULT_LIMIT_PERCENT
+
+DEFAULT_OUTPUT = "ens.nc"
 
 
 @cli.command("scenarios")
@@ -24,7 +27,9 @@ def scenarios_cmd():
 @cli.command("ensemble")
 @click.argument("network", default="default")
 @click.argument("scenario", required=False)
-@click.option("-n", "--members", type=int, default=4, show_default=True, help="Members.")
+@click.option(
+    "-n", "--members", type=click.IntRange(min=1), default=4, show_default=True, help="Members."
+)
 @click.option(
     "--generator",
     default="perturb",
@@ -69,17 +74,36 @@ def scenarios_cmd():
     help="Flood volume [m3] above which a node counts as flooded.",
 )
 @click.option(
-    "-o", "--output", type=click.Path(dir_okay=False), default="ens.nc", show_default=True
+    "-o", "--output", type=click.Path(dir_okay=False), help="Results file.  [default: ens.nc]"
 )
+@click.option(
+    "--max-continuity-error", type=click.FloatRange(min=0.0), default=DEFAULT_LIMIT_PERCENT,
+    show_default=True, metavar="PERCENT",
+    help="Exit 1 (results still written, marked) when a member's continuity error exceeds this.",
+)  # fmt: skip
+@click.option("--force", is_flag=True, help="Replace ens.nc even when it is not a twin result.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def ensemble_cmd(network, scenario, members, generator, max_failed, blocked_links, surface,
                  surface_threshold, seed, scheduler, batch, end_hours, threshold, output,
-                 quiet):  # fmt: skip
-    """Run an ensemble of SCENARIO (a TOML file or bundled name) on NETWORK with Dask."""
+                 max_continuity_error, force, quiet):  # fmt: skip
+    """Run an ensemble of SCENARIO (a TOML file or bundled name) on NETWORK with Dask.
+
+    The output (-o, default ens.nc, which replaces an existing file only when that is
+    a twin result, or with --force) and the size of the work are checked before any
+    member runs.
+    """
     from twin.ensemble import members as gen
+    from twin.files import check_output
+    from twin.report.continuity import judge_member_continuity
     from twin.scenarios.scenario import Scenario, load_scenario
 
+    out = check_output(output or DEFAULT_OUTPUT, suffixes=(".nc", ".zarr"),
+                       named=output is not None, force=force,
+                       store=str(output or "").lower().endswith(".zarr"),
+                       hint="it is the default output; -o names it")  # fmt: skip
     sc = load_scenario(scenario) if scenario else Scenario.preset("seoul-100mmh")
+    if generator in ("perturb", "identical"):
+        _check_members(network, sc, members, end_hours, quiet)
     if generator == "perturb":
         mem = gen.perturbed_forecast(sc, members, seed=seed)
     elif generator == "identical":
@@ -101,7 +125,8 @@ def ensemble_cmd(network, scenario, members, generator, max_failed, blocked_link
                             flood_threshold_m3=threshold, surface=surface or None,
                             surface_threshold_m=surface_threshold, batch=batch,
                             **opts)  # fmt: skip
-    path = twin.write_results(ens, output)
+    failure = judge_member_continuity(ens, max_continuity_error)
+    path = twin.write_results(ens, out)
     failed = int(ens.attrs.get("n_members_failed", 0))
     p = ens["node_flood_probability"].values
     click.echo(f"members: {ens.sizes['member']} ({failed} failed); nodes with flood "
@@ -110,3 +135,25 @@ def ensemble_cmd(network, scenario, members, generator, max_failed, blocked_link
         sp = ens["surface_flood_probability"].values
         click.echo(f"surface cells flooded in any member: {int((sp > 0).sum())}")
     click.echo(f"results: {path}")
+    if failure:
+        raise TwinError(
+            f"{failure} (--max-continuity-error {max_continuity_error:g}); the results are "
+            f"in {path}, marked continuity_check = failed"
+        )
+
+
+def _check_members(network, sc, members, end_hours, quiet) -> None:
+    """Refuse ``-n`` beyond bounds before the members are made; print a large estimate."""
+    from twin.engine.simulation import run_options
+    from twin.engine.workload import check_work, estimate_work
+
+    net = sc.apply(twin.load_network(network))
+    opts = run_options(net, **({"end_hours": end_hours} if end_hours is not None else {}))
+    work = estimate_work(net, opts, members=members)
+    try:
+        check_work(work, members_field="-n/--members")
+    except InputError as exc:
+        raise click.BadParameter(f"{members}: {exc.message}", param_hint="'-n/--members'"
+                                 ) from None  # fmt: skip
+    if work.is_large() and not quiet:
+        click.echo(f"twin: large ensemble: {work.describe()}", err=True)

@@ -60,12 +60,19 @@ def generate_cmd():
 @click.option("--conduits", type=int, default=80, show_default=True, help="Target conduits.")
 @click.option("--seed", type=click.IntRange(min=0), default=0, show_default=True)
 @click.option("--no-structures", is_flag=True, help="Conduits, junctions and outfalls only.")
-@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True)
-def generate_district_cmd(conduits, seed, no_structures, output):
-    """A street-grid town with dendritic sewers, its terrain beside it (.terrain.nc)."""
+@click.option("-o", "--output", type=click.Path(dir_okay=False), required=True,
+              help="The network file, FILE.inp.")  # fmt: skip
+@click.option("--force", is_flag=True, help="Replace FILE.terrain.nc even when it is not a twin "
+              "terrain.")  # fmt: skip
+def generate_district_cmd(conduits, seed, no_structures, output, force):
+    """A street-grid town with dendritic sewers, its terrain beside it (FILE.terrain.nc).
+
+    -o must end in .inp; the terrain beside it replaces an existing file only when that
+    is a twin terrain (or with --force). Both are checked before the town is built.
+    """
     from twin.networks.district import write_district
 
     inp, terrain = write_district(
-        output, conduits=conduits, seed=seed, structures=not no_structures
+        output, conduits=conduits, seed=seed, structures=not no_structures, force=force
     )
     click.echo(f"wrote {inp} and {terrain}")

@@ -9,6 +9,8 @@ import click
 import twin
 from twin.cli import cli
 
+_RENDER_SUFFIXES = (".png", ".jpg", ".jpeg", ".gif", ".mp4", ".html", ".htm")
+
 
 @cli.command("report")
 @click.argument("results", type=click.Path())
@@ -70,14 +72,26 @@ def report_cmd(results, fmt, output, top):
 @click.option("--network", help="Network name or .inp (for its terrain).")
 @click.option("--member", help="Ensemble member to show (label or position).")
 @click.option("--quantile", type=float, help="Ensemble quantile to show, 0..1 (default median).")
-def render_cmd(results, output, when, network, member, quantile):
-    """Render a results file in 3D (off-screen)."""
+@click.option("--force", is_flag=True, help="Replace RESULTS.png even when it is not a render.")
+def render_cmd(results, output, when, network, member, quantile, force):
+    """Render a results file in 3D (off-screen).
+
+    The picture goes to -o (default: RESULTS with .png, which replaces an existing file
+    only when that is an earlier twin render, or with --force); missing folders are
+    created. The output is checked before the results are read.
+    """
+    from twin.files import check_output
     from twin.networks.catalog import load_terrain_for
     from twin.render import export_html, render, render_animation
 
+    out = check_output(
+        Path(output) if output else Path(results).with_suffix(".png"),
+        suffixes=_RENDER_SUFFIXES, named=output is not None, force=force,
+        hint="it is the default render of RESULTS; -o names it",
+    )  # fmt: skip
+    when = when if when == "max" else _time_index(when)
     ds = twin.open_results(results)
     terrain = load_terrain_for(network or ds.attrs.get("source") or "default")
-    out = Path(output) if output else Path(results).with_suffix(".png")
     suffix = out.suffix.lower()
     if member is not None and member.isdigit() and "member" in ds.coords:
         member = member if member in [str(v) for v in ds["member"].values] else int(member)
@@ -87,7 +101,6 @@ def render_cmd(results, output, when, network, member, quantile):
     elif suffix == ".html":
         path = export_html(ds, out, terrain=terrain, **pick)
     else:
-        when = when if when == "max" else _time_index(when)
         path = render(ds, out, terrain=terrain, time=when, **pick)
     click.echo(f"render: {path}")
 

@@ -9,8 +9,12 @@ import click
 
 import twin
 from twin.cli import announce_compile, cli
+from twin.errors import InputError, TwinError
+from twin.report.continuity import DEFAULT_LIMIT_PERCENT
 
 DEFAULT_SCENARIO = "seoul-100mmh"
+DEFAULT_FOLDER = Path("twin-output")
+RESULT_SUFFIXES = (".nc", ".zarr")
 
 
 @cli.command("run")
@@ -32,10 +36,16 @@ DEFAULT_SCENARIO = "seoul-100mmh"
 )
 @click.option("--render/--no-render", default=True, show_default=True, help="Render a PNG.")
 @click.option("--image", type=click.Path(dir_okay=False), help="Where the PNG goes.")
+@click.option(
+    "--max-continuity-error", type=click.FloatRange(min=0.0), default=DEFAULT_LIMIT_PERCENT,
+    show_default=True, metavar="PERCENT",
+    help="Exit 1 (results still written, marked) when a continuity error exceeds this.",
+)  # fmt: skip
+@click.option("--force", is_flag=True, help="Also replace files not named (the PNG beside -o).")
 @click.option("--quiet", is_flag=True, help="No progress bar and no report.")
 def run_cmd(
     network, scenario, output, report_step, routing_step, end_hours, surface, threads, render,
-    image, quiet,
+    image, max_continuity_error, force, quiet,
 ):  # fmt: skip
     """Simulate NETWORK, print the summary, write NetCDF and render a PNG.
 
@@ -44,23 +54,32 @@ def run_cmd(
     job: the bundled default network under the default scenario (Seoul's 100 mm/h
     design storm) with the 2D street surface, so the render shows where the
     streets flood and how deep.
+
+    Outputs: -o FILE.nc (default twin-output/NETWORK-SCENARIO.nc) and the PNG beside
+    it (or --image). Missing folders are created; an existing file that is not a
+    regular file is refused; the PNG beside -o replaces an existing file only when
+    that is an earlier twin render (or with --force). All of this is checked before
+    the simulation starts.
     """
+    from twin.files import safe_file_name
     from twin.report import print_report
+    from twin.report.continuity import judge_continuity
 
     main_job = network is None
     network = network or "default"
     if main_job:
         scenario = scenario or DEFAULT_SCENARIO
         surface = True if surface is None else surface
+    out = _check_path(output, RESULT_SUFFIXES, force, "-o/--output") if output else None
+    png = _check_path(image, (".png",), force, "--image") if image and render else None
     net = twin.load_network(network)
-    stem = Path(net.source).stem if net.source else str(network)
+    stem = safe_file_name(Path(net.source).stem if net.source else str(network))
     if scenario:
         from twin.scenarios import load_scenario
 
         sc = load_scenario(scenario)
         net = sc.apply(net)
-        stem = f"{stem}-{sc.name}"
-    out = Path(output) if output else Path("twin-output") / f"{stem}.nc"
+        stem = f"{stem}-{safe_file_name(sc.name)}"
     opts = {}
     if report_step is not None:
         opts["report_step_s"] = report_step
@@ -68,15 +87,22 @@ def run_cmd(
         opts["routing_step_s"] = routing_step
     if end_hours is not None:
         opts["end_hours"] = end_hours
-    if surface:
-        opts["surface"] = True
     if threads is not None:
         opts["threads"] = threads
+    _check_work(net, opts, report_step, routing_step, quiet)
+    if out is None:  # the default: the twin's own folder, a name made safe
+        out = _check_path(DEFAULT_FOLDER / f"{stem}.nc", RESULT_SUFFIXES, force, None)
+    if render and png is None:
+        png = _check_path(out.with_suffix(".png"), (".png",), force, None,
+                          hint=f"it is the render beside {out.name}; --image names it, "
+                          "--no-render skips it")  # fmt: skip
+    if surface:
+        opts["surface"] = True
     announce_compile()
     ds = _simulate_with_progress(net, opts, quiet)
     if scenario:
         ds.attrs["scenario"] = sc.name
-    out.parent.mkdir(parents=True, exist_ok=True)
+    failure = judge_continuity(ds, max_continuity_error)
     path = twin.write_results(ds, out)
     if not quiet:
         print_report(ds, top=10)
@@ -92,9 +118,48 @@ def run_cmd(
         from twin.networks.catalog import load_terrain_for
         from twin.render import render as render_png
 
-        png = Path(image) if image else out.with_suffix(".png")
         terrain = load_terrain_for(network)
         click.echo(f"render:  {render_png(ds, png, terrain=terrain)}")
+    if failure:
+        raise TwinError(
+            f"{failure} (--max-continuity-error {max_continuity_error:g}); the results "
+            f"are in {path}, marked continuity_check = failed"
+        )
+
+
+def _check_path(path, suffixes, force, option, hint=""):
+    """An output path checked before the work (:func:`twin.files.check_output`);
+    ``option`` is the option that named it (None: a default or companion file)."""
+    from twin.files import check_output
+
+    return check_output(Path(path), suffixes=suffixes, named=option is not None, force=force,
+                        store=Path(path).suffix.lower() == ".zarr", hint=hint)  # fmt: skip
+
+
+def _check_work(net, opts, report_step, routing_step, quiet) -> None:
+    """Refuse a run beyond bounds before it starts, in the words the user used; print
+    the estimate of a large one."""
+    from twin.engine.simulation import run_options
+    from twin.engine.workload import check_work, estimate_work
+
+    sim_opts = run_options(net, **opts)
+    work = estimate_work(net, sim_opts)
+    if report_step is not None and work.report_times < 1:
+        raise click.BadParameter(
+            f"{report_step:g} s is longer than the run ({sim_opts.duration_s:g} s from the "
+            "report start): the results would have no report times",
+            param_hint="'--report-step'",
+        )
+    try:
+        check_work(work, step_field="--routing-step", report_field="--report-step")
+    except InputError as exc:
+        given = {"--routing-step": routing_step, "--report-step": report_step}.get(exc.field)
+        if given is None:
+            raise
+        raise click.BadParameter(f"{given:g} s: {exc.message}", param_hint=f"'{exc.field}'"
+                                 ) from None  # fmt: skip
+    if work.is_large() and not quiet:
+        click.echo(f"twin: large run: {work.describe()}", err=True)
 
 
 def _can_render(ds) -> bool:

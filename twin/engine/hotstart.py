@@ -19,16 +19,16 @@ their first axis (report samples) are replaced.
 File format: a ``numpy.savez`` archive with arrays ``a0, a1, ...`` and ``__header__``,
 a JSON text with the format version, the network fingerprint, the options, the
 coupler classes, the clock and the encoded object tree (arrays by reference).
-Written atomically: temporary name in the same folder, then ``os.replace``.
+Written whole or not at all (:func:`twin.files.write_bytes`: encoded in memory, then a
+temporary name in the same folder renamed onto the target; only regular files).
 """
 
 from __future__ import annotations
 
 import hashlib
+import io
 import json
-import os
 import re
-import tempfile
 import zipfile
 import zlib
 from dataclasses import fields, is_dataclass
@@ -38,6 +38,7 @@ import numpy as np
 
 from twin.engine.hotstart_restore import Restorer
 from twin.errors import InputError
+from twin.files import check_output, checked_input, write_bytes
 
 FORMAT = "sewer-twin-state"
 VERSION = 1
@@ -178,20 +179,10 @@ def save_state(sim, path) -> Path:
     header["state"] = enc.obj(sim, exclude=_SIM_EXCLUDED)
     arrays = dict(enc.arrays)
     arrays["__header__"] = np.array(json.dumps(header))
-    try:
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    except OSError as exc:
-        raise InputError(f"cannot write the state file: {exc}", file=path) from None
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            np.savez(fh, **arrays)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    check_output(path)
+    buf = io.BytesIO()
+    np.savez(buf, **arrays)
+    return write_bytes(path, buf.getbuffer())
 
 
 def read_state_header(path) -> dict:
@@ -216,6 +207,7 @@ _ARCHIVE_ERRORS = (OSError, ValueError, KeyError, EOFError, zipfile.BadZipFile, 
 
 def _read(path, arrays: bool = True):
     """The checked header and (when ``arrays``) the arrays of the state file ``path``."""
+    checked_input(path, what="state file")
     try:
         with np.load(path, allow_pickle=False) as f:
             if not isinstance(f, np.lib.npyio.NpzFile) or "__header__" not in f.files:

@@ -252,15 +252,19 @@ def _series_seconds(ts, opts):
 
 
 def _read_series_file(path, opts, name):
-    """An external time series file: ``[date] time value`` lines, ``;`` comments."""
-    try:
-        text = Path(path).read_text(errors="replace")
-    except OSError as exc:
-        raise InputError(f"cannot read time series file: {exc}", file=path) from None
+    """An external time series file: ``[date] time value`` lines, ``;`` comments (read
+    line by line; a regular file within the size limit, :mod:`twin.files`)."""
+    from twin.files import input_lines
+
+    with input_lines(path, what="time series file", section="TIMESERIES", field=name) as lines:
+        return _series_file_lines(lines, path, opts, name)
+
+
+def _series_file_lines(lines, path, opts, name):
     start = opts.start.astype("datetime64[s]")
     times, values = [], []
     last_day = None
-    for no, raw in enumerate(text.splitlines(), 1):
+    for no, raw in enumerate(lines, 1):
         toks = raw.split(";")[0].split()
         if not toks:
             continue
@@ -290,13 +294,17 @@ def _file_readings(net, g, j, opts, base):
 
     Depths go through single precision inches as in SWMM's binary rain file.
     """
+    from twin.files import input_lines
+
     path = Path(str(g.file[j]))
     if not path.is_absolute():
         path = base / path
-    try:
-        lines = path.read_text(errors="replace").splitlines()
-    except OSError as exc:
-        raise InputError(f"cannot read rain file: {exc}", file=path, section="RAINGAGES") from None
+    with input_lines(path, what="rain file", section="RAINGAGES", field=str(g.name[j])) as lines:
+        return _gauge_file_lines(lines, path, net, g, j, opts)
+
+
+def _gauge_file_lines(lines, path, net, g, j, opts):
+    """The readings of gauge ``j`` from the lines of its rain file."""
     station = str(g.station[j]).upper()
     form = str(g.form[j]).upper()
     interval = int(g.interval_s[j])

@@ -1,20 +1,16 @@
 """Write and read result Datasets: NetCDF-4 through h5netcdf, or Zarr when installed.
 
-Files are written whole or not at all: the Dataset goes to a temporary name in
-the target's folder, is flushed to disk, and only then renamed onto the target
-(:func:`os.replace`), so a failure part-way leaves neither a half-written target
-nor the temporary file behind.
+Files are written whole or not at all, through :func:`twin.files.atomic_output`
+(a temporary name in the target's folder, flushed, then renamed; only regular files
+are replaced).  A NetCDF file is encoded in memory first and then written with plain
+file writes: HDF5 that meets a full disk while it writes a file crashes the process
+(a segmentation fault after hundreds of error lines), while a plain write fails with
+one clean ``No space left on device``.
 """
 
 from __future__ import annotations
 
-import contextlib
-import gc
 import importlib.util
-import os
-import secrets
-import shutil
-import traceback
 from pathlib import Path
 
 import numpy as np
@@ -23,6 +19,7 @@ import xarray as xr
 from twin.engine.dataset import READABLE_SCHEMAS, RESULTS_SCHEMA, cf_attr_value
 from twin.engine.results_schema import MAP_COORDS, STATIC
 from twin.errors import InputError, TwinError
+from twin.files import atomic_output, check_output, checked_input, netcdf_bytes, write_bytes
 
 __all__ = ["write_results", "open_results", "COMPRESS_MIN_SIZE"]
 
@@ -40,7 +37,9 @@ def write_results(ds: xr.Dataset, path, *, complevel: int = 1) -> Path:
         arrays are computed while writing.
     path : path-like
         Target file; a name ending in ``.zarr`` writes a Zarr store (needs the
-        ``zarr`` package), anything else NetCDF-4. An existing target is replaced.
+        ``zarr`` package), anything else NetCDF-4. An existing regular file (or Zarr
+        store) is replaced; anything else there (a link, a device, a FIFO) is refused.
+        Missing folders are created.
     complevel : int
         zlib level (1-9) for numeric arrays of at least :data:`COMPRESS_MIN_SIZE`
         values (with byte shuffling); 0 writes them uncompressed.
@@ -52,15 +51,19 @@ def write_results(ds: xr.Dataset, path, *, complevel: int = 1) -> Path:
 
     Raises
     ------
+    InputError
+        When the target cannot be replaced (not a regular file) or its folder cannot
+        be created or written.
+    OutputError
+        When writing fails (``out.nc: No space left on device``).
     TwinError
-        When the folder does not exist, ``zarr`` is missing for a ``.zarr`` path, or
-        the Dataset cannot be encoded; the target is then left as it was.
+        When ``zarr`` is missing for a ``.zarr`` path, or the Dataset cannot be
+        encoded.  In every case the target is left as it was and no temporary file
+        remains.
     """
     path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise TwinError(f"cannot write {path}: folder {folder} does not exist")
     zarr = path.suffix.lower() == ".zarr"
+    check_output(path, store=zarr)
     if zarr and importlib.util.find_spec("zarr") is None:
         raise TwinError(
             f"cannot write {path}: .zarr output needs the 'zarr' package "
@@ -71,26 +74,22 @@ def write_results(ds: xr.Dataset, path, *, complevel: int = 1) -> Path:
     except TypeError as exc:
         raise TwinError(f"cannot write {path}: {exc}") from exc
     encoding = _encoding(ds, complevel, zarr)
-    tmp = _temp_beside(path, directory=zarr)
-    try:
-        if zarr:
-            ds.to_zarr(tmp, mode="w", encoding=encoding, consolidated=True)
-            _replace_dir(tmp, path)
-        else:
-            ds.to_netcdf(tmp, engine="h5netcdf", encoding=encoding)
-            with open(tmp, "rb+") as fh:
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)
-    except BaseException as exc:
-        # the half-written file's handles live in the traceback's frames; xarray may
-        # reopen a file by name while closing it, so close them all before removing
-        traceback.clear_frames(exc.__traceback__)
-        gc.collect()
-        _remove(tmp)
-        if isinstance(exc, Exception) and not isinstance(exc, TwinError):
+    if zarr:
+        try:
+            with atomic_output(path, store=True) as tmp:
+                ds.to_zarr(tmp, mode="w", encoding=encoding, consolidated=True)
+        except (TwinError, KeyboardInterrupt):
+            raise
+        except Exception as exc:
             raise TwinError(f"cannot write {path}: {exc}") from exc
-        raise
-    return path
+        return path
+    try:
+        data = netcdf_bytes(ds, encoding=encoding)
+    except MemoryError:
+        raise TwinError(f"cannot write {path}: not enough memory to encode the results") from None
+    except Exception as exc:
+        raise TwinError(f"cannot write {path}: {exc}") from exc
+    return write_bytes(path, data)
 
 
 def open_results(path, *, chunks=None) -> xr.Dataset:
@@ -116,9 +115,11 @@ def open_results(path, *, chunks=None) -> xr.Dataset:
         Naming the file, when it is missing, unreadable, or not a sewer-twin result.
     """
     path = Path(path)
-    if not path.exists():
-        raise InputError("results file not found", file=path)
     zarr = path.suffix.lower() == ".zarr"
+    if not zarr:
+        checked_input(path, what="results file", limit=_unlimited())
+    elif not path.is_dir():
+        raise InputError("results store not found (a .zarr folder)", file=path)
     if zarr and importlib.util.find_spec("zarr") is None:
         raise InputError("reading a .zarr store needs the 'zarr' package", file=path)
     try:
@@ -211,35 +212,6 @@ def _chunks(shape, itemsize, target_bytes=1 << 20) -> tuple[int, ...]:
     return tuple(max(1, int(c)) for c in chunks)
 
 
-def _temp_beside(path: Path, directory: bool) -> Path:
-    """A new, empty temporary file (or folder) next to ``path``, with the umask's mode."""
-    while True:
-        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
-        try:
-            if directory:
-                os.mkdir(tmp, 0o777)
-            else:
-                os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o666))
-            return tmp
-        except FileExistsError:
-            continue
-
-
-def _replace_dir(tmp: Path, path: Path) -> None:
-    """Swap a finished directory store onto ``path`` (the old one is removed after)."""
-    old = None
-    if path.exists():
-        old = path.with_name(f".{path.name}.old")
-        _remove(old)
-        os.replace(path, old)
-    os.replace(tmp, path)
-    if old is not None:
-        _remove(old)
-
-
-def _remove(p: Path) -> None:
-    with contextlib.suppress(FileNotFoundError):
-        if p.is_dir():
-            shutil.rmtree(p)
-        else:
-            p.unlink()
+def _unlimited() -> int:
+    """Results files are opened lazily (not read whole): no size limit."""
+    return 1 << 62

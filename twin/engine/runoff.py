@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 
 from twin.engine.rainfall import GaugeRainfall
-from twin.errors import InputError
+from twin.errors import InputError, TwinWarning
 from twin.kernels import infiltration as ki
 from twin.kernels import runoff as kr
 from twin.networks import units
@@ -151,6 +151,7 @@ class Evaporation:
                     warnings.warn(
                         f"[EVAPORATION] {key} is not supported by the runoff engine; "
                         "evaporation is taken as zero",
+                        TwinWarning,
                         stacklevel=3,
                     )
             except (ValueError, IndexError):
@@ -436,5 +437,7 @@ def _warn_ignored(net) -> None:
             found.append(sec)
     for sec in found:
         warnings.warn(
-            f"[{sec}] is ignored by the runoff engine (SWMM would simulate it)", stacklevel=3
+            f"[{sec}] is ignored by the runoff engine (SWMM would simulate it)",
+            TwinWarning,
+            stacklevel=3,
         )

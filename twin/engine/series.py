@@ -35,17 +35,23 @@ def series_points(ts, start: np.datetime64, base_dir: str | Path | None = None):
 
 
 def _read_series_file(ts, start, base_dir):
-    from twin.networks.datetimes import parse_date, parse_time
+    from twin.files import input_lines
 
     path = Path(ts.file)
     if not path.is_absolute() and base_dir is not None:
         path = Path(base_dir) / path
-    if not path.exists():
-        raise InputError(f"time series file not found: {path}", section="TIMESERIES", field=ts.name)
+    with input_lines(path, what="time series file", section="TIMESERIES", field=ts.name) as lines:
+        return _series_lines(lines, path, start)
+
+
+def _series_lines(lines, path, start):
+    """``(times_s, values)`` of an external time series' lines (``[date] time value``)."""
+    from twin.networks.datetimes import parse_date, parse_time
+
     start_s = start.astype("datetime64[s]")
     times, values = [], []
     last_date = None
-    for lineno, raw in enumerate(path.read_text(errors="replace").splitlines(), start=1):
+    for lineno, raw in enumerate(lines, start=1):
         toks = raw.split(";")[0].split()
         if not toks:
             continue

@@ -21,11 +21,31 @@ from twin.engine.inflows import SystemInflows
 from twin.engine.options import SimOptions
 from twin.engine.recorder import Recorder
 from twin.engine.routing import Router
+from twin.engine.workload import check_work, estimate_work
 from twin.errors import InputError, SimulationError, checked_number
 from twin.kernels.tables import combine_inflows
 from twin.limits import OPTION_RANGES
 
 MIN_STEP_S = 0.001
+
+
+def run_options(network, options: SimOptions | None = None, **overrides) -> SimOptions:
+    """The options a :class:`Simulation` of ``network`` runs with: ``options`` (default:
+    the network's [OPTIONS]) with ``overrides`` (SimOptions fields, and ``end_hours``:
+    the run's length [h]), checked."""
+    end_hours = overrides.pop("end_hours", None)
+    opts = options or SimOptions.from_network(network)
+    if overrides:
+        opts = opts.with_(**overrides)
+    if end_hours is not None:
+        hours = checked_number(
+            end_hours, "end_hours", 0.0, OPTION_RANGES["end_hours"][1], above=True
+        )
+        opts = opts.with_(end=opts.start + np.timedelta64(int(round(hours * 3600)), "s"))
+    if not opts.duration_s > 0:
+        raise InputError(f"the simulation ends ({opts.end}) before it starts ({opts.start})",
+                         field="end")  # fmt: skip
+    return opts
 
 
 def _as_datetime(t) -> datetime:
@@ -80,24 +100,14 @@ class Simulation:
 
         if not isinstance(network, Network):
             network = load_network(network)
-        end_hours = overrides.pop("end_hours", None)
-        opts = options or SimOptions.from_network(network)
-        if overrides:
-            opts = opts.with_(**overrides)
-        if end_hours is not None:
-            hours = checked_number(
-                end_hours, "end_hours", 0.0, OPTION_RANGES["end_hours"][1], above=True
-            )
-            opts = opts.with_(end=opts.start + np.timedelta64(int(round(hours * 3600)), "s"))
-        if not opts.duration_s > 0:
-            raise InputError(f"the simulation ends ({opts.end}) before it starts ({opts.start})",
-                             field="end")  # fmt: skip
+        opts = run_options(network, options, **overrides)
         has_runoff = network.n_subcatchments > 0 and not opts.ignore_rainfall
         self.runoff = Runoff(network, opts) if has_runoff else None
         if self.runoff is not None and opts.routing_step_s > self.runoff.wet_step_s:
             # SWMM lowers the wet step to the shortest gauge interval, then caps the
             # routing step at the wet step (project_validate)
             opts = opts.with_(routing_step_s=float(self.runoff.wet_step_s))
+        check_work(estimate_work(network, opts, surface_cells=_surface_cells(couplers)))
         self.net = network
         self.opts = opts
         self.duration_s = opts.duration_s
@@ -350,3 +360,13 @@ class Simulation:
         v["external_inflow"] += 0.5 * dt * (old[2] + rates[2])
         v["external_outflow"] += 0.5 * dt * (old[3] + rates[3])
         old[:] = rates
+
+
+def _surface_cells(couplers) -> int:
+    """Cells of the couplers' 2D grids (their depth is sampled at every report time)."""
+    cells = 0
+    for c in couplers:
+        dem = getattr(c, "dem", None)
+        if dem is not None and hasattr(dem, "size"):
+            cells += int(dem.size)
+    return cells

@@ -149,6 +149,9 @@ def radar_members(
     """One member per ``member`` of a gridded (time, y, x, member) NetCDF forecast."""
     import xarray as xr
 
+    from twin.files import checked_input
+
+    path = checked_input(path, what="rainfall grid file", field="rainfall.path")
     try:
         with xr.open_dataset(path) as ds:
             names = [variable] if variable else [v for v in ds.data_vars if "member" in ds[v].dims]

@@ -18,8 +18,6 @@ number of decimals.  The pieces:
 from __future__ import annotations
 
 import numbers
-import os
-import tempfile
 from dataclasses import dataclass, fields, replace
 from pathlib import Path
 
@@ -246,38 +244,42 @@ def generate_district(conduits: int = 80, seed: int = 0, structures: bool = True
     return read_inp_text(text, source=f"district(conduits={conduits}, seed={seed})")
 
 
-def _atomic_write_text(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="ascii", newline="\n") as fh:
-            fh.write(text)
-        os.chmod(tmp, 0o644)  # mkstemp makes it private
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+def district_paths(path, *, force: bool = False) -> tuple[Path, Path]:
+    """The ``.inp`` path and its terrain ``<stem>.terrain.nc`` beside it, checked before
+    any work (:func:`twin.files.check_output`): the name must end in ``.inp``; the
+    terrain, which the caller did not name, may replace an existing file only when that
+    is a sewer-twin terrain, or with ``force``."""
+    from twin.files import check_output
+
+    path = check_output(path, suffixes=(".inp",))
+    terrain_path = path.with_name(path.stem + ".terrain.nc")
+    check_output(terrain_path, named=False, force=force,
+                 hint=f"it is the terrain written beside {path.name}")  # fmt: skip
+    return path, terrain_path
 
 
 def write_district(
-    path, conduits: int = 80, seed: int = 0, structures: bool = True, **design
-) -> tuple[Path, Path]:
+    path, conduits: int = 80, seed: int = 0, structures: bool = True, *, force: bool = False,
+    **design,
+) -> tuple[Path, Path]:  # fmt: skip
     """Write a district's ``.inp`` and its DEM ``<stem>.terrain.nc`` beside it.
 
-    Both files are written atomically (temporary name, then :func:`os.replace`).
+    Both paths are checked before the district is built (:func:`district_paths`;
+    ``force`` replaces a terrain file that is not sewer-twin's), and both files are
+    written whole or not at all (:func:`twin.files.write_text`).
 
     Returns
     -------
     (inp_path, terrain_path)
     """
+    from twin.files import write_text
     from twin.networks.district_inp import format_district
 
-    path = Path(path)
+    path, terrain_path = district_paths(path, force=force)
     dist = build_district(conduits, seed, structures, **design)
     text = format_district(dist)
-    terrain_path = path.with_name(path.stem + ".terrain.nc")
     dem = make_terrain(dist.terrain, cell_m=dist.design.terrain_cell_m)
     dem.attrs["network"] = path.name
     write_terrain(dem, terrain_path)
-    _atomic_write_text(path, text)
+    write_text(path, text, encoding="ascii")
     return path, terrain_path

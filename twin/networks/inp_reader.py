@@ -28,7 +28,7 @@ import os
 import warnings
 from pathlib import Path
 
-from twin.errors import InputError
+from twin.errors import InputError, TwinWarning
 from twin.networks.inp_context import REGISTRY_SECTIONS, ReadContext
 from twin.networks.inp_data import (
     read_curves,
@@ -78,11 +78,10 @@ def read_inp(path) -> Network:
     InputError
         For any problem with the file (missing, unreadable, malformed).
     """
+    from twin.files import read_input_bytes
+
     p = Path(os.fspath(path))
-    try:
-        data = p.read_bytes()
-    except OSError as exc:
-        raise InputError(f"cannot read file: {exc.strerror or exc}", file=str(p)) from None
+    data = read_input_bytes(p, what="network file")
     try:
         text = data.decode("utf-8")
     except UnicodeDecodeError:
@@ -134,10 +133,11 @@ def _read(text: str, source: str) -> Network:
         warnings.warn(
             f"{source}: sections kept verbatim, not modelled: "
             + ", ".join(f"[{n}]" for n in with_data),
+            TwinWarning,
             stacklevel=3,
         )
     if ctx.notes:
-        warnings.warn(f"{source}: ignored: " + "; ".join(ctx.notes[:10]), stacklevel=3)
+        warnings.warn(f"{source}: ignored: " + "; ".join(ctx.notes[:10]), TwinWarning, stacklevel=3)
 
     def raw(name):
         return list(sections[name].raw) if name in sections else []

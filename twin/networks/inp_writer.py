@@ -10,7 +10,6 @@ absolute when the file is written to another folder than the one it came from.
 from __future__ import annotations
 
 import os
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -48,18 +47,12 @@ LINK_SECTIONS = {
 
 
 def write_inp(net: Network, path) -> None:
-    """Write ``net`` to ``path`` atomically (temporary file in the same folder, then rename)."""
-    path = Path(os.fspath(path))
-    text = inp_text(net, base_dir=path.parent)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="\n") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
+    """Write ``net`` to ``path`` whole or not at all (:func:`twin.files.write_text`: a
+    temporary file in the same folder, then rename; only a regular file is replaced)."""
+    from twin.files import check_output, write_text
+
+    path = check_output(path)
+    write_text(path, inp_text(net, base_dir=path.parent))
 
 
 def inp_text(net: Network, base_dir=None) -> str:

@@ -12,8 +12,6 @@ the DEM, so that rims and DEM agree to the interpolation error (millimetres).
 
 from __future__ import annotations
 
-import os
-import tempfile
 import warnings
 from dataclasses import dataclass
 from pathlib import Path
@@ -21,7 +19,7 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from twin.errors import InputError
+from twin.errors import InputError, TwinWarning
 from twin.kernels.codes import NodeKind
 
 __all__ = [
@@ -133,21 +131,12 @@ def make_terrain(spec: TerrainSpec, cell_m: float = 10.0, margin_m: float = 100.
 
 
 def write_terrain(da: xr.DataArray, path) -> Path:
-    """Write a terrain to NetCDF atomically (temporary name, then :func:`os.replace`)."""
-    path = Path(path)
+    """Write a terrain to NetCDF-3 whole or not at all (:func:`twin.files.write_bytes`)."""
+    from twin.files import netcdf_bytes, write_bytes
+
     ds = da.to_dataset(name="elevation")
     ds.attrs.update(Conventions="CF-1.8", title="sewer-twin terrain")
-    fd, tmp = tempfile.mkstemp(prefix=path.name + ".", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    try:
-        ds.to_netcdf(tmp, engine="scipy", format="NETCDF3_64BIT")
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; package data must be readable
-        os.replace(tmp, path)
-    except BaseException:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-        raise
-    return path
+    return write_bytes(path, netcdf_bytes(ds, engine="scipy", format="NETCDF3_64BIT"))
 
 
 GEOTIFF_SUFFIXES = (".tif", ".tiff")
@@ -165,11 +154,11 @@ def load_terrain(path) -> xr.DataArray:
     InputError
         When the file is missing or unreadable, or lacks the variable or the coords.
     """
-    path = Path(path)
+    from twin.files import checked_input
+
+    path = checked_input(path, what="terrain file")
     if path.suffix.lower() in GEOTIFF_SUFFIXES:
         return _load_geotiff(path)
-    if not path.exists():
-        raise InputError("terrain file not found", file=path)
     try:
         ds = xr.load_dataset(path)
     except Exception as exc:  # the backends raise many types
@@ -224,8 +213,6 @@ def _load_geotiff(path: Path) -> xr.DataArray:
         raise InputError(
             "reading a GeoTIFF DEM needs rioxarray (pip install 'sewer-twin[geo]')", file=path
         ) from exc
-    if not path.exists():
-        raise InputError("terrain file not found", file=path)
     try:
         da = rioxarray.open_rasterio(path, masked=True)
         if "band" in da.dims:
@@ -297,7 +284,7 @@ def terrain_from_nodes(net, cell_m: float = 10.0, margin_m: float = 50.0) -> xr.
     warnings.warn(
         f"terrain derived from {int(ok.sum())} node rim elevations by interpolation "
         f"(no DEM given){' for ' + net.source if net.source else ''}",
-        UserWarning,
+        TwinWarning,
         stacklevel=2,
     )
     return _as_dataarray(

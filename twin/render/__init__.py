@@ -16,14 +16,14 @@ Examples
 
 from __future__ import annotations
 
-import os
-import tempfile
+import io
 from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
-from twin.errors import InputError, TwinError
+from twin.errors import InputError, OutputError, TwinError
+from twin.files import atomic_output, check_output, write_bytes, write_text
 
 __all__ = ["render", "render_animation", "export_html"]
 
@@ -183,12 +183,8 @@ def export_html(
         ) from exc
     choice = (terrain, member, quantile, title, vertical_exaggeration)
 
-    def write(tmp):
-        _with_still(ds, choice, time, (1200, 800), lambda plotter: _trame_export(plotter, tmp))
-        if os.path.getsize(tmp) == 0:
-            raise TwinError("HTML export wrote an empty file")
-
-    return _atomic(out_path, write)
+    page = _with_still(ds, choice, time, (1200, 800), _trame_export)
+    return write_text(out_path, page)
 
 
 # -- helpers -----------------------------------------------------------------------------
@@ -222,7 +218,7 @@ def _offscreen_plotter(window_size):
             plotter.close()
 
 
-def _trame_export(plotter, path) -> None:
+def _trame_export(plotter) -> str:
     """Serialise the plotter's scene for vtk.js (trame-vtk) and embed it in one HTML page.
 
     trame-vtk serialises through a trame server, so one is started on 127.0.0.1 (a free
@@ -267,57 +263,50 @@ def _trame_export(plotter, path) -> None:
             data = pool.submit(asyncio.run, export()).result()
     if not data:
         raise TwinError("HTML export: trame-vtk returned no scene data")
-    with open(path, "w", encoding="utf-8") as fh:
-        write_html(data, fh)
+    page = io.StringIO()
+    write_html(data, page)
+    if not page.getvalue():
+        raise TwinError("HTML export wrote an empty page")
+    return page.getvalue()
 
 
 def _check_suffix(out_path, allowed) -> Path:
-    path = Path(out_path)
-    if path.suffix.lower() not in allowed:
-        raise InputError(f"{path.name}: output must end in {' or '.join(allowed)}", file=path)
-    if not path.parent.is_dir():
-        raise InputError("output folder does not exist", file=path.parent)
-    return path
+    """The output path, checked before the work (:func:`twin.files.check_output`)."""
+    return check_output(out_path, suffixes=allowed)
 
 
-def _atomic(out_path: Path, write) -> Path:
-    fd, tmp = tempfile.mkstemp(
-        prefix=f".{out_path.name}.", suffix=out_path.suffix, dir=out_path.parent
-    )
-    os.close(fd)
-    try:
-        write(tmp)
-        _plain_mode(tmp)
-        os.replace(tmp, out_path)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
-    return out_path
-
-
-def _plain_mode(path) -> None:
-    """Give a temporary file (mode 0600) the mode a new file would get (umask applies)."""
-    umask = os.umask(0)
-    os.umask(umask)
-    os.chmod(path, 0o666 & ~umask)
+#: PNG text chunk that marks a render as sewer-twin's own (:func:`twin.files.written_by_twin`).
+SOFTWARE = "sewer-twin"
 
 
 def _write_image(out_path: Path, image) -> Path:
-    import imageio.v3 as iio
+    """Encode in memory, then write whole (an image writer that meets a full disk
+    mid-file fails again in its destructor; a plain write fails once, cleanly)."""
+    from PIL import Image, PngImagePlugin
 
-    return _atomic(out_path, lambda tmp: iio.imwrite(tmp, image, extension=out_path.suffix))
+    buf = io.BytesIO()
+    picture = Image.fromarray(np.asarray(image))
+    if out_path.suffix.lower() == ".png":
+        info = PngImagePlugin.PngInfo()
+        info.add_text("Software", SOFTWARE)
+        picture.save(buf, format="PNG", pnginfo=info)
+    else:
+        picture.convert("RGB").save(buf, format="JPEG", quality=92)
+    return write_bytes(out_path, buf.getbuffer())
 
 
 def _write_animation(out_path: Path, images, fps: float) -> Path:
     import imageio.v3 as iio
 
     if out_path.suffix.lower() == ".gif":
-
-        def write(tmp):
-            iio.imwrite(tmp, np.stack(images), extension=".gif", duration=1000.0 / fps, loop=0)
-    else:
-
-        def write(tmp):
+        data = iio.imwrite("<bytes>", np.stack(images), extension=".gif",
+                           duration=1000.0 / fps, loop=0)  # fmt: skip
+        return write_bytes(out_path, data)
+    try:  # ffmpeg writes a file: it goes to the temporary name
+        with atomic_output(out_path) as tmp:
             iio.imwrite(tmp, np.stack(images), extension=".mp4", plugin="FFMPEG", fps=fps)
-
-    return _atomic(out_path, write)
+    except (TwinError, KeyboardInterrupt):
+        raise
+    except Exception as exc:  # ffmpeg's own failure (a full disk ends its output short)
+        raise OutputError(out_path, f"video encoder failed: {exc}") from None
+    return out_path

@@ -17,6 +17,7 @@ from pathlib import Path
 import numpy as np
 
 from twin.errors import InputError
+from twin.files import checked_input, input_lines
 
 __all__ = ["read_gauge"]
 
@@ -35,9 +36,7 @@ def read_gauge(path, form="volume", interval_min=None, station="", fmt=None):
     station : str
         SWMM files: the station to read (the first one by default).
     """
-    path = Path(path)
-    if not path.exists():
-        raise InputError("rainfall file not found", file=path, field="rainfall.path")
+    path = checked_input(path, what="rainfall file", field="rainfall.path")
     form = str(form).lower()
     if form not in ("intensity", "volume"):
         raise InputError(
@@ -66,7 +65,7 @@ def read_gauge(path, form="volume", interval_min=None, station="", fmt=None):
 
 def _read_csv(path: Path):
     times, vals = [], []
-    with path.open(newline="", encoding="utf-8") as fh:
+    with input_lines(path, what="rainfall file", newline="") as fh:
         for n, row in enumerate(csv.reader(fh), 1):
             if not row or not "".join(row).strip() or row[0].lstrip().startswith("#"):
                 continue
@@ -96,7 +95,7 @@ def _check_reading(v: float, token: str, path: Path, n: int) -> None:
 
 def _read_swmm(path: Path, station: str):
     times, vals = [], []
-    with path.open(encoding="utf-8", errors="replace") as fh:
+    with input_lines(path, what="rainfall file") as fh:
         for n, line in enumerate(fh, 1):
             tok = line.split()
             if len(tok) < 7 or tok[0].startswith(";"):

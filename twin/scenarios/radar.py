@@ -16,8 +16,6 @@ its centroid (the outlet node's coordinates when it has no polygon at all).
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 import shapely
 
@@ -159,9 +157,9 @@ def read_grid(path, variable: str | None = None):
     """Open a NetCDF rainfall grid as an ``(time, y, x[, member])`` DataArray in mm/h."""
     import xarray as xr
 
-    path = Path(path)
-    if not path.exists():
-        raise InputError("rainfall grid file not found", file=path, field="rainfall.path")
+    from twin.files import checked_input, max_input_bytes
+
+    path = checked_input(path, what="rainfall grid file", field="rainfall.path")
     try:
         ds = xr.open_dataset(path)
     except Exception as exc:  # noqa: BLE001 - any reader failure is bad input
@@ -177,6 +175,15 @@ def read_grid(path, variable: str | None = None):
             file=path,
             field="rainfall.variable",
         )
+    limit = max_input_bytes()
+    if ds[names[0]].nbytes > limit:  # compressed on disk, it may unpack to any size
+        size = ds[names[0]].nbytes
+        ds.close()
+        raise InputError(
+            f"rainfall grid {names[0]!r} unpacks to {size / 2**20:,.1f} MiB, more than the limit "
+            f"of {limit / 2**20:,.1f} MiB (set TWIN_MAX_INPUT_MB to raise it)",
+            file=path, field="rainfall.path",
+        )  # fmt: skip
     da = ds[names[0]].load()
     ds.close()
     return as_rate(da, source=path)

@@ -176,19 +176,13 @@ class Scenario:
         return cls.from_dict(table, source_file=path, text=text)
 
     def to_file(self, path) -> Path:
-        """Write the scenario as TOML, atomically."""
-        import os
-        import tempfile
-
+        """Write the scenario as TOML, whole or not at all (:func:`twin.files.write_text`;
+        only a regular file is replaced, missing folders are created)."""
+        from twin.files import check_output, write_text
         from twin.scenarios.toml_io import dumps
 
-        path = Path(path)
-        text = dumps(self.to_dict())
-        fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", dir=path.parent or ".")
-        with os.fdopen(fd, "w", encoding="utf-8") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-        return path
+        path = check_output(path, suffixes=(".toml",))
+        return write_text(path, dumps(self.to_dict()))
 
 
 def load_scenario(name_or_path) -> Scenario:

@@ -10,8 +10,6 @@ scenario file (or the control file), the line and the key.
 
 from __future__ import annotations
 
-from pathlib import Path
-
 import numpy as np
 
 from twin.errors import InputError, checked_number
@@ -93,12 +91,12 @@ def _apply_controls(sc, out) -> None:
     try:
         text = sc.rules
         if sc.control_file:
+            from twin.files import read_input_text
+
             path = sc._resolve(sc.control_file)
             file = str(path)
-            try:
-                text = (text + "\n" if text else "") + path.read_text(encoding="utf-8")
-            except OSError as exc:
-                raise InputError(f"cannot read control file: {exc}", field="control_file") from None
+            body = read_input_text(path, what="control file", field="modify.control_file")
+            text = (text + "\n" if text else "") + body
         if text.strip():
             parse_rules(
                 text, out, file=file, first_line=1 if sc.control_file and not sc.rules else None
@@ -121,10 +119,11 @@ def _apply_controls(sc, out) -> None:
 def _line_of(file, key: str) -> int | None:
     """The line of ``key`` (``modify.settings[1].link``: ``link`` in the second
     ``[[modify.settings]]``) in ``file``."""
+    from twin.files import read_input_text
     from twin.scenarios.toml_io import line_of
 
     try:
-        text = Path(file).read_text(encoding="utf-8")
-    except OSError:
+        text = read_input_text(file, what="scenario file")
+    except InputError:
         return None
     return line_of(text, key)

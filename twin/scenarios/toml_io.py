@@ -25,13 +25,10 @@ _AT_LINE = re.compile(r"line (\d+)")
 
 def load(path) -> tuple[dict, str]:
     """Parse ``path``; returns the table and the text (for :func:`line_of`)."""
+    from twin.files import read_input_text
+
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("scenario file not found", file=path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read scenario file: {exc}", file=path) from None
+    text = read_input_text(path, what="scenario file")
     try:
         return tomllib.loads(text), text
     except RecursionError:
