@@ -150,7 +150,9 @@ class SimulationError(TwinError, RuntimeError):
         parts = [message]
         if element is not None:
             parts.append(f"at {element}")
-        if time is not None:
+        if isinstance(time, numbers.Real) and not isinstance(time, bool):
+            parts.append(f"{float(time):g} s after the start")
+        elif time is not None:
             parts.append(f"time {time}")
         if step is not None:
             parts.append(f"step {step}")

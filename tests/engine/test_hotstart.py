@@ -111,6 +111,16 @@ def test_state_for_another_network_or_options_is_refused(net, tmp_path):
         Simulation.from_state(tmp_path / "foreign.npz", net, end_hours=0.2)
 
 
+def test_options_that_differ_are_named_one_by_one(net, tmp_path):
+    path = Simulation(net, end_hours=0.2, routing_step_s=20.0).save_state(tmp_path / "s.npz")
+    with pytest.raises(InputError) as err:
+        Simulation.from_state(path, net, end_hours=0.2, routing_step_s=10.0)
+    assert str(err.value) == (
+        f"{path}: state file was saved with other options: "
+        "routing_step_s is 20.0 in the file, 10.0 here"
+    )
+
+
 def test_save_overwrites_whole_and_leaves_no_temporary(net, tmp_path):
     sim = Simulation(net, end_hours=0.2)
     path = sim.save_state(tmp_path / "s.npz")

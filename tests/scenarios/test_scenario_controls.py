@@ -128,6 +128,17 @@ def test_bad_rule_text_names_the_control_file_and_line(net, tmp_path):
     assert err.value.field == "modify.control_file"
 
 
+def test_a_control_file_that_is_not_rules_is_not_echoed(net, tmp_path):
+    """A file of another kind named as control_file (an account list, say) is refused
+    without its contents in the message."""
+    (tmp_path / "accounts").write_text("root:x:0:0:root:/root:/bin/bash\nbin:x:1:1::/:\n")
+    p = Scenario(control_file="accounts").to_file(tmp_path / "s.toml")
+    with pytest.raises(InputError, match="not SWMM control rules") as err:
+        Scenario.from_file(p).apply(net)
+    assert err.value.file == str(tmp_path / "accounts") and err.value.line == 1
+    assert "root" not in str(err.value).replace(str(tmp_path), "")
+
+
 def test_toml_round_trip(tmp_path):
     sc = Scenario.preset("seoul-100mmh").replace(
         pump_failure=[{"pump": "PS1", "from_h": 1.0}, {"pump": "PS2", "from_h": 0, "to_h": 2.5}],

@@ -14,10 +14,13 @@ is a new file.
 
 from __future__ import annotations
 
+import contextlib
 import importlib
+import os
 import pkgutil
 import re
 import signal
+import sys
 
 import click
 
@@ -63,17 +66,22 @@ def main(argv=None) -> int:
 
 
 def _run(argv) -> int:
+    args = sys.argv[1:] if argv is None else list(argv)
     try:
-        cli.main(args=argv, prog_name="twin", standalone_mode=False)
+        # not cli.main(): it turns Ctrl-C into Abort after printing a blank line
+        with cli.make_context("twin", args) as ctx:
+            cli.invoke(ctx)
     except click.exceptions.Exit as exc:
         return exc.exit_code
     except click.ClickException as exc:
         click.echo(f"twin: error: {_clip(exc.format_message())}", err=True)
         return 2
-    except click.exceptions.Abort as exc:
-        if isinstance(exc.__cause__, KeyboardInterrupt):  # click wraps Ctrl-C in Abort
-            raise exc.__cause__ from None
+    except click.exceptions.Abort:
         click.echo("twin: error: aborted", err=True)
+        return 1
+    except BrokenPipeError:  # `twin report x.nc | head`: the reader left, nothing to say
+        with contextlib.suppress(OSError):
+            sys.stdout = open(os.devnull, "w")  # noqa: SIM115 - no flush error at exit
         return 1
     except InputError as exc:
         click.echo(f"twin: error: {_clip(str(exc))}", err=True)

@@ -20,7 +20,7 @@ import warnings
 import click
 
 from twin.errors import TwinWarning
-from twin.files import output_in_progress, outputs_written
+from twin.files import output_in_progress, outputs_abandoned, outputs_written
 
 __all__ = ["LOG", "console", "interrupted_message", "set_verbose"]
 
@@ -87,9 +87,9 @@ def interrupted_message(signum: int) -> str:
     parts = []
     if done:
         parts.append("wrote " + ", ".join(str(p) for p in done))
-    pending = output_in_progress()
-    if pending is not None:
-        parts.append(f"{pending} was not written (left as it was)")
+    for path in (*outputs_abandoned(), output_in_progress()):
+        if path is not None and path not in done:
+            parts.append(f"{path} was not written (left as it was)")
     if not parts:
         parts.append("no output was written")
     return f"twin: interrupted by {name}; " + "; ".join(parts)

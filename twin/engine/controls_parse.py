@@ -125,9 +125,14 @@ class _Parser:
 
     # -- lines -----------------------------------------------------------------------
     def feed(self, toks):
+        word = toks[0].upper()
+        if not (self.rules or self.variables or self.expressions) and not (
+            findmatch(toks[0], KEYWORDS) >= 0 or word.startswith(("VARIABLE", "EXPRESSION"))
+        ):  # not (yet) rules: say so without echoing what may be any file's contents
+            self.fail("not SWMM control rules: the first statement must be RULE, VARIABLE or "
+                      "EXPRESSION")  # fmt: skip
         if len(toks) < 2:
             self.fail(f"too few items: {' '.join(toks)!r}", code=203)
-        word = toks[0].upper()
         if word.startswith("VARIABLE"):
             return self.add_variable(toks)
         if word.startswith("EXPRESSION"):

@@ -152,12 +152,29 @@ class _Encoder:
 
 
 # -- public entry points --------------------------------------------------------------------
+def _option_values(opts) -> dict[str, str]:
+    """Each SimOptions field's ``repr``, by name (compared one by one on loading)."""
+    return {f.name: repr(getattr(opts, f.name)) for f in fields(opts)}
+
+
+def _options_differ(saved: dict, own: dict) -> str:
+    """The message naming the options whose values differ between a file and a simulation."""
+    theirs, ours = saved.get("option_values"), own["option_values"]
+    if not isinstance(theirs, dict):
+        return "state file was saved with other options"
+    names = sorted(set(theirs) | set(ours))
+    diff = [f"{k} is {theirs.get(k, 'absent')} in the file, {ours.get(k, 'absent')} here"
+            for k in names if theirs.get(k) != ours.get(k)]  # fmt: skip
+    return "state file was saved with other options: " + "; ".join(diff)
+
+
 def _header_of(sim) -> dict:
     return {
         "format": FORMAT,
         "version": VERSION,
         "network": network_fingerprint(sim.net),
         "options": repr(sim.opts),
+        "option_values": _option_values(sim.opts),
         "couplers": [type(c).__name__ for c in sim.couplers],
         "time": str(sim.current_time),
         "t_s": sim.t_s,
@@ -265,7 +282,7 @@ def load_state(sim, path) -> None:
             "state file was saved for another network (network fingerprint differs)", file=path
         )
     if header["options"] != own["options"]:
-        raise InputError(f"state file was saved with other options: {header['options']}", file=path)
+        raise InputError(_options_differ(header, own), file=path)
     if header["couplers"] != own["couplers"]:
         raise InputError(
             f"state file was saved with couplers {header['couplers']}, "

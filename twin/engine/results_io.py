@@ -19,7 +19,7 @@ import xarray as xr
 from twin.engine.dataset import READABLE_SCHEMAS, RESULTS_SCHEMA, cf_attr_value
 from twin.engine.results_schema import MAP_COORDS, STATIC
 from twin.errors import InputError, TwinError
-from twin.files import atomic_output, check_output, checked_input, netcdf_bytes, write_bytes
+from twin.files import atomic_output, check_output, checked_input, fill_file, netcdf_bytes
 
 __all__ = ["write_results", "open_results", "COMPRESS_MIN_SIZE"]
 
@@ -74,22 +74,19 @@ def write_results(ds: xr.Dataset, path, *, complevel: int = 1) -> Path:
     except TypeError as exc:
         raise TwinError(f"cannot write {path}: {exc}") from exc
     encoding = _encoding(ds, complevel, zarr)
-    if zarr:
-        try:
-            with atomic_output(path, store=True) as tmp:
-                ds.to_zarr(tmp, mode="w", encoding=encoding, consolidated=True)
-        except (TwinError, KeyboardInterrupt):
-            raise
-        except Exception as exc:
-            raise TwinError(f"cannot write {path}: {exc}") from exc
-        return path
     try:
-        data = netcdf_bytes(ds, encoding=encoding)
+        with atomic_output(path, store=zarr) as tmp:  # the temporary file exists meanwhile
+            if zarr:
+                ds.to_zarr(tmp, mode="w", encoding=encoding, consolidated=True)
+            else:
+                fill_file(tmp, netcdf_bytes(ds, encoding=encoding))
+    except (TwinError, KeyboardInterrupt):
+        raise
     except MemoryError:
         raise TwinError(f"cannot write {path}: not enough memory to encode the results") from None
     except Exception as exc:
         raise TwinError(f"cannot write {path}: {exc}") from exc
-    return write_bytes(path, data)
+    return path
 
 
 def open_results(path, *, chunks=None) -> xr.Dataset:

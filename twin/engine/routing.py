@@ -36,6 +36,7 @@ from twin.kernels.routing_step import (
     N_ACC,
     route_step,
 )
+from twin.networks.units import FT_TO_M
 
 RUNAWAY_HEAD_FT = 1000.0
 
@@ -282,14 +283,25 @@ class Router:
         self._first_step = False
         self.n_steps += 1
         if bad_node >= 0:
-            y = self.node_depth_ft[bad_node]
-            what = "NaN depth" if not np.isfinite(y) else f"depth {y:.6g} ft out of range"
-            raise SimulationError(what, element=p.node_names[bad_node], time=t_s + dt_s,
-                                  step=self.n_steps)  # fmt: skip
+            raise SimulationError(self._bad_depth(bad_node), element=p.node_names[bad_node],
+                                  time=t_s + dt_s, step=self.n_steps)  # fmt: skip
         if bad_link >= 0:
             raise SimulationError("NaN flow", element=p.link_names[bad_link], time=t_s + dt_s,
                                   step=self.n_steps)  # fmt: skip
         return abs(int(steps))
+
+    def _bad_depth(self, i: int) -> str:
+        """What is wrong with node ``i``'s depth, in metres (the kernel's feet stay inside)."""
+        y = float(self.node_depth_ft[i])
+        if not np.isfinite(y):
+            return "NaN depth"
+        if y < 0.0:
+            return f"negative depth {y * FT_TO_M:.4g} m"
+        top = float(self.pack.node_par[i, R.NP_FULL_DEPTH] + self.pack.node_par[i, R.NP_SUR_DEPTH])
+        return (
+            f"depth {y * FT_TO_M:.6g} m, more than {RUNAWAY_HEAD_FT * FT_TO_M:.1f} m above the "
+            f"node's top ({top * FT_TO_M:.4g} m deep): the head ran away"
+        )
 
     @property
     def volumes(self) -> dict[str, float]:

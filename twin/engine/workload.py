@@ -91,7 +91,7 @@ class Workload:
 
 
 def _count(x: float) -> str:
-    return f"{x:,.0f}" if x < 1e7 else f"{x:.2g}"
+    return f"{x:,.0f}" if x < 1e12 else f"{x:.2g}"
 
 
 def _bytes(n: float) -> str:

@@ -46,8 +46,10 @@ __all__ = [
     "atomic_output",
     "check_output",
     "file_kind",
+    "fill_file",
     "netcdf_bytes",
     "output_in_progress",
+    "outputs_abandoned",
     "outputs_written",
     "reset_output_log",
     "write_bytes",
@@ -63,6 +65,7 @@ class _Log:
 
     written: list[Path] = []
     pending: Path | None = None
+    abandoned: list[Path] = []
 
 
 def outputs_written() -> list[Path]:
@@ -75,10 +78,16 @@ def output_in_progress() -> Path | None:
     return _Log.pending
 
 
+def outputs_abandoned() -> list[Path]:
+    """Targets whose writing failed or was interrupted (each left as it was)."""
+    return list(_Log.abandoned)
+
+
 def reset_output_log() -> None:
     """Forget the outputs recorded so far (the CLI does this for every command)."""
     _Log.written = []
     _Log.pending = None
+    _Log.abandoned = []
 
 
 # -- what a path is -------------------------------------------------------------------
@@ -345,22 +354,30 @@ def atomic_output(path, *, store: bool = False):
                     os.rmdir(p)
             if _Log.pending == path:
                 _Log.pending = None
+                _Log.abandoned.append(path)
         if isinstance(exc, OSError):
             raise OutputError(path, _reason(exc)) from None
         raise
 
 
-def write_bytes(path, data) -> Path:
-    """Write ``data`` (bytes, bytearray, memoryview or a binary file object) to ``path``
-    through :func:`atomic_output`; returns the path."""
-    path = Path(os.fspath(path))
-    with atomic_output(path) as tmp, open(tmp, "wb") as fh:
+def fill_file(tmp, data) -> None:
+    """Write ``data`` (bytes, bytearray, memoryview or a binary file object) into the
+    file ``tmp`` (a temporary path from :func:`atomic_output`) with plain writes."""
+    with open(tmp, "wb") as fh:
         if isinstance(data, io.IOBase):
             shutil.copyfileobj(data, fh, _CHUNK)
         else:
             view = memoryview(data).cast("B")
             for start in range(0, len(view), _CHUNK):
                 fh.write(view[start : start + _CHUNK])
+
+
+def write_bytes(path, data) -> Path:
+    """Write ``data`` (bytes, bytearray, memoryview or a binary file object) to ``path``
+    through :func:`atomic_output`; returns the path."""
+    path = Path(os.fspath(path))
+    with atomic_output(path) as tmp:
+        fill_file(tmp, data)
     return path
 
 

@@ -13,6 +13,7 @@ hand-made and has every structure kind SWMM 5.2 offers.
 
 from __future__ import annotations
 
+import os
 import re
 from dataclasses import dataclass
 from pathlib import Path
@@ -143,16 +144,17 @@ def network_path(name_or_path) -> Path:
         isinstance(name_or_path, str)
         and (name_or_path.lower().endswith(".inp") or "/" in name_or_path)
     ):
-        path = Path(name_or_path)
-        if not path.is_file():
-            raise InputError("network file not found", file=path)
-        return path
+        from twin.files import checked_input
+
+        return checked_input(name_or_path, what="network file")
     name = str(name_or_path)
     key = _ALIASES.get(name.lower(), name.lower())
     if key in RECIPES or key in HAND_MADE:
         return DATA_DIR / f"{key}.inp"
-    if Path(name).is_file():
-        return Path(name)
+    if os.path.lexists(name):
+        from twin.files import checked_input
+
+        return checked_input(name, what="network file")
     known = ", ".join(_names() + sorted(_ALIASES))
     raise InputError(f"unknown network {name!r}; bundled networks: {known}")
 

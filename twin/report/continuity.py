@@ -27,6 +27,7 @@ _WORST_NODES = 3
 
 
 def _beyond(attrs: dict, limit: float) -> list[str]:
+    """``['flow routing continuity error 7.3 %', ...]``: the errors beyond ``limit``."""
     out = []
     for key, label in _ERRORS:
         value = attrs.get(key)
@@ -85,7 +86,9 @@ def judge_continuity(ds, limit_percent: float = DEFAULT_LIMIT_PERCENT) -> str | 
     verb = "is" if len(bad) == 1 else "are"
     message = f"{' and '.join(bad)} {verb} beyond the limit of {limit:g} %"
     ds.attrs["continuity_check"] = f"failed: {message}"
-    return message + _worst_nodes(ds)
+    if any(not b.startswith("runoff") for b in bad):  # a node's balance is routing's
+        message += _worst_nodes(ds)
+    return message
 
 
 def judge_member_continuity(ens, limit_percent: float = DEFAULT_LIMIT_PERCENT) -> str | None:
