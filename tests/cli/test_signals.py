@@ -7,6 +7,7 @@ moment its temporary file appears) and while it simulates.
 
 from __future__ import annotations
 
+import contextlib
 import os
 import signal
 import subprocess
@@ -19,9 +20,17 @@ import pytest
 ROOT = Path(__file__).parents[2]
 
 
-def _start(args, cwd):
-    return subprocess.Popen([sys.executable, "-m", "twin.cli", *map(str, args)], cwd=cwd,
+@contextlib.contextmanager
+def _started(args, cwd):
+    """A `twin` subprocess, killed if the test ends before it does."""
+    proc = subprocess.Popen([sys.executable, "-m", "twin.cli", *map(str, args)], cwd=cwd,
                             stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+    try:
+        yield proc
+    finally:
+        if proc.poll() is None:
+            proc.kill()
+            proc.communicate()
 
 
 def _signal_when(proc, ready, signum, timeout=600):
@@ -42,10 +51,10 @@ def _temporaries(folder):
 @pytest.mark.parametrize(("signum", "status"), [(signal.SIGTERM, 143), (signal.SIGINT, 130)])
 def test_a_signal_while_the_results_are_written_leaves_nothing(tmp_path, signum, status):
     out = tmp_path / "out.nc"
-    proc = _start(["run", "small", "--surface", "--end-hours", "0.5", "--no-render", "--quiet",
-                   "-o", out], tmp_path)  # fmt: skip
-    sent = _signal_when(proc, lambda: _temporaries(tmp_path), signum)
-    _, err = proc.communicate(timeout=600)
+    args = ["run", "small", "--surface", "--end-hours", "0.5", "--no-render", "--quiet", "-o", out]
+    with _started(args, tmp_path) as proc:
+        sent = _signal_when(proc, lambda: _temporaries(tmp_path), signum)
+        _, err = proc.communicate(timeout=600)
     assert sent, err  # it was writing (its temporary file existed) when the signal came
     assert proc.returncode == status, err
     name = signal.Signals(signum).name
@@ -56,11 +65,11 @@ def test_a_signal_while_the_results_are_written_leaves_nothing(tmp_path, signum,
 def test_a_large_run_is_announced_and_sigterm_while_simulating_leaves_nothing(tmp_path):
     """A run of 2e9 element-steps prints its estimate before it starts; SIGTERM then
     stops it with no output and not even the default output folder left."""
-    proc = _start(["run", "small", "--routing-step", "0.001", "--no-render"], tmp_path)
-    first = proc.stderr.readline()  # blocks until the estimate is printed
+    with _started(["run", "small", "--routing-step", "0.001", "--no-render"], tmp_path) as proc:
+        first = proc.stderr.readline()  # blocks until the estimate is printed
+        proc.send_signal(signal.SIGTERM)
+        _, err = proc.communicate(timeout=600)
     assert first.startswith("twin: large run: at least 14,400,000 routing steps x 146 elements")
-    proc.send_signal(signal.SIGTERM)
-    _, err = proc.communicate(timeout=600)
     assert proc.returncode == 143, err
     assert err.strip() == "twin: interrupted by SIGTERM; no output was written"
     assert os.listdir(tmp_path) == []

@@ -204,17 +204,23 @@ def test_a_signal_inside_a_held_section_arrives_when_it_ends():
 
 _FULL_DISK_API = """
 import sys
+from pathlib import Path
 import twin
 from tests.engine.test_results_io import full_dataset
 from tests.files.test_output import _small_dem
 from twin.errors import OutputError
 from twin.networks.terrain import write_terrain
+from twin.render import _write_animation, _write_image
 from twin.scenarios.scenario import Scenario
+import numpy as np
 folder = sys.argv[1]
+frames = [np.full((64, 64, 3), k * 40, np.uint8) for k in range(4)]
 for name, write in [
     ("r.nc", lambda p: twin.write_results(full_dataset(), p)),
     ("t.nc", lambda p: write_terrain(_small_dem(), p)),
     ("s.toml", lambda p: Scenario.preset("seoul-100mmh").to_file(p)),
+    ("i.png", lambda p: _write_image(Path(p), frames[1])),
+    ("a.gif", lambda p: _write_animation(Path(p), frames, 2.0)),
 ]:
     try:
         write(f"{folder}/{name}")
@@ -231,7 +237,8 @@ def test_a_full_disk_is_one_clean_error_from_every_writer_api(tmp_path):
                            preexec_fn=disk.preexec)  # fmt: skip
         assert r.returncode == 0, r.stderr
         lines = r.stdout.splitlines()
-        assert lines == [f"{disk.path}/{n}: {disk.reason}" for n in ("r.nc", "t.nc", "s.toml")]
+        names = ("r.nc", "t.nc", "s.toml", "i.png", "a.gif")
+        assert lines == [f"{disk.path}/{n}: {disk.reason}" for n in names]
         assert r.stderr == "" and disk.contents() == []
 
 
