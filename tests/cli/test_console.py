@@ -24,6 +24,8 @@ def noisy_command():
         warnings.warn("a library's user warning", UserWarning, stacklevel=1)
         logging.getLogger("distributed.worker").warning("worker restarted")
         warnings.warn("sections kept verbatim: [LID_CONTROLS]", TwinWarning, stacklevel=1)
+        logging.getLogger("twin.ops.folder").warning("obs.csv was truncated; read again")
+        logging.getLogger("twin.ops.folder").info("3 new observations")
 
     yield "noisy-test-command"
     del cli.commands["noisy-test-command"]
@@ -32,7 +34,10 @@ def noisy_command():
 def test_only_the_twins_own_warnings_are_shown(noisy_command, capsys):
     assert main([noisy_command]) == 0
     err = capsys.readouterr().err
-    assert err == "twin: warning: sections kept verbatim: [LID_CONTROLS]\n"
+    assert err == (
+        "twin: warning: sections kept verbatim: [LID_CONTROLS]\n"
+        "twin: warning: obs.csv was truncated; read again\n"
+    )
 
 
 def test_verbose_shows_the_log(noisy_command, capsys):
@@ -44,11 +49,13 @@ def test_verbose_shows_the_log(noisy_command, capsys):
     assert any("DeprecationWarning" in ln and "old API" in ln for ln in log)
     assert any("UserWarning" in ln and "a library's user warning" in ln for ln in log)
     assert any("distributed.worker: worker restarted" in ln for ln in log)
-    assert len(err) == 5
+    assert "twin: log: info twin.ops.folder: 3 new observations" in log
+    assert "twin: warning: obs.csv was truncated; read again" in err
+    assert len(err) == 7
 
 
 def test_logging_and_warnings_are_restored_after_main(noisy_command):
-    before = (logging.root.manager.disable, logging.getLogger().level, warnings.showwarning)
-    main([noisy_command])
-    assert (logging.root.manager.disable, logging.getLogger().level,
+    before = (logging.getLogger().level, list(logging.getLogger().handlers), warnings.showwarning)
+    main(["-v", noisy_command])
+    assert (logging.getLogger().level, list(logging.getLogger().handlers),
             warnings.showwarning) == before  # fmt: skip

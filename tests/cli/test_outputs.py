@@ -63,15 +63,24 @@ def test_full_disk_is_one_line_exit_1_and_no_temporary_file(tmp_path):
         assert disk.contents() == []
 
 
-def test_render_on_a_full_disk_is_one_line_too(tmp_path):
+def test_render_export_profile_and_report_on_a_full_disk_are_one_line_too(tmp_path):
     res = tmp_path / "r.nc"
-    r = twin_cli("run", "small", "-o", res, "--no-render", *SHORT)
+    r = twin_cli("run", "small", "--surface", "-o", res, "--no-render", *SHORT)
     assert r.returncode == 0, r.stderr
     with full_folder(tmp_path) as disk:
-        out = disk.path / "pic.png"
-        r = twin_cli("render", res, "-o", out, "--network", "small", preexec=disk.preexec)
-        assert r.returncode == 1, r.stderr
-        assert one_error_line(r) == f"twin: error: {out}: {disk.reason}"
+        for name, args in [
+            ("pic.png", ("render", res, "--network", "small")),
+            ("layers.gpkg", ("export", res, "--crs", "EPSG:5186")),
+            ("depth.tif", ("export", res, "--crs", "EPSG:5186")),
+            ("section.png", ("profile", res, "--from", "MH000046", "--to", "OF01")),
+            ("report.json", ("report", res, "--format", "json")),
+        ]:
+            if disk.preexec is not None and name.endswith(".gpkg"):
+                continue  # a file-size limit, not a full disk: GDAL words it its own way
+            out = disk.path / name
+            r = twin_cli(*args, "-o", out, preexec=disk.preexec)
+            assert r.returncode == 1, r.stderr
+            assert one_error_line(r) == f"twin: error: {out}: {disk.reason}"
         assert disk.contents() == []
 
 

@@ -41,7 +41,7 @@ def test_no_crs_is_one_warning_line(network_result, tmp_path):
         (["-o", "{d}/x.tif"], "needs a result with a 2D surface"),
         (["-o", "{d}/x.gpkg", "--crs", "EPSG:99999"], "--crs: not a coordinate reference system"),
         (["-o", "{d}/x.gpkg", "--crs", "not-a-crs"], "'not-a-crs'"),
-        (["-o", "{d}/no/such/folder/x.gpkg"], "does not exist"),
+        (["-o", "{d}/plain/x.gpkg"], "not a folder"),  # a file where a folder would be made
         (["-o", "{d}/x.shp"], ".gpkg"),
         (["-o", "{d}/x.gpkg", "--layers", "nodes,pipes"], "unknown layer 'pipes'"),
         (["-o", "{d}/x.gpkg", "--threshold", "-1", "--layers", "nodes"], None),
@@ -51,12 +51,13 @@ def test_bad_input_is_one_line_exit_2_and_nothing_written(network_result, tmp_pa
     path, _ = network_result
     out = tmp_path / "out"
     out.mkdir()
+    (out / "plain").write_text("a file where a folder would be made")
     r = run("export", str(path), *[a.format(d=out) for a in args])
     if says is None:  # a threshold does not matter to the nodes layer
         assert r.returncode == 0, r.stderr
         return
     assert says in _one_error(r)
-    assert os.listdir(out) == []
+    assert os.listdir(out) == ["plain"]
 
 
 def test_a_file_that_is_not_a_result(tmp_path):

@@ -70,22 +70,31 @@ def _writers(tmp_path):
     from tests.engine.test_results_io import full_dataset
     from twin.bench.report import write_json
     from twin.engine.simulation import Simulation
+    from twin.export import export_results
     from twin.networks.district import write_district
     from twin.networks.terrain import write_terrain
     from twin.render import render
+    from twin.render.profile_plot import animate_profile, plot_profile
+    from twin.report import formats as report_formats
     from twin.scenarios.scenario import Scenario
 
-    net = twin.load_network("small-conduits")
-    sim = Simulation(net, end_hours=0.05)
+    def net():
+        return twin.load_network("small-conduits")
+
     return {
         "results": lambda p: twin.write_results(full_dataset(), p),
         "render": lambda p: render(full_dataset(), p),
-        "hot start": lambda p: sim.save_state(p),
-        "inp": lambda p: net.to_inp(p),
+        "hot start": lambda p: Simulation(net(), end_hours=0.05).save_state(p),
+        "inp": lambda p: net().to_inp(p),
         "district": lambda p: write_district(p, conduits=20, seed=1),
         "terrain": lambda p: write_terrain(_small_dem(), p),
         "scenario": lambda p: Scenario.preset("seoul-100mmh").to_file(p),
         "bench json": lambda p: write_json({"created": "x"}, p.parent, p.stem),
+        "report": lambda p: report_formats.write_text("a report\n", p),
+        "profile": lambda p: plot_profile(full_dataset(), "J1", "OUT", p),
+        "profile gif": lambda p: animate_profile(full_dataset(), "J1", "OUT", p),
+        "geopackage": lambda p: export_results(full_dataset(), p),
+        "geotiff": lambda p: export_results(full_dataset(), p),
     }
 
 
@@ -98,7 +107,8 @@ def _small_dem():
 
 SUFFIX = {
     "results": ".nc", "render": ".png", "hot start": ".npz", "inp": ".inp", "district": ".inp",
-    "terrain": ".nc", "scenario": ".toml", "bench json": ".json",
+    "terrain": ".nc", "scenario": ".toml", "bench json": ".json", "report": ".txt",
+    "profile": ".png", "profile gif": ".gif", "geopackage": ".gpkg", "geotiff": ".tif",
 }  # fmt: skip
 
 
@@ -119,6 +129,20 @@ def test_every_writer_refuses_a_fifo_a_device_and_a_link(writer, tmp_path):
     assert stat.S_ISFIFO(os.lstat(fifo).st_mode) and is_dev(os.lstat(dev).st_mode)
     assert link.is_symlink() and real.read_bytes() == b"someone else's"
     assert not [p for p in os.listdir(tmp_path) if p.endswith(".tmp")]
+
+
+def test_report_tables_refuse_a_fifo_among_them_before_writing_any(tmp_path):
+    from tests.engine.test_results_io import full_dataset
+    from twin.report.formats import csv_texts, write_csv_tables
+
+    ds = full_dataset()
+    names = list(csv_texts(ds))
+    os.mkfifo(tmp_path / names[-1])
+    with pytest.raises(InputError, match="FIFO"):
+        write_csv_tables(ds, tmp_path)
+    assert os.listdir(tmp_path) == [names[-1]]
+    (tmp_path / names[-1]).unlink()
+    assert sorted(p.name for p in write_csv_tables(ds, tmp_path)) == sorted(names)
 
 
 def test_a_failed_or_interrupted_write_leaves_the_target_and_no_trace(tmp_path):

@@ -82,3 +82,14 @@ def test_replaced_file_is_read_again_without_duplicates(tmp_path, sensors):
         a.write_text(line(2) + line(3))  # rotated: shorter, starts again
         assert feed.poll() == 1
         assert store.count() == 4
+
+
+def test_a_fifo_in_the_folder_is_skipped_not_waited_on(tmp_path, sensors):
+    """An exporter's named pipe matching the pattern would block the follower for good."""
+    export = tmp_path / "scada"
+    export.mkdir()
+    os.mkfifo(export / "live.csv")
+    (export / "a.csv").write_text(line(0) + line(1))
+    with ObservationStore(tmp_path / "out") as store:
+        feed = FolderFeed(export, store, sensors)
+        assert feed.poll() == 2 and feed.poll() == 0

@@ -147,16 +147,17 @@ def test_cli_draws_and_refuses_in_one_line(ds, tmp_path, capsys):
     assert main(["profile", str(path), "--from", TOP, "--to", BOTTOM, "-o", str(png)]) == 0
     assert png.stat().st_size > 20_000
     capsys.readouterr()
+    (tmp_path / "plain").write_text("a file where a folder would be made")
     for args in (
         ["--from", "NOPE", "--to", BOTTOM, "-o", str(tmp_path / "x.png")],
         ["--from", TOP, "--to", "OF_PS", "-o", str(tmp_path / "x.png")],
-        ["--from", TOP, "--to", BOTTOM, "-o", str(tmp_path / "missing" / "x.png")],
+        ["--from", TOP, "--to", BOTTOM, "-o", str(tmp_path / "plain" / "x.png")],
         ["--from", TOP, "--to", BOTTOM, "--gif", "-o", str(tmp_path / "x.png")],
     ):
         assert main(["profile", str(path), *args]) == 2
         err = [ln for ln in capsys.readouterr().err.splitlines() if ln.strip()]
         assert len(err) == 1 and err[0].startswith("twin: error:"), err
-    assert not list(tmp_path.glob("x.*")) and not (tmp_path / "missing").exists()
+    assert not list(tmp_path.glob("x.*")) and (tmp_path / "plain").is_file()
 
 
 def test_python_api_returns_the_table(ds, tmp_path):

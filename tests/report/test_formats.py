@@ -162,14 +162,15 @@ def test_markdown_has_a_heading_and_a_pipe_table_per_table(run_file):
 
 
 def test_bad_report_requests_are_one_line_and_exit_2(run_file, tmp_path, twin_cli):
+    (tmp_path / "plain").write_text("a file where a folder would be made")
     cases = [
         ("report", str(run_file), "--format", "csv"),  # csv needs a folder
         ("report", str(run_file), "--format", "xml"),
-        ("report", str(run_file), "--format", "json", "-o", str(tmp_path / "no" / "r.json")),
+        ("report", str(run_file), "--format", "json", "-o", str(tmp_path / "plain" / "r.json")),
     ]
     for args in cases:
         r = twin_cli(*args)
         lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
         assert r.returncode == 2 and len(lines) == 1, (args, r.stderr)
         assert lines[0].startswith("twin: error:")
-    assert not (tmp_path / "no").exists()
+    assert (tmp_path / "plain").is_file() and not list(tmp_path.glob("*.json"))

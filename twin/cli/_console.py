@@ -1,11 +1,13 @@
 """What the CLI shows on stderr: the twin's own messages, and the log only with ``-v``.
 
-* Warnings of category :class:`~twin.errors.TwinWarning` print as one line,
+* Warnings of category :class:`~twin.errors.TwinWarning`, and log records of the
+  twin's own loggers (``twin.*``) at WARNING or above, print as one line,
   ``twin: warning: ...``.
 * Every other warning (numpy's RuntimeWarnings, library deprecation and user
-  warnings) and the libraries' log records (dask.distributed, numba, ...) go to the
-  log, which ``twin -v`` prints as ``twin: log: ...`` lines and which is dropped
-  otherwise.
+  warnings, through the ``py.warnings`` logger) and every other log record (at INFO
+  or above) go to the log, which ``twin -v`` prints as ``twin: log: ...`` lines and
+  which is dropped otherwise.  (A library that gives its loggers handlers of its own
+  prints through them, as it was configured.)
 * After an interrupt, :func:`interrupted_message` says which outputs were written and
   which was not.
 """
@@ -22,18 +24,27 @@ import click
 from twin.errors import TwinWarning
 from twin.files import output_in_progress, outputs_abandoned, outputs_written
 
-__all__ = ["LOG", "console", "interrupted_message", "set_verbose"]
+__all__ = ["console", "interrupted_message", "set_verbose"]
 
-LOG = logging.getLogger("twin")
+_WARNINGS_LOG = logging.getLogger("py.warnings")
+
+
+def _own(record: logging.LogRecord) -> bool:
+    return record.name == "twin" or record.name.startswith("twin.")
 
 
 class _StderrHandler(logging.Handler):
-    """Log records as ``twin: log: LEVEL name: message`` on stderr (when verbose)."""
+    """The twin's warnings as ``twin: warning: ...``; the rest as ``twin: log: ...``
+    when verbose."""
 
     def emit(self, record):
         try:
-            click.echo(f"twin: log: {record.levelname.lower()} {record.name}: "
-                       f"{record.getMessage()}", err=True)  # fmt: skip
+            if _own(record) and record.levelno >= logging.WARNING:
+                level = "error" if record.levelno >= logging.ERROR else "warning"
+                click.echo(f"twin: {level}: {record.getMessage()}", err=True)
+            elif _State.verbose:
+                click.echo(f"twin: log: {record.levelname.lower()} {record.name}: "
+                           f"{record.getMessage()}", err=True)  # fmt: skip
         except Exception:  # noqa: BLE001 - logging must never raise
             self.handleError(record)
 
@@ -46,14 +57,13 @@ def _showwarning(message, category, filename, lineno, file=None, line=None):
     if issubclass(category, TwinWarning):
         click.echo(f"twin: warning: {message}", err=True)
     else:
-        LOG.getChild("warnings").warning("%s (%s:%s): %s", category.__name__, filename, lineno,
-                                         message)  # fmt: skip
+        _WARNINGS_LOG.warning("%s (%s:%s): %s", category.__name__, filename, lineno, message)
 
 
 def set_verbose(verbose: bool) -> None:
-    """Show the log (library warnings and every logger's records) on stderr, or drop it."""
+    """Show the log (library warnings and log records at INFO or above) or drop it."""
     _State.verbose = bool(verbose)
-    logging.disable(logging.NOTSET if verbose else logging.CRITICAL)
+    logging.getLogger().setLevel(logging.INFO if verbose else logging.WARNING)
 
 
 @contextlib.contextmanager
@@ -61,9 +71,8 @@ def console():
     """While inside: warnings and logs routed as described above; restored after."""
     handler = _StderrHandler()
     root = logging.getLogger()
-    old_level, old_disable = root.level, logging.root.manager.disable
+    old_level = root.level
     root.addHandler(handler)
-    root.setLevel(logging.INFO)
     with warnings.catch_warnings():
         warnings.simplefilter("default")
         warnings.showwarning = _showwarning
@@ -73,7 +82,7 @@ def console():
         finally:
             root.removeHandler(handler)
             root.setLevel(old_level)
-            logging.disable(old_disable)
+            _State.verbose = False
 
 
 def interrupted_message(signum: int) -> str:

@@ -9,7 +9,7 @@ import click
 
 import twin
 from twin.cli import announce_compile, cli
-from twin.errors import InputError, TwinError
+from twin.errors import InputError, TwinError, TwinWarning
 from twin.report.continuity import DEFAULT_LIMIT_PERCENT
 
 DEFAULT_SCENARIO = "seoul-100mmh"
@@ -176,7 +176,7 @@ def _can_render(ds) -> bool:
         if missing == len(x)
         else f"{missing} of {len(x)} nodes have no map coordinates in [COORDINATES]"
     )
-    warnings.warn(f"render skipped: {why}", UserWarning, stacklevel=2)
+    warnings.warn(f"render skipped: {why}", TwinWarning, stacklevel=2)
     return False
 
 

@@ -54,7 +54,7 @@ def terrain_for(network_arg, net) -> xr.DataArray:
     """The DEM for ``net``: the one shipped beside its ``.inp``, else one derived from rims.
 
     ``network_arg`` is what the user named (catalog name, path or the Network); a
-    derived terrain comes with a :class:`UserWarning` (from
+    derived terrain comes with a :class:`~twin.errors.TwinWarning` (from
     :func:`~twin.networks.terrain.terrain_from_nodes`).
     """
     from twin.networks.catalog import load_terrain_for, network_path

@@ -23,7 +23,7 @@ from pathlib import Path
 
 import xarray as xr
 
-from twin.errors import InputError, TwinError
+from twin.errors import InputError, TwinError, TwinWarning
 from twin.export.files import check_target, replace_atomically, resolve_crs
 from twin.export.flood import check_threshold, flood_extent_layer, max_depth_raster
 
@@ -91,7 +91,7 @@ def export_results(results, out_path, *, crs=None, threshold_m: float = 0.1, lay
         warnings.warn(
             "the result has no CRS and none was given (--crs EPSG:XXXX): "
             f"{out_path.name} is written without one",
-            UserWarning,
+            TwinWarning,
             stacklevel=2,
         )
     if suffix in RASTER_SUFFIXES:
@@ -168,7 +168,14 @@ def _write_raster(ds, out_path, stored, target) -> Path:
         if target is not None:
             depth = depth.rio.reproject(target)
 
-    def write(tmp: Path) -> None:
-        depth.rio.to_raster(tmp, driver="GTiff", compress="DEFLATE")
+    from rasterio.io import MemoryFile
 
-    return replace_atomically(out_path, write)
+    from twin.files import write_bytes
+
+    # encoded in memory, then written whole: GDAL's GeoTIFF writer meeting a full disk
+    # prints libtiff errors and leaves an empty file without raising
+    with MemoryFile(ext=".tif") as mem:
+        depth.rio.to_raster(mem.name, driver="GTiff", compress="DEFLATE")
+        mem.seek(0)
+        data = mem.read()
+    return write_bytes(out_path, data)

@@ -2,14 +2,13 @@
 
 from __future__ import annotations
 
-import contextlib
+import errno
 import os
-import secrets
 from pathlib import Path
 
 import xarray as xr
 
-from twin.errors import InputError
+from twin.errors import OutputError, TwinError
 
 __all__ = ["check_target", "replace_atomically", "resolve_crs"]
 
@@ -43,45 +42,44 @@ def resolve_crs(ds: xr.Dataset, crs=None):
 
 
 def check_target(path) -> Path:
-    """``path`` if its folder exists and it is not a folder itself, else an InputError."""
-    path = Path(path)
-    folder = path.parent if str(path.parent) else Path(".")
-    if not folder.is_dir():
-        raise InputError(f"cannot write {path}: folder {folder} does not exist")
-    if path.is_dir():
-        raise InputError(f"cannot write {path}: it is a folder")
-    return path
+    """``path`` checked before the work (:func:`twin.files.check_output`: a regular file
+    or none, in a folder that exists or can be made), else an InputError."""
+    from twin.files import check_output
+
+    return check_output(path)
 
 
 def replace_atomically(path: Path, write) -> Path:
-    """Call ``write(tmp)`` for a temporary path beside ``path``, then rename it onto ``path``.
+    """Call ``write(tmp)`` for a temporary path beside ``path``, then rename it onto ``path``
+    (:func:`twin.files.atomic_output` for a writer that creates its file itself).
 
     The temporary name keeps ``path``'s suffix (GDAL's drivers check it). On any
     failure the temporary file (and GDAL's side files) are removed and ``path`` is left
-    as it was.
-
-    Raises
-    ------
-    InputError
-        When the folder does not exist or cannot be written.
+    as it was; a failure of GDAL itself (a full disk) is an OutputError naming ``path``.
     """
+    from twin.files import atomic_output
+
     path = check_target(path)
-    folder = path.parent
-    tmp = folder / f".{path.stem}.{secrets.token_hex(4)}.tmp{path.suffix}"
     try:
-        with open(tmp, "x"):
-            pass
-        tmp.unlink()  # GDAL creates the file itself; this only proved the folder writable
-    except OSError as exc:
-        raise InputError(f"cannot write {path}: {exc.strerror or exc}") from None
-    try:
-        write(tmp)
-        with open(tmp, "rb+") as fh:
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        for side in folder.glob(tmp.name + "*"):
-            with contextlib.suppress(OSError):
-                side.unlink()
+        with atomic_output(path, writer_creates=True) as tmp:
+            write(tmp)
+            if _disk_full(path, margin=0):  # GDAL may fail quietly when the disk fills
+                raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+    except (TwinError, KeyboardInterrupt):
         raise
+    except Exception as exc:  # noqa: BLE001 - GDAL's errors come in many types
+        if _disk_full(path):
+            raise OutputError(path, os.strerror(errno.ENOSPC)) from None
+        text = str(exc)
+        raise OutputError(path, f"{type(exc).__name__}: {text[:200]}"
+                          + ("..." if len(text) > 200 else "")) from None  # fmt: skip
     return path
+
+
+def _disk_full(path: Path, margin: int = 65536) -> bool:
+    """Whether the file system ``path`` is on has no more than ``margin`` bytes free."""
+    try:
+        st = os.statvfs(path.parent if str(path.parent) else ".")
+    except OSError:
+        return False
+    return st.f_bavail * st.f_frsize <= margin

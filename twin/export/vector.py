@@ -16,6 +16,8 @@ import warnings
 import numpy as np
 import xarray as xr
 
+from twin.errors import TwinWarning
+
 __all__ = ["node_layer", "link_layer", "subcatchment_layer", "is_ensemble"]
 
 
@@ -125,7 +127,7 @@ def _link_shapes(ds):
     warnings.warn(
         "the results file has no link geometry (written before results schema 2): "
         "links are drawn straight between their nodes",
-        UserWarning,
+        TwinWarning,
         stacklevel=3,
     )
     index = {n: i for i, n in enumerate(_words(ds, "node_name", "node"))}

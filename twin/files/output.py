@@ -37,6 +37,7 @@ import secrets
 import shutil
 import stat
 import traceback
+from glob import escape as glob_escape
 from pathlib import Path
 
 from twin.errors import InputError, OutputError
@@ -254,17 +255,31 @@ def _make_folders(folder: Path) -> list[Path]:
     return made
 
 
-def _temp_beside(path: Path, store: bool) -> Path:
+def _temp_beside(path: Path, store: bool, writer_creates: bool) -> Path:
     while True:
-        tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
+        if writer_creates:  # keeps the suffix: GDAL picks its driver by it
+            tmp = path.with_name(f".{path.stem}.{secrets.token_hex(4)}.tmp{path.suffix}")
+        else:
+            tmp = path.with_name(f".{path.name}.{secrets.token_hex(4)}.tmp")
         try:
             if store:
                 os.mkdir(tmp, 0o777)
+            elif writer_creates:
+                os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
+                os.unlink(tmp)  # proved the name free and the folder writable
             else:
                 os.close(os.open(tmp, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600))
             return tmp
         except FileExistsError:
             continue
+
+
+def _remove_with_sidecars(tmp: Path) -> None:
+    """``tmp`` and files a library made beside it (``tmp-journal``, ``tmp.aux.xml``)."""
+    _remove(tmp)
+    for side in tmp.parent.glob(glob_escape(tmp.name) + "?*"):
+        with contextlib.suppress(OSError):
+            _remove(side)
 
 
 def _remove(p: Path) -> None:
@@ -300,7 +315,7 @@ def _reason(exc: BaseException) -> str:
 
 
 @contextlib.contextmanager
-def atomic_output(path, *, store: bool = False):
+def atomic_output(path, *, store: bool = False, writer_creates: bool = False):
     """Write ``path`` whole or not at all: yields a temporary path beside it to write.
 
     When the block ends normally the temporary file is flushed to disk and renamed onto
@@ -317,6 +332,10 @@ def atomic_output(path, *, store: bool = False):
         The target.
     store : bool
         The output is a folder (a ``.zarr`` store): the temporary path is a folder.
+    writer_creates : bool
+        The writer creates the file itself (GDAL): the temporary path does not exist
+        yet and keeps the target's suffix (``.out.XXXXXXXX.tmp.gpkg``); side files the
+        writer leaves beside it are removed with it.
     """
     path = Path(os.fspath(path))
     folder = _folder_of(path)
@@ -326,7 +345,7 @@ def atomic_output(path, *, store: bool = False):
         with signals_held():
             st = _existing(path, store)
             made = _make_folders(folder)
-            tmp = _temp_beside(path, store)
+            tmp = _temp_beside(path, store, writer_creates)
             _Log.pending = path
         yield tmp
         if not store:
@@ -348,7 +367,7 @@ def atomic_output(path, *, store: bool = False):
     except BaseException as exc:
         with signals_held():
             if tmp is not None:
-                _remove(tmp)
+                _remove_with_sidecars(tmp)
             for p in reversed(made):
                 with contextlib.suppress(OSError):
                     os.rmdir(p)

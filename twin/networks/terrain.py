@@ -237,7 +237,7 @@ def terrain_from_nodes(net, cell_m: float = 10.0, margin_m: float = 50.0) -> xr.
     Outfalls and nodes with a zero max depth (SWMM's "unknown") are left out.
 
     Linear interpolation between nodes (Delaunay), nearest node outside their hull.
-    Emits a :class:`UserWarning` saying that the surface was derived, not measured.
+    Emits a :class:`~twin.errors.TwinWarning` saying that the surface was derived, not measured.
 
     Parameters
     ----------

@@ -132,13 +132,10 @@ def _parse_line(n, text, sensors, file, zone, default_sensor):
 def read_observations_csv(path, sensors, *, tz=None) -> ObservationBatch:
     """Every row of an observation CSV file; the first bad row is an :class:`InputError`
     naming the file, line and field."""
+    from twin.files import read_input_text
+
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8-sig")
-    except FileNotFoundError:
-        raise InputError("observation file not found", file=path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read observation file: {exc}", file=path) from None
+    text = read_input_text(path, what="observation file", encoding="utf-8-sig")
     return parse_rows(enumerate(text.splitlines(), 1), sensors, file=str(path), tz=tz)
 
 

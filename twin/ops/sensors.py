@@ -194,13 +194,10 @@ def load_sensors(path, network) -> SensorSet:
         quantity or unit, a quantity the element cannot have (flow at a node), an ``sd``
         that is not a positive number.
     """
+    from twin.files import read_input_text
+
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("sensor file not found", file=path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read sensor file: {exc}", file=path) from None
+    text = read_input_text(path, what="sensor file")
     try:
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:

@@ -17,7 +17,7 @@ from dataclasses import dataclass
 import numpy as np
 import xarray as xr
 
-from twin.errors import InputError
+from twin.errors import InputError, TwinWarning
 from twin.render import geometry as geo
 from twin.render import style
 
@@ -138,7 +138,7 @@ def prepare(
         warnings.warn(
             "no terrain given and no node has a rim above its invert: "
             "the network is drawn without ground",
-            UserWarning,
+            TwinWarning,
             stacklevel=2,
         )
     if ground is None:

@@ -23,7 +23,7 @@ import numpy as np
 import pandas as pd
 import xarray as xr
 
-from twin.errors import InputError
+from twin.errors import InputError, TwinWarning
 
 __all__ = ["path_between", "profile_table", "static_table", "at_time", "time_index",
            "NOMINAL_LENGTH_FRACTION"]  # fmt: skip
@@ -118,7 +118,7 @@ def _offsets(ds, network):
     rows = [index.get(name) for name in _strings(ds["link"].values)]
     if any(r is None for r in rows):
         warnings.warn("the network does not match the results; pipes drawn at the node "
-                      "inverts", UserWarning, stacklevel=3)  # fmt: skip
+                      "inverts", TwinWarning, stacklevel=3)  # fmt: skip
         return np.zeros(n), np.zeros(n)
     a, b = net.offsets_above_invert()
     return a[rows], b[rows]
@@ -136,7 +136,7 @@ def _network_for(ds, network):
         return load_network(source)
     warnings.warn("the network of these results is not found (give network=/--network): "
                   "link offsets unknown, pipes drawn at the node inverts",
-                  UserWarning, stacklevel=4)  # fmt: skip
+                  TwinWarning, stacklevel=4)  # fmt: skip
     return None
 
 

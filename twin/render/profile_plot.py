@@ -10,6 +10,7 @@ pipe) orange, flooded nodes a red triangle on the ground with their flood volume
 
 from __future__ import annotations
 
+import io
 from pathlib import Path
 
 import numpy as np
@@ -21,7 +22,8 @@ __all__ = ["draw_profile", "plot_profile", "animate_profile"]
 
 GROUND, PIPE, WATER, MAX_LINE = "#8c6d46", "#4d4d4d", "#2b7bba", "#0b3c6e"
 SURCHARGE, FLOOD = "#f28e2b", "#d62728"
-_SUFFIXES = (".png", ".svg", ".pdf", ".jpg", ".jpeg")
+#: What a still long section can be written as.
+SUFFIXES = (".png", ".svg", ".pdf", ".jpg", ".jpeg")
 
 
 def _levels(table, head):
@@ -159,12 +161,10 @@ def _figure(dpi=110):
 
 
 def _checked_output(out_path, suffixes) -> Path:
-    path = Path(out_path)
-    if path.suffix.lower() not in suffixes:
-        raise InputError(f"output must end in {' or '.join(suffixes)}", file=path)
-    if path.is_dir() or not path.parent.is_dir():
-        raise InputError("no such folder for the output", file=path)
-    return path
+    """The output checked before the work (:func:`twin.files.check_output`)."""
+    from twin.files import check_output
+
+    return check_output(out_path, suffixes=suffixes)
 
 
 def plot_profile(ds, from_node, to_node, out_path=None, *, time="max", network=None,
@@ -175,16 +175,20 @@ def plot_profile(ds, from_node, to_node, out_path=None, *, time="max", network=N
     Returns the path written (``.png``, ``.svg``, ``.pdf``, ``.jpg``; whole or not at
     all), or the matplotlib Figure when ``out_path`` is None.
     """
-    from twin.render import _atomic
-
-    path = None if out_path is None else _checked_output(out_path, _SUFFIXES)
+    path = None if out_path is None else _checked_output(out_path, SUFFIXES)
     table = at_time(static_table(ds, from_node, to_node, network=network), ds,
                     time_index(ds, time))  # fmt: skip
     fig = _figure()
     draw_profile(fig.add_subplot(), table, title=title)
     if path is None:
         return fig
-    return _atomic(path, lambda tmp: fig.savefig(tmp, format=path.suffix.lstrip(".").lower()))
+    from twin.files import write_bytes
+
+    buf = io.BytesIO()  # encoded in memory, written whole (a full disk is one clean error)
+    kind = path.suffix.lstrip(".").lower()
+    meta = {"Software": "sewer-twin"} if kind == "png" else None  # marks it as the twin's own
+    fig.savefig(buf, format=kind, metadata=meta)
+    return write_bytes(path, buf.getbuffer())
 
 
 def animate_profile(ds, from_node, to_node, out_path, *, network=None, fps=4, every=1,
@@ -193,7 +197,7 @@ def animate_profile(ds, from_node, to_node, out_path, *, network=None, fps=4, ev
     maximum water level dashed in each frame; written whole or not at all."""
     import imageio.v3 as iio
 
-    from twin.render import _atomic
+    from twin.files import write_bytes
 
     path = _checked_output(out_path, (".gif",))
     if not (np.isfinite(fps) and fps > 0) or int(every) < 1:
@@ -209,5 +213,6 @@ def animate_profile(ds, from_node, to_node, out_path, *, network=None, fps=4, ev
         draw_profile(fig.add_subplot(), at_time(static, ds, k), title=title, limits=limits)
         fig.canvas.draw()
         frames.append(np.asarray(fig.canvas.buffer_rgba())[..., :3].copy())
-    return _atomic(path, lambda tmp: iio.imwrite(tmp, np.stack(frames), extension=".gif",
-                                                 duration=1000.0 / fps, loop=0))  # fmt: skip
+    data = iio.imwrite("<bytes>", np.stack(frames), extension=".gif", duration=1000.0 / fps,
+                       loop=0)  # fmt: skip
+    return write_bytes(path, data)

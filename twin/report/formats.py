@@ -13,18 +13,17 @@ names quantities; values are full-precision numbers, ISO 8601 times and ``null``
 * Markdown: a ``###`` heading and a pipe table per table, values as the text report
   shows them.
 
-Files are written whole or not at all (a temporary name in the same folder, then
-:func:`os.replace`).
+Files are written whole or not at all (:mod:`twin.files`: a temporary name in the same
+folder, then a rename; only regular files are replaced).
 """
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import io
 import json
-import os
 import re
-import tempfile
 from pathlib import Path
 
 import numpy as np
@@ -148,47 +147,26 @@ def format_markdown(ds: xr.Dataset, *, top: int | None = None) -> str:
     return "\n".join(parts)
 
 
-def _temporary_beside(path: Path) -> Path:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    os.close(fd)
-    return Path(tmp)
-
-
 def write_text(text: str, path) -> Path:
-    """Write ``text`` (UTF-8) to ``path`` atomically; returns the path."""
-    path = Path(path)
-    if path.is_dir():
-        raise InputError("is a folder; give a file name", file=path)
-    if not path.parent.is_dir():
-        raise InputError("no such folder", file=path.parent)
-    tmp = _temporary_beside(path)
-    try:
-        tmp.write_text(text, encoding="utf-8")
-        os.chmod(tmp, 0o644)  # mkstemp makes it private
-        os.replace(tmp, path)
-    finally:
-        tmp.unlink(missing_ok=True)
-    return path
+    """Write ``text`` (UTF-8) to ``path`` whole or not at all (:mod:`twin.files`: only a
+    regular file is replaced, missing folders are made); returns the path."""
+    from twin.files import check_output
+    from twin.files import write_text as write_whole
+
+    return write_whole(check_output(path), text)
 
 
 def write_csv_tables(ds: xr.Dataset, folder, *, top: int | None = None) -> list[Path]:
     """One CSV file per table in ``folder`` (made if missing); each file is written
     whole or not at all, and none is renamed into place before all are written."""
+    from twin.files import atomic_output, check_output, fill_file
+
     folder = Path(folder)
     if folder.exists() and not folder.is_dir():
         raise InputError("is a file; csv needs a folder (-o DIR)", file=folder)
     texts = csv_texts(ds, top=top)
-    folder.mkdir(parents=True, exist_ok=True)
-    staged = []
-    try:
-        for name, text in texts.items():
-            tmp = _temporary_beside(folder / name)
-            staged.append((tmp, folder / name))
-            tmp.write_text(text, encoding="utf-8")
-            os.chmod(tmp, 0o644)
-        for tmp, final in staged:
-            os.replace(tmp, final)
-    finally:
-        for tmp, _ in staged:
-            tmp.unlink(missing_ok=True)
-    return [final for _, final in staged]
+    paths = [check_output(folder / name) for name in texts]
+    with contextlib.ExitStack() as stack:  # renamed one after the other when all are written
+        for path, text in zip(paths, texts.values(), strict=True):
+            fill_file(stack.enter_context(atomic_output(path)), text.encode("utf-8"))
+    return paths
