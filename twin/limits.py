@@ -2,12 +2,13 @@
 
 One table per kind of input; a number outside its range is an
 :class:`~twin.errors.InputError` naming the field (exit 2), so that no infinity or
-overflow reaches a simulation.  Ranges follow the SWMM 5.2 user's manual where it gives
-one (percentages 0-100, Manning's n, fractions) and otherwise bound what is physically
-possible with a wide margin (a conduit of 100 km, a week-long storm, rain of 2,000 mm/h,
-which is above the world's one-minute record).  A number of an ``.inp`` field not
-listed here must lie within +-1e12 (``INP_ANY``), enough for map coordinates and storage
-volumes in any unit.
+overflow reaches a simulation. The bounds on a run's total work (routing steps, element-
+steps) live here too; :mod:`twin.engine.workload` applies them. Ranges follow the SWMM
+5.2 user's manual where it gives one (percentages 0-100, Manning's n, fractions) and
+otherwise bound what is physically possible with a wide margin (a conduit of 100 km, a
+week-long storm, rain of 2,000 mm/h, which is above the world's one-minute record). A
+number of an ``.inp`` field not listed here must lie within +-1e12 (``INP_ANY``), enough
+for map coordinates and storage volumes in any unit.
 """
 
 from __future__ import annotations
@@ -85,6 +86,14 @@ OPTION_RANGES = {
     "threads": (0, 1024),
     "max_trials": (0, 1000),
 }
+
+#: bounds on the work of a whole run, checked before it starts (twin.engine.workload;
+#: the step sizes themselves are bounded above, in OPTION_RANGES):
+#: routing steps of one run (10 years of simulated time at 0.3 s) ...
+MAX_ROUTING_STEPS = 1e9
+#: ... and element-steps (routing steps x nodes and links, summed over members): weeks
+#: of computing at a million element-steps per second
+MAX_ELEMENT_STEPS = 1e13
 
 #: command-line numbers: option -> (low, high)
 CLI_RANGES = {

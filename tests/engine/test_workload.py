@@ -29,11 +29,14 @@ def test_the_estimate_counts_what_the_run_then_does(opts):
 
 def test_runs_beyond_the_bounds_are_refused_before_they_start():
     net = twin.load_network("small-conduits")
-    with pytest.raises(InputError, match="routing steps: use a longer routing step") as err:
+    with pytest.raises(InputError, match="must be >= 0.001") as err:  # the step's own range
         Simulation(net, routing_step_s=1e-12)
-    assert err.value.field == "routing_step_s" and "1.4e+16 routing steps" in str(err.value)
+    assert err.value.field == "routing_step_s"
+    with pytest.raises(InputError, match="routing steps: use a longer routing step") as err:
+        Simulation(net, routing_step_s=0.001, end_hours=24 * 3650)  # each in range, too long
+    assert err.value.field == "routing_step_s" and "315,360,000,000 routing steps" in str(err.value)
     with pytest.raises(InputError, match="more memory than this machine has") as err:
-        Simulation(net, report_step_s=1e-6)
+        Simulation(net, report_step_s=1, end_hours=24 * 3650)
     assert err.value.field == "report_step_s"
     ten_years = run_options(net, end_hours=24 * 3650, routing_step_s=0.1)
     with pytest.raises(InputError, match="routing steps"):

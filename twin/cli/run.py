@@ -136,13 +136,28 @@ def _check_path(path, suffixes, force, option, hint=""):
                         store=Path(path).suffix.lower() == ".zarr", hint=hint)  # fmt: skip
 
 
+#: SimOptions fields and the options of `twin run` that set them
+_FLAGS = {
+    "routing_step_s": "--routing-step",
+    "report_step_s": "--report-step",
+    "end_hours": "--end-hours",
+    "threads": "--threads",
+}
+
+
 def _check_work(net, opts, report_step, routing_step, quiet) -> None:
     """Refuse a run beyond bounds before it starts, in the words the user used; print
     the estimate of a large one."""
     from twin.engine.simulation import run_options
     from twin.engine.workload import check_work, estimate_work
 
-    sim_opts = run_options(net, **opts)
+    try:
+        sim_opts = run_options(net, **opts)
+    except InputError as exc:  # a step or a length out of its range (twin.limits)
+        flag = _FLAGS.get(exc.field)
+        if flag is None:
+            raise
+        raise click.BadParameter(exc.message, param_hint=f"'{flag}'") from None
     work = estimate_work(net, sim_opts)
     if report_step is not None and work.report_times < 1:
         raise click.BadParameter(

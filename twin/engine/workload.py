@@ -1,16 +1,18 @@
 """How much work and memory a run asks for, known before it starts.
 
-A routing step of ``1e-12`` s, a report step of ``1e-6`` s or a hundred million
-ensemble members would run for years or fill the memory; :func:`estimate_work` counts
-them from the options alone and :func:`check_work` refuses what is beyond bounds, with
-the numbers, before anything runs.  The CLI prints :meth:`Workload.describe` when a
-run is large (:meth:`Workload.is_large`).
+Each step size has its own range (:data:`twin.limits.OPTION_RANGES`: a routing step
+of at least 1 ms, a report step of 1 s to a year), but ten years at 1 ms, a report
+every second for ten years or a hundred million ensemble members would still run for
+years or fill the memory; :func:`estimate_work` counts the work from the options
+alone and :func:`check_work` refuses what is beyond bounds, with the numbers, before
+anything runs.  The CLI prints :meth:`Workload.describe` when a run is large
+(:meth:`Workload.is_large`).
 
-Bounds (documented in the README's Reliability section):
+Bounds (in :mod:`twin.limits`, documented in the README's Reliability section):
 
-* at most :data:`MAX_ROUTING_STEPS` routing steps per run (10 years at 0.3 s);
-* at most :data:`MAX_ELEMENT_STEPS` element-steps (routing steps x elements) over
-  all members;
+* at most :data:`~twin.limits.MAX_ROUTING_STEPS` routing steps per run;
+* at most :data:`~twin.limits.MAX_ELEMENT_STEPS` element-steps (routing steps x
+  elements) over all members;
 * the report samples of all members must fit in this machine's memory.
 """
 
@@ -21,6 +23,7 @@ import os
 from dataclasses import dataclass
 
 from twin.errors import InputError
+from twin.limits import MAX_ELEMENT_STEPS, MAX_ROUTING_STEPS
 
 __all__ = [
     "MAX_ELEMENT_STEPS",
@@ -31,11 +34,6 @@ __all__ = [
     "physical_memory_bytes",
 ]
 
-#: Most routing steps one run may take: 1e9 (10 years of simulated time at 0.3 s).
-MAX_ROUTING_STEPS = 1e9
-#: Most element-steps (routing steps x nodes and links, summed over members): 1e13,
-#: weeks of computing at a million element-steps per second.
-MAX_ELEMENT_STEPS = 1e13
 #: Above these the CLI prints the estimate before it starts.
 LARGE_ELEMENT_STEPS = 1e9
 LARGE_RESULT_BYTES = 1 << 30
