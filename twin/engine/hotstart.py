@@ -214,6 +214,7 @@ _HEADER_TYPES = {
     "version": int,
     "network": str,
     "options": str,
+    "option_values": dict,
     "couplers": list,
     "time": str,
     "t_s": (int, float),
