@@ -7,6 +7,11 @@ the workers then load the kernels from the cache.
 """
 
 import os
+import signal
+
+import pytest
+
+_STOP_SIGNALS = (signal.SIGINT, signal.SIGTERM, signal.SIGHUP)
 
 
 def pytest_configure(config):
@@ -26,3 +31,14 @@ def _xdist_workers(config) -> int:
     if n in ("auto", "logical"):
         return os.cpu_count() or 1
     return int(n or 0)
+
+
+@pytest.fixture(autouse=True)
+def _signal_handlers_restored():
+    """A test that changes a stop signal's handler (an in-process CLI call that installs
+    its own) must not change how the next test in the same worker is stopped."""
+    before = {s: signal.getsignal(s) for s in _STOP_SIGNALS}
+    yield
+    for s, handler in before.items():
+        if signal.getsignal(s) is not handler and handler is not None:
+            signal.signal(s, handler)

@@ -20,11 +20,20 @@ import pytest
 ROOT = Path(__file__).parents[2]
 
 
+def _default_stop_signals():
+    """In the child before exec: stop signals at their defaults, whatever the test
+    runner's process had (an ignored SIGINT would be inherited and the child never
+    interrupted)."""
+    for s in (signal.SIGINT, signal.SIGTERM, signal.SIGHUP):
+        signal.signal(s, signal.SIG_DFL)
+
+
 @contextlib.contextmanager
 def _started(args, cwd):
     """A `twin` subprocess, killed if the test ends before it does."""
     proc = subprocess.Popen([sys.executable, "-m", "twin.cli", *map(str, args)], cwd=cwd,
-                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)  # fmt: skip
+                            stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True,
+                            preexec_fn=_default_stop_signals)  # fmt: skip
     try:
         yield proc
     finally:
@@ -94,7 +103,8 @@ sys.exit(main(["generate", "district", "--conduits", "20", "-o", sys.argv[3]]))
 def test_a_signal_just_after_a_rename_reports_the_output_as_written(tmp_path, signame, after):
     inp = tmp_path / "town.inp"
     r = subprocess.run([sys.executable, "-c", _AFTER_RENAME, signame, after, str(inp)],
-                       cwd=ROOT, capture_output=True, text=True, timeout=600)  # fmt: skip
+                       cwd=ROOT, capture_output=True, text=True, timeout=600,
+                       preexec_fn=_default_stop_signals)  # fmt: skip
     signum = getattr(signal, signame)
     assert r.returncode == 128 + signum, r.stderr
     terrain = tmp_path / "town.terrain.nc"

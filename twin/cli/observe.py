@@ -7,6 +7,7 @@ bad rows and stop cleanly on SIGTERM or Ctrl-C; ``show`` prints what a database 
 
 from __future__ import annotations
 
+import contextlib
 import logging
 import signal
 import threading
@@ -57,11 +58,18 @@ def _log_to_stderr():
     )
 
 
-def _stop_on_signals() -> threading.Event:
+@contextlib.contextmanager
+def _stop_on_signals():
+    """An event set by SIGTERM or Ctrl-C while inside; the previous handlers come back
+    on the way out (an API caller's or a test runner's handlers are not left replaced)."""
     stop = threading.Event()
-    for sig in (signal.SIGTERM, signal.SIGINT):
-        signal.signal(sig, lambda *_: stop.set())
-    return stop
+    signals = (signal.SIGTERM, signal.SIGINT)
+    old = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in signals}
+    try:
+        yield stop
+    finally:
+        for sig, handler in old.items():
+            signal.signal(sig, handler)
 
 
 @cli.group("observe")
@@ -122,7 +130,8 @@ def follow_cmd(folder, sensor_file, network, db, tz, pattern, interval_s, once):
         if once:
             click.echo(f"{feed.poll()} new observations")
             return
-        feed.follow(_stop_on_signals(), interval_s=interval_s)
+        with _stop_on_signals() as stop:
+            feed.follow(stop, interval_s=interval_s)
 
 
 @observe_cmd.command("mqtt")
@@ -156,7 +165,8 @@ def mqtt_cmd(broker, topic, sensor_file, network, db, tz, client_id, username, p
             username=username,
             password=password,
         )
-        feed.run(_stop_on_signals())
+        with _stop_on_signals() as stop:
+            feed.run(stop)
         s = feed.stats
         logging.getLogger("twin.ops").info(
             "stopped: %d messages, %d new observations, %d rejected rows",
