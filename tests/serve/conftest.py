@@ -12,6 +12,7 @@ import re
 import signal
 import subprocess
 import sys
+import tempfile
 import time
 import warnings
 from pathlib import Path
@@ -75,14 +76,14 @@ class Served:
 
     def __init__(self, args, cwd):
         cmd = [sys.executable, "-m", "twin.cli", "serve", *map(str, args)]
-        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=subprocess.PIPE,
-                                     text=True, cwd=cwd)  # fmt: skip
+        self.log = tempfile.NamedTemporaryFile("w+", suffix=".log", dir=cwd, delete=False)
+        self.proc = subprocess.Popen(cmd, stdout=subprocess.PIPE, stderr=self.log, text=True,
+                                     cwd=cwd)  # fmt: skip
         line = self.proc.stdout.readline()
         m = re.search(r"(http://\S+/)", line)
         if not m:
-            err = self.proc.stderr.read() if self.proc.poll() is not None else ""
             self.stop()
-            raise AssertionError(f"twin serve did not start: {line!r} {err!r}")
+            raise AssertionError(f"twin serve did not start: {line!r} {self.stderr()!r}")
         self.url = m.group(1)
         self.port = int(self.url.rsplit(":", 1)[1].strip("/"))
 
@@ -94,6 +95,10 @@ class Served:
             except subprocess.TimeoutExpired:
                 self.proc.kill()
                 self.proc.wait()
+
+    def stderr(self) -> str:
+        self.log.flush()
+        return Path(self.log.name).read_text()
 
     def rss_kib(self) -> int:
         for line in Path(f"/proc/{self.proc.pid}/status").read_text().splitlines():

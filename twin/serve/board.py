@@ -93,6 +93,9 @@ class Board:
     def sensors(self, t: int) -> list | None:
         return None
 
+    def has_sensors(self) -> bool:
+        return False
+
     def sensor_series(self, sensor: str, t: int) -> dict | None:
         return None
 
@@ -126,7 +129,7 @@ class Board:
                 "per_time": self.surface_per_time,
             },  # fmt: skip
             "panels": {
-                "sensors": self.sensors(self.now_index()) is not None,
+                "sensors": self.has_sensors(),
                 "warnings": self.warnings() is not None,
                 "advice": self.advice() is not None,
             },

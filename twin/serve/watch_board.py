@@ -68,6 +68,7 @@ class WatchBoard(WatchPanels, Board):
                        ADVICE: JsonLines(self.path / ADVICE)}  # fmt: skip
         self._key = None
         self._frames: dict = {}
+        self._fields = None
         self.version = 0
         self.refresh()
 
@@ -149,6 +150,11 @@ class WatchBoard(WatchPanels, Board):
         return self._cycles[min(max(int(t), 0), len(self._cycles) - 1)]
 
     def fields(self) -> list[Field]:
+        if self._fields is None or self._fields[0] != self.version:
+            self._fields = (self.version, self._make_fields())
+        return self._fields[1]
+
+    def _make_fields(self) -> list[Field]:
         depth = 1.0
         if len(self.view.node_rim):
             full = self.view.node_rim - self.view.node_invert

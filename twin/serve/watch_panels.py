@@ -119,6 +119,9 @@ class WatchPanels:
              _FLAGGED),
         ]  # fmt: skip
 
+    def has_sensors(self) -> bool:
+        return True
+
     def sensors(self, t: int) -> list:
         cols = self._sensor_columns()
         if not cols:

@@ -19,7 +19,7 @@ async function boot() {
   S.t = S.meta.now;
   applyMeta();
   await showTime();
-  await panels();
+  await panels(S.meta.kind !== "watch"); // a watch cycle drew its risk list and sensors
   if (S.meta.kind === "watch") listen();
   new ResizeObserver(() => S.map.map.invalidateSize()).observe(document.getElementById("map"));
   S.map.fit();
@@ -85,14 +85,16 @@ async function showTime() {
   const t = S.t;
   const iso = S.meta.times[t];
   document.getElementById("time-label").textContent = iso ? iso.replace("T", " ") : "–";
-  const frame = await Twin.api(`/api/frame?t=${t}&node=${S.nodeField}&link=${S.linkField}`);
+  const watch = S.meta.kind === "watch"; // a cycle has its own risk list and sensor values
+  const [frame] = await Promise.all([
+    Twin.api(`/api/frame?t=${t}&node=${S.nodeField}&link=${S.linkField}`),
+    watch ? risk() : null, watch ? sensorsPanel() : null]);
   if (seq !== S.frameSeq) return;
   S.map.colourNodes(frame.node || null, S.fields[S.nodeField]);
   S.map.colourLinks(frame.link || null, S.fields[S.linkField]);
   S.frameT = t;
   document.getElementById("map").dataset.frame = String(t);
   showSurface();
-  if (S.meta.kind === "watch") { risk(); sensorsPanel(); }
   if (S.selected) chart();
 }
 
@@ -104,14 +106,16 @@ function showSurface() {
 }
 
 async function risk() {
-  const r = await Twin.api(`/api/risk?t=${S.t}`);
+  const t = S.t;
+  const r = await Twin.api(`/api/risk?t=${t}`);
+  if (t !== S.t) return;
   S.riskData = r;
   S.risk.show(r.columns, r.rows, r.index);
   document.getElementById("risk-note").textContent = r.now ? `cycle ${Twin.time(r.now)}` : "";
 }
 
-async function panels() {
-  const jobs = [risk()];
+async function panels(all = true) {
+  const jobs = all ? [risk(), sensorsPanel()] : [];
   if (S.meta.panels.warnings) jobs.push(Twin.api("/api/panel/warnings").then((w) => {
     Twin.showWarnings(document.getElementById("warnings"), w, (name) => {
       const i = S.net.nodes.name.indexOf(name);
@@ -121,7 +125,6 @@ async function panels() {
   }));
   if (S.meta.panels.advice) jobs.push(Twin.api("/api/panel/advice").then((a) =>
     Twin.showAdvice(document.getElementById("advice"), a)));
-  jobs.push(sensorsPanel());
   await Promise.all(jobs);
 }
 
@@ -176,8 +179,7 @@ function listen() {
     for (const f of S.meta.fields) S.fields[f.key] = f;
     if (S.follow) S.t = S.meta.now;
     applyMeta();
-    await showTime();
-    await panels();
+    await Promise.all([showTime(), panels(false)]); // showTime redraws the risk and sensors
     document.body.dataset.version = String(S.meta.version);
     document.body.dataset.now = S.meta.times[S.meta.now] || ""; // everything drawn
   };
