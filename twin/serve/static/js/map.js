@@ -138,7 +138,7 @@ Twin.Map = class {
     }
     this.highlight.addTo(this.map);
     const c = kind === "node" ? layer.getLatLng() : layer.getBounds().getCenter();
-    if (pan && !this.map.getBounds().pad(-0.05).contains(c)) this.map.panTo(c);
+    if (pan) this.map.panInside(c, { padding: [30, 30] }); // only as far as needed
   }
 
   /** Show (url) or hide (null) the street flooding picture over [x0, y0, x1, y1]. */
