@@ -63,6 +63,69 @@ def test_results_page(results_file, serve, open_page, tmp_path):
                for u in page.requests), page.requests  # fmt: skip
 
 
+def _pixel(page, kind, i):
+    """Page coordinates of manhole ``i`` or the middle of pipe ``i`` on the map."""
+    return page.js(
+        """([kind, i]) => {
+             const m = Twin.state.map, layer = (kind === 'node' ? m.nodeLayers : m.linkLayers)[i];
+             const ll = kind === 'node' ? layer.getLatLng() : layer.getCenter();
+             const p = m.map.latLngToContainerPoint(ll);
+             const r = document.getElementById('map').getBoundingClientRect();
+             return [r.left + p.x, r.top + p.y]; }""",
+        [kind, i],
+    )
+
+
+def _hover(page, x, y, name: str) -> str:
+    """Move the mouse onto (x, y) as a hand does, a pixel at a time, until the tooltip
+    names ``name`` (Leaflet's canvas looks at most every 32 ms for what is under the
+    pointer and drops the moves in between); returns the tooltip's text."""
+    tip = "document.querySelector('.leaflet-tooltip')?.textContent || ''"
+    for attempt in range(40):
+        page.page.mouse.move(x, y - (attempt % 3))
+        page.page.wait_for_timeout(80)
+        text = page.js(tip)
+        if text.startswith(name):
+            return text
+    raise AssertionError(f"no tooltip for {name} at {x:.0f},{y:.0f}: {text!r}")
+
+
+def test_map_hover_click_and_zoom(results_file, serve, open_page):
+    """The real mouse on the canvas: a tooltip with the name and value, a click for the
+    element's hydrograph (a manhole's depth, a pipe's flow), the wheel zooms."""
+    ds = twin.open_results(results_file).load()
+    page = open_page(serve(results_file).url)
+    nodes, links = list(ds["node"].values), list(ds["link"].values)
+    # the longest conduit, so that its middle is far from every manhole
+    j = int(np.argmax(np.where(ds["link_kind"].values == "conduit", ds["link_length"].values, 0)))
+    x, y = _pixel(page, "link", j)
+    assert "capacity" in _hover(page, x, y, str(links[j]))
+    page.page.mouse.click(x, y)
+    page.page.wait_for_function(
+        f"() => document.getElementById('detail-title').textContent.includes('{links[j]}')"
+    )
+    title = page.js("document.getElementById('detail-title').textContent")
+    assert "flow" in title
+    labels = page.js("Twin.state.chart.plot.series.map(s => s.label)")
+    assert "flow" in labels and "full flow" in labels
+    # a manhole: its depth with the rim
+    i = nodes.index(_top_risk_single(ds))
+    x, y = _pixel(page, "node", i)
+    assert "water depth" in _hover(page, x, y, str(nodes[i]))
+    page.page.mouse.click(x, y)
+    page.page.wait_for_function(
+        f"() => document.getElementById('detail-title').textContent.includes('{nodes[i]}')"
+    )
+    labels = page.js("Twin.state.chart.plot.series.map(s => s.label)")
+    assert "depth" in labels and "rim" in labels
+    # the wheel over the map zooms in
+    zoom = page.js("Twin.state.map.map.getZoom()")
+    page.page.mouse.move(x, y)
+    page.page.mouse.wheel(0, -600)
+    page.page.wait_for_function(f"() => Twin.state.map.map.getZoom() > {zoom}")
+    assert page.errors == []
+
+
 def test_ensemble_page(ensemble_file, serve, open_page, tmp_path):
     ds = twin.open_results(ensemble_file).load()
     page = open_page(serve(ensemble_file).url)

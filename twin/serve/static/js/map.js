@@ -130,11 +130,13 @@ Twin.Map = class {
     const layer = kind === "node" ? this.nodeLayers[i] : this.linkLayers[i];
     if (!layer) return;
     if (kind === "node") {
-      this.highlight = L.circleMarker(layer.getLatLng(), { radius: 11, color: "#ffffff",
-        weight: 2.5, fill: false, interactive: false });
+      // on the map's own canvas: a layer on another renderer would add a canvas over
+      // the map that takes the mouse away from the network
+      this.highlight = L.circleMarker(layer.getLatLng(), { renderer: this.renderer, radius: 11,
+        color: "#ffffff", weight: 2.5, fill: false, interactive: false });
     } else {
-      this.highlight = L.polyline(layer.getLatLngs(), { color: "#ffffff", weight: 7,
-        opacity: 0.5, interactive: false });
+      this.highlight = L.polyline(layer.getLatLngs(), { renderer: this.renderer,
+        color: "#ffffff", weight: 7, opacity: 0.5, interactive: false });
     }
     this.highlight.addTo(this.map);
     const c = kind === "node" ? layer.getLatLng() : layer.getBounds().getCenter();
