@@ -126,12 +126,29 @@ def open_results(path, *, chunks=None) -> xr.Dataset:
             ds = xr.open_dataset(path, engine="h5netcdf", chunks=chunks)
     except Exception as exc:
         raise InputError(f"not a readable NetCDF/Zarr results file ({exc})", file=path) from exc
-    if ds.attrs.get("results_schema") not in READABLE_SCHEMAS or "network" not in ds.variables:
+    schema = ds.attrs.get("results_schema")
+    if _newer_schema(schema):
+        ds.close()
+        raise InputError(
+            f"written by a newer sewer-twin ({schema!r}; this one reads {READABLE_SCHEMAS[-1]!r} "
+            "and older): upgrade sewer-twin to open it",
+            file=path,
+        )
+    if schema not in READABLE_SCHEMAS or "network" not in ds.variables:
         ds.close()
         raise InputError(
             f"not a sewer-twin results file (no results_schema = {RESULTS_SCHEMA!r})", file=path
         )
     return _current_layout(ds)
+
+
+def _newer_schema(schema) -> bool:
+    """True for ``sewer-twin results N`` with N above the newest schema this version reads."""
+    prefix = RESULTS_SCHEMA.rsplit(" ", 1)[0] + " "
+    if not isinstance(schema, str) or not schema.startswith(prefix):
+        return False
+    number = schema[len(prefix) :]
+    return number.isdigit() and int(number) > int(RESULTS_SCHEMA.rsplit(" ", 1)[1])
 
 
 def _current_layout(ds: xr.Dataset) -> xr.Dataset:
