@@ -193,7 +193,7 @@ def nudging_update(X: np.ndarray, obs: Observations, s: FilterSettings, use=None
     (in the observed quantity's own columns: a depth or head sensor moves depths, a
     flow sensor flows); innovations of several sensors add up, weighted by the taper."""
     mean0, sd0, z = prior_statistics(X, obs)
-    used = np.isfinite(obs.value) & (np.abs(z) <= s.gate)
+    used = np.isfinite(obs.value)  # a single run has no spread to gate with: QC decides
     if use is not None:
         used &= use
     delta = np.zeros(X.shape[1])

@@ -71,13 +71,13 @@ class Forecaster:
         self.manhole = np.asarray(kind) != NodeKind.OUTFALL
         self.rim_m = self.members.rim_depth_m
 
-    def run(self, state_folder, rain_times_s, rain_rates_mmh) -> CycleForecast:
+    def run(self, state_folder, rain_times_s, rain_rates_mmh, now_s=None) -> CycleForecast:
         """Forecast from the states in ``state_folder`` with the members' forecast rain
         (``rain_rates_mmh`` (n_members, k, n_gauges) from ``rain_times_s``)."""
         m = self.members
         if not m.load_states(state_folder):
             raise FileNotFoundError(f"no member states in {state_folder}")
-        t0 = m.t_s
+        t0 = m.t_s if now_s is None else float(now_s)
         m.set_rain(rain_times_s, rain_rates_mmh)
         leads = np.arange(0.0, self.horizon_s + 1e-9, self.lead_step_s)
         depth = np.zeros((len(leads), m.n, m.n_nodes))

@@ -38,20 +38,41 @@ def analysis_dataset(rec: dict, node_names, link_names, sensor_ids, attrs: dict)
 
     ds = xr.Dataset(
         {
-            "node_depth": (("time", "node"), stack("node_depth", len(node_names)),
-                           {"units": "m", "long_name": "analysed water depth at node"}),
-            "node_head": (("time", "node"), stack("node_head", len(node_names)),
-                          {"units": "m", "long_name": "analysed hydraulic head at node"}),
-            "link_flow": (("time", "link"), stack("link_flow", len(link_names)),
-                          {"units": "m3 s-1", "long_name": "analysed flow in link"}),
-            "sensor_observed": (("time", "sensor"), stack("sensor_observed", n_s),
-                                {"long_name": "observed value (sensor's unit); NaN: none"}),
-            "sensor_analysed": (("time", "sensor"), stack("sensor_analysed", n_s),
-                                {"long_name": "analysed value at the sensor (ensemble mean)"}),
-            "sensor_qc_flag": (("time", "sensor"), stack("sensor_qc_flag", n_s).astype(np.int8),
-                               {"long_name": "1: flagged by quality control, left out"}),
-            "sensor_qc_score": (("time", "sensor"), stack("sensor_qc_score", n_s),
-                                {"long_name": "largest QC test score (1 = threshold)"}),
+            "node_depth": (
+                ("time", "node"),
+                stack("node_depth", len(node_names)),
+                {"units": "m", "long_name": "analysed water depth at node"},
+            ),
+            "node_head": (
+                ("time", "node"),
+                stack("node_head", len(node_names)),
+                {"units": "m", "long_name": "analysed hydraulic head at node"},
+            ),
+            "link_flow": (
+                ("time", "link"),
+                stack("link_flow", len(link_names)),
+                {"units": "m3 s-1", "long_name": "analysed flow in link"},
+            ),
+            "sensor_observed": (
+                ("time", "sensor"),
+                stack("sensor_observed", n_s),
+                {"long_name": "observed value (sensor's unit); NaN: none"},
+            ),
+            "sensor_analysed": (
+                ("time", "sensor"),
+                stack("sensor_analysed", n_s),
+                {"long_name": "analysed value at the sensor (ensemble mean)"},
+            ),
+            "sensor_qc_flag": (
+                ("time", "sensor"),
+                stack("sensor_qc_flag", n_s).astype(np.int8),
+                {"long_name": "1: flagged by quality control, left out"},
+            ),
+            "sensor_qc_score": (
+                ("time", "sensor"),
+                stack("sensor_qc_score", n_s),
+                {"long_name": "largest QC test score (1 = threshold)"},
+            ),
         },  # fmt: skip
         coords={
             "time": t,
@@ -86,21 +107,29 @@ def forecasts_dataset(cycles: list, start, node_names, quantiles) -> xr.Dataset:
     lead = cycles[0].lead_s[:n_lead] if cycles else np.zeros(0)
     return xr.Dataset(
         {
-            "node_flood_probability": (("cycle", "node"),
-                                       np.array([c.node_flood_probability for c in cycles]),
-                                       {"units": "1", "long_name": "probability that the "
-                                        "manhole floods within the horizon"}),
-            "node_first_flood_time": (("cycle", "node"),
-                                      np.array([as_time(c.node_first_flood_s) for c in cycles]),
-                                      {"long_name": "expected first flood time (members "
-                                       "that flood); NaT: none floods"}),
-            "node_depth_mean": (("cycle", "lead", "node"),
-                                np.array([pad(c.node_depth_mean, n_lead) for c in cycles]),
-                                {"units": "m", "long_name": "forecast mean depth at node"}),
-            "node_depth_quantile": (("cycle", "lead", "node", "quantile"),
-                                    np.array([pad(c.node_depth_quantile, n_lead)
-                                              for c in cycles]),
-                                    {"units": "m", "long_name": "forecast depth quantile"}),
+            "node_flood_probability": (
+                ("cycle", "node"),
+                np.array([c.node_flood_probability for c in cycles]),
+                {
+                    "units": "1",
+                    "long_name": "probability that the manhole floods within the horizon",
+                },
+            ),
+            "node_first_flood_time": (
+                ("cycle", "node"),
+                np.array([as_time(c.node_first_flood_s) for c in cycles]),
+                {"long_name": "expected first flood time (members that flood); NaT: none floods"},
+            ),
+            "node_depth_mean": (
+                ("cycle", "lead", "node"),
+                np.array([pad(c.node_depth_mean, n_lead) for c in cycles]),
+                {"units": "m", "long_name": "forecast mean depth at node"},
+            ),
+            "node_depth_quantile": (
+                ("cycle", "lead", "node", "quantile"),
+                np.array([pad(c.node_depth_quantile, n_lead) for c in cycles]),
+                {"units": "m", "long_name": "forecast depth quantile"},
+            ),
         },  # fmt: skip
         coords={
             "cycle": as_time([c.issued_s for c in cycles]),
