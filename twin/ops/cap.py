@@ -20,17 +20,62 @@ SENDER = "sewer-twin@localhost"
 _STATUS = {"Actual", "Exercise", "System", "Test", "Draft"}
 _MSGTYPE = {"Alert", "Update", "Cancel", "Ack", "Error"}
 _SCOPE = {"Public", "Restricted", "Private"}
-_CATEGORY = {"Geo", "Met", "Safety", "Security", "Rescue", "Fire", "Health", "Env",
-             "Transport", "Infra", "CBRNE", "Other"}  # fmt: skip
+_CATEGORY = {
+    "Geo",
+    "Met",
+    "Safety",
+    "Security",
+    "Rescue",
+    "Fire",
+    "Health",
+    "Env",
+    "Transport",
+    "Infra",
+    "CBRNE",
+    "Other",
+}
 _URGENCY = {"Immediate", "Expected", "Future", "Past", "Unknown"}
 _SEVERITY = {"Extreme", "Severe", "Moderate", "Minor", "Unknown"}
 _CERTAINTY = {"Observed", "Likely", "Possible", "Unlikely", "Unknown"}
-_ALERT_ORDER = ("identifier", "sender", "sent", "status", "msgType", "source", "scope",
-                "restriction", "addresses", "code", "note", "references", "incidents", "info")  # fmt: skip
-_INFO_ORDER = ("language", "category", "event", "responseType", "urgency", "severity",
-               "certainty", "audience", "eventCode", "effective", "onset", "expires",
-               "senderName", "headline", "description", "instruction", "web", "contact",
-               "parameter", "resource", "area")  # fmt: skip
+_ALERT_ORDER = (
+    "identifier",
+    "sender",
+    "sent",
+    "status",
+    "msgType",
+    "source",
+    "scope",
+    "restriction",
+    "addresses",
+    "code",
+    "note",
+    "references",
+    "incidents",
+    "info",
+)
+_INFO_ORDER = (
+    "language",
+    "category",
+    "event",
+    "responseType",
+    "urgency",
+    "severity",
+    "certainty",
+    "audience",
+    "eventCode",
+    "effective",
+    "onset",
+    "expires",
+    "senderName",
+    "headline",
+    "description",
+    "instruction",
+    "web",
+    "contact",
+    "parameter",
+    "resource",
+    "area",
+)
 _TIME = re.compile(r"^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$")
 _EVENTS = {
     "manhole_overflow": ("Infra", "Manhole overflow", "Overflow of manhole {e}"),

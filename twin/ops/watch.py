@@ -69,10 +69,27 @@ class Twin:
     threads : int, optional
     """
 
-    def __init__(self, network, sensors, outdir, *, members=16, assimilation="enkf",
-                 cycle_min=10.0, horizon_min=120.0, end_hours=None, rain=None,
-                 filter_settings=None, qc_settings=None, warning_settings=None,
-                 seed=0, threads=None, forecast=True, sample_s=60.0, assimilate_min=5.0):  # fmt: skip
+    def __init__(
+        self,
+        network,
+        sensors,
+        outdir,
+        *,
+        members=16,
+        assimilation="enkf",
+        cycle_min=10.0,
+        horizon_min=120.0,
+        end_hours=None,
+        rain=None,
+        filter_settings=None,
+        qc_settings=None,
+        warning_settings=None,
+        seed=0,
+        threads=None,
+        forecast=True,
+        sample_s=60.0,
+        assimilate_min=5.0,
+    ):
         from twin.api import load_network
 
         self.net = load_network(network) if isinstance(network, str | Path) else network
@@ -97,8 +114,9 @@ class Twin:
         if end_hours is not None:
             opts["end_hours"] = float(end_hours)
         self.options = opts
-        self.members = MemberStates(self.net, n, opts, seed=seed, threads=threads,
-                                    rain_sigma=0.25 if n > 1 else 0.0)  # fmt: skip
+        self.members = MemberStates(
+            self.net, n, opts, seed=seed, threads=threads, rain_sigma=0.25 if n > 1 else 0.0
+        )
         sim0 = self.members.sims[0]
         self.start = sim0.opts.start
         self.end_s = sim0.duration_s
@@ -107,16 +125,27 @@ class Twin:
         self.report_s = float(SimOptions.from_network(self.net).report_step_s)
         self.forecaster = (
             Forecaster(self.net, n, opts, horizon_s=self.horizon_s, threads=threads)
-            if forecast else None
-        )  # fmt: skip
+            if forecast
+            else None
+        )
         self.rain = rain if rain is not None else self._default_rain(sim0.opts)
         self.qc = SensorQC(sensors.sd, qc_settings)
         self.book = WarningBook(warning_settings)
         self._obs = self._observation_model()
         self._history = {"t": [], "y": [], "hx": [], "hsd": []}
-        self.record = {k: [] for k in ("time", "node_depth", "node_head", "link_flow",
-                                       "sensor_observed", "sensor_analysed",
-                                       "sensor_qc_flag", "sensor_qc_score")}  # fmt: skip
+        self.record = {
+            k: []
+            for k in (
+                "time",
+                "node_depth",
+                "node_head",
+                "link_flow",
+                "sensor_observed",
+                "sensor_analysed",
+                "sensor_qc_flag",
+                "sensor_qc_score",
+            )
+        }
         self.cycles = []
         self.t_s = 0.0
         self.last_messages = []
@@ -154,8 +183,9 @@ class Twin:
                 ends = [int(self.net.links.from_node[e]), int(self.net.links.to_node[e])]
                 dn, dl = dist.from_nodes(ends, limit=st.radius)
                 dn, dl = dn.min(axis=0, keepdims=True), dl.min(axis=0, keepdims=True)
-            w = np.concatenate([gaspari_cohn(dn[0], st.radius), gaspari_cohn(dl[0], st.radius),
-                                [st.param_weight]])  # fmt: skip
+            w = np.concatenate(
+                [gaspari_cohn(dn[0], st.radius), gaspari_cohn(dl[0], st.radius), [st.param_weight]]
+            )
             keep = np.flatnonzero(w > 0)
             idx.append(keep)
             wts.append(w[keep])
@@ -222,8 +252,11 @@ class Twin:
     def assimilate(self, until=None) -> float:
         """Step the members to ``until`` (datetime64, ISO text or s after the start;
         default the next cycle), updating them on the way; returns the time [s]."""
-        t1 = self.t_s + self.cycle_s if until is None else (
-            float(until) if isinstance(until, int | float) else self._seconds(until))  # fmt: skip
+        t1 = (
+            self.t_s + self.cycle_s
+            if until is None
+            else (float(until) if isinstance(until, int | float) else self._seconds(until))
+        )
         t1 = min(t1, self.end_s)
         t0 = self.t_s
         if t1 <= t0:
@@ -258,11 +291,20 @@ class Twin:
         while h["t"] and h["t"][0] < t - keep:
             for v in h.values():
                 v.pop(0)
-        flagged = self.qc.update(np.array(h["t"]), np.array(h["y"]), np.array(h["hx"]),
-                                 np.array(h["hsd"]), t)  # fmt: skip
+        flagged = self.qc.update(
+            np.array(h["t"]), np.array(h["y"]), np.array(h["hx"]), np.array(h["hsd"]), t
+        )
         sens = o["sensor"]
-        obs = Observations(o["column"], o["scale"], o["offset"], y[sens],
-                           self.sensors.sd[sens], o["index"], o["weight"], self.members.n_nodes)  # fmt: skip
+        obs = Observations(
+            o["column"],
+            o["scale"],
+            o["offset"],
+            y[sens],
+            self.sensors.sd[sens],
+            o["index"],
+            o["weight"],
+            self.members.n_nodes,
+        )
         use = ~flagged
         if self.settings.method == "enkf":
             enkf_update(X, obs, self.settings, use)
@@ -301,9 +343,12 @@ class Twin:
         if self.forecaster is None:
             return None
         times, rates = persistence_nowcast(
-            self.rain, self.t_s, self.horizon_s, self.members.n,
+            self.rain,
+            self.t_s,
+            self.horizon_s,
+            self.members.n,
             seed=self.seed * 100003 + self._cycle_no,
-        )  # fmt: skip
+        )
         fc = self.forecaster.run(states, times, rates, now_s=self.t_s)
         self.cycles.append(fc)
         self._nowcast = (times, rates)
@@ -329,7 +374,10 @@ class Twin:
         for g, gname in enumerate(self.net.raingages.name):
             if rate[g] > s.rain_mmh or depth15[g] > s.rain_15min_mm:
                 risks[("rainfall", str(gname))] = {
-                    "probability": None, "expected_time": None, "value": float(rate[g])}  # fmt: skip
+                    "probability": None,
+                    "expected_time": None,
+                    "value": float(rate[g]),
+                }
         road = self.sensors.select(kind=ElementKind.NODE, quantity=Quantity.DEPTH)
         if self.record["time"] and len(road):
             y = self.record["sensor_observed"][-1]
@@ -338,7 +386,10 @@ class Twin:
                 above = y[i] - self.members.rim_depth_m[e]
                 if np.isfinite(above) and above > s.road_depth_m and not self.qc_flag(i):
                     risks[("road_depth", str(names[e]))] = {
-                        "probability": None, "expected_time": None, "value": float(above)}  # fmt: skip
+                        "probability": None,
+                        "expected_time": None,
+                        "value": float(above),
+                    }
         msgs = self.book.cycle(self._time(self.t_s), risks)
         append_jsonl(self.outdir / "warnings.jsonl", msgs)
         for msg in msgs:
@@ -394,8 +445,13 @@ class Twin:
             "start": str(self.start),
         }
         if self.record["time"]:
-            ds = analysis_dataset(self.record, list(self.net.nodes.name), list(self.net.links.name),
-                                  list(self.sensors.ids), attrs)  # fmt: skip
+            ds = analysis_dataset(
+                self.record,
+                list(self.net.nodes.name),
+                list(self.net.links.name),
+                list(self.sensors.ids),
+                attrs,
+            )
             write_dataset(ds, self.outdir / "analysis.nc")
         if self.cycles:
             ds = forecasts_dataset(self.cycles, self.start, list(self.net.nodes.name), QUANTILES)
@@ -409,7 +465,7 @@ class Twin:
                 "flagged": self.qc.flagged.tolist(),
                 "bad": self.qc._bad_run.tolist(),
                 "good": self.qc._good_run.tolist(),
-            },  # fmt: skip
+            },
             "history": {k: np.asarray(v).tolist() for k, v in self._history.items()},
         }
         write_atomic(self.outdir / "watch.json", json.dumps(mark).encode())
@@ -467,13 +523,15 @@ def _cycles_from(path, start, until) -> list:
             continue
         ff = ds.node_first_flood_time.values[c]
         ff_s = np.where(np.isnat(ff), np.nan, (ff - s0) / np.timedelta64(1, "s"))
-        out.append(CycleForecast(
-            issued_s=float((t - s0) / np.timedelta64(1, "s")),
-            lead_s=ds.lead.values / np.timedelta64(1, "s"),
-            node_flood_probability=ds.node_flood_probability.values[c],
-            node_first_flood_s=ff_s,
-            node_depth_mean=ds.node_depth_mean.values[c],
-            node_depth_quantile=ds.node_depth_quantile.values[c],
-            member_flood_s=np.zeros((0, ds.sizes["node"])),
-        ))  # fmt: skip
+        out.append(
+            CycleForecast(
+                issued_s=float((t - s0) / np.timedelta64(1, "s")),
+                lead_s=ds.lead.values / np.timedelta64(1, "s"),
+                node_flood_probability=ds.node_flood_probability.values[c],
+                node_first_flood_s=ff_s,
+                node_depth_mean=ds.node_depth_mean.values[c],
+                node_depth_quantile=ds.node_depth_quantile.values[c],
+                member_flood_s=np.zeros((0, ds.sizes["node"])),
+            )
+        )
     return out
