@@ -113,6 +113,8 @@ class WarningBook:
             exp_t = risk.get("expected_time")
             old = self.active.get(key)
             raise_now = kind != "manhole_overflow" or p >= s.probability
+            if kind == "manhole_overflow" and p < s.probability - s.hysteresis:
+                continue  # cancelled below
             if old is None:
                 if not raise_now:
                     continue
