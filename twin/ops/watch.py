@@ -73,7 +73,7 @@ class Twin:
         self,
         network,
         sensors,
-        outdir,
+        outdir="twin-watch",
         *,
         members=16,
         assimilation="enkf",
@@ -93,6 +93,10 @@ class Twin:
         from twin.api import load_network
 
         self.net = load_network(network) if isinstance(network, str | Path) else network
+        if isinstance(sensors, str | Path):
+            from twin.ops.sensors import load_sensors
+
+            sensors = load_sensors(sensors, self.net)
         self.sensors = sensors
         self.outdir = Path(outdir)
         self.outdir.mkdir(parents=True, exist_ok=True)
