@@ -85,7 +85,7 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, mqtt, topic
 
 def _start_mqtt(address, topic, tw, sensors):
     try:
-        from twin.ops.mqtt import MqttFeed  # built by the ingestion work
+        from twin.ops.mqtt import MqttFeed
     except ImportError:
         raise InputError("MQTT feed is not available in this build", field="--mqtt") from None
     host, _, port = address.partition(":")
