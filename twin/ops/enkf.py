@@ -46,6 +46,9 @@ class FilterSettings:
         Smallest spread of the log rain factor kept after an update.
     gate : float
         Innovation gate (normalised innovations beyond it are not assimilated).
+    roughness_sigma : float
+        Model error of the members: the lognormal spread of their conduits' Manning's n
+        (see :func:`~twin.ops.members.member_networks`).
     nudging_gain : float
         Nudging: the fraction of the innovation added at the sensor (tapered around it).
     seed : int
@@ -61,6 +64,7 @@ class FilterSettings:
     param_weight: float = 0.5
     param_min_sd: float = 0.08
     gate: float = 5.0
+    roughness_sigma: float = 0.0
     nudging_gain: float = 0.6
     seed: int = 0
 

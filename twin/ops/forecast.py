@@ -62,8 +62,9 @@ class Forecaster:
     """
 
     def __init__(self, network, n, options, *, horizon_s=7200.0, lead_step_s=600.0,
-                 sample_s=60.0, threads=None):  # fmt: skip
-        self.members = MemberStates(network, n, options, rain_sigma=0.0, threads=threads)
+                 sample_s=60.0, threads=None, roughness_sigma=0.0, seed=0):  # fmt: skip
+        self.members = MemberStates(network, n, options, rain_sigma=0.0, threads=threads,
+                                    roughness_sigma=roughness_sigma, seed=seed)  # fmt: skip
         self.horizon_s = float(horizon_s)
         self.lead_step_s = float(lead_step_s)
         self.sample_s = float(sample_s)
@@ -71,12 +72,15 @@ class Forecaster:
         self.manhole = np.asarray(kind) != NodeKind.OUTFALL
         self.rim_m = self.members.rim_depth_m
 
-    def run(self, state_folder, rain_times_s, rain_rates_mmh, now_s=None) -> CycleForecast:
-        """Forecast from the states in ``state_folder`` with the members' forecast rain
+    def run(self, states, rain_times_s, rain_rates_mmh, now_s=None) -> CycleForecast:
+        """Forecast from ``states`` (the analysis members' :meth:`MemberStates.snapshots`,
+        or a folder of their state files) with the members' forecast rain
         (``rain_rates_mmh`` (n_members, k, n_gauges) from ``rain_times_s``)."""
         m = self.members
-        if not m.load_states(state_folder):
-            raise FileNotFoundError(f"no member states in {state_folder}")
+        if isinstance(states, list):
+            m.restore(states)
+        elif not m.load_states(states):
+            raise FileNotFoundError(f"no member states in {states}")
         t0 = m.t_s if now_s is None else float(now_s)
         m.set_rain(rain_times_s, rain_rates_mmh)
         leads = np.arange(0.0, self.horizon_s + 1e-9, self.lead_step_s)

@@ -33,6 +33,26 @@ from twin.networks.units import CFS_TO_M3S, FT3_TO_M3, FT_TO_M
 MM_PER_IN = 25.4
 
 
+def member_networks(network, n: int, roughness_sigma: float, seed: int) -> list:
+    """``n`` copies of ``network`` whose conduits' Manning's n are scaled by seeded
+    lognormal factors (spread ``roughness_sigma``, median 1); the network itself when
+    ``roughness_sigma`` is 0 or ``n`` is 1."""
+    if roughness_sigma <= 0.0 or n < 2:
+        return [network] * n
+    from twin.kernels.codes import LinkKind
+    from twin.scenarios.modify import copy_network
+
+    rng = np.random.default_rng([int(seed), 7919])
+    conduit = np.asarray(network.links.kind) == LinkKind.CONDUIT
+    out = []
+    for _ in range(n):
+        net = copy_network(network)
+        f = np.exp(rng.normal(0.0, roughness_sigma, int(conduit.sum())))
+        net.links.roughness[conduit] = net.links.roughness[conduit] * f
+        out.append(net)
+    return out
+
+
 class MemberStates:
     """``n`` members of one network, stepped together and updated in place.
 
@@ -46,15 +66,22 @@ class MemberStates:
         member (``end_hours``, ``options``, ``couplers``, ...).
     rain_sigma : float
         Spread of the members' initial log rain factors (0: all 1).
+    roughness_sigma : float
+        Model error: each member's conduits get Manning's n times a lognormal factor
+        of this spread (one factor per conduit and member, median 1; 0: the network's
+        own).  The same seed gives the same members (the forecast members are built
+        like the analysis members, so their states fit each other).
     seed : int
     threads : int, optional
         numba threads for the batch.
     """
 
-    def __init__(self, network, n, options=None, *, rain_sigma=0.25, seed=0, threads=None):
+    def __init__(self, network, n, options=None, *, rain_sigma=0.25, roughness_sigma=0.0,
+                 seed=0, threads=None):  # fmt: skip
         self.net = network
         self.n = int(n)
-        self.batch = MemberBatch([(network, dict(options or {}))] * self.n, threads=threads)
+        nets = member_networks(network, self.n, roughness_sigma, seed)
+        self.batch = MemberBatch([(m, dict(options or {})) for m in nets], threads=threads)
         bad = [e for e in self.batch.errors if e]
         if bad:
             raise SimulationError(f"a member could not be set up: {bad[0]}")
@@ -179,6 +206,27 @@ class MemberStates:
         if kind == "flow":
             return self.n_nodes + int(index), float(self.link_direction[index]), 0.0
         raise ValueError(f"no observation operator for {kind!r}")
+
+    # -- state copies in memory and hot start files ----------------------------------------
+    def snapshots(self) -> list:
+        """Every member's full state in memory (see :func:`~twin.engine.hotstart.snapshot`)
+        with its rain factor and booked volume."""
+        from twin.engine.hotstart import snapshot
+
+        return [
+            (snapshot(sim), float(self.log_rain_factor[k]), float(self.assimilation_volume_m3[k]))
+            for k, sim in enumerate(self.sims)
+        ]
+
+    def restore(self, snaps: list) -> None:
+        """Load :meth:`snapshots` of members built like these (same network, options,
+        roughness perturbation and seed)."""
+        from twin.engine.hotstart import restore_snapshot
+
+        for k, (sim, (snap, lrf, vol)) in enumerate(zip(self.sims, snaps, strict=True)):
+            restore_snapshot(sim, snap)
+            self.log_rain_factor[k] = lrf
+            self.assimilation_volume_m3[k] = vol
 
     # -- hot start files --------------------------------------------------------------------
     def save_states(self, folder) -> list[Path]:

@@ -9,18 +9,14 @@ The forecast rain is an ensemble of nowcasts, one per member:
 
 - with radar frames, pysteps extrapolates the latest frames along their motion field
   (STEPS, or extrapolation plus noise) into an ensemble (:mod:`twin.ops.nowcast`);
-- otherwise perturbed persistence of the gauges: the latest rate (mean of the last
-  ``window_min`` minutes) held for a while, then decaying, scaled per member by the
-  forecast-perturbation generator (:func:`twin.ensemble.members.perturbed_forecast`:
-  a lognormal factor and a timing jitter, here how long the rain persists).
+- otherwise decaying persistence of the gauges: the latest rate relaxes toward zero
+  with a lifetime estimated from the recent record, each member with its own
+  lognormal scale and lifetime (:func:`persistence_nowcast`).
 """
 
 from __future__ import annotations
 
 import numpy as np
-
-from twin.ensemble.members import perturbed_forecast
-from twin.scenarios.scenario import Scenario
 
 
 class ObservedRain:
@@ -79,6 +75,45 @@ class ObservedRain:
         return (rates * np.diff(edges)[:, None]).sum(axis=0) / (t1_s - t0_s)
 
 
+def rain_lifetime_min(
+    rain: ObservedRain,
+    now_s: float,
+    *,
+    window_min: float = 30.0,
+    min_min: float = 10.0,
+    max_min: float = 30.0,
+) -> float:
+    """The e-folding lifetime [min] of the rain now, from its recent record.
+
+    The log of the gauges' mean rate (5-minute means over the last ``window_min``) is
+    fitted by a straight line in time; a falling rate ``exp(-t / tau)`` gives the
+    lifetime ``tau``, a steady or rising rate the longest, ``max_min``; clipped to
+    ``[min_min, max_min]``.  No rain now: ``min_min``.
+
+    ``max_min`` is a prior: heavy rain at a point seldom lasts.  Measured on six storm
+    shapes (the bundled Huff, alternating-block, Chicago and IDF design storms of 1-3 h,
+    ``benchmarks/results/watch-twin-nowcast.json``), the 60-minute rain forecast RMSE
+    averaged 79 mm/h for plain persistence, 59-62 mm/h for a fixed lifetime of 20-60
+    minutes and 59.0 mm/h for this estimate with a 30-minute prior (61.6 with 60).
+    """
+    step = 300.0
+    edges = now_s - np.arange(window_min * 60.0, -1e-9, -step)
+    edges = edges[edges >= 0.0]
+    if len(edges) < 3:
+        return max_min
+    r = np.array([rain.mean_rate(a, b).mean() for a, b in zip(edges[:-1], edges[1:], strict=True)])
+    if r[-1] <= 0.05:
+        return min_min
+    ok = r > 0.05
+    if ok.sum() < 2:
+        return max_min
+    t_min = (edges[1:][ok] - now_s) / 60.0
+    slope = np.polyfit(t_min, np.log(r[ok]), 1)[0]  # 1/min
+    if slope >= -1.0 / max_min:
+        return max_min
+    return float(np.clip(-1.0 / slope, min_min, max_min))
+
+
 def persistence_nowcast(
     rain: ObservedRain,
     now_s: float,
@@ -86,18 +121,21 @@ def persistence_nowcast(
     n_members: int,
     *,
     step_s: float = 300.0,
-    window_min: float = 15.0,
+    window_min: float = 10.0,
     sigma: float = 0.35,
-    jitter_min: float = 20.0,
-    decay_min: float = 30.0,
+    lifetime_sigma: float = 0.5,
+    lifetime_min: float | None = None,
     seed: int = 0,
 ) -> tuple[np.ndarray, np.ndarray]:
-    """Perturbed persistence of the gauges.
+    """Perturbed, decaying persistence of the gauges (Lagrangian persistence without
+    the motion: a rain gauge network cannot see the rain coming).
 
-    Member ``k`` rains ``r0 * scale_k`` for ``persist_k`` minutes, then decays with
-    time constant ``decay_min``; ``r0`` is the mean rate of the last ``window_min``,
-    ``scale_k`` and ``persist_k`` come from :func:`~twin.ensemble.members.perturbed_forecast`
-    (lognormal with mean 1 and spread ``sigma``; ``U(0, 2 jitter_min)``).
+    The rate now, ``r0`` (the mean of the last ``window_min`` at each gauge), relaxes
+    toward zero with the lifetime of the rain, estimated from the recent record
+    (:func:`rain_lifetime_min`) unless ``lifetime_min`` is given:
+    ``r(lead) = r0 * exp(-lead / tau)``.  Member ``k`` scales it by a lognormal factor
+    with mean 1 and spread ``sigma`` and has its own lifetime ``tau * exp(N(0,
+    lifetime_sigma))``; member 0 of a single-member forecast is the unperturbed mean.
 
     Returns
     -------
@@ -106,14 +144,19 @@ def persistence_nowcast(
     rates_mmh : (n_members, k, n_gauges) float64
     """
     r0 = rain.mean_rate(now_s - window_min * 60.0, now_s)
-    members = perturbed_forecast(
-        Scenario(name="persistence"), n_members, sigma=sigma, jitter_min=jitter_min, seed=seed
-    )
+    tau = rain_lifetime_min(rain, now_s) if lifetime_min is None else float(lifetime_min)
+    rng = np.random.default_rng([int(seed), 104729])
+    if n_members > 1:
+        scale = np.exp(rng.normal(-0.5 * sigma**2, sigma, n_members))
+        taus = tau * np.exp(rng.normal(0.0, lifetime_sigma, n_members))
+    else:
+        scale, taus = np.ones(1), np.array([tau])
     times = now_s + np.arange(0.0, horizon_s, step_s)
-    lead_min = (times - now_s) / 60.0
+    # the rate over each step: the mean of the exponential over [lead, lead + step)
+    lead = (times - now_s) / 60.0
+    dt = step_s / 60.0
     out = np.zeros((n_members, len(times), rain.n_gauges))
-    for k, m in enumerate(members):
-        persist = m.scenario.time_shift_min
-        shape = np.exp(-np.maximum(lead_min - persist, 0.0) / decay_min)
-        out[k] = m.scenario.scale * shape[:, None] * r0[None, :]
+    for k in range(n_members):
+        shape = np.exp(-lead / taus[k]) * (taus[k] / dt) * (1.0 - np.exp(-dt / taus[k]))
+        out[k] = scale[k] * shape[:, None] * r0[None, :]
     return times, out

@@ -67,6 +67,10 @@ class Twin:
     filter_settings, qc_settings, warning_settings : optional
     seed : int
     threads : int, optional
+    nowcast : callable, optional
+        ``nowcast(rain, now_s, horizon_s, n_members, seed=...) -> (times_s, rates_mmh
+        (n_members, k, n_gauges))``, the forecast rain of every member; default
+        :func:`~twin.ops.rain.persistence_nowcast` (decaying persistence of the gauges).
     """
 
     def __init__(
@@ -89,6 +93,7 @@ class Twin:
         forecast=True,
         sample_s=60.0,
         assimilate_min=5.0,
+        nowcast=None,
     ):
         from twin.api import load_network
 
@@ -118,9 +123,11 @@ class Twin:
         if end_hours is not None:
             opts["end_hours"] = float(end_hours)
         self.options = opts
+        rough = self.settings.roughness_sigma if n > 1 else 0.0
         self.members = MemberStates(
-            self.net, n, opts, seed=seed, threads=threads, rain_sigma=0.25 if n > 1 else 0.0
-        )
+            self.net, n, opts, seed=seed, threads=threads, rain_sigma=0.25 if n > 1 else 0.0,
+            roughness_sigma=rough,
+        )  # fmt: skip
         sim0 = self.members.sims[0]
         self.start = sim0.opts.start
         self.end_s = sim0.duration_s
@@ -128,11 +135,20 @@ class Twin:
 
         self.report_s = float(SimOptions.from_network(self.net).report_step_s)
         self.forecaster = (
-            Forecaster(self.net, n, opts, horizon_s=self.horizon_s, threads=threads)
+            Forecaster(
+                self.net,
+                n,
+                opts,
+                horizon_s=self.horizon_s,
+                threads=threads,
+                roughness_sigma=rough,
+                seed=seed,
+            )  # fmt: skip
             if forecast
             else None
         )
         self.rain = rain if rain is not None else self._default_rain(sim0.opts)
+        self.nowcast = nowcast or persistence_nowcast
         self.qc = SensorQC(sensors.sd, qc_settings)
         self.book = WarningBook(warning_settings)
         self._obs = self._observation_model()
@@ -346,14 +362,14 @@ class Twin:
         self.members.save_states(states)
         if self.forecaster is None:
             return None
-        times, rates = persistence_nowcast(
+        times, rates = self.nowcast(
             self.rain,
             self.t_s,
             self.horizon_s,
             self.members.n,
             seed=self.seed * 100003 + self._cycle_no,
         )
-        fc = self.forecaster.run(states, times, rates, now_s=self.t_s)
+        fc = self.forecaster.run(self.members.snapshots(), times, rates, now_s=self.t_s)
         self.cycles.append(fc)
         self._nowcast = (times, rates)
         return fc
