@@ -33,6 +33,27 @@ from twin.networks.units import CFS_TO_M3S, FT3_TO_M3, FT_TO_M
 MM_PER_IN = 25.4
 
 
+class SurfaceCouplers:
+    """Makes a fresh 2D street-surface coupler for each member (picklable, for Dask).
+
+    Parameters
+    ----------
+    dem : xarray.DataArray
+        Ground elevation [m] on ``(y, x)``.
+    **options
+        :class:`~twin.engine.coupling.SurfaceCoupler` keyword arguments.
+    """
+
+    def __init__(self, dem, **options):
+        self.dem = dem
+        self.options = options
+
+    def __call__(self) -> tuple:
+        from twin.engine.coupling import SurfaceCoupler
+
+        return (SurfaceCoupler(self.dem, **self.options),)
+
+
 def member_networks(network, n: int, roughness_sigma: float, seed: int) -> list:
     """``n`` copies of ``network`` whose conduits' Manning's n are scaled by seeded
     lognormal factors (spread ``roughness_sigma``, median 1); the network itself when
@@ -74,14 +95,25 @@ class MemberStates:
     seed : int
     threads : int, optional
         numba threads for the batch.
+    members : sequence of int, optional
+        Build only these members of the ensemble of ``n`` (a chunk on a Dask worker).
+    couplers : callable, optional
+        ``couplers()`` -> a tuple of fresh couplers for one member (the 2D surface:
+        :class:`SurfaceCouplers`).
     """
 
     def __init__(self, network, n, options=None, *, rain_sigma=0.25, roughness_sigma=0.0,
-                 seed=0, threads=None):  # fmt: skip
+                 seed=0, threads=None, members=None, couplers=None):  # fmt: skip
         self.net = network
-        self.n = int(n)
-        nets = member_networks(network, self.n, roughness_sigma, seed)
-        self.batch = MemberBatch([(m, dict(options or {})) for m in nets], threads=threads)
+        nets = member_networks(network, int(n), roughness_sigma, seed)
+        self.ids = list(range(int(n))) if members is None else [int(k) for k in members]
+        self.n = len(self.ids)
+        opts = dict(options or {})
+        setups = [
+            (nets[k], {**opts, "couplers": couplers()} if couplers is not None else opts)
+            for k in self.ids
+        ]
+        self.batch = MemberBatch(setups, threads=threads)
         bad = [e for e in self.batch.errors if e]
         if bad:
             raise SimulationError(f"a member could not be set up: {bad[0]}")

@@ -85,8 +85,10 @@ def analysis_dataset(rec: dict, node_names, link_names, sensor_ids, attrs: dict)
     return ds
 
 
-def forecasts_dataset(cycles: list, start, node_names, quantiles) -> xr.Dataset:
-    """One Dataset of the cycles' :class:`~twin.ops.forecast.CycleForecast` s."""
+def forecasts_dataset(cycles: list, start, node_names, quantiles, cells=None) -> xr.Dataset:
+    """One Dataset of the cycles' :class:`~twin.ops.forecast.CycleForecast` s;
+    ``cells = (y, x)`` cell centres of the street surface add
+    ``cell_flood_probability`` and ``cell_max_depth_median`` (cycle, y, x)."""
     start = np.datetime64(start, "ns")
 
     def as_time(s):
@@ -105,7 +107,7 @@ def forecasts_dataset(cycles: list, start, node_names, quantiles) -> xr.Dataset:
         return np.concatenate([a, extra])
 
     lead = cycles[0].lead_s[:n_lead] if cycles else np.zeros(0)
-    return xr.Dataset(
+    ds = xr.Dataset(
         {
             "node_flood_probability": (
                 ("cycle", "node"),
@@ -138,6 +140,21 @@ def forecasts_dataset(cycles: list, start, node_names, quantiles) -> xr.Dataset:
             "quantile": np.array(quantiles, dtype=np.float64),
         },
     )
+    if cells is not None and cycles and cycles[0].cell_flood_probability is not None:
+        y, x = cells
+        ds["cell_flood_probability"] = xr.DataArray(
+            np.array([c.cell_flood_probability for c in cycles]), dims=("cycle", "y", "x"),
+            coords={"y": y, "x": x},
+            attrs={"units": "1", "long_name": "probability that the street cell floods "
+                   "(water deeper than the threshold) within the horizon"},
+        )  # fmt: skip
+        ds["cell_max_depth_median"] = xr.DataArray(
+            np.array([c.cell_max_depth_median for c in cycles]), dims=("cycle", "y", "x"),
+            coords={"y": y, "x": x},
+            attrs={"units": "m", "long_name": "median over the members of the largest "
+                   "street water depth within the horizon"},
+        )  # fmt: skip
+    return ds
 
 
 def write_dataset(ds: xr.Dataset, path) -> None:

@@ -71,6 +71,12 @@ class Twin:
         ``nowcast(rain, now_s, horizon_s, n_members, seed=...) -> (times_s, rates_mmh
         (n_members, k, n_gauges))``, the forecast rain of every member; default
         :func:`~twin.ops.rain.persistence_nowcast` (decaying persistence of the gauges).
+    surface : None, True, xarray.DataArray or path, optional
+        Couple every member to the 2D street surface (True: the network's terrain);
+        the forecasts then give each street cell's flood probability.
+    scheduler, client : optional
+        Run the forecast members on a Dask cluster: a scheduler address
+        (``tcp://host:port``) or a ``dask.distributed.Client``.
     """
 
     def __init__(
@@ -94,6 +100,9 @@ class Twin:
         sample_s=60.0,
         assimilate_min=5.0,
         nowcast=None,
+        surface=None,
+        scheduler=None,
+        client=None,
     ):
         from twin.api import load_network
 
@@ -122,12 +131,28 @@ class Twin:
         opts = {"report_step_s": 86400.0}  # the twin samples the trajectory itself
         if end_hours is not None:
             opts["end_hours"] = float(end_hours)
+        couplers = None
+        if surface is not None and surface is not False:
+            from twin.engine.coupling import read_dem, terrain_for
+            from twin.ops.members import SurfaceCouplers
+
+            if surface is True:
+                dem = terrain_for(network, self.net)
+            else:
+                dem = read_dem(surface) if isinstance(surface, str | Path) else surface
+            couplers = SurfaceCouplers(dem)
+            opts["allow_ponding"] = False
         self.options = opts
         rough = self.settings.roughness_sigma if n > 1 else 0.0
         self.members = MemberStates(
             self.net, n, opts, seed=seed, threads=threads, rain_sigma=0.25 if n > 1 else 0.0,
-            roughness_sigma=rough,
+            roughness_sigma=rough, couplers=couplers,
         )  # fmt: skip
+        self._own_client = None
+        if client is None and scheduler:
+            from twin.ensemble.runner import connect
+
+            client = self._own_client = connect(scheduler)
         sim0 = self.members.sims[0]
         self.start = sim0.opts.start
         self.end_s = sim0.duration_s
@@ -143,7 +168,9 @@ class Twin:
                 threads=threads,
                 roughness_sigma=rough,
                 seed=seed,
-            )  # fmt: skip
+                couplers=couplers,
+                client=client,
+            )
             if forecast
             else None
         )
@@ -474,7 +501,8 @@ class Twin:
             )
             write_dataset(ds, self.outdir / "analysis.nc")
         if self.cycles:
-            ds = forecasts_dataset(self.cycles, self.start, list(self.net.nodes.name), QUANTILES)
+            ds = forecasts_dataset(self.cycles, self.start, list(self.net.nodes.name), QUANTILES,
+                                   cells=self._cells())  # fmt: skip
             write_dataset(ds, self.outdir / "forecasts.nc")
         mark = {
             "t_s": self.t_s,
@@ -490,6 +518,19 @@ class Twin:
         }
         write_atomic(self.outdir / "watch.json", json.dumps(mark).encode())
         self.store.set_cursor("watch.t_s", self.t_s)
+
+    def _cells(self):
+        """(y, x) cell centres of the street surface, None without one."""
+        for c in self.members.sims[0].couplers:
+            if hasattr(c, "dem"):
+                return c.dem["y"].values, c.dem["x"].values
+        return None
+
+    def close(self) -> None:
+        """Close the Dask client this twin opened (if any)."""
+        if self._own_client is not None:
+            self._own_client.close()
+            self._own_client = None
 
     def _restart(self) -> None:
         self._references = {}
@@ -552,6 +593,12 @@ def _cycles_from(path, start, until) -> list:
                 node_depth_mean=ds.node_depth_mean.values[c],
                 node_depth_quantile=ds.node_depth_quantile.values[c],
                 member_flood_s=np.zeros((0, ds.sizes["node"])),
+                cell_flood_probability=(
+                    ds.cell_flood_probability.values[c] if "cell_flood_probability" in ds else None
+                ),
+                cell_max_depth_median=(
+                    ds.cell_max_depth_median.values[c] if "cell_max_depth_median" in ds else None
+                ),
             )
         )
     return out
