@@ -22,8 +22,11 @@ from twin.ops.warnings import write_atomic
 
 
 def _write(ds: xr.Dataset, path) -> None:
+    import dask
+
     buf = io.BytesIO()
-    ds.to_netcdf(buf, engine="h5netcdf")
+    with dask.config.set(scheduler="synchronous"):  # no distributed lock, even with a Client
+        ds.to_netcdf(buf, engine="h5netcdf")
     write_atomic(path, buf.getvalue())
 
 

@@ -150,9 +150,9 @@ class Twin:
         )  # fmt: skip
         self._own_client = None
         if client is None and scheduler:
-            from twin.ensemble.runner import connect
+            from twin.ensemble.dask_run import connect
 
-            client = self._own_client = connect(scheduler)
+            client = self._own_client = connect(scheduler, default=False)
         sim0 = self.members.sims[0]
         self.start = sim0.opts.start
         self.end_s = sim0.duration_s
