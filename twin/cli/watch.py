@@ -16,7 +16,24 @@ from twin.errors import InputError
 @click.option("--sensors", "sensors_path", required=True, help="Sensor file (TOML).")
 @click.option("--observations", "obs_path", help="Observation CSV (time,sensor,value).")
 @click.option("--rainfall", "rain_path", help="Rain gauge CSV (time,sensor,value) in mm/h.")
-@click.option("--radar", "radar_dir", help="Folder of radar NetCDF grids (needs pysteps).")
+@click.option(
+    "--radar",
+    "radar_dir",
+    help="Folder of radar NetCDF grids (time, y, x) in mm/h: "
+    "the observed rain and, with pysteps, the STEPS nowcast.",
+)
+@click.option(
+    "--nowcast",
+    type=click.Choice(["steps", "extrapolation"]),
+    default="steps",
+    show_default=True,
+    help="Radar nowcast method.",
+)
+@click.option(
+    "--surface",
+    is_flag=True,
+    help="Couple the members to the 2D street surface (per street cell flood probability).",
+)
 @click.option("--mqtt", help="MQTT broker HOST:PORT.")
 @click.option("--topic", default="twin/observations", show_default=True)
 @click.option("--replay", is_flag=True, help="Run the recorded event as fast as possible.")
@@ -25,12 +42,14 @@ from twin.errors import InputError
 @click.option("--members", type=int, default=16, show_default=True)
 @click.option("--no-assimilation", is_flag=True, help="Open loop (no state updating).")
 @click.option("--nudging", is_flag=True, help="Deterministic nudging of a single run.")
-@click.option("--scheduler", help="Dask scheduler address (forecast members run locally).")
+@click.option(
+    "--scheduler", help="Dask scheduler address tcp://host:port: the forecast members run there."
+)
 @click.option("--seed", type=int, default=0, show_default=True)
 @click.option("-o", "--output", "outdir", required=True, help="Output folder.")
-def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, mqtt, topic, replay,
-              cycle_min, horizon_min, members, no_assimilation, nudging, scheduler, seed,
-              outdir):  # fmt: skip
+def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, surface, mqtt,
+              topic, replay, cycle_min, horizon_min, members, no_assimilation, nudging,
+              scheduler, seed, outdir):  # fmt: skip
     """Keep NETWORK corrected by live sensors, forecast every cycle and issue warnings.
 
     Observations go into OUTDIR's database first; a restarted watch resumes from it
@@ -41,9 +60,6 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, mqtt, topic
     from twin.ops.sensors import load_sensors
     from twin.ops.watch import Twin
 
-    if radar_dir:
-        raise InputError("radar nowcasting (pysteps) is not available in this build",
-                         field="--radar")  # fmt: skip
     net = twin.load_network(network)
     sensors = load_sensors(sensors_path, net)
     method = "none" if no_assimilation else ("nudging" if nudging else "enkf")
@@ -65,8 +81,17 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, mqtt, topic
         start = int(epoch_seconds(SimOptions.from_network(net).start))
         opts_h = SimOptions.from_network(net).duration_s / 3600.0
         end_hours = max(opts_h, (last - start + horizon_min * 60.0) / 3600.0)
+    radar = {}
+    if radar_dir:
+        from twin.engine.options import SimOptions
+        from twin.ops.nowcast import RadarRain, read_radar_folder
+
+        r = RadarRain(read_radar_folder(radar_dir), net, SimOptions.from_network(net).start,
+                      method=nowcast)  # fmt: skip
+        radar = {"rain": r.observed(), "nowcast": r.nowcast}
     tw = Twin(net, sensors, out, members=members, assimilation=method, cycle_min=cycle_min,
-              horizon_min=horizon_min, end_hours=end_hours, seed=seed)  # fmt: skip
+              horizon_min=horizon_min, end_hours=end_hours, seed=seed, surface=surface or None,
+              scheduler=scheduler, **radar)  # fmt: skip
     for p in (obs_path, rain_path):
         if p:
             new = ingest_csv(p, tw.store, sensors)
@@ -80,6 +105,7 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, mqtt, topic
         if replay or not mqtt:
             break
         time.sleep(1.0)
+    tw.close()
     click.echo(f"watch: {tw._cycle_no} cycles, last {tw._time(tw.t_s)}; files in {out}")
 
 

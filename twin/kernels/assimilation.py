@@ -16,7 +16,7 @@ from __future__ import annotations
 
 from numba import njit
 
-from twin.kernels.codes import NODE_OUTFALL
+from twin.kernels.codes import NODE_OUTFALL, NODE_STORAGE
 from twin.kernels.config import JIT
 from twin.kernels.routing_layout import (
     FUDGE,
@@ -46,6 +46,7 @@ from twin.kernels.routing_layout import (
     ND_VOLUME,
     ND_VOLUME_OLD,
     NI_KIND,
+    NP_CROWN,
     NP_FULL_DEPTH,
     NP_FULL_VOLUME,
     NP_PONDED_AREA,
@@ -53,6 +54,10 @@ from twin.kernels.routing_layout import (
 )
 from twin.kernels.storage import node_volume
 from twin.kernels.xsect import P_YFULL, area_at_depth
+
+#: SWMM's minimum nodal surface area [ft2] (a 4-ft manhole): the area a surcharged
+#: junction's head moves over.
+MIN_SURFAREA_FT2 = 12.566
 
 
 @njit(**JIT)
@@ -105,9 +110,13 @@ def apply_state(
     Returns
     -------
     float
-        Stored volume after minus before [ft3].
+        Stored volume after minus before [ft3], plus, at junctions whose head moved
+        above the crown of their highest pipe (surcharge, where SWMM stores nothing),
+        that head change times SWMM's minimum surface area: the water the surcharged
+        head pushes out (or draws in) afterwards, booked with the update.
     """
     before = stored_volume(node_state, link_state, link_int)
+    surcharge = 0.0  # head moved above the crown of a junction, over its manhole area
     n_nodes = node_state.shape[1]
     for i in range(n_nodes):
         changed_at_node[i] = False
@@ -122,6 +131,9 @@ def apply_state(
         if abs(d - node_state[ND_DEPTH, i]) <= 1e-12:
             continue
         changed_at_node[i] = True
+        if node_int[i, NI_KIND] != NODE_STORAGE:
+            crown = node_par[i, NP_CROWN]
+            surcharge += (max(d, crown) - max(node_state[ND_DEPTH, i], crown)) * MIN_SURFAREA_FT2
         if can_pond and d > full_d:
             v = node_par[i, NP_FULL_VOLUME] + (d - full_d) * node_par[i, NP_PONDED_AREA]
         else:
@@ -167,4 +179,4 @@ def apply_state(
         else:
             node_state[ND_INFLOW, n1] -= q
             node_state[ND_OUTFLOW, n2] -= q
-    return stored_volume(node_state, link_state, link_int) - before
+    return stored_volume(node_state, link_state, link_int) - before + surcharge

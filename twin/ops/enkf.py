@@ -61,10 +61,10 @@ class FilterSettings:
     unit: str = "links"
     inflation: float = 1.0
     rtps: float = 0.7
-    param_weight: float = 0.5
+    param_weight: float = 1.0
     param_min_sd: float = 0.08
     gate: float = 5.0
-    roughness_sigma: float = 0.0
+    roughness_sigma: float = 0.2
     nudging_gain: float = 0.6
     seed: int = 0
 
