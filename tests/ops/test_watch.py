@@ -167,3 +167,25 @@ def test_a_killed_watch_restarts_without_losing_or_duplicating(case, tmp_path):
         assert fc.sizes["cycle"] == final
     for xml in (out / "alerts").glob("*.xml"):
         assert check_cap(xml.read_bytes()) == []
+
+
+def test_faulty_sensors_are_told_from_sound_ones(tmp_path):
+    """Four of six sensors go wrong after an hour (bias 10 %, drift 2 cm/h, stuck,
+    noise x6): their QC scores over the faulty period rank above the sound sensors'."""
+    net = twin.load_network("small")
+    truth = E.run_truth(E.make_truth_network(net, 1.3, seed=1), 60)
+    nodes = E.choose_sensor_nodes(net, truth, 6, seed=1)
+    sensors = E.sensor_set(net, nodes)
+    faults = dict(enumerate(E.FAULTS))
+    t, y, _ = E.readings(truth, nodes, 0.01, seed=1, faults=faults, fault_start_s=3600.0)
+    keep = t <= t[0] + np.timedelta64(150, "m")
+    tw = Twin(net, sensors, tmp_path, members=8, seed=1, forecast=False, cycle_min=30)
+    tw.ingest(E.rows_of(t[keep], y[keep], sensors), "test")
+    tw.run()
+    with xr.open_dataset(tmp_path / "analysis.nc") as an:
+        ts = an.time.values
+        on = (ts - ts[0]) / np.timedelta64(1, "s") >= 3600.0
+        score = an.sensor_qc_score.values[on]
+    label = np.zeros(score.shape, bool)
+    label[:, list(faults)] = True
+    assert E.roc_auc(score.ravel(), label.ravel()) >= 0.95
