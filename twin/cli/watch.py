@@ -64,7 +64,6 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
     sensors = load_sensors(sensors_path, net)
     method = "none" if no_assimilation else ("nudging" if nudging else "enkf")
     out = Path(outdir)
-    out.mkdir(parents=True, exist_ok=True)
     end_hours = None
     if obs_path or rain_path:
         from twin.ops.csvfeed import read_observations_csv

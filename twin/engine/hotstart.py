@@ -213,9 +213,10 @@ def snapshot(sim) -> tuple[dict, dict]:
 def restore_snapshot(sim, snap: tuple[dict, dict]) -> None:
     """Write a :func:`snapshot` into ``sim``, in place.  The caller vouches that ``sim``
     was built like the simulation the snapshot came from (same network, options and
-    couplers): nothing is checked here."""
+    couplers); the tree is still read through the same checks as a file."""
     tree, arrays = snap
-    _restore_attrs(sim, tree["attrs"], arrays)
+    restorer = Restorer(arrays, "<snapshot>")
+    restorer.attrs(sim, tree["attrs"], type(sim).__name__, exclude=_SIM_EXCLUDED)
 
 
 def read_state_header(path) -> dict:

@@ -256,6 +256,10 @@ class MemberStates:
         from twin.engine.hotstart import restore_snapshot
 
         for k, (sim, (snap, lrf, vol)) in enumerate(zip(self.sims, snaps, strict=True)):
+            # the attributes save_states adds for the files (the restore refuses a name
+            # the simulation does not have)
+            sim.assimilation_log_rain_factor = lrf
+            sim.assimilation_volume_m3 = vol
             restore_snapshot(sim, snap)
             self.log_rain_factor[k] = lrf
             self.assimilation_volume_m3[k] = vol

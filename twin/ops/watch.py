@@ -27,8 +27,9 @@ from pathlib import Path
 
 import numpy as np
 
-from twin.errors import InputError
+from twin.errors import InputError, checked_count, checked_number
 from twin.kernels import routing_layout as RL
+from twin.limits import CLI_RANGES, WATCH_RANGES
 from twin.networks.units import FT_TO_M
 from twin.ops.cap import cap_alert
 from twin.ops.enkf import FilterSettings, Observations, enkf_update, nudging_update
@@ -106,6 +107,17 @@ class Twin:
     ):
         from twin.api import load_network
 
+        low, high = CLI_RANGES["members"]
+        n = 1 if assimilation == "nudging" else checked_count(members, "members", low)
+        if n > high:
+            raise InputError(f"must be <= {high}, got {n}", field="members")
+        times = {"cycle_min": cycle_min, "horizon_min": horizon_min}
+        times |= {"assimilate_min": assimilate_min, "sample_s": sample_s}
+        times = {k: checked_number(v, k, *WATCH_RANGES[k]) for k, v in times.items()}
+        self.cycle_s = times["cycle_min"] * 60.0
+        self.horizon_s = times["horizon_min"] * 60.0
+        self.sample_s = times["sample_s"]
+        self.assimilate_s = times["assimilate_min"] * 60.0
         self.net = load_network(network) if isinstance(network, str | Path) else network
         if isinstance(sensors, str | Path):
             from twin.ops.sensors import load_sensors
@@ -121,13 +133,6 @@ class Twin:
             .__class__(**{**asdict(filter_settings or FilterSettings()), "method": assimilation})
             .checked()
         )
-        n = 1 if assimilation == "nudging" else int(members)
-        if n < 1:
-            raise InputError(f"members must be >= 1, got {members}", field="members")
-        self.cycle_s = float(cycle_min) * 60.0
-        self.horizon_s = float(horizon_min) * 60.0
-        self.sample_s = float(sample_s)
-        self.assimilate_s = float(assimilate_min) * 60.0
         opts = {"report_step_s": 86400.0}  # the twin samples the trajectory itself
         if end_hours is not None:
             opts["end_hours"] = float(end_hours)
