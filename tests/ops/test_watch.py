@@ -169,6 +169,13 @@ def test_a_killed_watch_restarts_without_losing_or_duplicating(case, tmp_path):
         assert check_cap(xml.read_bytes()) == []
 
 
+@pytest.mark.xfail(
+    strict=True,
+    reason="issue 17's goal (AUC >= 0.95) not met: 0.69 measured after the rebase on main "
+    "(drift scores like a sound sensor in its first half hour, a 10 % bias of a receding "
+    "depth falls below the 1 cm noise); strict: passing makes this test fail until the "
+    "mark is removed",
+)
 def test_faulty_sensors_are_told_from_sound_ones(tmp_path):
     """Four of six sensors go wrong after an hour (bias 10 %, drift 2 cm/h, stuck,
     noise x6): their QC scores over the faulty period rank above the sound sensors'."""
