@@ -48,6 +48,14 @@ def oracle(model):
     return nowcast
 
 
+def _head() -> str:
+    import subprocess
+
+    r = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
+                       cwd=Path(__file__).parent)  # fmt: skip
+    return r.stdout.strip()
+
+
 def configs(model):
     return {
         "ol": ("none", 16, {}),
@@ -67,6 +75,8 @@ def main():
     ap.add_argument("names", nargs="+")
     ap.add_argument("--end-hours", type=float, default=3.0)
     ap.add_argument("--no-forecast", action="store_true")
+    ap.add_argument("--note", default="current defaults", help="what the run measures")
+    ap.add_argument("--keep", help="copy each run's output folder to KEEP/NAME")
     a = ap.parse_args()
     net = twin.load_network("small")
     truth = E.run_truth(E.make_truth_network(net, 1.3, seed=1), 60)
@@ -90,9 +100,21 @@ def main():
                 wet = E.wet_manholes(net, truth)
                 for lead in (0, 30, 60):
                     out[f"forecast_rmse_{lead}"] = E.forecast_rmse(fc, truth, wet, lead)
+                log = Path(d) / "warnings.jsonl"
+                lines = log.read_text().splitlines() if log.exists() else []
+                msgs = [json.loads(line) for line in lines if line.strip()]
+                floods = E.truth_floods(net, truth)
+                out |= E.warning_scores(msgs, floods, tw.horizon_s / 60.0)
+            out["rain_factor_mean"] = float(np.exp(tw.members.log_rain_factor).mean())
+            if a.keep:
+                import shutil
+
+                shutil.copytree(d, Path(a.keep) / name, dirs_exist_ok=True)
+            out["settings"] = a.note
+            out["git"] = _head()
         print(out, flush=True)
         old = json.loads(OUT.read_text()) if OUT.exists() else {"runs": []}
-        old["runs"].append(out)
+        old["runs"].append({k: None if v != v else v for k, v in out.items()})  # NaN: null
         OUT.write_text(json.dumps(old, indent=1))
 
 
