@@ -24,6 +24,7 @@ _LAZY = {
     "SimOptions": "twin.api",
     "export_results": "twin.export",
     "Simulation": "twin.api",
+    "Twin": "twin.ops.watch",
     "load_network": "twin.api",
     "open_results": "twin.api",
     "profile": "twin.api",

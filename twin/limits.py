@@ -101,6 +101,15 @@ CLI_RANGES = {
     "members": (1, 100_000),
 }
 
+#: the operational twin's times [min] (``twin watch``, ``twin.Twin``): a second to a day
+#: between cycles or updates, up to two days of forecast
+WATCH_RANGES = {
+    "cycle_min": (1 / 60, 1440.0),
+    "assimilate_min": (1 / 60, 1440.0),
+    "horizon_min": (1 / 60, 2880.0),
+    "sample_s": (1.0, 86400.0),
+}
+
 
 def scenario_range(key: str) -> tuple[float, float]:
     """The range of a scenario key; keys under a listed table take the table's range

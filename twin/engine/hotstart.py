@@ -202,6 +202,23 @@ def save_state(sim, path) -> Path:
     return write_bytes(path, buf.getbuffer())
 
 
+def snapshot(sim) -> tuple[dict, dict]:
+    """The full state of ``sim`` in memory: ``(tree, arrays)`` with the arrays copied
+    (what :func:`save_state` writes, without the file or the header checks)."""
+    enc = _Encoder()
+    tree = enc.obj(sim, exclude=_SIM_EXCLUDED)
+    return tree, {k: np.array(v, copy=True) for k, v in enc.arrays.items()}
+
+
+def restore_snapshot(sim, snap: tuple[dict, dict]) -> None:
+    """Write a :func:`snapshot` into ``sim``, in place.  The caller vouches that ``sim``
+    was built like the simulation the snapshot came from (same network, options and
+    couplers); the tree is still read through the same checks as a file."""
+    tree, arrays = snap
+    restorer = Restorer(arrays, "<snapshot>")
+    restorer.attrs(sim, tree["attrs"], type(sim).__name__, exclude=_SIM_EXCLUDED)
+
+
 def read_state_header(path) -> dict:
     """The JSON header of a state file (without the encoded state tree)."""
     header, _ = _read(path, arrays=False)

@@ -56,13 +56,14 @@ def local_cluster():
         )
 
 
-def connect(scheduler: str):
+def connect(scheduler: str, default: bool = True):
     """A Client of the scheduler at ``scheduler`` (an address); TwinError when it cannot
-    be reached, InputError when it is not an address."""
+    be reached, InputError when it is not an address. ``default=False``: the client is
+    not made dask's default scheduler (so xarray's writes in this process stay local)."""
     from dask.distributed import Client
 
     try:
-        return Client(scheduler, timeout=WORKER_WAIT_S)
+        return Client(scheduler, timeout=WORKER_WAIT_S, set_as_default=default)
     except (OSError, TimeoutError) as exc:
         raise TwinError(f"cannot reach the Dask scheduler {scheduler}: {exc}") from None
     except (ValueError, TypeError) as exc:  # not an address at all

@@ -1,0 +1,114 @@
+"""The localised ensemble filter against the exact Kalman filter, and the taper."""
+
+import numpy as np
+
+from twin.ops.enkf import FilterSettings, Observations, enkf_update, nudging_update
+from twin.ops.localize import GraphDistance, gaspari_cohn
+
+
+def test_gaspari_cohn_is_one_at_the_sensor_and_zero_beyond_the_radius():
+    d = np.array([0.0, 1.0, 2.0, 3.9, 4.0, 7.0, np.inf])
+    w = gaspari_cohn(d, 4.0)
+    assert w[0] == 1.0
+    assert np.all(np.diff(w) <= 1e-12)
+    assert np.all(w[4:] == 0.0) and w[3] > 0.0
+
+
+def test_graph_distance_counts_links_both_ways():
+    # a chain 0-1-2-3 and a branch 4->1
+    g = GraphDistance([0, 1, 2, 4], [1, 2, 3, 1], [10.0, 20.0, 30.0, 5.0], unit="links")
+    dn, dl = g.from_nodes([2], limit=np.inf)
+    assert dn[0].tolist() == [2.0, 1.0, 0.0, 1.0, 2.0]
+    assert dl[0].tolist() == [1.5, 0.5, 0.5, 1.5]
+    gm = GraphDistance([0, 1, 2, 4], [1, 2, 3, 1], [10.0, 20.0, 30.0, 5.0], unit="m")
+    assert gm.from_nodes([0], limit=np.inf)[0][0].tolist() == [0.0, 10.0, 30.0, 60.0, 15.0]
+
+
+def _linear_gaussian(n_members, seed):
+    rng = np.random.default_rng(seed)
+    n = 6
+    a = rng.normal(size=(n, n))
+    P = a @ a.T / n + np.eye(n) * 0.1
+    mean = rng.normal(size=n)
+    X = rng.multivariate_normal(mean, P, size=n_members)
+    X = np.column_stack([X, np.zeros(n_members)])  # the parameter column
+    return X, n
+
+
+def _exact(X, cols, values, sds):
+    """The Kalman filter on the ensemble's own mean and covariance (plain numpy)."""
+    m = X.mean(axis=0)
+    P = np.cov(X.T)
+    H = np.zeros((len(cols), X.shape[1]))
+    H[np.arange(len(cols)), cols] = 1.0
+    R = np.diag(np.asarray(sds) ** 2)
+    K = P @ H.T @ np.linalg.inv(H @ P @ H.T + R)
+    return m + K @ (values - H @ m), P - K @ H @ P
+
+
+def _obs(cols, values, sds, n_state):
+    k = len(cols)
+    idx = [np.arange(n_state)] * k
+    w = [np.r_[np.ones(n_state - 1), 1.0]] * k
+    return Observations(
+        np.array(cols),
+        np.ones(k),
+        np.zeros(k),
+        np.array(values),
+        np.array(sds),
+        idx,
+        w,
+        n_nodes=n_state - 1,
+    )
+
+
+def test_square_root_filter_equals_the_kalman_filter_without_localisation():
+    X, n = _linear_gaussian(400, 1)
+    cols, values, sds = [0, 3], np.array([1.0, -0.5]), [0.3, 0.2]
+    m_ref, P_ref = _exact(X, cols, values, sds)
+    s = FilterSettings(rtps=0.0, param_min_sd=0.0, gate=1e9)
+    enkf_update(X, _obs(cols, values, sds, n + 1), s)
+    np.testing.assert_allclose(X.mean(axis=0)[:n], m_ref[:n], atol=1e-10)
+    np.testing.assert_allclose(np.cov(X.T)[:n, :n], P_ref[:n, :n], atol=1e-10)
+
+
+def test_stochastic_filter_agrees_with_the_kalman_filter_in_the_mean():
+    X, n = _linear_gaussian(4000, 2)
+    cols, values, sds = [1], np.array([0.7]), [0.25]
+    m_ref, _ = _exact(X, cols, values, sds)
+    s = FilterSettings(variant="stochastic", rtps=0.0, param_min_sd=0.0, gate=1e9, seed=3)
+    enkf_update(X, _obs(cols, values, sds, n + 1), s)
+    np.testing.assert_allclose(X.mean(axis=0)[:n], m_ref[:n], atol=0.02)
+
+
+def test_localisation_leaves_elements_beyond_the_radius_alone():
+    X, n = _linear_gaussian(50, 4)
+    before = X.copy()
+    obs = _obs([0], np.array([3.0]), [0.1], n + 1)
+    obs.local_index = [np.array([0, 1])]
+    obs.local_weight = [np.array([1.0, 0.5])]
+    enkf_update(X, obs, FilterSettings(rtps=0.0, param_min_sd=0.0, gate=1e9))
+    assert not np.allclose(X[:, :2], before[:, :2])
+    np.testing.assert_array_equal(X[:, 2:], before[:, 2:])
+
+
+def test_the_gate_and_the_qc_mask_keep_readings_out():
+    X, n = _linear_gaussian(50, 5)
+    before = X.copy()
+    rep = enkf_update(X, _obs([0], np.array([1e3]), [0.1], n + 1), FilterSettings(gate=5.0))
+    assert not rep.used[0]
+    np.testing.assert_array_equal(X[:, :n], before[:, :n])
+    rep = enkf_update(
+        X, _obs([0], np.array([0.0]), [0.1], n + 1), FilterSettings(), use=np.array([False])
+    )
+    assert not rep.used[0]
+
+
+def test_nudging_moves_the_run_towards_the_reading_at_the_sensor():
+    X = np.array([[0.2, 0.2, 0.2, 0.0]])
+    obs = _obs([0], np.array([0.4]), [0.01], 4)
+    obs.local_index = [np.array([0, 1])]
+    obs.local_weight = [np.array([1.0, 0.5])]
+    obs.n_nodes = 3
+    nudging_update(X, obs, FilterSettings(method="nudging", nudging_gain=0.5))
+    np.testing.assert_allclose(X[0], [0.3, 0.25, 0.2, 0.0])

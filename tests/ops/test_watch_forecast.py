@@ -1,0 +1,80 @@
+"""Forecast members on a real Dask cluster (loopback) and on the 2D street surface."""
+
+import numpy as np
+import pytest
+import xarray as xr
+
+import twin
+from twin.ops.watch import Twin
+from twin.validation import twin_experiment as E
+
+pytestmark = [pytest.mark.swmm, pytest.mark.slow]
+
+
+@pytest.fixture(scope="module")
+def case():
+    net = twin.load_network("small")
+    truth = E.run_truth(E.make_truth_network(net, 1.3, seed=3), 60)
+    nodes = E.choose_sensor_nodes(net, truth, 4, seed=3)
+    sensors = E.sensor_set(net, nodes)
+    t, y, _ = E.readings(truth, nodes, 0.01, seed=3)
+    keep = t <= t[0] + np.timedelta64(80, "m")
+    return net, sensors, E.rows_of(t[keep], y[keep], sensors)
+
+
+def _twin(case, out, **kw):
+    net, sensors, rows = case
+    tw = Twin(net, sensors, out, members=4, cycle_min=20, horizon_min=30, seed=5, **kw)
+    tw.ingest(rows, "test")
+    return tw
+
+
+def test_forecasts_on_a_loopback_cluster_equal_the_local_ones(case, tmp_path):
+    from dask.distributed import LocalCluster
+
+    local = _twin(case, tmp_path / "local")
+    local.step(4200.0)
+    with LocalCluster(
+        n_workers=2, threads_per_worker=1, processes=True, host="127.0.0.1", dashboard_address=None
+    ) as cluster:
+        remote = _twin(case, tmp_path / "dask", scheduler=cluster.scheduler_address)
+        try:
+            remote.step(4200.0)
+            remote.step(4800.0)  # a second cycle reuses the members built on the workers
+            local.step(4800.0)
+            tasks = remote._own_client.run_on_scheduler(
+                lambda dask_scheduler: len(dask_scheduler.task_groups)
+            )
+        finally:
+            remote.close()
+    assert tasks > 0
+    with (
+        xr.open_dataset(tmp_path / "local" / "forecasts.nc") as a,
+        xr.open_dataset(tmp_path / "dask" / "forecasts.nc") as b,
+    ):
+        assert a.sizes["cycle"] == b.sizes["cycle"] == 2
+        for v in ("node_flood_probability", "node_depth_mean", "node_depth_quantile"):
+            np.testing.assert_array_equal(a[v].values, b[v].values, err_msg=v)
+        assert float(a.node_depth_mean.max()) > 0.1  # it rained: not a trivial equality
+
+
+def test_street_cells_get_a_flood_probability_with_the_surface(tmp_path):
+    net = twin.scenarios.load_scenario("seoul-100mmh").apply(twin.load_network("small"))
+    from twin.ops.sensors import SensorSet
+
+    tw = Twin(net, SensorSet([]), tmp_path, members=2, cycle_min=20, horizon_min=20,
+              surface=True, assimilation="none", seed=1)  # fmt: skip
+    tw.step(2400.0)
+    with xr.open_dataset(tmp_path / "forecasts.nc") as fc:
+        p = fc.cell_flood_probability.values
+        h = fc.cell_max_depth_median.values
+        dem = tw._cells()
+        assert p.shape == (1, len(dem[0]), len(dem[1]))
+        assert set(np.unique(p)) <= {0.0, 0.5, 1.0}
+        assert (p > 0).any()  # the design storm floods streets
+        assert np.all(h[p == 1.0] > 0.1)  # both members deeper than the threshold
+        assert np.all(h[p == 0.0] <= 0.1)
+        # the street floods where manholes overflow: some flooded cell holds a manhole
+        # that the forecast sees flooding
+        flooding = fc.node_flood_probability.values[0] > 0
+        assert flooding.any()

@@ -1,0 +1,119 @@
+"""`twin watch`: the operational twin (see :mod:`twin.ops.watch`)."""
+
+from __future__ import annotations
+
+import time
+from pathlib import Path
+
+import click
+
+from twin.cli import cli
+from twin.errors import InputError
+
+
+@cli.command("watch")
+@click.argument("network")
+@click.option("--sensors", "sensors_path", required=True, help="Sensor file (TOML).")
+@click.option("--observations", "obs_path", help="Observation CSV (time,sensor,value).")
+@click.option("--rainfall", "rain_path", help="Rain gauge CSV (time,sensor,value) in mm/h.")
+@click.option(
+    "--radar",
+    "radar_dir",
+    help="Folder of radar NetCDF grids (time, y, x) in mm/h: "
+    "the observed rain and, with pysteps, the STEPS nowcast.",
+)
+@click.option(
+    "--nowcast",
+    type=click.Choice(["steps", "extrapolation"]),
+    default="steps",
+    show_default=True,
+    help="Radar nowcast method.",
+)
+@click.option(
+    "--surface",
+    is_flag=True,
+    help="Couple the members to the 2D street surface (per street cell flood probability).",
+)
+@click.option("--mqtt", help="MQTT broker HOST:PORT.")
+@click.option("--topic", default="twin/observations", show_default=True)
+@click.option("--replay", is_flag=True, help="Run the recorded event as fast as possible.")
+@click.option("--cycle-min", type=float, default=10.0, show_default=True)
+@click.option("--horizon-min", type=float, default=120.0, show_default=True)
+@click.option("--members", type=int, default=16, show_default=True)
+@click.option("--no-assimilation", is_flag=True, help="Open loop (no state updating).")
+@click.option("--nudging", is_flag=True, help="Deterministic nudging of a single run.")
+@click.option(
+    "--scheduler", help="Dask scheduler address tcp://host:port: the forecast members run there."
+)
+@click.option("--seed", type=int, default=0, show_default=True)
+@click.option("-o", "--output", "outdir", required=True, help="Output folder.")
+def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, surface, mqtt,
+              topic, replay, cycle_min, horizon_min, members, no_assimilation, nudging,
+              scheduler, seed, outdir):  # fmt: skip
+    """Keep NETWORK corrected by live sensors, forecast every cycle and issue warnings.
+
+    Observations go into OUTDIR's database first; a restarted watch resumes from it
+    and from the members' last states.
+    """
+    import twin
+    from twin.ops.csvfeed import ingest_csv
+    from twin.ops.sensors import load_sensors
+    from twin.ops.watch import Twin
+
+    net = twin.load_network(network)
+    sensors = load_sensors(sensors_path, net)
+    method = "none" if no_assimilation else ("nudging" if nudging else "enkf")
+    out = Path(outdir)
+    end_hours = None
+    if obs_path or rain_path:
+        from twin.ops.csvfeed import read_observations_csv
+        from twin.ops.times import epoch_seconds
+
+        last = 0
+        for p in (obs_path, rain_path):
+            if p:
+                b = read_observations_csv(p, sensors)
+                if len(b):
+                    last = max(last, int(epoch_seconds(b.time.max())))
+        from twin.engine.options import SimOptions
+
+        start = int(epoch_seconds(SimOptions.from_network(net).start))
+        opts_h = SimOptions.from_network(net).duration_s / 3600.0
+        end_hours = max(opts_h, (last - start + horizon_min * 60.0) / 3600.0)
+    radar = {}
+    if radar_dir:
+        from twin.engine.options import SimOptions
+        from twin.ops.nowcast import RadarRain, read_radar_folder
+
+        r = RadarRain(read_radar_folder(radar_dir), net, SimOptions.from_network(net).start,
+                      method=nowcast)  # fmt: skip
+        radar = {"rain": r.observed(), "nowcast": r.nowcast}
+    tw = Twin(net, sensors, out, members=members, assimilation=method, cycle_min=cycle_min,
+              horizon_min=horizon_min, end_hours=end_hours, seed=seed, surface=surface or None,
+              scheduler=scheduler, **radar)  # fmt: skip
+    for p in (obs_path, rain_path):
+        if p:
+            new = ingest_csv(p, tw.store, sensors)
+            click.echo(f"{p}: {new} new observations", err=True)
+    if mqtt:
+        _start_mqtt(mqtt, topic, tw, sensors)
+    while True:
+        n = tw.run()
+        for m in tw.last_messages if n else []:
+            click.echo(f"{m.issued} {m.kind} {m.status} {m.node or m.gauge or ''}")
+        if replay or not mqtt:
+            break
+        time.sleep(1.0)
+    tw.close()
+    click.echo(f"watch: {tw._cycle_no} cycles, last {tw._time(tw.t_s)}; files in {out}")
+
+
+def _start_mqtt(address, topic, tw, sensors):
+    try:
+        from twin.ops.mqtt import MqttFeed
+    except ImportError:
+        raise InputError("MQTT feed is not available in this build", field="--mqtt") from None
+    host, _, port = address.partition(":")
+    feed = MqttFeed(host, int(port or 1883), topic, tw.store, sensors)
+    feed.start()
+    return feed

@@ -1,0 +1,213 @@
+"""State updating: a localised ensemble Kalman filter, and nudging for a single run.
+
+The filter processes the observations one at a time (serial assimilation: Houtekamer
+and Mitchell 2001 for the stochastic filter, Whitaker and Hamill 2002 for the
+square-root one).  For each observation only the state elements within the
+localisation radius of its sensor are touched, each weighted by the Gaspari-Cohn
+taper of its graph distance (:mod:`twin.ops.localize`): the cost of an update is
+``members x (elements near the sensors)``, linear in the network's size, never the
+``O(n^3)`` of a dense Kalman gain.
+
+Inflation: the prior spread is multiplied by ``inflation`` before the update, and the
+analysis spread is relaxed towards the prior (RTPS, Whitaker and Hamill 2012) by
+``rtps``; the rain factor keeps at least ``param_min_sd`` of spread so it can still
+learn.  An observation whose normalised innovation ``|y - Hx| / sqrt(var(Hx) + R)``
+exceeds ``gate`` is not used in this update (sensor QC decides whether it is faulty).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+
+from twin.errors import InputError
+
+
+@dataclass(frozen=True)
+class FilterSettings:
+    """How the state is updated.
+
+    Attributes
+    ----------
+    method : {"enkf", "nudging", "none"}
+    variant : {"sqrt", "stochastic"}
+        Serial square-root filter (no perturbed observations) or perturbed observations.
+    radius : float
+        Localisation radius, in ``unit`` (the taper is 0 beyond it).
+    unit : {"links", "m"}
+    inflation : float
+        Multiplicative prior inflation (>= 1).
+    rtps : float
+        Relaxation of the analysis spread to the prior spread (0-1).
+    param_weight : float
+        Localisation weight of the rain factor (a global parameter) for every sensor.
+    param_min_sd : float
+        Smallest spread of the log rain factor kept after an update.
+    gate : float
+        Innovation gate (normalised innovations beyond it are not assimilated).
+    roughness_sigma : float
+        Model error of the members: the lognormal spread of their conduits' Manning's n
+        (see :func:`~twin.ops.members.member_networks`).
+    nudging_gain : float
+        Nudging: the fraction of the innovation added at the sensor (tapered around it).
+    seed : int
+        Perturbed observations (stochastic variant).
+    """
+
+    method: str = "enkf"
+    variant: str = "sqrt"
+    radius: float = 8.0
+    unit: str = "links"
+    inflation: float = 1.0
+    rtps: float = 0.7
+    param_weight: float = 1.0
+    param_min_sd: float = 0.08
+    gate: float = 5.0
+    roughness_sigma: float = 0.2
+    nudging_gain: float = 0.6
+    seed: int = 0
+
+    def checked(self) -> FilterSettings:
+        if self.method not in ("enkf", "nudging", "none"):
+            raise InputError(f"assimilation must be enkf, nudging or none, got {self.method!r}",
+                             field="assimilation")  # fmt: skip
+        if self.variant not in ("sqrt", "stochastic"):
+            raise InputError(f"filter variant must be sqrt or stochastic, got {self.variant!r}",
+                             field="variant")  # fmt: skip
+        for name, lo, hi in (("radius", 0.0, np.inf), ("inflation", 1.0, 10.0),
+                             ("rtps", 0.0, 1.0), ("param_weight", 0.0, 1.0),
+                             ("nudging_gain", 0.0, 1.0), ("gate", 0.0, np.inf)):  # fmt: skip
+            v = getattr(self, name)
+            if not (np.isfinite(v) or hi == np.inf) or not lo <= v <= hi:
+                raise InputError(f"{name} must be in [{lo}, {hi}], got {v!r}", field=name)
+        return self
+
+
+@dataclass
+class Observations:
+    """The observations of one update, each a sensor reading and how to predict it.
+
+    Attributes (all length ``k``)
+    -----------------------------
+    column : int
+        State column the sensor reads.
+    scale, offset : float
+        Predicted reading = ``scale * X[:, column] + offset``.
+    value, sd : float
+        Reading and its error standard deviation (SI).
+    local_index : list of (m,) int
+        State columns within the sensor's localisation radius.
+    local_weight : list of (m,) float
+        Their taper weights.
+    n_nodes : int
+        State columns below it are node depths, from it to the last link flows; the
+        last column is the log rain factor.
+    """
+
+    column: np.ndarray
+    scale: np.ndarray
+    offset: np.ndarray
+    value: np.ndarray
+    sd: np.ndarray
+    local_index: list
+    local_weight: list
+    n_nodes: int = 0
+
+    def predicted(self, X: np.ndarray) -> np.ndarray:
+        """(n_members, k) predicted readings of the ensemble ``X``."""
+        return X[:, self.column] * self.scale + self.offset
+
+
+@dataclass
+class UpdateReport:
+    """What an update saw: per observation the prior mean prediction, spread,
+    normalised innovation and whether it was used."""
+
+    prior_mean: np.ndarray
+    prior_sd: np.ndarray
+    z: np.ndarray
+    used: np.ndarray
+
+
+def prior_statistics(X: np.ndarray, obs: Observations):
+    """Prior mean, spread and normalised innovation of each observation."""
+    hx = obs.predicted(X)
+    mean = hx.mean(axis=0)
+    sd = hx.std(axis=0, ddof=1) if X.shape[0] > 1 else np.zeros(len(obs.value))
+    z = (obs.value - mean) / np.sqrt(sd**2 + obs.sd**2)
+    return mean, sd, z
+
+
+def enkf_update(X: np.ndarray, obs: Observations, s: FilterSettings, use=None) -> UpdateReport:
+    """Update the ensemble ``X`` (n_members, n_state) in place with ``obs``.
+
+    ``use`` (k,) bool leaves out observations that QC has flagged.  Returns the
+    :class:`UpdateReport` of the prior.
+    """
+    n = X.shape[0]
+    mean0, sd0, z = prior_statistics(X, obs)
+    used = np.isfinite(obs.value) & (np.abs(z) <= s.gate)
+    if use is not None:
+        used &= use
+    if n < 2 or not used.any():
+        return UpdateReport(mean0, sd0, z, used)
+    if s.inflation != 1.0:
+        xm = X.mean(axis=0)
+        X[:] = xm + s.inflation * (X - xm)
+    prior_sd = X.std(axis=0, ddof=1)
+    rng = np.random.default_rng(s.seed)
+    for k in np.flatnonzero(used):
+        idx, rho = obs.local_index[k], obs.local_weight[k]
+        hx = X[:, obs.column[k]] * obs.scale[k] + obs.offset[k]
+        hm = hx.mean()
+        hp = hx - hm
+        var_h = hp @ hp / (n - 1)
+        r = obs.sd[k] ** 2
+        if var_h <= 0.0:
+            continue
+        xl = X[:, idx]
+        xlm = xl.mean(axis=0)
+        xp = xl - xlm
+        gain = rho * (xp.T @ hp) / ((n - 1) * (var_h + r))
+        if s.variant == "sqrt":
+            alpha = 1.0 / (1.0 + np.sqrt(r / (var_h + r)))
+            X[:, idx] = xlm + gain * (obs.value[k] - hm) + xp - alpha * np.outer(hp, gain)
+        else:
+            eps = rng.normal(0.0, obs.sd[k], n)
+            eps -= eps.mean()
+            X[:, idx] = xl + np.outer(obs.value[k] + eps - hx, gain)
+    if s.rtps > 0.0:
+        xm = X.mean(axis=0)
+        post_sd = X.std(axis=0, ddof=1)
+        ratio = np.ones_like(post_sd)
+        ok = post_sd > 0.0
+        ratio[ok] = 1.0 + s.rtps * (prior_sd[ok] - post_sd[ok]) / post_sd[ok]
+        X[:] = xm + (X - xm) * ratio
+    p = X[:, -1]
+    sd = p.std(ddof=1)
+    if sd < s.param_min_sd:
+        X[:, -1] = p.mean() + (p - p.mean()) * (s.param_min_sd / sd if sd > 0 else 1.0)
+    return UpdateReport(mean0, sd0, z, used)
+
+
+def nudging_update(X: np.ndarray, obs: Observations, s: FilterSettings, use=None) -> UpdateReport:
+    """Deterministic nudging of a single run ``X`` (1, n_state) in place: each used
+    observation moves the elements near its sensor by ``gain * taper * innovation``
+    (in the observed quantity's own columns: a depth or head sensor moves depths, a
+    flow sensor flows); innovations of several sensors add up, weighted by the taper."""
+    mean0, sd0, z = prior_statistics(X, obs)
+    used = np.isfinite(obs.value)  # a single run has no spread to gate with: QC decides
+    if use is not None:
+        used &= use
+    delta = np.zeros(X.shape[1])
+    weight = np.zeros(X.shape[1])
+    for k in np.flatnonzero(used):
+        idx, rho = obs.local_index[k], obs.local_weight[k]
+        same = (idx < X.shape[1] - 1) & ((idx < obs.n_nodes) == (obs.column[k] < obs.n_nodes))
+        innov = (obs.value[k] - mean0[k]) / obs.scale[k]
+        delta[idx[same]] += rho[same] * innov
+        weight[idx[same]] += rho[same]
+    ok = weight > 0
+    X[:, ok] += s.nudging_gain * delta[ok] / np.maximum(weight[ok], 1.0)
+    return UpdateReport(mean0, sd0, z, used)

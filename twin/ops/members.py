@@ -1,0 +1,292 @@
+"""The members of the operational twin: hot-started simulations stepped together.
+
+:class:`MemberStates` keeps ``n`` :class:`~twin.engine.simulation.Simulation` s of one
+network in a :class:`~twin.engine.batch.MemberBatch`: every member's routing state is
+a row of arrays stacked over the members, so one compiled call steps them all, and
+the filter reads and writes the whole ensemble's state in place, without files or
+copies of the simulations.  That is the cheapest correct way to change a member
+between steps: the new node depths and conduit flows go straight into the member's
+rows and :func:`~twin.kernels.assimilation.apply_state` makes the rest of the row
+(volumes, conduit depths and areas, inflow totals) agree with them.
+
+Each member also carries a rain factor (its estimate of how much the gauges
+under- or over-catch), kept as ``log_rain_factor`` and updated by the filter like a
+state variable (state augmentation): the member's rain is the observed rain times
+``exp(log_rain_factor)``.
+
+The state vector of member ``k`` (SI) is ``[depth at every node (m), flow in every
+link (m3/s, internal orientation), log rain factor]``.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+import numpy as np
+
+from twin.engine.batch import MemberBatch
+from twin.errors import SimulationError
+from twin.kernels import routing_layout as RL
+from twin.kernels.assimilation import apply_state
+from twin.networks.units import CFS_TO_M3S, FT3_TO_M3, FT_TO_M
+
+MM_PER_IN = 25.4
+
+
+class SurfaceCouplers:
+    """Makes a fresh 2D street-surface coupler for each member (picklable, for Dask).
+
+    Parameters
+    ----------
+    dem : xarray.DataArray
+        Ground elevation [m] on ``(y, x)``.
+    **options
+        :class:`~twin.engine.coupling.SurfaceCoupler` keyword arguments.
+    """
+
+    def __init__(self, dem, **options):
+        self.dem = dem
+        self.options = options
+
+    def __call__(self) -> tuple:
+        from twin.engine.coupling import SurfaceCoupler
+
+        return (SurfaceCoupler(self.dem, **self.options),)
+
+
+def member_networks(network, n: int, roughness_sigma: float, seed: int) -> list:
+    """``n`` copies of ``network`` whose conduits' Manning's n are scaled by seeded
+    lognormal factors (spread ``roughness_sigma``, median 1); the network itself when
+    ``roughness_sigma`` is 0 or ``n`` is 1."""
+    if roughness_sigma <= 0.0 or n < 2:
+        return [network] * n
+    from twin.kernels.codes import LinkKind
+    from twin.scenarios.modify import copy_network
+
+    rng = np.random.default_rng([int(seed), 7919])
+    conduit = np.asarray(network.links.kind) == LinkKind.CONDUIT
+    out = []
+    for _ in range(n):
+        net = copy_network(network)
+        f = np.exp(rng.normal(0.0, roughness_sigma, int(conduit.sum())))
+        net.links.roughness[conduit] = net.links.roughness[conduit] * f
+        out.append(net)
+    return out
+
+
+class MemberStates:
+    """``n`` members of one network, stepped together and updated in place.
+
+    Parameters
+    ----------
+    network : Network
+    n : int
+        Members (1 for nudging or an open-loop run).
+    options : dict
+        :class:`~twin.engine.simulation.Simulation` keyword arguments shared by every
+        member (``end_hours``, ``options``, ``couplers``, ...).
+    rain_sigma : float
+        Spread of the members' initial log rain factors (0: all 1).
+    roughness_sigma : float
+        Model error: each member's conduits get Manning's n times a lognormal factor
+        of this spread (one factor per conduit and member, median 1; 0: the network's
+        own).  The same seed gives the same members (the forecast members are built
+        like the analysis members, so their states fit each other).
+    seed : int
+    threads : int, optional
+        numba threads for the batch.
+    members : sequence of int, optional
+        Build only these members of the ensemble of ``n`` (a chunk on a Dask worker).
+    couplers : callable, optional
+        ``couplers()`` -> a tuple of fresh couplers for one member (the 2D surface:
+        :class:`SurfaceCouplers`).
+    """
+
+    def __init__(self, network, n, options=None, *, rain_sigma=0.25, roughness_sigma=0.0,
+                 seed=0, threads=None, members=None, couplers=None):  # fmt: skip
+        self.net = network
+        nets = member_networks(network, int(n), roughness_sigma, seed)
+        self.ids = list(range(int(n))) if members is None else [int(k) for k in members]
+        self.n = len(self.ids)
+        opts = dict(options or {})
+        setups = [
+            (nets[k], {**opts, "couplers": couplers()} if couplers is not None else opts)
+            for k in self.ids
+        ]
+        self.batch = MemberBatch(setups, threads=threads)
+        bad = [e for e in self.batch.errors if e]
+        if bad:
+            raise SimulationError(f"a member could not be set up: {bad[0]}")
+        rng = np.random.default_rng(seed)
+        spread = rng.normal(0.0, rain_sigma, self.n) if self.n > 1 and rain_sigma > 0 else 0.0
+        self.log_rain_factor = np.zeros(self.n) + spread
+        r0 = self.sims[0].router
+        self.pack = r0.pack
+        self.link_direction = r0.link_direction.astype(np.float64)
+        self.true_conduit = self.pack.link_int[:, RL.LI_TRUE_CONDUIT] == 1
+        self.n_nodes = network.n_nodes
+        self.n_links = network.n_links
+        self.n_state = self.n_nodes + self.n_links + 1
+        self.invert_m = r0.node_invert_ft * FT_TO_M
+        self.rim_depth_m = r0.node_full_depth_ft * FT_TO_M
+        self.assimilation_volume_m3 = np.zeros(self.n)  # added (+) / removed (-) by updates
+        self._rain_units = 1.0 / MM_PER_IN if network.unit_system == "US" else 1.0
+        self._changed = np.zeros(self.n_nodes, dtype=np.bool_)
+
+    # -- access -----------------------------------------------------------------------
+    @property
+    def sims(self):
+        return self.batch.sims
+
+    @property
+    def t_s(self) -> float:
+        """The members' clock [s after the start] (the latest member's)."""
+        return max(s.t_s for s in self.sims)
+
+    @property
+    def start(self) -> np.datetime64:
+        return self.sims[0].opts.start
+
+    def _rows(self):
+        a = self.batch._stack.arrays
+        return a["node_state"], a["link_state"]
+
+    def check_alive(self) -> None:
+        """Raise SimulationError naming the first member that failed."""
+        for k, s in enumerate(self.sims):
+            if s is None:
+                raise SimulationError(f"member {k} failed: {self.batch.errors[k]}")
+
+    # -- stepping and forcing -------------------------------------------------------------
+    def advance_until(self, t_s: float) -> None:
+        """Step every member until its clock reaches ``t_s`` [s after the start]."""
+        self.batch.advance_until(float(t_s))
+        self.check_alive()
+
+    def set_rain(self, times_s, rates_mmh) -> None:
+        """Rain from ``times_s[i]`` on: ``rates_mmh[i, g]`` at gauge ``g`` times each
+        member's rain factor (piecewise constant; a later call replaces overrides at or
+        after its first time).
+
+        Parameters
+        ----------
+        times_s : (k,) float64, s after the start
+        rates_mmh : (k, n_gauges) or (n_members, k, n_gauges) float64, mm/h
+            Per member when 3-D (a forecast ensemble); the rain factor applies too.
+        """
+        times_s = np.asarray(times_s, np.float64)
+        rates = np.asarray(rates_mmh, np.float64)
+        factor = np.exp(self.log_rain_factor)
+        for k, sim in enumerate(self.sims):
+            if sim is None or sim.runoff is None:
+                continue
+            rain = sim.runoff.rain
+            rk = rates[k] if rates.ndim == 3 else rates
+            for i, t in enumerate(times_s):
+                from_s = max(float(t), sim.runoff.t_new_s)
+                for g in range(rk.shape[1]):
+                    rain.set_override(g, float(rk[i, g]) * factor[k] * self._rain_units, from_s)
+
+    # -- the state vector -----------------------------------------------------------------
+    def read(self) -> np.ndarray:
+        """The ensemble's state, (n_members, n_state) float64 in SI (see the module)."""
+        ns, ls = self._rows()
+        X = np.empty((self.n, self.n_state))
+        X[:, : self.n_nodes] = ns[:, RL.ND_DEPTH, :] * FT_TO_M
+        X[:, self.n_nodes : -1] = ls[:, RL.LS_FLOW, :] * CFS_TO_M3S
+        X[:, -1] = self.log_rain_factor
+        return X
+
+    def write(self, X: np.ndarray) -> np.ndarray:
+        """Write analysed states (as :meth:`read` gives them) into the members.
+
+        Depths are kept physical (see :func:`~twin.kernels.assimilation.apply_state`);
+        the clipped values are written back into ``X``.  Returns the stored volume
+        each member gained [m3] (negative: lost), also added up in
+        ``assimilation_volume_m3`` and kept out of the routing continuity.
+        """
+        ns, ls = self._rows()
+        p = self.pack
+        dv = np.zeros(self.n)
+        for k, sim in enumerate(self.sims):
+            depth_ft = X[k, : self.n_nodes] / FT_TO_M
+            flow_cfs = X[k, self.n_nodes : -1] / CFS_TO_M3S
+            r = sim.router
+            dv_ft3 = apply_state(
+                depth_ft, flow_cfs, ns[k], ls[k], p.node_par, p.node_int, p.link_par, p.link_int,
+                p.xs, p.tables, p.curve_start, p.curve_x, p.curve_y, r._ponding, self._changed,
+            )  # fmt: skip
+            X[k, : self.n_nodes] = depth_ft * FT_TO_M
+            X[k, self.n_nodes : -1] = ls[k, RL.LS_FLOW, :] * CFS_TO_M3S
+            # the routing continuity counts what routing did: the update's water is
+            # booked as if it had been there from the start, and reported apart
+            r._initial_storage += dv_ft3
+            r._derived()
+            dv[k] = dv_ft3 * FT3_TO_M3
+        self.log_rain_factor[:] = X[:, -1]
+        self.assimilation_volume_m3 += dv
+        return dv
+
+    # -- observation operator ---------------------------------------------------------------
+    def observation_operator(self, kind: str, index: int) -> tuple[int, float, float]:
+        """``(state column, scale, offset)`` so that the sensed value is
+        ``scale * X[:, column] + offset`` (kinds: depth, head at a node; flow at a link)."""
+        if kind == "depth":
+            return int(index), 1.0, 0.0
+        if kind == "head":
+            return int(index), 1.0, float(self.invert_m[index])
+        if kind == "flow":
+            return self.n_nodes + int(index), float(self.link_direction[index]), 0.0
+        raise ValueError(f"no observation operator for {kind!r}")
+
+    # -- state copies in memory and hot start files ----------------------------------------
+    def snapshots(self) -> list:
+        """Every member's full state in memory (see :func:`~twin.engine.hotstart.snapshot`)
+        with its rain factor and booked volume."""
+        from twin.engine.hotstart import snapshot
+
+        return [
+            (snapshot(sim), float(self.log_rain_factor[k]), float(self.assimilation_volume_m3[k]))
+            for k, sim in enumerate(self.sims)
+        ]
+
+    def restore(self, snaps: list) -> None:
+        """Load :meth:`snapshots` of members built like these (same network, options,
+        roughness perturbation and seed)."""
+        from twin.engine.hotstart import restore_snapshot
+
+        for k, (sim, (snap, lrf, vol)) in enumerate(zip(self.sims, snaps, strict=True)):
+            # the attributes save_states adds for the files (the restore refuses a name
+            # the simulation does not have)
+            sim.assimilation_log_rain_factor = lrf
+            sim.assimilation_volume_m3 = vol
+            restore_snapshot(sim, snap)
+            self.log_rain_factor[k] = lrf
+            self.assimilation_volume_m3[k] = vol
+
+    # -- hot start files --------------------------------------------------------------------
+    def save_states(self, folder) -> list[Path]:
+        """Write each member's hot-start state to ``folder/member-KKK.state`` (atomic)."""
+        folder = Path(folder)
+        folder.mkdir(parents=True, exist_ok=True)
+        out = []
+        for k, sim in enumerate(self.sims):
+            sim.assimilation_log_rain_factor = float(self.log_rain_factor[k])
+            sim.assimilation_volume_m3 = float(self.assimilation_volume_m3[k])
+            out.append(sim.save_state(folder / f"member-{k:03d}.state"))
+        return out
+
+    def load_states(self, folder) -> bool:
+        """Restore every member from ``folder`` (as :meth:`save_states` wrote it);
+        False (nothing changed) when a member's file is missing."""
+        folder = Path(folder)
+        paths = [folder / f"member-{k:03d}.state" for k in range(self.n)]
+        if not all(p.exists() for p in paths):
+            return False
+        for k, (sim, path) in enumerate(zip(self.sims, paths, strict=True)):
+            sim.assimilation_log_rain_factor = 0.0
+            sim.assimilation_volume_m3 = 0.0
+            sim.load_state(path)
+            self.log_rain_factor[k] = sim.assimilation_log_rain_factor
+            self.assimilation_volume_m3[k] = sim.assimilation_volume_m3
+        return True

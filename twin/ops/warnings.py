@@ -1,0 +1,189 @@
+"""Warnings: issued once, updated on a material change, cancelled when the risk passes.
+
+Kinds (thresholds in :class:`WarningSettings`):
+
+- ``manhole_overflow``: a manhole's flood probability within the horizon reaches
+  ``probability`` (default 0.5); carries the expected first-flood time;
+- ``rainfall``: Seoul's triggers, more than ``rain_mmh`` (55 mm/h) or more than
+  ``rain_15min_mm`` (20 mm) in 15 minutes at a gauge, observed or forecast (median);
+- ``road_depth``: more than ``road_depth_m`` (0.15 m) on the street surface, at a road
+  gauge (a depth sensor flagged as such), or above a manhole's rim in the forecast
+  median (ponding).
+
+A warning is keyed by (kind, element).  It is ``new`` when first raised, ``update``
+when its probability moves by at least ``probability_step`` or its expected time by
+at least ``time_step_min``, ``cancel`` when the condition is no longer met (for
+manholes: the probability falls below ``probability - hysteresis``).
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import tempfile
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+KINDS = ("manhole_overflow", "rainfall", "road_depth")
+
+
+@dataclass(frozen=True)
+class WarningSettings:
+    probability: float = 0.5
+    hysteresis: float = 0.2
+    probability_step: float = 0.2
+    time_step_min: float = 10.0
+    rain_mmh: float = 55.0
+    rain_15min_mm: float = 20.0
+    road_depth_m: float = 0.15
+
+
+@dataclass
+class WarningMessage:
+    """One warning message (a line of ``warnings.jsonl``)."""
+
+    issued: str
+    kind: str
+    status: str
+    node: str | None = None
+    gauge: str | None = None
+    probability: float | None = None
+    expected_time: str | None = None
+    value: float | None = None
+    extra: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        d = {
+            "issued": self.issued,
+            "kind": self.kind,
+            "node": self.node,
+            "probability": None if self.probability is None else round(self.probability, 4),
+            "expected_time": self.expected_time,
+            "status": self.status,
+        }
+        if self.gauge is not None:
+            d["gauge"] = self.gauge
+        if self.value is not None:
+            d["value"] = round(float(self.value), 4)
+        d.update(self.extra)
+        return d
+
+
+def iso(t: np.datetime64 | None) -> str | None:
+    """ISO 8601 text in whole seconds with a ``Z`` (UTC), or None."""
+    if t is None or np.isnat(t):
+        return None
+    return str(np.datetime64(t, "s")) + "Z"
+
+
+class WarningBook:
+    """The warnings in force and the messages of each cycle."""
+
+    def __init__(self, settings: WarningSettings | None = None):
+        self.s = settings or WarningSettings()
+        self.active: dict[tuple[str, str], dict] = {}
+
+    def state(self) -> dict:
+        """The warnings in force (to save and restore across a restart)."""
+        return {f"{k}|{e}": v for (k, e), v in self.active.items()}
+
+    def restore(self, state: dict) -> None:
+        self.active = {tuple(key.split("|", 1)): v for key, v in state.items()}
+
+    def cycle(self, issued, risks: dict[tuple[str, str], dict]) -> list[WarningMessage]:
+        """The messages of one cycle.
+
+        Parameters
+        ----------
+        issued : numpy.datetime64
+        risks : dict
+            ``(kind, element) -> {"probability", "expected_time" (datetime64 or None),
+            "value"}`` for every element whose condition is met now; elements of a kind
+            in force but missing here are cancelled (a manhole only below the
+            hysteresis, as its probability is given in ``risks`` while above it).
+        """
+        out = []
+        s = self.s
+        when = iso(issued)
+        for key, risk in risks.items():
+            kind, element = key
+            p = risk.get("probability")
+            exp_t = risk.get("expected_time")
+            old = self.active.get(key)
+            raise_now = kind != "manhole_overflow" or p >= s.probability
+            if kind == "manhole_overflow" and p < s.probability - s.hysteresis:
+                continue  # cancelled below
+            if old is None:
+                if not raise_now:
+                    continue
+                status = "new"
+            else:
+                status = "update" if self._material(old, p, exp_t) else None
+            entry = {"probability": p, "expected_time": iso(exp_t), "value": risk.get("value")}
+            if status is not None:
+                self.active[key] = entry
+                out.append(self._message(when, kind, element, status, entry))
+        for key in list(self.active):
+            kind, element = key
+            risk = risks.get(key)
+            gone = risk is None or (
+                kind == "manhole_overflow"
+                and risk.get("probability", 0.0) < s.probability - s.hysteresis
+            )
+            if gone:
+                entry = self.active.pop(key)
+                entry = {**entry, "probability": 0.0 if kind == "manhole_overflow" else None}
+                out.append(self._message(when, kind, element, "cancel", entry))
+        return out
+
+    def _material(self, old: dict, p, exp_t) -> bool:
+        s = self.s
+        if p is not None and old.get("probability") is not None:
+            if abs(p - old["probability"]) >= s.probability_step:
+                return True
+        a, b = old.get("expected_time"), iso(exp_t)
+        if (a is None) != (b is None):
+            return True
+        if a is not None and b is not None:
+            dt = abs(np.datetime64(a[:-1], "s") - np.datetime64(b[:-1], "s"))
+            return dt >= np.timedelta64(int(s.time_step_min * 60), "s")
+        return False
+
+    @staticmethod
+    def _message(when, kind, element, status, entry) -> WarningMessage:
+        node = element if kind in ("manhole_overflow", "road_depth") else None
+        gauge = element if kind == "rainfall" else None
+        return WarningMessage(
+            issued=when, kind=kind, status=status, node=node, gauge=gauge,
+            probability=entry.get("probability"), expected_time=entry.get("expected_time"),
+            value=entry.get("value"),
+        )  # fmt: skip
+
+
+def append_jsonl(path, messages: list[WarningMessage]) -> None:
+    """Append messages to a JSON-lines file, whole lines only (one write, then fsync)."""
+    if not messages:
+        return
+    text = "".join(json.dumps(m.to_dict(), sort_keys=False) + "\n" for m in messages)
+    with open(path, "a", encoding="utf-8") as fh:
+        fh.write(text)
+        fh.flush()
+        os.fsync(fh.fileno())
+
+
+def write_atomic(path, data: bytes) -> Path:
+    """Write ``data`` to ``path`` whole or not at all (temporary name, then rename)."""
+    path = Path(path)
+    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+            fh.flush()
+            os.fsync(fh.fileno())
+        os.replace(tmp, path)
+    except BaseException:
+        Path(tmp).unlink(missing_ok=True)
+        raise
+    return path

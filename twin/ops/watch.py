@@ -1,0 +1,609 @@
+"""The operational twin: :class:`Twin` keeps members corrected by the sensors and forecasts.
+
+One cycle (``cycle_s`` of event time, 10 minutes by default) from ``T0`` to ``T``:
+
+1. the members get the observed rain of ``[T0, T)`` times their rain factors and step
+   to ``T``, stopping every ``sample_s`` (60 s) to note the ensemble's prediction of
+   every sensor and, on the network's report step, the ensemble-mean trajectory;
+2. every ``assimilate_s`` (5 minutes) the sensors' quality is checked on their recent
+   history and the good readings update the members (ensemble Kalman filter, or
+   nudging of a single run; nothing with ``assimilation="none"``);
+3. at ``T`` the members' hot-start states are written to ``OUTDIR/states/``, the
+   forecast members load them and run the horizon with the nowcast rain, and the
+   warnings are issued, updated or cancelled;
+4. ``analysis.nc``, ``forecasts.nc``, ``warnings.jsonl``, ``alerts/`` and the twin's
+   own bookkeeping (``watch.json``: the last cycle, QC and warning state, the
+   trajectory) are written whole, the last cycle last, so a killed twin restarts from
+   its last complete cycle: the members reload their states, the observations are in
+   the database (none lost, none twice).
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from dataclasses import asdict
+from pathlib import Path
+
+import numpy as np
+
+from twin.errors import InputError, checked_count, checked_number
+from twin.kernels import routing_layout as RL
+from twin.limits import CLI_RANGES, WATCH_RANGES
+from twin.networks.units import FT_TO_M
+from twin.ops.cap import cap_alert
+from twin.ops.enkf import FilterSettings, Observations, enkf_update, nudging_update
+from twin.ops.forecast import QUANTILES, Forecaster
+from twin.ops.localize import GraphDistance, gaspari_cohn
+from twin.ops.members import MemberStates
+from twin.ops.outputs import analysis_dataset, forecasts_dataset, write_dataset
+from twin.ops.qc import SensorQC
+from twin.ops.rain import ObservedRain, persistence_nowcast
+from twin.ops.sensors import ElementKind, Quantity
+from twin.ops.store import DB_NAME, ObservationStore
+from twin.ops.warnings import WarningBook, append_jsonl, iso, write_atomic
+
+log = logging.getLogger("twin.ops")
+_KIND = {Quantity.DEPTH: "depth", Quantity.HEAD: "head", Quantity.FLOW: "flow"}
+
+
+class Twin:
+    """A network kept corrected by its sensors, forecasting and warning every cycle.
+
+    Parameters
+    ----------
+    network : Network or str
+    sensors : SensorSet
+    outdir : path-like
+        The watch folder (database, states, analysis, forecasts, warnings).
+    members : int
+        Ensemble size (1 with ``assimilation="nudging"``).
+    assimilation : {"enkf", "nudging", "none"}
+    cycle_min, horizon_min : float
+    end_hours : float, optional
+        Length of the members' simulation window (default: the network's, at least
+        ``horizon_min`` after the last observation when replaying).
+    rain : ObservedRain, optional
+        Observed rain; default: rainfall sensors, else the network's own gauges.
+    filter_settings, qc_settings, warning_settings : optional
+    seed : int
+    threads : int, optional
+    nowcast : callable, optional
+        ``nowcast(rain, now_s, horizon_s, n_members, seed=...) -> (times_s, rates_mmh
+        (n_members, k, n_gauges))``, the forecast rain of every member; default
+        :func:`~twin.ops.rain.persistence_nowcast` (decaying persistence of the gauges).
+    surface : None, True, xarray.DataArray or path, optional
+        Couple every member to the 2D street surface (True: the network's terrain);
+        the forecasts then give each street cell's flood probability.
+    scheduler, client : optional
+        Run the forecast members on a Dask cluster: a scheduler address
+        (``tcp://host:port``) or a ``dask.distributed.Client``.
+    """
+
+    def __init__(
+        self,
+        network,
+        sensors,
+        outdir="twin-watch",
+        *,
+        members=16,
+        assimilation="enkf",
+        cycle_min=10.0,
+        horizon_min=120.0,
+        end_hours=None,
+        rain=None,
+        filter_settings=None,
+        qc_settings=None,
+        warning_settings=None,
+        seed=0,
+        threads=None,
+        forecast=True,
+        sample_s=60.0,
+        assimilate_min=5.0,
+        nowcast=None,
+        surface=None,
+        scheduler=None,
+        client=None,
+    ):
+        from twin.api import load_network
+
+        low, high = CLI_RANGES["members"]
+        n = 1 if assimilation == "nudging" else checked_count(members, "members", low)
+        if n > high:
+            raise InputError(f"must be <= {high}, got {n}", field="members")
+        times = {"cycle_min": cycle_min, "horizon_min": horizon_min}
+        times |= {"assimilate_min": assimilate_min, "sample_s": sample_s}
+        times = {k: checked_number(v, k, *WATCH_RANGES[k]) for k, v in times.items()}
+        self.cycle_s = times["cycle_min"] * 60.0
+        self.horizon_s = times["horizon_min"] * 60.0
+        self.sample_s = times["sample_s"]
+        self.assimilate_s = times["assimilate_min"] * 60.0
+        self.net = load_network(network) if isinstance(network, str | Path) else network
+        if isinstance(sensors, str | Path):
+            from twin.ops.sensors import load_sensors
+
+            sensors = load_sensors(sensors, self.net)
+        self.sensors = sensors
+        self.outdir = Path(outdir)
+        self.outdir.mkdir(parents=True, exist_ok=True)
+        (self.outdir / "alerts").mkdir(exist_ok=True)
+        self.store = ObservationStore(self.outdir / DB_NAME)
+        self.settings = (
+            (filter_settings or FilterSettings())
+            .__class__(**{**asdict(filter_settings or FilterSettings()), "method": assimilation})
+            .checked()
+        )
+        opts = {"report_step_s": 86400.0}  # the twin samples the trajectory itself
+        if end_hours is not None:
+            opts["end_hours"] = float(end_hours)
+        couplers = None
+        if surface is not None and surface is not False:
+            from twin.engine.coupling import read_dem, terrain_for
+            from twin.ops.members import SurfaceCouplers
+
+            if surface is True:
+                dem = terrain_for(network, self.net)
+            else:
+                dem = read_dem(surface) if isinstance(surface, str | Path) else surface
+            couplers = SurfaceCouplers(dem)
+            opts["allow_ponding"] = False
+        self.options = opts
+        rough = self.settings.roughness_sigma if n > 1 else 0.0
+        self.members = MemberStates(
+            self.net, n, opts, seed=seed, threads=threads, rain_sigma=0.25 if n > 1 else 0.0,
+            roughness_sigma=rough, couplers=couplers,
+        )  # fmt: skip
+        self._own_client = None
+        if client is None and scheduler:
+            from twin.ensemble.dask_run import connect
+
+            client = self._own_client = connect(scheduler, default=False)
+        sim0 = self.members.sims[0]
+        self.start = sim0.opts.start
+        self.end_s = sim0.duration_s
+        from twin.engine.options import SimOptions
+
+        self.report_s = float(SimOptions.from_network(self.net).report_step_s)
+        self.forecaster = (
+            Forecaster(
+                self.net,
+                n,
+                opts,
+                horizon_s=self.horizon_s,
+                threads=threads,
+                roughness_sigma=rough,
+                seed=seed,
+                couplers=couplers,
+                client=client,
+            )
+            if forecast
+            else None
+        )
+        self.rain = rain if rain is not None else self._default_rain(sim0.opts)
+        self.nowcast = nowcast or persistence_nowcast
+        self.qc = SensorQC(sensors.sd, qc_settings)
+        self.book = WarningBook(warning_settings)
+        self._obs = self._observation_model()
+        self._history = {"t": [], "y": [], "hx": [], "hsd": []}
+        self.record = {
+            k: []
+            for k in (
+                "time",
+                "node_depth",
+                "node_head",
+                "link_flow",
+                "sensor_observed",
+                "sensor_analysed",
+                "sensor_qc_flag",
+                "sensor_qc_score",
+            )
+        }
+        self.cycles = []
+        self.t_s = 0.0
+        self.last_messages = []
+        self.seed = int(seed)
+        self._cycle_no = 0
+        self._restart()
+
+    # -- set-up ------------------------------------------------------------------------
+    def _default_rain(self, opts) -> ObservedRain:
+        gauges = self.sensors.select(kind=ElementKind.GAUGE, quantity=Quantity.RAINFALL)
+        if len(gauges) == 0:
+            return ObservedRain.of_network(self.net, opts)
+        self._rain_sensors = gauges
+        return ObservedRain(len(self.net.raingages))
+
+    def _observation_model(self):
+        """Columns, scales, offsets and localisation of the level and flow sensors."""
+        s = self.sensors
+        m = self.members
+        state = s.select(kind=ElementKind.NODE)
+        state = np.concatenate([state, s.select(kind=ElementKind.LINK)]).astype(np.int64)
+        st = self.settings
+        dist = GraphDistance.of_network(self.net, st.unit)
+        cols, scales, offsets, idx, wts = [], [], [], [], []
+        for i in state:
+            kind = _KIND[Quantity(int(s.quantity[i]))]
+            e = int(s.element_index[i])
+            c, a, b = m.observation_operator(kind, e)
+            cols.append(c)
+            scales.append(a)
+            offsets.append(b)
+            if s.element_kind[i] == ElementKind.NODE:
+                dn, dl = dist.from_nodes([e], limit=st.radius)
+            else:
+                ends = [int(self.net.links.from_node[e]), int(self.net.links.to_node[e])]
+                dn, dl = dist.from_nodes(ends, limit=st.radius)
+                dn, dl = dn.min(axis=0, keepdims=True), dl.min(axis=0, keepdims=True)
+            w = np.concatenate(
+                [gaspari_cohn(dn[0], st.radius), gaspari_cohn(dl[0], st.radius), [st.param_weight]]
+            )
+            keep = np.flatnonzero(w > 0)
+            idx.append(keep)
+            wts.append(w[keep])
+        return {
+            "sensor": state,
+            "column": np.array(cols, np.int64),
+            "scale": np.array(scales),
+            "offset": np.array(offsets),
+            "index": idx,
+            "weight": wts,
+        }
+
+    # -- observations ------------------------------------------------------------------
+    def ingest(self, rows, source: str = "api") -> int:
+        """Store observations (see :meth:`~twin.ops.store.ObservationStore.add`)."""
+        return self.store.add(rows, source)
+
+    def _time(self, t_s: float) -> np.datetime64:
+        return self.start + np.timedelta64(int(round(t_s)), "s")
+
+    def _seconds(self, t) -> float:
+        return float(
+            (np.datetime64(t, "s") - np.datetime64(self.start, "s")) / np.timedelta64(1, "s")
+        )
+
+    def _readings(self, t0_s: float, t1_s: float):
+        """(times_s, (k, n_sensors) values) of the store on ``[t0, t1)``, NaN for gaps."""
+        w = self.store.window(self._time(t0_s), self._time(t1_s), self.sensors)
+        first = (np.floor(t0_s / self.sample_s + 1e-9) + 1) * self.sample_s
+        times = np.arange(first, t1_s + 1e-9, self.sample_s)
+        y = np.full((len(times), len(self.sensors)), np.nan)
+        if len(w):
+            ts = (w.time - np.datetime64(self.start, "s")).astype(np.int64).astype(float)
+            k = np.ceil((ts - first) / self.sample_s - 1e-9).astype(int)
+            ok = (k >= 0) & (k < len(times))
+            y[k[ok], w.sensor[ok]] = w.value[ok]
+        return times, y
+
+    def _update_rain(self, t0_s: float, t1_s: float) -> None:
+        gauges = getattr(self, "_rain_sensors", None)
+        if gauges is None:
+            return
+        w = self.store.window(
+            self._time(t0_s), self._time(t1_s), [self.sensors.ids[i] for i in gauges]
+        )
+        if not len(w):
+            return
+        ts = (w.time - np.datetime64(self.start, "s")).astype(np.int64).astype(float)
+        times = np.unique(ts)
+        rates = np.full((len(times), self.rain.n_gauges), np.nan)
+        k0 = self.rain.mean_rate(t0_s - 60.0, t0_s) if t0_s > 0 else np.zeros(self.rain.n_gauges)
+        for j, si in enumerate(gauges):
+            g = int(self.sensors.element_index[si])
+            sel = w.sensor == j
+            rates[np.searchsorted(times, ts[sel]), g] = w.value[sel]
+        prev = k0
+        for r in rates:  # a gauge without a reading keeps its last rate
+            miss = ~np.isfinite(r)
+            r[miss] = prev[miss]
+            prev = r
+        self.rain.set(times, rates)
+
+    # -- the cycle -----------------------------------------------------------------------
+    def assimilate(self, until=None) -> float:
+        """Step the members to ``until`` (datetime64, ISO text or s after the start;
+        default the next cycle), updating them on the way; returns the time [s]."""
+        t1 = (
+            self.t_s + self.cycle_s
+            if until is None
+            else (float(until) if isinstance(until, int | float) else self._seconds(until))
+        )
+        t1 = min(t1, self.end_s)
+        t0 = self.t_s
+        if t1 <= t0:
+            return t0
+        self._update_rain(t0, t1)
+        times, rates = self.rain.between(t0, t1)
+        self.members.set_rain(times, rates)
+        # no peeking at the gauge record beyond t1: persistence until the next cycle
+        self.members.set_rain([t1], rates[-1:])
+        obs_t, obs_y = self._readings(t0, t1)
+        m = self.members
+        for t, y in zip(obs_t, obs_y, strict=True):
+            m.advance_until(t)
+            X = m.read()
+            hx = X[:, self._obs["column"]] * self._obs["scale"] + self._obs["offset"]
+            h = self._history
+            h["t"].append(t)
+            h["y"].append(y[self._obs["sensor"]])
+            h["hx"].append(hx.mean(axis=0))
+            h["hsd"].append(hx.std(axis=0, ddof=1) if m.n > 1 else np.zeros(hx.shape[1]))
+            if self.settings.method != "none" and _on_grid(t, self.assimilate_s):
+                self._update(X, y, t)
+            if _on_grid(t, self.report_s):
+                self._sample(t, y)
+        self.t_s = t1
+        return self.t_s
+
+    def _update(self, X, y, t) -> None:
+        o = self._obs
+        keep = 4 * 3600.0
+        h = self._history
+        while h["t"] and h["t"][0] < t - keep:
+            for v in h.values():
+                v.pop(0)
+        flagged = self.qc.update(
+            np.array(h["t"]), np.array(h["y"]), np.array(h["hx"]), np.array(h["hsd"]), t
+        )
+        sens = o["sensor"]
+        obs = Observations(
+            o["column"],
+            o["scale"],
+            o["offset"],
+            y[sens],
+            self.sensors.sd[sens],
+            o["index"],
+            o["weight"],
+            self.members.n_nodes,
+        )
+        use = ~flagged
+        if self.settings.method == "enkf":
+            enkf_update(X, obs, self.settings, use)
+        else:
+            nudging_update(X, obs, self.settings, use)
+        self.members.write(X)
+
+    def _sample(self, t, y) -> None:
+        m = self.members
+        ns, ls = m._rows()
+        depth = (ns[:, RL.ND_DEPTH, :] * FT_TO_M).mean(axis=0)
+        flow = (ls[:, RL.LS_FLOW, :] * m.link_direction).mean(axis=0) * 0.028316846592
+        X = m.read()
+        o = self._obs
+        an = np.full(len(self.sensors), np.nan)
+        an[o["sensor"]] = (X[:, o["column"]] * o["scale"] + o["offset"]).mean(axis=0)
+        flag = np.zeros(len(self.sensors))
+        score = np.zeros(len(self.sensors))
+        flag[o["sensor"]] = self.qc.flagged
+        score[o["sensor"]] = self.qc.score
+        r = self.record
+        r["time"].append(self._time(t))
+        r["node_depth"].append(depth)
+        r["node_head"].append(depth + m.invert_m)
+        r["link_flow"].append(flow)
+        r["sensor_observed"].append(y)
+        r["sensor_analysed"].append(an)
+        r["sensor_qc_flag"].append(flag)
+        r["sensor_qc_score"].append(score)
+
+    def forecast(self):
+        """Save the members' states and run the forecast from them
+        (:class:`~twin.ops.forecast.CycleForecast`, kept in ``cycles``)."""
+        states = self.outdir / "states"
+        self.members.save_states(states)
+        if self.forecaster is None:
+            return None
+        times, rates = self.nowcast(
+            self.rain,
+            self.t_s,
+            self.horizon_s,
+            self.members.n,
+            seed=self.seed * 100003 + self._cycle_no,
+        )
+        fc = self.forecaster.run(self.members.snapshots(), times, rates, now_s=self.t_s)
+        self.cycles.append(fc)
+        self._nowcast = (times, rates)
+        return fc
+
+    def warnings(self):
+        """Issue, update and cancel warnings from the last forecast and the rain; returns
+        the messages of this cycle (also appended to ``warnings.jsonl`` and ``alerts/``)."""
+        s = self.book.s
+        risks = {}
+        names = self.net.nodes.name
+        fc = self.cycles[-1] if self.cycles else None
+        if fc is not None and fc.issued_s >= self.t_s - 1.0:
+            lo = s.probability - s.hysteresis
+            for i in np.flatnonzero(fc.node_flood_probability >= max(lo, 1e-9)):
+                exp_t = fc.node_first_flood_s[i]
+                risks[("manhole_overflow", str(names[i]))] = {
+                    "probability": float(fc.node_flood_probability[i]),
+                    "expected_time": self._time(exp_t) if np.isfinite(exp_t) else None,
+                }
+        rate = self.rain.mean_rate(self.t_s - 300.0, self.t_s)
+        depth15 = self.rain.mean_rate(self.t_s - 900.0, self.t_s) * 0.25
+        for g, gname in enumerate(self.net.raingages.name):
+            if rate[g] > s.rain_mmh or depth15[g] > s.rain_15min_mm:
+                risks[("rainfall", str(gname))] = {
+                    "probability": None,
+                    "expected_time": None,
+                    "value": float(rate[g]),
+                }
+        road = self.sensors.select(kind=ElementKind.NODE, quantity=Quantity.DEPTH)
+        if self.record["time"] and len(road):
+            y = self.record["sensor_observed"][-1]
+            for i in road:
+                e = int(self.sensors.element_index[i])
+                above = y[i] - self.members.rim_depth_m[e]
+                if np.isfinite(above) and above > s.road_depth_m and not self.qc_flag(i):
+                    risks[("road_depth", str(names[e]))] = {
+                        "probability": None,
+                        "expected_time": None,
+                        "value": float(above),
+                    }
+        msgs = self.book.cycle(self._time(self.t_s), risks)
+        append_jsonl(self.outdir / "warnings.jsonl", msgs)
+        for msg in msgs:
+            d = msg.to_dict()
+            ref = self._references.get((d["kind"], d.get("node") or d.get("gauge")))
+            xml = cap_alert(d, references=ref)
+            from twin.ops.cap import SENDER, identifier
+
+            write_atomic(self.outdir / "alerts" / f"{identifier(d)}.xml", xml)
+            self._references[(d["kind"], d.get("node") or d.get("gauge"))] = (
+                f"{SENDER},{identifier(d)},{d['issued'][:-1]}+00:00"
+            )
+        self.last_messages = msgs
+        return msgs
+
+    def qc_flag(self, sensor: int) -> bool:
+        pos = np.flatnonzero(self._obs["sensor"] == sensor)
+        return bool(pos.size and self.qc.flagged[pos[0]])
+
+    def step(self, until=None):
+        """One whole cycle: assimilate, forecast, warn, write the files."""
+        self.assimilate(until)
+        self.forecast()
+        self.warnings()
+        self._cycle_no += 1
+        self.write()
+        return self.last_messages
+
+    def run(self, until=None) -> int:
+        """Cycles until ``until`` (default: the latest observation) or the run's end;
+        returns the number of cycles."""
+        t_end = self.end_s
+        if until is None:
+            latest = self.store.latest_time()
+            if latest is None:
+                return 0
+            t_end = min(t_end, self._seconds(latest))
+        else:
+            t_end = min(t_end, self._seconds(until))
+        n = 0
+        while self.t_s < t_end - 1e-6:
+            self.step(min(self.t_s + self.cycle_s, t_end))
+            n += 1
+        return n
+
+    # -- files and restart -----------------------------------------------------------------
+    def write(self) -> None:
+        """analysis.nc, forecasts.nc and watch.json (the cycle mark, last)."""
+        attrs = {
+            "assimilation": self.settings.method,
+            "members": self.members.n,
+            "assimilation_volume_m3": float(self.members.assimilation_volume_m3.mean()),
+            "start": str(self.start),
+        }
+        if self.record["time"]:
+            ds = analysis_dataset(
+                self.record,
+                list(self.net.nodes.name),
+                list(self.net.links.name),
+                list(self.sensors.ids),
+                attrs,
+            )
+            write_dataset(ds, self.outdir / "analysis.nc")
+        if self.cycles:
+            ds = forecasts_dataset(self.cycles, self.start, list(self.net.nodes.name), QUANTILES,
+                                   cells=self._cells())  # fmt: skip
+            write_dataset(ds, self.outdir / "forecasts.nc")
+        mark = {
+            "t_s": self.t_s,
+            "cycle": self._cycle_no,
+            "warnings": self.book.state(),
+            "references": {f"{k}|{e}": v for (k, e), v in self._references.items()},
+            "qc": {
+                "flagged": self.qc.flagged.tolist(),
+                "bad": self.qc._bad_run.tolist(),
+                "good": self.qc._good_run.tolist(),
+            },
+            "history": {k: np.asarray(v).tolist() for k, v in self._history.items()},
+        }
+        write_atomic(self.outdir / "watch.json", json.dumps(mark).encode())
+        self.store.set_cursor("watch.t_s", self.t_s)
+
+    def _cells(self):
+        """(y, x) cell centres of the street surface, None without one."""
+        for c in self.members.sims[0].couplers:
+            if hasattr(c, "dem"):
+                return c.dem["y"].values, c.dem["x"].values
+        return None
+
+    def close(self) -> None:
+        """Close the Dask client this twin opened (if any)."""
+        if self._own_client is not None:
+            self._own_client.close()
+            self._own_client = None
+
+    def _restart(self) -> None:
+        self._references = {}
+        path = self.outdir / "watch.json"
+        if not path.exists():
+            return
+        mark = json.loads(path.read_text())
+        if not self.members.load_states(self.outdir / "states"):
+            return
+        self.t_s = float(mark["t_s"])
+        self._cycle_no = int(mark["cycle"])
+        self.book.restore(mark["warnings"])
+        self._references = {tuple(k.split("|", 1)): v for k, v in mark["references"].items()}
+        self.qc.flagged[:] = mark["qc"]["flagged"]
+        self.qc._bad_run[:] = mark["qc"]["bad"]
+        self.qc._good_run[:] = mark["qc"]["good"]
+        self._history = {k: list(np.asarray(v)) for k, v in mark["history"].items()}
+        import xarray as xr
+
+        if (self.outdir / "analysis.nc").exists():
+            with xr.open_dataset(self.outdir / "analysis.nc", engine="h5netcdf") as ds:
+                ds = ds.sel(time=ds.time <= np.datetime64(self._time(self.t_s), "ns")).load()
+            for k in self.record:
+                if k == "time":
+                    self.record[k] = list(ds.time.values.astype("datetime64[s]"))
+                else:
+                    self.record[k] = list(ds[k].values)
+        if (self.outdir / "forecasts.nc").exists():
+            self.cycles = _cycles_from(
+                self.outdir / "forecasts.nc", self.start, self._time(self.t_s)
+            )
+        log.info("restarted at %s from %s", iso(self._time(self.t_s)), self.outdir)
+
+
+def _on_grid(t: float, step: float) -> bool:
+    return abs(t / step - round(t / step)) < 1e-6
+
+
+def _cycles_from(path, start, until) -> list:
+    import xarray as xr
+
+    from twin.ops.forecast import CycleForecast
+
+    out = []
+    with xr.open_dataset(path, engine="h5netcdf") as ds:
+        ds = ds.load()
+    s0 = np.datetime64(start, "ns")
+    for c in range(ds.sizes["cycle"]):
+        t = ds.cycle.values[c]
+        if t > np.datetime64(until, "ns"):
+            continue
+        ff = ds.node_first_flood_time.values[c]
+        ff_s = np.where(np.isnat(ff), np.nan, (ff - s0) / np.timedelta64(1, "s"))
+        out.append(
+            CycleForecast(
+                issued_s=float((t - s0) / np.timedelta64(1, "s")),
+                lead_s=ds.lead.values / np.timedelta64(1, "s"),
+                node_flood_probability=ds.node_flood_probability.values[c],
+                node_first_flood_s=ff_s,
+                node_depth_mean=ds.node_depth_mean.values[c],
+                node_depth_quantile=ds.node_depth_quantile.values[c],
+                member_flood_s=np.zeros((0, ds.sizes["node"])),
+                cell_flood_probability=(
+                    ds.cell_flood_probability.values[c] if "cell_flood_probability" in ds else None
+                ),
+                cell_max_depth_median=(
+                    ds.cell_max_depth_median.values[c] if "cell_max_depth_median" in ds else None
+                ),
+            )
+        )
+    return out
