@@ -183,16 +183,17 @@ class MemberBatch:
                 for arr in a.values():
                     arr[k] = 0.0
 
-    def _run_group(self, active: list[int], threads: int) -> None:
-        """Step ``active`` members to their ends, routing them together on ``threads``
-        numba threads (numba's thread count is per calling thread)."""
+    def _run_group(self, active: list[int], threads: int, until_s: float = np.inf) -> None:
+        """Step ``active`` members to their ends (or until their clocks reach ``until_s``
+        [s after the start]), routing them together on ``threads`` numba threads
+        (numba's thread count is per calling thread)."""
         saved_threads = numba.get_num_threads()
         numba.set_num_threads(max(1, min(threads, numba.config.NUMBA_NUM_THREADS)))
         # members one at a time to whichever thread is free (their steps differ in cost)
         saved_chunk = numba.set_parallel_chunksize(1)
         try:
             while active:
-                active = self._step(active)
+                active = self._step(active, until_s)
         finally:
             numba.set_parallel_chunksize(saved_chunk)
             numba.set_num_threads(saved_threads)
@@ -204,18 +205,7 @@ class MemberBatch:
     def run(self) -> list[tuple[int, str, object]]:
         """Run every member to its end: ``[(status, error, dataset)]`` in member order
         (status 0 ran, 1 failed; dataset None when it failed)."""
-        active = [k for k, s in enumerate(self.sims) if s is not None and not s.finished]
-        threads = max(1, min(int(self.threads or numba.get_num_threads()), len(active) or 1))
-        groups = threads if self.groups is None else max(1, min(self.groups, threads))
-        if groups == 1:
-            self._run_group(active, threads)
-        else:  # Python threads, each stepping its share of members (the kernels drop the GIL)
-            from concurrent.futures import ThreadPoolExecutor
-
-            shares = [active[g::groups] for g in range(groups)]
-            per_group = max(1, threads // groups)
-            with ThreadPoolExecutor(groups, thread_name_prefix="twin-members") as pool:
-                list(pool.map(lambda share: self._run_group(share, per_group), shares))
+        self.advance_until(np.inf)
         out = []
         for k, sim in enumerate(self.sims):
             if sim is None:
@@ -227,8 +217,35 @@ class MemberBatch:
                 out.append((1, describe_failure(exc), None))
         return out
 
-    def _step(self, active: list[int]) -> list[int]:
-        """One routing step of every member in ``active``; returns those not finished."""
+    def advance_until(self, until_s: float) -> None:
+        """Step every member that is set up until its clock reaches ``until_s`` [s after
+        the start] or its end (its last step may pass ``until_s`` by less than a step).
+
+        A member that fails on the way is recorded (``sims[k] = None``, ``errors[k]``)
+        and the others go on.
+        """
+        active = [
+            k
+            for k, s in enumerate(self.sims)
+            if s is not None and not s.finished and s.t_s < until_s - 1e-9
+        ]
+        if not active:
+            return
+        threads = max(1, min(int(self.threads or numba.get_num_threads()), len(active) or 1))
+        groups = threads if self.groups is None else max(1, min(self.groups, threads))
+        if groups == 1:
+            self._run_group(active, threads, until_s)
+        else:  # Python threads, each stepping its share of members (the kernels drop the GIL)
+            from concurrent.futures import ThreadPoolExecutor
+
+            shares = [active[g::groups] for g in range(groups)]
+            per_group = max(1, threads // groups)
+            with ThreadPoolExecutor(groups, thread_name_prefix="twin-members") as pool:
+                list(pool.map(lambda share: self._run_group(share, per_group, until_s), shares))
+
+    def _step(self, active: list[int], until_s: float = np.inf) -> list[int]:
+        """One routing step of every member in ``active``; returns those not finished
+        whose clocks are still before ``until_s`` [s]."""
         t = np.zeros(self.n)
         dt = np.zeros(self.n)
         begun = []
@@ -259,6 +276,6 @@ class MemberBatch:
             except Exception as exc:  # noqa: BLE001
                 self._fail(k, exc)
                 continue
-            if not sim.finished:
+            if not sim.finished and sim.t_s < until_s - 1e-9:
                 still.append(k)
         return still
