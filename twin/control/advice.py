@@ -21,8 +21,9 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from twin.control.config import ControlConfig, default_config
+from twin.control.config import ControlConfig, default_config, flow_limits_of
 from twin.control.members import Forecast, PolicyEvaluator
+from twin.control.rules import rules_on
 from twin.control.search import Plan, SearchSettings, plan
 
 __all__ = ["Advice", "advise"]
@@ -88,6 +89,12 @@ class Advice:
         return out
 
 
+def _without_rules(net):
+    import dataclasses
+
+    return dataclasses.replace(net, controls="")
+
+
 def advise(network, states, rain_times_s, rain_rates_mmh, *, config: ControlConfig | None = None,
            sim_kwargs=None, horizon_s=5400.0, interval_s=600.0,
            search: SearchSettings | None = None, evaluator=None) -> Advice:  # fmt: skip
@@ -123,8 +130,11 @@ def advise(network, states, rain_times_s, rain_rates_mmh, *, config: ControlConf
     probe.load_state(states[0])
     current = np.array([probe.links[a.index].setting for a in config.actuators])
     horizon_s = min(float(horizon_s), probe.duration_s - probe.t_s)
+    rules_net = rules_on(network, config.actuators.link_index)
     ev = evaluator or PolicyEvaluator(network, config.actuators, sim_kwargs,
-                                      storage_nodes=config.cost.storage_nodes)  # fmt: skip
+                                      rules_network=rules_net or _without_rules(network),
+                                      storage_nodes=config.cost.storage_nodes,
+                                      flow_limits=flow_limits_of(config))  # fmt: skip
     p = plan(ev, states, forecast, config.cost, config.actuators, horizon_s, interval_s,
              current, settings=search)  # fmt: skip
     return Advice(probe.current_time.astype("datetime64[s]"), config.actuators.names,

@@ -23,8 +23,12 @@ small TOML file (``twin control --actuators FILE.toml``)::
     risk = "expected"         # or "cvar": mean of the worst (1 - cvar_alpha) members
     cvar_alpha = 0.8
     cso_outfalls = ["OF_CSO"] # default: outfalls a weir discharges into
+    excess_weight = 1.0       # per m3 carried above a flow limit
+    storage_weight = 0.001    # per m3 left in the regulated storage at the horizon's end
     [cost.node_weight]
     JX = 3.0                  # e.g. a manhole on a main road
+    [cost.flow_limit]
+    C_INT = 0.15              # m3/s: a link's flow limit (a plant intake, a stream)
 
 Without a file every pump, orifice, weir and outlet is an actuator with the defaults
 of :mod:`twin.control.actuators`, the sensors are the storage nodes and the ends of the
@@ -47,11 +51,12 @@ from twin.control.cost import RISKS, CostModel
 from twin.errors import InputError
 from twin.scenarios.toml_io import line_of
 
-__all__ = ["ControlConfig", "default_config", "load_config"]
+__all__ = ["ControlConfig", "default_config", "flow_limits_of", "load_config"]
 
 _ACTUATOR_KEYS = {"link", "levels", "passive", "max_change", "min_on_min", "min_off_min"}
 _COST_KEYS = {"flood_weight", "cso_weight", "energy_weight", "switch_weight", "risk",
-              "cvar_alpha", "cso_outfalls", "node_weight"}  # fmt: skip
+              "cvar_alpha", "cso_outfalls", "node_weight", "excess_weight", "storage_weight",
+              "flow_limit"}  # fmt: skip
 
 
 @dataclass
@@ -62,6 +67,11 @@ class ControlConfig:
     sensor_nodes: tuple
     cost: CostModel
     source: str = ""
+
+
+def flow_limits_of(config: ControlConfig) -> tuple:
+    """``(links, limits_m3s)`` of the cost model's flow limits (for the evaluators)."""
+    return (list(config.cost.limit_links), list(config.cost.limit_m3s))
 
 
 def default_config(net, risk: str | None = None) -> ControlConfig:
@@ -158,7 +168,8 @@ def _cost(t, net, fail) -> CostModel:
             fail(f"unknown field (expected one of {', '.join(sorted(_COST_KEYS))})",
                  f"cost.{k}", k)  # fmt: skip
     kw = {}
-    for k in ("flood_weight", "cso_weight", "energy_weight", "switch_weight", "cvar_alpha"):
+    for k in ("flood_weight", "cso_weight", "energy_weight", "switch_weight", "cvar_alpha",
+              "excess_weight", "storage_weight"):  # fmt: skip
         if k in t:
             v = t[k]
             if isinstance(v, bool) or not isinstance(v, numbers.Real) or not v >= 0:
@@ -175,6 +186,19 @@ def _cost(t, net, fail) -> CostModel:
             fail(f"cso_outfalls must name nodes of the network, got {names!r}",
                  "cost.cso_outfalls", "cso_outfalls")  # fmt: skip
         kw["cso_nodes"] = np.array([nodes[n] for n in names], dtype=np.int64)
+    limits = t.get("flow_limit") or {}
+    if not isinstance(limits, dict):
+        fail("[cost.flow_limit] must be a table of link = m3/s", "cost.flow_limit", "flow_limit")
+    links = net.links.index_of()
+    for n, q in limits.items():
+        where = f"cost.flow_limit.{n}"
+        if n not in links:
+            fail(f"no link named {n!r} in the network", where, "flow_limit")
+        if isinstance(q, bool) or not isinstance(q, numbers.Real) or not q >= 0:
+            fail(f"expected a flow >= 0 m3/s, got {q!r}", where, "flow_limit")
+    if limits:
+        kw["limit_links"] = np.array([links[n] for n in limits], dtype=np.int64)
+        kw["limit_m3s"] = np.array([float(q) for q in limits.values()])
     try:
         cost = CostModel.for_network(net, **kw)
     except InputError as exc:

@@ -5,8 +5,8 @@ For candidate ``c`` and member ``m``::
 
     flood[c, m]  = sum over nodes of node_weight[n] * flood_volume[c, m, n]     [m3]
     cost[c]      = flood_weight * R_m(flood[c, m])
-                 + mean_m(cso_weight * cso[c, m] + energy_weight * energy[c, m]
-                          + storage_weight * stored[c, m])
+                 + mean_m(cso_weight * cso[c, m] + excess_weight * excess[c, m]
+                          + energy_weight * energy[c, m] + storage_weight * stored[c, m])
                  + switch_weight * switches[c]
 
 ``R`` is the risk measure: the mean over members (``"expected"``) or the conditional
@@ -14,7 +14,9 @@ value at risk (``"cvar"``): the mean of the worst ``1 - cvar_alpha`` share of me
 (at least one).  The default weights make one cubic metre of street flooding cost as
 much as 100 m3 of combined sewer overflow, and a kWh or a switch almost nothing, so
 the order is flood, then CSO, then energy and wear.  ``stored`` is the water left at
-the end of the horizon in the storage units the actuators drain (a terminal cost, as
+the end of the horizon in the storage units the actuators drain; ``excess`` the volume
+that links with a flow limit (a downstream capacity, a treatment plant's intake, a
+stream's erosion threshold) carry above it (a terminal cost, as
 usual in model predictive control: a plan must not end with its tanks full for the
 next storm, nor keep a gate shut after the storm for want of a reason to open it).
 """
@@ -46,6 +48,9 @@ class CostModel:
         Outfalls whose inflow counts as combined sewer overflow.
     storage_nodes : (j,) int64
         Storage units whose volume left at the horizon's end costs ``storage_weight``.
+    limit_links : (k,) int64
+        Links with a flow limit ``limit_m3s`` (k,) float64; the volume above it costs
+        ``excess_weight`` per m3.
     flood_weight, cso_weight, energy_weight, switch_weight, storage_weight : float
         Per weighted m3 flooded, per m3 of CSO, per kWh pumped, per setting change,
         per m3 left in storage.
@@ -62,6 +67,9 @@ class CostModel:
     energy_weight: float = 0.01
     switch_weight: float = 0.01
     storage_weight: float = 0.001
+    limit_links: np.ndarray = field(default_factory=lambda: np.zeros(0, np.int64))
+    limit_m3s: np.ndarray = field(default_factory=lambda: np.zeros(0))
+    excess_weight: float = 1.0
     risk: str = "expected"
     cvar_alpha: float = 0.8
 
@@ -73,7 +81,7 @@ class CostModel:
             raise InputError(f"cvar_alpha must be in [0, 1), got {self.cvar_alpha!r}",
                              field="cvar_alpha")  # fmt: skip
         for name in ("flood_weight", "cso_weight", "energy_weight", "switch_weight",
-                     "storage_weight"):  # fmt: skip
+                     "storage_weight", "excess_weight"):  # fmt: skip
             v = getattr(self, name)
             if not (math.isfinite(v) and v >= 0):
                 raise InputError(f"{name} must be a number >= 0, got {v!r}", field=name)
@@ -95,12 +103,13 @@ class CostModel:
         """``(..., n_nodes)`` inflow volumes [m3] -> ``(...)`` CSO volume [m3]."""
         return node_inflow_m3[..., self.cso_nodes].sum(axis=-1)
 
-    def total(self, flood_m3, cso_m3, energy_kwh, switches, stored_m3=0.0) -> np.ndarray:
-        """Cost per candidate from ``(C, M)`` weighted flood, CSO, energy and water left in
-        storage and ``(C,)`` switch counts."""
+    def total(self, flood_m3, cso_m3, energy_kwh, switches, stored_m3=0.0, excess_m3=0.0):
+        """Cost per candidate ``(C,)`` from ``(C, M)`` weighted flood, CSO, energy, water
+        left in storage and volume above flow limits, and ``(C,)`` switch counts."""
         flood_m3 = np.atleast_2d(flood_m3)
         rest = (
             self.cso_weight * np.atleast_2d(cso_m3)
+            + self.excess_weight * np.atleast_2d(excess_m3)
             + self.energy_weight * np.atleast_2d(energy_kwh)
             + self.storage_weight * np.atleast_2d(stored_m3)
         )

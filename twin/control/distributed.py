@@ -25,14 +25,15 @@ __all__ = ["DaskPolicyEvaluator"]
 _WORKER: dict = {}  # token -> (PolicyEvaluator, state folder), per worker process
 
 
-def _remote_evaluate(token, net, actuators, sim_kwargs, rules_net, storage_nodes, sample_s,
-                     rows, blobs, state_keys, times_s, rates, policies, horizon_s,
+def _remote_evaluate(token, net, actuators, sim_kwargs, rules_net, storage_nodes, flow_limits,
+                     sample_s, rows, blobs, state_keys, times_s, rates, policies, horizon_s,
                      interval_s):  # fmt: skip
     """Worker side: evaluate ``policies`` x members with this worker's evaluator."""
     if token not in _WORKER:
         folder = tempfile.TemporaryDirectory(prefix="twin-control-worker-")
         ev = PolicyEvaluator(net, actuators, sim_kwargs, rules_network=rules_net, rows=rows,
-                             sample_s=sample_s, storage_nodes=storage_nodes)  # fmt: skip
+                             sample_s=sample_s, storage_nodes=storage_nodes,
+                             flow_limits=flow_limits)  # fmt: skip
         _WORKER[token] = (ev, folder)
     ev, folder = _WORKER[token]
     paths = {}
@@ -52,10 +53,11 @@ class DaskPolicyEvaluator(PolicyEvaluator):
     workers (a ``dask.distributed.Client``); other parameters as there."""
 
     def __init__(self, client, network, actuators, sim_kwargs=None, *, rules_network=None,
-                 rows=32, sample_s=60.0, threads=None, storage_nodes=()):  # fmt: skip
+                 rows=32, sample_s=60.0, threads=None, storage_nodes=(),
+                 flow_limits=((), ())):  # fmt: skip
         super().__init__(network, actuators, sim_kwargs, rules_network=rules_network,
                          rows=rows, sample_s=sample_s, threads=threads,
-                         storage_nodes=storage_nodes)  # fmt: skip
+                         storage_nodes=storage_nodes, flow_limits=flow_limits)  # fmt: skip
         self.client = client
         self._token = uuid.uuid4().hex
         self._net_f = client.scatter(network, broadcast=True)
@@ -78,7 +80,8 @@ class DaskPolicyEvaluator(PolicyEvaluator):
         futs = [
             self.client.submit(
                 _remote_evaluate, self._token, self._net_f, self.actuators, self.sim_kwargs,
-                self._rules_f, self.storage_nodes, self.sample_s, self.rows, blobs, keys,
+                self._rules_f, self.storage_nodes, (self.limit_links, self.limit_m3s),
+                self.sample_s, self.rows, blobs, keys,
                 forecast.times_s, forecast.rates_mmh, [policies[i] for i in g], horizon_s,
                 interval_s, pure=False,
             )
@@ -88,5 +91,5 @@ class DaskPolicyEvaluator(PolicyEvaluator):
         return Outcomes(**{
             name: np.concatenate([getattr(p, name) for p in parts], axis=0)
             for name in ("node_flood_m3", "node_inflow_m3", "energy_kwh", "stored_m3",
-                         "settings", "failed")
+                         "excess_m3", "settings", "failed")
         })  # fmt: skip

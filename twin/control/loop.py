@@ -28,10 +28,11 @@ from pathlib import Path
 
 import numpy as np
 
-from twin.control.config import ControlConfig, default_config
+from twin.control.config import ControlConfig, default_config, flow_limits_of
 from twin.control.members import PolicyEvaluator, attach_rules, rules_controller
 from twin.control.nudging import Nudger
 from twin.control.plants import SwmmPlant, TwinPlant, check_same_network
+from twin.control.rules import rules_on
 from twin.control.search import SearchSettings, plan
 from twin.control.truth import gauge_rain, perturbed_forecast, perturbed_truth, true_forecast
 from twin.errors import InputError
@@ -56,7 +57,7 @@ class LoopSettings:
     forecast_sigma: float = 0.3
     forecast_jitter_s: float = 900.0
     seed: int = 0
-    nudge_tau_s: float = 300.0
+    nudge_tau_s: float = 120.0
     truth_rain_factor: float = 1.15
     truth_roughness_sigma: float = 0.1
     search: SearchSettings = field(default_factory=SearchSettings)
@@ -90,6 +91,7 @@ class ControlResult:
     pump_energy_kwh: float
     actions: list
     per_node_flood_m3: dict
+    flow_excess_m3: float = 0.0
     cycles: list = field(default_factory=list)
     wall_s: float = 0.0
 
@@ -103,6 +105,7 @@ class ControlResult:
             "pump_energy_kwh": self.pump_energy_kwh,
             "actions": self.actions,
             "per_node_flood_m3": self.per_node_flood_m3,
+            "flow_excess_m3": self.flow_excess_m3,
             "cycles": self.cycles,
             "wall_s": self.wall_s,
         }
@@ -112,18 +115,20 @@ def _iso(start, t_s: float) -> str:
     return str(np.datetime64(start, "s") + np.timedelta64(int(round(t_s)), "s"))
 
 
-def _make_plant(kind, plant_net, config, settings):
+def _make_plant(kind, plant_net, config, settings, inp=None):
+    limits = flow_limits_of(config)
     if kind == "swmm":
-        return SwmmPlant(plant_net, config.cost.cso_nodes)
+        return SwmmPlant(plant_net, config.cost.cso_nodes, inp=inp, flow_limits=limits)
     truth = perturbed_truth(plant_net, rain_factor=settings.truth_rain_factor,
                             roughness_sigma=settings.truth_roughness_sigma,
                             seed=settings.seed)  # fmt: skip
-    return TwinPlant(truth, config.cost.cso_nodes, sample_s=settings.sample_s)
+    return TwinPlant(truth, config.cost.cso_nodes, sample_s=settings.sample_s,
+                     flow_limits=limits)  # fmt: skip
 
 
 def run_closed_loop(network, scenario=None, settings: LoopSettings | None = None,
-                    config: ControlConfig | None = None, progress=None,
-                    client=None) -> ControlResult:  # fmt: skip
+                    config: ControlConfig | None = None, progress=None, client=None,
+                    plant_inp=None) -> ControlResult:  # fmt: skip
     """Run one strategy in closed loop against a plant (see the module docstring).
 
     Parameters
@@ -138,6 +143,9 @@ def run_closed_loop(network, scenario=None, settings: LoopSettings | None = None
         ``progress(cycle_record)`` after every cycle.
     client : dask.distributed.Client, optional
         Run the members on this cluster (default: batched in this process).
+    plant_inp : path, optional
+        With the SWMM plant: run this ``.inp`` as the plant instead of the network
+        (the city's own model); it must hold the twin's nodes and links.
     """
     s = settings or LoopSettings()
     truth = scenario.apply(network) if scenario is not None else network
@@ -147,7 +155,7 @@ def run_closed_loop(network, scenario=None, settings: LoopSettings | None = None
     if s.strategy == "rules" and not truth.controls.strip():
         raise InputError("the network has no [CONTROLS]: no rules to run", field="strategy")
     wall = time.perf_counter()
-    plant = _make_plant(s.plant, plant_net, config, s)
+    plant = _make_plant(s.plant, plant_net, config, s, plant_inp)
     try:
         check_same_network(plant, model_net)
         if s.strategy in ("passive", "rules"):
@@ -167,6 +175,7 @@ def run_closed_loop(network, scenario=None, settings: LoopSettings | None = None
         pump_energy_kwh=float(res["pump_energy_kwh"]),
         actions=actions,
         per_node_flood_m3={k: v for k, v in flood.items() if v > 0.0},
+        flow_excess_m3=float(res["flow_excess_m3"]),
         cycles=cycles,
         wall_s=time.perf_counter() - wall,
     )
@@ -188,9 +197,10 @@ def _run_open(plant, config, s) -> list:
     return actions
 
 
-def _evaluator(model_net, truth, config, s, client):
-    kw = dict(rules_network=truth, rows=32, sample_s=s.sample_s,
-              storage_nodes=config.cost.storage_nodes)  # fmt: skip
+def _evaluator(model_net, rules_net, config, s, client):
+    kw = dict(rules_network=rules_net or model_net, rows=32, sample_s=s.sample_s,
+              storage_nodes=config.cost.storage_nodes,
+              flow_limits=flow_limits_of(config))  # fmt: skip
     if client is not None:
         from twin.control.distributed import DaskPolicyEvaluator
 
@@ -205,7 +215,8 @@ def _run_mpc(plant, truth, model_net, config, s, progress, client=None):
     names = acts.names
     twin = Simulation(model_net)
     nudger = Nudger(model_net, config.sensor_nodes, s.nudge_tau_s)
-    evaluator = _evaluator(model_net, truth, config, s, client)
+    rules_net = rules_on(truth, acts.link_index)  # the rules of the actuators only
+    evaluator = _evaluator(model_net, rules_net, config, s, client)
     if s.plant == "twin":  # the plant's rain: the foresight member knows it
         rain_t, rain_r = gauge_rain(plant.net)
     else:
@@ -217,7 +228,7 @@ def _run_mpc(plant, truth, model_net, config, s, progress, client=None):
     switched_at = np.full(len(acts), -1e9)
     incumbent = None
     cycle = 0
-    rules_ctl = rules_controller(twin, truth) if truth.controls.strip() else None
+    rules_ctl = rules_controller(twin, rules_net) if rules_net is not None else None
 
     def _send(plant, n, v, a):
         """Ask the plant (and note the action) when the setting changes."""

@@ -75,6 +75,9 @@ class Outcomes:
     energy_kwh : (P, M) float64
     stored_m3 : (P, M) float64
         Water in the ``storage_nodes`` at the horizon's end.
+    excess_m3 : (P, M) float64
+        Volume the ``limit_links`` carried above their limits (flows sampled every
+        ``sample_s``).
     settings : (P, M, n_actuators, n_intervals) float64
         Mean setting of each actuator over each interval (what the rules chose, for
         :data:`RULES` rows).
@@ -86,6 +89,7 @@ class Outcomes:
     node_inflow_m3: np.ndarray
     energy_kwh: np.ndarray
     stored_m3: np.ndarray
+    excess_m3: np.ndarray
     settings: np.ndarray
     failed: np.ndarray
 
@@ -139,10 +143,12 @@ class PolicyEvaluator:
         numba threads of the batch.
     storage_nodes : sequence of int
         Nodes whose volume at the horizon's end is reported (``Outcomes.stored_m3``).
+    flow_limits : (links, limits_m3s), optional
+        Links whose flow above a limit is integrated (``Outcomes.excess_m3``).
     """
 
     def __init__(self, network, actuators, sim_kwargs=None, *, rules_network=None, rows=32,
-                 sample_s=60.0, threads=None, storage_nodes=()):  # fmt: skip
+                 sample_s=60.0, threads=None, storage_nodes=(), flow_limits=((), ())):  # fmt: skip
         self.net = network
         self.actuators = actuators
         self.sim_kwargs = dict(sim_kwargs or {})
@@ -152,6 +158,8 @@ class PolicyEvaluator:
         self.sample_s = float(sample_s)
         self.threads = threads
         self.storage_nodes = [int(n) for n in storage_nodes]
+        self.limit_links = [int(j) for j in flow_limits[0]]
+        self.limit_m3s = [float(q) for q in flow_limits[1]]
         self._batch = None
         self._own_controls = []
         acts = list(actuators)
@@ -200,6 +208,7 @@ class PolicyEvaluator:
             node_inflow_m3=np.full((P, M, N), np.nan),
             energy_kwh=np.full((P, M), np.nan),
             stored_m3=np.full((P, M), np.nan),
+            excess_m3=np.full((P, M), np.nan),
             settings=np.full((P, M, A, n_int), np.nan),
             failed=np.zeros((P, M), dtype=bool),
         )
@@ -260,6 +269,7 @@ class PolicyEvaluator:
         flood0 = [flood_volume_m3(sims[r]) for r in range(used)]
         inflow0 = [inflow_volume_m3(sims[r]) for r in range(used)]
         energy = np.zeros(used)
+        excess = np.zeros(used)
         settings = np.zeros((used, len(self.actuators), n_int))
         weight = np.zeros(n_int)
         t = t0
@@ -287,6 +297,8 @@ class PolicyEvaluator:
                         power = pump_power_kw(sim, self._pump_link, self._pump_from,
                                               self._pump_to)  # fmt: skip
                         energy[r] += power.sum() * dt / 3600.0
+                    for j, lim in zip(self.limit_links, self.limit_m3s, strict=True):
+                        excess[r] += max(abs(sim.links[j].flow) - lim, 0.0) * dt
                     for a, j in enumerate(self._link):
                         settings[r, a, i] += sim.links[int(j)].setting * dt
                 weight[i] += dt
@@ -299,6 +311,7 @@ class PolicyEvaluator:
             out.node_flood_m3[p, m] = flood_volume_m3(sim) - flood0[r]
             out.node_inflow_m3[p, m] = inflow_volume_m3(sim) - inflow0[r]
             out.energy_kwh[p, m] = energy[r]
+            out.excess_m3[p, m] = excess[r]
             out.stored_m3[p, m] = sum(sim.nodes[int(n)].volume for n in self.storage_nodes)
             ok = weight > 0
             out.settings[p, m][:, ok] = settings[r][:, ok] / weight[ok]

@@ -58,7 +58,7 @@ class Nudger:
         Relaxation time scale [s].
     """
 
-    def __init__(self, net, sensor_nodes, tau_s: float = 300.0):
+    def __init__(self, net, sensor_nodes, tau_s: float = 120.0):
         self.net = net
         kind = np.asarray(net.nodes.kind)
         self.nodes = [int(n) for n in sensor_nodes]

@@ -33,10 +33,13 @@ class _Plant:
 
     kind = ""
 
-    def __init__(self, network, cso_nodes):
+    def __init__(self, network, cso_nodes, flow_limits=((), ())):
         self.net = network
         self.cso_nodes = [str(network.nodes.name[i]) for i in cso_nodes]
         self.cso_m3 = 0.0
+        self.limits = [(str(network.links.name[j]), float(q))
+                       for j, q in zip(*flow_limits, strict=True)]  # fmt: skip
+        self.excess_m3 = 0.0
         kind = np.asarray(network.links.kind)
         self.pumps = [str(n) for n in np.asarray(network.links.name)[kind == LinkKind.PUMP]]
 
@@ -69,8 +72,8 @@ class SwmmPlant(_Plant):
 
     kind = "swmm"
 
-    def __init__(self, network, cso_nodes=(), inp=None):
-        super().__init__(network, cso_nodes)
+    def __init__(self, network, cso_nodes=(), inp=None, flow_limits=((), ())):
+        super().__init__(network, cso_nodes, flow_limits)
         try:
             from pyswmm import Links, Nodes, Simulation
         except ImportError:
@@ -119,6 +122,8 @@ class SwmmPlant(_Plant):
             t_new = elapsed_days * 86400.0
             dt = t_new - self._t
             self.cso_m3 += dt * sum(self.nodes[n].total_inflow for n in self.cso_nodes)
+            for link, q in self.limits:
+                self.excess_m3 += dt * max(abs(self.links[link].flow) - q, 0.0)
             self._t = t_new
         return self._t
 
@@ -135,7 +140,8 @@ class SwmmPlant(_Plant):
         """Flood per node [m3], CSO [m3], pump energy [kWh] so far (SWMM's statistics)."""
         flood = {n: float(self.nodes[n].statistics["flooding_volume"]) for n in self._node_names}
         energy = sum(float(self.links[p].pump_statistics["energy_consumed"]) for p in self.pumps)
-        return {"node_flood_m3": flood, "cso_m3": self.cso_m3, "pump_energy_kwh": energy}
+        return {"node_flood_m3": flood, "cso_m3": self.cso_m3, "pump_energy_kwh": energy,
+                "flow_excess_m3": self.excess_m3}  # fmt: skip
 
     def close(self) -> None:
         try:
@@ -158,8 +164,8 @@ class TwinPlant(_Plant):
 
     kind = "twin"
 
-    def __init__(self, network, cso_nodes=(), sample_s=60.0):
-        super().__init__(network, cso_nodes)
+    def __init__(self, network, cso_nodes=(), sample_s=60.0, flow_limits=((), ())):
+        super().__init__(network, cso_nodes, flow_limits)
         from twin.engine.simulation import Simulation
 
         try:
@@ -193,6 +199,9 @@ class TwinPlant(_Plant):
             self.sim.step_advance(min(self.sample_s, t_s - t0))
             p = pump_power_kw(self.sim, self._pump_rows, self._from, self._to)
             self.energy_kwh += p.sum() * (self.sim.t_s - t0) / 3600.0
+            for link, q in self.limits:
+                flow = abs(self.sim.links[link].flow)
+                self.excess_m3 += (self.sim.t_s - t0) * max(flow - q, 0.0)
         return self.sim.t_s
 
     def depth_at(self, node: str) -> float:
@@ -212,6 +221,7 @@ class TwinPlant(_Plant):
             "node_flood_m3": dict(zip(names, flood.tolist(), strict=True)),
             "cso_m3": cso,
             "pump_energy_kwh": self.energy_kwh,
+            "flow_excess_m3": self.excess_m3,
         }
 
     def close(self) -> None:

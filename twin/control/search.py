@@ -69,6 +69,7 @@ class Plan:
     flood_m3, flood_passive_m3, flood_rules_m3 : (M,) float64
         Weighted flood volume per member over the horizon.
     cso_m3, cso_passive_m3, cso_rules_m3 : (M,) float64
+        CSO volume plus the volume above flow limits, per member.
     energy_kwh : (M,) float64
     evaluated : int
         Candidate x member rows run.
@@ -107,15 +108,17 @@ def _member_subset(forecast: Forecast, k: int) -> np.ndarray:
 
 
 def _scores(out: Outcomes, cost, schedules, current):
-    """Per policy: (cost, weighted flood (P, M), cso (P, M), energy (P, M))."""
+    """Per policy: (cost, weighted flood (P, M), CSO and volume above flow limits (P, M),
+    energy (P, M))."""
     flood = cost.weighted_flood(np.nan_to_num(out.node_flood_m3, nan=0.0))
     cso = cost.cso(np.nan_to_num(out.node_inflow_m3, nan=0.0))
     energy = np.nan_to_num(out.energy_kwh, nan=0.0)
     stored = np.nan_to_num(out.stored_m3, nan=0.0)
+    excess = np.nan_to_num(out.excess_m3, nan=0.0)
     sw = [0.0 if isinstance(s, str) else switch_count(s, current) for s in schedules]
-    total = cost.total(flood, cso, energy, sw, stored)
+    total = cost.total(flood, cso, energy, sw, stored, excess)
     total = np.where(out.failed.any(axis=1), np.inf, total)
-    return total, flood, cso, energy
+    return total, flood, cso + excess, energy
 
 
 def _rules_schedule(out: Outcomes, row: int, actuators) -> np.ndarray:
