@@ -11,8 +11,9 @@ interval ("now") and one for every later interval where the plan changes a setti
 ("next"), each with the plan's expected benefit over the members (m3 of weighted
 flood volume avoided against passive operation and against the rules, CSO volume
 avoided against passive) and its spread (10th and 90th percentile over members).
-A ``setting`` of ``null`` means "leave it to its own controls" (a pump's start/stop
-depths); ``"rules": true`` that the best plan is the network's own [CONTROLS].
+Each record's ``mode`` says how: ``"set"`` (to ``setting``), ``"auto"`` (``setting``
+null: leave it to its own controls, a pump's start/stop depths) or ``"rules"``
+(``setting`` null: let the network's own [CONTROLS] operate it).
 """
 
 from __future__ import annotations
@@ -72,19 +73,19 @@ class Advice:
         plan's benefit and spread."""
         s = self.plan.schedule
         common = self.benefit()
-        common["rules"] = self.plan.kind == "rules"
         out = []
         for a, name in enumerate(self.elements):
             prev = None
             for i in range(s.shape[1]):
-                v = s[a, i]
-                v = None if v != v else float(v)
-                if i > 0 and v == prev:
+                v = float(s[a, i])
+                mode = "rules" if np.isinf(v) else "auto" if v != v else "set"
+                key = (mode, v if mode == "set" else None)
+                if i > 0 and key == prev:
                     continue
                 t = self.issued + np.timedelta64(int(round(i * self.interval_s)), "s")
-                out.append({"time": str(t), "element": name, "setting": v,
+                out.append({"time": str(t), "element": name, "setting": key[1], "mode": mode,
                             "when": "now" if i == 0 else "next", **common})  # fmt: skip
-                prev = v
+                prev = key
         out.sort(key=lambda r: (r["time"], r["element"]))
         return out
 

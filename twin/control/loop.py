@@ -29,7 +29,13 @@ from pathlib import Path
 import numpy as np
 
 from twin.control.config import ControlConfig, default_config, flow_limits_of
-from twin.control.members import PolicyEvaluator, attach_rules, rules_controller
+from twin.control.members import (
+    PolicyEvaluator,
+    ask,
+    attach_rules,
+    ruled_rows,
+    rules_controller,
+)
 from twin.control.nudging import Nudger
 from twin.control.plants import SwmmPlant, TwinPlant, check_same_network
 from twin.control.rules import rules_on
@@ -228,7 +234,7 @@ def _run_mpc(plant, truth, model_net, config, s, progress, client=None):
     switched_at = np.full(len(acts), -1e9)
     incumbent = None
     cycle = 0
-    rules_ctl = rules_controller(twin, rules_net) if rules_net is not None else None
+    controllers = {}  # the twin's Controller per set of actuators left to the rules
 
     def _send(plant, n, v, a):
         """Ask the plant (and note the action) when the setting changes."""
@@ -259,23 +265,25 @@ def _run_mpc(plant, truth, model_net, config, s, progress, client=None):
             p = plan(evaluator, [state] * n_members, fc, config.cost, acts, horizon,
                      s.interval_s, applied, now - switched_at, incumbent, s.search)  # fmt: skip
             incumbent = p.schedule
-            delegate = p.kind == "rules"
-            if delegate:
-                attach_rules(twin, rules_ctl)
+            ruled = ruled_rows(p.schedule)  # actuators handed to the rules, run on the twin
+            twin.controls = None
+            if ruled.any():
+                key = tuple(bool(x) for x in ruled)
+                if key not in controllers:
+                    controllers[key] = rules_controller(twin, evaluator.rules_for(ruled))
+                attach_rules(twin, controllers[key])
             first = p.schedule[:, 0]
-            if not delegate:
-                for a, n in enumerate(names):
-                    if first[a] == first[a]:
-                        twin.links[n].target_setting = float(first[a])
-                        _send(plant, n, float(first[a]), a)
+            for a, n in enumerate(names):
+                if np.isfinite(first[a]):
+                    ask(twin.links[n], float(first[a]))
+                    _send(plant, n, float(first[a]), a)
             cycles.append(_cycle_record(plant.start, now, p, names, time.perf_counter() - t0))
             if progress is not None:
                 progress(cycles[-1])
             end = now + s.cycle_s
             while not plant.finished and plant.t_s < end - 1e-6:
-                if delegate:  # the rules decide on the twin; the plant follows
-                    for a, n in enumerate(names):
-                        _send(plant, n, twin.links[n].target_setting, a)
+                for a in np.flatnonzero(ruled):  # the rules decide on the twin
+                    _send(plant, names[a], twin.links[names[a]].target_setting, a)
                 t_next = min(plant.t_s + s.sample_s, end)
                 plant.advance_to(t_next)
                 twin.advance_to(_iso_dt(twin, plant.t_s))
@@ -297,7 +305,10 @@ def _cycle_record(start, now, p, names, seconds) -> dict:
     return {
         "time": _iso(start, now),
         "kind": p.kind,
-        "settings": {n: (None if v != v else float(v)) for n, v in zip(names, first, strict=True)},
+        "settings": {
+            n: ("rules" if np.isinf(v) else None if v != v else float(v))
+            for n, v in zip(names, first, strict=True)
+        },  # fmt: skip
         "expected_flood_m3": float(np.mean(p.flood_m3)),
         "expected_flood_passive_m3": float(np.mean(p.flood_passive_m3)),
         "expected_flood_rules_m3": float(np.mean(rules)) if np.isfinite(rules).all() else None,

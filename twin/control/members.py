@@ -2,7 +2,8 @@
 
 A *policy* is a schedule, ``(n_actuators, n_intervals)`` settings held for each
 control interval (NaN: leave that actuator alone, e.g. a pump left to its start/stop
-depths), or :data:`RULES`: the network's own [CONTROLS] acting as they would.  Each
+depths; ``inf`` in every interval of an actuator: that actuator follows the network's
+own rules, :data:`FOLLOW_RULES`), or :data:`RULES`: every actuator follows the rules.  Each
 (policy, member) pair is one row of a :class:`~twin.engine.batch.MemberBatch`: the row
 is hot-started from the member's state file (``Simulation.load_state``), its rain
 gauges are given the member's forecast rain from then on (``Simulation.set_rainfall``),
@@ -28,10 +29,18 @@ from twin.control.snapshot import copy_state, copy_state_controls
 from twin.engine.batch import MemberBatch
 from twin.errors import InputError, TwinError
 
-__all__ = ["RULES", "Forecast", "Outcomes", "PolicyEvaluator", "attach_rules", "rules_controller"]
+__all__ = ["FOLLOW_RULES", "RULES", "Forecast", "Outcomes", "PolicyEvaluator", "attach_rules",
+           "ruled_rows", "rules_controller"]  # fmt: skip
 
 #: The policy "the network's own control rules".
 RULES = "rules"
+#: The setting that means "this actuator follows the rules" (a whole row of a schedule).
+FOLLOW_RULES = np.inf
+
+
+def ruled_rows(schedule) -> np.ndarray:
+    """(A,) bool: the actuators a schedule leaves to the rules (rows of ``inf``)."""
+    return np.all(np.isinf(np.asarray(schedule, np.float64)), axis=1)
 
 
 @dataclass
@@ -115,6 +124,13 @@ def rules_controller(sim, rules_net):
     return Controller(rules, sim.router, rules_net, sim.opts.rule_step_s, rain=rain)
 
 
+def ask(view, value: float) -> None:
+    """Ask a link (its view) for ``value`` unless that is already its target: as in
+    SWMM, a control action that changes nothing leaves the link alone."""
+    if view.target_setting != value:
+        view.target_setting = value
+
+
 def attach_rules(sim, ctl) -> None:
     """Let the Controller ``ctl`` run ``sim``'s rules from its current time on."""
     if ctl.rule_step_s > 0:
@@ -157,6 +173,7 @@ class PolicyEvaluator:
         self.rows = max(1, int(rows))
         self.sample_s = float(sample_s)
         self.threads = threads
+        self._rules_nets = {}
         self.storage_nodes = [int(n) for n in storage_nodes]
         self.limit_links = [int(j) for j in flow_limits[0]]
         self.limit_m3s = [float(q) for q in flow_limits[1]]
@@ -243,15 +260,34 @@ class PolicyEvaluator:
             for i in change:
                 when = start + np.timedelta64(int(round(times_s[i] * 1000)), "ms")
                 sim.set_rainfall(float(rain_rates[i, g]), gauge=g, start=when)
-        if isinstance(policy, str) and policy == RULES:
-            if self.rules_net is None:
-                raise InputError("the network has no [CONTROLS]: no rules to follow")
-            ctl = sim.controls
-            if ctl is None or self.rules_net is not self.net:
-                ctl = rules_controller(sim, self.rules_net)
-            attach_rules(sim, ctl)
+        if isinstance(policy, str):
+            ruled = np.ones(len(self.actuators), dtype=bool)
         else:
+            ruled = ruled_rows(policy)
+        if not ruled.any():
             sim.controls = None
+            return
+        net = self.rules_for(ruled)
+        if net is None:
+            raise InputError("no rules of the network act on these actuators")
+        ctl = sim.controls
+        if ctl is None or net is not self.net:
+            ctl = rules_controller(sim, net)
+        attach_rules(sim, ctl)
+
+    def rules_for(self, ruled):
+        """The network whose [CONTROLS] are the rules of the ``ruled`` actuators (None:
+        no rule acts on them only)."""
+        from twin.control.rules import rules_on
+
+        key = tuple(bool(x) for x in ruled)
+        if key not in self._rules_nets:
+            nets = None
+            if self.rules_net is not None:
+                links = [a.index for a, x in zip(self.actuators, key, strict=True) if x]
+                nets = rules_on(self.rules_net, links)
+            self._rules_nets[key] = nets
+        return self._rules_nets[key]
 
     def _run_chunk(self, pairs, states, forecast, policies, horizon_s, interval_s, n_int, out):
         batch = self._fresh_batch()
@@ -283,8 +319,8 @@ class PolicyEvaluator:
                     continue
                 for a, j in enumerate(self._link):
                     v = pol[a, i]
-                    if v == v:
-                        sims[r].links[int(j)].target_setting = float(v)
+                    if v == v and v != FOLLOW_RULES:
+                        ask(sims[r].links[int(j)], float(v))
             while t < t_end - 1e-9:
                 t_next = min(t + self.sample_s, t_end)
                 batch.advance_until(t_next)

@@ -2,7 +2,8 @@
 and the limits every candidate is made to respect.
 
 A schedule is an ``(n_actuators, n_intervals)`` float64 array; NaN leaves an actuator
-alone for that interval (a pump then follows its start-up and shut-off depths).
+alone for that interval (a pump then follows its start-up and shut-off depths), a row
+of ``inf`` hands the actuator to the network's rules for the horizon.
 Candidates are built from *blocks* (move blocking, usual in model predictive control):
 the horizon is cut into a few blocks -- "now" (the first interval, the one applied),
 "next" and "later" -- and one setting is chosen per actuator and block, so a search
@@ -51,19 +52,25 @@ def expand(choice: np.ndarray, blocks: list[int]) -> np.ndarray:
     return np.repeat(np.asarray(choice, np.float64), blocks, axis=1)
 
 
-def enumerate_candidates(actuators, n_intervals: int, max_candidates: int = 81):
+def enumerate_candidates(actuators, n_intervals: int, max_candidates: int = 81, ruleable=None):
     """Every combination of levels per actuator and block, with as many blocks (at most
-    three) as keep the count within ``max_candidates``.
+    three) as keep the count within ``max_candidates``; an actuator that the rules can
+    operate (``ruleable[a]``) may also be left to them (a row of ``inf``).
 
     Returns ``(schedules, blocks)``: a list of ``(A, n_intervals)`` arrays and the blocks.
     """
     levels = [a.levels for a in actuators]
+    extra = [1 if ruleable is not None and ruleable[a] else 0 for a in range(len(levels))]
     for nb in (3, 2, 1):
-        count = int(np.prod([len(lv) ** min(nb, n_intervals) for lv in levels]))
+        count = int(np.prod([len(lv) ** min(nb, n_intervals) + x
+                             for lv, x in zip(levels, extra, strict=True)]))  # fmt: skip
         if count <= max_candidates or nb == 1:
             break
     blocks = blocks_for(n_intervals, nb)
-    per_actuator = [list(itertools.product(lv, repeat=len(blocks))) for lv in levels]
+    per_actuator = [
+        list(itertools.product(lv, repeat=len(blocks))) + ([(np.inf,) * len(blocks)] if x else [])
+        for lv, x in zip(levels, extra, strict=True)
+    ]
     out = []
     for combo in itertools.product(*per_actuator):
         out.append(expand(np.array(combo, np.float64), blocks))
@@ -103,6 +110,8 @@ def feasible(schedule, actuators, current, since_switch_s, interval_s) -> np.nda
     """
     s = np.array(schedule, np.float64)
     for a, act in enumerate(actuators):
+        if np.isinf(s[a]).all():
+            continue  # left to the rules
         prev = float(current[a])
         if np.isfinite(act.max_change):
             for i in range(s.shape[1]):
@@ -130,7 +139,7 @@ def switch_count(schedule: np.ndarray, current: np.ndarray) -> float:
     n = 0
     for i in range(s.shape[1]):
         v = s[:, i]
-        set_ = v == v
+        set_ = np.isfinite(v)
         n += int(np.sum(set_ & (np.abs(v - prev) > 1e-9)))
         prev = np.where(set_, v, prev)
     return float(n)

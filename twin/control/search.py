@@ -25,11 +25,10 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
-from twin.control.members import RULES, Forecast, Outcomes
+from twin.control.members import RULES, Forecast, Outcomes, ruled_rows
 from twin.control.schedules import (
     blocks_for,
     enumerate_candidates,
-    expand,
     feasible,
     passive_schedule,
     shifted,
@@ -162,6 +161,8 @@ def plan(evaluator, states, forecast, cost, actuators, horizon_s, interval_s, cu
 
     passive = fix(passive_schedule(actuators, n_int))
     has_rules = evaluator.rules_net is not None
+    ruleable = np.array([has_rules and evaluator.rules_for(np.arange(len(actuators)) == a)
+                         is not None for a in range(len(actuators))])  # fmt: skip
     base = [passive, RULES] if has_rules else [passive]
     out = evaluator.evaluate(states, forecast, base, horizon_s, interval_s)
     evaluated = len(base) * forecast.n_members
@@ -174,7 +175,7 @@ def plan(evaluator, states, forecast, cost, actuators, horizon_s, interval_s, cu
     best = dict(schedule=passive, cost=float(total[0]), flood_m3=flood[0], cso_m3=cso[0],
                 energy_kwh=energy[0], kind="passive")  # fmt: skip
     if has_rules and total[1] < best["cost"] - 1e-9:
-        best = dict(schedule=_rules_schedule(out, 1, actuators), cost=float(total[1]),
+        best = dict(schedule=np.full((len(actuators), n_int), np.inf), cost=float(total[1]),
                     flood_m3=flood[1], cso_m3=cso[1], energy_kwh=energy[1],
                     kind="rules")  # fmt: skip
     if not (flood[0].any() or cso[0].any() or (has_rules and (flood[1].any() or cso[1].any()))):
@@ -197,7 +198,7 @@ def plan(evaluator, states, forecast, cost, actuators, horizon_s, interval_s, cu
         return _scores(o, cost, cands, current)[0]
 
     if len(actuators) <= st.enumerate_up_to:
-        cands, _ = enumerate_candidates(actuators, n_int, st.max_enumerated)
+        cands, _ = enumerate_candidates(actuators, n_int, st.max_enumerated, ruleable)
         cands = [fix(c) for c in cands] + [s for _, s in seeds]
         kinds = ["search"] * (len(cands) - len(seeds)) + [k for k, _ in seeds]
         if len(cands) * forecast.n_members <= st.full_rows:
@@ -206,7 +207,8 @@ def plan(evaluator, states, forecast, cost, actuators, horizon_s, interval_s, cu
             c = screen_costs(cands)
             finalists = list(np.argsort(c, kind="stable")[: st.finalists])
     else:
-        cands, kinds, c = _cross_entropy(actuators, n_int, seeds, fix, screen_costs, rng, st)
+        cands, kinds, c = _cross_entropy(actuators, n_int, seeds, fix, screen_costs, rng, st,
+                                         ruleable)  # fmt: skip
         finalists = list(np.argsort(c, kind="stable")[: st.finalists])
     # seeds always reach the final round (the rules' schedule keeps mpc honest)
     finalists += [i for i, k in enumerate(kinds) if k != "search" and i not in finalists]
@@ -216,43 +218,71 @@ def plan(evaluator, states, forecast, cost, actuators, horizon_s, interval_s, cu
     t, f, cs, e = _scores(o, cost, final, current)
     k = int(np.argmin(t))
     if t[k] < best["cost"] - 1e-9:
+        ruled = ruled_rows(final[k])
+        kind = "rules" if ruled.all() else "hybrid" if ruled.any() else kinds[finalists[k]]
         best = dict(schedule=final[k], cost=float(t[k]), flood_m3=f[k], cso_m3=cs[k],
-                    energy_kwh=e[k], kind=kinds[finalists[k]])  # fmt: skip
+                    energy_kwh=e[k], kind=kind)  # fmt: skip
     return Plan(**best, **result, evaluated=evaluated, candidates=len(cands))
 
 
-def _cross_entropy(actuators, n_int, seeds, fix, screen_costs, rng, st):
+def _cross_entropy(actuators, n_int, seeds, fix, screen_costs, rng, st, ruleable):
     """Cross-entropy search over levels per actuator and block (four blocks), started
-    half from uniform and half from the best seed; returns every candidate tried, its
-    kind and its screening cost."""
+    half from uniform and half from the best seed; an actuator the rules can operate
+    may be left to them (an extra choice in its first block that makes its row
+    ``inf``).  Returns every candidate tried, its kind and its screening cost."""
     blocks = blocks_for(n_int, 4)
     starts = np.cumsum([0, *blocks[:-1]])
     nb = len(blocks)
-    probs = [np.full((nb, len(a.levels)), 1.0 / len(a.levels)) for a in actuators]
+    choices = [list(a.levels) for a in actuators]
+    probs = [np.full((nb, len(c) + 1), 1.0) for c in choices]  # last column: the rules
+    for a, p in enumerate(probs):
+        if not ruleable[a]:
+            p[:, -1] = 0.0
+        p[1:, -1] = 0.0  # the rules choice lives in the first block
+        p /= p.sum(axis=1, keepdims=True)
     cands = [s for _, s in seeds]
     kinds = [k for k, _ in seeds]
     costs = list(screen_costs(cands)) if cands else []
-    if cands:
-        best = cands[int(np.argmin(costs))]
-        for a, act in enumerate(actuators):
-            lv = np.asarray(act.levels)
+
+    def column(a, v):
+        if np.isinf(v):
+            return len(choices[a])
+        return int(np.argmin(np.abs(np.asarray(choices[a]) - v)))
+
+    def refit(pool, weight):
+        for a in range(len(actuators)):
             for b in range(nb):
-                v = best[a, starts[b]]
-                if v == v:
-                    hit = np.zeros(len(lv))
-                    hit[np.argmin(np.abs(lv - v))] = 1.0
-                    probs[a][b] = 0.5 * probs[a][b] + 0.5 * hit
+                hits = np.zeros(len(choices[a]) + 1)
+                for e in pool:
+                    v = e[a, starts[b]]
+                    if v == v:
+                        hits[column(a, v)] += 1.0
+                if hits.sum() == 0 or (b > 0 and hits[:-1].sum() == 0):
+                    continue
+                if b > 0:
+                    hits[-1] = 0.0
+                freq = hits / hits.sum()
+                probs[a][b] = weight * freq + (1.0 - weight) * probs[a][b]
+                probs[a][b] /= probs[a][b].sum()
+
+    if cands:
+        refit([cands[int(np.argmin(costs))]], 0.5)
     seen = {c.tobytes() for c in cands}
     for _ in range(st.ce_rounds):
         batch = []
         tries = 0
         while len(batch) < st.ce_population and tries < 20 * st.ce_population:
             tries += 1
-            choice = np.empty((len(actuators), nb))
-            for a, act in enumerate(actuators):
+            s = np.empty((len(actuators), n_int))
+            for a in range(len(actuators)):
+                k0 = rng.choice(len(choices[a]) + 1, p=probs[a][0])
+                if k0 == len(choices[a]):
+                    s[a] = np.inf
+                    continue
                 for b in range(nb):
-                    choice[a, b] = act.levels[rng.choice(len(act.levels), p=probs[a][b])]
-            s = fix(expand(choice, blocks))
+                    k = k0 if b == 0 else rng.choice(len(choices[a]) + 1, p=probs[a][b])
+                    s[a, starts[b] : starts[b] + blocks[b]] = choices[a][k]
+            s = fix(s)
             if s.tobytes() not in seen:
                 seen.add(s.tobytes())
                 batch.append(s)
@@ -263,15 +293,5 @@ def _cross_entropy(actuators, n_int, seeds, fix, screen_costs, rng, st):
         kinds += ["search"] * len(batch)
         costs += list(c)
         n_elite = max(2, int(round(st.ce_elite * st.ce_population)))
-        elite = [cands[i] for i in np.argsort(costs, kind="stable")[:n_elite]]
-        for a, act in enumerate(actuators):
-            lv = np.asarray(act.levels)
-            for b in range(nb):
-                vals = np.array([e[a, starts[b]] for e in elite])
-                hits = np.array([np.sum(np.abs(vals - v) < 1e-9) for v in lv], np.float64)
-                if hits.sum() == 0:
-                    continue
-                freq = hits / hits.sum()
-                probs[a][b] = st.ce_smoothing * freq + (1.0 - st.ce_smoothing) * probs[a][b]
-                probs[a][b] /= probs[a][b].sum()
+        refit([cands[i] for i in np.argsort(costs, kind="stable")[:n_elite]], st.ce_smoothing)
     return cands, kinds, np.asarray(costs)

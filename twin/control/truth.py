@@ -44,7 +44,10 @@ def _rate_at(times, rates, t) -> np.ndarray:
 
 
 def _grid(now_s, horizon_s, step_s):
-    return now_s + np.arange(0.0, horizon_s + 1e-9, step_s)
+    """``now_s`` and the multiples of ``step_s`` after it up to the horizon's end (times
+    on the simulation's own minute grid, so rain changes fall where the record has them)."""
+    first = (np.floor(now_s / step_s + 1e-9) + 1.0) * step_s
+    return np.r_[now_s, np.arange(first, now_s + horizon_s + 1e-9, step_s)]
 
 
 def true_forecast(times_s, rates_mmh, now_s, horizon_s, step_s=60.0) -> Forecast:
