@@ -48,3 +48,14 @@ def test_mpc_floods_less_than_passive_and_no_more_than_the_rules(event):
     assert len(mpc.cycles) >= 9
     # the flood it avoided is at the junction below the gated tank
     assert mpc.per_node_flood_m3.get("JX", 0.0) < 0.5 * passive.per_node_flood_m3["JX"]
+
+
+def test_the_twin_plant_runs_its_own_wetter_truth(event):
+    truth, cfg = event
+    swmm = _run(truth, cfg, "passive")
+    s = LoopSettings(strategy="passive", plant="twin", truth_rain_factor=1.3,
+                     truth_roughness_sigma=0.0)  # fmt: skip
+    wetter = run_closed_loop(truth, None, s, cfg)
+    assert wetter.plant == "twin"
+    assert wetter.flood_volume_m3 > 1.2 * swmm.flood_volume_m3
+    assert wetter.cso_volume_m3 > swmm.cso_volume_m3

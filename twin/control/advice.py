@@ -98,7 +98,8 @@ def _without_rules(net):
 
 def advise(network, states, rain_times_s, rain_rates_mmh, *, config: ControlConfig | None = None,
            sim_kwargs=None, horizon_s=5400.0, interval_s=600.0,
-           search: SearchSettings | None = None, evaluator=None) -> Advice:  # fmt: skip
+           search: SearchSettings | None = None, evaluator=None,
+           before_load=None) -> Advice:  # fmt: skip
     """Advice over forecast members from their hot-start states.
 
     Parameters
@@ -119,6 +120,9 @@ def advise(network, states, rain_times_s, rain_rates_mmh, *, config: ControlConf
     search : SearchSettings, optional
     evaluator : PolicyEvaluator, optional
         Reuse one across cycles (it keeps its batch of simulations).
+    before_load : callable, optional
+        ``before_load(sim)`` before a state is read into a simulation (to give it the
+        attributes the saving simulations carried, e.g. a watch loop's rain factor).
     """
     from twin.engine.simulation import Simulation
 
@@ -128,6 +132,8 @@ def advise(network, states, rain_times_s, rain_rates_mmh, *, config: ControlConf
     if len(states) == 1 and forecast.n_members > 1:
         states = states * forecast.n_members
     probe = Simulation(network, **dict(sim_kwargs or {}))
+    if before_load is not None:
+        before_load(probe)
     probe.load_state(states[0])
     current = np.array([probe.links[a.index].setting for a in config.actuators])
     horizon_s = min(float(horizon_s), probe.duration_s - probe.t_s)
@@ -135,7 +141,8 @@ def advise(network, states, rain_times_s, rain_rates_mmh, *, config: ControlConf
     ev = evaluator or PolicyEvaluator(network, config.actuators, sim_kwargs,
                                       rules_network=rules_net or _without_rules(network),
                                       storage_nodes=config.cost.storage_nodes,
-                                      flow_limits=flow_limits_of(config))  # fmt: skip
+                                      flow_limits=flow_limits_of(config),
+                                      before_load=before_load)  # fmt: skip
     p = plan(ev, states, forecast, config.cost, config.actuators, horizon_s, interval_s,
              current, settings=search)  # fmt: skip
     return Advice(probe.current_time.astype("datetime64[s]"), config.actuators.names,

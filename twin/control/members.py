@@ -161,10 +161,14 @@ class PolicyEvaluator:
         Nodes whose volume at the horizon's end is reported (``Outcomes.stored_m3``).
     flow_limits : (links, limits_m3s), optional
         Links whose flow above a limit is integrated (``Outcomes.excess_m3``).
+    before_load : callable, optional
+        ``before_load(sim)`` before a state file is read into a row: gives the rows
+        the attributes the saving simulations carried (a watch loop's members).
     """
 
     def __init__(self, network, actuators, sim_kwargs=None, *, rules_network=None, rows=32,
-                 sample_s=60.0, threads=None, storage_nodes=(), flow_limits=((), ())):  # fmt: skip
+                 sample_s=60.0, threads=None, storage_nodes=(), flow_limits=((), ()),
+                 before_load=None):  # fmt: skip
         self.net = network
         self.actuators = actuators
         self.sim_kwargs = dict(sim_kwargs or {})
@@ -174,6 +178,7 @@ class PolicyEvaluator:
         self.sample_s = float(sample_s)
         self.threads = threads
         self._rules_nets = {}
+        self.before_load = before_load
         self.storage_nodes = [int(n) for n in storage_nodes]
         self.limit_links = [int(j) for j in flow_limits[0]]
         self.limit_m3s = [float(q) for q in flow_limits[1]]
@@ -248,6 +253,8 @@ class PolicyEvaluator:
                 copy_state(src, sim)
                 copy_state_controls(src.controls, sim.controls)
             else:
+                if self.before_load is not None:
+                    self.before_load(sim)
                 sim.load_state(states[m])
                 first[key] = r
 
