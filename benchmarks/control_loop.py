@@ -47,10 +47,10 @@ def _theta():
 
 THETA_TOML = """[[actuator]]
 link = "1"
-levels = [0.0, 0.5, 1.0]
+levels = [0.0, 0.1, 0.25, 1.0]
 [[actuator]]
 link = "2"
-levels = [0.0, 0.5, 1.0]
+levels = [0.0, 0.1, 0.25, 1.0]
 [cost.flow_limit]
 "8" = 0.5
 """
@@ -62,6 +62,7 @@ CASES = {
     "rtc-block-45mm-30min": ("rtc", lambda: _design("alternating_block", 45, 30), None),
     "rtc-huff1-110mm-2h": ("rtc", lambda: _design("huff1", 110, 120), None),
     "theta-huff2-60mm-2h": (_theta, lambda: _design("huff2", 60, 120, tail_h=2.0), THETA_TOML),
+    "theta-huff2-20mm-1h": (_theta, lambda: _design("huff2", 20, 60, tail_h=1.5), THETA_TOML),
 }
 
 
@@ -189,6 +190,28 @@ def table() -> str:
     return "\n".join(rows)
 
 
+def cycle_line() -> str:
+    path = RESULTS / "cycle.json"
+    if not path.exists():
+        return ""
+    doc = json.loads(path.read_text())
+    r = doc["runs"][-1]
+    load = r["load_average"][0]
+    return (f"One control cycle ({doc['members']} members x {doc['horizon_min']} min, the "
+            f"{doc['actuators']} actuators of `rtc`, {r['rows']} candidate x member rows, "
+            f"{r['candidates']} candidates): {r['cpu_s']:.0f} s of CPU, {r['wall_s']:.0f} s "
+            f"wall on this {doc['cpu_count']}-core machine at a load average of {load:.0f} "
+            f"(other engineers' jobs).")  # fmt: skip
+
+
+def publish(readme: Path) -> None:
+    """Put the table and the cycle time between the CONTROL markers of the README."""
+    text = readme.read_text()
+    a, b = "<!-- CONTROL:START -->", "<!-- CONTROL:END -->"
+    i, j = text.index(a) + len(a), text.index(b)
+    readme.write_text(text[:i] + "\n" + table() + "\n\n" + cycle_line() + "\n" + text[j:])
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--case", action="append", choices=sorted(CASES))
@@ -197,9 +220,15 @@ def main(argv=None):
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--cycle", action="store_true", help="time one control cycle")
     ap.add_argument("--table", action="store_true", help="print the Markdown table")
+    ap.add_argument("--readme", action="store_true", help="write the table into README.md")
     a = ap.parse_args(argv)
     if a.table:
         print(table())
+        print()
+        print(cycle_line())
+        return
+    if a.readme:
+        publish(Path(__file__).parent.parent / "README.md")
         return
     if a.cycle:
         doc = time_cycle(a.members)
