@@ -86,6 +86,7 @@ class SwmmPlant(_Plant):
         try:
             self.sim = Simulation(str(self.inp), str(Path(self._tmp.name) / "plant.rpt"),
                                   str(Path(self._tmp.name) / "plant.out"))  # fmt: skip
+            self.sim.__enter__()  # as `with Simulation(...)` does: no context warning
             self.sim.start()
         except Exception as exc:  # noqa: BLE001 - pyswmm raises bare Exceptions
             self._tmp.cleanup()
@@ -145,7 +146,7 @@ class SwmmPlant(_Plant):
 
     def close(self) -> None:
         try:
-            self.sim.close()
+            self.sim.__exit__()
         finally:
             self._tmp.cleanup()
 
