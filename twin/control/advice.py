@@ -145,5 +145,5 @@ def advise(network, states, rain_times_s, rain_rates_mmh, *, config: ControlConf
                                       before_load=before_load)  # fmt: skip
     p = plan(ev, states, forecast, config.cost, config.actuators, horizon_s, interval_s,
              current, settings=search)  # fmt: skip
-    return Advice(probe.current_time.astype("datetime64[s]"), config.actuators.names,
+    return Advice(np.datetime64(probe.current_time, "s"), config.actuators.names,
                   float(interval_s), p)  # fmt: skip
