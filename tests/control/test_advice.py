@@ -81,3 +81,33 @@ def test_the_advised_schedule_floods_less_in_swmm_than_passive(advice):
     advised = swmm_flood(schedule)
     assert passive > 500.0
     assert advised < 0.8 * passive
+
+
+def test_states_with_a_watch_loops_attributes_need_before_load(advice, tmp_path):
+    """A watch member's state carries attributes a plain simulation lacks (its rain
+    factor, the volume its filter booked): the closed hot-start format refuses them
+    unless ``before_load`` gives the rows those attributes first."""
+    from twin.errors import InputError
+
+    net, cfg, _ = advice
+    sim = Simulation(net)
+    sim.step_advance(NOW_S)
+    sim.assimilation_log_rain_factor = 0.1
+    sim.assimilation_volume_m3 = 2.0
+    state = sim.save_state(tmp_path / "member-000.state")
+    times = np.array([0.0, NOW_S + 1200.0])
+    rates = np.full((2, 2, gauge_rain(net)[1].shape[1]), 20.0)
+
+    def ask(**kw):
+        return advise(net, [state], times, rates, config=cfg, horizon_s=1200.0,
+                      interval_s=INTERVAL_S, **kw)  # fmt: skip
+
+    with pytest.raises(InputError, match="assimilation_"):
+        ask()
+
+    def before_load(s):
+        s.assimilation_log_rain_factor = 0.0
+        s.assimilation_volume_m3 = 0.0
+
+    recs = ask(before_load=before_load).records()
+    assert recs[0]["time"] == "2024-07-15T00:30:00" and recs[0]["element"] == "OR_TANK"
