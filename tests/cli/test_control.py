@@ -92,3 +92,10 @@ def test_a_plant_that_disagrees_with_the_twin_is_refused(tmp_path):
     with pytest.raises(InputError, match="disagree about the network: nodes T3 of the twin"):
         run_closed_loop(load_network("rtc"), settings=LoopSettings(strategy="passive"),
                         plant_inp=plant)  # fmt: skip
+
+
+def test_an_output_folder_that_is_a_file_is_refused_before_the_loop(capsys, tmp_path):
+    (tmp_path / "out").write_text("x")
+    assert main(["control", "rtc", "--strategy", "mpc", "-o", str(tmp_path / "out")]) == 2
+    assert "out" in _one_error_line(capsys)
+    assert sorted(p.name for p in tmp_path.iterdir()) == ["out"]

@@ -6,37 +6,29 @@ import csv
 import io
 import json
 import os
-import tempfile
 from pathlib import Path
 
 import click
 
 from twin.cli import cli
 
-
-def _write_atomic(path: Path, text: str) -> None:
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "w", encoding="utf-8", newline="") as fh:
-            fh.write(text)
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
+OUTPUTS = ("control.json", "advice.jsonl", "actions.csv")
 
 
 def _write_outputs(outdir: Path, result, meta: dict) -> list[Path]:
-    outdir.mkdir(parents=True, exist_ok=True)
+    """control.json, advice.jsonl and actions.csv, each whole or not at all."""
+    from twin.files import write_text
+
     doc = {**meta, **result.to_dict()}
-    paths = [outdir / "control.json", outdir / "advice.jsonl", outdir / "actions.csv"]
-    _write_atomic(paths[0], json.dumps(doc, indent=2) + "\n")
-    _write_atomic(paths[1], "".join(json.dumps(c) + "\n" for c in result.cycles))
+    paths = [outdir / name for name in OUTPUTS]
     buf = io.StringIO()
     w = csv.writer(buf, lineterminator="\n")
     w.writerow(["time", "element", "setting"])
     for a in result.actions:
         w.writerow([a["time"], a["element"], f"{a['setting']:.4g}"])
-    _write_atomic(paths[2], buf.getvalue())
+    write_text(paths[0], json.dumps(doc, indent=2) + "\n")
+    write_text(paths[1], "".join(json.dumps(c) + "\n" for c in result.cycles))
+    write_text(paths[2], buf.getvalue())
     return paths
 
 
@@ -128,6 +120,11 @@ def control_cmd(network, scenario, strategy, plant, members, cycle_min, horizon_
     from twin.control.loop import LoopSettings, run_closed_loop
     from twin.scenarios.scenario import load_scenario
 
+    if outdir:  # checked before the work
+        from twin.files import check_output
+
+        for name in OUTPUTS:
+            check_output(Path(outdir) / name)
     net = load_network(network)
     sc = load_scenario(scenario) if scenario else None
     truth = sc.apply(net) if sc is not None else net

@@ -83,13 +83,12 @@ def default_config(net, risk: str | None = None) -> ControlConfig:
 
 def load_config(path, net) -> ControlConfig:
     """Read an actuator TOML file for ``net`` (see the module docstring)."""
+    from twin.files import read_input_text
+
     path = Path(path)
-    try:
-        text = path.read_text(encoding="utf-8")
-    except FileNotFoundError:
-        raise InputError("actuator file not found", file=path) from None
-    except (OSError, UnicodeDecodeError) as exc:
-        raise InputError(f"cannot read the actuator file: {exc}", file=path) from None
+    if not path.exists():
+        raise InputError("actuator file not found", file=path)
+    text = read_input_text(path, what="the actuator file")  # a regular file within the limit
     try:
         table = tomllib.loads(text)
     except tomllib.TOMLDecodeError as exc:
