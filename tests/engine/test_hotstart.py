@@ -132,3 +132,17 @@ def test_save_overwrites_whole_and_leaves_no_temporary(net, tmp_path):
     with pytest.raises(InputError, match="not a folder"):
         sim.save_state(tmp_path / "plain" / "s.npz")
     assert sorted(p.name for p in tmp_path.iterdir()) == ["plain", "s.npz"]
+
+
+def test_a_state_saved_before_the_first_step_rewinds_a_simulation_with_dwf(tmp_path):
+    """A state saved at the start holds no dry-weather cache key yet (null); loading it
+    into a simulation that has run (its key a tuple) rewinds it to the plain run."""
+    rtc = twin.load_network("rtc")
+    plain = Simulation(rtc, end_hours=0.5).run()
+    sim = Simulation(rtc, end_hours=0.5)
+    path = sim.save_state(tmp_path / "at0")
+    sim.advance_to("2024-07-15T00:20")
+    assert isinstance(sim.inflows._dwf_key, tuple)
+    sim.load_state(path)
+    assert sim.inflows._dwf_key is None
+    xr.testing.assert_identical(sim.run(), plain)

@@ -23,7 +23,8 @@ from twin.networks.catalog import (
 
 def test_list_networks_names_counts_and_files():
     entries = {e.name: e for e in list_networks()}
-    assert set(entries) == {"small", "small-conduits", "medium", "medium-conduits", "example"}
+    assert set(entries) == {"small", "small-conduits", "medium", "medium-conduits", "example",
+                            "rtc"}  # fmt: skip
     for e in entries.values():
         assert e.path.is_file() and e.description
     assert 60 <= entries["small"].n_conduits <= 80
@@ -79,7 +80,7 @@ def test_load_terrain_for_the_bundled_networks():
 
 def test_regenerating_gives_identical_bytes(tmp_path):
     written = regenerate(tmp_path)
-    assert len(written) == 8
+    assert len(written) == 9  # four districts with their terrains, the control town
     for path in written:
         assert filecmp.cmp(path, DATA_DIR / path.name, shallow=False), path.name
 
@@ -110,7 +111,7 @@ def test_example_has_every_structure_kind():
 
 
 @pytest.mark.swmm
-@pytest.mark.parametrize("name", ["small", "small-conduits", "example"])
+@pytest.mark.parametrize("name", ["small", "small-conduits", "example", "rtc"])
 def test_swmm_runs_the_bundled_networks_cleanly(name):
     from twin.validation.swmm_run import run_swmm
 

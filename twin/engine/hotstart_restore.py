@@ -102,8 +102,9 @@ class Restorer:
     def _plain(self, current, enc, where):
         if current is None or enc is None:
             if current is not None and not isinstance(current, _JSON_SCALARS):
-                self.fail(where, f"holds null where the simulation has a {_kind(current)}")
-            return enc
+                if not _key_tuple(current):
+                    self.fail(where, f"holds null where the simulation has a {_kind(current)}")
+            return enc  # null over a cache key (a tuple of scalars): "not computed yet"
         if _family(current) != _family(enc):
             self.fail(where, f"holds {enc!r} where the simulation has a {_kind(current)}")
         if type(current) is not type(enc) and current == enc:
@@ -228,6 +229,16 @@ class Restorer:
             new = self.value(current, enc, f"{where}.{n}")
             if new is not current:
                 object.__setattr__(obj, n, new)
+
+
+def _key_tuple(v) -> bool:
+    """A plain tuple of scalars: a cache key such as the (month, day, hour) the dry-weather
+    factors were computed for, which is null in a state saved before the first step."""
+    return (
+        type(v) is tuple
+        and len(v) <= 8
+        and all(isinstance(x, (*_JSON_SCALARS, np.generic)) for x in v)
+    )
 
 
 def _state_array(v) -> bool:

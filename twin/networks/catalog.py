@@ -65,6 +65,16 @@ RECIPES: dict[str, Recipe] = {
 HAND_MADE = {
     "example": "hand-made: every pump, orifice, weir, outlet, divider, storage, outfall kind",
 }
+#: Entries made by other generators: name -> (module, writer, keyword arguments, description).
+GENERATED = {
+    "rtc": (
+        "twin.networks.rtc_town",
+        "write_rtc_town",
+        {"seed": 1},
+        "town where control matters: gated tank and pumped polder above an undersized "
+        "trunk, CSO weir, reactive [CONTROLS]",
+    ),
+}
 
 
 @dataclass(frozen=True)
@@ -102,7 +112,13 @@ def _section_counts(path: Path) -> dict[str, int]:
 
 
 def _names() -> list[str]:
-    return sorted([*RECIPES, *HAND_MADE])
+    return sorted([*RECIPES, *HAND_MADE, *GENERATED])
+
+
+def _description(name: str) -> str:
+    if name in RECIPES:
+        return RECIPES[name].description
+    return HAND_MADE[name] if name in HAND_MADE else GENERATED[name][3]
 
 
 def _terrain_beside(inp: Path) -> Path:
@@ -116,7 +132,7 @@ def list_networks() -> list[CatalogEntry]:
         path = DATA_DIR / f"{name}.inp"
         c = _section_counts(path)
         terrain = _terrain_beside(path)
-        desc = RECIPES[name].description if name in RECIPES else HAND_MADE[name]
+        desc = _description(name)
         out.append(
             CatalogEntry(
                 name=name,
@@ -149,7 +165,7 @@ def network_path(name_or_path) -> Path:
         return checked_input(name_or_path, what="network file")
     name = str(name_or_path)
     key = _ALIASES.get(name.lower(), name.lower())
-    if key in RECIPES or key in HAND_MADE:
+    if key in RECIPES or key in HAND_MADE or key in GENERATED:
         return DATA_DIR / f"{key}.inp"
     if os.path.lexists(name):
         from twin.files import checked_input
@@ -184,12 +200,19 @@ def regenerate(directory=None, names=None) -> list[Path]:
     With the default directory this rewrites the bundled package data; the bytes
     are identical from run to run.
     """
+    from importlib import import_module
+
     from twin.networks.district import write_district
 
     directory = DATA_DIR if directory is None else Path(directory)
     directory.mkdir(parents=True, exist_ok=True)
     written = []
-    for name in names or sorted(RECIPES):
+    for name in names or sorted([*RECIPES, *GENERATED]):
+        if name in GENERATED:
+            module, writer, kwargs, _ = GENERATED[name]
+            written.append(getattr(import_module(module), writer)(directory / f"{name}.inp",
+                                                                  **kwargs))  # fmt: skip
+            continue
         r = RECIPES[name]
         written.extend(
             write_district(
