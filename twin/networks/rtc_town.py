@@ -364,11 +364,12 @@ def rtc_town_text(seed: int = 1, **design) -> str:
 
 
 def write_rtc_town(path, seed: int = 1, **design):
-    """Write :func:`rtc_town_text` to ``path`` atomically; returns the path."""
+    """Write :func:`rtc_town_text` to ``path`` whole or not at all (:func:`twin.files.write_text`);
+    returns the path."""
     from pathlib import Path
 
-    from twin.networks.district import _atomic_write_text
+    from twin.files import write_text
 
     path = Path(path)
-    _atomic_write_text(path, rtc_town_text(seed, **design))
+    write_text(path, rtc_town_text(seed, **design), encoding="ascii")
     return path
