@@ -20,7 +20,6 @@ from __future__ import annotations
 
 import json
 import os
-import tempfile
 from dataclasses import dataclass, field
 from pathlib import Path
 
@@ -174,16 +173,9 @@ def append_jsonl(path, messages: list[WarningMessage]) -> None:
 
 
 def write_atomic(path, data: bytes) -> Path:
-    """Write ``data`` to ``path`` whole or not at all (temporary name, then rename)."""
-    path = Path(path)
-    fd, tmp = tempfile.mkstemp(prefix=f".{path.name}.", suffix=".tmp", dir=path.parent)
-    try:
-        with os.fdopen(fd, "wb") as fh:
-            fh.write(data)
-            fh.flush()
-            os.fsync(fh.fileno())
-        os.replace(tmp, path)
-    except BaseException:
-        Path(tmp).unlink(missing_ok=True)
-        raise
-    return path
+    """Write ``data`` to ``path`` whole or not at all, through the twin's one output path
+    (:func:`twin.files.output.write_bytes`: temporary name, fsync, rename; a full disk is
+    an ``OutputError``)."""
+    from twin.files.output import write_bytes
+
+    return write_bytes(path, data)

@@ -264,8 +264,11 @@ class Twin:
         )
 
     def _readings(self, t0_s: float, t1_s: float):
-        """(times_s, (k, n_sensors) values) of the store on ``[t0, t1)``, NaN for gaps."""
-        w = self.store.window(self._time(t0_s), self._time(t1_s), self.sensors)
+        """(times_s, (k, n_sensors) values) of the store on ``(t0, t1]``, NaN for gaps: a
+        reading belongs to the first sample time at or after it, so one at the cycle time
+        ``t1`` is used before that cycle's forecast (on ``[t0, t1)`` it was lost: this
+        cycle did not read it and the next one had no sample time for it)."""
+        w = self.store.window(self._time(t0_s), self._time(t1_s), self.sensors, closed="right")
         first = (np.floor(t0_s / self.sample_s + 1e-9) + 1) * self.sample_s
         times = np.arange(first, t1_s + 1e-9, self.sample_s)
         y = np.full((len(times), len(self.sensors)), np.nan)
