@@ -232,7 +232,7 @@ class WatchBoard(WatchPanels, Board):
         da = self.fc["cell_flood_probability"].isel(cycle=self._cycle_row(when))
         prob, bounds = grid_ascending(da.transpose("y", "x").values, self.fc["x"].values,
                                       self.fc["y"].values)  # fmt: skip
-        return prob, bounds, "street flood probability within the horizon", "", 1.0
+        return prob, bounds, "street flood probability", "", 1.0
 
     # -- the risk list -------------------------------------------------------------------
     def risk(self, t: int) -> dict:
