@@ -34,6 +34,7 @@ from twin.serve.watch_files import (
     decode_time,
     open_complete,
     parse_time,
+    read_mark,
     stamp,
 )
 from twin.serve.watch_panels import WatchPanels
@@ -82,6 +83,9 @@ class WatchBoard(WatchPanels, Board):
     # -- following the folder ------------------------------------------------------------
     def refresh(self) -> bool:
         """Take up complete new files; True (and a new ``version``) when the page changes."""
+        # the mark first: files read after it hold its cycle (read before it, a cycle's
+        # forecasts could be shown with the analysis of the cycle before)
+        mark_s = read_mark(self.path)
         for name in (ANALYSIS, FORECASTS):
             st = stamp(self.path / name)
             if st is None or st == self._stamps.get(name):
@@ -100,7 +104,7 @@ class WatchBoard(WatchPanels, Board):
         self._stamps[MARK] = stamp(self.path / MARK)
         for lines in self._lines.values():
             lines.update()
-        until = complete_until(self.path, self._start())
+        until = complete_until(mark_s, self._start())
         self._cycles = self._complete(self.fc, "cycle", until)
         self._an_times = self._complete(self.an, "time", until)
         now = self._cycles[-1] if len(self._cycles) else None
