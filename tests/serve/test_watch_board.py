@@ -51,3 +51,35 @@ def test_json_lines_are_read_whole(tmp_path):
     assert [x["kind"] for x in lines.items] == ["rainfall", "road_depth"]
     path.write_text('{"kind": "manhole_overflow"}\n')  # replaced, shorter: read again
     assert lines.update() is True and [x["kind"] for x in lines.items] == ["manhole_overflow"]
+
+
+def test_a_cycle_finished_while_the_folder_is_read(tmp_path, ensemble, truth, monkeypatch):
+    """`twin watch` writes forecasts.nc, analysis.nc, then the mark. If it finishes the
+    cycle while the server is reading forecasts.nc, the new mark must not make the
+    server show the new cycle with the analysis of the one before."""
+    import twin.serve.watch_board as wb
+
+    w = WatchWriter(tmp_path / "watch", ensemble, truth, SENSORS, horizon=6)
+    for k in range(3):
+        w.write_cycle(k)
+    board = open_board(w.folder, network="small", sensors=None)
+    real = wb.open_complete
+
+    def slow_read(path):
+        ds = real(path)
+        if path.name == "forecasts.nc":  # the writer goes on meanwhile
+            w._write_analysis(3)
+            w.write_mark(3)
+        return ds
+
+    w.cycles.append((w.cycle_time(3), w.forecast(3)))
+    w._write_forecasts()
+    monkeypatch.setattr(wb, "open_complete", slow_read)
+    board.refresh()
+    monkeypatch.setattr(wb, "open_complete", real)
+    # whatever cycle is shown, its analysis is there
+    assert board.times()[-1] <= board._an_times[-1]
+    board.refresh()
+    assert board.times()[-1] == board._an_times[-1] == w.cycle_time(3)
+    flagged = [s["flagged"] for s in board.sensors(3)]
+    assert flagged == [False, False, True]  # the stuck sensor, flagged from the 4th time

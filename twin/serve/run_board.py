@@ -17,6 +17,7 @@ import numpy as np
 
 from twin.serve.board import Board, Field, epoch_s, floats, iso, scale_max
 from twin.serve.network_view import NetworkView
+from twin.serve.raster import grid_ascending
 
 _BAND = (0.1, 0.9)  # ensemble hydrograph band: members' quantiles
 _CACHE = 64  # time slices kept
@@ -187,12 +188,11 @@ class RunBoard(Board):
         ds = self.ds
         if "x" not in ds.dims or "y" not in ds.dims:
             return None
-        bounds = _grid_bounds(ds["x"].values, ds["y"].values)
         if self.ensemble and "surface_flood_probability" in ds:
-            prob = np.asarray(ds["surface_flood_probability"].values, np.float64)
+            prob, bounds = _on_grid(ds, ds["surface_flood_probability"])
             return prob, bounds, "street flood probability", "", 1.0
         if not self.ensemble and "surface_depth" in ds:
-            depth = np.asarray(ds["surface_depth"].isel(time=t).values, np.float64)
+            depth, bounds = _on_grid(ds, ds["surface_depth"].isel(time=t))
             vmax = scale_max(ds["surface_max_depth"].values, 0.1) if "surface_max_depth" in ds \
                 else 0.5  # fmt: skip
             return depth, bounds, "street water depth", "m", vmax
@@ -249,10 +249,6 @@ def _col(key, label, unit, kind) -> dict:
     return {"key": key, "label": label, "unit": unit, "kind": kind}
 
 
-def _grid_bounds(x, y) -> tuple:
-    """(x0, y0, x1, y1) [m] of a grid of cell centres ``x``, ``y`` (cell edges)."""
-    x, y = np.asarray(x, np.float64), np.asarray(y, np.float64)
-    dx = abs(x[1] - x[0]) if len(x) > 1 else 1.0
-    dy = abs(y[1] - y[0]) if len(y) > 1 else 1.0
-    return (float(x.min() - dx / 2), float(y.min() - dy / 2),
-            float(x.max() + dx / 2), float(y.max() + dy / 2))  # fmt: skip
+def _on_grid(ds, da) -> tuple:
+    """A (y, x) variable's values in ascending y and x, and the grid's bounds [m]."""
+    return grid_ascending(da.transpose("y", "x").values, ds["x"].values, ds["y"].values)

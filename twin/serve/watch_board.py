@@ -7,7 +7,8 @@ The files are those issue 17 fixes (see :mod:`twin.serve.watch_files` for how a
 folder being written is read):
 
 - ``forecasts.nc``: ``node_flood_probability``, ``node_first_flood_time`` (cycle,
-  node), ``node_depth_quantile`` (cycle, lead, node, quantile);
+  node), ``node_depth_quantile`` (cycle, lead, node, quantile); with ``--surface``
+  ``cell_flood_probability`` (cycle, y, x), drawn as the street raster;
 - ``analysis.nc``: ``node_depth`` (time, node), ``link_flow`` (time, link), the
   sensors' ``sensor_observed``, ``sensor_analysed``, ``sensor_qc_flag`` (time, sensor);
 - ``warnings.jsonl``, ``advice.jsonl``; ``watch.json`` marks the last complete cycle.
@@ -21,6 +22,7 @@ import numpy as np
 
 from twin.serve.board import Board, Field, floats, iso, iso_list, scale_max
 from twin.serve.network_view import NetworkView
+from twin.serve.raster import grid_ascending
 from twin.serve.watch_files import (
     ADVICE,
     ANALYSIS,
@@ -32,6 +34,7 @@ from twin.serve.watch_files import (
     decode_time,
     open_complete,
     parse_time,
+    read_mark,
     stamp,
 )
 from twin.serve.watch_panels import WatchPanels
@@ -80,6 +83,9 @@ class WatchBoard(WatchPanels, Board):
     # -- following the folder ------------------------------------------------------------
     def refresh(self) -> bool:
         """Take up complete new files; True (and a new ``version``) when the page changes."""
+        # the mark first: files read after it hold its cycle (read before it, a cycle's
+        # forecasts could be shown with the analysis of the cycle before)
+        mark_s = read_mark(self.path)
         for name in (ANALYSIS, FORECASTS):
             st = stamp(self.path / name)
             if st is None or st == self._stamps.get(name):
@@ -98,7 +104,7 @@ class WatchBoard(WatchPanels, Board):
         self._stamps[MARK] = stamp(self.path / MARK)
         for lines in self._lines.values():
             lines.update()
-        until = complete_until(self.path, self._start())
+        until = complete_until(mark_s, self._start())
         self._cycles = self._complete(self.fc, "cycle", until)
         self._an_times = self._complete(self.an, "time", until)
         now = self._cycles[-1] if len(self._cycles) else None
@@ -219,6 +225,18 @@ class WatchBoard(WatchPanels, Board):
         if "quantile" in da.dims:
             da = da.sel(quantile=q, method="nearest")
         return np.nanmax(np.asarray(da.values, np.float64), axis=0)
+
+    # -- street flooding -----------------------------------------------------------------
+    def surface(self, t: int):
+        """The cycle's street-cell flood probability within the horizon (`twin watch
+        --surface` writes ``cell_flood_probability`` (cycle, y, x)), or None."""
+        when = self.cycle_time(t)
+        if self.fc is None or "cell_flood_probability" not in self.fc or when is None:
+            return None
+        da = self.fc["cell_flood_probability"].isel(cycle=self._cycle_row(when))
+        prob, bounds = grid_ascending(da.transpose("y", "x").values, self.fc["x"].values,
+                                      self.fc["y"].values)  # fmt: skip
+        return prob, bounds, "street flood probability", "", 1.0
 
     # -- the risk list -------------------------------------------------------------------
     def risk(self, t: int) -> dict:

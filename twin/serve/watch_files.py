@@ -130,15 +130,20 @@ def _coord_time(da) -> np.ndarray:
     return np.round(num.astype(np.float64) * factor).astype("timedelta64[s]")
 
 
-def complete_until(folder: Path, start) -> np.datetime64 | None:
-    """The time of the last complete cycle from ``watch.json`` (None: no mark)."""
+def read_mark(folder: Path) -> float | None:
+    """Seconds from the start to the last complete cycle, as ``watch.json`` says (None:
+    no mark).  Read it before the files it vouches for: they were written before it, so
+    files read after it hold at least its cycle."""
     path = folder / MARK
-    if not path.exists() or start is None:
-        return None
     try:
-        mark = json.loads(path.read_text(encoding="utf-8"))
-        t_s = float(mark["t_s"])
+        return float(json.loads(path.read_text(encoding="utf-8"))["t_s"])
     except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def complete_until(t_s: float | None, start) -> np.datetime64 | None:
+    """The time of the last complete cycle, ``t_s`` from :func:`read_mark` (None: no mark)."""
+    if t_s is None or start is None:
         return None
     return np.datetime64(start, "s") + np.timedelta64(int(round(t_s)), "s")
 

@@ -187,7 +187,8 @@ class WatchPanels:
             rows.append({"kind": kind, "element": element, "probability": it.get("probability"),
                          "expected_time": it.get("expected_time"), "lead_min": lead,
                          "status": it.get("status"), "issued": it.get("issued"),
-                         "value": it.get("value")})  # fmt: skip
+                         "value": it.get("value"), "unit": _WARNING_UNITS.get(kind, ""),
+                         "gauge": bool(it.get("gauge")) and not it.get("node")})  # fmt: skip
         rows.sort(key=lambda r: (-(r["probability"] or 0.0), r["expected_time"] or "~"))
         return {"now": iso(now) if now is not None else None, "active": rows,
                 "recent": items[-30:][::-1], "count": len(items)}  # fmt: skip
@@ -204,6 +205,11 @@ class WatchPanels:
         for it in items:
             keys += [k for k in it if k not in keys]
         return {"items": items, "columns": keys}
+
+
+#: What the ``value`` of a warning is, by kind (`twin watch`: the gauge's rain rate over
+#: the last 5 min; the water a road sensor reads above the rim).
+_WARNING_UNITS = {"rainfall": "mm/h", "road_depth": "m above the rim"}
 
 
 def _align(parts: list, now) -> dict:

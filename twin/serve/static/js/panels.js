@@ -88,10 +88,10 @@ Twin.showWarnings = function (el, w, onNode) {
       parts.push(a.lead_min >= 0 ? `in ${Math.round(a.lead_min)} min (${Twin.time(a.expected_time)})`
         : `since ${Twin.time(a.expected_time)}`);
     }
-    if (a.value !== null && a.value !== undefined) parts.push(`value ${Twin.num(a.value)}`);
+    if (a.value !== null && a.value !== undefined) parts.push(a.unit ? Twin.num(a.value, a.unit) : `value ${Twin.num(a.value)}`);
     parts.push(a.status);
     el.append(Twin.el("div", { class: `warning kind-${a.kind}`, "data-element": a.element,
-      onclick: () => onNode(a.element) }, Twin.el("b", {}, a.element || "–"), parts.join(" · ")));
+      onclick: () => onNode(a.element) }, Twin.el("b", {}, (a.gauge ? "gauge " : "") + (a.element || "–")), parts.join(" · ")));
   }
 };
 
