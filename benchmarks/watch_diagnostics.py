@@ -79,11 +79,8 @@ def main():
     ap.add_argument("--keep", help="copy each run's output folder to KEEP/NAME")
     a = ap.parse_args()
     net = twin.load_network("small")
-    truth = E.run_truth(E.make_truth_network(net, 1.3, seed=1), 60)
-    nodes = E.choose_sensor_nodes(net, truth, 6, seed=1)
-    sensors = E.sensor_set(net, nodes)
-    t, y, _ = E.readings(truth, nodes, 0.01, seed=1)
-    rows = E.rows_of(t, y, sensors)
+    ex = E.experiment(net, 6, seed=1)
+    truth, nodes, sensors, rows = ex.truth, ex.sensor_nodes, ex.sensors, ex.rows()
     for name in a.names:
         method, members, kw = configs(net)[name]
         with tempfile.TemporaryDirectory() as d:

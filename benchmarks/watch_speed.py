@@ -33,13 +33,8 @@ OUT = Path(__file__).parent / "results" / "watch-twin-speed.json"
 
 
 def _case(name, hours):
-    net = twin.load_network(name)
-    truth = E.run_truth(E.make_truth_network(net, 1.3, seed=1), 60)
-    nodes = E.choose_sensor_nodes(net, truth, 6, seed=1)
-    sensors = E.sensor_set(net, nodes)
-    t, y, _ = E.readings(truth, nodes, 0.01, seed=1)
-    keep = t <= t[0] + np.timedelta64(int(hours * 60), "m")
-    return net, sensors, E.rows_of(t[keep], y[keep], sensors)
+    ex = E.experiment(twin.load_network(name), 6, seed=1)
+    return ex.model, ex.sensors, ex.rows(hours * 60)
 
 
 def cycle(warmup_min: float, members: int = 32) -> dict:

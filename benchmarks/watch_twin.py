@@ -50,16 +50,15 @@ def one(net_name, storm, seed, members, method, end_hours, faults=False):
 
     net = network(net_name)
     model = net if storm == "network" else twin.Scenario.preset(storm).apply(net)
-    truth = E.run_truth(E.make_truth_network(model, 1.2 + 0.1 * (seed % 3), seed=seed), 60)
-    nodes = E.choose_sensor_nodes(model, truth, 6, seed=seed)
-    sensors = E.sensor_set(model, nodes)
     fault_map = dict(enumerate(E.FAULTS)) if faults else None
-    t, y, _ = E.readings(truth, nodes, 0.01, seed=seed, faults=fault_map, fault_start_s=3600.0)
+    ex = E.experiment(model, 6, seed=seed, rain_factor=1.2 + 0.1 * (seed % 3), faults=fault_map,
+                      fault_start_s=3600.0)  # fmt: skip
+    truth, nodes, sensors = ex.truth, ex.sensor_nodes, ex.sensors
     with tempfile.TemporaryDirectory() as outdir:
         t0 = time.perf_counter()
         tw = Twin(model, sensors, outdir, members=members, assimilation=method, seed=seed,
                   end_hours=end_hours, forecast=not faults)  # fmt: skip
-        tw.ingest(E.rows_of(t, y, sensors), "benchmark")
+        tw.ingest(ex.rows(), "benchmark")
         cycles = tw.run()
         wall = time.perf_counter() - t0
         an = xr.open_dataset(Path(outdir) / "analysis.nc").load()

@@ -27,12 +27,8 @@ pytestmark = [pytest.mark.swmm, pytest.mark.slow]
 @pytest.fixture(scope="module")
 def case():
     net = twin.load_network("small")
-    truth = E.run_truth(E.make_truth_network(net, 1.3, seed=1), 60)
-    nodes = E.choose_sensor_nodes(net, truth, 6, seed=1)
-    sensors = E.sensor_set(net, nodes)
-    t, y, _ = E.readings(truth, nodes, 0.01, seed=1)
-    keep = t <= t[0] + np.timedelta64(150, "m")
-    return net, truth, nodes, sensors, E.rows_of(t[keep], y[keep], sensors)
+    ex = E.experiment(net, 6, seed=1)
+    return net, ex.truth, ex.sensor_nodes, ex.sensors, ex.rows(150)
 
 
 def _run(case, tmp_path, method):
@@ -180,14 +176,10 @@ def test_faulty_sensors_are_told_from_sound_ones(tmp_path):
     """Four of six sensors go wrong after an hour (bias 10 %, drift 2 cm/h, stuck,
     noise x6): their QC scores over the faulty period rank above the sound sensors'."""
     net = twin.load_network("small")
-    truth = E.run_truth(E.make_truth_network(net, 1.3, seed=1), 60)
-    nodes = E.choose_sensor_nodes(net, truth, 6, seed=1)
-    sensors = E.sensor_set(net, nodes)
     faults = dict(enumerate(E.FAULTS))
-    t, y, _ = E.readings(truth, nodes, 0.01, seed=1, faults=faults, fault_start_s=3600.0)
-    keep = t <= t[0] + np.timedelta64(150, "m")
-    tw = Twin(net, sensors, tmp_path, members=8, seed=1, forecast=False, cycle_min=30)
-    tw.ingest(E.rows_of(t[keep], y[keep], sensors), "test")
+    ex = E.experiment(net, 6, seed=1, faults=faults, fault_start_s=3600.0)
+    tw = Twin(net, ex.sensors, tmp_path, members=8, seed=1, forecast=False, cycle_min=30)
+    tw.ingest(ex.rows(150), "test")
     tw.run()
     with xr.open_dataset(tmp_path / "analysis.nc") as an:
         ts = an.time.values

@@ -14,12 +14,8 @@ pytestmark = [pytest.mark.swmm, pytest.mark.slow]
 @pytest.fixture(scope="module")
 def case():
     net = twin.load_network("small")
-    truth = E.run_truth(E.make_truth_network(net, 1.3, seed=3), 60)
-    nodes = E.choose_sensor_nodes(net, truth, 4, seed=3)
-    sensors = E.sensor_set(net, nodes)
-    t, y, _ = E.readings(truth, nodes, 0.01, seed=3)
-    keep = t <= t[0] + np.timedelta64(80, "m")
-    return net, sensors, E.rows_of(t[keep], y[keep], sensors)
+    ex = E.experiment(net, 4, seed=3)
+    return net, ex.sensors, ex.rows(80)
 
 
 def _twin(case, out, **kw):

@@ -43,20 +43,17 @@ def replay(tmp_path_factory):
     inp = folder / "storm.inp"
     Scenario.preset("seoul-100mmh").apply(twin.load_network("small")).to_inp(inp)
     net = twin.load_network(inp)
-    truth = E.run_truth(E.make_truth_network(net, 1.3, seed=1), 60, workdir=folder)
-    nodes = E.choose_sensor_nodes(net, truth, 4, seed=1)
-    sensors = E.sensor_set(net, nodes)
-    t, y, _ = E.readings(truth, nodes, 0.01, seed=1)
+    ex = E.experiment(net, 4, seed=1, workdir=folder)
+    sensors = ex.sensors
     toml = folder / "sensors.toml"
     toml.write_text("".join(f'[[sensor]]\nid = "{s.id}"\nnode = "{s.element}"\n'
                             'quantity = "depth"\nsd = 0.01\n\n' for s in sensors))  # fmt: skip
     csvs = []
     for minutes in (MINUTES // 2, MINUTES):
-        keep = t <= t[0] + np.timedelta64(minutes, "m")
         csvs.append(folder / f"obs-{minutes}min.csv")
         csvs[-1].write_text("time,sensor,value\n" + "".join(
             f"{np.datetime64(ti, 's')},{s},{v:.4f}\n"
-            for ti, s, v in E.rows_of(t[keep], y[keep], sensors)))  # fmt: skip
+            for ti, s, v in ex.rows(minutes)))  # fmt: skip
     return net, inp, toml, csvs
 
 

@@ -18,7 +18,7 @@ knows only the network, the gauge rain and the readings.  The scores:
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 
 import numpy as np
 
@@ -29,26 +29,40 @@ from twin.scenarios.modify import block_links, copy_network, scale_rainfall
 
 @dataclass
 class Experiment:
-    """One truth and its sensors.
+    """One truth, its depth sensors and their readings (made by :func:`experiment`).
 
     Attributes
     ----------
     model : Network
         What the twin knows (the network with the gauge rain).
     truth : xarray.Dataset
-        SWMM's results on the truth network, every ``sample_s``.
+        SWMM's results on the truth network, every minute.
     sensor_nodes : (k,) int
-    faults : dict, sensor position -> fault kind
-    fault_start_s : float
+        Node positions of the sensors, in sensor order.
+    sensors : SensorSet
+    times : (t,) datetime64[s]
+    values : (t, k) float64
+        Readings [m] of each sensor at each time.
+    faulty : (t, k) bool
+        Where a reading comes from a sensor fault.
     """
 
     model: object
     truth: object
     sensor_nodes: np.ndarray
     sensors: SensorSet
-    faults: dict = field(default_factory=dict)
-    fault_start_s: float = 0.0
-    rows: list = field(default_factory=list)
+    times: np.ndarray
+    values: np.ndarray
+    faulty: np.ndarray
+
+    def rows(self, minutes=None) -> list:
+        """The readings as ``(time, sensor id, value)`` rows; only those of the first
+        ``minutes`` after the first reading when given."""
+        t, y = self.times, self.values
+        if minutes is not None:
+            keep = t <= t[0] + np.timedelta64(int(minutes), "m")
+            t, y = t[keep], y[keep]
+        return rows_of(t, y, self.sensors)
 
 
 def make_truth_network(net, rain_factor=1.3, n_rough=4, rough_factor=1.6, n_block=2,
@@ -140,6 +154,21 @@ def readings(truth, nodes, sd, seed=0, faults=None, fault_start_s=0.0):
         else:
             raise ValueError(f"unknown fault {kind!r}")
     return t, np.maximum(y, 0.0), faulty
+
+
+def experiment(
+    model, n_sensors, seed, rain_factor=1.3, sd=0.01, faults=None, fault_start_s=0.0, workdir=None
+) -> Experiment:
+    """The truth of ``model`` (:func:`make_truth_network` with ``rain_factor`` and
+    ``seed``, run in SWMM with a one-minute sample), ``n_sensors`` depth sensors chosen
+    on it (:func:`choose_sensor_nodes`) and their readings with noise ``sd`` [m] and
+    ``faults`` (:func:`readings`)."""
+    truth = run_truth(make_truth_network(model, rain_factor, seed=seed), 60, workdir=workdir)
+    nodes = choose_sensor_nodes(model, truth, n_sensors, seed=seed)
+    sensors = sensor_set(model, nodes, sd)
+    t, y, faulty = readings(truth, nodes, sd, seed=seed, faults=faults,
+                            fault_start_s=fault_start_s)  # fmt: skip
+    return Experiment(model, truth, nodes, sensors, t, y, faulty)
 
 
 def rows_of(times, values, sensors) -> list:
