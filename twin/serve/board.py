@@ -136,6 +136,17 @@ class Board:
         }
 
 
+def add_rim_line(chart: dict, view, i: int) -> dict:
+    """Add node ``i``'s rim (its depth above the invert [m]) to a depth ``chart`` as a
+    dashed line over the chart's times, when the node has a rim above its invert."""
+    rim = float(view.node_rim[i] - view.node_invert[i])
+    n = len(chart["t"])
+    if np.isfinite(rim) and rim > 0 and n:
+        chart["lines"].append({"label": "rim", "values": [rim] * n, "color": "#e4572e",
+                               "dash": True})  # fmt: skip
+    return chart
+
+
 def iso(t) -> str | None:
     """ISO 8601 text of a datetime64 in whole seconds (``None`` for NaT)."""
     t = np.datetime64(t, "s")

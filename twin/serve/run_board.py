@@ -15,7 +15,7 @@ from pathlib import Path
 
 import numpy as np
 
-from twin.serve.board import Board, Field, epoch_s, floats, iso, scale_max
+from twin.serve.board import Board, Field, add_rim_line, epoch_s, floats, iso, scale_max
 from twin.serve.network_view import NetworkView
 from twin.serve.raster import grid_ascending
 
@@ -147,14 +147,9 @@ class RunBoard(Board):
         i = self.view.node_index.get(name)
         if i is None:
             return None
-        v = self.view
-        rim = float(v.node_rim[i] - v.node_invert[i])
         chart = self._series("node_depth", "node", i, "depth", "m")
         chart["title"] = f"manhole {name}: water depth"
-        if np.isfinite(rim) and rim > 0:
-            chart["lines"].append({"label": "rim", "values": [rim] * len(self._times),
-                                   "color": "#e4572e", "dash": True})  # fmt: skip
-        return chart
+        return add_rim_line(chart, self.view, i)
 
     def link_series(self, name: str, t: int) -> dict | None:
         j = self.view.link_index.get(name)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from twin.serve.board import epoch_s, floats, iso
+from twin.serve.board import add_rim_line, epoch_s, floats, iso
 from twin.serve.watch_files import ADVICE, WARNINGS, parse_time
 
 _FAN = ("#f4a261", "rgba(244,162,97,0.25)")  # forecast median, band
@@ -30,14 +30,10 @@ class WatchPanels:
         for col, quantity in obs:
             offset = self.view.node_invert[i] if quantity == 1 else 0.0
             parts += self._observed(col, -offset)
-        rim = float(self.view.node_rim[i] - self.view.node_invert[i])
         chart = _align(parts, self.cycle_time(t))
         chart["title"] = f"manhole {name}: water depth"
         chart["unit"] = "m"
-        if np.isfinite(rim) and rim > 0 and chart["t"]:
-            chart["lines"].append({"label": "rim", "values": [rim] * len(chart["t"]),
-                                   "color": "#e4572e", "dash": True})  # fmt: skip
-        return chart
+        return add_rim_line(chart, self.view, i)
 
     def link_series(self, name: str, t: int) -> dict | None:
         j = self.view.link_index.get(name)
