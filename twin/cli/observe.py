@@ -18,6 +18,7 @@ import numpy as np
 
 import twin
 from twin.cli import cli
+from twin.files.signals import signals_handled_by
 
 _SENSORS = click.option(
     "--sensors",
@@ -63,13 +64,8 @@ def _stop_on_signals():
     """An event set by SIGTERM or Ctrl-C while inside; the previous handlers come back
     on the way out (an API caller's or a test runner's handlers are not left replaced)."""
     stop = threading.Event()
-    signals = (signal.SIGTERM, signal.SIGINT)
-    old = {sig: signal.signal(sig, lambda *_: stop.set()) for sig in signals}
-    try:
+    with signals_handled_by(lambda *_: stop.set(), (signal.SIGTERM, signal.SIGINT)):
         yield stop
-    finally:
-        for sig, handler in old.items():
-            signal.signal(sig, handler)
 
 
 @cli.group("observe")

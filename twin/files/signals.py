@@ -19,7 +19,7 @@ import threading
 
 from twin.errors import Interrupted
 
-__all__ = ["STOP_SIGNALS", "handling_stop_signals", "signals_held"]
+__all__ = ["STOP_SIGNALS", "handling_stop_signals", "signals_handled_by", "signals_held"]
 
 #: Signals that stop the CLI cleanly (SIGHUP: the terminal was closed).
 STOP_SIGNALS = tuple(
@@ -37,22 +37,30 @@ def _raise_interrupted(signum, frame):
 
 
 @contextlib.contextmanager
-def handling_stop_signals():
-    """While inside, SIGINT, SIGTERM and SIGHUP raise :class:`~twin.errors.Interrupted`
-    in the main thread; the previous handlers come back on the way out.  Outside the
+def signals_handled_by(handler, signals=STOP_SIGNALS):
+    """While inside, each of ``signals`` goes to ``handler(signum, frame)``; the previous
+    handlers come back on the way out.  A signal that is ignored (nohup'ed) stays
+    ignored, and one whose handler was not set from Python is left alone.  Outside the
     main thread (where Python cannot set handlers) this does nothing."""
     if not _in_main_thread():
         yield
         return
     old = {}
-    for s in STOP_SIGNALS:
-        if signal.getsignal(s) is not signal.SIG_IGN:  # nohup'ed: stays ignored
-            old[s] = signal.signal(s, _raise_interrupted)
+    for s in signals:
+        current = signal.getsignal(s)
+        if current is not signal.SIG_IGN and current is not None:
+            old[s] = signal.signal(s, handler)
     try:
         yield
     finally:
-        for s, handler in old.items():
-            signal.signal(s, handler)
+        for s, previous in old.items():
+            signal.signal(s, previous)
+
+
+def handling_stop_signals():
+    """While inside, SIGINT, SIGTERM and SIGHUP raise :class:`~twin.errors.Interrupted`
+    in the main thread; the previous handlers come back on the way out."""
+    return signals_handled_by(_raise_interrupted)
 
 
 @contextlib.contextmanager
@@ -63,23 +71,10 @@ def signals_held():
     in place, when the section ends (after its last statement or its exception).
     Nested sections pass their held signals outwards.
     """
-    if not _in_main_thread():  # only the main thread runs Python signal handlers
-        yield
-        return
     held: list[int] = []
-
-    def hold(signum, frame):
-        held.append(signum)
-
-    old = {}
-    for s in STOP_SIGNALS:
-        handler = signal.getsignal(s)
-        if handler is not signal.SIG_IGN and handler is not None:
-            old[s] = signal.signal(s, hold)
     try:
-        yield
+        with signals_handled_by(lambda signum, frame: held.append(signum)):
+            yield
     finally:
-        for s, handler in old.items():
-            signal.signal(s, handler)
         if held:
             signal.raise_signal(held[0])
