@@ -17,22 +17,12 @@ from __future__ import annotations
 
 import numpy as np
 
+from twin.engine.hotstart import SIM_NOT_SAVED, is_engine_state
+
 __all__ = ["copy_state", "copy_state_controls"]
 
-_ENGINE = "twin.engine"
-_NOT_WALKED = ("twin.engine.options",)
-_SIM_EXCLUDED = frozenset({"net", "opts", "_progress", "controls"})
+_SIM_EXCLUDED = SIM_NOT_SAVED | {"controls"}
 _KEEP = object()  # "the destination keeps its own value"
-
-
-def _walkable(obj) -> bool:
-    mod = type(obj).__module__ or ""
-    return (
-        mod.startswith(_ENGINE)
-        and mod not in _NOT_WALKED
-        and not getattr(type(obj), "_hotstart_ignore", False)
-        and hasattr(obj, "__dict__")
-    )
 
 
 def copy_state(src, dst) -> None:
@@ -103,7 +93,7 @@ class _Copier:
                 if n is not _KEEP:
                     target[k] = n
             return target
-        if _walkable(v):
+        if is_engine_state(v):
             if cur is not None and type(cur) is type(v):
                 self.obj(v, cur)
                 return cur

@@ -44,7 +44,9 @@ FORMAT = "sewer-twin-state"
 VERSION = 1
 _ENGINE_MODULE = "twin.engine"
 _NOT_WALKED_MODULES = ("twin.engine.options",)
-_SIM_EXCLUDED = frozenset({"net", "opts", "_progress"})
+#: Simulation attributes a state file does not hold (the network and options are checked
+#: by fingerprint and value instead; the progress bar is not state)
+SIM_NOT_SAVED = frozenset({"net", "opts", "_progress"})
 _ARRAY_NAME = re.compile(r"a[0-9]{1,9}")
 
 
@@ -90,7 +92,9 @@ def network_fingerprint(net) -> str:
 _SKIP = object()
 
 
-def _walkable(obj) -> bool:
+def is_engine_state(obj) -> bool:
+    """Whether the hot start walks ``obj``'s attributes: an engine object (not options,
+    not marked ``_hotstart_ignore``) with a ``__dict__``."""
     mod = type(obj).__module__ or ""
     return (
         mod.startswith(_ENGINE_MODULE)
@@ -133,7 +137,7 @@ class _Encoder:
             pairs = [(self.value(k), self.value(x)) for k, x in v.items()]
             pairs = [[k, x] for k, x in pairs if k is not _SKIP and x is not _SKIP]
             return {"__dict__": pairs}
-        if _walkable(v):
+        if is_engine_state(v):
             return self.obj(v)
         return _SKIP
 
@@ -193,7 +197,7 @@ def save_state(sim, path) -> Path:
     path = Path(path)
     enc = _Encoder()
     header = _header_of(sim)
-    header["state"] = enc.obj(sim, exclude=_SIM_EXCLUDED)
+    header["state"] = enc.obj(sim, exclude=SIM_NOT_SAVED)
     arrays = dict(enc.arrays)
     arrays["__header__"] = np.array(json.dumps(header))
     check_output(path)
@@ -206,7 +210,7 @@ def snapshot(sim) -> tuple[dict, dict]:
     """The full state of ``sim`` in memory: ``(tree, arrays)`` with the arrays copied
     (what :func:`save_state` writes, without the file or the header checks)."""
     enc = _Encoder()
-    tree = enc.obj(sim, exclude=_SIM_EXCLUDED)
+    tree = enc.obj(sim, exclude=SIM_NOT_SAVED)
     return tree, {k: np.array(v, copy=True) for k, v in enc.arrays.items()}
 
 
@@ -216,7 +220,7 @@ def restore_snapshot(sim, snap: tuple[dict, dict]) -> None:
     couplers); the tree is still read through the same checks as a file."""
     tree, arrays = snap
     restorer = Restorer(arrays, "<snapshot>")
-    restorer.attrs(sim, tree["attrs"], type(sim).__name__, exclude=_SIM_EXCLUDED)
+    restorer.attrs(sim, tree["attrs"], type(sim).__name__, exclude=SIM_NOT_SAVED)
 
 
 def read_state_header(path) -> dict:
@@ -311,7 +315,7 @@ def load_state(sim, path) -> None:
     if state.get("__object__") != type(sim).__name__ or not isinstance(state.get("attrs"), dict):
         raise InputError("state file: malformed state tree", file=path)
     restorer = Restorer(data, path)
-    restorer.attrs(sim, state["attrs"], type(sim).__name__, exclude=_SIM_EXCLUDED)
+    restorer.attrs(sim, state["attrs"], type(sim).__name__, exclude=SIM_NOT_SAVED)
     unused = sorted(set(data) - restorer.used)
     if unused:
         raise InputError(f"state file: array {unused[0]!r} belongs to no attribute", file=path)
