@@ -53,9 +53,9 @@ def test_results_page(results_file, serve, open_page, tmp_path):
     )
     assert page.page.locator("#chart canvas").count() == 1
     # sortable: by flood volume ascending puts the smallest first
-    page.page.click("#risk th:nth-child(3)")
-    page.page.click("#risk th:nth-child(3)")
-    first = page.js("document.querySelector('#risk tbody tr td:nth-child(3)').textContent")
+    page.page.click("#risk th:nth-child(4)")
+    page.page.click("#risk th:nth-child(4)")
+    first = page.js("document.querySelector('#risk tbody tr td:nth-child(4)').textContent")
     assert first == "0"
     page.page.screenshot(path=tmp_path / "results.png")
     assert page.errors == []

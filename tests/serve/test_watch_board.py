@@ -34,7 +34,13 @@ def test_only_complete_cycles(tmp_path, ensemble, truth):
     assert np.allclose(board.values("flood_probability", 2)[i], w.forecast(2)["probability"])
     # the risk list of a cycle: most likely first, its expected first flood from the file
     risk = board.risk(2)
-    probs = [r[1] for r in risk["rows"]]
+    keys = [c["key"] for c in risk["columns"]]
+    probs = [r[keys.index("probability")] for r in risk["rows"]]
+    # each node says what it is to an operator (a junction is a manhole, a storage a tank)
+    kinds = dict(zip(board.view.node_name, board.view.node_kind, strict=True))
+    for r in risk["rows"]:
+        want = {"junction": "manhole", "storage": "tank"}.get(kinds[r[0]], kinds[r[0]])
+        assert r[keys.index("type")] == want
     assert probs == sorted(probs, reverse=True)
     assert probs[0] == round(float(w.forecast(2)["probability"].max()), 3)
 

@@ -108,6 +108,12 @@ class NetworkView:
             link_xy=np.concatenate(lines) if lines else np.zeros((0, 2)),
         )
 
+    def node_type(self, i: int) -> str:
+        """What node ``i`` is to an operator: ``manhole`` (a junction), ``tank`` (a storage
+        unit), ``divider`` or ``outfall``."""
+        kind = str(self.node_kind[i])
+        return _NODE_TYPE.get(kind, kind)
+
     def order_of(self, names, dim: str) -> np.ndarray:
         """Row in this view of each name in ``names`` (-1 where the view has none)."""
         index = self.node_index if dim == "node" else self.link_index
@@ -143,6 +149,9 @@ class NetworkView:
             },
             "bounds": bounds,
         }
+
+
+_NODE_TYPE = {"junction": "manhole", "storage": "tank"}
 
 
 def _values(ds, name: str, n: int) -> np.ndarray:

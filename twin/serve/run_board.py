@@ -99,28 +99,29 @@ class RunBoard(Board):
         names = [str(n) for n in v.node_name]
         first = [iso(x) for x in self._first_flood]
         manhole = v.node_kind != "outfall"
+        types = [v.node_type(i) for i in range(v.n_nodes)]
         if self.ensemble:
             prob = np.asarray(ds["node_flood_probability"].values, np.float64)
             p90 = np.asarray(ds["node_flood_volume_p90"].values, np.float64)
             mean = np.asarray(ds["node_flood_volume_mean"].values, np.float64)
             order = np.lexsort((-mean, -p90, -prob))
-            columns = [_col("node", "manhole", "", "text"),
+            columns = [_col("node", "node", "", "text"), _col("type", "type", "", "text"),
                        _col("probability", "probability", "", "num"),
                        _col("first_flood", "first flood", "", "time"),
                        _col("volume_p90", "P90 volume", "m3", "num")]  # fmt: skip
-            cols = [names, floats(prob, 3), first, floats(p90)]
+            cols = [names, types, floats(prob, 3), first, floats(p90)]
         else:
             vol = np.asarray(ds["node_flood_volume"].values, np.float64)
             depth = np.asarray(ds["node_max_depth"].values, np.float64)
             full = np.where(v.node_rim > v.node_invert, v.node_rim - v.node_invert, np.nan)
             fill = depth / full
             order = np.lexsort((-np.nan_to_num(fill), -vol))
-            columns = [_col("node", "manhole", "", "text"),
+            columns = [_col("node", "node", "", "text"), _col("type", "type", "", "text"),
                        _col("first_flood", "first flood", "", "time"),
                        _col("volume", "flood volume", "m3", "num"),
                        _col("max_depth", "max depth", "m", "num"),
                        _col("fill", "depth / rim", "", "num")]  # fmt: skip
-            cols = [names, first, floats(vol), floats(depth), floats(fill, 3)]
+            cols = [names, types, first, floats(vol), floats(depth), floats(fill, 3)]
         order = [int(i) for i in order if manhole[i]][:200]
         rows = [[c[i] for c in cols] for i in order]
         return {"columns": columns, "rows": rows, "index": order}

@@ -242,7 +242,8 @@ class WatchBoard(WatchPanels, Board):
     def risk(self, t: int) -> dict:
         when = self.cycle_time(t)
         columns = [
-            {"key": "node", "label": "manhole", "unit": "", "kind": "text"},
+            {"key": "node", "label": "node", "unit": "", "kind": "text"},
+            {"key": "type", "label": "type", "unit": "", "kind": "text"},
             {"key": "probability", "label": "probability", "unit": "", "kind": "num"},
             {"key": "first_flood", "label": "first flood", "unit": "", "kind": "time"},
             {"key": "lead", "label": "lead", "unit": "min", "kind": "num"},
@@ -267,7 +268,8 @@ class WatchBoard(WatchPanels, Board):
         for i in order[:200]:
             if prob[i] <= 0 and len(rows) >= 50:
                 break
-            row = [str(names[i]), floats([prob[i]], 3)[0], iso(first[i]),
+            row = [str(names[i]), self.view.node_type(int(self._fc_order[i])),
+                   floats([prob[i]], 3)[0], iso(first[i]),
                    floats([lead[i]], 3)[0], floats([p90[i]])[0]]  # fmt: skip
             if extra:
                 row.append(floats([vol[i]])[0])
