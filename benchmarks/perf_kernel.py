@@ -124,7 +124,7 @@ def run(network: str, hours: float) -> None:
     _keep_object_code()
     import twin
     from twin.engine.simulation import Simulation
-    from twin.kernels.routing_step import route_step
+    from twin.kernels.routing.step import route_step
 
     net = twin.load_network(network)
     warm = Simulation(net, end_hours=0.01)

@@ -1,7 +1,7 @@
 """THREADS: the threaded dynamic-wave kernel gives the serial kernel's numbers bit for bit.
 
 The networks here are small, so the threshold ``MIN_CONDUITS`` is lowered to force
-them through :func:`twin.kernels.routing_threads.route_step_threads` with two
+them through :func:`twin.kernels.routing.threads.route_step_threads` with two
 threads; every step's node depths, volumes, link flows and the routing totals must
 equal the serial run's exactly.  (The threaded kernel is compiled, not cached, once
 per process: the first test pays some seconds for it.)
@@ -18,7 +18,7 @@ from tests.corpus import PYSWMM_DATA
 from twin.engine import routing_threads
 from twin.engine.options import options_from_raw
 from twin.engine.simulation import Simulation
-from twin.kernels.routing_step import route_step
+from twin.kernels.routing.step import route_step
 
 
 def _run(net, hours, **options):

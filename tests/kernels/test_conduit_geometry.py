@@ -11,11 +11,11 @@ import numpy as np
 import pytest
 from numba import njit
 
-from twin.kernels import conduit_geometry as G
 from twin.kernels import xsect as X
 from twin.kernels.codes import Shape
-from twin.kernels.routing_layout import LI_SHAPE, LP_BETA, LP_QMAX, N_LI, N_LP
-from twin.kernels.xsect_inplace import circle_pointers
+from twin.kernels.routing import conduit_geometry as G
+from twin.kernels.routing.layout import LI_SHAPE, LP_BETA, LP_QMAX, N_LI, N_LP
+from twin.kernels.xsect.inplace import circle_pointers
 
 TABLES = X.standard_tables()
 CIRCLE = int(Shape.CIRCULAR)

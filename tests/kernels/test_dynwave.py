@@ -10,12 +10,12 @@ from scipy.integrate import quad
 
 from twin.engine.options import SimOptions
 from twin.engine.routing_pack import pack_network
-from twin.kernels import routing_layout as R
-from twin.kernels.boundary import OUT_FIXED, OUT_FREE, OUT_NORMAL, outfall_depth
-from twin.kernels.dynwave import variable_step
-from twin.kernels.dynwave_link import conduit_flow
-from twin.kernels.dynwave_node import set_node_depth
-from twin.kernels.storage import curve_storage_volume, storage_depth, storage_volume_raw
+from twin.kernels.routing import layout as R
+from twin.kernels.routing.boundary import OUT_FIXED, OUT_FREE, OUT_NORMAL, outfall_depth
+from twin.kernels.routing.conduit import conduit_flow
+from twin.kernels.routing.dynwave import variable_step
+from twin.kernels.routing.node import set_node_depth
+from twin.kernels.routing.storage import curve_storage_volume, storage_depth, storage_volume_raw
 from twin.networks.model import Network
 
 DATA = Path(__file__).parents[1] / "engine" / "data"

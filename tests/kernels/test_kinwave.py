@@ -10,8 +10,8 @@ from scipy.optimize import brentq
 
 from twin.engine.options import SimOptions
 from twin.engine.routing_pack import pack_network
-from twin.kernels import routing_layout as R
-from twin.kernels.kinwave import kinwave_conduit
+from twin.kernels.routing import layout as R
+from twin.kernels.routing.kinwave import kinwave_conduit
 from twin.networks.model import Network
 
 DATA = Path(__file__).parents[1] / "engine" / "data"

@@ -14,10 +14,10 @@ import pytest
 
 from twin.engine.options import SimOptions
 from twin.engine.routing import Router
-from twin.kernels import routing_layout as R
-from twin.kernels.pumps import pump_target_setting, table_interval_lookup, table_lookup
-from twin.kernels.structures import divider_outflow, link_inflow, update_settings
-from twin.kernels.weirs import roadway_coeff
+from twin.kernels.routing import layout as R
+from twin.kernels.structures.flows import divider_outflow, link_inflow, update_settings
+from twin.kernels.structures.pumps import pump_target_setting, table_interval_lookup, table_lookup
+from twin.kernels.structures.weirs import roadway_coeff
 from twin.networks.model import Network
 
 G = 32.2

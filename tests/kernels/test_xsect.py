@@ -5,7 +5,7 @@ import pytest
 
 from twin.kernels import xsect as X
 from twin.kernels.codes import Shape
-from twin.kernels.xsect_tables import N_STD, ROW_S, TABLE_OF_SHAPE, TABLE_SIZES
+from twin.kernels.xsect.tables import N_STD, ROW_S, TABLE_OF_SHAPE, TABLE_SIZES
 
 TABLES = X.standard_tables()
 G = 32.2
@@ -68,7 +68,7 @@ def reference_from_width(width, y, n=20001):
 
 
 def test_table_lookup_is_quadratic_near_the_invert_and_linear_above():
-    from twin.kernels.xsect_interp import table_inverse, table_lookup
+    from twin.kernels.xsect.interp import table_inverse, table_lookup
 
     n = 11
     xs = np.linspace(0.0, 1.0, n)
@@ -207,7 +207,7 @@ SWMM_FULL = {
 
 @pytest.mark.parametrize("shape", list(SWMM_FULL), ids=[s.name for s in SWMM_FULL])
 def test_outlines_have_swmm_full_section_values(shape):
-    from twin.kernels.xsect_shapes import STANDARD_OUTLINES, outline_geometry
+    from twin.kernels.xsect.shapes import STANDARD_OUTLINES, outline_geometry
 
     x, y = STANDARD_OUTLINES[shape]()
     assert y[0] == 0.0 and y[-1] == 1.0 and np.all(np.diff(y) >= 0.0)

@@ -1,6 +1,6 @@
 """The routing hot path's in-place geometry equals the general cross-section kernels exactly.
 
-:mod:`twin.kernels.xsect_inplace` re-implements the common shapes without array
+:mod:`twin.kernels.xsect.inplace` re-implements the common shapes without array
 views for speed; the general kernels of :mod:`twin.kernels.xsect` (pinned to analytic
 geometry and to SWMM in ``test_xsect.py``) are the reference.  Equality is asked
 bit for bit: the routing must not change by a single ulp when it takes the fast path.
@@ -10,11 +10,11 @@ import numpy as np
 import pytest
 
 from twin.kernels import xsect as X
-from twin.kernels import xsect_inplace as F
 from twin.kernels.codes import Shape
-from twin.kernels.conduit_geometry import link_critical_depth, link_normal_depth
-from twin.kernels.routing_layout import LI_SHAPE, LP_BETA, LP_QMAX, N_LI, N_LP
-from twin.kernels.xsect_interp import inverse_row, lookup_row, table_inverse, table_lookup
+from twin.kernels.routing.conduit_geometry import link_critical_depth, link_normal_depth
+from twin.kernels.routing.layout import LI_SHAPE, LP_BETA, LP_QMAX, N_LI, N_LP
+from twin.kernels.xsect import inplace as F
+from twin.kernels.xsect.interp import inverse_row, lookup_row, table_inverse, table_lookup
 
 from .test_xsect import CASES
 

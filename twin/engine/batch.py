@@ -8,7 +8,7 @@ whose tables are equal share one set: :func:`share_tables`), and loops:
 1. every unfinished member runs the Python half of its step
    (:meth:`~twin.engine.simulation.Simulation.begin_step`: step size, runoff,
    inflows, control rules);
-2. one call of :func:`~twin.kernels.routing_batch.route_members` routes all of them,
+2. one call of :func:`~twin.kernels.routing.batch.route_members` routes all of them,
    members spread over numba threads;
 3. every member finishes its step (:meth:`~twin.engine.simulation.Simulation.end_step`:
    statistics, report samples).
@@ -32,7 +32,7 @@ import numpy as np
 from twin.engine.routing import RUNAWAY_HEAD_FT
 from twin.engine.simulation import Simulation
 from twin.errors import TwinError
-from twin.kernels.routing_batch import route_members
+from twin.kernels.routing.batch import route_members
 
 __all__ = ["MemberBatch", "describe_failure"]
 

@@ -35,8 +35,8 @@ from twin.engine import controls_parse as P
 from twin.engine.controls_parse import Rule, Variable, parse_rules, swmm_day_number
 from twin.engine.series import series_points
 from twin.errors import InputError
-from twin.kernels import routing_layout as R
 from twin.kernels.codes import LinkKind
+from twin.kernels.routing import layout as R
 from twin.networks import units
 
 __all__ = ["parse_controls", "RuleSet", "ControlState", "Controller"]

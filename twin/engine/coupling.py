@@ -11,7 +11,7 @@ flow on a DEM) into a :class:`~twin.engine.simulation.Simulation` through its
    (``router.node_overflow_cfs``, the node stays at its rim: no SWMM ponding);
 3. ``after_step``: the overflow spills into the node's cell; where the surface
    stands above the rim and the node head is below it, the manhole drains the
-   cell (weir / orifice, :func:`~twin.kernels.exchange.exchange_at_nodes`); the
+   cell (weir / orifice, :func:`~twin.kernels.surface.exchange.exchange_at_nodes`); the
    surface advances over the same ``dt`` (sub-stepping itself) with the spill
    minus the drainage as sources, and what it actually gave up is queued for the
    pipes.  The exchange is thus synchronised every routing step.

@@ -11,8 +11,8 @@ from __future__ import annotations
 
 import numpy as np
 
-from twin.kernels import routing_layout as RL
 from twin.kernels.codes import LinkKind, NodeKind
+from twin.kernels.routing import layout as RL
 from twin.kernels.stats import update_link_stats, update_node_stats
 from twin.networks.units import CFS_TO_M3S, FT3_TO_M3, FT_TO_M
 

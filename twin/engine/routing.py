@@ -18,13 +18,13 @@ import numpy as np
 from twin.engine.routing_pack import RoutingPack, pack_network
 from twin.engine.routing_threads import threaded_route_step
 from twin.errors import SimulationError, TwinError
-from twin.kernels import routing_layout as R
-from twin.kernels.boundary import outfall_stages
 from twin.kernels.codes import NodeKind
-from twin.kernels.dynwave import routing_step_size
-from twin.kernels.routing_init import initial_state
-from twin.kernels.routing_results import link_results
-from twin.kernels.routing_step import (
+from twin.kernels.routing import layout as R
+from twin.kernels.routing.boundary import outfall_stages
+from twin.kernels.routing.dynwave import routing_step_size
+from twin.kernels.routing.init import initial_state
+from twin.kernels.routing.results import link_results
+from twin.kernels.routing.step import (
     A_FLOODING,
     A_LATERAL,
     A_OUTFALL,
@@ -264,7 +264,7 @@ class Router:
         return self.after_route(t_s, dt_s, steps, bad_node, bad_link)
 
     def kernel_args(self) -> tuple:
-        """The arguments of :func:`~twin.kernels.routing_step.route_step` after
+        """The arguments of :func:`~twin.kernels.routing.step.route_step` after
         ``(mode, t_s, dt, lateral)``, in its order (network tables, then live state)."""
         p = self.pack
         return (

@@ -7,7 +7,7 @@ heights above the node inverts, adverse conduits reversed, slopes, lengthening,
 roughness factors, full flows, node full depths raised to the connected crowns,
 node degrees, storage shapes as area polynomials, and the curves and time series
 the routing reads (storage, tidal and stage series) packed CSR-wise in ft.
-Column meanings are in :mod:`twin.kernels.routing_layout`.
+Column meanings are in :mod:`twin.kernels.routing.layout`.
 """
 
 from __future__ import annotations
@@ -24,9 +24,9 @@ from twin.engine.routing_structures import (
     wet_well_volumes,
 )
 from twin.errors import InputError, TwinError
-from twin.kernels import routing_layout as R
 from twin.kernels.codes import LinkKind, NodeKind, OutfallKind, Shape
-from twin.kernels.routing_init import full_volumes
+from twin.kernels.routing import layout as R
+from twin.kernels.routing.init import full_volumes
 from twin.kernels.xsect import (
     P_AFULL,
     P_SFULL,

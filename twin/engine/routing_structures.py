@@ -6,7 +6,7 @@ the upstream invert (raised to the downstream invert under dynamic wave, as SWMM
 warns and does), the same height at both ends, equivalent lengths, curves in the
 file's units (SWMM evaluates pump curves, rating curves, weir coefficient curves
 and diversion curves there) and coefficients back in file units from the
-Network's SI values.  Column meanings are in :mod:`twin.kernels.routing_layout`.
+Network's SI values.  Column meanings are in :mod:`twin.kernels.routing.layout`.
 """
 
 from __future__ import annotations
@@ -14,8 +14,8 @@ from __future__ import annotations
 import numpy as np
 
 from twin.errors import InputError
-from twin.kernels import routing_layout as R
 from twin.kernels.codes import LinkKind, NodeKind, Shape
+from twin.kernels.routing import layout as R
 from twin.kernels.xsect import P_SBOT, P_YFULL, P_YINV, is_closed
 from twin.networks import units
 

@@ -2,7 +2,7 @@
 
 SWMM's THREADS option (``SimOptions.threads``: 1 = serial, the default; 0 = all
 cores; N = N threads at most) runs the dynamic-wave Picard passes on several threads.
-Here that is :func:`twin.kernels.routing_threads.route_step_threads`, which gives the
+Here that is :func:`twin.kernels.routing.threads.route_step_threads`, which gives the
 serial kernel's numbers bit for bit.  Threads only pay off when a pass has enough
 conduits to share out: below ``MIN_CONDUITS`` (measured, see
 ``benchmarks/profile_kernel.py --threads``) the serial kernel runs whatever the option
@@ -25,7 +25,7 @@ import os
 
 import numba
 
-from twin.kernels import routing_layout as R
+from twin.kernels.routing import layout as R
 
 #: Fewest conduits for which threads are used (below it the serial kernel is faster:
 #: a parallel region costs some microseconds to start, a conduit about half of one).
@@ -51,7 +51,7 @@ def threaded_route_step(router):
     if n_conduits < MIN_CONDUITS:
         return None
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before numba starts its pool
-    from twin.kernels.routing_threads import route_step_threads
+    from twin.kernels.routing.threads import route_step_threads
 
     def route_step_on_threads(*args):
         before = numba.get_num_threads()

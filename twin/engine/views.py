@@ -16,7 +16,7 @@ from __future__ import annotations
 import numpy as np
 
 from twin.errors import InputError, TwinError
-from twin.kernels import routing_layout as RL
+from twin.kernels.routing import layout as RL
 from twin.networks.units import CFS_TO_M3S, FT3_TO_M3, FT_TO_M
 
 FT, FT3, CFS = FT_TO_M, FT3_TO_M3, CFS_TO_M3S

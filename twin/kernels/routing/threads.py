@@ -1,10 +1,10 @@
 """The dynamic-wave routing step on several threads, bit for bit the serial step's numbers.
 
-:func:`route_step_threads` is :func:`twin.kernels.routing_step.route_step` (dynamic
+:func:`route_step_threads` is :func:`twin.kernels.routing.step.route_step` (dynamic
 wave only) with the per-element loops of each Picard pass on numba's thread pool:
-the node surface areas, the conduit momentum (:func:`~twin.kernels.dynwave_link.conduit_flow`,
+the node surface areas, the conduit momentum (:func:`~twin.kernels.routing.conduit.conduit_flow`,
 one conduit per iteration, writing only its own column of ``link_state``), the node
-continuity (:func:`~twin.kernels.dynwave_node.set_node_depth`, one node per iteration,
+continuity (:func:`~twin.kernels.routing.node.set_node_depth`, one node per iteration,
 writing only its own column of ``node_state`` and its own convergence flag) and the
 link bypass flags.  What gathers from many elements stays serial and in the serial
 order: the scatter of link flows, areas and dq/dh onto nodes (sums in link order),
@@ -22,13 +22,12 @@ the network is large enough to gain from them.  Units ft, ft3, cfs, s.
 
 from numba import njit, prange
 
-from twin.kernels.boundary import outfall_stages, set_outfall_depths
 from twin.kernels.codes import NODE_OUTFALL
 from twin.kernels.config import JIT
-from twin.kernels.dynwave import _update_node_flows, begin_step, mark_capacity_limited
-from twin.kernels.dynwave_link import conduit_flow
-from twin.kernels.dynwave_node import ponded_surface_area, set_node_depth
-from twin.kernels.routing_layout import (
+from twin.kernels.routing.boundary import outfall_stages, set_outfall_depths
+from twin.kernels.routing.conduit import conduit_flow
+from twin.kernels.routing.dynwave import _update_node_flows, begin_step, mark_capacity_limited
+from twin.kernels.routing.layout import (
     LI_N1,
     LI_N2,
     LI_TRUE_CONDUIT,
@@ -53,9 +52,10 @@ from twin.kernels.routing_layout import (
     OI_PONDING,
     OMEGA,
 )
-from twin.kernels.routing_step import MODE_DYNWAVE, step_begin, step_finish
-from twin.kernels.storage import node_surface_area
-from twin.kernels.structures import nonconduit_flow
+from twin.kernels.routing.node import ponded_surface_area, set_node_depth
+from twin.kernels.routing.step import MODE_DYNWAVE, step_begin, step_finish
+from twin.kernels.routing.storage import node_surface_area
+from twin.kernels.structures.flows import nonconduit_flow
 
 #: Settings of the parallel kernels: never cached (see the module notes).
 JIT_THREADS = dict(JIT, parallel=True, cache=False)
@@ -66,7 +66,7 @@ def dynwave_step_threads(
     dt, t_end_s, node_par, node_int, link_par, link_int, xs, tables, curve_start, curve_x,
     curve_y, node_state, link_state, stage_at_node, opt_f, opt_i,
 ):  # fmt: skip
-    """:func:`twin.kernels.dynwave.dynwave_step` with its per-element loops in ``prange``.
+    """:func:`twin.kernels.routing.dynwave.dynwave_step` with its per-element loops in ``prange``.
 
     Same arguments, same result (Picard passes, negative when they ran out) and the
     same numbers in ``node_state`` / ``link_state``.
@@ -169,7 +169,7 @@ def route_step_threads(
     runaway_ft, acc, rates, inflow_vol, outflow_vol, head_at_node, ponded_at_node, velocity,
     capacity, scratch_flow, scratch_depth,
 ):  # fmt: skip
-    """:func:`twin.kernels.routing_step.route_step` for ``mode == MODE_DYNWAVE`` on threads.
+    """:func:`twin.kernels.routing.step.route_step` for ``mode == MODE_DYNWAVE`` on threads.
 
     Same arguments and result ``(passes, bad_node, bad_link)``; ``order`` is unused
     (kinematic wave and steady flow stay on the serial kernel).  Threads: numba's

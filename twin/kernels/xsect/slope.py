@@ -11,8 +11,8 @@ import numpy as np
 from numba import njit
 
 from twin.kernels.config import JIT_HOT
-from twin.kernels.xsect_composite import rect_round_hrad_of_area, rect_triang_hrad_of_area
-from twin.kernels.xsect_geometry import (
+from twin.kernels.xsect.composite import rect_round_hrad_of_area, rect_triang_hrad_of_area
+from twin.kernels.xsect.geometry import (
     MOD_BASKET,
     RECT_CLOSED,
     RECT_OPEN,
@@ -25,8 +25,8 @@ from twin.kernels.xsect_geometry import (
     hrad_at_area,
     sfactor_at_area,
 )
-from twin.kernels.xsect_interp import slope_row, theta_of_alpha
-from twin.kernels.xsect_layout import (
+from twin.kernels.xsect.interp import slope_row, theta_of_alpha
+from twin.kernels.xsect.layout import (
     P_ABOT,
     P_AFULL,
     P_NS,

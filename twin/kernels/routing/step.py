@@ -5,7 +5,7 @@ before routing and half after, with the rates of the moment (outfall outflow,
 flooding, inflow through outfalls, lateral inflow, per-node inflow and outflow).
 Link settings move towards their targets first (pump start-up / shut-off depths,
 control actions, orifice ramps), as SWMM's ``evaluateControlRules`` does.
-:func:`route_step` does that around :func:`~twin.kernels.dynwave.dynwave_step` (or the
+:func:`route_step` does that around :func:`~twin.kernels.routing.dynwave.dynwave_step` (or the
 kinematic-wave / steady-flow step), then looks for a NaN, negative or runaway node
 depth and a NaN link flow, and refreshes heads, ponded volumes, velocities and
 capacities.  Units ft, ft3, cfs, s.
@@ -15,9 +15,9 @@ import numpy as np
 from numba import njit
 
 from twin.kernels.config import JIT
-from twin.kernels.dynwave import add_node_flow_volumes, dynwave_step, system_outflow_rates
-from twin.kernels.kinwave import kinwave_step
-from twin.kernels.routing_layout import (
+from twin.kernels.routing.dynwave import add_node_flow_volumes, dynwave_step, system_outflow_rates
+from twin.kernels.routing.kinwave import kinwave_step
+from twin.kernels.routing.layout import (
     LS_FLOW,
     LS_VOLUME,
     ND_DEPTH,
@@ -27,8 +27,8 @@ from twin.kernels.routing_layout import (
     NP_FULL_VOLUME,
     NP_INVERT,
 )
-from twin.kernels.routing_results import link_results, node_is_bad
-from twin.kernels.structures import update_settings
+from twin.kernels.routing.results import link_results, node_is_bad
+from twin.kernels.structures.flows import update_settings
 
 # accumulators: acc[A_*]
 A_LATERAL = 0  # lateral inflow volume (signed)
@@ -122,7 +122,7 @@ def route_step(
 
     Returns ``(passes, bad_node, bad_link)``: Picard passes (negative when they ran out
     before convergence), and the first node / link whose state is not finite or out
-    of range (-1 when none).  :func:`twin.kernels.routing_threads.route_step_threads`
+    of range (-1 when none).  :func:`twin.kernels.routing.threads.route_step_threads`
     is the same step with the dynamic-wave passes on several threads.
     """
     step_begin(

@@ -5,7 +5,7 @@ Each shape is drawn as the right half of its outline: a polyline of points
 up to the crown (``y = 1``), with ``y`` never decreasing, made of finely sampled
 circular arcs, ellipse quarters, a catenary or straight walls.
 :func:`outline_geometry` turns an outline into area, wetted perimeter and top
-width as functions of depth, which :mod:`twin.kernels.xsect_tables` samples into
+width as functions of depth, which :mod:`twin.kernels.xsect.tables` samples into
 SWMM-style relative tables.  Plain numpy, used once at import.
 
 The definitions (H the height):

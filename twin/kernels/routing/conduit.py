@@ -1,6 +1,6 @@
 """Conduit momentum of SWMM 5.2's dynamic wave (``dwflow.c``), one conduit per call.
 
-Units are ft, ft2, cfs and s.  Tables follow :mod:`twin.kernels.routing_layout`;
+Units are ft, ft2, cfs and s.  Tables follow :mod:`twin.kernels.routing.layout`;
 cross-section rows ``xs[j]`` and the shape ``tables`` follow :mod:`twin.kernels.xsect`.
 Method (read from SWMM's source, written anew): the explicit momentum update
 
@@ -16,7 +16,8 @@ import numpy as np
 from numba import njit
 
 from twin.kernels.codes import NODE_OUTFALL
-from twin.kernels.conduit_geometry import (
+from twin.kernels.config import JIT_HOT
+from twin.kernels.routing.conduit_geometry import (
     circle_conduit_area,
     circle_conduit_hrad,
     circle_conduit_width,
@@ -30,8 +31,7 @@ from twin.kernels.conduit_geometry import (
     slot_width,
     slot_width_at,
 )
-from twin.kernels.config import JIT_HOT
-from twin.kernels.routing_layout import (
+from twin.kernels.routing.layout import (
     DAMP_FULL,
     DAMP_NONE,
     FC_DN_CRITICAL,
@@ -94,8 +94,8 @@ from twin.kernels.routing_layout import (
     SURCHARGE_SLOT,
 )
 from twin.kernels.xsect import P_YFULL
-from twin.kernels.xsect_geometry import CIRCULAR, FORCE_MAIN
-from twin.kernels.xsect_inplace import circle_pointers
+from twin.kernels.xsect.geometry import CIRCULAR, FORCE_MAIN
+from twin.kernels.xsect.inplace import circle_pointers
 
 
 @njit(**JIT_HOT)

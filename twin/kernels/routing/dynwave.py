@@ -3,23 +3,22 @@
 :func:`dynwave_step` does, in one call, what SWMM's ``routeFlow`` +
 ``dynwave_execute`` do: copy the new state to the old one, start the node flow
 balances from the lateral inflows, then run Picard passes (at least two, at most
-MAX_TRIALS) of conduit momentum (:mod:`twin.kernels.dynwave_link`), a serial
+MAX_TRIALS) of conduit momentum (:mod:`twin.kernels.routing.conduit`), a serial
 scatter of link flows, surface areas and dq/dh onto nodes, outfall depths
-(:mod:`twin.kernels.boundary`) and node continuity (:mod:`twin.kernels.dynwave_node`),
+(:mod:`twin.kernels.routing.boundary`) and node continuity (:mod:`twin.kernels.routing.node`),
 skipping links whose end nodes have converged.  Pumps, orifices, weirs, outlets and
-DUMMY conduits take their flow after the conduits (:mod:`twin.kernels.structures`).
+DUMMY conduits take their flow after the conduits (:mod:`twin.kernels.structures.flows`).
 :func:`variable_step` is ``getVariableStep`` (Courant on conduits, depth change on nodes).
 """
 
 import numpy as np
 from numba import njit
 
-from twin.kernels.boundary import outfall_stages, set_outfall_depths
 from twin.kernels.codes import NODE_OUTFALL, NODE_STORAGE
 from twin.kernels.config import JIT
-from twin.kernels.dynwave_link import conduit_flow
-from twin.kernels.dynwave_node import ponded_surface_area, set_node_depth
-from twin.kernels.routing_layout import (
+from twin.kernels.routing.boundary import outfall_stages, set_outfall_depths
+from twin.kernels.routing.conduit import conduit_flow
+from twin.kernels.routing.layout import (
     FUDGE,
     KIND_PUMP,
     LI_KIND,
@@ -73,8 +72,9 @@ from twin.kernels.routing_layout import (
     OMEGA,
     PUMP_TYPE4,
 )
-from twin.kernels.storage import node_surface_area
-from twin.kernels.structures import nonconduit_flow
+from twin.kernels.routing.node import ponded_surface_area, set_node_depth
+from twin.kernels.routing.storage import node_surface_area
+from twin.kernels.structures.flows import nonconduit_flow
 from twin.kernels.xsect import P_AFULL
 
 

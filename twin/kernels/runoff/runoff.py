@@ -18,7 +18,7 @@ import numpy as np
 from numba import njit
 
 from twin.kernels.config import JIT
-from twin.kernels.infiltration import N_INFIL_STATE, infil_rate
+from twin.kernels.runoff.infiltration import N_INFIL_STATE, infil_rate
 
 IMPERV0 = 0
 IMPERV1 = 1
@@ -220,7 +220,7 @@ def runoff_step(
     counts_as_runoff : (n,) bool
         True when the outlet is a node (its outflow enters the runoff continuity).
     infil_model, infil_par, infil_state : (n,) int8, (n, 5), (n, 6) float64
-        See :mod:`twin.kernels.infiltration`; state updated in place.
+        See :mod:`twin.kernels.runoff.infiltration`; state updated in place.
     depth_at_subarea, runoff_at_subarea : (n, 3) float64
         State: ponded depth [ft], runoff [ft/s]; updated in place.
     inflow_at_subarea : (n, 3) float64

@@ -6,7 +6,7 @@ conduit, and the full-pipe friction of force mains (Hazen-Williams or
 Darcy-Weisbach with SWMM's friction factor).
 
 The conduit functions take the whole cross-section table ``xs`` (n_links, XS_NPAR)
-and the link index ``j`` (:mod:`twin.kernels.xsect_inplace`): no array view per call.
+and the link index ``j`` (:mod:`twin.kernels.xsect.inplace`): no array view per call.
 """
 
 import numpy as np
@@ -14,7 +14,7 @@ from numba import njit
 
 from twin.kernels.config import JIT_HOT
 from twin.kernels.pointers import row_pointer
-from twin.kernels.routing_layout import (
+from twin.kernels.routing.layout import (
     FM_HW,
     FUDGE,
     GRAVITY,
@@ -24,8 +24,8 @@ from twin.kernels.routing_layout import (
     VISCOSITY,
 )
 from twin.kernels.xsect import P_AFULL, P_RFULL, P_WMAX, P_YFULL
-from twin.kernels.xsect_geometry import CIRCULAR, FORCE_MAIN
-from twin.kernels.xsect_inplace import (
+from twin.kernels.xsect.geometry import CIRCULAR, FORCE_MAIN
+from twin.kernels.xsect.inplace import (
     area_in,
     circle_area_at,
     circle_critical_depth_at,
@@ -115,7 +115,7 @@ def conduit_hrad(shape, xs, j, tables, y):
 @njit(**JIT_HOT)
 def circle_conduit_width(closed, xr, tp, y, slot, crown_cutoff):
     """:func:`conduit_width` of a circular conduit, given row and table pointers
-    (:func:`~twin.kernels.xsect_inplace.circle_pointers`)."""
+    (:func:`~twin.kernels.xsect.inplace.circle_pointers`)."""
     w_slot = slot_width_at(closed, xr, y, slot, crown_cutoff)
     if w_slot > 0.0:
         return w_slot

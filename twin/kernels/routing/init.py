@@ -10,12 +10,11 @@ mean of their end depths.  Volumes, areas and per-barrel flows follow.
 import numpy as np
 from numba import njit
 
-from twin.kernels.boundary import set_outfall_depths
 from twin.kernels.codes import NODE_OUTFALL, NODE_STORAGE
-from twin.kernels.conduit_geometry import link_normal_depth
 from twin.kernels.config import JIT
-from twin.kernels.regulators import orifice_set_setting
-from twin.kernels.routing_layout import (
+from twin.kernels.routing.boundary import set_outfall_depths
+from twin.kernels.routing.conduit_geometry import link_normal_depth
+from twin.kernels.routing.layout import (
     FUDGE,
     KIND_ORIFICE,
     KIND_WEIR,
@@ -60,8 +59,9 @@ from twin.kernels.routing_layout import (
     NP_INIT_DEPTH,
     NP_PONDED_AREA,
 )
-from twin.kernels.storage import node_volume, storage_volume_raw
-from twin.kernels.weirs import weir_flow
+from twin.kernels.routing.storage import node_volume, storage_volume_raw
+from twin.kernels.structures.orifices import orifice_set_setting
+from twin.kernels.structures.weirs import weir_flow
 from twin.kernels.xsect import P_YFULL, area_at_depth
 
 

@@ -17,9 +17,7 @@ from numba import njit
 
 from twin.kernels.codes import NODE_DIVIDER, NODE_STORAGE
 from twin.kernels.config import JIT
-from twin.kernels.pumps import limit_pump_flow, pump_inflow, pump_target_setting
-from twin.kernels.regulators import orifice_inflow, orifice_set_setting, outlet_inflow
-from twin.kernels.routing_layout import (
+from twin.kernels.routing.layout import (
     DIV_CUTOFF,
     DIV_OVERFLOW,
     DIV_TABULAR,
@@ -58,8 +56,10 @@ from twin.kernels.routing_layout import (
     NP_DIV_QMIN,
     OF_UCF_FLOW,
 )
+from twin.kernels.structures.orifices import orifice_inflow, orifice_set_setting, outlet_inflow
+from twin.kernels.structures.pumps import limit_pump_flow, pump_inflow, pump_target_setting
+from twin.kernels.structures.weirs import weir_inflow, weir_set_setting
 from twin.kernels.tables import table_lookup
-from twin.kernels.weirs import weir_inflow, weir_set_setting
 
 
 @njit(**JIT)

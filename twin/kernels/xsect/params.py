@@ -10,14 +10,14 @@ meaning depends on the shape (``P_ABOT`` .. ``P_SBOT``) follow SWMM's use of
 import numpy as np
 
 from twin.kernels.codes import Shape
-from twin.kernels.xsect_composite import (
+from twin.kernels.xsect.composite import (
     rect_closed_hrad_of_area,
     rect_round_hrad_of_area,
     rect_triang_hrad_of_area,
 )
-from twin.kernels.xsect_geometry import hrad_at_depth, sfactor_at_area
-from twin.kernels.xsect_interp import table_lookup
-from twin.kernels.xsect_layout import (
+from twin.kernels.xsect.geometry import hrad_at_depth, sfactor_at_area
+from twin.kernels.xsect.interp import table_lookup
+from twin.kernels.xsect.layout import (
     AMAX_RATIO,
     P_ABOT,
     P_AFULL,
@@ -44,7 +44,7 @@ from twin.kernels.xsect_layout import (
     RECT_TRIANG_ALFMAX,
     XS_NPAR,
 )
-from twin.kernels.xsect_tables import (
+from twin.kernels.xsect.tables import (
     N_TBL,
     ROW_A,
     ROW_CUSTOM_SCALARS,

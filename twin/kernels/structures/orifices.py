@@ -7,7 +7,7 @@ partly-submerged side orifice takes Villemonte's correction and a flap gate the
 ARMCO head loss.  Its setting (fraction open) ramps over the open/close time.
 An outlet passes ``setting * rating(head)`` where the rating is a power law or a
 curve of depth above the crest (``/DEPTH``) or head difference (``/HEAD``).
-Weirs are in :mod:`twin.kernels.weirs`.  Every flow function returns the signed
+Weirs are in :mod:`twin.kernels.structures.weirs`.  Every flow function returns the signed
 flow and sets the link's depth, flow class and dq/dh in ``link_state``.
 """
 
@@ -16,7 +16,7 @@ from numba import njit
 
 from twin.kernels.codes import NODE_OUTFALL
 from twin.kernels.config import JIT
-from twin.kernels.routing_layout import (
+from twin.kernels.routing.layout import (
     FC_DN_CRITICAL,
     FC_DRY,
     FC_SUBCRITICAL,

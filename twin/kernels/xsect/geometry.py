@@ -1,7 +1,7 @@
 """Cross-section geometry kernels: area, hydraulic radius, width, depth, section factor.
 
 Every function is ``@njit``, takes the shape code, the shape's parameter row
-``par`` (``(XS_NPAR,)``, from :func:`twin.kernels.xsect_params.xsect_params`), the
+``par`` (``(XS_NPAR,)``, from :func:`twin.kernels.xsect.params.xsect_params`), the
 table stack ``tables`` (``(n, 5, 51)``: the standard tables then any CUSTOM ones)
 and one scalar, and follows SWMM 5.2's ``xsect.c`` method for that shape: the same
 tables or formulas, the same interpolation and the same special cases.  Units are
@@ -13,7 +13,7 @@ from numba import njit
 
 from twin.kernels.codes import Shape
 from twin.kernels.config import JIT_HOT
-from twin.kernels.xsect_composite import (
+from twin.kernels.xsect.composite import (
     mod_basket_area,
     mod_basket_depth,
     mod_basket_hrad_of_area,
@@ -29,13 +29,13 @@ from twin.kernels.xsect_composite import (
     rect_triang_depth,
     rect_triang_hrad_of_area,
 )
-from twin.kernels.xsect_interp import (
+from twin.kernels.xsect.interp import (
     circular_s_of_alpha,
     circular_y_of_alpha,
     inverse_row,
     lookup_row,
 )
-from twin.kernels.xsect_layout import (
+from twin.kernels.xsect.layout import (
     AMAX_RATIO,
     P_ABOT,
     P_AFULL,

@@ -4,7 +4,7 @@ import numpy as np
 from numba import njit
 
 from twin.kernels.config import JIT_HOT
-from twin.kernels.routing_layout import (
+from twin.kernels.routing.layout import (
     FUDGE,
     LI_SHAPE,
     LI_TRUE_CONDUIT,

@@ -13,7 +13,7 @@ from numba import njit
 
 from twin.kernels.codes import NODE_STORAGE
 from twin.kernels.config import JIT_HOT
-from twin.kernels.routing_layout import (
+from twin.kernels.routing.layout import (
     FUDGE,
     ND_DEPTH,
     ND_DEPTH_OLD,
@@ -39,7 +39,7 @@ from twin.kernels.routing_layout import (
     OI_SURCHARGE,
     SURCHARGE_EXTRAN,
 )
-from twin.kernels.storage import node_surface_area, node_volume
+from twin.kernels.routing.storage import node_surface_area, node_volume
 
 
 @njit(**JIT_HOT)

@@ -11,7 +11,7 @@ from numba import njit
 
 from twin.kernels.codes import NODE_STORAGE
 from twin.kernels.config import JIT_HOT
-from twin.kernels.routing_layout import (
+from twin.kernels.routing.layout import (
     NI_CURVE,
     NI_KIND,
     NI_STORAGE,

@@ -11,9 +11,9 @@ import numpy as np
 from numba import njit
 
 from twin.kernels.codes import NODE_OUTFALL
-from twin.kernels.conduit_geometry import link_critical_depth, link_normal_depth
 from twin.kernels.config import JIT, JIT_HOT
-from twin.kernels.routing_layout import (
+from twin.kernels.routing.conduit_geometry import link_critical_depth, link_normal_depth
+from twin.kernels.routing.layout import (
     LI_N1,
     LI_N2,
     LI_TRUE_CONDUIT,
@@ -28,7 +28,7 @@ from twin.kernels.routing_layout import (
     NP_INVERT,
     NP_STAGE,
 )
-from twin.kernels.storage import curve_interp
+from twin.kernels.routing.storage import curve_interp
 
 OUT_FREE = 0
 OUT_NORMAL = 1

@@ -20,8 +20,8 @@ from numba import njit
 
 from twin.kernels.config import JIT_HOT
 from twin.kernels.pointers import row_pointer
-from twin.kernels.xsect import critical_depth, normal_depth
-from twin.kernels.xsect_geometry import (
+from twin.kernels.xsect.depths import critical_depth, normal_depth
+from twin.kernels.xsect.geometry import (
     CIRCULAR,
     FORCE_MAIN,
     RECT_CLOSED,
@@ -31,13 +31,13 @@ from twin.kernels.xsect_geometry import (
     hrad_at_depth,
     width_at_depth,
 )
-from twin.kernels.xsect_interp import (
+from twin.kernels.xsect.interp import (
     circular_alpha_of_psi,
     circular_y_of_alpha,
     inverse_at,
     lookup_at,
 )
-from twin.kernels.xsect_layout import (
+from twin.kernels.xsect.layout import (
     P_AFULL,
     P_NA,
     P_NR,
@@ -55,7 +55,7 @@ from twin.kernels.xsect_layout import (
     P_YFULL,
     P_YINV,
 )
-from twin.kernels.xsect_tables import N_TBL, ROW_A, ROW_R, ROW_S, ROW_W, ROW_Y
+from twin.kernels.xsect.tables import N_TBL, ROW_A, ROW_R, ROW_S, ROW_W, ROW_Y
 
 GRAVITY = 32.2  # ft/s2
 

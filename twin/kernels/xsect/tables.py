@@ -16,14 +16,14 @@ row   quantity     against           name
 The number of equally spaced entries of each table (51, 26 or 21) is that of
 SWMM 5.2 for the same shape, so that its interpolation gives the same numbers;
 ``TABLE_SIZES[k, row]`` holds it (0 when SWMM does not use that table).  The
-values come from the shapes' geometry (:mod:`twin.kernels.xsect_shapes`), not from
+values come from the shapes' geometry (:mod:`twin.kernels.xsect.shapes`), not from
 SWMM's data file.  Plain numpy, run once at import.
 """
 
 import numpy as np
 
 from twin.kernels.codes import Shape
-from twin.kernels.xsect_shapes import STANDARD_OUTLINES, circle_geometry, outline_geometry
+from twin.kernels.xsect.shapes import STANDARD_OUTLINES, circle_geometry, outline_geometry
 
 N_TBL = 51
 ROW_A, ROW_R, ROW_W, ROW_Y, ROW_S = 0, 1, 2, 3, 4

@@ -15,7 +15,7 @@ from numba import njit
 
 from twin.kernels.codes import NODE_STORAGE
 from twin.kernels.config import JIT
-from twin.kernels.routing_layout import (
+from twin.kernels.routing.layout import (
     LI_CURVE,
     LI_N1,
     LI_N2,

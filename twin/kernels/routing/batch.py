@@ -5,7 +5,7 @@ leading axis of table sets: member ``m`` reads set ``table_of[m]``, so members w
 equal tables share one copy (members may differ, e.g. a blocked pipe changes its
 cross-section row; ragged tables are padded at the end, which no index reaches).  Each
 member keeps its own clock and step: ``t_s[m]`` and ``dt[m]`` [s].  The members
-listed in ``active`` each take one :func:`~twin.kernels.routing_step.route_step`,
+listed in ``active`` each take one :func:`~twin.kernels.routing.step.route_step`,
 spread over the threads with ``prange``; a member's step touches only its own rows,
 so the result is the same, bit for bit, as routing the members one after another.
 Units ft, ft3, cfs, s.
@@ -14,7 +14,7 @@ Units ft, ft3, cfs, s.
 from numba import njit, prange
 
 from twin.kernels.config import JIT_MEMBERS
-from twin.kernels.routing_step import route_step
+from twin.kernels.routing.step import route_step
 
 
 @njit(**JIT_MEMBERS)

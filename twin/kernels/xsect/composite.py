@@ -13,8 +13,8 @@ import numpy as np
 from numba import njit
 
 from twin.kernels.config import JIT_HOT
-from twin.kernels.xsect_interp import circular_y_of_alpha, lookup_row
-from twin.kernels.xsect_layout import (
+from twin.kernels.xsect.interp import circular_y_of_alpha, lookup_row
+from twin.kernels.xsect.layout import (
     P_ABOT,
     P_AFULL,
     P_NY,

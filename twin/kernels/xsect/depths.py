@@ -12,7 +12,7 @@ are feet, areas ft2, flows cfs, section factors ft^(8/3): SWMM's internal units.
 >>> round(area_at_depth(Shape.CIRCULAR, par, tables, 1.0), 4)  # half full: pi/2
 1.5708
 
-The geometry functions are in :mod:`twin.kernels.xsect_geometry`; this module
+The geometry functions are in :mod:`twin.kernels.xsect.geometry`; this module
 adds the inverse of the section factor, critical depth and normal depth.
 """
 
@@ -20,7 +20,7 @@ import numpy as np
 from numba import njit
 
 from twin.kernels.config import JIT_HOT
-from twin.kernels.xsect_geometry import (
+from twin.kernels.xsect.geometry import (
     BASKETHANDLE,
     CATENARY,
     CIRCULAR,
@@ -44,8 +44,8 @@ from twin.kernels.xsect_geometry import (
     sfactor_at_area,
     width_at_depth,
 )
-from twin.kernels.xsect_interp import circular_alpha_of_psi, inverse_row
-from twin.kernels.xsect_layout import (
+from twin.kernels.xsect.interp import circular_alpha_of_psi, inverse_row
+from twin.kernels.xsect.layout import (
     P_ABOT,
     P_AFULL,
     P_AMAX,
@@ -71,9 +71,9 @@ from twin.kernels.xsect_layout import (
     P_YWMAX,
     XS_NPAR,
 )
-from twin.kernels.xsect_params import xsect_params
-from twin.kernels.xsect_slope import dsfactor_da
-from twin.kernels.xsect_tables import N_STD, custom_shape_table, standard_tables
+from twin.kernels.xsect.params import xsect_params
+from twin.kernels.xsect.slope import dsfactor_da
+from twin.kernels.xsect.tables import N_STD, custom_shape_table, standard_tables
 
 __all__ = [
     "XS_NPAR",

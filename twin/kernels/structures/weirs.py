@@ -14,14 +14,7 @@ import numpy as np
 from numba import njit
 
 from twin.kernels.config import JIT
-from twin.kernels.regulators import (
-    end_heads,
-    flap_gate_closed,
-    flap_head_loss,
-    mark_dry,
-    set_wet_flow_class,
-)
-from twin.kernels.routing_layout import (
+from twin.kernels.routing.layout import (
     FUDGE,
     LI_CAN_SURCHARGE,
     LI_CURVE,
@@ -51,6 +44,13 @@ from twin.kernels.routing_layout import (
     WEIR_TRANSVERSE,
     WEIR_TRAPEZOIDAL,
     WEIR_VNOTCH,
+)
+from twin.kernels.structures.orifices import (
+    end_heads,
+    flap_gate_closed,
+    flap_head_loss,
+    mark_dry,
+    set_wet_flow_class,
 )
 from twin.kernels.tables import table_lookup
 from twin.kernels.xsect import P_WMAX, P_YFULL, area_at_depth, width_at_depth

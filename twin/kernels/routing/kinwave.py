@@ -14,9 +14,8 @@ from numba import njit
 
 from twin.kernels.codes import NODE_OUTFALL, NODE_STORAGE
 from twin.kernels.config import JIT
-from twin.kernels.dynwave import begin_step
-from twin.kernels.pumps import node_max_outflow
-from twin.kernels.routing_layout import (
+from twin.kernels.routing.dynwave import begin_step
+from twin.kernels.routing.layout import (
     FUDGE,
     KIND_CONDUIT,
     KIND_PUMP,
@@ -55,8 +54,9 @@ from twin.kernels.routing_layout import (
     NP_PONDED_AREA,
     OMEGA,
 )
-from twin.kernels.storage import storage_depth
-from twin.kernels.structures import link_inflow, node_outflow_to_link
+from twin.kernels.routing.storage import storage_depth
+from twin.kernels.structures.flows import link_inflow, node_outflow_to_link
+from twin.kernels.structures.pumps import node_max_outflow
 from twin.kernels.xsect import (
     P_AFULL,
     P_AMAX,
