@@ -14,7 +14,7 @@ from twin.kernels.routing.conduit import (
     _normal_flow,
     _normal_flow_tests,
 )
-from twin.kernels.routing.layout import FUDGE, NFL_BOTH, NFL_FROUDE, NFL_SLOPE
+from twin.kernels.routing.constants import FUDGE, NFL_BOTH, NFL_FROUDE, NFL_SLOPE
 
 
 def _cases(n=4000, seed=7):

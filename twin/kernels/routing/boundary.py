@@ -11,23 +11,8 @@ import numpy as np
 from numba import njit
 
 from twin.kernels.codes import NODE_OUTFALL
-from twin.kernels.config import JIT, JIT_HOT
+from twin.kernels.config import JIT
 from twin.kernels.routing.conduit_geometry import link_critical_depth, link_normal_depth
-from twin.kernels.routing.layout import (
-    LI_N1,
-    LI_N2,
-    LI_TRUE_CONDUIT,
-    LP_BARRELS,
-    LP_OFFSET1,
-    LP_OFFSET2,
-    LS_FLOW,
-    ND_DEPTH,
-    NI_CURVE,
-    NI_KIND,
-    NI_OUTFALL,
-    NP_INVERT,
-    NP_STAGE,
-)
 from twin.kernels.routing.storage import curve_interp
 
 OUT_FREE = 0
@@ -37,33 +22,33 @@ OUT_TIDAL = 3
 OUT_TIMESERIES = 4
 
 
-@njit(**JIT)  # returns an array: keeps reference counting
-def outfall_stages(t_s, node_par, node_int, curve_start, curve_x, curve_y, stage_at_node):
-    """Fill ``stage_at_node`` [ft elevation] for the outfalls at elapsed time ``t_s`` [s].
+@njit(**JIT)
+def outfall_stages(t_s, nodes, curves, node_state):
+    """Set ``node_state.stage`` [ft elevation] of the outfalls at elapsed time ``t_s`` [s].
 
     Nodes that are not FIXED/TIDAL/TIMESERIES outfalls get their invert elevation.
     """
-    n = node_int.shape[0]
+    stage_at_node = node_state.stage
+    n = nodes.kind.shape[0]
     for i in range(n):
-        kind = node_int[i, NI_OUTFALL] if node_int[i, NI_KIND] == NODE_OUTFALL else -1
-        c = node_int[i, NI_CURVE]
+        kind = nodes.outfall_kind[i] if nodes.kind[i] == NODE_OUTFALL else -1
+        c = nodes.curve[i]
         if kind == OUT_FIXED:
-            stage_at_node[i] = node_par[i, NP_STAGE]
+            stage_at_node[i] = nodes.fixed_stage[i]
         elif kind == OUT_TIDAL and c >= 0:
-            k0 = curve_start[c]
+            k0 = curves.start[c]
             day = t_s / 86400.0
-            x = curve_x[k0] + (day - np.floor(day)) * 24.0
-            stage_at_node[i] = curve_interp(x, curve_x, curve_y, k0, curve_start[c + 1])
+            x = curves.x[k0] + (day - np.floor(day)) * 24.0
+            stage_at_node[i] = curve_interp(x, curves.x, curves.y, k0, curves.start[c + 1])
         elif kind == OUT_TIMESERIES and c >= 0:
             stage_at_node[i] = curve_interp(
-                t_s, curve_x, curve_y, curve_start[c], curve_start[c + 1]
+                t_s, curves.x, curves.y, curves.start[c], curves.start[c + 1]
             )
         else:
-            stage_at_node[i] = node_par[i, NP_INVERT]
-    return stage_at_node
+            stage_at_node[i] = nodes.invert[i]
 
 
-@njit(**JIT_HOT)
+@njit(**JIT)
 def outfall_depth(kind, invert, stage, y_norm, y_crit, z):
     """Depth [ft] of an outfall whose conduit sits ``z`` ft above its invert."""
     if kind == OUT_FREE:
@@ -86,29 +71,29 @@ def outfall_depth(kind, invert, stage, y_norm, y_crit, z):
     return y_crit
 
 
-@njit(**JIT_HOT)
-def set_outfall_depths(
-    node_par, node_int, link_par, link_int, xs, tables, link_state, node_state, stage_at_node
-):
-    """SWMM's ``link_setOutfallDepth`` for every link: set the depth of outfall end nodes."""
-    depth = node_state[ND_DEPTH]
-    for j in range(link_int.shape[0]):
-        n2 = link_int[j, LI_N2]
-        n1 = link_int[j, LI_N1]
-        if node_int[n2, NI_KIND] == NODE_OUTFALL:
+@njit(**JIT)
+def set_outfall_depths(nodes, links, xsects, node_state, link_state):
+    """SWMM's ``link_setOutfallDepth`` for every link: set the depth of outfall end nodes
+    (from ``node_state.stage`` and the connecting link's flow)."""
+    depth = node_state.depth
+    stage_at_node = node_state.stage
+    for j in range(links.kind.shape[0]):
+        n2 = links.node2[j]
+        n1 = links.node1[j]
+        if nodes.kind[n2] == NODE_OUTFALL:
             n = n2
-            z = link_par[j, LP_OFFSET2]
-        elif node_int[n1, NI_KIND] == NODE_OUTFALL:
+            z = links.offset2[j]
+        elif nodes.kind[n1] == NODE_OUTFALL:
             n = n1
-            z = link_par[j, LP_OFFSET1]
+            z = links.offset1[j]
         else:
             continue
         yn = 0.0
         yc = 0.0
-        if link_int[j, LI_TRUE_CONDUIT] == 1:
-            q = abs(link_state[LS_FLOW, j] / link_par[j, LP_BARRELS])
-            yn = link_normal_depth(j, q, link_par, link_int, xs, tables)
-            yc = link_critical_depth(j, q, link_int, xs, tables)
+        if links.true_conduit[j] == 1:
+            q = abs(link_state.flow[j] / links.barrels[j])
+            yn = link_normal_depth(j, q, links, xsects)
+            yc = link_critical_depth(j, q, xsects)
         depth[n] = outfall_depth(
-            node_int[n, NI_OUTFALL], node_par[n, NP_INVERT], stage_at_node[n], yn, yc, z
+            nodes.outfall_kind[n], nodes.invert[n], stage_at_node[n], yn, yc, z
         )

@@ -1,8 +1,8 @@
 """Conduit momentum of SWMM 5.2's dynamic wave (``dwflow.c``), one conduit per call.
 
-Units are ft, ft2, cfs and s.  Tables follow :mod:`twin.kernels.routing.layout`;
-cross-section rows ``xs[j]`` and the shape ``tables`` follow :mod:`twin.kernels.xsect`.
-Method (read from SWMM's source, written anew): the explicit momentum update
+Units are ft, ft2, cfs and s; the bundles are those of
+:mod:`twin.kernels.routing.bundles` and :class:`twin.kernels.xsect.XSects`.  Method
+(read from SWMM's source, written anew): the explicit momentum update
 
 ``q = (q_old - dq2 + dq3 + dq4) / (1 + dq1 + dq5)``
 
@@ -16,12 +16,8 @@ import numpy as np
 from numba import njit
 
 from twin.kernels.codes import NODE_OUTFALL
-from twin.kernels.config import JIT_HOT
+from twin.kernels.config import JIT
 from twin.kernels.routing.conduit_geometry import (
-    circle_conduit_area,
-    circle_conduit_hrad,
-    circle_conduit_width,
-    circle_froude_number,
     conduit_area,
     conduit_hrad,
     conduit_width,
@@ -29,9 +25,8 @@ from twin.kernels.routing.conduit_geometry import (
     froude_number,
     link_depths,
     slot_width,
-    slot_width_at,
 )
-from twin.kernels.routing.layout import (
+from twin.kernels.routing.constants import (
     DAMP_FULL,
     DAMP_NONE,
     FC_DN_CRITICAL,
@@ -43,62 +38,17 @@ from twin.kernels.routing.layout import (
     FC_UP_DRY,
     FUDGE,
     GRAVITY,
-    LI_CLOSED,
-    LI_DIRECTION,
-    LI_FLAP,
-    LI_FORCE_MAIN,
-    LI_HAS_LOSSES,
-    LI_N1,
-    LI_N2,
-    LI_SHAPE,
-    LP_BARRELS,
-    LP_BETA,
-    LP_FM_FACTOR,
-    LP_FM_ROUGH,
-    LP_LENGTH,
-    LP_LOSS_AVG,
-    LP_LOSS_IN,
-    LP_LOSS_OUT,
-    LP_MOD_LENGTH,
-    LP_OFFSET1,
-    LP_OFFSET2,
-    LP_QLIMIT,
-    LP_ROUGH_FACTOR,
-    LS_A1,
-    LS_A2,
-    LS_DEPTH,
-    LS_DQDH,
-    LS_FLOW,
-    LS_FLOW_CLASS,
-    LS_FLOW_OLD,
-    LS_FROUDE,
-    LS_NORMAL_FLOW,
-    LS_Q1,
-    LS_Q2,
-    LS_SURF1,
-    LS_SURF2,
-    LS_VOLUME,
     MAX_VELOCITY,
-    ND_DEPTH,
     NFL_BOTH,
     NFL_FROUDE,
     NFL_NEITHER,
     NFL_SLOPE,
-    NI_FLAP,
-    NI_KIND,
-    NP_INVERT,
-    OF_CROWN_CUTOFF,
-    OI_DAMPING,
-    OI_NORMAL_FLOW,
-    OI_SURCHARGE,
+    OMEGA,
     SURCHARGE_SLOT,
 )
-from twin.kernels.xsect import P_YFULL
-from twin.kernels.xsect.geometry import CIRCULAR, FORCE_MAIN
-from twin.kernels.xsect.inplace import circle_pointers
 
 
-@njit(**JIT_HOT)
+@njit(**JIT)
 def _flow_class_needs_depths(q, h1, h2, y1, y2, z1, z2, zu, zd):
     """True when :func:`_flow_class` compares the ends with the normal and critical depths
     (SWMM computes them only then: the critical depth costs a search)."""
@@ -113,7 +63,7 @@ def _flow_class_needs_depths(q, h1, h2, y1, y2, z1, z2, zu, zd):
     return not h1 < zd and z2 > 0.0
 
 
-@njit(**JIT_HOT)
+@njit(**JIT)
 def _flow_class(q, h1, h2, y1, y2, yc, yn, z1, z2, zu, zd):
     """Flow class of a partly full conduit -> (class, fasnh). SWMM's getFlowClass.
 
@@ -153,7 +103,7 @@ def _flow_class(q, h1, h2, y1, y2, yc, yn, z1, z2, zu, zd):
     return fc, fasnh
 
 
-@njit(**JIT_HOT)
+@njit(**JIT)
 def _surface_area(
     j,
     q,
@@ -168,12 +118,9 @@ def _surface_area(
     zd,
     off1,
     off2,
-    shape,
-    closed,
     yc,
     yn,
-    xs,
-    tables,
+    xsects,
     slot,
     crown_cutoff,
 ):
@@ -184,7 +131,7 @@ def _surface_area(
     ``(h1, h2, y1, y2, class, s1, s2)``: the heads and depths adjusted for critical /
     dry ends, and the surface areas [ft2] given to the end nodes.
     """
-    y_full = xs[j, P_YFULL]
+    y_full = xsects.y_full[j]
     fasnh = 1.0
     if y1 >= y_full and y2 >= y_full:
         fc = FC_SUBCRITICAL
@@ -212,15 +159,9 @@ def _surface_area(
         return h1, h2, y1, y2, fc, s1, s1
     # top widths at both ends and the mean depth (a class may leave one unused)
     ym = max(0.5 * (y1 + y2), FUDGE)
-    if shape == CIRCULAR or shape == FORCE_MAIN:
-        xr, tp = circle_pointers(xs, j, tables)
-        w1 = circle_conduit_width(closed, xr, tp, y1, slot, crown_cutoff)
-        w2 = circle_conduit_width(closed, xr, tp, y2, slot, crown_cutoff)
-        wm = circle_conduit_width(closed, xr, tp, ym, slot, crown_cutoff)
-    else:
-        w1 = conduit_width(shape, closed, xs, j, tables, y1, slot, crown_cutoff)
-        w2 = conduit_width(shape, closed, xs, j, tables, y2, slot, crown_cutoff)
-        wm = conduit_width(shape, closed, xs, j, tables, ym, slot, crown_cutoff)
+    w1 = conduit_width(xsects, j, y1, slot, crown_cutoff)
+    w2 = conduit_width(xsects, j, y2, slot, crown_cutoff)
+    wm = conduit_width(xsects, j, ym, slot, crown_cutoff)
     s1 = 0.0
     s2 = 0.0
     if fc == FC_SUBCRITICAL or fc == FC_SUPCRITICAL:
@@ -241,7 +182,7 @@ def _surface_area(
     return h1, h2, y1, y2, fc, s1, s2
 
 
-@njit(**JIT_HOT)
+@njit(**JIT)
 def _normal_flow_tests(y1, y2, has_outfall, nfl):
     """``(limit by slope, test the Froude number)`` of the normal-flow limit (SLOPE /
     FROUDE / BOTH; an end at an outfall always uses the slope test)."""
@@ -256,7 +197,7 @@ def _normal_flow_tests(y1, y2, has_outfall, nfl):
     return by_slope, by_froude
 
 
-@njit(**JIT_HOT)
+@njit(**JIT)
 def _normal_flow(q, a1, r1, beta):
     """The normal-flow limit on ``q`` [cfs]: Manning's flow at the upstream area ``a1``
     [ft2] and hydraulic radius ``r1`` [ft] when smaller; returns ``(q, limited)``."""
@@ -266,61 +207,54 @@ def _normal_flow(q, a1, r1, beta):
     return q, 0
 
 
-@njit(**JIT_HOT)
-def flap_gate_closed(j, q, node_int, link_int):
+@njit(**JIT)
+def flap_gate_closed(j, q, nodes, links):
     """True when flow ``q`` would run backwards through the link's or an outfall's flap gate."""
-    if link_int[j, LI_FLAP] == 1 and q * link_int[j, LI_DIRECTION] < 0.0:
+    if links.flap_gate[j] == 1 and q * links.direction[j] < 0.0:
         return True
     n = -1
     if q < 0.0:
-        n = link_int[j, LI_N2]
+        n = links.node2[j]
     if q > 0.0:
-        n = link_int[j, LI_N1]
-    if n >= 0 and node_int[n, NI_KIND] == NODE_OUTFALL and node_int[n, NI_FLAP] == 1:
+        n = links.node1[j]
+    if n >= 0 and nodes.kind[n] == NODE_OUTFALL and nodes.flap_gate[n] == 1:
         return True
     return False
 
 
-@njit(**JIT_HOT)
+@njit(**JIT)
 def conduit_flow(
     j,
     steps,
-    omega,
     dt,
-    node_par,
-    node_int,
-    link_par,
-    link_int,
-    xs,
-    tables,
+    nodes,
+    links,
+    xsects,
+    options,
     node_state,
     link_state,
-    opt_f,
-    opt_i,
 ):
     """New flow in conduit ``j`` for one Picard pass (SWMM's dwflow_findConduitFlow).
 
-    Reads node depths from ``node_state[ND_DEPTH]`` and the conduit's last-pass flow
-    from ``link_state[LS_Q1, j]``; writes flow, depth, volume, areas, dq/dh, Froude
-    number, flow class and surface areas into ``link_state[:, j]``.  Every table is
-    indexed in place (no array views).
+    Reads node depths from ``node_state.depth`` and the conduit's last-pass flow
+    from ``link_state.q1[j]``; writes flow, depth, volume, areas, dq/dh, Froude
+    number, flow class and surface areas into entry ``j`` of ``link_state``.
     """
-    slot = opt_i[OI_SURCHARGE] == SURCHARGE_SLOT
-    crown_cutoff = opt_f[OF_CROWN_CUTOFF]
-    shape = link_int[j, LI_SHAPE]
-    closed = link_int[j, LI_CLOSED] == 1
-    y_full = xs[j, P_YFULL]
-    barrels = link_par[j, LP_BARRELS]
-    q_old = link_state[LS_FLOW_OLD, j] / barrels
-    q_last = link_state[LS_Q1, j]
-    n1 = link_int[j, LI_N1]
-    n2 = link_int[j, LI_N2]
-    d1 = node_state[ND_DEPTH, n1]
-    d2 = node_state[ND_DEPTH, n2]
-    inv1 = node_par[n1, NP_INVERT]
-    inv2 = node_par[n2, NP_INVERT]
-    off1 = link_par[j, LP_OFFSET1]
-    off2 = link_par[j, LP_OFFSET2]
+    slot = options.surcharge == SURCHARGE_SLOT
+    crown_cutoff = options.crown_cutoff
+    closed = xsects.closed[j] == 1
+    y_full = xsects.y_full[j]
+    barrels = links.barrels[j]
+    q_old = link_state.flow_old[j] / barrels
+    q_last = link_state.q1[j]
+    n1 = links.node1[j]
+    n2 = links.node2[j]
+    d1 = node_state.depth[n1]
+    d2 = node_state.depth[n2]
+    inv1 = nodes.invert[n1]
+    inv2 = nodes.invert[n2]
+    off1 = links.offset1[j]
+    off2 = links.offset2[j]
     z1 = inv1 + off1
     z2 = inv2 + off2
     h1 = max(d1 + inv1, z1)
@@ -330,12 +264,12 @@ def conduit_flow(
     if not slot:
         y1 = min(y1, y_full)
         y2 = min(y2, y_full)
-    a_old = max(link_state[LS_A2, j], FUDGE)
-    length = link_par[j, LP_MOD_LENGTH]
-    true_length = link_par[j, LP_LENGTH]
+    a_old = max(link_state.a2[j], FUDGE)
+    length = links.mod_length[j]
+    true_length = links.length[j]
     # offsets for the flow class, based on an outfall's depth
-    out1 = node_int[n1, NI_KIND] == NODE_OUTFALL
-    out2 = node_int[n2, NI_KIND] == NODE_OUTFALL
+    out1 = nodes.kind[n1] == NODE_OUTFALL
+    out2 = nodes.kind[n2] == NODE_OUTFALL
     fz1 = max(0.0, off1 - d1) if out1 else off1
     fz2 = max(0.0, off2 - d2) if out2 else off2
 
@@ -345,7 +279,7 @@ def conduit_flow(
     if not (y1 >= y_full and y2 >= y_full) and _flow_class_needs_depths(
         q_last, h1, h2, y1, y2, fz1, fz2, z1, z2
     ):
-        yn, yc = link_depths(j, q_last, link_par, link_int, xs, tables)
+        yn, yc = link_depths(j, q_last, links, xsects)
     h1, h2, y1, y2, fc, s1, s2 = _surface_area(
         j,
         q_last,
@@ -360,51 +294,36 @@ def conduit_flow(
         z2,
         off1,
         off2,
-        shape,
-        closed,
         yc,
         yn,
-        xs,
-        tables,
+        xsects,
         slot,
         crown_cutoff,
     )
-    link_state[LS_FLOW_CLASS, j] = fc
-    link_state[LS_SURF1, j] = s1
-    link_state[LS_SURF2, j] = s2
+    link_state.flow_class[j] = fc
+    link_state.surf_area1[j] = s1
+    link_state.surf_area2[j] = s2
 
     y_mid = 0.5 * (y1 + y2)
-    circle = shape == CIRCULAR or shape == FORCE_MAIN
-    if circle:  # most sewers: helpers that take two pointers, not the two tables
-        xr, tp = circle_pointers(xs, j, tables)
-        w_slot = slot_width_at(closed, xr, y1, slot, crown_cutoff)
-        a1 = circle_conduit_area(xr, tp, y1, w_slot)
-        r1 = circle_conduit_hrad(xr, tp, y1)
-        w_slot = slot_width_at(closed, xr, y2, slot, crown_cutoff)
-        a2 = circle_conduit_area(xr, tp, y2, w_slot)
-        w_slot = slot_width_at(closed, xr, y_mid, slot, crown_cutoff)
-        a_mid = circle_conduit_area(xr, tp, y_mid, w_slot)
-        r_mid = circle_conduit_hrad(xr, tp, y_mid)
-    else:
-        w_slot = slot_width(closed, xs, j, y1, slot, crown_cutoff)
-        a1 = conduit_area(shape, xs, j, tables, y1, w_slot)
-        r1 = conduit_hrad(shape, xs, j, tables, y1)
-        w_slot = slot_width(closed, xs, j, y2, slot, crown_cutoff)
-        a2 = conduit_area(shape, xs, j, tables, y2, w_slot)
-        w_slot = slot_width(closed, xs, j, y_mid, slot, crown_cutoff)
-        a_mid = conduit_area(shape, xs, j, tables, y_mid, w_slot)
-        r_mid = conduit_hrad(shape, xs, j, tables, y_mid)
+    w_slot = slot_width(xsects, j, y1, slot, crown_cutoff)
+    a1 = conduit_area(xsects, j, y1, w_slot)
+    r1 = conduit_hrad(xsects, j, y1)
+    w_slot = slot_width(xsects, j, y2, slot, crown_cutoff)
+    a2 = conduit_area(xsects, j, y2, w_slot)
+    w_slot = slot_width(xsects, j, y_mid, slot, crown_cutoff)
+    a_mid = conduit_area(xsects, j, y_mid, w_slot)
+    r_mid = conduit_hrad(xsects, j, y_mid)
     is_full = y1 >= y_full and y2 >= y_full
 
     if fc == FC_DRY or fc == FC_UP_DRY or fc == FC_DN_DRY or a_mid <= FUDGE:
-        link_state[LS_A1, j] = 0.5 * (a1 + a2)
-        link_state[LS_Q1, j] = 0.0
-        link_state[LS_Q2, j] = 0.0
-        link_state[LS_DQDH, j] = GRAVITY * dt * a_mid / length * barrels
-        link_state[LS_FROUDE, j] = 0.0
-        link_state[LS_DEPTH, j] = min(y_mid, y_full)
-        link_state[LS_VOLUME, j] = link_state[LS_A1, j] * true_length * barrels
-        link_state[LS_FLOW, j] = 0.0
+        link_state.a1[j] = 0.5 * (a1 + a2)
+        link_state.q1[j] = 0.0
+        link_state.q2[j] = 0.0
+        link_state.dqdh[j] = GRAVITY * dt * a_mid / length * barrels
+        link_state.froude[j] = 0.0
+        link_state.depth[j] = min(y_mid, y_full)
+        link_state.volume[j] = link_state.a1[j] * true_length * barrels
+        link_state.flow[j] = 0.0
         return
 
     v = q_last / a_mid
@@ -412,14 +331,11 @@ def conduit_flow(
         v = MAX_VELOCITY * np.sign(q_last)
     # below the crown a_mid is the plain area at y_mid: the Froude number reuses it
     a_fr = a_mid if y_mid < y_full else -1.0
-    if circle:
-        fr = circle_froude_number(closed, xr, tp, v, y_mid, a_fr)
-    else:
-        fr = froude_number(shape, closed, xs, j, tables, v, y_mid, a_fr)
-    link_state[LS_FROUDE, j] = fr
+    fr = froude_number(xsects, j, v, y_mid, a_fr)
+    link_state.froude[j] = fr
     if fc == FC_SUBCRITICAL and fr > 1.0:
         fc = FC_SUPCRITICAL
-        link_state[LS_FLOW_CLASS, j] = fc
+        link_state.flow_class[j] = fc
     if fr <= 0.5:
         sigma = 1.0
     elif fr >= 1.0:
@@ -431,7 +347,7 @@ def conduit_flow(
         rho = sigma
     a_wtd = a1 + (a_mid - a1) * rho
     r_wtd = r1 + (r_mid - r1) * rho
-    damping = opt_i[OI_DAMPING]
+    damping = options.damping
     if damping == DAMP_NONE:
         sigma = 1.0
     elif damping == DAMP_FULL:
@@ -439,13 +355,11 @@ def conduit_flow(
     if is_full and closed:
         sigma = 0.0
 
-    fm = link_int[j, LI_FORCE_MAIN]
+    fm = links.force_main[j]
     if fm != 0 and is_full:
-        dq1 = dt * force_main_friction(
-            fm, link_par[j, LP_FM_ROUGH], link_par[j, LP_FM_FACTOR], abs(v), r_mid
-        )
+        dq1 = dt * force_main_friction(fm, links.fm_rough[j], links.fm_factor[j], abs(v), r_mid)
     else:
-        dq1 = dt * link_par[j, LP_ROUGH_FACTOR] / r_wtd**1.33333 * abs(v)
+        dq1 = dt * links.rough_factor[j] / r_wtd**1.33333 * abs(v)
     dq2 = dt * GRAVITY * a_wtd * (h2 - h1) / length
     dq3 = 0.0
     dq4 = 0.0
@@ -453,52 +367,49 @@ def conduit_flow(
         dq3 = 2.0 * v * (a_mid - a_old) * sigma
         dq4 = dt * v * v * (a2 - a1) / length * sigma
     dq5 = 0.0
-    if link_int[j, LI_HAS_LOSSES] == 1:
+    if links.has_losses[j] == 1:
         qa = abs(q_last)
         losses = 0.0
         if a1 > FUDGE:
-            losses += link_par[j, LP_LOSS_IN] * (qa / a1)
+            losses += links.loss_in[j] * (qa / a1)
         if a2 > FUDGE:
-            losses += link_par[j, LP_LOSS_OUT] * (qa / a2)
+            losses += links.loss_out[j] * (qa / a2)
         if a_mid > FUDGE:
-            losses += link_par[j, LP_LOSS_AVG] * (qa / a_mid)
+            losses += links.loss_avg[j] * (qa / a_mid)
         dq5 = losses / 2.0 / length * dt
     denom = 1.0 + dq1 + dq5
     q = (q_old - dq2 + dq3 + dq4) / denom
-    link_state[LS_DQDH, j] = 1.0 / denom * GRAVITY * dt * a_wtd / length * barrels
+    link_state.dqdh[j] = 1.0 / denom * GRAVITY * dt * a_wtd / length * barrels
 
-    link_state[LS_NORMAL_FLOW, j] = 0.0
-    nfl = opt_i[OI_NORMAL_FLOW]
+    link_state.normal_flow_limited[j] = 0.0
+    nfl = options.normal_flow
     if q > 0.0:
         if nfl != NFL_NEITHER and y1 < y_full and (fc == FC_SUBCRITICAL or fc == FC_SUPCRITICAL):
             limit, by_froude = _normal_flow_tests(y1, y2, out1 or out2, nfl)
             if by_froude:  # a1 is the area at y1 (y1 is below the crown here)
-                if circle:
-                    f1 = circle_froude_number(closed, xr, tp, q / a1, y1, a1)
-                else:
-                    f1 = froude_number(shape, closed, xs, j, tables, q / a1, y1, a1)
+                f1 = froude_number(xsects, j, q / a1, y1, a1)
                 limit = f1 >= 1.0
             if limit:
-                q, limited = _normal_flow(q, a1, r1, link_par[j, LP_BETA])
-                link_state[LS_NORMAL_FLOW, j] = limited
+                q, limited = _normal_flow(q, a1, r1, links.beta[j])
+                link_state.normal_flow_limited[j] = limited
 
     if steps > 0:
-        q = (1.0 - omega) * q_last + omega * q
+        q = (1.0 - OMEGA) * q_last + OMEGA * q
         if q * q_last < 0.0:
             q = 0.001 * np.sign(q)
-    q_limit = link_par[j, LP_QLIMIT]
+    q_limit = links.q_limit[j]
     if q_limit > 0.0 and abs(q) > q_limit:
         q = np.sign(q) * q_limit
-    if flap_gate_closed(j, q, node_int, link_int):
+    if flap_gate_closed(j, q, nodes, links):
         q = 0.0
     if q > FUDGE and d1 <= FUDGE:
         q = FUDGE
     if q < -FUDGE and d2 <= FUDGE:
         q = -FUDGE
 
-    link_state[LS_A1, j] = a_mid
-    link_state[LS_Q1, j] = q
-    link_state[LS_Q2, j] = q
-    link_state[LS_DEPTH, j] = min(y_mid, y_full)
-    link_state[LS_VOLUME, j] = 0.5 * (a1 + a2) * true_length * barrels
-    link_state[LS_FLOW, j] = q * barrels
+    link_state.a1[j] = a_mid
+    link_state.q1[j] = q
+    link_state.q2[j] = q
+    link_state.depth[j] = min(y_mid, y_full)
+    link_state.volume[j] = 0.5 * (a1 + a2) * true_length * barrels
+    link_state.flow[j] = q * barrels

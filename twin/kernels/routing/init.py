@@ -14,207 +14,134 @@ from twin.kernels.codes import NODE_OUTFALL, NODE_STORAGE
 from twin.kernels.config import JIT
 from twin.kernels.routing.boundary import set_outfall_depths
 from twin.kernels.routing.conduit_geometry import link_normal_depth
-from twin.kernels.routing.layout import (
+from twin.kernels.routing.constants import (
     FUDGE,
     KIND_ORIFICE,
     KIND_WEIR,
-    LI_KIND,
-    LI_N1,
-    LI_N2,
-    LI_SHAPE,
-    LI_TRUE_CONDUIT,
-    LP_BARRELS,
-    LP_INIT_SETTING,
-    LP_LENGTH,
-    LP_OFFSET1,
-    LP_OFFSET2,
-    LP_Q0,
-    LS_A1,
-    LS_A2,
-    LS_C_SURCHARGE,
-    LS_CONTROL,
-    LS_DEPTH,
-    LS_DEPTH_OLD,
-    LS_DQDH,
-    LS_FLOW,
-    LS_FLOW_OLD,
-    LS_Q1,
-    LS_Q2,
-    LS_SETTING,
-    LS_SURF_AREA,
-    LS_TARGET,
-    LS_VOLUME,
-    LS_VOLUME_OLD,
-    ND_DEPTH,
-    ND_DEPTH_OLD,
-    ND_INFLOW,
-    ND_INFLOW_OLD,
-    ND_LAT,
-    ND_OUTFLOW,
-    ND_VOLUME,
-    ND_VOLUME_OLD,
-    NI_KIND,
-    NP_FULL_DEPTH,
-    NP_FULL_VOLUME,
-    NP_INIT_DEPTH,
-    NP_PONDED_AREA,
+    MODE_DYNWAVE,
 )
 from twin.kernels.routing.storage import node_volume, storage_volume_raw
 from twin.kernels.structures.orifices import orifice_set_setting
 from twin.kernels.structures.weirs import weir_flow
-from twin.kernels.xsect import P_YFULL, area_at_depth
+from twin.kernels.xsect.geometry import area_at_depth
 
 
 @njit(**JIT)
-def full_volumes(node_par, node_int, curve_start, curve_x, curve_y):
-    """Set ``node_par[:, NP_FULL_VOLUME]``: storage volume at full depth, 0 for other nodes."""
-    for i in range(node_par.shape[0]):
-        node_par[i, NP_FULL_VOLUME] = 0.0
-        if node_int[i, NI_KIND] == NODE_STORAGE:
-            node_par[i, NP_FULL_VOLUME] = storage_volume_raw(
-                i, node_par[i, NP_FULL_DEPTH], node_par, node_int, curve_start, curve_x, curve_y
-            )
+def full_volumes(nodes, curves):
+    """Set ``nodes.full_volume[:]``: storage volume at full depth, 0 for other nodes."""
+    for i in range(nodes.kind.shape[0]):
+        nodes.full_volume[i] = 0.0
+        if nodes.kind[i] == NODE_STORAGE:
+            nodes.full_volume[i] = storage_volume_raw(i, nodes.full_depth[i], nodes, curves)
 
 
 @njit(**JIT)
-def init_settings(link_par, link_int, xs, tables, link_state, curve_start, curve_x, curve_y,
-                  opt_f):  # fmt: skip
+def init_settings(links, xsects, curves, options, link_state):
     """Initial settings and structure coefficients (SWMM's *_validate and link_initState).
 
     Orifices get their coefficients at full opening, weirs their surcharge
     coefficient at full height, pumps their initial on/off status.
     """
-    for j in range(link_state.shape[1]):
-        link_state[LS_SETTING, j] = 1.0
-        link_state[LS_TARGET, j] = 1.0
-        link_state[LS_SURF_AREA, j] = 0.0
-        link_state[LS_CONTROL, j] = np.nan
-        kind = link_int[j, LI_KIND]
+    for j in range(link_state.flow.shape[0]):
+        link_state.setting[j] = 1.0
+        link_state.target_setting[j] = 1.0
+        link_state.orifice_area[j] = 0.0
+        link_state.control_setting[j] = np.nan
+        kind = links.kind[j]
         if kind == KIND_ORIFICE:
-            orifice_set_setting(j, 0.0, link_par, link_int, xs, tables, link_state)
+            orifice_set_setting(j, 0.0, links, xsects, link_state)
         elif kind == KIND_WEIR:
-            q1, q2 = weir_flow(j, xs[j, P_YFULL], 1.0, False, link_par, link_int, xs, tables,
-                               link_state, curve_start, curve_x, curve_y, opt_f)  # fmt: skip
-            h = 0.5 * xs[j, P_YFULL]
-            link_state[LS_C_SURCHARGE, j] = (q1 + q2) / np.sqrt(h) if h > 0.0 else 0.0
-            link_state[LS_DQDH, j] = 0.0
-        s = link_par[j, LP_INIT_SETTING]
-        link_state[LS_SETTING, j] = s
-        link_state[LS_TARGET, j] = s
+            q1, q2 = weir_flow(
+                j, xsects.y_full[j], 1.0, False, links, xsects, curves, options, link_state
+            )
+            h = 0.5 * xsects.y_full[j]
+            link_state.c_surcharge[j] = (q1 + q2) / np.sqrt(h) if h > 0.0 else 0.0
+            link_state.dqdh[j] = 0.0
+        s = links.init_setting[j]
+        link_state.setting[j] = s
+        link_state.target_setting[j] = s
 
 
 @njit(**JIT)
-def initial_state(
-    dynwave,
-    ponding,
-    node_par,
-    node_int,
-    link_par,
-    link_int,
-    xs,
-    tables,
-    curve_start,
-    curve_x,
-    curve_y,
-    node_state,
-    link_state,
-    stage_at_node,
-    work_sum,
-    work_count,
-    opt_f,
-):
-    """Fill ``node_state`` and ``link_state`` with SWMM's initial conditions.
-
-    ``work_sum`` and ``work_count`` are (n_nodes,) scratch arrays.
-    """
-    n_nodes = node_state.shape[1]
-    n_links = link_state.shape[1]
+def initial_state(nodes, links, xsects, curves, options, node_state, link_state):
+    """Fill ``node_state`` and ``link_state`` with SWMM's initial conditions (outfall
+    stages in ``node_state.stage`` already set for time 0)."""
+    dynwave = options.mode == MODE_DYNWAVE
+    n_nodes = node_state.depth.shape[0]
+    n_links = link_state.flow.shape[0]
     for i in range(n_nodes):
-        d = node_par[i, NP_INIT_DEPTH]
-        node_state[ND_DEPTH, i] = d
-        node_state[ND_DEPTH_OLD, i] = d
-    init_settings(link_par, link_int, xs, tables, link_state, curve_start, curve_x, curve_y, opt_f)
+        d = nodes.init_depth[i]
+        node_state.depth[i] = d
+        node_state.depth_old[i] = d
+    init_settings(links, xsects, curves, options, link_state)
     for j in range(n_links):
-        q0 = link_par[j, LP_Q0]
-        link_state[LS_FLOW, j] = q0
-        link_state[LS_FLOW_OLD, j] = q0
-        link_state[LS_DEPTH, j] = 0.0
-        if link_int[j, LI_TRUE_CONDUIT] == 1:
-            link_state[LS_DEPTH, j] = link_normal_depth(
-                j, q0 / link_par[j, LP_BARRELS], link_par, link_int, xs, tables
-            )
+        q0 = links.q_init[j]
+        link_state.flow[j] = q0
+        link_state.flow_old[j] = q0
+        link_state.depth[j] = 0.0
+        if links.true_conduit[j] == 1:
+            link_state.depth[j] = link_normal_depth(j, q0 / links.barrels[j], links, xsects)
     if dynwave:
-        for i in range(n_nodes):
-            work_sum[i] = 0.0
-            work_count[i] = 0.0
+        work_sum = np.zeros(n_nodes)
+        work_count = np.zeros(n_nodes)
         for j in range(n_links):
             y = 0.0
-            if link_state[LS_DEPTH, j] > FUDGE:
-                y = link_state[LS_DEPTH, j] + link_par[j, LP_OFFSET1]
-            for n in (link_int[j, LI_N1], link_int[j, LI_N2]):
+            if link_state.depth[j] > FUDGE:
+                y = link_state.depth[j] + links.offset1[j]
+            for n in (links.node1[j], links.node2[j]):
                 work_sum[n] += y
                 work_count[n] += 1.0
         for i in range(n_nodes):
-            kind = node_int[i, NI_KIND]
+            kind = nodes.kind[i]
             if kind == NODE_OUTFALL or kind == NODE_STORAGE:
                 continue
-            if node_par[i, NP_INIT_DEPTH] > 0.0:
+            if nodes.init_depth[i] > 0.0:
                 continue
             if work_count[i] > 0.0:
-                node_state[ND_DEPTH, i] = work_sum[i] / work_count[i]
-        set_outfall_depths(
-            node_par,
-            node_int,
-            link_par,
-            link_int,
-            xs,
-            tables,
-            link_state,
-            node_state,
-            stage_at_node,
-        )
+                node_state.depth[i] = work_sum[i] / work_count[i]
+        set_outfall_depths(nodes, links, xsects, node_state, link_state)
         for j in range(n_links):
-            if link_int[j, LI_TRUE_CONDUIT] == 0 or link_par[j, LP_Q0] != 0.0:
+            if links.true_conduit[j] == 0 or links.q_init[j] != 0.0:
                 continue
-            y_full = xs[j, P_YFULL]
-            y1 = node_state[ND_DEPTH, link_int[j, LI_N1]] - link_par[j, LP_OFFSET1]
+            y_full = xsects.y_full[j]
+            y1 = node_state.depth[links.node1[j]] - links.offset1[j]
             y1 = min(max(y1, 0.0), y_full)
-            y2 = node_state[ND_DEPTH, link_int[j, LI_N2]] - link_par[j, LP_OFFSET2]
+            y2 = node_state.depth[links.node2[j]] - links.offset2[j]
             y2 = min(max(y2, 0.0), y_full)
-            link_state[LS_DEPTH, j] = max(0.5 * (y1 + y2), FUDGE)
+            link_state.depth[j] = max(0.5 * (y1 + y2), FUDGE)
     for i in range(n_nodes):
-        node_state[ND_INFLOW, i] = node_state[ND_LAT, i]
-        node_state[ND_OUTFLOW, i] = 0.0
-        d = node_state[ND_DEPTH, i]
-        full_d = node_par[i, NP_FULL_DEPTH]
-        if ponding and node_par[i, NP_PONDED_AREA] > 0.0 and d > full_d:
-            v = node_par[i, NP_FULL_VOLUME] + (d - full_d) * node_par[i, NP_PONDED_AREA]
+        node_state.inflow[i] = node_state.lateral[i]
+        node_state.outflow[i] = 0.0
+        d = node_state.depth[i]
+        full_d = nodes.full_depth[i]
+        if options.ponding and nodes.ponded_area[i] > 0.0 and d > full_d:
+            v = nodes.full_volume[i] + (d - full_d) * nodes.ponded_area[i]
         else:
-            v = node_volume(i, d, node_par, node_int, curve_start, curve_x, curve_y)
-        node_state[ND_VOLUME, i] = v
-        node_state[ND_VOLUME_OLD, i] = v
-        node_state[ND_DEPTH_OLD, i] = d
+            v = node_volume(i, d, nodes, curves)
+        node_state.volume[i] = v
+        node_state.volume_old[i] = v
+        node_state.depth_old[i] = d
     for j in range(n_links):
-        q = link_state[LS_FLOW, j]
-        n1 = link_int[j, LI_N1]
-        n2 = link_int[j, LI_N2]
+        q = link_state.flow[j]
+        n1 = links.node1[j]
+        n2 = links.node2[j]
         if q >= 0.0:
-            node_state[ND_OUTFLOW, n1] += q
-            node_state[ND_INFLOW, n2] += q
+            node_state.outflow[n1] += q
+            node_state.inflow[n2] += q
         else:
-            node_state[ND_INFLOW, n1] -= q
-            node_state[ND_OUTFLOW, n2] -= q
+            node_state.inflow[n1] -= q
+            node_state.outflow[n2] -= q
     for i in range(n_nodes):
-        node_state[ND_INFLOW_OLD, i] = node_state[ND_INFLOW, i]
+        node_state.inflow_old[i] = node_state.inflow[i]
     for j in range(n_links):
-        if link_int[j, LI_TRUE_CONDUIT] == 0:
+        if links.true_conduit[j] == 0:
             continue
-        barrels = link_par[j, LP_BARRELS]
-        link_state[LS_Q1, j] = link_state[LS_FLOW, j] / barrels
-        link_state[LS_Q2, j] = link_state[LS_Q1, j]
-        a = area_at_depth(link_int[j, LI_SHAPE], xs[j], tables, link_state[LS_DEPTH, j])
-        link_state[LS_A1, j] = a
-        link_state[LS_A2, j] = a
-        link_state[LS_VOLUME, j] = a * link_par[j, LP_LENGTH] * barrels
-        link_state[LS_VOLUME_OLD, j] = link_state[LS_VOLUME, j]
-        link_state[LS_DEPTH_OLD, j] = link_state[LS_DEPTH, j]
+        barrels = links.barrels[j]
+        link_state.q1[j] = link_state.flow[j] / barrels
+        link_state.q2[j] = link_state.q1[j]
+        a = area_at_depth(xsects, j, link_state.depth[j])
+        link_state.a1[j] = a
+        link_state.a2[j] = a
+        link_state.volume[j] = a * links.length[j] * barrels
+        link_state.volume_old[j] = link_state.volume[j]
+        link_state.depth_old[j] = link_state.depth[j]

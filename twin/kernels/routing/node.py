@@ -12,92 +12,65 @@ import numpy as np
 from numba import njit
 
 from twin.kernels.codes import NODE_STORAGE
-from twin.kernels.config import JIT_HOT
-from twin.kernels.routing.layout import (
+from twin.kernels.config import JIT
+from twin.kernels.routing.constants import (
     FUDGE,
-    ND_DEPTH,
-    ND_DEPTH_OLD,
-    ND_DYDT,
-    ND_INFLOW,
-    ND_OLD_NET_INFLOW,
-    ND_OUTFLOW,
-    ND_OVERFLOW,
-    ND_SUMDQDH,
-    ND_SURF_NEW,
-    ND_SURF_OLD,
-    ND_VOLUME,
-    ND_VOLUME_OLD,
-    NI_DEGREE,
-    NI_KIND,
-    NP_CROWN,
-    NP_FULL_DEPTH,
-    NP_FULL_VOLUME,
-    NP_PONDED_AREA,
-    NP_SUR_DEPTH,
-    OF_MIN_SURFAREA,
-    OI_PONDING,
-    OI_SURCHARGE,
+    OMEGA,
     SURCHARGE_EXTRAN,
 )
 from twin.kernels.routing.storage import node_surface_area, node_volume
 
 
-@njit(**JIT_HOT)
-def ponded_surface_area(i, d, node_par, node_int, curve_start, curve_x, curve_y):
+@njit(**JIT)
+def ponded_surface_area(i, d, nodes, curves):
     """SWMM's ``node_getPondedArea``: ponded area above the rim, else the node's own area."""
-    if d <= node_par[i, NP_FULL_DEPTH] or node_par[i, NP_PONDED_AREA] == 0.0:
-        return node_surface_area(i, d, node_par, node_int, curve_start, curve_x, curve_y)
-    a = node_par[i, NP_PONDED_AREA]
+    if d <= nodes.full_depth[i] or nodes.ponded_area[i] == 0.0:
+        return node_surface_area(i, d, nodes, curves)
+    a = nodes.ponded_area[i]
     if a <= 0.0:
-        a = node_surface_area(
-            i, node_par[i, NP_FULL_DEPTH], node_par, node_int, curve_start, curve_x, curve_y
-        )
+        a = node_surface_area(i, nodes.full_depth[i], nodes, curves)
     return a
 
 
-@njit(**JIT_HOT)
-def set_node_depth(
-    i, steps, omega, dt, node_par, node_int, node_state, opt_f, opt_i, curve_start, curve_x, curve_y
-):
-    """New depth of non-outfall node ``i`` for one Picard pass; writes ``node_state[:, i]``."""
-    can_pond = opt_i[OI_PONDING] == 1 and node_par[i, NP_PONDED_AREA] > 0.0
-    full_depth = node_par[i, NP_FULL_DEPTH]
-    y_last = node_state[ND_DEPTH, i]
+@njit(**JIT)
+def set_node_depth(i, steps, dt, nodes, curves, options, node_state):
+    """New depth of non-outfall node ``i`` for one Picard pass; writes its ``node_state``."""
+    can_pond = options.ponding and nodes.ponded_area[i] > 0.0
+    full_depth = nodes.full_depth[i]
+    y_last = node_state.depth[i]
     is_ponded = can_pond and y_last > full_depth
     is_surcharged = False
-    y_crown = node_par[i, NP_CROWN]
-    y_old = node_state[ND_DEPTH_OLD, i]
-    node_state[ND_OVERFLOW, i] = 0.0
-    surf_area = max(node_state[ND_SURF_NEW, i], opt_f[OF_MIN_SURFAREA])
-    dq = node_state[ND_INFLOW, i] - node_state[ND_OUTFLOW, i]
-    dv = 0.5 * (node_state[ND_OLD_NET_INFLOW, i] + dq) * dt
+    y_crown = nodes.crown_depth[i]
+    y_old = node_state.depth_old[i]
+    node_state.overflow[i] = 0.0
+    surf_area = max(node_state.surf_area[i], options.min_surfarea)
+    dq = node_state.inflow[i] - node_state.outflow[i]
+    dv = 0.5 * (node_state.net_inflow_old[i] + dq) * dt
 
-    if opt_i[OI_SURCHARGE] == SURCHARGE_EXTRAN:
+    if options.surcharge == SURCHARGE_EXTRAN:
         if is_ponded:
             is_surcharged = False
-        elif node_int[i, NI_KIND] == NODE_STORAGE:
-            is_surcharged = node_par[i, NP_SUR_DEPTH] > 0.0 and y_last > full_depth
+        elif nodes.kind[i] == NODE_STORAGE:
+            is_surcharged = nodes.surcharge_depth[i] > 0.0 and y_last > full_depth
         else:
             is_surcharged = y_crown > 0.0 and y_last > y_crown
 
     if not is_surcharged:
         y_new = y_old + dv / surf_area
         if not is_ponded:
-            node_state[ND_SURF_OLD, i] = surf_area
+            node_state.surf_area_old[i] = surf_area
         if steps > 0:
-            y_new = (1.0 - omega) * y_last + omega * y_new
+            y_new = (1.0 - OMEGA) * y_last + OMEGA * y_new
         if is_ponded and y_new < full_depth:
             y_new = full_depth - FUDGE
     else:
         corr = 1.0
-        if node_int[i, NI_DEGREE] < 0:
+        if nodes.degree[i] < 0:
             corr = 0.6
-        denom = node_state[ND_SUMDQDH, i]
+        denom = node_state.sum_dqdh[i]
         if y_last < 1.25 * y_crown:
             f = (y_last - y_crown) / y_crown
-            denom += (node_state[ND_SURF_OLD, i] / dt - node_state[ND_SUMDQDH, i]) * np.exp(
-                -15.0 * f
-            )
+            denom += (node_state.surf_area_old[i] / dt - node_state.sum_dqdh[i]) * np.exp(-15.0 * f)
         if denom == 0.0:
             dy = 0.0
         else:
@@ -112,25 +85,21 @@ def set_node_depth(
         y_new = 0.0
     y_max = full_depth
     if not can_pond:
-        y_max += node_par[i, NP_SUR_DEPTH]
+        y_max += nodes.surcharge_depth[i]
     if y_new > y_max:
         # flooded: lose the excess, or pond it over the ponded area
-        full_volume = node_par[i, NP_FULL_VOLUME]
+        full_volume = nodes.full_volume[i]
         if not can_pond:
-            node_state[ND_OVERFLOW, i] = dv / dt
-            node_state[ND_VOLUME, i] = full_volume
+            node_state.overflow[i] = dv / dt
+            node_state.volume[i] = full_volume
             y_new = y_max
         else:
-            v_new = max(node_state[ND_VOLUME_OLD, i] + dv, full_volume)
-            node_state[ND_VOLUME, i] = v_new
-            node_state[ND_OVERFLOW, i] = (
-                v_new - max(node_state[ND_VOLUME_OLD, i], full_volume)
-            ) / dt
-        if node_state[ND_OVERFLOW, i] < FUDGE:
-            node_state[ND_OVERFLOW, i] = 0.0
+            v_new = max(node_state.volume_old[i] + dv, full_volume)
+            node_state.volume[i] = v_new
+            node_state.overflow[i] = (v_new - max(node_state.volume_old[i], full_volume)) / dt
+        if node_state.overflow[i] < FUDGE:
+            node_state.overflow[i] = 0.0
     else:
-        node_state[ND_VOLUME, i] = node_volume(
-            i, y_new, node_par, node_int, curve_start, curve_x, curve_y
-        )
-    node_state[ND_DYDT, i] = abs(y_new - y_old) / dt
-    node_state[ND_DEPTH, i] = y_new
+        node_state.volume[i] = node_volume(i, y_new, nodes, curves)
+    node_state.dydt[i] = abs(y_new - y_old) / dt
+    node_state.depth[i] = y_new

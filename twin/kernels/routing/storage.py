@@ -2,24 +2,16 @@
 
 A storage unit's surface area is ``a0 + a1 d^a2`` (FUNCTIONAL), ``a0 + a1 d + a2 d^2``
 (CYLINDRICAL, CONICAL, PARABOLOID, PYRAMIDAL, all converted to that polynomial when
-packed) or a TABULAR curve of (depth, area) points held in ``curve_x``/``curve_y``
-between ``curve_start[k]`` and ``curve_start[k+1]``.  Junctions hold no volume in
+packed) or a TABULAR curve of (depth, area) points held in ``curves.x``/``curves.y``
+between ``curves.start[k]`` and ``curves.start[k+1]``.  Junctions hold no volume in
 SWMM 5.2 (their full volume is 0) except what ponds above their rim.
 """
 
 from numba import njit
 
 from twin.kernels.codes import NODE_STORAGE
-from twin.kernels.config import JIT_HOT
-from twin.kernels.routing.layout import (
-    NI_CURVE,
-    NI_KIND,
-    NI_STORAGE,
-    NP_FULL_DEPTH,
-    NP_FULL_VOLUME,
-    NP_SA0,
-    NP_SA1,
-    NP_SA2,
+from twin.kernels.config import JIT
+from twin.kernels.routing.constants import (
     STORAGE_FUNCTIONAL,
     STORAGE_POLY,
     STORAGE_TABULAR,
@@ -27,7 +19,7 @@ from twin.kernels.routing.layout import (
 from twin.kernels.tables import table_lookup
 
 
-@njit(**JIT_HOT)
+@njit(**JIT)
 def curve_lookup_ex(x, xs, ys, k0, k1):
     """SWMM's ``table_lookupEx``: linear interpolation, extrapolated past the last point."""
     if k1 <= k0:
@@ -55,7 +47,7 @@ def curve_lookup_ex(x, xs, ys, k0, k1):
     return y1 + s * (x - x1)
 
 
-@njit(**JIT_HOT)
+@njit(**JIT)
 def curve_storage_volume(x, xs, ys, k0, k1):
     """Volume under an area-depth curve up to depth ``x`` (end-area rule, extrapolated)."""
     if k1 <= k0:
@@ -91,18 +83,18 @@ def curve_storage_volume(x, xs, ys, k0, k1):
     return v
 
 
-@njit(**JIT_HOT)
-def storage_area(i, d, node_par, node_int, curve_start, curve_x, curve_y):
+@njit(**JIT)
+def storage_area(i, d, nodes, curves):
     """Surface area [ft2] of storage node ``i`` at depth ``d`` [ft]."""
-    kind = node_int[i, NI_STORAGE]
+    kind = nodes.storage_kind[i]
     if kind == STORAGE_TABULAR:
-        c = node_int[i, NI_CURVE]
+        c = nodes.curve[i]
         if c < 0:
             return 0.0
-        return curve_lookup_ex(d, curve_x, curve_y, curve_start[c], curve_start[c + 1])
-    a0 = node_par[i, NP_SA0]
-    a1 = node_par[i, NP_SA1]
-    a2 = node_par[i, NP_SA2]
+        return curve_lookup_ex(d, curves.x, curves.y, curves.start[c], curves.start[c + 1])
+    a0 = nodes.storage_a0[i]
+    a1 = nodes.storage_a1[i]
+    a2 = nodes.storage_a2[i]
     if kind == STORAGE_FUNCTIONAL:
         return a0 + a1 * d**a2
     if kind == STORAGE_POLY:
@@ -110,20 +102,20 @@ def storage_area(i, d, node_par, node_int, curve_start, curve_x, curve_y):
     return 0.0
 
 
-@njit(**JIT_HOT)
-def storage_volume_raw(i, d, node_par, node_int, curve_start, curve_x, curve_y):
+@njit(**JIT)
+def storage_volume_raw(i, d, nodes, curves):
     """Volume [ft3] of storage node ``i`` at depth ``d`` without the full-volume cap."""
     if d == 0.0:
         return 0.0
-    kind = node_int[i, NI_STORAGE]
+    kind = nodes.storage_kind[i]
     if kind == STORAGE_TABULAR:
-        c = node_int[i, NI_CURVE]
+        c = nodes.curve[i]
         if c < 0:
             return 0.0
-        return curve_storage_volume(d, curve_x, curve_y, curve_start[c], curve_start[c + 1])
-    a0 = node_par[i, NP_SA0]
-    a1 = node_par[i, NP_SA1]
-    a2 = node_par[i, NP_SA2]
+        return curve_storage_volume(d, curves.x, curves.y, curves.start[c], curves.start[c + 1])
+    a0 = nodes.storage_a0[i]
+    a1 = nodes.storage_a1[i]
+    a2 = nodes.storage_a2[i]
     if kind == STORAGE_FUNCTIONAL:
         return a0 * d + a1 / (a2 + 1.0) * d ** (a2 + 1.0)
     if kind == STORAGE_POLY:
@@ -131,49 +123,49 @@ def storage_volume_raw(i, d, node_par, node_int, curve_start, curve_x, curve_y):
     return 0.0
 
 
-@njit(**JIT_HOT)
-def node_volume(i, d, node_par, node_int, curve_start, curve_x, curve_y):
+@njit(**JIT)
+def node_volume(i, d, nodes, curves):
     """SWMM's ``node_getVolume``: stored volume [ft3] at depth ``d`` (0 for junctions)."""
-    if node_int[i, NI_KIND] == NODE_STORAGE:
-        if d >= node_par[i, NP_FULL_DEPTH] and node_par[i, NP_FULL_VOLUME] > 0.0:
-            return node_par[i, NP_FULL_VOLUME]
-        return storage_volume_raw(i, d, node_par, node_int, curve_start, curve_x, curve_y)
-    if node_par[i, NP_FULL_DEPTH] > 0.0:
-        return node_par[i, NP_FULL_VOLUME] * (d / node_par[i, NP_FULL_DEPTH])
+    if nodes.kind[i] == NODE_STORAGE:
+        if d >= nodes.full_depth[i] and nodes.full_volume[i] > 0.0:
+            return nodes.full_volume[i]
+        return storage_volume_raw(i, d, nodes, curves)
+    if nodes.full_depth[i] > 0.0:
+        return nodes.full_volume[i] * (d / nodes.full_depth[i])
     return 0.0
 
 
-@njit(**JIT_HOT)
-def node_surface_area(i, d, node_par, node_int, curve_start, curve_x, curve_y):
+@njit(**JIT)
+def node_surface_area(i, d, nodes, curves):
     """SWMM's ``node_getSurfArea``: the node's own surface area [ft2] (0 for junctions)."""
-    if node_int[i, NI_KIND] == NODE_STORAGE:
-        return storage_area(i, d, node_par, node_int, curve_start, curve_x, curve_y)
+    if nodes.kind[i] == NODE_STORAGE:
+        return storage_area(i, d, nodes, curves)
     return 0.0
 
 
-@njit(**JIT_HOT)
-def storage_depth(i, v, node_par, node_int, curve_start, curve_x, curve_y):
+@njit(**JIT)
+def storage_depth(i, v, nodes, curves):
     """Depth [ft] of storage node ``i`` holding volume ``v`` (Newton with bisection)."""
-    full_d = node_par[i, NP_FULL_DEPTH]
-    full_v = node_par[i, NP_FULL_VOLUME]
+    full_d = nodes.full_depth[i]
+    full_v = nodes.full_volume[i]
     if full_v > 0.0 and v >= full_v:
         return full_d
     if v <= 0.0:
         return 0.0
     lo = 0.0
     hi = full_d if full_d > 0.0 else 1.0
-    while storage_volume_raw(i, hi, node_par, node_int, curve_start, curve_x, curve_y) < v:
+    while storage_volume_raw(i, hi, nodes, curves) < v:
         hi *= 2.0
         if hi > 1.0e6:
             return hi
     d = 0.5 * (lo + hi)
     for _ in range(100):
-        f = storage_volume_raw(i, d, node_par, node_int, curve_start, curve_x, curve_y) - v
+        f = storage_volume_raw(i, d, nodes, curves) - v
         if f > 0.0:
             hi = d
         else:
             lo = d
-        a = storage_area(i, d, node_par, node_int, curve_start, curve_x, curve_y)
+        a = storage_area(i, d, nodes, curves)
         dn = d - f / a if a > 0.0 else -1.0
         if dn <= lo or dn >= hi:
             dn = 0.5 * (lo + hi)

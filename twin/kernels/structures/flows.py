@@ -17,7 +17,7 @@ from numba import njit
 
 from twin.kernels.codes import NODE_DIVIDER, NODE_STORAGE
 from twin.kernels.config import JIT
-from twin.kernels.routing.layout import (
+from twin.kernels.routing.constants import (
     DIV_CUTOFF,
     DIV_OVERFLOW,
     DIV_TABULAR,
@@ -30,31 +30,7 @@ from twin.kernels.routing.layout import (
     KIND_OUTLET,
     KIND_PUMP,
     KIND_WEIR,
-    LI_KIND,
-    LI_N1,
-    LI_N2,
-    LP_QLIMIT,
-    LS_CONTROL,
-    LS_DQDH,
-    LS_FLOW,
-    LS_FLOW_CLASS,
-    LS_SETTING,
-    LS_SURF1,
-    LS_SURF2,
-    LS_SURF_AREA,
-    LS_TARGET,
-    ND_INFLOW,
-    ND_OUTFLOW,
-    ND_OVERFLOW,
-    NI_CURVE,
-    NI_DIV_KIND,
-    NI_DIV_LINK,
-    NI_KIND,
-    NP_DIV_CWEIR,
-    NP_DIV_DHMAX,
-    NP_DIV_QMAX,
-    NP_DIV_QMIN,
-    OF_UCF_FLOW,
+    OMEGA,
 )
 from twin.kernels.structures.orifices import orifice_inflow, orifice_set_setting, outlet_inflow
 from twin.kernels.structures.pumps import limit_pump_flow, pump_inflow, pump_target_setting
@@ -63,37 +39,37 @@ from twin.kernels.tables import table_lookup
 
 
 @njit(**JIT)
-def divider_outflow(i, j, node_par, node_int, node_state, curve_start, curve_x, curve_y, opt_f):
+def divider_outflow(i, j, nodes, curves, options, node_state):
     """Flow [cfs] divider node ``i`` sends into link ``j`` (SWMM's divider_getOutflow)."""
-    q_in = node_state[ND_INFLOW, i] + node_state[ND_OVERFLOW, i]
-    kind = node_int[i, NI_DIV_KIND]
-    div_link = node_int[i, NI_DIV_LINK]
-    ucf_q = opt_f[OF_UCF_FLOW]
+    q_in = node_state.inflow[i] + node_state.overflow[i]
+    kind = nodes.divider_kind[i]
+    div_link = nodes.divider_link[i]
+    ucf_q = options.ucf_flow
     q_out = 0.0
     if kind == DIV_OVERFLOW:
         if j != div_link:
             q_out = q_in
         else:
-            q_out = q_in - node_state[ND_OUTFLOW, i]
+            q_out = q_in - node_state.outflow[i]
         return 0.0 if q_out < FLOW_TOL else q_out
     if kind == DIV_CUTOFF:
-        q_min = node_par[i, NP_DIV_QMIN]
+        q_min = nodes.divider_q_min[i]
         q_out = 0.0 if q_in <= q_min else q_in - q_min
     elif kind == DIV_WEIR:
-        q_min = node_par[i, NP_DIV_QMIN]
-        q_max = node_par[i, NP_DIV_QMAX]
+        q_min = nodes.divider_q_min[i]
+        q_max = nodes.divider_q_max[i]
         if q_in > q_min:
             f = (q_in - q_min) / (q_max - q_min)
             if f > 1.0:
                 q_out = q_max * np.sqrt(f)
             else:
-                dh = f * node_par[i, NP_DIV_DHMAX]
-                q_out = node_par[i, NP_DIV_CWEIR] * dh**1.5 / ucf_q
+                dh = f * nodes.divider_dh_max[i]
+                q_out = nodes.divider_c_weir[i] * dh**1.5 / ucf_q
     elif kind == DIV_TABULAR:
-        c = node_int[i, NI_CURVE]
+        c = nodes.curve[i]
         if c >= 0:
             q_out = (
-                table_lookup(q_in * ucf_q, curve_x, curve_y, curve_start[c], curve_start[c + 1])
+                table_lookup(q_in * ucf_q, curves.x, curves.y, curves.start[c], curves.start[c + 1])
                 / ucf_q
             )
     if q_out > q_in:
@@ -104,205 +80,130 @@ def divider_outflow(i, j, node_par, node_int, node_state, curve_start, curve_x, 
 
 
 @njit(**JIT)
-def node_outflow_to_link(
-    i, j, node_par, node_int, node_state, curve_start, curve_x, curve_y, opt_f
-):
+def node_outflow_to_link(i, j, nodes, curves, options, node_state):
     """Flow node ``i`` offers a DUMMY conduit ``j`` (dividers divide, others pass it all)."""
-    if node_int[i, NI_KIND] == NODE_DIVIDER and node_int[i, NI_DIV_KIND] >= 0:
-        return divider_outflow(
-            i, j, node_par, node_int, node_state, curve_start, curve_x, curve_y, opt_f
-        )
-    return node_state[ND_INFLOW, i] + node_state[ND_OVERFLOW, i]
+    if nodes.kind[i] == NODE_DIVIDER and nodes.divider_kind[i] >= 0:
+        return divider_outflow(i, j, nodes, curves, options, node_state)
+    return node_state.inflow[i] + node_state.overflow[i]
 
 
 @njit(**JIT)
 def link_inflow(
     j,
     dynwave,
-    node_par,
-    node_int,
-    link_par,
-    link_int,
-    xs,
-    tables,
+    nodes,
+    links,
+    xsects,
+    curves,
+    options,
     node_state,
     link_state,
-    curve_start,
-    curve_x,
-    curve_y,
-    opt_f,
 ):
     """Flow [cfs] entering non-conduit (or DUMMY conduit) ``j`` (SWMM's link_getInflow)."""
-    if link_state[LS_SETTING, j] == 0.0:
+    if link_state.setting[j] == 0.0:
         return 0.0
-    kind = link_int[j, LI_KIND]
+    kind = links.kind[j]
     if kind == KIND_PUMP:
         return pump_inflow(
             j,
-            node_par,
-            link_par,
-            link_int,
+            nodes,
+            links,
+            curves,
+            options,
             node_state,
             link_state,
-            curve_start,
-            curve_x,
-            curve_y,
-            opt_f,
         )
     if kind == KIND_ORIFICE:
-        return orifice_inflow(
-            j, dynwave, node_par, node_int, link_par, link_int, xs, tables, node_state, link_state
-        )
+        return orifice_inflow(j, dynwave, nodes, links, xsects, node_state, link_state)
     if kind == KIND_WEIR:
         return weir_inflow(
             j,
             dynwave,
-            node_par,
-            node_int,
-            link_par,
-            link_int,
-            xs,
-            tables,
+            nodes,
+            links,
+            xsects,
+            curves,
+            options,
             node_state,
             link_state,
-            curve_start,
-            curve_x,
-            curve_y,
-            opt_f,
         )
     if kind == KIND_OUTLET:
         return outlet_inflow(
             j,
             dynwave,
-            node_par,
-            node_int,
-            link_par,
-            link_int,
+            nodes,
+            links,
+            curves,
+            options,
             node_state,
             link_state,
-            curve_start,
-            curve_x,
-            curve_y,
-            opt_f,
         )
-    q = node_outflow_to_link(
-        link_int[j, LI_N1], j, node_par, node_int, node_state, curve_start, curve_x, curve_y, opt_f
-    )
-    q_limit = link_par[j, LP_QLIMIT]
+    q = node_outflow_to_link(links.node1[j], j, nodes, curves, options, node_state)
+    q_limit = links.q_limit[j]
     if q_limit > 0.0:
         q = min(q, q_limit)
     return q
 
 
 @njit(**JIT)
-def nonconduit_flow(
-    j,
-    steps,
-    omega,
-    dt,
-    node_par,
-    node_int,
-    link_par,
-    link_int,
-    xs,
-    tables,
-    node_state,
-    link_state,
-    curve_start,
-    curve_x,
-    curve_y,
-    opt_f,
-):
+def nonconduit_flow(j, steps, dt, nodes, links, xsects, curves, options, node_state, link_state):
     """SWMM's findNonConduitFlow: new flow and end-node surface areas of link ``j``."""
-    q_last = link_state[LS_FLOW, j]
-    link_state[LS_DQDH, j] = 0.0
-    q = link_inflow(
-        j,
-        True,
-        node_par,
-        node_int,
-        link_par,
-        link_int,
-        xs,
-        tables,
-        node_state,
-        link_state,
-        curve_start,
-        curve_x,
-        curve_y,
-        opt_f,
-    )
-    kind = link_int[j, LI_KIND]
+    q_last = link_state.flow[j]
+    link_state.dqdh[j] = 0.0
+    q = link_inflow(j, True, nodes, links, xsects, curves, options, node_state, link_state)
+    kind = links.kind[j]
     if kind == KIND_PUMP:
-        q = limit_pump_flow(j, q, dt, node_par, node_int, link_int, node_state)
-    a = 0.5 * link_state[LS_SURF_AREA, j] if kind == KIND_ORIFICE else 0.0
+        q = limit_pump_flow(j, q, dt, nodes, links, node_state)
+    a = 0.5 * link_state.orifice_area[j] if kind == KIND_ORIFICE else 0.0
     a1 = a
     a2 = a
-    fc = link_state[LS_FLOW_CLASS, j]
-    if fc == FC_UP_CRITICAL or node_int[link_int[j, LI_N1], NI_KIND] == NODE_STORAGE:
+    fc = link_state.flow_class[j]
+    if fc == FC_UP_CRITICAL or nodes.kind[links.node1[j]] == NODE_STORAGE:
         a1 = 0.0
-    if fc == FC_DN_CRITICAL or node_int[link_int[j, LI_N2], NI_KIND] == NODE_STORAGE:
+    if fc == FC_DN_CRITICAL or nodes.kind[links.node2[j]] == NODE_STORAGE:
         a2 = 0.0
-    link_state[LS_SURF1, j] = a1
-    link_state[LS_SURF2, j] = a2
+    link_state.surf_area1[j] = a1
+    link_state.surf_area2[j] = a2
     if steps > 0 and kind != KIND_PUMP:
-        q = (1.0 - omega) * q_last + omega * q
+        q = (1.0 - OMEGA) * q_last + OMEGA * q
         if q * q_last < 0.0:
             q = 0.001 * np.sign(q)
-    link_state[LS_FLOW, j] = q
+    link_state.flow[j] = q
 
 
 @njit(**JIT)
-def set_link_setting(
-    j, tstep, link_par, link_int, xs, tables, link_state, curve_start, curve_x, curve_y, opt_f
-):
+def set_link_setting(j, tstep, links, xsects, curves, options, link_state):
     """SWMM's link_setSetting: move link ``j`` to its target setting over ``tstep`` s."""
-    kind = link_int[j, LI_KIND]
+    kind = links.kind[j]
     if kind == KIND_ORIFICE:
-        orifice_set_setting(j, tstep, link_par, link_int, xs, tables, link_state)
+        orifice_set_setting(j, tstep, links, xsects, link_state)
     elif kind == KIND_WEIR:
-        weir_set_setting(
-            j, link_par, link_int, xs, tables, link_state, curve_start, curve_x, curve_y, opt_f
-        )
+        weir_set_setting(j, links, xsects, curves, options, link_state)
     else:
-        link_state[LS_SETTING, j] = link_state[LS_TARGET, j]
+        link_state.setting[j] = link_state.target_setting[j]
 
 
 @njit(**JIT)
-def update_settings(
-    dt, link_par, link_int, xs, tables, node_state, link_state, curve_start, curve_x, curve_y, opt_f
-):
+def update_settings(dt, links, xsects, curves, options, node_state, link_state):
     """Pump start-up / shut-off targets and control actions, then every link moved.
 
-    A control action (``link_state[LS_CONTROL, j]`` not NaN) overrides the pump's
+    A control action (``link_state.control_setting[j]`` not NaN) overrides the pump's
     depth switching for this step, as SWMM evaluates rules after it.
 
     Returns the number of links whose setting changed (SWMM's action count).
     """
     n = 0
-    for j in range(link_state.shape[1]):
-        if link_int[j, LI_KIND] == KIND_PUMP:
-            pump_target_setting(j, link_par, link_int, node_state, link_state)
-        c = link_state[LS_CONTROL, j]
+    for j in range(link_state.flow.shape[0]):
+        if links.kind[j] == KIND_PUMP:
+            pump_target_setting(j, links, node_state, link_state)
+        c = link_state.control_setting[j]
         if not np.isnan(c):
-            link_state[LS_TARGET, j] = c
-            link_state[LS_CONTROL, j] = np.nan
-    for j in range(link_state.shape[1]):
-        if link_int[j, LI_KIND] == KIND_CONDUIT and link_state[LS_TARGET, j] == 1.0:
+            link_state.target_setting[j] = c
+            link_state.control_setting[j] = np.nan
+    for j in range(link_state.flow.shape[0]):
+        if links.kind[j] == KIND_CONDUIT and link_state.target_setting[j] == 1.0:
             continue
-        if link_state[LS_TARGET, j] != link_state[LS_SETTING, j]:
-            set_link_setting(
-                j,
-                dt,
-                link_par,
-                link_int,
-                xs,
-                tables,
-                link_state,
-                curve_start,
-                curve_x,
-                curve_y,
-                opt_f,
-            )
+        if link_state.target_setting[j] != link_state.setting[j]:
+            set_link_setting(j, dt, links, xsects, curves, options, link_state)
             n += 1
     return n

@@ -16,93 +16,67 @@ from numba import njit
 
 from twin.kernels.codes import NODE_OUTFALL
 from twin.kernels.config import JIT
-from twin.kernels.routing.layout import (
+from twin.kernels.routing.constants import (
     FC_DN_CRITICAL,
     FC_DRY,
     FC_SUBCRITICAL,
     FC_UP_CRITICAL,
     FUDGE,
     GRAVITY,
-    LI_CURVE,
-    LI_FLAP,
-    LI_N1,
-    LI_N2,
-    LI_SHAPE,
-    LI_SUBTYPE,
-    LP_CDISCH,
-    LP_EQ_LENGTH,
-    LP_OFFSET1,
-    LP_ORATE,
-    LP_QEXPON,
-    LS_C_ORIF,
-    LS_C_WEIR,
-    LS_DEPTH,
-    LS_DQDH,
-    LS_FLOW_CLASS,
-    LS_H_CRIT,
-    LS_SETTING,
-    LS_SURF_AREA,
-    LS_TARGET,
-    ND_DEPTH,
-    NI_FLAP,
-    NI_KIND,
-    NP_INVERT,
-    OF_UCF_FLOW,
-    OF_UCF_LENGTH,
     ORIFICE_BOTTOM,
     OUTLET_HEAD,
 )
 from twin.kernels.tables import table_lookup
-from twin.kernels.xsect import P_WMAX, P_YFULL, area_at_depth, width_at_depth
+from twin.kernels.xsect import area_at_depth, width_at_depth
 
 SHAPE_CIRCULAR = 1
 SHARP_WEIR_COEFF = 0.414  # sharp-crested weir coefficient / sqrt(2g)
 
 
 @njit(**JIT)
-def flap_gate_closed(j, n1, n2, q, node_int, link_int):
+def flap_gate_closed(j, n1, n2, q, nodes, links):
     """SWMM's link_setFlapGate: reverse flow through the link's gate or an outfall's gate."""
-    if link_int[j, LI_FLAP] == 1 and q < 0.0:
+    if links.flap_gate[j] == 1 and q < 0.0:
         return True
     n = -1
     if q < 0.0:
         n = n2
     if q > 0.0:
         n = n1
-    return n >= 0 and node_int[n, NI_KIND] == NODE_OUTFALL and node_int[n, NI_FLAP] == 1
+    return n >= 0 and nodes.kind[n] == NODE_OUTFALL and nodes.flap_gate[n] == 1
 
 
 @njit(**JIT)
-def end_heads(j, dynwave, node_par, link_int, node_state):
+def end_heads(j, dynwave, nodes, links, node_state):
     """(h1, h2) [ft]: upstream and downstream heads (kinematic wave: h2 = upstream invert)."""
-    n1 = link_int[j, LI_N1]
-    n2 = link_int[j, LI_N2]
-    h1 = node_state[ND_DEPTH, n1] + node_par[n1, NP_INVERT]
+    n1 = links.node1[j]
+    n2 = links.node2[j]
+    h1 = node_state.depth[n1] + nodes.invert[n1]
     if dynwave:
-        h2 = node_state[ND_DEPTH, n2] + node_par[n2, NP_INVERT]
+        h2 = node_state.depth[n2] + nodes.invert[n2]
     else:
-        h2 = node_par[n1, NP_INVERT]
+        h2 = nodes.invert[n1]
     return h1, h2
 
 
 @njit(**JIT)
-def oriented_heads(j, dynwave, node_par, link_int, node_state):
+def oriented_heads(j, dynwave, nodes, links, node_state):
     """(h1, h2, y1, direction): the higher end head first [ft], the depth [ft] of the
     node it is at, and +1.0 when that is the inlet node (equal heads too), else -1.0."""
-    h1, h2 = end_heads(j, dynwave, node_par, link_int, node_state)
+    h1, h2 = end_heads(j, dynwave, nodes, links, node_state)
     direction = 1.0 if h1 >= h2 else -1.0
-    y1 = node_state[ND_DEPTH, link_int[j, LI_N1]]
+    y1 = node_state.depth[links.node1[j]]
     if direction < 0.0:
         h1, h2 = h2, h1
-        y1 = node_state[ND_DEPTH, link_int[j, LI_N2]]
+        y1 = node_state.depth[links.node2[j]]
     return h1, h2, y1, direction
 
 
 @njit(**JIT)
 def mark_dry(j, link_state):
     """Set link ``j`` dry (depth 0, flow class DRY); returns its flow, 0."""
-    link_state[LS_DEPTH, j] = 0.0
-    link_state[LS_FLOW_CLASS, j] = FC_DRY
+    link_state.depth[j] = 0.0
+    link_state.flow_class[j] = FC_DRY
     return 0.0
 
 
@@ -110,9 +84,9 @@ def mark_dry(j, link_state):
 def set_wet_flow_class(j, hcrest, h2, direction, link_state):
     """Flow class of a flowing structure: critical at its crest when the downstream
     head ``h2`` [ft] is below the crest ``hcrest`` [ft], subcritical otherwise."""
-    link_state[LS_FLOW_CLASS, j] = FC_SUBCRITICAL
+    link_state.flow_class[j] = FC_SUBCRITICAL
     if hcrest > h2:
-        link_state[LS_FLOW_CLASS, j] = FC_DN_CRITICAL if direction == 1.0 else FC_UP_CRITICAL
+        link_state.flow_class[j] = FC_DN_CRITICAL if direction == 1.0 else FC_UP_CRITICAL
 
 
 @njit(**JIT)
@@ -122,83 +96,81 @@ def flap_head_loss(veloc, head):
 
 
 @njit(**JIT)
-def orifice_set_setting(j, tstep, link_par, link_int, xs, tables, link_state):
+def orifice_set_setting(j, tstep, links, xsects, link_state):
     """SWMM's orifice_setSetting: move towards the target over ``tstep`` s, refresh coefficients."""
-    orate = link_par[j, LP_ORATE]
-    target = link_state[LS_TARGET, j]
+    orate = links.open_close_time[j]
+    target = link_state.target_setting[j]
     if orate == 0.0 or tstep == 0.0:
-        link_state[LS_SETTING, j] = target
+        link_state.setting[j] = target
     else:
-        delta = target - link_state[LS_SETTING, j]
+        delta = target - link_state.setting[j]
         step = tstep / orate
         if step + 0.001 >= abs(delta):
-            link_state[LS_SETTING, j] = target
+            link_state.setting[j] = target
         else:
-            link_state[LS_SETTING, j] += np.sign(delta) * step
-    shape = link_int[j, LI_SHAPE]
-    cd = link_par[j, LP_CDISCH]
-    h = link_state[LS_SETTING, j] * xs[j, P_YFULL]
-    f = area_at_depth(shape, xs[j], tables, h) * np.sqrt(2.0 * GRAVITY)
-    link_state[LS_C_ORIF, j] = cd * f
-    if link_int[j, LI_SUBTYPE] == ORIFICE_BOTTOM:
+            link_state.setting[j] += np.sign(delta) * step
+    shape = xsects.shape_code[j]
+    cd = links.c_disch[j]
+    h = link_state.setting[j] * xsects.y_full[j]
+    f = area_at_depth(xsects, j, h) * np.sqrt(2.0 * GRAVITY)
+    link_state.c_orifice[j] = cd * f
+    if links.subtype[j] == ORIFICE_BOTTOM:
         if shape == SHAPE_CIRCULAR:
             a_over_l = h / 4.0
         else:
-            w = xs[j, P_WMAX]
+            w = xsects.w_max[j]
             a_over_l = (h * w) / (2.0 * (h + w))
         h_crit = cd / SHARP_WEIR_COEFF * a_over_l
         h_weir = h_crit
     else:
         h_crit = h
         h_weir = h / 2.0
-    link_state[LS_H_CRIT, j] = h_crit
-    link_state[LS_C_WEIR, j] = cd * np.sqrt(h_weir) * f
+    link_state.h_crit[j] = h_crit
+    link_state.c_weir[j] = cd * np.sqrt(h_weir) * f
 
 
 @njit(**JIT)
-def _orifice_flow(j, head, f, flap, link_int, xs, tables, link_state):
+def _orifice_flow(j, head, f, flap, xsects, link_state):
     """SWMM's orifice_getFlow (unsigned) with the ARMCO flap-gate head loss."""
     for attempt in range(2):
         if head == 0.0 or f <= 0.0:
-            link_state[LS_DQDH, j] = 0.0
+            link_state.dqdh[j] = 0.0
             return 0.0
         if f < 1.0:
-            q = link_state[LS_C_WEIR, j] * f**1.5
-            link_state[LS_DQDH, j] = 1.5 * q / (f * link_state[LS_H_CRIT, j])
+            q = link_state.c_weir[j] * f**1.5
+            link_state.dqdh[j] = 1.5 * q / (f * link_state.h_crit[j])
         else:
-            q = link_state[LS_C_ORIF, j] * np.sqrt(head)
-            link_state[LS_DQDH, j] = q / (2.0 * head)
+            q = link_state.c_orifice[j] * np.sqrt(head)
+            link_state.dqdh[j] = q / (2.0 * head)
         if not flap or attempt == 1:
             return q
-        y = link_state[LS_SETTING, j] * xs[j, P_YFULL]
-        veloc = q / area_at_depth(link_int[j, LI_SHAPE], xs[j], tables, y)
+        y = link_state.setting[j] * xsects.y_full[j]
+        veloc = q / area_at_depth(xsects, j, y)
         h_loss = flap_head_loss(veloc, head)
         if f < 1.0:
-            f = max(f - h_loss / link_state[LS_H_CRIT, j], 0.0)
+            f = max(f - h_loss / link_state.h_crit[j], 0.0)
         else:
             head = max(head - h_loss, 0.0)
     return 0.0
 
 
 @njit(**JIT)
-def orifice_inflow(
-    j, dynwave, node_par, node_int, link_par, link_int, xs, tables, node_state, link_state
-):
+def orifice_inflow(j, dynwave, nodes, links, xsects, node_state, link_state):
     """Signed flow [cfs] through orifice ``j`` (SWMM's orifice_getInflow)."""
-    n1 = link_int[j, LI_N1]
-    n2 = link_int[j, LI_N2]
-    h1, h2, y1, direction = oriented_heads(j, dynwave, node_par, link_int, node_state)
-    y_full = xs[j, P_YFULL]
-    setting = link_state[LS_SETTING, j]
-    hcrest = node_par[n1, NP_INVERT] + link_par[j, LP_OFFSET1]
-    if link_int[j, LI_SUBTYPE] == ORIFICE_BOTTOM:
+    n1 = links.node1[j]
+    n2 = links.node2[j]
+    h1, h2, y1, direction = oriented_heads(j, dynwave, nodes, links, node_state)
+    y_full = xsects.y_full[j]
+    setting = link_state.setting[j]
+    hcrest = nodes.invert[n1] + links.offset1[j]
+    if links.subtype[j] == ORIFICE_BOTTOM:
         if h1 < hcrest:
             head = 0.0
         elif h2 > hcrest:
             head = h1 - h2
         else:
             head = h1 - hcrest
-        f = min(head / link_state[LS_H_CRIT, j], 1.0)
+        f = min(head / link_state.h_crit[j], 1.0)
     else:
         hcrown = hcrest + y_full * setting
         hmid = 0.5 * (hcrest + hcrown)
@@ -212,23 +184,20 @@ def orifice_inflow(
             head = h1 - hmid
         else:
             head = h1 - h2
-    if head <= FUDGE or y1 <= FUDGE or flap_gate_closed(j, n1, n2, direction, node_int, link_int):
-        link_state[LS_SURF_AREA, j] = FUDGE * link_par[j, LP_EQ_LENGTH]
-        link_state[LS_DQDH, j] = 0.0
+    if head <= FUDGE or y1 <= FUDGE or flap_gate_closed(j, n1, n2, direction, nodes, links):
+        link_state.orifice_area[j] = FUDGE * links.eq_length[j]
+        link_state.dqdh[j] = 0.0
         return mark_dry(j, link_state)
     set_wet_flow_class(j, hcrest, h2, direction, link_state)
     y_open = y_full * setting
-    shape = link_int[j, LI_SHAPE]
-    if link_int[j, LI_SUBTYPE] == ORIFICE_BOTTOM:
-        link_state[LS_DEPTH, j] = y_open
-        link_state[LS_SURF_AREA, j] = area_at_depth(shape, xs[j], tables, y_open)
+    if links.subtype[j] == ORIFICE_BOTTOM:
+        link_state.depth[j] = y_open
+        link_state.orifice_area[j] = area_at_depth(xsects, j, y_open)
     else:
-        link_state[LS_DEPTH, j] = y_open * f
-        w = width_at_depth(shape, xs[j], tables, y_open * f)
-        link_state[LS_SURF_AREA, j] = w * link_par[j, LP_EQ_LENGTH]
-    q = direction * _orifice_flow(
-        j, head, f, link_int[j, LI_FLAP] == 1, link_int, xs, tables, link_state
-    )
+        link_state.depth[j] = y_open * f
+        w = width_at_depth(xsects, j, y_open * f)
+        link_state.orifice_area[j] = w * links.eq_length[j]
+    q = direction * _orifice_flow(j, head, f, links.flap_gate[j] == 1, xsects, link_state)
     if f < 1.0 and h2 > hcrest:
         ratio = (h2 - hcrest) / (h1 - hcrest)
         q *= (1.0 - ratio**1.5) ** 0.385
@@ -239,34 +208,30 @@ def orifice_inflow(
 def outlet_inflow(
     j,
     dynwave,
-    node_par,
-    node_int,
-    link_par,
-    link_int,
+    nodes,
+    links,
+    curves,
+    options,
     node_state,
     link_state,
-    curve_start,
-    curve_x,
-    curve_y,
-    opt_f,
 ):
     """Signed flow [cfs] through outlet ``j`` (SWMM's outlet_getInflow)."""
-    n1 = link_int[j, LI_N1]
-    n2 = link_int[j, LI_N2]
-    h1, h2, y1, direction = oriented_heads(j, dynwave, node_par, link_int, node_state)
-    hcrest = node_par[n1, NP_INVERT] + link_par[j, LP_OFFSET1]
-    if link_int[j, LI_SUBTYPE] == OUTLET_HEAD and dynwave:
+    n1 = links.node1[j]
+    n2 = links.node2[j]
+    h1, h2, y1, direction = oriented_heads(j, dynwave, nodes, links, node_state)
+    hcrest = nodes.invert[n1] + links.offset1[j]
+    if links.subtype[j] == OUTLET_HEAD and dynwave:
         head = h1 - max(h2, hcrest)
     else:
         head = h1 - hcrest
-    if head <= FUDGE or y1 <= FUDGE or flap_gate_closed(j, n1, n2, direction, node_int, link_int):
+    if head <= FUDGE or y1 <= FUDGE or flap_gate_closed(j, n1, n2, direction, nodes, links):
         return mark_dry(j, link_state)
-    link_state[LS_DEPTH, j] = head
-    link_state[LS_FLOW_CLASS, j] = FC_SUBCRITICAL
-    h = head * opt_f[OF_UCF_LENGTH]
-    c = link_int[j, LI_CURVE]
+    link_state.depth[j] = head
+    link_state.flow_class[j] = FC_SUBCRITICAL
+    h = head * options.ucf_length
+    c = links.curve[j]
     if c >= 0:
-        q = table_lookup(h, curve_x, curve_y, curve_start[c], curve_start[c + 1])
+        q = table_lookup(h, curves.x, curves.y, curves.start[c], curves.start[c + 1])
     else:
-        q = link_par[j, LP_CDISCH] * h ** link_par[j, LP_QEXPON]
-    return direction * link_state[LS_SETTING, j] * q / opt_f[OF_UCF_FLOW]
+        q = links.c_disch[j] * h ** links.q_expon[j]
+    return direction * link_state.setting[j] * q / options.ucf_flow

@@ -7,39 +7,15 @@ flow against the head rise across the pump (TYPE5 scaled by the speed setting
 through the affinity laws), TYPE4 interpolates flow against the inlet depth, and
 an IDEAL pump passes whatever reaches its inlet node.  Flow is never negative
 and is multiplied by the setting.  Curves are packed CSR-wise
-(``curve_start``, ``curve_x``, ``curve_y``) in file units; the unit factors
-``opt_f[OF_UCF_*]`` are SWMM's own.
+(``curve_start``, ``curves.x``, ``curves.y``) in file units; the unit factors
+``options[OF_UCF_*]`` are SWMM's own.
 """
 
 from numba import njit
 
 from twin.kernels.codes import NODE_STORAGE
 from twin.kernels.config import JIT
-from twin.kernels.routing.layout import (
-    LI_CURVE,
-    LI_N1,
-    LI_N2,
-    LI_SUBTYPE,
-    LP_YOFF,
-    LP_YON,
-    LS_DQDH,
-    LS_SETTING,
-    LS_TARGET,
-    ND_DEPTH,
-    ND_DEPTH_OLD,
-    ND_INFLOW,
-    ND_OLD_NET_INFLOW,
-    ND_OUTFLOW,
-    ND_OVERFLOW,
-    ND_SURF_NEW,
-    ND_VOLUME,
-    ND_VOLUME_OLD,
-    NI_KIND,
-    NP_FULL_VOLUME,
-    NP_INVERT,
-    OF_UCF_FLOW,
-    OF_UCF_LENGTH,
-    OF_UCF_VOLUME,
+from twin.kernels.routing.constants import (
     PUMP_IDEAL,
     PUMP_TYPE1,
     PUMP_TYPE2,
@@ -86,93 +62,91 @@ def table_slope(x, curve_x, curve_y, k0, k1):
 
 
 @njit(**JIT)
-def pump_target_setting(j, link_par, link_int, node_state, link_state):
+def pump_target_setting(j, links, node_state, link_state):
     """SWMM's link_setTargetSetting for pump ``j``: start-up / shut-off depth switching."""
-    n1 = link_int[j, LI_N1]
-    setting = link_state[LS_SETTING, j]
+    n1 = links.node1[j]
+    setting = link_state.setting[j]
     target = setting
-    y = node_state[ND_DEPTH, n1]
-    y_off = link_par[j, LP_YOFF]
-    y_on = link_par[j, LP_YON]
+    y = node_state.depth[n1]
+    y_off = links.shutoff_depth[j]
+    y_on = links.startup_depth[j]
     if y_off > 0.0 and setting > 0.0 and y < y_off:
         target = 0.0
     if y_on > 0.0 and setting == 0.0 and y > y_on:
         target = 1.0
-    link_state[LS_TARGET, j] = target
+    link_state.target_setting[j] = target
 
 
 @njit(**JIT)
-def pump_inflow(
-    j, node_par, link_par, link_int, node_state, link_state, curve_start, curve_x, curve_y, opt_f
-):
+def pump_inflow(j, nodes, links, curves, options, node_state, link_state):
     """Flow [cfs] pumped by link ``j`` for the current node states; sets its dq/dh."""
-    n1 = link_int[j, LI_N1]
-    n2 = link_int[j, LI_N2]
-    link_state[LS_SETTING, j] = link_state[LS_TARGET, j]
-    s = link_state[LS_SETTING, j]
+    n1 = links.node1[j]
+    n2 = links.node2[j]
+    link_state.setting[j] = link_state.target_setting[j]
+    s = link_state.setting[j]
     if s == 0.0:
         return 0.0
-    ucf_len = opt_f[OF_UCF_LENGTH]
-    ucf_q = opt_f[OF_UCF_FLOW]
-    kind = link_int[j, LI_SUBTYPE]
-    c = link_int[j, LI_CURVE]
+    ucf_len = options.ucf_length
+    ucf_q = options.ucf_flow
+    kind = links.subtype[j]
+    c = links.curve[j]
     q = 0.0
     if kind == PUMP_IDEAL:
-        q = node_state[ND_INFLOW, n1] + node_state[ND_OVERFLOW, n1]
+        q = node_state.inflow[n1] + node_state.overflow[n1]
     elif c >= 0:
-        k0 = curve_start[c]
-        k1 = curve_start[c + 1]
+        k0 = curves.start[c]
+        k1 = curves.start[c + 1]
         if kind == PUMP_TYPE1:
-            vol = node_state[ND_VOLUME, n1] * opt_f[OF_UCF_VOLUME]
-            q = table_interval_lookup(vol, curve_x, curve_y, k0, k1) / ucf_q
+            vol = node_state.volume[n1] * options.ucf_volume
+            q = table_interval_lookup(vol, curves.x, curves.y, k0, k1) / ucf_q
         elif kind == PUMP_TYPE2:
-            depth = node_state[ND_DEPTH, n1] * ucf_len
-            q = table_interval_lookup(depth, curve_x, curve_y, k0, k1) / ucf_q
+            depth = node_state.depth[n1] * ucf_len
+            q = table_interval_lookup(depth, curves.x, curves.y, k0, k1) / ucf_q
         elif kind == PUMP_TYPE3 or kind == PUMP_TYPE5:
             speed = s if kind == PUMP_TYPE5 else 1.0
-            h1 = node_state[ND_DEPTH, n1] + node_par[n1, NP_INVERT]
-            h2 = node_state[ND_DEPTH, n2] + node_par[n2, NP_INVERT]
+            h1 = node_state.depth[n1] + nodes.invert[n1]
+            h2 = node_state.depth[n2] + nodes.invert[n2]
             head = (h2 - h1) / speed / speed
             head = max(head, 0.0) * ucf_len
-            q = table_lookup(head, curve_x, curve_y, k0, k1) / ucf_q
-            link_state[LS_DQDH, j] = (
-                -table_slope(head, curve_x, curve_y, k0, k1) * ucf_len / ucf_q / speed
+            q = table_lookup(head, curves.x, curves.y, k0, k1) / ucf_q
+            link_state.dqdh[j] = (
+                -table_slope(head, curves.x, curves.y, k0, k1) * ucf_len / ucf_q / speed
             )
         elif kind == PUMP_TYPE4:
-            depth = node_state[ND_DEPTH, n1]
-            q = table_lookup(depth * ucf_len, curve_x, curve_y, k0, k1) / ucf_q
-            q_up = table_lookup((depth + PUMP_DH) * ucf_len, curve_x, curve_y, k0, k1) / ucf_q
-            link_state[LS_DQDH, j] = (q_up - q) / PUMP_DH
+            depth = node_state.depth[n1]
+            q = table_lookup(depth * ucf_len, curves.x, curves.y, k0, k1) / ucf_q
+            q_up = table_lookup((depth + PUMP_DH) * ucf_len, curves.x, curves.y, k0, k1) / ucf_q
+            link_state.dqdh[j] = (q_up - q) / PUMP_DH
     if q < 0.0:
         q = 0.0
     return q * s
 
 
 @njit(**JIT)
-def node_max_outflow(i, q, dt, node_par, node_state):
+def node_max_outflow(i, q, dt, nodes, node_state):
     """SWMM's node_getMaxOutflow: outflow limited by what a node with volume can give."""
-    if node_par[i, NP_FULL_VOLUME] > 0.0:
-        q_max = node_state[ND_INFLOW, i] + node_state[ND_VOLUME_OLD, i] / dt
+    if nodes.full_volume[i] > 0.0:
+        q_max = node_state.inflow[i] + node_state.volume_old[i] / dt
         if q > q_max:
             q = q_max
     return max(0.0, q)
 
 
 @njit(**JIT)
-def limit_pump_flow(j, q, dt, node_par, node_int, link_int, node_state):
+def limit_pump_flow(j, q, dt, nodes, links, node_state):
     """SWMM's getModPumpFlow (dynamic wave): keep the inlet node from going dry."""
     if q == 0.0:
         return q
-    n1 = link_int[j, LI_N1]
-    if node_int[n1, NI_KIND] == NODE_STORAGE:
-        return node_max_outflow(n1, q, dt, node_par, node_state)
-    kind = link_int[j, LI_SUBTYPE]
+    n1 = links.node1[j]
+    if nodes.kind[n1] == NODE_STORAGE:
+        return node_max_outflow(n1, q, dt, nodes, node_state)
+    kind = links.subtype[j]
     if kind == PUMP_TYPE1:
-        return node_max_outflow(n1, q, dt, node_par, node_state)
+        return node_max_outflow(n1, q, dt, nodes, node_state)
     if kind == PUMP_TYPE2 or kind == PUMP_TYPE3 or kind == PUMP_TYPE4:
-        net_new = node_state[ND_INFLOW, n1] - node_state[ND_OUTFLOW, n1] - q
-        dv = 0.5 * (node_state[ND_OLD_NET_INFLOW, n1] + net_new) * dt
-        y = node_state[ND_DEPTH_OLD, n1] + dv / node_state[ND_SURF_NEW, n1]
+        net_new = node_state.inflow[n1] - node_state.outflow[n1] - q
+        dv = 0.5 * (node_state.net_inflow_old[n1] + net_new) * dt
+        y = node_state.depth_old[n1] + dv / node_state.surf_area[n1]
         if y <= 0.0:
-            return node_state[ND_INFLOW, n1]
+            return node_state.inflow[n1]
     return q

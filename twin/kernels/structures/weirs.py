@@ -14,31 +14,9 @@ import numpy as np
 from numba import njit
 
 from twin.kernels.config import JIT
-from twin.kernels.routing.layout import (
+from twin.kernels.routing.constants import (
     FUDGE,
-    LI_CAN_SURCHARGE,
-    LI_CURVE,
-    LI_FLAP,
-    LI_N1,
-    LI_N2,
-    LI_ROAD_SURFACE,
-    LI_SHAPE,
-    LI_SUBTYPE,
-    LP_CDISCH,
-    LP_CDISCH2,
-    LP_END_CON,
-    LP_OFFSET1,
-    LP_ROAD_WIDTH,
-    LP_WEIR_SLOPE,
-    LS_C_SURCHARGE,
-    LS_DEPTH,
-    LS_DQDH,
-    LS_SETTING,
-    LS_TARGET,
     M3_PER_FT3,
-    NP_INVERT,
-    OF_SI,
-    OF_UCF_LENGTH,
     WEIR_ROADWAY,
     WEIR_SIDEFLOW,
     WEIR_TRANSVERSE,
@@ -53,7 +31,7 @@ from twin.kernels.structures.orifices import (
     set_wet_flow_class,
 )
 from twin.kernels.tables import table_lookup
-from twin.kernels.xsect import P_WMAX, P_YFULL, area_at_depth, width_at_depth
+from twin.kernels.xsect import area_at_depth, width_at_depth
 
 TINY = 1.0e-6
 SI_ROAD_COEFF = 0.552  # SI roadway coefficient -> cfs coefficient divisor
@@ -138,12 +116,12 @@ def roadway_coeff(h_up, h_dn, road_width, paved):
 
 
 @njit(**JIT)
-def _roadway_inflow(j, direction, h_road, h1, h2, link_par, link_int, xs, link_state, opt_f):
-    cd = link_par[j, LP_CDISCH]
-    if opt_f[OF_SI] == 1.0:
+def _roadway_inflow(j, direction, h_road, h1, h2, links, xsects, options, link_state):
+    cd = links.c_disch[j]
+    if options.si == 1.0:
         cd = cd / SI_ROAD_COEFF
-    width = link_par[j, LP_ROAD_WIDTH]
-    surface = link_int[j, LI_ROAD_SURFACE]
+    width = links.road_width[j]
+    surface = links.road_surface[j]
     h_up = h1 - h_road
     h_dn = h2 - h_road
     q = 0.0
@@ -151,22 +129,21 @@ def _roadway_inflow(j, direction, h_road, h1, h2, link_par, link_int, xs, link_s
     if h_up > FUDGE:
         if width > 0.0 and surface >= 1:
             cd = roadway_coeff(h_up, h_dn, width, surface == 1)
-        q = cd * xs[j, P_WMAX] * h_up**1.5
+        q = cd * xsects.w_max[j] * h_up**1.5
         dqdh = 1.5 * q / h_up
-    link_state[LS_DQDH, j] = dqdh
-    link_state[LS_DEPTH, j] = max(h1 - h_road, 0.0)
+    link_state.dqdh[j] = dqdh
+    link_state.depth[j] = max(h1 - h_road, 0.0)
     set_wet_flow_class(j, h_road, h2, direction, link_state)
     return direction * q
 
 
 @njit(**JIT)
-def weir_open_area(j, y, link_int, xs, tables, link_state):
+def weir_open_area(j, y, xsects, link_state):
     """Flow area [ft2] between the (setting-raised) crest and ``y`` ft above it."""
-    y_full = xs[j, P_YFULL]
-    z = (1.0 - link_state[LS_SETTING, j]) * y_full
+    y_full = xsects.y_full[j]
+    z = (1.0 - link_state.setting[j]) * y_full
     zy = min(z + y, y_full)
-    shape = link_int[j, LI_SHAPE]
-    return area_at_depth(shape, xs[j], tables, zy) - area_at_depth(shape, xs[j], tables, z)
+    return area_at_depth(xsects, j, zy) - area_at_depth(xsects, j, z)
 
 
 @njit(**JIT)
@@ -192,182 +169,155 @@ def weir_flow(
     head,
     direction,
     flap,
-    link_par,
-    link_int,
-    xs,
-    tables,
+    links,
+    xsects,
+    curves,
+    options,
     link_state,
-    curve_start,
-    curve_x,
-    curve_y,
-    opt_f,
 ):
     """SWMM's weir_getFlow -> (q1, q2) [cfs]: middle and end-section flows at ``head`` ft."""
     q1 = 0.0
     q2 = 0.0
-    link_state[LS_DQDH, j] = 0.0
-    kind = link_int[j, LI_SUBTYPE]
+    link_state.dqdh[j] = 0.0
+    kind = links.subtype[j]
     for attempt in range(2):
         q1 = 0.0
         q2 = 0.0
         if head <= 0.0:
             return q1, q2
-        ucf = opt_f[OF_UCF_LENGTH]
-        length = xs[j, P_WMAX] * ucf
+        ucf = options.ucf_length
+        length = xsects.w_max[j] * ucf
         h = head * ucf
-        c1 = link_par[j, LP_CDISCH]
-        c = link_int[j, LI_CURVE]
+        c1 = links.c_disch[j]
+        c = links.curve[j]
         if c >= 0:
-            c1 = table_lookup(h, curve_x, curve_y, curve_start[c], curve_start[c + 1])
-        setting = link_state[LS_SETTING, j]
+            c1 = table_lookup(h, curves.x, curves.y, curves.start[c], curves.start[c + 1])
+        setting = link_state.setting[j]
         w_kind = kind
         if w_kind == WEIR_VNOTCH and setting < 1.0:
             w_kind = WEIR_TRAPEZOIDAL
         if w_kind == WEIR_TRANSVERSE or w_kind == WEIR_SIDEFLOW:
-            length = max(length - 0.1 * link_par[j, LP_END_CON] * h, 0.0)
+            length = max(length - 0.1 * links.end_contractions[j] * h, 0.0)
             if w_kind == WEIR_TRANSVERSE or direction < 0.0:
                 q1 = c1 * length * h**1.5
             else:
                 q1 = c1 * length**0.83 * h**1.67
         elif w_kind == WEIR_VNOTCH:
-            q1 = c1 * link_par[j, LP_WEIR_SLOPE] * h**2.5
+            q1 = c1 * links.side_slope[j] * h**2.5
         elif w_kind == WEIR_TRAPEZOIDAL:
-            y = (1.0 - setting) * xs[j, P_YFULL]
-            length = width_at_depth(link_int[j, LI_SHAPE], xs[j], tables, y) * ucf
+            y = (1.0 - setting) * xsects.y_full[j]
+            length = width_at_depth(xsects, j, y) * ucf
             q1 = c1 * length * h**1.5
-            q2 = link_par[j, LP_CDISCH2] * link_par[j, LP_WEIR_SLOPE] * h**2.5
-        if opt_f[OF_SI] == 1.0:
+            q2 = links.c_disch2[j] * links.side_slope[j] * h**2.5
+        if options.si == 1.0:
             q1 /= M3_PER_FT3
             q2 /= M3_PER_FT3
         if not flap or attempt == 1:
             break
-        area = weir_open_area(j, head, link_int, xs, tables, link_state)
+        area = weir_open_area(j, head, xsects, link_state)
         if area <= TINY:
             break
         veloc = (q1 + q2) / area
         head = max(head - flap_head_loss(veloc, head), 0.0)
-    link_state[LS_DQDH, j] = _weir_dqdh(kind, direction, head, q1, q2)
+    link_state.dqdh[j] = _weir_dqdh(kind, direction, head, q1, q2)
     return q1, q2
 
 
 @njit(**JIT)
-def _weir_orifice_flow(j, head, y, c_orif, link_int, xs, tables, link_state):
+def _weir_orifice_flow(j, head, y, c_orif, links, xsects, link_state):
     q = c_orif * np.sqrt(head)
-    if link_int[j, LI_FLAP] == 1:
-        a = weir_open_area(j, y, link_int, xs, tables, link_state)
+    if links.flap_gate[j] == 1:
+        a = weir_open_area(j, y, xsects, link_state)
         if a > 0.0:
             v = q / a
             head = max(head - flap_head_loss(v, y), 0.0)
             q = c_orif * np.sqrt(head)
-    link_state[LS_DQDH, j] = q / (2.0 * head) if head > 0.0 else 0.0
+    link_state.dqdh[j] = q / (2.0 * head) if head > 0.0 else 0.0
     return q
 
 
 @njit(**JIT)
-def weir_set_setting(
-    j, link_par, link_int, xs, tables, link_state, curve_start, curve_x, curve_y, opt_f
-):
+def weir_set_setting(j, links, xsects, curves, options, link_state):
     """SWMM's weir_setSetting: take the target, refresh the surcharge coefficient."""
-    link_state[LS_SETTING, j] = link_state[LS_TARGET, j]
-    if link_int[j, LI_CAN_SURCHARGE] == 0 or link_int[j, LI_SUBTYPE] == WEIR_ROADWAY:
+    link_state.setting[j] = link_state.target_setting[j]
+    if links.can_surcharge[j] == 0 or links.subtype[j] == WEIR_ROADWAY:
         return
-    setting = link_state[LS_SETTING, j]
+    setting = link_state.setting[j]
     if setting == 0.0:
-        link_state[LS_C_SURCHARGE, j] = 0.0
+        link_state.c_surcharge[j] = 0.0
         return
-    dqdh = link_state[LS_DQDH, j]
-    h = setting * xs[j, P_YFULL]
+    dqdh = link_state.dqdh[j]
+    h = setting * xsects.y_full[j]
     q1, q2 = weir_flow(
         j,
         h,
         1.0,
         False,
-        link_par,
-        link_int,
-        xs,
-        tables,
+        links,
+        xsects,
+        curves,
+        options,
         link_state,
-        curve_start,
-        curve_x,
-        curve_y,
-        opt_f,
     )
-    link_state[LS_DQDH, j] = dqdh
-    link_state[LS_C_SURCHARGE, j] = (q1 + q2) / np.sqrt(h / 2.0)
+    link_state.dqdh[j] = dqdh
+    link_state.c_surcharge[j] = (q1 + q2) / np.sqrt(h / 2.0)
 
 
 @njit(**JIT)
 def weir_inflow(
     j,
     dynwave,
-    node_par,
-    node_int,
-    link_par,
-    link_int,
-    xs,
-    tables,
+    nodes,
+    links,
+    xsects,
+    curves,
+    options,
     node_state,
     link_state,
-    curve_start,
-    curve_x,
-    curve_y,
-    opt_f,
 ):
     """Signed flow [cfs] over weir ``j`` (SWMM's weir_getInflow)."""
-    n1 = link_int[j, LI_N1]
-    n2 = link_int[j, LI_N2]
-    h1, h2 = end_heads(j, dynwave, node_par, link_int, node_state)
+    n1 = links.node1[j]
+    n2 = links.node2[j]
+    h1, h2 = end_heads(j, dynwave, nodes, links, node_state)
     direction = 1.0 if h1 > h2 else -1.0
     if direction < 0.0:
         h1, h2 = h2, h1
-    y_full = xs[j, P_YFULL]
-    hcrest = node_par[n1, NP_INVERT] + link_par[j, LP_OFFSET1]
+    y_full = xsects.y_full[j]
+    hcrest = nodes.invert[n1] + links.offset1[j]
     hcrown = hcrest + y_full
-    kind = link_int[j, LI_SUBTYPE]
+    kind = links.subtype[j]
     if kind == WEIR_ROADWAY:
-        return _roadway_inflow(
-            j, direction, hcrest, h1, h2, link_par, link_int, xs, link_state, opt_f
-        )
-    hcrest += (1.0 - link_state[LS_SETTING, j]) * y_full
+        return _roadway_inflow(j, direction, hcrest, h1, h2, links, xsects, options, link_state)
+    hcrest += (1.0 - link_state.setting[j]) * y_full
     head = h1 - hcrest
-    link_state[LS_DQDH, j] = 0.0
-    if (
-        head <= FUDGE
-        or hcrest >= hcrown
-        or flap_gate_closed(j, n1, n2, direction, node_int, link_int)
-    ):
+    link_state.dqdh[j] = 0.0
+    if head <= FUDGE or hcrest >= hcrown or flap_gate_closed(j, n1, n2, direction, nodes, links):
         return mark_dry(j, link_state)
     set_wet_flow_class(j, hcrest, h2, direction, link_state)
     if h1 >= hcrown:
-        if link_int[j, LI_CAN_SURCHARGE] == 1:
+        if links.can_surcharge[j] == 1:
             y = 0.5 * (hcrest + hcrown)
             head = h1 - y if h2 < y else h1 - h2
             y = hcrown - hcrest
-            q = _weir_orifice_flow(
-                j, head, y, link_state[LS_C_SURCHARGE, j], link_int, xs, tables, link_state
-            )
-            link_state[LS_DEPTH, j] = y
+            q = _weir_orifice_flow(j, head, y, link_state.c_surcharge[j], links, xsects, link_state)
+            link_state.depth[j] = y
             return direction * q
         head = hcrown - hcrest
     q1, q2 = weir_flow(
         j,
         head,
         direction,
-        link_int[j, LI_FLAP] == 1,
-        link_par,
-        link_int,
-        xs,
-        tables,
+        links.flap_gate[j] == 1,
+        links,
+        xsects,
+        curves,
+        options,
         link_state,
-        curve_start,
-        curve_x,
-        curve_y,
-        opt_f,
     )
     if h2 > hcrest:
         ratio = (h2 - hcrest) / (h1 - hcrest)
         q1 *= (1.0 - ratio ** _VILLEMONTE_POWER[kind]) ** 0.385
         if q2 > 0.0:
             q2 *= (1.0 - ratio ** _VILLEMONTE_POWER[WEIR_VNOTCH]) ** 0.385
-    link_state[LS_DEPTH, j] = min(h1 - hcrest, y_full)
+    link_state.depth[j] = min(h1 - hcrest, y_full)
     return direction * (q1 + q2)

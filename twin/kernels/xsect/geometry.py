@@ -1,18 +1,19 @@
 """Cross-section geometry kernels: area, hydraulic radius, width, depth, section factor.
 
-Every function is ``@njit``, takes the shape code, the shape's parameter row
-``par`` (``(XS_NPAR,)``, from :func:`twin.kernels.xsect.params.xsect_params`), the
-table stack ``tables`` (``(n, 5, 51)``: the standard tables then any CUSTOM ones)
-and one scalar, and follows SWMM 5.2's ``xsect.c`` method for that shape: the same
-tables or formulas, the same interpolation and the same special cases.  Units are
-SWMM's internal ones: ft, ft2, ft^(8/3).
+Every function is ``@njit``, takes the cross sections ``xs``
+(:class:`~twin.kernels.xsect.sections.XSects`), the index ``j`` of one section and
+one scalar, and follows SWMM 5.2's ``xsect.c`` method for that section's shape: the
+same tables or formulas, the same interpolation and the same special cases.  This is
+the one geometry path: the routing kernels call these functions for every shape
+(circular first in each dispatch, as most sewers are).  Units are SWMM's internal
+ones: ft, ft2, ft^(8/3).
 """
 
 import numpy as np
 from numba import njit
 
 from twin.kernels.codes import Shape
-from twin.kernels.config import JIT_HOT
+from twin.kernels.config import JIT
 from twin.kernels.xsect.composite import (
     mod_basket_area,
     mod_basket_depth,
@@ -35,25 +36,8 @@ from twin.kernels.xsect.interp import (
     inverse_row,
     lookup_row,
 )
-from twin.kernels.xsect.layout import (
+from twin.kernels.xsect.sections import (
     AMAX_RATIO,
-    P_ABOT,
-    P_AFULL,
-    P_NA,
-    P_NR,
-    P_NS,
-    P_NW,
-    P_NY,
-    P_RBOT,
-    P_RFULL,
-    P_SBOT,
-    P_SFULL,
-    P_SMAX,
-    P_TABLE,
-    P_WMAX,
-    P_YBOT,
-    P_YFULL,
-    P_YINV,
     RECT_ALFMAX,
     RECT_ROUND_ALFMAX,
     RECT_TRIANG_ALFMAX,
@@ -75,18 +59,18 @@ BASKETHANDLE, SEMICIRCULAR = int(Shape.BASKETHANDLE), int(Shape.SEMICIRCULAR)
 CUSTOM, FORCE_MAIN = int(Shape.CUSTOM), int(Shape.FORCE_MAIN)
 
 
-@njit(**JIT_HOT)
+@njit(**JIT)
 def is_closed(shape):
     """True for closed shapes (area at maximum flow below the full area)."""
     return AMAX_RATIO[shape] < 1.0
 
 
-@njit(**JIT_HOT)
+@njit(**JIT)
 def _is_circ(shape):
     return shape == CIRCULAR or shape == FORCE_MAIN
 
 
-@njit(**JIT_HOT)
+@njit(**JIT)
 def _has_a_table(shape):
     """Shapes whose area, hydraulic radius and width come from A(y), R(y), W(y) tables."""
     return (
@@ -100,7 +84,7 @@ def _has_a_table(shape):
     )
 
 
-@njit(**JIT_HOT)
+@njit(**JIT)
 def _has_s_table(shape):
     """Shapes whose section factor and depth come from S(A), Y(A) tables."""
     return (
@@ -119,76 +103,78 @@ def _has_s_table(shape):
 # ---------------------------------------------------------------------------
 
 
-@njit(**JIT_HOT)
-def area_at_depth(shape, par, tables, y):
+@njit(**JIT)
+def area_at_depth(xs, j, y):
     """Flow area [ft2] at depth ``y`` [ft] (0 for ``y <= 0``)."""
+    shape = xs.shape_code[j]
     if y <= 0.0:
         return 0.0
-    y_full = par[P_YFULL]
-    y_norm = y * par[P_YINV]
+    y_full = xs.y_full[j]
+    y_norm = y * xs.y_inv[j]
     if _is_circ(shape):
-        return par[P_AFULL] * lookup_row(y_norm, tables, int(par[P_TABLE]), 0, int(par[P_NA]))
+        return xs.a_full[j] * lookup_row(y_norm, xs.tables, xs.table[j], 0, xs.n_a[j])
     if shape == FILLED_CIRCULAR:
-        a_circ = par[P_AFULL] + par[P_ABOT]
-        y_circ = y_full + par[P_YBOT]
-        y_rel = (y + par[P_YBOT]) / y_circ
-        a_rel = lookup_row(y_rel, tables, int(par[P_TABLE]), 0, int(par[P_NA]))
-        return a_circ * a_rel - par[P_ABOT]
+        a_circ = xs.a_full[j] + xs.a_bot[j]
+        y_circ = y_full + xs.y_bot[j]
+        y_rel = (y + xs.y_bot[j]) / y_circ
+        a_rel = lookup_row(y_rel, xs.tables, xs.table[j], 0, xs.n_a[j])
+        return a_circ * a_rel - xs.a_bot[j]
     if _has_a_table(shape):
-        return par[P_AFULL] * lookup_row(y_norm, tables, int(par[P_TABLE]), 0, int(par[P_NA]))
+        return xs.a_full[j] * lookup_row(y_norm, xs.tables, xs.table[j], 0, xs.n_a[j])
     if shape == GOTHIC or shape == CATENARY or shape == SEMIELLIPTICAL or shape == SEMICIRCULAR:
-        return par[P_AFULL] * inverse_row(y_norm, tables, int(par[P_TABLE]), 3, int(par[P_NY]))
+        return xs.a_full[j] * inverse_row(y_norm, xs.tables, xs.table[j], 3, xs.n_y[j])
     if shape == RECT_CLOSED or shape == RECT_OPEN:
-        return y * par[P_WMAX]
+        return y * xs.w_max[j]
     if shape == RECT_TRIANG:
-        if y <= par[P_YBOT]:
-            return y * y * par[P_SBOT]
-        return par[P_ABOT] + (y - par[P_YBOT]) * par[P_WMAX]
+        if y <= xs.y_bot[j]:
+            return y * y * xs.s_bot[j]
+        return xs.a_bot[j] + (y - xs.y_bot[j]) * xs.w_max[j]
     if shape == RECT_ROUND:
-        return rect_round_area(par, y)
+        return rect_round_area(xs, j, y)
     if shape == MOD_BASKET:
-        return mod_basket_area(par, y)
+        return mod_basket_area(xs, j, y)
     if shape == TRAPEZOIDAL:
-        return (par[P_YBOT] + par[P_SBOT] * y) * y
+        return (xs.y_bot[j] + xs.s_bot[j] * y) * y
     if shape == TRIANGULAR:
-        return y * y * par[P_SBOT]
+        return y * y * xs.s_bot[j]
     if shape == PARABOLIC:
-        return 4.0 / 3.0 * par[P_RBOT] * y * np.sqrt(y)
+        return 4.0 / 3.0 * xs.r_bot[j] * y * np.sqrt(y)
     if shape == POWER:
-        return par[P_RBOT] * y ** (par[P_SBOT] + 1.0)
+        return xs.r_bot[j] * y ** (xs.s_bot[j] + 1.0)
     return 0.0
 
 
-@njit(**JIT_HOT)
-def width_at_depth(shape, par, tables, y):
+@njit(**JIT)
+def width_at_depth(xs, j, y):
     """Top width [ft] of the water surface at depth ``y`` [ft]."""
-    y_full = par[P_YFULL]
-    y_norm = y * par[P_YINV]
+    shape = xs.shape_code[j]
+    y_full = xs.y_full[j]
+    y_norm = y * xs.y_inv[j]
     if _is_circ(shape):
-        return par[P_WMAX] * lookup_row(y_norm, tables, int(par[P_TABLE]), 2, int(par[P_NW]))
+        return xs.w_max[j] * lookup_row(y_norm, xs.tables, xs.table[j], 2, xs.n_w[j])
     if shape == FILLED_CIRCULAR:
-        y_norm = (y + par[P_YBOT]) / (y_full + par[P_YBOT])
-        return par[P_WMAX] * lookup_row(y_norm, tables, int(par[P_TABLE]), 2, int(par[P_NW]))
+        y_norm = (y + xs.y_bot[j]) / (y_full + xs.y_bot[j])
+        return xs.w_max[j] * lookup_row(y_norm, xs.tables, xs.table[j], 2, xs.n_w[j])
     if _has_a_table(shape) or _has_s_table(shape):
-        return par[P_WMAX] * lookup_row(y_norm, tables, int(par[P_TABLE]), 2, int(par[P_NW]))
+        return xs.w_max[j] * lookup_row(y_norm, xs.tables, xs.table[j], 2, xs.n_w[j])
     if shape == RECT_CLOSED:
-        return 0.0 if y / y_full == 1.0 else par[P_WMAX]
+        return 0.0 if y / y_full == 1.0 else xs.w_max[j]
     if shape == RECT_OPEN:
-        return par[P_WMAX]
+        return xs.w_max[j]
     if shape == RECT_TRIANG:
-        return 2.0 * par[P_SBOT] * y if y <= par[P_YBOT] else par[P_WMAX]
+        return 2.0 * xs.s_bot[j] * y if y <= xs.y_bot[j] else xs.w_max[j]
     if shape == RECT_ROUND:
-        return rect_round_width(par, y)
+        return rect_round_width(xs, j, y)
     if shape == MOD_BASKET:
-        return mod_basket_width(par, y)
+        return mod_basket_width(xs, j, y)
     if shape == TRAPEZOIDAL:
-        return par[P_YBOT] + 2.0 * y * par[P_SBOT]
+        return xs.y_bot[j] + 2.0 * y * xs.s_bot[j]
     if shape == TRIANGULAR:
-        return 2.0 * par[P_SBOT] * y
+        return 2.0 * xs.s_bot[j] * y
     if shape == PARABOLIC:
-        return 2.0 * par[P_RBOT] * np.sqrt(y)
+        return 2.0 * xs.r_bot[j] * np.sqrt(y)
     if shape == POWER:
-        return (par[P_SBOT] + 1.0) * par[P_RBOT] * y ** par[P_SBOT]
+        return (xs.s_bot[j] + 1.0) * xs.r_bot[j] * y ** xs.s_bot[j]
     return 0.0
 
 
@@ -197,48 +183,49 @@ def width_at_depth(shape, par, tables, y):
 # ---------------------------------------------------------------------------
 
 
-@njit(**JIT_HOT)
-def _circ_depth(par, tables, a, a_full, y_full):
+@njit(**JIT)
+def _circ_depth(xs, j, a, a_full, y_full):
     alpha = a / a_full
     if alpha < 0.04:
         return y_full * circular_y_of_alpha(alpha)
-    return y_full * lookup_row(alpha, tables, int(par[P_TABLE]), 3, int(par[P_NY]))
+    return y_full * lookup_row(alpha, xs.tables, xs.table[j], 3, xs.n_y[j])
 
 
-@njit(**JIT_HOT)
-def depth_at_area(shape, par, tables, a):
+@njit(**JIT)
+def depth_at_area(xs, j, a):
     """Flow depth [ft] at flow area ``a`` [ft2]."""
-    a_full = par[P_AFULL]
+    shape = xs.shape_code[j]
+    a_full = xs.a_full[j]
     alpha = a / a_full
     if _is_circ(shape):
-        return _circ_depth(par, tables, a, a_full, par[P_YFULL])
+        return _circ_depth(xs, j, a, a_full, xs.y_full[j])
     if shape == FILLED_CIRCULAR:
-        a_circ = a_full + par[P_ABOT]
-        y_circ = par[P_YFULL] + par[P_YBOT]
-        return _circ_depth(par, tables, a + par[P_ABOT], a_circ, y_circ) - par[P_YBOT]
+        a_circ = a_full + xs.a_bot[j]
+        y_circ = xs.y_full[j] + xs.y_bot[j]
+        return _circ_depth(xs, j, a + xs.a_bot[j], a_circ, y_circ) - xs.y_bot[j]
     if _has_s_table(shape):
-        return par[P_YFULL] * lookup_row(alpha, tables, int(par[P_TABLE]), 3, int(par[P_NY]))
+        return xs.y_full[j] * lookup_row(alpha, xs.tables, xs.table[j], 3, xs.n_y[j])
     if shape == H_ELLIPSE or shape == V_ELLIPSE or shape == ARCH or shape == CUSTOM:
-        return par[P_YFULL] * inverse_row(alpha, tables, int(par[P_TABLE]), 0, int(par[P_NA]))
+        return xs.y_full[j] * inverse_row(alpha, xs.tables, xs.table[j], 0, xs.n_a[j])
     if shape == RECT_CLOSED or shape == RECT_OPEN:
-        return a / par[P_WMAX]
+        return a / xs.w_max[j]
     if shape == RECT_TRIANG:
-        return rect_triang_depth(par, a)
+        return rect_triang_depth(xs, j, a)
     if shape == RECT_ROUND:
-        return rect_round_depth(par, tables, a)
+        return rect_round_depth(xs, j, a)
     if shape == MOD_BASKET:
-        return mod_basket_depth(par, tables, a)
+        return mod_basket_depth(xs, j, a)
     if shape == TRAPEZOIDAL:
-        if par[P_SBOT] == 0.0:
-            return a / par[P_YBOT]
-        yb, sb = par[P_YBOT], par[P_SBOT]
+        if xs.s_bot[j] == 0.0:
+            return a / xs.y_bot[j]
+        yb, sb = xs.y_bot[j], xs.s_bot[j]
         return (np.sqrt(yb * yb + 4.0 * sb * a) - yb) / (2.0 * sb)
     if shape == TRIANGULAR:
-        return np.sqrt(a / par[P_SBOT])
+        return np.sqrt(a / xs.s_bot[j])
     if shape == PARABOLIC:
-        return (0.75 * a / par[P_RBOT]) ** TWO3
+        return (0.75 * a / xs.r_bot[j]) ** TWO3
     if shape == POWER:
-        return (a / par[P_RBOT]) ** (1.0 / (par[P_SBOT] + 1.0))
+        return (a / xs.r_bot[j]) ** (1.0 / (xs.s_bot[j] + 1.0))
     return 0.0
 
 
@@ -247,67 +234,69 @@ def depth_at_area(shape, par, tables, a):
 # ---------------------------------------------------------------------------
 
 
-@njit(**JIT_HOT)
-def _hrad_direct(shape, par, tables, y):
+@njit(**JIT)
+def _hrad_direct(xs, j, y):
     """R(y) for shapes with an R table or an R(y) formula; -1 for the others."""
-    y_full = par[P_YFULL]
-    y_norm = y * par[P_YINV]
-    if _is_circ(shape) or (shape == FILLED_CIRCULAR and par[P_YBOT] == 0.0):
-        return par[P_RFULL] * lookup_row(y_norm, tables, int(par[P_TABLE]), 1, int(par[P_NR]))
+    shape = xs.shape_code[j]
+    y_full = xs.y_full[j]
+    y_norm = y * xs.y_inv[j]
+    if _is_circ(shape) or (shape == FILLED_CIRCULAR and xs.y_bot[j] == 0.0):
+        return xs.r_full[j] * lookup_row(y_norm, xs.tables, xs.table[j], 1, xs.n_r[j])
     if shape == FILLED_CIRCULAR:
-        y_bot = par[P_YBOT]
+        y_bot = xs.y_bot[j]
         y_circ = y_full + y_bot
         yy = y + y_bot
-        a = (par[P_AFULL] + par[P_ABOT]) * lookup_row(
-            yy / y_circ, tables, int(par[P_TABLE]), 0, int(par[P_NA])
+        a = (xs.a_full[j] + xs.a_bot[j]) * lookup_row(
+            yy / y_circ, xs.tables, xs.table[j], 0, xs.n_a[j]
         )
-        r = 0.25 * y_circ * lookup_row(yy / y_circ, tables, int(par[P_TABLE]), 1, int(par[P_NR]))
-        p = a / r - par[P_RBOT] + par[P_SBOT]
-        return (a - par[P_ABOT]) / p
+        r = 0.25 * y_circ * lookup_row(yy / y_circ, xs.tables, xs.table[j], 1, xs.n_r[j])
+        p = a / r - xs.r_bot[j] + xs.s_bot[j]
+        return (a - xs.a_bot[j]) / p
     if _has_a_table(shape):
-        return par[P_RFULL] * lookup_row(y_norm, tables, int(par[P_TABLE]), 1, int(par[P_NR]))
+        return xs.r_full[j] * lookup_row(y_norm, xs.tables, xs.table[j], 1, xs.n_r[j])
     if shape == RECT_TRIANG:
-        if y <= par[P_YBOT]:
-            return y * par[P_SBOT] / (2.0 * par[P_RBOT])
-        a = par[P_ABOT] + (y - par[P_YBOT]) * par[P_WMAX]
-        p = 2.0 * par[P_YBOT] * par[P_RBOT] + 2.0 * (y - par[P_YBOT])
-        alf = a / par[P_AFULL] - RECT_TRIANG_ALFMAX
+        if y <= xs.y_bot[j]:
+            return y * xs.s_bot[j] / (2.0 * xs.r_bot[j])
+        a = xs.a_bot[j] + (y - xs.y_bot[j]) * xs.w_max[j]
+        p = 2.0 * xs.y_bot[j] * xs.r_bot[j] + 2.0 * (y - xs.y_bot[j])
+        alf = a / xs.a_full[j] - RECT_TRIANG_ALFMAX
         if alf > 0.0:
-            p += alf / (1.0 - RECT_TRIANG_ALFMAX) * par[P_WMAX]
+            p += alf / (1.0 - RECT_TRIANG_ALFMAX) * xs.w_max[j]
         return a / p
     if shape == RECT_ROUND:
-        return rect_round_hrad_of_depth(par, tables, y)
+        return rect_round_hrad_of_depth(xs, j, y)
     if shape == TRAPEZOIDAL:
         if y == 0.0:
             return 0.0
-        return (par[P_YBOT] + par[P_SBOT] * y) * y / (par[P_YBOT] + y * par[P_RBOT])
+        return (xs.y_bot[j] + xs.s_bot[j] * y) * y / (xs.y_bot[j] + y * xs.r_bot[j])
     if shape == TRIANGULAR:
-        return y * par[P_SBOT] / (2.0 * par[P_RBOT])
+        return y * xs.s_bot[j] / (2.0 * xs.r_bot[j])
     if shape == PARABOLIC:
         if y <= 0.0:
             return 0.0
-        return 4.0 / 3.0 * par[P_RBOT] * y * np.sqrt(y) / parabolic_perimeter(par, y)
+        return 4.0 / 3.0 * xs.r_bot[j] * y * np.sqrt(y) / parabolic_perimeter(xs, j, y)
     if shape == POWER:
         if y <= 0.0:
             return 0.0
-        return par[P_RBOT] * y ** (par[P_SBOT] + 1.0) / power_perimeter(par, y)
+        return xs.r_bot[j] * y ** (xs.s_bot[j] + 1.0) / power_perimeter(xs, j, y)
     return -1.0
 
 
-@njit(**JIT_HOT)
-def _sfactor_special(shape, par, tables, a):
+@njit(**JIT)
+def _sfactor_special(xs, j, a):
     """S(a) for the shapes with their own section-factor method."""
-    a_full = par[P_AFULL]
+    shape = xs.shape_code[j]
+    a_full = xs.a_full[j]
     alpha = a / a_full
     if _is_circ(shape):
         if alpha < 0.04:
-            return par[P_SFULL] * circular_s_of_alpha(alpha)
-        return par[P_SFULL] * lookup_row(alpha, tables, int(par[P_TABLE]), 4, int(par[P_NS]))
+            return xs.s_full[j] * circular_s_of_alpha(alpha)
+        return xs.s_full[j] * lookup_row(alpha, xs.tables, xs.table[j], 4, xs.n_s[j])
     if _has_s_table(shape):
-        return par[P_SFULL] * lookup_row(alpha, tables, int(par[P_TABLE]), 4, int(par[P_NS]))
+        return xs.s_full[j] * lookup_row(alpha, xs.tables, xs.table[j], 4, xs.n_s[j])
     if shape == RECT_OPEN:
-        y = a / par[P_WMAX]
-        r = a / ((2.0 - par[P_SBOT]) * y + par[P_WMAX])
+        y = a / xs.w_max[j]
+        r = a / ((2.0 - xs.s_bot[j]) * y + xs.w_max[j])
         return a * r**TWO3
     # closed rectangle, rectangle-triangle, rectangle-round: linear to sFull at the top
     alf_max = RECT_ALFMAX
@@ -316,23 +305,23 @@ def _sfactor_special(shape, par, tables, a):
     elif shape == RECT_ROUND:
         alf_max = RECT_ROUND_ALFMAX
     if alpha > alf_max:
-        return par[P_SMAX] + (par[P_SFULL] - par[P_SMAX]) * (alpha - alf_max) / (1.0 - alf_max)
-    if shape == RECT_ROUND and a <= par[P_ABOT]:
+        return xs.s_max[j] + (xs.s_full[j] - xs.s_max[j]) * (alpha - alf_max) / (1.0 - alf_max)
+    if shape == RECT_ROUND and a <= xs.a_bot[j]:
         # circular invert: the circle of radius rBot, whose full section factor is sBot
-        alpha_c = a / (np.pi * par[P_RBOT] * par[P_RBOT])
+        alpha_c = a / (np.pi * xs.r_bot[j] * xs.r_bot[j])
         if alpha_c < 0.04:
-            return par[P_SBOT] * circular_s_of_alpha(alpha_c)
-        return par[P_SBOT] * lookup_row(alpha_c, tables, int(par[P_TABLE]), 4, int(par[P_NS]))
+            return xs.s_bot[j] * circular_s_of_alpha(alpha_c)
+        return xs.s_bot[j] * lookup_row(alpha_c, xs.tables, xs.table[j], 4, xs.n_s[j])
     if shape == RECT_CLOSED:
-        r = rect_closed_hrad_of_area(par, a)
+        r = rect_closed_hrad_of_area(xs, j, a)
     elif shape == RECT_TRIANG:
-        r = rect_triang_hrad_of_area(par, a)
+        r = rect_triang_hrad_of_area(xs, j, a)
     else:
-        r = rect_round_hrad_of_area(par, tables, a)
+        r = rect_round_hrad_of_area(xs, j, a)
     return a * r**TWO3
 
 
-@njit(**JIT_HOT)
+@njit(**JIT)
 def _has_special_sfactor(shape):
     return (
         _is_circ(shape)
@@ -344,58 +333,60 @@ def _has_special_sfactor(shape):
     )
 
 
-@njit(**JIT_HOT)
-def hrad_at_area(shape, par, tables, a):
+@njit(**JIT)
+def hrad_at_area(xs, j, a):
     """Hydraulic radius [ft] at flow area ``a`` [ft2] (0 for ``a <= 0``)."""
+    shape = xs.shape_code[j]
     if a <= 0.0:
         return 0.0
     if shape == H_ELLIPSE or shape == V_ELLIPSE or shape == ARCH or shape == CUSTOM:
-        return _hrad_direct(shape, par, tables, depth_at_area(shape, par, tables, a))
+        return _hrad_direct(xs, j, depth_at_area(xs, j, a))
     if shape == FILLED_CIRCULAR:
-        return _hrad_direct(shape, par, tables, depth_at_area(shape, par, tables, a))
+        return _hrad_direct(xs, j, depth_at_area(xs, j, a))
     if shape == RECT_CLOSED:
-        return rect_closed_hrad_of_area(par, a)
+        return rect_closed_hrad_of_area(xs, j, a)
     if shape == RECT_OPEN:
-        return a / (par[P_WMAX] + (2.0 - par[P_SBOT]) * a / par[P_WMAX])
+        return a / (xs.w_max[j] + (2.0 - xs.s_bot[j]) * a / xs.w_max[j])
     if shape == RECT_TRIANG:
-        return rect_triang_hrad_of_area(par, a)
+        return rect_triang_hrad_of_area(xs, j, a)
     if shape == RECT_ROUND:
-        return rect_round_hrad_of_area(par, tables, a)
+        return rect_round_hrad_of_area(xs, j, a)
     if shape == MOD_BASKET:
-        return mod_basket_hrad_of_area(par, tables, a)
+        return mod_basket_hrad_of_area(xs, j, a)
     if shape == TRAPEZOIDAL or shape == TRIANGULAR or shape == PARABOLIC or shape == POWER:
-        y = depth_at_area(shape, par, tables, a)
+        y = depth_at_area(xs, j, a)
         if shape == TRAPEZOIDAL:
-            return a / (par[P_YBOT] + y * par[P_RBOT])
+            return a / (xs.y_bot[j] + y * xs.r_bot[j])
         if shape == TRIANGULAR:
-            return a / (2.0 * y * par[P_RBOT])
+            return a / (2.0 * y * xs.r_bot[j])
         if shape == PARABOLIC:
-            return a / parabolic_perimeter(par, y)
-        return a / power_perimeter(par, y)
+            return a / parabolic_perimeter(xs, j, y)
+        return a / power_perimeter(xs, j, y)
     # circular and tabulated shapes: from the section factor
-    s = _sfactor_special(shape, par, tables, a)
+    s = _sfactor_special(xs, j, a)
     if s < TINY or a < TINY:
         return 0.0
     return (s / a) ** 1.5
 
 
-@njit(**JIT_HOT)
-def hrad_at_depth(shape, par, tables, y):
+@njit(**JIT)
+def hrad_at_depth(xs, j, y):
     """Hydraulic radius [ft] at depth ``y`` [ft]."""
-    r = _hrad_direct(shape, par, tables, y)
+    r = _hrad_direct(xs, j, y)
     if r >= 0.0:
         return r
-    return hrad_at_area(shape, par, tables, area_at_depth(shape, par, tables, y))
+    return hrad_at_area(xs, j, area_at_depth(xs, j, y))
 
 
-@njit(**JIT_HOT)
-def sfactor_at_area(shape, par, tables, a):
+@njit(**JIT)
+def sfactor_at_area(xs, j, a):
     """Section factor S = A R^(2/3) [ft^(8/3)] at flow area ``a`` [ft2]."""
+    shape = xs.shape_code[j]
     if _has_special_sfactor(shape):
-        return _sfactor_special(shape, par, tables, a)
+        return _sfactor_special(xs, j, a)
     if a == 0.0:
         return 0.0
-    r = hrad_at_area(shape, par, tables, a)
+    r = hrad_at_area(xs, j, a)
     if r < TINY:
         return 0.0
     return a * r**TWO3

@@ -11,13 +11,12 @@ section-factor tables).  All numbers are dimensionless here.
 import numpy as np
 from numba import njit
 
-from twin.kernels.config import JIT_HOT
-from twin.kernels.pointers import row_pointer
+from twin.kernels.config import JIT
 
 TWO_PI = 2.0 * np.pi
 
 
-@njit(**JIT_HOT)
+@njit(**JIT)
 def table_lookup(x, table, n):
     """Relative property at relative argument ``x`` from a table of ``n`` equal steps.
 
@@ -35,40 +34,6 @@ def table_lookup(x, table, n):
     float
         Interpolated value, never negative; the last entry when ``x >= 1``.
     """
-    return lookup_at(x, row_pointer(table, 0), 0, n)
-
-
-@njit(**JIT_HOT)
-def table_inverse(y, table, n):
-    """Relative argument at which a table of ``n`` equal steps takes the value ``y``.
-
-    The table increases, or increases up to its third entry from the end and then
-    decreases (section-factor tables of closed shapes); in the latter case a value
-    above the last entry is looked for only in the last two intervals.
-
-    Returns
-    -------
-    float
-        The argument in [0, 1], by linear interpolation.
-    """
-    return inverse_at(y, row_pointer(table, 0), 0, n)
-
-
-@njit(**JIT_HOT)
-def lookup_at(x, tp, base, n):
-    """:func:`table_lookup` of the table at ``tp[base:base + n]``, ``tp`` a pointer.
-
-    Parameters
-    ----------
-    x : float
-        Relative argument.
-    tp : float64 pointer
-        Start of a shape's block of tables (:func:`twin.kernels.pointers.row_pointer`).
-    base : int
-        Offset of the property's table in that block (row x entries per row).
-    n : int
-        Number of entries used.
-    """
     if not x > 0.0:
         return 0.0 if x <= 0.0 else x  # NaN stays NaN
     # position in table steps, and the fraction f of step i it lies at: SWMM's
@@ -76,14 +41,14 @@ def lookup_at(x, tp, base, n):
     u = x * (n - 1)
     i = int(u)
     if i >= n - 1:
-        return tp[base + n - 1]
+        return table[n - 1]
     f = u - i
-    v0 = tp[base + i]
-    v1 = tp[base + i + 1]
+    v0 = table[i]
+    v1 = table[i + 1]
     y = v0 + f * (v1 - v0)
     if i < 2:
         # quadratic correction through three entries near the invert
-        y2 = y + f * (f - 1.0) * (0.5 * v0 - v1 + 0.5 * tp[base + i + 2])
+        y2 = y + f * (f - 1.0) * (0.5 * v0 - v1 + 0.5 * table[i + 2])
         if y2 > 0.0:
             y = y2
     if y < 0.0:
@@ -91,9 +56,9 @@ def lookup_at(x, tp, base, n):
     return y
 
 
-@njit(**JIT_HOT)
+@njit(**JIT)
 def lookup_row(x, tables, t, row, n):
-    """:func:`table_lookup` of ``tables[t, row]`` read in place (no array view is made).
+    """:func:`table_lookup` of ``tables[t, row]``.
 
     Parameters
     ----------
@@ -106,75 +71,80 @@ def lookup_row(x, tables, t, row, n):
     n : int
         Number of entries used.
     """
-    return lookup_at(x, row_pointer(tables, t), row * tables.shape[2], n)
+    return table_lookup(x, tables[t, row], n)
 
 
-@njit(**JIT_HOT)
-def _locate_at(y, tp, base, j_last):
-    """Highest index ``j <= j_last`` with ``tp[base + j] <= y`` (bisection on an
-    increasing table; ``tp`` a pointer)."""
-    if y <= tp[base]:
+@njit(**JIT)
+def _locate(y, table, j_last):
+    """Highest index ``j <= j_last`` with ``table[j] <= y`` (bisection on an
+    increasing table)."""
+    if y <= table[0]:
         return 0
-    if y >= tp[base + j_last]:
+    if y >= table[j_last]:
         return j_last
     j1 = 0
     j2 = j_last
     while j2 - j1 > 1:
         j = (j1 + j2) >> 1
-        if y >= tp[base + j]:
+        if y >= table[j]:
             j1 = j
         else:
             j2 = j
     return j1
 
 
-@njit(**JIT_HOT)
-def inverse_at(y, tp, base, n):
-    """:func:`table_inverse` of the table at ``tp[base:base + n]`` (``tp`` a pointer,
-    see :func:`lookup_at`)."""
+@njit(**JIT)
+def table_inverse(y, table, n):
+    """Relative argument at which a table of ``n`` equal steps takes the value ``y``.
+
+    The table increases, or increases up to its third entry from the end and then
+    decreases (section-factor tables of closed shapes); in the latter case a value
+    above the last entry is looked for only in the last two intervals.
+
+    Returns
+    -------
+    float
+        The argument in [0, 1], by linear interpolation.
+    """
     if y != y:
         return y  # NaN stays NaN
     dx = 1.0 / (n - 1)
     m = n
-    if tp[base + m - 3] > tp[base + m - 1]:
+    if table[m - 3] > table[m - 1]:
         m = m - 2
-    if m < n and y > tp[base + n - 1]:
-        if y >= tp[base + n - 3]:
+    if m < n and y > table[n - 1]:
+        if y >= table[n - 3]:
             return (m - 1) * dx
-        if y <= tp[base + n - 2]:
+        if y <= table[n - 2]:
             i = n - 2
         else:
             i = n - 3
     else:
-        i = _locate_at(y, tp, base, m - 1)
+        i = _locate(y, table, m - 1)
     if i >= m - 1:
         return (m - 1) * dx
     x0 = i * dx
-    dy = tp[base + i + 1] - tp[base + i]
+    dy = table[i + 1] - table[i]
     if dy == 0.0:
         x = x0
     else:
-        x = x0 + (y - tp[base + i]) * dx / dy
+        x = x0 + (y - table[i]) * dx / dy
     return min(max(x, 0.0), 1.0)
 
 
-@njit(**JIT_HOT)
+@njit(**JIT)
 def inverse_row(y, tables, t, row, n):
-    """:func:`table_inverse` of ``tables[t, row]`` read in place (no array view is made)."""
-    return inverse_at(y, row_pointer(tables, t), row * tables.shape[2], n)
+    """:func:`table_inverse` of ``tables[t, row]``."""
+    return table_inverse(y, tables[t, row], n)
 
 
-@njit(**JIT_HOT)
+@njit(**JIT)
 def slope_row(x, tables, t, row, n):
-    """:func:`table_slope` of ``tables[t, row]`` read in place (no array view is made)."""
-    delta = 1.0 / (n - 1)
-    i = int(x / delta) if x > 0.0 else 0
-    if i >= n - 1:
-        i = n - 2
-    return (tables[t, row, i + 1] - tables[t, row, i]) / delta
+    """:func:`table_slope` of ``tables[t, row]``."""
+    return table_slope(x, tables[t, row], n)
 
 
-@njit(**JIT_HOT)
+@njit(**JIT)
 def table_slope(x, table, n):
     """Slope d(table)/dx of the table interval that holds ``x`` (last interval above it)."""
     delta = 1.0 / (n - 1)
@@ -202,7 +172,7 @@ ALPHA_COEF = 37.6911  # theta^3 ~ ALPHA_COEF * alpha (about 12 pi)
 PSI_COEF = 124.4797  # theta^(13/3) ~ PSI_COEF * psi
 
 
-@njit(**JIT_HOT)
+@njit(**JIT)
 def theta_of_alpha(alpha):
     """Central angle [rad] of a circular segment filling ``alpha`` of the circle.
 
@@ -237,7 +207,7 @@ def theta_of_alpha(alpha):
     return theta
 
 
-@njit(**JIT_HOT)
+@njit(**JIT)
 def circular_y_of_alpha(alpha):
     """Relative depth y/D of a circle filled to relative area ``alpha``."""
     if alpha >= 1.0:
@@ -251,7 +221,7 @@ def circular_y_of_alpha(alpha):
     return 0.5 * (1.0 - np.cos(0.5 * theta))
 
 
-@njit(**JIT_HOT)
+@njit(**JIT)
 def circular_s_of_alpha(alpha):
     """Relative section factor S/Sfull of a circle filled to relative area ``alpha``."""
     if alpha >= 1.0:
@@ -265,7 +235,7 @@ def circular_s_of_alpha(alpha):
     return (theta - np.sin(theta)) ** (5.0 / 3.0) / TWO_PI / theta ** (2.0 / 3.0)
 
 
-@njit(**JIT_HOT)
+@njit(**JIT)
 def _theta_of_psi(psi):
     """Central angle [rad] of a circular segment with relative section factor ``psi``.
 
@@ -300,7 +270,7 @@ def _theta_of_psi(psi):
     return theta
 
 
-@njit(**JIT_HOT)
+@njit(**JIT)
 def circular_alpha_of_psi(psi):
     """Relative area A/Afull of a circle whose relative section factor is ``psi`` (< 1)."""
     if psi >= 1.0:
