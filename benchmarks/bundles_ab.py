@@ -171,7 +171,8 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=400)
     ap.add_argument("--warm", type=int, default=200)
     ap.add_argument("--hours", type=float, default=6.0)
-    ap.add_argument("--cases", nargs="+", default=["medium-conduits", "district-10k"])
+    ap.add_argument("--cases", nargs="*", default=["medium-conduits", "district-10k"])
+    ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--cold-repeats", type=int, default=1)
     ap.add_argument("--no-cold", action="store_true")
     args = ap.parse_args()
@@ -208,7 +209,7 @@ def main() -> None:
                 runs[k].append(cold_compile(trees[k], work))
                 print(f"cold compile {k}: {runs[k][-1]}", flush=True)
         result["cold_compile_medium_6min"] = runs
-    OUT.write_text(json.dumps(result, indent=1) + "\n")
+    args.out.write_text(json.dumps(result, indent=1) + "\n")
     summary = {c: round(v["speedup_cpu_median"], 3) for c, v in result["cases"].items()}
     print("before/after per-step CPU time (median of rounds):", summary)
 
