@@ -43,7 +43,7 @@ from twin.engine.hotstart_restore import Restorer
 from twin.errors import InputError
 from twin.files import check_output, checked_input, write_bytes
 from twin.kernels.bundle import Bundle
-from twin.kernels.routing.bundles import STATE_BUNDLES
+from twin.kernels.routing.bundles import state_fields
 
 FORMAT = "sewer-twin-state"
 VERSION = 1
@@ -143,9 +143,10 @@ class _Encoder:
             pairs = [[k, x] for k, x in pairs if k is not _SKIP and x is not _SKIP]
             return {"__dict__": pairs}
         if isinstance(v, Bundle):
-            if type(v) not in STATE_BUNDLES:
+            names = state_fields(v)
+            if not names:
                 return _SKIP
-            fields = {f.name: self.value(getattr(v, f.name)) for f in v.fields if f.dim}
+            fields = {n: self.value(getattr(v, n)) for n in names}
             return {"__bundle__": type(v).__name__, "fields": fields}
         if is_engine_state(v):
             return self.obj(v)

@@ -30,7 +30,7 @@ import numpy as np
 
 from twin.errors import InputError
 from twin.kernels.bundle import Bundle
-from twin.kernels.routing.bundles import STATE_BUNDLES
+from twin.kernels.routing.bundles import STATE_BUNDLES, state_fields
 
 #: numpy scalar types a state file may hold, by the name the writer records
 SCALAR_TYPES = {
@@ -199,7 +199,7 @@ class Restorer:
             )
         if not isinstance(saved, dict):
             self.fail(where, "malformed bundle")
-        declared = [f.name for f in current.fields if f.dim]
+        declared = state_fields(current)
         unknown = [n for n in saved if n not in declared]
         if unknown:
             self.fail(where, f"unknown field {str(unknown[0])[:60]!r}")

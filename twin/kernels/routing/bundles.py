@@ -19,6 +19,7 @@ from twin.kernels.bundle import Bundle, Field, bind
 
 __all__ = [
     "Curves", "LinkState", "Links", "NodeState", "Nodes", "Options", "STATE_BUNDLES", "Totals",
+    "state_fields",
 ]  # fmt: skip
 
 F, I, B = "float64", "int64", "bool"
@@ -293,3 +294,12 @@ bind(Totals, TotalsType)
 
 #: The bundles that hold a simulation's routing state (what a hot start saves).
 STATE_BUNDLES = (NodeState, LinkState, Totals)
+
+
+def state_fields(bundle) -> tuple[str, ...]:
+    """The fields of ``bundle`` that hold routing state: every array field of a state
+    bundle (what a hot start saves and restores, and what a copy of a simulation's
+    state copies); none of a network bundle (rebuilt from the network and options)."""
+    if type(bundle) not in STATE_BUNDLES:
+        return ()
+    return tuple(f.name for f in bundle.fields if f.dim)

@@ -32,6 +32,7 @@ from twin.kernels.routing.constants import KIND_PUMP, PUMP_TYPE4
 from twin.kernels.routing.node import ponded_surface_area, set_node_depth
 from twin.kernels.routing.storage import node_surface_area
 from twin.kernels.structures.flows import nonconduit_flow
+from twin.kernels.view import view
 
 
 @njit(**JIT)
@@ -160,8 +161,17 @@ def _dynwave_step(dt, t_end_s, nodes, links, xsects, curves, options, node_state
 
 #: The step on one thread (``prange`` runs as ``range``); cached.
 dynwave_step = njit(**JIT)(_dynwave_step)
-#: The same step with its per-element loops on numba's threads; not cached.
-dynwave_step_threads = njit(**JIT_THREADS)(_dynwave_step)
+_dynwave_step_on_threads = njit(**JIT_THREADS)(_dynwave_step)
+
+
+@njit(**dict(JIT_THREADS, parallel=False))
+def dynwave_step_threads(dt, t_end_s, nodes, links, xsects, curves, options, node_state,
+                         link_state):  # fmt: skip
+    """The same step with its per-element loops on numba's threads (not cached), on
+    the bundles' views (:mod:`twin.kernels.view`); called from Python."""
+    return _dynwave_step_on_threads(dt, t_end_s, view(nodes), view(links), view(xsects),
+                                    view(curves), view(options), view(node_state),
+                                    view(link_state))  # fmt: skip
 
 
 @njit(**JIT)

@@ -21,10 +21,11 @@ from twin.kernels.routing.kinwave import kinwave_step
 from twin.kernels.routing.results import link_results, node_is_bad
 from twin.kernels.routing.totals import accumulate, system_outflow_rates
 from twin.kernels.structures.flows import update_settings
+from twin.kernels.view import view
 
 
 @njit(**JIT)
-def step_begin(dt, lateral, nodes, links, xsects, curves, options, node_state, link_state, totals):
+def _step_begin(dt, lateral, nodes, links, xsects, curves, options, node_state, link_state, totals):
     """Before routing: the first half-step totals, link settings, and this step's
     lateral inflow ``lateral`` (n_nodes,) [cfs]."""
     accumulate(0.5 * dt, nodes, node_state, totals)
@@ -35,7 +36,7 @@ def step_begin(dt, lateral, nodes, links, xsects, curves, options, node_state, l
 
 
 @njit(**JIT)
-def step_finish(dt, nodes, links, xsects, options, node_state, link_state, totals):
+def _step_finish(dt, nodes, links, xsects, options, node_state, link_state, totals):
     """After routing: outflow rates, the second half-step totals, checks, derived outputs.
 
     Returns ``(bad_node, bad_link)`` (-1 when none).
@@ -65,8 +66,8 @@ def step_finish(dt, nodes, links, xsects, options, node_state, link_state, total
 
 
 @njit(**JIT)
-def route_step(t_s, dt, lateral, nodes, links, xsects, curves, options, node_state, link_state,
-               totals):  # fmt: skip
+def _route_step(t_s, dt, lateral, nodes, links, xsects, curves, options, node_state,
+                link_state, totals):  # fmt: skip
     """Route one dynamic-wave step of ``dt`` s from ``t_s`` with ``lateral`` (n_nodes,)
     cfs inflow.
 
@@ -76,20 +77,58 @@ def route_step(t_s, dt, lateral, nodes, links, xsects, curves, options, node_sta
     ``step_begin``, :func:`~twin.kernels.routing.dynwave.dynwave_step_threads` and
     ``step_finish``.
     """
-    step_begin(dt, lateral, nodes, links, xsects, curves, options, node_state, link_state, totals)
+    _step_begin(dt, lateral, nodes, links, xsects, curves, options, node_state, link_state,
+                totals)  # fmt: skip
     steps = dynwave_step(dt, t_s + dt, nodes, links, xsects, curves, options, node_state,
                          link_state)  # fmt: skip
-    bad_node, bad_link = step_finish(dt, nodes, links, xsects, options, node_state, link_state,
-                                     totals)  # fmt: skip
+    bad_node, bad_link = _step_finish(dt, nodes, links, xsects, options, node_state, link_state,
+                                      totals)  # fmt: skip
     return steps, bad_node, bad_link
+
+
+@njit(**JIT)
+def _route_step_kinwave(dt, lateral, nodes, links, xsects, curves, options, node_state,
+                        link_state, totals):  # fmt: skip
+    """:func:`route_step` under kinematic wave or steady flow (``options.mode``); one pass."""
+    _step_begin(dt, lateral, nodes, links, xsects, curves, options, node_state, link_state,
+                totals)  # fmt: skip
+    steps = kinwave_step(dt, nodes, links, xsects, curves, options, node_state, link_state)
+    bad_node, bad_link = _step_finish(dt, nodes, links, xsects, options, node_state, link_state,
+                                      totals)  # fmt: skip
+    return steps, bad_node, bad_link
+
+
+# -- entries called from Python or the batch: each takes the bundles' borrowed views
+# once (twin.kernels.view) and runs its body on them, so no reference count is taken
+# inside the step.
+
+
+@njit(**JIT)
+def step_begin(dt, lateral, nodes, links, xsects, curves, options, node_state, link_state, totals):
+    """:func:`_step_begin` on the bundles' views."""
+    _step_begin(dt, lateral, view(nodes), view(links), view(xsects), view(curves),
+                view(options), view(node_state), view(link_state), view(totals))  # fmt: skip
+
+
+@njit(**JIT)
+def step_finish(dt, nodes, links, xsects, options, node_state, link_state, totals):
+    """:func:`_step_finish` on the bundles' views."""
+    return _step_finish(dt, view(nodes), view(links), view(xsects), view(options),
+                        view(node_state), view(link_state), view(totals))  # fmt: skip
+
+
+@njit(**JIT)
+def route_step(t_s, dt, lateral, nodes, links, xsects, curves, options, node_state, link_state,
+               totals):  # fmt: skip
+    """:func:`_route_step` on the bundles' views."""
+    return _route_step(t_s, dt, lateral, view(nodes), view(links), view(xsects), view(curves),
+                       view(options), view(node_state), view(link_state), view(totals))  # fmt: skip
 
 
 @njit(**JIT)
 def route_step_kinwave(dt, lateral, nodes, links, xsects, curves, options, node_state,
                        link_state, totals):  # fmt: skip
-    """:func:`route_step` under kinematic wave or steady flow (``options.mode``); one pass."""
-    step_begin(dt, lateral, nodes, links, xsects, curves, options, node_state, link_state, totals)
-    steps = kinwave_step(dt, nodes, links, xsects, curves, options, node_state, link_state)
-    bad_node, bad_link = step_finish(dt, nodes, links, xsects, options, node_state, link_state,
-                                     totals)  # fmt: skip
-    return steps, bad_node, bad_link
+    """:func:`_route_step_kinwave` on the bundles' views."""
+    return _route_step_kinwave(dt, lateral, view(nodes), view(links), view(xsects),
+                               view(curves), view(options), view(node_state),
+                               view(link_state), view(totals))  # fmt: skip

@@ -12,6 +12,7 @@ from numba import njit
 from twin.kernels.codes import NODE_OUTFALL
 from twin.kernels.config import JIT
 from twin.kernels.routing.constants import FUDGE
+from twin.kernels.view import view
 
 
 @njit(**JIT)
@@ -71,7 +72,7 @@ def routing_step_size(fixed_step, first, nodes, links, options, node_state, link
         min_node = -1
     else:
         dt, min_link, min_node = variable_step(
-            fixed_step, courant, nodes, links, node_state, link_state
+            fixed_step, courant, view(nodes), view(links), view(node_state), view(link_state)
         )
         if dt < options.min_step:
             dt = options.min_step
