@@ -27,13 +27,12 @@ from twin.errors import InputError, TwinError
 from twin.kernels.codes import LinkKind, NodeKind, OutfallKind, Shape
 from twin.kernels.routing import constants as R
 from twin.kernels.routing.bundles import Curves, Links, Nodes, Options
+from twin.kernels.routing.conduit_geometry import full_hydraulic_depth
 from twin.kernels.routing.init import full_volumes
 from twin.kernels.xsect import (
     XSects,
     custom_shape_table,
-    is_closed,
     standard_tables,
-    width_at_depth,
     xsect_params,
 )
 from twin.networks import units
@@ -245,9 +244,7 @@ def _conduit_slope(length, e1, e2, min_slope) -> float:
 
 
 def _length_factor(xsects, j, n, slope, length, routing_step, lengthening) -> float:
-    y_full = xsects.y_full[j]
-    if not is_closed(int(xsects.shape_code[j])):
-        y_full = xsects.a_full[j] / width_at_depth(xsects, j, y_full)
+    y_full = full_hydraulic_depth(xsects, j)
     v_full = R.PHI / n * xsects.s_full[j] * np.sqrt(abs(slope)) / xsects.a_full[j]
     t_step = min(routing_step, lengthening)
     ratio = (np.sqrt(R.GRAVITY * y_full) + v_full) * t_step / length

@@ -20,6 +20,7 @@ from twin.kernels.codes import NODE_OUTFALL, NODE_STORAGE
 from twin.kernels.config import JIT
 from twin.kernels.routing.constants import FUDGE
 from twin.kernels.routing.storage import node_volume
+from twin.kernels.view import view
 from twin.kernels.xsect.geometry import area_at_depth
 
 #: SWMM's minimum nodal surface area [ft2] (a 4-ft manhole): the area a surcharged
@@ -40,7 +41,7 @@ def stored_volume(node_state, link_state, links):
 
 
 @njit(**JIT)
-def apply_state(depth_at_node, flow_at_link, nodes, links, xsects, curves, options,
+def _apply_state(depth_at_node, flow_at_link, nodes, links, xsects, curves, options,
                 node_state, link_state, changed_at_node):  # fmt: skip
     """Write analysed node depths [ft] and conduit flows [cfs] into one member's state.
 
@@ -134,3 +135,31 @@ def apply_state(depth_at_node, flow_at_link, nodes, links, xsects, curves, optio
             ns.inflow[n1] -= q
             ns.outflow[n2] -= q
     return stored_volume(ns, ls, links) - before + surcharge
+
+
+@njit(**JIT)
+def apply_state(
+    depth_at_node,
+    flow_at_link,
+    nodes,
+    links,
+    xsects,
+    curves,
+    options,
+    node_state,
+    link_state,
+    changed_at_node,
+):
+    """:func:`_apply_state` on the bundles' views (:mod:`twin.kernels.view`)."""
+    return _apply_state(
+        depth_at_node,
+        flow_at_link,
+        view(nodes),
+        view(links),
+        view(xsects),
+        view(curves),
+        view(options),
+        view(node_state),
+        view(link_state),
+        changed_at_node,
+    )

@@ -14,6 +14,7 @@ from twin.kernels.codes import NODE_OUTFALL
 from twin.kernels.config import JIT
 from twin.kernels.routing.conduit_geometry import link_critical_depth, link_normal_depth
 from twin.kernels.routing.storage import curve_interp
+from twin.kernels.view import view
 
 OUT_FREE = 0
 OUT_NORMAL = 1
@@ -23,7 +24,7 @@ OUT_TIMESERIES = 4
 
 
 @njit(**JIT)
-def outfall_stages(t_s, nodes, curves, node_state):
+def _outfall_stages(t_s, nodes, curves, node_state):
     """Set ``node_state.stage`` [ft elevation] of the outfalls at elapsed time ``t_s`` [s].
 
     Nodes that are not FIXED/TIDAL/TIMESERIES outfalls get their invert elevation.
@@ -97,3 +98,9 @@ def set_outfall_depths(nodes, links, xsects, node_state, link_state):
         depth[n] = outfall_depth(
             nodes.outfall_kind[n], nodes.invert[n], stage_at_node[n], yn, yc, z
         )
+
+
+@njit(**JIT)
+def outfall_stages(t_s, nodes, curves, node_state):
+    """:func:`_outfall_stages` on the bundles' views (:mod:`twin.kernels.view`)."""
+    _outfall_stages(t_s, view(nodes), view(curves), view(node_state))

@@ -13,8 +13,9 @@ from numba import njit
 
 from twin.kernels.config import JIT
 from twin.kernels.routing.constants import FM_HW, FUDGE, GRAVITY, VISCOSITY
+from twin.kernels.view import view
 from twin.kernels.xsect.depths import critical_depth, normal_depth
-from twin.kernels.xsect.geometry import area_at_depth, hrad_at_depth, width_at_depth
+from twin.kernels.xsect.geometry import area_at_depth, hrad_at_depth, is_closed, width_at_depth
 
 
 @njit(**JIT)
@@ -121,3 +122,19 @@ def link_critical_depth(j, q, xsects):
 def link_depths(j, q, links, xsects):
     """``(normal depth, critical depth)`` [ft] of per-barrel flow ``q``."""
     return link_normal_depth(j, q, links, xsects), link_critical_depth(j, q, xsects)
+
+
+@njit(**JIT)
+def _full_hydraulic_depth(xsects, j):
+    y_full = xsects.y_full[j]
+    if not is_closed(xsects.shape_code[j]):
+        y_full = xsects.a_full[j] / width_at_depth(xsects, j, y_full)
+    return y_full
+
+
+@njit(**JIT)
+def full_hydraulic_depth(xsects, j):
+    """Hydraulic depth of conduit ``j`` when full [ft]: its full depth if its shape is
+    closed, else its full area over its top width at full depth (SWMM's conduit
+    lengthening, ``link.c``); called from Python, on the views."""
+    return _full_hydraulic_depth(view(xsects), j)

@@ -26,7 +26,7 @@ from numba import njit, prange
 
 from twin.kernels.codes import NODE_OUTFALL
 from twin.kernels.config import JIT, JIT_THREADS
-from twin.kernels.routing.boundary import outfall_stages, set_outfall_depths
+from twin.kernels.routing.boundary import _outfall_stages, set_outfall_depths
 from twin.kernels.routing.conduit import conduit_flow
 from twin.kernels.routing.constants import KIND_PUMP, PUMP_TYPE4
 from twin.kernels.routing.node import ponded_surface_area, set_node_depth
@@ -85,7 +85,7 @@ def _dynwave_step(dt, t_end_s, nodes, links, xsects, curves, options, node_state
     n_nodes = node_state.depth.shape[0]
     n_links = link_state.flow.shape[0]
     begin_step(dt, nodes, node_state, link_state)
-    outfall_stages(t_end_s, nodes, curves, node_state)
+    _outfall_stages(t_end_s, nodes, curves, node_state)
     for i in range(n_nodes):
         node_state.converged[i] = 0.0
         node_state.dydt[i] = 0.0

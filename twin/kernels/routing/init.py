@@ -23,11 +23,12 @@ from twin.kernels.routing.constants import (
 from twin.kernels.routing.storage import node_volume, storage_volume_raw
 from twin.kernels.structures.orifices import orifice_set_setting
 from twin.kernels.structures.weirs import weir_flow
+from twin.kernels.view import view
 from twin.kernels.xsect.geometry import area_at_depth
 
 
 @njit(**JIT)
-def full_volumes(nodes, curves):
+def _full_volumes(nodes, curves):
     """Set ``nodes.full_volume[:]``: storage volume at full depth, 0 for other nodes."""
     for i in range(nodes.kind.shape[0]):
         nodes.full_volume[i] = 0.0
@@ -63,7 +64,7 @@ def init_settings(links, xsects, curves, options, link_state):
 
 
 @njit(**JIT)
-def initial_state(nodes, links, xsects, curves, options, node_state, link_state):
+def _initial_state(nodes, links, xsects, curves, options, node_state, link_state):
     """Fill ``node_state`` and ``link_state`` with SWMM's initial conditions (outfall
     stages in ``node_state.stage`` already set for time 0)."""
     dynwave = options.mode == MODE_DYNWAVE
@@ -145,3 +146,23 @@ def initial_state(nodes, links, xsects, curves, options, node_state, link_state)
         link_state.volume[j] = a * links.length[j] * barrels
         link_state.volume_old[j] = link_state.volume[j]
         link_state.depth_old[j] = link_state.depth[j]
+
+
+@njit(**JIT)
+def full_volumes(nodes, curves):
+    """:func:`_full_volumes` on the bundles' views (:mod:`twin.kernels.view`)."""
+    _full_volumes(view(nodes), view(curves))
+
+
+@njit(**JIT)
+def initial_state(nodes, links, xsects, curves, options, node_state, link_state):
+    """:func:`_initial_state` on the bundles' views (:mod:`twin.kernels.view`)."""
+    _initial_state(
+        view(nodes),
+        view(links),
+        view(xsects),
+        view(curves),
+        view(options),
+        view(node_state),
+        view(link_state),
+    )

@@ -5,11 +5,12 @@ from numba import njit
 
 from twin.kernels.config import JIT
 from twin.kernels.routing.constants import FUDGE
+from twin.kernels.view import view
 from twin.kernels.xsect.geometry import area_at_depth
 
 
 @njit(**JIT)
-def link_results(f, links, xsects, link_state, velocity, capacity):
+def _link_results(f, links, xsects, link_state, velocity, capacity):
     """Velocity and capacity (A/Afull) at ``old + f (new - old)`` of depth and flow.
 
     Fills the (n_links,) ``velocity`` [ft/s] (router orientation) and ``capacity``
@@ -40,3 +41,9 @@ def node_is_bad(nodes, options, node_state):
         if y > nodes.full_depth[i] + nodes.surcharge_depth[i] + options.runaway_depth:
             return i
     return -1
+
+
+@njit(**JIT)
+def link_results(f, links, xsects, link_state, velocity, capacity):
+    """:func:`_link_results` on the bundles' views (:mod:`twin.kernels.view`)."""
+    _link_results(f, view(links), view(xsects), view(link_state), velocity, capacity)

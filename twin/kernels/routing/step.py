@@ -18,7 +18,7 @@ from twin.kernels.config import JIT
 from twin.kernels.routing.constants import MODE_DYNWAVE, MODE_STEADY
 from twin.kernels.routing.dynwave import dynwave_step
 from twin.kernels.routing.kinwave import kinwave_step
-from twin.kernels.routing.results import link_results, node_is_bad
+from twin.kernels.routing.results import _link_results, node_is_bad
 from twin.kernels.routing.totals import accumulate, system_outflow_rates
 from twin.kernels.structures.flows import update_settings
 from twin.kernels.view import view
@@ -61,7 +61,7 @@ def _step_finish(dt, nodes, links, xsects, options, node_state, link_state, tota
             bad_link = j
     totals.storage[0] = stored
     bad_node = node_is_bad(nodes, options, node_state)
-    link_results(1.0, links, xsects, link_state, link_state.velocity, link_state.capacity)
+    _link_results(1.0, links, xsects, link_state, link_state.velocity, link_state.capacity)
     return bad_node, bad_link
 
 
