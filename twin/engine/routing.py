@@ -84,7 +84,6 @@ class Router:
         self.critical_node = -1
         self.critical_link = -1
         self.n_steps = 0
-        self._route = None
         self._init_state()
 
     def network_bundles(self) -> tuple:
@@ -137,7 +136,7 @@ class Router:
         them (see :meth:`advance`, which also counts the step and raises for bad ones)."""
         self._first_step = False
         lateral = np.ascontiguousarray(lateral_cfs, dtype=np.float64)
-        if self._route is None:
+        if not hasattr(self, "_route"):  # made at the first step (a hot start skips it)
             self._route = self._kernel()
         return self._route(t_s, dt_s, lateral)
 
