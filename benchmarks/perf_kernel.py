@@ -9,7 +9,7 @@ The first command runs ``NETWORK`` (``medium-conduits``) for ``--hours`` of simu
 time under ``perf record`` and, before the time loop, writes ``/tmp/perf-PID.map``:
 the address and size of every function numba compiled into the routing kernel, read
 from the kernel's object code (numba keeps it for its cache).  ``perf report`` reads
-that map, so JIT code shows as ``dynwave_link.conduit_flow``, ``xsect_inplace.width_in``
+that map, so JIT code shows as ``routing.conduit.conduit_flow``, ``xsect.geometry.width_at_depth``
 and so on instead of bare addresses.  The second command prints the share of samples
 per function (numba's mangled names shortened), and with ``--annotate NAME`` the
 disassembly of the function named ``NAME`` (short name, or part of one), each instruction with
@@ -66,7 +66,11 @@ def _symbols(obj: Path) -> dict[str, tuple[int, int]]:
 
 
 def short_name(symbol: str) -> str:
-    """``_ZN4twin7kernels12dynwave_link12conduit_flowB4v1...`` -> ``dynwave_link.conduit_flow``."""
+    """A numba symbol's module path and function name, without the package prefix.
+
+    ``_ZN4twin7kernels7routing7conduit12conduit_flowB4v1...`` ->
+    ``routing.conduit.conduit_flow``.
+    """
     m = re.match(r"(?:cfunc\.)?_ZN(?:7cpython)?((?:\d+\w+?)+?)B\d+v\d+B", symbol)
     if not m:
         return symbol
@@ -124,7 +128,7 @@ def run(network: str, hours: float) -> None:
     _keep_object_code()
     import twin
     from twin.engine.simulation import Simulation
-    from twin.kernels.routing_step import route_step
+    from twin.kernels.routing.step import route_step
 
     net = twin.load_network(network)
     warm = Simulation(net, end_hours=0.01)

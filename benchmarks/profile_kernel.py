@@ -78,8 +78,8 @@ def time_router(name: str, hours: float | None, record_every: int = 50, threads:
         sim.step()
         n += 1
         if n % record_every == 0:
-            samples_y.append(router.node_depth_ft.copy())
-            samples_q.append(router.link_flow_cfs.copy())
+            samples_y.append(router.node_state.depth.copy())
+            samples_q.append(router.link_state.flow.copy())
     wall = time.perf_counter() - t0
     cpu = time.process_time() - c0
     per_step = np.asarray(per_step)
@@ -99,8 +99,8 @@ def time_router(name: str, hours: float | None, record_every: int = 50, threads:
         "n_links": n_conduits,
         "y": np.asarray(samples_y),
         "q": np.asarray(samples_q),
-        "y_end": router.node_depth_ft.copy(),
-        "q_end": router.link_flow_cfs.copy(),
+        "y_end": router.node_state.depth.copy(),
+        "q_end": router.link_state.flow.copy(),
     }
 
 

@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 
 import twin
-from twin.engine.batch import MemberBatch, stack_padded
+from twin.engine.batch import MemberBatch
 from twin.engine.simulation import Simulation
 from twin.kernels.codes import LinkKind
 from twin.scenarios.modify import block_links, copy_network, scale_rainfall
@@ -63,16 +63,17 @@ def test_batch_equals_members_run_alone(setups, threads, groups):
     assert len(set(depths)) == 4
 
 
-def test_members_with_equal_tables_share_one_set(setups):
-    # the rain member shares the first member's tables; the blocked pipe and the SLOT
-    # options (its own options row) each make a set; a second copy of the plain network
+def test_members_with_equal_networks_share_one_set(setups):
+    # the rain member shares the first member's network; the blocked pipe and the SLOT
+    # options (its own Options) each make a set; a second copy of the plain network
     # shares again
     batch = MemberBatch([*setups, setups[0]], threads=1)
     assert batch.table_of.tolist() == [0, 0, 1, 2, 0]
-    assert batch.tables["xs"].shape[0] == 3
-    blocked = batch.sims[2].router.pack
-    assert np.array_equal(batch.tables["xs"][1], blocked.xs)
-    assert not np.array_equal(batch.tables["xs"][0], blocked.xs)
+    assert len(batch.networks) == 3
+    blocked = batch.sims[2].router.xsects
+    assert batch.networks[1][2] is blocked
+    assert not np.array_equal(batch.networks[0][2].a_full, blocked.a_full)
+    assert batch.networks[2][4].surcharge != batch.networks[0][4].surcharge
 
 
 def test_kinematic_wave_batch_equals_members_run_alone():
@@ -99,12 +100,3 @@ def test_member_of_another_layout_fails_alone(net, setups):
     results = MemberBatch([setups[0], (other, KW)]).run()
     assert [r[0] for r in results] == [0, 1]
     assert "same network layout" in results[1][1]
-
-
-def test_stack_padded_pads_ragged_tables_at_the_end():
-    a = np.arange(6.0).reshape(2, 3)
-    b = np.ones((3, 2))
-    s = stack_padded([a, b])
-    assert s.shape == (2, 3, 3)
-    assert np.array_equal(s[0, :2, :3], a) and np.all(s[0, 2] == 0)
-    assert np.array_equal(s[1, :3, :2], b) and np.all(s[1, :, 2] == 0)

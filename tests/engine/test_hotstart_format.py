@@ -64,7 +64,7 @@ def _first(tree, test):
 
 def test_the_saved_file_loads(net, saved):
     sim = _load(net, saved)
-    assert sim.t_s >= 300.0 and sim.router.node_state.any()
+    assert sim.t_s >= 300.0 and sim.router.node_state.depth.any()
 
 
 def test_a_numpy_name_in_the_header_is_not_called(net, saved, tmp_path):
@@ -94,17 +94,43 @@ def test_an_unknown_attribute_is_refused_and_not_set(net, saved, tmp_path):
 
 def test_arrays_of_another_dtype_or_shape_are_refused(net, saved, tmp_path):
     header, arrays = _parts(saved)
-    key = header["state"]["attrs"]["router"]["attrs"]["node_state"]["__array__"]
+    bundle = header["state"]["attrs"]["router"]["attrs"]["node_state"]
+    key = bundle["fields"]["depth"]["__array__"]
     good = arrays[key]
     for bad, match in [
         (good.astype(np.float32), "dtype float32"),
-        (good[:, :-1], "shape"),
+        (good[:-1], "shape"),
         (good[None], "shape"),
         (np.array(["x"] * good.shape[0]), "dtype"),
     ]:
         arrays[key] = bad
         with pytest.raises(InputError, match=match):
             _load(net, _write(tmp_path / "arr.npz", header, arrays))
+
+
+def test_a_state_bundle_is_restored_in_place_with_exactly_its_fields(net, saved, tmp_path):
+    """The kernels hold the router's state bundles: loading writes into their arrays, and
+    a file whose bundle lacks a declared field, has another or is of another type is
+    refused."""
+    sim = Simulation(net, end_hours=END_H)
+    depth = sim.router.node_state.depth
+    sim.load_state(saved)
+    assert sim.router.node_state.depth is depth and depth.any()
+    header, arrays = _parts(saved)
+    router = header["state"]["attrs"]["router"]["attrs"]
+    del router["node_state"]["fields"]["surf_area"]
+    with pytest.raises(InputError, match="lacks the field 'surf_area'"):
+        _load(net, _write(tmp_path / "field.npz", header, arrays))
+    header, arrays = _parts(saved)
+    router = header["state"]["attrs"]["router"]["attrs"]
+    router["node_state"]["fields"]["evil"] = router["node_state"]["fields"].pop("depth")
+    with pytest.raises(InputError, match="unknown field 'evil'"):
+        _load(net, _write(tmp_path / "evil.npz", header, arrays))
+    header, arrays = _parts(saved)
+    router = header["state"]["attrs"]["router"]["attrs"]
+    router["node_state"]["__bundle__"] = "LinkState"
+    with pytest.raises(InputError, match="holds a LinkState where the simulation has NodeState"):
+        _load(net, _write(tmp_path / "swap.npz", header, arrays))
 
 
 def test_a_missing_array_or_an_unused_entry_is_refused(net, saved, tmp_path):

@@ -95,26 +95,28 @@ def test_mass_balance_closes(name):
     assert inflow > 0.0
     assert abs(inflow - outflow) / inflow < 0.01
     # node balances: each node's inflow volume is accounted for by its outflow + storage
-    assert np.all(router.node_inflow_volume_ft3 >= 0.0)
+    assert np.all(router.totals.inflow_volume >= 0.0)
 
 
 def test_state_views_and_interpolation():
     net = Network.from_inp(DATA / "chain_free.inp")
     router = Router(net, SimOptions.from_network(net))
-    depth_view = router.node_depth_ft
+    depth_view = router.node_state.depth
     lat = lateral_inflow_cfs(net, 0.0) + 3.0
     for k in range(20):
         router.advance(k * 5.0, 5.0, lat)
-    assert depth_view is router.node_depth_ft
-    assert np.shares_memory(depth_view, router.node_state)
+    assert depth_view is router.node_state.depth  # the kernels write in place
     assert depth_view[0] > 0.0
+    with pytest.raises(AttributeError):
+        router.node_state.depth = np.zeros(net.n_nodes)  # a field cannot be rebound
+    ns, ls = router.node_state, router.link_state
     old = router.interpolated(0.0)
     new = router.interpolated(1.0)
-    np.testing.assert_allclose(old["node_depth_ft"], router.node_depth_old_ft)
-    np.testing.assert_allclose(new["node_depth_ft"], router.node_depth_ft)
-    np.testing.assert_allclose(new["node_head_ft"], router.node_head_ft)
+    np.testing.assert_allclose(old["node_depth_ft"], ns.depth_old)
+    np.testing.assert_allclose(new["node_depth_ft"], ns.depth)
+    np.testing.assert_allclose(new["node_head_ft"], ns.head)
     mid = router.interpolated(0.5)["link_flow_cfs"]
-    np.testing.assert_allclose(mid, 0.5 * (router.link_flow_old_cfs + router.link_flow_cfs))
+    np.testing.assert_allclose(mid, 0.5 * (ls.flow_old + ls.flow) * router.links.direction)
 
 
 def test_variable_step_starts_at_minimum_and_respects_bounds():
@@ -134,7 +136,7 @@ def test_variable_step_starts_at_minimum_and_respects_bounds():
 def test_reversed_conduit_reports_file_direction():
     ds, router = run_router(DATA / "storage_channels.inp")
     j = list(ds["link"].values).index("P5")  # drawn uphill: SWMM reverses it
-    assert router.link_direction[j] == -1
+    assert router.links.direction[j] == -1
     # water runs from J4 (higher) down to J3, i.e. against the drawn direction
     assert float(ds["link_flow"].isel(link=j).min()) < 0.0
 

@@ -1,7 +1,7 @@
 """THREADS: the threaded dynamic-wave kernel gives the serial kernel's numbers bit for bit.
 
 The networks here are small, so the threshold ``MIN_CONDUITS`` is lowered to force
-them through :func:`twin.kernels.routing_threads.route_step_threads` with two
+them through :func:`twin.kernels.routing.dynwave.dynwave_step_threads` with two
 threads; every step's node depths, volumes, link flows and the routing totals must
 equal the serial run's exactly.  (The threaded kernel is compiled, not cached, once
 per process: the first test pays some seconds for it.)
@@ -18,7 +18,6 @@ from tests.corpus import PYSWMM_DATA
 from twin.engine import routing_threads
 from twin.engine.options import options_from_raw
 from twin.engine.simulation import Simulation
-from twin.kernels.routing_step import route_step
 
 
 def _run(net, hours, **options):
@@ -31,12 +30,12 @@ def _run(net, hours, **options):
         rows.append(
             np.concatenate(
                 [
-                    r.node_depth_ft,
-                    r.node_volume_ft3,
-                    r.node_overflow_cfs,
-                    r.link_flow_cfs,
-                    r.link_depth_ft,
-                    r.link_volume_ft3,
+                    r.node_state.depth,
+                    r.node_state.volume,
+                    r.node_state.overflow,
+                    r.link_state.flow,
+                    r.link_state.depth,
+                    r.link_state.volume,
                 ]
             )  # fmt: skip
         )
@@ -55,16 +54,16 @@ def test_threaded_kernel_equals_serial_bit_for_bit(monkeypatch, network, hours):
         pytest.skip("numba has one thread only")
     net = twin.load_network(network)
     serial, y_serial = _run(net, hours)
-    assert serial._route is route_step
+    assert serial._route.__name__ == "route_step"
     monkeypatch.setattr(routing_threads, "MIN_CONDUITS", 0)
     threaded, y_threaded = _run(net, hours, threads=2)
-    assert threaded._route is not route_step  # the threaded kernel really ran
+    assert threaded._route.__name__ == "route_step_on_threads"  # the threaded kernel ran
     assert y_threaded.shape == y_serial.shape
     assert len(y_serial) > 50
     assert np.array_equal(y_threaded, y_serial)  # bit for bit, every step
     assert threaded.volumes == serial.volumes
-    assert np.array_equal(threaded.node_inflow_volume_ft3, serial.node_inflow_volume_ft3)
-    assert np.array_equal(threaded.link_velocity_fps, serial.link_velocity_fps)
+    assert np.array_equal(threaded.totals.inflow_volume, serial.totals.inflow_volume)
+    assert np.array_equal(threaded.link_state.velocity, serial.link_state.velocity)
     assert numba.get_num_threads() == numba.config.NUMBA_NUM_THREADS  # restored
 
 
@@ -73,7 +72,7 @@ def test_small_networks_and_kinematic_wave_stay_serial():
     assert net.n_links < routing_threads.MIN_CONDUITS
     sim = Simulation(net, end_hours=0.01, threads=2)
     sim.step()
-    assert sim.router._route is route_step
+    assert sim.router._route.__name__ == "route_step"
     kw = Simulation(net, end_hours=0.01, threads=0, flow_routing="KINWAVE")
     assert routing_threads.threaded_route_step(kw.router) is None
 

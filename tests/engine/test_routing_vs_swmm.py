@@ -96,5 +96,5 @@ def test_surcharge_case_really_surcharges_and_floods(tmp_path):
     ours, router = run_router(inp)
     assert float(swmm["node_flooding"].max()) > 0.01
     assert router.volumes["flooding"] > 0.0
-    crown_m = router.node_crown_ft * 0.3048
+    crown_m = router.nodes.crown_depth * 0.3048
     assert np.any(ours["node_depth"].max("time").values > crown_m + 0.1)

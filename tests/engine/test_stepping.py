@@ -187,8 +187,6 @@ def test_pump_switched_off_and_on_through_its_view():
 
 def test_link_setting_of_a_conduit_network_is_reported(net):
     sim = Simulation(net, end_hours=0.1)
-    if not hasattr(sim.router, "link_setting"):
-        pytest.skip("router without link settings")
     sim.step_advance(60.0)
     c = sim.links[0]
     assert int(net.links.kind[0]) == LinkKind.CONDUIT

@@ -1,88 +1,87 @@
-"""The circle's pointer-taking conduit helpers equal the general ones bit for bit.
+"""Conduit geometry of the dynamic wave against plain-numpy references written out here.
 
-The dynamic wave calls :func:`circle_conduit_width` and friends for circular
-conduits (two pointers instead of two tables: numba's calls are cheaper) and
-:func:`conduit_width` and friends for every other shape.  Both must give the same
-numbers to the last bit, with and without the Preissmann slot, below and above the
-crown cutoff and beyond the crown.
+The Preissmann slot (Sjöberg's width above 0.985257 full, 1 % of the width above 1.78
+full), the top width frozen above the crown cutoff of closed conduits, the area that
+grows by the slot width beyond the crown, the full hydraulic radius beyond it, and the
+per-barrel normal and critical depths SWMM's ``link_getYnorm`` / ``link_getYcrit``
+give (flow capped at qMax for the normal depth, its sign ignored).
 """
 
 import numpy as np
 import pytest
-from numba import njit
 
-from twin.kernels import conduit_geometry as G
 from twin.kernels import xsect as X
 from twin.kernels.codes import Shape
-from twin.kernels.routing_layout import LI_SHAPE, LP_BETA, LP_QMAX, N_LI, N_LP
-from twin.kernels.xsect_inplace import circle_pointers
+from twin.kernels.routing import conduit_geometry as G
+from twin.kernels.routing.bundles import Links
 
-TABLES = X.standard_tables()
-CIRCLE = int(Shape.CIRCULAR)
-XS = np.array(
-    [X.xsect_params(Shape.CIRCULAR, d) for d in (0.25, 1.5, 12.0)]
-    + [X.xsect_params(Shape.FORCE_MAIN, 2.0, 120.0)]
-)
-FRACTIONS = np.concatenate(
-    [[0.0, 1e-9, 0.001, 0.0199, 0.02, 0.0401], np.linspace(0.05, 0.95, 19)]
-    + [[0.96, 0.98, 0.985257, 0.999, 1.0, 1.0 + 1e-12, 1.2, 1.78, 2.5]]
-)
+SECTIONS = [(Shape.CIRCULAR, (1.5,)), (Shape.RECT_CLOSED, (2.0, 3.0)), (Shape.EGG, (3.0,))]
+SECTIONS += [(Shape.RECT_OPEN, (1.0, 2.0)), (Shape.FORCE_MAIN, (2.0, 120.0))]
+XS = X.XSects.of_sections([X.xsect_params(s, *g) for s, g in SECTIONS], X.standard_tables())
+SLOT_CUTOFF, EXTRAN_CUTOFF = 0.985257, 0.96
 
 
-@njit
-def _circle(xs, j, tables, y, v, slot, cutoff, a_given):
-    xr, tp = circle_pointers(xs, j, tables)
-    w_slot = G.slot_width_at(True, xr, y, slot, cutoff)
-    return (
-        w_slot,
-        G.circle_conduit_width(True, xr, tp, y, slot, cutoff),
-        G.circle_conduit_area(xr, tp, y, w_slot),
-        G.circle_conduit_hrad(xr, tp, y),
-        G.circle_froude_number(True, xr, tp, v, y, a_given),
-    )
+def reference_slot_width(y_norm, w_max):
+    """Sjöberg's slot as SWMM 5.2 writes it, in plain numpy."""
+    if y_norm < SLOT_CUTOFF:
+        return 0.0
+    if y_norm > 1.78:
+        return 0.01 * w_max
+    return w_max * 0.5423 * np.exp(-(y_norm**2.4))
 
 
-@njit
-def _general(xs, j, tables, y, v, slot, cutoff, a_given):
-    shape = CIRCLE
-    w_slot = G.slot_width(True, xs, j, y, slot, cutoff)
-    return (
-        w_slot,
-        G.conduit_width(shape, True, xs, j, tables, y, slot, cutoff),
-        G.conduit_area(shape, xs, j, tables, y, w_slot),
-        G.conduit_hrad(shape, xs, j, tables, y),
-        G.froude_number(shape, True, xs, j, tables, v, y, a_given),
-    )
+@pytest.mark.parametrize("j", range(len(SECTIONS)))
+def test_slot_width_only_for_closed_conduits_with_the_slot(j):
+    y_full, w_max = XS.y_full[j], XS.w_max[j]
+    for y_norm in (0.5, 0.98, 0.99, 1.0, 1.5, 1.78, 1.8, 3.0):
+        y = y_norm * y_full
+        want = reference_slot_width(y_norm, w_max) if XS.closed[j] else 0.0
+        assert G.slot_width(XS, j, y, True, SLOT_CUTOFF) == pytest.approx(want, rel=1e-14)
+        assert G.slot_width(XS, j, y, False, EXTRAN_CUTOFF) == 0.0
 
 
-@pytest.mark.parametrize("slot", [False, True], ids=["extran", "slot"])
-@pytest.mark.parametrize("j", range(len(XS)))
-def test_circle_helpers_equal_the_general_ones(j, slot):
-    y_full = XS[j, X.P_YFULL]
-    for cutoff in (0.98, 1.0):
-        for y in FRACTIONS * y_full:
-            for a_given in (-1.0, 0.37 * XS[j, X.P_AFULL]):
-                got = _circle(XS, j, TABLES, y, 1.3, slot, cutoff, a_given)
-                want = _general(XS, j, TABLES, y, 1.3, slot, cutoff, a_given)
-                assert np.array_equal(got, want, equal_nan=True), (y, cutoff, got, want)
+@pytest.mark.parametrize("j", range(len(SECTIONS)))
+def test_width_freezes_above_the_crown_cutoff_of_closed_conduits(j):
+    y_full = XS.y_full[j]
+    for y_norm in (0.3, 0.9, 0.96, 0.99, 1.0):
+        got = G.conduit_width(XS, j, y_norm * y_full, False, EXTRAN_CUTOFF)
+        y_eff = min(y_norm, EXTRAN_CUTOFF) * y_full if XS.closed[j] else y_norm * y_full
+        assert got == X.width_at_depth(XS, j, y_eff)
 
 
-def test_link_depths_equal_the_separate_calls():
-    """link_depths (one call, a circle's on pointers) = link_normal_depth, link_critical_depth."""
-    rows = [(Shape.CIRCULAR, (1.5,)), (Shape.FORCE_MAIN, (2.0, 120.0)), (Shape.EGG, (3.0,))]
-    rows += [(Shape.RECT_OPEN, (1.0, 2.0))]
-    xs = np.array([X.xsect_params(s, *g) for s, g in rows])
-    link_int = np.zeros((len(rows), N_LI), dtype=np.int64)
-    link_int[:, LI_SHAPE] = [int(s) for s, _ in rows]
-    link_par = np.zeros((len(rows), N_LP))
-    link_par[:, LP_BETA] = 2.5
-    link_par[:, LP_QMAX] = 2.5 * xs[:, X.P_SMAX]
-    for j in range(len(rows)):
-        q_full = xs[j, X.P_AFULL] * np.sqrt(32.2 * xs[j, X.P_YFULL])
-        for q in q_full * np.array([0.0, 1e-6, 0.01, 0.3, -0.7, 1.0, 4.0]):
-            got = G.link_depths(j, q, link_par, link_int, xs, TABLES)
-            want = (
-                G.link_normal_depth(j, q, link_par, link_int, xs, TABLES),
-                G.link_critical_depth(j, q, link_int, xs, TABLES),
-            )
-            assert got == want, (rows[j][0].name, q, got, want)
+@pytest.mark.parametrize("j", range(len(SECTIONS)))
+def test_area_and_radius_beyond_the_crown(j):
+    y_full = XS.y_full[j]
+    for y in (0.5 * y_full, 1.2 * y_full):
+        w_slot = 0.07
+        a = G.conduit_area(XS, j, y, w_slot)
+        r = G.conduit_hrad(XS, j, y)
+        if y >= y_full:
+            assert a == XS.a_full[j] + (y - y_full) * w_slot
+            assert r == XS.r_full[j]
+        else:
+            assert a == X.area_at_depth(XS, j, y)
+            assert r == X.hrad_at_depth(XS, j, y)
+
+
+def test_froude_number_is_velocity_over_wave_celerity():
+    j = 3  # open rectangle 1 ft deep, 2 ft wide: hydraulic depth = depth
+    for y in (0.1, 0.5, 0.9):
+        assert G.froude_number(XS, j, 2.0, y, -1.0) == pytest.approx(2.0 / np.sqrt(32.2 * y))
+    assert G.froude_number(XS, 0, 2.0, XS.y_full[0], -1.0) == 0.0  # a full closed pipe
+
+
+def test_link_depths_cap_the_flow_and_ignore_its_sign():
+    """link_getYnorm / link_getYcrit: |q|, capped at qMax for the normal depth."""
+    links = Links.new({"link": len(SECTIONS)})
+    links.beta[:] = 3.0
+    links.q_max[:] = 2.0
+    j = 0  # 1.5 ft circle
+    for q in (-1.5, 0.7, 5.0):
+        yn, yc = G.link_depths(j, q, links, XS)
+        assert yn == G.link_normal_depth(j, q, links, XS)
+        assert yc == G.link_critical_depth(j, q, XS)
+        assert yn == X.normal_depth(XS, j, min(abs(q), 2.0), 3.0)
+        assert yc == X.critical_depth(XS, j, abs(q))
+    assert G.link_normal_depth(j, 0.0, links, XS) == 0.0
+    assert G.link_critical_depth(j, 0.0, XS) == 0.0

@@ -10,12 +10,13 @@ from scipy.integrate import quad
 
 from twin.engine.options import SimOptions
 from twin.engine.routing_pack import pack_network
-from twin.kernels import routing_layout as R
-from twin.kernels.boundary import OUT_FIXED, OUT_FREE, OUT_NORMAL, outfall_depth
-from twin.kernels.dynwave import variable_step
-from twin.kernels.dynwave_link import conduit_flow
-from twin.kernels.dynwave_node import set_node_depth
-from twin.kernels.storage import curve_storage_volume, storage_depth, storage_volume_raw
+from twin.kernels.routing import constants as R
+from twin.kernels.routing.boundary import OUT_FIXED, OUT_FREE, OUT_NORMAL, outfall_depth
+from twin.kernels.routing.bundles import LinkState, NodeState
+from twin.kernels.routing.conduit import conduit_flow
+from twin.kernels.routing.node import set_node_depth
+from twin.kernels.routing.storage import curve_storage_volume, storage_depth, storage_volume_raw
+from twin.kernels.routing.timestep import variable_step
 from twin.networks.model import Network
 
 DATA = Path(__file__).parents[1] / "engine" / "data"
@@ -24,92 +25,73 @@ DATA = Path(__file__).parents[1] / "engine" / "data"
 def _packed(name="chain_free.inp", **over):
     net = Network.from_inp(DATA / name)
     pack = pack_network(net, SimOptions.from_network(net, **over))
-    ns = np.zeros((R.N_ND, net.n_nodes))
-    ls = np.zeros((R.N_LS, net.n_links))
-    return pack, ns, ls
+    sizes = {"node": net.n_nodes, "link": net.n_links}
+    return pack, NodeState.new(sizes), LinkState.new(sizes)
 
 
 def test_full_pipe_steady_flow_is_a_fixed_point_of_the_momentum_update():
     """Both ends surcharged: the update keeps the Manning full-pipe flow for the head drop."""
     p, ns, ls = _packed()
     j = 0  # C1: 2 ft circle, 400 ft, n 0.013
-    n1, n2 = p.link_int[j, R.LI_N1], p.link_int[j, R.LI_N2]
-    ns[R.ND_DEPTH, n1] = 4.0
-    ns[R.ND_DEPTH, n2] = 3.5
-    h1 = p.node_par[n1, R.NP_INVERT] + 4.0
-    h2 = p.node_par[n2, R.NP_INVERT] + 3.5
+    n1, n2 = p.links.node1[j], p.links.node2[j]
+    ns.depth[n1] = 4.0
+    ns.depth[n2] = 3.5
+    h1 = p.nodes.invert[n1] + 4.0
+    h2 = p.nodes.invert[n2] + 3.5
     d, length, n = 2.0, 400.0, 0.013
     area, rad = np.pi * d * d / 4.0, d / 4.0
     q_ref = 1.486 / n * area * rad ** (2.0 / 3.0) * np.sqrt((h1 - h2) / length)
-    ls[R.LS_Q1, j] = q_ref
-    ls[R.LS_FLOW_OLD, j] = q_ref
-    ls[R.LS_A2, j] = area
-    ls[R.LS_FLOW_CLASS, j] = R.FC_SUBCRITICAL
-    conduit_flow(
-        j,
-        1,
-        0.5,
-        5.0,
-        p.node_par,
-        p.node_int,
-        p.link_par,
-        p.link_int,
-        p.xs,
-        p.tables,
-        ns,
-        ls,
-        p.opt_f,
-        p.opt_i,
-    )
-    assert ls[R.LS_FLOW, j] == pytest.approx(q_ref, rel=1e-6)
+    ls.q1[j] = q_ref
+    ls.flow_old[j] = q_ref
+    ls.a2[j] = area
+    ls.flow_class[j] = R.FC_SUBCRITICAL
+    conduit_flow(j, 1, 5.0, p.nodes, p.links, p.xsects, p.options, ns, ls)
+    assert ls.flow[j] == pytest.approx(q_ref, rel=1e-6)
     # dq/dh of a full pipe: g dt A / (L (1 + dq1))
     dq1 = 5.0 * 32.2 * (n / 1.486) ** 2 / rad**1.33333 * abs(q_ref / area)
-    assert ls[R.LS_DQDH, j] == pytest.approx(32.2 * 5.0 * area / length / (1 + dq1), rel=1e-6)
-    assert ls[R.LS_FROUDE, j] == 0.0  # a full closed conduit has no Froude number
+    assert ls.dqdh[j] == pytest.approx(32.2 * 5.0 * area / length / (1 + dq1), rel=1e-6)
+    assert ls.froude[j] == 0.0  # a full closed conduit has no Froude number
 
 
 def _node_depth(p, ns, i, steps, dt):
     """One ``set_node_depth`` pass for node ``i`` with SWMM's relaxation 0.5."""
-    set_node_depth(
-        i, steps, 0.5, dt, p.node_par, p.node_int, ns, p.opt_f, p.opt_i,
-        p.curve_start, p.curve_x, p.curve_y,
-    )  # fmt: skip
+    set_node_depth(i, steps, dt, p.nodes, p.curves, p.options, ns)
 
 
 def test_node_continuity_first_and_second_pass():
     p, ns, ls = _packed()
     i = 1
-    ns[R.ND_DEPTH_OLD, i] = 0.5
-    ns[R.ND_DEPTH, i] = 0.5
-    ns[R.ND_INFLOW, i] = 3.0
-    ns[R.ND_OUTFLOW, i] = 1.0
-    ns[R.ND_OLD_NET_INFLOW, i] = 1.0
-    ns[R.ND_SURF_NEW, i] = 100.0
+    ns.depth_old[i] = 0.5
+    ns.depth[i] = 0.5
+    ns.inflow[i] = 3.0
+    ns.outflow[i] = 1.0
+    ns.net_inflow_old[i] = 1.0
+    ns.surf_area[i] = 100.0
     dt = 10.0
     _node_depth(p, ns, i, 0, dt)
     y1 = 0.5 + 0.5 * (1.0 + 2.0) * dt / 100.0
-    assert ns[R.ND_DEPTH, i] == pytest.approx(y1)
-    assert ns[R.ND_DYDT, i] == pytest.approx((y1 - 0.5) / dt)
+    assert ns.depth[i] == pytest.approx(y1)
+    assert ns.dydt[i] == pytest.approx((y1 - 0.5) / dt)
     # a second pass is under-relaxed toward the previous iterate
-    ns[R.ND_SURF_NEW, i] = 5.0  # below MIN_SURFAREA: the minimum applies
+    ns.surf_area[i] = 5.0  # below MIN_SURFAREA: the minimum applies
     _node_depth(p, ns, i, 1, dt)
     y2 = 0.5 * y1 + 0.5 * (0.5 + 0.5 * 3.0 * dt / 12.566)
-    assert ns[R.ND_DEPTH, i] == pytest.approx(y2)
+    assert ns.depth[i] == pytest.approx(y2)
 
 
 def test_node_floods_its_excess_volume():
     p, ns, ls = _packed()
     i = 1
-    full = p.node_par[i, R.NP_FULL_DEPTH]
-    ns[R.ND_DEPTH_OLD, i] = full - 0.01
-    ns[R.ND_DEPTH, i] = full - 0.01  # below the crown: free-surface branch
-    p.node_par[i, R.NP_CROWN] = full  # make the crown the rim
-    ns[R.ND_INFLOW, i] = 50.0
-    ns[R.ND_SURF_NEW, i] = 20.0
+    full = p.nodes.full_depth[i]
+    ns.depth_old[i] = full - 0.01
+    ns.depth[i] = full - 0.01  # below the crown: free-surface branch
+    p.nodes.crown_depth[i] = full  # make the crown the rim
+    ns.inflow[i] = 50.0
+    ns.surf_area[i] = 20.0
     dt = 2.0
     _node_depth(p, ns, i, 0, dt)
-    assert ns[R.ND_DEPTH, i] == pytest.approx(full)
-    assert ns[R.ND_OVERFLOW, i] == pytest.approx(0.5 * 50.0 * dt / dt)
+    assert ns.depth[i] == pytest.approx(full)
+    assert ns.overflow[i] == pytest.approx(0.5 * 50.0 * dt / dt)
 
 
 @pytest.mark.parametrize(
@@ -131,21 +113,17 @@ def test_outfall_depth_cases(kind, stage, yn, yc, z, expected):
 def test_courant_step_of_one_conduit():
     p, ns, ls = _packed()
     j = 2
-    ls[R.LS_FLOW, :] = 0.0
-    ls[R.LS_FLOW, j] = 4.0
-    ls[R.LS_A1, j] = 2.0
-    ls[R.LS_VOLUME, j] = 2.0 * 400.0
-    ls[R.LS_FROUDE, j] = 0.6
-    dt, lk, nd = variable_step(
-        300.0, 0.75, p.link_par, p.link_int, p.node_par, p.node_int, ns, ls, p.xs
-    )
+    ls.flow[:] = 0.0
+    ls.flow[j] = 4.0
+    ls.a1[j] = 2.0
+    ls.volume[j] = 2.0 * 400.0
+    ls.froude[j] = 0.6
+    dt, lk, nd = variable_step(300.0, 0.75, p.nodes, p.links, ns, ls)
     # V/Q * Fr/(1+Fr) * CF  ==  CF * L / (v + sqrt(g D))
     assert dt == pytest.approx(800.0 / 4.0 * 0.6 / 1.6 * 0.75)
     assert lk == j and nd == -1
     # a smaller user maximum step wins, and then no link is critical
-    dt, lk, nd = variable_step(
-        30.0, 0.75, p.link_par, p.link_int, p.node_par, p.node_int, ns, ls, p.xs
-    )
+    dt, lk, nd = variable_step(30.0, 0.75, p.nodes, p.links, ns, ls)
     assert dt == 30.0 and lk == -1
 
 
@@ -155,14 +133,14 @@ def test_storage_geometry_against_integrals():
     su1 = names.index("SU1")  # FUNCTIONAL: A = 400 + 100 d^0.5 [ft2]
     for d in (0.3, 1.0, 4.0):
         v_ref = quad(lambda y: 400.0 + 100.0 * y**0.5, 0.0, d)[0]
-        v = storage_volume_raw(su1, d, p.node_par, p.node_int, p.curve_start, p.curve_x, p.curve_y)
+        v = storage_volume_raw(su1, d, p.nodes, p.curves)
         assert v == pytest.approx(v_ref, rel=1e-9)
-        back = storage_depth(su1, v, p.node_par, p.node_int, p.curve_start, p.curve_x, p.curve_y)
+        back = storage_depth(su1, v, p.nodes, p.curves)
         assert back == pytest.approx(d, rel=1e-6)
     su4 = names.index("SU4")  # PYRAMIDAL 20 x 30 base, side slope 1.5
     d = 2.0
     v_ref = quad(lambda y: (20 + 3.0 * y) * (30 + 3.0 * y), 0.0, d)[0]
-    v = storage_volume_raw(su4, d, p.node_par, p.node_int, p.curve_start, p.curve_x, p.curve_y)
+    v = storage_volume_raw(su4, d, p.nodes, p.curves)
     assert v == pytest.approx(v_ref, rel=1e-9)
     # tabular: trapezoidal rule over (0,500) (2,800) (4,1500) (6,2000)
     xs = np.array([0.0, 2.0, 4.0, 6.0])

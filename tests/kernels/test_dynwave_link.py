@@ -8,13 +8,13 @@ on the depths; where it says yes, some depths must change the class.
 
 import numpy as np
 
-from twin.kernels.dynwave_link import (
+from twin.kernels.routing.conduit import (
     _flow_class,
     _flow_class_needs_depths,
     _normal_flow,
     _normal_flow_tests,
 )
-from twin.kernels.routing_layout import FUDGE, NFL_BOTH, NFL_FROUDE, NFL_SLOPE
+from twin.kernels.routing.constants import FUDGE, NFL_BOTH, NFL_FROUDE, NFL_SLOPE
 
 
 def _cases(n=4000, seed=7):

@@ -5,7 +5,7 @@ import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
-from twin.kernels import exchange as kx
+from twin.kernels.surface import exchange as kx
 
 G = kx.GRAVITY_MS2
 C = (kx.C_ORIFICE, kx.C_FREE_WEIR, kx.C_SUBMERGED_WEIR)

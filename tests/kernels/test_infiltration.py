@@ -5,7 +5,7 @@ import math
 import numpy as np
 import pytest
 
-from twin.kernels import infiltration as ki
+from twin.kernels.runoff import infiltration as ki
 
 HOUR = 3600.0
 IN_H = 1.0 / 43200.0  # ft/s per in/h

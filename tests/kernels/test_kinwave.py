@@ -10,8 +10,8 @@ from scipy.optimize import brentq
 
 from twin.engine.options import SimOptions
 from twin.engine.routing_pack import pack_network
-from twin.kernels import routing_layout as R
-from twin.kernels.kinwave import kinwave_conduit
+from twin.kernels.routing.bundles import LinkState
+from twin.kernels.routing.kinwave import kinwave_conduit
 from twin.networks.model import Network
 
 DATA = Path(__file__).parents[1] / "engine" / "data"
@@ -20,7 +20,7 @@ DATA = Path(__file__).parents[1] / "engine" / "data"
 def _pack():
     net = Network.from_inp(DATA / "chain_free.inp")
     pack = pack_network(net, SimOptions.from_network(net, flow_routing="KINWAVE"))
-    return pack, np.zeros((R.N_LS, net.n_links))
+    return pack, LinkState.new({"link": net.n_links})
 
 
 def _normal_area_circle(q, diam, beta):
@@ -38,11 +38,11 @@ def test_constant_inflow_reaches_normal_flow_area():
     p, ls = _pack()
     j = 0  # 2 ft circle
     for _ in range(400):
-        qin, qout = kinwave_conduit(j, 5.0, 10.0, p.link_par, p.link_int, p.xs, p.tables, ls)
+        qin, qout = kinwave_conduit(j, 5.0, 10.0, p.links, p.xsects, ls)
     assert qin == pytest.approx(5.0)
     assert qout == pytest.approx(5.0, rel=1e-3)
-    a_ref = _normal_area_circle(5.0, 2.0, p.link_par[j, R.LP_BETA])
-    assert ls[R.LS_A2, j] == pytest.approx(a_ref, rel=0.01)  # table geometry vs exact
+    a_ref = _normal_area_circle(5.0, 2.0, p.links.beta[j])
+    assert ls.a2[j] == pytest.approx(a_ref, rel=0.01)  # table geometry vs exact
 
 
 def test_pulse_is_attenuated_and_conserved():
@@ -54,9 +54,9 @@ def test_pulse_is_attenuated_and_conserved():
     out = np.zeros_like(t)
     taken = np.zeros_like(t)
     for k, q in enumerate(inflow):
-        taken[k], out[k] = kinwave_conduit(j, q, dt, p.link_par, p.link_int, p.xs, p.tables, ls)
+        taken[k], out[k] = kinwave_conduit(j, q, dt, p.links, p.xsects, ls)
     assert out.max() < taken.max()  # attenuated
     assert np.argmax(out) > np.argmax(taken)  # delayed
     v_in, v_out = taken.sum() * dt, out.sum() * dt
-    stored = 0.5 * (ls[R.LS_A1, j] + ls[R.LS_A2, j]) * p.link_par[j, R.LP_LENGTH]
+    stored = 0.5 * (ls.a1[j] + ls.a2[j]) * p.links.length[j]
     assert abs(v_in - v_out - stored) / v_in < 0.01

@@ -4,7 +4,7 @@ import numba
 import numpy as np
 import pytest
 
-from twin.kernels import overland as ko
+from twin.kernels.surface import overland as ko
 
 G = ko.GRAVITY_MS2
 

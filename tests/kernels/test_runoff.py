@@ -6,8 +6,8 @@ import numpy as np
 import pytest
 from scipy.integrate import solve_ivp
 
-from twin.kernels import infiltration as ki
-from twin.kernels import runoff as kr
+from twin.kernels.runoff import infiltration as ki
+from twin.kernels.runoff import runoff as kr
 
 IN_H = 1.0 / 43200.0  # ft/s per in/h
 

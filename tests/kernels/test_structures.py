@@ -14,10 +14,10 @@ import pytest
 
 from twin.engine.options import SimOptions
 from twin.engine.routing import Router
-from twin.kernels import routing_layout as R
-from twin.kernels.pumps import pump_target_setting, table_interval_lookup, table_lookup
-from twin.kernels.structures import divider_outflow, link_inflow, update_settings
-from twin.kernels.weirs import roadway_coeff
+from twin.kernels.routing import constants as R
+from twin.kernels.structures.flows import divider_outflow, link_inflow, update_settings
+from twin.kernels.structures.pumps import pump_target_setting, table_interval_lookup, table_lookup
+from twin.kernels.structures.weirs import roadway_coeff
 from twin.networks.model import Network
 
 G = 32.2
@@ -138,27 +138,12 @@ def router(tmp_path_factory):
 
 def _flow(router, link, up, dn):
     """Kernel flow [cfs] of ``link`` with depths ``up`` / ``dn`` [ft] at its end nodes."""
-    p = router.pack
+    p = router
     j = p.link_names.index(link)
-    n1, n2 = p.link_int[j, R.LI_N1], p.link_int[j, R.LI_N2]
-    router.node_depth_ft[n1] = up
-    router.node_depth_ft[n2] = dn
-    q = link_inflow(
-        j,
-        True,
-        p.node_par,
-        p.node_int,
-        p.link_par,
-        p.link_int,
-        p.xs,
-        p.tables,
-        router.node_state,
-        router.link_state,
-        p.curve_start,
-        p.curve_x,
-        p.curve_y,
-        p.opt_f,
-    )
+    n1, n2 = p.links.node1[j], p.links.node2[j]
+    router.node_state.depth[n1] = up
+    router.node_state.depth[n2] = dn
+    q = link_inflow(j, True, *p.network_bundles(), *p.state_bundles()[:2])
     return q, j
 
 
@@ -181,14 +166,14 @@ def test_side_orifice_partly_full_flows_as_a_weir(router):
     area = math.pi / 4.0 * 2.0**2
     c_weir = 0.65 * math.sqrt(2.0 / 2.0) * area * math.sqrt(2.0 * G)
     assert q == pytest.approx(c_weir * 0.25**1.5, rel=1e-12)
-    assert router.link_state[R.LS_DQDH, j] == pytest.approx(1.5 * q / (0.25 * 2.0), rel=1e-12)
+    assert router.link_state.dqdh[j] == pytest.approx(1.5 * q / (0.25 * 2.0), rel=1e-12)
 
 
 def test_bottom_orifice_critical_height_and_orifice_flow(router):
     # rectangle 1 x 2 ft: area / perimeter = 2 / 6, critical height = Cd / 0.414 * 1/3
     h_crit = 0.6 / 0.414 * (1.0 * 2.0) / (2.0 * 3.0)
     q, j = _flow(router, "BOT", 3.0, 0.0)
-    assert router.link_state[R.LS_H_CRIT, j] == pytest.approx(h_crit, rel=1e-12)
+    assert router.link_state.h_crit[j] == pytest.approx(h_crit, rel=1e-12)
     assert q == pytest.approx(0.6 * 2.0 * math.sqrt(2.0 * G * 3.0), rel=1e-12)
     # below the critical height: weir flow on the fraction f
     h = 0.5 * h_crit
@@ -220,7 +205,7 @@ def test_free_weirs_follow_their_formulas(router, link, kind, c2, length, slope,
     c1 = 3.33 if kind != "V-NOTCH" else 2.5
     q, j = _flow(router, link, 1.0 + 1.2, 0.0)  # 1.2 ft over a crest at 1 ft
     assert q == pytest.approx(_weir_reference(kind, c1, c2, length, slope, end_con, 1.2))
-    assert router.link_state[R.LS_DEPTH, j] == pytest.approx(1.2)
+    assert router.link_state.depth[j] == pytest.approx(1.2)
 
 
 def test_submerged_weir_takes_villemonte_and_reverse_sideflow_is_transverse(router):
@@ -234,11 +219,11 @@ def test_submerged_weir_takes_villemonte_and_reverse_sideflow_is_transverse(rout
 
 
 def test_surcharged_weir_is_an_equivalent_orifice(router):
-    p = router.pack
+    p = router
     j = p.link_names.index("TR")
     q_full = _weir_reference("TRANSVERSE", 3.33, 0, 4.0, 0, 2.0, 2.0)  # head = height 2 ft
     c_orif = q_full / math.sqrt(1.0)
-    assert router.link_state[R.LS_C_SURCHARGE, j] == pytest.approx(c_orif)
+    assert router.link_state.c_surcharge[j] == pytest.approx(c_orif)
     q, _ = _flow(router, "TR", 5.0, 0.0)  # above the 3 ft top: orifice on mid-height (2 ft)
     assert q == pytest.approx(c_orif * math.sqrt(5.0 - 2.0))
 
@@ -251,34 +236,34 @@ def test_outlets_functional_on_depth_and_tabular_on_head(router):
 
 
 def test_pump_curves_type3_and_type4(router):
-    p = router.pack
+    p = router
     # TYPE3 from B1 to A1: head rise 5 ft on a falling curve
     q, j = _flow(router, "P3", 1.0, 6.0)
     assert q == pytest.approx(10.0 - 5.0 * 4.0 / 10.0)
-    assert router.link_state[R.LS_DQDH, j] == pytest.approx(0.4)
+    assert router.link_state.dqdh[j] == pytest.approx(0.4)
     # TYPE4 on inlet depth, with its slope by a 0.001 ft difference
     q, j = _flow(router, "P4", 6.0, 0.0)
     assert q == pytest.approx(8.0 + 2.0 * 2.0 / 4.0)
-    assert router.link_state[R.LS_DQDH, j] == pytest.approx(0.5, rel=1e-6)
-    assert p.link_int[j, R.LI_SUBTYPE] == R.PUMP_TYPE4
+    assert router.link_state.dqdh[j] == pytest.approx(0.5, rel=1e-6)
+    assert p.links.subtype[j] == R.PUMP_TYPE4
 
 
 def test_pump_switches_on_startup_and_off_at_shutoff_depth(router):
-    p = router.pack
+    p = router
     j = p.link_names.index("P4")
-    n1 = p.link_int[j, R.LI_N1]
+    n1 = p.links.node1[j]
     ls = router.link_state
-    ls[R.LS_SETTING, j] = 1.0
-    router.node_depth_ft[n1] = 0.5  # below the 1 ft shut-off
-    pump_target_setting(j, p.link_par, p.link_int, router.node_state, ls)
-    assert ls[R.LS_TARGET, j] == 0.0
-    ls[R.LS_SETTING, j] = 0.0
-    router.node_depth_ft[n1] = 2.0  # between shut-off and start-up: stays off
-    pump_target_setting(j, p.link_par, p.link_int, router.node_state, ls)
-    assert ls[R.LS_TARGET, j] == 0.0
-    router.node_depth_ft[n1] = 3.5
-    pump_target_setting(j, p.link_par, p.link_int, router.node_state, ls)
-    assert ls[R.LS_TARGET, j] == 1.0
+    ls.setting[j] = 1.0
+    router.node_state.depth[n1] = 0.5  # below the 1 ft shut-off
+    pump_target_setting(j, p.links, router.node_state, ls)
+    assert ls.target_setting[j] == 0.0
+    ls.setting[j] = 0.0
+    router.node_state.depth[n1] = 2.0  # between shut-off and start-up: stays off
+    pump_target_setting(j, p.links, router.node_state, ls)
+    assert ls.target_setting[j] == 0.0
+    router.node_state.depth[n1] = 3.5
+    pump_target_setting(j, p.links, router.node_state, ls)
+    assert ls.target_setting[j] == 1.0
 
 
 def test_curve_lookups_hold_the_ends_and_step():
@@ -304,14 +289,14 @@ def test_curve_lookups_hold_the_ends_and_step():
     ],
 )
 def test_dividers_split_their_inflow(router, divider, q_in, diverted):
-    p = router.pack
+    p = router
     i = p.node_names.index(divider)
-    div_link = p.node_int[i, R.NI_DIV_LINK]
-    other = [j for j in range(len(p.link_names)) if p.link_int[j, R.LI_N1] == i and j != div_link]
+    div_link = p.nodes.divider_link[i]
+    other = [j for j in range(len(p.link_names)) if p.links.node1[j] == i and j != div_link]
     ns = router.node_state
-    ns[R.ND_INFLOW, i] = q_in
-    ns[R.ND_OVERFLOW, i] = 0.0
-    args = (p.node_par, p.node_int, ns, p.curve_start, p.curve_x, p.curve_y, p.opt_f)
+    ns.inflow[i] = q_in
+    ns.overflow[i] = 0.0
+    args = (p.nodes, p.curves, p.options, ns)
     d = divider_outflow(i, div_link, *args)
     rest = divider_outflow(i, other[0], *args)
     assert d == pytest.approx(diverted)
@@ -319,14 +304,12 @@ def test_dividers_split_their_inflow(router, divider, q_in, diverted):
 
 
 def test_overflow_divider_diverts_what_the_main_link_did_not_take(router):
-    p = router.pack
+    p = router
     i = p.node_names.index("D2")
-    div_link = p.node_int[i, R.NI_DIV_LINK]
+    div_link = p.nodes.divider_link[i]
     ns = router.node_state
-    ns[R.ND_INFLOW, i], ns[R.ND_OVERFLOW, i], ns[R.ND_OUTFLOW, i] = 8.0, 0.0, 5.0
-    d = divider_outflow(
-        i, div_link, p.node_par, p.node_int, ns, p.curve_start, p.curve_x, p.curve_y, p.opt_f
-    )
+    ns.inflow[i], ns.overflow[i], ns.outflow[i] = 8.0, 0.0, 5.0
+    d = divider_outflow(i, div_link, p.nodes, p.curves, p.options, ns)
     assert d == pytest.approx(3.0)
 
 
@@ -339,30 +322,19 @@ def test_roadway_coefficients_paved_and_gravel():
 
 
 def test_orifice_setting_ramps_over_its_open_close_time(router):
-    p = router.pack
+    p = router
     j = p.link_names.index("RAMP")
     ls = router.link_state
-    ls[R.LS_SETTING, j] = 1.0
-    ls[R.LS_TARGET, j] = 1.0
+    ls.setting[j] = 1.0
+    ls.target_setting[j] = 1.0
     router.set_link_setting(j, 0.0)
-    args = (
-        p.link_par,
-        p.link_int,
-        p.xs,
-        p.tables,
-        router.node_state,
-        ls,
-        p.curve_start,
-        p.curve_x,
-        p.curve_y,
-        p.opt_f,
-    )
+    args = (p.links, p.xsects, p.curves, p.options, router.node_state, ls)
     update_settings(36.0, *args)  # 0.1 h = 360 s: a 36 s step closes it by 0.1
-    assert ls[R.LS_SETTING, j] == pytest.approx(0.9)
+    assert ls.setting[j] == pytest.approx(0.9)
     area = 0.9 * 1.0  # 0.9 ft open of a 1 ft square
-    assert ls[R.LS_C_ORIF, j] == pytest.approx(0.65 * area * math.sqrt(2.0 * G))
+    assert ls.c_orifice[j] == pytest.approx(0.65 * area * math.sqrt(2.0 * G))
     for _ in range(9):
         update_settings(36.0, *args)
-    assert ls[R.LS_SETTING, j] == 0.0
+    assert ls.setting[j] == 0.0
     q, _ = _flow(router, "RAMP", 3.0, 0.0)
     assert q == 0.0

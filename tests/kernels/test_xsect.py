@@ -5,7 +5,7 @@ import pytest
 
 from twin.kernels import xsect as X
 from twin.kernels.codes import Shape
-from twin.kernels.xsect_tables import N_STD, ROW_S, TABLE_OF_SHAPE, TABLE_SIZES
+from twin.kernels.xsect.tables import N_STD, ROW_S, TABLE_OF_SHAPE, TABLE_SIZES
 
 TABLES = X.standard_tables()
 G = 32.2
@@ -40,11 +40,12 @@ IDS = [f"{s.name}-{i}" for i, (s, _) in enumerate(CASES)]
 
 
 def _params(shape, g):
-    return X.xsect_params(shape, *g)
+    """The bundle of one section (index 0)."""
+    return X.section(shape, *g)
 
 
-def _vec(fn, shape, par, xs, tables=TABLES):
-    return np.array([fn(int(shape), par, tables, float(x)) for x in xs])
+def _vec(fn, shape, par, xs):
+    return np.array([fn(par, 0, float(x)) for x in xs])
 
 
 # --------------------------------------------------------------------------
@@ -68,7 +69,7 @@ def reference_from_width(width, y, n=20001):
 
 
 def test_table_lookup_is_quadratic_near_the_invert_and_linear_above():
-    from twin.kernels.xsect_interp import table_inverse, table_lookup
+    from twin.kernels.xsect.interp import table_inverse, table_lookup
 
     n = 11
     xs = np.linspace(0.0, 1.0, n)
@@ -102,16 +103,16 @@ def test_circle_matches_segment_geometry():
     r_ref = a_ref / p_ref
     s_ref = a_ref * r_ref ** (2 / 3)
     # SWMM's method interpolates 51-point tables: 1e-3 of full values inside
-    np.testing.assert_allclose(_vec(X.area_at_depth, 1, par, y), a_ref, atol=1e-3 * par[X.P_AFULL])
-    np.testing.assert_allclose(_vec(X.hrad_at_depth, 1, par, y), r_ref, atol=2e-3 * par[X.P_RFULL])
+    np.testing.assert_allclose(_vec(X.area_at_depth, 1, par, y), a_ref, atol=1e-3 * par.a_full[0])
+    np.testing.assert_allclose(_vec(X.hrad_at_depth, 1, par, y), r_ref, atol=2e-3 * par.r_full[0])
     np.testing.assert_allclose(_vec(X.width_at_depth, 1, par, y), w_ref, atol=3e-3 * d)
     inner = y < 0.9 * d  # above, y(A) rises steeply across the last table interval
     y_back = _vec(X.depth_at_area, 1, par, a_ref)
     np.testing.assert_allclose(y_back[inner], y[inner], atol=1e-3 * d)
     np.testing.assert_allclose(y_back, y, atol=3e-3 * d)
     s_at = _vec(X.sfactor_at_area, 1, par, a_ref)
-    np.testing.assert_allclose(s_at[inner], s_ref[inner], atol=3e-3 * par[X.P_SFULL])
-    np.testing.assert_allclose(s_at, s_ref, atol=1e-2 * par[X.P_SFULL])
+    np.testing.assert_allclose(s_at[inner], s_ref[inner], atol=3e-3 * par.s_full[0])
+    np.testing.assert_allclose(s_at, s_ref, atol=1e-2 * par.s_full[0])
     # below 4 % full SWMM switches to the exact segment functions
     y_small = np.linspace(0.001, 0.08, 40) * d
     a_small, p_small, _ = reference_circle(d, y_small)
@@ -157,12 +158,12 @@ def test_open_and_composite_shapes_match_their_width_profile(shape, g, width):
     par = _params(shape, g)
     for y in np.linspace(0.05, 0.95, 19) * g[0]:
         a_ref, p_ref = reference_from_width(width, y)
-        assert X.area_at_depth(int(shape), par, TABLES, y) == pytest.approx(a_ref, rel=1e-6)
-        assert X.width_at_depth(int(shape), par, TABLES, y) == pytest.approx(
+        assert X.area_at_depth(par, 0, y) == pytest.approx(a_ref, rel=1e-6)
+        assert X.width_at_depth(par, 0, y) == pytest.approx(
             float(width(np.array([y]))[0]), rel=1e-9
         )
-        r = X.hrad_at_depth(int(shape), par, TABLES, y)
-        if shape == Shape.RECT_ROUND and y < par[X.P_YBOT]:
+        r = X.hrad_at_depth(par, 0, y)
+        if shape == Shape.RECT_ROUND and y < par.y_bot[0]:
             continue  # SWMM's R(y) in the arc is not the segment's (see xsect_composite)
         # POWER sums its perimeter in steps of yFull/50 (coarse at small depths)
         rtol = 1e-2 if shape == Shape.POWER else 1e-5
@@ -172,21 +173,21 @@ def test_open_and_composite_shapes_match_their_width_profile(shape, g, width):
 def test_closed_rectangle_counts_its_roof_only_near_full():
     par = _params(Shape.RECT_CLOSED, (3.0, 4.0, 0, 0))
     for y in (0.3, 1.5, 2.9):
-        assert X.hrad_at_depth(3, par, TABLES, y) == pytest.approx(4 * y / (4 + 2 * y))
-    assert X.hrad_at_depth(3, par, TABLES, 3.0) == pytest.approx(12.0 / 14.0)
-    assert X.width_at_depth(3, par, TABLES, 3.0) == 0.0
-    assert X.width_at_depth(3, par, TABLES, 2.99) == 4.0
+        assert X.hrad_at_depth(par, 0, y) == pytest.approx(4 * y / (4 + 2 * y))
+    assert X.hrad_at_depth(par, 0, 3.0) == pytest.approx(12.0 / 14.0)
+    assert X.width_at_depth(par, 0, 3.0) == 0.0
+    assert X.width_at_depth(par, 0, 2.99) == 4.0
 
 
 def test_filled_circle_is_a_circle_above_its_fill():
     d, fill = 3.0, 0.5
     par = _params(Shape.FILLED_CIRCULAR, (d, fill, 0, 0))
     a_fill, p_fill, w_fill = reference_circle(d, fill)
-    assert par[X.P_YFULL] == pytest.approx(d - fill)
-    assert par[X.P_AFULL] == pytest.approx(np.pi / 4 * d * d - a_fill, rel=1e-3)
+    assert par.y_full[0] == pytest.approx(d - fill)
+    assert par.a_full[0] == pytest.approx(np.pi / 4 * d * d - a_fill, rel=1e-3)
     y = np.linspace(0.05, 0.9, 18) * (d - fill)
     a_ref = reference_circle(d, y + fill)[0] - a_fill
-    np.testing.assert_allclose(_vec(X.area_at_depth, 2, par, y), a_ref, atol=1e-3 * par[X.P_AFULL])
+    np.testing.assert_allclose(_vec(X.area_at_depth, 2, par, y), a_ref, atol=1e-3 * par.a_full[0])
     w_ref = reference_circle(d, y + fill)[2]
     np.testing.assert_allclose(_vec(X.width_at_depth, 2, par, y), w_ref, atol=3e-3 * d)
 
@@ -207,7 +208,7 @@ SWMM_FULL = {
 
 @pytest.mark.parametrize("shape", list(SWMM_FULL), ids=[s.name for s in SWMM_FULL])
 def test_outlines_have_swmm_full_section_values(shape):
-    from twin.kernels.xsect_shapes import STANDARD_OUTLINES, outline_geometry
+    from twin.kernels.xsect.shapes import STANDARD_OUTLINES, outline_geometry
 
     x, y = STANDARD_OUTLINES[shape]()
     assert y[0] == 0.0 and y[-1] == 1.0 and np.all(np.diff(y) >= 0.0)
@@ -242,15 +243,15 @@ def test_standard_tables_are_normalised():
 @pytest.mark.parametrize("shape,g", CASES, ids=IDS)
 def test_full_values(shape, g):
     par = _params(shape, g)
-    s, y_full, a_full = int(shape), par[X.P_YFULL], par[X.P_AFULL]
-    assert X.area_at_depth(s, par, TABLES, y_full) == pytest.approx(a_full, rel=1e-9)
-    assert X.hrad_at_depth(s, par, TABLES, y_full) == pytest.approx(par[X.P_RFULL], rel=2e-3)
-    assert X.sfactor_at_area(s, par, TABLES, a_full) == pytest.approx(par[X.P_SFULL], rel=2e-3)
-    assert X.depth_at_area(s, par, TABLES, a_full) == pytest.approx(y_full, rel=1e-9)
+    s, y_full, a_full = int(shape), par.y_full[0], par.a_full[0]
+    assert X.area_at_depth(par, 0, y_full) == pytest.approx(a_full, rel=1e-9)
+    assert X.hrad_at_depth(par, 0, y_full) == pytest.approx(par.r_full[0], rel=2e-3)
+    assert X.sfactor_at_area(par, 0, a_full) == pytest.approx(par.s_full[0], rel=2e-3)
+    assert X.depth_at_area(par, 0, a_full) == pytest.approx(y_full, rel=1e-9)
     assert X.is_closed(s) == (shape not in OPEN)
-    if par[X.P_TABLE] >= 0 and shape not in (Shape.RECT_ROUND, Shape.MODBASKETHANDLE):
-        assert X.width_at_depth(s, par, TABLES, y_full) < 0.02 * par[X.P_WMAX]  # crown
-    assert X.area_at_depth(s, par, TABLES, 0.0) == 0.0
+    if par.table[0] >= 0 and shape not in (Shape.RECT_ROUND, Shape.MODBASKETHANDLE):
+        assert X.width_at_depth(par, 0, y_full) < 0.02 * par.w_max[0]  # crown
+    assert X.area_at_depth(par, 0, 0.0) == 0.0
 
 
 OPEN = {Shape.RECT_OPEN, Shape.TRAPEZOIDAL, Shape.TRIANGULAR, Shape.PARABOLIC, Shape.POWER}
@@ -259,11 +260,11 @@ OPEN = {Shape.RECT_OPEN, Shape.TRAPEZOIDAL, Shape.TRIANGULAR, Shape.PARABOLIC, S
 @pytest.mark.parametrize("shape,g", CASES, ids=IDS)
 def test_monotonic_and_inverse(shape, g):
     par = _params(shape, g)
-    s, y_full = int(shape), par[X.P_YFULL]
+    y_full = par.y_full[0]
     y = np.linspace(0.0, 1.0, 301)[1:] * y_full
-    a = _vec(X.area_at_depth, s, par, y)
+    a = _vec(X.area_at_depth, shape, par, y)
     assert np.all(np.diff(a) > 0.0)
-    y_back = _vec(X.depth_at_area, s, par, a)
+    y_back = _vec(X.depth_at_area, shape, par, a)
     assert np.all(np.diff(y_back) >= -1e-12)
     # exact where both are formulas; 51-point circle tables inside the arcs of
     # RECT_ROUND and MODBASKETHANDLE; separate A(y) and Y(A) tables for the others
@@ -271,16 +272,16 @@ def test_monotonic_and_inverse(shape, g):
     np.testing.assert_allclose(y_back, y, atol=tol * y_full)
     # section factor rises up to the area of maximum flow; it inverts below sFull
     # (above it SWMM's inverse returns the full area or the area of maximum flow)
-    a_max = par[X.P_AMAX]
+    a_max = par.a_max[0]
     aa = np.linspace(0.002, 0.999, 200) * a_max
-    sf = _vec(X.sfactor_at_area, s, par, aa)
+    sf = _vec(X.sfactor_at_area, shape, par, aa)
     assert np.all(np.diff(sf) > 0.0)
-    below = sf < par[X.P_SFULL]
+    below = sf < par.s_full[0]
     aa, sf = aa[below], sf[below]
-    a_back = _vec(X.area_at_sfactor, s, par, sf)
+    a_back = _vec(X.area_at_sfactor, shape, par, sf)
     # Newton to 1e-4 Afull, or linear inverse of a section-factor table
-    tol = 3e-3 if par[X.P_NS] and shape not in ARC_TABLES else 1e-4
-    np.testing.assert_allclose(a_back, aa, atol=tol * par[X.P_AFULL])
+    tol = 3e-3 if par.n_s[0] and shape not in ARC_TABLES else 1e-4
+    np.testing.assert_allclose(a_back, aa, atol=tol * par.a_full[0])
 
 
 EXACT_INVERSE = {
@@ -298,38 +299,36 @@ ARC_TABLES = {Shape.RECT_ROUND, Shape.MODBASKETHANDLE}
 @pytest.mark.parametrize("shape,g", CASES, ids=IDS)
 def test_dsfactor_da_is_the_slope_of_the_section_factor(shape, g):
     par = _params(shape, g)
-    s, a_full = int(shape), par[X.P_AFULL]
+    a_full = par.a_full[0]
     for alpha in (0.13, 0.37, 0.61, 0.83):
         a, h = alpha * a_full, 0.004 * a_full
-        slope = (
-            X.sfactor_at_area(s, par, TABLES, a + h) - X.sfactor_at_area(s, par, TABLES, a - h)
-        ) / (2 * h)
-        ds = X.dsfactor_da(s, par, TABLES, a)
-        assert ds == pytest.approx(slope, rel=0.03, abs=1e-3 * par[X.P_SFULL] / a_full)
+        slope = (X.sfactor_at_area(par, 0, a + h) - X.sfactor_at_area(par, 0, a - h)) / (2 * h)
+        ds = X.dsfactor_da(par, 0, a)
+        assert ds == pytest.approx(slope, rel=0.03, abs=1e-3 * par.s_full[0] / a_full)
 
 
 @pytest.mark.parametrize("shape,g", CASES, ids=IDS)
 def test_critical_depth_satisfies_froude_one(shape, g):
     par = _params(shape, g)
-    s, y_full = int(shape), par[X.P_YFULL]
+    y_full = par.y_full[0]
     for frac in (0.1, 0.3, 0.5, 0.7, 0.85):
         y = frac * y_full
-        a, w = X.area_at_depth(s, par, TABLES, y), X.width_at_depth(s, par, TABLES, y)
+        a, w = X.area_at_depth(par, 0, y), X.width_at_depth(par, 0, y)
         q = a * np.sqrt(G * a / w)  # flow for which y is critical
-        yc = X.critical_depth(s, par, TABLES, q)
+        yc = X.critical_depth(par, 0, q)
         # analytic for the prismatic open shapes; otherwise SWMM's search: 25 depth
         # steps with linear interpolation, or Ridder's method to 0.001 ft when the
         # area is far from a circle's of the same height
-        ridder = not 0.5 <= par[X.P_AFULL] / (np.pi / 4 * y_full**2) <= 2.0
+        ridder = not 0.5 <= par.a_full[0] / (np.pi / 4 * y_full**2) <= 2.0
         tol = 1e-9 if shape in ANALYTIC_YC else 5e-3
         assert yc == pytest.approx(y, abs=tol * y_full)
-        ac, wc = X.area_at_depth(s, par, TABLES, yc), X.width_at_depth(s, par, TABLES, yc)
+        ac, wc = X.area_at_depth(par, 0, yc), X.width_at_depth(par, 0, yc)
         froude2 = q * q * wc / (G * ac**3)
         tol = 1e-9 if shape in ANALYTIC_YC else 5e-3 if ridder else 0.2
         assert froude2 == pytest.approx(1.0, abs=tol)
-    big = 1e3 * par[X.P_AFULL] * np.sqrt(G * y_full)
-    assert X.critical_depth(s, par, TABLES, big) == pytest.approx(y_full)
-    assert X.critical_depth(s, par, TABLES, 0.0) == 0.0
+    big = 1e3 * par.a_full[0] * np.sqrt(G * y_full)
+    assert X.critical_depth(par, 0, big) == pytest.approx(y_full)
+    assert X.critical_depth(par, 0, 0.0) == 0.0
 
 
 ANALYTIC_YC = {Shape.RECT_CLOSED, Shape.RECT_OPEN, Shape.TRIANGULAR, Shape.PARABOLIC, Shape.POWER}
@@ -338,22 +337,22 @@ ANALYTIC_YC = {Shape.RECT_CLOSED, Shape.RECT_OPEN, Shape.TRIANGULAR, Shape.PARAB
 @pytest.mark.parametrize("shape,g", CASES, ids=IDS)
 def test_normal_depth_satisfies_manning(shape, g):
     par = _params(shape, g)
-    s = int(shape)
+    int(shape)
     beta = 1.486 * np.sqrt(0.002) / 0.013
     for frac in (0.05, 0.2, 0.45, 0.7, 0.9):
-        q = frac * beta * par[X.P_SFULL]
-        yn = X.normal_depth(s, par, TABLES, q, beta)
-        a = X.area_at_depth(s, par, TABLES, yn)
-        q_back = beta * X.sfactor_at_area(s, par, TABLES, a)
+        q = frac * beta * par.s_full[0]
+        yn = X.normal_depth(par, 0, q, beta)
+        a = X.area_at_depth(par, 0, yn)
+        q_back = beta * X.sfactor_at_area(par, 0, a)
         tol = 2e-3 if shape in EXACT_INVERSE | ARC_TABLES else 3e-2
         assert q_back == pytest.approx(q, rel=tol)
-        assert X.normal_depth(s, par, TABLES, -q, beta) == yn
+        assert X.normal_depth(par, 0, -q, beta) == yn
     # capped at the maximum flow
-    q_max = beta * par[X.P_SMAX]
-    assert X.normal_depth(s, par, TABLES, 10 * q_max, beta) == pytest.approx(
-        X.normal_depth(s, par, TABLES, q_max, beta)
+    q_max = beta * par.s_max[0]
+    assert X.normal_depth(par, 0, 10 * q_max, beta) == pytest.approx(
+        X.normal_depth(par, 0, q_max, beta)
     )
-    assert X.normal_depth(s, par, TABLES, 0.0, beta) == 0.0
+    assert X.normal_depth(par, 0, 0.0, beta) == 0.0
 
 
 def test_normal_depth_of_wide_rectangle_is_analytic():
@@ -362,7 +361,7 @@ def test_normal_depth_of_wide_rectangle_is_analytic():
     par = _params(Shape.RECT_OPEN, (4.0, b, 0, 0))
     for y in (0.2, 1.0, 2.5, 3.9):
         q = beta * b * y * (b * y / (b + 2 * y)) ** (2 / 3)
-        assert X.normal_depth(4, par, TABLES, q, beta) == pytest.approx(y, rel=1e-4)
+        assert X.normal_depth(par, 0, q, beta) == pytest.approx(y, rel=1e-4)
 
 
 # --------------------------------------------------------------------------
@@ -372,34 +371,32 @@ def test_normal_depth_of_wide_rectangle_is_analytic():
 
 def _custom(depth_ratio, width_ratio, y_full):
     tbl = X.custom_shape_table(depth_ratio, width_ratio)
-    tables = np.concatenate((TABLES, tbl[None]), axis=0)
-    par = X.xsect_params(Shape.CUSTOM, y_full, table_index=N_STD, shape_table=tbl)
-    return par, tables
+    return X.section(Shape.CUSTOM, y_full, shape_table=tbl)
 
 
 def test_custom_rectangle_is_a_closed_rectangle():
     y_full, w = 2.0, 1.5  # width 1.5 * full height
-    par, tables = _custom([0.0, 1.0], [w, w], y_full)
-    assert par[X.P_AFULL] == pytest.approx(w * y_full * y_full)
-    assert par[X.P_RFULL] == pytest.approx(w * y_full / (2 * w + 2))
-    assert par[X.P_WMAX] == pytest.approx(w * y_full)
+    par = _custom([0.0, 1.0], [w, w], y_full)
+    assert par.a_full[0] == pytest.approx(w * y_full * y_full)
+    assert par.r_full[0] == pytest.approx(w * y_full / (2 * w + 2))
+    assert par.w_max[0] == pytest.approx(w * y_full)
     for y in np.linspace(0.1, 0.9, 9) * y_full:  # table levels hold exact values
         yy = round(y / y_full * 50) / 50 * y_full
         b = w * y_full
-        assert X.area_at_depth(23, par, tables, yy) == pytest.approx(b * yy)
-        assert X.hrad_at_depth(23, par, tables, yy) == pytest.approx(b * yy / (b + 2 * yy))
-        assert X.width_at_depth(23, par, tables, yy) == pytest.approx(b)
-        assert X.depth_at_area(23, par, tables, b * yy) == pytest.approx(yy)
+        assert X.area_at_depth(par, 0, yy) == pytest.approx(b * yy)
+        assert X.hrad_at_depth(par, 0, yy) == pytest.approx(b * yy / (b + 2 * yy))
+        assert X.width_at_depth(par, 0, yy) == pytest.approx(b)
+        assert X.depth_at_area(par, 0, b * yy) == pytest.approx(yy)
 
 
 def test_custom_triangle_areas():
     y_full = 3.0
-    par, tables = _custom([0.0, 1.0], [0.0, 1.0], y_full)  # apex down, top width = height
+    par = _custom([0.0, 1.0], [0.0, 1.0], y_full)  # apex down, top width = height
     for y in np.linspace(0.04, 1.0, 25) * y_full:
-        assert X.area_at_depth(23, par, tables, y) == pytest.approx(0.5 * y * y, rel=2e-3)
+        assert X.area_at_depth(par, 0, y) == pytest.approx(0.5 * y * y, rel=2e-3)
     y = 0.5 * y_full
     half_side = np.hypot(y, y / 2)
-    assert X.hrad_at_depth(23, par, tables, y) == pytest.approx(0.5 * y * y / (2 * half_side))
+    assert X.hrad_at_depth(par, 0, y) == pytest.approx(0.5 * y * y / (2 * half_side))
 
 
 def test_custom_curve_validation():
@@ -430,13 +427,16 @@ def test_invalid_geometry_is_rejected():
             X.xsect_params(shape, *g)
 
 
-def test_parameter_row_layout():
-    par = X.xsect_params(Shape.CIRCULAR, 2.0, 0, 0, 0)
-    assert par.shape == (X.XS_NPAR,) and par.dtype == np.float64
-    assert par[X.P_AFULL] == pytest.approx(np.pi)
-    assert par[X.P_SFULL] == pytest.approx(np.pi * 0.5 ** (2 / 3))
-    assert par[X.P_SMAX] == pytest.approx(1.08 * par[X.P_SFULL])
-    assert par[X.P_AMAX] == pytest.approx(0.9756 * np.pi)
+def test_section_parameters_fill_every_field_of_the_bundle():
+    values = X.xsect_params(Shape.CIRCULAR, 2.0, 0, 0, 0)
+    assert set(values) == {f.name for f in X.XSects.fields} - {"tables"}
+    par = X.section(Shape.CIRCULAR, 2.0)
+    assert par.shape_code[0] == Shape.CIRCULAR and par.closed[0] == 1
+    assert par.shape_code.dtype == np.int64 and par.a_full.dtype == np.float64
+    assert par.a_full[0] == pytest.approx(np.pi)
+    assert par.s_full[0] == pytest.approx(np.pi * 0.5 ** (2 / 3))
+    assert par.s_max[0] == pytest.approx(1.08 * par.s_full[0])
+    assert par.a_max[0] == pytest.approx(0.9756 * np.pi)
     assert TABLES.shape == (N_STD, 5, 51)
     has_s = TABLE_SIZES[:, ROW_S] > 0
     assert np.all(TABLES[has_s, ROW_S, :].max(axis=1) > 1.0)  # closed shapes peak above full
@@ -493,7 +493,7 @@ def _steady_inp(path, cases, fractions):
         par = _params(shape, g)
         for j, frac in enumerate(fractions):
             name = f"{i}_{j}"
-            q = frac * beta * par[X.P_SFULL]
+            q = frac * beta * par.s_full[0]
             flows[name] = (shape, par, q, beta)
             lines.append(f"J{name} 10 20 0 0 0")
             outfalls.append(f"O{name} 8 FREE NO")
@@ -516,6 +516,6 @@ def test_normal_depth_matches_swmm_steady_flow(tmp_path):
     depth = ds["link_depth"].isel(time=-1)
     for name, (shape, par, q, beta) in flows.items():
         tol = SWMM_CASES[int(name.split("_")[0])][2]
-        yn = X.normal_depth(int(shape), par, TABLES, q, beta)
+        yn = X.normal_depth(par, 0, q, beta)
         swmm_ft = float(depth.sel(link=f"C{name}")) / FT
-        assert yn == pytest.approx(swmm_ft, abs=tol * par[X.P_YFULL] + 1e-4), (shape.name, q)
+        assert yn == pytest.approx(swmm_ft, abs=tol * par.y_full[0] + 1e-4), (shape.name, q)

@@ -30,7 +30,8 @@ def flood_volume_m3(sim) -> np.ndarray:
 
 def inflow_volume_m3(sim) -> np.ndarray:
     """(n_nodes,) inflow volume of every node since the start of ``sim`` [m3] (a copy)."""
-    v = getattr(sim.router, "node_inflow_volume_ft3", None)
+    totals = getattr(sim.router, "totals", None)
+    v = getattr(totals, "inflow_volume", None)
     if v is None:
         raise TwinError("this simulation keeps no node inflow volumes (engine changed?)")
     return np.asarray(v, np.float64) * FT3_TO_M3

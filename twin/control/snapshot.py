@@ -8,7 +8,9 @@ with :func:`copy_state`, which walks the objects the way the hot-start writer do
 objects it reaches; arrays are written into the existing arrays (the router's state
 arrays are views of its tables, and in a batch rows of stacked arrays), numbers and
 strings set, lists, dicts and tuples copied element by element, engine objects
-walked pairwise.  Not walked: the network, the options, callables and non-engine
+walked pairwise, the kernels' state bundles field by field (the fields a hot start
+saves, :func:`~twin.kernels.routing.bundles.state_fields`, copied into the
+destination's arrays).  Not walked: the network, the options, callables and non-engine
 objects, and objects marked ``_hotstart_ignore`` -- as for a state file.  The test
 suite checks that a copied row runs bit for bit like a row loaded from the file.
 """
@@ -18,6 +20,8 @@ from __future__ import annotations
 import numpy as np
 
 from twin.engine.hotstart import SIM_NOT_SAVED, is_engine_state
+from twin.kernels.bundle import Bundle
+from twin.kernels.routing.bundles import state_fields
 
 __all__ = ["copy_state", "copy_state_controls"]
 
@@ -93,6 +97,12 @@ class _Copier:
                 if n is not _KEEP:
                     target[k] = n
             return target
+        if isinstance(v, Bundle):
+            if type(cur) is type(v):
+                for name in state_fields(v):  # the kernels hold cur's arrays: copy into them
+                    np.copyto(getattr(cur, name), getattr(v, name))
+                return cur
+            return _KEEP
         if is_engine_state(v):
             if cur is not None and type(cur) is type(v):
                 self.obj(v, cur)

@@ -2,14 +2,14 @@
 
 :class:`MemberBatch` builds one :class:`~twin.engine.simulation.Simulation` per member
 whose routing state lives in rows of arrays stacked over the members (the member is
-the leading axis), stacks the distinct sets of network tables the same way (members
-whose tables are equal share one set: :func:`share_tables`), and loops:
+the leading axis), keeps one copy of each distinct network (members whose network
+bundles are equal share one: :func:`share_networks`), and loops:
 
 1. every unfinished member runs the Python half of its step
    (:meth:`~twin.engine.simulation.Simulation.begin_step`: step size, runoff,
    inflows, control rules);
-2. one call of :func:`~twin.kernels.routing_batch.route_members` routes all of them,
-   members spread over numba threads;
+2. one call of :func:`~twin.kernels.routing.batch.route_members` routes all of them,
+   members spread over numba threads (kinematic-wave members: one call each);
 3. every member finishes its step (:meth:`~twin.engine.simulation.Simulation.end_step`:
    statistics, report samples).
 
@@ -28,53 +28,42 @@ import traceback
 
 import numba
 import numpy as np
+from numba.typed import List
 
-from twin.engine.routing import RUNAWAY_HEAD_FT
 from twin.engine.simulation import Simulation
 from twin.errors import TwinError
-from twin.kernels.routing_batch import route_members
+from twin.kernels.routing.batch import route_members
 
 __all__ = ["MemberBatch", "describe_failure"]
 
-#: The network tables of a RoutingPack that the routing kernel reads, in its order.
-_PACK_TABLES = (
-    "node_par", "node_int", "link_par", "link_int", "xs", "tables", "curve_start", "curve_x",
-    "curve_y",
-)  # fmt: skip
-#: Every table a member's step reads and never writes: the pack's, its options, its
-#: link order.  Members with equal tables share one copy (see ``MemberBatch.table_of``).
-_TABLES = (*_PACK_TABLES, "opt_f", "opt_i", "order")
+
+def _same_bundle(a, b) -> bool:
+    if type(a) is not type(b):
+        return False
+    for name, x in a.arrays().items():
+        y = b.arrays()[name]
+        if isinstance(x, np.ndarray):
+            if x.shape != y.shape or x.dtype != y.dtype or not np.array_equal(x, y):
+                return False
+        elif x != y:
+            return False
+    return True
 
 
-def _member_tables(router) -> dict[str, np.ndarray]:
-    """The read-only tables of ``router``'s step, by name (see ``_TABLES``)."""
-    p = router.pack
-    out = {name: getattr(p, name) for name in _PACK_TABLES}
-    out.update(opt_f=p.opt_f, opt_i=p.opt_i, order=router._kw_order)
-    return out
+def share_networks(routers) -> tuple[list[tuple], np.ndarray]:
+    """The distinct network bundle sets of ``routers`` and, per router, its set's index.
 
-
-def _same_tables(a: dict, b: dict) -> bool:
-    return all(
-        a[k].shape == b[k].shape and a[k].dtype == b[k].dtype and np.array_equal(a[k], b[k])
-        for k in _TABLES
-    )
-
-
-def share_tables(routers) -> tuple[list[dict], np.ndarray]:
-    """The distinct table sets of ``routers`` and, per router, the index of its set.
-
-    Members of an ensemble usually differ only in their forcing, so their network
-    tables are equal; a blocked pipe or another option gives a member its own set.
-    One copy per set keeps a batch's working set in the cache: the tables are about
-    two thirds of a member's routing memory.
+    Members of an ensemble usually differ only in their forcing, so their networks are
+    equal; a blocked pipe or another option gives a member its own set.  One copy per
+    set keeps a batch's working set in the cache: the network is about two thirds of a
+    member's routing memory.
     """
-    sets: list[dict] = []
+    sets: list[tuple] = []
     table_of = np.empty(len(routers), dtype=np.int64)
     for m, r in enumerate(routers):
-        mine = _member_tables(r)
+        mine = r.network_bundles()
         for j, known in enumerate(sets):
-            if _same_tables(mine, known):
+            if all(_same_bundle(a, b) for a, b in zip(mine, known, strict=True)):
                 table_of[m] = j
                 break
         else:
@@ -112,16 +101,6 @@ class _MemberStack:
         return alloc
 
 
-def stack_padded(arrays: list[np.ndarray]) -> np.ndarray:
-    """Stack arrays on a new leading axis, each padded with zeros at the end of every
-    axis to the largest shape (curve and shape tables may differ in length)."""
-    shape = tuple(max(a.shape[d] for a in arrays) for d in range(arrays[0].ndim))
-    out = np.zeros((len(arrays), *shape), dtype=arrays[0].dtype)
-    for k, a in enumerate(arrays):
-        out[(k, *(slice(0, n) for n in a.shape))] = a
-    return out
-
-
 class MemberBatch:
     """Several simulations of one network layout, routed together.
 
@@ -143,8 +122,9 @@ class MemberBatch:
     Attributes
     ----------
     table_of : (n,) int64
-        The table set each member's step reads (an index on the leading axis of
-        ``tables``).
+        The network set each member's step reads (an index into ``networks``).
+    networks : list of tuple
+        The distinct ``(nodes, links, xsects, curves, options)`` of the members.
     sims : list of Simulation or None
         ``None`` where the member could not be set up.
     errors : list of str
@@ -172,11 +152,11 @@ class MemberBatch:
         ok = [s for s in self.sims if s is not None]
         if not ok:
             return
-        routers = [(s or ok[0]).router for s in self.sims]  # a failed member borrows rows
-        sets, self.table_of = share_tables(routers)
-        self.tables = {name: stack_padded([t[name] for t in sets]) for name in _TABLES}
-        self.mode = np.array([r._mode for r in routers], dtype=np.int64)
-        self.ponding = np.array([r._ponding for r in routers], dtype=np.bool_)
+        routers = [(s or ok[0]).router for s in self.sims]  # a failed member borrows
+        self.networks, self.table_of = share_networks(routers)
+        self.dynwave = np.array([r.dynwave for r in routers], dtype=np.bool_)
+        self._lists = tuple(List([net[k] for net in self.networks]) for k in range(5))
+        self._lists += tuple(List([r.state_bundles()[k] for r in routers]) for k in range(3))
         a = self._stack.arrays
         for k, s in enumerate(self.sims):  # a member that failed half-way: rows unused
             if s is None:
@@ -256,17 +236,16 @@ class MemberBatch:
             except Exception as exc:  # noqa: BLE001
                 self._fail(k, exc)
         res = np.zeros((self.n, 3), dtype=np.int64)
-        if begun:
-            a, tb = self._stack.arrays, self.tables
+        together = [k for k in begun if self.dynwave[k]]
+        if together:
             route_members(
-                np.asarray(begun, dtype=np.int64), self.mode, t, dt, a["lateral"], self.table_of,
-                tb["node_par"], tb["node_int"], tb["link_par"], tb["link_int"], tb["xs"],
-                tb["tables"], tb["curve_start"], tb["curve_x"], tb["curve_y"], a["node_state"],
-                a["link_state"], a["stage"], tb["opt_f"], tb["opt_i"], tb["order"],
-                self.ponding, RUNAWAY_HEAD_FT, a["acc"], a["rates"], a["node_inflow_volume_ft3"],
-                a["node_outflow_volume_ft3"], a["node_head_ft"], a["node_ponded_ft3"],
-                a["link_velocity_fps"], a["link_capacity"], a["scratch_q"], a["scratch_y"], res,
+                np.asarray(together, dtype=np.int64), t, dt, self._stack.arrays["lateral"],
+                self.table_of, *self._lists, res,
             )  # fmt: skip
+        for k in begun:  # kinematic wave: one member at a time (its own kernel)
+            if not self.dynwave[k]:
+                sim = self.sims[k]
+                res[k] = sim.router.route(t[k], dt[k], self._stack.arrays["lateral"][k])
         still = []
         for k in begun:
             sim = self.sims[k]

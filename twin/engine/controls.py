@@ -35,7 +35,6 @@ from twin.engine import controls_parse as P
 from twin.engine.controls_parse import Rule, Variable, parse_rules, swmm_day_number
 from twin.engine.series import series_points
 from twin.errors import InputError
-from twin.kernels import routing_layout as R
 from twin.kernels.codes import LinkKind
 from twin.networks import units
 
@@ -362,12 +361,12 @@ class Controller:
         self._flow = np.zeros(n_links)
         self._target = np.zeros(n_links)
         self._from = np.asarray(net.links.from_node, dtype=np.int64)
-        lp = router.pack.link_par
-        self._length_ft = lp[:, R.LP_LENGTH].copy()
-        self._slope = lp[:, R.LP_SLOPE].copy()
-        self._full_flow = lp[:, R.LP_QFULL].copy()  # per barrel, as SWMM's qFull
-        self._yon = lp[:, R.LP_YON].copy()
-        self._yoff = lp[:, R.LP_YOFF].copy()
+        links = router.links
+        self._length_ft = links.length.copy()
+        self._slope = links.slope.copy()
+        self._full_flow = links.q_full.copy()  # per barrel, as SWMM's qFull
+        self._yon = links.startup_depth.copy()
+        self._yoff = links.shutoff_depth.copy()
         self._gage = np.zeros(len(net.raingages))
 
     def limit_step(self, t_s: float, dt_s: float) -> float:
@@ -380,12 +379,13 @@ class Controller:
 
     def state(self, t_s: float) -> ControlState:
         r = self.router
-        np.multiply(r.link_flow_cfs, r.link_direction, out=self._flow)
+        ns, ls, nodes = r.node_state, r.link_state, r.nodes
+        np.multiply(ls.flow, r.links.direction, out=self._flow)
         tgt = self._target
-        tgt[:] = r.link_target_setting
+        tgt[:] = ls.target_setting
         for j in self._pump:  # SWMM's link_setTargetSetting for pumps
-            s = r.link_setting[j]
-            y = r.node_depth_ft[self._from[j]]
+            s = ls.setting[j]
+            y = ns.depth[self._from[j]]
             tgt[j] = s
             if self._yoff[j] > 0.0 and s > 0.0 and y < self._yoff[j]:
                 tgt[j] = 0.0
@@ -394,16 +394,15 @@ class Controller:
         if self._rain is not None:
             self._gage[:] = self._rain(t_s)
         return ControlState(
-            r.node_depth_ft, r.node_full_depth_ft, r.node_invert_ft, r.node_volume_ft3,
-            r.node_lateral_cfs, self._flow, r.link_depth_ft, r.link_setting, tgt,
-            self._full_flow, r.link_full_depth_ft, r.link_velocity_fps, self._length_ft,
-            self._slope, self.link_time_last_set, self._gage,
+            ns.depth, nodes.full_depth, nodes.invert, ns.volume, ns.lateral, self._flow,
+            ls.depth, ls.setting, tgt, self._full_flow, r.xsects.y_full, ls.velocity,
+            self._length_ft, self._slope, self.link_time_last_set, self._gage,
         )  # fmt: skip
 
     def before_step(self, t_s: float, dt_s: float) -> list[tuple[int, float]]:
         """Evaluate the rules (when a rule time is reached) and ask for their settings."""
         r = self.router
-        self._setting_before[:] = r.link_setting
+        self._setting_before[:] = r.link_state.setting
         actions = []
         if self.rule_step_s <= 0.0 or abs(t_s - self.next_rule_s) < 1e-3:
             actions = self.rules.evaluate(self.state(t_s), t_s, dt_s)
@@ -413,8 +412,7 @@ class Controller:
 
     def after_step(self, t_s: float, dt_s: float) -> None:
         """Record switch times (SWMM's timeLastSet) and advance the rule clock."""
-        r = self.router
-        tgt, old = r.link_target_setting, self._setting_before
+        tgt, old = self.router.link_state.target_setting, self._setting_before
         switched = (tgt != old) & (tgt * old == 0.0)
         if np.any(switched):
             self.link_time_last_set[switched] = self.rules.start_day + t_s / 86400.0

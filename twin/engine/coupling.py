@@ -8,10 +8,10 @@ flow on a DEM) into a :class:`~twin.engine.simulation.Simulation` through its
    during the previous step enters the pipes as lateral inflow (its volume over
    this step's ``dt``);
 2. the router routes the step; a node that cannot hold its water overflows
-   (``router.node_overflow_cfs``, the node stays at its rim: no SWMM ponding);
+   (``router.node_state.overflow``, the node stays at its rim: no SWMM ponding);
 3. ``after_step``: the overflow spills into the node's cell; where the surface
    stands above the rim and the node head is below it, the manhole drains the
-   cell (weir / orifice, :func:`~twin.kernels.exchange.exchange_at_nodes`); the
+   cell (weir / orifice, :func:`~twin.kernels.surface.exchange.exchange_at_nodes`); the
    surface advances over the same ``dt`` (sub-stepping itself) with the spill
    minus the drainage as sources, and what it actually gave up is queued for the
    pipes.  The exchange is thus synchronised every routing step.
@@ -167,7 +167,7 @@ class SurfaceCoupler:
                 f"{np.nanmax(ny):.6g}): is it the right file and coordinate system?",
                 file=self.dem.attrs.get("path"),
             )
-        rim_m = (np.asarray(r.node_invert_ft) + np.asarray(r.node_full_depth_ft)) * FT
+        rim_m = (r.nodes.invert + r.nodes.full_depth) * FT
         area = np.asarray(self.manhole_area_m2, dtype=np.float64)
         if area.ndim == 1:
             if area.shape != (n,):
@@ -215,7 +215,7 @@ class SurfaceCoupler:
     def after_step(self, t_s: float, dt_s: float) -> None:
         """Spill the step's overflow onto the surface, drain it, advance it by ``dt_s``."""
         r = self.sim.router
-        overflow = np.asarray(r.node_overflow_cfs)
+        overflow = r.node_state.overflow
         lost = overflow[~self.is_coupled]
         if lost.size and lost.max() > 0.0:
             self.uncoupled_flooding_m3 += float(lost.sum()) * dt_s * FT3
@@ -227,7 +227,7 @@ class SurfaceCoupler:
             return  # a dry surface and nothing to spill: nothing to exchange
         # the router holds a node at its rim, so the head never exceeds the crest; at an
         # overflowing node the surface does not drain (the water would only cycle)
-        head_m = np.minimum(np.asarray(r.node_head_ft)[c] * FT, self.crest_m)
+        head_m = np.minimum(r.node_state.head[c] * FT, self.crest_m)
         q = s.exchange(head_m, dt_s)
         q[spilling] = 0.0
         s.exchange_m3s[spilling] = 0.0

@@ -7,14 +7,17 @@ string, and list / tuple / dict of those, keyed by its attribute path.  A field 
 another part of the engine adds later is therefore saved without any change here.
 Not walked: the Network and the SimOptions (rebuilt by the caller; both are checked
 against the file's header), objects outside ``twin.engine`` (xarray terrain, progress
-callbacks) and objects marked ``_hotstart_ignore = True`` (the element views).
+callbacks) and objects marked ``_hotstart_ignore = True`` (the element views).  Of the
+kernels' bundles only the routing state is saved (:data:`STATE_BUNDLES`: every declared
+field by name, so a state bundle's declaration is the file's schema for it); the
+network bundles are rebuilt from the Network and the options.
 
 :func:`load_state` reads the file as a closed format whose schema is the Simulation
 being restored (:mod:`twin.engine.hotstart_restore`): only the attributes it has, each
 array of the dtype and shape it has, numpy scalars through a fixed table of types.
 Saved values go back *into the existing arrays* (``arr[...] = saved``), because the
-router's named state arrays are views of its 2-D state tables; arrays that grow along
-their first axis (report samples) are replaced.
+kernels hold the router's state arrays (its bundles); arrays that grow along their
+first axis (report samples) are replaced.
 
 File format: a ``numpy.savez`` archive with arrays ``a0, a1, ...`` and ``__header__``,
 a JSON text with the format version, the network fingerprint, the options, the
@@ -39,6 +42,8 @@ import numpy as np
 from twin.engine.hotstart_restore import Restorer
 from twin.errors import InputError
 from twin.files import check_output, checked_input, write_bytes
+from twin.kernels.bundle import Bundle
+from twin.kernels.routing.bundles import state_fields
 
 FORMAT = "sewer-twin-state"
 VERSION = 1
@@ -137,6 +142,12 @@ class _Encoder:
             pairs = [(self.value(k), self.value(x)) for k, x in v.items()]
             pairs = [[k, x] for k, x in pairs if k is not _SKIP and x is not _SKIP]
             return {"__dict__": pairs}
+        if isinstance(v, Bundle):
+            names = state_fields(v)
+            if not names:
+                return _SKIP
+            fields = {n: self.value(getattr(v, n)) for n in names}
+            return {"__bundle__": type(v).__name__, "fields": fields}
         if is_engine_state(v):
             return self.obj(v)
         return _SKIP

@@ -15,7 +15,11 @@ of the kinds that are already there:
 - a numpy scalar is rebuilt through a fixed table of numpy types, never by a name
   looked up in numpy; no other tag than the five the writer uses is read;
 - a tuple (a ``NamedTuple`` bundle of arrays included) is restored element by element
-  into the existing one.
+  into the existing one;
+- a kernel state bundle (:data:`~twin.kernels.routing.bundles.STATE_BUNDLES`) must be
+  of the simulation's bundle type and hold exactly its declared array fields, each
+  copied into the bundle's own array (the kernels hold those arrays, so none is
+  replaced).
 
 Every violation is an :class:`~twin.errors.InputError` naming the attribute path.
 """
@@ -25,6 +29,8 @@ from __future__ import annotations
 import numpy as np
 
 from twin.errors import InputError
+from twin.kernels.bundle import Bundle
+from twin.kernels.routing.bundles import STATE_BUNDLES, state_fields
 
 #: numpy scalar types a state file may hold, by the name the writer records
 SCALAR_TYPES = {
@@ -53,6 +59,7 @@ _TAGS = {
     frozenset({"__tuple__"}),
     frozenset({"__dict__"}),
     frozenset({"__object__", "attrs"}),
+    frozenset({"__bundle__", "fields"}),
 }
 _JSON_SCALARS = (type(None), bool, int, float, str)
 
@@ -94,6 +101,8 @@ class Restorer:
                 return self._tuple(current, enc["__tuple__"], where)
             if "__dict__" in enc:
                 return self._dict(current, enc["__dict__"], where)
+            if "__bundle__" in enc:
+                return self._bundle(current, enc, where)
             return self.object(current, enc, where)
         if not isinstance(enc, _JSON_SCALARS):  # pragma: no cover - JSON has no other
             self.fail(where, f"unexpected {type(enc).__name__}")
@@ -180,6 +189,29 @@ class Restorer:
             return type(current)(*new)
         return tuple(new)
 
+    def _bundle(self, current, enc, where):
+        name, saved = enc["__bundle__"], enc["fields"]
+        if not isinstance(current, Bundle) or type(current).__name__ != name:
+            self.fail(
+                where,
+                f"holds a {str(name)[:40]} where the simulation has {_kind(current)}: "
+                "it was saved with other options",
+            )
+        if not isinstance(saved, dict):
+            self.fail(where, "malformed bundle")
+        declared = state_fields(current)
+        unknown = [n for n in saved if n not in declared]
+        if unknown:
+            self.fail(where, f"unknown field {str(unknown[0])[:60]!r}")
+        missing = [n for n in declared if n not in saved]
+        if missing:
+            self.fail(where, f"lacks the field {missing[0]!r}")
+        for n in declared:
+            live = getattr(current, n)
+            if self.value(live, saved[n], f"{where}.{n}") is not live:
+                self.fail(f"{where}.{n}", f"array of another shape, expected {live.shape}")
+        return current
+
     def _dict(self, current, pairs, where):
         if current is not None and not isinstance(current, dict):
             self.fail(where, f"holds a dict where the simulation has a {_kind(current)}")
@@ -242,7 +274,10 @@ def _key_tuple(v) -> bool:
 
 
 def _state_array(v) -> bool:
-    """An array the writer always saves (an engine object seen twice is saved once)."""
+    """An array or state bundle the writer always saves (an engine object seen twice is
+    saved once)."""
+    if isinstance(v, Bundle):
+        return type(v) in STATE_BUNDLES
     return isinstance(v, np.ndarray) and v.dtype.kind in ARRAY_KINDS
 
 

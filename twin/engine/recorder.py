@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import numpy as np
 
-from twin.kernels import routing_layout as RL
 from twin.kernels.codes import LinkKind, NodeKind
 from twin.kernels.stats import update_link_stats, update_node_stats
 from twin.networks.units import CFS_TO_M3S, FT3_TO_M3, FT_TO_M
@@ -65,8 +64,8 @@ class Recorder:
         self.counts_surcharge = dyn & ((kind != NodeKind.STORAGE) | has_sur)
         self.can_pond = opts.allow_ponding & (np.asarray(net.nodes.ponded_area_m2) > 0)
         self.invert_ft = np.asarray(net.nodes.invert_m, dtype=np.float64) / FT
-        self.crown_elev_ft = self.invert_ft + np.asarray(r.node_crown_ft, dtype=np.float64)
-        self.full_volume_ft3 = np.ascontiguousarray(r.pack.node_par[:, RL.NP_FULL_VOLUME])
+        self.crown_elev_ft = self.invert_ft + r.nodes.crown_depth
+        self.full_volume_ft3 = r.nodes.full_volume.copy()
         z = np.zeros
         self.node_acc = {k: z(n) for k in (
             "max_depth", "max_depth_t", "flood_time", "flood_vol", "max_overflow",
@@ -77,11 +76,11 @@ class Recorder:
         self.from_node = np.asarray(net.links.from_node, dtype=np.int64)
         self.to_node = np.asarray(net.links.to_node, dtype=np.int64)
         # crown elevations at each end, in file orientation (for the surcharge hours)
-        lp = r.pack.link_par
-        yfull = np.asarray(r.link_full_depth_ft, dtype=np.float64)
-        rev = np.asarray(r.link_direction) < 0
-        off_a = np.where(rev, lp[:, RL.LP_OFFSET2], lp[:, RL.LP_OFFSET1])
-        off_b = np.where(rev, lp[:, RL.LP_OFFSET1], lp[:, RL.LP_OFFSET2])
+        links = r.links
+        yfull = r.xsects.y_full
+        rev = links.direction < 0
+        off_a = np.where(rev, links.offset2, links.offset1)
+        off_b = np.where(rev, links.offset1, links.offset2)
         self.crown_up_ft = self.invert_ft[self.from_node] + off_a + yfull
         self.crown_dn_ft = self.invert_ft[self.to_node] + off_b + yfull
         self._lat_old = np.zeros(n)
@@ -91,11 +90,12 @@ class Recorder:
     # -- per step -------------------------------------------------------------------
     def after_step(self, t_old: float, dt: float) -> None:
         sim, r = self.sim, self.sim.router
+        ns, ls = r.node_state, r.link_state
         t_new = t_old + dt
         a = self.node_acc
         update_node_stats(
-            dt, t_new, r.node_depth_ft, self.invert_ft, self.crown_elev_ft, r.node_volume_ft3,
-            self.full_volume_ft3, r.node_inflow_cfs, r.node_overflow_cfs, self._lat_old,
+            dt, t_new, ns.depth, self.invert_ft, self.crown_elev_ft, ns.volume,
+            self.full_volume_ft3, ns.inflow, ns.overflow, self._lat_old,
             sim._lat, self.is_outfall, self.counts_surcharge, self.can_pond,
             a["max_depth"], a["max_depth_t"], a["flood_time"], a["flood_vol"],
             a["max_overflow"], a["surcharge_time"], a["max_ponded"], a["lat_vol"],
@@ -103,16 +103,16 @@ class Recorder:
         )  # fmt: skip
         self._lat_old[:] = sim._lat
         b = self.link_acc
-        head = r.node_head_ft
+        head = ns.head
         update_link_stats(
-            dt, t_new, r.link_flow_cfs, r.link_velocity_fps, r.link_depth_ft,
+            dt, t_new, ls.flow, ls.velocity, ls.depth,
             head[self.from_node], head[self.to_node], self.crown_up_ft, self.crown_dn_ft,
             self.is_conduit, b["max_flow"], b["max_flow_t"], b["max_velocity"],
             b["max_depth"], b["surcharge_time"],
         )  # fmt: skip
-        if getattr(r, "critical_node", -1) >= 0:
+        if r.critical_node >= 0:
             self.node_critical[r.critical_node] += 1
-        if getattr(r, "critical_link", -1) >= 0:
+        if r.critical_link >= 0:
             self.link_critical[r.critical_link] += 1
         if t_new >= self.next_report_s - 1e-6:
             rt = self.next_report_s

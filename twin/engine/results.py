@@ -68,8 +68,6 @@ def results_dataset(sim, rec):
     def when(t_s):
         return t0 + (np.asarray(t_s) * 1000).round().astype("timedelta64[ms]")
 
-    node_in_v = getattr(r, "node_inflow_volume_ft3", None)
-    node_out_v = getattr(r, "node_outflow_volume_ft3", None)
     summaries = {
         "node_max_depth": a["max_depth"] * FT,
         "node_max_head": (a["max_depth"] + rec.invert_ft) * FT,
@@ -87,21 +85,20 @@ def results_dataset(sim, rec):
         "link_max_flow_time": when(b["max_flow_t"]),
         "link_max_velocity": b["max_velocity"] * FT,
         "link_max_capacity": _ratio(b["max_depth"], _section_depth_ft(r)),
-        "link_full_flow": np.asarray(r.link_full_flow_cfs, dtype=np.float64) * CFS,
+        "link_full_flow": r.links.q_full * r.links.barrels * CFS,
         "link_surcharge_hours": b["surcharge_time"] / 3600.0,
         "link_critical_steps": rec.link_critical.astype(np.float64),
     }
-    if node_in_v is not None and node_out_v is not None:
-        vin = np.asarray(node_in_v, dtype=np.float64)
-        vout = np.asarray(node_out_v, dtype=np.float64) + np.asarray(r.node_volume_ft3)
-        summaries["node_inflow_volume"] = vin * FT3
-        summaries["node_continuity_error_percent"] = np.where(
-            vin > 0, (vin - vout) / np.where(vin > 0, vin, 1.0) * 100.0, 0.0
-        )
+    vin = r.totals.inflow_volume
+    vout = r.totals.outflow_volume + r.node_state.volume
+    summaries["node_inflow_volume"] = vin * FT3
+    summaries["node_continuity_error_percent"] = np.where(
+        vin > 0, (vin - vout) / np.where(vin > 0, vin, 1.0) * 100.0, 0.0
+    )
     if sim.runoff is not None:
         summaries.update(_runoff_summaries(sim.runoff))
     coords = {**_node_coords(net), **_link_coords(net, r)}
-    coords["node_crown"] = (rec.invert_ft + np.asarray(r.node_crown_ft)) * FT
+    coords["node_crown"] = (rec.invert_ft + r.nodes.crown_depth) * FT
     if net.n_subcatchments:
         coords.update(_sub_coords(net))
     names = {
@@ -158,7 +155,7 @@ def _runoff_summaries(ro) -> dict:
 def _section_depth_ft(router) -> np.ndarray:
     """Full depth [ft] of each link's cross section; 0 for a link without one (a pump,
     an outlet: the router keeps a token depth of 1e-6 ft for those)."""
-    full = np.asarray(router.link_full_depth_ft, dtype=np.float64)
+    full = router.xsects.y_full
     return np.where(full > 1e-4, full, 0.0)  # 1e-4 ft: SWMM's FUDGE
 
 

@@ -2,8 +2,9 @@
 
 SWMM's THREADS option (``SimOptions.threads``: 1 = serial, the default; 0 = all
 cores; N = N threads at most) runs the dynamic-wave Picard passes on several threads.
-Here that is :func:`twin.kernels.routing_threads.route_step_threads`, which gives the
-serial kernel's numbers bit for bit.  Threads only pay off when a pass has enough
+Here that is :func:`twin.kernels.routing.dynwave.dynwave_step_threads`, the serial
+step's loop compiled with ``parallel=True``, which gives the serial kernel's numbers
+bit for bit.  Threads only pay off when a pass has enough
 conduits to share out: below ``MIN_CONDUITS`` (measured, see
 ``benchmarks/profile_kernel.py --threads``) the serial kernel runs whatever the option
 says, as SWMM falls back to one thread on small networks.
@@ -25,8 +26,6 @@ import os
 
 import numba
 
-from twin.kernels import routing_layout as R
-
 #: Fewest conduits for which threads are used (below it the serial kernel is faster:
 #: a parallel region costs some microseconds to start, a conduit about half of one).
 MIN_CONDUITS = 2000
@@ -39,26 +38,40 @@ def thread_count(threads: int) -> int:
 
 
 def threaded_route_step(router):
-    """The threaded routing kernel bound to its thread count, or None to run serially.
+    """The threaded routing step of ``router``, ``f(t_s, dt, lateral)``, or None to run
+    serially.
 
     None unless ``router`` routes by dynamic wave, its options ask for more than one
-    thread, and it has at least :data:`MIN_CONDUITS` conduits.
+    thread, and it has at least :data:`MIN_CONDUITS` conduits.  The step is the serial
+    kernel's ``step_begin`` and ``step_finish`` around
+    :func:`~twin.kernels.routing.dynwave.dynwave_step_threads`, called from Python (a
+    cached kernel must not call a parallel one).
     """
     n = thread_count(router.opts.threads)
     if n == 1 or not router.dynwave:
         return None
-    n_conduits = int((router.pack.link_int[:, R.LI_TRUE_CONDUIT] == 1).sum())
+    n_conduits = int((router.links.true_conduit == 1).sum())
     if n_conduits < MIN_CONDUITS:
         return None
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before numba starts its pool
-    from twin.kernels.routing_threads import route_step_threads
+    from twin.kernels.routing.dynwave import dynwave_step_threads
+    from twin.kernels.routing.step import step_begin, step_finish
 
-    def route_step_on_threads(*args):
+    nodes, links, xsects, curves, options = router.network_bundles()
+    node_state, link_state, totals = router.state_bundles()
+
+    def route_step_on_threads(t_s, dt, lateral):
+        step_begin(dt, lateral, nodes, links, xsects, curves, options, node_state, link_state,
+                   totals)  # fmt: skip
         before = numba.get_num_threads()
         numba.set_num_threads(n)
         try:
-            return route_step_threads(*args)
+            steps = dynwave_step_threads(dt, t_s + dt, nodes, links, xsects, curves, options,
+                                         node_state, link_state)  # fmt: skip
         finally:
             numba.set_num_threads(before)
+        bad_node, bad_link = step_finish(dt, nodes, links, xsects, options, node_state,
+                                         link_state, totals)  # fmt: skip
+        return steps, bad_node, bad_link
 
     return route_step_on_threads

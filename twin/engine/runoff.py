@@ -16,8 +16,8 @@ import numpy as np
 
 from twin.engine.rainfall import GaugeRainfall
 from twin.errors import InputError, TwinWarning
-from twin.kernels import infiltration as ki
-from twin.kernels import runoff as kr
+from twin.kernels.runoff import infiltration as ki
+from twin.kernels.runoff import runoff as kr
 from twin.networks import units
 from twin.networks.units import FT3_TO_M3, FT_TO_M
 
@@ -53,7 +53,7 @@ def infil_params_internal(
     model : (n,) int8
         Codes, ``NO_INFIL`` where the parameters give no infiltration.
     par : (n, 5) float64
-        Kernel parameters (see :mod:`twin.kernels.infiltration`).
+        Kernel parameters (see :mod:`twin.kernels.runoff.infiltration`).
     """
     n = len(model)
     par = np.zeros((n, ki.N_INFIL_PARAMS))

@@ -1,7 +1,7 @@
 """The street surface: 2D overland flow on a DEM, coupled to the sewer at manholes.
 
 :class:`Surface` holds the raster state (depth, face discharges, per-tile wet flags)
-and drives :mod:`twin.kernels.overland` and :mod:`twin.kernels.exchange`.  Units are
+and drives :mod:`twin.kernels.surface.overland` and :mod:`twin.kernels.surface.exchange`.  Units are
 SI throughout (the surface is not SWMM's): metres, seconds, m3/s.
 
 A coupling step, as seen by the pipe model::
@@ -24,8 +24,8 @@ import numpy as np
 import xarray as xr
 
 from twin.errors import InputError, SimulationError
-from twin.kernels import exchange as kx
-from twin.kernels import overland as ko
+from twin.kernels.surface import exchange as kx
+from twin.kernels.surface import overland as ko
 
 __all__ = ["Surface"]
 

@@ -16,7 +16,6 @@ from __future__ import annotations
 import numpy as np
 
 from twin.errors import InputError, TwinError
-from twin.kernels import routing_layout as RL
 from twin.networks.units import CFS_TO_M3S, FT3_TO_M3, FT_TO_M
 
 FT, FT3, CFS = FT_TO_M, FT3_TO_M3, CFS_TO_M3S
@@ -44,29 +43,29 @@ class NodeView(_View):
 
     @property
     def depth(self) -> float:
-        return float(self._sim.router.node_depth_ft[self.index]) * FT
+        return float(self._sim.router.node_state.depth[self.index]) * FT
 
     @property
     def head(self) -> float:
-        return float(self._sim.router.node_head_ft[self.index]) * FT
+        return float(self._sim.router.node_state.head[self.index]) * FT
 
     @property
     def volume(self) -> float:
-        return float(self._sim.router.node_volume_ft3[self.index]) * FT3
+        return float(self._sim.router.node_state.volume[self.index]) * FT3
 
     @property
     def inflow(self) -> float:
         """Total inflow (lateral + from links) of the last step [m3/s]."""
-        return float(self._sim.router.node_inflow_cfs[self.index]) * CFS
+        return float(self._sim.router.node_state.inflow[self.index]) * CFS
 
     @property
     def lateral_inflow(self) -> float:
-        return float(self._sim.router.node_lateral_cfs[self.index]) * CFS
+        return float(self._sim.router.node_state.lateral[self.index]) * CFS
 
     @property
     def flooding(self) -> float:
         """Overflow rate (lost or ponded) of the last step [m3/s]."""
-        return float(self._sim.router.node_overflow_cfs[self.index]) * CFS
+        return float(self._sim.router.node_state.overflow[self.index]) * CFS
 
     @property
     def generated(self) -> float:
@@ -94,32 +93,26 @@ class LinkView(_View):
     @property
     def flow(self) -> float:
         r = self._sim.router
-        return float(r.link_flow_cfs[self.index] * r.link_direction[self.index]) * CFS
+        return float(r.link_state.flow[self.index] * r.links.direction[self.index]) * CFS
 
     @property
     def depth(self) -> float:
-        return float(self._sim.router.link_depth_ft[self.index]) * FT
+        return float(self._sim.router.link_state.depth[self.index]) * FT
 
     @property
     def velocity(self) -> float:
         r = self._sim.router
-        return float(r.link_velocity_fps[self.index] * r.link_direction[self.index]) * FT
+        return float(r.link_state.velocity[self.index] * r.links.direction[self.index]) * FT
 
     @property
     def capacity(self) -> float:
         """Conduits: flow area over full area of the last step."""
-        return float(self._sim.router.link_capacity[self.index])
-
-    def _router_setting(self, attr: str) -> float:
-        values = getattr(self._sim.router, attr, None)
-        if values is None:
-            raise TwinError("this router has no link settings")
-        return float(values[self.index])
+        return float(self._sim.router.link_state.capacity[self.index])
 
     @property
     def setting(self) -> float:
         """The current setting (pump on/off or speed, fraction open)."""
-        return self._router_setting("link_setting")
+        return float(self._sim.router.link_state.setting[self.index])
 
     @setting.setter
     def setting(self, value: float) -> None:
@@ -128,23 +121,18 @@ class LinkView(_View):
     @property
     def target_setting(self) -> float:
         """The setting asked for (applied at the next step), else the router's target."""
-        r = self._sim.router
-        state = getattr(r, "link_state", None)
-        if state is not None and state.shape[0] > RL.LS_CONTROL:
-            asked = state[RL.LS_CONTROL, self.index]
-            if asked == asked:
-                return float(asked)
-        return self._router_setting("link_target_setting")
+        state = self._sim.router.link_state
+        asked = state.control_setting[self.index]
+        if asked == asked:
+            return float(asked)
+        return float(state.target_setting[self.index])
 
     @target_setting.setter
     def target_setting(self, value: float) -> None:
         self._set(value)
 
     def _set(self, value: float) -> None:
-        setter = getattr(self._sim.router, "set_link_setting", None)
-        if setter is None:
-            raise TwinError("this router cannot change link settings")
-        setter(self.index, value)
+        self._sim.router.set_link_setting(self.index, value)
 
 
 class SubcatchmentView(_View):

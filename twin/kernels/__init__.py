@@ -6,8 +6,9 @@ verbatim; the engine converts to and from SI at its boundary.
 
 Compiled kernels are cached on disk.  Numba keys a cached function on its own file
 only, so a kernel whose callee in another file changed would run stale code; the
-cache therefore lives in a folder named by a hash of every kernel source file
-(``~/.cache/sewer-twin/numba/<hash>``), unless ``NUMBA_CACHE_DIR`` is set.
+cache therefore lives in a folder named by a hash of every kernel source file, in
+this folder and its subpackages (``~/.cache/sewer-twin/numba/<hash>``), unless
+``NUMBA_CACHE_DIR`` is set.
 :func:`cache_is_cold` tells, without compiling anything, whether this copy of the
 kernels still has to be compiled (the command line says so before it starts).
 A corrupted cache (an unreadable index file) is cleared on import, with one warning, and
@@ -22,8 +23,8 @@ from pathlib import Path
 def _cache_dir() -> str:
     here = Path(__file__).parent
     digest = hashlib.sha1()
-    for path in sorted(here.glob("*.py")):
-        digest.update(path.name.encode())
+    for path in sorted(here.rglob("*.py")):
+        digest.update(path.relative_to(here).as_posix().encode())
         digest.update(path.read_bytes())
     root = Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache")
     return str(root / "sewer-twin" / "numba" / digest.hexdigest()[:16])

@@ -18,42 +18,10 @@ from numba import njit
 
 from twin.kernels.codes import NODE_OUTFALL, NODE_STORAGE
 from twin.kernels.config import JIT
-from twin.kernels.routing_layout import (
-    FUDGE,
-    LI_N1,
-    LI_N2,
-    LI_SHAPE,
-    LI_TRUE_CONDUIT,
-    LP_BARRELS,
-    LP_LENGTH,
-    LP_OFFSET1,
-    LP_OFFSET2,
-    LS_A1,
-    LS_A2,
-    LS_DEPTH,
-    LS_DEPTH_OLD,
-    LS_FLOW,
-    LS_FLOW_OLD,
-    LS_Q1,
-    LS_Q2,
-    LS_VOLUME,
-    LS_VOLUME_OLD,
-    ND_DEPTH,
-    ND_DEPTH_OLD,
-    ND_INFLOW,
-    ND_LAT,
-    ND_OUTFLOW,
-    ND_VOLUME,
-    ND_VOLUME_OLD,
-    NI_KIND,
-    NP_CROWN,
-    NP_FULL_DEPTH,
-    NP_FULL_VOLUME,
-    NP_PONDED_AREA,
-    NP_SUR_DEPTH,
-)
-from twin.kernels.storage import node_volume
-from twin.kernels.xsect import P_YFULL, area_at_depth
+from twin.kernels.routing.constants import FUDGE
+from twin.kernels.routing.storage import node_volume
+from twin.kernels.view import view
+from twin.kernels.xsect.geometry import area_at_depth
 
 #: SWMM's minimum nodal surface area [ft2] (a 4-ft manhole): the area a surcharged
 #: junction's head moves over.
@@ -61,35 +29,20 @@ MIN_SURFAREA_FT2 = 12.566
 
 
 @njit(**JIT)
-def stored_volume(node_state, link_state, link_int):
+def stored_volume(node_state, link_state, links):
     """Water stored in nodes and conduits [ft3] (SWMM's routing storage)."""
     total = 0.0
-    for i in range(node_state.shape[1]):
-        total += node_state[ND_VOLUME, i]
-    for j in range(link_state.shape[1]):
-        if link_int[j, LI_TRUE_CONDUIT] == 1:
-            total += link_state[LS_VOLUME, j]
+    for i in range(node_state.volume.shape[0]):
+        total += node_state.volume[i]
+    for j in range(link_state.volume.shape[0]):
+        if links.true_conduit[j] == 1:
+            total += link_state.volume[j]
     return total
 
 
 @njit(**JIT)
-def apply_state(
-    depth_at_node,
-    flow_at_link,
-    node_state,
-    link_state,
-    node_par,
-    node_int,
-    link_par,
-    link_int,
-    xs,
-    tables,
-    curve_start,
-    curve_x,
-    curve_y,
-    ponding,
-    changed_at_node,
-):
+def _apply_state(depth_at_node, flow_at_link, nodes, links, xsects, curves, options,
+                node_state, link_state, changed_at_node):  # fmt: skip
     """Write analysed node depths [ft] and conduit flows [cfs] into one member's state.
 
     Parameters
@@ -100,9 +53,10 @@ def apply_state(
         is the boundary's).
     flow_at_link : (n_links,) float64, cfs
         Analysed flows (internal orientation); only conduits take them.
-    node_state, link_state : the member's routing state tables, updated in place.
-    ponding : bool
-        The run lets water pond above the rim.
+    nodes, links, xsects, curves, options : the member's network bundles
+        (:mod:`twin.kernels.routing.bundles`); ``options.ponding``: water may pond
+        above the rim.
+    node_state, link_state : the member's state bundles, updated in place.
     changed_at_node : (n_nodes,) bool, out
         True where the depth changed (conduits between unchanged nodes keep their
         depth and volume).
@@ -115,68 +69,97 @@ def apply_state(
         that head change times SWMM's minimum surface area: the water the surcharged
         head pushes out (or draws in) afterwards, booked with the update.
     """
-    before = stored_volume(node_state, link_state, link_int)
+    ns, ls = node_state, link_state
+    before = stored_volume(ns, ls, links)
     surcharge = 0.0  # head moved above the crown of a junction, over its manhole area
-    n_nodes = node_state.shape[1]
+    n_nodes = ns.depth.shape[0]
     for i in range(n_nodes):
         changed_at_node[i] = False
-        if node_int[i, NI_KIND] == NODE_OUTFALL:
+        if nodes.kind[i] == NODE_OUTFALL:
             continue
-        full_d = node_par[i, NP_FULL_DEPTH]
-        can_pond = ponding and node_par[i, NP_PONDED_AREA] > 0.0
-        y_max = full_d if can_pond else full_d + node_par[i, NP_SUR_DEPTH]
-        y_max = max(y_max, node_state[ND_DEPTH, i]) if can_pond else y_max
+        full_d = nodes.full_depth[i]
+        can_pond = options.ponding and nodes.ponded_area[i] > 0.0
+        y_max = full_d if can_pond else full_d + nodes.surcharge_depth[i]
+        y_max = max(y_max, ns.depth[i]) if can_pond else y_max
         d = min(max(depth_at_node[i], 0.0), y_max)
         depth_at_node[i] = d
-        if abs(d - node_state[ND_DEPTH, i]) <= 1e-12:
+        if abs(d - ns.depth[i]) <= 1e-12:
             continue
         changed_at_node[i] = True
-        if node_int[i, NI_KIND] != NODE_STORAGE:
-            crown = node_par[i, NP_CROWN]
-            surcharge += (max(d, crown) - max(node_state[ND_DEPTH, i], crown)) * MIN_SURFAREA_FT2
+        if nodes.kind[i] != NODE_STORAGE:
+            crown = nodes.crown_depth[i]
+            surcharge += (max(d, crown) - max(ns.depth[i], crown)) * MIN_SURFAREA_FT2
         if can_pond and d > full_d:
-            v = node_par[i, NP_FULL_VOLUME] + (d - full_d) * node_par[i, NP_PONDED_AREA]
+            v = nodes.full_volume[i] + (d - full_d) * nodes.ponded_area[i]
         else:
-            v = node_volume(i, d, node_par, node_int, curve_start, curve_x, curve_y)
-        node_state[ND_DEPTH, i] = d
-        node_state[ND_DEPTH_OLD, i] = d
-        node_state[ND_VOLUME, i] = v
-        node_state[ND_VOLUME_OLD, i] = v
-    for j in range(link_state.shape[1]):
-        if link_int[j, LI_TRUE_CONDUIT] == 0:
+            v = node_volume(i, d, nodes, curves)
+        ns.depth[i] = d
+        ns.depth_old[i] = d
+        ns.volume[i] = v
+        ns.volume_old[i] = v
+    for j in range(ls.flow.shape[0]):
+        if links.true_conduit[j] == 0:
             continue
-        barrels = link_par[j, LP_BARRELS]
+        barrels = links.barrels[j]
         q = flow_at_link[j]
-        link_state[LS_FLOW, j] = q
-        link_state[LS_FLOW_OLD, j] = q
-        link_state[LS_Q1, j] = q / barrels
-        link_state[LS_Q2, j] = q / barrels
-        n1 = link_int[j, LI_N1]
-        n2 = link_int[j, LI_N2]
+        ls.flow[j] = q
+        ls.flow_old[j] = q
+        ls.q1[j] = q / barrels
+        ls.q2[j] = q / barrels
+        n1 = links.node1[j]
+        n2 = links.node2[j]
         if not (changed_at_node[n1] or changed_at_node[n2]):
             continue
-        y_full = xs[j, P_YFULL]
-        y1 = min(max(node_state[ND_DEPTH, n1] - link_par[j, LP_OFFSET1], 0.0), y_full)
-        y2 = min(max(node_state[ND_DEPTH, n2] - link_par[j, LP_OFFSET2], 0.0), y_full)
+        y_full = xsects.y_full[j]
+        y1 = min(max(ns.depth[n1] - links.offset1[j], 0.0), y_full)
+        y2 = min(max(ns.depth[n2] - links.offset2[j], 0.0), y_full)
         y = max(0.5 * (y1 + y2), FUDGE)
-        a = area_at_depth(link_int[j, LI_SHAPE], xs[j], tables, y)
-        link_state[LS_DEPTH, j] = y
-        link_state[LS_DEPTH_OLD, j] = y
-        link_state[LS_A1, j] = a
-        link_state[LS_A2, j] = a
-        link_state[LS_VOLUME, j] = a * link_par[j, LP_LENGTH] * barrels
-        link_state[LS_VOLUME_OLD, j] = link_state[LS_VOLUME, j]
+        a = area_at_depth(xsects, j, y)
+        ls.depth[j] = y
+        ls.depth_old[j] = y
+        ls.a1[j] = a
+        ls.a2[j] = a
+        ls.volume[j] = a * links.length[j] * barrels
+        ls.volume_old[j] = ls.volume[j]
     for i in range(n_nodes):  # inflow and outflow totals the next step starts from
-        node_state[ND_INFLOW, i] = max(node_state[ND_LAT, i], 0.0)
-        node_state[ND_OUTFLOW, i] = max(-node_state[ND_LAT, i], 0.0)
-    for j in range(link_state.shape[1]):
-        q = link_state[LS_FLOW, j]
-        n1 = link_int[j, LI_N1]
-        n2 = link_int[j, LI_N2]
+        ns.inflow[i] = max(ns.lateral[i], 0.0)
+        ns.outflow[i] = max(-ns.lateral[i], 0.0)
+    for j in range(ls.flow.shape[0]):
+        q = ls.flow[j]
+        n1 = links.node1[j]
+        n2 = links.node2[j]
         if q >= 0.0:
-            node_state[ND_OUTFLOW, n1] += q
-            node_state[ND_INFLOW, n2] += q
+            ns.outflow[n1] += q
+            ns.inflow[n2] += q
         else:
-            node_state[ND_INFLOW, n1] -= q
-            node_state[ND_OUTFLOW, n2] -= q
-    return stored_volume(node_state, link_state, link_int) - before + surcharge
+            ns.inflow[n1] -= q
+            ns.outflow[n2] -= q
+    return stored_volume(ns, ls, links) - before + surcharge
+
+
+@njit(**JIT)
+def apply_state(
+    depth_at_node,
+    flow_at_link,
+    nodes,
+    links,
+    xsects,
+    curves,
+    options,
+    node_state,
+    link_state,
+    changed_at_node,
+):
+    """:func:`_apply_state` on the bundles' views (:mod:`twin.kernels.view`)."""
+    return _apply_state(
+        depth_at_node,
+        flow_at_link,
+        view(nodes),
+        view(links),
+        view(xsects),
+        view(curves),
+        view(options),
+        view(node_state),
+        view(link_state),
+        changed_at_node,
+    )

@@ -8,10 +8,10 @@ all of them at once.
 import numpy as np
 from numba import njit
 
-from twin.kernels.config import JIT, JIT_HOT
+from twin.kernels.config import JIT
 
 
-@njit(**JIT_HOT)
+@njit(**JIT)
 def table_lookup(x, curve_x, curve_y, k0, k1):
     """SWMM's ``table_lookup``: linear interpolation in points ``k0:k1``, end values outside.
 

@@ -15,7 +15,6 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from twin.kernels import routing_layout as RL
 from twin.kernels.codes import NodeKind
 from twin.networks.units import FT_TO_M
 from twin.ops.members import MemberStates
@@ -71,16 +70,17 @@ def run_members(m: MemberStates, snaps, rain_times_s, rain_rates_mmh, t0, horizo
     leads = np.arange(0.0, horizon_s + 1e-9, lead_step_s)
     depth = np.zeros((len(leads), m.n, m.n_nodes))
     first = np.full((m.n, m.n_nodes), np.nan)
-    ns = m.batch._stack.arrays["node_state"]
+    stack = m.batch._stack.arrays
+    depth_ft, overflow = stack["node_state.depth"], stack["node_state.overflow"]
     rim = m.rim_depth_m
-    depth[0] = ns[:, RL.ND_DEPTH, :] * FT_TO_M
+    depth[0] = depth_ft * FT_TO_M
     t = t0
     end = min(t0 + horizon_s, m.sims[0].duration_s)
     while t < end - 1e-6:
         t = min(t + sample_s, end)
         m.advance_until(t)
-        d = ns[:, RL.ND_DEPTH, :] * FT_TO_M
-        flooding = (ns[:, RL.ND_OVERFLOW, :] > 0.0) | (d >= rim - 1e-4)
+        d = depth_ft * FT_TO_M
+        flooding = (overflow > 0.0) | (d >= rim - 1e-4)
         flooding &= manhole
         first[flooding & np.isnan(first)] = t
         k = np.searchsorted(leads, t - t0 - 1e-6)

@@ -26,7 +26,6 @@ import numpy as np
 
 from twin.engine.batch import MemberBatch
 from twin.errors import SimulationError
-from twin.kernels import routing_layout as RL
 from twin.kernels.assimilation import apply_state
 from twin.networks.units import CFS_TO_M3S, FT3_TO_M3, FT_TO_M
 
@@ -121,14 +120,13 @@ class MemberStates:
         spread = rng.normal(0.0, rain_sigma, self.n) if self.n > 1 and rain_sigma > 0 else 0.0
         self.log_rain_factor = np.zeros(self.n) + spread
         r0 = self.sims[0].router
-        self.pack = r0.pack
-        self.link_direction = r0.link_direction.astype(np.float64)
-        self.true_conduit = self.pack.link_int[:, RL.LI_TRUE_CONDUIT] == 1
+        self.link_direction = r0.links.direction.astype(np.float64)
+        self.true_conduit = r0.links.true_conduit == 1
         self.n_nodes = network.n_nodes
         self.n_links = network.n_links
         self.n_state = self.n_nodes + self.n_links + 1
-        self.invert_m = r0.node_invert_ft * FT_TO_M
-        self.rim_depth_m = r0.node_full_depth_ft * FT_TO_M
+        self.invert_m = r0.nodes.invert * FT_TO_M
+        self.rim_depth_m = r0.nodes.full_depth * FT_TO_M
         self.assimilation_volume_m3 = np.zeros(self.n)  # added (+) / removed (-) by updates
         self._rain_units = 1.0 / MM_PER_IN if network.unit_system == "US" else 1.0
         self._changed = np.zeros(self.n_nodes, dtype=np.bool_)
@@ -149,7 +147,7 @@ class MemberStates:
 
     def _rows(self):
         a = self.batch._stack.arrays
-        return a["node_state"], a["link_state"]
+        return a["node_state.depth"], a["link_state.flow"]
 
     def check_alive(self) -> None:
         """Raise SimulationError naming the first member that failed."""
@@ -190,10 +188,10 @@ class MemberStates:
     # -- the state vector -----------------------------------------------------------------
     def read(self) -> np.ndarray:
         """The ensemble's state, (n_members, n_state) float64 in SI (see the module)."""
-        ns, ls = self._rows()
+        depth, flow = self._rows()
         X = np.empty((self.n, self.n_state))
-        X[:, : self.n_nodes] = ns[:, RL.ND_DEPTH, :] * FT_TO_M
-        X[:, self.n_nodes : -1] = ls[:, RL.LS_FLOW, :] * CFS_TO_M3S
+        X[:, : self.n_nodes] = depth * FT_TO_M
+        X[:, self.n_nodes : -1] = flow * CFS_TO_M3S
         X[:, -1] = self.log_rain_factor
         return X
 
@@ -205,19 +203,17 @@ class MemberStates:
         each member gained [m3] (negative: lost), also added up in
         ``assimilation_volume_m3`` and kept out of the routing continuity.
         """
-        ns, ls = self._rows()
-        p = self.pack
         dv = np.zeros(self.n)
         for k, sim in enumerate(self.sims):
             depth_ft = X[k, : self.n_nodes] / FT_TO_M
             flow_cfs = X[k, self.n_nodes : -1] / CFS_TO_M3S
             r = sim.router
             dv_ft3 = apply_state(
-                depth_ft, flow_cfs, ns[k], ls[k], p.node_par, p.node_int, p.link_par, p.link_int,
-                p.xs, p.tables, p.curve_start, p.curve_x, p.curve_y, r._ponding, self._changed,
+                depth_ft, flow_cfs, *r.network_bundles(), r.node_state, r.link_state,
+                self._changed,
             )  # fmt: skip
             X[k, : self.n_nodes] = depth_ft * FT_TO_M
-            X[k, self.n_nodes : -1] = ls[k, RL.LS_FLOW, :] * CFS_TO_M3S
+            X[k, self.n_nodes : -1] = r.link_state.flow * CFS_TO_M3S
             # the routing continuity counts what routing did: the update's water is
             # booked as if it had been there from the start, and reported apart
             r._initial_storage += dv_ft3

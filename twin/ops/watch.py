@@ -28,7 +28,6 @@ from pathlib import Path
 import numpy as np
 
 from twin.errors import InputError, checked_count, checked_number
-from twin.kernels import routing_layout as RL
 from twin.limits import CLI_RANGES, WATCH_RANGES
 from twin.networks.units import FT_TO_M
 from twin.ops.cap import cap_alert
@@ -369,9 +368,9 @@ class Twin:
 
     def _sample(self, t, y) -> None:
         m = self.members
-        ns, ls = m._rows()
-        depth = (ns[:, RL.ND_DEPTH, :] * FT_TO_M).mean(axis=0)
-        flow = (ls[:, RL.LS_FLOW, :] * m.link_direction).mean(axis=0) * 0.028316846592
+        depth_ft, flow_cfs = m._rows()
+        depth = (depth_ft * FT_TO_M).mean(axis=0)
+        flow = (flow_cfs * m.link_direction).mean(axis=0) * 0.028316846592
         X = m.read()
         o = self._obs
         an = np.full(len(self.sensors), np.nan)

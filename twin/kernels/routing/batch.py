@@ -1,0 +1,41 @@
+"""One routing step of many ensemble members in one compiled call, members in parallel.
+
+Each member has its own state bundles (``node_states[m]``...) and reads one set of
+network bundles, ``table_of[m]``: members whose networks are equal share one copy
+(members may differ, e.g. a blocked pipe changes its cross section).  Each member
+keeps its own clock and step, ``t_s[m]`` and ``dt[m]`` [s].  The members listed in
+``active`` each take one :func:`~twin.kernels.routing.step.route_step`, spread over
+the threads with ``prange``; a member's step touches only its own state, so the
+result is the same, bit for bit, as routing the members one after another.
+Dynamic wave only (the kinematic-wave step is compiled only where it is used; a batch
+routes such members one at a time).  Units ft, ft3, cfs, s.
+"""
+
+from numba import njit, prange
+
+from twin.kernels.config import JIT_MEMBERS
+from twin.kernels.routing.step import route_step
+
+
+@njit(**JIT_MEMBERS)
+def route_members(
+    active, t_s, dt, lateral, table_of, nodes, links, xsects, curves, options, node_states,
+    link_states, totals, out,
+):  # fmt: skip
+    """Route one step of every member in ``active`` (k,) int64.
+
+    ``t_s``/``dt`` (M,) s, ``lateral`` (M, n_nodes) cfs; ``table_of`` (M,) int64 the
+    network set of each member, an index into the typed lists ``nodes`` ... ``options``;
+    ``node_states``, ``link_states``, ``totals``: typed lists of each member's state.
+    Writes ``out[m] = (passes, bad_node, bad_link)`` (M, 3) int64.
+    """
+    for k in prange(active.shape[0]):
+        m = active[k]
+        s = table_of[m]
+        steps, bad_node, bad_link = route_step(
+            t_s[m], dt[m], lateral[m], nodes[s], links[s], xsects[s], curves[s], options[s],
+            node_states[m], link_states[m], totals[m],
+        )  # fmt: skip
+        out[m, 0] = steps
+        out[m, 1] = bad_node
+        out[m, 2] = bad_link

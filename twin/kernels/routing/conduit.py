@@ -1,0 +1,415 @@
+"""Conduit momentum of SWMM 5.2's dynamic wave (``dwflow.c``), one conduit per call.
+
+Units are ft, ft2, cfs and s; the bundles are those of
+:mod:`twin.kernels.routing.bundles` and :class:`twin.kernels.xsect.XSects`.  Method
+(read from SWMM's source, written anew): the explicit momentum update
+
+``q = (q_old - dq2 + dq3 + dq4) / (1 + dq1 + dq5)``
+
+with friction ``dq1``, gravity ``dq2``, inertia ``dq3, dq4`` (damped by sigma),
+local losses ``dq5``; upstream weighting of area and hydraulic radius; normal-flow
+limiting; under-relaxation from the second Picard pass; flap gates; and the
+conduit's half surface areas assigned to its end nodes by flow class.
+"""
+
+import numpy as np
+from numba import njit
+
+from twin.kernels.codes import NODE_OUTFALL
+from twin.kernels.config import JIT
+from twin.kernels.routing.conduit_geometry import (
+    conduit_area,
+    conduit_hrad,
+    conduit_width,
+    force_main_friction,
+    froude_number,
+    link_depths,
+    slot_width,
+)
+from twin.kernels.routing.constants import (
+    DAMP_FULL,
+    DAMP_NONE,
+    FC_DN_CRITICAL,
+    FC_DN_DRY,
+    FC_DRY,
+    FC_SUBCRITICAL,
+    FC_SUPCRITICAL,
+    FC_UP_CRITICAL,
+    FC_UP_DRY,
+    FUDGE,
+    GRAVITY,
+    MAX_VELOCITY,
+    NFL_BOTH,
+    NFL_FROUDE,
+    NFL_NEITHER,
+    NFL_SLOPE,
+    OMEGA,
+    SURCHARGE_SLOT,
+)
+
+
+@njit(**JIT)
+def _flow_class_needs_depths(q, h1, h2, y1, y2, z1, z2, zu, zd):
+    """True when :func:`_flow_class` compares the ends with the normal and critical depths
+    (SWMM computes them only then: the critical depth costs a search)."""
+    if y1 > FUDGE and y2 > FUDGE:
+        if q < 0.0:
+            return z1 > 0.0
+        return z2 > 0.0
+    if y1 <= FUDGE and y2 <= FUDGE:
+        return False
+    if y2 > FUDGE:
+        return not h2 < zu and z1 > 0.0
+    return not h1 < zd and z2 > 0.0
+
+
+@njit(**JIT)
+def _flow_class(q, h1, h2, y1, y2, yc, yn, z1, z2, zu, zd):
+    """Flow class of a partly full conduit -> (class, fasnh). SWMM's getFlowClass.
+
+    ``z1``/``z2`` are the end offsets (already based on an outfall's depth), ``zu``/``zd``
+    the elevations of the conduit's upstream / downstream inverts; ``yc``/``yn`` the
+    critical and normal depths [ft] where :func:`_flow_class_needs_depths` holds.
+    """
+    fc = FC_SUBCRITICAL
+    fasnh = 1.0
+    if y1 > FUDGE and y2 > FUDGE:
+        if q < 0.0:
+            if z1 > 0.0:
+                if y1 < min(yc, yn):
+                    fc = FC_UP_CRITICAL
+        elif z2 > 0.0:
+            yc_min = min(yc, yn)
+            yc_max = max(yc, yn)
+            if y2 < yc_min:
+                fc = FC_DN_CRITICAL
+            elif y2 < yc_max:
+                if yc_max - yc_min < FUDGE:
+                    fasnh = 0.0
+                else:
+                    fasnh = (yc_max - y2) / (yc_max - yc_min)
+    elif y1 <= FUDGE and y2 <= FUDGE:
+        fc = FC_DRY
+    elif y2 > FUDGE:
+        if h2 < zu:
+            fc = FC_UP_DRY
+        elif z1 > 0.0:
+            fc = FC_UP_CRITICAL
+    else:
+        if h1 < zd:
+            fc = FC_DN_DRY
+        elif z2 > 0.0:
+            fc = FC_DN_CRITICAL
+    return fc, fasnh
+
+
+@njit(**JIT)
+def _surface_area(
+    j,
+    q,
+    length,
+    h1,
+    h2,
+    y1,
+    y2,
+    z1,
+    z2,
+    zu,
+    zd,
+    off1,
+    off2,
+    yc,
+    yn,
+    xsects,
+    slot,
+    crown_cutoff,
+):
+    """Flow class and half-conduit surface areas (SWMM's findSurfArea).
+
+    ``yc``/``yn`` are the critical and normal depths [ft] when the flow class needs
+    them (:func:`_flow_class_needs_depths`), else any number.  Returns
+    ``(h1, h2, y1, y2, class, s1, s2)``: the heads and depths adjusted for critical /
+    dry ends, and the surface areas [ft2] given to the end nodes.
+    """
+    y_full = xsects.y_full[j]
+    fasnh = 1.0
+    if y1 >= y_full and y2 >= y_full:
+        fc = FC_SUBCRITICAL
+    else:
+        fc, fasnh = _flow_class(q, h1, h2, y1, y2, yc, yn, z1, z2, zu, zd)
+    # critical or dry ends: the depth and head the end takes
+    if fc == FC_UP_CRITICAL:
+        y1 = yc
+        if yn < yc:
+            y1 = yn
+        y1 = max(y1, FUDGE)
+        h1 = zu + y1
+    elif fc == FC_DN_CRITICAL:
+        y2 = yc
+        if yn < yc:
+            y2 = yn
+        y2 = max(y2, FUDGE)
+        h2 = zd + y2
+    elif fc == FC_UP_DRY:
+        y1 = FUDGE
+    elif fc == FC_DN_DRY:
+        y2 = FUDGE
+    if fc == FC_DRY:
+        s1 = FUDGE * length / 2.0
+        return h1, h2, y1, y2, fc, s1, s1
+    # top widths at both ends and the mean depth (a class may leave one unused)
+    ym = max(0.5 * (y1 + y2), FUDGE)
+    w1 = conduit_width(xsects, j, y1, slot, crown_cutoff)
+    w2 = conduit_width(xsects, j, y2, slot, crown_cutoff)
+    wm = conduit_width(xsects, j, ym, slot, crown_cutoff)
+    s1 = 0.0
+    s2 = 0.0
+    if fc == FC_SUBCRITICAL or fc == FC_SUPCRITICAL:
+        s1 = (w1 + wm) * length / 4.0
+        s2 = (wm + w2) * length / 4.0 * fasnh
+    elif fc == FC_UP_CRITICAL:
+        s2 = (wm + w2) * length * 0.5
+    elif fc == FC_DN_CRITICAL:
+        s1 = (w1 + wm) * length * 0.5
+    elif fc == FC_UP_DRY:
+        s2 = (wm + w2) * length / 4.0
+        if off1 <= 0.0:
+            s1 = (w1 + wm) * length / 4.0
+    else:  # FC_DN_DRY
+        s1 = (wm + w1) * length / 4.0
+        if off2 <= 0.0:
+            s2 = (w2 + wm) * length / 4.0
+    return h1, h2, y1, y2, fc, s1, s2
+
+
+@njit(**JIT)
+def _normal_flow_tests(y1, y2, has_outfall, nfl):
+    """``(limit by slope, test the Froude number)`` of the normal-flow limit (SLOPE /
+    FROUDE / BOTH; an end at an outfall always uses the slope test)."""
+    by_slope = (nfl == NFL_SLOPE or nfl == NFL_BOTH or has_outfall) and y1 < y2
+    by_froude = (
+        not by_slope
+        and (nfl == NFL_FROUDE or nfl == NFL_BOTH)
+        and not has_outfall
+        and y1 > FUDGE
+        and y2 > FUDGE
+    )
+    return by_slope, by_froude
+
+
+@njit(**JIT)
+def _normal_flow(q, a1, r1, beta):
+    """The normal-flow limit on ``q`` [cfs]: Manning's flow at the upstream area ``a1``
+    [ft2] and hydraulic radius ``r1`` [ft] when smaller; returns ``(q, limited)``."""
+    q_norm = beta * a1 * r1 ** (2.0 / 3.0)
+    if q_norm < q:
+        return q_norm, 1
+    return q, 0
+
+
+@njit(**JIT)
+def flap_gate_closed(j, q, nodes, links):
+    """True when flow ``q`` would run backwards through the link's or an outfall's flap gate."""
+    if links.flap_gate[j] == 1 and q * links.direction[j] < 0.0:
+        return True
+    n = -1
+    if q < 0.0:
+        n = links.node2[j]
+    if q > 0.0:
+        n = links.node1[j]
+    if n >= 0 and nodes.kind[n] == NODE_OUTFALL and nodes.flap_gate[n] == 1:
+        return True
+    return False
+
+
+@njit(**JIT)
+def conduit_flow(
+    j,
+    steps,
+    dt,
+    nodes,
+    links,
+    xsects,
+    options,
+    node_state,
+    link_state,
+):
+    """New flow in conduit ``j`` for one Picard pass (SWMM's dwflow_findConduitFlow).
+
+    Reads node depths from ``node_state.depth`` and the conduit's last-pass flow
+    from ``link_state.q1[j]``; writes flow, depth, volume, areas, dq/dh, Froude
+    number, flow class and surface areas into entry ``j`` of ``link_state``.
+    """
+    slot = options.surcharge == SURCHARGE_SLOT
+    crown_cutoff = options.crown_cutoff
+    closed = xsects.closed[j] == 1
+    y_full = xsects.y_full[j]
+    barrels = links.barrels[j]
+    q_old = link_state.flow_old[j] / barrels
+    q_last = link_state.q1[j]
+    n1 = links.node1[j]
+    n2 = links.node2[j]
+    d1 = node_state.depth[n1]
+    d2 = node_state.depth[n2]
+    inv1 = nodes.invert[n1]
+    inv2 = nodes.invert[n2]
+    off1 = links.offset1[j]
+    off2 = links.offset2[j]
+    z1 = inv1 + off1
+    z2 = inv2 + off2
+    h1 = max(d1 + inv1, z1)
+    h2 = max(d2 + inv2, z2)
+    y1 = max(h1 - z1, FUDGE)
+    y2 = max(h2 - z2, FUDGE)
+    if not slot:
+        y1 = min(y1, y_full)
+        y2 = min(y2, y_full)
+    a_old = max(link_state.a2[j], FUDGE)
+    length = links.mod_length[j]
+    true_length = links.length[j]
+    # offsets for the flow class, based on an outfall's depth
+    out1 = nodes.kind[n1] == NODE_OUTFALL
+    out2 = nodes.kind[n2] == NODE_OUTFALL
+    fz1 = max(0.0, off1 - d1) if out1 else off1
+    fz2 = max(0.0, off2 - d2) if out2 else off2
+
+    # the normal and critical depths, where the flow class needs them
+    yn = 0.5 * (y1 + y2)
+    yc = yn
+    if not (y1 >= y_full and y2 >= y_full) and _flow_class_needs_depths(
+        q_last, h1, h2, y1, y2, fz1, fz2, z1, z2
+    ):
+        yn, yc = link_depths(j, q_last, links, xsects)
+    h1, h2, y1, y2, fc, s1, s2 = _surface_area(
+        j,
+        q_last,
+        length,
+        h1,
+        h2,
+        y1,
+        y2,
+        fz1,
+        fz2,
+        z1,
+        z2,
+        off1,
+        off2,
+        yc,
+        yn,
+        xsects,
+        slot,
+        crown_cutoff,
+    )
+    link_state.flow_class[j] = fc
+    link_state.surf_area1[j] = s1
+    link_state.surf_area2[j] = s2
+
+    y_mid = 0.5 * (y1 + y2)
+    w_slot = slot_width(xsects, j, y1, slot, crown_cutoff)
+    a1 = conduit_area(xsects, j, y1, w_slot)
+    r1 = conduit_hrad(xsects, j, y1)
+    w_slot = slot_width(xsects, j, y2, slot, crown_cutoff)
+    a2 = conduit_area(xsects, j, y2, w_slot)
+    w_slot = slot_width(xsects, j, y_mid, slot, crown_cutoff)
+    a_mid = conduit_area(xsects, j, y_mid, w_slot)
+    r_mid = conduit_hrad(xsects, j, y_mid)
+    is_full = y1 >= y_full and y2 >= y_full
+
+    if fc == FC_DRY or fc == FC_UP_DRY or fc == FC_DN_DRY or a_mid <= FUDGE:
+        link_state.a1[j] = 0.5 * (a1 + a2)
+        link_state.q1[j] = 0.0
+        link_state.q2[j] = 0.0
+        link_state.dqdh[j] = GRAVITY * dt * a_mid / length * barrels
+        link_state.froude[j] = 0.0
+        link_state.depth[j] = min(y_mid, y_full)
+        link_state.volume[j] = link_state.a1[j] * true_length * barrels
+        link_state.flow[j] = 0.0
+        return
+
+    v = q_last / a_mid
+    if abs(v) > MAX_VELOCITY:
+        v = MAX_VELOCITY * np.sign(q_last)
+    # below the crown a_mid is the plain area at y_mid: the Froude number reuses it
+    a_fr = a_mid if y_mid < y_full else -1.0
+    fr = froude_number(xsects, j, v, y_mid, a_fr)
+    link_state.froude[j] = fr
+    if fc == FC_SUBCRITICAL and fr > 1.0:
+        fc = FC_SUPCRITICAL
+        link_state.flow_class[j] = fc
+    if fr <= 0.5:
+        sigma = 1.0
+    elif fr >= 1.0:
+        sigma = 0.0
+    else:
+        sigma = 2.0 * (1.0 - fr)
+    rho = 1.0
+    if not is_full and q_last > 0.0 and h1 >= h2:
+        rho = sigma
+    a_wtd = a1 + (a_mid - a1) * rho
+    r_wtd = r1 + (r_mid - r1) * rho
+    damping = options.damping
+    if damping == DAMP_NONE:
+        sigma = 1.0
+    elif damping == DAMP_FULL:
+        sigma = 0.0
+    if is_full and closed:
+        sigma = 0.0
+
+    fm = links.force_main[j]
+    if fm != 0 and is_full:
+        dq1 = dt * force_main_friction(fm, links.fm_rough[j], links.fm_factor[j], abs(v), r_mid)
+    else:
+        dq1 = dt * links.rough_factor[j] / r_wtd**1.33333 * abs(v)
+    dq2 = dt * GRAVITY * a_wtd * (h2 - h1) / length
+    dq3 = 0.0
+    dq4 = 0.0
+    if sigma > 0.0:
+        dq3 = 2.0 * v * (a_mid - a_old) * sigma
+        dq4 = dt * v * v * (a2 - a1) / length * sigma
+    dq5 = 0.0
+    if links.has_losses[j] == 1:
+        qa = abs(q_last)
+        losses = 0.0
+        if a1 > FUDGE:
+            losses += links.loss_in[j] * (qa / a1)
+        if a2 > FUDGE:
+            losses += links.loss_out[j] * (qa / a2)
+        if a_mid > FUDGE:
+            losses += links.loss_avg[j] * (qa / a_mid)
+        dq5 = losses / 2.0 / length * dt
+    denom = 1.0 + dq1 + dq5
+    q = (q_old - dq2 + dq3 + dq4) / denom
+    link_state.dqdh[j] = 1.0 / denom * GRAVITY * dt * a_wtd / length * barrels
+
+    link_state.normal_flow_limited[j] = 0.0
+    nfl = options.normal_flow
+    if q > 0.0:
+        if nfl != NFL_NEITHER and y1 < y_full and (fc == FC_SUBCRITICAL or fc == FC_SUPCRITICAL):
+            limit, by_froude = _normal_flow_tests(y1, y2, out1 or out2, nfl)
+            if by_froude:  # a1 is the area at y1 (y1 is below the crown here)
+                f1 = froude_number(xsects, j, q / a1, y1, a1)
+                limit = f1 >= 1.0
+            if limit:
+                q, limited = _normal_flow(q, a1, r1, links.beta[j])
+                link_state.normal_flow_limited[j] = limited
+
+    if steps > 0:
+        q = (1.0 - OMEGA) * q_last + OMEGA * q
+        if q * q_last < 0.0:
+            q = 0.001 * np.sign(q)
+    q_limit = links.q_limit[j]
+    if q_limit > 0.0 and abs(q) > q_limit:
+        q = np.sign(q) * q_limit
+    if flap_gate_closed(j, q, nodes, links):
+        q = 0.0
+    if q > FUDGE and d1 <= FUDGE:
+        q = FUDGE
+    if q < -FUDGE and d2 <= FUDGE:
+        q = -FUDGE
+
+    link_state.a1[j] = a_mid
+    link_state.q1[j] = q
+    link_state.q2[j] = q
+    link_state.depth[j] = min(y_mid, y_full)
+    link_state.volume[j] = 0.5 * (a1 + a2) * true_length * barrels
+    link_state.flow[j] = q * barrels

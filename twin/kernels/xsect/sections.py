@@ -1,0 +1,103 @@
+"""The cross sections of a network as one bundle, and SWMM 5.2's shape constants.
+
+:class:`XSects` holds one entry per link (its shape code and the parameters SWMM's
+``xsect_setParams`` derives from Geom1..Geom4) and the stack of shape tables the
+tabulated shapes interpolate.  The geometry kernels take it and the link index:
+``area_at_depth(xsects, j, y)``.  :func:`section` makes a bundle of one section.
+Lengths ft, areas ft2, section factors ft^(8/3).  The ``*_bot`` slots mean what
+SWMM's ``aBot, yBot, rBot, sBot`` mean for each shape (see
+:mod:`twin.kernels.xsect.params`).
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import types
+from numba.experimental import structref
+
+from twin.kernels.bundle import Bundle, Field, bind
+from twin.kernels.codes import Shape
+
+__all__ = ["XSects", "AMAX_RATIO", "RECT_ALFMAX", "RECT_ROUND_ALFMAX", "RECT_TRIANG_ALFMAX"]
+
+F, I = "float64", "int64"
+
+
+def _x(name, dtype, unit, meaning, fill=0.0):
+    return Field(name, dtype, unit, meaning, "link", fill)
+
+
+@structref.register
+class XSectsType(types.StructRef):
+    pass
+
+
+class XSects(Bundle):
+    """Cross-section parameters, one entry per section (link), and the shape tables."""
+
+    fields = (
+        _x("shape_code", I, "code", "Shape of the section"),
+        _x("closed", I, "-", "1 for a closed shape (area at maximum flow below full)"),
+        _x("table", I, "index", "the shape's block in tables, -1 none", -1),
+        _x("n_a", I, "-", "entries of the A/Afull table"),
+        _x("n_r", I, "-", "entries of the R/Rfull table"),
+        _x("n_w", I, "-", "entries of the W/Wmax table"),
+        _x("n_y", I, "-", "entries of the Y/Yfull table"),
+        _x("n_s", I, "-", "entries of the S/Sfull table"),
+        _x("y_full", F, "ft", "full depth"),
+        _x("y_inv", F, "1/ft", "1 / y_full (lookups multiply where SWMM divides)"),
+        _x("w_max", F, "ft", "largest top width"),
+        _x("a_full", F, "ft2", "full area"),
+        _x("r_full", F, "ft", "full hydraulic radius"),
+        _x("s_full", F, "ft^(8/3)", "full section factor A R^(2/3)"),
+        _x("s_max", F, "ft^(8/3)", "largest section factor"),
+        _x("yw_max", F, "ft", "depth at the largest width"),
+        _x("a_bot", F, "shape's", "SWMM's aBot"),
+        _x("y_bot", F, "shape's", "SWMM's yBot"),
+        _x("r_bot", F, "shape's", "SWMM's rBot"),
+        _x("s_bot", F, "shape's", "SWMM's sBot"),
+        _x("a_max", F, "ft2", "area at the largest section factor"),
+        Field("tables", F, "-", "shape tables (n_tables, 5 rows A R W Y S, 51)", "table", 0, 3),
+    )
+
+    @classmethod
+    def of_sections(cls, sections: list[dict], tables: np.ndarray) -> XSects:
+        """The bundle of ``sections`` (dicts of field values, :func:`xsect_params`)."""
+        values = {}
+        for f in cls.fields[:-1]:
+            dtype = np.int64 if f.dtype == I else np.float64
+            values[f.name] = np.array([s[f.name] for s in sections], dtype=dtype)
+        return cls(**values, tables=np.ascontiguousarray(tables, dtype=np.float64))
+
+
+bind(XSects, XSectsType)
+
+#: Area at maximum flow / full area, per shape (1 for open shapes); SWMM 5.2's values.
+AMAX_RATIO = np.ones(len(Shape))
+for _s, _v in (
+    (Shape.CIRCULAR, 0.9756),
+    (Shape.FILLED_CIRCULAR, 0.9756),
+    (Shape.RECT_CLOSED, 0.97),
+    (Shape.RECT_TRIANGULAR, 0.98),
+    (Shape.RECT_ROUND, 0.98),
+    (Shape.MODBASKETHANDLE, 0.96),
+    (Shape.HORIZ_ELLIPSE, 0.96),
+    (Shape.VERT_ELLIPSE, 0.96),
+    (Shape.ARCH, 0.92),
+    (Shape.EGG, 0.96),
+    (Shape.HORSESHOE, 0.96),
+    (Shape.GOTHIC, 0.96),
+    (Shape.CATENARY, 0.98),
+    (Shape.SEMIELLIPTICAL, 0.98),
+    (Shape.BASKETHANDLE, 0.96),
+    (Shape.SEMICIRCULAR, 0.96),
+    (Shape.CUSTOM, 0.96),
+    (Shape.FORCE_MAIN, 0.9756),
+):
+    AMAX_RATIO[_s] = _v
+
+# above these fractions of the full area SWMM blends the section factor linearly
+# to its full value (closed rectangle, rectangle-triangle, rectangle-round)
+RECT_ALFMAX = 0.97
+RECT_TRIANG_ALFMAX = 0.98
+RECT_ROUND_ALFMAX = 0.98

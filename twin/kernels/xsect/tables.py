@@ -1,0 +1,229 @@
+"""Geometry tables of the rounded cross-section shapes, computed from their geometry.
+
+Every tabulated shape has five relative tables, stacked as rows of a ``(5, 51)``
+array (unused tail entries are zero):
+
+====  ===========  ================  ===========
+row   quantity     against           name
+====  ===========  ================  ===========
+0     A / Afull    y / yFull         ``ROW_A``
+1     R / Rfull    y / yFull         ``ROW_R``
+2     W / Wmax     y / yFull         ``ROW_W``
+3     y / yFull    A / Afull         ``ROW_Y``
+4     S / Sfull    A / Afull         ``ROW_S``
+====  ===========  ================  ===========
+
+The number of equally spaced entries of each table (51, 26 or 21) is that of
+SWMM 5.2 for the same shape, so that its interpolation gives the same numbers;
+``TABLE_SIZES[k, row]`` holds it (0 when SWMM does not use that table).  The
+values come from the shapes' geometry (:mod:`twin.kernels.xsect.shapes`), not from
+SWMM's data file.  Plain numpy, run once at import.
+"""
+
+import numpy as np
+
+from twin.kernels.codes import Shape
+from twin.kernels.xsect.shapes import STANDARD_OUTLINES, circle_geometry, outline_geometry
+
+N_TBL = 51
+ROW_A, ROW_R, ROW_W, ROW_Y, ROW_S = 0, 1, 2, 3, 4
+ROW_CUSTOM_SCALARS = 3  # CUSTOM tables: aFull, rFull, wMax, sMax, aMax, ywMax per unit yFull
+
+# (shape, sizes of the A, R, W, Y, S tables) in the order of the standard stack
+_STANDARD = (
+    (Shape.CIRCULAR, (51, 51, 51, 51, 51)),
+    (Shape.EGG, (26, 26, 26, 51, 51)),
+    (Shape.HORSESHOE, (26, 26, 26, 51, 51)),
+    (Shape.GOTHIC, (0, 0, 21, 51, 51)),
+    (Shape.CATENARY, (0, 0, 21, 51, 51)),
+    (Shape.SEMIELLIPTICAL, (0, 0, 21, 51, 51)),
+    (Shape.BASKETHANDLE, (26, 26, 26, 51, 51)),
+    (Shape.SEMICIRCULAR, (0, 0, 21, 51, 51)),
+    (Shape.HORIZ_ELLIPSE, (26, 26, 26, 0, 0)),
+    (Shape.VERT_ELLIPSE, (26, 26, 26, 0, 0)),
+    (Shape.ARCH, (26, 26, 26, 0, 0)),
+)
+N_STD = len(_STANDARD)
+TABLE_SIZES = np.array([sizes for _, sizes in _STANDARD], dtype=np.int64)  # (N_STD, 5)
+TABLE_OF_SHAPE = np.full(len(Shape), -1, dtype=np.int64)  # Shape -> row of the stack
+for _k, (_shape, _) in enumerate(_STANDARD):
+    TABLE_OF_SHAPE[_shape] = _k
+for _shape in (Shape.FORCE_MAIN, Shape.FILLED_CIRCULAR, Shape.RECT_ROUND, Shape.MODBASKETHANDLE):
+    TABLE_OF_SHAPE[_shape] = TABLE_OF_SHAPE[Shape.CIRCULAR]  # these use the circle's tables
+
+
+def tables_from_geometry(area, perimeter, width, sizes):
+    """Relative tables of a shape of unit height from its area, perimeter and width.
+
+    Parameters
+    ----------
+    area, perimeter, width : callable
+        Vectorised functions of depth ``y`` in [0, 1] (shape of unit height) giving
+        the flow area, wetted perimeter and top width.
+    sizes : sequence of 5 int
+        Entries of the A, R, W, Y, S tables (0 to leave a table empty).
+
+    Returns
+    -------
+    (5, 51) float64
+        The tables, rows ``ROW_A`` .. ``ROW_S``.
+    """
+    a_full = float(area(np.array([1.0]))[0])
+    p_full = float(perimeter(np.array([1.0]))[0])
+    r_full = a_full / p_full
+    y_fine = np.linspace(0.0, 1.0, 4001)
+    w_max = float(np.max(width(y_fine)))
+
+    def hrad(y):
+        p = perimeter(y)
+        return np.where(p > 0.0, area(y) / np.where(p > 0.0, p, 1.0), 0.0)
+
+    def depth_of_area(alpha):
+        # bisection on the monotone area function, to 1e-14 of the height
+        lo = np.zeros_like(alpha)
+        hi = np.ones_like(alpha)
+        for _ in range(50):
+            mid = 0.5 * (lo + hi)
+            below = area(mid) / a_full < alpha
+            lo = np.where(below, mid, lo)
+            hi = np.where(below, hi, mid)
+        return np.where(alpha >= 1.0, 1.0, np.where(alpha <= 0.0, 0.0, 0.5 * (lo + hi)))
+
+    out = np.zeros((5, N_TBL))
+    n_a, n_r, n_w, n_y, n_s = sizes
+    if n_a:
+        y = np.linspace(0.0, 1.0, n_a)
+        out[ROW_A, :n_a] = area(y) / a_full
+    if n_r:
+        y = np.linspace(0.0, 1.0, n_r)
+        out[ROW_R, :n_r] = hrad(y) / r_full
+    if n_w:
+        y = np.linspace(0.0, 1.0, n_w)
+        out[ROW_W, :n_w] = width(y) / w_max
+    if n_y:
+        alpha = np.linspace(0.0, 1.0, n_y)
+        out[ROW_Y, :n_y] = depth_of_area(alpha)
+    if n_s:
+        alpha = np.linspace(0.0, 1.0, n_s)
+        y = depth_of_area(alpha)
+        out[ROW_S, :n_s] = alpha * (hrad(y) / r_full) ** (2.0 / 3.0)
+        out[ROW_S, n_s - 1] = 1.0
+    return out
+
+
+def _build_standard():
+    stack = np.zeros((N_STD, 5, N_TBL))
+    for k, (shape, sizes) in enumerate(_STANDARD):
+        if shape == Shape.CIRCULAR:
+            geom = circle_geometry()
+        else:
+            geom = outline_geometry(STANDARD_OUTLINES[shape]())
+        stack[k] = tables_from_geometry(*geom, sizes)
+    stack.setflags(write=False)
+    return stack
+
+
+_STANDARD_TABLES = _build_standard()
+
+
+def standard_tables() -> np.ndarray:
+    """Tables of the tabulated standard shapes, in the order of ``TABLE_OF_SHAPE``.
+
+    Returns
+    -------
+    (N_STD, 5, 51) float64
+        A fresh, writable copy; custom shape tables go after these rows.
+    """
+    return _STANDARD_TABLES.copy()
+
+
+def custom_shape_table(depth_ratio, width_ratio) -> np.ndarray:
+    """Tables of a CUSTOM shape from its SHAPE curve, as SWMM 5.2 builds them.
+
+    The curve gives width / full height against depth / full height.  Width is
+    interpolated linearly between curve points (constant above the last one), area
+    and perimeter are summed interval by interval on 51 equal steps; the bottom
+    width counts in the perimeter, and so does the top width at full height.
+
+    Parameters
+    ----------
+    depth_ratio, width_ratio : (n,) array_like
+        The curve: y/yFull (increasing, first in [0, 1)) and w/yFull (>= 0).
+
+    Returns
+    -------
+    (5, 51) float64
+        Rows ``ROW_A``, ``ROW_R``, ``ROW_W`` normalised by their full values; row
+        ``ROW_CUSTOM_SCALARS`` holds ``[aFull, rFull, wMax, sMax, aMax, ywMax]`` of
+        the shape at unit full height; row ``ROW_S`` is zero.
+
+    Raises
+    ------
+    ValueError
+        When the curve is not a valid shape (SWMM's checks).
+    """
+    yc = np.asarray(depth_ratio, dtype=float).ravel()
+    wc = np.asarray(width_ratio, dtype=float).ravel()
+    if yc.size == 0 or yc.size != wc.size:
+        raise ValueError("shape curve needs matching, non-empty depth and width columns")
+    if yc[0] < 0.0 or yc[0] >= 1.0 or wc[0] < 0.0:
+        raise ValueError("shape curve must start at a depth ratio in [0, 1) with width >= 0")
+    if np.any(np.diff(yc) < 0.0) or np.any(wc < 0.0):
+        raise ValueError("shape curve depths must not decrease and widths must be >= 0")
+    # the piecewise-linear width profile over [0, 1], cut where it first reaches 1
+    if yc[0] != 0.0:
+        yc, wc = np.concatenate(([0.0], yc)), np.concatenate(([0.0], wc))
+    top = np.nonzero(yc >= 1.0)[0]
+    if top.size:
+        yc, wc = yc[: top[0] + 1].copy(), wc[: top[0] + 1]
+        yc[-1] = 1.0  # SWMM keeps the width of the point beyond full height
+    else:
+        yc, wc = np.concatenate((yc, [1.0])), np.concatenate((wc, [wc[-1]]))
+    w_max = float(np.max(wc))
+    w_top = float(wc[-1])
+    # accumulate area and perimeter over curve vertices and table levels, in order
+    levels = np.linspace(0.0, 1.0, N_TBL)
+    w_levels = _width_on_curve(levels, yc, wc)
+    pts = np.concatenate((yc, levels))
+    w_pts = np.concatenate((wc, w_levels))
+    order = np.argsort(pts, kind="stable")
+    pts, w_pts = pts[order], w_pts[order]
+    is_level = order >= len(yc)
+    dy = np.diff(pts)
+    d_area = 0.5 * (w_pts[1:] + w_pts[:-1]) * dy
+    # SWMM counts no horizontal step of the curve in the perimeter
+    d_perim = np.where(dy > 0.0, 2.0 * np.hypot(dy, 0.5 * np.abs(np.diff(w_pts))), 0.0)
+    cum_a = np.concatenate(([0.0], np.cumsum(d_area)))
+    cum_p = wc[0] + np.concatenate(([0.0], np.cumsum(d_perim)))
+    area = cum_a[is_level]
+    perim = cum_p[is_level]
+    perim[-1] += w_top
+    width = _width_on_curve(levels, yc, wc)
+    hrad = np.where(perim > 0.0, area / np.where(perim > 0.0, perim, 1.0), 0.0)
+    hrad[0] = 0.0
+    a_full, r_full = area[-1], hrad[-1]
+    if a_full <= 0.0 or r_full <= 0.0 or w_max <= 0.0:
+        raise ValueError("shape curve encloses no area")
+    sf = area[1:] * hrad[1:] ** (2.0 / 3.0)
+    k = int(np.argmax(sf)) + 1
+    s_max, a_max = float(sf[k - 1]), float(area[k])
+    w_rel = width / w_max
+    i_max = 0
+    for i in range(1, N_TBL):
+        if w_rel[i] < w_rel[i_max]:
+            break
+        i_max = i
+    out = np.zeros((5, N_TBL))
+    out[ROW_A] = area / a_full
+    out[ROW_R] = hrad / r_full
+    out[ROW_W] = w_rel
+    out[ROW_CUSTOM_SCALARS, :6] = [a_full, r_full, w_max, s_max, a_max, i_max / (N_TBL - 1)]
+    return out
+
+
+def _width_on_curve(y, yc, wc):
+    """Width at levels ``y`` of the piecewise-linear curve (lower value at a step)."""
+    i = np.clip(np.searchsorted(yc, y, side="left") - 1, 0, len(yc) - 2)
+    y1, y2, w1, w2 = yc[i], yc[i + 1], wc[i], wc[i + 1]
+    span = np.where(y2 > y1, y2 - y1, 1.0)
+    return np.where(y2 > y1, w1 + (y - y1) / span * (w2 - w1), w2)
