@@ -15,6 +15,7 @@ import numpy as np
 
 from twin.kernels.codes import LinkKind, NodeKind, OutfallKind, Shape
 from twin.networks.inp_context import ReadContext
+from twin.networks.inp_data import option_choice
 from twin.networks.inp_tokens import parse_date, parse_time_h, to_float
 
 PUMP_CURVES = ("PUMP1", "PUMP2", "PUMP3", "PUMP4", "PUMP5")
@@ -246,7 +247,10 @@ def _layout(ctx: ReadContext, options: dict, parts: dict) -> None:
             ctx.fail_at("node", i, msg, "Name", 141)
     if len(outfalls) == 0:
         ctx.fail("the network has no outfall", None, "OUTFALLS", None, 145)
-    if options.get("FLOW_ROUTING", "DYNWAVE").upper() not in ("KINWAVE", "STEADY"):
+    if option_choice("FLOW_ROUTING", options.get("FLOW_ROUTING", "DYNWAVE")) not in (
+        "KINWAVE",
+        "STEADY",
+    ):
         return
     for i in range(n_nodes):
         if kind[i] == NodeKind.DIVIDER and n_out[i] > 2:
