@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from twin.kernels.codes import LinkKind, Shape
+from twin.kernels.xsect.sizes import size_code, standard_size
 from twin.networks import units
 from twin.networks.inp_context import ReadContext, Row
 from twin.networks.inp_tokens import Section
@@ -290,6 +291,7 @@ def _xsection(ctx: ReadContext, row: Row, links: LinkTable, j: int) -> None:
         if links.kind[j] != LinkKind.CONDUIT and k == Shape.RECT_OPEN:
             p[2] = p[3] = 0.0
         _check_geom(row, k, p)
+        p = _standard_size(ctx, row, k, p)
         for i in LENGTH_GEOMS.get(k, ()):
             p[i] *= ctx.lf
         links.geom[j] = p
@@ -298,6 +300,21 @@ def _xsection(ctx: ReadContext, row: Row, links: LinkTable, j: int) -> None:
             links.barrels[j] = row.integer(6, minimum=1, maximum=127)
         if row.has(7):
             links.culvert[j] = row.integer(7, minimum=0, maximum=1000)
+
+
+def _standard_size(ctx: ReadContext, row: Row, k: Shape, p: list[float]) -> list[float]:
+    """An ellipse's or arch's standard size code resolved as SWMM resolves it: Geom1,
+    Geom2 become the pipe's height and width (file units) and Geom3 keeps the code, which
+    selects SWMM's full area and radius too (:mod:`twin.kernels.xsect.sizes`)."""
+    code = size_code(k, p[0], p[1], p[2])
+    if not code:
+        return p
+    try:
+        height_ft, width_ft, _, _ = standard_size(k, code)
+    except ValueError as exc:
+        row.fail(2 if p[1] == 0.0 else 4, str(exc), 211)
+    to_file = units.FT_TO_M / ctx.lf
+    return [height_ft * to_file, width_ft * to_file, code, 0.0]
 
 
 def _check_geom(row: Row, k: Shape, p: list[float]) -> None:
