@@ -195,7 +195,8 @@ def _offset(ctx: ReadContext, row: Row, i: int) -> float:
 def _conduit(ctx: ReadContext, row: Row, links: LinkTable, j: int) -> None:
     row.need(7)
     links.length_m[j] = row.num(3, positive=True, code=111) * ctx.lf
-    links.roughness[j] = row.num(4, positive=True, code=113)
+    # checked with the cross section (SWMM 113): an IRREGULAR conduit takes its transect's
+    links.roughness[j] = row.num(4, minimum=0.0, code=113)
     links.in_offset_m[j] = _offset(ctx, row, 5)
     links.out_offset_m[j] = _offset(ctx, row, 6)
     links.init_flow_m3s[j] = row.num(7, default=0.0) * ctx.qf

@@ -137,6 +137,10 @@ def _gauges(ctx: ReadContext, parts: dict) -> None:
 
 def _links(ctx: ReadContext, parts: dict) -> None:
     links, curves, nodes = parts["links"], parts["curves"], parts["nodes"]
+    own_n = (links.kind == LinkKind.CONDUIT) & (links.shape != Shape.IRREGULAR)
+    for j in np.flatnonzero(own_n & ~(links.roughness > 0.0)):
+        msg = f"must be > 0, got {links.roughness[j]:g}"  # (an IRREGULAR one: its transect's)
+        ctx.fail_at("link", j, msg, "Roughness", 113)
     special = (links.kind != LinkKind.CONDUIT) | (links.shape == Shape.DUMMY)
     for j in np.flatnonzero(special):
         kind = links.kind[j]
