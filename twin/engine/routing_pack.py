@@ -56,26 +56,13 @@ class RoutingPack:
 
 
 def check_supported(net) -> None:
-    """Raise TwinError naming the first link or node the router cannot route yet."""
-    for j in range(net.n_links):
-        if int(net.links.kind[j]) != LinkKind.CONDUIT:
-            continue
-        if int(net.links.culvert[j]) > 0:
-            raise TwinError(
-                f"culvert inlet control not supported yet: {net.links.name[j]} (CONDUIT)"
-            )
-        if int(net.links.shape[j]) == Shape.IRREGULAR:
-            raise TwinError(
-                f"IRREGULAR cross sections not supported yet: {net.links.name[j]} (CONDUIT)"
-            )
-    seep = np.nan_to_num(np.asarray(net.links.seepage_mmh, dtype=np.float64))
-    if np.any(seep > 0.0):
-        j = int(np.flatnonzero(seep > 0.0)[0])
-        raise TwinError(f"conduit seepage not supported yet: {net.links.name[j]} (CONDUIT)")
-    node_seep = np.nan_to_num(np.asarray(net.nodes.seepage, dtype=np.float64)[:, 1])
-    if np.any(node_seep > 0.0):
-        i = int(np.flatnonzero(node_seep > 0.0)[0])
-        raise TwinError(f"storage seepage not supported yet: {net.nodes.name[i]} (STORAGE)")
+    """Raise TwinError naming the first link or node the router cannot route yet
+    (:func:`twin.networks.check.not_modelled_elements`)."""
+    from twin.networks.check import not_modelled_elements
+
+    for kind, name, what in not_modelled_elements(net)[:1]:
+        word = "CONDUIT" if kind == "link" else "STORAGE"
+        raise TwinError(f"{what} not supported yet: {name} ({word})")
 
 
 class _Curves:
