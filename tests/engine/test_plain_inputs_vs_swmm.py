@@ -170,3 +170,14 @@ def test_irregular_conduit_roughness_comes_from_its_transect(tmp_path):
     with pytest.raises(InputError, match="must be > 0, got 0") as err:
         twin.load_network(inp)
     assert (err.value.section, err.value.field, err.value.code) == ("CONDUITS", "Roughness", 113)
+
+
+@pytest.mark.swmm
+def test_imperviousness_above_100_is_capped_as_swmm_does(tmp_path):
+    inp = tmp_path / "imperv.inp"
+    inp.write_text(network().replace("S1 G1 J1 2 60 200 1 0", "S1 G1 J1 2 100.4 200 1 0"))
+    net = twin.load_network(inp)
+    assert net.subcatchments.imperv_pct[0] == 100.0
+    ours, ref, _ = agree_with_swmm(inp)
+    a, b = ours["subcatchment_runoff"], ref["subcatchment_runoff"]
+    assert float(abs(a - b).max()) <= 0.01 * float(b.max())
