@@ -125,10 +125,19 @@ def test_routing_words_read_as_swmm(word, model):
 
 def test_other_option_words_read_as_swmm():
     extra = "NORMAL_FLOW_LIMITED NONE\nALLOW_PONDING yes\nDRY_DAYS 3\nSURCHARGE_METHOD SLOT"
+    extra += "\nLENGTHENING_STEP 0:00:10"  # seconds, or H:MM:SS (SWMM's project.c)
     opts = SimOptions.from_network(read_inp_text(network(extra=extra), "w.inp"))
     assert opts.normal_flow_limited == "NEITHER"
     assert opts.allow_ponding and opts.start_dry_days == 3.0
-    assert opts.surcharge_method == "SLOT"
+    assert opts.surcharge_method == "SLOT" and opts.lengthening_step_s == 10.0
+
+
+@pytest.mark.swmm
+def test_option_forms_agree_with_swmm(tmp_path):
+    inp = tmp_path / "forms.inp"
+    extra = "NORMAL_FLOW_LIMITED NONE\nLENGTHENING_STEP 0:00:10\nINERTIAL_DAMPING partial"
+    inp.write_text(network("dw", rain=(200, 400), extra=extra))
+    agree_with_swmm(inp)
 
 
 @pytest.mark.swmm

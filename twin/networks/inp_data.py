@@ -61,7 +61,7 @@ OPTION_VALUES: dict[str, object] = {
     "SLOPE_WEIGHTING": NO_YES,
     "VARIABLE_STEP": None,
     "NORMAL_FLOW_LIMITED": ["SLOPE", "FROUDE", "BOTH", "NONE"],
-    "LENGTHENING_STEP": None,
+    "LENGTHENING_STEP": "time",  # seconds, or H:MM:SS as SWMM also reads it
     "MIN_SURFAREA": None,
     "COMPATIBILITY": "text",
     "SKIP_STEADY_STATE": NO_YES,
