@@ -190,3 +190,20 @@ def test_imperviousness_above_100_is_capped_as_swmm_does(tmp_path):
     ours, ref, _ = agree_with_swmm(inp)
     a, b = ours["subcatchment_runoff"], ref["subcatchment_runoff"]
     assert float(abs(a - b).max()) <= 0.01 * float(b.max())
+
+
+@pytest.mark.swmm
+def test_outfall_stage_series_from_a_file_agrees_with_swmm(tmp_path):
+    """A TIMESERIES outfall whose series is a FILE (was refused): the same as inline, and
+    as SWMM."""
+    stage = "0:00 8.5\n0:45 9.1\n1:15 9.4\n2:00 8.6\n3:00 8.5\n"
+    (tmp_path / "stage.dat").write_text(stage)
+    text = network(rain=(200, 400)).replace("O1 8.5 FREE NO", "O1 8.5 TIMESERIES STAGE NO")
+    inline = text + "".join(f"STAGE {ln}\n" for ln in stage.splitlines())
+    filed = text + 'STAGE FILE "stage.dat"\n'
+    (tmp_path / "inline.inp").write_text(inline)
+    (tmp_path / "filed.inp").write_text(filed)
+    ours, ref, _ = agree_with_swmm(tmp_path / "filed.inp")
+    same = twin.simulate(twin.load_network(tmp_path / "inline.inp"))
+    assert (ours["node_depth"].values == same["node_depth"].values).all()
+    assert float(ref["node_depth"].sel(node="O1").max()) > 0.8  # the stage backs water up
