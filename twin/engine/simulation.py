@@ -225,7 +225,7 @@ class Simulation:
         for c in self.couplers:
             c.after_step(t, dt)
         if self._outfall_runon:  # SWMM's removeOutflows: an outfall's inflow kept as runon
-            inflow = self.router.node_inflow_cfs
+            inflow = self.router.node_state.inflow  # [cfs], this step's new state
             for i, k in self._outfall_runon:
                 if inflow[i] > 0.0:
                     self.runoff.add_outfall_runon(k, float(inflow[i]) * dt)
