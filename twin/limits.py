@@ -38,7 +38,7 @@ INP_RANGES = {
     ("XSECTIONS", "Geom3"): (-1e4, 1e4),
     ("XSECTIONS", "Geom4"): (-1e4, 1e4),
     ("SUBCATCHMENTS", "Area"): (0.0, 1e7),
-    ("SUBCATCHMENTS", "%Imperv"): (0.0, 100.0),
+    ("SUBCATCHMENTS", "%Imperv"): (0.0, 1e6),  # SWMM reads any and caps it at 100
     ("SUBCATCHMENTS", "Width"): (0.0, 1e8),
     ("SUBCATCHMENTS", "%Slope"): (0.0, 1000.0),
     ("SUBAREAS", "N-Imperv"): (0.0, 10.0),

@@ -4,7 +4,10 @@ The networks in ``data/runoff_*.inp`` have one outfall node and no links
 (KINWAVE), so SWMM runs while only runoff is compared: every infiltration model,
 imperviousness 0/50/100 %, each RouteTo kind, a subcatchment draining onto another,
 INTENSITY/VOLUME/CUMULATIVE time-series gauges (US file) and a FILE gauge in mm with
-monthly, dry-only evaporation across a month end (SI file).
+monthly, dry-only evaporation across a month end (SI file); subcatchments draining onto
+subcatchments (chains of three, two onto one, onto a pervious-only one, onto one under a
+dry gauge) and subareas routed to each other (PERVIOUS/IMPERVIOUS 30-100 %, PctZero 0, 50
+and 100, a fully impervious one routed to PERVIOUS) in the SI routing file (issue 19).
 """
 
 import warnings
@@ -19,7 +22,7 @@ from twin.networks.model import Network
 from twin.validation.swmm_run import run_swmm
 
 DATA = Path(__file__).parent / "data"
-CASES = ["runoff_us.inp", "runoff_si.inp"]
+CASES = ["runoff_us.inp", "runoff_si.inp", "runoff_routing_si.inp"]
 
 # agreement thresholds: one place, never loosened to pass
 MIN_NSE_RUNOFF = 0.99

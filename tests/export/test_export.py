@@ -157,3 +157,26 @@ def test_ensemble_adds_flood_probability(tmp_path):
     np.testing.assert_allclose(flood.flood_probability, 1.0)
     links = gpd.read_file(out, layer="links")
     assert "max_capacity_p90" in links.columns
+
+
+def test_a_network_without_map_coordinates_exports_its_attributes(tmp_path):
+    """No [COORDINATES]: the run works, and the layers carry every element's attributes
+    without geometry, with one warning that says why (not a schema complaint)."""
+    text = (
+        "[OPTIONS]\nFLOW_UNITS CMS\nEND_TIME 1:00\n[JUNCTIONS]\nJ1 10 0\nJ2 9 0\n"
+        "[OUTFALLS]\nO1 8 FREE\n[CONDUITS]\nC1 J1 J2 100 0.013 0 0\nC2 J2 O1 100 0.013 0 0\n"
+        "[XSECTIONS]\nC1 CIRCULAR 0.5 0 0 0\nC2 CIRCULAR 0.5 0 0 0\n"
+        '[INFLOWS]\nJ1 FLOW "" FLOW 1 1 0.1\n'
+    )
+    inp = tmp_path / "nomap.inp"
+    inp.write_text(text)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        path = twin.write_results(twin.simulate(twin.load_network(inp)), tmp_path / "r.nc")
+    with pytest.warns(twin.TwinWarning, match="no map coordinates") as record:
+        out = export_results(path, tmp_path / "nomap.gpkg", layers=["nodes", "links"])
+    assert not any("schema" in str(w.message) for w in record)
+    nodes, links = gpd.read_file(out, layer="nodes"), gpd.read_file(out, layer="links")
+    assert list(nodes["name"]) == ["J1", "J2", "O1"] and list(links["name"]) == ["C1", "C2"]
+    assert nodes.geometry.isna().all() and links.geometry.isna().all()
+    assert (links["max_flow_m3s"] > 0.09).all()

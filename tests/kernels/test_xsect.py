@@ -5,6 +5,7 @@ import pytest
 
 from twin.kernels import xsect as X
 from twin.kernels.codes import Shape
+from twin.kernels.xsect.swmm_tables import SWMM_TABLES
 from twin.kernels.xsect.tables import N_STD, ROW_S, TABLE_OF_SHAPE, TABLE_SIZES
 
 TABLES = X.standard_tables()
@@ -226,7 +227,7 @@ def test_standard_tables_are_normalised():
             if n == 0:
                 continue
             t = TABLES[k, row, :n]
-            assert t[0] == 0.0
+            assert t[0] == 0.0 or (row == 1 and t[0] == 0.01)  # SWMM's R tables start at .01
             if row == 2:  # W/Wmax: up to 1 at the widest point, 0 at the crown
                 assert 0.95 < t.max() <= 1.0 and t[-1] < 0.02
             else:
@@ -266,6 +267,8 @@ def test_monotonic_and_inverse(shape, g):
     assert np.all(np.diff(a) > 0.0)
     y_back = _vec(X.depth_at_area, shape, par, a)
     assert np.all(np.diff(y_back) >= -1e-12)
+    if shape in SWMM_DATA:
+        return
     # exact where both are formulas; 51-point circle tables inside the arcs of
     # RECT_ROUND and MODBASKETHANDLE; separate A(y) and Y(A) tables for the others
     tol = 1e-9 if shape in EXACT_INVERSE else 2e-3 if shape in ARC_TABLES else 1e-2
@@ -294,6 +297,11 @@ EXACT_INVERSE = {
     Shape.RECT_TRIANGULAR,
 }
 ARC_TABLES = {Shape.RECT_ROUND, Shape.MODBASKETHANDLE}
+# shapes whose tables are SWMM's own numbers: its A(y), Y(A), R(y), W(y) and S(A) tables
+# are not exact inverses or consequences of one another (an egg's Y(A) and A(y) differ
+# by up to 7 % of the height), so the cross-checks below hold for the computed tables
+# only; these shapes are held to SWMM itself (tests/engine/test_xsect_shapes_vs_swmm.py)
+SWMM_DATA = set(SWMM_TABLES)
 
 
 @pytest.mark.parametrize("shape,g", CASES, ids=IDS)
@@ -320,6 +328,8 @@ def test_critical_depth_satisfies_froude_one(shape, g):
         # steps with linear interpolation, or Ridder's method to 0.001 ft when the
         # area is far from a circle's of the same height
         ridder = not 0.5 <= par.a_full[0] / (np.pi / 4 * y_full**2) <= 2.0
+        if shape in SWMM_DATA:  # its W(y) and A(y) tables disagree (see SWMM_DATA)
+            continue
         tol = 1e-9 if shape in ANALYTIC_YC else 5e-3
         assert yc == pytest.approx(y, abs=tol * y_full)
         ac, wc = X.area_at_depth(par, 0, yc), X.width_at_depth(par, 0, yc)
@@ -345,7 +355,8 @@ def test_normal_depth_satisfies_manning(shape, g):
         a = X.area_at_depth(par, 0, yn)
         q_back = beta * X.sfactor_at_area(par, 0, a)
         tol = 2e-3 if shape in EXACT_INVERSE | ARC_TABLES else 3e-2
-        assert q_back == pytest.approx(q, rel=tol)
+        if shape not in SWMM_DATA:
+            assert q_back == pytest.approx(q, rel=tol)
         assert X.normal_depth(par, 0, -q, beta) == yn
     # capped at the maximum flow
     q_max = beta * par.s_max[0]
@@ -421,7 +432,7 @@ def test_invalid_geometry_is_rejected():
         (Shape.TRAPEZOIDAL, (2.0, 0.0, 0.0, 0.0)),
         (Shape.RECT_OPEN, (2.0, 1.0, 3.0, 0)),
         (Shape.IRREGULAR, (2.0, 0, 0, 0)),
-        (Shape.ARCH, (2.0, 3.0, 4.0, 0)),  # size codes not supported
+        (Shape.ARCH, (2.0, 3.0, 103.0, 0)),  # beyond SWMM's 102 standard sizes
     ]:
         with pytest.raises(ValueError):
             X.xsect_params(shape, *g)

@@ -123,3 +123,34 @@ def test_sections_swmm_would_simulate_are_named():
     assert got == {
         ("warning", "[LID_CONTROLS]"), ("warning", "[LID_USAGE]"), ("info", "[POLLUTANTS]"),
     }  # fmt: skip
+
+
+def test_check_lists_every_element_twin_run_refuses():
+    """Culvert inlet control, IRREGULAR transects and seepage: each element named (twin
+    run names only the first), and the run refuses the same network."""
+    import pytest
+
+    import twin
+    from twin.errors import TwinError
+
+    text = (
+        "[OPTIONS]\nFLOW_UNITS CMS\nEND_TIME 1:00\n[JUNCTIONS]\nJ1 10 2\nJ2 9 2\n"
+        "[OUTFALLS]\nO1 8 FREE\n"
+        "[STORAGE]\nST 9.5 3 0 FUNCTIONAL 10 0 0 0 0 0.5\n"
+        "[CONDUITS]\nC1 J1 J2 100 0.013 0 0\nC2 J2 O1 100 0.013 0 0\nC3 ST J2 50 0.013 0 0\n"
+        "C4 J1 J2 100 0.0 0 0\n"
+        "[XSECTIONS]\nC1 CIRCULAR 1 0 0 0 1 4\nC2 CIRCULAR 1 0 0 0\nC3 CIRCULAR 0.5 0 0 0\n"
+        "C4 IRREGULAR T1\n[LOSSES]\nC2 0 0 0 NO 2.5\n"
+        "[TRANSECTS]\nNC 0.019 0.019 0.013\nX1 T1 5 1 3 0 0 0 0 0\nGR 4 0 2 1 0 2 3 3 4 4\n"
+    )
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        net = read_inp_text(text, "refused.inp")
+    errors = [(f.kind, f.name, f.message) for f in check_network(net) if f.severity == "error"]
+    assert [(k, n) for k, n, _ in errors] == [("link", "C1"), ("link", "C4"), ("link", "C2"),
+                                              ("node", "ST")]  # fmt: skip
+    whats = ["culvert inlet control", "IRREGULAR", "conduit seepage", "storage seepage"]
+    for (_, _, message), what in zip(errors, whats, strict=True):
+        assert what in message and "twin run refuses" in message
+    with pytest.raises(TwinError, match=r"culvert inlet control not supported yet: C1"):
+        twin.simulate(net)

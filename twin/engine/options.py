@@ -10,6 +10,8 @@ from twin.errors import InputError, checked_number
 from twin.kernels.codes import InfilModel
 from twin.limits import OPTION_RANGES
 from twin.networks.datetimes import parse_date, parse_seconds, parse_time
+from twin.networks.inp_data import OPTION_VALUES, option_choice
+from twin.networks.inp_tokens import findmatch
 from twin.networks.units import FT_TO_M
 
 FT = FT_TO_M
@@ -133,18 +135,18 @@ def options_from_raw(raw: dict[str, str], source=None, **overrides) -> SimOption
     unit_len = 1.0 if o.get("FLOW_UNITS", "CFS").upper() in ("CMS", "LPS", "MLD") else FT
 
     def choice(key, attr):
-        if key in o:
-            v = o[key].upper()
-            if v not in _CHOICES[key]:
-                raise _err(key, o[key], "one of " + ", ".join(_CHOICES[key]), source)
+        if key in o:  # SWMM's words, prefix-matched, short forms read as SWMM reads them
+            v = option_choice(key, o[key])
+            if v is None or v not in _CHOICES[key]:
+                raise _err(key, o[key], "one of " + ", ".join(OPTION_VALUES[key]), source)
             kw[attr] = v
 
     def yes_no(key, attr):
         if key in o:
-            v = o[key].upper()
-            if v not in ("YES", "NO"):
+            k = findmatch(o[key], ("NO", "YES"))  # SWMM's NoYesWords, prefix-matched
+            if k < 0:
                 raise _err(key, o[key], "YES or NO", source)
-            kw[attr] = v == "YES"
+            kw[attr] = k == 1
 
     def number(key, lo=None, hi=None):
         try:
@@ -165,8 +167,6 @@ def options_from_raw(raw: dict[str, str], source=None, **overrides) -> SimOption
         kw["infiltration"] = InfilModel[kw["infiltration"]]
     if "FLOW_ROUTING" in o:
         choice("FLOW_ROUTING", "flow_routing")
-        if kw["flow_routing"] == "XKINWAVE":
-            kw["flow_routing"] = "KINWAVE"
         if kw["flow_routing"] == "NONE":
             kw["flow_routing"] = "DYNWAVE"
             kw["ignore_routing"] = True
@@ -242,8 +242,8 @@ def options_from_raw(raw: dict[str, str], source=None, **overrides) -> SimOption
             if t is None or (key == "ROUTING_STEP" and t <= 0):
                 raise _err(key, o[key], "a positive number of seconds", source)
             kw[attr] = max(0.0, t)
-    if "START_DRY_DAYS" in o:
-        kw["start_dry_days"] = number("START_DRY_DAYS", lo=0)
+    if "DRY_DAYS" in o:  # SWMM's keyword for the antecedent dry days
+        kw["start_dry_days"] = number("DRY_DAYS", lo=0)
     if "VARIABLE_STEP" in o:
         kw["variable_step"] = number("VARIABLE_STEP", lo=0, hi=2)
     if "MINIMUM_STEP" in o:

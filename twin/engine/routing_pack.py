@@ -13,6 +13,7 @@ each field means, and its unit, is declared in :mod:`twin.kernels.routing.bundle
 from __future__ import annotations
 
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 
@@ -23,6 +24,7 @@ from twin.engine.routing_structures import (
     structure_full_depths,
     wet_well_volumes,
 )
+from twin.engine.series import series_points
 from twin.errors import InputError, TwinError
 from twin.kernels.codes import LinkKind, NodeKind, OutfallKind, Shape
 from twin.kernels.routing import constants as R
@@ -56,26 +58,13 @@ class RoutingPack:
 
 
 def check_supported(net) -> None:
-    """Raise TwinError naming the first link or node the router cannot route yet."""
-    for j in range(net.n_links):
-        if int(net.links.kind[j]) != LinkKind.CONDUIT:
-            continue
-        if int(net.links.culvert[j]) > 0:
-            raise TwinError(
-                f"culvert inlet control not supported yet: {net.links.name[j]} (CONDUIT)"
-            )
-        if int(net.links.shape[j]) == Shape.IRREGULAR:
-            raise TwinError(
-                f"IRREGULAR cross sections not supported yet: {net.links.name[j]} (CONDUIT)"
-            )
-    seep = np.nan_to_num(np.asarray(net.links.seepage_mmh, dtype=np.float64))
-    if np.any(seep > 0.0):
-        j = int(np.flatnonzero(seep > 0.0)[0])
-        raise TwinError(f"conduit seepage not supported yet: {net.links.name[j]} (CONDUIT)")
-    node_seep = np.nan_to_num(np.asarray(net.nodes.seepage, dtype=np.float64)[:, 1])
-    if np.any(node_seep > 0.0):
-        i = int(np.flatnonzero(node_seep > 0.0)[0])
-        raise TwinError(f"storage seepage not supported yet: {net.nodes.name[i]} (STORAGE)")
+    """Raise TwinError naming the first link or node the router cannot route yet
+    (:func:`twin.networks.check.not_modelled_elements`)."""
+    from twin.networks.check import not_modelled_elements
+
+    for kind, name, what in not_modelled_elements(net)[:1]:
+        word = "CONDUIT" if kind == "link" else "STORAGE"
+        raise TwinError(f"{what} not supported yet: {name} ({word})")
 
 
 class _Curves:
@@ -96,16 +85,6 @@ class _Curves:
         return Curves(
             start=start, x=np.ascontiguousarray(cat(self.x)), y=np.ascontiguousarray(cat(self.y))
         )
-
-
-def _series_seconds(ts, start) -> np.ndarray:
-    """Seconds after the simulation start of every point of a TimeSeries."""
-    t = np.asarray(ts.time_h, dtype=np.float64) * 3600.0
-    dates = np.asarray(ts.date)
-    if dates.size and not np.all(np.isnat(dates)):
-        day0 = (dates.astype("datetime64[s]") - start) / np.timedelta64(1, "s")
-        t = t + np.where(np.isnat(dates), 0.0, day0)
-    return t
 
 
 def _options(net, opts) -> Options:
@@ -164,12 +143,9 @@ def _pack_nodes(net, opts, curves: _Curves) -> Nodes:
                 nodes.curve[i] = curves.add(c.x * fx, c.y * fy / FT)
             elif ok == OutfallKind.TIMESERIES:
                 ts = net.timeseries[str(nn.outfall_series[i])]
-                if ts.file:
-                    raise TwinError(
-                        f"outfall stage series from a file not supported yet: {nn.name[i]}"
-                    )
-                t = _series_seconds(ts, opts.start)
-                nodes.curve[i] = curves.add(t, np.asarray(ts.value) * lf / FT)
+                base = Path(net.source).parent if net.source else None
+                t, v = series_points(ts, opts.start, base)  # inline or a FILE, as SWMM
+                nodes.curve[i] = curves.add(t, v * lf / FT)
         elif kind == NodeKind.STORAGE:
             _pack_storage(net, i, nodes, curves)
         elif kind == NodeKind.DIVIDER:

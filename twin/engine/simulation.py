@@ -139,6 +139,7 @@ class Simulation:
             "external_outflow": 0.0,
         }
         self._rates_old = np.zeros(4)
+        self._outfall_runon = _outfalls_onto_subcatchments(network) if has_runoff else []
 
     # -- context manager and iteration (PySWMM style) ---------------------------
     def __enter__(self) -> Simulation:
@@ -223,6 +224,11 @@ class Simulation:
             self.controls.after_step(t, dt)
         for c in self.couplers:
             c.after_step(t, dt)
+        if self._outfall_runon:  # SWMM's removeOutflows: an outfall's inflow kept as runon
+            inflow = self.router.node_state.inflow  # [cfs], this step's new state
+            for i, k in self._outfall_runon:
+                if inflow[i] > 0.0:
+                    self.runoff.add_outfall_runon(k, float(inflow[i]) * dt)
         self.t_s = t + dt
         self.steps += 1
         self.iterations += iters
@@ -360,6 +366,21 @@ class Simulation:
         v["external_inflow"] += 0.5 * dt * (old[2] + rates[2])
         v["external_outflow"] += 0.5 * dt * (old[3] + rates[3])
         old[:] = rates
+
+
+def _outfalls_onto_subcatchments(net) -> list[tuple[int, int]]:
+    """``(outfall node, subcatchment)`` pairs of [OUTFALLS] lines with a RouteTo
+    subcatchment: what flows out there falls on that subcatchment as runon over the next
+    runoff step (SWMM 5.2's ``removeOutflows`` and ``runoff_getOutfallRunon``)."""
+    from twin.kernels.codes import NodeKind
+
+    index = {str(n).upper(): k for k, n in enumerate(net.subcatchments.name)}
+    pairs = []
+    for i in np.flatnonzero(net.nodes.kind == NodeKind.OUTFALL):
+        target = str(net.nodes.route_to[i] or "")
+        if target and target.upper() in index:
+            pairs.append((int(i), index[target.upper()]))
+    return pairs
 
 
 def _surface_cells(couplers) -> int:

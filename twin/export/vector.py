@@ -124,6 +124,15 @@ def _link_shapes(ds):
 
     if "link_geometry" in ds:
         return _cf_shapes(ds, "link_geometry")
+    x, y = _floats(ds, "node_x"), _floats(ds, "node_y")
+    if not (np.isfinite(x) & np.isfinite(y)).any():
+        warnings.warn(
+            "the network has no map coordinates ([COORDINATES] is empty): nodes and links "
+            "are exported without geometry",
+            TwinWarning,
+            stacklevel=3,
+        )
+        return np.full(ds.sizes.get("link", 0), None, dtype=object)
     warnings.warn(
         "the results file has no link geometry (written before results schema 2): "
         "links are drawn straight between their nodes",

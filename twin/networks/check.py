@@ -6,7 +6,8 @@ itself, a zero-length conduit, a subcatchment that drains nowhere, a referenced
 file that does not exist), ``"warning"`` (suspicious: no path to an outfall,
 disconnected parts, adverse slopes, offsets above the rim, duplicate parallel
 links; a section SWMM would simulate and twin does not, such as LIDs, groundwater,
-snowmelt or RDII) and
+snowmelt or RDII), also ``"error"`` for an element twin cannot route yet (culvert inlet
+control, IRREGULAR transects, conduit or storage seepage: ``twin run`` refuses them) and
 ``"info"`` (loops, which are normal in looped sewers; water-quality sections, which
 do not change the flows).
 """
@@ -17,10 +18,10 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from twin.kernels.codes import LinkKind, NodeKind
+from twin.kernels.codes import LinkKind, NodeKind, Shape
 from twin.networks.model import Network
 
-__all__ = ["CheckFinding", "check_network"]
+__all__ = ["CheckFinding", "check_network", "not_modelled_elements"]
 
 SLOPE_TOL_M = 0.001 * 0.3048  # SWMM's MIN_DELTA_Z (0.001 ft)
 
@@ -38,12 +39,41 @@ class CheckFinding:
 
 def check_network(net: Network) -> list[CheckFinding]:
     """Structural findings about ``net`` (see the module docstring)."""
-    out: list[CheckFinding] = []
+    out: list[CheckFinding] = [
+        CheckFinding(
+            "error",
+            kind,
+            name,
+            f"not modelled by twin yet: {what} (SWMM models it; twin run refuses the network)",
+        )
+        for kind, name, what in not_modelled_elements(net)
+    ]
     out += _links(net)
     out += _connectivity(net)
     out += _subcatchments(net)
     out += _not_simulated(net)
     out += _missing_files(net)
+    return out
+
+
+def not_modelled_elements(net: Network) -> list[tuple[str, str, str]]:
+    """Elements the router cannot route yet, as ``(kind, name, what)``: conduits with
+    culvert inlet control, IRREGULAR transects or seepage, storage units with seepage.
+    ``twin run`` refuses a network that has any (naming the first); ``twin check`` lists
+    them all."""
+    links, nodes = net.links, net.nodes
+    out = []
+    for j in np.flatnonzero(links.kind == LinkKind.CONDUIT):
+        name = str(links.name[j])
+        if int(links.culvert[j]) > 0:
+            out.append(("link", name, "culvert inlet control"))
+        if int(links.shape[j]) == Shape.IRREGULAR:
+            out.append(("link", name, "IRREGULAR cross sections"))
+    seep = np.nan_to_num(np.asarray(links.seepage_mmh, dtype=np.float64))
+    out += [("link", str(links.name[j]), "conduit seepage") for j in np.flatnonzero(seep > 0.0)]
+    node_seep = np.nan_to_num(np.asarray(nodes.seepage, dtype=np.float64)[:, 1])
+    for i in np.flatnonzero(node_seep > 0.0):
+        out.append(("node", str(nodes.name[i]), "storage seepage"))
     return out
 
 

@@ -61,7 +61,7 @@ OPTION_VALUES: dict[str, object] = {
     "SLOPE_WEIGHTING": NO_YES,
     "VARIABLE_STEP": None,
     "NORMAL_FLOW_LIMITED": ["SLOPE", "FROUDE", "BOTH", "NONE"],
-    "LENGTHENING_STEP": None,
+    "LENGTHENING_STEP": "time",  # seconds, or H:MM:SS as SWMM also reads it
     "MIN_SURFAREA": None,
     "COMPATIBILITY": "text",
     "SKIP_STEADY_STATE": NO_YES,
@@ -84,6 +84,43 @@ OPTION_VALUES: dict[str, object] = {
     "SURCHARGE_METHOD": ["EXTRAN", "SLOT"],
 }
 OPTION_WORDS = list(OPTION_VALUES)
+#: What each keyword of a choice option selects when SWMM 5.2 reads it (project.c): the
+#: older FLOW_ROUTING words (OldRouteModelWords NF, KW, EKW, DW) and XKINWAVE name the
+#: models SWMM runs; SWMM 5.2.1's NORMAL_FLOW_LIMITED NONE is the engine's NEITHER.
+OPTION_MEANINGS: dict[str, dict[str, str]] = {
+    "FLOW_ROUTING": {
+        "NF": "STEADY",
+        "KW": "KINWAVE",
+        "EKW": "KINWAVE",
+        "XKINWAVE": "KINWAVE",
+        "DW": "DYNWAVE",
+    },
+    "NORMAL_FLOW_LIMITED": {"NONE": "NEITHER"},
+}
+
+
+def option_choice(key: str, value: str) -> str | None:
+    """What a choice option's value selects, as SWMM 5.2's parser reads it, or None.
+
+    The value matches the first of the option's keywords that is a prefix of it
+    (case-insensitive, SWMM's ``findmatch``); older or short keywords give the
+    meaning they have in SWMM (``DW`` -> ``DYNWAVE``, ``NF`` -> ``STEADY``).
+
+    Parameters
+    ----------
+    key : str
+        Canonical option name (``FLOW_ROUTING``).
+    value : str
+        The value as written in [OPTIONS] (``DW``, ``dynwave``).
+    """
+    words = OPTION_VALUES.get(key)
+    if not isinstance(words, list):
+        return None
+    k = findmatch(str(value), words)
+    if k < 0:
+        return None
+    word = words[k]
+    return OPTION_MEANINGS.get(key, {}).get(word, word)
 
 
 def read_options(ctx: ReadContext, sec: Section | None) -> dict[str, str]:

@@ -159,7 +159,7 @@ def read_subcatchments(ctx: ReadContext, sections: dict[str, Section]) -> Subcat
         s.outlet[j] = ctx.canonical("node" if jn >= 0 else "subcatchment", out)
         s.outlet_node[j], s.outlet_subcatchment[j] = jn, js
         s.area_m2[j] = row.num(3, minimum=0.0) * area_f
-        s.imperv_pct[j] = row.num(4, minimum=0.0)
+        s.imperv_pct[j] = min(row.num(4, minimum=0.0), 100.0)  # SWMM caps it at 100
         s.width_m[j] = row.num(5, minimum=0.0) * ctx.lf
         s.slope_pct[j] = row.num(6, minimum=0.0)
         s.curb_length[j] = row.num(7, minimum=0.0)

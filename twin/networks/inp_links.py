@@ -8,6 +8,7 @@ from __future__ import annotations
 import numpy as np
 
 from twin.kernels.codes import LinkKind, Shape
+from twin.kernels.xsect.sizes import size_code, standard_size
 from twin.networks import units
 from twin.networks.inp_context import ReadContext, Row
 from twin.networks.inp_tokens import Section
@@ -194,7 +195,8 @@ def _offset(ctx: ReadContext, row: Row, i: int) -> float:
 def _conduit(ctx: ReadContext, row: Row, links: LinkTable, j: int) -> None:
     row.need(7)
     links.length_m[j] = row.num(3, positive=True, code=111) * ctx.lf
-    links.roughness[j] = row.num(4, positive=True, code=113)
+    # checked with the cross section (SWMM 113): an IRREGULAR conduit takes its transect's
+    links.roughness[j] = row.num(4, minimum=0.0, code=113)
     links.in_offset_m[j] = _offset(ctx, row, 5)
     links.out_offset_m[j] = _offset(ctx, row, 6)
     links.init_flow_m3s[j] = row.num(7, default=0.0) * ctx.qf
@@ -290,6 +292,7 @@ def _xsection(ctx: ReadContext, row: Row, links: LinkTable, j: int) -> None:
         if links.kind[j] != LinkKind.CONDUIT and k == Shape.RECT_OPEN:
             p[2] = p[3] = 0.0
         _check_geom(row, k, p)
+        p = _standard_size(ctx, row, k, p)
         for i in LENGTH_GEOMS.get(k, ()):
             p[i] *= ctx.lf
         links.geom[j] = p
@@ -298,6 +301,21 @@ def _xsection(ctx: ReadContext, row: Row, links: LinkTable, j: int) -> None:
             links.barrels[j] = row.integer(6, minimum=1, maximum=127)
         if row.has(7):
             links.culvert[j] = row.integer(7, minimum=0, maximum=1000)
+
+
+def _standard_size(ctx: ReadContext, row: Row, k: Shape, p: list[float]) -> list[float]:
+    """An ellipse's or arch's standard size code resolved as SWMM resolves it: Geom1,
+    Geom2 become the pipe's height and width (file units) and Geom3 keeps the code, which
+    selects SWMM's full area and radius too (:mod:`twin.kernels.xsect.sizes`)."""
+    code = size_code(k, p[0], p[1], p[2])
+    if not code:
+        return p
+    try:
+        height_ft, width_ft, _, _ = standard_size(k, code)
+    except ValueError as exc:
+        row.fail(2 if p[1] == 0.0 else 4, str(exc), 211)
+    to_file = units.FT_TO_M / ctx.lf
+    return [height_ft * to_file, width_ft * to_file, code, 0.0]
 
 
 def _check_geom(row: Row, k: Shape, p: list[float]) -> None:

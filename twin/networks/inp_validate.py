@@ -15,6 +15,7 @@ import numpy as np
 
 from twin.kernels.codes import LinkKind, NodeKind, OutfallKind, Shape
 from twin.networks.inp_context import ReadContext
+from twin.networks.inp_data import option_choice
 from twin.networks.inp_tokens import parse_date, parse_time_h, to_float
 
 PUMP_CURVES = ("PUMP1", "PUMP2", "PUMP3", "PUMP4", "PUMP5")
@@ -136,6 +137,10 @@ def _gauges(ctx: ReadContext, parts: dict) -> None:
 
 def _links(ctx: ReadContext, parts: dict) -> None:
     links, curves, nodes = parts["links"], parts["curves"], parts["nodes"]
+    own_n = (links.kind == LinkKind.CONDUIT) & (links.shape != Shape.IRREGULAR)
+    for j in np.flatnonzero(own_n & ~(links.roughness > 0.0)):
+        msg = f"must be > 0, got {links.roughness[j]:g}"  # (an IRREGULAR one: its transect's)
+        ctx.fail_at("link", j, msg, "Roughness", 113)
     special = (links.kind != LinkKind.CONDUIT) | (links.shape == Shape.DUMMY)
     for j in np.flatnonzero(special):
         kind = links.kind[j]
@@ -246,7 +251,10 @@ def _layout(ctx: ReadContext, options: dict, parts: dict) -> None:
             ctx.fail_at("node", i, msg, "Name", 141)
     if len(outfalls) == 0:
         ctx.fail("the network has no outfall", None, "OUTFALLS", None, 145)
-    if options.get("FLOW_ROUTING", "DYNWAVE").upper() not in ("KINWAVE", "STEADY"):
+    if option_choice("FLOW_ROUTING", options.get("FLOW_ROUTING", "DYNWAVE")) not in (
+        "KINWAVE",
+        "STEADY",
+    ):
         return
     for i in range(n_nodes):
         if kind[i] == NodeKind.DIVIDER and n_out[i] > 2:

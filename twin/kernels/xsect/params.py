@@ -25,6 +25,7 @@ from twin.kernels.xsect.sections import (
     RECT_TRIANG_ALFMAX,
     XSects,
 )
+from twin.kernels.xsect.sizes import size_code, standard_size
 from twin.kernels.xsect.tables import (
     N_TBL,
     ROW_A,
@@ -64,7 +65,9 @@ def xsect_params(shape, g1, g2=0.0, g3=0.0, g4=0.0, table_index=-1, shape_table=
     g1, g2, g3, g4 : float
         [XSECTIONS] Geom1..Geom4, in feet where SWMM takes a length (FORCE_MAIN's
         Geom2 is its C-factor or roughness; RECT_OPEN's Geom3 the number of sides
-        to ignore; TRAPEZOIDAL's Geom3, Geom4 and POWER's Geom3 are ratios).
+        to ignore; TRAPEZOIDAL's Geom3, Geom4 and POWER's Geom3 are ratios; an
+        ellipse's or arch's standard size code, Geom1 when Geom2 is 0, else Geom3, is
+        a number: :mod:`twin.kernels.xsect.sizes`).
     table_index : int
         CUSTOM only: index of the shape's table in the ``tables`` stack given to the
         kernels (after the ``N_STD`` standard ones).  Other shapes ignore it.
@@ -81,7 +84,7 @@ def xsect_params(shape, g1, g2=0.0, g3=0.0, g4=0.0, table_index=-1, shape_table=
     ------
     ValueError
         For parameters SWMM rejects, and for what is not supported here
-        (IRREGULAR transects, standard-size codes of ellipse and arch pipes).
+        (IRREGULAR transects) and standard size codes outside SWMM's tables.
     """
     shape = Shape(int(shape))
     g = [float(g1), float(g2), float(g3), float(g4)]
@@ -202,23 +205,24 @@ def _tabulated_by_height(shape):
 
 def _ellipse_or_arch(shape):
     def build(par, g):
-        if g[2] > 0.0 or g[1] == 0.0:
-            raise ValueError(f"{shape.name}: standard size codes are not supported")
+        code = size_code(shape, g[0], g[1], g[2])
         if g[1] < 0.0:
             raise ValueError(f"{shape.name}: Geom2 must be >= 0")
-        par["y_full"], par["w_max"] = g[0], g[1]
-        if shape == Shape.HORIZ_ELLIPSE:
-            par["a_full"] = 1.2692 * g[0] * g[0]
-            par["r_full"] = 0.3061 * g[0]
-        elif shape == Shape.VERT_ELLIPSE:
-            par["a_full"] = 1.2692 * g[1] * g[1]
-            par["r_full"] = 0.3061 * g[1]
+        if code > 0.0:  # a standard pipe: SWMM's tables give its full area and radius too
+            size = standard_size(shape, code)
+            par["y_full"], par["w_max"], par["a_full"], par["r_full"] = size
         else:
-            par["a_full"] = 0.7879 * g[0] * g[1]
-            par["r_full"] = 0.2991 * g[0]
+            par["y_full"], par["w_max"] = g[0], g[1]
+            minor = g[1] if shape == Shape.VERT_ELLIPSE else g[0]
+            if shape == Shape.ARCH:
+                par["a_full"] = 0.7879 * g[0] * g[1]
+                par["r_full"] = 0.2991 * g[0]
+            else:
+                par["a_full"] = 1.2692 * minor * minor
+                par["r_full"] = 0.3061 * minor
         _full_s(par)
         par["s_max"] = par["s_full"]
-        par["yw_max"] = (0.28 if shape == Shape.ARCH else 0.48) * g[0]
+        par["yw_max"] = (0.28 if shape == Shape.ARCH else 0.48) * par["y_full"]
 
     return build
 

@@ -1,4 +1,4 @@
-"""Geometry tables of the rounded cross-section shapes, computed from their geometry.
+"""Geometry tables of the rounded cross-section shapes (the circle's computed, the others SWMM's).
 
 Every tabulated shape has five relative tables, stacked as rows of a ``(5, 51)``
 array (unused tail entries are zero):
@@ -16,14 +16,17 @@ row   quantity     against           name
 The number of equally spaced entries of each table (51, 26 or 21) is that of
 SWMM 5.2 for the same shape, so that its interpolation gives the same numbers;
 ``TABLE_SIZES[k, row]`` holds it (0 when SWMM does not use that table).  The
-values come from the shapes' geometry (:mod:`twin.kernels.xsect.shapes`), not from
-SWMM's data file.  Plain numpy, run once at import.
+circle's values come from its geometry; the shapes SWMM tabulates by hand (egg,
+horseshoe, gothic, catenary, semi-elliptical, basket-handle, semi-circular, ellipses,
+arch) use SWMM 5.2's own numbers (:mod:`twin.kernels.xsect.swmm_tables`), so their
+normal and critical depths are SWMM's.  Plain numpy, run once at import.
 """
 
 import numpy as np
 
 from twin.kernels.codes import Shape
-from twin.kernels.xsect.shapes import STANDARD_OUTLINES, circle_geometry, outline_geometry
+from twin.kernels.xsect.shapes import circle_geometry
+from twin.kernels.xsect.swmm_tables import SWMM_TABLES
 
 N_TBL = 51
 ROW_A, ROW_R, ROW_W, ROW_Y, ROW_S = 0, 1, 2, 3, 4
@@ -115,12 +118,28 @@ def _build_standard():
     stack = np.zeros((N_STD, 5, N_TBL))
     for k, (shape, sizes) in enumerate(_STANDARD):
         if shape == Shape.CIRCULAR:
-            geom = circle_geometry()
-        else:
-            geom = outline_geometry(STANDARD_OUTLINES[shape]())
-        stack[k] = tables_from_geometry(*geom, sizes)
+            stack[k] = tables_from_geometry(*circle_geometry(), sizes)
+        else:  # SWMM's own tables of the shapes it tabulates by hand
+            stack[k] = swmm_shape_tables(shape, sizes)
     stack.setflags(write=False)
     return stack
+
+
+def swmm_shape_tables(shape, sizes) -> np.ndarray:
+    """The ``(5, 51)`` tables of a hand-tabulated shape from SWMM 5.2's data
+    (:mod:`twin.kernels.xsect.swmm_tables`), rows ``ROW_A`` .. ``ROW_S``.
+
+    The geometry-drawn tables (:func:`tables_from_geometry` on the shape's outline,
+    :mod:`twin.kernels.xsect.shapes`) stay available for comparison."""
+    out = np.zeros((5, N_TBL))
+    data = SWMM_TABLES[shape]
+    for row, key in enumerate("ARWYS"):
+        n = sizes[row]
+        if n:
+            if len(data[key]) != n:
+                raise ValueError(f"{shape.name}: SWMM's {key} table has {len(data[key])} entries")
+            out[row, :n] = data[key]
+    return out
 
 
 _STANDARD_TABLES = _build_standard()
