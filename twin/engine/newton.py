@@ -13,6 +13,7 @@ evaluations.
 from __future__ import annotations
 
 from twin.engine.newton_system import node_system
+from twin.errors import SimulationError
 from twin.kernels.newton.control import LIMIT_NAMES, next_step
 from twin.kernels.newton.route import route_step_newton
 from twin.kernels.newton.system import (
@@ -21,6 +22,8 @@ from twin.kernels.newton.system import (
     STAT_LIMIT_ELEMENT,
     STAT_LIMIT_KIND,
     STAT_LINK_EVALS,
+    STAT_MAX_DH,
+    STAT_MAX_DH_NODE,
     NodeSystem,
     as_int64,
     new_work,
@@ -28,6 +31,8 @@ from twin.kernels.newton.system import (
 from twin.networks.units import FT_TO_M
 
 SOLVERS = ("swmm", "newton")
+#: A step that ends with a head still moving by more than this [ft] has diverged.
+DIVERGED_FT = 1.0
 
 
 class NewtonRouting:
@@ -58,6 +63,7 @@ class NewtonRouting:
         self.last_step_s = 0.0
         self.limit = ("first step", -1)
         self.router = router
+        self.unconverged_steps = 0  # since the start
 
     def step_size(self, router) -> float:
         """The next step [s]: the file's routing step first, then the controller's."""
@@ -78,10 +84,30 @@ class NewtonRouting:
 
         def route_step_newton_bound(t_s, dt, lateral):
             self.last_step_s = dt
-            return route_step_newton(t_s, dt, lateral, *bundles, system, work)
+            out = route_step_newton(t_s, dt, lateral, *bundles, system, work)
+            if out[0] < 0:
+                self._unconverged(t_s + dt, -int(out[0]))
+            return out
 
         route_step_newton_bound.__name__ = "route_step_newton"
         return route_step_newton_bound
+
+    def _unconverged(self, t_end_s: float, iterations: int) -> None:
+        """Count a step whose iterations ran out; raise when they diverged or keep failing."""
+        self.unconverged_steps += 1
+        dh_ft = float(self.work.stats[STAT_MAX_DH])
+        node = int(self.work.stats[STAT_MAX_DH_NODE])
+        diverged = not dh_ft <= DIVERGED_FT
+        # an unconverged step halves the next one (the controller); at the minimum step
+        # there is no shorter one to try
+        if diverged or self.last_step_s <= self.min_step_s:
+            why = "diverged" if diverged else "did not converge at the minimum step"
+            name = self.router.node_names[node] if node >= 0 else None
+            raise SimulationError(
+                f"Newton iterations {why}: head still moving by {dh_ft * FT_TO_M:.3g} m after "
+                f"{iterations} iterations (head tolerance {self.router.opts.head_tolerance_m} m)",
+                element=name, time=t_end_s, step=self.router.n_steps + 1,
+            )  # fmt: skip
 
     def limiting_element(self) -> str:
         """What limited the last step chosen, e.g. ``"local error at node J12"``."""

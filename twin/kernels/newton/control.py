@@ -9,7 +9,8 @@ half the last one.  Where a conduit's flow changed over the step (a wave passing
 through it) the step is also kept below ``courant`` times the conduit's length over
 its velocity (the kinematic Courant number: the implicit scheme is stable beyond
 it, but a flood wave should not skip a conduit).  A step whose Newton iterations did
-not converge halves the next one.  The result is floored to a whole millisecond
+not converge halves the next one (named by the node whose head still moved).  The result
+is floored to a whole millisecond
 as SWMM does, and bounded by the minimum and maximum steps.  Units ft, cfs, s.
 """
 
@@ -26,6 +27,7 @@ from twin.kernels.newton.system import (
     STAT_ITERATIONS,
     STAT_LIMIT_ELEMENT,
     STAT_LIMIT_KIND,
+    STAT_MAX_DH_NODE,
 )
 from twin.kernels.routing.constants import FUDGE, KIND_PUMP
 
@@ -109,10 +111,10 @@ def next_step(dt, dt_min, dt_max, tol_ft, courant, nodes, links, node_state, lin
             factor = max(f, MAX_SHRINK)
             kind = LIMIT_ERROR
             element = worst
-    if work.stats[STAT_ITERATIONS] < 0.0 and factor > 1.0:
-        factor = 1.0  # not converged: no longer step (a jump in a link law, not the step,
-        kind = LIMIT_ITERATIONS  # is the usual cause, so no shorter one either)
-        element = -1
+    if work.stats[STAT_ITERATIONS] < 0.0 and factor > MAX_SHRINK:
+        factor = MAX_SHRINK  # not converged: a shorter step moves the heads less
+        kind = LIMIT_ITERATIONS
+        element = int(work.stats[STAT_MAX_DH_NODE])
     new = dt * factor
     if courant > 0.0:
         for j in range(link_state.flow.shape[0]):
