@@ -80,7 +80,8 @@ def test_newton_agrees_with_swmm_on_a_looped_network(tmp_path):
 
 def test_newton_that_cannot_converge_names_node_and_time():
     net = twin.load_network("small-conduits")
-    with pytest.raises(SimulationError, match=r"Newton iterations did not converge") as err:
+    why = r"Newton iterations (did not converge|diverged)"
+    with pytest.raises(SimulationError, match=why) as err:
         twin.simulate(net, solver="newton", head_tolerance_m=1e-12, end_hours=1.0)
     assert err.value.element in set(net.nodes.name)
     assert 0.0 < err.value.time <= 3600.0

@@ -213,7 +213,8 @@ def _attrs(sim) -> dict:
     }
     newton = getattr(sim.router, "newton", None)
     if newton is not None:
-        attrs["newton_unconverged_steps"] = newton.unconverged_steps
+        attrs["newton_unconverged_steps"] = newton.unconverged_steps  # each routed again
+        attrs["newton_retry_substeps"] = newton.retried_substeps
         attrs["newton_conduit_evaluations"] = newton.conduit_evaluations
     for key, val in v.items():
         attrs[f"routing_{key}_m3"] = float(val * FT3)

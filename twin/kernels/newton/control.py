@@ -98,7 +98,7 @@ def next_step(dt, dt_min, dt_max, tol_ft, courant, nodes, links, node_state, lin
                 worst_e = e
                 worst = i
         work.rate_old[i] = r
-    ratio = np.sqrt(sum_sq / n) if n > 0 else 0.0
+    ratio = worst_e  # the largest (was the RMS)
     work.stats[STAT_DT_PREV] = dt
     work.stats[STAT_ERROR] = ratio
     work.stats[STAT_ERROR_NODE] = worst

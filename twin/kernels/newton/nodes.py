@@ -46,6 +46,8 @@ from twin.kernels.routing.constants import FUDGE, SURCHARGE_EXTRAN
 SURCHARGED_AREA_FRACTION = 1.0e-3
 #: SWMM's EXTRAN blends in the last free-surface area up to 1.25 times the crown depth.
 SURCHARGE_BAND = 0.25
+#: SWMM's correction of the surcharge update at upstream terminal nodes (degree < 0).
+TERMINAL_CORRECTION = 0.6
 
 
 @njit(**JIT)
@@ -133,18 +135,23 @@ def assemble(dt, nodes, links, options, node_state, system, work):
         mode = MODE_FREE
         if y < yc:
             node_state.surf_area_old[i] = a  # the last free-surface area (SWMM's oldSurfArea)
+        # SWMM moves an upstream terminal node by 0.6 of its surcharge update per pass:
+        # as if the band above the crown stored 1 / 0.6 as much
+        a_band = node_state.surf_area_old[i]
+        if nodes.degree[i] < 0:
+            a_band /= TERMINAL_CORRECTION
         if y_old < yc:  # starts free: the trapezoidal volume, storage up to the crown
             if y < yc:
                 f = a * (y - y_old) - dv
                 d = a
             else:
-                s_band, d = surcharge_storage(y, yc, node_state.surf_area_old[i], eps)
+                s_band, d = surcharge_storage(y, yc, a_band, eps)
                 f = a * (yc - y_old) + s_band - dv
                 mode = MODE_SURCHARGED
         else:  # starts surcharged: EXTRAN's balance of the new flows (half the row)
-            s_old, d_old = surcharge_storage(y_old, yc, node_state.surf_area_old[i], eps)
+            s_old, d_old = surcharge_storage(y_old, yc, a_band, eps)
             if y >= yc:
-                s_band, d = surcharge_storage(y, yc, node_state.surf_area_old[i], eps)
+                s_band, d = surcharge_storage(y, yc, a_band, eps)
                 f = 0.5 * (s_band - s_old) - half * net
                 d *= 0.5
                 mode = MODE_SURCHARGED

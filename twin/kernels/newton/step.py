@@ -96,12 +96,14 @@ def bdf2_coefficients(dt, dt_prev):
 
 
 @njit(**JIT)
-def evaluate_links(alpha1, alpha2, beta, dt, nodes, links, xsects, curves, options, node_state,
-                   link_state, work):  # fmt: skip
+def evaluate_links(alpha1, alpha2, beta, dt, first, nodes, links, xsects, curves, options,
+                   node_state, link_state, work):  # fmt: skip
     """Every link's flow and dQ/dH at the current heads; node inflow, outflow and area.
 
     Conduits integrate their momentum by BDF2 with the coefficients ``(alpha1,
-    alpha2, beta)`` of this step (:func:`bdf2_coefficients`).
+    alpha2, beta)`` of this step (:func:`bdf2_coefficients`), those with
+    ``work.restart`` by backward Euler.  ``first``: the step's first iteration, which
+    decides where the normal-flow limit is tested for the others.
     """
     for i in range(node_state.depth.shape[0]):  # areas and flow balances start afresh
         d = node_state.depth[i]
@@ -121,11 +123,20 @@ def evaluate_links(alpha1, alpha2, beta, dt, nodes, links, xsects, curves, optio
     for j in range(n_links):
         if links.true_conduit[j] == 1:
             barrels = links.barrels[j]
-            q_hist = (alpha1 * link_state.flow_old[j] - alpha2 * work.q_prev[j]) / barrels
-            a_hist = alpha1 * link_state.a2[j] - alpha2 * work.a_prev[j]
+            if work.restart[j] != 0.0:  # backward Euler from the step's start
+                q_hist = link_state.flow_old[j] / barrels
+                a_hist = link_state.a2[j]
+                b = 1.0
+            else:
+                q_hist = (alpha1 * link_state.flow_old[j] - alpha2 * work.q_prev[j]) / barrels
+                a_hist = alpha1 * link_state.a2[j] - alpha2 * work.a_prev[j]
+                b = beta
+            test = -1  # the first iteration decides where the normal-flow limit applies
+            if not first:
+                test = 1 if link_state.normal_flow_limited[j] > 0.0 else 0
             up, dn = conduit_flow(
                 j, 0, dt, nodes, links, xsects, options, node_state, link_state, True, q_hist,
-                a_hist, beta,
+                a_hist, b, test,
             )  # fmt: skip
             work.dqdh_up[j] = up
             work.dqdh_dn[j] = dn
@@ -197,6 +208,9 @@ def newton_step(dt, t_end_s, nodes, links, xsects, curves, options, node_state, 
     for j in range(n_links):  # the state at the previous step's start, for BDF2
         work.q_prev[j] = link_state.flow_old[j]
         work.a_prev[j] = link_state.a2[j]
+        # a flow held at the normal-flow limit is not a smooth function of time: BDF2's
+        # extrapolation through its jumps would overshoot (a sawtooth), so restart by BE
+        work.restart[j] = 1.0 if link_state.normal_flow_limited[j] == 1.0 else 0.0
     alpha1, alpha2, beta = bdf2_coefficients(dt, work.stats[STAT_LAST_DT])
     work.stats[STAT_LAST_DT] = dt
     begin_step(dt, nodes, node_state, link_state)
@@ -221,8 +235,8 @@ def newton_step(dt, t_end_s, nodes, links, xsects, curves, options, node_state, 
     worst_node = -1
     while iters < max_iter:
         evaluate_links(
-            alpha1, alpha2, beta, dt, nodes, links, xsects, curves, options, node_state,
-            link_state, work,
+            alpha1, alpha2, beta, dt, iters == 0, nodes, links, xsects, curves, options,
+            node_state, link_state, work,
         )  # fmt: skip
         work.stats[STAT_LINK_EVALS] += n_conduits
         set_outfall_depths(nodes, links, xsects, node_state, link_state)

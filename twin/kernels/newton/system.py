@@ -59,6 +59,7 @@ class NewtonWork(Bundle):
         Field("dqdh_dn", F, "cfs/ft", "d flow / d downstream head", "link"),
         Field("q_prev", F, "cfs", "flow at the start of the previous step", "link"),
         Field("a_prev", F, "ft2", "mid-conduit area at the start of the previous step", "link"),
+        Field("restart", F, "-", "1: conduit j integrates this step by backward Euler", "link"),
         Field("diag", F, "ft2", "Jacobian diagonal by position", "node"),
         Field("upper", F, "ft2", "Jacobian A[p, q], p < q", "edge"),
         Field("lower", F, "ft2", "Jacobian A[q, p]", "edge"),

@@ -258,6 +258,7 @@ def conduit_flow(
     q_hist=0.0,
     a_hist=0.0,
     beta=1.0,
+    limit_test=-1,
 ):
     """New flow in conduit ``j`` for one Picard pass (SWMM's dwflow_findConduitFlow).
 
@@ -275,7 +276,11 @@ def conduit_flow(
     heads [cfs/ft, all barrels] are returned: through the head difference and
     through the areas, zero at an end whose head the flow does not see (a critical
     or dry end, the normal-flow limit's downstream end, a closed flap gate, a flow
-    cap).  Without ``newton`` (a compile-time constant: the SWMM path compiles
+    cap).  ``limit_test`` (newton only) fixes whether the normal-flow limit is tested
+    (1) or not (0) instead of deciding it from the new flow (-1): the Newton iterations
+    of a step keep the decision of their first, for the limit makes the flow jump
+    (``normal_flow_limited`` is then 1 where it cut the flow, 0.5 where tested but not
+    cutting).  Without ``newton`` (a compile-time constant: the SWMM path compiles
     without these branches) the numbers are SWMM's and ``(0.0, 0.0)`` is returned.
     """
     dqdh_up = 0.0
@@ -444,10 +449,13 @@ def conduit_flow(
     nfl = options.normal_flow
     if q > 0.0:
         if nfl != NFL_NEITHER and y1 < y_full and (fc == FC_SUBCRITICAL or fc == FC_SUPCRITICAL):
-            limit, by_froude = _normal_flow_tests(y1, y2, out1 or out2, nfl)
-            if by_froude:  # a1 is the area at y1 (y1 is below the crown here)
-                f1 = froude_number(xsects, j, q / a1, y1, a1)
-                limit = f1 >= 1.0
+            if newton and limit_test >= 0:
+                limit = limit_test == 1
+            else:
+                limit, by_froude = _normal_flow_tests(y1, y2, out1 or out2, nfl)
+                if by_froude:  # a1 is the area at y1 (y1 is below the crown here)
+                    f1 = froude_number(xsects, j, q / a1, y1, a1)
+                    limit = f1 >= 1.0
             if limit:
                 q, limited = _normal_flow(q, a1, r1, links.beta[j])
                 link_state.normal_flow_limited[j] = limited
@@ -455,6 +463,8 @@ def conduit_flow(
                     w1 = conduit_width(xsects, j, y1, slot, crown_cutoff)
                     dqdh_up = q * (5.0 / 3.0) * w1 / a1 * barrels
                     dqdh_dn = 0.0
+                elif newton:
+                    link_state.normal_flow_limited[j] = 0.5
 
     if steps > 0:
         q = (1.0 - OMEGA) * q_last + OMEGA * q
