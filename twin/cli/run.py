@@ -50,9 +50,13 @@ RESULT_SUFFIXES = (".nc", ".zarr")
 )  # fmt: skip
 @click.option("--force", is_flag=True, help="Also replace files not named (the PNG beside -o).")
 @click.option("--quiet", is_flag=True, help="No progress bar and no report.")
+@click.option(
+    "-v", "--verbose", is_flag=True,
+    help="Show the log too (as `twin -v run`); with --solver newton, what limited its steps.",
+)  # fmt: skip
 def run_cmd(
     network, scenario, output, report_step, routing_step, end_hours, surface, threads, solver,
-    render, image, max_continuity_error, force, quiet,
+    render, image, max_continuity_error, force, quiet, verbose,
 ):  # fmt: skip
     """Simulate NETWORK, print the summary, write NetCDF and render a PNG.
 
@@ -69,6 +73,11 @@ def run_cmd(
     the simulation starts.
     """
     from twin.files import safe_file_name
+
+    if verbose:
+        from twin.cli._console import set_verbose
+
+        set_verbose(True)
     from twin.report import print_report
     from twin.report.continuity import judge_continuity
 

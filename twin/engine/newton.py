@@ -12,6 +12,9 @@ evaluations.
 
 from __future__ import annotations
 
+import logging
+from collections import Counter
+
 import numpy as np
 
 from twin.engine.newton_system import node_system
@@ -35,6 +38,9 @@ from twin.kernels.newton.system import (
 from twin.networks.units import FT_TO_M
 
 SOLVERS = ("swmm", "newton")
+LOG = logging.getLogger(__name__)
+#: How many of the elements that limited the most steps :meth:`NewtonRouting.step_limits` names.
+TOP_LIMITS = 5
 #: A step that ends with a head still moving by more than this [ft] has diverged.
 DIVERGED_FT = 1.0
 #: A step whose iterations do not converge is routed again from its start in 2, 4, ...
@@ -93,6 +99,7 @@ class NewtonRouting:
         self.unconverged_steps = 0  # steps routed again in substeps, since the start
         self.retried_substeps = 0  # substeps those took
         self.cap_next_s = np.inf  # after a retried step: at most twice its substep
+        self.limit_counts: Counter = Counter()  # (kind, element) -> steps it limited
 
     def step_size(self, router) -> float:
         """The next step [s]: the file's routing step first, then the controller's."""
@@ -109,6 +116,9 @@ class NewtonRouting:
             dt = max(self.cap_next_s, self.min_step_s)
             self.limit = ("Newton iterations", int(st[STAT_MAX_DH_NODE]))
         self.cap_next_s = np.inf
+        self.limit_counts[self.limit] += 1
+        if LOG.isEnabledFor(logging.DEBUG):
+            LOG.debug("next step %.3f s: %s", dt, self.limiting_element())
         return float(dt)
 
     def kernel(self, bundles):
@@ -171,6 +181,9 @@ class NewtonRouting:
                         break  # shorter substeps come next
         self.unconverged_steps += 1
         self.retried_substeps += n if n > 1 else 0
+        LOG.info("step of %.3f s to %.1f s %s in %d substeps (%s)", dt, t_s + dt,
+                 "converged" if converged else "kept unconverged", n,
+                 self.limiting_element(("", int(work.stats[STAT_MAX_DH_NODE])))[4:])  # fmt: skip
         if n > 1:
             for name, start in _OLD_NODE:
                 getattr(node_state, name)[:] = saved[0][start]
@@ -204,14 +217,24 @@ class NewtonRouting:
                 element=name, time=t_end_s, step=self.router.n_steps + 1,
             )  # fmt: skip
 
-    def limiting_element(self) -> str:
-        """What limited the last step chosen, e.g. ``"local error at node J12"``."""
-        kind, el = self.limit
+    def limiting_element(self, limit: tuple[str, int] | None = None) -> str:
+        """What limited the last step chosen (or ``limit``, a ``(kind, element)`` pair),
+        e.g. ``"local error at node J12"``."""
+        kind, el = self.limit if limit is None else limit
         if el < 0:
             return kind
         if kind in ("Courant", "pump switch"):
             return f"{kind} in link {self.router.link_names[el]}"
         return f"{kind} at node {self.router.node_names[el]}"
+
+    def step_limits(self, top: int = TOP_LIMITS) -> str:
+        """The elements that limited the most steps so far, e.g. ``"local error at node
+        J12: 310 steps; maximum step: 120 steps"``; also logged at INFO (``twin -v run``)."""
+        text = "; ".join(f"{self.limiting_element(k)}: {n} steps"
+                         for k, n in self.limit_counts.most_common(top))  # fmt: skip
+        LOG.info("Newton steps limited by %s (%d routed again in substeps)", text or "nothing",
+                 self.unconverged_steps)  # fmt: skip
+        return text
 
     @property
     def conduit_evaluations(self) -> int:

@@ -216,6 +216,7 @@ def _attrs(sim) -> dict:
         attrs["newton_unconverged_steps"] = newton.unconverged_steps  # each routed again
         attrs["newton_retry_substeps"] = newton.retried_substeps
         attrs["newton_conduit_evaluations"] = newton.conduit_evaluations
+        attrs["newton_step_limits"] = newton.step_limits()
     for key, val in v.items():
         attrs[f"routing_{key}_m3"] = float(val * FT3)
     for key in ("flooding", "outfall", "evaporation", "seepage", "initial_storage",
