@@ -164,8 +164,10 @@ class NewtonRouting:
                 break  # keep the shortest substeps routed
             n *= 2
             sub = dt / n
+            evaluations = work.stats[STAT_LINK_EVALS]  # the cost counts every attempt
             for b, v in zip(state, saved, strict=True):
                 _restore_arrays(b, v)
+            work.stats[STAT_LINK_EVALS] = evaluations
             converged, total = True, 0
             for k in range(n):
                 lat = lat_old + (k + 1) / n * (lateral - lat_old)
