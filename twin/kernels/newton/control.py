@@ -84,21 +84,17 @@ def next_step(dt, dt_min, dt_max, tol_ft, courant, nodes, links, node_state, lin
     dt_prev = work.stats[STAT_DT_PREV]
     worst_e = 0.0
     worst = -1
-    sum_sq = 0.0
-    n = 0
     for i in range(node_state.depth.shape[0]):
         if nodes.kind[i] == NODE_OUTFALL:
             continue
         r = (node_state.depth[i] - node_state.depth_old[i]) / dt
         if dt_prev > 0.0 and work.mode[i] != MODE_FLOODED:
             e = dt * dt / (dt + dt_prev) * abs(r - work.rate_old[i]) / tol_ft
-            sum_sq += e * e
-            n += 1
             if e > worst_e:
                 worst_e = e
                 worst = i
         work.rate_old[i] = r
-    ratio = worst_e  # the largest (was the RMS)
+    ratio = worst_e  # the largest over the nodes (an RMS would loosen as networks grow)
     work.stats[STAT_DT_PREV] = dt
     work.stats[STAT_ERROR] = ratio
     work.stats[STAT_ERROR_NODE] = worst
