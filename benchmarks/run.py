@@ -45,6 +45,8 @@ def main(argv=None) -> int:
     p.add_argument("--ensemble-members", type=int, help="members (64; quick: 4)")
     p.add_argument("--ensemble-network", help="bundled network (medium-conduits; quick: default)")
     p.add_argument("--ensemble-hours", type=float, default=1.0, help="simulated hours per member")
+    p.add_argument("--solvers", nargs="+", choices=("swmm", "newton"), default=["swmm"],
+                   help="twin's dynamic-wave solvers, one row each per case")  # fmt: skip
     p.add_argument("--no-readme", action="store_true", help="do not update README.md")
     p.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "results")
     p.add_argument("--workdir", type=Path, help="inputs and scratch files (default: temporary)")
@@ -62,7 +64,7 @@ def main(argv=None) -> int:
                 compile=not a.no_compile, surface=not a.no_surface,
                 ensemble=not a.no_ensemble, timeout_s=a.timeout,
                 ensemble_members=a.ensemble_members, ensemble_network=a.ensemble_network,
-                ensemble_duration_h=a.ensemble_hours,
+                ensemble_duration_h=a.ensemble_hours, solvers=tuple(a.solvers),
                 log=lambda msg: print(msg, flush=True),
             )  # fmt: skip
         path = write_json(doc, a.results)

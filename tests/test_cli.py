@@ -122,3 +122,32 @@ def test_main_job_defaults_to_scenario_and_surface(tmp_path):
     ds = twin.open_results(out)
     assert ds.attrs["scenario"] == "seoul-100mmh"
     assert "surface_max_depth" in ds and "system_continuity_error_percent" in ds.attrs
+
+
+def test_run_with_the_newton_solver_records_it(tmp_path):
+    import xarray as xr
+
+    out = tmp_path / "n.nc"
+    r = run("run", "small-conduits", "--end-hours", "1", "--solver", "newton", "-o", str(out),
+            "--no-render", "--quiet")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    with xr.open_dataset(out) as ds:
+        assert ds.attrs["solver"] == "newton"
+    r = run("run", "small-conduits", "--solver", "picard", "--quiet", "--no-render")
+    assert r.returncode == 2 and "picard" in r.stderr
+
+
+def test_run_verbose_names_what_limited_the_newton_steps(tmp_path):
+    import re
+
+    import twin
+
+    out = tmp_path / "n.nc"
+    r = run("run", "small-conduits", "-v", "--end-hours", "0.5", "--solver", "newton", "-o",
+            str(out), "--no-render", "--quiet")  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    m = re.search(r"Newton steps limited by (.*)", r.stderr)
+    assert m, r.stderr
+    names = set(twin.load_network("small-conduits").nodes.name)
+    named = re.findall(r"at node (\w+): (\d+) steps", m.group(1))
+    assert named and all(n in names and int(k) > 0 for n, k in named)

@@ -61,6 +61,7 @@ def run_suite(
     compile: bool = True, surface: bool = True, ensemble: bool = True,
     timeout_s: float = 900.0, ensemble_members: int | None = None,
     ensemble_network: str | None = None, ensemble_duration_h: float | None = 1.0, log=None,
+    solvers=("swmm",),
 ) -> dict:  # fmt: skip
     """Run the benchmark suite and return its results (the JSON document).
 
@@ -85,6 +86,9 @@ def run_suite(
         simulating ``ensemble_duration_h`` hours (1 h).
     log : callable, optional
         Called with one progress line at a time.
+    solvers : sequence of {"swmm", "newton"}
+        twin's dynamic-wave solvers: one row per case and solver (key ``solver``),
+        each timed beside its own SWMM runs.
 
     Returns
     -------
@@ -113,17 +117,18 @@ def run_suite(
             log(f"{n}: not run ({skip})")
             doc["cases"].append(_not_run(case, workdir, skip))
             continue
-        log(f"{n}: running")
-        try:
-            res = run_case(case, workdir, repeats=repeats, timeout_s=timeout_s, log=log,
-                           budget_s=120.0 if quick else 900.0)  # fmt: skip
-        except (TwinError, OSError, MemoryError) as exc:  # e.g. the input cannot be made
-            log(f"{n}: failed ({exc})")
-            doc["cases"].append(_not_run(case, workdir, f"{type(exc).__name__}: {exc}"))
-            continue
-        doc["cases"].append(res)
-        log(f"{n}: twin {_fmt(res['twin_s'])} s, SWMM {_fmt(res['swmm_s'])} s, "
-            f"agrees {res['agrees']}")  # fmt: skip
+        for solver in solvers:
+            log(f"{n}: running (solver {solver})")
+            try:
+                res = run_case(case, workdir, repeats=repeats, timeout_s=timeout_s, log=log,
+                               budget_s=120.0 if quick else 900.0, solver=solver)  # fmt: skip
+            except (TwinError, OSError, MemoryError) as exc:  # e.g. the input cannot be made
+                log(f"{n}: failed ({exc})")
+                doc["cases"].append(_not_run(case, workdir, f"{type(exc).__name__}: {exc}"))
+                continue
+            doc["cases"].append(res)
+            log(f"{n} ({solver}): twin {_fmt(res['twin_s'])} s, SWMM {_fmt(res['swmm_s'])} s, "
+                f"agrees {res['agrees']}")  # fmt: skip
     if compile:
         log("compile time")
         tiny = get_case("tiny").prepare(workdir)

@@ -79,17 +79,17 @@ def _child_swmm(inp: Path, save, workdir) -> dict:
     return rec
 
 
-def _child_twin(inp: Path, warmup, save) -> dict:
+def _child_twin(inp: Path, warmup, save, solver: str = "swmm") -> dict:
     import twin
 
     for w in warmup:
         try:
-            twin.simulate(w)
+            twin.simulate(w, solver=solver)
         except Exception:  # noqa: BLE001 - a feature the engine lacks: the timed run says so
             pass
     base = _maxrss_mb()
     t0 = time.perf_counter()
-    ds = twin.simulate(inp)
+    ds = twin.simulate(inp, solver=solver)
     wall = time.perf_counter() - t0
     rec = {"wall_s": wall, "base_rss_mb": base, "peak_rss_mb": _maxrss_mb()}
     rec["routing_steps"] = int(ds.attrs.get("routing_steps", 0)) or None
@@ -134,12 +134,13 @@ def _child_main(argv: list[str]) -> int:
     p.add_argument("--warmup", action="append", default=[])
     p.add_argument("--save")
     p.add_argument("--workdir")
+    p.add_argument("--solver", default="swmm", choices=("swmm", "newton"))
     p.add_argument("--record", required=True)
     a = p.parse_args(argv)
     if a.mode == "swmm":
         rec = _child_swmm(a.inp, a.save, a.workdir)
     elif a.mode == "twin":
-        rec = _child_twin(a.inp, a.warmup, a.save)
+        rec = _child_twin(a.inp, a.warmup, a.save, a.solver)
     else:
         rec = _child_compile(a.inp)
     Path(a.record).write_text(json.dumps(rec))

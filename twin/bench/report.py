@@ -104,9 +104,9 @@ def markdown_table(doc: dict) -> str:
         "**agrees** = twin passed the SWMM agreement check on that run (a run that does "
         "not agree does not count).",
         "",
-        "| case | conduits | sim h | SWMM s | twin s | speedup | agrees | spread SWMM / twin "
-        "| link-steps/s SWMM / twin | peak MiB SWMM / twin |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | :---: | ---: | ---: | ---: |",
+        "| case | solver | conduits | sim h | SWMM s | twin s | speedup | agrees "
+        "| spread SWMM / twin | link-steps/s SWMM / twin | peak MiB SWMM / twin |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | :---: | ---: | ---: | ---: |",
     ]
     for c in doc["cases"]:
         s, t = c.get("swmm") or {}, c.get("twin") or {}
@@ -115,7 +115,8 @@ def markdown_table(doc: dict) -> str:
             err = c["error"]
             agrees += f" ({err if len(err) <= 90 else err[:89] + '…'})"
         lines.append(
-            f"| {c['case']} | {c['conduits']:,} | {_num(c.get('duration_h'), '{:g}')} "
+            f"| {c['case']} | {c.get('solver', 'swmm')} | {c['conduits']:,} "
+            f"| {_num(c.get('duration_h'), '{:g}')} "
             f"| {_num(c.get('swmm_s'))} | {_num(c.get('twin_s'))} "
             f"| {_num(c.get('speedup'), '{:.2f}x')} | {agrees} "
             f"| {_spread(s)} / {_spread(t)} "

@@ -69,8 +69,9 @@ def _spawn(args: list[str], timeout_s: float, env=None, module: str = _ENGINE_CH
 
 
 def run_engine(
-    engine: str, inp, *, warmup=(), save=None, timeout_s: float = 900.0, workdir=None
-) -> dict:
+    engine: str, inp, *, warmup=(), save=None, timeout_s: float = 900.0, workdir=None,
+    solver: str = "swmm",
+) -> dict:  # fmt: skip
     """Run ``engine`` (``"swmm"`` or ``"twin"``) once on ``inp`` in a child process.
 
     Parameters
@@ -86,6 +87,8 @@ def run_engine(
         Give up (and kill the child) after this many seconds.
     workdir : path-like, optional
         Where SWMM writes its ``.rpt``/``.out`` (a temporary folder by default).
+    solver : {"swmm", "newton"}
+        twin only: the dynamic-wave solver (``simulate(..., solver=...)``).
 
     Returns
     -------
@@ -108,6 +111,8 @@ def run_engine(
         args += ["--save", str(Path(save).resolve())]
     if workdir is not None:
         args += ["--workdir", str(Path(workdir).resolve())]
+    if engine == "twin" and solver != "swmm":
+        args += ["--solver", solver]
     rec = _spawn(args, timeout_s)
     rec["run_rss_mb"] = max(rec["peak_rss_mb"] - rec["base_rss_mb"], 0.0)
     return rec
@@ -162,7 +167,7 @@ def _stats(samples: list[float]) -> dict:
 
 def run_case(
     case, workdir, *, repeats: int = 3, budget_s: float = 600.0, timeout_s: float = 900.0,
-    check: bool = True, log=None,
+    check: bool = True, log=None, solver: str = "swmm",
 ) -> dict:  # fmt: skip
     """Time SWMM and twin on one case, alternately, and check twin against SWMM.
 
@@ -179,6 +184,9 @@ def run_case(
         Per engine run.
     check : bool
         Run the SWMM agreement check (on the first repetition's results).
+    solver : {"swmm", "newton"}
+        twin's dynamic-wave solver; the row records it (``solver``), and SWMM is timed
+        again beside it, so each row's speedup comes from one interleaved run.
 
     Returns
     -------
@@ -195,8 +203,8 @@ def run_case(
     info = inp_counts(inp)
     warm = [get_case("tiny").prepare(workdir), _warmup_structures().prepare(workdir)]
     res = {
-        "case": case.name, "description": case.description, **info,
-        "duration_h": info["duration_s"] / 3600.0,
+        "case": case.name, "solver": solver, "description": case.description, **info,
+        "duration_h": info["duration_s"] / 3600.0, "matched_accuracy": None,
         "twin_s": None, "swmm_s": None, "speedup": None, "agrees": False,
         "agreement": None, "error": None,
     }  # fmt: skip
@@ -211,7 +219,7 @@ def run_case(
             try:
                 rec = run_engine(
                     engine, inp, warmup=warm if engine == "twin" else (), save=save,
-                    timeout_s=timeout_s, workdir=workdir,
+                    timeout_s=timeout_s, workdir=workdir, solver=solver,
                 )  # fmt: skip
             except EngineRunError as exc:
                 res["error"] = f"{engine}: {exc}"

@@ -17,8 +17,12 @@ from twin.errors import TwinError
 )  # fmt: skip
 @click.option("--repeats", type=int, help="Alternating (SWMM, twin) runs per case.")
 @click.option("--cases-only", is_flag=True, help="Skip compile, 2D surface and ensemble runs.")
+@click.option(
+    "--solver", "solvers", multiple=True, type=click.Choice(["swmm", "newton"]),
+    help="twin's dynamic-wave solver, repeated for a row of each (default: swmm).",
+)  # fmt: skip
 @click.option("-o", "--output", type=click.Path(file_okay=False), help="Also write JSON here.")
-def bench_cmd(quick, as_json, case_names, repeats, cases_only, output):
+def bench_cmd(quick, as_json, case_names, repeats, cases_only, solvers, output):
     """Time twin against EPA SWMM 5.2 on this machine (needs swmm-toolkit)."""
     import importlib.util
     import tempfile
@@ -42,7 +46,8 @@ def bench_cmd(quick, as_json, case_names, repeats, cases_only, output):
     extras = not cases_only
     with tempfile.TemporaryDirectory(prefix="twin-bench-") as workdir:
         doc = run_suite(names or None, workdir, quick=quick, repeats=repeats, log=log,
-                        compile=extras, surface=extras, ensemble=extras)  # fmt: skip
+                        compile=extras, surface=extras, ensemble=extras,
+                        solvers=solvers or ("swmm",))  # fmt: skip
     if output:
         log(f"results: {write_json(doc, output)}")
     click.echo(to_json(doc, indent=None) if as_json else markdown_table(doc))

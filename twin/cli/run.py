@@ -34,6 +34,13 @@ RESULT_SUFFIXES = (".nc", ".zarr")
     type=click.IntRange(min=0),
     help="Routing threads, as SWMM's THREADS (0 = all cores; used from 2000 conduits).",
 )
+@click.option(
+    "--solver",
+    type=click.Choice(["swmm", "newton"]),
+    default="swmm",
+    show_default=True,
+    help="Dynamic wave by SWMM 5.2's Picard passes, or all node heads at once by Newton.",
+)
 @click.option("--render/--no-render", default=True, show_default=True, help="Render a PNG.")
 @click.option("--image", type=click.Path(dir_okay=False), help="Where the PNG goes.")
 @click.option(
@@ -43,9 +50,13 @@ RESULT_SUFFIXES = (".nc", ".zarr")
 )  # fmt: skip
 @click.option("--force", is_flag=True, help="Also replace files not named (the PNG beside -o).")
 @click.option("--quiet", is_flag=True, help="No progress bar and no report.")
+@click.option(
+    "-v", "--verbose", is_flag=True,
+    help="Show the log too (as `twin -v run`); with --solver newton, what limited its steps.",
+)  # fmt: skip
 def run_cmd(
-    network, scenario, output, report_step, routing_step, end_hours, surface, threads, render,
-    image, max_continuity_error, force, quiet,
+    network, scenario, output, report_step, routing_step, end_hours, surface, threads, solver,
+    render, image, max_continuity_error, force, quiet, verbose,
 ):  # fmt: skip
     """Simulate NETWORK, print the summary, write NetCDF and render a PNG.
 
@@ -62,6 +73,11 @@ def run_cmd(
     the simulation starts.
     """
     from twin.files import safe_file_name
+
+    if verbose:
+        from twin.cli._console import set_verbose
+
+        set_verbose(True)
     from twin.report import print_report
     from twin.report.continuity import judge_continuity
 
@@ -89,6 +105,8 @@ def run_cmd(
         opts["end_hours"] = end_hours
     if threads is not None:
         opts["threads"] = threads
+    if solver != "swmm":
+        opts["solver"] = solver
     _check_work(net, opts, report_step, routing_step, quiet)
     if out is None:  # the default: the twin's own folder, a name made safe
         out = _check_path(DEFAULT_FOLDER / f"{stem}.nc", RESULT_SUFFIXES, force, None)

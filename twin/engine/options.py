@@ -68,6 +68,12 @@ class SimOptions:
     lat_flow_tol: float = 0.05  # fraction
     skip_steady_state: bool = False
     threads: int = 1
+    # the dynamic-wave solver: "swmm" (SWMM 5.2's Picard passes, the reference) or
+    # "newton" (all node heads at once by Newton's method, accuracy-controlled steps)
+    solver: str = "swmm"
+    newton_tolerance_m: float = 0.003  # local error of a node head per step
+    newton_max_step_s: float = 30.0  # longest Newton step
+    newton_courant: float = 0.0  # kinematic Courant number where flow changes; 0 = off
 
     @property
     def duration_s(self) -> float:
@@ -96,8 +102,9 @@ class SimOptions:
         not_negative = (
             "rule_step_s", "start_dry_days", "lengthening_step_s", "variable_step",
             "min_step_s", "min_surfarea_m2", "min_slope", "head_tolerance_m", "sys_flow_tol",
-            "lat_flow_tol", "max_trials", "threads",
+            "lat_flow_tol", "max_trials", "threads", "newton_courant",
         )  # fmt: skip
+        positive += ("newton_tolerance_m", "newton_max_step_s")
         for name in positive + not_negative:
             try:
                 low, high = OPTION_RANGES.get(name, (0.0, np.inf))
@@ -116,6 +123,9 @@ class SimOptions:
                 raise InputError(
                     f"option must be one of {', '.join(_CHOICES[key])}, got {value!r}", field=name
                 )
+        if not isinstance(self.solver, str) or self.solver.lower() not in ("swmm", "newton"):
+            raise InputError(f"option must be 'swmm' or 'newton', got {self.solver!r}",
+                             field="solver")  # fmt: skip
         return self
 
     @classmethod

@@ -114,8 +114,8 @@ class Recorder:
             self.node_critical[r.critical_node] += 1
         if r.critical_link >= 0:
             self.link_critical[r.critical_link] += 1
-        if t_new >= self.next_report_s - 1e-6:
-            rt = self.next_report_s
+        while t_new >= self.next_report_s - 1e-6:  # a step longer than the report step
+            rt = self.next_report_s  # (the Newton solver's) passes several report times
             if rt >= self.report_start_s - 1e-6:
                 self._save(rt, t_old, dt)
             self.next_report_s += self.report_step_s

@@ -195,6 +195,7 @@ def _attrs(sim) -> dict:
         "source": sim.net.source,
         "engine": f"sewer-twin {twin.__version__}",
         "flow_routing": opts.flow_routing,
+        "solver": opts.solver.lower(),
         "routing_step_s": opts.routing_step_s,
         "report_step_s": opts.report_step_s,
         "variable_step": opts.variable_step,
@@ -210,6 +211,12 @@ def _attrs(sim) -> dict:
         "max_step_s": float(sim.max_step_s),
         "flow_routing_continuity_error_percent": float(err),
     }
+    newton = getattr(sim.router, "newton", None)
+    if newton is not None:
+        attrs["newton_unconverged_steps"] = newton.unconverged_steps  # each routed again
+        attrs["newton_retry_substeps"] = newton.retried_substeps
+        attrs["newton_conduit_evaluations"] = newton.conduit_evaluations
+        attrs["newton_step_limits"] = newton.step_limits()
     for key, val in v.items():
         attrs[f"routing_{key}_m3"] = float(val * FT3)
     for key in ("flooding", "outfall", "evaporation", "seepage", "initial_storage",

@@ -85,6 +85,13 @@ class Router:
         self.critical_link = -1
         self.n_steps = 0
         self._init_state()
+        # solver="newton": node heads by Newton's method (dynamic wave only; kinematic
+        # wave and steady flow have no node system to solve)
+        self.newton = None
+        if self.dynwave and opts.solver.lower() == "newton":
+            from twin.engine.newton import NewtonRouting
+
+            self.newton = NewtonRouting(self)
 
     def network_bundles(self) -> tuple:
         """``(nodes, links, xsects, curves, options)``: what every routing kernel reads."""
@@ -112,6 +119,9 @@ class Router:
         fixed = float(self.opts.routing_step_s)
         if not self.dynwave:
             return fixed
+        if self.newton is not None:
+            self._first_step = False
+            return self.newton.step_size(self)
         dt, lk, nd = routing_step_size(
             fixed, self._first_step, self.nodes, self.links, self.options, self.node_state,
             self.link_state,
@@ -143,6 +153,8 @@ class Router:
     def _kernel(self):
         """The step kernel for this network, bound to its bundles: ``f(t_s, dt, lateral)``."""
         bundles = (*self.network_bundles(), *self.state_bundles())
+        if self.newton is not None:
+            return self.newton.kernel(bundles)
         if not self.dynwave:
 
             def route_step_kinwave_bound(t_s, dt, lateral):

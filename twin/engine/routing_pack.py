@@ -37,6 +37,7 @@ from twin.kernels.xsect import (
     standard_tables,
     xsect_params,
 )
+from twin.kernels.xsect.tables import with_empty_radius_floor
 from twin.networks import units
 from twin.networks.inp_links import LENGTH_GEOMS
 
@@ -314,6 +315,8 @@ def _pack_links(net, opts, nodes: Nodes, curves: _Curves) -> tuple[Links, XSects
             if nodes.kind[n] != NodeKind.STORAGE or nodes.surcharge_depth[n] > 0.0:
                 nodes.full_depth[n] = max(nodes.full_depth[n], off + xs["y_full"])
     tables = np.concatenate([standard_tables()] + [t[None] for t in tables_extra])
+    if opts.solver.lower() == "newton":  # SWMM 5.2's radius floor of a near-empty section
+        tables = with_empty_radius_floor(tables)
     xsects = XSects.of_sections(sections, tables)
     for j, rough, slope, fm, fm_rough, dummy in conduits:
         length = links.length[j]

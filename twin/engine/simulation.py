@@ -209,7 +209,9 @@ class Simulation:
         if self.runoff is not None:
             while self.runoff.t_new_s < t_next:
                 self.runoff.advance()
-        self._add_inflows(t, dt)
+        # SWMM takes a step's inflows at its start; the Newton solver's longer steps take
+        # them at the end, so that node continuity integrates them by the trapezoid rule
+        self._add_inflows(t + dt if self.router.newton is not None else t, dt)
         for c in self.couplers:
             c.add_lateral_cfs(t, dt, self._lat)
         if self.controls is not None:  # SWMM evaluates rules on the state at the step start

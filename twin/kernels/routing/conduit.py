@@ -128,8 +128,9 @@ def _surface_area(
 
     ``yc``/``yn`` are the critical and normal depths [ft] when the flow class needs
     them (:func:`_flow_class_needs_depths`), else any number.  Returns
-    ``(h1, h2, y1, y2, class, s1, s2)``: the heads and depths adjusted for critical /
-    dry ends, and the surface areas [ft2] given to the end nodes.
+    ``(h1, h2, y1, y2, class, s1, s2, w1, w2, wm)``: the heads and depths adjusted for
+    critical / dry ends, the surface areas [ft2] given to the end nodes, and the top
+    widths [ft] at both ends and mid-depth (0 when dry).
     """
     y_full = xsects.y_full[j]
     fasnh = 1.0
@@ -156,7 +157,7 @@ def _surface_area(
         y2 = FUDGE
     if fc == FC_DRY:
         s1 = FUDGE * length / 2.0
-        return h1, h2, y1, y2, fc, s1, s1
+        return h1, h2, y1, y2, fc, s1, s1, 0.0, 0.0, 0.0
     # top widths at both ends and the mean depth (a class may leave one unused)
     ym = max(0.5 * (y1 + y2), FUDGE)
     w1 = conduit_width(xsects, j, y1, slot, crown_cutoff)
@@ -179,7 +180,7 @@ def _surface_area(
         s1 = (wm + w1) * length / 4.0
         if off2 <= 0.0:
             s2 = (w2 + wm) * length / 4.0
-    return h1, h2, y1, y2, fc, s1, s2
+    return h1, h2, y1, y2, fc, s1, s2, w1, w2, wm
 
 
 @njit(**JIT)
@@ -208,6 +209,26 @@ def _normal_flow(q, a1, r1, beta):
 
 
 @njit(**JIT)
+def _area_derivatives(q, q_last, dt, length, h1, h2, a_mid, a_old, f_fric, rho, sigma, v, w1, w2,
+                      wm):  # fmt: skip
+    """How the Newton update's numerator moves with the end depths through the areas.
+
+    Gravity acts on the weighted area, friction and inertia on the mid area, convection
+    on the end areas; ``dA/dy`` is the top width.  Returns ``(d/dy1, d/dy2)`` [cfs/ft
+    per barrel, before dividing by the denominator].
+    """
+    c_grav = dt * GRAVITY * (h2 - h1) / length  # dq2 per unit of weighted area
+    d_mid = 0.0  # d numerator / d a_mid
+    if a_mid > FUDGE:
+        d_mid = q * f_fric / a_mid + q_last * sigma * a_old / (a_mid * a_mid)
+    c_conv = dt * v * v * sigma / length  # dq4 per unit of (a2 - a1)
+    half_mid = 0.5 * wm
+    g1 = -c_grav * ((1.0 - rho) * w1 + rho * half_mid) + d_mid * half_mid - c_conv * w1
+    g2 = -c_grav * rho * half_mid + d_mid * half_mid + c_conv * w2
+    return g1, g2
+
+
+@njit(**JIT)
 def flap_gate_closed(j, q, nodes, links):
     """True when flow ``q`` would run backwards through the link's or an outfall's flap gate."""
     if links.flap_gate[j] == 1 and q * links.direction[j] < 0.0:
@@ -233,13 +254,37 @@ def conduit_flow(
     options,
     node_state,
     link_state,
+    newton=False,
+    q_hist=0.0,
+    a_hist=0.0,
+    beta=1.0,
+    limit_test=-1,
 ):
     """New flow in conduit ``j`` for one Picard pass (SWMM's dwflow_findConduitFlow).
 
     Reads node depths from ``node_state.depth`` and the conduit's last-pass flow
     from ``link_state.q1[j]``; writes flow, depth, volume, areas, dq/dh, Froude
     number, flow class and surface areas into entry ``j`` of ``link_state``.
+
+    With ``newton`` (the Newton solver, :mod:`twin.kernels.newton`) the time
+    derivative is taken from the history ``q_hist`` [cfs per barrel] and ``a_hist``
+    [ft2] with the step weight ``beta`` (BDF2, or backward Euler when ``beta`` is 1
+    and the histories are the step's start), friction and losses are linearised
+    about the last flow instead of lagged, so that the flow is one Newton step on
+    the conduit's own momentum equation (the solution SWMM's passes converge to),
+    and the derivatives of the flow with respect to the upstream and downstream
+    heads [cfs/ft, all barrels] are returned: through the head difference and
+    through the areas, zero at an end whose head the flow does not see (a critical
+    or dry end, the normal-flow limit's downstream end, a closed flap gate, a flow
+    cap).  ``limit_test`` (newton only) fixes whether the normal-flow limit is tested
+    (1) or not (0) instead of deciding it from the new flow (-1): the Newton iterations
+    of a step keep the decision of their first, for the limit makes the flow jump
+    (``normal_flow_limited`` is then 1 where it cut the flow, 0.5 where tested but not
+    cutting).  Without ``newton`` (a compile-time constant: the SWMM path compiles
+    without these branches) the numbers are SWMM's and ``(0.0, 0.0)`` is returned.
     """
+    dqdh_up = 0.0
+    dqdh_dn = 0.0
     slot = options.surcharge == SURCHARGE_SLOT
     crown_cutoff = options.crown_cutoff
     closed = xsects.closed[j] == 1
@@ -280,7 +325,7 @@ def conduit_flow(
         q_last, h1, h2, y1, y2, fz1, fz2, z1, z2
     ):
         yn, yc = link_depths(j, q_last, links, xsects)
-    h1, h2, y1, y2, fc, s1, s2 = _surface_area(
+    h1, h2, y1, y2, fc, s1, s2, w1, w2, wm = _surface_area(
         j,
         q_last,
         length,
@@ -324,7 +369,7 @@ def conduit_flow(
         link_state.depth[j] = min(y_mid, y_full)
         link_state.volume[j] = link_state.a1[j] * true_length * barrels
         link_state.flow[j] = 0.0
-        return
+        return dqdh_up, dqdh_dn
 
     v = q_last / a_mid
     if abs(v) > MAX_VELOCITY:
@@ -377,35 +422,71 @@ def conduit_flow(
         if a_mid > FUDGE:
             losses += links.loss_avg[j] * (qa / a_mid)
         dq5 = losses / 2.0 / length * dt
-    denom = 1.0 + dq1 + dq5
-    q = (q_old - dq2 + dq3 + dq4) / denom
-    link_state.dqdh[j] = 1.0 / denom * GRAVITY * dt * a_wtd / length * barrels
+    if newton:
+        # BDF2 in time (BE when beta = 1): the histories, the step's terms times beta,
+        # SWMM's local-acceleration term 2 v dA sigma at the half weight its two passes
+        # give it, friction and losses linearised about q_last
+        f_fric = beta * (dq1 + dq5)
+        denom = 1.0 + 2.0 * f_fric
+        q = (q_hist + beta * (dq4 - dq2) + v * (a_mid - a_hist) * sigma + f_fric * q_last) / denom
+        link_state.dqdh[j] = beta / denom * GRAVITY * dt * a_wtd / length * barrels
+        g1, g2 = _area_derivatives(q, q_last, beta * dt, length, h1, h2, a_mid, a_hist, f_fric,
+                                   rho, sigma, v, w1, w2, wm)  # fmt: skip
+        # signs kept physical (flow rises with the upstream head, falls with the downstream
+        # one) so that the node system stays an M-matrix
+        dqdh_up = max(link_state.dqdh[j] + g1 / denom * barrels, 0.0)
+        dqdh_dn = min(-link_state.dqdh[j] + g2 / denom * barrels, 0.0)
+        if fc == FC_UP_CRITICAL:
+            dqdh_up = 0.0
+        elif fc == FC_DN_CRITICAL:
+            dqdh_dn = 0.0
+    else:
+        denom = 1.0 + dq1 + dq5
+        q = (q_old - dq2 + dq3 + dq4) / denom
+        link_state.dqdh[j] = 1.0 / denom * GRAVITY * dt * a_wtd / length * barrels
 
     link_state.normal_flow_limited[j] = 0.0
     nfl = options.normal_flow
     if q > 0.0:
         if nfl != NFL_NEITHER and y1 < y_full and (fc == FC_SUBCRITICAL or fc == FC_SUPCRITICAL):
-            limit, by_froude = _normal_flow_tests(y1, y2, out1 or out2, nfl)
-            if by_froude:  # a1 is the area at y1 (y1 is below the crown here)
-                f1 = froude_number(xsects, j, q / a1, y1, a1)
-                limit = f1 >= 1.0
+            if newton and limit_test >= 0:
+                limit = limit_test == 1
+            else:
+                limit, by_froude = _normal_flow_tests(y1, y2, out1 or out2, nfl)
+                if by_froude:  # a1 is the area at y1 (y1 is below the crown here)
+                    f1 = froude_number(xsects, j, q / a1, y1, a1)
+                    limit = f1 >= 1.0
             if limit:
                 q, limited = _normal_flow(q, a1, r1, links.beta[j])
                 link_state.normal_flow_limited[j] = limited
+                if newton and limited == 1:  # q = beta A1 R1^(2/3): sees y1 only
+                    w1 = conduit_width(xsects, j, y1, slot, crown_cutoff)
+                    dqdh_up = q * (5.0 / 3.0) * w1 / a1 * barrels
+                    dqdh_dn = 0.0
+                elif newton:
+                    link_state.normal_flow_limited[j] = 0.5
 
     if steps > 0:
         q = (1.0 - OMEGA) * q_last + OMEGA * q
         if q * q_last < 0.0:
             q = 0.001 * np.sign(q)
     q_limit = links.q_limit[j]
+    capped = False
     if q_limit > 0.0 and abs(q) > q_limit:
         q = np.sign(q) * q_limit
+        capped = True
     if flap_gate_closed(j, q, nodes, links):
         q = 0.0
+        capped = True
     if q > FUDGE and d1 <= FUDGE:
         q = FUDGE
+        capped = True
     if q < -FUDGE and d2 <= FUDGE:
         q = -FUDGE
+        capped = True
+    if newton and capped:
+        dqdh_up = 0.0
+        dqdh_dn = 0.0
 
     link_state.a1[j] = a_mid
     link_state.q1[j] = q
@@ -413,3 +494,4 @@ def conduit_flow(
     link_state.depth[j] = min(y_mid, y_full)
     link_state.volume[j] = 0.5 * (a1 + a2) * true_length * barrels
     link_state.flow[j] = q * barrels
+    return dqdh_up, dqdh_dn

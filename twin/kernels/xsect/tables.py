@@ -145,6 +145,33 @@ def swmm_shape_tables(shape, sizes) -> np.ndarray:
 _STANDARD_TABLES = _build_standard()
 
 
+#: SWMM 5.2's tables of R/Rfull against y/yFull start at 0.01, not at the 0 of the geometry:
+#: a floor under the hydraulic radius of a nearly empty section (interpolated up to the
+#: table's second entry), which keeps friction finite there.  It sets how low a near-dry
+#: recession drains: with it a 0.6 m pipe carrying 0.02 L/s out of a manhole over a drop
+#: runs at 3.2 mm, as in EPA SWMM, without it at 5.1 mm.  Custom shapes start at 0 in SWMM too.
+EMPTY_RADIUS_FRACTION = 0.01
+
+
+def with_empty_radius_floor(stack: np.ndarray) -> np.ndarray:
+    """A copy of a table stack whose standard shapes' R tables start at EMPTY_RADIUS_FRACTION.
+
+    Parameters
+    ----------
+    stack : (n_tables, 5, 51) float64
+        Standard tables first (:func:`standard_tables`), then any custom shapes'.
+
+    Returns
+    -------
+    (n_tables, 5, 51) float64
+        The copy; the custom shapes' rows are unchanged.
+    """
+    out = np.array(stack, dtype=np.float64, copy=True)
+    has_r = TABLE_SIZES[:, ROW_R] > 0
+    out[:N_STD][has_r, ROW_R, 0] = EMPTY_RADIUS_FRACTION
+    return out
+
+
 def standard_tables() -> np.ndarray:
     """Tables of the tabulated standard shapes, in the order of ``TABLE_OF_SHAPE``.
 

@@ -1,0 +1,31 @@
+"""One whole routing step with the Newton solver, in one compiled call.
+
+:func:`route_step_newton` is :func:`twin.kernels.routing.step.route_step` with
+:func:`~twin.kernels.newton.step.newton_step` in place of SWMM's Picard passes: the
+same half-step totals, link settings, checks and derived outputs around it.  Units
+ft, ft3, cfs, s.
+"""
+
+from numba import njit
+
+from twin.kernels.config import JIT
+from twin.kernels.newton.step import newton_step
+from twin.kernels.routing.step import step_begin, step_finish
+
+
+@njit(**JIT)
+def route_step_newton(t_s, dt, lateral, nodes, links, xsects, curves, options, node_state,
+                      link_state, totals, system, work):  # fmt: skip
+    """Route one step of ``dt`` s from ``t_s`` with ``lateral`` (n_nodes,) cfs inflow; the
+    arguments of ``route_step`` plus the node system and the Newton work bundle
+    (:mod:`twin.kernels.newton.system`).
+
+    Returns ``(iterations, bad_node, bad_link)`` (iterations negative when they ran
+    out before convergence).
+    """
+    step_begin(dt, lateral, nodes, links, xsects, curves, options, node_state, link_state, totals)
+    steps = newton_step(dt, t_s + dt, nodes, links, xsects, curves, options, node_state,
+                        link_state, system, work)  # fmt: skip
+    bad_node, bad_link = step_finish(dt, nodes, links, xsects, options, node_state, link_state,
+                                     totals)  # fmt: skip
+    return steps, bad_node, bad_link

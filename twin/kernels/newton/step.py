@@ -1,0 +1,264 @@
+"""One dynamic-wave routing step solved by Newton's method on all node heads at once.
+
+Same physics and link equations as :func:`twin.kernels.routing.dynwave.dynwave_step` (SWMM
+5.2): each iteration evaluates every conduit's momentum equation at the current
+heads (:func:`~twin.kernels.routing.conduit.conduit_flow` with ``newton=True``, which
+also returns dQ/dH at both ends), scatters flows and surface areas onto the nodes,
+evaluates pumps, orifices, weirs and outlets after the conduits as SWMM does
+(lagged: their flows at the current heads, with their dq/dh where SWMM has one),
+sets outfall depths from the flows, then solves the node continuity equations
+(:mod:`twin.kernels.newton.nodes`) for the head changes of all nodes together
+(:mod:`twin.kernels.newton.sparse_lu`) and moves every link's flow to first order
+with them.  It stops when the largest head change is below HEAD_TOLERANCE and no
+node changed mode (free surface, EXTRAN surcharge, flooding), or after MAX_TRIALS
+iterations.  Units ft, ft2, ft3, cfs, s.
+"""
+
+from numba import njit
+
+from twin.kernels.codes import NODE_OUTFALL
+from twin.kernels.config import JIT
+from twin.kernels.newton.nodes import assemble, node_flow_sums, node_top, update_heads
+from twin.kernels.newton.sparse_lu import lu_factor, lu_solve
+from twin.kernels.newton.system import (
+    MODE_FLOODED,
+    MODE_SURCHARGED,
+    STAT_ITERATIONS,
+    STAT_LAST_DT,
+    STAT_LINK_EVALS,
+    STAT_MAX_DH,
+    STAT_MAX_DH_NODE,
+)
+from twin.kernels.routing.boundary import outfall_stages, set_outfall_depths
+from twin.kernels.routing.conduit import conduit_flow
+from twin.kernels.routing.constants import (
+    FC_DN_CRITICAL,
+    FC_SUBCRITICAL,
+    FC_UP_CRITICAL,
+    FUDGE,
+    KIND_ORIFICE,
+    KIND_PUMP,
+    KIND_WEIR,
+    PUMP_TYPE4,
+)
+from twin.kernels.routing.dynwave import _update_node_flows, begin_step, mark_capacity_limited
+from twin.kernels.routing.node import ponded_surface_area
+from twin.kernels.routing.storage import node_surface_area, node_volume
+from twin.kernels.structures.flows import nonconduit_flow
+
+#: Newton iterations at most per step: a step that has not converged by then is
+#: kept, as SWMM keeps one after MAX_TRIALS passes (the step controller shortens
+#: the next one).
+MIN_NEWTON_TRIALS = 8
+#: Iterations at least: the first one moves the heads from the last step's state, the
+#: second evaluates the links where they arrived (as SWMM takes two passes at least).
+MIN_ITERATIONS = 2
+#: BDF2 is zero-stable for step ratios below 1 + sqrt(2); larger jumps restart from BE.
+MAX_BDF2_RATIO = 2.0
+
+
+@njit(**JIT)
+def structure_derivatives(j, links, link_state):
+    """(dQ/dH upstream, dQ/dH downstream) [cfs/ft] of non-conduit ``j`` at its last flow.
+
+    Orifices and weirs: SWMM's dq/dh at the ends whose head they see (both when
+    submerged, the inlet only when the outlet is below the crest).  TYPE4 pumps:
+    dq/dh on the wet well.  Other pumps, outlets and dummy links are lagged (0).
+    """
+    kind = links.kind[j]
+    dqdh = link_state.dqdh[j]
+    if kind == KIND_PUMP:
+        if links.subtype[j] == PUMP_TYPE4 and link_state.flow[j] > 0.0:
+            return dqdh * link_state.setting[j], 0.0
+        return 0.0, 0.0
+    if (kind != KIND_ORIFICE and kind != KIND_WEIR) or link_state.flow[j] == 0.0:
+        return 0.0, 0.0
+    fc = link_state.flow_class[j]
+    if fc == FC_SUBCRITICAL:
+        return dqdh, -dqdh
+    if fc == FC_DN_CRITICAL:
+        return dqdh, 0.0
+    if fc == FC_UP_CRITICAL:
+        return 0.0, -dqdh
+    return 0.0, 0.0
+
+
+@njit(**JIT)
+def bdf2_coefficients(dt, dt_prev):
+    """``(alpha1, alpha2, beta)`` of variable-step BDF2, ``y+ - alpha1 y + alpha2 y- =
+    beta dt f(y+)``, for a step of ``dt`` after one of ``dt_prev`` [s]; backward Euler
+    ``(1, 0, 1)`` on the first step or after a step more than twice as long."""
+    if dt_prev <= 0.0 or dt > MAX_BDF2_RATIO * dt_prev:
+        return 1.0, 0.0, 1.0
+    w = dt / dt_prev
+    d = 1.0 + 2.0 * w
+    return (1.0 + w) ** 2 / d, w * w / d, (1.0 + w) / d
+
+
+@njit(**JIT)
+def evaluate_links(alpha1, alpha2, beta, dt, first, nodes, links, xsects, curves, options,
+                   node_state, link_state, work):  # fmt: skip
+    """Every link's flow and dQ/dH at the current heads; node inflow, outflow and area.
+
+    Conduits integrate their momentum by BDF2 with the coefficients ``(alpha1,
+    alpha2, beta)`` of this step (:func:`bdf2_coefficients`), those with
+    ``work.restart`` by backward Euler.  ``first``: the step's first iteration, which
+    decides where the normal-flow limit is tested for the others.
+    """
+    for i in range(node_state.depth.shape[0]):  # areas and flow balances start afresh
+        d = node_state.depth[i]
+        if options.ponding:
+            node_state.surf_area[i] = ponded_surface_area(i, d, nodes, curves)
+        else:
+            node_state.surf_area[i] = node_surface_area(i, d, nodes, curves)
+        node_state.inflow[i] = 0.0
+        node_state.outflow[i] = node_state.losses[i]
+        lat = node_state.lateral[i]
+        if lat >= 0.0:
+            node_state.inflow[i] += lat
+        else:
+            node_state.outflow[i] -= lat
+        node_state.sum_dqdh[i] = 0.0
+    n_links = links.kind.shape[0]
+    for j in range(n_links):
+        if links.true_conduit[j] == 1:
+            barrels = links.barrels[j]
+            if work.restart[j] != 0.0:  # backward Euler from the step's start
+                q_hist = link_state.flow_old[j] / barrels
+                a_hist = link_state.a2[j]
+                b = 1.0
+            else:
+                q_hist = (alpha1 * link_state.flow_old[j] - alpha2 * work.q_prev[j]) / barrels
+                a_hist = alpha1 * link_state.a2[j] - alpha2 * work.a_prev[j]
+                b = beta
+            test = -1  # the first iteration decides where the normal-flow limit applies
+            if not first:
+                test = 1 if link_state.normal_flow_limited[j] > 0.0 else 0
+            up, dn = conduit_flow(
+                j, 0, dt, nodes, links, xsects, options, node_state, link_state, True, q_hist,
+                a_hist, b, test,
+            )  # fmt: skip
+            work.dqdh_up[j] = up
+            work.dqdh_dn[j] = dn
+    for j in range(n_links):
+        if links.true_conduit[j] == 1:
+            barrels = links.barrels[j]
+            _update_node_flows(j, links, node_state, link_state, barrels)
+    for j in range(n_links):
+        if links.true_conduit[j] == 0:
+            nonconduit_flow(j, 0, dt, nodes, links, xsects, curves, options, node_state, link_state)
+            up, dn = structure_derivatives(j, links, link_state)
+            work.dqdh_up[j] = up
+            work.dqdh_dn[j] = dn
+            _update_node_flows(j, links, node_state, link_state, 1.0)
+
+
+@njit(**JIT)
+def finish_nodes(dt, nodes, curves, options, node_state, work):
+    """Volumes, overflows and dy/dt of every non-outfall node at its final head.
+
+    A flooding node (head held at its top, no ponding) keeps its full volume and
+    loses what its storage area cannot take: ``(dV - A (y - y_old)) / dt``.  With
+    ponding, volume above full is stored over the ponded area, as SWMM does.
+    """
+    ponding = options.ponding
+    min_area = options.min_surfarea
+    for i in range(node_state.depth.shape[0]):
+        if nodes.kind[i] == NODE_OUTFALL:
+            continue
+        y = node_state.depth[i]
+        y_old = node_state.depth_old[i]
+        dv = 0.5 * (node_state.net_inflow_old[i] + node_state.inflow[i]
+                    - node_state.outflow[i]) * dt  # fmt: skip
+        can_pond = ponding and nodes.ponded_area[i] > 0.0
+        full_v = nodes.full_volume[i]
+        node_state.overflow[i] = 0.0
+        mode = work.mode[i]
+        if can_pond and y > nodes.full_depth[i]:
+            v_old = node_state.volume_old[i]
+            v_new = max(v_old + dv, full_v)
+            node_state.volume[i] = v_new
+            node_state.overflow[i] = (v_new - max(v_old, full_v)) / dt
+        elif mode == MODE_FLOODED or (not can_pond and y >= node_top(i, nodes, False)):
+            node_state.volume[i] = full_v
+            stored = 0.0
+            if mode != MODE_SURCHARGED and mode != MODE_FLOODED:
+                stored = max(node_state.surf_area[i], min_area) * (y - y_old)
+            node_state.overflow[i] = max(dv - stored, 0.0) / dt
+        else:
+            node_state.volume[i] = node_volume(i, y, nodes, curves)
+        if node_state.overflow[i] < FUDGE:
+            node_state.overflow[i] = 0.0
+        node_state.dydt[i] = abs(y - y_old) / dt
+
+
+@njit(**JIT)
+def newton_step(dt, t_end_s, nodes, links, xsects, curves, options, node_state, link_state,
+                system, work):  # fmt: skip
+    """Route one step of ``dt`` s ending at ``t_end_s`` by Newton iterations on the heads.
+
+    ``node_state.lateral`` must hold this step's lateral inflow [cfs].  Returns the
+    iterations (negative when they ran out before convergence) and records them, the
+    last head change and its node in ``work.stats``.
+    """
+    n_nodes = node_state.depth.shape[0]
+    n_links = link_state.flow.shape[0]
+    head_tol = options.head_tol
+    max_iter = max(options.max_trials, MIN_NEWTON_TRIALS)
+    for j in range(n_links):  # the state at the previous step's start, for BDF2
+        work.q_prev[j] = link_state.flow_old[j]
+        work.a_prev[j] = link_state.a2[j]
+        # a flow held at the normal-flow limit is not a smooth function of time: BDF2's
+        # extrapolation through its jumps would overshoot (a sawtooth), so restart by BE
+        work.restart[j] = 1.0 if link_state.normal_flow_limited[j] == 1.0 else 0.0
+    alpha1, alpha2, beta = bdf2_coefficients(dt, work.stats[STAT_LAST_DT])
+    work.stats[STAT_LAST_DT] = dt
+    begin_step(dt, nodes, node_state, link_state)
+    outfall_stages(t_end_s, nodes, curves, node_state)
+    for i in range(n_nodes):
+        node_state.converged[i] = 0.0
+        node_state.dydt[i] = 0.0
+    for j in range(n_links):
+        link_state.bypassed[j] = 0.0
+        link_state.surf_area1[j] = 0.0
+        link_state.surf_area2[j] = 0.0
+        link_state.a2[j] = link_state.a1[j]
+    for i in range(n_nodes):
+        work.dh[i] = 0.0
+    n_conduits = 0
+    for j in range(n_links):
+        n_conduits += links.true_conduit[j]
+    s = system
+    iters = 0
+    converged = False
+    worst = 0.0
+    worst_node = -1
+    while iters < max_iter:
+        evaluate_links(
+            alpha1, alpha2, beta, dt, iters == 0, nodes, links, xsects, curves, options,
+            node_state, link_state, work,
+        )  # fmt: skip
+        work.stats[STAT_LINK_EVALS] += n_conduits
+        set_outfall_depths(nodes, links, xsects, node_state, link_state)
+        assemble(dt, nodes, links, options, node_state, s, work)
+        lu_factor(work.diag, work.upper, work.lower, s.edge_second, s.pivot_start,
+                  s.pivot_edges, s.pair_start, s.pair_target)  # fmt: skip
+        lu_solve(work.diag, work.upper, work.lower, s.edge_second, s.pivot_start,
+                 s.pivot_edges, work.rhs)  # fmt: skip
+        worst, worst_node = update_heads(nodes, links, options, node_state, link_state, s, work)
+        iters += 1
+        if worst <= head_tol and iters >= MIN_ITERATIONS:
+            converged = True
+            break
+    for j in range(n_links):
+        if links.true_conduit[j] == 1:
+            link_state.q1[j] = link_state.flow[j] / links.barrels[j]
+    node_flow_sums(links, node_state, link_state)
+    finish_nodes(dt, nodes, curves, options, node_state, work)
+    for i in range(n_nodes):
+        node_state.converged[i] = 1.0 if converged else 0.0
+    mark_capacity_limited(nodes, links, xsects, node_state, link_state)
+    work.stats[STAT_ITERATIONS] = iters if converged else -iters
+    work.stats[STAT_MAX_DH] = worst
+    work.stats[STAT_MAX_DH_NODE] = worst_node
+    return iters if converged else -iters
