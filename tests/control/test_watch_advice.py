@@ -1,72 +1,40 @@
 """`twin watch --advise` on a short replay of the control town, checked in EPA SWMM.
 
-The plant is EPA SWMM 5.2 on the ``rtc`` town under a 60 mm Huff storm with 30 % more
-rain than the gauge saw and rougher, partly blocked pipes
-(:func:`twin.validation.twin_experiment.make_truth_network`), read by four depth
-sensors; the town has no rules (a city that runs its gate by hand), the tank gate
-``OR_TANK`` is the actuator.  `twin watch --replay --advise` (4 members, 10-minute
-cycles, 40 minutes ahead) is killed with SIGKILL once it has advised two cycles and
-started again; the advice file it leaves is then followed in SWMM with the rain that
-really fell (each cycle's "now" setting until the next cycle): it floods less than
-leaving the gate open.
+The replay (:mod:`tests.control.advise_replay`): EPA SWMM 5.2 on the ``rtc`` town with
+more rain than the gauge saw and rougher, partly blocked pipes is the plant, four
+depth sensors read it, the tank gate is the actuator.  `twin watch --replay --advise`
+is killed with SIGKILL once it has advised two cycles and started again; the advice
+file it leaves is then followed in SWMM with the rain that really fell (each cycle's
+"now" setting until the next cycle): it floods less than leaving the gate open.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
 import os
 import signal
 import subprocess
-import sys
 import time
 
 import numpy as np
 import pytest
 import xarray as xr
 
+from tests.control import advise_replay as R
 from twin.control.plants import SwmmPlant
 from twin.networks.catalog import load_network
-from twin.scenarios.scenario import Scenario
-from twin.validation import twin_experiment as E
 
 pytestmark = [pytest.mark.swmm, pytest.mark.slow]
-
-MINUTES = 70
-GATE_TOML = '[[actuator]]\nlink = "OR_TANK"\nlevels = [0.25, 1.0]\n'
-
-
-def _network():
-    storm = Scenario.design("huff2", depth_mm=60, duration_min=40, step_min=5)
-    net = storm.replace(time_shift_min=30, tail_hours=0.75).apply(load_network("rtc"))
-    return dataclasses.replace(net, controls="")  # a city without rules
 
 
 @pytest.fixture(scope="module")
 def inputs(tmp_path_factory):
     folder = tmp_path_factory.mktemp("advise")
-    net = _network()
-    inp = folder / "rtc.inp"
-    net.to_inp(inp)
-    ex = E.experiment(net, 4, seed=1, workdir=folder)
-    toml = folder / "sensors.toml"
-    pairs = zip(ex.sensors.ids, ex.sensor_nodes, strict=True)
-    toml.write_text("".join(f'[[sensor]]\nid = "{s}"\nnode = "{net.nodes.name[n]}"\n'
-                            'quantity = "depth"\nsd = 0.01\n\n' for s, n in pairs))  # fmt: skip
-    csv = folder / "obs.csv"
-    csv.write_text("time,sensor,value\n" + "".join(
-        f"{np.datetime64(t, 's')},{s},{v:.4f}\n" for t, s, v in ex.rows(MINUTES)))  # fmt: skip
-    gate = folder / "gate.toml"
-    gate.write_text(GATE_TOML)
-    return folder, inp, toml, csv, gate
+    return folder, *R.write_replay(folder)
 
 
 def _cmd(inputs, out, *extra):
-    folder, inp, toml, csv, gate = inputs
-    return [sys.executable, "-m", "twin.cli", "watch", str(inp), "--sensors", str(toml),
-            "--observations", str(csv), "--replay", "--members", "4", "--cycle-min", "10",
-            "--horizon-min", "40", "--advise", "--actuators", str(gate), "-o", str(out),
-            *extra]  # fmt: skip
+    return R.watch_command(*inputs[1:], out, *extra)
 
 
 def _issued(path) -> list:
@@ -124,7 +92,7 @@ def test_the_advice_followed_in_swmm_floods_less_than_passive(watched):
     EPA SWMM with the rain that really fell (the truth network), against the gate left
     open; the plant is never the twin."""
     out, _ = watched
-    truth = E.make_truth_network(_network(), 1.3, seed=1)  # the experiment's truth
+    truth = R.truth()
     recs = [json.loads(x) for x in (out / "advice.jsonl").read_text().splitlines()]
     start = np.datetime64("2024-07-15T00:00:00", "s")
 
