@@ -22,7 +22,12 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from twin.control.config import ControlConfig, default_config, flow_limits_of
+from twin.control.config import (
+    ControlConfig,
+    default_config,
+    flow_limits_of,
+    with_ruled_actuators,
+)
 from twin.control.members import Forecast, PolicyEvaluator
 from twin.control.rules import rules_on
 from twin.control.search import Plan, SearchSettings, plan
@@ -147,7 +152,7 @@ def advise(network, states, rain_times_s, rain_rates_mmh, *, config: ControlConf
     """
     from twin.engine.simulation import Simulation
 
-    config = config or default_config(network)
+    config = with_ruled_actuators(config or default_config(network), network)
     states = list(states)
     forecast = Forecast(rain_times_s, rain_rates_mmh)
     if len(states) == 1 and forecast.n_members > 1:

@@ -27,7 +27,7 @@ from pathlib import Path
 import numpy as np
 
 from twin.control.advice import advise, make_evaluator
-from twin.control.config import default_config, load_config
+from twin.control.config import default_config, load_config, with_ruled_actuators
 from twin.errors import InputError
 
 __all__ = ["ADVICE_FILE", "WatchAdviser", "read_advice"]
@@ -81,7 +81,8 @@ class WatchAdviser:
     def __init__(self, network, member_networks, sim_kwargs, outdir, *, actuators=None,
                  horizon_s=5400.0, interval_s=600.0, search=None, threads=None):  # fmt: skip
         self.net = network
-        self.config = load_config(actuators, network) if actuators else default_config(network)
+        config = load_config(actuators, network) if actuators else default_config(network)
+        self.config = with_ruled_actuators(config, network)
         if not len(self.config.actuators):
             raise InputError("the network has no pump, orifice, weir or outlet to advise on",
                              field="advise")  # fmt: skip
