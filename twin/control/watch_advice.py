@@ -1,7 +1,7 @@
 """Control advice in a watch loop (``twin watch --advise``, ``Twin(..., advise=True)``).
 
 Every forecast cycle, :class:`WatchAdviser` plans from the analysed members' hot-start
-states (``OUTDIR/states/member-KKK.state``, saved by the cycle) and the members' own
+states (``OUTDIR/states/{a,b}/member-KKK.state``, saved by the cycle) and the members' own
 forecast rain (the nowcast the forecast ran, times each member's rain factor), with
 :func:`twin.control.advice.advise`: every candidate runs on every member, each member
 on its own network (the watch members' conduits carry their own roughness factors, so
@@ -28,6 +28,7 @@ import numpy as np
 
 from twin.control.advice import advise, make_evaluator
 from twin.control.config import default_config, load_config, with_ruled_actuators
+from twin.control.members import check_same_elements
 from twin.errors import InputError
 
 __all__ = ["ADVICE_FILE", "WatchAdviser", "read_advice"]
@@ -97,21 +98,24 @@ class WatchAdviser:
         self.lines = [json.loads(x) for x in self._text.splitlines() if x.strip()]
         self._issued = {r.get("issued") for r in self.lines}
         self._evaluator = None
-        self._states = None
         self.incumbent = None
         self.last_advice = None
         self.last_seconds = None
 
     def _evaluator_for(self, states):
-        keys = [str(s) for s in states]
-        if self._evaluator is None or keys != self._states:
-            nets = {k: n for k, n in zip(keys, self.member_networks, strict=True)
-                    if n is not self.net}  # fmt: skip
+        """One evaluator for the whole watch (it keeps its batches): the states' paths
+        (the watch saves them in two folders in turn) are mapped to their members'
+        networks as they come."""
+        if self._evaluator is None:
             self._evaluator = make_evaluator(
                 self.net, self.config, self.sim_kwargs, before_load=_watch_member_attributes,
-                member_networks=nets, threads=self.threads,
+                threads=self.threads,
             )  # fmt: skip
-            self._states = keys
+        known = self._evaluator.member_networks
+        for path, net in zip(states, self.member_networks, strict=True):
+            if net is not self.net and str(path) not in known:
+                check_same_elements(self.net, net)
+                known[str(path)] = net
         return self._evaluator
 
     def cycle(self, issued, states, rain_times_s, rain_rates_mmh, log_rain_factor) -> list[dict]:

@@ -8,7 +8,8 @@ One cycle (``cycle_s`` of event time, 10 minutes by default) from ``T0`` to ``T`
 2. every ``assimilate_s`` (5 minutes) the sensors' quality is checked on their recent
    history and the good readings update the members (ensemble Kalman filter, or
    nudging of a single run; nothing with ``assimilation="none"``);
-3. at ``T`` the members' hot-start states are written to ``OUTDIR/states/``, the
+3. at ``T`` the members' hot-start states are written to ``OUTDIR/states/a`` or
+   ``b`` in turn (``watch.json`` names the folder of its cycle), the
    forecast members load them and run the horizon with the nowcast rain, and the
    warnings are issued, updated or cancelled;
 4. ``analysis.nc``, ``forecasts.nc``, ``warnings.jsonl``, ``alerts/`` and the twin's
@@ -420,8 +421,11 @@ class Twin:
     def forecast(self):
         """Save the members' states and run the forecast from them
         (:class:`~twin.ops.forecast.CycleForecast`, kept in ``cycles``)."""
-        states = self.outdir / "states"
-        self._state_paths = self.members.save_states(states)
+        # two folders in turn: the marked cycle's states stay whole in the other one,
+        # so a watch killed before this cycle's mark restarts from states that fit it
+        slot = "ab"[self._cycle_no % 2]
+        self._state_paths = self.members.save_states(self.outdir / "states" / slot)
+        self._states_slot = slot
         if self.forecaster is None:
             return None
         times, rates = self.nowcast(
@@ -553,6 +557,7 @@ class Twin:
         mark = {
             "t_s": self.t_s,
             "cycle": self._cycle_no,
+            "states": getattr(self, "_states_slot", None),
             "warnings": self.book.state(),
             "references": {f"{k}|{e}": v for (k, e), v in self._references.items()},
             "qc": {
@@ -584,7 +589,8 @@ class Twin:
         if not path.exists():
             return
         mark = json.loads(path.read_text())
-        if not self.members.load_states(self.outdir / "states"):
+        slot = mark.get("states")  # none: a folder of an earlier version, states/ itself
+        if not self.members.load_states(self.outdir / "states" / (slot or "")):
             return
         self.t_s = float(mark["t_s"])
         self._cycle_no = int(mark["cycle"])
