@@ -106,3 +106,25 @@ def test_bad_actuator_files_name_file_line_and_field(tmp_path, rtc, body, line, 
         load_config(f, rtc)
     msg = str(err.value)
     assert msg.startswith(f"{f}:{line}: ") and words in msg
+
+
+def test_the_links_the_rules_operate_join_a_files_actuators(rtc, tmp_path):
+    """mpc plans every link the rules set: a gate-only file on the control town gets
+    the pump and the weir its rules operate (default limits, their ends as sensors)."""
+    import dataclasses
+
+    from twin.control.config import with_ruled_actuators
+
+    f = tmp_path / "gate.toml"
+    f.write_text('[[actuator]]\nlink = "OR_TANK"\nlevels = [0.25, 1.0]\n')
+    cfg = load_config(f, rtc)
+    full = with_ruled_actuators(cfg, rtc)
+    assert full.actuators.names == ["OR_TANK", "PUMP1", "W_CSO"]
+    assert full.actuators[0].levels == (0.25, 1.0)  # the file's limits kept
+    assert full.actuators[1].levels == (0.0, 1.0)
+    pump = full.actuators[1]
+    assert {pump.from_node, pump.to_node} <= set(full.sensor_nodes)  # the wet well read
+    assert set(cfg.sensor_nodes) <= set(full.sensor_nodes)
+    assert with_ruled_actuators(full, rtc) is full  # nothing missing: the same config
+    no_rules = dataclasses.replace(rtc, controls="")
+    assert with_ruled_actuators(cfg, no_rules) is cfg

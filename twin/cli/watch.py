@@ -46,10 +46,21 @@ from twin.errors import InputError
     "--scheduler", help="Dask scheduler address tcp://host:port: the forecast members run there."
 )
 @click.option("--seed", type=int, default=0, show_default=True)
+@click.option(
+    "--advise",
+    is_flag=True,
+    help="Every cycle, plan the pumps, gates and weirs over the forecast members "
+    "(OUTDIR/advice.jsonl).",
+)
+@click.option(
+    "--actuators",
+    "actuators_path",
+    help="Actuator file (TOML) of the advice; default every controllable link.",
+)
 @click.option("-o", "--output", "outdir", required=True, help="Output folder.")
 def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, surface, mqtt,
               topic, replay, cycle_min, horizon_min, members, no_assimilation, nudging,
-              scheduler, seed, outdir):  # fmt: skip
+              scheduler, seed, advise, actuators_path, outdir):  # fmt: skip
     """Keep NETWORK corrected by live sensors, forecast every cycle and issue warnings.
 
     Observations go into OUTDIR's database first; a restarted watch resumes from it
@@ -62,6 +73,16 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
 
     net = twin.load_network(network)
     sensors = load_sensors(sensors_path, net)
+    if actuators_path and not advise:
+        raise InputError("--actuators is the advice's actuator file: give --advise too",
+                         field="--actuators")  # fmt: skip
+    if advise:
+        from twin.control.config import load_config
+
+        if surface:
+            raise InputError("--advise does not run with --surface yet", field="--advise")
+        if actuators_path:
+            load_config(actuators_path, net)  # bad input: one line before anything runs
     method = "none" if no_assimilation else ("nudging" if nudging else "enkf")
     out = Path(outdir)
     end_hours = None
@@ -90,7 +111,8 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
         radar = {"rain": r.observed(), "nowcast": r.nowcast}
     tw = Twin(net, sensors, out, members=members, assimilation=method, cycle_min=cycle_min,
               horizon_min=horizon_min, end_hours=end_hours, seed=seed, surface=surface or None,
-              scheduler=scheduler, **radar)  # fmt: skip
+              scheduler=scheduler, advise=advise, actuators=actuators_path,
+              **radar)  # fmt: skip
     for p in (obs_path, rain_path):
         if p:
             new = ingest_csv(p, tw.store, sensors)

@@ -22,12 +22,18 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from twin.control.config import ControlConfig, default_config, flow_limits_of
+from twin.control.config import (
+    ControlConfig,
+    default_config,
+    flow_limits_of,
+    with_ruled_actuators,
+)
 from twin.control.members import Forecast, PolicyEvaluator
 from twin.control.rules import rules_on
 from twin.control.search import Plan, SearchSettings, plan
+from twin.errors import InputError
 
-__all__ = ["Advice", "advise"]
+__all__ = ["Advice", "advise", "make_evaluator"]
 
 
 @dataclass
@@ -96,10 +102,23 @@ def _without_rules(net):
     return dataclasses.replace(net, controls="")
 
 
+def make_evaluator(network, config: ControlConfig, sim_kwargs=None, *, before_load=None,
+                   member_networks=None, threads=None) -> PolicyEvaluator:  # fmt: skip
+    """The :class:`~twin.control.members.PolicyEvaluator` :func:`advise` plans with:
+    ``network``'s rules on ``config``'s actuators as the rules baseline (none: its
+    [CONTROLS] left out), its storage and flow limits; ``member_networks`` as there."""
+    rules_net = rules_on(network, config.actuators.link_index)
+    return PolicyEvaluator(network, config.actuators, sim_kwargs,
+                           rules_network=rules_net or _without_rules(network),
+                           storage_nodes=config.cost.storage_nodes,
+                           flow_limits=flow_limits_of(config), before_load=before_load,
+                           member_networks=member_networks, threads=threads)  # fmt: skip
+
+
 def advise(network, states, rain_times_s, rain_rates_mmh, *, config: ControlConfig | None = None,
            sim_kwargs=None, horizon_s=5400.0, interval_s=600.0,
            search: SearchSettings | None = None, evaluator=None,
-           before_load=None) -> Advice:  # fmt: skip
+           before_load=None, networks=None, incumbent=None) -> Advice:  # fmt: skip
     """Advice over forecast members from their hot-start states.
 
     Parameters
@@ -123,27 +142,35 @@ def advise(network, states, rain_times_s, rain_rates_mmh, *, config: ControlConf
     before_load : callable, optional
         ``before_load(sim)`` before a state is read into a simulation (to give it the
         attributes the saving simulations carried, e.g. a watch loop's rain factor).
+    networks : sequence of Network, optional
+        The network each state was saved from, when the members differ in parameters
+        (a watch loop's members with their own roughness): each member's candidates run
+        on its own network (same elements as ``network``, checked).  Default: all
+        ``network``.
+    incumbent : (A, I) float64, optional
+        Last cycle's schedule (moved on one interval and tried as a candidate).
     """
     from twin.engine.simulation import Simulation
 
-    config = config or default_config(network)
+    config = with_ruled_actuators(config or default_config(network), network)
     states = list(states)
     forecast = Forecast(rain_times_s, rain_rates_mmh)
     if len(states) == 1 and forecast.n_members > 1:
         states = states * forecast.n_members
-    probe = Simulation(network, **dict(sim_kwargs or {}))
+    nets = list(networks) if networks is not None else [network] * len(states)
+    if len(nets) != len(states):
+        raise InputError(f"{len(nets)} member networks for {len(states)} member states")
+    probe = Simulation(nets[0], **dict(sim_kwargs or {}))
     if before_load is not None:
         before_load(probe)
     probe.load_state(states[0])
     current = np.array([probe.links[a.index].setting for a in config.actuators])
     horizon_s = min(float(horizon_s), probe.duration_s - probe.t_s)
-    rules_net = rules_on(network, config.actuators.link_index)
-    ev = evaluator or PolicyEvaluator(network, config.actuators, sim_kwargs,
-                                      rules_network=rules_net or _without_rules(network),
-                                      storage_nodes=config.cost.storage_nodes,
-                                      flow_limits=flow_limits_of(config),
-                                      before_load=before_load)  # fmt: skip
+    ev = evaluator or make_evaluator(network, config, sim_kwargs, before_load=before_load,
+                                     member_networks={str(s): n for s, n in
+                                                      zip(states, nets, strict=True)
+                                                      if n is not network})  # fmt: skip
     p = plan(ev, states, forecast, config.cost, config.actuators, horizon_s, interval_s,
-             current, settings=search)  # fmt: skip
+             current, incumbent=incumbent, settings=search)  # fmt: skip
     return Advice(np.datetime64(probe.current_time, "s"), config.actuators.names,
                   float(interval_s), p)  # fmt: skip

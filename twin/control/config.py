@@ -51,7 +51,8 @@ from twin.control.cost import RISKS, CostModel
 from twin.errors import InputError
 from twin.scenarios.toml_io import line_of
 
-__all__ = ["ControlConfig", "default_config", "flow_limits_of", "load_config"]
+__all__ = ["ControlConfig", "default_config", "flow_limits_of", "load_config",
+           "with_ruled_actuators"]  # fmt: skip
 
 _ACTUATOR_KEYS = {"link", "levels", "passive", "max_change", "min_on_min", "min_off_min"}
 _COST_KEYS = {"flood_weight", "cso_weight", "energy_weight", "switch_weight", "risk",
@@ -79,6 +80,36 @@ def default_config(net, risk: str | None = None) -> ControlConfig:
     acts = actuators_of(net)
     cost = CostModel.for_network(net, **({"risk": risk} if risk else {}))
     return ControlConfig(acts, default_sensors(net, acts.actuators), cost)
+
+
+def with_ruled_actuators(config: ControlConfig, net) -> ControlConfig:
+    """``config`` with every link ``net``'s [CONTROLS] operate among its actuators.
+
+    A controller that plans only some of the links the rules operate leaves the others
+    passive, so it competes with the rules on unequal terms (issue 21: under a sharp
+    storm the gate-only controller flooded 4 % more than the rules, which also ran the
+    pump and the weir).  The links the rules set that the file did not declare are
+    added with their default limits (and their ends as sensors); the search may leave
+    each to the rules, set it, or hand everything to the rules, so under the same
+    members it never plans worse than the rules.  ``config`` itself when nothing is
+    missing (or the network has no rules).
+    """
+    import dataclasses
+
+    from twin.engine.controls import parse_controls
+
+    if not net.controls.strip():
+        return config
+    rules = parse_controls(net.controls, net=net, file=net.source or None,
+                           first_line=net.controls_first_line)  # fmt: skip
+    acted = sorted({a.link for r in rules.rules for a in r.then_actions + r.else_actions})
+    have = {a.index for a in config.actuators}
+    extra = [make_actuator(net, j) for j in acted if j not in have]
+    if not extra:
+        return config
+    acts = ActuatorSet(tuple(config.actuators) + tuple(extra), config.actuators.source)
+    sensors = set(config.sensor_nodes) | set(default_sensors(net, extra))
+    return dataclasses.replace(config, actuators=acts, sensor_nodes=tuple(sorted(sensors)))
 
 
 def load_config(path, net) -> ControlConfig:

@@ -28,7 +28,12 @@ from pathlib import Path
 
 import numpy as np
 
-from twin.control.config import ControlConfig, default_config, flow_limits_of
+from twin.control.config import (
+    ControlConfig,
+    default_config,
+    flow_limits_of,
+    with_ruled_actuators,
+)
 from twin.control.members import (
     PolicyEvaluator,
     ask,
@@ -156,6 +161,8 @@ def run_closed_loop(network, scenario=None, settings: LoopSettings | None = None
     s = settings or LoopSettings()
     truth = scenario.apply(network) if scenario is not None else network
     config = config or default_config(truth)
+    if s.strategy in ("mpc", "foresight"):  # plan every link the rules operate
+        config = with_ruled_actuators(config, truth)
     model_net = dataclasses.replace(truth, controls="")
     plant_net = truth if s.strategy == "rules" else model_net
     if s.strategy == "rules" and not truth.controls.strip():

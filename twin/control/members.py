@@ -30,7 +30,7 @@ from twin.engine.batch import MemberBatch
 from twin.errors import InputError, TwinError
 
 __all__ = ["FOLLOW_RULES", "RULES", "Forecast", "Outcomes", "PolicyEvaluator", "attach_rules",
-           "ruled_rows", "rules_controller"]  # fmt: skip
+           "check_same_elements", "ruled_rows", "rules_controller"]  # fmt: skip
 
 #: The policy "the network's own control rules".
 RULES = "rules"
@@ -103,6 +103,23 @@ class Outcomes:
     failed: np.ndarray
 
 
+def check_same_elements(network, other) -> None:
+    """InputError unless ``other`` has ``network``'s nodes, links (names, kinds, ends)
+    and rain gauges: the same system, whose parameters may differ (a member network)."""
+    pairs = (
+        ("node names", network.nodes.name, other.nodes.name),
+        ("link names", network.links.name, other.links.name),
+        ("link kinds", network.links.kind, other.links.kind),
+        ("link upstream nodes", network.links.from_node, other.links.from_node),
+        ("link downstream nodes", network.links.to_node, other.links.to_node),
+        ("rain gauges", network.raingages.name, other.raingages.name),
+    )
+    for what, a, b in pairs:
+        a, b = np.asarray(a), np.asarray(b)
+        if a.shape != b.shape or not np.array_equal(a, b):
+            raise InputError(f"a member network differs from the network in its {what}")
+
+
 def rules_controller(sim, rules_net):
     """A fresh Controller running ``rules_net``'s [CONTROLS] inside ``sim``."""
     from twin.engine.controls import Controller, parse_controls
@@ -164,11 +181,18 @@ class PolicyEvaluator:
     before_load : callable, optional
         ``before_load(sim)`` before a state file is read into a row: gives the rows
         the attributes the saving simulations carried (a watch loop's members).
+    member_networks : dict, optional
+        ``{state path: Network}``: the network a member's state was saved from, when the
+        members differ in parameters (a watch loop's members, each with its own
+        perturbed roughness).  Rows hot-started from that state run on that network, so
+        the state file's fingerprint check still holds row by row; each network must
+        have ``network``'s elements (names, kinds, ends), or InputError.  States not in
+        the mapping run on ``network``.
     """
 
     def __init__(self, network, actuators, sim_kwargs=None, *, rules_network=None, rows=32,
                  sample_s=60.0, threads=None, storage_nodes=(), flow_limits=((), ()),
-                 before_load=None):  # fmt: skip
+                 before_load=None, member_networks=None):  # fmt: skip
         self.net = network
         self.actuators = actuators
         self.sim_kwargs = dict(sim_kwargs or {})
@@ -182,7 +206,11 @@ class PolicyEvaluator:
         self.storage_nodes = [int(n) for n in storage_nodes]
         self.limit_links = [int(j) for j in flow_limits[0]]
         self.limit_m3s = [float(q) for q in flow_limits[1]]
-        self._batch = None
+        self.member_networks = {}
+        for key, net in dict(member_networks or {}).items():
+            check_same_elements(network, net)
+            self.member_networks[str(key)] = net
+        self._batches = {}  # the rows' networks (ids) -> (batch, each row's own controls)
         self._own_controls = []
         acts = list(actuators)
         self._link = np.array([a.index for a in acts], dtype=np.int64)
@@ -193,15 +221,25 @@ class PolicyEvaluator:
         self._pump_row = [i for i, a in enumerate(acts) if a.is_pump]
 
     # -- the batch ----------------------------------------------------------------------
-    def _fresh_batch(self) -> MemberBatch:
-        if self._batch is None or any(s is None for s in self._batch.sims):
-            b = MemberBatch([(self.net, self.sim_kwargs)] * self.rows, threads=self.threads)
+    def network_of(self, state):
+        """The network the member state ``state`` (a path) runs on."""
+        return self.member_networks.get(str(state), self.net)
+
+    def _fresh_batch(self, nets=None) -> MemberBatch:
+        """The batch whose row ``r`` runs ``nets[r]`` (default: every row ``network``),
+        built once per such layout and kept."""
+        nets = list(nets) if nets is not None else [self.net] * self.rows
+        key = tuple(id(n) for n in nets)
+        b, own = self._batches.get(key, (None, None))
+        if b is None or any(s is None for s in b.sims):
+            b = MemberBatch([(n, self.sim_kwargs) for n in nets], threads=self.threads)
             bad = [e for e in b.errors if e]
             if bad:
                 raise TwinError(f"the control members could not be set up: {bad[0]}")
-            self._batch = b
-            self._own_controls = [s.controls for s in b.sims]
-        return self._batch
+            own = [s.controls for s in b.sims]
+            self._batches[key] = (b, own)
+        self._own_controls = own
+        return b
 
     # -- evaluation -----------------------------------------------------------------------
     def evaluate(self, states, forecast: Forecast, policies, horizon_s: float,
@@ -297,17 +335,23 @@ class PolicyEvaluator:
         return self._rules_nets[key]
 
     def _run_chunk(self, pairs, states, forecast, policies, horizon_s, interval_s, n_int, out):
-        batch = self._fresh_batch()
-        sims = batch.sims
         used = len(pairs)
+        nets = [self.network_of(states[m]) for _p, m in pairs]
+        # idle rows repeat the used rows' layout, so a last, shorter chunk reuses the batch
+        batch = self._fresh_batch([nets[r % used] for r in range(self.rows)])
+        sims = batch.sims
         self._load(sims, pairs, states)
         for r, (p, m) in enumerate(pairs):
             self._prepare(r, sims[r], forecast.rates_mmh[m], forecast.times_s, policies[p])
         for r in range(used, self.rows):  # idle rows: finished, not stepped
             sims[r].t_s = sims[r].duration_s
-        t0 = sims[0].t_s
-        if any(abs(sims[r].t_s - t0) > 1e-6 for r in range(used)):
-            raise InputError("member states must be saved at the same simulation time")
+        t0 = min(sims[r].t_s for r in range(used))
+        # batched members stop on their first step at or past a time: a watch loop's
+        # states differ by up to a routing step
+        skew = sims[0].opts.routing_step_s + 1e-6
+        if any(sims[r].t_s - t0 > skew for r in range(used)):
+            raise InputError("member states must be saved at the same simulation time "
+                             "(within a routing step)")  # fmt: skip
         end = min(t0 + horizon_s, sims[0].duration_s)
         flood0 = [flood_volume_m3(sims[r]) for r in range(used)]
         inflow0 = [inflow_volume_m3(sims[r]) for r in range(used)]

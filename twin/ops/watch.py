@@ -8,7 +8,8 @@ One cycle (``cycle_s`` of event time, 10 minutes by default) from ``T0`` to ``T`
 2. every ``assimilate_s`` (5 minutes) the sensors' quality is checked on their recent
    history and the good readings update the members (ensemble Kalman filter, or
    nudging of a single run; nothing with ``assimilation="none"``);
-3. at ``T`` the members' hot-start states are written to ``OUTDIR/states/``, the
+3. at ``T`` the members' hot-start states are written to ``OUTDIR/states/a`` or
+   ``b`` in turn (``watch.json`` names the folder of its cycle), the
    forecast members load them and run the horizon with the nowcast rain, and the
    warnings are issued, updated or cancelled;
 4. ``analysis.nc``, ``forecasts.nc``, ``warnings.jsonl``, ``alerts/`` and the twin's
@@ -77,6 +78,12 @@ class Twin:
     scheduler, client : optional
         Run the forecast members on a Dask cluster: a scheduler address
         (``tcp://host:port``) or a ``dask.distributed.Client``.
+    advise : bool
+        Every cycle, plan the pumps, gates and weirs over the forecast members and
+        append the advice to ``OUTDIR/advice.jsonl``
+        (:class:`twin.control.watch_advice.WatchAdviser`; not with ``surface``).
+    actuators : path-like, optional
+        The actuator TOML file of the advice (default: every controllable link).
     """
 
     def __init__(
@@ -103,6 +110,8 @@ class Twin:
         surface=None,
         scheduler=None,
         client=None,
+        advise=False,
+        actuators=None,
     ):
         from twin.api import load_network
 
@@ -178,6 +187,21 @@ class Twin:
             if forecast
             else None
         )
+        self.adviser = None
+        if advise:
+            if couplers is not None or not forecast:
+                raise InputError("advice needs the forecast and does not run with the 2D "
+                                 "surface yet", field="advise")  # fmt: skip
+            # the control layer plans on the watch's members (imported here only: ops
+            # knows nothing of control otherwise)
+            from twin.control.watch_advice import WatchAdviser
+
+            self.adviser = WatchAdviser(self.net, [s.net for s in self.members.sims], opts,
+                                        self.outdir, actuators=actuators,
+                                        horizon_s=self.horizon_s, interval_s=self.cycle_s,
+                                        threads=threads)  # fmt: skip
+        elif actuators is not None:
+            raise InputError("an actuator file is only used with advise", field="actuators")
         self.rain = rain if rain is not None else self._default_rain(sim0.opts)
         self.nowcast = nowcast or persistence_nowcast
         self.qc = SensorQC(sensors.sd, qc_settings)
@@ -318,8 +342,13 @@ class Twin:
         self._update_rain(t0, t1)
         times, rates = self.rain.between(t0, t1)
         self.members.set_rain(times, rates)
-        # no peeking at the gauge record beyond t1: persistence until the next cycle
-        self.members.set_rain([t1], rates[-1:])
+        # no peeking at the gauge record beyond t1: persistence until the next cycle,
+        # marked every wet step (changes that change nothing): otherwise the runoff,
+        # seeing no change ahead, takes a dry step (an hour) past t1 in dry weather and
+        # the next cycle's rain, which cannot start before the runoff's clock, is lost
+        wet = self.members.sims[0].opts.wet_step_s
+        marks = t1 + np.arange(0.0, self.cycle_s + wet, wet)
+        self.members.set_rain(marks, np.repeat(rates[-1:], len(marks), axis=0))
         obs_t, obs_y = self._readings(t0, t1)
         m = self.members
         for t, y in zip(obs_t, obs_y, strict=True):
@@ -392,8 +421,11 @@ class Twin:
     def forecast(self):
         """Save the members' states and run the forecast from them
         (:class:`~twin.ops.forecast.CycleForecast`, kept in ``cycles``)."""
-        states = self.outdir / "states"
-        self.members.save_states(states)
+        # two folders in turn: the marked cycle's states stay whole in the other one,
+        # so a watch killed before this cycle's mark restarts from states that fit it
+        slot = "ab"[self._cycle_no % 2]
+        self._state_paths = self.members.save_states(self.outdir / "states" / slot)
+        self._states_slot = slot
         if self.forecaster is None:
             return None
         times, rates = self.nowcast(
@@ -459,15 +491,26 @@ class Twin:
         self.last_messages = msgs
         return msgs
 
+    def advice(self) -> list[dict]:
+        """Plan the controls from this cycle's member states and forecast rain (with
+        ``advise``); returns the records appended to ``advice.jsonl`` (none when the
+        cycle's advice is already there, or without a forecast this cycle)."""
+        if self.adviser is None or not self.cycles or self.cycles[-1].issued_s < self.t_s - 1.0:
+            return []
+        times, rates = self._nowcast
+        return self.adviser.cycle(self._time(self.t_s), self._state_paths, times, rates,
+                                  self.members.log_rain_factor)  # fmt: skip
+
     def qc_flag(self, sensor: int) -> bool:
         pos = np.flatnonzero(self._obs["sensor"] == sensor)
         return bool(pos.size and self.qc.flagged[pos[0]])
 
     def step(self, until=None):
-        """One whole cycle: assimilate, forecast, warn, write the files."""
+        """One whole cycle: assimilate, forecast, warn, advise, write the files."""
         self.assimilate(until)
         self.forecast()
         self.warnings()
+        self.advice()
         self._cycle_no += 1
         self.write()
         return self.last_messages
@@ -514,6 +557,7 @@ class Twin:
         mark = {
             "t_s": self.t_s,
             "cycle": self._cycle_no,
+            "states": getattr(self, "_states_slot", None),
             "warnings": self.book.state(),
             "references": {f"{k}|{e}": v for (k, e), v in self._references.items()},
             "qc": {
@@ -545,7 +589,8 @@ class Twin:
         if not path.exists():
             return
         mark = json.loads(path.read_text())
-        if not self.members.load_states(self.outdir / "states"):
+        slot = mark.get("states")  # none: a folder of an earlier version, states/ itself
+        if not self.members.load_states(self.outdir / "states" / (slot or "")):
             return
         self.t_s = float(mark["t_s"])
         self._cycle_no = int(mark["cycle"])
