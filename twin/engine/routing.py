@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from twin.engine.routing_losses import StorageLosses
 from twin.engine.routing_pack import pack_network
 from twin.engine.routing_threads import threaded_route_step
+from twin.engine.runoff import Evaporation
 from twin.errors import SimulationError, TwinError
 from twin.kernels.routing.boundary import outfall_stages
 from twin.kernels.routing.bundles import LinkState, NodeState, Totals
@@ -84,6 +86,12 @@ class Router:
         self.critical_node = -1
         self.critical_link = -1
         self.n_steps = 0
+        self.storage_losses = None
+        if StorageLosses.needed(net):
+            losses = StorageLosses(
+                net, self.nodes, self.curves, self.options, Evaporation(net, opts)
+            )
+            self.storage_losses = losses if losses.n else None
         self._init_state()
         # solver="newton": node heads by Newton's method (dynamic wave only; kinematic
         # wave and steady flow have no node system to solve)
@@ -148,7 +156,16 @@ class Router:
         lateral = np.ascontiguousarray(lateral_cfs, dtype=np.float64)
         if not hasattr(self, "_route"):  # made at the first step (a hot start skips it)
             self._route = self._kernel()
+        self.set_storage_losses(t_s, dt_s)
         return self._route(t_s, dt_s, lateral)
+
+    def set_storage_losses(self, t_s: float, dt_s: float) -> None:
+        """The storage units' evaporation and seepage for the step from ``t_s`` (SWMM's
+        node_getLosses, before routing); nothing on a network without them.  A caller
+        that runs the step kernel itself (a batch) calls this first."""
+        if self.storage_losses is not None:
+            self.storage_losses.apply(t_s, dt_s, self.nodes, self.curves, self.node_state,
+                                      self.totals)  # fmt: skip
 
     def _kernel(self):
         """The step kernel for this network, bound to its bundles: ``f(t_s, dt, lateral)``."""
@@ -207,8 +224,8 @@ class Router:
             "outfall_inflow": float(t.outfall_in[0]),
             "flooding": float(t.flooding[0]),
             "outfall": float(t.outfall[0]),
-            "evaporation": 0.0,
-            "seepage": 0.0,
+            "evaporation": float(t.evaporation[0]),
+            "seepage": float(t.seepage[0]),
             "initial_storage": self._initial_storage,
             "final_storage": float(t.storage[0]),
         }

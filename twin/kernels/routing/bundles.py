@@ -285,6 +285,10 @@ class Totals(Bundle):
         _one("rate_outfall", "outfall outflow of the last step", "cfs"),
         _one("rate_flooding", "flooding rate of the last step", "cfs"),
         _one("rate_outfall_in", "inflow through outfalls of the last step", "cfs"),
+        _one("evaporation", "volume evaporated from storage units"),
+        _one("seepage", "volume seeped from storage units"),
+        _one("rate_evaporation", "storage evaporation of the last step", "cfs"),
+        _one("rate_seepage", "storage seepage of the last step", "cfs"),
         _node("inflow_volume", F, "ft3", "inflow volume of each node"),
         _node("outflow_volume", F, "ft3", "outflow volume of each node"),
     )
