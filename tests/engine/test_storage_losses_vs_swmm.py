@@ -131,6 +131,6 @@ def test_storage_losses_cost_nothing_without_them(tmp_path):
     text = NETWORK.replace("0 0 400 0 0 25", "0 0 400 0 0").replace("0 0 40 8 0.3", "0 0")
     inp = _write(tmp_path / "plain.inp", text.replace("2 0 0 60 6 0.25", "2 0 0"))
     net = twin.load_network(inp)
-    assert Router(net, SimOptions.from_network(net)).storage_losses is None
+    assert Router(net, SimOptions.from_network(net)).losses is None
     seeping = twin.load_network(_write(tmp_path / "seeping.inp", NETWORK))
-    assert Router(seeping, SimOptions.from_network(seeping)).storage_losses.n == 3
+    assert Router(seeping, SimOptions.from_network(seeping)).losses.n == 3

@@ -18,7 +18,7 @@ from __future__ import annotations
 
 import numpy as np
 
-from twin.engine.routing_losses import StorageLosses
+from twin.engine.routing_losses import RoutingLosses
 from twin.engine.routing_pack import pack_network
 from twin.engine.routing_threads import threaded_route_step
 from twin.engine.runoff import Evaporation
@@ -86,12 +86,12 @@ class Router:
         self.critical_node = -1
         self.critical_link = -1
         self.n_steps = 0
-        self.storage_losses = None
-        if StorageLosses.needed(net):
-            losses = StorageLosses(
+        self.losses = None  # evaporation and seepage, where there is any
+        if RoutingLosses.needed(net, self.options):
+            losses = RoutingLosses(
                 net, self.nodes, self.curves, self.options, Evaporation(net, opts)
             )
-            self.storage_losses = losses if losses.n else None
+            self.losses = losses if losses.n or losses.conduits else None
         self._init_state()
         # solver="newton": node heads by Newton's method (dynamic wave only; kinematic
         # wave and steady flow have no node system to solve)
@@ -156,16 +156,16 @@ class Router:
         lateral = np.ascontiguousarray(lateral_cfs, dtype=np.float64)
         if not hasattr(self, "_route"):  # made at the first step (a hot start skips it)
             self._route = self._kernel()
-        self.set_storage_losses(t_s, dt_s)
+        self.begin_losses(t_s, dt_s)
         return self._route(t_s, dt_s, lateral)
 
-    def set_storage_losses(self, t_s: float, dt_s: float) -> None:
-        """The storage units' evaporation and seepage for the step from ``t_s`` (SWMM's
-        node_getLosses, before routing); nothing on a network without them.  A caller
-        that runs the step kernel itself (a batch) calls this first."""
-        if self.storage_losses is not None:
-            self.storage_losses.apply(t_s, dt_s, self.nodes, self.curves, self.node_state,
-                                      self.totals)  # fmt: skip
+    def begin_losses(self, t_s: float, dt_s: float) -> None:
+        """Evaporation and seepage for the step from ``t_s`` (SWMM's node_getLosses,
+        before routing); nothing on a network without them.  A caller that runs the
+        step kernel itself (a batch) calls this first; :meth:`after_route` closes them."""
+        if self.losses is not None:
+            self.losses.begin(t_s, dt_s, self.nodes, self.curves, self.node_state,
+                              self.link_state, self.totals)  # fmt: skip
 
     def _kernel(self):
         """The step kernel for this network, bound to its bundles: ``f(t_s, dt, lateral)``."""
@@ -193,6 +193,8 @@ class Router:
         or link the kernel found (-1: none); returns the Picard passes."""
         self._first_step = False
         self.n_steps += 1
+        if self.losses is not None:
+            self.losses.finish(dt_s, self.links, self.link_state, self.totals)
         if bad_node >= 0:
             raise SimulationError(self._bad_depth(bad_node), element=self.node_names[bad_node],
                                   time=t_s + dt_s, step=self.n_steps)  # fmt: skip

@@ -1,10 +1,13 @@
-"""Storage-unit evaporation and seepage for the router (SWMM 5.2 ``exfil.c``, ``node.c``).
+"""Evaporation and seepage for the router (SWMM 5.2 ``exfil.c``, ``node.c``, ``link.c``).
 
-:class:`StorageLosses` packs, once, the storage units that lose water (an evaporation
+:class:`RoutingLosses` packs, once, the storage units that lose water (an evaporation
 factor with a non-zero climate evaporation, or seepage from [STORAGE]) into the arrays
 :func:`twin.kernels.routing.losses.storage_losses` reads, in SWMM's internal units
-(ft, ft2, ft/s), and keeps their Green-Ampt states.  A network without such units has
-no :class:`StorageLosses` and its routing step is the one it always was.
+(ft, ft2, ft/s), and keeps their Green-Ampt states.  Conduits that evaporate (open
+sections) or seep ([LOSSES]) are routed by the conduit kernel itself
+(``options.conduit_losses``); this class gives it the climate rate of each step and
+closes the step's loss totals.  A network with neither has no :class:`RoutingLosses`
+and its routing step is the one it always was.
 """
 
 from __future__ import annotations
@@ -13,7 +16,7 @@ import numpy as np
 
 from twin.kernels.codes import NodeKind
 from twin.kernels.routing import constants as R
-from twin.kernels.routing.losses import storage_losses
+from twin.kernels.routing.losses import finish_losses, storage_losses
 from twin.kernels.runoff.infiltration import MODIFIED_GREEN_AMPT, N_INFIL_STATE, init_infil_state
 
 MM_PER_FT = 304.8
@@ -55,8 +58,9 @@ def _bank_geometry(nodes, curves, options, i) -> tuple[float, float, float, floa
     return float(btm), bank_min, bank_max, bank_area
 
 
-class StorageLosses:
-    """The storage units of ``net`` that evaporate or seep, and their seepage state.
+class RoutingLosses:
+    """The storage units of ``net`` that evaporate or seep, their seepage state, and the
+    climate rate the evaporating conduits read.
 
     Parameters
     ----------
@@ -68,6 +72,7 @@ class StorageLosses:
 
     def __init__(self, net, nodes, curves, options, evaporation):
         self.evaporation = evaporation
+        self.conduits = bool(options.conduit_losses)
         nn = net.nodes
         seep = np.asarray(nn.seepage, dtype=np.float64)
         fevap = np.nan_to_num(np.asarray(nn.evap_factor, dtype=np.float64))
@@ -97,8 +102,11 @@ class StorageLosses:
         self.reset()
 
     @staticmethod
-    def needed(net) -> bool:
-        """Whether any storage unit of ``net`` has seepage or an evaporation factor."""
+    def needed(net, options) -> bool:
+        """Whether any storage unit of ``net`` has seepage or an evaporation factor, or
+        any conduit evaporates or seeps (``options.conduit_losses``)."""
+        if options.conduit_losses:
+            return True
         nn = net.nodes
         storage = np.asarray(nn.kind) == NodeKind.STORAGE
         ks = np.nan_to_num(np.asarray(nn.seepage, dtype=np.float64)[:, 1])
@@ -111,12 +119,20 @@ class StorageLosses:
             init_infil_state(MODIFIED_GREEN_AMPT, self.ga_par[k], self.ga_bottom[k])
             init_infil_state(MODIFIED_GREEN_AMPT, self.ga_par[k], self.ga_bank[k])
 
-    def apply(self, t_s: float, dt_s: float, nodes, curves, node_state, totals) -> None:
-        """Set this step's loss rates from the state at ``t_s`` (SWMM's node_getLosses)."""
+    def begin(self, t_s: float, dt_s: float, nodes, curves, node_state, link_state,
+              totals) -> None:  # fmt: skip
+        """Before routing the step from ``t_s``: the storage units' loss rates from the
+        last state (SWMM's node_getLosses) and the conduits' climate rate."""
         ev = self.evaporation
         month = ev.month_at(t_s)
+        if self.conduits:
+            link_state.evap_rate[:] = ev.monthly[month]
         storage_losses(
             float(dt_s), float(ev.monthly[month]), float(ev.recovery[month]), self.loss_node,
             self.evap_factor, self.has_exfil, self.exfil_geom, self.ga_par, self.ga_bottom,
             self.ga_bank, nodes, curves, node_state, totals,
         )  # fmt: skip
+
+    def finish(self, dt_s: float, links, link_state, totals) -> None:
+        """After routing: the conduits' losses join the step's rates and totals."""
+        finish_losses(float(dt_s), links, link_state, totals)
