@@ -76,7 +76,7 @@ class RoutingLosses:
         nn = net.nodes
         seep = np.asarray(nn.seepage, dtype=np.float64)
         fevap = np.nan_to_num(np.asarray(nn.evap_factor, dtype=np.float64))
-        evaporates = evaporation.monthly.max() > 0.0
+        evaporates = evaporation.any_rate()
         rows = []
         for i in np.flatnonzero(np.asarray(nn.kind) == NodeKind.STORAGE):
             ks = seep[i, 1]
@@ -125,10 +125,11 @@ class RoutingLosses:
         last state (SWMM's node_getLosses) and the conduits' climate rate."""
         ev = self.evaporation
         month = ev.month_at(t_s)
+        rate = ev.rate_fps(t_s)
         if self.conduits:
-            link_state.evap_rate[:] = ev.monthly[month]
+            link_state.evap_rate[:] = rate
         storage_losses(
-            float(dt_s), float(ev.monthly[month]), float(ev.recovery[month]), self.loss_node,
+            float(dt_s), rate, float(ev.recovery[month]), self.loss_node,
             self.evap_factor, self.has_exfil, self.exfil_geom, self.ga_par, self.ga_bottom,
             self.ga_bank, nodes, curves, node_state, totals,
         )  # fmt: skip

@@ -103,7 +103,7 @@ def _conduit_losses(net, opts, links: Links, xsects: XSects) -> bool:
     if open_:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the runoff engine warns once for the run
-            evaporates = bool(Evaporation(net, opts).monthly.max() > 0.0)
+            evaporates = Evaporation(net, opts).any_rate()
     losses = seeps or (open_ and evaporates)
     if losses and opts.flow_routing.upper() != "DYNWAVE":
         warnings.warn(
