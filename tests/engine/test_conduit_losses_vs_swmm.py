@@ -21,7 +21,7 @@ import twin
 from tests.agreement import assert_agrees
 from twin.engine.options import SimOptions
 from twin.engine.routing import Router
-from twin.errors import TwinWarning
+from twin.errors import TwinError, TwinWarning
 from twin.validation.swmm_run import run_swmm
 
 #: SWMM prints its loss volumes to 0.001 10^6 ltr = 1 m3
@@ -121,3 +121,16 @@ def test_kinematic_wave_warns_that_conduit_losses_are_left_out(tmp_path):
     assert not router.options.conduit_losses
     assert any(issubclass(w.category, TwinWarning) and "DYNWAVE only" in str(w.message)
                for w in seen)  # fmt: skip
+
+
+def test_newton_solver_refuses_conduit_losses(tmp_path):
+    """solver='newton' has no conduit evaporation or seepage: it says so, naming one."""
+    inp = tmp_path / "conduit_losses.inp"
+    inp.write_text(NETWORK)
+    net = twin.load_network(inp)
+    with pytest.raises(TwinError, match=r"solver='newton' does not route seepage .* C2"):
+        Router(net, SimOptions.from_network(net, solver="newton"))
+    inp.write_text(NETWORK.split("[LOSSES]")[0] + "[INFLOWS]" + NETWORK.split("[INFLOWS]")[1])
+    net = twin.load_network(inp)
+    with pytest.raises(TwinError, match=r"evaporation from open conduits"):
+        Router(net, SimOptions.from_network(net, solver="newton"))

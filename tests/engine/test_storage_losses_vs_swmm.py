@@ -134,3 +134,13 @@ def test_storage_losses_cost_nothing_without_them(tmp_path):
     assert Router(net, SimOptions.from_network(net)).losses is None
     seeping = twin.load_network(_write(tmp_path / "seeping.inp", NETWORK))
     assert Router(seeping, SimOptions.from_network(seeping)).losses.n == 3
+
+
+@pytest.mark.swmm
+def test_newton_solver_takes_storage_losses(tmp_path):
+    """The Newton solver's node balance starts from the storage units' losses too."""
+    inp = _write(tmp_path / "newton.inp", _network("evaporation"))
+    ours, ref = twin.simulate(twin.load_network(inp), solver="newton"), run_swmm(inp)
+    assert_agrees(ours, ref)
+    for key in ("routing_seepage_m3", "routing_evaporation_m3"):
+        assert abs(ours.attrs[key] - ref.attrs[key]) <= MAX_LOSS_DIFF_M3, key

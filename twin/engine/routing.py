@@ -99,7 +99,24 @@ class Router:
         if self.dynwave and opts.solver.lower() == "newton":
             from twin.engine.newton import NewtonRouting
 
+            self._refuse_conduit_losses_under_newton()
+
             self.newton = NewtonRouting(self)
+
+    def _refuse_conduit_losses_under_newton(self) -> None:
+        """The Newton solver has no conduit evaporation or seepage (SWMM's dq6 and the
+        losses' share of the end nodes' outflow): refuse rather than leave them out.
+        Storage-unit losses it takes (they are node outflows) and agrees with SWMM."""
+        if not self.options.conduit_losses:
+            return
+        seeps = self.links.seep_rate > 0.0
+        first = int(np.flatnonzero(seeps)[0]) if seeps.any() else -1
+        what = (f"seepage ([LOSSES]) of conduit {self.link_names[first]}" if first >= 0
+                else "evaporation from open conduits")  # fmt: skip
+        raise TwinError(
+            f"solver='newton' does not route {what} yet: use solver='swmm' "
+            "(--solver swmm), which does as SWMM 5.2"
+        )
 
     def network_bundles(self) -> tuple:
         """``(nodes, links, xsects, curves, options)``: what every routing kernel reads."""
