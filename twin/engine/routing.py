@@ -18,8 +18,10 @@ from __future__ import annotations
 
 import numpy as np
 
+from twin.engine.routing_losses import RoutingLosses
 from twin.engine.routing_pack import pack_network
 from twin.engine.routing_threads import threaded_route_step
+from twin.engine.runoff import Evaporation
 from twin.errors import SimulationError, TwinError
 from twin.kernels.routing.boundary import outfall_stages
 from twin.kernels.routing.bundles import LinkState, NodeState, Totals
@@ -84,6 +86,12 @@ class Router:
         self.critical_node = -1
         self.critical_link = -1
         self.n_steps = 0
+        self.losses = None  # evaporation and seepage, where there is any
+        if RoutingLosses.needed(net, self.options):
+            losses = RoutingLosses(
+                net, self.nodes, self.curves, self.options, Evaporation(net, opts)
+            )
+            self.losses = losses if losses.n or losses.conduits else None
         self._init_state()
         # solver="newton": node heads by Newton's method (dynamic wave only; kinematic
         # wave and steady flow have no node system to solve)
@@ -91,7 +99,24 @@ class Router:
         if self.dynwave and opts.solver.lower() == "newton":
             from twin.engine.newton import NewtonRouting
 
+            self._refuse_conduit_losses_under_newton()
+
             self.newton = NewtonRouting(self)
+
+    def _refuse_conduit_losses_under_newton(self) -> None:
+        """The Newton solver has no conduit evaporation or seepage (SWMM's dq6 and the
+        losses' share of the end nodes' outflow): refuse rather than leave them out.
+        Storage-unit losses it takes (they are node outflows) and agrees with SWMM."""
+        if not self.options.conduit_losses:
+            return
+        seeps = self.links.seep_rate > 0.0
+        first = int(np.flatnonzero(seeps)[0]) if seeps.any() else -1
+        what = (f"seepage ([LOSSES]) of conduit {self.link_names[first]}" if first >= 0
+                else "evaporation from open conduits")  # fmt: skip
+        raise TwinError(
+            f"solver='newton' does not route {what} yet: use solver='swmm' "
+            "(--solver swmm), which does as SWMM 5.2"
+        )
 
     def network_bundles(self) -> tuple:
         """``(nodes, links, xsects, curves, options)``: what every routing kernel reads."""
@@ -148,7 +173,16 @@ class Router:
         lateral = np.ascontiguousarray(lateral_cfs, dtype=np.float64)
         if not hasattr(self, "_route"):  # made at the first step (a hot start skips it)
             self._route = self._kernel()
+        self.begin_losses(t_s, dt_s)
         return self._route(t_s, dt_s, lateral)
+
+    def begin_losses(self, t_s: float, dt_s: float) -> None:
+        """Evaporation and seepage for the step from ``t_s`` (SWMM's node_getLosses,
+        before routing); nothing on a network without them.  A caller that runs the
+        step kernel itself (a batch) calls this first; :meth:`after_route` closes them."""
+        if self.losses is not None:
+            self.losses.begin(t_s, dt_s, self.nodes, self.curves, self.node_state,
+                              self.link_state, self.totals)  # fmt: skip
 
     def _kernel(self):
         """The step kernel for this network, bound to its bundles: ``f(t_s, dt, lateral)``."""
@@ -176,6 +210,8 @@ class Router:
         or link the kernel found (-1: none); returns the Picard passes."""
         self._first_step = False
         self.n_steps += 1
+        if self.losses is not None:
+            self.losses.finish(dt_s, self.links, self.link_state, self.totals)
         if bad_node >= 0:
             raise SimulationError(self._bad_depth(bad_node), element=self.node_names[bad_node],
                                   time=t_s + dt_s, step=self.n_steps)  # fmt: skip
@@ -207,8 +243,8 @@ class Router:
             "outfall_inflow": float(t.outfall_in[0]),
             "flooding": float(t.flooding[0]),
             "outfall": float(t.outfall[0]),
-            "evaporation": 0.0,
-            "seepage": 0.0,
+            "evaporation": float(t.evaporation[0]),
+            "seepage": float(t.seepage[0]),
             "initial_storage": self._initial_storage,
             "final_storage": float(t.storage[0]),
         }

@@ -25,7 +25,7 @@ from twin.engine.routing_structures import (
     wet_well_volumes,
 )
 from twin.engine.series import series_points
-from twin.errors import InputError, TwinError
+from twin.errors import InputError, TwinError, TwinWarning
 from twin.kernels.codes import LinkKind, NodeKind, OutfallKind, Shape
 from twin.kernels.routing import constants as R
 from twin.kernels.routing.bundles import Curves, Links, Nodes, Options
@@ -42,6 +42,7 @@ from twin.networks import units
 from twin.networks.inp_links import LENGTH_GEOMS
 
 FT = units.FT_TO_M
+MMH_PER_FPS = 1097280.0  # mm/h per ft/s (SWMM's UCF(RAINFALL) in SI)
 MIN_DELTA_Z = 0.001  # ft, SWMM's minimum elevation drop of a conduit
 
 
@@ -88,7 +89,34 @@ class _Curves:
         )
 
 
-def _options(net, opts) -> Options:
+def _conduit_losses(net, opts, links: Links, xsects: XSects) -> bool:
+    """Whether any conduit seeps ([LOSSES]) or, under a non-zero climate evaporation,
+    has an open cross section that evaporates (SWMM's conduit_getLossRate)."""
+    import warnings
+
+    from twin.engine.runoff import Evaporation
+
+    conduit = links.true_conduit == 1
+    seeps = bool(np.any(conduit & (links.seep_rate > 0.0)))
+    open_ = bool(np.any(conduit & (xsects.closed == 0)))
+    evaporates = False
+    if open_:
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # the runoff engine warns once for the run
+            evaporates = Evaporation(net, opts).any_rate()
+    losses = seeps or (open_ and evaporates)
+    if losses and opts.flow_routing.upper() != "DYNWAVE":
+        warnings.warn(
+            f"conduit evaporation and seepage are routed under DYNWAVE only; under "
+            f"{opts.flow_routing.upper()} they are left out",
+            TwinWarning,
+            stacklevel=3,
+        )
+        return False
+    return losses
+
+
+def _options(net, opts, conduit_losses: bool = False) -> Options:
     slot = opts.surcharge_method.upper() == "SLOT"
     si = units.unit_system_of(net.flow_units) == "SI"
     mode = {"DYNWAVE": R.MODE_DYNWAVE, "KINWAVE": R.MODE_KINWAVE, "STEADY": R.MODE_STEADY}
@@ -110,6 +138,7 @@ def _options(net, opts) -> Options:
         ucf_volume=SWMM_VOLUME_PER_FT3 if si else 1.0,
         si=si,
         runaway_depth=RUNAWAY_DEPTH_FT,
+        conduit_losses=conduit_losses,
     )
 
 
@@ -308,6 +337,7 @@ def _pack_links(net, opts, nodes: Nodes, curves: _Curves) -> tuple[Links, XSects
         links.flap_gate[j] = int(bool(nl.flap_gate[j]))
         links.direction[j] = direction
         links.has_losses[j] = int(loss_in != 0.0 or loss_out != 0.0 or nl.loss_avg[j] != 0.0)
+        links.seep_rate[j] = float(np.nan_to_num(nl.seepage_mmh[j])) / MMH_PER_FPS
         links.true_conduit[j] = int(not dummy)
         links.force_main[j] = fm
         # node full depth raised to the crown (storage only when it can surcharge)
@@ -416,7 +446,7 @@ def pack_network(net, opts) -> RoutingPack:
     curve_bundle = curves.bundle()
     full_volumes(nodes, curve_bundle)
     wet_well_volumes(net, nodes, links)
-    options = _options(net, opts)
+    options = _options(net, opts, _conduit_losses(net, opts, links, xsects))
     node_names = [str(s) for s in net.nodes.name]
     if options.mode == R.MODE_DYNWAVE:
         links.upstream_order[:] = np.arange(net.n_links)

@@ -123,7 +123,13 @@ def _subareas(s, area_ft2):
 
 
 class Evaporation:
-    """SWMM's climate evaporation: CONSTANT or MONTHLY rates [ft/s], DRY_ONLY, RECOVERY."""
+    """SWMM's climate evaporation: CONSTANT, MONTHLY or TIMESERIES rates [ft/s],
+    DRY_ONLY, RECOVERY.
+
+    A TIMESERIES rate holds each entry's value from its time to the next entry's
+    (SWMM's climate.c setEvap / setNextEvapDate); before the first entry at or after the
+    start, that entry's value.  Entries after the end of the run are not used.
+    """
 
     def __init__(self, net, opts):
         raw = {k.upper(): v for k, v in (net.evaporation or {}).items()}
@@ -132,6 +138,8 @@ class Evaporation:
         self.recovery = np.ones(12)
         self.dry_only = False
         self.kind = "CONSTANT"
+        self.series_s = np.zeros(0)  # TIMESERIES: entry times [s after the start]
+        self.series_fps = np.zeros(0)  # and rates [ft/s]
         f = EVAP_FPS_PER_UNIT["US" if net.unit_system == "US" else "SI"]
         for key, vals in raw.items():
             vals = [str(v) for v in vals]
@@ -141,6 +149,8 @@ class Evaporation:
                 elif key == "MONTHLY":
                     self.kind = "MONTHLY"
                     self.monthly[:] = np.array([float(v) for v in vals[:12]]) * f
+                elif key == "TIMESERIES":
+                    self._read_series(net, opts, vals[0], f)
                 elif key == "DRY_ONLY":
                     self.dry_only = vals[0].upper() == "YES"
                 elif key == "RECOVERY":
@@ -157,16 +167,59 @@ class Evaporation:
             except (ValueError, IndexError):
                 raise InputError(f"bad {key} values", section="EVAPORATION", field=key) from None
 
+    def _read_series(self, net, opts, name: str, f: float) -> None:
+        from pathlib import Path
+
+        from twin.engine.series import series_points
+
+        ts = net.timeseries.get(name)
+        if ts is None:
+            raise InputError(
+                f"evaporation time series {name!r} is not in [TIMESERIES]",
+                section="EVAPORATION", field="TIMESERIES",
+            )  # fmt: skip
+        base = Path(net.source).parent if net.source else None
+        t, v = series_points(ts, self.start, base)
+        end_s = (opts.end - opts.start) / np.timedelta64(1, "s")
+        keep = t <= end_s
+        self.kind = "TIMESERIES"
+        self.series_s = np.asarray(t[keep], dtype=np.float64)
+        self.series_fps = np.asarray(v[keep], dtype=np.float64) * f
+        self.monthly[:] = 0.0
+
+    def any_rate(self) -> bool:
+        """Whether the climate ever evaporates in this run."""
+        if self.kind == "TIMESERIES":
+            return bool(np.any(self.series_fps > 0.0))
+        return bool(self.monthly.max() > 0.0)
+
     def month_at(self, t_s: float) -> int:
         """Month index 0..11 of the date ``t_s`` seconds after the start."""
         d = self.start + np.timedelta64(int(round(t_s)), "s")
         return int(d.astype("datetime64[M]").astype(np.int64) % 12)
 
     def rate_fps(self, t_s: float) -> float:
+        """The climate evaporation rate [ft/s] at ``t_s`` s after the start."""
+        if self.kind == "TIMESERIES":
+            return self._series_rate(t_s)
         return float(self.monthly[self.month_at(t_s)])
+
+    def _series_rate(self, t_s: float) -> float:
+        times = self.series_s
+        if times.size == 0:
+            return 0.0
+        k = int(np.searchsorted(times, t_s, side="right")) - 1
+        if k >= 0 and times[k] >= 0.0:
+            return float(self.series_fps[k])
+        # no entry yet in the run: the first one at or after the start (else the first)
+        ahead = np.flatnonzero(times >= 0.0)
+        return float(self.series_fps[ahead[0] if ahead.size else 0])
 
     def next_change_s(self, t_s: float) -> float:
         """Start of the next month for MONTHLY rates (SWMM caps the step there)."""
+        if self.kind == "TIMESERIES":
+            later = self.series_s[self.series_s > t_s]
+            return float(later[0]) if later.size else np.inf
         if self.kind != "MONTHLY":
             return np.inf
         d = self.start + np.timedelta64(int(round(t_s)), "s")
@@ -278,7 +331,7 @@ class Runoff:
         self._has_runoff = kr.runoff_step(
             dt,
             self._rain_fps,
-            float(self.evap.monthly[month]),
+            self.evap.rate_fps(t),
             self.evap.dry_only,
             float(self.evap.recovery[month]),
             self.area_ft2,

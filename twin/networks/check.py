@@ -7,7 +7,7 @@ file that does not exist), ``"warning"`` (suspicious: no path to an outfall,
 disconnected parts, adverse slopes, offsets above the rim, duplicate parallel
 links; a section SWMM would simulate and twin does not, such as LIDs, groundwater,
 snowmelt or RDII), also ``"error"`` for an element twin cannot route yet (culvert inlet
-control, IRREGULAR transects, conduit or storage seepage: ``twin run`` refuses them) and
+control, IRREGULAR transects: ``twin run`` refuses them) and
 ``"info"`` (loops, which are normal in looped sewers; water-quality sections, which
 do not change the flows).
 """
@@ -58,10 +58,10 @@ def check_network(net: Network) -> list[CheckFinding]:
 
 def not_modelled_elements(net: Network) -> list[tuple[str, str, str]]:
     """Elements the router cannot route yet, as ``(kind, name, what)``: conduits with
-    culvert inlet control, IRREGULAR transects or seepage, storage units with seepage.
+    culvert inlet control or IRREGULAR transects.
     ``twin run`` refuses a network that has any (naming the first); ``twin check`` lists
     them all."""
-    links, nodes = net.links, net.nodes
+    links = net.links
     out = []
     for j in np.flatnonzero(links.kind == LinkKind.CONDUIT):
         name = str(links.name[j])
@@ -69,11 +69,6 @@ def not_modelled_elements(net: Network) -> list[tuple[str, str, str]]:
             out.append(("link", name, "culvert inlet control"))
         if int(links.shape[j]) == Shape.IRREGULAR:
             out.append(("link", name, "IRREGULAR cross sections"))
-    seep = np.nan_to_num(np.asarray(links.seepage_mmh, dtype=np.float64))
-    out += [("link", str(links.name[j]), "conduit seepage") for j in np.flatnonzero(seep > 0.0)]
-    node_seep = np.nan_to_num(np.asarray(nodes.seepage, dtype=np.float64)[:, 1])
-    for i in np.flatnonzero(node_seep > 0.0):
-        out.append(("node", str(nodes.name[i]), "storage seepage"))
     return out
 
 

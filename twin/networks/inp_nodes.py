@@ -174,6 +174,16 @@ def _storage(ctx: ReadContext, row: Row, nodes: NodeTable, j: int) -> None:
             row.need(n + 3)
             seep = (row.num(n), row.num(n + 1), row.num(n + 2))
         if seep[1] != 0.0:
+            # SWMM's grnampt_setParams (ERROR 211): suction >= 0, Ksat > 0, 0 <= IMD <= 1
+            def bad(field, message):
+                row.ctx.fail(message, row.line, row.section, field, 211)
+
+            if seep[1] < 0.0:
+                bad("Ksat", "seepage conductivity must be >= 0")
+            if seep[0] < 0.0:
+                bad("Psi", "suction head must be >= 0")
+            if not 0.0 <= seep[2] <= 1.0:
+                bad("IMD", "initial moisture deficit must be between 0 and 1")
             nodes.seepage[j] = (seep[0] * ctx.depth_f, seep[1] * ctx.rate_f, seep[2])
 
 

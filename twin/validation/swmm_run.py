@@ -40,7 +40,10 @@ def run_swmm(inp, workdir=None, keep_files: bool = False) -> xr.Dataset:
         ``subcatchment_rainfall`` [mm/h], ``subcatchment_runoff`` [m3/s],
         ``subcatchment_infiltration`` [mm/h] on dims ``time``, ``node``, ``link``,
         ``subcatchment``; attributes ``runoff_continuity_error_percent`` and
-        ``flow_routing_continuity_error_percent`` read from the report.
+        ``flow_routing_continuity_error_percent`` read from the report, and
+        ``routing_evaporation_m3``, ``routing_seepage_m3`` (its flow routing
+        "Evaporation Loss" and "Exfiltration Loss") and ``runoff_evaporation_m3``
+        (its runoff "Evaporation Loss"), to SWMM's printed precision.
     """
     from swmm.toolkit import output, shared_enum, solver
 
@@ -189,4 +192,18 @@ def _read_rpt(path: Path) -> dict:
             m = _CONT_RE.search(text, pos)
             if m:
                 attrs[key] = float(m.group(1))
+    if runoff >= 0:
+        # the runoff evaporation, from the column in hectare-m (SI) or acre-feet (US)
+        m3_per = 10000.0 if "hectare-m" in text[runoff : runoff + 200] else 1233.48183754752
+        m = re.compile(r"Evaporation Loss\s*\.+\s*(-?[\d.]+)").search(text, runoff)
+        if m and (routing < 0 or m.start() < routing):
+            attrs["runoff_evaporation_m3"] = float(m.group(1)) * m3_per
+    if routing >= 0:
+        # the flow routing losses, from the column in 10^6 ltr (SI) or 10^6 gal (US)
+        m3_per = 1000.0 if "10^6 ltr" in text[routing : routing + 400] else 3785.411784
+        for key, label in (("routing_evaporation_m3", "Evaporation Loss"),
+                           ("routing_seepage_m3", "Exfiltration Loss")):  # fmt: skip
+            m = re.compile(label + r"\s*\.+\s*(-?[\d.]+)\s+(-?[\d.]+)").search(text, routing)
+            if m:
+                attrs[key] = float(m.group(2)) * m3_per
     return attrs

@@ -126,6 +126,7 @@ class Links(Bundle):
         _link("startup_depth", F, "ft", "pump start-up depth, 0 none"),
         _link("shutoff_depth", F, "ft", "pump shut-off depth"),
         _link("init_setting", F, "-", "initial setting (pump 0/1, others 1)", 1.0),
+        _link("seep_rate", F, "ft/s", "conduit seepage rate ([LOSSES]), 0 none"),
         _link("upstream_order", I, "index", "links upstream first (kinematic wave)"),
     )
 
@@ -180,6 +181,7 @@ class Options(Bundle):
         Field("ucf_volume", F, "file/ft3", "SWMM's UCF(VOLUME)", ""),
         Field("si", B, "-", "the file uses SI units (weir formulas give m3/s)", ""),
         Field("runaway_depth", F, "ft", "depth above a node's top that counts as runaway", ""),
+        Field("conduit_losses", B, "-", "conduits may evaporate (open) or seep", ""),
     )
 
 
@@ -258,6 +260,9 @@ class LinkState(Bundle):
         _link("orifice_area", F, "ft2", "orifice equivalent surface area"),
         _link("velocity", F, "ft/s", "velocity of the new state"),
         _link("capacity", F, "-", "A/Afull of the new state"),
+        _link("evap_rate", F, "ft/s", "climate evaporation rate of this step (conduit losses)"),
+        _link("evap_loss", F, "cfs", "evaporation from the conduit, per barrel"),
+        _link("seep_loss", F, "cfs", "seepage from the conduit, per barrel"),
     )
 
 
@@ -285,6 +290,10 @@ class Totals(Bundle):
         _one("rate_outfall", "outfall outflow of the last step", "cfs"),
         _one("rate_flooding", "flooding rate of the last step", "cfs"),
         _one("rate_outfall_in", "inflow through outfalls of the last step", "cfs"),
+        _one("evaporation", "volume evaporated from storage units and conduits"),
+        _one("seepage", "volume seeped from storage units and conduits"),
+        _one("rate_evaporation", "evaporation of the last step", "cfs"),
+        _one("rate_seepage", "seepage of the last step", "cfs"),
         _node("inflow_volume", F, "ft3", "inflow volume of each node"),
         _node("outflow_volume", F, "ft3", "outflow volume of each node"),
     )

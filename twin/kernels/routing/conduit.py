@@ -46,6 +46,7 @@ from twin.kernels.routing.constants import (
     OMEGA,
     SURCHARGE_SLOT,
 )
+from twin.kernels.routing.losses import conduit_loss_rate
 
 
 @njit(**JIT)
@@ -369,6 +370,9 @@ def conduit_flow(
         link_state.depth[j] = min(y_mid, y_full)
         link_state.volume[j] = link_state.a1[j] * true_length * barrels
         link_state.flow[j] = 0.0
+        if options.conduit_losses:
+            link_state.evap_loss[j] = 0.0
+            link_state.seep_loss[j] = 0.0
         return dqdh_up, dqdh_dn
 
     v = q_last / a_mid
@@ -442,7 +446,12 @@ def conduit_flow(
             dqdh_dn = 0.0
     else:
         denom = 1.0 + dq1 + dq5
-        q = (q_old - dq2 + dq3 + dq4) / denom
+        if options.conduit_losses:
+            # evaporation and seepage along the conduit (SWMM's dq6), from the last pass
+            dq6 = conduit_loss_rate(j, dt, links, xsects, link_state) * 2.5 * dt * v / true_length
+            q = (q_old - dq2 + dq3 + dq4 + dq6) / denom
+        else:
+            q = (q_old - dq2 + dq3 + dq4) / denom
         link_state.dqdh[j] = 1.0 / denom * GRAVITY * dt * a_wtd / length * barrels
 
     link_state.normal_flow_limited[j] = 0.0
