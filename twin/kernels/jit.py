@@ -84,7 +84,9 @@ def variant(fn, suffix: str, **names):
     never compiles the structures' kernels; replacing a callee by its own variant
     (``variant(route, "conduits", step=step_conduits)``) carries that up the call
     chain.  The copy is named ``<name>__<suffix>``, so numba caches it apart from
-    ``fn`` (its cache key is the function's name and code, not its globals).
+    ``fn`` (its cache key is the function's name and code, not its globals).  The copy
+    sees the module's globals as they are when it is made: make it at the end of the
+    module.
     """
     from types import FunctionType
 

@@ -163,9 +163,6 @@ def _dynwave_step(dt, t_end_s, nodes, links, xsects, curves, options, node_state
 #: The step on one thread (``prange`` runs as ``range``); cached.
 dynwave_step = kernel(**JIT)(_dynwave_step)
 _dynwave_step_on_threads = kernel(**JIT_THREADS)(_dynwave_step)
-#: The step for networks of conduits only (``links.true_conduit`` all 1): the
-#: structures' kernels are not compiled.
-dynwave_step_conduits = variant(_dynwave_step, "conduits", STRUCTURES=False)
 
 
 @kernel(**dict(JIT_THREADS, parallel=False))
@@ -193,3 +190,8 @@ def mark_capacity_limited(nodes, links, xsects, node_state, link_state):
             h2 = node_state.depth[n2] + nodes.invert[n2]
             if h1 - h2 > abs(links.slope[j]) * links.length[j]:
                 link_state.capacity_limited[j] = 1.0
+
+
+#: The step for networks of conduits only (``links.true_conduit`` all 1): the
+#: structures' kernels are not compiled.
+dynwave_step_conduits = variant(_dynwave_step, "conduits", STRUCTURES=False)
