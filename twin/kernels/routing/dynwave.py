@@ -195,3 +195,9 @@ def mark_capacity_limited(nodes, links, xsects, node_state, link_state):
 #: The step for networks of conduits only (``links.true_conduit`` all 1): the
 #: structures' kernels are not compiled.
 dynwave_step_conduits = variant(_dynwave_step, "conduits", STRUCTURES=False)
+#: The threaded step for networks of conduits only (structures not compiled).
+dynwave_step_threads_conduits = variant(
+    dynwave_step_threads,
+    "conduits",
+    _dynwave_step_on_threads=variant(_dynwave_step_on_threads, "conduits", STRUCTURES=False),
+)

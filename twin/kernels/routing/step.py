@@ -134,6 +134,10 @@ def route_step_kinwave(dt, lateral, nodes, links, xsects, curves, options, node_
                                view(link_state), view(totals))  # fmt: skip
 
 
+_step_begin_conduits = variant(_step_begin, "conduits", update_settings=update_settings_conduits)
+#: :func:`step_begin` for networks of conduits only (structures not compiled).
+step_begin_conduits = variant(step_begin, "conduits", _step_begin=_step_begin_conduits)
+
 #: :func:`route_step` for networks of conduits only (``links.true_conduit`` all 1 and
 #: no other link kind): the same step, without compiling the structures' kernels.
 route_step_conduits = variant(
@@ -142,7 +146,7 @@ route_step_conduits = variant(
     _route_step=variant(
         _route_step,
         "conduits",
-        _step_begin=variant(_step_begin, "conduits", update_settings=update_settings_conduits),
+        _step_begin=_step_begin_conduits,
         dynwave_step=dynwave_step_conduits,
     ),
 )
