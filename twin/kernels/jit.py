@@ -25,7 +25,7 @@ from numba import types
 from numba.core.caching import FunctionCache
 from numba.core.registry import CPUDispatcher
 
-__all__ = ["KernelDispatcher", "kernel"]
+__all__ = ["KernelDispatcher", "kernel", "variant"]
 
 _LEAN = dict(no_cpython_wrapper=True, no_cfunc_wrapper=True)
 
