@@ -8,10 +8,12 @@ is quick, while the notice looks at the folder the variable names now.
 
 from __future__ import annotations
 
+import re
+
 import pytest
 
 import twin
-from twin.cli import main
+from twin.cli import COMPILE_ESTIMATE, main
 from twin.kernels import cache_folder, cache_is_cold
 
 NOTICE = "twin: compiling the numba kernels once"
@@ -53,7 +55,8 @@ def test_run_says_it_compiles_only_on_a_cold_cache(cold, tmp_path, monkeypatch, 
     err = capsys.readouterr().err
     if cold:
         (line,) = [ln for ln in err.splitlines() if NOTICE in ln]
-        assert "about a minute" in line and str(tmp_path / "numba") in line
+        assert f"({COMPILE_ESTIMATE};" in line and str(tmp_path / "numba") in line
+        assert re.search(r"\(about \d+ s;", line)  # says how long, in seconds
     else:
         assert NOTICE not in err
     assert out.exists()

@@ -95,9 +95,11 @@ def _run(argv) -> int:
     return 0
 
 
-#: What a cold compile took on the reference machine (2-core AMD EPYC, numba 0.68:
-#: 53 s, ``twin bench``); numba compiles on one core, so more cores do not shorten it.
-COMPILE_ESTIMATE = "about a minute"
+#: What a cold compile takes on the reference machine (2-core AMD EPYC, numba 0.68:
+#: 27 s CPU for ``twin run medium-conduits``, ``benchmarks/compile_profile.py``; a network
+#: with structures or the 2D surface compiles their kernels too); numba compiles on one
+#: core, so more cores do not shorten it.
+COMPILE_ESTIMATE = "about 30 s"
 
 
 def announce_compile() -> None:

@@ -26,9 +26,9 @@ from twin.errors import SimulationError, TwinError
 from twin.kernels.routing.boundary import outfall_stages
 from twin.kernels.routing.bundles import LinkState, NodeState, Totals
 from twin.kernels.routing.constants import KIND_CONDUIT, KIND_PUMP
-from twin.kernels.routing.init import initial_state
+from twin.kernels.routing.init import initial_state, initial_state_conduits
 from twin.kernels.routing.results import link_results
-from twin.kernels.routing.step import route_step, route_step_kinwave
+from twin.kernels.routing.step import route_step, route_step_conduits, route_step_kinwave
 from twin.kernels.routing.timestep import routing_step_size
 from twin.networks.units import FT_TO_M
 
@@ -126,10 +126,20 @@ class Router:
         """``(node_state, link_state, totals)``: what a routing step writes."""
         return self.node_state, self.link_state, self.totals
 
+    @property
+    def conduits_only(self) -> bool:
+        """True when every link is a true conduit (no pump, orifice, weir, outlet or
+        DUMMY conduit): the step then runs the ``*_conduits`` kernels, the same
+        arithmetic compiled without the structures' kernels (a shorter first compile)."""
+        return bool(
+            np.all(self.links.true_conduit == 1) and np.all(self.links.kind == KIND_CONDUIT)
+        )
+
     # -- set-up ------------------------------------------------------------------------
     def _init_state(self) -> None:
         outfall_stages(0.0, self.nodes, self.curves, self.node_state)
-        initial_state(*self.network_bundles(), self.node_state, self.link_state)
+        init = initial_state_conduits if self.conduits_only else initial_state
+        init(*self.network_bundles(), self.node_state, self.link_state)
         stored = float(self.node_state.volume.sum())
         if not self.steady:
             stored += float(self.link_state.volume.sum())
@@ -199,8 +209,10 @@ class Router:
         if threaded:  # THREADS: the threaded kernel on big networks
             return threaded
 
+        step = route_step_conduits if self.conduits_only else route_step
+
         def route_step_bound(t_s, dt, lateral):
-            return route_step(t_s, dt, lateral, *bundles)
+            return step(t_s, dt, lateral, *bundles)
 
         route_step_bound.__name__ = "route_step"  # what profilers and tests name it
         return route_step_bound

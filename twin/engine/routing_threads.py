@@ -54,8 +54,16 @@ def threaded_route_step(router):
     if n_conduits < MIN_CONDUITS:
         return None
     os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")  # before numba starts its pool
-    from twin.kernels.routing.dynwave import dynwave_step_threads
-    from twin.kernels.routing.step import step_begin, step_finish
+    from twin.kernels.routing import dynwave, step
+
+    if router.conduits_only:  # the same steps, without compiling the structures' kernels
+        step_begin, dynwave_step_threads = (
+            step.step_begin_conduits,
+            dynwave.dynwave_step_threads_conduits,
+        )
+    else:
+        step_begin, dynwave_step_threads = step.step_begin, dynwave.dynwave_step_threads
+    step_finish = step.step_finish
 
     nodes, links, xsects, curves, options = router.network_bundles()
     node_state, link_state, totals = router.state_bundles()

@@ -277,6 +277,7 @@ class Runoff:
         self.duration_s = opts.duration_s
         self.evap = Evaporation(net, opts)
         self.infil_model, self.infil_par = infil_params_internal(s.infil_model, s.infil_params)
+        self._runoff_step = kr.runoff_step_for(self.infil_model)  # only its models compiled
         st = kr.new_state_arrays(n)
         self._st = st
         for j in range(n):
@@ -328,7 +329,7 @@ class Runoff:
             st["totals"][kr.TOT_RUNON] += v[ok].sum()
             v[:] = 0.0
         month = self.evap.month_at(t)
-        self._has_runoff = kr.runoff_step(
+        self._has_runoff = self._runoff_step(
             dt,
             self._rain_fps,
             self.evap.rate_fps(t),

@@ -14,10 +14,9 @@ Units are the kernels' (ft, ft3, cfs), flows in the router's internal orientatio
 
 from __future__ import annotations
 
-from numba import njit
-
 from twin.kernels.codes import NODE_OUTFALL, NODE_STORAGE
 from twin.kernels.config import JIT
+from twin.kernels.jit import kernel
 from twin.kernels.routing.constants import FUDGE
 from twin.kernels.routing.storage import node_volume
 from twin.kernels.view import view
@@ -28,7 +27,7 @@ from twin.kernels.xsect.geometry import area_at_depth
 MIN_SURFAREA_FT2 = 12.566
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def stored_volume(node_state, link_state, links):
     """Water stored in nodes and conduits [ft3] (SWMM's routing storage)."""
     total = 0.0
@@ -40,7 +39,7 @@ def stored_volume(node_state, link_state, links):
     return total
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _apply_state(depth_at_node, flow_at_link, nodes, links, xsects, curves, options,
                 node_state, link_state, changed_at_node):  # fmt: skip
     """Write analysed node depths [ft] and conduit flows [cfs] into one member's state.
@@ -137,7 +136,7 @@ def _apply_state(depth_at_node, flow_at_link, nodes, links, xsects, curves, opti
     return stored_volume(ns, ls, links) - before + surcharge
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def apply_state(
     depth_at_node,
     flow_at_link,

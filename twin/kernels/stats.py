@@ -1,13 +1,12 @@
 """Per-routing-step statistics, as SWMM's ``stats.c`` keeps them (ft, cfs, s)."""
 
-from numba import njit
-
 from twin.kernels.config import JIT
+from twin.kernels.jit import kernel
 
 FUDGE = 0.0001  # ft
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def update_node_stats(
     dt_s,
     t_s,
@@ -64,7 +63,7 @@ def update_node_stats(
             max_overflow_cfs[j] = overflow_cfs[j]
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def update_link_stats(
     dt_s,
     t_s,

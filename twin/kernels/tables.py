@@ -6,12 +6,12 @@ all of them at once.
 """
 
 import numpy as np
-from numba import njit
 
 from twin.kernels.config import JIT
+from twin.kernels.jit import kernel
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def table_lookup(x, curve_x, curve_y, k0, k1):
     """SWMM's ``table_lookup``: linear interpolation in points ``k0:k1``, end values outside.
 
@@ -42,7 +42,7 @@ def table_lookup(x, curve_x, curve_y, k0, k1):
     return curve_y[k1 - 1]
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def series_at(t, start, x, y, out):
     """Every table interpolated at ``t``; 0 before the first and after the last point.
 
@@ -79,7 +79,7 @@ def series_at(t, start, x, y, out):
     return out
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def scatter_add(values, index, out):
     """``out[index[i]] += values[i]`` for every ``i`` (serial, race free)."""
     for i in range(values.shape[0]):
@@ -87,7 +87,7 @@ def scatter_add(values, index, out):
     return out
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def combine_inflows(ext, dwf, ww, lat):
     """``lat = ext + dwf + ww`` per node [cfs]; returns the system rates
     (dry weather, wet weather, external in, external out) [cfs]."""

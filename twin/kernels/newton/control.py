@@ -15,10 +15,10 @@ as SWMM does, and bounded by the minimum and maximum steps.  Units ft, cfs, s.
 """
 
 import numpy as np
-from numba import njit
 
 from twin.kernels.codes import NODE_OUTFALL
 from twin.kernels.config import JIT
+from twin.kernels.jit import kernel
 from twin.kernels.newton.system import (
     MODE_FLOODED,
     STAT_DT_PREV,
@@ -50,7 +50,7 @@ FLOW_CHANGE_FRACTION = 0.01
 SWITCH_OVERSHOOT_FT = 0.001
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _time_to_switch(j, links, node_state, link_state, work):
     """Seconds until pump ``j``'s wet well reaches the depth that switches it, at the
     rate of the last step (a little past it, so the next step starts switched), or inf.
@@ -72,7 +72,7 @@ def _time_to_switch(j, links, node_state, link_state, work):
     return (dist + SWITCH_OVERSHOOT_FT) / abs(r)
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def next_step(dt, dt_min, dt_max, tol_ft, courant, nodes, links, node_state, link_state,
               work):  # fmt: skip
     """The step [s] to take after a step of ``dt`` s; records the error and the limit.

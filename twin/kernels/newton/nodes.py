@@ -28,10 +28,10 @@ Units ft, ft2, ft3, cfs, s.
 """
 
 import numpy as np
-from numba import njit
 
 from twin.kernels.codes import NODE_OUTFALL, NODE_STORAGE
 from twin.kernels.config import JIT
+from twin.kernels.jit import kernel
 from twin.kernels.newton.system import (
     MODE_FIXED,
     MODE_FLOODED,
@@ -50,7 +50,7 @@ SURCHARGE_BAND = 0.25
 TERMINAL_CORRECTION = 0.6
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def node_top(i, nodes, can_pond):
     """Depth [ft] above which node ``i`` floods (ponds, with ponding)."""
     y_max = nodes.full_depth[i]
@@ -59,7 +59,7 @@ def node_top(i, nodes, can_pond):
     return y_max
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def surcharge_depth(i, extran, can_pond, nodes):
     """Depth [ft] above which node ``i`` is EXTRAN-surcharged, or inf (SLOT, ponding, or a
     storage unit without surcharge depth)."""
@@ -73,7 +73,7 @@ def surcharge_depth(i, extran, can_pond, nodes):
     return y_crown if y_crown > 0.0 else np.inf
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def surcharge_storage(y, yc, a_old, eps):
     """Storage [ft3] above the surcharge depth ``yc`` at depth ``y >= yc``, and its area.
 
@@ -93,7 +93,7 @@ def surcharge_storage(y, yc, a_old, eps):
     return s + eps * (y - yc), eps
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _add(row, col, value, pos, e, work):
     """Add ``value`` to the Jacobian entry (row, col) of two different nodes on edge ``e``."""
     if pos[row] < pos[col]:
@@ -102,7 +102,7 @@ def _add(row, col, value, pos, e, work):
         work.lower[e] += value
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def assemble(dt, nodes, links, options, node_state, system, work):
     """Residuals (into ``work.rhs``, negated) and Jacobian (``work.diag/upper/lower``).
 
@@ -185,7 +185,7 @@ def assemble(dt, nodes, links, options, node_state, system, work):
             _add(n2, n1, -du, pos, e, work)
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def update_heads(nodes, links, options, node_state, link_state, system, work):
     """Apply the solved head changes with SWMM's limits, then correct the link flows.
 
@@ -243,7 +243,7 @@ def update_heads(nodes, links, options, node_state, link_state, system, work):
     return worst, worst_node
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def node_flow_sums(links, node_state, link_state):
     """Inflow and outflow of every node from the final link flows and lateral flows."""
     for i in range(node_state.depth.shape[0]):

@@ -6,14 +6,13 @@ same half-step totals, link settings, checks and derived outputs around it.  Uni
 ft, ft3, cfs, s.
 """
 
-from numba import njit
-
 from twin.kernels.config import JIT
+from twin.kernels.jit import kernel
 from twin.kernels.newton.step import newton_step
 from twin.kernels.routing.step import step_begin, step_finish
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def route_step_newton(t_s, dt, lateral, nodes, links, xsects, curves, options, node_state,
                       link_state, totals, system, work):  # fmt: skip
     """Route one step of ``dt`` s from ``t_s`` with ``lateral`` (n_nodes,) cfs inflow; the

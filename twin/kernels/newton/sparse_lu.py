@@ -28,12 +28,11 @@ Storage, all indexed by *position* in the elimination order:
     order of the loops of :func:`lu_factor`.
 """
 
-from numba import njit
-
 from twin.kernels.config import JIT
+from twin.kernels.jit import kernel
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def lu_factor(diag, upper, lower, edge_second, pivot_start, pivot_edges, pair_start, pair_target):
     """Factor in place: ``A = L U`` with L unit lower, U upper whose diagonal is ``diag``.
 
@@ -68,7 +67,7 @@ def lu_factor(diag, upper, lower, edge_second, pivot_start, pivot_edges, pair_st
     return bad
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def lu_solve(diag, upper, lower, edge_second, pivot_start, pivot_edges, rhs):
     """Solve ``L U x = rhs`` in place (``rhs`` by position) after :func:`lu_factor`."""
     n = diag.shape[0]

@@ -14,10 +14,9 @@ node changed mode (free surface, EXTRAN surcharge, flooding), or after MAX_TRIAL
 iterations.  Units ft, ft2, ft3, cfs, s.
 """
 
-from numba import njit
-
 from twin.kernels.codes import NODE_OUTFALL
 from twin.kernels.config import JIT
+from twin.kernels.jit import kernel
 from twin.kernels.newton.nodes import assemble, node_flow_sums, node_top, update_heads
 from twin.kernels.newton.sparse_lu import lu_factor, lu_solve
 from twin.kernels.newton.system import (
@@ -57,7 +56,7 @@ MIN_ITERATIONS = 2
 MAX_BDF2_RATIO = 2.0
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def structure_derivatives(j, links, link_state):
     """(dQ/dH upstream, dQ/dH downstream) [cfs/ft] of non-conduit ``j`` at its last flow.
 
@@ -83,7 +82,7 @@ def structure_derivatives(j, links, link_state):
     return 0.0, 0.0
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def bdf2_coefficients(dt, dt_prev):
     """``(alpha1, alpha2, beta)`` of variable-step BDF2, ``y+ - alpha1 y + alpha2 y- =
     beta dt f(y+)``, for a step of ``dt`` after one of ``dt_prev`` [s]; backward Euler
@@ -95,7 +94,7 @@ def bdf2_coefficients(dt, dt_prev):
     return (1.0 + w) ** 2 / d, w * w / d, (1.0 + w) / d
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def evaluate_links(alpha1, alpha2, beta, dt, first, nodes, links, xsects, curves, options,
                    node_state, link_state, work):  # fmt: skip
     """Every link's flow and dQ/dH at the current heads; node inflow, outflow and area.
@@ -153,7 +152,7 @@ def evaluate_links(alpha1, alpha2, beta, dt, first, nodes, links, xsects, curves
             _update_node_flows(j, links, node_state, link_state, 1.0)
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def finish_nodes(dt, nodes, curves, options, node_state, work):
     """Volumes, overflows and dy/dt of every non-outfall node at its final head.
 
@@ -192,7 +191,7 @@ def finish_nodes(dt, nodes, curves, options, node_state, work):
         node_state.dydt[i] = abs(y - y_old) / dt
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def newton_step(dt, t_end_s, nodes, links, xsects, curves, options, node_state, link_state,
                 system, work):  # fmt: skip
     """Route one step of ``dt`` s ending at ``t_end_s`` by Newton iterations on the heads.

@@ -11,13 +11,14 @@ Dynamic wave only (the kinematic-wave step is compiled only where it is used; a 
 routes such members one at a time).  Units ft, ft3, cfs, s.
 """
 
-from numba import njit, prange
+from numba import prange
 
 from twin.kernels.config import JIT_MEMBERS
+from twin.kernels.jit import kernel
 from twin.kernels.routing.step import route_step
 
 
-@njit(**JIT_MEMBERS)
+@kernel(**JIT_MEMBERS)
 def route_members(
     active, t_s, dt, lateral, table_of, nodes, links, xsects, curves, options, node_states,
     link_states, totals, out,

@@ -8,10 +8,10 @@ of day; stage time series hold (seconds since the simulation start, stage).
 """
 
 import numpy as np
-from numba import njit
 
 from twin.kernels.codes import NODE_OUTFALL
 from twin.kernels.config import JIT
+from twin.kernels.jit import kernel
 from twin.kernels.routing.conduit_geometry import link_critical_depth, link_normal_depth
 from twin.kernels.routing.storage import curve_interp
 from twin.kernels.view import view
@@ -23,7 +23,7 @@ OUT_TIDAL = 3
 OUT_TIMESERIES = 4
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _outfall_stages(t_s, nodes, curves, node_state):
     """Set ``node_state.stage`` [ft elevation] of the outfalls at elapsed time ``t_s`` [s].
 
@@ -49,7 +49,7 @@ def _outfall_stages(t_s, nodes, curves, node_state):
             stage_at_node[i] = nodes.invert[i]
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def outfall_depth(kind, invert, stage, y_norm, y_crit, z):
     """Depth [ft] of an outfall whose conduit sits ``z`` ft above its invert."""
     if kind == OUT_FREE:
@@ -72,7 +72,7 @@ def outfall_depth(kind, invert, stage, y_norm, y_crit, z):
     return y_crit
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def set_outfall_depths(nodes, links, xsects, node_state, link_state):
     """SWMM's ``link_setOutfallDepth`` for every link: set the depth of outfall end nodes
     (from ``node_state.stage`` and the connecting link's flow)."""
@@ -100,7 +100,7 @@ def set_outfall_depths(nodes, links, xsects, node_state, link_state):
         )
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def outfall_stages(t_s, nodes, curves, node_state):
     """:func:`_outfall_stages` on the bundles' views (:mod:`twin.kernels.view`)."""
     _outfall_stages(t_s, view(nodes), view(curves), view(node_state))

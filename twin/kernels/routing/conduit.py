@@ -13,10 +13,10 @@ conduit's half surface areas assigned to its end nodes by flow class.
 """
 
 import numpy as np
-from numba import njit
 
 from twin.kernels.codes import NODE_OUTFALL
 from twin.kernels.config import JIT
+from twin.kernels.jit import kernel
 from twin.kernels.routing.conduit_geometry import (
     conduit_area,
     conduit_hrad,
@@ -49,7 +49,7 @@ from twin.kernels.routing.constants import (
 from twin.kernels.routing.losses import conduit_loss_rate
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _flow_class_needs_depths(q, h1, h2, y1, y2, z1, z2, zu, zd):
     """True when :func:`_flow_class` compares the ends with the normal and critical depths
     (SWMM computes them only then: the critical depth costs a search)."""
@@ -64,7 +64,7 @@ def _flow_class_needs_depths(q, h1, h2, y1, y2, z1, z2, zu, zd):
     return not h1 < zd and z2 > 0.0
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _flow_class(q, h1, h2, y1, y2, yc, yn, z1, z2, zu, zd):
     """Flow class of a partly full conduit -> (class, fasnh). SWMM's getFlowClass.
 
@@ -104,7 +104,7 @@ def _flow_class(q, h1, h2, y1, y2, yc, yn, z1, z2, zu, zd):
     return fc, fasnh
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _surface_area(
     j,
     q,
@@ -184,7 +184,7 @@ def _surface_area(
     return h1, h2, y1, y2, fc, s1, s2, w1, w2, wm
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _normal_flow_tests(y1, y2, has_outfall, nfl):
     """``(limit by slope, test the Froude number)`` of the normal-flow limit (SLOPE /
     FROUDE / BOTH; an end at an outfall always uses the slope test)."""
@@ -199,7 +199,7 @@ def _normal_flow_tests(y1, y2, has_outfall, nfl):
     return by_slope, by_froude
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _normal_flow(q, a1, r1, beta):
     """The normal-flow limit on ``q`` [cfs]: Manning's flow at the upstream area ``a1``
     [ft2] and hydraulic radius ``r1`` [ft] when smaller; returns ``(q, limited)``."""
@@ -209,7 +209,7 @@ def _normal_flow(q, a1, r1, beta):
     return q, 0
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _area_derivatives(q, q_last, dt, length, h1, h2, a_mid, a_old, f_fric, rho, sigma, v, w1, w2,
                       wm):  # fmt: skip
     """How the Newton update's numerator moves with the end depths through the areas.
@@ -229,7 +229,7 @@ def _area_derivatives(q, q_last, dt, length, h1, h2, a_mid, a_old, f_fric, rho, 
     return g1, g2
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def flap_gate_closed(j, q, nodes, links):
     """True when flow ``q`` would run backwards through the link's or an outfall's flap gate."""
     if links.flap_gate[j] == 1 and q * links.direction[j] < 0.0:
@@ -244,7 +244,7 @@ def flap_gate_closed(j, q, nodes, links):
     return False
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def conduit_flow(
     j,
     steps,

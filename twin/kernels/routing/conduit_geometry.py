@@ -9,16 +9,16 @@ Darcy-Weisbach with SWMM's friction factor).  Each takes the cross sections
 """
 
 import numpy as np
-from numba import njit
 
 from twin.kernels.config import JIT
+from twin.kernels.jit import kernel
 from twin.kernels.routing.constants import FM_HW, FUDGE, GRAVITY, VISCOSITY
 from twin.kernels.view import view
 from twin.kernels.xsect.depths import critical_depth, normal_depth
 from twin.kernels.xsect.geometry import area_at_depth, hrad_at_depth, is_closed, width_at_depth
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _darcy_factor(e, hrad, re):
     """Darcy-Weisbach friction factor (laminar, transition blend, Swamee-Jain)."""
     if re < 10.0:
@@ -35,7 +35,7 @@ def _darcy_factor(e, hrad, re):
     return 0.25 / f / f
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def force_main_friction(kind, rough, factor, v, hrad):
     """Friction slope term of a full force main per unit time step (SWMM's getFricSlope)."""
     if kind == FM_HW:
@@ -44,7 +44,7 @@ def force_main_friction(kind, rough, factor, v, hrad):
     return _darcy_factor(rough, hrad, re) * factor * v / hrad
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def slot_width(xsects, j, y, slot, crown_cutoff):
     """Preissmann slot width [ft] of link ``j`` at depth ``y`` (0 unless SLOT and closed)."""
     y_norm = y / xsects.y_full[j]
@@ -55,7 +55,7 @@ def slot_width(xsects, j, y, slot, crown_cutoff):
     return xsects.w_max[j] * 0.5423 * np.exp(-(y_norm**2.4))
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def conduit_width(xsects, j, y, slot, crown_cutoff):
     """Top width [ft] used for node surface area: slot, or frozen above the crown cutoff."""
     w_slot = slot_width(xsects, j, y, slot, crown_cutoff)
@@ -66,7 +66,7 @@ def conduit_width(xsects, j, y, slot, crown_cutoff):
     return width_at_depth(xsects, j, y)
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def conduit_area(xsects, j, y, w_slot):
     """Flow area [ft2] of link ``j``, with the slot's extra area above the crown."""
     if y >= xsects.y_full[j]:
@@ -74,7 +74,7 @@ def conduit_area(xsects, j, y, w_slot):
     return area_at_depth(xsects, j, y)
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def conduit_hrad(xsects, j, y):
     """Hydraulic radius [ft] of link ``j``, the full value above the crown."""
     if y >= xsects.y_full[j]:
@@ -82,7 +82,7 @@ def conduit_hrad(xsects, j, y):
     return hrad_at_depth(xsects, j, y)
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def froude_number(xsects, j, v, y, a):
     """Froude number at velocity ``v`` and depth ``y`` (0 when dry or a full closed pipe).
 
@@ -99,7 +99,7 @@ def froude_number(xsects, j, v, y, a):
     return abs(v) / np.sqrt(GRAVITY * hyd_depth)
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def link_normal_depth(j, q, links, xsects):
     """SWMM's ``link_getYnorm``: normal depth [ft] of per-barrel flow ``q`` (capped at qMax)."""
     q = abs(q)
@@ -110,7 +110,7 @@ def link_normal_depth(j, q, links, xsects):
     return normal_depth(xsects, j, q, links.beta[j])
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def link_critical_depth(j, q, xsects):
     """SWMM's ``link_getYcrit``: critical depth [ft] of per-barrel flow ``q``."""
     if q == 0.0:
@@ -118,13 +118,13 @@ def link_critical_depth(j, q, xsects):
     return critical_depth(xsects, j, abs(q))
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def link_depths(j, q, links, xsects):
     """``(normal depth, critical depth)`` [ft] of per-barrel flow ``q``."""
     return link_normal_depth(j, q, links, xsects), link_critical_depth(j, q, xsects)
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _full_hydraulic_depth(xsects, j):
     y_full = xsects.y_full[j]
     if not is_closed(xsects.shape_code[j]):
@@ -132,7 +132,7 @@ def _full_hydraulic_depth(xsects, j):
     return y_full
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def full_hydraulic_depth(xsects, j):
     """Hydraulic depth of conduit ``j`` when full [ft]: its full depth if its shape is
     closed, else its full area over its top width at full depth (SWMM's conduit

@@ -80,3 +80,10 @@ FC_SUBCRITICAL = 3
 FC_SUPCRITICAL = 4
 FC_UP_CRITICAL = 5
 FC_DN_CRITICAL = 6
+
+
+#: Whether the routing kernels handle links other than true conduits (pumps, orifices,
+#: weirs, outlets, DUMMY conduits).  True in the kernels; their ``*_conduits`` variants
+#: (:func:`twin.kernels.jit.variant`) see False and never compile the structures'
+#: kernels, for networks of conduits only.
+STRUCTURES = True

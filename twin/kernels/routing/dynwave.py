@@ -22,13 +22,14 @@ compilation is not cached (numba issue 8578; see :mod:`twin.kernels.config`) and
 cached kernel calls it: :class:`twin.engine.routing.Router` calls it from Python.
 """
 
-from numba import njit, prange
+from numba import prange
 
 from twin.kernels.codes import NODE_OUTFALL
 from twin.kernels.config import JIT, JIT_THREADS
+from twin.kernels.jit import kernel, variant
 from twin.kernels.routing.boundary import _outfall_stages, set_outfall_depths
 from twin.kernels.routing.conduit import conduit_flow
-from twin.kernels.routing.constants import KIND_PUMP, PUMP_TYPE4
+from twin.kernels.routing.constants import KIND_PUMP, PUMP_TYPE4, STRUCTURES
 from twin.kernels.routing.losses import add_conduit_losses
 from twin.kernels.routing.node import ponded_surface_area, set_node_depth
 from twin.kernels.routing.storage import node_surface_area
@@ -36,7 +37,7 @@ from twin.kernels.structures.flows import nonconduit_flow
 from twin.kernels.view import view
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def begin_step(dt, nodes, node_state, link_state):
     """SWMM's routeFlow preamble: new -> old state, node flows start from lateral inflow."""
     for j in range(link_state.flow.shape[0]):
@@ -57,7 +58,7 @@ def begin_step(dt, nodes, node_state, link_state):
             node_state.overflow[i] = 0.0
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _update_node_flows(j, links, node_state, link_state, barrels):
     """Add link ``j``'s flow, surface areas (times ``barrels``) and dq/dh to its end nodes."""
     n1 = links.node1[j]
@@ -125,7 +126,7 @@ def _dynwave_step(dt, t_end_s, nodes, links, xsects, curves, options, node_state
                 if options.conduit_losses:
                     add_conduit_losses(j, nodes, links, node_state, link_state)
         for j in range(n_links):
-            if links.true_conduit[j] == 0:
+            if STRUCTURES and links.true_conduit[j] == 0:
                 if link_state.bypassed[j] == 0.0:
                     nonconduit_flow(
                         j, steps, dt, nodes, links, xsects, curves, options, node_state,
@@ -163,11 +164,11 @@ def _dynwave_step(dt, t_end_s, nodes, links, xsects, curves, options, node_state
 
 
 #: The step on one thread (``prange`` runs as ``range``); cached.
-dynwave_step = njit(**JIT)(_dynwave_step)
-_dynwave_step_on_threads = njit(**JIT_THREADS)(_dynwave_step)
+dynwave_step = kernel(**JIT)(_dynwave_step)
+_dynwave_step_on_threads = kernel(**JIT_THREADS)(_dynwave_step)
 
 
-@njit(**dict(JIT_THREADS, parallel=False))
+@kernel(**dict(JIT_THREADS, parallel=False))
 def dynwave_step_threads(dt, t_end_s, nodes, links, xsects, curves, options, node_state,
                          link_state):  # fmt: skip
     """The same step with its per-element loops on numba's threads (not cached), on
@@ -177,7 +178,7 @@ def dynwave_step_threads(dt, t_end_s, nodes, links, xsects, curves, options, nod
                                     view(link_state))  # fmt: skip
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def mark_capacity_limited(nodes, links, xsects, node_state, link_state):
     """Flag full conduits whose head drop exceeds their slope (SWMM's capacity-limited
     conduits, a statistic): ``link_state.capacity_limited`` 1 or 0."""
@@ -192,3 +193,14 @@ def mark_capacity_limited(nodes, links, xsects, node_state, link_state):
             h2 = node_state.depth[n2] + nodes.invert[n2]
             if h1 - h2 > abs(links.slope[j]) * links.length[j]:
                 link_state.capacity_limited[j] = 1.0
+
+
+#: The step for networks of conduits only (``links.true_conduit`` all 1): the
+#: structures' kernels are not compiled.
+dynwave_step_conduits = variant(_dynwave_step, "conduits", STRUCTURES=False)
+#: The threaded step for networks of conduits only (structures not compiled).
+dynwave_step_threads_conduits = variant(
+    dynwave_step_threads,
+    "conduits",
+    _dynwave_step_on_threads=variant(_dynwave_step_on_threads, "conduits", STRUCTURES=False),
+)

@@ -8,10 +8,10 @@ mean of their end depths.  Volumes, areas and per-barrel flows follow.
 """
 
 import numpy as np
-from numba import njit
 
 from twin.kernels.codes import NODE_OUTFALL, NODE_STORAGE
 from twin.kernels.config import JIT
+from twin.kernels.jit import kernel, variant
 from twin.kernels.routing.boundary import set_outfall_depths
 from twin.kernels.routing.conduit_geometry import link_normal_depth
 from twin.kernels.routing.constants import (
@@ -19,6 +19,7 @@ from twin.kernels.routing.constants import (
     KIND_ORIFICE,
     KIND_WEIR,
     MODE_DYNWAVE,
+    STRUCTURES,
 )
 from twin.kernels.routing.storage import node_volume, storage_volume_raw
 from twin.kernels.structures.orifices import orifice_set_setting
@@ -27,7 +28,7 @@ from twin.kernels.view import view
 from twin.kernels.xsect.geometry import area_at_depth
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _full_volumes(nodes, curves):
     """Set ``nodes.full_volume[:]``: storage volume at full depth, 0 for other nodes."""
     for i in range(nodes.kind.shape[0]):
@@ -36,7 +37,7 @@ def _full_volumes(nodes, curves):
             nodes.full_volume[i] = storage_volume_raw(i, nodes.full_depth[i], nodes, curves)
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def init_settings(links, xsects, curves, options, link_state):
     """Initial settings and structure coefficients (SWMM's *_validate and link_initState).
 
@@ -49,9 +50,9 @@ def init_settings(links, xsects, curves, options, link_state):
         link_state.orifice_area[j] = 0.0
         link_state.control_setting[j] = np.nan
         kind = links.kind[j]
-        if kind == KIND_ORIFICE:
+        if STRUCTURES and kind == KIND_ORIFICE:
             orifice_set_setting(j, 0.0, links, xsects, link_state)
-        elif kind == KIND_WEIR:
+        elif STRUCTURES and kind == KIND_WEIR:
             q1, q2 = weir_flow(
                 j, xsects.y_full[j], 1.0, False, links, xsects, curves, options, link_state
             )
@@ -63,7 +64,7 @@ def init_settings(links, xsects, curves, options, link_state):
         link_state.target_setting[j] = s
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _initial_state(nodes, links, xsects, curves, options, node_state, link_state):
     """Fill ``node_state`` and ``link_state`` with SWMM's initial conditions (outfall
     stages in ``node_state.stage`` already set for time 0)."""
@@ -148,13 +149,13 @@ def _initial_state(nodes, links, xsects, curves, options, node_state, link_state
         link_state.depth_old[j] = link_state.depth[j]
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def full_volumes(nodes, curves):
     """:func:`_full_volumes` on the bundles' views (:mod:`twin.kernels.view`)."""
     _full_volumes(view(nodes), view(curves))
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def initial_state(nodes, links, xsects, curves, options, node_state, link_state):
     """:func:`_initial_state` on the bundles' views (:mod:`twin.kernels.view`)."""
     _initial_state(
@@ -166,3 +167,15 @@ def initial_state(nodes, links, xsects, curves, options, node_state, link_state)
         view(node_state),
         view(link_state),
     )
+
+
+#: :func:`initial_state` for networks of conduits only (no structure kernel compiled).
+initial_state_conduits = variant(
+    initial_state,
+    "conduits",
+    _initial_state=variant(
+        _initial_state,
+        "conduits",
+        init_settings=variant(init_settings, "conduits", STRUCTURES=False),
+    ),
+)

@@ -10,10 +10,9 @@ the volume balance, lose what exceeds their full volume, and get the depth of th
 conduit ends they touch.
 """
 
-from numba import njit
-
 from twin.kernels.codes import NODE_OUTFALL, NODE_STORAGE
 from twin.kernels.config import JIT
+from twin.kernels.jit import kernel
 from twin.kernels.routing.constants import (
     FUDGE,
     KIND_CONDUIT,
@@ -38,7 +37,7 @@ STORAGE_MAX_ITER = 10
 STORAGE_STOP_TOL = 0.005
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _continuity(a, xsects, j, beta1, c1, c2):
     a_full = xsects.a_full[j]
     f = beta1 * sfactor_at_area(xsects, j, a * a_full) + c1 * a + c2
@@ -46,7 +45,7 @@ def _continuity(a, xsects, j, beta1, c1, c2):
     return f, df
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _newton(x_lo, x_hi, x, xsects, j, beta1, c1, c2):
     """Safeguarded Newton-bisection (Numerical Recipes' rtsafe form) -> (root, evaluations)."""
     dx_old = abs(x_hi - x_lo)
@@ -78,7 +77,7 @@ def _newton(x_lo, x_hi, x, xsects, j, beta1, c1, c2):
     return x, n
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _solve_outlet_area(q_in, a_in, a_out, xsects, j, beta1, c1, c2):
     a_hi = 1.0
     f_hi = 1.0 + c1 + c2
@@ -104,7 +103,7 @@ def _solve_outlet_area(q_in, a_in, a_out, xsects, j, beta1, c1, c2):
     return 0.0
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def kinwave_conduit(j, q_inflow, dt, links, xsects, link_state):
     """Route inflow ``q_inflow`` [cfs] through conduit ``j`` -> (inflow taken, outflow)."""
     if links.true_conduit[j] == 0:
@@ -142,7 +141,7 @@ def kinwave_conduit(j, q_inflow, dt, links, xsects, link_state):
     return link_state.q1[j] * barrels, link_state.q2[j] * barrels
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def steady_conduit(j, q_inflow, links, xsects, link_state):
     """Steady-flow routing of conduit ``j``: outflow = inflow, capped at full flow."""
     if links.true_conduit[j] == 0:
@@ -164,7 +163,7 @@ def steady_conduit(j, q_inflow, links, xsects, link_state):
     return q_inflow, q * barrels
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _link_inflow(j, dt, nodes, links, xsects, curves, options, node_state, link_state):
     """Flow offered to link ``j`` by its upstream node, limited by what the node holds.
 
@@ -194,7 +193,7 @@ def _link_inflow(j, dt, nodes, links, xsects, curves, options, node_state, link_
     return node_max_outflow(n1, q, dt, nodes, node_state)
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _update_storage(i, pos, dt, nodes, links, xsects, curves, options, node_state, link_state):
     """Storage node ``i``'s volume and depth by successive approximation, with the
     outflow of its links from position ``pos`` of ``links.upstream_order`` on."""
@@ -230,7 +229,7 @@ def _update_storage(i, pos, dt, nodes, links, xsects, curves, options, node_stat
             break
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _raise_node_depth(i, y, nodes, node_state):
     if nodes.kind[i] == NODE_STORAGE:
         return
@@ -242,7 +241,7 @@ def _raise_node_depth(i, y, nodes, node_state):
             node_state.depth[i] = nodes.full_depth[i]
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def kinwave_step(dt, nodes, links, xsects, curves, options, node_state, link_state):
     """Route one kinematic-wave step (steady flow when ``options.mode`` says so) of
     ``dt`` seconds; returns 1 (one pass).

@@ -22,10 +22,9 @@ Green-Ampt suction ft, Ks ft/s, IMDmax, Lu ft (:mod:`twin.kernels.runoff.infiltr
 ``ga_bottom``, ``ga_bank`` (k, 6) their states.  Rates in cfs, volumes ft3, time s.
 """
 
-from numba import njit
-
 from twin.kernels.codes import NODE_OUTFALL
 from twin.kernels.config import JIT
+from twin.kernels.jit import kernel
 from twin.kernels.routing.constants import FUDGE
 from twin.kernels.routing.storage import storage_area
 from twin.kernels.runoff.infiltration import green_ampt_rate
@@ -33,7 +32,7 @@ from twin.kernels.view import view
 from twin.kernels.xsect.geometry import RECT_CLOSED, width_at_depth
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def exfiltration_rate(k, dt, depth, area, has_ks_only, exfil_geom, ga_par, ga_bottom, ga_bank,
                       recovery):  # fmt: skip
     """SWMM's ``exfil_getLoss``: seepage [cfs] of storage row ``k`` at ``depth`` ft over
@@ -64,7 +63,7 @@ def exfiltration_rate(k, dt, depth, area, has_ks_only, exfil_geom, ga_par, ga_bo
     return rate
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _storage_losses(dt, evap_fps, recovery, loss_node, evap_factor, has_exfil, exfil_geom,
                     ga_par, ga_bottom, ga_bank, nodes, curves, node_state, totals):  # fmt: skip
     """Set ``node_state.losses`` of the storage units with losses for a step of ``dt``
@@ -99,7 +98,7 @@ def _storage_losses(dt, evap_fps, recovery, loss_node, evap_factor, has_exfil, e
     totals.rate_seepage[0] = q_seep
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def storage_losses(dt, evap_fps, recovery, loss_node, evap_factor, has_exfil, exfil_geom, ga_par,
                    ga_bottom, ga_bank, nodes, curves, node_state, totals):  # fmt: skip
     """:func:`_storage_losses` on the bundles' views (called from Python once a step)."""
@@ -108,7 +107,7 @@ def storage_losses(dt, evap_fps, recovery, loss_node, evap_factor, has_exfil, ex
                     view(totals))  # fmt: skip
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def conduit_loss_rate(j, dt, links, xsects, link_state):
     """SWMM's ``conduit_getLossRate`` under dynamic wave: evaporation from an open
     conduit's surface and seepage ([LOSSES]) over its bed, per barrel [cfs], at the
@@ -141,7 +140,7 @@ def conduit_loss_rate(j, dt, links, xsects, link_state):
     return total
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def add_conduit_losses(j, nodes, links, node_state, link_state):
     """SWMM's updateNodeFlows: conduit ``j``'s losses (all barrels) leave through its end
     nodes, half each, or all through the one that is not an outfall."""
@@ -159,7 +158,7 @@ def add_conduit_losses(j, nodes, links, node_state, link_state):
             node_state.outflow[n2] += rate
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _finish_losses(dt, links, link_state, totals):
     """After routing: add the conduits' losses of the step to the loss rates and half a
     step of those rates to the totals (SWMM's removeConduitLosses)."""
@@ -175,7 +174,7 @@ def _finish_losses(dt, links, link_state, totals):
     totals.seepage[0] += 0.5 * dt * q_seep
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def finish_losses(dt, links, link_state, totals):
     """:func:`_finish_losses` on the bundles' views (called from Python after a step)."""
     _finish_losses(dt, view(links), view(link_state), view(totals))

@@ -9,10 +9,10 @@ plus surcharge depth floods out, or ponds over ``ponded_area`` with ALLOW_PONDIN
 """
 
 import numpy as np
-from numba import njit
 
 from twin.kernels.codes import NODE_STORAGE
 from twin.kernels.config import JIT
+from twin.kernels.jit import kernel
 from twin.kernels.routing.constants import (
     FUDGE,
     OMEGA,
@@ -21,7 +21,7 @@ from twin.kernels.routing.constants import (
 from twin.kernels.routing.storage import node_surface_area, node_volume
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def ponded_surface_area(i, d, nodes, curves):
     """SWMM's ``node_getPondedArea``: ponded area above the rim, else the node's own area."""
     if d <= nodes.full_depth[i] or nodes.ponded_area[i] == 0.0:
@@ -32,7 +32,7 @@ def ponded_surface_area(i, d, nodes, curves):
     return a
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def set_node_depth(i, steps, dt, nodes, curves, options, node_state):
     """New depth of non-outfall node ``i`` for one Picard pass; writes its ``node_state``."""
     can_pond = options.ponding and nodes.ponded_area[i] > 0.0

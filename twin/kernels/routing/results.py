@@ -1,15 +1,15 @@
 """Reported link quantities and state checks of the router (SWMM 5.2 ``link_getResults``)."""
 
 import numpy as np
-from numba import njit
 
 from twin.kernels.config import JIT
+from twin.kernels.jit import kernel
 from twin.kernels.routing.constants import FUDGE
 from twin.kernels.view import view
 from twin.kernels.xsect.geometry import area_at_depth
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _link_results(f, links, xsects, link_state, velocity, capacity):
     """Velocity and capacity (A/Afull) at ``old + f (new - old)`` of depth and flow.
 
@@ -30,7 +30,7 @@ def _link_results(f, links, xsects, link_state, velocity, capacity):
             velocity[j] = q / links.barrels[j] / a
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def node_is_bad(nodes, options, node_state):
     """First node with a NaN or negative depth, or one ``options.runaway_depth`` above
     its top; -1 when none."""
@@ -43,7 +43,7 @@ def node_is_bad(nodes, options, node_state):
     return -1
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def link_results(f, links, xsects, link_state, velocity, capacity):
     """:func:`_link_results` on the bundles' views (:mod:`twin.kernels.view`)."""
     _link_results(f, view(links), view(xsects), view(link_state), velocity, capacity)

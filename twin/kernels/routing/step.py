@@ -12,19 +12,19 @@ velocities and capacities.  Units ft, ft3, cfs, s.
 """
 
 import numpy as np
-from numba import njit
 
 from twin.kernels.config import JIT
+from twin.kernels.jit import kernel, variant
 from twin.kernels.routing.constants import MODE_DYNWAVE, MODE_STEADY
-from twin.kernels.routing.dynwave import dynwave_step
+from twin.kernels.routing.dynwave import dynwave_step, dynwave_step_conduits
 from twin.kernels.routing.kinwave import kinwave_step
 from twin.kernels.routing.results import _link_results, node_is_bad
 from twin.kernels.routing.totals import accumulate, system_outflow_rates
-from twin.kernels.structures.flows import update_settings
+from twin.kernels.structures.flows import update_settings, update_settings_conduits
 from twin.kernels.view import view
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _step_begin(dt, lateral, nodes, links, xsects, curves, options, node_state, link_state, totals):
     """Before routing: the first half-step totals, link settings, and this step's
     lateral inflow ``lateral`` (n_nodes,) [cfs]."""
@@ -35,7 +35,7 @@ def _step_begin(dt, lateral, nodes, links, xsects, curves, options, node_state, 
         node_state.lateral[i] = lateral[i]
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _step_finish(dt, nodes, links, xsects, options, node_state, link_state, totals):
     """After routing: outflow rates, the second half-step totals, checks, derived outputs.
 
@@ -65,7 +65,7 @@ def _step_finish(dt, nodes, links, xsects, options, node_state, link_state, tota
     return bad_node, bad_link
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _route_step(t_s, dt, lateral, nodes, links, xsects, curves, options, node_state,
                 link_state, totals):  # fmt: skip
     """Route one dynamic-wave step of ``dt`` s from ``t_s`` with ``lateral`` (n_nodes,)
@@ -86,7 +86,7 @@ def _route_step(t_s, dt, lateral, nodes, links, xsects, curves, options, node_st
     return steps, bad_node, bad_link
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _route_step_kinwave(dt, lateral, nodes, links, xsects, curves, options, node_state,
                         link_state, totals):  # fmt: skip
     """:func:`route_step` under kinematic wave or steady flow (``options.mode``); one pass."""
@@ -103,21 +103,21 @@ def _route_step_kinwave(dt, lateral, nodes, links, xsects, curves, options, node
 # inside the step.
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def step_begin(dt, lateral, nodes, links, xsects, curves, options, node_state, link_state, totals):
     """:func:`_step_begin` on the bundles' views."""
     _step_begin(dt, lateral, view(nodes), view(links), view(xsects), view(curves),
                 view(options), view(node_state), view(link_state), view(totals))  # fmt: skip
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def step_finish(dt, nodes, links, xsects, options, node_state, link_state, totals):
     """:func:`_step_finish` on the bundles' views."""
     return _step_finish(dt, view(nodes), view(links), view(xsects), view(options),
                         view(node_state), view(link_state), view(totals))  # fmt: skip
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def route_step(t_s, dt, lateral, nodes, links, xsects, curves, options, node_state, link_state,
                totals):  # fmt: skip
     """:func:`_route_step` on the bundles' views."""
@@ -125,10 +125,28 @@ def route_step(t_s, dt, lateral, nodes, links, xsects, curves, options, node_sta
                        view(options), view(node_state), view(link_state), view(totals))  # fmt: skip
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def route_step_kinwave(dt, lateral, nodes, links, xsects, curves, options, node_state,
                        link_state, totals):  # fmt: skip
     """:func:`_route_step_kinwave` on the bundles' views."""
     return _route_step_kinwave(dt, lateral, view(nodes), view(links), view(xsects),
                                view(curves), view(options), view(node_state),
                                view(link_state), view(totals))  # fmt: skip
+
+
+_step_begin_conduits = variant(_step_begin, "conduits", update_settings=update_settings_conduits)
+#: :func:`step_begin` for networks of conduits only (structures not compiled).
+step_begin_conduits = variant(step_begin, "conduits", _step_begin=_step_begin_conduits)
+
+#: :func:`route_step` for networks of conduits only (``links.true_conduit`` all 1 and
+#: no other link kind): the same step, without compiling the structures' kernels.
+route_step_conduits = variant(
+    route_step,
+    "conduits",
+    _route_step=variant(
+        _route_step,
+        "conduits",
+        _step_begin=_step_begin_conduits,
+        dynwave_step=dynwave_step_conduits,
+    ),
+)

@@ -7,10 +7,9 @@ between ``curves.start[k]`` and ``curves.start[k+1]``.  Junctions hold no volume
 SWMM 5.2 (their full volume is 0) except what ponds above their rim.
 """
 
-from numba import njit
-
 from twin.kernels.codes import NODE_STORAGE
 from twin.kernels.config import JIT
+from twin.kernels.jit import kernel
 from twin.kernels.routing.constants import (
     STORAGE_FUNCTIONAL,
     STORAGE_POLY,
@@ -19,7 +18,7 @@ from twin.kernels.routing.constants import (
 from twin.kernels.tables import table_lookup
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def curve_lookup_ex(x, xs, ys, k0, k1):
     """SWMM's ``table_lookupEx``: linear interpolation, extrapolated past the last point."""
     if k1 <= k0:
@@ -47,7 +46,7 @@ def curve_lookup_ex(x, xs, ys, k0, k1):
     return y1 + s * (x - x1)
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def curve_storage_volume(x, xs, ys, k0, k1):
     """Volume under an area-depth curve up to depth ``x`` (end-area rule, extrapolated)."""
     if k1 <= k0:
@@ -83,7 +82,7 @@ def curve_storage_volume(x, xs, ys, k0, k1):
     return v
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def storage_area(i, d, nodes, curves):
     """Surface area [ft2] of storage node ``i`` at depth ``d`` [ft]."""
     kind = nodes.storage_kind[i]
@@ -102,7 +101,7 @@ def storage_area(i, d, nodes, curves):
     return 0.0
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def storage_volume_raw(i, d, nodes, curves):
     """Volume [ft3] of storage node ``i`` at depth ``d`` without the full-volume cap."""
     if d == 0.0:
@@ -123,7 +122,7 @@ def storage_volume_raw(i, d, nodes, curves):
     return 0.0
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def node_volume(i, d, nodes, curves):
     """SWMM's ``node_getVolume``: stored volume [ft3] at depth ``d`` (0 for junctions)."""
     if nodes.kind[i] == NODE_STORAGE:
@@ -135,7 +134,7 @@ def node_volume(i, d, nodes, curves):
     return 0.0
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def node_surface_area(i, d, nodes, curves):
     """SWMM's ``node_getSurfArea``: the node's own surface area [ft2] (0 for junctions)."""
     if nodes.kind[i] == NODE_STORAGE:
@@ -143,7 +142,7 @@ def node_surface_area(i, d, nodes, curves):
     return 0.0
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def storage_depth(i, v, nodes, curves):
     """Depth [ft] of storage node ``i`` holding volume ``v`` (Newton with bisection)."""
     full_d = nodes.full_depth[i]

@@ -7,15 +7,15 @@ height.  The smaller wins, floored to the minimum step and to a whole millisecon
 """
 
 import numpy as np
-from numba import njit
 
 from twin.kernels.codes import NODE_OUTFALL
 from twin.kernels.config import JIT
+from twin.kernels.jit import kernel
 from twin.kernels.routing.constants import FUDGE
 from twin.kernels.view import view
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def variable_step(max_step, courant, nodes, links, node_state, link_state):
     """SWMM's getVariableStep before the MINIMUM_STEP floor -> (dt, min_link, min_node)."""
     t_link = max_step
@@ -60,7 +60,7 @@ def variable_step(max_step, courant, nodes, links, node_state, link_state):
     return t_min, min_link, min_node
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def routing_step_size(fixed_step, first, nodes, links, options, node_state, link_state):
     """SWMM's dynwave_getRoutingStep -> (dt [s], critical link, critical node)."""
     courant = options.courant

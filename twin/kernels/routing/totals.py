@@ -6,13 +6,12 @@ outfalls and lateral inflow of the whole system, and each node's inflow and outf
 (:class:`~twin.kernels.routing.bundles.Totals`).
 """
 
-from numba import njit
-
 from twin.kernels.codes import NODE_OUTFALL, NODE_STORAGE
 from twin.kernels.config import JIT
+from twin.kernels.jit import kernel
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def system_outflow_rates(dynwave, nodes, node_state):
     """SWMM's removeOutflows/node_getSystemOutflow for the step just routed.
 
@@ -53,7 +52,7 @@ def system_outflow_rates(dynwave, nodes, node_state):
     return q_out, q_flood, q_in
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def accumulate(half_dt, nodes, node_state, totals):
     """Add half a step [s] of the current rates to the system and node totals."""
     totals.outfall[0] += totals.rate_outfall[0] * half_dt

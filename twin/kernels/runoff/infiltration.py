@@ -17,10 +17,10 @@ the dry-period recovery (regeneration) of the capacity exactly as SWMM does it.
 """
 
 import numpy as np
-from numba import njit
 
 from twin.kernels.codes import InfilModel
 from twin.kernels.config import JIT
+from twin.kernels.jit import kernel
 
 NO_INFIL = -1
 HORTON = int(InfilModel.HORTON)
@@ -28,6 +28,11 @@ MODIFIED_HORTON = int(InfilModel.MODIFIED_HORTON)
 GREEN_AMPT = int(InfilModel.GREEN_AMPT)
 MODIFIED_GREEN_AMPT = int(InfilModel.MODIFIED_GREEN_AMPT)
 CURVE_NUMBER = int(InfilModel.CURVE_NUMBER)
+#: The models :func:`infil_rate` handles.  True here; a variant for the models a network
+#: uses (:func:`twin.kernels.runoff.runoff.runoff_step_for`) sees the others False and
+#: never compiles them.
+USE_HORTON = USE_MODIFIED_HORTON = USE_GREEN_AMPT = USE_MODIFIED_GREEN_AMPT = True
+USE_CURVE_NUMBER = True
 
 N_INFIL_PARAMS = 5
 N_INFIL_STATE = 6
@@ -38,7 +43,7 @@ GA_RECOVERY_S_FT = 90000.0  # Lu / 90000 = upper-zone drainage constant (1/s per
 GA_EVENT_GAP_S_FT = 5400.0  # 5400 / Lu = time [s] to drain the upper zone between events
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def init_infil_state(model, par, state):
     """Reset one subcatchment's infiltration state to the start of a simulation."""
     for k in range(state.shape[0]):
@@ -50,7 +55,7 @@ def init_infil_state(model, par, state):
         state[4] = par[0]  # Se = Smax
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def horton_rate(par, state, dt_s, supply_fps, depth_ft, recovery, cond_factor):
     """Horton infiltration over a step; ``supply_fps`` is rainfall + runon [ft/s].
 
@@ -112,7 +117,7 @@ def horton_rate(par, state, dt_s, supply_fps, depth_ft, recovery, cond_factor):
     return fp
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def modified_horton_rate(par, state, dt_s, supply_fps, depth_ft, recovery, cond_factor):
     """Modified Horton infiltration: capacity decays with infiltrated volume ``Fe``.
 
@@ -144,7 +149,7 @@ def modified_horton_rate(par, state, dt_s, supply_fps, depth_ft, recovery, cond_
     return f
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def green_ampt_volume_after(f1, c1, ks, ts):
     """Cumulative Green-Ampt infiltration [ft] after ``ts`` s of ponded infiltration.
 
@@ -166,7 +171,7 @@ def green_ampt_volume_after(f1, c1, ks, ts):
     return f2min
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _ga_saturated(par, state, dt_s, supply_fps, depth_ft, recovery, ks, lu, fu_max):
     avail = supply_fps + depth_ft / dt_s
     if avail < ZERO:
@@ -183,7 +188,7 @@ def _ga_saturated(par, state, dt_s, supply_fps, depth_ft, recovery, ks, lu, fu_m
     return dvol / dt_s
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def green_ampt_rate(par, state, dt_s, supply_fps, depth_ft, modified, recovery, cond_factor):
     """Green-Ampt (``modified`` False) or modified Green-Ampt infiltration over a step.
 
@@ -249,7 +254,7 @@ def green_ampt_rate(par, state, dt_s, supply_fps, depth_ft, modified, recovery, 
     return dvol / dt_s
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def curve_number_rate(par, state, dt_s, rain_fps, depth_ft, recovery):
     """SCS Curve Number infiltration; ``depth_ft`` includes runon volume over the step.
 
@@ -291,7 +296,7 @@ def curve_number_rate(par, state, dt_s, rain_fps, depth_ft, recovery):
     return f1
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def infil_rate(model, par, state, dt_s, rain_fps, runon_fps, depth_ft, recovery, cond_factor):
     """Infiltration rate [ft/s] of one pervious subarea over a step of ``dt_s`` seconds.
 
@@ -310,20 +315,20 @@ def infil_rate(model, par, state, dt_s, rain_fps, runon_fps, depth_ft, recovery,
     cond_factor : float
         Hydraulic conductivity adjustment (1 unless adjusted).
     """
-    if model == HORTON:
+    if USE_HORTON and model == HORTON:
         return horton_rate(par, state, dt_s, rain_fps + runon_fps, depth_ft, recovery, cond_factor)
-    if model == MODIFIED_HORTON:
+    if USE_MODIFIED_HORTON and model == MODIFIED_HORTON:
         return modified_horton_rate(
             par, state, dt_s, rain_fps + runon_fps, depth_ft, recovery, cond_factor
         )
-    if model == GREEN_AMPT:
+    if USE_GREEN_AMPT and model == GREEN_AMPT:
         return green_ampt_rate(
             par, state, dt_s, rain_fps + runon_fps, depth_ft, False, recovery, cond_factor
         )
-    if model == MODIFIED_GREEN_AMPT:
+    if USE_MODIFIED_GREEN_AMPT and model == MODIFIED_GREEN_AMPT:
         return green_ampt_rate(
             par, state, dt_s, rain_fps + runon_fps, depth_ft, True, recovery, cond_factor
         )
-    if model == CURVE_NUMBER:
+    if USE_CURVE_NUMBER and model == CURVE_NUMBER:
         return curve_number_rate(par, state, dt_s, rain_fps, depth_ft + runon_fps * dt_s, recovery)
     return 0.0

@@ -14,10 +14,13 @@ may drain onto another subcatchment (runon, one step late as in SWMM).
 :func:`runoff_step` advances every subcatchment by one runoff step in one call.
 """
 
+import functools
+
 import numpy as np
-from numba import njit
 
 from twin.kernels.config import JIT
+from twin.kernels.jit import kernel, variant
+from twin.kernels.runoff import infiltration
 from twin.kernels.runoff.infiltration import N_INFIL_STATE, infil_rate
 
 IMPERV0 = 0
@@ -57,7 +60,7 @@ _ERRCON = 1.89e-4
 _MAXSTP = 10000
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _ddt(d, inflow, alpha, dstore):
     x = d - dstore
     if x < 0.0:
@@ -65,7 +68,7 @@ def _ddt(d, inflow, alpha, dstore):
     return inflow - alpha * x**MANNING_EXP
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def integrate_ponded_depth(d0, inflow_fps, alpha, dstore_ft, duration_s, tol):
     """Ponded depth [ft] after ``duration_s`` of the nonlinear-reservoir ODE.
 
@@ -135,7 +138,7 @@ def integrate_ponded_depth(d0, inflow_fps, alpha, dstore_ft, duration_s, tol):
     return d0
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _subarea_runoff(d, inflow, alpha, dstore, has_n, dt_s):
     """New depth and runoff [ft/s] of a subarea whose net inflow is ``inflow``."""
     t_run = dt_s
@@ -165,7 +168,7 @@ def _subarea_runoff(d, inflow, alpha, dstore, has_n, dt_s):
     return d, q
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def runoff_step(
     dt_s,
     rain_at_subcatch,
@@ -340,7 +343,7 @@ def runoff_step(
     return any_runoff
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def stored_volume(area_at_subcatch, frac_at_subarea, depth_at_subarea):
     """Water ponded on all subcatchments [ft3]."""
     v = 0.0
@@ -352,7 +355,7 @@ def stored_volume(area_at_subcatch, frac_at_subarea, depth_at_subarea):
     return v
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def add_runoff_to_nodes(f, old_runoff_cfs, new_runoff_cfs, outlet_node, out):
     """Add ``(1 - f) old + f new`` runoff [cfs] of each subcatchment to its outlet node."""
     for j in range(outlet_node.shape[0]):
@@ -362,7 +365,7 @@ def add_runoff_to_nodes(f, old_runoff_cfs, new_runoff_cfs, outlet_node, out):
     return out
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def reported_runoff(f, old_runoff_cfs, new_runoff_cfs, area_at_subcatch, out):
     """Runoff [cfs] interpolated at weight ``f``; below 0.001 in/h over the area -> 0."""
     for j in range(out.shape[0]):
@@ -407,3 +410,30 @@ __all__ = [
     "reported_runoff",
     "new_state_arrays",
 ]
+
+
+_MODEL_FLAGS = {
+    infiltration.HORTON: ("USE_HORTON", "h"),
+    infiltration.MODIFIED_HORTON: ("USE_MODIFIED_HORTON", "mh"),
+    infiltration.GREEN_AMPT: ("USE_GREEN_AMPT", "ga"),
+    infiltration.MODIFIED_GREEN_AMPT: ("USE_MODIFIED_GREEN_AMPT", "mga"),
+    infiltration.CURVE_NUMBER: ("USE_CURVE_NUMBER", "cn"),
+}
+
+
+@functools.cache
+def _runoff_step_for(models: frozenset):
+    if models >= set(_MODEL_FLAGS):
+        return runoff_step
+    suffix = "infil_" + "_".join(_MODEL_FLAGS[m][1] for m in sorted(models)) if models else "dry"
+    flags = {name: m in models for m, (name, _) in _MODEL_FLAGS.items()}
+    rate = variant(infil_rate, suffix, **flags)
+    return variant(runoff_step, suffix, infil_rate=rate)
+
+
+def runoff_step_for(infil_model: np.ndarray):
+    """:func:`runoff_step` compiled for the infiltration models in ``infil_model`` (codes
+    per subcatchment) only: the other models' kernels are not compiled.  The same
+    arithmetic; one variant per set of models, made on first use and cached."""
+    used = frozenset(int(m) for m in np.unique(infil_model) if int(m) in _MODEL_FLAGS)
+    return _runoff_step_for(used)

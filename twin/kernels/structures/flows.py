@@ -13,10 +13,10 @@ open/close time), as SWMM does at the start of each routing step.
 """
 
 import numpy as np
-from numba import njit
 
 from twin.kernels.codes import NODE_DIVIDER, NODE_STORAGE
 from twin.kernels.config import JIT
+from twin.kernels.jit import kernel, variant
 from twin.kernels.routing.constants import (
     DIV_CUTOFF,
     DIV_OVERFLOW,
@@ -31,6 +31,7 @@ from twin.kernels.routing.constants import (
     KIND_PUMP,
     KIND_WEIR,
     OMEGA,
+    STRUCTURES,
 )
 from twin.kernels.structures.orifices import orifice_inflow, orifice_set_setting, outlet_inflow
 from twin.kernels.structures.pumps import limit_pump_flow, pump_inflow, pump_target_setting
@@ -38,7 +39,7 @@ from twin.kernels.structures.weirs import weir_inflow, weir_set_setting
 from twin.kernels.tables import table_lookup
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def divider_outflow(i, j, nodes, curves, options, node_state):
     """Flow [cfs] divider node ``i`` sends into link ``j`` (SWMM's divider_getOutflow)."""
     q_in = node_state.inflow[i] + node_state.overflow[i]
@@ -79,7 +80,7 @@ def divider_outflow(i, j, nodes, curves, options, node_state):
     return q_out
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def node_outflow_to_link(i, j, nodes, curves, options, node_state):
     """Flow node ``i`` offers a DUMMY conduit ``j`` (dividers divide, others pass it all)."""
     if nodes.kind[i] == NODE_DIVIDER and nodes.divider_kind[i] >= 0:
@@ -87,7 +88,7 @@ def node_outflow_to_link(i, j, nodes, curves, options, node_state):
     return node_state.inflow[i] + node_state.overflow[i]
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def link_inflow(
     j,
     dynwave,
@@ -145,7 +146,7 @@ def link_inflow(
     return q
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def nonconduit_flow(j, steps, dt, nodes, links, xsects, curves, options, node_state, link_state):
     """SWMM's findNonConduitFlow: new flow and end-node surface areas of link ``j``."""
     q_last = link_state.flow[j]
@@ -171,7 +172,7 @@ def nonconduit_flow(j, steps, dt, nodes, links, xsects, curves, options, node_st
     link_state.flow[j] = q
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def set_link_setting(j, tstep, links, xsects, curves, options, link_state):
     """SWMM's link_setSetting: move link ``j`` to its target setting over ``tstep`` s."""
     kind = links.kind[j]
@@ -183,7 +184,7 @@ def set_link_setting(j, tstep, links, xsects, curves, options, link_state):
         link_state.setting[j] = link_state.target_setting[j]
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def update_settings(dt, links, xsects, curves, options, node_state, link_state):
     """Pump start-up / shut-off targets and control actions, then every link moved.
 
@@ -194,7 +195,7 @@ def update_settings(dt, links, xsects, curves, options, node_state, link_state):
     """
     n = 0
     for j in range(link_state.flow.shape[0]):
-        if links.kind[j] == KIND_PUMP:
+        if STRUCTURES and links.kind[j] == KIND_PUMP:
             pump_target_setting(j, links, node_state, link_state)
         c = link_state.control_setting[j]
         if not np.isnan(c):
@@ -204,6 +205,13 @@ def update_settings(dt, links, xsects, curves, options, node_state, link_state):
         if links.kind[j] == KIND_CONDUIT and link_state.target_setting[j] == 1.0:
             continue
         if link_state.target_setting[j] != link_state.setting[j]:
-            set_link_setting(j, dt, links, xsects, curves, options, link_state)
+            if STRUCTURES:
+                set_link_setting(j, dt, links, xsects, curves, options, link_state)
+            else:  # what set_link_setting does for a conduit
+                link_state.setting[j] = link_state.target_setting[j]
             n += 1
     return n
+
+
+#: :func:`update_settings` for networks of conduits only (no structure kernel compiled).
+update_settings_conduits = variant(update_settings, "conduits", STRUCTURES=False)

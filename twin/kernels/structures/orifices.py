@@ -12,10 +12,10 @@ flow and sets the link's depth, flow class and dq/dh in ``link_state``.
 """
 
 import numpy as np
-from numba import njit
 
 from twin.kernels.codes import NODE_OUTFALL
 from twin.kernels.config import JIT
+from twin.kernels.jit import kernel
 from twin.kernels.routing.constants import (
     FC_DN_CRITICAL,
     FC_DRY,
@@ -33,7 +33,7 @@ SHAPE_CIRCULAR = 1
 SHARP_WEIR_COEFF = 0.414  # sharp-crested weir coefficient / sqrt(2g)
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def flap_gate_closed(j, n1, n2, q, nodes, links):
     """SWMM's link_setFlapGate: reverse flow through the link's gate or an outfall's gate."""
     if links.flap_gate[j] == 1 and q < 0.0:
@@ -46,7 +46,7 @@ def flap_gate_closed(j, n1, n2, q, nodes, links):
     return n >= 0 and nodes.kind[n] == NODE_OUTFALL and nodes.flap_gate[n] == 1
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def end_heads(j, dynwave, nodes, links, node_state):
     """(h1, h2) [ft]: upstream and downstream heads (kinematic wave: h2 = upstream invert)."""
     n1 = links.node1[j]
@@ -59,7 +59,7 @@ def end_heads(j, dynwave, nodes, links, node_state):
     return h1, h2
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def oriented_heads(j, dynwave, nodes, links, node_state):
     """(h1, h2, y1, direction): the higher end head first [ft], the depth [ft] of the
     node it is at, and +1.0 when that is the inlet node (equal heads too), else -1.0."""
@@ -72,7 +72,7 @@ def oriented_heads(j, dynwave, nodes, links, node_state):
     return h1, h2, y1, direction
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def mark_dry(j, link_state):
     """Set link ``j`` dry (depth 0, flow class DRY); returns its flow, 0."""
     link_state.depth[j] = 0.0
@@ -80,7 +80,7 @@ def mark_dry(j, link_state):
     return 0.0
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def set_wet_flow_class(j, hcrest, h2, direction, link_state):
     """Flow class of a flowing structure: critical at its crest when the downstream
     head ``h2`` [ft] is below the crest ``hcrest`` [ft], subcritical otherwise."""
@@ -89,13 +89,13 @@ def set_wet_flow_class(j, hcrest, h2, direction, link_state):
         link_state.flow_class[j] = FC_DN_CRITICAL if direction == 1.0 else FC_UP_CRITICAL
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def flap_head_loss(veloc, head):
     """ARMCO flap-gate head loss [ft] at velocity ``veloc`` [ft/s] under ``head`` [ft]."""
     return (4.0 / GRAVITY) * veloc * veloc * np.exp(-1.15 * veloc / np.sqrt(head))
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def orifice_set_setting(j, tstep, links, xsects, link_state):
     """SWMM's orifice_setSetting: move towards the target over ``tstep`` s, refresh coefficients."""
     orate = links.open_close_time[j]
@@ -129,7 +129,7 @@ def orifice_set_setting(j, tstep, links, xsects, link_state):
     link_state.c_weir[j] = cd * np.sqrt(h_weir) * f
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _orifice_flow(j, head, f, flap, xsects, link_state):
     """SWMM's orifice_getFlow (unsigned) with the ARMCO flap-gate head loss."""
     for attempt in range(2):
@@ -154,7 +154,7 @@ def _orifice_flow(j, head, f, flap, xsects, link_state):
     return 0.0
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def orifice_inflow(j, dynwave, nodes, links, xsects, node_state, link_state):
     """Signed flow [cfs] through orifice ``j`` (SWMM's orifice_getInflow)."""
     n1 = links.node1[j]
@@ -204,7 +204,7 @@ def orifice_inflow(j, dynwave, nodes, links, xsects, node_state, link_state):
     return q
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def outlet_inflow(
     j,
     dynwave,

@@ -11,10 +11,9 @@ and is multiplied by the setting.  Curves are packed CSR-wise
 ``options[OF_UCF_*]`` are SWMM's own.
 """
 
-from numba import njit
-
 from twin.kernels.codes import NODE_STORAGE
 from twin.kernels.config import JIT
+from twin.kernels.jit import kernel
 from twin.kernels.routing.constants import (
     PUMP_IDEAL,
     PUMP_TYPE1,
@@ -28,7 +27,7 @@ from twin.kernels.tables import table_lookup
 PUMP_DH = 0.001  # ft, depth step of the TYPE4 curve slope
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def table_interval_lookup(x, curve_x, curve_y, k0, k1):
     """The y of the first point whose x exceeds ``x`` (the last y beyond the curve)."""
     if k1 <= k0:
@@ -39,7 +38,7 @@ def table_interval_lookup(x, curve_x, curve_y, k0, k1):
     return curve_y[k1 - 1]
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def table_slope(x, curve_x, curve_y, k0, k1):
     """Slope of the curve segment holding ``x`` (0 beyond the last point)."""
     if k1 <= k0:
@@ -61,7 +60,7 @@ def table_slope(x, curve_x, curve_y, k0, k1):
     return (y2 - y1) / dx
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def pump_target_setting(j, links, node_state, link_state):
     """SWMM's link_setTargetSetting for pump ``j``: start-up / shut-off depth switching."""
     n1 = links.node1[j]
@@ -77,7 +76,7 @@ def pump_target_setting(j, links, node_state, link_state):
     link_state.target_setting[j] = target
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def pump_inflow(j, nodes, links, curves, options, node_state, link_state):
     """Flow [cfs] pumped by link ``j`` for the current node states; sets its dq/dh."""
     n1 = links.node1[j]
@@ -122,7 +121,7 @@ def pump_inflow(j, nodes, links, curves, options, node_state, link_state):
     return q * s
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def node_max_outflow(i, q, dt, nodes, node_state):
     """SWMM's node_getMaxOutflow: outflow limited by what a node with volume can give."""
     if nodes.full_volume[i] > 0.0:
@@ -132,7 +131,7 @@ def node_max_outflow(i, q, dt, nodes, node_state):
     return max(0.0, q)
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def limit_pump_flow(j, q, dt, nodes, links, node_state):
     """SWMM's getModPumpFlow (dynamic wave): keep the inlet node from going dry."""
     if q == 0.0:

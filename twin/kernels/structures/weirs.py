@@ -11,9 +11,9 @@ The setting lowers the opening from the top (crest raised by ``(1 - setting)
 """
 
 import numpy as np
-from numba import njit
 
 from twin.kernels.config import JIT
+from twin.kernels.jit import kernel
 from twin.kernels.routing.constants import (
     FUDGE,
     M3_PER_FT3,
@@ -93,13 +93,13 @@ _KT_GRAVEL = _xy_rows(
 _VILLEMONTE_POWER = (1.5, 5.0 / 3.0, 2.5, 1.5)  # transverse, sideflow, v-notch, trapezoidal
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _points_lookup(x, points):
     """:func:`table_lookup` in a (2, n) array of points (row 0: x, row 1: y)."""
     return table_lookup(x, points[0], points[1], 0, points.shape[1])
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def roadway_coeff(h_up, h_dn, road_width, paved):
     """HDS-5 roadway discharge coefficient (cfs units) times the submergence factor."""
     if h_up <= 0.0:
@@ -115,7 +115,7 @@ def roadway_coeff(h_up, h_dn, road_width, paved):
     return cr * kt
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _roadway_inflow(j, direction, h_road, h1, h2, links, xsects, options, link_state):
     cd = links.c_disch[j]
     if options.si == 1.0:
@@ -137,7 +137,7 @@ def _roadway_inflow(j, direction, h_road, h1, h2, links, xsects, options, link_s
     return direction * q
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def weir_open_area(j, y, xsects, link_state):
     """Flow area [ft2] between the (setting-raised) crest and ``y`` ft above it."""
     y_full = xsects.y_full[j]
@@ -146,7 +146,7 @@ def weir_open_area(j, y, xsects, link_state):
     return area_at_depth(xsects, j, zy) - area_at_depth(xsects, j, z)
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _weir_dqdh(kind, direction, h, q1, q2):
     if abs(h) < FUDGE:
         return 0.0
@@ -163,7 +163,7 @@ def _weir_dqdh(kind, direction, h, q1, q2):
     return 0.0
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def weir_flow(
     j,
     head,
@@ -223,7 +223,7 @@ def weir_flow(
     return q1, q2
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _weir_orifice_flow(j, head, y, c_orif, links, xsects, link_state):
     q = c_orif * np.sqrt(head)
     if links.flap_gate[j] == 1:
@@ -236,7 +236,7 @@ def _weir_orifice_flow(j, head, y, c_orif, links, xsects, link_state):
     return q
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def weir_set_setting(j, links, xsects, curves, options, link_state):
     """SWMM's weir_setSetting: take the target, refresh the surcharge coefficient."""
     link_state.setting[j] = link_state.target_setting[j]
@@ -263,7 +263,7 @@ def weir_set_setting(j, links, xsects, curves, options, link_state):
     link_state.c_surcharge[j] = (q1 + q2) / np.sqrt(h / 2.0)
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def weir_inflow(
     j,
     dynwave,

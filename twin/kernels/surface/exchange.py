@@ -21,9 +21,9 @@ holds (shared between the nodes of one cell, in node order).
 """
 
 import numpy as np
-from numba import njit
 
 from twin.kernels.config import JIT
+from twin.kernels.jit import kernel
 
 GRAVITY_MS2 = 9.81
 
@@ -37,7 +37,7 @@ C_FREE_WEIR = 0.54
 C_SUBMERGED_WEIR = 0.056
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def manhole_discharge(head_m, crest_m, area_m2, level_m, c_orifice, c_free_weir, c_sub_weir):
     """Exchange discharge through one manhole, before any relaxation or limit.
 
@@ -80,7 +80,7 @@ def manhole_discharge(head_m, crest_m, area_m2, level_m, c_orifice, c_free_weir,
     return 0.0, REGIME_NONE
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def exchange_at_nodes(
     head_at_node, crest_at_node, area_at_node, level_at_node, cell_volume_at_node,
     group_at_node, q_old_at_node, dt, c_orifice, c_free_weir, c_sub_weir, relaxation, damping,

@@ -38,9 +38,10 @@ holds a cell deeper than ``h_min`` (or, for continuity, when it rains).
 """
 
 import numpy as np
-from numba import njit, prange
+from numba import prange
 
 from twin.kernels.config import JIT, JIT_PARALLEL
+from twin.kernels.jit import kernel
 
 GRAVITY_MS2 = 9.81
 
@@ -54,7 +55,7 @@ BC_FREE = 1
 BC_LEVEL = 2
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _inertial_flux(q0, q_mean, q_perp, hf, d_eta, ds, n, dt, theta, g):
     """New unit discharge [m2/s] across one face (``d_eta`` = eta_downstream - eta_upstream)."""
     centred = theta * q0 + (1.0 - theta) * q_mean
@@ -71,7 +72,7 @@ def _inertial_flux(q0, q_mean, q_perp, hf, d_eta, ds, n, dt, theta, g):
     return rhs / (1.0 + k * q_vec)
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _edge_outflow(q_out0, z_c, h_c, n_c, z_in, has_in, kind, value, ds, dt, h_min, g):
     """Outward unit discharge [m2/s] through a boundary face of the cell ``(z_c, h_c)``."""
     if kind == BC_FREE:
@@ -92,7 +93,7 @@ def _edge_outflow(q_out0, z_c, h_c, n_c, z_in, has_in, kind, value, ds, dt, h_mi
     return 0.0
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _fluxes_in_tile(
     i0, i1, j0, j1, z, h, n, open_at_cell, qx, qy, qx_new, qy_new, bc_kind, bc_value, dt, dx,
     dy, theta, h_min, g,
@@ -167,7 +168,7 @@ def _fluxes_in_tile(
             qy_new[i, j] = q
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _zero_tile_faces(i0, i1, j0, j1, qx, qy):
     """Zero the faces owned by a tile (see :func:`_fluxes_in_tile`)."""
     ny = qy.shape[0] - 1
@@ -182,7 +183,7 @@ def _zero_tile_faces(i0, i1, j0, j1, qx, qy):
             qy[i, j] = 0.0
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _outflow_factor_in_tile(i0, i1, j0, j1, h, qx, qy, factor, dt, dx, dy):
     """Per cell, the fraction of its outflows it can afford this step; True if any < 1."""
     limited = False
@@ -201,7 +202,7 @@ def _outflow_factor_in_tile(i0, i1, j0, j1, h, qx, qy, factor, dt, dx, dy):
     return limited
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _limit_faces_in_tile(i0, i1, j0, j1, qx, qy, factor):
     """Scale each owned face by the factor of the cell it drains."""
     ny, nx = factor.shape
@@ -223,7 +224,7 @@ def _limit_faces_in_tile(i0, i1, j0, j1, qx, qy, factor):
                 qy[i, j] = q * factor[i, j]
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _continuity_in_tile(
     i0, i1, j0, j1, h, open_at_cell, qx, qy, rain_at_cell, rain_on, max_depth_at_cell, dt, dx, dy
 ):
@@ -253,7 +254,7 @@ def _continuity_in_tile(
     return h_top, bad
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _tile_bounds(t, ntx, tile, ny, nx):
     ti = t // ntx
     tj = t - ti * ntx
@@ -262,7 +263,7 @@ def _tile_bounds(t, ntx, tile, ny, nx):
     return i0, min(i0 + tile, ny), j0, min(j0 + tile, nx)
 
 
-@njit(**JIT_PARALLEL)
+@kernel(**JIT_PARALLEL)
 def overland_step(
     z, h, n, open_at_cell, qx, qy, qx_new, qy_new, factor, rain_at_cell, rain_on, source_m3s,
     cell_at_source, source_m3_at_source, wet_at_tile, depth_max_at_tile, dirty_new_at_tile,
@@ -417,7 +418,7 @@ def overland_step(
     return out, bad_cell
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def stable_step(depth_max, dx, dy, alpha, dt_cap):
     """Stable step [s]: ``alpha min(dx, dy) / sqrt(g depth_max)``, at most ``dt_cap``."""
     if depth_max <= 0.0:

@@ -10,9 +10,9 @@ central angle).  PARABOLIC and POWER: wetted perimeters.  Lengths in ft.
 """
 
 import numpy as np
-from numba import njit
 
 from twin.kernels.config import JIT
+from twin.kernels.jit import kernel
 from twin.kernels.xsect.interp import circular_y_of_alpha, lookup_row
 from twin.kernels.xsect.sections import (
     RECT_ALFMAX,
@@ -21,7 +21,7 @@ from twin.kernels.xsect.sections import (
 )
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def rect_closed_hrad_of_area(xs, j, a):
     """Closed rectangle: R(a), the roof counted gradually above 97 % full."""
     if a <= 0.0:
@@ -34,7 +34,7 @@ def rect_closed_hrad_of_area(xs, j, a):
     return a / p
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def rect_triang_depth(xs, j, a):
     """Rectangle over a triangle: depth at area ``a``."""
     if a <= xs.a_bot[j]:
@@ -42,7 +42,7 @@ def rect_triang_depth(xs, j, a):
     return xs.y_bot[j] + (a - xs.a_bot[j]) / xs.w_max[j]
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def rect_triang_hrad_of_area(xs, j, a):
     """Rectangle over a triangle: R(a), the roof counted gradually above 98 % full."""
     if a <= 0.0:
@@ -57,7 +57,7 @@ def rect_triang_hrad_of_area(xs, j, a):
     return a / p
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def rect_round_area(xs, j, y):
     """Rectangle over a circular invert: area at depth ``y``."""
     if y > xs.y_bot[j]:
@@ -67,7 +67,7 @@ def rect_round_area(xs, j, y):
     return 0.5 * r * r * (theta - np.sin(theta))
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def rect_round_width(xs, j, y):
     """Rectangle over a circular invert: top width at depth ``y``."""
     if y > xs.y_bot[j]:
@@ -75,7 +75,7 @@ def rect_round_width(xs, j, y):
     return 2.0 * np.sqrt(y * (2.0 * xs.r_bot[j] - y))
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def rect_round_depth(xs, j, a):
     """Rectangle over a circular invert: depth at area ``a`` (circle tables inside the arc)."""
     if a > xs.a_bot[j]:
@@ -87,7 +87,7 @@ def rect_round_depth(xs, j, a):
     return 2.0 * r * lookup_row(alpha, xs.tables, xs.table[j], 3, xs.n_y[j])
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def rect_round_hrad_of_area(xs, j, a):
     """Rectangle over a circular invert: R(a), the roof counted gradually above 98 % full."""
     if a <= 0.0:
@@ -106,7 +106,7 @@ def rect_round_hrad_of_area(xs, j, a):
     return a / (r * theta)
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def rect_round_hrad_of_depth(xs, j, y):
     """Rectangle over a circular invert: R(y).
 
@@ -123,7 +123,7 @@ def rect_round_hrad_of_depth(xs, j, y):
     return 0.5 * r * (1.0 - np.sin(theta)) / theta
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def mod_basket_area(xs, j, y):
     """Modified baskethandle: area at depth ``y`` (full area less the empty crown segment)."""
     if y <= xs.y_full[j] - xs.y_bot[j]:
@@ -134,7 +134,7 @@ def mod_basket_area(xs, j, y):
     return xs.a_full[j] - 0.5 * r * r * (theta - np.sin(theta))
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def mod_basket_width(xs, j, y):
     """Modified baskethandle: top width at depth ``y``."""
     if y <= 0.0:
@@ -145,7 +145,7 @@ def mod_basket_width(xs, j, y):
     return 2.0 * np.sqrt(y1 * (2.0 * xs.r_bot[j] - y1))
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def mod_basket_depth(xs, j, a):
     """Modified baskethandle: depth at area ``a``."""
     if a <= xs.a_full[j] - xs.a_bot[j]:
@@ -159,7 +159,7 @@ def mod_basket_depth(xs, j, a):
     return xs.y_full[j] - 2.0 * r * y1
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def mod_basket_hrad_of_area(xs, j, a):
     """Modified baskethandle: R(a)."""
     w = xs.w_max[j]
@@ -172,7 +172,7 @@ def mod_basket_hrad_of_area(xs, j, a):
     return a / p
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def parabolic_perimeter(xs, j, y):
     """Parabolic channel: wetted perimeter at depth ``y`` (``rBot`` = 1/sqrt(c), y = c x^2)."""
     rb = xs.r_bot[j]
@@ -181,7 +181,7 @@ def parabolic_perimeter(xs, j, y):
     return 0.5 * rb * rb * (x * t + np.log(x + t))
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def power_perimeter(xs, j, y):
     """Power-function channel: wetted perimeter at depth ``y``, summed in steps of yFull/50.
 

@@ -12,9 +12,9 @@ a section's index ``j`` and one number; the geometry it inverts is in
 """
 
 import numpy as np
-from numba import njit
 
 from twin.kernels.config import JIT
+from twin.kernels.jit import kernel
 from twin.kernels.xsect.geometry import (
     BASKETHANDLE,
     CATENARY,
@@ -48,7 +48,7 @@ MAX_ITER = 60  # iterations of the root finders
 # ---------------------------------------------------------------------------
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _area_at_sfactor_newton(xs, j, s):
     """Area with S(A) = s by safeguarded Newton iterations (tolerance 1e-4 Afull)."""
     a_full = xs.a_full[j]
@@ -89,7 +89,7 @@ def _area_at_sfactor_newton(xs, j, s):
     return x
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def area_at_sfactor(xs, j, s):
     """Flow area [ft2] whose section factor is ``s`` [ft^(8/3)] (``s`` capped at sMax)."""
     shape = xs.shape_code[j]
@@ -124,7 +124,7 @@ def area_at_sfactor(xs, j, s):
 # ---------------------------------------------------------------------------
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _critical_flow(xs, j, y):
     """Flow [cfs] for which depth ``y`` is critical: A sqrt(g A / W)."""
     a = area_at_depth(xs, j, y)
@@ -134,7 +134,7 @@ def _critical_flow(xs, j, y):
     return 0.0
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _critical_depth_enum(xs, j, q, y0):
     """Critical depth by stepping through 25 depth increments from ``y0``, then linear."""
     dy = xs.y_full[j] / 25.0
@@ -156,7 +156,7 @@ def _critical_depth_enum(xs, j, q, y0):
     return 0.0
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _critical_depth_ridder(xs, j, q, y0):
     """Critical depth by Ridder's method to 0.001 ft, bracketed around ``y0``."""
     y_full = xs.y_full[j]
@@ -177,13 +177,13 @@ def _critical_depth_ridder(xs, j, q, y0):
     return _ridder(xs, j, q, y1, y2, 0.001)
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _sign_differs(a, b):
     """True when ``b`` (zero counted positive) and ``a`` have different signs."""
     return (b >= 0.0 and a < 0.0) or (b < 0.0 and a > 0.0)
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _ridder(xs, j, q, x1, x2, xacc):
     flo = _critical_flow(xs, j, x1) - q
     fhi = _critical_flow(xs, j, x2) - q
@@ -221,7 +221,7 @@ def _ridder(xs, j, q, x1, x2, xacc):
     return ans
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def critical_depth(xs, j, q):
     """Critical depth [ft] for flow ``q`` [cfs], never above the full depth (``link_getYcrit``)."""
     shape = xs.shape_code[j]
@@ -251,7 +251,7 @@ def critical_depth(xs, j, q):
     return min(y, y_full)
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def normal_depth(xs, j, q, beta):
     """Normal depth [ft] for flow ``q`` [cfs] (``link_getYnorm``).
 

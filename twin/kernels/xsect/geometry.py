@@ -10,10 +10,10 @@ ones: ft, ft2, ft^(8/3).
 """
 
 import numpy as np
-from numba import njit
 
 from twin.kernels.codes import Shape
 from twin.kernels.config import JIT
+from twin.kernels.jit import kernel
 from twin.kernels.xsect.composite import (
     mod_basket_area,
     mod_basket_depth,
@@ -59,18 +59,18 @@ BASKETHANDLE, SEMICIRCULAR = int(Shape.BASKETHANDLE), int(Shape.SEMICIRCULAR)
 CUSTOM, FORCE_MAIN = int(Shape.CUSTOM), int(Shape.FORCE_MAIN)
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def is_closed(shape):
     """True for closed shapes (area at maximum flow below the full area)."""
     return AMAX_RATIO[shape] < 1.0
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _is_circ(shape):
     return shape == CIRCULAR or shape == FORCE_MAIN
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _has_a_table(shape):
     """Shapes whose area, hydraulic radius and width come from A(y), R(y), W(y) tables."""
     return (
@@ -84,7 +84,7 @@ def _has_a_table(shape):
     )
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _has_s_table(shape):
     """Shapes whose section factor and depth come from S(A), Y(A) tables."""
     return (
@@ -103,7 +103,7 @@ def _has_s_table(shape):
 # ---------------------------------------------------------------------------
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def area_at_depth(xs, j, y):
     """Flow area [ft2] at depth ``y`` [ft] (0 for ``y <= 0``)."""
     shape = xs.shape_code[j]
@@ -144,7 +144,7 @@ def area_at_depth(xs, j, y):
     return 0.0
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def width_at_depth(xs, j, y):
     """Top width [ft] of the water surface at depth ``y`` [ft]."""
     shape = xs.shape_code[j]
@@ -183,7 +183,7 @@ def width_at_depth(xs, j, y):
 # ---------------------------------------------------------------------------
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _circ_depth(xs, j, a, a_full, y_full):
     alpha = a / a_full
     if alpha < 0.04:
@@ -191,7 +191,7 @@ def _circ_depth(xs, j, a, a_full, y_full):
     return y_full * lookup_row(alpha, xs.tables, xs.table[j], 3, xs.n_y[j])
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def depth_at_area(xs, j, a):
     """Flow depth [ft] at flow area ``a`` [ft2]."""
     shape = xs.shape_code[j]
@@ -234,7 +234,7 @@ def depth_at_area(xs, j, a):
 # ---------------------------------------------------------------------------
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _hrad_direct(xs, j, y):
     """R(y) for shapes with an R table or an R(y) formula; -1 for the others."""
     shape = xs.shape_code[j]
@@ -282,7 +282,7 @@ def _hrad_direct(xs, j, y):
     return -1.0
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _sfactor_special(xs, j, a):
     """S(a) for the shapes with their own section-factor method."""
     shape = xs.shape_code[j]
@@ -321,7 +321,7 @@ def _sfactor_special(xs, j, a):
     return a * r**TWO3
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _has_special_sfactor(shape):
     return (
         _is_circ(shape)
@@ -333,7 +333,7 @@ def _has_special_sfactor(shape):
     )
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def hrad_at_area(xs, j, a):
     """Hydraulic radius [ft] at flow area ``a`` [ft2] (0 for ``a <= 0``)."""
     shape = xs.shape_code[j]
@@ -369,7 +369,7 @@ def hrad_at_area(xs, j, a):
     return (s / a) ** 1.5
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def hrad_at_depth(xs, j, y):
     """Hydraulic radius [ft] at depth ``y`` [ft]."""
     r = _hrad_direct(xs, j, y)
@@ -378,7 +378,7 @@ def hrad_at_depth(xs, j, y):
     return hrad_at_area(xs, j, area_at_depth(xs, j, y))
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def sfactor_at_area(xs, j, a):
     """Section factor S = A R^(2/3) [ft^(8/3)] at flow area ``a`` [ft2]."""
     shape = xs.shape_code[j]

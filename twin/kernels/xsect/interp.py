@@ -9,14 +9,14 @@ section-factor tables).  All numbers are dimensionless here.
 """
 
 import numpy as np
-from numba import njit
 
 from twin.kernels.config import JIT
+from twin.kernels.jit import kernel
 
 TWO_PI = 2.0 * np.pi
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def table_lookup(x, table, n):
     """Relative property at relative argument ``x`` from a table of ``n`` equal steps.
 
@@ -56,7 +56,7 @@ def table_lookup(x, table, n):
     return y
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def lookup_row(x, tables, t, row, n):
     """:func:`table_lookup` of ``tables[t, row]``.
 
@@ -74,7 +74,7 @@ def lookup_row(x, tables, t, row, n):
     return table_lookup(x, tables[t, row], n)
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _locate(y, table, j_last):
     """Highest index ``j <= j_last`` with ``table[j] <= y`` (bisection on an
     increasing table)."""
@@ -93,7 +93,7 @@ def _locate(y, table, j_last):
     return j1
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def table_inverse(y, table, n):
     """Relative argument at which a table of ``n`` equal steps takes the value ``y``.
 
@@ -132,19 +132,19 @@ def table_inverse(y, table, n):
     return min(max(x, 0.0), 1.0)
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def inverse_row(y, tables, t, row, n):
     """:func:`table_inverse` of ``tables[t, row]``."""
     return table_inverse(y, tables[t, row], n)
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def slope_row(x, tables, t, row, n):
     """:func:`table_slope` of ``tables[t, row]``."""
     return table_slope(x, tables[t, row], n)
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def table_slope(x, table, n):
     """Slope d(table)/dx of the table interval that holds ``x`` (last interval above it)."""
     delta = 1.0 / (n - 1)
@@ -172,7 +172,7 @@ ALPHA_COEF = 37.6911  # theta^3 ~ ALPHA_COEF * alpha (about 12 pi)
 PSI_COEF = 124.4797  # theta^(13/3) ~ PSI_COEF * psi
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def theta_of_alpha(alpha):
     """Central angle [rad] of a circular segment filling ``alpha`` of the circle.
 
@@ -207,7 +207,7 @@ def theta_of_alpha(alpha):
     return theta
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def circular_y_of_alpha(alpha):
     """Relative depth y/D of a circle filled to relative area ``alpha``."""
     if alpha >= 1.0:
@@ -221,7 +221,7 @@ def circular_y_of_alpha(alpha):
     return 0.5 * (1.0 - np.cos(0.5 * theta))
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def circular_s_of_alpha(alpha):
     """Relative section factor S/Sfull of a circle filled to relative area ``alpha``."""
     if alpha >= 1.0:
@@ -235,7 +235,7 @@ def circular_s_of_alpha(alpha):
     return (theta - np.sin(theta)) ** (5.0 / 3.0) / TWO_PI / theta ** (2.0 / 3.0)
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _theta_of_psi(psi):
     """Central angle [rad] of a circular segment with relative section factor ``psi``.
 
@@ -270,7 +270,7 @@ def _theta_of_psi(psi):
     return theta
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def circular_alpha_of_psi(psi):
     """Relative area A/Afull of a circle whose relative section factor is ``psi`` (< 1)."""
     if psi >= 1.0:

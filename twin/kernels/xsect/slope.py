@@ -8,9 +8,9 @@ central difference over +-0.1 % of the full area.  Units ft^(2/3).
 """
 
 import numpy as np
-from numba import njit
 
 from twin.kernels.config import JIT
+from twin.kernels.jit import kernel
 from twin.kernels.xsect.composite import rect_round_hrad_of_area, rect_triang_hrad_of_area
 from twin.kernels.xsect.geometry import (
     MOD_BASKET,
@@ -35,7 +35,7 @@ from twin.kernels.xsect.sections import (
 TWO3 = 2.0 / 3.0
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _dsda_generic(xs, j, a):
     a_full = xs.a_full[j]
     alpha1 = max(a / a_full - 0.001, 0.0)
@@ -46,13 +46,13 @@ def _dsda_generic(xs, j, a):
     return (s2 - s1) / (a2 - a1)
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def _dsda_of_perimeter(r, dp_da):
     """dS/dA = (5/3 - 2/3 dP/dA R) R^(2/3)."""
     return (5.0 / 3.0 - TWO3 * dp_da * r) * r**TWO3
 
 
-@njit(**JIT)
+@kernel(**JIT)
 def dsfactor_da(xs, j, a):
     """Derivative dS/dA [ft^(2/3)] of the section factor at flow area ``a`` [ft2]."""
     shape = xs.shape_code[j]

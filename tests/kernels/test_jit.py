@@ -1,0 +1,64 @@
+"""The kernels' decorator: lean callees, one signature per kernel, constant-pruned variants."""
+
+import numpy as np
+import pytest
+from numba.core.caching import FunctionCache
+
+from twin.kernels.jit import KernelDispatcher, kernel, variant
+
+OPTS = dict(cache=False, nogil=True, error_model="numpy")
+
+FAST = True
+
+
+@kernel(**OPTS)
+def _times(x, k):
+    return x * k
+
+
+@kernel(**OPTS)
+def _sum_times(a):
+    s = 0.0
+    for i in range(a.shape[0]):
+        s += _times(a[i], 3) + _times(a[i], 2)  # two literal constants
+    return s
+
+
+@kernel(**OPTS)
+def _slow(x):
+    return x / 3.0
+
+
+@kernel(**OPTS)
+def _fast_or_slow(x):
+    if FAST:
+        return x * 2.0
+    return _slow(x)
+
+
+def test_a_callee_compiles_once_for_every_constant_and_without_python_wrappers():
+    a = np.arange(4.0)
+    assert _sum_times(a) == 5.0 * a.sum()
+    inner = _times.inner
+    (sig,) = inner.signatures
+    assert [str(t) for t in sig] == ["float64", "int64"]  # not Literal[int](3), (2)
+    assert inner.targetoptions["no_cpython_wrapper"] and inner.targetoptions["no_cfunc_wrapper"]
+    assert not isinstance(inner._cache, FunctionCache)  # linked into its callers' cache
+    assert _times.signatures == []  # the Python entry was not compiled for the caller
+    assert _times(2.0, 5) == 10.0  # and is still callable from Python
+    assert isinstance(_times, KernelDispatcher)
+
+
+def test_a_variant_never_compiles_the_branch_its_constant_turns_off():
+    assert _fast_or_slow(3.0) == 6.0
+    assert _slow.inner.signatures == []  # pruned before typing: not compiled
+    slow = variant(_fast_or_slow, "slow", FAST=False)
+    assert slow.py_func.__qualname__ == "_fast_or_slow__slow"
+    assert slow(3.0) == 1.0
+    assert len(_slow.inner.signatures) == 1
+    assert _fast_or_slow(3.0) == 6.0  # the original keeps its constant
+
+
+def test_a_variant_of_an_unknown_name_is_refused():
+    with pytest.raises(NameError):
+        variant(_fast_or_slow, "x", NO_SUCH_NAME=1)

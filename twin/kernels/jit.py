@@ -1,0 +1,108 @@
+"""The kernels' decorator: one cached entry for Python, one lean copy for compiled callers.
+
+``@kernel(**JIT)`` is ``@njit(**JIT)`` with two differences that only change how long
+the first compile takes (the machine code of every kernel is the same):
+
+- **No Python wrapper where none is called from Python.** A kernel called from
+  another kernel is compiled through a second dispatcher of the same function
+  (:attr:`KernelDispatcher.inner`) with numba's ``no_cpython_wrapper`` and
+  ``no_cfunc_wrapper`` and without the disk cache: the caller links its code and is
+  cached with it, so a second process loads the caller and never needs the callee.
+  numba otherwise builds, optimises and emits a CPython wrapper (unboxing every
+  bundle) and a C wrapper for each of the ~160 helpers, and writes each to the cache:
+  a fifth of the cold compile (``benchmarks/compile_profile.py``).  Called from
+  Python (the engine, the tests), the kernel is an ordinary cached numba dispatcher.
+- **One signature per argument types, not per constant.** A compiled caller that
+  passes a constant (``lookup_row(..., 3, ...)``, ``weir_flow(..., False, ...)``) made
+  numba compile the callee once per literal value; the inner dispatcher types every
+  argument by its plain type (``int64``, ``bool``), so each kernel compiles once.
+  The constant still reaches LLVM when it inlines the callee, as before.
+"""
+
+from __future__ import annotations
+
+from numba import types
+from numba.core.caching import FunctionCache
+from numba.core.registry import CPUDispatcher
+
+__all__ = ["KernelDispatcher", "kernel", "variant"]
+
+_LEAN = dict(no_cpython_wrapper=True, no_cfunc_wrapper=True)
+
+
+class _InnerDispatcher(CPUDispatcher):
+    """The callee copy: no wrappers, no disk cache, literal arguments typed plainly."""
+
+    def get_call_template(self, args, kws):
+        args = tuple(types.unliteral(a) for a in args)
+        kws = {k: types.unliteral(v) for k, v in kws.items()}
+        return super().get_call_template(args, kws)
+
+
+class KernelDispatcher(CPUDispatcher):
+    """A numba dispatcher whose compiled callers call :attr:`inner` instead."""
+
+    _inner_dispatcher = None
+
+    @property
+    def inner(self) -> CPUDispatcher:
+        """The same function compiled without wrappers, for compiled callers."""
+        if self._inner_dispatcher is None:
+            options = dict(self.targetoptions, **_LEAN)
+            self._inner_dispatcher = _InnerDispatcher(
+                py_func=self.py_func, locals=self.locals, targetoptions=options
+            )
+        return self._inner_dispatcher
+
+    @property
+    def _numba_type_(self):
+        return types.Dispatcher(self.inner)
+
+
+def kernel(**options):
+    """``numba.njit(**options)`` making a :class:`KernelDispatcher` (``cache`` honoured
+    for calls from Python)."""
+    cache = options.pop("cache", False)
+    options = dict(options, nopython=True)
+
+    def wrap(func):
+        disp = KernelDispatcher(py_func=func, locals={}, targetoptions=options)
+        if cache:
+            disp.enable_caching()
+        return disp
+
+    return wrap
+
+
+def variant(fn, suffix: str, **names):
+    """A copy of kernel ``fn`` (a :class:`KernelDispatcher` or a plain function) that
+    sees the module-level ``names`` replaced, compiled with ``fn``'s options (or
+    :data:`~twin.kernels.config.JIT`) as a kernel of its own.
+
+    numba reads a module constant as a compile-time constant and drops a branch on a
+    false one before typing it, so ``variant(step, "conduits", STRUCTURES=False)``
+    never compiles the structures' kernels; replacing a callee by its own variant
+    (``variant(route, "conduits", step=step_conduits)``) carries that up the call
+    chain.  The copy is named ``<name>__<suffix>``, so numba caches it apart from
+    ``fn`` (its cache key is the function's name and code, not its globals).  The copy
+    sees the module's globals as they are when it is made: make it at the end of the
+    module.
+    """
+    from types import FunctionType
+
+    from twin.kernels.config import JIT
+
+    py = getattr(fn, "py_func", fn)
+    if isinstance(fn, KernelDispatcher):
+        options = dict(fn.targetoptions, cache=isinstance(fn._cache, FunctionCache))
+    else:
+        options = dict(JIT)
+    missing = [k for k in names if k not in py.__globals__]
+    if missing:
+        raise NameError(f"{py.__qualname__} has no module-level {missing}")
+    copy = FunctionType(py.__code__, dict(py.__globals__, **names), py.__name__,
+                        py.__defaults__, py.__closure__)  # fmt: skip
+    copy.__qualname__ = f"{py.__qualname__}__{suffix}"
+    copy.__module__ = py.__module__
+    copy.__doc__ = py.__doc__
+    return kernel(**options)(copy)
