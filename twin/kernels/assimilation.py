@@ -18,6 +18,7 @@ from twin.kernels.codes import NODE_OUTFALL, NODE_STORAGE
 from twin.kernels.config import JIT
 from twin.kernels.jit import kernel
 from twin.kernels.routing.constants import FUDGE
+from twin.kernels.routing.node import add_link_flows
 from twin.kernels.routing.storage import node_volume
 from twin.kernels.view import view
 from twin.kernels.xsect.geometry import area_at_depth
@@ -123,16 +124,7 @@ def _apply_state(depth_at_node, flow_at_link, nodes, links, xsects, curves, opti
     for i in range(n_nodes):  # inflow and outflow totals the next step starts from
         ns.inflow[i] = max(ns.lateral[i], 0.0)
         ns.outflow[i] = max(-ns.lateral[i], 0.0)
-    for j in range(ls.flow.shape[0]):
-        q = ls.flow[j]
-        n1 = links.node1[j]
-        n2 = links.node2[j]
-        if q >= 0.0:
-            ns.outflow[n1] += q
-            ns.inflow[n2] += q
-        else:
-            ns.inflow[n1] -= q
-            ns.outflow[n2] -= q
+    add_link_flows(links, ns, ls)
     return stored_volume(ns, ls, links) - before + surcharge
 
 

@@ -39,6 +39,7 @@ from twin.kernels.newton.system import (
     MODE_SURCHARGED,
 )
 from twin.kernels.routing.constants import FUDGE, SURCHARGE_EXTRAN
+from twin.kernels.routing.node import add_link_flows
 
 #: Jacobian diagonal of a surcharged node, as a fraction of MIN_SURFAREA: EXTRAN gives
 #: such a node no storage, so this only keeps the matrix regular where every link
@@ -254,13 +255,4 @@ def node_flow_sums(links, node_state, link_state):
             node_state.inflow[i] += lat
         else:
             node_state.outflow[i] -= lat
-    for j in range(links.kind.shape[0]):
-        q = link_state.flow[j]
-        n1 = links.node1[j]
-        n2 = links.node2[j]
-        if q >= 0.0:
-            node_state.outflow[n1] += q
-            node_state.inflow[n2] += q
-        else:
-            node_state.inflow[n1] -= q
-            node_state.outflow[n2] -= q
+    add_link_flows(links, node_state, link_state)

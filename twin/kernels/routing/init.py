@@ -21,6 +21,7 @@ from twin.kernels.routing.constants import (
     MODE_DYNWAVE,
     STRUCTURES,
 )
+from twin.kernels.routing.node import add_link_flows
 from twin.kernels.routing.storage import node_volume, storage_volume_raw
 from twin.kernels.structures.orifices import orifice_set_setting
 from twin.kernels.structures.weirs import weir_flow
@@ -123,16 +124,7 @@ def _initial_state(nodes, links, xsects, curves, options, node_state, link_state
         node_state.volume[i] = v
         node_state.volume_old[i] = v
         node_state.depth_old[i] = d
-    for j in range(n_links):
-        q = link_state.flow[j]
-        n1 = links.node1[j]
-        n2 = links.node2[j]
-        if q >= 0.0:
-            node_state.outflow[n1] += q
-            node_state.inflow[n2] += q
-        else:
-            node_state.inflow[n1] -= q
-            node_state.outflow[n2] -= q
+    add_link_flows(links, node_state, link_state)
     for i in range(n_nodes):
         node_state.inflow_old[i] = node_state.inflow[i]
     for j in range(n_links):

@@ -103,3 +103,20 @@ def set_node_depth(i, steps, dt, nodes, curves, options, node_state):
         node_state.volume[i] = node_volume(i, y_new, nodes, curves)
     node_state.dydt[i] = abs(y_new - y_old) / dt
     node_state.depth[i] = y_new
+
+
+@kernel(**JIT)
+def add_link_flows(links, node_state, link_state):
+    """Add every link's flow [cfs] to the inflow and outflow totals of its end nodes
+    (``node_state.inflow``/``outflow``): a positive flow leaves ``node1`` and enters
+    ``node2``, a negative one the other way."""
+    for j in range(links.kind.shape[0]):
+        q = link_state.flow[j]
+        n1 = links.node1[j]
+        n2 = links.node2[j]
+        if q >= 0.0:
+            node_state.outflow[n1] += q
+            node_state.inflow[n2] += q
+        else:
+            node_state.inflow[n1] -= q
+            node_state.outflow[n2] -= q
