@@ -15,9 +15,10 @@ would check a level gauge:
   prediction's own curvature give, over ``noise_k``;
 - ``drift``: a two-sided CUSUM (Page 1954) of the normalised innovations over the last
   ``drift_min``, each clipped to ``drift_clip`` (one wild prediction does not make a
-  drift), with slack ``drift_slack``, over ``drift_h``;
+  drift), with slack ``drift_slack``, over ``drift_h``: its value now, which falls
+  back by the slack at every reading once the innovations are small again;
 - ``bias``: the median innovation of the last ``bias_min`` against the ensemble spread
-  plus ``sd`` (the median variance), over ``bias_k``.
+  plus ``sd`` (the mean variance), over ``bias_k``.
 
 A sensor whose largest score stays above 1 for ``persist`` readings is flagged and left
 out of the updates; it is used again after ``recover`` readings with every score below 1.
@@ -145,15 +146,14 @@ class SensorQC:
             out[2] = _scatter(d2y) / np.sqrt(6.0) / expected / s.noise_k
         w = last(s.drift_min)
         if w.sum() >= 5:
-            up = down = worst = 0.0
+            up = down = 0.0
             for v in np.clip(z[w], -s.drift_clip, s.drift_clip):
                 up = max(0.0, up + v - s.drift_slack)
                 down = max(0.0, down - v - s.drift_slack)
-                worst = max(worst, up, down)
-            out[3] = worst / s.drift_h
+            out[3] = max(up, down) / s.drift_h
         w = last(s.bias_min)
         if w.sum() >= 5:
-            out[4] = abs(np.median(innov[w])) / np.sqrt(np.median(var[w])) / s.bias_k
+            out[4] = abs(np.median(innov[w])) / np.sqrt(var[w].mean()) / s.bias_k
         return out
 
     def _stuck(self, t, y, hx, sd) -> float:
