@@ -4,10 +4,12 @@ One cycle (``cycle_s`` of event time, 10 minutes by default) from ``T0`` to ``T`
 
 1. the members get the observed rain of ``[T0, T)`` times their rain factors and step
    to ``T``, stopping every ``sample_s`` (60 s) to note the ensemble's prediction of
-   every sensor and, on the network's report step, the ensemble-mean trajectory;
-2. every ``assimilate_s`` (5 minutes) the sensors' quality is checked on their recent
-   history and the good readings update the members (ensemble Kalman filter, or
-   nudging of a single run; nothing with ``assimilation="none"``);
+   every sensor and, on the network's report step, the ensemble-mean trajectory; at
+   every reading the sensors' quality is checked on their recent history
+   (:mod:`twin.ops.qc`);
+2. every ``assimilate_s`` (5 minutes) the readings of the sensors QC has not flagged
+   update the members (ensemble Kalman filter, or nudging of a single run; nothing
+   with ``assimilation="none"``);
 3. at ``T`` the members' hot-start states are written to ``OUTDIR/states/a`` or
    ``b`` in turn (``watch.json`` names the folder of its cycle), the
    forecast members load them and run the horizon with the nowcast rain, and the
@@ -360,6 +362,7 @@ class Twin:
             h["y"].append(y[self._obs["sensor"]])
             h["hx"].append(hx.mean(axis=0))
             h["hsd"].append(hx.std(axis=0, ddof=1) if m.n > 1 else np.zeros(hx.shape[1]))
+            self._check(t)
             if self.settings.method != "none" and _on_grid(t, self.assimilate_s):
                 self._update(X, y, t)
             if _on_grid(t, self.report_s):
@@ -367,16 +370,18 @@ class Twin:
         self.t_s = t1
         return self.t_s
 
-    def _update(self, X, y, t) -> None:
-        o = self._obs
-        keep = 4 * 3600.0
+    def _check(self, t) -> None:
+        """Sensor QC on the last 2 h of readings and prior predictions, every reading."""
+        keep = 2 * 3600.0
         h = self._history
         while h["t"] and h["t"][0] < t - keep:
             for v in h.values():
                 v.pop(0)
-        flagged = self.qc.update(
-            np.array(h["t"]), np.array(h["y"]), np.array(h["hx"]), np.array(h["hsd"]), t
-        )
+        self.qc.update(np.array(h["t"]), np.array(h["y"]), np.array(h["hx"]), np.array(h["hsd"]), t)
+
+    def _update(self, X, y, t) -> None:
+        o = self._obs
+        flagged = self.qc.flagged
         sens = o["sensor"]
         obs = Observations(
             o["column"],
