@@ -4,7 +4,9 @@ With a fixed routing step every member takes its own run's steps, so the lockste
 kernel must give its own run's numbers bit for bit (the same operations in the same
 order).  With SWMM's variable step every member takes the smallest of the members'
 Courant steps: each member must then agree with its own run under the SWMM agreement
-check (twin.validation), on a perturbed-rain ensemble of 8 members of medium-conduits.
+check (twin.validation), on a perturbed-rain ensemble of 8 members of small-conduits
+under Seoul's 100 mm/h storm (surcharge and flooding; on medium-conduits' own storm
+the members' Courant steps are all the 2 s routing step, and lockstep is exact).
 """
 
 import numpy as np
@@ -43,19 +45,22 @@ def test_fixed_step_lockstep_is_each_members_own_run(net):
         (net, kw),
         (scale_rainfall(copy_network(net), 1.6), kw),
         (scale_rainfall(copy_network(net), 0.5), {**kw, "surcharge_method": "SLOT"}),
-        (block_links(copy_network(net), {trunk: 0.6}), kw),  # its own network: own group
+        (block_links(copy_network(net), {trunk: 0.6}), kw),
     ]
     batch = LockstepBatch(setups)
-    assert len(batch.networks) == 2
+    assert len(batch.networks) == 3  # SLOT and the blocked pipe: lockstep groups of their own
     results = batch.run()
     assert [r[0] for r in results] == [0, 0, 0, 0]
     for (n, k), (_, _, ds) in zip(setups, results, strict=True):
         _identical(ds, Simulation(n, **k).run())
 
 
-def test_variable_step_members_agree_with_their_own_runs(net):
-    members = perturbed_forecast(Scenario.preset("seoul-100mmh"), 8, seed=3)
-    setups = [_member_setup(net, m, {"end_hours": 0.75}) for m in members]
+def test_variable_step_members_agree_with_their_own_runs():
+    # seoul-100mmh surcharges and floods the small town: SWMM's Courant step varies
+    # and differs between members, so the common step is shorter than most members' own
+    net = twin.load_network("small-conduits")
+    members = perturbed_forecast(Scenario.preset("seoul-100mmh"), 8, seed=0)
+    setups = [_member_setup(net, m, {"end_hours": 1.0}) for m in members]
     batch = LockstepBatch(setups)
     results = batch.run()
     assert [r[0] for r in results] == [0] * 8
@@ -64,12 +69,13 @@ def test_variable_step_members_agree_with_their_own_runs(net):
         sim = Simulation(n, **k)
         own = sim.run()
         own_steps.append(sim.steps)
-        assert_agrees(ds, own)
-        assert ds.attrs["flow_routing_continuity_error_percent"] == pytest.approx(
-            own.attrs["flow_routing_continuity_error_percent"], abs=0.5
-        )
-    # one step for all: at least as many as the member needing the most on its own
-    assert batch.steps >= max(own_steps)
+        # the reference here is the member's own run, which closes its continuity at up
+        # to 1.2 % in this window itself: compared to it, not to the 1 % bound
+        assert_agrees(ds, own, check_continuity=False)
+        key = "flow_routing_continuity_error_percent"
+        assert abs(ds.attrs[key] - own.attrs[key]) <= 0.1
+    # one step for all, never longer than a member's own: more steps than the most of any
+    assert batch.steps > max(own_steps) > min(own_steps)
 
 
 def test_networks_with_structures_are_refused():
