@@ -79,8 +79,10 @@ def per_member_step(network, sizes, hours, repeats, seed, log) -> list[dict]:
         setups = _setups(network, m, hours, seed)
         best = {}
         for _ in range(repeats):
-            for label, kind, mod, name in (("lockstep", LockstepBatch, el, "route_lockstep"),
-                                           ("batch", MemberBatch, eb, "route_members")):
+            for label, kind, mod, name in (
+                ("lockstep", LockstepBatch, el, "route_lockstep"),
+                ("batch", MemberBatch, eb, "route_members"),
+            ):
                 cpu, steps, kernel, lock_steps = _timed_run(kind, setups, mod, name)
                 if label not in best or cpu < best[label][0]:
                     best[label] = (cpu, steps, kernel, lock_steps)
@@ -92,7 +94,8 @@ def per_member_step(network, sizes, hours, repeats, seed, log) -> list[dict]:
                 "lockstep_steps": lock_steps,
             }  # fmt: skip
         row["lockstep_speedup_per_member_step"] = (
-            row["batch"]["us_per_member_step"] / row["lockstep"]["us_per_member_step"])
+            row["batch"]["us_per_member_step"] / row["lockstep"]["us_per_member_step"]
+        )
         row["lockstep_speedup_cpu"] = row["batch"]["cpu_s"] / row["lockstep"]["cpu_s"]
         log(f"M={m}: lockstep {row['lockstep']['us_per_member_step']:.0f} us/member-step "
             f"(kernel {100 * row['lockstep']['kernel_share']:.0f} %), batch "

@@ -117,7 +117,11 @@ def _twin(inp: Path, a, save: dict[int, Path]) -> dict:
     with PeakMemoryWatch(include=[me], trees=trees) as watch:
         t0 = time.perf_counter()
         ens = twin.run_ensemble(
-            str(inp), members, scheduler=a.scheduler, progress=False, summary=False,
+            str(inp),
+            members,
+            scheduler=a.scheduler,
+            progress=False,
+            summary=False,
             lockstep=a.lockstep,
         )
         wall = time.perf_counter() - t0
