@@ -59,53 +59,60 @@ def _member_begin(t_s, dt, lateral, nodes, links, xsects, curves, options, node_
         link_state.a2[j] = link_state.a1[j]
 
 
+#: Rows copied at a time between the members' bundles and the columns: a block of
+#: rows of every member's column stays in cache while each member's share is copied.
+ROWS = 64
+
+
 @kernel(**JIT)
-def _copy(two_d, k, one_d, into_columns):
-    """Column ``k`` of ``two_d`` (n, M) from ``one_d`` (n,), or back when not
-    ``into_columns``."""
+def _copy(two_d, k, one_d, into_columns, i0):
+    """Rows ``i0`` to ``i0 + ROWS`` of column ``k`` of ``two_d`` (n, M) from ``one_d``
+    (n,), or back when not ``into_columns``."""
+    i1 = min(i0 + ROWS, one_d.shape[0])
     if into_columns:
-        for i in range(one_d.shape[0]):
+        for i in range(i0, i1):
             two_d[i, k] = one_d[i]
     else:
-        for i in range(one_d.shape[0]):
+        for i in range(i0, i1):
             one_d[i] = two_d[i, k]
 
 
 @kernel(**JIT)
-def _exchange(k, node_state, link_state, ns, ls, into_columns):
-    """Copy member ``k``'s Picard state between its bundles and column ``k``."""
+def _exchange(k, node_state, link_state, ns, ls, into_columns, i0):
+    """Copy rows ``i0`` to ``i0 + ROWS`` of member ``k``'s Picard state between its
+    bundles and column ``k``."""
     a, b = view(node_state), view(link_state)
-    _copy(ns.depth, k, a.depth, into_columns)
-    _copy(ns.depth_old, k, a.depth_old, into_columns)
-    _copy(ns.volume, k, a.volume, into_columns)
-    _copy(ns.volume_old, k, a.volume_old, into_columns)
-    _copy(ns.inflow, k, a.inflow, into_columns)
-    _copy(ns.outflow, k, a.outflow, into_columns)
-    _copy(ns.overflow, k, a.overflow, into_columns)
-    _copy(ns.lateral, k, a.lateral, into_columns)
-    _copy(ns.net_inflow_old, k, a.net_inflow_old, into_columns)
-    _copy(ns.losses, k, a.losses, into_columns)
-    _copy(ns.surf_area, k, a.surf_area, into_columns)
-    _copy(ns.surf_area_old, k, a.surf_area_old, into_columns)
-    _copy(ns.sum_dqdh, k, a.sum_dqdh, into_columns)
-    _copy(ns.dydt, k, a.dydt, into_columns)
-    _copy(ns.converged, k, a.converged, into_columns)
-    _copy(ns.stage, k, a.stage, into_columns)
-    _copy(ls.flow, k, b.flow, into_columns)
-    _copy(ls.flow_old, k, b.flow_old, into_columns)
-    _copy(ls.depth, k, b.depth, into_columns)
-    _copy(ls.volume, k, b.volume, into_columns)
-    _copy(ls.q1, k, b.q1, into_columns)
-    _copy(ls.q2, k, b.q2, into_columns)
-    _copy(ls.a1, k, b.a1, into_columns)
-    _copy(ls.a2, k, b.a2, into_columns)
-    _copy(ls.dqdh, k, b.dqdh, into_columns)
-    _copy(ls.froude, k, b.froude, into_columns)
-    _copy(ls.flow_class, k, b.flow_class, into_columns)
-    _copy(ls.bypassed, k, b.bypassed, into_columns)
-    _copy(ls.surf_area1, k, b.surf_area1, into_columns)
-    _copy(ls.surf_area2, k, b.surf_area2, into_columns)
-    _copy(ls.normal_flow_limited, k, b.normal_flow_limited, into_columns)
+    _copy(ns.depth, k, a.depth, into_columns, i0)
+    _copy(ns.depth_old, k, a.depth_old, into_columns, i0)
+    _copy(ns.volume, k, a.volume, into_columns, i0)
+    _copy(ns.volume_old, k, a.volume_old, into_columns, i0)
+    _copy(ns.inflow, k, a.inflow, into_columns, i0)
+    _copy(ns.outflow, k, a.outflow, into_columns, i0)
+    _copy(ns.overflow, k, a.overflow, into_columns, i0)
+    _copy(ns.lateral, k, a.lateral, into_columns, i0)
+    _copy(ns.net_inflow_old, k, a.net_inflow_old, into_columns, i0)
+    _copy(ns.losses, k, a.losses, into_columns, i0)
+    _copy(ns.surf_area, k, a.surf_area, into_columns, i0)
+    _copy(ns.surf_area_old, k, a.surf_area_old, into_columns, i0)
+    _copy(ns.sum_dqdh, k, a.sum_dqdh, into_columns, i0)
+    _copy(ns.dydt, k, a.dydt, into_columns, i0)
+    _copy(ns.converged, k, a.converged, into_columns, i0)
+    _copy(ns.stage, k, a.stage, into_columns, i0)
+    _copy(ls.flow, k, b.flow, into_columns, i0)
+    _copy(ls.flow_old, k, b.flow_old, into_columns, i0)
+    _copy(ls.depth, k, b.depth, into_columns, i0)
+    _copy(ls.volume, k, b.volume, into_columns, i0)
+    _copy(ls.q1, k, b.q1, into_columns, i0)
+    _copy(ls.q2, k, b.q2, into_columns, i0)
+    _copy(ls.a1, k, b.a1, into_columns, i0)
+    _copy(ls.a2, k, b.a2, into_columns, i0)
+    _copy(ls.dqdh, k, b.dqdh, into_columns, i0)
+    _copy(ls.froude, k, b.froude, into_columns, i0)
+    _copy(ls.flow_class, k, b.flow_class, into_columns, i0)
+    _copy(ls.bypassed, k, b.bypassed, into_columns, i0)
+    _copy(ls.surf_area1, k, b.surf_area1, into_columns, i0)
+    _copy(ls.surf_area2, k, b.surf_area2, into_columns, i0)
+    _copy(ls.normal_flow_limited, k, b.normal_flow_limited, into_columns, i0)
 
 
 @kernel(**JIT)
@@ -213,12 +220,19 @@ def route_lockstep(t_s, dt, lateral, active, nodes, links, xsects, curves, optio
         m = active[k]
         _member_begin(t_s, dt, lateral[m], vn, vl, vx, vc, vo, node_states[m], link_states[m],
                       totals[m])  # fmt: skip
-        _exchange(k, node_states[m], link_states[m], vns, vls, True)
         live[k] = 1
+    rows = max(ns.depth.shape[0], ls.flow.shape[0])
+    for i0 in range(0, rows, ROWS):
+        for k in range(active.shape[0]):
+            m = active[k]
+            _exchange(k, node_states[m], link_states[m], vns, vls, True, i0)
     picard_members(dt, live, passes, vn, vl, vx, vc, vo, vns, vls)
+    for i0 in range(0, rows, ROWS):
+        for k in range(active.shape[0]):
+            m = active[k]
+            _exchange(k, node_states[m], link_states[m], vns, vls, False, i0)
     for k in range(active.shape[0]):
         m = active[k]
-        _exchange(k, node_states[m], link_states[m], vns, vls, False)
         a, b, c = view(node_states[m]), view(link_states[m]), view(totals[m])
         mark_capacity_limited(vn, vl, vx, a, b)
         bad_node, bad_link = _step_finish(dt, vn, vl, vx, vo, a, b, c)
