@@ -11,7 +11,7 @@ import pytest
 
 from twin.bench.cases import get_case
 from twin.bench.ensemble import (
-    MODES,
+    DEFAULT_MODES,
     _legacy,
     bench_members,
     check_indices,
@@ -69,7 +69,7 @@ def test_four_ways_on_a_loopback_cluster(tmp_path):
     assert doc["members"] == n and doc["duration_h"] == 1.0
     assert doc["checked_members"] == ["p000", "p001"]
     rows = {r["mode"]: r for r in doc["modes"]}
-    assert list(rows) == list(MODES)
+    assert list(rows) == list(DEFAULT_MODES)  # lockstep: benchmarks/lockstep.py
     order = ("swmm-sequential", "twin-local", "swmm-processes", "twin-cluster")
     assert [rows[m]["run_order"] for m in order] == [0, 1, 2, 3]  # SWMM and twin alternate
     assert all(r["error"] is None for r in rows.values()), [r["error"] for r in rows.values()]

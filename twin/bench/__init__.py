@@ -18,7 +18,7 @@ import platform
 import time
 
 from twin.bench.cases import CASES, FULL_CASES, QUICK_CASES, Case, get_case
-from twin.bench.ensemble import MODES as ENSEMBLE_MODES
+from twin.bench.ensemble import DEFAULT_MODES as ENSEMBLE_MODES
 from twin.bench.ensemble import measure_ensemble
 from twin.bench.runner import EngineRunError, measure_compile, measure_surface, run_case
 from twin.errors import TwinError

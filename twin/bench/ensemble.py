@@ -10,7 +10,9 @@ and runs them
    process;
 2. ``swmm-processes``: SWMM in a pool of ``processes`` processes (one member a task);
 3. ``twin-local``: ``twin.run_ensemble(..., scheduler="local")``;
-4. ``twin-cluster``: ``twin.run_ensemble(..., scheduler="tcp://127.0.0.1:PORT")`` on a
+4. ``twin-lockstep``: ``twin-local`` with ``lockstep=True`` (each chunk's members
+   stepped together, :mod:`twin.engine.lockstep`);
+5. ``twin-cluster``: ``twin.run_ensemble(..., scheduler="tcp://127.0.0.1:PORT")`` on a
    real loopback cluster (:class:`~twin.bench.cluster.LoopbackCluster`: a ``dask
    scheduler`` and ``workers`` x ``dask worker --nthreads 1 --nworkers 1``
    subprocesses), started before and stopped after the timing.
@@ -37,13 +39,18 @@ from twin.bench.runner import EngineRunError, _child_env, _spawn
 
 __all__ = ["MODES", "bench_members", "check_indices", "measure_ensemble", "write_member_inputs"]
 
-MODES = ("swmm-sequential", "swmm-processes", "twin-local", "twin-cluster")
-_RUN_ORDER = ("swmm-sequential", "twin-local", "swmm-processes", "twin-cluster")  # alternate
+MODES = ("swmm-sequential", "swmm-processes", "twin-local", "twin-cluster", "twin-lockstep")
+_RUN_ORDER = ("swmm-sequential", "twin-local", "swmm-processes", "twin-cluster",
+              "twin-lockstep")  # alternate  # fmt: skip
+#: What :func:`twin.bench.run_suite` runs unless asked (lockstep is measured apart, by
+#: ``benchmarks/lockstep.py``, until it is the default).
+DEFAULT_MODES = ("swmm-sequential", "swmm-processes", "twin-local", "twin-cluster")
 LABELS = {
     "swmm-sequential": "SWMM 5.2, sequential (1 process)",
     "swmm-processes": "SWMM 5.2, {n} processes",
     "twin-local": 'twin run_ensemble, scheduler="local"',
     "twin-cluster": "twin run_ensemble, {n}-worker dask cluster (loopback)",
+    "twin-lockstep": 'twin run_ensemble(lockstep=True), scheduler="local"',
 }
 _CHILD = "twin.bench.ensemble_child"
 
@@ -100,7 +107,7 @@ def write_member_inputs(inp, members, folder) -> list[Path]:
 
 def measure_ensemble(
     members: int = 64, workdir="benchmarks/work", *, network: str = "medium-conduits",
-    duration_h: float | None = 1.0, modes=MODES, processes: int = 2, workers: int = 2,
+    duration_h: float | None = 1.0, modes=DEFAULT_MODES, processes: int = 2, workers: int = 2,
     check: int = 2, seed: int = 0, timeout_s: float = 3600.0, log=None,
 ) -> dict:  # fmt: skip
     """Members per minute of each way of running ``members`` members of ``network``.
@@ -212,7 +219,9 @@ def _run_mode(mode, inp, inps, listing, folder, mem, checked, ref, processes, wo
             "--seed", str(seed)]  # fmt: skip
     for k in checked:
         args += ["--save", str(k), str((folder / f"{mem[k].name}.{mode}.nc").resolve())]
-    if mode == "twin-local":
+    if mode in ("twin-local", "twin-lockstep"):
+        if mode == "twin-lockstep":
+            args.append("--lockstep")
         rec = _spawn([*args, "--scheduler", "local"], timeout_s, module=_CHILD)
         rec["start_s"] = None  # run_ensemble starts (and stops) its cluster inside wall_s
         return rec

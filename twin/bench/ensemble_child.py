@@ -9,8 +9,8 @@ starts these children):
 * ``swmm-processes``: the same in a pool of ``--processes`` spawned processes, one
   member per task (the pool is started, and each process has imported SWMM, before
   the clock starts);
-* ``twin``: ``twin.run_ensemble(inp, members, scheduler=...)`` with the members made
-  by :func:`twin.bench.ensemble.bench_members` from the same seed.
+* ``twin``: ``twin.run_ensemble(inp, members, scheduler=..., lockstep=...)`` with the
+  members made by :func:`twin.bench.ensemble.bench_members` from the same seed.
 
 Timings cover running the members only: not the imports, not writing the results of
 the members checked against SWMM, which happens after the clock stops.
@@ -117,7 +117,12 @@ def _twin(inp: Path, a, save: dict[int, Path]) -> dict:
     with PeakMemoryWatch(include=[me], trees=trees) as watch:
         t0 = time.perf_counter()
         ens = twin.run_ensemble(
-            str(inp), members, scheduler=a.scheduler, progress=False, summary=False
+            str(inp),
+            members,
+            scheduler=a.scheduler,
+            progress=False,
+            summary=False,
+            lockstep=a.lockstep,
         )
         wall = time.perf_counter() - t0
     status = np.asarray(ens["member_status"].values)
@@ -154,6 +159,7 @@ def _child_main(argv: list[str]) -> int:
     p.add_argument("--sigma", type=float, default=0.3)
     p.add_argument("--jitter-min", type=float, default=15.0)
     p.add_argument("--scheduler", default="local")
+    p.add_argument("--lockstep", action="store_true", help="twin: run_ensemble(lockstep=True)")
     p.add_argument("--watch-tree", type=int, action="append", default=[])
     p.add_argument("--save", nargs=2, action="append", default=[], metavar=("INDEX", "NC"))
     p.add_argument("--record", required=True)

@@ -81,11 +81,16 @@ def scenarios_cmd():
     show_default=True, metavar="PERCENT",
     help="Exit 1 (results still written, marked) when a member's continuity error exceeds this.",
 )  # fmt: skip
+@click.option(
+    "--lockstep", is_flag=True,
+    help="Step each chunk's members together (one step size, members innermost); "
+    "networks of conduits only.",
+)  # fmt: skip
 @click.option("--force", is_flag=True, help="Replace ens.nc even when it is not a twin result.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def ensemble_cmd(network, scenario, members, generator, max_failed, blocked_links, surface,
                  surface_threshold, seed, scheduler, batch, end_hours, threshold, output,
-                 max_continuity_error, force, quiet):  # fmt: skip
+                 max_continuity_error, lockstep, force, quiet):  # fmt: skip
     """Run an ensemble of SCENARIO (a TOML file or bundled name) on NETWORK with Dask.
 
     The output (-o, default ens.nc, which replaces an existing file only when that is
@@ -124,7 +129,7 @@ def ensemble_cmd(network, scenario, members, generator, max_failed, blocked_link
     ens = twin.run_ensemble(network, mem, scheduler=scheduler, progress=not quiet,
                             flood_threshold_m3=threshold, surface=surface or None,
                             surface_threshold_m=surface_threshold, batch=batch,
-                            **opts)  # fmt: skip
+                            lockstep=lockstep, **opts)  # fmt: skip
     failure = judge_member_continuity(ens, max_continuity_error)
     path = twin.write_results(ens, out)
     failed = int(ens.attrs.get("n_members_failed", 0))

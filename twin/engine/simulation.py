@@ -190,13 +190,9 @@ class Simulation:
         iters = self.router.advance(t, dt, self._lat)
         return self.end_step(t, dt, iters)
 
-    def begin_step(self) -> tuple[float, float]:
-        """The first half of :meth:`step`, up to the routing: choose the step, run runoff,
-        gather this step's inflows into ``self._lat`` and apply the control rules.
-
-        Returns ``(t, dt)`` [s]; route with ``self.router`` and then call :meth:`end_step`
-        (:class:`~twin.engine.batch.MemberBatch` routes many members in between).
-        """
+    def propose_step(self) -> float:
+        """The next routing step [s] this simulation would take (variable or fixed,
+        limited by control rules and the end of the run); see :meth:`begin_step`."""
         t = self.t_s
         dt = self.router.step_size(t)
         if self.controls is not None:
@@ -204,6 +200,22 @@ class Simulation:
         if not dt > 0.0:
             raise SimulationError("routing step is not positive", time=self.current_time)
         if t + dt > self.duration_s:
+            dt = max(self.duration_s - t, MIN_STEP_S)
+        return dt
+
+    def begin_step(self, dt: float | None = None) -> tuple[float, float]:
+        """The first half of :meth:`step`, up to the routing: choose the step, run runoff,
+        gather this step's inflows into ``self._lat`` and apply the control rules.
+
+        ``dt`` [s]: take this step instead of :meth:`propose_step`'s (a lockstep batch
+        gives all its members the smallest of their proposals).  Returns ``(t, dt)``
+        [s]; route with ``self.router`` and then call :meth:`end_step`
+        (:class:`~twin.engine.batch.MemberBatch` routes many members in between).
+        """
+        t = self.t_s
+        if dt is None:
+            dt = self.propose_step()
+        elif t + dt > self.duration_s:
             dt = max(self.duration_s - t, MIN_STEP_S)
         t_next = t + dt
         if self.runoff is not None:

@@ -83,14 +83,18 @@ def _member_setup(network, member: Member, options: dict, dem=None):
     return net, opts
 
 
-def run_chunk(network, members, options: dict, dem=None, threads=None):
-    """Run a chunk of members batched (:class:`~twin.engine.batch.MemberBatch`).
+def run_chunk(network, members, options: dict, dem=None, threads=None, lockstep=False):
+    """Run a chunk of members batched (:class:`~twin.engine.batch.MemberBatch`, or
+    with ``lockstep`` :class:`~twin.engine.lockstep.LockstepBatch`: one step size for
+    the chunk, members the innermost axis of the routing state).
 
     Returns ``[(status, error, dataset)]`` in member order; never raises for a
-    member's fault.  ``threads`` (int) are the numba threads, or a dict ``{host:
-    task slots on that host}`` from which this worker takes its share of the cores.
+    member's fault (a chunk that cannot be stepped in lockstep raises).  ``threads``
+    (int) are the numba threads, or a dict ``{host: task slots on that host}`` from
+    which this worker takes its share of the cores.
     """
     from twin.engine.batch import MemberBatch, describe_failure
+    from twin.engine.lockstep import LockstepBatch
 
     if isinstance(threads, dict):
         threads = _threads_here(threads)
@@ -100,7 +104,8 @@ def run_chunk(network, members, options: dict, dem=None, threads=None):
             setups.append(_member_setup(network, m, options, dem))
         except Exception as exc:  # noqa: BLE001 - a failed member must not sink the others
             failed[k] = (1, describe_failure(exc), None)
-    ran = iter(MemberBatch(setups, threads=threads).run() if setups else [])
+    batch_kind = LockstepBatch if lockstep else MemberBatch
+    ran = iter(batch_kind(setups, threads=threads).run() if setups else [])
     out = []
     for k in range(len(members)):
         status, error, ds = failed[k] if k in failed else next(ran)
@@ -153,6 +158,7 @@ def run_ensemble(
     surface=None,
     surface_threshold_m: float = SURFACE_THRESHOLD_M,
     batch: int | None = None,
+    lockstep: bool = False,
     **options,
 ) -> xr.Dataset:
     """Run an ensemble and return the stacked results with ensemble statistics.
@@ -183,7 +189,13 @@ def run_ensemble(
     batch : int, optional
         Members per chunk (one Dask task, routed in one batch); default: the members
         shared out over the task slots, at most :data:`MEMBERS_PER_THREAD` per numba
-        thread of a chunk.
+        thread of a chunk (with ``lockstep``: the members shared out over the slots).
+    lockstep : bool
+        Step each chunk's members in lockstep (:mod:`twin.engine.lockstep`): one step
+        size for the chunk (the smallest of its members' Courant steps), the routing
+        state laid out ``[element][member]``.  Networks of conduits only, dynamic wave,
+        SWMM's solver; each member agrees with its own run as a run at a smaller step
+        does, not bit for bit.
     **options
         SimOptions overrides for every member (e.g. ``end_hours=1``).
 
@@ -207,11 +219,11 @@ def run_ensemble(
         results = []
         import numba
 
-        for chunk in _chunks(mem, 1, batch, numba.get_num_threads()):
-            results.extend(run_chunk(net, chunk, options, dem))
+        for chunk in _chunks(mem, 1, batch, numba.get_num_threads(), lockstep):
+            results.extend(run_chunk(net, chunk, options, dem, lockstep=lockstep))
             bar.advance(len(chunk))
     else:
-        results = _run_dask(net, mem, options, client, scheduler, bar, dem, batch)
+        results = _run_dask(net, mem, options, client, scheduler, bar, dem, batch, lockstep)
     bar.close()
     ens = stack_members(mem, results)
     if not summary:
@@ -243,10 +255,12 @@ def _surface_dem(network, net, surface):
     return surface
 
 
-def _chunks(mem: list, slots: int, batch: int | None, threads: int = 1) -> list[list]:
+def _chunks(mem: list, slots: int, batch: int | None, threads: int = 1,
+            lockstep: bool = False) -> list[list]:  # fmt: skip
     """Consecutive chunks of members: ``batch`` each, or shared out over ``slots`` task
-    slots, at most :data:`MEMBERS_PER_THREAD` per thread of a chunk (``threads``)."""
-    most = MEMBERS_PER_THREAD * max(1, int(threads))
+    slots, at most :data:`MEMBERS_PER_THREAD` per thread of a chunk (``threads``; no
+    such bound in ``lockstep``, where more members a step is the point)."""
+    most = len(mem) if lockstep else MEMBERS_PER_THREAD * max(1, int(threads))
     size = batch or min(most, -(-len(mem) // max(1, slots)))
     size = max(1, int(size))
     return [mem[i : i + size] for i in range(0, len(mem), size)]
@@ -271,7 +285,7 @@ def _slots_by_host(client) -> dict:
     return slots
 
 
-def _run_dask(net, mem, options, client, scheduler, bar, dem=None, batch=None):
+def _run_dask(net, mem, options, client, scheduler, bar, dem=None, batch=None, lockstep=False):
     cluster = own = None
     try:
         if client is None:
@@ -285,7 +299,7 @@ def _run_dask(net, mem, options, client, scheduler, bar, dem=None, batch=None):
         wait_for_workers(client)
         slots = _slots_by_host(client)
         threads = _chunk_threads(client, slots) if batch is None else 1
-        chunks = _chunks(mem, sum(slots.values()), batch, threads)
+        chunks = _chunks(mem, sum(slots.values()), batch, threads, lockstep)
         net_f = held_by_cluster(client, net, f"twin-network-{id(mem)}")
         dem_f = None if dem is None else held_by_cluster(client, dem, f"twin-dem-{id(mem)}")
         futs = [
@@ -296,6 +310,7 @@ def _run_dask(net, mem, options, client, scheduler, bar, dem=None, batch=None):
                 options,
                 dem_f,
                 slots,
+                lockstep,
                 pure=False,
                 key=f"twin-chunk-{chunk[0].name}-{id(mem)}",
             )
