@@ -63,7 +63,8 @@ PERIODS_TO_EXPIRE = 2.0
 def track_oscillation(i, dt, r, y_old, tol_ft, work):
     """Update node ``i``'s record of the turns of its head after a step of ``dt`` s whose
     head rate was ``r`` [ft/s] (``y_old`` [ft]: the depth at the step's start, where the
-    head turned if it did); returns its current half period [s] (0: not oscillating).
+    head turned if it did: the rate changed sign from the last nonzero one); returns its
+    current half period [s] (0: not oscillating).
 
     A lightly damped surge (a manhole and its outlet pipe behind a flap gate into a
     fixed stage, a period of about 100 s) is a wave the local error estimate cannot see
@@ -73,8 +74,13 @@ def track_oscillation(i, dt, r, y_old, tol_ft, work):
     it for as long as the head keeps turning.
     """
     work.since_turn[i] += dt
-    work.steps_since_turn[i] += 1.0
-    if r * work.rate_old[i] < 0.0:
+    if work.steps_since_turn[i] > 0.0:  # 0 until the head first turns: no period before
+        work.steps_since_turn[i] += 1.0
+    sign = 1.0 if r > 0.0 else (-1.0 if r < 0.0 else 0.0)
+    turned = sign != 0.0 and sign * work.rise[i] < 0.0
+    if sign != 0.0:
+        work.rise[i] = sign
+    if turned:
         swing = abs(y_old - work.turn_depth[i])
         if (work.steps_since_turn[i] > MIN_STEPS_PER_TURN
                 and swing > MIN_SWING_TOLERANCES * tol_ft):  # fmt: skip
