@@ -47,6 +47,14 @@ def main(argv=None) -> int:
     p.add_argument("--ensemble-hours", type=float, default=1.0, help="simulated hours per member")
     p.add_argument("--solvers", nargs="+", choices=("swmm", "newton"), default=["swmm"],
                    help="twin's dynamic-wave solvers, one row each per case")  # fmt: skip
+    p.add_argument(
+        "--matched",
+        nargs="+",
+        default=[],
+        choices=sorted(CASES),
+        metavar="CASE",
+        help="cases that also judge matched accuracy (SWMM at 1/8 step, 8x SWMM)",
+    )
     p.add_argument("--no-readme", action="store_true", help="do not update README.md")
     p.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "results")
     p.add_argument("--workdir", type=Path, help="inputs and scratch files (default: temporary)")
@@ -65,6 +73,7 @@ def main(argv=None) -> int:
                 ensemble=not a.no_ensemble, timeout_s=a.timeout,
                 ensemble_members=a.ensemble_members, ensemble_network=a.ensemble_network,
                 ensemble_duration_h=a.ensemble_hours, solvers=tuple(a.solvers),
+                matched=tuple(a.matched),
                 log=lambda msg: print(msg, flush=True),
             )  # fmt: skip
         path = write_json(doc, a.results)

@@ -177,3 +177,31 @@ def test_plots_are_written(tmp_path):
                        (plot_ensemble, "ensemble.png")):  # fmt: skip
         path = plot(doc, tmp_path / name)
         assert path.read_bytes()[:8] == b"\x89PNG\r\n\x1a\n"
+
+
+@pytest.mark.swmm
+def test_matched_accuracy_row_measures_both_engines_against_the_refined_reference(
+    tiny_inp, tmp_path
+):
+    from twin.bench.runner import run_case
+    from twin.validation import run_swmm
+    from twin.validation.matched import (
+        Distance,
+        accuracy_against,
+        converged_reference,
+        matched_accuracy,
+    )
+
+    res = run_case(get_case("tiny"), tmp_path, repeats=1, solver="newton", matched=True)
+    acc = res["accuracy"]
+    ref = converged_reference(tiny_inp)
+    # SWMM at the file's step, measured independently, is the row's yardstick
+    swmm = accuracy_against(run_swmm(tiny_inp), ref).as_dict()
+    for key, value in swmm.items():
+        assert acc["swmm"][key] == pytest.approx(value, rel=1e-9, abs=1e-12)
+    assert acc["twin"] != acc["swmm"]  # the twin row is twin's own run
+    verdict = matched_accuracy(Distance(**acc["twin"]), Distance(**acc["swmm"]))
+    assert res["matched_accuracy"] is verdict
+    assert (tmp_path / "tiny.reference.nc").exists()  # kept for the case's other rows
+    table = markdown_table({**_doc(), "cases": [{**_doc()["cases"][0], **res}]})
+    assert "| tiny | newton |" in table and ("| yes |" if verdict else "| **no** |") in table

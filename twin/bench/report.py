@@ -93,6 +93,34 @@ def _si(x) -> str:
     return f"{x:.0f}"
 
 
+def accuracy_table(doc: dict) -> str:
+    """Matched accuracy of the rows that judged it (``run_case(matched=True)``), or ""."""
+    rows = [c for c in doc["cases"] if c.get("accuracy")]
+    if not rows:
+        return ""
+
+    def cell(d):
+        return (f"{1000 * d['depth_rmse_m']:.2f} / {1000 * d['flow_rmse_m3s']:.1f} / "
+                f"{100 * d['peak_rel']:.3f} / {d['flood_m3']:.0f}")  # fmt: skip
+
+    lines = [
+        "Matched accuracy (issue 16): distance from SWMM at 1/8 of the file's step, as "
+        "node-depth RMSE mm / link-flow RMSE L/s / mean peak-flow error % / flood volume "
+        "error m3; twin must be at least as close as EPA SWMM at the file's step.",
+        "",
+        "| case | solver | EPA SWMM at file step | twin | twin steps | matched |",
+        "| --- | --- | --- | --- | ---: | :---: |",
+    ]
+    for c in rows:
+        a = c["accuracy"]
+        steps = (c.get("twin") or {}).get("routing_steps")
+        lines.append(
+            f"| {c['case']} | {c.get('solver', 'swmm')} | {cell(a['swmm'])} | {cell(a['twin'])} "
+            f"| {_num(steps, '{:,}')} | {'yes' if c.get('matched_accuracy') else '**no**'} |"
+        )
+    return "\n".join(lines)
+
+
 def markdown_table(doc: dict) -> str:
     """The results as Markdown: cases, compile, surface, ensemble; machine and date."""
     m = doc.get("machine", {})
@@ -123,6 +151,9 @@ def markdown_table(doc: dict) -> str:
             f"| {_si(s.get('link_steps_per_s'))} / {_si(t.get('link_steps_per_s'))} "
             f"| {_num(s.get('peak_rss_mb'), '{:.0f}')} / {_num(t.get('peak_rss_mb'), '{:.0f}')} |"
         )
+    acc = accuracy_table(doc)
+    if acc:
+        lines += ["", acc]
     lines += ["", *_extras(doc), _targets(doc)]
     ens = ensemble_table(doc)
     if ens:

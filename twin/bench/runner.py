@@ -167,7 +167,7 @@ def _stats(samples: list[float]) -> dict:
 
 def run_case(
     case, workdir, *, repeats: int = 3, budget_s: float = 600.0, timeout_s: float = 900.0,
-    check: bool = True, log=None, solver: str = "swmm",
+    check: bool = True, log=None, solver: str = "swmm", matched: bool = False,
 ) -> dict:  # fmt: skip
     """Time SWMM and twin on one case, alternately, and check twin against SWMM.
 
@@ -187,6 +187,12 @@ def run_case(
     solver : {"swmm", "newton"}
         twin's dynamic-wave solver; the row records it (``solver``), and SWMM is timed
         again beside it, so each row's speedup comes from one interleaved run.
+    matched : bool
+        Also judge the issue's matched accuracy (:mod:`twin.validation.matched`): SWMM
+        at 1/8 of the file's routing step is the converged reference (run once per
+        case and kept in ``workdir``, 8x SWMM's time), twin's and SWMM's first-run
+        results are measured against it (``accuracy``: ``twin`` and ``swmm``
+        distances) and ``matched_accuracy`` says whether twin is at least as close.
 
     Returns
     -------
@@ -243,9 +249,33 @@ def run_case(
         with xr.open_dataset(saved["twin"]) as ours, xr.open_dataset(saved["swmm"]) as ref:
             res["agreement"] = agreement_report(ours.load(), ref.load())
         res["agrees"] = bool(res["agreement"]["ok"])
+        if matched:
+            _judge_accuracy(res, case, inp, workdir, saved, log)
     for p in saved.values():
         p.unlink(missing_ok=True)
     return res
+
+
+def _judge_accuracy(res: dict, case, inp, workdir: Path, saved: dict, log) -> None:
+    """Fill ``res["accuracy"]`` and ``res["matched_accuracy"]`` (see :func:`run_case`)."""
+    import xarray as xr
+
+    from twin.validation.matched import accuracy_against, converged_reference, matched_accuracy
+
+    ref_path = workdir / f"{case.name}.reference.nc"
+    if not ref_path.exists():
+        log(f"  {case.name}: converged reference (SWMM at 1/8 step)")
+        converged_reference(inp).to_netcdf(ref_path)
+    with (
+        xr.open_dataset(ref_path) as ref,
+        xr.open_dataset(saved["twin"]) as ours,
+        xr.open_dataset(saved["swmm"]) as swmm,
+    ):
+        ref = ref.load()
+        d_twin = accuracy_against(ours.load(), ref)
+        d_swmm = accuracy_against(swmm.load(), ref)
+    res["accuracy"] = {"twin": d_twin.as_dict(), "swmm": d_swmm.as_dict()}
+    res["matched_accuracy"] = bool(matched_accuracy(d_twin, d_swmm))
 
 
 def _engine_summary(engine: str, recs: list[dict], info: dict) -> dict:

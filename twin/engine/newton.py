@@ -92,6 +92,7 @@ class NewtonRouting:
         self.max_step_s = float(opts.newton_max_step_s)
         self.min_step_s = min(max(float(opts.min_step_s), 0.001), self.max_step_s)
         self.courant = float(opts.newton_courant)
+        self.period_steps = float(opts.newton_period_steps)
         self.first_step_s = float(opts.routing_step_s)
         self.last_step_s = 0.0
         self.limit = ("first step", -1)
@@ -107,8 +108,8 @@ class NewtonRouting:
             return min(self.first_step_s, self.max_step_s)
         dt = next_step(
             self.last_step_s, self.min_step_s, self.max_step_s, self.tolerance_ft,
-            self.courant, router.nodes, router.links, router.node_state, router.link_state,
-            self.work,
+            self.courant, self.period_steps, router.nodes, router.links, router.node_state,
+            router.link_state, self.work,
         )  # fmt: skip
         st = self.work.stats
         self.limit = (LIMIT_NAMES[int(st[STAT_LIMIT_KIND])], int(st[STAT_LIMIT_ELEMENT]))

@@ -74,6 +74,7 @@ class SimOptions:
     newton_tolerance_m: float = 0.003  # local error of a node head per step
     newton_max_step_s: float = 30.0  # longest Newton step
     newton_courant: float = 0.0  # kinematic Courant number where flow changes; 0 = off
+    newton_period_steps: float = 0.0  # steps per half period of a head oscillation; 0 = off
 
     @property
     def duration_s(self) -> float:
@@ -102,7 +103,7 @@ class SimOptions:
         not_negative = (
             "rule_step_s", "start_dry_days", "lengthening_step_s", "variable_step",
             "min_step_s", "min_surfarea_m2", "min_slope", "head_tolerance_m", "sys_flow_tol",
-            "lat_flow_tol", "max_trials", "threads", "newton_courant",
+            "lat_flow_tol", "max_trials", "threads", "newton_courant", "newton_period_steps",
         )  # fmt: skip
         positive += ("newton_tolerance_m", "newton_max_step_s")
         for name in positive + not_negative:

@@ -38,8 +38,9 @@ LIMIT_ITERATIONS = 3  # the Newton iterations did not converge
 LIMIT_GROWTH = 4  # the step may at most double
 LIMIT_MIN = 5  # the smallest step allowed
 LIMIT_SWITCH = 6  # a pump's wet well reaching its start-up or shut-off depth
+LIMIT_PERIOD = 7  # a node's head oscillating (a surge behind a gate, a sawtooth)
 LIMIT_NAMES = ("maximum step", "local error", "Courant", "Newton iterations", "growth",
-               "minimum step", "pump switch")  # fmt: skip
+               "minimum step", "pump switch", "oscillation")  # fmt: skip
 
 SAFETY = 0.9
 MAX_GROWTH = 2.0
@@ -48,6 +49,48 @@ MAX_SHRINK = 0.5
 FLOW_CHANGE_FRACTION = 0.01
 #: How far past a pump's switching depth a step aims to end [ft].
 SWITCH_OVERSHOOT_FT = 0.001
+#: A head's turn counts as a half period of oscillation only when at least this many
+#: steps passed since its last turn (a head alternating every step is Newton's noise
+#: or an unresolved wave, not a period the steps can be fitted to) ...
+MIN_STEPS_PER_TURN = 3
+#: ... and the head swung by more than this many head tolerances between the two turns.
+MIN_SWING_TOLERANCES = 1.0
+#: An oscillation has stopped when its head has not turned for this many half periods.
+PERIODS_TO_EXPIRE = 2.0
+
+
+@kernel(**JIT)
+def track_oscillation(i, dt, r, y_old, tol_ft, work):
+    """Update node ``i``'s record of the turns of its head after a step of ``dt`` s whose
+    head rate was ``r`` [ft/s] (``y_old`` [ft]: the depth at the step's start, where the
+    head turned if it did: the rate changed sign from the last nonzero one); returns its
+    current half period [s] (0: not oscillating).
+
+    A lightly damped surge (a manhole and its outlet pipe behind a flap gate into a
+    fixed stage, a period of about 100 s) is a wave the local error estimate cannot see
+    once a step spans a good part of its period: the scheme damps it, the heads go
+    smooth, and the estimate lets the steps grow.  The turns of the head measure the
+    period while the steps still resolve it, and the step is then held to a fraction of
+    it for as long as the head keeps turning.
+    """
+    work.since_turn[i] += dt
+    if work.steps_since_turn[i] > 0.0:  # 0 until the head first turns: no period before
+        work.steps_since_turn[i] += 1.0
+    sign = 1.0 if r > 0.0 else (-1.0 if r < 0.0 else 0.0)
+    turned = sign != 0.0 and sign * work.rise[i] < 0.0
+    if sign != 0.0:
+        work.rise[i] = sign
+    if turned:
+        swing = abs(y_old - work.turn_depth[i])
+        if (work.steps_since_turn[i] > MIN_STEPS_PER_TURN
+                and swing > MIN_SWING_TOLERANCES * tol_ft):  # fmt: skip
+            work.half_period[i] = work.since_turn[i] - dt  # the turn was at the step's start
+        work.turn_depth[i] = y_old
+        work.since_turn[i] = dt
+        work.steps_since_turn[i] = 1.0
+    elif work.since_turn[i] > PERIODS_TO_EXPIRE * work.half_period[i]:
+        work.half_period[i] = 0.0
+    return work.half_period[i]
 
 
 @kernel(**JIT)
@@ -73,8 +116,8 @@ def _time_to_switch(j, links, node_state, link_state, work):
 
 
 @kernel(**JIT)
-def next_step(dt, dt_min, dt_max, tol_ft, courant, nodes, links, node_state, link_state,
-              work):  # fmt: skip
+def next_step(dt, dt_min, dt_max, tol_ft, courant, period_steps, nodes, links, node_state,
+              link_state, work):  # fmt: skip
     """The step [s] to take after a step of ``dt`` s; records the error and the limit.
 
     Call once after every routed step.  ``work.stats[STAT_LIMIT_KIND]`` and
@@ -84,6 +127,8 @@ def next_step(dt, dt_min, dt_max, tol_ft, courant, nodes, links, node_state, lin
     dt_prev = work.stats[STAT_DT_PREV]
     worst_e = 0.0
     worst = -1
+    period_dt = np.inf
+    period_node = -1
     for i in range(node_state.depth.shape[0]):
         if nodes.kind[i] == NODE_OUTFALL:
             continue
@@ -93,6 +138,11 @@ def next_step(dt, dt_min, dt_max, tol_ft, courant, nodes, links, node_state, lin
             if e > worst_e:
                 worst_e = e
                 worst = i
+            if period_steps > 0.0:
+                half = track_oscillation(i, dt, r, node_state.depth_old[i], tol_ft, work)
+                if half > 0.0 and half / period_steps < period_dt:
+                    period_dt = half / period_steps
+                    period_node = i
         work.rate_old[i] = r
     ratio = worst_e  # the largest over the nodes (an RMS would loosen as networks grow)
     work.stats[STAT_DT_PREV] = dt
@@ -112,6 +162,10 @@ def next_step(dt, dt_min, dt_max, tol_ft, courant, nodes, links, node_state, lin
         kind = LIMIT_ITERATIONS
         element = int(work.stats[STAT_MAX_DH_NODE])
     new = dt * factor
+    if period_dt < new:
+        new = max(period_dt, MAX_SHRINK * dt)
+        kind = LIMIT_PERIOD
+        element = period_node
     if courant > 0.0:
         for j in range(link_state.flow.shape[0]):
             if links.true_conduit[j] == 0:

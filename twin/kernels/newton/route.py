@@ -2,14 +2,16 @@
 
 :func:`route_step_newton` is :func:`twin.kernels.routing.step.route_step` with
 :func:`~twin.kernels.newton.step.newton_step` in place of SWMM's Picard passes: the
-same half-step totals, link settings, checks and derived outputs around it.  Units
-ft, ft3, cfs, s.
+same half-step totals, link settings, checks and derived outputs around it, and like
+it the entry takes the bundles' borrowed views once (:mod:`twin.kernels.view`), so the
+step's per-conduit helpers take no reference count.  Units ft, ft3, cfs, s.
 """
 
 from twin.kernels.config import JIT
 from twin.kernels.jit import kernel
 from twin.kernels.newton.step import newton_step
-from twin.kernels.routing.step import step_begin, step_finish
+from twin.kernels.routing.step import _step_begin, _step_finish
+from twin.kernels.view import view
 
 
 @kernel(**JIT)
@@ -22,9 +24,13 @@ def route_step_newton(t_s, dt, lateral, nodes, links, xsects, curves, options, n
     Returns ``(iterations, bad_node, bad_link)`` (iterations negative when they ran
     out before convergence).
     """
-    step_begin(dt, lateral, nodes, links, xsects, curves, options, node_state, link_state, totals)
+    nodes, links, xsects, curves = view(nodes), view(links), view(xsects), view(curves)
+    options, node_state, link_state = view(options), view(node_state), view(link_state)
+    totals, system, work = view(totals), view(system), view(work)
+    _step_begin(dt, lateral, nodes, links, xsects, curves, options, node_state, link_state,
+                totals)  # fmt: skip
     steps = newton_step(dt, t_s + dt, nodes, links, xsects, curves, options, node_state,
                         link_state, system, work)  # fmt: skip
-    bad_node, bad_link = step_finish(dt, nodes, links, xsects, options, node_state, link_state,
-                                     totals)  # fmt: skip
+    bad_node, bad_link = _step_finish(dt, nodes, links, xsects, options, node_state, link_state,
+                                      totals)  # fmt: skip
     return steps, bad_node, bad_link

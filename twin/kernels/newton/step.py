@@ -28,7 +28,7 @@ from twin.kernels.newton.system import (
     STAT_MAX_DH,
     STAT_MAX_DH_NODE,
 )
-from twin.kernels.routing.boundary import outfall_stages, set_outfall_depths
+from twin.kernels.routing.boundary import set_outfall_depths
 from twin.kernels.routing.conduit import conduit_flow
 from twin.kernels.routing.constants import (
     FC_DN_CRITICAL,
@@ -40,7 +40,7 @@ from twin.kernels.routing.constants import (
     KIND_WEIR,
     PUMP_TYPE4,
 )
-from twin.kernels.routing.dynwave import _update_node_flows, begin_step, mark_capacity_limited
+from twin.kernels.routing.dynwave import _update_node_flows, mark_capacity_limited, start_step
 from twin.kernels.routing.node import ponded_surface_area
 from twin.kernels.routing.storage import node_surface_area, node_volume
 from twin.kernels.structures.flows import nonconduit_flow
@@ -212,16 +212,7 @@ def newton_step(dt, t_end_s, nodes, links, xsects, curves, options, node_state, 
         work.restart[j] = 1.0 if link_state.normal_flow_limited[j] == 1.0 else 0.0
     alpha1, alpha2, beta = bdf2_coefficients(dt, work.stats[STAT_LAST_DT])
     work.stats[STAT_LAST_DT] = dt
-    begin_step(dt, nodes, node_state, link_state)
-    outfall_stages(t_end_s, nodes, curves, node_state)
-    for i in range(n_nodes):
-        node_state.converged[i] = 0.0
-        node_state.dydt[i] = 0.0
-    for j in range(n_links):
-        link_state.bypassed[j] = 0.0
-        link_state.surf_area1[j] = 0.0
-        link_state.surf_area2[j] = 0.0
-        link_state.a2[j] = link_state.a1[j]
+    start_step(dt, t_end_s, nodes, curves, node_state, link_state)
     for i in range(n_nodes):
         work.dh[i] = 0.0
     n_conduits = 0

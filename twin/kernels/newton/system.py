@@ -67,6 +67,11 @@ class NewtonWork(Bundle):
         Field("dh", F, "ft", "head change applied to node i by the last iteration", "node"),
         Field("mode", F, "code", "MODE_* of node i this iteration", "node"),
         Field("rate_old", F, "ft/s", "dy/dt of node i over the previous step", "node"),
+        Field("turn_depth", F, "ft", "depth of node i where its head last turned", "node"),
+        Field("rise", F, "-", "sign of node i's last nonzero head rate (+1, -1; 0: none)", "node"),
+        Field("since_turn", F, "s", "time since node i's head last turned", "node"),
+        Field("steps_since_turn", F, "-", "steps since node i's head last turned", "node"),
+        Field("half_period", F, "s", "node i's last half period of oscillation, 0: none", "node"),
         Field("stats", F, "-", "the last step's numbers (STAT_*)", "stat"),
     )
 

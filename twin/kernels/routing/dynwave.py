@@ -59,6 +59,25 @@ def begin_step(dt, nodes, node_state, link_state):
 
 
 @kernel(**JIT)
+def start_step(dt, t_end_s, nodes, curves, node_state, link_state):
+    """What every dynamic-wave step does before its first pass (SWMM's ``routeFlow``
+    preamble and ``dynwave_execute``'s initialisation), for the SWMM solver and the
+    Newton solver alike: :func:`begin_step`, the outfall stages at ``t_end_s`` [s],
+    no node converged yet, no link bypassed, the links' end surface areas cleared and
+    their upstream area ``a2`` starting from ``a1``."""
+    begin_step(dt, nodes, node_state, link_state)
+    _outfall_stages(t_end_s, nodes, curves, node_state)
+    for i in range(node_state.depth.shape[0]):
+        node_state.converged[i] = 0.0
+        node_state.dydt[i] = 0.0
+    for j in range(link_state.flow.shape[0]):
+        link_state.bypassed[j] = 0.0
+        link_state.surf_area1[j] = 0.0
+        link_state.surf_area2[j] = 0.0
+        link_state.a2[j] = link_state.a1[j]
+
+
+@kernel(**JIT)
 def _update_node_flows(j, links, node_state, link_state, barrels):
     """Add link ``j``'s flow, surface areas (times ``barrels``) and dq/dh to its end nodes."""
     n1 = links.node1[j]
@@ -86,16 +105,7 @@ def _dynwave_step(dt, t_end_s, nodes, links, xsects, curves, options, node_state
     """
     n_nodes = node_state.depth.shape[0]
     n_links = link_state.flow.shape[0]
-    begin_step(dt, nodes, node_state, link_state)
-    _outfall_stages(t_end_s, nodes, curves, node_state)
-    for i in range(n_nodes):
-        node_state.converged[i] = 0.0
-        node_state.dydt[i] = 0.0
-    for j in range(n_links):
-        link_state.bypassed[j] = 0.0
-        link_state.surf_area1[j] = 0.0
-        link_state.surf_area2[j] = 0.0
-        link_state.a2[j] = link_state.a1[j]
+    start_step(dt, t_end_s, nodes, curves, node_state, link_state)
     steps = 0
     converged = False
     while steps < options.max_trials:
