@@ -86,6 +86,14 @@ CASES = {
     "rtc-gate-block-40mm-30min": ("rtc", _short("alternating_block", 40, 30), GATE_TOML, SHORT),
     "rtc-gate-huff1-70mm-60min": ("rtc", _short("huff1", 70, 60), GATE_TOML, SHORT),
     "rtc-gate-huff3-80mm-60min": ("rtc", _short("huff3", 80, 60), GATE_TOML, SHORT),
+    # the gate cases' storms with the issue's settings: 16 members, 90-minute horizon,
+    # every actuator (the gate file's gate plus the links the rules operate)
+    "rtc-chicago-50mm-30min": ("rtc", _short("chicago", 50, 30, peak_ratio=0.4), None),
+    "rtc-huff2-60mm-40min": ("rtc", _short("huff2", 60, 40), None),
+    "rtc-huff1-70mm-60min": ("rtc", _short("huff1", 70, 60), None),
+    "rtc-huff3-80mm-60min": ("rtc", _short("huff3", 80, 60), None),
+    # a storm no setting was looked at with (chosen after the guard was built)
+    "rtc-huff4-75mm-45min": ("rtc", _short("huff4", 75, 45), None),
 }
 
 

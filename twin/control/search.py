@@ -52,6 +52,11 @@ class SearchSettings:
     finalists: int = 4
     full_rows: int = 96
     seed: int = 0
+    #: with rules: a policy other than the rules wins only if, in every member, it
+    #: floods no more than the rules (weighted m3) + guard_m3 + guard_rel x theirs
+    guard: bool = True
+    guard_m3: float = 1.0
+    guard_rel: float = 0.0
 
 
 @dataclass
@@ -120,6 +125,17 @@ def _scores(out: Outcomes, cost, schedules, current):
     return total, flood, cso + excess, energy
 
 
+def _guarded(total, flood, flood_rules, st: SearchSettings) -> np.ndarray:
+    """``total`` with ``inf`` for every policy that floods more than the rules in some
+    member (beyond the guard's tolerance): a supervisory controller departs from the
+    rules only where no member expects the departure to flood more."""
+    if not st.guard or flood_rules is None:
+        return total
+    allowed = flood_rules * (1.0 + st.guard_rel) + st.guard_m3
+    worse = np.any(np.atleast_2d(flood) > allowed[None, :], axis=1)
+    return np.where(worse, np.inf, total)
+
+
 def _rules_schedule(out: Outcomes, row: int, actuators) -> np.ndarray:
     """What the rules did, per interval: the members' median mean setting, on a level."""
     s = np.nanmedian(out.settings[row], axis=0)  # (A, I)
@@ -172,9 +188,11 @@ def plan(evaluator, states, forecast, cost, actuators, horizon_s, interval_s, cu
                   flood_passive_m3=flood[0], cso_passive_m3=cso[0],
                   flood_rules_m3=flood[1] if has_rules else np.full_like(flood[0], np.nan),
                   cso_rules_m3=cso[1] if has_rules else np.full_like(cso[0], np.nan))  # fmt: skip
+    rules_flood = flood[1] if has_rules else None
+    guarded = _guarded(total, flood, rules_flood, st)
     best = dict(schedule=passive, cost=float(total[0]), flood_m3=flood[0], cso_m3=cso[0],
                 energy_kwh=energy[0], kind="passive")  # fmt: skip
-    if has_rules and total[1] < best["cost"] - 1e-9:
+    if has_rules and (total[1] < best["cost"] - 1e-9 or not np.isfinite(guarded[0])):
         best = dict(schedule=np.full((len(actuators), n_int), np.inf), cost=float(total[1]),
                     flood_m3=flood[1], cso_m3=cso[1], energy_kwh=energy[1],
                     kind="rules")  # fmt: skip
@@ -195,7 +213,8 @@ def plan(evaluator, states, forecast, cost, actuators, horizon_s, interval_s, cu
         nonlocal evaluated
         o = evaluator.evaluate(sub_states, screen, cands, horizon_s, interval_s)
         evaluated += len(cands) * len(subset)
-        return _scores(o, cost, cands, current)[0]
+        tot, fl = _scores(o, cost, cands, current)[:2]
+        return _guarded(tot, fl, None if rules_flood is None else rules_flood[subset], st)
 
     if len(actuators) <= st.enumerate_up_to:
         cands, _ = enumerate_candidates(actuators, n_int, st.max_enumerated, ruleable)
@@ -216,6 +235,7 @@ def plan(evaluator, states, forecast, cost, actuators, horizon_s, interval_s, cu
     o = evaluator.evaluate(states, forecast, final, horizon_s, interval_s)
     evaluated += len(final) * forecast.n_members
     t, f, cs, e = _scores(o, cost, final, current)
+    t = _guarded(t, f, rules_flood, st)
     k = int(np.argmin(t))
     if t[k] < best["cost"] - 1e-9:
         ruled = ruled_rows(final[k])
