@@ -7,8 +7,9 @@ One planning cycle (:func:`plan`):
 2. candidates: for one or two actuators every combination of levels per block
    (:func:`~twin.control.schedules.enumerate_candidates`); for more, a cross-entropy
    search (a categorical distribution per actuator and block, sampled, the elite
-   quarter refitting it, three rounds); both start from the seeds (passive, the
-   rules' schedule, last cycle's plan moved one interval on);
+   quarter refitting it, up to three rounds, stopping after a round that finds nothing
+   cheaper than the best so far); both start from the seeds (passive, the rules'
+   schedule, last cycle's plan moved one interval on: a warm start);
 3. when candidates x members exceed ``full_rows``, candidates are screened on
    ``screen_members`` members spanning the forecast (by rain volume, the wettest
    included) and only the best ``finalists`` run on every member;
@@ -48,6 +49,9 @@ class SearchSettings:
     ce_rounds: int = 3
     ce_elite: float = 0.25
     ce_smoothing: float = 0.7
+    #: stop the cross-entropy rounds when one finds nothing cheaper than the best so far
+    #: by this share (with the incumbent seeded, a quiet cycle stops after one round)
+    ce_stop_rel: float = 0.005
     screen_members: int = 4
     finalists: int = 4
     full_rows: int = 96
@@ -309,9 +313,13 @@ def _cross_entropy(actuators, n_int, seeds, fix, screen_costs, rng, st, ruleable
         if not batch:
             break
         c = screen_costs(batch)
+        before = min(costs) if costs else np.inf
         cands += batch
         kinds += ["search"] * len(batch)
         costs += list(c)
+        after = min(costs)
+        if np.isfinite(before) and not after < before - st.ce_stop_rel * abs(before):
+            break  # converged (or never better than the seeds): no further round
         n_elite = max(2, int(round(st.ce_elite * st.ce_population)))
         refit([cands[i] for i in np.argsort(costs, kind="stable")[:n_elite]], st.ce_smoothing)
     return cands, kinds, np.asarray(costs)
