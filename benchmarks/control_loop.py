@@ -113,7 +113,7 @@ def _setup(case):
     return truth, config
 
 
-def run_case(case, strategies, members, seed) -> dict:
+def run_case(case, strategies, members, seed, client=None) -> dict:
     from twin.control.loop import LoopSettings, run_closed_loop
 
     truth, config = _setup(case)
@@ -130,7 +130,7 @@ def run_case(case, strategies, members, seed) -> dict:
             print("  ", case, strategy, c["time"], c["kind"], c["settings"],
                   f"{c['seconds']:.0f}s", file=sys.stderr, flush=True)  # fmt: skip
 
-        r = run_closed_loop(truth, None, s, config, progress=progress)
+        r = run_closed_loop(truth, None, s, config, progress=progress, client=client)
         d = r.to_dict()
         d["cpu_s"] = time.process_time() - cpu
         out["strategies"][strategy] = d
@@ -268,6 +268,9 @@ def main(argv=None):
     ap.add_argument("--members", type=int, default=16)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--cycle", action="store_true", help="time one control cycle")
+    ap.add_argument("--workers", type=int, default=0,
+                    help="plan on a local Dask cluster of this many worker processes "
+                         "(same outcomes as in this process, see tests/control)")  # fmt: skip
     ap.add_argument("--table", action="store_true", help="print the Markdown table")
     ap.add_argument("--readme", action="store_true", help="write the table into README.md")
     a = ap.parse_args(argv)
@@ -283,10 +286,21 @@ def main(argv=None):
         doc = time_cycle(a.members)
         _write(RESULTS / "cycle.json", doc)
         print(json.dumps(doc, indent=1))
+    client = None
+    if a.workers and a.case:
+        from dask.distributed import Client, LocalCluster
+
+        cluster = LocalCluster(n_workers=a.workers, threads_per_worker=1, processes=True,
+                               host="127.0.0.1", dashboard_address=None)  # fmt: skip
+        client = Client(cluster)
     for case in a.case or []:
         for strategy in a.strategies.split(","):  # each written as soon as it is done
-            doc = run_case(case, [strategy], a.members, a.seed)
+            doc = run_case(case, [strategy], a.members, a.seed, client)
+            doc["workers"] = a.workers
             _write(RESULTS / f"{case}.json", _merged(RESULTS / f"{case}.json", doc))
+    if client is not None:
+        client.close()
+        cluster.close()
 
 
 def _merged(path: Path, doc: dict) -> dict:
