@@ -119,7 +119,8 @@ def run_case(case, strategies, members, seed, client=None) -> dict:
     truth, config = _setup(case)
     loop = dict(CASES[case][3]) if len(CASES[case]) > 3 else {}
     members = loop.pop("members", members)
-    out = {"case": case, "members": members, "seed": seed, "strategies": {}, "settings": loop}
+    out = {"case": case, "members": members, "seed": seed, "strategies": {}, "settings": loop,
+           "date": time.strftime("%Y-%m-%d"), "code_commit": _commit()}  # fmt: skip
     for strategy in strategies:
         if strategy == "rules" and not truth.controls.strip():
             continue
@@ -142,6 +143,31 @@ def run_case(case, strategies, members, seed, client=None) -> dict:
         )
     out["load_average"] = os.getloadavg()
     return out
+
+
+def _commit() -> str:
+    """The short commit of the code that runs (``+`` when the work tree differs)."""
+    import subprocess
+
+    def git(*a):
+        return subprocess.run(["git", *a], capture_output=True, text=True,
+                              cwd=Path(__file__).parent).stdout.strip()  # fmt: skip
+
+    dirty = git("status", "--porcelain", "--", "twin")
+    return git("rev-parse", "--short", "HEAD") + ("+" if dirty else "")
+
+
+def _recorded(path: Path) -> tuple[str, str]:
+    """(commit, date) of a result file: the code that ran it when the file says, else
+    the commit that recorded the file (the code was at most that)."""
+    import subprocess
+
+    doc = json.loads(path.read_text())
+    if doc.get("code_commit"):
+        return doc["code_commit"], doc.get("date", "-")
+    cmd = ["git", "log", "-1", "--format=%h %cs", "--", path.name]
+    log = subprocess.run(cmd, capture_output=True, text=True, cwd=path.parent).stdout.split()
+    return (f"<= {log[0]}", log[1]) if log else ("-", "-")
 
 
 def time_cycle(members: int) -> dict:
@@ -200,11 +226,12 @@ def _write(path: Path, doc: dict) -> None:
 def table() -> str:
     rows = ["| case | passive flood | rules flood | mpc flood | foresight flood | mpc vs passive "
             "| mpc vs rules | captured of foresight "
-            "| CSO + volume above flow limits: passive / rules / mpc / foresight |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]  # fmt: skip
+            "| CSO + volume above flow limits: passive / rules / mpc / foresight "
+            "| date | code |",
+            "| --- " + "| ---: " * 8 + "| --- | --- |"]  # fmt: skip
     for path in sorted(RESULTS.glob("*.json")):
         doc = json.loads(path.read_text())
-        if "strategies" not in doc:
+        if "strategies" not in doc or "case" not in doc:
             continue
         st = doc["strategies"]
 
@@ -227,8 +254,9 @@ def table() -> str:
             return "-" if x is None else f"{x:.0f}"
 
         cso = " / ".join(c(k) for k in ("passive", "rules", "mpc", "foresight"))
+        commit, date = _recorded(path)
         rows.append(f"| {doc['case']} | {n(p)} | {n(r)} | {n(m)} | {n(fs)} | {vs_p} | {vs_r} | "
-                    f"{cap} | {cso} |")  # fmt: skip
+                    f"{cap} | {cso} | {date} | {commit} |")  # fmt: skip
     return "\n".join(rows)
 
 
