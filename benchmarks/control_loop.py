@@ -86,6 +86,14 @@ CASES = {
     "rtc-gate-block-40mm-30min": ("rtc", _short("alternating_block", 40, 30), GATE_TOML, SHORT),
     "rtc-gate-huff1-70mm-60min": ("rtc", _short("huff1", 70, 60), GATE_TOML, SHORT),
     "rtc-gate-huff3-80mm-60min": ("rtc", _short("huff3", 80, 60), GATE_TOML, SHORT),
+    # the gate cases' storms with the issue's settings: 16 members, 90-minute horizon,
+    # every actuator (the gate file's gate plus the links the rules operate)
+    "rtc-chicago-50mm-30min": ("rtc", _short("chicago", 50, 30, peak_ratio=0.4), None),
+    "rtc-huff2-60mm-40min": ("rtc", _short("huff2", 60, 40), None),
+    "rtc-huff1-70mm-60min": ("rtc", _short("huff1", 70, 60), None),
+    "rtc-huff3-80mm-60min": ("rtc", _short("huff3", 80, 60), None),
+    # a storm no setting was looked at with (chosen after the guard was built)
+    "rtc-huff4-75mm-45min": ("rtc", _short("huff4", 75, 45), None),
 }
 
 
@@ -105,13 +113,14 @@ def _setup(case):
     return truth, config
 
 
-def run_case(case, strategies, members, seed) -> dict:
+def run_case(case, strategies, members, seed, client=None) -> dict:
     from twin.control.loop import LoopSettings, run_closed_loop
 
     truth, config = _setup(case)
     loop = dict(CASES[case][3]) if len(CASES[case]) > 3 else {}
     members = loop.pop("members", members)
-    out = {"case": case, "members": members, "seed": seed, "strategies": {}, "settings": loop}
+    out = {"case": case, "members": members, "seed": seed, "strategies": {}, "settings": loop,
+           "date": time.strftime("%Y-%m-%d"), "code_commit": _commit()}  # fmt: skip
     for strategy in strategies:
         if strategy == "rules" and not truth.controls.strip():
             continue
@@ -122,7 +131,7 @@ def run_case(case, strategies, members, seed) -> dict:
             print("  ", case, strategy, c["time"], c["kind"], c["settings"],
                   f"{c['seconds']:.0f}s", file=sys.stderr, flush=True)  # fmt: skip
 
-        r = run_closed_loop(truth, None, s, config, progress=progress)
+        r = run_closed_loop(truth, None, s, config, progress=progress, client=client)
         d = r.to_dict()
         d["cpu_s"] = time.process_time() - cpu
         out["strategies"][strategy] = d
@@ -136,6 +145,31 @@ def run_case(case, strategies, members, seed) -> dict:
     return out
 
 
+def _commit() -> str:
+    """The short commit of the code that runs (``+`` when the work tree differs)."""
+    import subprocess
+
+    def git(*a):
+        return subprocess.run(["git", *a], capture_output=True, text=True,
+                              cwd=Path(__file__).parent).stdout.strip()  # fmt: skip
+
+    dirty = git("status", "--porcelain", "--", "twin")
+    return git("rev-parse", "--short", "HEAD") + ("+" if dirty else "")
+
+
+def _recorded(path: Path) -> tuple[str, str]:
+    """(commit, date) of a result file: the code that ran it when the file says, else
+    the commit that recorded the file (the code was at most that)."""
+    import subprocess
+
+    doc = json.loads(path.read_text())
+    if doc.get("code_commit"):
+        return doc["code_commit"], doc.get("date", "-")
+    cmd = ["git", "log", "-1", "--format=%h %cs", "--", path.name]
+    log = subprocess.run(cmd, capture_output=True, text=True, cwd=path.parent).stdout.split()
+    return (f"<= {log[0]}", log[1]) if log else ("-", "-")
+
+
 def time_cycle(members: int) -> dict:
     """One planning cycle on the control town at the storm's rising limb: 16 members x
     90 minutes, its three actuators (cross-entropy search), wall and CPU seconds."""
@@ -145,7 +179,7 @@ def time_cycle(members: int) -> dict:
     from twin.control.config import default_config
     from twin.control.members import PolicyEvaluator
     from twin.control.rules import rules_on
-    from twin.control.search import plan
+    from twin.control.search import SearchSettings, plan
     from twin.control.truth import gauge_rain, perturbed_forecast
     from twin.engine.simulation import Simulation
 
@@ -163,12 +197,20 @@ def time_cycle(members: int) -> dict:
                              storage_nodes=cfg.cost.storage_nodes)  # fmt: skip
         current = np.array([sim.links[a.index].setting for a in cfg.actuators])
         runs = []
-        for _ in range(2):  # the first builds the batch of simulations
+        # the first builds the batch of simulations; then interleaved A/B: the search as
+        # it is (cross-entropy rounds stop when one brings nothing cheaper) and with all
+        # three rounds (the search before the early stop)
+        full = SearchSettings(ce_stop_rel=-np.inf)
+        for name, st in (("default", None), ("three-rounds", full), ("default", None),
+                         ("three-rounds", full), ("default", None)):  # fmt: skip
             w, c = time.perf_counter(), time.process_time()
             p = plan(ev, [state] * members, fc, cfg.cost, cfg.actuators, 5400.0, 600.0,
-                     current)  # fmt: skip
-            runs.append({"wall_s": time.perf_counter() - w, "cpu_s": time.process_time() - c,
-                         "rows": p.evaluated, "candidates": p.candidates, "kind": p.kind,
+                     current, settings=st)  # fmt: skip
+            runs.append({"search": name, "wall_s": time.perf_counter() - w,
+                         "cpu_s": time.process_time() - c, "rows": p.evaluated,
+                         "candidates": p.candidates, "kind": p.kind,
+                         "expected_flood_m3": float(np.mean(p.flood_m3)),
+                         "expected_flood_rules_m3": float(np.mean(p.flood_rules_m3)),
                          "load_average": os.getloadavg()})  # fmt: skip
     return {"members": members, "horizon_min": 90, "interval_min": 10, "actuators": 3,
             "cpu_count": os.cpu_count(), "runs": runs}  # fmt: skip
@@ -184,11 +226,12 @@ def _write(path: Path, doc: dict) -> None:
 def table() -> str:
     rows = ["| case | passive flood | rules flood | mpc flood | foresight flood | mpc vs passive "
             "| mpc vs rules | captured of foresight "
-            "| CSO + volume above flow limits: passive / rules / mpc / foresight |",
-            "| --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: |"]  # fmt: skip
+            "| CSO + volume above flow limits: passive / rules / mpc / foresight "
+            "| date | code |",
+            "| --- " + "| ---: " * 8 + "| --- | --- |"]  # fmt: skip
     for path in sorted(RESULTS.glob("*.json")):
         doc = json.loads(path.read_text())
-        if "strategies" not in doc:
+        if "strategies" not in doc or "case" not in doc:
             continue
         st = doc["strategies"]
 
@@ -211,8 +254,9 @@ def table() -> str:
             return "-" if x is None else f"{x:.0f}"
 
         cso = " / ".join(c(k) for k in ("passive", "rules", "mpc", "foresight"))
+        commit, date = _recorded(path)
         rows.append(f"| {doc['case']} | {n(p)} | {n(r)} | {n(m)} | {n(fs)} | {vs_p} | {vs_r} | "
-                    f"{cap} | {cso} |")  # fmt: skip
+                    f"{cap} | {cso} | {date} | {commit} |")  # fmt: skip
     return "\n".join(rows)
 
 
@@ -221,13 +265,20 @@ def cycle_line() -> str:
     if not path.exists():
         return ""
     doc = json.loads(path.read_text())
-    r = doc["runs"][-1]
+    runs = doc["runs"][1:] or doc["runs"]
+    r = [x for x in runs if x.get("search", "default") == "default"][-1]
     load = r["load_average"][0]
-    return (f"One control cycle ({doc['members']} members x {doc['horizon_min']} min, the "
+    text = (f"One control cycle ({doc['members']} members x {doc['horizon_min']} min, the "
             f"{doc['actuators']} actuators of `rtc`, {r['rows']} candidate x member rows, "
             f"{r['candidates']} candidates): {r['cpu_s']:.0f} s of CPU, {r['wall_s']:.0f} s "
             f"wall on this {doc['cpu_count']}-core machine at a load average of {load:.0f} "
             f"(other engineers' jobs).")  # fmt: skip
+    full = [x for x in runs if x.get("search") == "three-rounds"]
+    if full:
+        f = full[-1]
+        text += (f" With all three cross-entropy rounds (no early stop): {f['rows']} rows, "
+                 f"{f['cpu_s']:.0f} s of CPU.")  # fmt: skip
+    return text
 
 
 def publish(readme: Path) -> None:
@@ -245,6 +296,9 @@ def main(argv=None):
     ap.add_argument("--members", type=int, default=16)
     ap.add_argument("--seed", type=int, default=0)
     ap.add_argument("--cycle", action="store_true", help="time one control cycle")
+    ap.add_argument("--workers", type=int, default=0,
+                    help="plan on a local Dask cluster of this many worker processes "
+                         "(same outcomes as in this process, see tests/control)")  # fmt: skip
     ap.add_argument("--table", action="store_true", help="print the Markdown table")
     ap.add_argument("--readme", action="store_true", help="write the table into README.md")
     a = ap.parse_args(argv)
@@ -260,10 +314,21 @@ def main(argv=None):
         doc = time_cycle(a.members)
         _write(RESULTS / "cycle.json", doc)
         print(json.dumps(doc, indent=1))
+    client = None
+    if a.workers and a.case:
+        from dask.distributed import Client, LocalCluster
+
+        cluster = LocalCluster(n_workers=a.workers, threads_per_worker=1, processes=True,
+                               host="127.0.0.1", dashboard_address=None)  # fmt: skip
+        client = Client(cluster)
     for case in a.case or []:
         for strategy in a.strategies.split(","):  # each written as soon as it is done
-            doc = run_case(case, [strategy], a.members, a.seed)
+            doc = run_case(case, [strategy], a.members, a.seed, client)
+            doc["workers"] = a.workers
             _write(RESULTS / f"{case}.json", _merged(RESULTS / f"{case}.json", doc))
+    if client is not None:
+        client.close()
+        cluster.close()
 
 
 def _merged(path: Path, doc: dict) -> dict:

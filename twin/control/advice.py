@@ -103,16 +103,22 @@ def _without_rules(net):
 
 
 def make_evaluator(network, config: ControlConfig, sim_kwargs=None, *, before_load=None,
-                   member_networks=None, threads=None) -> PolicyEvaluator:  # fmt: skip
+                   member_networks=None, threads=None, client=None) -> PolicyEvaluator:  # fmt: skip
     """The :class:`~twin.control.members.PolicyEvaluator` :func:`advise` plans with:
     ``network``'s rules on ``config``'s actuators as the rules baseline (none: its
-    [CONTROLS] left out), its storage and flow limits; ``member_networks`` as there."""
+    [CONTROLS] left out), its storage and flow limits; ``member_networks`` as there.
+    With a ``dask.distributed.Client``: a
+    :class:`~twin.control.distributed.DaskPolicyEvaluator` on its cluster."""
     rules_net = rules_on(network, config.actuators.link_index)
-    return PolicyEvaluator(network, config.actuators, sim_kwargs,
-                           rules_network=rules_net or _without_rules(network),
-                           storage_nodes=config.cost.storage_nodes,
-                           flow_limits=flow_limits_of(config), before_load=before_load,
-                           member_networks=member_networks, threads=threads)  # fmt: skip
+    kw = dict(rules_network=rules_net or _without_rules(network),
+              storage_nodes=config.cost.storage_nodes, flow_limits=flow_limits_of(config),
+              before_load=before_load, member_networks=member_networks,
+              threads=threads)  # fmt: skip
+    if client is not None:
+        from twin.control.distributed import DaskPolicyEvaluator
+
+        return DaskPolicyEvaluator(client, network, config.actuators, sim_kwargs, **kw)
+    return PolicyEvaluator(network, config.actuators, sim_kwargs, **kw)
 
 
 def advise(network, states, rain_times_s, rain_rates_mmh, *, config: ControlConfig | None = None,

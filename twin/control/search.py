@@ -7,8 +7,9 @@ One planning cycle (:func:`plan`):
 2. candidates: for one or two actuators every combination of levels per block
    (:func:`~twin.control.schedules.enumerate_candidates`); for more, a cross-entropy
    search (a categorical distribution per actuator and block, sampled, the elite
-   quarter refitting it, three rounds); both start from the seeds (passive, the
-   rules' schedule, last cycle's plan moved one interval on);
+   quarter refitting it, up to three rounds, stopping after a round that finds nothing
+   cheaper than the best so far); both start from the seeds (passive, the rules'
+   schedule, last cycle's plan moved one interval on: a warm start);
 3. when candidates x members exceed ``full_rows``, candidates are screened on
    ``screen_members`` members spanning the forecast (by rain volume, the wettest
    included) and only the best ``finalists`` run on every member;
@@ -48,10 +49,18 @@ class SearchSettings:
     ce_rounds: int = 3
     ce_elite: float = 0.25
     ce_smoothing: float = 0.7
+    #: stop the cross-entropy rounds when one finds nothing cheaper than the best so far
+    #: by this share (with the incumbent seeded, a quiet cycle stops after one round)
+    ce_stop_rel: float = 0.005
     screen_members: int = 4
     finalists: int = 4
     full_rows: int = 96
     seed: int = 0
+    #: with rules: a policy other than the rules wins only if, in every member, it
+    #: floods no more than the rules (weighted m3) + guard_m3 + guard_rel x theirs
+    guard: bool = True
+    guard_m3: float = 1.0
+    guard_rel: float = 0.0
 
 
 @dataclass
@@ -120,6 +129,17 @@ def _scores(out: Outcomes, cost, schedules, current):
     return total, flood, cso + excess, energy
 
 
+def _guarded(total, flood, flood_rules, st: SearchSettings) -> np.ndarray:
+    """``total`` with ``inf`` for every policy that floods more than the rules in some
+    member (beyond the guard's tolerance): a supervisory controller departs from the
+    rules only where no member expects the departure to flood more."""
+    if not st.guard or flood_rules is None:
+        return total
+    allowed = flood_rules * (1.0 + st.guard_rel) + st.guard_m3
+    worse = np.any(np.atleast_2d(flood) > allowed[None, :], axis=1)
+    return np.where(worse, np.inf, total)
+
+
 def _rules_schedule(out: Outcomes, row: int, actuators) -> np.ndarray:
     """What the rules did, per interval: the members' median mean setting, on a level."""
     s = np.nanmedian(out.settings[row], axis=0)  # (A, I)
@@ -172,9 +192,11 @@ def plan(evaluator, states, forecast, cost, actuators, horizon_s, interval_s, cu
                   flood_passive_m3=flood[0], cso_passive_m3=cso[0],
                   flood_rules_m3=flood[1] if has_rules else np.full_like(flood[0], np.nan),
                   cso_rules_m3=cso[1] if has_rules else np.full_like(cso[0], np.nan))  # fmt: skip
+    rules_flood = flood[1] if has_rules else None
+    guarded = _guarded(total, flood, rules_flood, st)
     best = dict(schedule=passive, cost=float(total[0]), flood_m3=flood[0], cso_m3=cso[0],
                 energy_kwh=energy[0], kind="passive")  # fmt: skip
-    if has_rules and total[1] < best["cost"] - 1e-9:
+    if has_rules and (total[1] < best["cost"] - 1e-9 or not np.isfinite(guarded[0])):
         best = dict(schedule=np.full((len(actuators), n_int), np.inf), cost=float(total[1]),
                     flood_m3=flood[1], cso_m3=cso[1], energy_kwh=energy[1],
                     kind="rules")  # fmt: skip
@@ -195,7 +217,8 @@ def plan(evaluator, states, forecast, cost, actuators, horizon_s, interval_s, cu
         nonlocal evaluated
         o = evaluator.evaluate(sub_states, screen, cands, horizon_s, interval_s)
         evaluated += len(cands) * len(subset)
-        return _scores(o, cost, cands, current)[0]
+        tot, fl = _scores(o, cost, cands, current)[:2]
+        return _guarded(tot, fl, None if rules_flood is None else rules_flood[subset], st)
 
     if len(actuators) <= st.enumerate_up_to:
         cands, _ = enumerate_candidates(actuators, n_int, st.max_enumerated, ruleable)
@@ -216,6 +239,7 @@ def plan(evaluator, states, forecast, cost, actuators, horizon_s, interval_s, cu
     o = evaluator.evaluate(states, forecast, final, horizon_s, interval_s)
     evaluated += len(final) * forecast.n_members
     t, f, cs, e = _scores(o, cost, final, current)
+    t = _guarded(t, f, rules_flood, st)
     k = int(np.argmin(t))
     if t[k] < best["cost"] - 1e-9:
         ruled = ruled_rows(final[k])
@@ -289,9 +313,13 @@ def _cross_entropy(actuators, n_int, seeds, fix, screen_costs, rng, st, ruleable
         if not batch:
             break
         c = screen_costs(batch)
+        before = min(costs) if costs else np.inf
         cands += batch
         kinds += ["search"] * len(batch)
         costs += list(c)
+        after = min(costs)
+        if np.isfinite(before) and not after < before - st.ce_stop_rel * abs(before):
+            break  # converged (or never better than the seeds): no further round
         n_elite = max(2, int(round(st.ce_elite * st.ce_population)))
         refit([cands[i] for i in np.argsort(costs, kind="stable")[:n_elite]], st.ce_smoothing)
     return cands, kinds, np.asarray(costs)

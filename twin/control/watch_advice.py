@@ -77,10 +77,14 @@ class WatchAdviser:
         Planning horizon and control interval [s] (the watch's horizon and cycle).
     search : SearchSettings, optional
     threads : int, optional
+    client : dask.distributed.Client, optional
+        Plan on this cluster (candidate groups are tasks; every member's rows run on
+        its own network there too); default in this process.
     """
 
     def __init__(self, network, member_networks, sim_kwargs, outdir, *, actuators=None,
-                 horizon_s=5400.0, interval_s=600.0, search=None, threads=None):  # fmt: skip
+                 horizon_s=5400.0, interval_s=600.0, search=None, threads=None,
+                 client=None):  # fmt: skip
         self.net = network
         config = load_config(actuators, network) if actuators else default_config(network)
         self.config = with_ruled_actuators(config, network)
@@ -94,6 +98,7 @@ class WatchAdviser:
         self.interval_s = float(interval_s)
         self.search = search
         self.threads = threads
+        self.client = client
         self._text = _whole_lines(self.path)  # kept as it is: lines are never rewritten
         self.lines = [json.loads(x) for x in self._text.splitlines() if x.strip()]
         self._issued = {r.get("issued") for r in self.lines}
@@ -109,7 +114,7 @@ class WatchAdviser:
         if self._evaluator is None:
             self._evaluator = make_evaluator(
                 self.net, self.config, self.sim_kwargs, before_load=_watch_member_attributes,
-                threads=self.threads,
+                threads=self.threads, client=self.client,
             )  # fmt: skip
         known = self._evaluator.member_networks
         for path, net in zip(states, self.member_networks, strict=True):

@@ -201,7 +201,7 @@ class Twin:
             self.adviser = WatchAdviser(self.net, [s.net for s in self.members.sims], opts,
                                         self.outdir, actuators=actuators,
                                         horizon_s=self.horizon_s, interval_s=self.cycle_s,
-                                        threads=threads)  # fmt: skip
+                                        threads=threads, client=client)  # fmt: skip
         elif actuators is not None:
             raise InputError("an actuator file is only used with advise", field="actuators")
         self.rain = rain if rain is not None else self._default_rain(sim0.opts)
