@@ -23,11 +23,73 @@ from __future__ import annotations
 
 from numba import types
 from numba.core.caching import FunctionCache
+from numba.core.codegen import JITCodeLibrary
+from numba.core.compiler import Compiler
+from numba.core.compiler_lock import require_global_compiler_lock
 from numba.core.registry import CPUDispatcher
 
 __all__ = ["KernelDispatcher", "kernel", "variant"]
 
 _LEAN = dict(no_cpython_wrapper=True, no_cfunc_wrapper=True)
+
+
+class _NoEnvCodegen:
+    """The shared codegen, except that :meth:`set_env` does nothing (a link-only
+    library is never loaded, so its environment has no address to set)."""
+
+    def __init__(self, codegen):
+        self._codegen = codegen
+
+    def set_env(self, env_name, env):
+        pass
+
+    def __getattr__(self, name):
+        return getattr(self._codegen, name)
+
+
+class _LinkOnlyLibrary(JITCodeLibrary):
+    """A callee's code as LLVM IR for its callers to link, never optimised as a module
+    of its own nor turned into machine code.
+
+    numba finalises every compiled function's library: links the libraries of its
+    callees into it, optimises the whole module and emits machine code for it.  For a
+    helper that only compiled callers call, that machine code is never run (the
+    callers link the helper's IR and inline it), and the module optimisation is done
+    again in each caller.  This library links its callees' IR into its own (so a
+    caller that links it gets the whole call tree) and stops there; the kernel called
+    from Python optimises and compiles the tree once.  Only the function-level passes
+    numba runs on each function as it is lowered remain.
+    """
+
+    def finalize(self):
+        require_global_compiler_lock()
+        self._raise_if_finalized()
+        seen = set()
+        for library in self._linking_libraries:
+            if library not in seen:
+                seen.add(library)
+                self._reload_init.update(library._reload_init)
+                self._final_module.link_in(library._get_module_for_linking(), preserve=True)
+        self._final_module.verify()
+        self._finalize_dynamic_globals()
+        self._finalized = True
+
+    def get_pointer_to_function(self, name):
+        return 0
+
+    @property
+    def codegen(self):
+        return _NoEnvCodegen(self._codegen)
+
+
+class _LinkOnlyCompiler(Compiler):
+    """numba's compiler pipeline, lowering into a :class:`_LinkOnlyLibrary`."""
+
+    def compile_extra(self, func):
+        if self.state.library is None:
+            codegen = self.state.targetctx.codegen()
+            self.state.library = _LinkOnlyLibrary(codegen, func.__qualname__)
+        return super().compile_extra(func)
 
 
 class _InnerDispatcher(CPUDispatcher):
@@ -49,9 +111,11 @@ class KernelDispatcher(CPUDispatcher):
         """The same function compiled without wrappers, for compiled callers."""
         if self._inner_dispatcher is None:
             options = dict(self.targetoptions, **_LEAN)
+            pipeline = Compiler if options.get("parallel") else _LinkOnlyCompiler
             self._inner_dispatcher = _InnerDispatcher(
-                py_func=self.py_func, locals=self.locals, targetoptions=options
-            )
+                py_func=self.py_func, locals=self.locals, targetoptions=options,
+                pipeline_class=pipeline,
+            )  # fmt: skip
         return self._inner_dispatcher
 
     @property
