@@ -1,7 +1,8 @@
 """The kernels' decorator: one cached entry for Python, one lean copy for compiled callers.
 
-``@kernel(**JIT)`` is ``@njit(**JIT)`` with two differences that only change how long
-the first compile takes (the machine code of every kernel is the same):
+``@kernel(**JIT)`` is ``@njit(**JIT)`` with differences that only change how long the
+first compile takes (the arithmetic of every kernel is the same, bit for bit:
+``benchmarks/bundles_identical.py``):
 
 - **No Python wrapper where none is called from Python.** A kernel called from
   another kernel is compiled through a second dispatcher of the same function
@@ -17,6 +18,14 @@ the first compile takes (the machine code of every kernel is the same):
   numba compile the callee once per literal value; the inner dispatcher types every
   argument by its plain type (``int64``, ``bool``), so each kernel compiles once.
   The constant still reaches LLVM when it inlines the callee, as before.
+- **A callee's code is optimised once, in the kernel called from Python.** The inner
+  dispatcher lowers into a :class:`_LinkOnlyLibrary`: its LLVM IR, after numba's
+  per-function passes, with its own callees' IR linked in.  numba would optimise each
+  helper's module and emit its machine code, then do it again in every caller that
+  links it; the kernel called from Python now does it once for its whole call tree
+  (LLVM's time in a cold ``twin run medium-conduits``: 10.4 s -> 4.5 s).
+- **numba's compiler flags read once per compile** (:class:`_ReadOnceFlags`), and no
+  C wrapper for a kernel called from Python (nothing takes a kernel's address).
 """
 
 from __future__ import annotations
@@ -24,7 +33,7 @@ from __future__ import annotations
 from numba import types
 from numba.core.caching import FunctionCache
 from numba.core.codegen import JITCodeLibrary
-from numba.core.compiler import Compiler
+from numba.core.compiler import Compiler, Flags
 from numba.core.compiler_lock import require_global_compiler_lock
 from numba.core.registry import CPUDispatcher
 
@@ -77,13 +86,61 @@ class _LinkOnlyLibrary(JITCodeLibrary):
     def get_pointer_to_function(self, name):
         return 0
 
+    def _optimize_functions(self, ll_module):
+        import os
+        opt = os.environ.get("TWIN_FPM_OPT")
+        if opt is None:
+            return super()._optimize_functions(ll_module)
+        ll_module.data_layout = self._codegen._data_layout
+        for func in ll_module.functions:
+            fpm, pb = self._codegen._function_pass_manager(opt=int(opt))
+            fpm.run(func, pb)
+
     @property
     def codegen(self):
         return _NoEnvCodegen(self._codegen)
 
 
-class _LinkOnlyCompiler(Compiler):
-    """numba's compiler pipeline, lowering into a :class:`_LinkOnlyLibrary`."""
+class _ReadOnceFlags(Flags):
+    """Compiler flags that compute :meth:`values` once (until an option is set).
+
+    numba keys its cache of ``@overload`` implementations by the flags of the compile
+    in progress, so typing each ``a + b`` or ``x[i]`` hashes and compares them against
+    every candidate template: about 200,000 times 22 option reads in a cold first
+    compile, a tenth of its time.  The answer is the same; it is read once.
+    """
+
+    def values(self):
+        got = self.__dict__.get("_values_read")
+        if got is None:
+            got = self.__dict__["_values_read"] = Flags.values(self)
+        return got
+
+    def __setattr__(self, name, value):
+        self.__dict__.pop("_values_read", None)
+        super().__setattr__(name, value)
+
+    def __delattr__(self, name):
+        self.__dict__.pop("_values_read", None)
+        super().__delattr__(name)
+
+    def discard(self, name):
+        self.__dict__.pop("_values_read", None)
+        super().discard(name)
+
+    __hash__ = Flags.__hash__
+
+
+class _KernelCompiler(Compiler):
+    """numba's compiler pipeline with :class:`_ReadOnceFlags` for the compile."""
+
+    def __init__(self, typingctx, targetctx, library, args, return_type, flags, locals):
+        flags = _ReadOnceFlags(flags)
+        super().__init__(typingctx, targetctx, library, args, return_type, flags, locals)
+
+
+class _LinkOnlyCompiler(_KernelCompiler):
+    """The same, lowering into a :class:`_LinkOnlyLibrary`."""
 
     def compile_extra(self, func):
         if self.state.library is None:
@@ -111,7 +168,7 @@ class KernelDispatcher(CPUDispatcher):
         """The same function compiled without wrappers, for compiled callers."""
         if self._inner_dispatcher is None:
             options = dict(self.targetoptions, **_LEAN)
-            pipeline = Compiler if options.get("parallel") else _LinkOnlyCompiler
+            pipeline = _KernelCompiler if options.get("parallel") else _LinkOnlyCompiler
             self._inner_dispatcher = _InnerDispatcher(
                 py_func=self.py_func, locals=self.locals, targetoptions=options,
                 pipeline_class=pipeline,
@@ -125,12 +182,14 @@ class KernelDispatcher(CPUDispatcher):
 
 def kernel(**options):
     """``numba.njit(**options)`` making a :class:`KernelDispatcher` (``cache`` honoured
-    for calls from Python)."""
+    for calls from Python).  No C wrapper: nothing takes a kernel's address."""
     cache = options.pop("cache", False)
-    options = dict(options, nopython=True)
+    options = dict(options, nopython=True, no_cfunc_wrapper=True)
 
     def wrap(func):
-        disp = KernelDispatcher(py_func=func, locals={}, targetoptions=options)
+        disp = KernelDispatcher(
+            py_func=func, locals={}, targetoptions=options, pipeline_class=_KernelCompiler
+        )
         if cache:
             disp.enable_caching()
         return disp
