@@ -86,16 +86,6 @@ class _LinkOnlyLibrary(JITCodeLibrary):
     def get_pointer_to_function(self, name):
         return 0
 
-    def _optimize_functions(self, ll_module):
-        import os
-        opt = os.environ.get("TWIN_FPM_OPT")
-        if opt is None:
-            return super()._optimize_functions(ll_module)
-        ll_module.data_layout = self._codegen._data_layout
-        for func in ll_module.functions:
-            fpm, pb = self._codegen._function_pass_manager(opt=int(opt))
-            fpm.run(func, pb)
-
     @property
     def codegen(self):
         return _NoEnvCodegen(self._codegen)
