@@ -148,14 +148,17 @@ def per_step(trees: dict, network: str, args) -> dict:
     }
 
 
-def cold_compile(tree: Path, work: Path) -> dict:
+def cold_compile(tree: Path, work: Path, network: str = "medium-conduits") -> dict:
+    """``twin run NETWORK`` for 6 minutes with an empty numba cache; ``network`` "main"
+    is ``twin run`` with no network (the default network, its scenario and the 2D
+    surface)."""
     cache = tempfile.mkdtemp(prefix="numba-cold-", dir=work)
     out = Path(cache) / "r.nc"
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     w0 = time.perf_counter()
     subprocess.run(
-        [sys.executable, "-m", "twin.cli", "run", "medium-conduits", "--end-hours", "0.1",
-         "-o", str(out), "--no-render", "--quiet"],
+        [sys.executable, "-m", "twin.cli", "run", *([] if network == "main" else [network]),
+         "--end-hours", "0.1", "-o", str(out), "--no-render", "--quiet"],
         env=env_for(tree, cache), check=True, capture_output=True, cwd=work,
     )  # fmt: skip
     wall = time.perf_counter() - w0
@@ -171,10 +174,21 @@ def main() -> None:
     ap.add_argument("--steps", type=int, default=400)
     ap.add_argument("--warm", type=int, default=200)
     ap.add_argument("--hours", type=float, default=6.0)
-    ap.add_argument("--cases", nargs="*", default=["medium-conduits", "district-10k"])
+    ap.add_argument(
+        "--cases",
+        nargs="*",
+        default=["medium-conduits", "district-10k"],
+        help="per-step cases (none: only the cold compile)",
+    )
     ap.add_argument("--out", type=Path, default=OUT)
     ap.add_argument("--cold-repeats", type=int, default=1)
     ap.add_argument("--no-cold", action="store_true")
+    ap.add_argument(
+        "--cold-cases",
+        nargs="*",
+        default=["medium-conduits"],
+        help="networks for the cold compile; 'main' is `twin run` with none",
+    )
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bundles-ab-"))
     trees = {"before": export(args.before), "after": ROOT}
@@ -203,12 +217,16 @@ def main() -> None:
         print(f"{case}: per-step time", flush=True)
         result["cases"][case] = per_step(trees, network, args)
     if not args.no_cold:
-        runs = {"before": [], "after": []}
-        for _ in range(args.cold_repeats):
+        for net in args.cold_cases:
+            runs = {"before": [], "after": []}
+            for r in range(args.cold_repeats):
+                for k in ("before", "after") if r % 2 == 0 else ("after", "before"):
+                    runs[k].append(cold_compile(trees[k], work, net))
+                    print(f"cold compile {net} {k}: {runs[k][-1]}", flush=True)
             for k in ("before", "after"):
-                runs[k].append(cold_compile(trees[k], work))
-                print(f"cold compile {k}: {runs[k][-1]}", flush=True)
-        result["cold_compile_medium_6min"] = runs
+                runs[f"{k}_cpu_s_median"] = statistics.median(x["cpu_s"] for x in runs[k])
+            key = "cold_compile_medium_6min" if net == "medium-conduits" else f"cold_compile_{net}"
+            result[key] = runs
     args.out.write_text(json.dumps(result, indent=1) + "\n")
     summary = {c: round(v["speedup_cpu_median"], 3) for c, v in result["cases"].items()}
     print("before/after per-step CPU time (median of rounds):", summary)

@@ -89,7 +89,10 @@ def main() -> None:
     rows = {n: {"before": before[n], "after": after[n], "equal": before[n] == after[n]}
             for n, _, _ in todo}  # fmt: skip
     n_equal = sum(r["equal"] for r in rows.values())
-    result = {"before": args.before, "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
+    rev = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", args.before, "HEAD"],
+                         capture_output=True, text=True).stdout.split()  # fmt: skip
+    result = {"before": f"{args.before} {rev[0]}", "after": f"HEAD {rev[1]} (+ working tree)",
+              "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
               "hours": args.hours, "cases": len(rows), "equal": n_equal, "rows": rows}  # fmt: skip
     OUT.write_text(json.dumps(result, indent=1) + "\n")
     for n, r in rows.items():

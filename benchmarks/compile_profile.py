@@ -33,7 +33,7 @@ ROOT = Path(__file__).resolve().parents[1]
 OUT = ROOT / "benchmarks" / "results" / "compile-profile.json"
 
 
-def profile(network: str, end_hours: float) -> dict:
+def profile(network: str, end_hours: float, command: str | None = None) -> dict:
     """Compile events of one ``twin run`` in this process (NUMBA_CACHE_DIR already set)."""
     from numba.core import event
 
@@ -61,6 +61,7 @@ def profile(network: str, end_hours: float) -> dict:
             py = disp.py_func
             rows.append({
                 "kernel": f"{py.__module__}.{py.__qualname__}",
+                "inner": type(disp).__name__ == "_InnerDispatcher",
                 "args": str(args),
                 "inclusive_s": incl,
                 "exclusive_s": incl - children,
@@ -90,6 +91,8 @@ def profile(network: str, end_hours: float) -> dict:
     out = Path(os.environ["NUMBA_CACHE_DIR"]).parent / "r.nc"
     argv = ["run", network, "--end-hours", str(end_hours), "-o", str(out), "--no-render",
             "--quiet"]  # fmt: skip
+    if command:
+        argv = command.replace("{out}", str(out.parent)).split()
     with (
         event.install_listener("numba:compile", Listener()),
         event.install_listener("numba:run_pass", PassListener()),
@@ -97,7 +100,7 @@ def profile(network: str, end_hours: float) -> dict:
     ):
         rc = main(argv)
     if rc != 0:
-        raise SystemExit(f"twin run failed ({rc})")
+        raise SystemExit(f"twin {argv[0]} failed ({rc})")
     return {"cpu_s": time.process_time() - cpu0, "wall_s": time.perf_counter() - wall0,
             "compiles": rows, "passes": passes, "llvm_lock_s": llvm[0]}  # fmt: skip
 
@@ -105,7 +108,7 @@ def profile(network: str, end_hours: float) -> dict:
 def summarise(got: dict) -> dict:
     per = defaultdict(lambda: {"specialisations": 0, "exclusive_s": 0.0, "args": []})
     for r in got["compiles"]:
-        k = per[r["kernel"]]
+        k = per[r["kernel"] + (" (inner)" if r.get("inner") else "")]
         k["specialisations"] += 1
         k["exclusive_s"] += r["exclusive_s"]
         k["args"].append(r["args"])
@@ -115,6 +118,7 @@ def summarise(got: dict) -> dict:
         "wall_s": got["wall_s"],
         "compile_s": sum(r["exclusive_s"] for r in got["compiles"]),
         "n_compiles": len(got["compiles"]),
+        "n_inner_compiles": sum(bool(r.get("inner")) for r in got["compiles"]),
         "n_kernels": len(ranked),
         "llvm_lock_s": got["llvm_lock_s"],
         "passes_exclusive_s": dict(sorted(got["passes"].items(), key=lambda kv: -kv[1])),
@@ -127,10 +131,13 @@ def main() -> None:
     ap.add_argument("--network", default="medium-conduits")
     ap.add_argument("--end-hours", type=float, default=0.1)
     ap.add_argument("--out", type=Path, default=OUT)
+    ap.add_argument("--command", help="the twin command line instead of `run NETWORK ...`; "
+                    "{out} is a fresh folder (e.g. 'run --end-hours 0.1 --no-render --quiet "
+                    "-o {out}/r.nc')")  # fmt: skip
     ap.add_argument("--child", action="store_true", help=argparse.SUPPRESS)
     args = ap.parse_args()
     if args.child:
-        print(json.dumps(profile(args.network, args.end_hours)))
+        print(json.dumps(profile(args.network, args.end_hours, args.command)))
         return
     cache = Path(tempfile.mkdtemp(prefix="compile-profile-")) / "numba"
     env = dict(os.environ, NUMBA_CACHE_DIR=str(cache), NUMBA_NUM_THREADS="1")
@@ -138,7 +145,8 @@ def main() -> None:
     for name in ("cold", "warm"):
         p = subprocess.run(
             [sys.executable, __file__, "--child", "--network", args.network,
-             "--end-hours", str(args.end_hours)],
+             "--end-hours", str(args.end_hours)]
+            + (["--command", args.command] if args.command else []),
             env=env, check=True, capture_output=True, text=True, cwd=cache.parent,
         )  # fmt: skip
         runs[name] = summarise(json.loads(p.stdout.splitlines()[-1]))
@@ -149,7 +157,8 @@ def main() -> None:
     head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
                           capture_output=True, text=True).stdout.strip()  # fmt: skip
     result = {"head": head, "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
-              "load": os.getloadavg(), "network": args.network, **runs}  # fmt: skip
+              "load": os.getloadavg(), "network": args.network, "command": args.command,
+              **runs}  # fmt: skip
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1) + "\n")
     cold = runs["cold"]

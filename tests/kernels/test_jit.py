@@ -62,3 +62,51 @@ def test_a_variant_never_compiles_the_branch_its_constant_turns_off():
 def test_a_variant_of_an_unknown_name_is_refused():
     with pytest.raises(NameError):
         variant(_fast_or_slow, "x", NO_SUCH_NAME=1)
+
+
+@kernel(**OPTS)
+def _square(x):
+    return x * x
+
+
+@kernel(**OPTS)
+def _sum_squares(a):
+    s = 0.0
+    for i in range(a.shape[0]):
+        s += _square(a[i])
+    return s
+
+
+@kernel(**OPTS)
+def _norm2(a):
+    return _sum_squares(a) ** 0.5
+
+
+def test_a_callee_is_linked_as_ir_and_compiled_to_machine_code_only_in_its_caller():
+    from twin.kernels.jit import _LinkOnlyLibrary
+
+    a = np.array([3.0, 4.0])
+    assert _norm2(a) == 5.0  # two levels of callees, linked into the Python entry
+    for helper in (_square, _sum_squares):
+        (cres,) = helper.inner.overloads.values()
+        assert isinstance(cres.library, _LinkOnlyLibrary)
+        assert cres.library.get_pointer_to_function(cres.fndesc.llvm_func_name) == 0
+        assert not cres.library._codegen._engine.is_symbol_defined(cres.fndesc.llvm_func_name)
+    (entry,) = _norm2.overloads.values()
+    assert not isinstance(entry.library, _LinkOnlyLibrary)
+    code = entry.library.get_llvm_str().splitlines()
+    # the helpers' code is in the entry's module (linked, then inlined), not called elsewhere
+    assert not [ln for ln in code if ln.startswith("declare") and "_square" in ln]
+
+
+def test_the_compile_flags_read_once_follow_a_change():
+    from twin.kernels.jit import _ReadOnceFlags
+
+    f = _ReadOnceFlags()
+    before = dict(f.values())
+    f.nrt = not before["nrt"]
+    assert f.values()["nrt"] == (not before["nrt"])
+    f.discard("nrt")
+    assert f.values() == before
+    g = f.copy()
+    assert g == f and hash(g) == hash(f) and isinstance(g, _ReadOnceFlags)

@@ -99,7 +99,7 @@ def _run(argv) -> int:
 #: 27 s CPU for ``twin run medium-conduits``, ``benchmarks/compile_profile.py``; a network
 #: with structures or the 2D surface compiles their kernels too); numba compiles on one
 #: core, so more cores do not shorten it.
-COMPILE_ESTIMATE = "about 30 s"
+COMPILE_ESTIMATE = "about 20 s"
 
 
 def announce_compile() -> None:

@@ -45,7 +45,7 @@ def cache_folder() -> Path:
 
 def cache_is_cold() -> bool:
     """True when no kernel of this source and path is cached yet, so the first simulation
-    compiles them all (about 30 s; numba's index files ``*.nbi`` are looked for, no
+    compiles them all (about 20 s; numba's index files ``*.nbi`` are looked for, no
     kernel is loaded)."""
     folder = cache_folder()
     return not folder.is_dir() or next(folder.glob("*.nbi"), None) is None

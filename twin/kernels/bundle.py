@@ -33,15 +33,14 @@ Making a bundle type: a ``types.StructRef`` subclass registered with numba and a
 
 from __future__ import annotations
 
+import ctypes
+import struct
 from dataclasses import dataclass
 from typing import ClassVar
 
 import numpy as np
-from numba import njit, types
-from numba.core import cgutils
-from numba.core.extending import intrinsic
+from numba import types
 from numba.experimental import structref
-from numba.experimental.structref import _Utils
 
 from twin.errors import TwinError
 
@@ -89,37 +88,54 @@ class Field:
         return t if not self.dim else types.Array(t, self.ndim, "C")
 
 
-@intrinsic
-def _store_fields(typingctx, st, values):
-    """Store the tuple ``values`` into the fields of structref ``st``, in order."""
-    fields = list(st._fields)
-    if not isinstance(values, types.BaseTuple) or len(values) != len(fields):
-        return None
-
-    def codegen(context, builder, sig, args):
-        struct, vals = args
-        data = _Utils(context, builder, st).get_data_struct(struct)
-        for k, (name, ftype) in enumerate(fields):
-            v = context.cast(builder, builder.extract_value(vals, k), values[k], ftype)
-            if isinstance(ftype, types.Array):
-                # borrowed: no meminfo, so reading a field costs no reference count
-                ary = cgutils.create_struct_proxy(ftype)(context, builder, value=v)
-                ary.meminfo = cgutils.get_null_value(ary.meminfo.type)
-                v = ary._getvalue()
-            else:
-                context.nrt.incref(builder, ftype, v)
-            setattr(data, name, v)
-        return context.get_dummy_value()
-
-    return types.none(st, values), codegen
+_PACK = {"float64": "d", "int64": "q", "bool": "?"}
+_LAYOUTS: dict = {}
 
 
-@njit(cache=True)
-def _make(struct_type, values):
-    """A new structref of type ``struct_type`` holding ``values`` (a tuple, field order)."""
-    st = structref.new(struct_type)
-    _store_fields(st, values)
-    return st
+def _layout(struct_type) -> tuple[int, list[int]]:
+    """Size in bytes of ``struct_type``'s payload and the offset of each field, as
+    numba's data model lays it out for this machine."""
+    got = _LAYOUTS.get(struct_type)
+    if got is None:
+        from numba.core.compiler_lock import global_compiler_lock
+        from numba.core.registry import cpu_target
+        from numba.core.runtime import nrt
+
+        ctx = cpu_target.target_context
+        with global_compiler_lock:
+            nrt.rtsys.initialize(ctx)  # numba's runtime, as before its first compile
+        payload = ctx.data_model_manager[struct_type.get_data_type()].get_data_type()
+        td = ctx.target_data
+        offsets = [payload.get_element_offset(td, k) for k in range(len(struct_type.field_dict))]
+        got = _LAYOUTS[struct_type] = (payload.get_abi_size(td), offsets)
+    return got
+
+
+def _make(cls, values: dict):
+    """A new structref of ``cls``'s numba type holding ``values`` (by field name).
+
+    Written from Python into a block numba's runtime allocates (what ``structref.new``
+    followed by a store of each field would do in compiled code, without compiling a
+    constructor per bundle type: eight of them took 1.5 s of the cold first compile).
+    An array field is stored as numba's array struct (meminfo, parent, nitems,
+    itemsize, data, shape, strides) with a null meminfo: borrowed, so reading a field
+    costs no reference count; the parent is the numpy array itself, as when numba
+    unboxes it.  The block has no destructor: it holds no reference.
+    """
+    from numba.core.runtime import nrt
+
+    struct_type = cls._numba_struct
+    size, offsets = _layout(struct_type)
+    mi = nrt.rtsys.meminfo_alloc(size)
+    buf = (ctypes.c_char * size).from_address(mi.data)
+    for f, off in zip(cls.fields, offsets, strict=True):
+        v = values[f.name]
+        if not f.dim:
+            struct.pack_into(_PACK[f.dtype], buf, off, v)
+            continue
+        words = (0, id(v), v.size, v.itemsize, v.ctypes.data, *v.shape, *v.strides)
+        struct.pack_into(f"{len(words)}q", buf, off, *words)
+    return cls._numba_box_(struct_type, mi)
 
 
 class Bundle(structref.StructRefProxy):
@@ -141,7 +157,7 @@ class Bundle(structref.StructRefProxy):
         if missing or extra:
             raise TwinError(f"{cls.__name__}: missing fields {missing}, unknown fields {extra}")
         checked = {f.name: cls._checked(f, values[f.name]) for f in cls.fields}
-        inst = _make(cls._numba_struct, tuple(checked[n] for n in names))
+        inst = _make(cls, checked)
         inst.__dict__.update(checked)
         return inst
 
