@@ -145,8 +145,9 @@ def test_unsupported_link_is_named(tmp_path):
     text = (DATA / "chain_free.inp").read_text()
     lines = text.splitlines()
     i = next(k for k, ln in enumerate(lines) if ln.split()[:2] == ["C1", "CIRCULAR"])
-    lines[i] = lines[i] + " 4"  # a culvert code: inlet control is not modelled
-    p = tmp_path / "culvert.inp"
+    lines[i] = "C1 IRREGULAR T1"  # IRREGULAR transects are not modelled yet
+    lines.append("[TRANSECTS]\nNC 0.019 0.019 0.013\nX1 T1 5 1 3 0 0 0 0 0\nGR 4 0 2 1 0 2 3 3 4 4")
+    p = tmp_path / "irregular.inp"
     p.write_text("\n".join(lines) + "\n")
     net = Network.from_inp(p)
     with pytest.raises(TwinError, match=r"not supported yet: C1 \(CONDUIT\)"):

@@ -147,10 +147,11 @@ def test_check_lists_every_element_twin_run_refuses():
         warnings.simplefilter("ignore")
         net = read_inp_text(text, "refused.inp")
     errors = [(f.kind, f.name, f.message) for f in check_network(net) if f.severity == "error"]
-    # storage seepage (ST) and conduit seepage (C2) are routed since issue 19
-    assert [(k, n) for k, n, _ in errors] == [("link", "C1"), ("link", "C4")]
-    whats = ["culvert inlet control", "IRREGULAR"]
+    # storage seepage (ST), conduit seepage (C2) and culvert inlet control (C1) are routed
+    # since issue 19
+    assert [(k, n) for k, n, _ in errors] == [("link", "C4")]
+    whats = ["IRREGULAR"]
     for (_, _, message), what in zip(errors, whats, strict=True):
         assert what in message and "twin run refuses" in message
-    with pytest.raises(TwinError, match=r"culvert inlet control not supported yet: C1"):
+    with pytest.raises(TwinError, match=r"IRREGULAR cross sections not supported yet: C4"):
         twin.simulate(net)

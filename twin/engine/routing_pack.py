@@ -44,6 +44,9 @@ from twin.networks.inp_links import LENGTH_GEOMS
 FT = units.FT_TO_M
 MMH_PER_FPS = 1097280.0  # mm/h per ft/s (SWMM's UCF(RAINFALL) in SI)
 MIN_DELTA_Z = 0.001  # ft, SWMM's minimum elevation drop of a conduit
+#: The swmm solver's R/Rfull tables start at SWMM 5.2's 0.01 (True) or at the geometry's 0
+#: (False; the newton solver always uses the floor).  benchmarks/radius_floor.py measures both.
+RADIUS_FLOOR_IN_SWMM_SOLVER = False
 
 
 @dataclass
@@ -345,11 +348,13 @@ def _pack_links(net, opts, nodes: Nodes, curves: _Curves) -> tuple[Links, XSects
             if nodes.kind[n] != NodeKind.STORAGE or nodes.surcharge_depth[n] > 0.0:
                 nodes.full_depth[n] = max(nodes.full_depth[n], off + xs["y_full"])
     tables = np.concatenate([standard_tables()] + [t[None] for t in tables_extra])
-    if opts.solver.lower() == "newton":  # SWMM 5.2's radius floor of a near-empty section
-        tables = with_empty_radius_floor(tables)
+    if RADIUS_FLOOR_IN_SWMM_SOLVER or opts.solver.lower() == "newton":
+        tables = with_empty_radius_floor(tables)  # SWMM 5.2's R/Rfull of 0.01 at zero depth
     xsects = XSects.of_sections(sections, tables)
     for j, rough, slope, fm, fm_rough, dummy in conduits:
         length = links.length[j]
+        links.culvert[j] = int(nl.culvert[j]) if dynwave and not dummy else 0
+        links.culvert_slope[j] = slope  # culvert.c's slope correction uses the true slope
         factor = 1.0
         if dynwave and opts.lengthening_step_s > 0.0 and not dummy:
             factor = _length_factor(xsects, j, rough, slope, length, opts.routing_step_s,

@@ -58,15 +58,13 @@ def check_network(net: Network) -> list[CheckFinding]:
 
 def not_modelled_elements(net: Network) -> list[tuple[str, str, str]]:
     """Elements the router cannot route yet, as ``(kind, name, what)``: conduits with
-    culvert inlet control or IRREGULAR transects.
+    IRREGULAR transects.
     ``twin run`` refuses a network that has any (naming the first); ``twin check`` lists
     them all."""
     links = net.links
     out = []
     for j in np.flatnonzero(links.kind == LinkKind.CONDUIT):
         name = str(links.name[j])
-        if int(links.culvert[j]) > 0:
-            out.append(("link", name, "culvert inlet control"))
         if int(links.shape[j]) == Shape.IRREGULAR:
             out.append(("link", name, "IRREGULAR cross sections"))
     return out
