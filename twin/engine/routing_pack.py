@@ -44,9 +44,11 @@ from twin.networks.inp_links import LENGTH_GEOMS
 FT = units.FT_TO_M
 MMH_PER_FPS = 1097280.0  # mm/h per ft/s (SWMM's UCF(RAINFALL) in SI)
 MIN_DELTA_Z = 0.001  # ft, SWMM's minimum elevation drop of a conduit
-#: The swmm solver's R/Rfull tables start at SWMM 5.2's 0.01 (True) or at the geometry's 0
-#: (False; the newton solver always uses the floor).  benchmarks/radius_floor.py measures both.
-RADIUS_FLOOR_IN_SWMM_SOLVER = False
+#: The swmm solver's R/Rfull tables start at SWMM 5.2's 0.01 (True, as EPA SWMM's do) or at
+#: the geometry's 0 (False; the newton solver always uses the floor).  Measured by
+#: benchmarks/radius_floor.py: closer to EPA SWMM on every case but a chattering control rule
+#: (README "Design notes", SWMM's radius floor).
+RADIUS_FLOOR_IN_SWMM_SOLVER = True
 
 
 @dataclass
