@@ -11,7 +11,7 @@ from scipy.optimize import brentq
 from tests.engine.routing_harness import lateral_inflow_cfs, run_router
 from twin.engine.options import SimOptions
 from twin.engine.routing import Router
-from twin.errors import SimulationError, TwinError
+from twin.errors import SimulationError
 from twin.networks.model import Network
 
 DATA = Path(__file__).parent / "data"
@@ -139,18 +139,6 @@ def test_reversed_conduit_reports_file_direction():
     assert router.links.direction[j] == -1
     # water runs from J4 (higher) down to J3, i.e. against the drawn direction
     assert float(ds["link_flow"].isel(link=j).min()) < 0.0
-
-
-def test_unsupported_link_is_named(tmp_path):
-    text = (DATA / "chain_free.inp").read_text()
-    lines = text.splitlines()
-    i = next(k for k, ln in enumerate(lines) if ln.split()[:2] == ["C1", "CIRCULAR"])
-    lines[i] = lines[i] + " 4"  # a culvert code: inlet control is not modelled
-    p = tmp_path / "culvert.inp"
-    p.write_text("\n".join(lines) + "\n")
-    net = Network.from_inp(p)
-    with pytest.raises(TwinError, match=r"not supported yet: C1 \(CONDUIT\)"):
-        Router(net, SimOptions.from_network(net))
 
 
 def test_nan_inflow_raises_simulation_error_naming_node():

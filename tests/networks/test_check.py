@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import warnings
 
+import twin
 from tests.corpus import pyswmm_model
 from twin.networks.check import CheckFinding, check_network
 from twin.networks.inp_reader import read_inp, read_inp_text
@@ -125,14 +126,9 @@ def test_sections_swmm_would_simulate_are_named():
     }  # fmt: skip
 
 
-def test_check_lists_every_element_twin_run_refuses():
-    """Culvert inlet control, IRREGULAR transects and seepage: each element named (twin
-    run names only the first), and the run refuses the same network."""
-    import pytest
-
-    import twin
-    from twin.errors import TwinError
-
+def test_check_finds_nothing_twin_run_refuses_since_issue_19():
+    """Culvert inlet control, IRREGULAR transects and seepage are routed: no element is an
+    error for ``twin check``, and the network runs."""
     text = (
         "[OPTIONS]\nFLOW_UNITS CMS\nEND_TIME 1:00\n[JUNCTIONS]\nJ1 10 2\nJ2 9 2\n"
         "[OUTFALLS]\nO1 8 FREE\n"
@@ -145,12 +141,7 @@ def test_check_lists_every_element_twin_run_refuses():
     )
     with warnings.catch_warnings():
         warnings.simplefilter("ignore")
-        net = read_inp_text(text, "refused.inp")
-    errors = [(f.kind, f.name, f.message) for f in check_network(net) if f.severity == "error"]
-    # storage seepage (ST) and conduit seepage (C2) are routed since issue 19
-    assert [(k, n) for k, n, _ in errors] == [("link", "C1"), ("link", "C4")]
-    whats = ["culvert inlet control", "IRREGULAR"]
-    for (_, _, message), what in zip(errors, whats, strict=True):
-        assert what in message and "twin run refuses" in message
-    with pytest.raises(TwinError, match=r"culvert inlet control not supported yet: C1"):
-        twin.simulate(net)
+        net = read_inp_text(text, "routed.inp")
+        assert [f for f in check_network(net) if f.severity == "error"] == []
+        ds = twin.simulate(net)
+    assert set(ds.link.values) == {"C1", "C2", "C3", "C4"}

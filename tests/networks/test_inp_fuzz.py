@@ -17,6 +17,9 @@ SOURCES = [
     (PYSWMM_DATA / "model_full_features.inp").read_text(),
     (PYSWMM_DATA / "model_storage_pump.inp").read_text(),
     (PYSWMM_DATA / "model_lids.inp").read_text(),
+    # [TRANSECTS] and culvert codes (issue 19)
+    (Path(__file__).parents[1] / "engine" / "data" / "transects.inp").read_text(),
+    (Path(__file__).parents[1] / "engine" / "data" / "culverts.inp").read_text(),
 ]
 JUNK = [
     "abc",

@@ -5,7 +5,8 @@ too (issue 15, item 9).
 Codes that do not apply: 101-107 (memory, solver failures at run time), 109/110
 (aquifers), 151-155 (RDII), 156 (rain files), 161 (treatment), 181-188 (snow, LIDs: twin
 keeps those sections verbatim and warns), 193 (SWMM 5.2.4 accepts a report start after
-the end), 219-231 (IRREGULAR transects are not modelled), 112 (not raised by SWMM 5.2).
+the end), 219-231 (transects: tests/engine/test_transects_vs_swmm.py), 112 (not raised by
+SWMM 5.2).
 """
 
 from __future__ import annotations

@@ -304,6 +304,7 @@ class SurfaceCoupler:
         total_in = (
             ro.get("rainfall", 0.0) + ro.get("initial_storage", 0.0)
             + v["dry_weather_inflow"] + v["external_inflow"] + rv["initial_storage"]
+            + rv["outfall_inflow"]
         ) * FT3 + sv["initial_volume"]  # fmt: skip
         total_out = (
             ro.get("evaporation", 0.0) + ro.get("infiltration", 0.0)

@@ -168,6 +168,8 @@ def _attrs(sim) -> dict:
     opts, r = sim.opts, sim.router
     v = dict(sim.volumes)
     rv = dict(r.volumes)
+    # SWMM's External Inflow holds the water outfalls push into the system (massbal.c)
+    v["external_inflow"] += rv.get("outfall_inflow", 0.0)
     total_in = (
         rv.get("initial_storage", 0.0)
         + v["dry_weather_inflow"]

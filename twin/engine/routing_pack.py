@@ -38,12 +38,18 @@ from twin.kernels.xsect import (
     xsect_params,
 )
 from twin.kernels.xsect.tables import with_empty_radius_floor
+from twin.kernels.xsect.transect import transect_table
 from twin.networks import units
 from twin.networks.inp_links import LENGTH_GEOMS
 
 FT = units.FT_TO_M
 MMH_PER_FPS = 1097280.0  # mm/h per ft/s (SWMM's UCF(RAINFALL) in SI)
 MIN_DELTA_Z = 0.001  # ft, SWMM's minimum elevation drop of a conduit
+#: The swmm solver's R/Rfull tables start at SWMM 5.2's 0.01 (True, as EPA SWMM's do) or at
+#: the geometry's 0 (False; the newton solver always uses the floor).  Measured by
+#: benchmarks/radius_floor.py: closer to EPA SWMM on every case but a chattering control rule
+#: (README "Design notes", SWMM's radius floor).
+RADIUS_FLOOR_IN_SWMM_SOLVER = True
 
 
 @dataclass
@@ -228,7 +234,21 @@ def _conduit_geometry(net, j, tables_extra: list) -> dict:
         tables_extra.append(tbl)
         index = len(standard_tables()) + len(tables_extra) - 1
         return xsect_params(shape, g[0], g[1], g[2], g[3], table_index=index, shape_table=tbl)
+    if shape == Shape.IRREGULAR:
+        tbl, y_full, _ = transect_table(_transect(net, j))
+        tables_extra.append(tbl)
+        index = len(standard_tables()) + len(tables_extra) - 1
+        return xsect_params(shape, y_full, table_index=index, shape_table=tbl)
     return xsect_params(shape, g[0], g[1], g[2], g[3])
+
+
+def _transect(net, j):
+    """The transect of IRREGULAR link ``j`` (names match case-insensitively, as SWMM's)."""
+    name = str(net.links.xsect_curve[j]).upper()
+    for key, t in net.transect_geometry.items():
+        if key.upper() == name:
+            return t
+    raise InputError(f"transect {net.links.xsect_curve[j]} of {net.links.name[j]} is missing")
 
 
 def _offset_height(value_m, invert_ft, elevation_offsets: bool) -> float:
@@ -310,6 +330,11 @@ def _pack_links(net, opts, nodes: Nodes, curves: _Curves) -> tuple[Links, XSects
             off1 += xs["y_bot"]
             off2 += xs["y_bot"]
         length = nl.length_m[j] / FT
+        rough = float(nl.roughness[j])
+        if shape == Shape.IRREGULAR:  # the flood plain's length, the channel's n (link.c)
+            t = _transect(net, j)
+            length /= t.length_factor
+            rough = t.n_channel * np.sqrt(t.length_factor)
         e1 = nodes.invert[n1] + off1
         e2 = nodes.invert[n2] + off2
         slope = _conduit_slope(length, e1, e2, opts.min_slope)
@@ -321,7 +346,6 @@ def _pack_links(net, opts, nodes: Nodes, curves: _Curves) -> tuple[Links, XSects
             n1, n2, off1, off2 = n2, n1, off2, off1
             loss_in, loss_out = loss_out, loss_in
             slope, direction, q0 = -slope, -1, -q0
-        rough = float(nl.roughness[j])
         fm, fm_rough = 0, 0.0
         if dynwave and shape == Shape.FORCE_MAIN:
             fm, fm_rough, rough = _force_main(net, opts, j, xs, slope)
@@ -345,11 +369,13 @@ def _pack_links(net, opts, nodes: Nodes, curves: _Curves) -> tuple[Links, XSects
             if nodes.kind[n] != NodeKind.STORAGE or nodes.surcharge_depth[n] > 0.0:
                 nodes.full_depth[n] = max(nodes.full_depth[n], off + xs["y_full"])
     tables = np.concatenate([standard_tables()] + [t[None] for t in tables_extra])
-    if opts.solver.lower() == "newton":  # SWMM 5.2's radius floor of a near-empty section
-        tables = with_empty_radius_floor(tables)
+    if RADIUS_FLOOR_IN_SWMM_SOLVER or opts.solver.lower() == "newton":
+        tables = with_empty_radius_floor(tables)  # SWMM 5.2's R/Rfull of 0.01 at zero depth
     xsects = XSects.of_sections(sections, tables)
     for j, rough, slope, fm, fm_rough, dummy in conduits:
         length = links.length[j]
+        links.culvert[j] = int(nl.culvert[j]) if dynwave and not dummy else 0
+        links.culvert_slope[j] = slope  # culvert.c's slope correction uses the true slope
         factor = 1.0
         if dynwave and opts.lengthening_step_s > 0.0 and not dummy:
             factor = _length_factor(xsects, j, rough, slope, length, opts.routing_step_s,
@@ -358,7 +384,9 @@ def _pack_links(net, opts, nodes: Nodes, curves: _Curves) -> tuple[Links, XSects
             slope /= factor
             rough /= np.sqrt(factor)
         beta = 0.0 if dummy else R.PHI * np.sqrt(abs(slope)) / rough
-        links.mod_length[j] = length * factor
+        # SWMM's modLength: the file's length unless lengthened (an IRREGULAR conduit's
+        # momentum then sees the main channel's length, its volume the flood plain's)
+        links.mod_length[j] = length * factor if factor != 1.0 else nl.length_m[j] / FT
         links.rough_factor[j] = R.GRAVITY * (rough / R.PHI) ** 2
         links.beta[j], links.slope[j] = beta, slope
         links.q_full[j], links.q_max[j] = xsects.s_full[j] * beta, xsects.s_max[j] * beta

@@ -46,6 +46,7 @@ from twin.networks.inp_hydrology import read_raingages, read_subcatchments
 from twin.networks.inp_links import read_links
 from twin.networks.inp_nodes import read_nodes
 from twin.networks.inp_tokens import split_sections
+from twin.networks.inp_transects import read_transects
 from twin.networks.inp_validate import validate_project
 from twin.networks.model import Network
 
@@ -165,6 +166,7 @@ def _read(text: str, source: str) -> Network:
         map=[ln.raw for ln in sections["MAP"].lines] if "MAP" in sections else [],
         vertices=read_vertices(ctx, sections.get("VERTICES")),
         transects=raw("TRANSECTS"),
+        transect_geometry=read_transects(ctx, sections.get("TRANSECTS")),
         sections=unmodelled,
         source=source,
     )

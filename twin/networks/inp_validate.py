@@ -52,6 +52,7 @@ def validate_project(ctx: ReadContext, net) -> None:
         "inflows": net.inflows,
         "evaporation": net.evaporation,
         "offsets": net.offsets_above_invert(),
+        "transects": {k.upper(): t for k, t in net.transect_geometry.items()},
     }
     _dates(ctx, options)
     _gauges(ctx, parts)
@@ -141,6 +142,11 @@ def _links(ctx: ReadContext, parts: dict) -> None:
     for j in np.flatnonzero(own_n & ~(links.roughness > 0.0)):
         msg = f"must be > 0, got {links.roughness[j]:g}"  # (an IRREGULAR one: its transect's)
         ctx.fail_at("link", j, msg, "Roughness", 113)
+    for j in np.flatnonzero((links.kind == LinkKind.CONDUIT) & (links.shape == Shape.IRREGULAR)):
+        if parts["transects"].get(str(links.xsect_curve[j]).upper()) is None:
+            msg = (f"transect {links.xsect_curve[j]} has no NC line or section end after it: "
+                   "SWMM builds no tables for it, so the conduit has no roughness")  # fmt: skip
+            ctx.fail_at("link", j, msg, "Roughness", 113)
     special = (links.kind != LinkKind.CONDUIT) | (links.shape == Shape.DUMMY)
     for j in np.flatnonzero(special):
         kind = links.kind[j]

@@ -358,6 +358,8 @@ class Network:
     map: list[str] = field(default_factory=list)  # raw [MAP] lines
     vertices: dict[str, np.ndarray] = field(default_factory=dict)  # link -> (k, 2)
     transects: list[str] = field(default_factory=list)  # raw [TRANSECTS] lines
+    # [TRANSECTS] read (twin.networks.inp_transects): name -> TransectGeometry [ft]
+    transect_geometry: dict = field(default_factory=dict)
     sections: dict[str, list[str]] = field(default_factory=dict)  # unmodelled, verbatim
     source: str = ""  # file the network came from, "" if generated
     crs: str = ""  # CRS of the map coordinates (WKT, "EPSG:5186" ...), from <stem>.prj; "" unknown

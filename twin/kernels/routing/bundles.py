@@ -127,6 +127,8 @@ class Links(Bundle):
         _link("shutoff_depth", F, "ft", "pump shut-off depth"),
         _link("init_setting", F, "-", "initial setting (pump 0/1, others 1)", 1.0),
         _link("seep_rate", F, "ft/s", "conduit seepage rate ([LOSSES]), 0 none"),
+        _link("culvert", I, "code", "culvert inlet code 1-57 of [XSECTIONS], 0 none"),
+        _link("culvert_slope", F, "-", "a culvert's slope before lengthening (SWMM's)"),
         _link("upstream_order", I, "index", "links upstream first (kinematic wave)"),
     )
 

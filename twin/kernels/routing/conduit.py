@@ -8,8 +8,9 @@ Units are ft, ft2, cfs and s; the bundles are those of
 
 with friction ``dq1``, gravity ``dq2``, inertia ``dq3, dq4`` (damped by sigma),
 local losses ``dq5``; upstream weighting of area and hydraulic radius; normal-flow
-limiting; under-relaxation from the second Picard pass; flap gates; and the
-conduit's half surface areas assigned to its end nodes by flow class.
+limiting, or a culvert's inlet control (:mod:`twin.kernels.routing.culvert`);
+under-relaxation from the second Picard pass; flap gates; and the conduit's half surface
+areas assigned to its end nodes by flow class.
 """
 
 import numpy as np
@@ -46,6 +47,7 @@ from twin.kernels.routing.constants import (
     OMEGA,
     SURCHARGE_SLOT,
 )
+from twin.kernels.routing.culvert import culvert_inflow
 from twin.kernels.routing.losses import conduit_loss_rate
 
 
@@ -456,8 +458,18 @@ def conduit_flow(
 
     link_state.normal_flow_limited[j] = 0.0
     nfl = options.normal_flow
+    culvert = links.culvert[j]
     if q > 0.0:
-        if nfl != NFL_NEITHER and y1 < y_full and (fc == FC_SUBCRITICAL or fc == FC_SUPCRITICAL):
+        if culvert > 0 and not is_full:  # inlet control instead of the normal-flow limit
+            q, dqdh_inlet, controlled = culvert_inflow(
+                culvert, q, h1 - z1, links.culvert_slope[j], xsects, j
+            )
+            if controlled:
+                link_state.dqdh[j] = dqdh_inlet  # per barrel, as SWMM sets it
+                if newton:  # the inlet's flow sees the upstream head only
+                    dqdh_up = dqdh_inlet * barrels
+                    dqdh_dn = 0.0
+        elif nfl != NFL_NEITHER and y1 < y_full and (fc == FC_SUBCRITICAL or fc == FC_SUPCRITICAL):
             if newton and limit_test >= 0:
                 limit = limit_test == 1
             else:

@@ -57,6 +57,7 @@ EGG, HORSESHOE, GOTHIC = int(Shape.EGG), int(Shape.HORSESHOE), int(Shape.GOTHIC)
 CATENARY, SEMIELLIPTICAL = int(Shape.CATENARY), int(Shape.SEMIELLIPTICAL)
 BASKETHANDLE, SEMICIRCULAR = int(Shape.BASKETHANDLE), int(Shape.SEMICIRCULAR)
 CUSTOM, FORCE_MAIN = int(Shape.CUSTOM), int(Shape.FORCE_MAIN)
+IRREGULAR = int(Shape.IRREGULAR)  # a transect's tables, used as a CUSTOM shape's (open)
 
 
 @kernel(**JIT)
@@ -80,8 +81,14 @@ def _has_a_table(shape):
         or shape == H_ELLIPSE
         or shape == V_ELLIPSE
         or shape == ARCH
-        or shape == CUSTOM
+        or _custom_like(shape)
     )
+
+
+@kernel(**JIT)
+def _custom_like(shape):
+    """CUSTOM shapes and IRREGULAR transects: tables built for the section."""
+    return shape == CUSTOM or shape == IRREGULAR
 
 
 @kernel(**JIT)
@@ -205,7 +212,7 @@ def depth_at_area(xs, j, a):
         return _circ_depth(xs, j, a + xs.a_bot[j], a_circ, y_circ) - xs.y_bot[j]
     if _has_s_table(shape):
         return xs.y_full[j] * lookup_row(alpha, xs.tables, xs.table[j], 3, xs.n_y[j])
-    if shape == H_ELLIPSE or shape == V_ELLIPSE or shape == ARCH or shape == CUSTOM:
+    if shape == H_ELLIPSE or shape == V_ELLIPSE or shape == ARCH or _custom_like(shape):
         return xs.y_full[j] * inverse_row(alpha, xs.tables, xs.table[j], 0, xs.n_a[j])
     if shape == RECT_CLOSED or shape == RECT_OPEN:
         return a / xs.w_max[j]
@@ -339,7 +346,7 @@ def hrad_at_area(xs, j, a):
     shape = xs.shape_code[j]
     if a <= 0.0:
         return 0.0
-    if shape == H_ELLIPSE or shape == V_ELLIPSE or shape == ARCH or shape == CUSTOM:
+    if shape == H_ELLIPSE or shape == V_ELLIPSE or shape == ARCH or _custom_like(shape):
         return _hrad_direct(xs, j, depth_at_area(xs, j, a))
     if shape == FILLED_CIRCULAR:
         return _hrad_direct(xs, j, depth_at_area(xs, j, a))

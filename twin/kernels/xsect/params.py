@@ -69,10 +69,11 @@ def xsect_params(shape, g1, g2=0.0, g3=0.0, g4=0.0, table_index=-1, shape_table=
         ellipse's or arch's standard size code, Geom1 when Geom2 is 0, else Geom3, is
         a number: :mod:`twin.kernels.xsect.sizes`).
     table_index : int
-        CUSTOM only: index of the shape's table in the ``tables`` stack given to the
-        kernels (after the ``N_STD`` standard ones).  Other shapes ignore it.
+        CUSTOM and IRREGULAR only: index of the shape's table in the ``tables`` stack
+        given to the kernels (after the ``N_STD`` standard ones).  Others ignore it.
     shape_table : (5, 51) float64, optional
-        CUSTOM only (required): the shape's table from ``custom_shape_table``.
+        CUSTOM (from ``custom_shape_table``) and IRREGULAR (from ``transect_table``,
+        Geom1 the transect's full depth) only, required.
 
     Returns
     -------
@@ -83,8 +84,7 @@ def xsect_params(shape, g1, g2=0.0, g3=0.0, g4=0.0, table_index=-1, shape_table=
     Raises
     ------
     ValueError
-        For parameters SWMM rejects, and for what is not supported here
-        (IRREGULAR transects) and standard size codes outside SWMM's tables.
+        For parameters SWMM rejects, and for standard size codes outside SWMM's tables.
     """
     shape = Shape(int(shape))
     g = [float(g1), float(g2), float(g3), float(g4)]
@@ -101,16 +101,16 @@ def xsect_params(shape, g1, g2=0.0, g3=0.0, g4=0.0, table_index=-1, shape_table=
     builder = _BUILDERS.get(shape)
     if builder is None:
         raise ValueError(f"cross-section shape {shape.name} is not supported")
-    if shape == Shape.CUSTOM:
+    if shape == Shape.CUSTOM or shape == Shape.IRREGULAR:
         if shape_table is None or table_index < 0:
-            raise ValueError("CUSTOM shape needs table_index and shape_table")
+            raise ValueError(f"{shape.name} shape needs table_index and shape_table")
         par["table"] = int(table_index)
         par["n_a"] = par["n_r"] = par["n_w"] = N_TBL
-        _custom(par, g, np.asarray(shape_table, dtype=float))
+        builder(par, g, np.asarray(shape_table, dtype=float))
     else:
         builder(par, g)
     par["a_max"] = AMAX_RATIO[shape] * par["a_full"]
-    if shape == Shape.CUSTOM:
+    if shape == Shape.CUSTOM or shape == Shape.IRREGULAR:
         par["a_max"] = par["a_bot"]
     par["y_inv"] = 1.0 / par["y_full"]
     return par
@@ -240,6 +240,22 @@ def _custom(par, g, table):
     par["yw_max"] = yw * h
     if not (np.all(np.isfinite(table[(ROW_A, ROW_R, ROW_W), :])) and a_f > 0.0):
         raise ValueError("CUSTOM: invalid shape table")
+
+
+def _irregular(par, g, table):
+    """A transect's section (:func:`twin.kernels.xsect.transect.transect_table`): its
+    scalars are absolute, Geom1 is its full depth [ft] (SWMM's getTransectParams)."""
+    a_f, r_f, w_m, s_m, a_m, yw = table[ROW_CUSTOM_SCALARS, :6]
+    par["y_full"] = g[0]
+    par["w_max"] = w_m
+    par["a_full"] = a_f
+    par["r_full"] = r_f
+    _full_s(par)
+    par["s_max"] = s_m
+    par["a_bot"] = a_m
+    par["yw_max"] = yw * g[0]
+    if not (np.all(np.isfinite(table[(ROW_A, ROW_R, ROW_W), :])) and a_f > 0.0):
+        raise ValueError("IRREGULAR: invalid transect table")
 
 
 def _need(cond, message):
@@ -385,5 +401,6 @@ _BUILDERS = {
     Shape.VERT_ELLIPSE: _ellipse_or_arch(Shape.VERT_ELLIPSE),
     Shape.ARCH: _ellipse_or_arch(Shape.ARCH),
     Shape.CUSTOM: _custom,
+    Shape.IRREGULAR: _irregular,
     **{s: _tabulated_by_height(s) for s in _RATIOS},
 }
