@@ -119,7 +119,7 @@ def test_the_bounded_update_is_the_linear_one_far_below_the_rim():
     X[:, :n] = np.abs(X[:, :n])  # depths
     lin, bnd = X.copy(), X.copy()
     cols, values, sds = [0, 3], np.array([1.0, 0.5]), [0.3, 0.2]
-    s = FilterSettings(rtps=0.5, param_min_sd=0.0, gate=1e9)
+    s = FilterSettings(rtps=0.5, param_min_sd=0.0, gate=1e9, bounded_depth=True)
     enkf_update(lin, _obs(cols, values, sds, n + 1), s)
     obs = _obs(cols, values, sds, n + 1)
     obs.depth_max = np.full(n, 1e6)
@@ -136,7 +136,7 @@ def test_the_bounded_update_raises_no_member_to_the_rim():
     X = np.column_stack([a, a + 0.15 + rng.normal(0.0, 0.1, 16), np.zeros(16)])
     obs = _obs([0], np.array([1.6]), [0.02], 3)
     obs.depth_max = np.array([1.7, 1.7])
-    s = FilterSettings(rtps=0.0, param_min_sd=0.0, gate=1e9)
+    s = FilterSettings(rtps=0.0, param_min_sd=0.0, gate=1e9, bounded_depth=True)
     lin, bnd = X.copy(), X.copy()
     enkf_update(lin, obs, FilterSettings(rtps=0.0, param_min_sd=0.0, gate=1e9, bounded_depth=False))
     enkf_update(bnd, obs, s)

@@ -52,7 +52,9 @@ class FilterSettings:
     bounded_depth : bool
         Update node depths in a variable bounded by each node's greatest depth (rim plus
         surcharge depth, see :func:`depth_to_unbounded`), so that an update cannot pile
-        members up at the rim; False: the depths themselves (linear, then clipped).
+        members up at the rim; False (default): the depths themselves (linear, then
+        clipped).  Measured neutral on the twin experiments (README, "the update and the
+        rim"): the pile-up at the rim comes from the members between updates.
     nudging_gain : float
         Nudging: the fraction of the innovation added at the sensor (tapered around it).
     seed : int
@@ -70,7 +72,7 @@ class FilterSettings:
     gate: float = 5.0
     roughness_sigma: float = 0.2
     nudging_gain: float = 0.6
-    bounded_depth: bool = True
+    bounded_depth: bool = False
     seed: int = 0
 
     def checked(self) -> FilterSettings:
