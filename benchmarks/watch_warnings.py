@@ -36,17 +36,20 @@ BINS = (0.0, 1e-9, 0.1, 0.3, 0.5, 0.7, 0.9, 1.01)
 THRESHOLDS = (0.5, 0.4, 0.3, 0.2, 0.1)
 
 
-def run(net_name, seed, outdir):
+def run(net_name, seed, outdir, members=16, end_hours=3.0, bounded=False):
+    from twin.ops.enkf import FilterSettings
     from twin.ops.watch import Twin
     from twin.validation import twin_experiment as E
 
     model = network(net_name)
     ex = E.experiment(model, 6, seed=seed, rain_factor=1.2 + 0.1 * (seed % 3))
     t0 = time.perf_counter()
-    tw = Twin(model, ex.sensors, outdir, members=16, seed=seed, end_hours=3.0)
+    tw = Twin(model, ex.sensors, outdir, members=members, seed=seed, end_hours=end_hours,
+              filter_settings=FilterSettings(bounded_depth=bounded))  # fmt: skip
     tw.ingest(ex.rows(), "benchmark")
     tw.run()
     ex.truth.to_netcdf(Path(outdir) / "truth.nc")
+    (Path(outdir) / "sensor_nodes.json").write_text(json.dumps([int(i) for i in ex.sensor_nodes]))
     return time.perf_counter() - t0
 
 
@@ -98,7 +101,30 @@ def score(net_name, outdir, horizon_min=120.0) -> dict:
             }
             msgs += [m.to_dict() for m in book.cycle(t, risks)]
         sweep.append({"threshold": thr, "hysteresis": hyst, **E.warning_scores(msgs, floods)})
-    return {"pairs": int(len(p)), "flood_rate": float(o.mean()), "mean_p": float(p.mean()),
+    with xr.open_dataset(Path(outdir) / "analysis.nc") as an:
+        an = an.load()
+    sens = json.loads((Path(outdir) / "sensor_nodes.json").read_text())
+    # the update's pile-up at the rim: cycle-manhole pairs whose members' median depth at
+    # lead 0 is within 2 % of the rim while the truth's is below 90 % of it; and floods
+    # forecast to begin within 5 minutes of the cycle that the truth does not have then
+    rim = np.asarray(net.nodes.max_depth_m) + np.asarray(net.nodes.surcharge_depth_m)
+    junction = (np.asarray(net.nodes.kind) == 0) & (rim > 0)
+    med0 = fc.node_depth_quantile.sel(quantile=0.5).isel(lead=0).values
+    truth_at = tr.node_depth.sel(time=cycles, method="nearest").values
+    pile = (med0 >= 0.98 * rim) & (truth_at < 0.9 * rim) & junction
+    soon = cycles[:, None] + np.timedelta64(300, "s")
+    early = (first_t <= soon) & (p_all >= 0.3) & junction
+    early_true = np.array([flooding[(tt > t) & (tt <= t + np.timedelta64(600, "s"))].any(axis=0)
+                           for t in cycles])  # fmt: skip
+    skill = {
+        "rim_pileup_pairs": int(pile.sum()),
+        "early_flood_pairs": int(early.sum()),
+        "early_flood_pairs_false": int((early & ~early_true).sum()),
+        "analysis_rmse": E.analysis_rmse(an, tr, E.wet_manholes(net, tr, sens)),
+        "forecast_rmse_30": E.forecast_rmse(fc, tr, E.wet_manholes(net, tr), 30),
+        "forecast_rmse_60": E.forecast_rmse(fc, tr, E.wet_manholes(net, tr), 60),
+    }
+    return {**skill, "pairs": int(len(p)), "flood_rate": float(o.mean()), "mean_p": float(p.mean()),
             "brier": float(np.mean((p - o) ** 2)), "reliability": rel,
             "probability_before_flood": before, "threshold_sweep": sweep}  # fmt: skip
 
@@ -110,6 +136,13 @@ def main():
     ap.add_argument("--keep", default=None, help="folder for the runs' outputs")
     ap.add_argument("--score", default=None, help="score a kept run folder only")
     ap.add_argument("--seed", type=int, default=None, help="its seed (with --score)")
+    ap.add_argument("--members", type=int, default=16)
+    ap.add_argument("--end-hours", type=float, default=3.0)
+    ap.add_argument(
+        "--bounded",
+        action="store_true",
+        help="update node depths in the variable bounded by the rim (FilterSettings.bounded_depth)",
+    )
     ap.add_argument("-o", default=str(OUT))
     a = ap.parse_args()
     out = Path(a.o)
@@ -122,12 +155,17 @@ def main():
         for seed in map(int, a.seeds.split(",")):
             for net in a.networks.split(","):
                 d = keep / f"{net}-{seed}"
-                cases.append((net, seed, d, run(net, seed, d)))
+                wall = run(net, seed, d, a.members, a.end_hours, a.bounded)
+                cases.append((net, seed, d, wall))
     for net, seed, d, wall in cases:
-        r = {"network": net, "seed": seed, "wall_s": wall, "load_average": os.getloadavg()[0],
-             **score(net, d)}  # fmt: skip
-        rows = [x for x in rows if (x["network"], x["seed"]) != (net, seed)] + [r]
-        print(json.dumps({k: r[k] for k in ("network", "seed", "threshold_sweep")}), flush=True)
+        r = {"network": net, "seed": seed, "members": a.members, "end_hours": a.end_hours,
+             "update": "bounded" if a.bounded else "linear", "wall_s": wall,
+             "load_average": os.getloadavg()[0], **score(net, d)}  # fmt: skip
+        key = ("network", "seed", "members", "update")
+        rows = [x for x in rows if tuple(x.get(k) for k in key) != tuple(r[k] for k in key)] + [r]
+        print(json.dumps({k: r[k] for k in key + ("analysis_rmse", "forecast_rmse_30",
+                                                   "rim_pileup_pairs", "early_flood_pairs_false",
+                                                   "threshold_sweep")}), flush=True)  # fmt: skip
         out.write_text(json.dumps({"runs": rows}, indent=1))
 
 

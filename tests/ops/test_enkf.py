@@ -112,3 +112,35 @@ def test_nudging_moves_the_run_towards_the_reading_at_the_sensor():
     obs.n_nodes = 3
     nudging_update(X, obs, FilterSettings(method="nudging", nudging_gain=0.5))
     np.testing.assert_allclose(X[0], [0.3, 0.25, 0.2, 0.0])
+
+
+def test_the_bounded_update_is_the_linear_one_far_below_the_rim():
+    X, n = _linear_gaussian(60, 6)
+    X[:, :n] = np.abs(X[:, :n])  # depths
+    lin, bnd = X.copy(), X.copy()
+    cols, values, sds = [0, 3], np.array([1.0, 0.5]), [0.3, 0.2]
+    s = FilterSettings(rtps=0.5, param_min_sd=0.0, gate=1e9, bounded_depth=True)
+    enkf_update(lin, _obs(cols, values, sds, n + 1), s)
+    obs = _obs(cols, values, sds, n + 1)
+    obs.depth_max = np.full(n, 1e6)
+    enkf_update(bnd, obs, s)
+    np.testing.assert_allclose(bnd, lin, atol=1e-5)
+
+
+def test_the_bounded_update_raises_no_member_to_the_rim():
+    # two manholes 1.7 m deep, their depths correlated; the reading at the first is
+    # far above the members: the linear update pushes several members of the second
+    # past its rim (clipped there, a pile-up), the bounded one keeps them below it
+    rng = np.random.default_rng(7)
+    a = rng.uniform(0.5, 1.3, 16)
+    X = np.column_stack([a, a + 0.15 + rng.normal(0.0, 0.1, 16), np.zeros(16)])
+    obs = _obs([0], np.array([1.6]), [0.02], 3)
+    obs.depth_max = np.array([1.7, 1.7])
+    s = FilterSettings(rtps=0.0, param_min_sd=0.0, gate=1e9, bounded_depth=True)
+    lin, bnd = X.copy(), X.copy()
+    enkf_update(lin, obs, FilterSettings(rtps=0.0, param_min_sd=0.0, gate=1e9, bounded_depth=False))
+    enkf_update(bnd, obs, s)
+    assert (lin[:, 1] >= 1.7).sum() >= 3
+    assert (bnd[:, :2] < 1.7).all()
+    assert abs(bnd[:, 0].mean() - 1.6) < 0.1  # still drawn to the reading
+    assert bnd[:, 1].std() > 0.5 * lin[:, 1].clip(max=1.7).std()

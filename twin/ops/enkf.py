@@ -49,6 +49,12 @@ class FilterSettings:
     roughness_sigma : float
         Model error of the members: the lognormal spread of their conduits' Manning's n
         (see :func:`~twin.ops.members.member_networks`).
+    bounded_depth : bool
+        Update node depths in a variable bounded by each node's greatest depth (rim plus
+        surcharge depth, see :func:`depth_to_unbounded`), so that an update cannot pile
+        members up at the rim; False (default): the depths themselves (linear, then
+        clipped).  Measured neutral on the twin experiments (README, "the update and the
+        rim"): the pile-up at the rim comes from the members between updates.
     nudging_gain : float
         Nudging: the fraction of the innovation added at the sensor (tapered around it).
     seed : int
@@ -66,6 +72,7 @@ class FilterSettings:
     gate: float = 5.0
     roughness_sigma: float = 0.2
     nudging_gain: float = 0.6
+    bounded_depth: bool = False
     seed: int = 0
 
     def checked(self) -> FilterSettings:
@@ -113,10 +120,32 @@ class Observations:
     local_index: list
     local_weight: list
     n_nodes: int = 0
+    depth_max: np.ndarray | None = None
 
     def predicted(self, X: np.ndarray) -> np.ndarray:
         """(n_members, k) predicted readings of the ensemble ``X``."""
         return X[:, self.column] * self.scale + self.offset
+
+
+#: Closest fraction of a node's greatest depth the bounded variable resolves (a member at
+#: or above it keeps its depth unless the update lowers it).
+RIM_FRACTION = 0.99
+
+
+def depth_to_unbounded(depth, depth_max):
+    """The variable node depths are updated in: ``-D log(1 - d / D)`` for a depth ``d``
+    [m] below the node's greatest depth ``D`` (rim plus surcharge depth) [m], ``d``
+    itself below 0.  It equals the depth near 0 (slope 1) and stretches the last part
+    below the rim without end, so that a linear update in it (Gaussian anamorphosis,
+    Simon and Bertino 2009) moves a member near the rim less the nearer it is and
+    never past it.  Depths are capped at ``RIM_FRACTION * D``."""
+    d = np.minimum(depth, RIM_FRACTION * depth_max)
+    return np.where(d > 0.0, -depth_max * np.log1p(-d / depth_max), d)
+
+
+def unbounded_to_depth(z, depth_max):
+    """Inverse of :func:`depth_to_unbounded` [m]; always below ``depth_max``."""
+    return np.where(z > 0.0, -depth_max * np.expm1(-z / depth_max), z)
 
 
 @dataclass
@@ -155,28 +184,38 @@ def enkf_update(X: np.ndarray, obs: Observations, s: FilterSettings, use=None) -
     if s.inflation != 1.0:
         xm = X.mean(axis=0)
         X[:] = xm + s.inflation * (X - xm)
+    bounded = s.bounded_depth and obs.depth_max is not None
+    if bounded:  # update node depths in the bounded variable (see depth_to_unbounded)
+        nn, dmax = obs.n_nodes, obs.depth_max
+        depth0 = X[:, :nn].copy()
+        z0 = depth_to_unbounded(depth0, dmax)
+        X[:, :nn] = z0
     prior_sd = X.std(axis=0, ddof=1)
     rng = np.random.default_rng(s.seed)
     for k in np.flatnonzero(used):
         idx, rho = obs.local_index[k], obs.local_weight[k]
-        hx = X[:, obs.column[k]] * obs.scale[k] + obs.offset[k]
+        col = obs.column[k]
+        xo = X[:, col]
+        if bounded and col < nn:
+            xo = unbounded_to_depth(xo, dmax[col])
+        hx = xo * obs.scale[k] + obs.offset[k]
         hm = hx.mean()
         hp = hx - hm
         var_h = hp @ hp / (n - 1)
         r = obs.sd[k] ** 2
         if var_h <= 0.0:
             continue
-        xl = X[:, idx]
-        xlm = xl.mean(axis=0)
-        xp = xl - xlm
-        gain = rho * (xp.T @ hp) / ((n - 1) * (var_h + r))
-        if s.variant == "sqrt":
-            alpha = 1.0 / (1.0 + np.sqrt(r / (var_h + r)))
-            X[:, idx] = xlm + gain * (obs.value[k] - hm) + xp - alpha * np.outer(hp, gain)
-        else:
+        eps = None
+        if s.variant != "sqrt":
             eps = rng.normal(0.0, obs.sd[k], n)
             eps -= eps.mean()
-            X[:, idx] = xl + np.outer(obs.value[k] + eps - hx, gain)
+        X[:, idx] = _updated(X[:, idx], hx, obs.value[k], r, rho, eps)
+        if bounded and col < nn:
+            # the read depth itself linearly (its reading is linear in it), then bounded
+            at = np.flatnonzero(idx == col)
+            if at.size:
+                d = _updated(xo[:, None], hx, obs.value[k], r, rho[at], eps)[:, 0]
+                X[:, col] = depth_to_unbounded(d, dmax[col])
     if s.rtps > 0.0:
         xm = X.mean(axis=0)
         post_sd = X.std(axis=0, ddof=1)
@@ -184,11 +223,29 @@ def enkf_update(X: np.ndarray, obs: Observations, s: FilterSettings, use=None) -
         ok = post_sd > 0.0
         ratio[ok] = 1.0 + s.rtps * (prior_sd[ok] - post_sd[ok]) / post_sd[ok]
         X[:] = xm + (X - xm) * ratio
+    if bounded:  # the increment back in depth (a member at its rim stays unless lowered)
+        X[:, :nn] = depth0 + unbounded_to_depth(X[:, :nn], dmax) - unbounded_to_depth(z0, dmax)
     p = X[:, -1]
     sd = p.std(ddof=1)
     if sd < s.param_min_sd:
         X[:, -1] = p.mean() + (p - p.mean()) * (s.param_min_sd / sd if sd > 0 else 1.0)
     return UpdateReport(mean0, sd0, z, used)
+
+
+def _updated(xl, hx, value, r, rho, eps=None):
+    """Elements ``xl`` (n_members, m) after one observation ``value`` (error variance
+    ``r``) predicted as ``hx`` (n_members,), tapered by ``rho`` (m,): the square-root
+    update, or with perturbed observations ``eps`` (n_members,)."""
+    n = xl.shape[0]
+    hp = hx - hx.mean()
+    var_h = hp @ hp / (n - 1)
+    xlm = xl.mean(axis=0)
+    xp = xl - xlm
+    gain = rho * (xp.T @ hp) / ((n - 1) * (var_h + r))
+    if eps is None:
+        alpha = 1.0 / (1.0 + np.sqrt(r / (var_h + r)))
+        return xlm + gain * (value - hx.mean()) + xp - alpha * np.outer(hp, gain)
+    return xl + np.outer(value + eps - hx, gain)
 
 
 def nudging_update(X: np.ndarray, obs: Observations, s: FilterSettings, use=None) -> UpdateReport:

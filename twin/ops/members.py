@@ -127,6 +127,9 @@ class MemberStates:
         self.n_state = self.n_nodes + self.n_links + 1
         self.invert_m = r0.nodes.invert * FT_TO_M
         self.rim_depth_m = r0.nodes.full_depth * FT_TO_M
+        #: greatest depth before a node floods [m] (rim plus surcharge depth)
+        self.max_depth_m = (r0.nodes.full_depth + r0.nodes.surcharge_depth) * FT_TO_M
+        self.max_depth_m[self.max_depth_m <= 0.0] = 1e6  # no rim (an outfall): unbounded
         self.assimilation_volume_m3 = np.zeros(self.n)  # added (+) / removed (-) by updates
         self._rain_units = 1.0 / MM_PER_IN if network.unit_system == "US" else 1.0
         self._changed = np.zeros(self.n_nodes, dtype=np.bool_)

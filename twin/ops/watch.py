@@ -392,6 +392,7 @@ class Twin:
             o["index"],
             o["weight"],
             self.members.n_nodes,
+            self.members.max_depth_m,
         )
         use = ~flagged
         if self.settings.method == "enkf":
