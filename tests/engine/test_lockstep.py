@@ -82,3 +82,12 @@ def test_networks_with_structures_are_refused():
     small = twin.load_network("small")
     with pytest.raises(TwinError, match="conduits only"):
         LockstepBatch([(small, {"end_hours": 0.1})])
+
+
+def test_networks_with_culvert_inlet_control_are_refused():
+    # the lockstep conduit kernel has no inlet-control branch: refuse, never differ silently
+    from pathlib import Path
+
+    culverts = twin.load_network(Path(__file__).parent / "data" / "culverts.inp")
+    with pytest.raises(TwinError, match="culvert inlet control"):
+        LockstepBatch([(culverts, {"end_hours": 0.1})])

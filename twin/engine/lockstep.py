@@ -17,7 +17,7 @@ agrees with it as a run at a smaller step does (tested with the SWMM agreement
 check); with a fixed routing step (``variable_step=0``) it is bit-identical.
 Members whose networks differ (a blocked pipe) step in separate lockstep groups, one
 per network.  Dynamic wave on networks of conduits only, without conduit evaporation
-or seepage, and SWMM's solver: anything else is refused with a
+or seepage or culvert inlet control, and SWMM's solver: anything else is refused with a
 :class:`~twin.errors.TwinError` naming the member and the reason.
 """
 
@@ -40,6 +40,8 @@ def lockstep_refusal(sim) -> str:
         return "lockstep routes the dynamic wave only (this member is kinematic wave/steady)"
     if r.newton is not None:
         return "lockstep runs SWMM's Picard scheme; solver='newton' is a member-by-member solver"
+    if (r.links.culvert > 0).any():
+        return "lockstep does not route culvert inlet control: run without lockstep"
     if not r.conduits_only:
         return ("lockstep routes networks of conduits only (this one has pumps, orifices, "
                 "weirs, outlets or DUMMY links): run without lockstep")  # fmt: skip
