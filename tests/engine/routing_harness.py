@@ -93,3 +93,15 @@ def run_router(inp, **overrides) -> tuple[xr.Dataset, Router]:
         },
     )
     return ds, router
+
+
+def assert_results_identical(a: xr.Dataset, b: xr.Dataset) -> None:
+    """Two results datasets hold the same variables and attributes, bit for bit (NaN equal)."""
+    assert set(a.data_vars) == set(b.data_vars)
+    for v in a.data_vars:
+        x, y = a[v].values, b[v].values
+        if x.dtype.kind == "f":
+            assert np.array_equal(x, y, equal_nan=True), v
+        else:
+            assert np.array_equal(x, y), v
+    assert a.attrs == b.attrs

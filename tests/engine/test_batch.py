@@ -11,6 +11,7 @@ import numpy as np
 import pytest
 
 import twin
+from tests.engine.routing_harness import assert_results_identical
 from twin.engine.batch import MemberBatch
 from twin.engine.simulation import Simulation
 from twin.kernels.codes import LinkKind
@@ -40,24 +41,13 @@ def _largest_conduit(net) -> int:
     return int(np.argmax(np.where(conduit, net.links.geom[:, 0], -1.0)))
 
 
-def _assert_identical(a, b):
-    assert set(a.data_vars) == set(b.data_vars)
-    for v in a.data_vars:
-        x, y = a[v].values, b[v].values
-        if x.dtype.kind == "f":
-            assert np.array_equal(x, y, equal_nan=True), v
-        else:
-            assert np.array_equal(x, y), v
-    assert a.attrs == b.attrs
-
-
 @pytest.mark.parametrize("threads, groups", [(1, None), (2, 1), (2, None)])
 def test_batch_equals_members_run_alone(setups, threads, groups):
     # (2, 1): one prange call over both threads; (2, None): two Python threads
     results = MemberBatch(setups, threads=threads, groups=groups).run()
     assert [r[0] for r in results] == [0, 0, 0, 0]
     for (net, kw), (_, _, ds) in zip(setups, results, strict=True):
-        _assert_identical(ds, Simulation(net, **kw).run())
+        assert_results_identical(ds, Simulation(net, **kw).run())
     # the members really differ
     depths = [r[2]["node_depth"].values.tobytes() for r in results]
     assert len(set(depths)) == 4
@@ -81,7 +71,7 @@ def test_kinematic_wave_batch_equals_members_run_alone():
     setups = [(net, {**KW, "flow_routing": "KINWAVE"}), (scale_rainfall(copy_network(net), 2), KW)]
     for (n, kw), (status, _, ds) in zip(setups, MemberBatch(setups).run(), strict=True):
         assert status == 0
-        _assert_identical(ds, Simulation(n, **kw).run())
+        assert_results_identical(ds, Simulation(n, **kw).run())
 
 
 def test_member_failing_mid_run_is_recorded_and_the_others_finish(net, setups):
@@ -92,7 +82,7 @@ def test_member_failing_mid_run_is_recorded_and_the_others_finish(net, setups):
     assert [r[0] for r in results] == [0, 1, 0]
     err = results[1][1]
     assert err.startswith("SimulationError") and "NaN" in err
-    _assert_identical(results[2][2], Simulation(*setups[1][:1], **setups[1][1]).run())
+    assert_results_identical(results[2][2], Simulation(*setups[1][:1], **setups[1][1]).run())
 
 
 def test_member_of_another_layout_fails_alone(net, setups):

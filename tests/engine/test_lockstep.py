@@ -13,6 +13,7 @@ import numpy as np
 import pytest
 
 import twin
+from tests.engine.routing_harness import assert_results_identical
 from twin.engine.lockstep import LockstepBatch
 from twin.engine.simulation import Simulation
 from twin.ensemble.members import perturbed_forecast
@@ -26,16 +27,6 @@ from twin.validation.agreement import assert_agrees
 @pytest.fixture(scope="module")
 def net():
     return twin.load_network("medium-conduits")
-
-
-def _identical(a, b):
-    assert set(a.data_vars) == set(b.data_vars)
-    for v in a.data_vars:
-        x, y = a[v].values, b[v].values
-        if x.dtype.kind == "f":
-            assert np.array_equal(x, y, equal_nan=True), v
-        else:
-            assert np.array_equal(x, y), v
 
 
 def test_fixed_step_lockstep_is_each_members_own_run(net):
@@ -52,7 +43,7 @@ def test_fixed_step_lockstep_is_each_members_own_run(net):
     results = batch.run()
     assert [r[0] for r in results] == [0, 0, 0, 0]
     for (n, k), (_, _, ds) in zip(setups, results, strict=True):
-        _identical(ds, Simulation(n, **k).run())
+        assert_results_identical(ds, Simulation(n, **k).run())
 
 
 def test_variable_step_members_agree_with_their_own_runs():
