@@ -174,6 +174,7 @@ def _attrs(sim) -> dict:
         rv.get("initial_storage", 0.0)
         + v["dry_weather_inflow"]
         + v["wet_weather_inflow"]
+        + v.get("rdii_inflow", 0.0)
         + v["external_inflow"]
         # water that couplers (e.g. the 2D surface draining into manholes) add to the pipes
         + sum(getattr(c, "routing_inflow_ft3", 0.0) for c in sim.couplers)

@@ -14,6 +14,7 @@ import warnings
 
 import numpy as np
 
+from twin.engine.rdii import rdii_gauges
 from twin.engine.rainfall import GaugeRainfall
 from twin.errors import InputError, TwinWarning
 from twin.kernels.runoff import infiltration as ki
@@ -271,6 +272,7 @@ class Runoff:
         self.gage_at_subcatch = np.asarray(s.raingage, np.int64)
         used = np.zeros(len(net.raingages), bool)
         used[self.gage_at_subcatch[self.gage_at_subcatch >= 0]] = True
+        used |= rdii_gauges(net)  # SWMM marks a unit hydrograph's gauge used too
         self.rain = GaugeRainfall(net, opts, used)
         self.wet_step_s = float(min(opts.wet_step_s, self.rain.min_series_interval_s))
         self.dry_step_s = float(opts.dry_step_s)

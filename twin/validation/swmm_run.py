@@ -42,7 +42,8 @@ def run_swmm(inp, workdir=None, keep_files: bool = False) -> xr.Dataset:
         ``subcatchment``; attributes ``runoff_continuity_error_percent`` and
         ``flow_routing_continuity_error_percent`` read from the report, and
         ``routing_evaporation_m3``, ``routing_seepage_m3`` (its flow routing
-        "Evaporation Loss" and "Exfiltration Loss") and ``runoff_evaporation_m3``
+        "Evaporation Loss" and "Exfiltration Loss"), ``routing_rdii_inflow_m3`` (its
+        "RDII Inflow") and ``runoff_evaporation_m3``
         (its runoff "Evaporation Loss"), to SWMM's printed precision.
     """
     from swmm.toolkit import output, shared_enum, solver
@@ -202,7 +203,8 @@ def _read_rpt(path: Path) -> dict:
         # the flow routing losses, from the column in 10^6 ltr (SI) or 10^6 gal (US)
         m3_per = 1000.0 if "10^6 ltr" in text[routing : routing + 400] else 3785.411784
         for key, label in (("routing_evaporation_m3", "Evaporation Loss"),
-                           ("routing_seepage_m3", "Exfiltration Loss")):  # fmt: skip
+                           ("routing_seepage_m3", "Exfiltration Loss"),
+                           ("routing_rdii_inflow_m3", "RDII Inflow")):  # fmt: skip
             m = re.compile(label + r"\s*\.+\s*(-?[\d.]+)\s+(-?[\d.]+)").search(text, routing)
             if m:
                 attrs[key] = float(m.group(2)) * m3_per
