@@ -28,8 +28,10 @@ import math
 import numpy as np
 
 from twin.engine.rainfall import GaugeRainfall
+from twin.errors import InputError
 from twin.networks import units
 
+MAX_PERIODS = 10**6  # past rain intervals one hydrograph may remember (memory, time)
 ZERO_RDII_CFS = 1.0e-4  # rdii.c's ZERO_RDII
 FLOW_TOL_CFS = 1.0e-5  # routing.c's FLOW_TOL
 _EPOCH = np.datetime64("1899-12-30", "D")  # SWMM's DateTime 0
@@ -141,6 +143,12 @@ def _unit_hydrograph_rdii(uh, rain, start, step_s, n_steps, is_used, group_area,
     for j in range(n_uh):
         for k in range(3):
             max_p[j, k] = max(int(uh.t_base_s[j, m, k]) // int(ri[j]) + 1 for m in range(12))
+    for j in np.flatnonzero(max_p.max(axis=1) > MAX_PERIODS):
+        raise InputError(
+            f"unit hydrograph {uh.names[j]}: its base time spans more than "
+            f"{MAX_PERIODS} rain intervals of {ri[j]} s",
+            section="HYDROGRAPHS",
+        )
     month0 = _month(start)
     past = [[np.zeros(max_p[j, k]) for k in range(3)] for j in range(n_uh)]
     past_month = [[np.zeros(max_p[j, k], np.int64) for k in range(3)] for j in range(n_uh)]

@@ -14,8 +14,8 @@ import warnings
 
 import numpy as np
 
-from twin.engine.rdii import rdii_gauges
 from twin.engine.rainfall import GaugeRainfall
+from twin.engine.rdii import rdii_gauges
 from twin.errors import InputError, TwinWarning
 from twin.kernels.runoff import infiltration as ki
 from twin.kernels.runoff import runoff as kr

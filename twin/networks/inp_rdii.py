@@ -128,7 +128,7 @@ def read_hydrographs(ctx: ReadContext, sec) -> UnitHydrographs:
             rtk = [p[0:3], p[3:6], p[6:9]]
             kinds = [0, 1, 2]
             ia = [row.num(i, default=0.0) for i in (11, 12, 13)]
-        for k, (r, t, kk) in zip(kinds, rtk):
+        for k, (r, t, kk) in zip(kinds, rtk, strict=True):
             for m in months:
                 uh.r[j, m, k] = r
                 uh.t_peak_s[j, m, k] = int(t * 3600.0)
@@ -145,7 +145,7 @@ def _validate(ctx: ReadContext, uh: UnitHydrographs) -> None:
             ctx.fail_at("unithyd", j, f"unit hydrograph {name} names no rain gauge", "Gauge",
                         209)  # fmt: skip
         exists = uh.t_base_s[j] != 0
-        if (uh.t_peak_s[j][exists] < 0).any():
+        if (uh.t_peak_s[j][exists] < 0).any() or (uh.t_base_s[j] < 0).any():
             ctx.fail_at("unithyd", j, f"unit hydrograph {name} has a negative time", "T", 151)
         if (uh.r[j][exists] < 0.0).any() or (np.where(exists, uh.r[j], 0.0).sum(1) > 1.01).any():
             ctx.fail_at("unithyd", j, f"unit hydrograph {name} has response ratios below 0 "
