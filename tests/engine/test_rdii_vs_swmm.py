@@ -25,7 +25,7 @@ import pytest
 import xarray as xr
 
 import twin
-from tests.agreement import assert_agrees
+from tests.agreement import run_and_compare
 from twin.validation.swmm_run import run_swmm
 
 DATA = Path(__file__).parent / "data"
@@ -40,10 +40,8 @@ LATERAL_TOL_REL = 1e-3
 
 @pytest.mark.swmm
 @pytest.mark.parametrize("case", ["rdii_cms", "rdii_us"])
-def test_rdii_agrees_with_swmm(tmp_path, case):
-    inp = DATA / f"{case}.inp"
-    ours, ref = twin.simulate(twin.load_network(inp)), run_swmm(inp, workdir=tmp_path)
-    assert_agrees(ours, ref)
+def test_rdii_agrees_with_swmm(case):
+    ours, ref = run_and_compare(DATA / f"{case}.inp")
     a, b = xr.align(ours["node_lateral_inflow"], ref["node_lateral_inflow"], join="inner")
     peak = float(np.abs(b).max())
     assert peak > 0.01  # m3/s: the inflow is there to be checked
