@@ -161,7 +161,7 @@ def read_rdii(ctx: ReadContext, sec) -> RdiiInflows:
         row.need(3)
         node = row.ref(0, "node")
         uh = row.ref(1, "unithyd")
-        area = row.num(2, minimum=0.0, code=155)
+        area = row.num(2, minimum=0.0)  # SWMM's parser: 211, before its 155
         by_node[node] = (uh, area * area_to_m2)
     nodes = sorted(by_node)  # SWMM lists RDII nodes in node order
     return RdiiInflows(
