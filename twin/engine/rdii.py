@@ -104,7 +104,13 @@ class RdiiInflows:
         n_steps = int(opts.duration_s // self.step_s) + 1
         group_rdii = _unit_hydrograph_rdii(uh, self.rain, start, self.step_s, n_steps,
                                            is_used, group_area, _DEPTH_PER_FT[system])  # fmt: skip
-        rdii, self.rain_ft3 = group_rdii
+        rdii, self.rain_ft3, last_month = group_rdii
+        # the [ADJUSTMENTS] RAINFALL factor this pass leaves set: SWMM's runoff gauges
+        # read their first values with it (rain_open runs before project_init)
+        adjust = getattr(net, "adjustments", None)
+        self.final_rain_factor = 1.0
+        if adjust is not None and last_month >= 0:
+            self.final_rain_factor = float(adjust.rainfall[last_month])
         q = rdii[:, rd.unit_hydrograph] * area_ft2 / _RAIN_PER_FPS[system]
         q = q.astype(np.float32).astype(np.float64)  # SWMM's RDII file holds 4-byte floats
         q[q < ZERO_RDII_CFS] = 0.0
@@ -126,7 +132,8 @@ class RdiiInflows:
 
 def _unit_hydrograph_rdii(uh, rain, start, step_s, n_steps, is_used, group_area, depth_per_ft):
     """RDII of each unit hydrograph set per unit sewershed area at each RDII step (SWMM's
-    ``UHGroup[].rdii``, rain units), and the rain volume on the sewersheds [ft3]."""
+    ``UHGroup[].rdii``, rain units), the rain volume on the sewersheds [ft3] and the
+    month (0-11) of the last rain interval read (-1: none)."""
     n_uh = len(uh)
     wet = step_s
     ri = np.full(n_uh, wet, np.int64)  # getRainInterval
@@ -161,6 +168,7 @@ def _unit_hydrograph_rdii(uh, rain, start, step_s, n_steps, is_used, group_area,
     rdii_now = np.zeros(n_uh)
     out = np.zeros((n_steps, n_uh))
     rain_ft3 = 0.0
+    last_month = -1
     rate = np.zeros(rain.n_gages)
     for step in range(n_steps):
         current = start + step * step_s / 86400.0
@@ -177,6 +185,7 @@ def _unit_hydrograph_rdii(uh, rain, start, step_s, n_steps, is_used, group_area,
                 depth = rate[g] * dt / 3600.0
                 rain_ft3 += depth / depth_per_ft * group_area[j]
                 m_gd = _month(gd)
+                last_month = m_gd
                 for k in range(3):
                     excess = _apply_ia(uh, j, k, m_gd, dt, depth, ia_used)
                     _update_dry(j, k, excess, dt, dry, period, has_past, past, max_p)
@@ -198,7 +207,7 @@ def _unit_hydrograph_rdii(uh, rain, start, step_s, n_steps, is_used, group_area,
                                           int(period[j, k]))  # fmt: skip
             rdii_now[j] = total
         out[step] = rdii_now
-    return out, rain_ft3
+    return out, rain_ft3, last_month
 
 
 def _month(date: float) -> int:

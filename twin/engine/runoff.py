@@ -20,6 +20,7 @@ from twin.errors import InputError, TwinWarning
 from twin.kernels.runoff import infiltration as ki
 from twin.kernels.runoff import runoff as kr
 from twin.networks import units
+from twin.networks.inp_adjustments import unapplied_adjustments
 from twin.networks.units import FT3_TO_M3, FT_TO_M
 
 FT, FT3 = FT_TO_M, FT3_TO_M3
@@ -33,7 +34,6 @@ _IGNORED_SECTIONS = (
     "GROUNDWATER",
     "AQUIFERS",
     "GWF",
-    "ADJUSTMENTS",
 )
 
 
@@ -167,6 +167,18 @@ class Evaporation:
                     )
             except (ValueError, IndexError):
                 raise InputError(f"bad {key} values", section="EVAPORATION", field=key) from None
+        self._adjust(net, f)
+
+    def _adjust(self, net, f: float) -> None:
+        """[ADJUSTMENTS] EVAPORATION: added to the month's rate (climate.c's setEvap)."""
+        adj = getattr(net, "adjustments", None)
+        if adj is None or not adj.evaporation.any():
+            return
+        if self.kind == "TIMESERIES":  # SWMM adds it again at every step between entries
+            warnings.warn("[ADJUSTMENTS] EVAPORATION is not applied to TIMESERIES evaporation",
+                          TwinWarning, stacklevel=4)  # fmt: skip
+            return
+        self.monthly = self.monthly + np.asarray(adj.evaporation, np.float64) * f
 
     def _read_series(self, net, opts, name: str, f: float) -> None:
         from pathlib import Path
@@ -235,6 +247,9 @@ class Runoff:
     ----------
     net : Network
     opts : SimOptions
+    init_rain_factor : float
+        [ADJUSTMENTS] RAINFALL factor on the gauges' first readings (see
+        :func:`twin.engine.rainfall.rain_factors`).
 
     Attributes
     ----------
@@ -248,7 +263,7 @@ class Runoff:
         Steps used (the wet step is lowered to the shortest rain-series interval).
     """
 
-    def __init__(self, net, opts):
+    def __init__(self, net, opts, init_rain_factor: float = 1.0):
         s = net.subcatchments
         n = len(s)
         self.n_subcatchments = n
@@ -273,7 +288,7 @@ class Runoff:
         used = np.zeros(len(net.raingages), bool)
         used[self.gage_at_subcatch[self.gage_at_subcatch >= 0]] = True
         used |= rdii_gauges(net)  # SWMM marks a unit hydrograph's gauge used too
-        self.rain = GaugeRainfall(net, opts, used)
+        self.rain = GaugeRainfall(net, opts, used, init_rain_factor)
         self.wet_step_s = float(min(opts.wet_step_s, self.rain.min_series_interval_s))
         self.dry_step_s = float(opts.dry_step_s)
         self.duration_s = opts.duration_s
@@ -497,3 +512,8 @@ def _warn_ignored(net) -> None:
             TwinWarning,
             stacklevel=3,
         )
+    adjust = getattr(net, "adjustments", None)
+    left = unapplied_adjustments(adjust) if adjust is not None else []
+    if left:  # RAINFALL and EVAPORATION are applied (rainfall.py, Evaporation)
+        warnings.warn(f"[ADJUSTMENTS] {', '.join(left)} not applied (SWMM would apply them)",
+                      TwinWarning, stacklevel=3)  # fmt: skip

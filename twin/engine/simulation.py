@@ -102,17 +102,20 @@ class Simulation:
         if not isinstance(network, Network):
             network = load_network(network)
         opts = run_options(network, options, **overrides)
+        self.rdii = None  # RDII inflows at nodes ([RDII], twin.engine.rdii), if any
+        if has_rdii(network):
+            self.rdii = RdiiInflows(network, opts)
         has_runoff = network.n_subcatchments > 0 and not opts.ignore_rainfall
-        self.runoff = Runoff(network, opts) if has_runoff else None
+        self.runoff = None
+        if has_runoff:
+            factor = 1.0 if self.rdii is None else self.rdii.final_rain_factor
+            self.runoff = Runoff(network, opts, init_rain_factor=factor)
         if self.runoff is not None and opts.routing_step_s > self.runoff.wet_step_s:
             # SWMM lowers the wet step to the shortest gauge interval, then caps the
             # routing step at the wet step (project_validate)
             opts = opts.with_(routing_step_s=float(self.runoff.wet_step_s))
-        self.rdii = None  # RDII inflows at nodes ([RDII], twin.engine.rdii), if any
-        if has_rdii(network):
-            self.rdii = RdiiInflows(network, opts)
-            if opts.routing_step_s > self.rdii.step_s:
-                opts = opts.with_(routing_step_s=float(self.rdii.step_s))
+        if self.rdii is not None and opts.routing_step_s > self.rdii.step_s:
+            opts = opts.with_(routing_step_s=float(self.rdii.step_s))
         check_work(estimate_work(network, opts, surface_cells=_surface_cells(couplers)))
         self.net = network
         self.opts = opts

@@ -29,6 +29,7 @@ import warnings
 from pathlib import Path
 
 from twin.errors import InputError, TwinWarning
+from twin.networks.inp_adjustments import read_adjustments
 from twin.networks.inp_context import REGISTRY_SECTIONS, ReadContext
 from twin.networks.inp_data import (
     read_curves,
@@ -61,7 +62,7 @@ MODELLED_SECTIONS = (
 ).split()
 #: sections read into the Network and also kept verbatim in ``Network.sections`` (the
 #: writer writes them back as they were)
-READ_AND_KEPT_SECTIONS = ("HYDROGRAPHS", "RDII")
+READ_AND_KEPT_SECTIONS = ("HYDROGRAPHS", "RDII", "ADJUSTMENTS")
 
 
 def read_inp(path) -> Network:
@@ -174,6 +175,7 @@ def _read(text: str, source: str) -> Network:
         sections=unmodelled,
         unit_hydrographs=read_hydrographs(ctx, sections.get("HYDROGRAPHS")),
         rdii=read_rdii(ctx, sections.get("RDII")),
+        adjustments=read_adjustments(ctx, sections.get("ADJUSTMENTS")),
         source=source,
     )
     validate_project(ctx, net)

@@ -20,6 +20,7 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 
 from twin.kernels.codes import InfilModel, LinkKind, NodeKind, OutfallKind, RouteTo, Shape
+from twin.networks.inp_adjustments import Adjustments
 from twin.networks.inp_rdii import RdiiInflows, UnitHydrographs
 
 __all__ = [
@@ -365,6 +366,8 @@ class Network:
     # [HYDROGRAPHS] and [RDII] read (twin.networks.inp_rdii; also kept in ``sections``)
     unit_hydrographs: UnitHydrographs = field(default_factory=UnitHydrographs)
     rdii: RdiiInflows = field(default_factory=RdiiInflows)
+    # [ADJUSTMENTS] read (twin.networks.inp_adjustments; also kept in ``sections``)
+    adjustments: Adjustments = field(default_factory=Adjustments)
     source: str = ""  # file the network came from, "" if generated
     crs: str = ""  # CRS of the map coordinates (WKT, "EPSG:5186" ...), from <stem>.prj; "" unknown
 
