@@ -53,8 +53,14 @@ def test_adjustments_read_and_checked():
     more = text.replace("TEMPERATURE 0", "CONDUCTIVITY 1 1 1 1 1 0.5 -2 1 1 1 1 1\nTEMPERATURE 0")
     net = read_inp_text(more)
     assert net.adjustments.conductivity[5] == 0.5 and net.adjustments.conductivity[6] == 1.0
-    [found] = [f for f in check_network(net) if f.name == "[ADJUSTMENTS]"]
-    assert "CONDUCTIVITY" in found.message
+    assert not [f for f in check_network(net) if f.name == "[ADJUSTMENTS]"]  # infiltration
+    # named: CONDUCTIVITY where conduits seep (not applied there), N-PERV and DSTORE
+    after = (DATA / "conductivity_after.inp").read_text()
+    after = after.replace("INFIL S3 SOILS", "INFIL S3 SOILS\nDSTORE S1 SOILS")
+    after = after.replace("[JUNCTIONS]", "[LOSSES]\nC1 0 0 0 NO 1.5\n[JUNCTIONS]")
+    [found] = [f for f in check_network(read_inp_text(after)) if f.name == "[ADJUSTMENTS]"]
+    assert "CONDUCTIVITY on storage and conduit seepage" in found.message
+    assert "DSTORE" in found.message and "INFIL" not in found.message
 
 
 @pytest.mark.parametrize(
@@ -76,3 +82,27 @@ def test_bad_adjustments_name_file_line_section_field(old, new, field, match):
     e = err.value
     assert (e.file, e.section, e.field) == ("net.inp", "ADJUSTMENTS", field)
     assert text.splitlines()[e.line - 1].startswith(new.split("\n")[0][:6])
+
+
+@pytest.mark.swmm
+@pytest.mark.parametrize("order", ["before", "after"])
+def test_conductivity_and_infil_pattern_agree_with_swmm(order):
+    """CONDUCTIVITY (0.4 in June, 2.5 in July) on Horton, Green-Ampt and modified
+    Green-Ampt subcatchments, and an INFIL pattern (1.8, 0.3) on the last one: SWMM
+    applies the pattern only when [ADJUSTMENTS] comes after [SUBCATCHMENTS], whose
+    lines reset it; the twin reads it the same way."""
+    path = DATA / f"conductivity_{order}.inp"
+    net = read_inp_text(path.read_text())
+    assert len(net.adjustments.patterns) == (1 if order == "after" else 0)
+    ours, ref = run_and_compare(path)
+    a, b = xr.align(ours["subcatchment_infiltration"], ref["subcatchment_infiltration"],
+                    join="inner")  # fmt: skip
+    assert float(np.abs(a - b).max()) <= 1e-5 * float(b.max())
+    err = ours.attrs["runoff_continuity_error_percent"]
+    assert abs(err - ref.attrs["runoff_continuity_error_percent"]) <= 0.001
+    # the factors matter: SWMM's infiltration is not the unadjusted one
+    text = path.read_text().replace("CONDUCTIVITY 1 1 1 1 1 0.4 2.5", "CONDUCTIVITY 1 1 1 1 1 1 1")
+    plain = twin.simulate(read_inp_text(text.replace("INFIL S3 SOILS", "")))
+    a, b = xr.align(plain["subcatchment_infiltration"], ref["subcatchment_infiltration"],
+                    join="inner")  # fmt: skip
+    assert float(np.abs(a - b).max()) > 0.1 * float(b.max())

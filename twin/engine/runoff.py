@@ -14,6 +14,7 @@ import warnings
 
 import numpy as np
 
+from twin.engine.conductivity import infiltration_factors
 from twin.engine.rainfall import GaugeRainfall
 from twin.engine.rdii import rdii_gauges
 from twin.errors import InputError, TwinWarning
@@ -295,6 +296,7 @@ class Runoff:
         self.evap = Evaporation(net, opts)
         self.infil_model, self.infil_par = infil_params_internal(s.infil_model, s.infil_params)
         self._runoff_step = kr.runoff_step_for(self.infil_model)  # only its models compiled
+        self._infil_factors = infiltration_factors(net)
         st = kr.new_state_arrays(n)
         self._st = st
         for j in range(n):
@@ -346,6 +348,8 @@ class Runoff:
             st["totals"][kr.TOT_RUNON] += v[ok].sum()
             v[:] = 0.0
         month = self.evap.month_at(t)
+        if self._infil_factors is not None:  # [ADJUSTMENTS] CONDUCTIVITY, INFIL patterns
+            self._infil_factors.apply(month, self.infil_model, self.infil_par)
         self._has_runoff = self._runoff_step(
             dt,
             self._rain_fps,
@@ -513,7 +517,7 @@ def _warn_ignored(net) -> None:
             stacklevel=3,
         )
     adjust = getattr(net, "adjustments", None)
-    left = unapplied_adjustments(adjust) if adjust is not None else []
+    left = unapplied_adjustments(adjust, net) if adjust is not None else []
     if left:  # RAINFALL and EVAPORATION are applied (rainfall.py, Evaporation)
         warnings.warn(f"[ADJUSTMENTS] {', '.join(left)} not applied (SWMM would apply them)",
                       TwinWarning, stacklevel=3)  # fmt: skip

@@ -118,7 +118,7 @@ def _not_simulated(net: Network) -> list[CheckFinding]:
     out = []
     for sec in used:
         if sec == "ADJUSTMENTS":  # EVAPORATION and RAINFALL are applied
-            left = unapplied_adjustments(net.adjustments)
+            left = unapplied_adjustments(net.adjustments, net)
             if left:
                 msg = f"not applied by twin (SWMM would apply them): {', '.join(left)}"
                 out.append(CheckFinding("warning", "network", f"[{sec}]", msg))

@@ -9,8 +9,9 @@
     N-PERV | DSTORE | INFIL  Subcatchment  Pattern    per-subcatchment monthly patterns
 
 Keywords match by prefix as SWMM's (``TEMP``, ``EVAP``, ``RAIN``, ``CONDUCT``).  The
-engine applies EVAPORATION and RAINFALL; the others are kept and named by ``twin
-check`` (:func:`unapplied_adjustments`).  A bad field is an InputError naming file, line,
+engine applies EVAPORATION, RAINFALL, and CONDUCTIVITY and INFIL patterns to
+infiltration; the others are kept and named by ``twin check``
+(:func:`unapplied_adjustments`).  A bad field is an InputError naming file, line,
 section and field.
 """
 
@@ -54,8 +55,15 @@ class Adjustments:
     patterns: list = field(default_factory=list)
 
 
-def read_adjustments(ctx: ReadContext, sec) -> Adjustments:
-    """The [ADJUSTMENTS] of a file (defaults: no adjustment)."""
+def read_adjustments(ctx: ReadContext, sec, after_subcatchments: bool = True) -> Adjustments:
+    """The [ADJUSTMENTS] of a file (defaults: no adjustment).
+
+    SWMM resets a subcatchment's N-PERV, DSTORE and INFIL patterns when it reads the
+    subcatchment's [SUBCATCHMENTS] line (``subcatch_readParams``): pattern lines in an
+    [ADJUSTMENTS] section that comes before [SUBCATCHMENTS] in the file (where SWMM's
+    own editor writes it) have no effect.  They are checked, then left out
+    (``after_subcatchments`` False), with a note.
+    """
     adj = Adjustments()
     for line in sec.lines if sec else []:
         toks = line.tokens
@@ -77,17 +85,29 @@ def read_adjustments(ctx: ReadContext, sec) -> Adjustments:
             row.need(3)
             j = row.ref(1, "subcatchment")
             row.ref(2, "pattern")
-            adj.patterns.append((key, j, ctx.canonical("pattern", toks[2])))
+            if after_subcatchments:
+                adj.patterns.append((key, j, ctx.canonical("pattern", toks[2])))
+            else:
+                ctx.notes.append(f"[ADJUSTMENTS] {key} line {line.no} before [SUBCATCHMENTS] "
+                                 "(SWMM resets it there)")  # fmt: skip
         else:
             Row(ctx, "ADJUSTMENTS", line, ["Keyword"]).fail(0, f"unknown keyword {toks[0]!r}",
                                                             205)  # fmt: skip
     return adj
 
 
-def unapplied_adjustments(adj: Adjustments) -> list[str]:
-    """The adjustments a network sets that the engine does not apply."""
+def unapplied_adjustments(adj: Adjustments, net=None) -> list[str]:
+    """The adjustments a network sets that the engine does not apply: N-PERV and DSTORE
+    patterns, and CONDUCTIVITY where ``net`` has storage or conduit seepage (the engine
+    applies it to infiltration only)."""
     out = []
-    if (adj.conductivity != 1.0).any():
-        out.append("CONDUCTIVITY")
-    out += sorted({key for key, _, _ in adj.patterns})
+    if (adj.conductivity != 1.0).any() and net is not None and _seeps(net):
+        out.append("CONDUCTIVITY on storage and conduit seepage")
+    out += sorted({key for key, _, _ in adj.patterns if not key.startswith("INFIL")})
     return out
+
+
+def _seeps(net) -> bool:
+    storage = np.asarray(net.nodes.seepage, np.float64)
+    conduit = np.asarray(net.links.seepage_mmh, np.float64)
+    return bool(np.nan_to_num(storage[:, 1]).any() or np.nan_to_num(conduit).any())

@@ -175,11 +175,18 @@ def _read(text: str, source: str) -> Network:
         sections=unmodelled,
         unit_hydrographs=read_hydrographs(ctx, sections.get("HYDROGRAPHS")),
         rdii=read_rdii(ctx, sections.get("RDII")),
-        adjustments=read_adjustments(ctx, sections.get("ADJUSTMENTS")),
+        adjustments=read_adjustments(ctx, sections.get("ADJUSTMENTS"), _after(order)),
         source=source,
     )
     validate_project(ctx, net)
     return net
+
+
+def _after(order) -> bool:
+    """Whether [ADJUSTMENTS] comes after [SUBCATCHMENTS] (or there is none of the latter)."""
+    if "ADJUSTMENTS" not in order or "SUBCATCHMENTS" not in order:
+        return True
+    return order.index("ADJUSTMENTS") > order.index("SUBCATCHMENTS")
 
 
 def _register(ctx: ReadContext, sections, order) -> None:
