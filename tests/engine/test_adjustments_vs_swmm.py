@@ -54,13 +54,12 @@ def test_adjustments_read_and_checked():
     net = read_inp_text(more)
     assert net.adjustments.conductivity[5] == 0.5 and net.adjustments.conductivity[6] == 1.0
     assert not [f for f in check_network(net) if f.name == "[ADJUSTMENTS]"]  # infiltration
-    # named: CONDUCTIVITY where conduits seep (not applied there), N-PERV and DSTORE
+    # named: CONDUCTIVITY where conduits seep (not applied there); patterns are applied
     after = (DATA / "conductivity_after.inp").read_text()
-    after = after.replace("INFIL S3 SOILS", "INFIL S3 SOILS\nDSTORE S1 SOILS")
     after = after.replace("[JUNCTIONS]", "[LOSSES]\nC1 0 0 0 NO 1.5\n[JUNCTIONS]")
     [found] = [f for f in check_network(read_inp_text(after)) if f.name == "[ADJUSTMENTS]"]
     assert "CONDUCTIVITY on storage and conduit seepage" in found.message
-    assert "DSTORE" in found.message and "INFIL" not in found.message
+    assert "DSTORE" not in found.message and "INFIL" not in found.message
 
 
 @pytest.mark.parametrize(
@@ -86,14 +85,15 @@ def test_bad_adjustments_name_file_line_section_field(old, new, field, match):
 
 @pytest.mark.swmm
 @pytest.mark.parametrize("order", ["before", "after"])
-def test_conductivity_and_infil_pattern_agree_with_swmm(order):
+def test_conductivity_and_subcatchment_patterns_agree_with_swmm(order):
     """CONDUCTIVITY (0.4 in June, 2.5 in July) on Horton, Green-Ampt and modified
-    Green-Ampt subcatchments, and an INFIL pattern (1.8, 0.3) on the last one: SWMM
-    applies the pattern only when [ADJUSTMENTS] comes after [SUBCATCHMENTS], whose
-    lines reset it; the twin reads it the same way."""
+    Green-Ampt subcatchments, an INFIL pattern (1.8, 0.3) on the last one, DSTORE and
+    N-PERV patterns (2.0, 0.5) on the others: SWMM applies the patterns only when
+    [ADJUSTMENTS] comes after [SUBCATCHMENTS], whose lines reset them; the twin reads
+    them the same way."""
     path = DATA / f"conductivity_{order}.inp"
     net = read_inp_text(path.read_text())
-    assert len(net.adjustments.patterns) == (1 if order == "after" else 0)
+    assert len(net.adjustments.patterns) == (4 if order == "after" else 0)
     ours, ref = run_and_compare(path)
     a, b = xr.align(ours["subcatchment_infiltration"], ref["subcatchment_infiltration"],
                     join="inner")  # fmt: skip

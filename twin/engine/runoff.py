@@ -14,7 +14,7 @@ import warnings
 
 import numpy as np
 
-from twin.engine.conductivity import infiltration_factors
+from twin.engine.monthly_factors import infiltration_factors, subarea_factors
 from twin.engine.rainfall import GaugeRainfall
 from twin.engine.rdii import rdii_gauges
 from twin.errors import InputError, TwinWarning
@@ -296,7 +296,8 @@ class Runoff:
         self.evap = Evaporation(net, opts)
         self.infil_model, self.infil_par = infil_params_internal(s.infil_model, s.infil_params)
         self._runoff_step = kr.runoff_step_for(self.infil_model)  # only its models compiled
-        self._infil_factors = infiltration_factors(net)
+        self._infil_factors = infiltration_factors(net)  # [ADJUSTMENTS] monthly factors
+        self._subarea_factors = subarea_factors(net)
         st = kr.new_state_arrays(n)
         self._st = st
         for j in range(n):
@@ -350,6 +351,8 @@ class Runoff:
         month = self.evap.month_at(t)
         if self._infil_factors is not None:  # [ADJUSTMENTS] CONDUCTIVITY, INFIL patterns
             self._infil_factors.apply(month, self.infil_model, self.infil_par)
+        if self._subarea_factors is not None:  # [ADJUSTMENTS] DSTORE, N-PERV patterns
+            self._subarea_factors.apply(month, self.alpha, self.dstore)
         self._has_runoff = self._runoff_step(
             dt,
             self._rain_fps,

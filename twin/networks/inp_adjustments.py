@@ -9,10 +9,10 @@
     N-PERV | DSTORE | INFIL  Subcatchment  Pattern    per-subcatchment monthly patterns
 
 Keywords match by prefix as SWMM's (``TEMP``, ``EVAP``, ``RAIN``, ``CONDUCT``).  The
-engine applies EVAPORATION, RAINFALL, and CONDUCTIVITY and INFIL patterns to
-infiltration; the others are kept and named by ``twin check``
-(:func:`unapplied_adjustments`).  A bad field is an InputError naming file, line,
-section and field.
+engine applies them all but TEMPERATURE (only snowmelt and temperature-based
+evaporation use it, which twin does not model) and CONDUCTIVITY on storage and conduit
+seepage (named by ``twin check``: :func:`unapplied_adjustments`).  A bad field is an
+InputError naming file, line, section and field.
 """
 
 from __future__ import annotations
@@ -97,13 +97,11 @@ def read_adjustments(ctx: ReadContext, sec, after_subcatchments: bool = True) ->
 
 
 def unapplied_adjustments(adj: Adjustments, net=None) -> list[str]:
-    """The adjustments a network sets that the engine does not apply: N-PERV and DSTORE
-    patterns, and CONDUCTIVITY where ``net`` has storage or conduit seepage (the engine
-    applies it to infiltration only)."""
+    """The adjustments a network sets that the engine does not apply: CONDUCTIVITY where
+    ``net`` has storage or conduit seepage (the engine applies it to infiltration only)."""
     out = []
     if (adj.conductivity != 1.0).any() and net is not None and _seeps(net):
         out.append("CONDUCTIVITY on storage and conduit seepage")
-    out += sorted({key for key, _, _ in adj.patterns if not key.startswith("INFIL")})
     return out
 
 
