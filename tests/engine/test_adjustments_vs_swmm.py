@@ -106,3 +106,16 @@ def test_conductivity_and_subcatchment_patterns_agree_with_swmm(order):
     a, b = xr.align(plain["subcatchment_infiltration"], ref["subcatchment_infiltration"],
                     join="inner")  # fmt: skip
     assert float(np.abs(a - b).max()) > 0.1 * float(b.max())
+
+
+@pytest.mark.parametrize("order, n_patterns", [("before", 0), ("after", 4)])
+def test_written_copy_keeps_which_patterns_act(tmp_path, order, n_patterns):
+    """The writer puts [ADJUSTMENTS] after [SUBCATCHMENTS] only when its patterns act, so
+    SWMM (and the twin) read the written copy as they read the source."""
+    from twin.networks.inp_writer import write_inp
+
+    net = read_inp_text((DATA / f"conductivity_{order}.inp").read_text())
+    write_inp(net, tmp_path / "copy.inp")
+    again = read_inp_text((tmp_path / "copy.inp").read_text())
+    assert len(again.adjustments.patterns) == n_patterns
+    assert again.adjustments.patterns == net.adjustments.patterns
