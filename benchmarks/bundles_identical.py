@@ -89,8 +89,12 @@ def main() -> None:
     rows = {n: {"before": before[n], "after": after[n], "equal": before[n] == after[n]}
             for n, _, _ in todo}  # fmt: skip
     n_equal = sum(r["equal"] for r in rows.values())
-    rev = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", args.before, "HEAD"],
-                         capture_output=True, text=True).stdout.split()  # fmt: skip
+    rev = [
+        subprocess.run(
+            ["git", "-C", str(ROOT), "rev-parse", "--short", r], capture_output=True, text=True
+        ).stdout.strip()
+        for r in (args.before, "HEAD")
+    ]  # fmt: skip  (one revision per call: older git)
     result = {"before": f"{args.before} {rev[0]}", "after": f"HEAD {rev[1]} (+ working tree)",
               "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
               "hours": args.hours, "cases": len(rows), "equal": n_equal, "rows": rows}  # fmt: skip

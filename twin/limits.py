@@ -49,6 +49,12 @@ INP_RANGES = {
     ("SUBAREAS", "PctRouted"): (0.0, 100.0),
     ("PUMPS", "Startup"): (0.0, 1e4),
     ("PUMPS", "Shutoff"): (0.0, 1e4),
+    # [HYDROGRAPHS]: response ratio, time to peak [h], recession ratio, abstraction depths
+    **{
+        ("HYDROGRAPHS", f): (-1e6, 1e6) for f in ("R", "R1", "R2", "R3", "Dmax", "Drecov", "Dinit")
+    },  # fmt: skip
+    **{("HYDROGRAPHS", f): (-1e5, 1e5) for f in ("T", "T1", "T2", "T3", "K", "K1", "K2", "K3")},
+    ("RDII", "SewerArea"): (0.0, 1e7),
 }
 
 #: scenario key (dotted, as in the TOML file) -> (low, high)

@@ -17,13 +17,13 @@ import pytest
 import xarray as xr
 
 import twin
-from tests.agreement import assert_agrees
+from tests.agreement import run_and_compare
 from twin.engine.options import SimOptions
 from twin.engine.routing import Router
-from twin.validation.swmm_run import run_swmm
 
 #: SWMM prints its loss volumes to 0.001 10^6 ltr = 1 m3
 MAX_LOSS_DIFF_M3 = 1.0
+LOSSES = ("routing_seepage_m3", "routing_evaporation_m3")
 MAX_END_DEPTH_DIFF_M = 1.0e-3
 
 NETWORK = """[TITLE]
@@ -105,12 +105,8 @@ def _network(case: str) -> str:
 @pytest.mark.swmm
 @pytest.mark.parametrize("case", ["seepage", "evaporation"])
 def test_storage_losses_agree_with_swmm(tmp_path, case):
-    inp = tmp_path / f"storage_{case}.inp"
-    inp.write_text(_network(case))
-    ours, ref = twin.simulate(twin.load_network(inp)), run_swmm(inp)
-    assert_agrees(ours, ref)
-    for key in ("routing_seepage_m3", "routing_evaporation_m3"):
-        assert abs(ours.attrs[key] - ref.attrs[key]) <= MAX_LOSS_DIFF_M3, key
+    ours, ref = run_and_compare(tmp_path / f"storage_{case}.inp", _network(case),
+                                volumes=LOSSES, tol_m3=MAX_LOSS_DIFF_M3)  # fmt: skip
     assert ref.attrs["routing_seepage_m3"] > 300.0  # the losses are there to be checked
     if case == "evaporation":
         assert ref.attrs["routing_evaporation_m3"] > 30.0
@@ -139,8 +135,5 @@ def test_storage_losses_cost_nothing_without_them(tmp_path):
 @pytest.mark.swmm
 def test_newton_solver_takes_storage_losses(tmp_path):
     """The Newton solver's node balance starts from the storage units' losses too."""
-    inp = _write(tmp_path / "newton.inp", _network("evaporation"))
-    ours, ref = twin.simulate(twin.load_network(inp), solver="newton"), run_swmm(inp)
-    assert_agrees(ours, ref)
-    for key in ("routing_seepage_m3", "routing_evaporation_m3"):
-        assert abs(ours.attrs[key] - ref.attrs[key]) <= MAX_LOSS_DIFF_M3, key
+    run_and_compare(tmp_path / "newton.inp", _network("evaporation"), volumes=LOSSES,
+                    tol_m3=MAX_LOSS_DIFF_M3, solver="newton")  # fmt: skip

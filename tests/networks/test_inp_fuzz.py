@@ -20,6 +20,9 @@ SOURCES = [
     # [TRANSECTS] and culvert codes (issue 19)
     (Path(__file__).parents[1] / "engine" / "data" / "transects.inp").read_text(),
     (Path(__file__).parents[1] / "engine" / "data" / "culverts.inp").read_text(),
+    # [HYDROGRAPHS] (both line forms) and [RDII] (issue 19)
+    (Path(__file__).parents[1] / "engine" / "data" / "rdii_us.inp").read_text(),
+    (Path(__file__).parents[1] / "engine" / "data" / "adjustments_us.inp").read_text(),
 ]
 JUNK = [
     "abc",

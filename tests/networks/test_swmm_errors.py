@@ -3,10 +3,10 @@ same code, naming file, line and field, and SWMM itself (swmm-toolkit) refuses e
 too (issue 15, item 9).
 
 Codes that do not apply: 101-107 (memory, solver failures at run time), 109/110
-(aquifers), 151-155 (RDII), 156 (rain files), 161 (treatment), 181-188 (snow, LIDs: twin
-keeps those sections verbatim and warns), 193 (SWMM 5.2.4 accepts a report start after
-the end), 219-231 (transects: tests/engine/test_transects_vs_swmm.py), 112 (not raised by
-SWMM 5.2).
+(aquifers), 155 (RDII area: SWMM's parser refuses a negative one first, as 211), 156 (rain
+files), 161 (treatment), 181-188 (snow, LIDs: twin keeps those sections verbatim and
+warns), 193 (SWMM 5.2.4 accepts a report start after the end), 219-231 (transects:
+tests/engine/test_transects_vs_swmm.py), 112 (not raised by SWMM 5.2).
 """
 
 from __future__ import annotations
@@ -426,6 +426,26 @@ CASES = [
         "PUMPS",
         "FromNode",
         [("P1 ST J2 PC ON 1 0", "P1 J1 J2 * ON 1 0")],
+    ),
+    Case(
+        151,
+        "a unit hydrograph with a negative time to peak",
+        "HYDROGRAPHS",
+        "T",
+        [("[CURVES]", "[HYDROGRAPHS]\nUH RG\nUH ALL SHORT 0.1 -1 2\n[RDII]\nJ1 UH 10\n[CURVES]")],
+    ),
+    Case(
+        153,
+        "unit hydrograph response ratios summing to more than 1",
+        "HYDROGRAPHS",
+        "R",
+        [
+            (
+                "[CURVES]",
+                "[HYDROGRAPHS]\nUH RG\nUH ALL SHORT 0.6 1 2\nUH ALL LONG 0.6 5 2\n"
+                "[RDII]\nJ1 UH 10\n[CURVES]",
+            )
+        ],
     ),
 ]
 IDS = [f"{c.code}-{i}" for i, c in enumerate(CASES)]

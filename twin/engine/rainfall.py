@@ -41,6 +41,9 @@ class GaugeRainfall:
         Supplies the start and end of the simulation and ``ignore_rainfall``.
     used : (n_gages,) bool, optional
         Gauges that some subcatchment uses (SWMM evaluates only those); all by default.
+    init_rain_factor : float
+        [ADJUSTMENTS] RAINFALL factor in effect when SWMM reads the gauges' first
+        readings (1, or the one its RDII pass left: :func:`rain_factors`).
 
     Attributes
     ----------
@@ -56,7 +59,7 @@ class GaugeRainfall:
         gives the record back.
     """
 
-    def __init__(self, net, opts, used=None):
+    def __init__(self, net, opts, used=None, init_rain_factor: float = 1.0):
         g = net.raingages
         n = len(g)
         self.unit_system = net.unit_system
@@ -89,6 +92,9 @@ class GaugeRainfall:
                     first_user[name] = j
                     _check_interval(entries, g.interval_s[j], str(g.name[j]))
                     self.min_series_interval_s = min(self.min_series_interval_s, g.interval_s[j])
+            adjust = getattr(net, "adjustments", None)
+            if adjust is not None and (adjust.rainfall != 1.0).any():
+                entries = rain_factors(entries, adjust.rainfall, opts.start, init_rain_factor)
             times, rates = _step_function(entries, float(self.interval_s[j]))
             if not self.used[j]:
                 # SWMM never updates an unused gauge: it keeps its first reading
@@ -162,6 +168,34 @@ class GaugeRainfall:
             if k < len(tj):
                 best = min(best, float(tj[k]))
         return best
+
+
+def rain_factors(entries, monthly, start, init_factor):
+    """Readings times [ADJUSTMENTS] RAINFALL's monthly factors, as SWMM applies them.
+
+    SWMM multiplies a reading when it reads it ahead (``gage.c``'s ``convertRainfall``):
+    the first one (two, if the record starts at or before the simulation start) when the
+    gauge is opened, with ``init_factor``; every later non-zero reading when the one
+    before it becomes current, with the factor of that month (the runoff step starts
+    there).
+    """
+    nonzero = [0] + [i for i in range(1, len(entries)) if entries[i][1] != 0.0]
+    n_init = 1 if entries and entries[0][0] > 0.0 else 2
+    out = list(entries)
+    for k, i in enumerate(nonzero):
+        if k < n_init:
+            f = init_factor
+        else:
+            t_prev = max(entries[nonzero[k - 1]][0], 0.0)
+            f = monthly[month_at(start, t_prev)]
+        out[i] = (entries[i][0], entries[i][1] * f)
+    return out
+
+
+def month_at(start, t_s: float) -> int:
+    """Month index 0..11 of the date ``t_s`` seconds after ``start`` (datetime64)."""
+    d = start + np.timedelta64(int(round(t_s)), "s")
+    return int(d.astype("datetime64[M]").astype(np.int64) % 12)
 
 
 def _step_function(entries, interval_s):

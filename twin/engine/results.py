@@ -174,6 +174,7 @@ def _attrs(sim) -> dict:
         rv.get("initial_storage", 0.0)
         + v["dry_weather_inflow"]
         + v["wet_weather_inflow"]
+        + v.get("rdii_inflow", 0.0)
         + v["external_inflow"]
         # water that couplers (e.g. the 2D surface draining into manholes) add to the pipes
         + sum(getattr(c, "routing_inflow_ft3", 0.0) for c in sim.couplers)
@@ -224,6 +225,9 @@ def _attrs(sim) -> dict:
     for key in ("flooding", "outfall", "evaporation", "seepage", "initial_storage",
                 "final_storage"):  # fmt: skip
         attrs[f"routing_{key}_m3"] = float(rv.get(key, 0.0) * FT3)
+    if sim.rdii is not None:  # SWMM's "Rainfall Dependent I/I" table
+        attrs["rdii_rainfall_m3"] = float(sim.rdii.rain_ft3 * FT3)
+        attrs["rdii_produced_m3"] = float(sim.rdii.rdii_ft3 * FT3)
     if sim.runoff is not None:
         attrs["runoff_continuity_error_percent"] = float(sim.runoff.continuity_error_percent())
         for key, val in sim.runoff.volumes.items():

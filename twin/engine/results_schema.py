@@ -109,6 +109,8 @@ COORDS = STATIC  # the table's former name
 #   final_storage), title, source, scenario, flow_routing, routing_step_s,
 #   report_step_s, variable_step, surcharge_method, engine ("sewer-twin x.y"),
 #   routing_steps, mean_iterations, min_step_s, max_step_s.
+# Runs with RDII ([RDII], twin.engine.rdii) add: routing_rdii_inflow_m3, rdii_rainfall_m3
+#   (rain on the sewersheds) and rdii_produced_m3 (SWMM's "Rainfall Dependent I/I").
 # Runs coupled to the 2D surface (twin.engine.coupling) add: system_continuity_error_percent,
 #   routing_surface_inflow_m3, surface_* volumes [m3] (initial_volume, final_volume, spill,
 #   drainage, boundary_outflow, uncoupled_flooding, in_transit, mass_balance_error),

@@ -14,11 +14,14 @@ import warnings
 
 import numpy as np
 
+from twin.engine.monthly_factors import infiltration_factors, subarea_factors
 from twin.engine.rainfall import GaugeRainfall
+from twin.engine.rdii import rdii_gauges
 from twin.errors import InputError, TwinWarning
 from twin.kernels.runoff import infiltration as ki
 from twin.kernels.runoff import runoff as kr
 from twin.networks import units
+from twin.networks.inp_adjustments import unapplied_adjustments
 from twin.networks.units import FT3_TO_M3, FT_TO_M
 
 FT, FT3 = FT_TO_M, FT3_TO_M3
@@ -32,7 +35,6 @@ _IGNORED_SECTIONS = (
     "GROUNDWATER",
     "AQUIFERS",
     "GWF",
-    "ADJUSTMENTS",
 )
 
 
@@ -166,6 +168,18 @@ class Evaporation:
                     )
             except (ValueError, IndexError):
                 raise InputError(f"bad {key} values", section="EVAPORATION", field=key) from None
+        self._adjust(net, f)
+
+    def _adjust(self, net, f: float) -> None:
+        """[ADJUSTMENTS] EVAPORATION: added to the month's rate (climate.c's setEvap)."""
+        adj = getattr(net, "adjustments", None)
+        if adj is None or not adj.evaporation.any():
+            return
+        if self.kind == "TIMESERIES":  # SWMM adds it again at every step between entries
+            warnings.warn("[ADJUSTMENTS] EVAPORATION is not applied to TIMESERIES evaporation",
+                          TwinWarning, stacklevel=4)  # fmt: skip
+            return
+        self.monthly = self.monthly + np.asarray(adj.evaporation, np.float64) * f
 
     def _read_series(self, net, opts, name: str, f: float) -> None:
         from pathlib import Path
@@ -234,6 +248,9 @@ class Runoff:
     ----------
     net : Network
     opts : SimOptions
+    init_rain_factor : float
+        [ADJUSTMENTS] RAINFALL factor on the gauges' first readings (see
+        :func:`twin.engine.rainfall.rain_factors`).
 
     Attributes
     ----------
@@ -247,7 +264,7 @@ class Runoff:
         Steps used (the wet step is lowered to the shortest rain-series interval).
     """
 
-    def __init__(self, net, opts):
+    def __init__(self, net, opts, init_rain_factor: float = 1.0):
         s = net.subcatchments
         n = len(s)
         self.n_subcatchments = n
@@ -271,13 +288,16 @@ class Runoff:
         self.gage_at_subcatch = np.asarray(s.raingage, np.int64)
         used = np.zeros(len(net.raingages), bool)
         used[self.gage_at_subcatch[self.gage_at_subcatch >= 0]] = True
-        self.rain = GaugeRainfall(net, opts, used)
+        used |= rdii_gauges(net)  # SWMM marks a unit hydrograph's gauge used too
+        self.rain = GaugeRainfall(net, opts, used, init_rain_factor)
         self.wet_step_s = float(min(opts.wet_step_s, self.rain.min_series_interval_s))
         self.dry_step_s = float(opts.dry_step_s)
         self.duration_s = opts.duration_s
         self.evap = Evaporation(net, opts)
         self.infil_model, self.infil_par = infil_params_internal(s.infil_model, s.infil_params)
         self._runoff_step = kr.runoff_step_for(self.infil_model)  # only its models compiled
+        self._infil_factors = infiltration_factors(net)  # [ADJUSTMENTS] monthly factors
+        self._subarea_factors = subarea_factors(net)
         st = kr.new_state_arrays(n)
         self._st = st
         for j in range(n):
@@ -329,6 +349,10 @@ class Runoff:
             st["totals"][kr.TOT_RUNON] += v[ok].sum()
             v[:] = 0.0
         month = self.evap.month_at(t)
+        if self._infil_factors is not None:  # [ADJUSTMENTS] CONDUCTIVITY, INFIL patterns
+            self._infil_factors.apply(month, self.infil_model, self.infil_par)
+        if self._subarea_factors is not None:  # [ADJUSTMENTS] DSTORE, N-PERV patterns
+            self._subarea_factors.apply(month, self.alpha, self.dstore)
         self._has_runoff = self._runoff_step(
             dt,
             self._rain_fps,
@@ -495,3 +519,8 @@ def _warn_ignored(net) -> None:
             TwinWarning,
             stacklevel=3,
         )
+    adjust = getattr(net, "adjustments", None)
+    left = unapplied_adjustments(adjust, net) if adjust is not None else []
+    if left:  # RAINFALL and EVAPORATION are applied (rainfall.py, Evaporation)
+        warnings.warn(f"[ADJUSTMENTS] {', '.join(left)} not applied (SWMM would apply them)",
+                      TwinWarning, stacklevel=3)  # fmt: skip

@@ -19,6 +19,7 @@ import numpy as np
 
 from twin.engine.inflows import SystemInflows
 from twin.engine.options import SimOptions
+from twin.engine.rdii import RdiiInflows, has_rdii
 from twin.engine.recorder import Recorder
 from twin.engine.routing import Router
 from twin.engine.workload import check_work, estimate_work
@@ -101,12 +102,20 @@ class Simulation:
         if not isinstance(network, Network):
             network = load_network(network)
         opts = run_options(network, options, **overrides)
+        self.rdii = None  # RDII inflows at nodes ([RDII], twin.engine.rdii), if any
+        if has_rdii(network):
+            self.rdii = RdiiInflows(network, opts)
         has_runoff = network.n_subcatchments > 0 and not opts.ignore_rainfall
-        self.runoff = Runoff(network, opts) if has_runoff else None
+        self.runoff = None
+        if has_runoff:
+            factor = 1.0 if self.rdii is None else self.rdii.final_rain_factor
+            self.runoff = Runoff(network, opts, init_rain_factor=factor)
         if self.runoff is not None and opts.routing_step_s > self.runoff.wet_step_s:
             # SWMM lowers the wet step to the shortest gauge interval, then caps the
             # routing step at the wet step (project_validate)
             opts = opts.with_(routing_step_s=float(self.runoff.wet_step_s))
+        if self.rdii is not None and opts.routing_step_s > self.rdii.step_s:
+            opts = opts.with_(routing_step_s=float(self.rdii.step_s))
         check_work(estimate_work(network, opts, surface_cells=_surface_cells(couplers)))
         self.net = network
         self.opts = opts
@@ -139,6 +148,9 @@ class Simulation:
             "external_outflow": 0.0,
         }
         self._rates_old = np.zeros(4)
+        if self.rdii is not None:
+            self.volumes["rdii_inflow"] = 0.0
+            self._rdii_old_cfs = 0.0
         self._outfall_runon = _outfalls_onto_subcatchments(network) if has_runoff else []
 
     # -- context manager and iteration (PySWMM style) ---------------------------
@@ -372,6 +384,10 @@ class Simulation:
             ww[:] = 0.0
             self.runoff.node_inflow_cfs(t, ww)
         rates = combine_inflows(ext, dwf, ww, self._lat)
+        if self.rdii is not None:  # SWMM's addRdiiInflows, RDII_INFLOW in the mass balance
+            q = self.rdii.node_cfs(t, self._lat)
+            self.volumes["rdii_inflow"] += 0.5 * dt * (self._rdii_old_cfs + q)
+            self._rdii_old_cfs = q
         # SWMM adds half a step of the previous rates and half of the new ones
         old = self._rates_old
         v = self.volumes

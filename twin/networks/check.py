@@ -5,8 +5,8 @@ Severities: ``"error"`` (the model cannot be right: a link joining a node to
 itself, a zero-length conduit, a subcatchment that drains nowhere, a referenced
 file that does not exist), ``"warning"`` (suspicious: no path to an outfall,
 disconnected parts, adverse slopes, offsets above the rim, duplicate parallel
-links; a section SWMM would simulate and twin does not, such as LIDs, groundwater,
-snowmelt or RDII), also ``"error"`` for an element twin cannot route yet (culvert inlet
+links; a section SWMM would simulate and twin does not, such as LIDs, groundwater
+or snowmelt), also ``"error"`` for an element twin cannot route yet (culvert inlet
 control, IRREGULAR transects: ``twin run`` refuses them) and
 ``"info"`` (loops, which are normal in looped sewers; water-quality sections, which
 do not change the flows).
@@ -19,6 +19,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from twin.kernels.codes import LinkKind, NodeKind
+from twin.networks.inp_adjustments import unapplied_adjustments
 from twin.networks.model import Network
 
 __all__ = ["CheckFinding", "check_network", "not_modelled_elements"]
@@ -103,7 +104,7 @@ def _missing_files(net: Network) -> list[CheckFinding]:
 #: Sections SWMM simulates and twin keeps verbatim without simulating: they change flows.
 NOT_SIMULATED_FLOW = (
     "LID_CONTROLS", "LID_USAGE", "SNOWPACKS", "TEMPERATURE", "AQUIFERS", "GROUNDWATER", "GWF",
-    "RDII", "HYDROGRAPHS", "ADJUSTMENTS", "EVENTS", "FILES",
+    "ADJUSTMENTS", "EVENTS", "FILES",
 )  # fmt: skip
 #: Water-quality sections (twin models no quality): the flows do not depend on them.
 NOT_SIMULATED_QUALITY = (
@@ -116,7 +117,12 @@ def _not_simulated(net: Network) -> list[CheckFinding]:
     used = [s for s in (*NOT_SIMULATED_FLOW, *NOT_SIMULATED_QUALITY) if sections.get(s)]
     out = []
     for sec in used:
-        if sec in NOT_SIMULATED_FLOW:
+        if sec == "ADJUSTMENTS":  # EVAPORATION and RAINFALL are applied
+            left = unapplied_adjustments(net.adjustments, net)
+            if left:
+                msg = f"not applied by twin (SWMM would apply them): {', '.join(left)}"
+                out.append(CheckFinding("warning", "network", f"[{sec}]", msg))
+        elif sec in NOT_SIMULATED_FLOW:
             msg = "not simulated by twin (SWMM would simulate it): flows differ where it acts"
             out.append(CheckFinding("warning", "network", f"[{sec}]", msg))
         else:

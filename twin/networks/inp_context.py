@@ -27,9 +27,10 @@ REGISTRY_SECTIONS = {
     "landuse": ("LANDUSES",),
     "aquifer": ("AQUIFERS",),
     "street": ("STREETS",),
+    "unithyd": ("HYDROGRAPHS",),
 }
 # kinds that may span several lines under one name
-MULTILINE = {"curve", "timeseries", "pattern", "snowpack"}
+MULTILINE = {"curve", "timeseries", "pattern", "snowpack", "unithyd"}
 
 
 class ReadContext:

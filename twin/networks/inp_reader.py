@@ -29,6 +29,7 @@ import warnings
 from pathlib import Path
 
 from twin.errors import InputError, TwinWarning
+from twin.networks.inp_adjustments import read_adjustments
 from twin.networks.inp_context import REGISTRY_SECTIONS, ReadContext
 from twin.networks.inp_data import (
     read_curves,
@@ -45,12 +46,13 @@ from twin.networks.inp_data import (
 from twin.networks.inp_hydrology import read_raingages, read_subcatchments
 from twin.networks.inp_links import read_links
 from twin.networks.inp_nodes import read_nodes
+from twin.networks.inp_rdii import read_hydrographs, read_rdii
 from twin.networks.inp_tokens import split_sections
 from twin.networks.inp_transects import read_transects
 from twin.networks.inp_validate import validate_project
 from twin.networks.model import Network
 
-__all__ = ["read_inp", "read_inp_text", "MODELLED_SECTIONS"]
+__all__ = ["read_inp", "read_inp_text", "MODELLED_SECTIONS", "READ_AND_KEPT_SECTIONS"]
 
 MODELLED_SECTIONS = (
     "TITLE OPTIONS EVAPORATION RAINGAGES SUBCATCHMENTS SUBAREAS INFILTRATION JUNCTIONS "
@@ -58,6 +60,9 @@ MODELLED_SECTIONS = (
     "LOSSES CONTROLS INFLOWS DWF PATTERNS CURVES TIMESERIES REPORT TAGS MAP COORDINATES "
     "VERTICES POLYGONS SYMBOLS"
 ).split()
+#: sections read into the Network and also kept verbatim in ``Network.sections`` (the
+#: writer writes them back as they were)
+READ_AND_KEPT_SECTIONS = ("HYDROGRAPHS", "RDII", "ADJUSTMENTS")
 
 
 def read_inp(path) -> Network:
@@ -129,7 +134,7 @@ def _read(text: str, source: str) -> Network:
             ctx.fail(f"time series {name!r} has no data", None, "TIMESERIES", "Name")
 
     unmodelled = {n: sections[n].raw for n in order if n not in MODELLED_SECTIONS}
-    with_data = [n for n in unmodelled if sections[n].lines]
+    with_data = [n for n in unmodelled if sections[n].lines and n not in READ_AND_KEPT_SECTIONS]
     if with_data:
         warnings.warn(
             f"{source}: sections kept verbatim, not modelled: "
@@ -168,10 +173,20 @@ def _read(text: str, source: str) -> Network:
         transects=raw("TRANSECTS"),
         transect_geometry=read_transects(ctx, sections.get("TRANSECTS")),
         sections=unmodelled,
+        unit_hydrographs=read_hydrographs(ctx, sections.get("HYDROGRAPHS")),
+        rdii=read_rdii(ctx, sections.get("RDII")),
+        adjustments=read_adjustments(ctx, sections.get("ADJUSTMENTS"), _after(order)),
         source=source,
     )
     validate_project(ctx, net)
     return net
+
+
+def _after(order) -> bool:
+    """Whether [ADJUSTMENTS] comes after [SUBCATCHMENTS] (or there is none of the latter)."""
+    if "ADJUSTMENTS" not in order or "SUBCATCHMENTS" not in order:
+        return True
+    return order.index("ADJUSTMENTS") > order.index("SUBCATCHMENTS")
 
 
 def _register(ctx: ReadContext, sections, order) -> None:

@@ -67,7 +67,15 @@ def inp_text(net: Network, base_dir=None) -> str:
     """
     w = _Writer(net, base_dir)
     out: list[str] = []
-    for name in SECTION_ORDER:
+    order = list(SECTION_ORDER)
+    adjust = getattr(net, "adjustments", None)
+    if adjust is not None and adjust.patterns:
+        # SWMM resets N-PERV/DSTORE/INFIL patterns at each [SUBCATCHMENTS] line: patterns
+        # that act go after the subcatchments (patterns the source had before them, and
+        # SWMM ignored, stay before: twin.networks.inp_adjustments)
+        order.remove("ADJUSTMENTS")
+        order.insert(order.index("INFILTRATION") + 1, "ADJUSTMENTS")
+    for name in order:
         if name == "NODES":
             groups = _groups(net.nodes.kind, NODE_SECTIONS)
         elif name == "LINKS":

@@ -20,6 +20,8 @@ from dataclasses import dataclass, field, fields
 import numpy as np
 
 from twin.kernels.codes import InfilModel, LinkKind, NodeKind, OutfallKind, RouteTo, Shape
+from twin.networks.inp_adjustments import Adjustments
+from twin.networks.inp_rdii import RdiiInflows, UnitHydrographs
 
 __all__ = [
     "Curve",
@@ -361,6 +363,11 @@ class Network:
     # [TRANSECTS] read (twin.networks.inp_transects): name -> TransectGeometry [ft]
     transect_geometry: dict = field(default_factory=dict)
     sections: dict[str, list[str]] = field(default_factory=dict)  # unmodelled, verbatim
+    # [HYDROGRAPHS] and [RDII] read (twin.networks.inp_rdii; also kept in ``sections``)
+    unit_hydrographs: UnitHydrographs = field(default_factory=UnitHydrographs)
+    rdii: RdiiInflows = field(default_factory=RdiiInflows)
+    # [ADJUSTMENTS] read (twin.networks.inp_adjustments; also kept in ``sections``)
+    adjustments: Adjustments = field(default_factory=Adjustments)
     source: str = ""  # file the network came from, "" if generated
     crs: str = ""  # CRS of the map coordinates (WKT, "EPSG:5186" ...), from <stem>.prj; "" unknown
 

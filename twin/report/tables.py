@@ -121,6 +121,7 @@ _RUNOFF_ROWS = (
 _ROUTING_ROWS = (
     ("Dry Weather Inflow", ("dry_weather_inflow",)),
     ("Wet Weather Inflow", ("wet_weather_inflow",)),
+    ("RDII Inflow", ("rdii_inflow",)),
     ("External Inflow", ("external_inflow",)),
     # SWMM's External Outflow: outfalls plus negative external inflows
     ("External Outflow", ("outfall_outflow|outfall", "external_outflow")),

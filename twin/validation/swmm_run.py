@@ -42,7 +42,9 @@ def run_swmm(inp, workdir=None, keep_files: bool = False) -> xr.Dataset:
         ``subcatchment``; attributes ``runoff_continuity_error_percent`` and
         ``flow_routing_continuity_error_percent`` read from the report, and
         ``routing_evaporation_m3``, ``routing_seepage_m3`` (its flow routing
-        "Evaporation Loss" and "Exfiltration Loss") and ``runoff_evaporation_m3``
+        "Evaporation Loss" and "Exfiltration Loss"), ``routing_rdii_inflow_m3`` (its
+        "RDII Inflow"), ``rdii_rainfall_m3`` and ``rdii_produced_m3`` (its "Rainfall
+        Dependent I/I" table) and ``runoff_evaporation_m3``
         (its runoff "Evaporation Loss"), to SWMM's printed precision.
     """
     from swmm.toolkit import output, shared_enum, solver
@@ -198,11 +200,23 @@ def _read_rpt(path: Path) -> dict:
         m = re.compile(r"Evaporation Loss\s*\.+\s*(-?[\d.]+)").search(text, runoff)
         if m and (routing < 0 or m.start() < routing):
             attrs["runoff_evaporation_m3"] = float(m.group(1)) * m3_per
+    rdii = text.find("Rainfall Dependent I/I")
+    if rdii >= 0:
+        # the sewershed rain and RDII produced, in hectare-m (SI) or acre-feet (US), as
+        # SWMM converts them: ft3 * UCF(LENGTH) * UCF(LANDAREA) (its 2.2956e-5 acres/ft2)
+        si = "hectare-m" in text[rdii : rdii + 200]
+        m3_per = 0.028316846592 / (_FT * 0.92903e-5 if si else 2.2956e-5)
+        for key, label in (("rdii_rainfall_m3", "Sewershed Rainfall"),
+                           ("rdii_produced_m3", "RDII Produced")):  # fmt: skip
+            m = re.compile(label + r"\s*\.+\s*(-?[\d.]+)").search(text, rdii)
+            if m:
+                attrs[key] = float(m.group(1)) * m3_per
     if routing >= 0:
         # the flow routing losses, from the column in 10^6 ltr (SI) or 10^6 gal (US)
         m3_per = 1000.0 if "10^6 ltr" in text[routing : routing + 400] else 3785.411784
         for key, label in (("routing_evaporation_m3", "Evaporation Loss"),
-                           ("routing_seepage_m3", "Exfiltration Loss")):  # fmt: skip
+                           ("routing_seepage_m3", "Exfiltration Loss"),
+                           ("routing_rdii_inflow_m3", "RDII Inflow")):  # fmt: skip
             m = re.compile(label + r"\s*\.+\s*(-?[\d.]+)\s+(-?[\d.]+)").search(text, routing)
             if m:
                 attrs[key] = float(m.group(2)) * m3_per
