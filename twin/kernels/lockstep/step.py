@@ -30,11 +30,9 @@ from twin.kernels.config import JIT
 from twin.kernels.jit import kernel
 from twin.kernels.lockstep.conduit import conduit_flow_members
 from twin.kernels.lockstep.node import set_node_depth_members, set_outfall_depths_members
-from twin.kernels.routing.boundary import _outfall_stages
-from twin.kernels.routing.dynwave import begin_step, mark_capacity_limited
-from twin.kernels.routing.node import ponded_surface_area
+from twin.kernels.routing.dynwave import mark_capacity_limited, start_step
+from twin.kernels.routing.node import node_flow_start
 from twin.kernels.routing.step import _step_begin_conduits, _step_finish
-from twin.kernels.routing.storage import node_surface_area
 from twin.kernels.view import view
 
 
@@ -47,16 +45,7 @@ def _member_begin(t_s, dt, lateral, nodes, links, xsects, curves, options, node_
     node_state, link_state, totals = view(node_state), view(link_state), view(totals)
     _step_begin_conduits(dt, lateral, nodes, links, xsects, curves, options, node_state,
                          link_state, totals)  # fmt: skip
-    begin_step(dt, nodes, node_state, link_state)
-    _outfall_stages(t_s + dt, nodes, curves, node_state)
-    for i in range(node_state.depth.shape[0]):
-        node_state.converged[i] = 0.0
-        node_state.dydt[i] = 0.0
-    for j in range(link_state.flow.shape[0]):
-        link_state.bypassed[j] = 0.0
-        link_state.surf_area1[j] = 0.0
-        link_state.surf_area2[j] = 0.0
-        link_state.a2[j] = link_state.a1[j]
+    start_step(dt, t_s + dt, nodes, curves, node_state, link_state)
 
 
 #: Rows copied at a time between the members' bundles and the columns: a block of
@@ -136,19 +125,12 @@ def picard_members(dt, live, passes, nodes, links, xsects, curves, options, ns, 
             for k in range(n_members):
                 if live[k] == 0:
                     continue
-                d = ns.depth[i, k]
-                if options.ponding:
-                    a = ponded_surface_area(i, d, nodes, curves)
-                else:
-                    a = node_surface_area(i, d, nodes, curves)
+                a, q_in, q_out = node_flow_start(
+                    i, ns.depth[i, k], ns.lateral[i, k], ns.losses[i, k], nodes, curves, options
+                )
                 ns.surf_area[i, k] = a
-                ns.inflow[i, k] = 0.0
-                ns.outflow[i, k] = ns.losses[i, k]
-                lat = ns.lateral[i, k]
-                if lat >= 0.0:
-                    ns.inflow[i, k] += lat
-                else:
-                    ns.outflow[i, k] -= lat
+                ns.inflow[i, k] = q_in
+                ns.outflow[i, k] = q_out
                 ns.sum_dqdh[i, k] = 0.0
         for j in range(n_links):
             conduit_flow_members(j, steps, dt, live, nodes, links, xsects, options, ns, ls)
