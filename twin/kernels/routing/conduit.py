@@ -279,13 +279,17 @@ def conduit_flow(
         pass
     elif options.conduit_losses:
         loss_rate = conduit_loss_rate(j, dt, links, xsects, link_state)
-    (fc, s1, s2, a_mid, q, flow, dqdh, froude, depth, volume, limited, up, dn,
-     dry) = conduit_momentum(
-        j, steps, dt, link_state.flow_old[j], link_state.q1[j], link_state.a2[j],
-        node_state.depth[links.node1[j]], node_state.depth[links.node2[j]],
-        link_state.normal_flow_limited[j], loss_rate, nodes, links, xsects, options,
-        newton, q_hist, a_hist, beta, limit_test,
-    )  # fmt: skip
+    flow_old, q_last, a_old = link_state.flow_old[j], link_state.q1[j], link_state.a2[j]
+    d1, d2 = node_state.depth[links.node1[j]], node_state.depth[links.node2[j]]
+    last = link_state.normal_flow_limited[j]
+    if newton:
+        got = conduit_momentum(j, steps, dt, flow_old, q_last, a_old, d1, d2, last, loss_rate,
+                               nodes, links, xsects, options, newton, q_hist, a_hist, beta,
+                               limit_test)  # fmt: skip
+    else:  # newton left out: numba drops its branches from the compilation
+        got = conduit_momentum(j, steps, dt, flow_old, q_last, a_old, d1, d2, last, loss_rate,
+                               nodes, links, xsects, options)  # fmt: skip
+    fc, s1, s2, a_mid, q, flow, dqdh, froude, depth, volume, limited, up, dn, dry = got
     link_state.flow_class[j] = fc
     link_state.surf_area1[j] = s1
     link_state.surf_area2[j] = s2
