@@ -7,8 +7,9 @@ keeps the ``[element][member]`` state of the last step, then times each phase of
 :func:`twin.kernels.lockstep.step.picard_members` on that state, compiled, ``--passes``
 times over all elements (process CPU time, one thread): node pass start (surface
 areas and lateral flows), conduit momentum, the sums onto nodes, outfall depths, node
-continuity, link bypass flags.  The phases run on the state they leave, as repeated
-Picard passes do.  Results: ``benchmarks/results/lockstep-phases.json``.
+continuity, link bypass flags (the functions the step calls; the bypass loop as it
+stands there), no conduit bypassed.  The phases run on the state they leave, as
+repeated Picard passes do.  Results: ``benchmarks/results/lockstep-phases.json``.
 """
 
 from __future__ import annotations
@@ -32,7 +33,7 @@ from twin.kernels.lockstep.node import (  # noqa: E402
     set_node_depth_members,
     set_outfall_depths_members,
 )
-from twin.kernels.routing.node import node_flow_start  # noqa: E402
+from twin.kernels.lockstep.step import _add_link_to_nodes, _start_node  # noqa: E402
 from twin.kernels.view import view  # noqa: E402
 
 
@@ -41,16 +42,7 @@ def _start(r, live, nodes, curves, options, ns):
     nodes, curves, options, ns = view(nodes), view(curves), view(options), view(ns)
     for _ in range(r):
         for i in range(ns.depth.shape[0]):
-            for k in range(live.shape[0]):
-                if live[k] == 0:
-                    continue
-                a, q_in, q_out = node_flow_start(
-                    i, ns.depth[i, k], ns.lateral[i, k], ns.losses[i, k], nodes, curves, options
-                )
-                ns.surf_area[i, k] = a
-                ns.inflow[i, k] = q_in
-                ns.outflow[i, k] = q_out
-                ns.sum_dqdh[i, k] = 0.0
+            _start_node(i, live, nodes, curves, options, ns)
 
 
 @njit(error_model="numpy")
@@ -73,23 +65,7 @@ def _sums(r, live, links, ns, ls):
     links, ns, ls = view(links), view(ns), view(ls)
     for _ in range(r):
         for j in range(ls.flow.shape[0]):
-            n1 = links.node1[j]
-            n2 = links.node2[j]
-            barrels = links.barrels[j]
-            for k in range(live.shape[0]):
-                if live[k] == 0:
-                    continue
-                q = ls.flow[j, k]
-                if q >= 0.0:
-                    ns.outflow[n1, k] += q
-                    ns.inflow[n2, k] += q
-                else:
-                    ns.inflow[n1, k] -= q
-                    ns.outflow[n2, k] -= q
-                ns.surf_area[n1, k] += ls.surf_area1[j, k] * barrels
-                ns.surf_area[n2, k] += ls.surf_area2[j, k] * barrels
-                ns.sum_dqdh[n1, k] += ls.dqdh[j, k]
-                ns.sum_dqdh[n2, k] += ls.dqdh[j, k]
+            _add_link_to_nodes(j, live, links, ns, ls)
 
 
 @njit(error_model="numpy")
@@ -116,12 +92,9 @@ def _bypass(r, live, links, ns, ls):
             n1 = links.node1[j]
             n2 = links.node2[j]
             for k in range(live.shape[0]):
-                if live[k] == 0:
-                    continue
-                if ns.converged[n1, k] == 1.0 and ns.converged[n2, k] == 1.0:
-                    ls.bypassed[j, k] = 1.0
-                else:
-                    ls.bypassed[j, k] = 0.0
+                both = ns.converged[n1, k] == 1.0 and ns.converged[n2, k] == 1.0
+                flag = 1.0 if both else 0.0
+                ls.bypassed[j, k] = ls.bypassed[j, k] if live[k] == 0 else flag
 
 
 def _snapshot(members: int, hours: float, seed: int):
@@ -167,6 +140,7 @@ def phases(members: int, hours: float, passes: int, seed: int) -> dict:
         f(1)
     row = {}
     for name, f in calls.items():
+        ls.bypassed[:] = 0.0  # every conduit routed, as in a step's first two passes
         t = time.process_time()
         f(passes)
         row[name] = 1e6 * (time.process_time() - t) / passes / members
@@ -178,7 +152,7 @@ def phases(members: int, hours: float, passes: int, seed: int) -> dict:
 def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--sizes", type=int, nargs="*", default=[4, 16, 64])
-    p.add_argument("--hours", type=float, default=0.25)
+    p.add_argument("--hours", type=float, default=1.0, help="snapshot time (dry before 0.3 h)")
     p.add_argument("--passes", type=int, default=200)
     p.add_argument("--seed", type=int, default=0)
     p.add_argument("--out", type=Path,

@@ -31,7 +31,7 @@ from twin.kernels.jit import kernel
 from twin.kernels.lockstep.conduit import conduit_flow_members
 from twin.kernels.lockstep.node import set_node_depth_members, set_outfall_depths_members
 from twin.kernels.routing.dynwave import mark_capacity_limited, start_step
-from twin.kernels.routing.node import node_flow_start
+from twin.kernels.routing.node import has_own_area, lateral_flows, node_flow_start
 from twin.kernels.routing.step import _step_begin_conduits, _step_finish
 from twin.kernels.view import view
 
@@ -105,6 +105,63 @@ def _exchange(k, node_state, link_state, ns, ls, into_columns, i0):
 
 
 @kernel(**JIT)
+def _start_node(i, live, nodes, curves, options, ns):
+    """A pass's start at node ``i`` for the live members (dead ones keep their numbers):
+    surface area, inflow and outflow (:func:`~twin.kernels.routing.node.node_flow_start`),
+    no dq/dh yet.  A node with no area of its own takes 0 without a call, in a loop
+    of selects that LLVM vectorises."""
+    if has_own_area(i, nodes, options):
+        for k in range(live.shape[0]):
+            if live[k] == 0:
+                continue
+            a, q_in, q_out = node_flow_start(
+                i, ns.depth[i, k], ns.lateral[i, k], ns.losses[i, k], nodes, curves, options
+            )
+            ns.surf_area[i, k] = a
+            ns.inflow[i, k] = q_in
+            ns.outflow[i, k] = q_out
+            ns.sum_dqdh[i, k] = 0.0
+        return
+    for k in range(live.shape[0]):
+        on = live[k] != 0
+        q_in, q_out = lateral_flows(ns.lateral[i, k], ns.losses[i, k])
+        ns.surf_area[i, k] = 0.0 if on else ns.surf_area[i, k]
+        ns.inflow[i, k] = q_in if on else ns.inflow[i, k]
+        ns.outflow[i, k] = q_out if on else ns.outflow[i, k]
+        ns.sum_dqdh[i, k] = 0.0 if on else ns.sum_dqdh[i, k]
+
+
+@kernel(**JIT)
+def _add_link_to_nodes(j, live, links, ns, ls):
+    """Add link ``j``'s flow, end surface areas (times its barrels) and dq/dh to its end
+    nodes, for the live members: SWMM's updateNodeFlows, as
+    :func:`~twin.kernels.routing.dynwave._update_node_flows` does for one member.  One
+    loop of selects per end node (each row's sums keep their order), which LLVM
+    vectorises across members."""
+    n1 = links.node1[j]
+    n2 = links.node2[j]
+    barrels = links.barrels[j]
+    for k in range(live.shape[0]):
+        on = live[k] != 0
+        q = ls.flow[j, k]
+        out, inn = ns.outflow[n1, k], ns.inflow[n1, k]
+        ns.outflow[n1, k] = out + q if on and q >= 0.0 else out
+        ns.inflow[n1, k] = inn - q if on and not q >= 0.0 else inn
+        a, s = ns.surf_area[n1, k], ns.sum_dqdh[n1, k]
+        ns.surf_area[n1, k] = a + ls.surf_area1[j, k] * barrels if on else a
+        ns.sum_dqdh[n1, k] = s + ls.dqdh[j, k] if on else s
+    for k in range(live.shape[0]):
+        on = live[k] != 0
+        q = ls.flow[j, k]
+        out, inn = ns.outflow[n2, k], ns.inflow[n2, k]
+        ns.inflow[n2, k] = inn + q if on and q >= 0.0 else inn
+        ns.outflow[n2, k] = out - q if on and not q >= 0.0 else out
+        a, s = ns.surf_area[n2, k], ns.sum_dqdh[n2, k]
+        ns.surf_area[n2, k] = a + ls.surf_area2[j, k] * barrels if on else a
+        ns.sum_dqdh[n2, k] = s + ls.dqdh[j, k] if on else s
+
+
+@kernel(**JIT)
 def picard_members(dt, live, passes, nodes, links, xsects, curves, options, ns, ls):
     """SWMM's Picard passes for every member with ``live[k]`` 1 (columns of ``ns``,
     ``ls``); writes each member's passes into ``passes[k]`` (negative: they ran out
@@ -122,36 +179,11 @@ def picard_members(dt, live, passes, nodes, links, xsects, curves, options, ns, 
         if going == 0:
             break
         for i in range(n_nodes):
-            for k in range(n_members):
-                if live[k] == 0:
-                    continue
-                a, q_in, q_out = node_flow_start(
-                    i, ns.depth[i, k], ns.lateral[i, k], ns.losses[i, k], nodes, curves, options
-                )
-                ns.surf_area[i, k] = a
-                ns.inflow[i, k] = q_in
-                ns.outflow[i, k] = q_out
-                ns.sum_dqdh[i, k] = 0.0
+            _start_node(i, live, nodes, curves, options, ns)
         for j in range(n_links):
             conduit_flow_members(j, steps, dt, live, nodes, links, xsects, options, ns, ls)
         for j in range(n_links):
-            n1 = links.node1[j]
-            n2 = links.node2[j]
-            barrels = links.barrels[j]
-            for k in range(n_members):
-                if live[k] == 0:
-                    continue
-                q = ls.flow[j, k]
-                if q >= 0.0:
-                    ns.outflow[n1, k] += q
-                    ns.inflow[n2, k] += q
-                else:
-                    ns.inflow[n1, k] -= q
-                    ns.outflow[n2, k] -= q
-                ns.surf_area[n1, k] += ls.surf_area1[j, k] * barrels
-                ns.surf_area[n2, k] += ls.surf_area2[j, k] * barrels
-                ns.sum_dqdh[n1, k] += ls.dqdh[j, k]
-                ns.sum_dqdh[n2, k] += ls.dqdh[j, k]
+            _add_link_to_nodes(j, live, links, ns, ls)
         set_outfall_depths_members(live, nodes, links, xsects, ns, ls)
         for k in range(n_members):
             conv[k] = 1
@@ -159,8 +191,7 @@ def picard_members(dt, live, passes, nodes, links, xsects, curves, options, ns, 
             if nodes.kind[i] != NODE_OUTFALL:
                 set_node_depth_members(i, steps, dt, live, nodes, curves, options, ns)
                 for k in range(n_members):
-                    if ns.converged[i, k] == 0.0:
-                        conv[k] = 0
+                    conv[k] = 0 if ns.converged[i, k] == 0.0 else conv[k]
         steps += 1
         if steps > 1:
             for k in range(n_members):
@@ -171,12 +202,9 @@ def picard_members(dt, live, passes, nodes, links, xsects, curves, options, ns, 
                 n1 = links.node1[j]
                 n2 = links.node2[j]
                 for k in range(n_members):
-                    if live[k] == 0:
-                        continue
-                    if ns.converged[n1, k] == 1.0 and ns.converged[n2, k] == 1.0:
-                        ls.bypassed[j, k] = 1.0
-                    else:
-                        ls.bypassed[j, k] = 0.0
+                    both = ns.converged[n1, k] == 1.0 and ns.converged[n2, k] == 1.0
+                    flag = 1.0 if both else 0.0
+                    ls.bypassed[j, k] = ls.bypassed[j, k] if live[k] == 0 else flag
     for k in range(n_members):
         if live[k] == 1:
             passes[k] = steps if conv[k] == 1 else -steps

@@ -41,13 +41,28 @@ def node_flow_start(i, d, lateral, losses, nodes, curves, options):
         a = ponded_surface_area(i, d, nodes, curves)
     else:
         a = node_surface_area(i, d, nodes, curves)
+    inflow, outflow = lateral_flows(lateral, losses)
+    return a, inflow, outflow
+
+
+@kernel(**JIT)
+def lateral_flows(lateral, losses):
+    """A node's ``(inflow, outflow)`` [cfs] at a pass's start: its ``lateral`` inflow
+    (an outflow when negative) and its conduit ``losses``."""
     inflow = 0.0
     outflow = losses
     if lateral >= 0.0:
         inflow += lateral
     else:
         outflow -= lateral
-    return a, inflow, outflow
+    return inflow, outflow
+
+
+@kernel(**JIT)
+def has_own_area(i, nodes, options):
+    """Whether node ``i`` can have a surface area of its own (a storage unit, or a
+    node that ponds): else :func:`node_flow_start`'s area is 0 at every depth."""
+    return nodes.kind[i] == NODE_STORAGE or (options.ponding and nodes.ponded_area[i] != 0.0)
 
 
 @kernel(**JIT)
