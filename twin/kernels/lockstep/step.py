@@ -132,33 +132,40 @@ def _start_node(i, live, nodes, curves, options, ns):
 
 
 @kernel(**JIT)
+def _add_where(row, values, scale, live, sign):
+    """``row[k] += values[k] * scale`` for the live members where ``sign`` (1: flow
+    ``values[k] >= 0``, -1: not, 0: always); one array written, so that LLVM vectorises
+    the loop (with more arrays its runtime overlap checks exceed its limit)."""
+    for k in range(live.shape[0]):
+        v = values[k]
+        on = live[k] != 0
+        if sign > 0:
+            on = on and v >= 0.0
+        elif sign < 0:
+            on = on and not v >= 0.0
+        r = row[k]
+        row[k] = r + v * scale if on else r
+
+
+@kernel(**JIT)
 def _add_link_to_nodes(j, live, links, ns, ls):
     """Add link ``j``'s flow, end surface areas (times its barrels) and dq/dh to its end
     nodes, for the live members: SWMM's updateNodeFlows, as
-    :func:`~twin.kernels.routing.dynwave._update_node_flows` does for one member.  One
-    loop of selects per end node (each row's sums keep their order), which LLVM
-    vectorises across members."""
+    :func:`~twin.kernels.routing.dynwave._update_node_flows` does for one member (each
+    node's sums keep their order; ``x + q * 1.0`` and ``x - q`` as ``x + q * -1.0`` are
+    the same numbers)."""
     n1 = links.node1[j]
     n2 = links.node2[j]
     barrels = links.barrels[j]
-    for k in range(live.shape[0]):
-        on = live[k] != 0
-        q = ls.flow[j, k]
-        out, inn = ns.outflow[n1, k], ns.inflow[n1, k]
-        ns.outflow[n1, k] = out + q if on and q >= 0.0 else out
-        ns.inflow[n1, k] = inn - q if on and not q >= 0.0 else inn
-        a, s = ns.surf_area[n1, k], ns.sum_dqdh[n1, k]
-        ns.surf_area[n1, k] = a + ls.surf_area1[j, k] * barrels if on else a
-        ns.sum_dqdh[n1, k] = s + ls.dqdh[j, k] if on else s
-    for k in range(live.shape[0]):
-        on = live[k] != 0
-        q = ls.flow[j, k]
-        out, inn = ns.outflow[n2, k], ns.inflow[n2, k]
-        ns.inflow[n2, k] = inn + q if on and q >= 0.0 else inn
-        ns.outflow[n2, k] = out - q if on and not q >= 0.0 else out
-        a, s = ns.surf_area[n2, k], ns.sum_dqdh[n2, k]
-        ns.surf_area[n2, k] = a + ls.surf_area2[j, k] * barrels if on else a
-        ns.sum_dqdh[n2, k] = s + ls.dqdh[j, k] if on else s
+    q = ls.flow[j]
+    _add_where(ns.outflow[n1], q, 1.0, live, 1)
+    _add_where(ns.inflow[n2], q, 1.0, live, 1)
+    _add_where(ns.inflow[n1], q, -1.0, live, -1)
+    _add_where(ns.outflow[n2], q, -1.0, live, -1)
+    _add_where(ns.surf_area[n1], ls.surf_area1[j], barrels, live, 0)
+    _add_where(ns.surf_area[n2], ls.surf_area2[j], barrels, live, 0)
+    _add_where(ns.sum_dqdh[n1], ls.dqdh[j], 1.0, live, 0)
+    _add_where(ns.sum_dqdh[n2], ls.dqdh[j], 1.0, live, 0)
 
 
 @kernel(**JIT)
