@@ -30,11 +30,9 @@ from twin.kernels.config import JIT
 from twin.kernels.jit import kernel
 from twin.kernels.lockstep.conduit import conduit_flow_members
 from twin.kernels.lockstep.node import set_node_depth_members, set_outfall_depths_members
-from twin.kernels.routing.boundary import _outfall_stages
-from twin.kernels.routing.dynwave import begin_step, mark_capacity_limited
-from twin.kernels.routing.node import ponded_surface_area
+from twin.kernels.routing.dynwave import mark_capacity_limited, start_step
+from twin.kernels.routing.node import has_own_area, lateral_flows, node_flow_start
 from twin.kernels.routing.step import _step_begin_conduits, _step_finish
-from twin.kernels.routing.storage import node_surface_area
 from twin.kernels.view import view
 
 
@@ -47,16 +45,7 @@ def _member_begin(t_s, dt, lateral, nodes, links, xsects, curves, options, node_
     node_state, link_state, totals = view(node_state), view(link_state), view(totals)
     _step_begin_conduits(dt, lateral, nodes, links, xsects, curves, options, node_state,
                          link_state, totals)  # fmt: skip
-    begin_step(dt, nodes, node_state, link_state)
-    _outfall_stages(t_s + dt, nodes, curves, node_state)
-    for i in range(node_state.depth.shape[0]):
-        node_state.converged[i] = 0.0
-        node_state.dydt[i] = 0.0
-    for j in range(link_state.flow.shape[0]):
-        link_state.bypassed[j] = 0.0
-        link_state.surf_area1[j] = 0.0
-        link_state.surf_area2[j] = 0.0
-        link_state.a2[j] = link_state.a1[j]
+    start_step(dt, t_s + dt, nodes, curves, node_state, link_state)
 
 
 #: Rows copied at a time between the members' bundles and the columns: a block of
@@ -116,6 +105,70 @@ def _exchange(k, node_state, link_state, ns, ls, into_columns, i0):
 
 
 @kernel(**JIT)
+def _start_node(i, live, nodes, curves, options, ns):
+    """A pass's start at node ``i`` for the live members (dead ones keep their numbers):
+    surface area, inflow and outflow (:func:`~twin.kernels.routing.node.node_flow_start`),
+    no dq/dh yet.  A node with no area of its own takes 0 without a call, in a loop
+    of selects that LLVM vectorises."""
+    if has_own_area(i, nodes, options):
+        for k in range(live.shape[0]):
+            if live[k] == 0:
+                continue
+            a, q_in, q_out = node_flow_start(
+                i, ns.depth[i, k], ns.lateral[i, k], ns.losses[i, k], nodes, curves, options
+            )
+            ns.surf_area[i, k] = a
+            ns.inflow[i, k] = q_in
+            ns.outflow[i, k] = q_out
+            ns.sum_dqdh[i, k] = 0.0
+        return
+    for k in range(live.shape[0]):
+        on = live[k] != 0
+        q_in, q_out = lateral_flows(ns.lateral[i, k], ns.losses[i, k])
+        ns.surf_area[i, k] = 0.0 if on else ns.surf_area[i, k]
+        ns.inflow[i, k] = q_in if on else ns.inflow[i, k]
+        ns.outflow[i, k] = q_out if on else ns.outflow[i, k]
+        ns.sum_dqdh[i, k] = 0.0 if on else ns.sum_dqdh[i, k]
+
+
+@kernel(**JIT)
+def _add_where(row, values, scale, live, sign):
+    """``row[k] += values[k] * scale`` for the live members where ``sign`` (1: flow
+    ``values[k] >= 0``, -1: not, 0: always); one array written, so that LLVM vectorises
+    the loop (with more arrays its runtime overlap checks exceed its limit)."""
+    for k in range(live.shape[0]):
+        v = values[k]
+        on = live[k] != 0
+        if sign > 0:
+            on = on and v >= 0.0
+        elif sign < 0:
+            on = on and not v >= 0.0
+        r = row[k]
+        row[k] = r + v * scale if on else r
+
+
+@kernel(**JIT)
+def _add_link_to_nodes(j, live, links, ns, ls):
+    """Add link ``j``'s flow, end surface areas (times its barrels) and dq/dh to its end
+    nodes, for the live members: SWMM's updateNodeFlows, as
+    :func:`~twin.kernels.routing.dynwave._update_node_flows` does for one member (each
+    node's sums keep their order; ``x + q * 1.0`` and ``x - q`` as ``x + q * -1.0`` are
+    the same numbers)."""
+    n1 = links.node1[j]
+    n2 = links.node2[j]
+    barrels = links.barrels[j]
+    q = ls.flow[j]
+    _add_where(ns.outflow[n1], q, 1.0, live, 1)
+    _add_where(ns.inflow[n2], q, 1.0, live, 1)
+    _add_where(ns.inflow[n1], q, -1.0, live, -1)
+    _add_where(ns.outflow[n2], q, -1.0, live, -1)
+    _add_where(ns.surf_area[n1], ls.surf_area1[j], barrels, live, 0)
+    _add_where(ns.surf_area[n2], ls.surf_area2[j], barrels, live, 0)
+    _add_where(ns.sum_dqdh[n1], ls.dqdh[j], 1.0, live, 0)
+    _add_where(ns.sum_dqdh[n2], ls.dqdh[j], 1.0, live, 0)
+
+
+@kernel(**JIT)
 def picard_members(dt, live, passes, nodes, links, xsects, curves, options, ns, ls):
     """SWMM's Picard passes for every member with ``live[k]`` 1 (columns of ``ns``,
     ``ls``); writes each member's passes into ``passes[k]`` (negative: they ran out
@@ -133,43 +186,11 @@ def picard_members(dt, live, passes, nodes, links, xsects, curves, options, ns, 
         if going == 0:
             break
         for i in range(n_nodes):
-            for k in range(n_members):
-                if live[k] == 0:
-                    continue
-                d = ns.depth[i, k]
-                if options.ponding:
-                    a = ponded_surface_area(i, d, nodes, curves)
-                else:
-                    a = node_surface_area(i, d, nodes, curves)
-                ns.surf_area[i, k] = a
-                ns.inflow[i, k] = 0.0
-                ns.outflow[i, k] = ns.losses[i, k]
-                lat = ns.lateral[i, k]
-                if lat >= 0.0:
-                    ns.inflow[i, k] += lat
-                else:
-                    ns.outflow[i, k] -= lat
-                ns.sum_dqdh[i, k] = 0.0
+            _start_node(i, live, nodes, curves, options, ns)
         for j in range(n_links):
             conduit_flow_members(j, steps, dt, live, nodes, links, xsects, options, ns, ls)
         for j in range(n_links):
-            n1 = links.node1[j]
-            n2 = links.node2[j]
-            barrels = links.barrels[j]
-            for k in range(n_members):
-                if live[k] == 0:
-                    continue
-                q = ls.flow[j, k]
-                if q >= 0.0:
-                    ns.outflow[n1, k] += q
-                    ns.inflow[n2, k] += q
-                else:
-                    ns.inflow[n1, k] -= q
-                    ns.outflow[n2, k] -= q
-                ns.surf_area[n1, k] += ls.surf_area1[j, k] * barrels
-                ns.surf_area[n2, k] += ls.surf_area2[j, k] * barrels
-                ns.sum_dqdh[n1, k] += ls.dqdh[j, k]
-                ns.sum_dqdh[n2, k] += ls.dqdh[j, k]
+            _add_link_to_nodes(j, live, links, ns, ls)
         set_outfall_depths_members(live, nodes, links, xsects, ns, ls)
         for k in range(n_members):
             conv[k] = 1
@@ -177,8 +198,7 @@ def picard_members(dt, live, passes, nodes, links, xsects, curves, options, ns, 
             if nodes.kind[i] != NODE_OUTFALL:
                 set_node_depth_members(i, steps, dt, live, nodes, curves, options, ns)
                 for k in range(n_members):
-                    if ns.converged[i, k] == 0.0:
-                        conv[k] = 0
+                    conv[k] = 0 if ns.converged[i, k] == 0.0 else conv[k]
         steps += 1
         if steps > 1:
             for k in range(n_members):
@@ -189,12 +209,9 @@ def picard_members(dt, live, passes, nodes, links, xsects, curves, options, ns, 
                 n1 = links.node1[j]
                 n2 = links.node2[j]
                 for k in range(n_members):
-                    if live[k] == 0:
-                        continue
-                    if ns.converged[n1, k] == 1.0 and ns.converged[n2, k] == 1.0:
-                        ls.bypassed[j, k] = 1.0
-                    else:
-                        ls.bypassed[j, k] = 0.0
+                    both = ns.converged[n1, k] == 1.0 and ns.converged[n2, k] == 1.0
+                    flag = 1.0 if both else 0.0
+                    ls.bypassed[j, k] = ls.bypassed[j, k] if live[k] == 0 else flag
     for k in range(n_members):
         if live[k] == 1:
             passes[k] = steps if conv[k] == 1 else -steps

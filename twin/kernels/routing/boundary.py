@@ -73,31 +73,42 @@ def outfall_depth(kind, invert, stage, y_norm, y_crit, z):
 
 
 @kernel(**JIT)
+def outfall_end(j, nodes, links):
+    """The outfall at an end of link ``j`` and the link's offset there [ft]: ``(node,
+    offset)``, node -1 when neither end is an outfall (the downstream end first)."""
+    n2 = links.node2[j]
+    n1 = links.node1[j]
+    if nodes.kind[n2] == NODE_OUTFALL:
+        return n2, links.offset2[j]
+    if nodes.kind[n1] == NODE_OUTFALL:
+        return n1, links.offset1[j]
+    return -1, 0.0
+
+
+@kernel(**JIT)
+def outfall_link_depth(j, n, z, flow, stage, nodes, links, xsects):
+    """Depth [ft] of outfall ``n`` at the end of link ``j`` (offset ``z`` ft there)
+    with the link's ``flow`` [cfs, all barrels] and the outfall's ``stage`` [ft
+    elevation]: SWMM's ``link_setOutfallDepth``."""
+    yn = 0.0
+    yc = 0.0
+    if links.true_conduit[j] == 1:
+        q = abs(flow / links.barrels[j])
+        yn = link_normal_depth(j, q, links, xsects)
+        yc = link_critical_depth(j, q, xsects)
+    return outfall_depth(nodes.outfall_kind[n], nodes.invert[n], stage, yn, yc, z)
+
+
+@kernel(**JIT)
 def set_outfall_depths(nodes, links, xsects, node_state, link_state):
     """SWMM's ``link_setOutfallDepth`` for every link: set the depth of outfall end nodes
     (from ``node_state.stage`` and the connecting link's flow)."""
-    depth = node_state.depth
-    stage_at_node = node_state.stage
     for j in range(links.kind.shape[0]):
-        n2 = links.node2[j]
-        n1 = links.node1[j]
-        if nodes.kind[n2] == NODE_OUTFALL:
-            n = n2
-            z = links.offset2[j]
-        elif nodes.kind[n1] == NODE_OUTFALL:
-            n = n1
-            z = links.offset1[j]
-        else:
-            continue
-        yn = 0.0
-        yc = 0.0
-        if links.true_conduit[j] == 1:
-            q = abs(link_state.flow[j] / links.barrels[j])
-            yn = link_normal_depth(j, q, links, xsects)
-            yc = link_critical_depth(j, q, xsects)
-        depth[n] = outfall_depth(
-            nodes.outfall_kind[n], nodes.invert[n], stage_at_node[n], yn, yc, z
-        )
+        n, z = outfall_end(j, nodes, links)
+        if n >= 0:
+            node_state.depth[n] = outfall_link_depth(j, n, z, link_state.flow[j],
+                                                     node_state.stage[n], nodes, links,
+                                                     xsects)  # fmt: skip
 
 
 @kernel(**JIT)

@@ -267,7 +267,85 @@ def conduit_flow(
 
     Reads node depths from ``node_state.depth`` and the conduit's last-pass flow
     from ``link_state.q1[j]``; writes flow, depth, volume, areas, dq/dh, Froude
-    number, flow class and surface areas into entry ``j`` of ``link_state``.
+    number, flow class and surface areas into entry ``j`` of ``link_state``: the
+    arithmetic is :func:`conduit_momentum`'s (shared with the lockstep ensembles,
+    :mod:`twin.kernels.lockstep.conduit`).  With ``newton`` the derivatives of the
+    flow with respect to the upstream and downstream heads [cfs/ft, all barrels] are
+    returned (see :func:`conduit_momentum`); without it (a compile-time constant: the
+    SWMM path compiles without those branches) ``(0.0, 0.0)``.
+    """
+    loss_rate = 0.0
+    if newton:  # the Newton solver does not update evaporation and seepage (as before)
+        pass
+    elif options.conduit_losses:
+        loss_rate = conduit_loss_rate(j, dt, links, xsects, link_state)
+    flow_old, q_last, a_old = link_state.flow_old[j], link_state.q1[j], link_state.a2[j]
+    d1, d2 = node_state.depth[links.node1[j]], node_state.depth[links.node2[j]]
+    last = link_state.normal_flow_limited[j]
+    if newton:
+        got = conduit_momentum(j, steps, dt, flow_old, q_last, a_old, d1, d2, last, loss_rate,
+                               nodes, links, xsects, options, newton, q_hist, a_hist, beta,
+                               limit_test)  # fmt: skip
+    else:  # newton left out: numba drops its branches from the compilation
+        got = conduit_momentum(j, steps, dt, flow_old, q_last, a_old, d1, d2, last, loss_rate,
+                               nodes, links, xsects, options)  # fmt: skip
+    fc, s1, s2, a_mid, q, flow, dqdh, froude, depth, volume, limited, up, dn, dry = got
+    link_state.flow_class[j] = fc
+    link_state.surf_area1[j] = s1
+    link_state.surf_area2[j] = s2
+    link_state.a1[j] = a_mid
+    link_state.q1[j] = q
+    link_state.q2[j] = q
+    link_state.dqdh[j] = dqdh
+    link_state.froude[j] = froude
+    link_state.depth[j] = depth
+    link_state.volume[j] = volume
+    link_state.flow[j] = flow
+    link_state.normal_flow_limited[j] = limited
+    if dry and options.conduit_losses:
+        link_state.evap_loss[j] = 0.0
+        link_state.seep_loss[j] = 0.0
+    return up, dn
+
+
+#: Inlined into its callers by numba (its 14 results would otherwise go through memory
+#: on every conduit and pass: the serial step measured 5-6 % slower per step).
+@kernel(**JIT, inline="always")
+def conduit_momentum(
+    j,
+    steps,
+    dt,
+    flow_old,
+    q_last,
+    a_old,
+    d1,
+    d2,
+    limited_last,
+    loss_rate,
+    nodes,
+    links,
+    xsects,
+    options,
+    newton=False,
+    q_hist=0.0,
+    a_hist=0.0,
+    beta=1.0,
+    limit_test=-1,
+):
+    """One Picard pass of conduit ``j``'s momentum from its state, as numbers.
+
+    Inputs: the step's old flow ``flow_old`` [cfs, all barrels], the last pass's
+    flow ``q_last`` [cfs per barrel] and upstream area ``a_old`` (``link_state.a2``,
+    ft2), the end nodes' depths ``d1``, ``d2`` [ft], the last normal-flow flag
+    ``limited_last`` (kept by a dry conduit), and the evaporation and seepage rate
+    ``loss_rate`` [cfs per barrel, used when ``options.conduit_losses``].  Returns
+    ``(flow_class, surf_area1, surf_area2, a1, q, flow, dqdh, froude, depth, volume,
+    normal_flow_limited, dqdh_up, dqdh_dn, dry)``: the new entries of the link state
+    (``q`` per barrel is ``q1`` and ``q2``, ``flow`` all barrels; ``a1`` the mid
+    area), the head derivatives (``newton`` only, else 0) and whether the conduit was
+    dry.  The serial step (:func:`conduit_flow`) and the lockstep ensembles
+    (:mod:`twin.kernels.lockstep.conduit`) both call it, so the two do the same
+    operations in the same order.
 
     With ``newton`` (the Newton solver, :mod:`twin.kernels.newton`) the time
     derivative is taken from the history ``q_hist`` [cfs per barrel] and ``a_hist``
@@ -283,8 +361,7 @@ def conduit_flow(
     (1) or not (0) instead of deciding it from the new flow (-1): the Newton iterations
     of a step keep the decision of their first, for the limit makes the flow jump
     (``normal_flow_limited`` is then 1 where it cut the flow, 0.5 where tested but not
-    cutting).  Without ``newton`` (a compile-time constant: the SWMM path compiles
-    without these branches) the numbers are SWMM's and ``(0.0, 0.0)`` is returned.
+    cutting).
     """
     dqdh_up = 0.0
     dqdh_dn = 0.0
@@ -293,12 +370,9 @@ def conduit_flow(
     closed = xsects.closed[j] == 1
     y_full = xsects.y_full[j]
     barrels = links.barrels[j]
-    q_old = link_state.flow_old[j] / barrels
-    q_last = link_state.q1[j]
+    q_old = flow_old / barrels
     n1 = links.node1[j]
     n2 = links.node2[j]
-    d1 = node_state.depth[n1]
-    d2 = node_state.depth[n2]
     inv1 = nodes.invert[n1]
     inv2 = nodes.invert[n2]
     off1 = links.offset1[j]
@@ -312,7 +386,7 @@ def conduit_flow(
     if not slot:
         y1 = min(y1, y_full)
         y2 = min(y2, y_full)
-    a_old = max(link_state.a2[j], FUDGE)
+    a_old = max(a_old, FUDGE)
     length = links.mod_length[j]
     true_length = links.length[j]
     # offsets for the flow class, based on an outfall's depth
@@ -348,9 +422,6 @@ def conduit_flow(
         slot,
         crown_cutoff,
     )
-    link_state.flow_class[j] = fc
-    link_state.surf_area1[j] = s1
-    link_state.surf_area2[j] = s2
 
     y_mid = 0.5 * (y1 + y2)
     w_slot = slot_width(xsects, j, y1, slot, crown_cutoff)
@@ -364,18 +435,10 @@ def conduit_flow(
     is_full = y1 >= y_full and y2 >= y_full
 
     if fc == FC_DRY or fc == FC_UP_DRY or fc == FC_DN_DRY or a_mid <= FUDGE:
-        link_state.a1[j] = 0.5 * (a1 + a2)
-        link_state.q1[j] = 0.0
-        link_state.q2[j] = 0.0
-        link_state.dqdh[j] = GRAVITY * dt * a_mid / length * barrels
-        link_state.froude[j] = 0.0
-        link_state.depth[j] = min(y_mid, y_full)
-        link_state.volume[j] = link_state.a1[j] * true_length * barrels
-        link_state.flow[j] = 0.0
-        if options.conduit_losses:
-            link_state.evap_loss[j] = 0.0
-            link_state.seep_loss[j] = 0.0
-        return dqdh_up, dqdh_dn
+        a_dry = 0.5 * (a1 + a2)
+        return (fc, s1, s2, a_dry, 0.0, 0.0, GRAVITY * dt * a_mid / length * barrels, 0.0,
+                min(y_mid, y_full), a_dry * true_length * barrels, limited_last, dqdh_up,
+                dqdh_dn, True)  # fmt: skip
 
     v = q_last / a_mid
     if abs(v) > MAX_VELOCITY:
@@ -383,10 +446,8 @@ def conduit_flow(
     # below the crown a_mid is the plain area at y_mid: the Froude number reuses it
     a_fr = a_mid if y_mid < y_full else -1.0
     fr = froude_number(xsects, j, v, y_mid, a_fr)
-    link_state.froude[j] = fr
     if fc == FC_SUBCRITICAL and fr > 1.0:
         fc = FC_SUPCRITICAL
-        link_state.flow_class[j] = fc
     if fr <= 0.5:
         sigma = 1.0
     elif fr >= 1.0:
@@ -435,13 +496,13 @@ def conduit_flow(
         f_fric = beta * (dq1 + dq5)
         denom = 1.0 + 2.0 * f_fric
         q = (q_hist + beta * (dq4 - dq2) + v * (a_mid - a_hist) * sigma + f_fric * q_last) / denom
-        link_state.dqdh[j] = beta / denom * GRAVITY * dt * a_wtd / length * barrels
+        dqdh = beta / denom * GRAVITY * dt * a_wtd / length * barrels
         g1, g2 = _area_derivatives(q, q_last, beta * dt, length, h1, h2, a_mid, a_hist, f_fric,
                                    rho, sigma, v, w1, w2, wm)  # fmt: skip
         # signs kept physical (flow rises with the upstream head, falls with the downstream
         # one) so that the node system stays an M-matrix
-        dqdh_up = max(link_state.dqdh[j] + g1 / denom * barrels, 0.0)
-        dqdh_dn = min(-link_state.dqdh[j] + g2 / denom * barrels, 0.0)
+        dqdh_up = max(dqdh + g1 / denom * barrels, 0.0)
+        dqdh_dn = min(-dqdh + g2 / denom * barrels, 0.0)
         if fc == FC_UP_CRITICAL:
             dqdh_up = 0.0
         elif fc == FC_DN_CRITICAL:
@@ -450,13 +511,13 @@ def conduit_flow(
         denom = 1.0 + dq1 + dq5
         if options.conduit_losses:
             # evaporation and seepage along the conduit (SWMM's dq6), from the last pass
-            dq6 = conduit_loss_rate(j, dt, links, xsects, link_state) * 2.5 * dt * v / true_length
+            dq6 = loss_rate * 2.5 * dt * v / true_length
             q = (q_old - dq2 + dq3 + dq4 + dq6) / denom
         else:
             q = (q_old - dq2 + dq3 + dq4) / denom
-        link_state.dqdh[j] = 1.0 / denom * GRAVITY * dt * a_wtd / length * barrels
+        dqdh = 1.0 / denom * GRAVITY * dt * a_wtd / length * barrels
 
-    link_state.normal_flow_limited[j] = 0.0
+    limited = 0.0
     nfl = options.normal_flow
     culvert = links.culvert[j]
     if q > 0.0:
@@ -465,7 +526,7 @@ def conduit_flow(
                 culvert, q, h1 - z1, links.culvert_slope[j], xsects, j
             )
             if controlled:
-                link_state.dqdh[j] = dqdh_inlet  # per barrel, as SWMM sets it
+                dqdh = dqdh_inlet  # per barrel, as SWMM sets it
                 if newton:  # the inlet's flow sees the upstream head only
                     dqdh_up = dqdh_inlet * barrels
                     dqdh_dn = 0.0
@@ -478,14 +539,14 @@ def conduit_flow(
                     f1 = froude_number(xsects, j, q / a1, y1, a1)
                     limit = f1 >= 1.0
             if limit:
-                q, limited = _normal_flow(q, a1, r1, links.beta[j])
-                link_state.normal_flow_limited[j] = limited
-                if newton and limited == 1:  # q = beta A1 R1^(2/3): sees y1 only
+                q, limited_now = _normal_flow(q, a1, r1, links.beta[j])
+                limited = float(limited_now)
+                if newton and limited_now == 1:  # q = beta A1 R1^(2/3): sees y1 only
                     w1 = conduit_width(xsects, j, y1, slot, crown_cutoff)
                     dqdh_up = q * (5.0 / 3.0) * w1 / a1 * barrels
                     dqdh_dn = 0.0
                 elif newton:
-                    link_state.normal_flow_limited[j] = 0.5
+                    limited = 0.5
 
     if steps > 0:
         q = (1.0 - OMEGA) * q_last + OMEGA * q
@@ -508,11 +569,6 @@ def conduit_flow(
     if newton and capped:
         dqdh_up = 0.0
         dqdh_dn = 0.0
-
-    link_state.a1[j] = a_mid
-    link_state.q1[j] = q
-    link_state.q2[j] = q
-    link_state.depth[j] = min(y_mid, y_full)
-    link_state.volume[j] = 0.5 * (a1 + a2) * true_length * barrels
-    link_state.flow[j] = q * barrels
-    return dqdh_up, dqdh_dn
+    return (fc, s1, s2, a_mid, q, q * barrels, dqdh, fr, min(y_mid, y_full),
+            0.5 * (a1 + a2) * true_length * barrels, limited, dqdh_up, dqdh_dn,
+            False)  # fmt: skip

@@ -31,8 +31,7 @@ from twin.kernels.routing.boundary import _outfall_stages, set_outfall_depths
 from twin.kernels.routing.conduit import conduit_flow
 from twin.kernels.routing.constants import KIND_PUMP, PUMP_TYPE4, STRUCTURES
 from twin.kernels.routing.losses import add_conduit_losses
-from twin.kernels.routing.node import ponded_surface_area, set_node_depth
-from twin.kernels.routing.storage import node_surface_area
+from twin.kernels.routing.node import node_flow_start, set_node_depth
 from twin.kernels.structures.flows import nonconduit_flow
 from twin.kernels.view import view
 
@@ -111,19 +110,11 @@ def _dynwave_step(dt, t_end_s, nodes, links, xsects, curves, options, node_state
     while steps < options.max_trials:
         # node surface areas and flow balances start afresh (per node)
         for i in prange(n_nodes):
-            d = node_state.depth[i]
-            if options.ponding:
-                a = ponded_surface_area(i, d, nodes, curves)
-            else:
-                a = node_surface_area(i, d, nodes, curves)
+            d, lat, loss = node_state.depth[i], node_state.lateral[i], node_state.losses[i]
+            a, q_in, q_out = node_flow_start(i, d, lat, loss, nodes, curves, options)
             node_state.surf_area[i] = a
-            node_state.inflow[i] = 0.0
-            node_state.outflow[i] = node_state.losses[i]
-            lat = node_state.lateral[i]
-            if lat >= 0.0:
-                node_state.inflow[i] += lat
-            else:
-                node_state.outflow[i] -= lat
+            node_state.inflow[i] = q_in
+            node_state.outflow[i] = q_out
             node_state.sum_dqdh[i] = 0.0
         # conduit momentum (per conduit: reads node depths, writes its own entries)
         for j in prange(n_links):

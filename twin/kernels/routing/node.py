@@ -33,19 +33,77 @@ def ponded_surface_area(i, d, nodes, curves):
 
 
 @kernel(**JIT)
+def node_flow_start(i, d, lateral, losses, nodes, curves, options):
+    """A Picard pass's start at node ``i`` of depth ``d`` [ft]: ``(surface area [ft2],
+    inflow, outflow [cfs])`` from its own (or ponded) area, its ``lateral`` inflow
+    and its conduit ``losses`` [cfs], before the links add theirs."""
+    if options.ponding:
+        a = ponded_surface_area(i, d, nodes, curves)
+    else:
+        a = node_surface_area(i, d, nodes, curves)
+    inflow, outflow = lateral_flows(lateral, losses)
+    return a, inflow, outflow
+
+
+@kernel(**JIT)
+def lateral_flows(lateral, losses):
+    """A node's ``(inflow, outflow)`` [cfs] at a pass's start: its ``lateral`` inflow
+    (an outflow when negative) and its conduit ``losses``."""
+    inflow = 0.0
+    outflow = losses
+    if lateral >= 0.0:
+        inflow += lateral
+    else:
+        outflow -= lateral
+    return inflow, outflow
+
+
+@kernel(**JIT)
+def has_own_area(i, nodes, options):
+    """Whether node ``i`` can have a surface area of its own (a storage unit, or a
+    node that ponds): else :func:`node_flow_start`'s area is 0 at every depth."""
+    return nodes.kind[i] == NODE_STORAGE or (options.ponding and nodes.ponded_area[i] != 0.0)
+
+
+@kernel(**JIT)
 def set_node_depth(i, steps, dt, nodes, curves, options, node_state):
-    """New depth of non-outfall node ``i`` for one Picard pass; writes its ``node_state``."""
+    """New depth of non-outfall node ``i`` for one Picard pass; writes its ``node_state``
+    (the arithmetic of :func:`node_depth`)."""
+    y_new, volume, overflow, surf_area_old, dydt = node_depth(
+        i, steps, dt, node_state.depth[i], node_state.depth_old[i], node_state.surf_area[i],
+        node_state.inflow[i], node_state.outflow[i], node_state.net_inflow_old[i],
+        node_state.sum_dqdh[i], node_state.surf_area_old[i], node_state.volume_old[i], nodes,
+        curves, options,
+    )  # fmt: skip
+    node_state.overflow[i] = overflow
+    node_state.surf_area_old[i] = surf_area_old
+    node_state.volume[i] = volume
+    node_state.dydt[i] = dydt
+    node_state.depth[i] = y_new
+
+
+@kernel(**JIT, inline="always")  # inlined by numba, as conduit_momentum
+def node_depth(i, steps, dt, y_last, y_old, surf_area, inflow, outflow, net_inflow_old,
+               sum_dqdh, surf_area_old, volume_old, nodes, curves, options):  # fmt: skip
+    """Node continuity of non-outfall node ``i`` for one Picard pass, as numbers.
+
+    From the node's last-pass depth ``y_last`` and the step's old depth ``y_old``
+    [ft], its summed surface area [ft2], inflow and outflow [cfs], the step's old net
+    inflow [cfs], the links' summed dq/dh [ft2/s], the last free-surface area [ft2]
+    and the step's old volume [ft3].  Returns ``(depth, volume, overflow,
+    surf_area_old, dydt)``: the new entries of the node state.  The serial step
+    (:func:`set_node_depth`) and the lockstep ensembles
+    (:mod:`twin.kernels.lockstep.node`) both call it.
+    """
     can_pond = options.ponding and nodes.ponded_area[i] > 0.0
     full_depth = nodes.full_depth[i]
-    y_last = node_state.depth[i]
     is_ponded = can_pond and y_last > full_depth
     is_surcharged = False
     y_crown = nodes.crown_depth[i]
-    y_old = node_state.depth_old[i]
-    node_state.overflow[i] = 0.0
-    surf_area = max(node_state.surf_area[i], options.min_surfarea)
-    dq = node_state.inflow[i] - node_state.outflow[i]
-    dv = 0.5 * (node_state.net_inflow_old[i] + dq) * dt
+    overflow = 0.0
+    surf_area = max(surf_area, options.min_surfarea)
+    dq = inflow - outflow
+    dv = 0.5 * (net_inflow_old + dq) * dt
 
     if options.surcharge == SURCHARGE_EXTRAN:
         if is_ponded:
@@ -58,7 +116,7 @@ def set_node_depth(i, steps, dt, nodes, curves, options, node_state):
     if not is_surcharged:
         y_new = y_old + dv / surf_area
         if not is_ponded:
-            node_state.surf_area_old[i] = surf_area
+            surf_area_old = surf_area
         if steps > 0:
             y_new = (1.0 - OMEGA) * y_last + OMEGA * y_new
         if is_ponded and y_new < full_depth:
@@ -67,10 +125,10 @@ def set_node_depth(i, steps, dt, nodes, curves, options, node_state):
         corr = 1.0
         if nodes.degree[i] < 0:
             corr = 0.6
-        denom = node_state.sum_dqdh[i]
+        denom = sum_dqdh
         if y_last < 1.25 * y_crown:
             f = (y_last - y_crown) / y_crown
-            denom += (node_state.surf_area_old[i] / dt - node_state.sum_dqdh[i]) * np.exp(-15.0 * f)
+            denom += (surf_area_old / dt - sum_dqdh) * np.exp(-15.0 * f)
         if denom == 0.0:
             dy = 0.0
         else:
@@ -90,19 +148,17 @@ def set_node_depth(i, steps, dt, nodes, curves, options, node_state):
         # flooded: lose the excess, or pond it over the ponded area
         full_volume = nodes.full_volume[i]
         if not can_pond:
-            node_state.overflow[i] = dv / dt
-            node_state.volume[i] = full_volume
+            overflow = dv / dt
+            volume = full_volume
             y_new = y_max
         else:
-            v_new = max(node_state.volume_old[i] + dv, full_volume)
-            node_state.volume[i] = v_new
-            node_state.overflow[i] = (v_new - max(node_state.volume_old[i], full_volume)) / dt
-        if node_state.overflow[i] < FUDGE:
-            node_state.overflow[i] = 0.0
+            volume = max(volume_old + dv, full_volume)
+            overflow = (volume - max(volume_old, full_volume)) / dt
+        if overflow < FUDGE:
+            overflow = 0.0
     else:
-        node_state.volume[i] = node_volume(i, y_new, nodes, curves)
-    node_state.dydt[i] = abs(y_new - y_old) / dt
-    node_state.depth[i] = y_new
+        volume = node_volume(i, y_new, nodes, curves)
+    return y_new, volume, overflow, surf_area_old, abs(y_new - y_old) / dt
 
 
 @kernel(**JIT)
