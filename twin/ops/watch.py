@@ -256,6 +256,7 @@ class Twin:
         state = np.concatenate([state, s.select(kind=ElementKind.LINK)]).astype(np.int64)
         st = self.settings
         dist = self._distance = GraphDistance.of_network(self.net, st.unit)
+        reach = dist.along_flow_from_nodes if st.path == "flow" else dist.from_nodes
         cols, scales, offsets, idx, wts, at = [], [], [], [], [], []
         for i in state:
             kind = _KIND[Quantity(int(s.quantity[i]))]
@@ -265,12 +266,12 @@ class Twin:
             scales.append(a)
             offsets.append(b)
             if s.element_kind[i] == ElementKind.NODE:
-                dn, dl = dist.from_nodes([e], limit=st.radius)
+                dn, dl = reach([e], limit=st.radius)
                 at.append(e)
             else:
                 ends = [int(self.net.links.from_node[e]), int(self.net.links.to_node[e])]
                 at.append(ends[0])
-                dn, dl = dist.from_nodes(ends, limit=st.radius)
+                dn, dl = reach(ends, limit=st.radius)
                 dn, dl = dn.min(axis=0, keepdims=True), dl.min(axis=0, keepdims=True)
             w = np.concatenate(
                 [gaspari_cohn(dn[0], st.radius), gaspari_cohn(dl[0], st.radius), [st.param_weight]]
