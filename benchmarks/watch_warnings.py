@@ -36,8 +36,19 @@ BINS = (0.0, 1e-9, 0.1, 0.3, 0.5, 0.7, 0.9, 1.01)
 THRESHOLDS = (0.5, 0.4, 0.3, 0.2, 0.1)
 
 
-def run(net_name, seed, outdir, members=16, end_hours=3.0, bounded=False):
+def run(
+    net_name,
+    seed,
+    outdir,
+    members=16,
+    end_hours=3.0,
+    bounded=False,
+    withheld=True,
+    path="graph",
+    radius=8.0,
+):
     from twin.ops.enkf import FilterSettings
+    from twin.ops.qc import QCSettings
     from twin.ops.watch import Twin
     from twin.validation import twin_experiment as E
 
@@ -45,7 +56,8 @@ def run(net_name, seed, outdir, members=16, end_hours=3.0, bounded=False):
     ex = E.experiment(model, 6, seed=seed, rain_factor=1.2 + 0.1 * (seed % 3))
     t0 = time.perf_counter()
     tw = Twin(model, ex.sensors, outdir, members=members, seed=seed, end_hours=end_hours,
-              filter_settings=FilterSettings(bounded_depth=bounded))  # fmt: skip
+              filter_settings=FilterSettings(bounded_depth=bounded, path=path, radius=radius),
+              qc_settings=QCSettings(withheld=withheld))  # fmt: skip
     tw.ingest(ex.rows(), "benchmark")
     tw.run()
     ex.truth.to_netcdf(Path(outdir) / "truth.nc")
@@ -143,6 +155,13 @@ def main():
         action="store_true",
         help="update node depths in the variable bounded by the rim (FilterSettings.bounded_depth)",
     )
+    ap.add_argument(
+        "--no-withheld",
+        action="store_true",
+        help="QC against the filter's own prior (as before the withheld folds)",
+    )
+    ap.add_argument("--path", default="graph", help="localisation path: graph or flow")
+    ap.add_argument("--radius", type=float, default=8.0, help="localisation radius [links]")
     ap.add_argument("-o", default=str(OUT))
     a = ap.parse_args()
     out = Path(a.o)
@@ -155,13 +174,25 @@ def main():
         for seed in map(int, a.seeds.split(",")):
             for net in a.networks.split(","):
                 d = keep / f"{net}-{seed}"
-                wall = run(net, seed, d, a.members, a.end_hours, a.bounded)
+                wall = run(
+                    net,
+                    seed,
+                    d,
+                    a.members,
+                    a.end_hours,
+                    a.bounded,
+                    not a.no_withheld,
+                    a.path,
+                    a.radius,
+                )
                 cases.append((net, seed, d, wall))
     for net, seed, d, wall in cases:
         r = {"network": net, "seed": seed, "members": a.members, "end_hours": a.end_hours,
-             "update": "bounded" if a.bounded else "linear", "wall_s": wall,
+             "update": "bounded" if a.bounded else "linear",
+             "qc": "prior" if a.no_withheld else "withheld", "path": a.path,
+             "radius": a.radius, "wall_s": wall,
              "load_average": os.getloadavg()[0], **score(net, d)}  # fmt: skip
-        key = ("network", "seed", "members", "update")
+        key = ("network", "seed", "members", "update", "qc", "path", "radius")
         rows = [x for x in rows if tuple(x.get(k) for k in key) != tuple(r[k] for k in key)] + [r]
         print(json.dumps({k: r[k] for k in key + ("analysis_rmse", "forecast_rmse_30",
                                                    "rim_pileup_pairs", "early_flood_pairs_false",

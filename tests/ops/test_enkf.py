@@ -24,6 +24,18 @@ def test_graph_distance_counts_links_both_ways():
     assert gm.from_nodes([0], limit=np.inf)[0][0].tolist() == [0.0, 10.0, 30.0, 60.0, 15.0]
 
 
+def test_distance_along_the_flow_path_leaves_out_neighbouring_branches():
+    # 0->1->2->3 and a branch 4->1: from 0, node 4 is a neighbouring branch (down to 1,
+    # up again); from 2 both 0 and 4 are upstream, 3 downstream
+    g = GraphDistance([0, 1, 2, 4], [1, 2, 3, 1], [10.0, 20.0, 30.0, 5.0], unit="links")
+    dn, dl = g.along_flow_from_nodes([0], limit=np.inf)
+    assert dn[0].tolist() == [0.0, 1.0, 2.0, 3.0, np.inf]
+    assert dl[0].tolist() == [0.5, 1.5, 2.5, np.inf]
+    assert g.along_flow_from_nodes([2], limit=np.inf)[0][0].tolist() == [2.0, 1.0, 0.0, 1.0, 2.0]
+    assert g.along_flow_from_nodes([0], limit=2.0)[0][0].tolist() == [0.0, 1.0, 2.0, np.inf, np.inf]
+    assert g.from_nodes([0], limit=np.inf)[0][0][4] == 2.0  # both ways: the branch is near
+
+
 def _linear_gaussian(n_members, seed):
     rng = np.random.default_rng(seed)
     n = 6

@@ -168,10 +168,10 @@ def test_a_killed_watch_restarts_without_losing_or_duplicating(case, tmp_path):
 
 @pytest.mark.xfail(
     strict=True,
-    reason="issue 17's goal (AUC >= 0.95) not met: 0.75 on this case with the per-reading "
-    "QC (stuck 1.00, noise 0.92 against the sound sensors, but bias 0.49 and drift 0.59: "
-    "the filter follows a biased or drifting sensor it assimilates, and its innovations "
-    "look like the truth's model error); 0.77-0.96 on other seeds (benchmarks/watch_faults.py); "
+    reason="issue 17's goal (AUC >= 0.95) not met: 0.94 on this case with QC against "
+    "withheld-sensor ensembles (stuck 1.00, noise 0.97, bias 0.86, drift 0.93 against the "
+    "sound sensors; 0.75 against the filter's own prior, which follows a biased or drifting "
+    "sensor); 0.82-0.95 on other seeds (benchmarks/watch_faults.py); "
     "strict: passing makes this test fail until the mark is removed",
 )
 def test_faulty_sensors_are_told_from_sound_ones(tmp_path):

@@ -231,7 +231,9 @@ class Simulation:
             dt = max(self.duration_s - t, MIN_STEP_S)
         t_next = t + dt
         if self.runoff is not None:
-            while self.runoff.t_new_s < t_next:
+            # the runoff stops at the end: a last step that passes it (by at most
+            # MIN_STEP_S, from a clock a hair short of the end) must not wait for it
+            while self.runoff.t_new_s < min(t_next, self.runoff.duration_s):
                 self.runoff.advance()
         # SWMM takes a step's inflows at its start; the Newton solver's longer steps take
         # them at the end, so that node continuity integrates them by the trapezoid rule

@@ -36,6 +36,11 @@ class FilterSettings:
     radius : float
         Localisation radius, in ``unit`` (the taper is 0 beyond it).
     unit : {"links", "m"}
+    path : {"graph", "flow"}
+        Localisation distance along the network graph both ways (``graph``, default),
+        or only along the flow path, downstream or upstream of the sensor (``flow``:
+        neighbouring branches get no weight; see
+        :meth:`~twin.ops.localize.GraphDistance.along_flow_from_nodes`).
     inflation : float
         Multiplicative prior inflation (>= 1).
     rtps : float
@@ -65,6 +70,7 @@ class FilterSettings:
     variant: str = "sqrt"
     radius: float = 8.0
     unit: str = "links"
+    path: str = "graph"
     inflation: float = 1.0
     rtps: float = 0.7
     param_weight: float = 1.0
@@ -82,6 +88,9 @@ class FilterSettings:
         if self.variant not in ("sqrt", "stochastic"):
             raise InputError(f"filter variant must be sqrt or stochastic, got {self.variant!r}",
                              field="variant")  # fmt: skip
+        if self.path not in ("graph", "flow"):
+            raise InputError(f"localisation path must be graph or flow, got {self.path!r}",
+                             field="path")  # fmt: skip
         for name, lo, hi in (("radius", 0.0, np.inf), ("inflation", 1.0, 10.0),
                              ("rtps", 0.0, 1.0), ("param_weight", 0.0, 1.0),
                              ("nudging_gain", 0.0, 1.0), ("gate", 0.0, np.inf)):  # fmt: skip

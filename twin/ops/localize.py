@@ -78,7 +78,22 @@ class GraphDistance:
         nodes = np.asarray(nodes, np.int64)
         if len(nodes) == 0:
             return np.zeros((0, self.n_nodes)), np.zeros((0, len(self.from_node)))
-        dn = dijkstra(self.graph, directed=False, indices=nodes, limit=limit)
-        dn = np.atleast_2d(dn)
+        dn = np.atleast_2d(dijkstra(self.graph, directed=False, indices=nodes, limit=limit))
         dl = np.minimum(dn[:, self.from_node], dn[:, self.to_node]) + 0.5 * self.weight
         return dn, dl
+
+    def along_flow_from_nodes(self, nodes, limit: float) -> tuple[np.ndarray, np.ndarray]:
+        """As :meth:`from_nodes`, but only along the flow path: the distance downstream
+        (links followed from their from-node to their to-node) or upstream (against
+        them), whichever is shorter; a node reached only by going down and up again (a
+        neighbouring branch, which does not drain to the sensor nor receive from it) is
+        at infinity, and so is its pipe."""
+        nodes = np.asarray(nodes, np.int64)
+        if len(nodes) == 0:
+            return np.zeros((0, self.n_nodes)), np.zeros((0, len(self.from_node)))
+        down = np.atleast_2d(dijkstra(self.graph, directed=True, indices=nodes, limit=limit))
+        up = np.atleast_2d(dijkstra(self.graph.T.tocsr(), directed=True, indices=nodes,
+                                    limit=limit))  # fmt: skip
+        # a link is downstream when its from-node is, upstream when its to-node is
+        dl = np.minimum(down[:, self.from_node], up[:, self.to_node]) + 0.5 * self.weight
+        return np.minimum(down, up), dl

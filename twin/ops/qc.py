@@ -20,14 +20,20 @@ would check a level gauge:
 - ``bias``: the median innovation of the last ``bias_min`` against the ensemble spread
   plus ``sd`` (the mean variance), over ``bias_k``.
 
+With the ensemble filter (``withheld``, default) the prediction each sensor is
+checked against is that of a shadow ensemble the sensor never updated
+(:mod:`twin.ops.withheld`): a leave-one-out innovation, which a biased or drifting
+sensor cannot pull towards itself; otherwise it is the filter's own prior.
+
 A sensor whose largest score stays above 1 for ``persist`` readings is flagged and left
 out of the updates; it is used again after ``recover`` readings with every score below 1.
 The largest score is kept as ``qc_score`` (it ranks sensors for a ROC curve).
 
 What a single sensor's statistics can tell is limited: a 10 % bias or a 2 cm/h drift
 of a sensor the filter assimilates is followed by the ensemble and looks like the
-model error of the truth (rain under-catch, rougher pipes) until it is left out, so the
-drift and bias tests fire only on gross cases (see the README's measured skill).
+model error of the truth (rain under-catch, rougher pipes) until it is left out; the
+withheld prediction removes the first half of that, not the second (see the README's
+measured skill).
 """
 
 from __future__ import annotations
@@ -55,6 +61,7 @@ class QCSettings:
     bias_k: float = 4.0
     persist: int = 3
     recover: int = 15
+    withheld: bool = True
 
 
 def _scatter(x) -> float:

@@ -44,6 +44,7 @@ from twin.ops.rain import ObservedRain, persistence_nowcast
 from twin.ops.sensors import ElementKind, Quantity
 from twin.ops.store import DB_NAME, ObservationStore
 from twin.ops.warnings import WarningBook, append_jsonl, iso, write_atomic
+from twin.ops.withheld import WithheldEnsembles, sensor_folds
 
 log = logging.getLogger("twin.ops")
 _KIND = {Quantity.DEPTH: "depth", Quantity.HEAD: "head", Quantity.FLOW: "flow"}
@@ -159,10 +160,14 @@ class Twin:
             opts["allow_ponding"] = False
         self.options = opts
         rough = self.settings.roughness_sigma if n > 1 else 0.0
-        self.members = MemberStates(
-            self.net, n, opts, seed=seed, threads=threads, rain_sigma=0.25 if n > 1 else 0.0,
-            roughness_sigma=rough, couplers=couplers,
-        )  # fmt: skip
+
+        def make_members():
+            return MemberStates(
+                self.net, n, opts, seed=seed, threads=threads, rain_sigma=0.25 if n > 1 else 0.0,
+                roughness_sigma=rough, couplers=couplers,
+            )  # fmt: skip
+
+        self.members = make_members()
         self._own_client = None
         if client is None and scheduler:
             from twin.ensemble.dask_run import connect
@@ -209,6 +214,11 @@ class Twin:
         self.qc = SensorQC(sensors.sd, qc_settings)
         self.book = WarningBook(warning_settings)
         self._obs = self._observation_model()
+        self.withheld = None  # each sensor's QC prediction from an ensemble it never updated
+        several = n > 1 and len(self._obs["sensor"]) > 1
+        if self.qc.s.withheld and self.settings.method == "enkf" and several:
+            folds = sensor_folds(self._obs["node"], self._distance, self.settings.radius)
+            self.withheld = WithheldEnsembles(make_members, folds)
         self._history = {"t": [], "y": [], "hx": [], "hsd": []}
         self.record = {
             k: []
@@ -245,8 +255,9 @@ class Twin:
         state = s.select(kind=ElementKind.NODE)
         state = np.concatenate([state, s.select(kind=ElementKind.LINK)]).astype(np.int64)
         st = self.settings
-        dist = GraphDistance.of_network(self.net, st.unit)
-        cols, scales, offsets, idx, wts = [], [], [], [], []
+        dist = self._distance = GraphDistance.of_network(self.net, st.unit)
+        reach = dist.along_flow_from_nodes if st.path == "flow" else dist.from_nodes
+        cols, scales, offsets, idx, wts, at = [], [], [], [], [], []
         for i in state:
             kind = _KIND[Quantity(int(s.quantity[i]))]
             e = int(s.element_index[i])
@@ -255,10 +266,12 @@ class Twin:
             scales.append(a)
             offsets.append(b)
             if s.element_kind[i] == ElementKind.NODE:
-                dn, dl = dist.from_nodes([e], limit=st.radius)
+                dn, dl = reach([e], limit=st.radius)
+                at.append(e)
             else:
                 ends = [int(self.net.links.from_node[e]), int(self.net.links.to_node[e])]
-                dn, dl = dist.from_nodes(ends, limit=st.radius)
+                at.append(ends[0])
+                dn, dl = reach(ends, limit=st.radius)
                 dn, dl = dn.min(axis=0, keepdims=True), dl.min(axis=0, keepdims=True)
             w = np.concatenate(
                 [gaspari_cohn(dn[0], st.radius), gaspari_cohn(dl[0], st.radius), [st.param_weight]]
@@ -273,6 +286,7 @@ class Twin:
             "offset": np.array(offsets),
             "index": idx,
             "weight": wts,
+            "node": np.array(at, np.int64),
         }
 
     # -- observations ------------------------------------------------------------------
@@ -343,25 +357,35 @@ class Twin:
             return t0
         self._update_rain(t0, t1)
         times, rates = self.rain.between(t0, t1)
-        self.members.set_rain(times, rates)
+        ensembles = [self.members] + (self.withheld.ensembles if self.withheld else [])
+        for m in ensembles:
+            m.set_rain(times, rates)
         # no peeking at the gauge record beyond t1: persistence until the next cycle,
         # marked every wet step (changes that change nothing): otherwise the runoff,
         # seeing no change ahead, takes a dry step (an hour) past t1 in dry weather and
         # the next cycle's rain, which cannot start before the runoff's clock, is lost
         wet = self.members.sims[0].opts.wet_step_s
         marks = t1 + np.arange(0.0, self.cycle_s + wet, wet)
-        self.members.set_rain(marks, np.repeat(rates[-1:], len(marks), axis=0))
+        for m in ensembles:
+            m.set_rain(marks, np.repeat(rates[-1:], len(marks), axis=0))
         obs_t, obs_y = self._readings(t0, t1)
         m = self.members
+        o = self._obs
         for t, y in zip(obs_t, obs_y, strict=True):
             m.advance_until(t)
             X = m.read()
-            hx = X[:, self._obs["column"]] * self._obs["scale"] + self._obs["offset"]
             h = self._history
             h["t"].append(t)
-            h["y"].append(y[self._obs["sensor"]])
-            h["hx"].append(hx.mean(axis=0))
-            h["hsd"].append(hx.std(axis=0, ddof=1) if m.n > 1 else np.zeros(hx.shape[1]))
+            h["y"].append(y[o["sensor"]])
+            if self.withheld is not None:  # QC against a prediction the sensor did not pull
+                self.withheld.advance_until(t)
+                mean, sd = self.withheld.predict(o["column"], o["scale"], o["offset"])
+            else:
+                hx = X[:, o["column"]] * o["scale"] + o["offset"]
+                mean = hx.mean(axis=0)
+                sd = hx.std(axis=0, ddof=1) if m.n > 1 else np.zeros(hx.shape[1])
+            h["hx"].append(mean)
+            h["hsd"].append(sd)
             self._check(t)
             if self.settings.method != "none" and _on_grid(t, self.assimilate_s):
                 self._update(X, y, t)
@@ -397,6 +421,8 @@ class Twin:
         use = ~flagged
         if self.settings.method == "enkf":
             enkf_update(X, obs, self.settings, use)
+            if self.withheld is not None:
+                self.withheld.update(obs, self.settings, use)
         else:
             nudging_update(X, obs, self.settings, use)
         self.members.write(X)
@@ -431,6 +457,8 @@ class Twin:
         # so a watch killed before this cycle's mark restarts from states that fit it
         slot = "ab"[self._cycle_no % 2]
         self._state_paths = self.members.save_states(self.outdir / "states" / slot)
+        if self.withheld is not None:
+            self.withheld.save_states(self.outdir / "states" / slot)
         self._states_slot = slot
         if self.forecaster is None:
             return None
@@ -598,6 +626,10 @@ class Twin:
         slot = mark.get("states")  # none: a folder of an earlier version, states/ itself
         if not self.members.load_states(self.outdir / "states" / (slot or "")):
             return
+        if self.withheld is not None and not self.withheld.load_states(
+            self.outdir / "states" / (slot or "")
+        ):
+            self.withheld.copy_from(self.members)  # a folder written without the folds
         self.t_s = float(mark["t_s"])
         self._cycle_no = int(mark["cycle"])
         self.book.restore(mark["warnings"])
