@@ -9,7 +9,8 @@ bundles are equal share one: :func:`share_networks`), and loops:
    (:meth:`~twin.engine.simulation.Simulation.begin_step`: step size, runoff,
    inflows, control rules);
 2. one call of :func:`~twin.kernels.routing.batch.route_members` routes all of them,
-   members spread over numba threads (kinematic-wave members: one call each);
+   members spread over numba threads (kinematic-wave members: one call each; its
+   conduits-only variant where every dynamic-wave member's network has no structure);
 3. every member finishes its step (:meth:`~twin.engine.simulation.Simulation.end_step`:
    statistics, report samples).
 
@@ -28,11 +29,11 @@ import traceback
 
 import numba
 import numpy as np
-from numba.typed import List
 
 from twin.engine.simulation import Simulation
 from twin.errors import TwinError
-from twin.kernels.routing.batch import route_members
+from twin.kernels.routing.batch import route_members, route_members_conduits
+from twin.kernels.views import Views
 
 __all__ = ["MemberBatch", "describe_failure"]
 
@@ -155,8 +156,12 @@ class MemberBatch:
         routers = [(s or ok[0]).router for s in self.sims]  # a failed member borrows
         self.networks, self.table_of = share_networks(routers)
         self.dynwave = np.array([r.dynwave for r in routers], dtype=np.bool_)
-        self._lists = tuple(List([net[k] for net in self.networks]) for k in range(5))
-        self._lists += tuple(List([r.state_bundles()[k] for r in routers]) for k in range(3))
+        # every member's bundles as one argument each (not numba typed lists: those
+        # compile their methods per bundle type in every process)
+        self._lists = tuple(Views([net[k] for net in self.networks]) for k in range(5))
+        self._lists += tuple(Views([r.state_bundles()[k] for r in routers]) for k in range(3))
+        conduits = all(r.conduits_only for r, d in zip(routers, self.dynwave, strict=True) if d)
+        self._route_members = route_members_conduits if conduits else route_members
         a = self._stack.arrays
         for k, s in enumerate(self.sims):  # a member that failed half-way: rows unused
             if s is None:
@@ -240,7 +245,7 @@ class MemberBatch:
         for k in together:  # storage evaporation and seepage, where there is any
             self.sims[k].router.begin_losses(t[k], dt[k])
         if together:
-            route_members(
+            self._route_members(
                 np.asarray(together, dtype=np.int64), t, dt, self._stack.arrays["lateral"],
                 self.table_of, *self._lists, res,
             )  # fmt: skip
