@@ -12,7 +12,8 @@ bundles are equal share one: :func:`share_networks`), and loops:
    members spread over numba threads (kinematic-wave members: one call each; its
    conduits-only variant where every dynamic-wave member's network has no structure);
 3. every member finishes its step (:meth:`~twin.engine.simulation.Simulation.end_step`:
-   statistics, report samples).
+   rules, clock, report samples), and one call of
+   :func:`~twin.kernels.stats.update_stats_members` updates every member's statistics.
 
 Members keep their own clocks and steps, so each result equals the member run alone,
 bit for bit.  A member that fails (while being set up, or in a step) is recorded with
@@ -33,6 +34,7 @@ import numpy as np
 from twin.engine.simulation import Simulation
 from twin.errors import TwinError
 from twin.kernels.routing.batch import route_members, route_members_conduits
+from twin.kernels.stats import update_stats_members
 from twin.kernels.views import Views
 
 __all__ = ["MemberBatch", "describe_failure"]
@@ -162,6 +164,7 @@ class MemberBatch:
         self._lists += tuple(Views([r.state_bundles()[k] for r in routers]) for k in range(3))
         conduits = all(r.conduits_only for r, d in zip(routers, self.dynwave, strict=True) if d)
         self._route_members = route_members_conduits if conduits else route_members
+        self._stats = Views([(s or ok[0]).recorder.stats for s in self.sims])
         a = self._stack.arrays
         for k, s in enumerate(self.sims):  # a member that failed half-way: rows unused
             if s is None:
@@ -253,15 +256,29 @@ class MemberBatch:
             if not self.dynwave[k]:
                 sim = self.sims[k]
                 res[k] = sim.router.route(t[k], dt[k], self._stack.arrays["lateral"][k])
-        still = []
+        return self._end_steps(begun, t, dt, res, until_s)
+
+    def _end_steps(self, begun, t, dt, res, until_s: float) -> list[int]:
+        """Finish the routed step of every member in ``begun`` (``t``, ``dt``, ``res``
+        (M,) (M,) (M, 3) by member), then update their statistics in one call; returns
+        those not finished whose clocks are still before ``until_s`` [s]."""
+        still, ended = [], []
+        critical = np.full((self.n, 2), -1, dtype=np.int64)
         for k in begun:
             sim = self.sims[k]
             try:
                 iters = sim.router.after_route(t[k], dt[k], res[k, 0], res[k, 1], res[k, 2])
-                sim.end_step(t[k], dt[k], iters)
+                sim.end_step(t[k], dt[k], iters, stats=False)
             except Exception as exc:  # noqa: BLE001
                 self._fail(k, exc)
                 continue
+            ended.append(k)
+            critical[k] = sim.router.critical_node, sim.router.critical_link
             if not sim.finished and sim.t_s < until_s - 1e-9:
                 still.append(k)
+        if ended:
+            update_stats_members(
+                np.asarray(ended, dtype=np.int64), dt, t + dt, self._stack.arrays["lateral"],
+                self._stats, *self._lists[5:7], critical,
+            )  # fmt: skip
         return still

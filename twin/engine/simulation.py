@@ -242,9 +242,11 @@ class Simulation:
             self.controls.before_step(t, dt)
         return t, dt
 
-    def end_step(self, t: float, dt: float, iters: int) -> float:
+    def end_step(self, t: float, dt: float, iters: int, stats: bool = True) -> float:
         """The second half of :meth:`step` after routing from ``t`` by ``dt`` [s] with
         ``iters`` Picard passes: rules, couplers, clock, statistics and report samples.
+        ``stats=False``: the caller updates the statistics (``recorder.stats``) itself,
+        after this (a batch does it for all its members in one call).
         Returns the new time [s]."""
         if self.controls is not None:
             self.controls.after_step(t, dt)
@@ -260,7 +262,7 @@ class Simulation:
         self.iterations += iters
         self.min_step_s = min(self.min_step_s, dt) if t > 0 else self.min_step_s
         self.max_step_s = max(self.max_step_s, dt)
-        self.recorder.after_step(t, dt)
+        self.recorder.after_step(t, dt, stats)
         if self._progress is not None:
             self._progress(self.t_s, self.duration_s)
         return self.t_s
