@@ -33,7 +33,7 @@ import numpy as np
 
 from twin.engine.simulation import Simulation
 from twin.errors import TwinError
-from twin.kernels.routing.batch import route_members, route_members_conduits
+from twin.kernels.routing.batch import route_members, route_members_conduits, step_sizes_members
 from twin.kernels.stats import update_stats_members
 from twin.kernels.views import Views
 
@@ -165,6 +165,9 @@ class MemberBatch:
         conduits = all(r.conduits_only for r, d in zip(routers, self.dynwave, strict=True) if d)
         self._route_members = route_members_conduits if conduits else route_members
         self._stats = Views([(s or ok[0]).recorder.stats for s in self.sims])
+        # members whose routing step one call computes for all (SWMM's solver, dynamic wave)
+        self._sized = np.array([r.dynwave and r.newton is None for r in routers], dtype=np.bool_)
+        self._fixed = np.array([float(r.opts.routing_step_s) for r in routers])
         a = self._stack.arrays
         for k, s in enumerate(self.sims):  # a member that failed half-way: rows unused
             if s is None:
@@ -236,10 +239,12 @@ class MemberBatch:
         whose clocks are still before ``until_s`` [s]."""
         t = np.zeros(self.n)
         dt = np.zeros(self.n)
+        routing_dt = self._routing_steps(active)
         begun = []
         for k in active:
             try:
-                t[k], dt[k] = self.sims[k].begin_step()
+                sim = self.sims[k]
+                t[k], dt[k] = sim.begin_step(sim.propose_step(routing_dt[k]))
                 begun.append(k)
             except Exception as exc:  # noqa: BLE001
                 self._fail(k, exc)
@@ -257,6 +262,27 @@ class MemberBatch:
                 sim = self.sims[k]
                 res[k] = sim.router.route(t[k], dt[k], self._stack.arrays["lateral"][k])
         return self._end_steps(begun, t, dt, res, until_s)
+
+    def _routing_steps(self, active: list[int]) -> list:
+        """The router's next step [s] of each member in ``active`` (by member; None
+        where the member's router computes its own: kinematic wave, Newton), from one
+        call for all, taken by each router (:meth:`~twin.engine.routing.Router.take_step_size`)."""
+        out: list = [None] * self.n
+        sized = [k for k in active if self._sized[k]]
+        if not sized:
+            return out
+        first = np.zeros(self.n, dtype=np.bool_)
+        for k in sized:
+            first[k] = self.sims[k].router.first_step
+        dt = np.zeros(self.n)
+        critical = np.zeros((self.n, 2), dtype=np.int64)
+        step_sizes_members(
+            np.asarray(sized, dtype=np.int64), self._fixed, first, self.table_of,
+            self._lists[0], self._lists[1], self._lists[4], *self._lists[5:7], dt, critical,
+        )  # fmt: skip
+        for k in sized:
+            out[k] = self.sims[k].router.take_step_size(dt[k], critical[k, 0], critical[k, 1])
+        return out
 
     def _end_steps(self, begun, t, dt, res, until_s: float) -> list[int]:
         """Finish the routed step of every member in ``begun`` (``t``, ``dt``, ``res``

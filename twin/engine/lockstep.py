@@ -98,9 +98,10 @@ class LockstepBatch(MemberBatch):
         """One step of the members ``group`` (clocks equal) with the smallest of their
         proposed steps."""
         dts = []
+        routing_dt = self._routing_steps(group)
         for k in list(group):
             try:
-                dts.append(self.sims[k].propose_step())
+                dts.append(self.sims[k].propose_step(routing_dt[k]))
             except Exception as exc:  # noqa: BLE001 - a failed member must not sink the others
                 self._fail(k, exc)
                 group.remove(k)

@@ -202,11 +202,13 @@ class Simulation:
         iters = self.router.advance(t, dt, self._lat)
         return self.end_step(t, dt, iters)
 
-    def propose_step(self) -> float:
+    def propose_step(self, routing_dt: float | None = None) -> float:
         """The next routing step [s] this simulation would take (variable or fixed,
-        limited by control rules and the end of the run); see :meth:`begin_step`."""
+        limited by control rules and the end of the run); see :meth:`begin_step`.
+        ``routing_dt`` [s]: the router's step, already taken by the caller
+        (:meth:`~twin.engine.routing.Router.take_step_size`), instead of asking it."""
         t = self.t_s
-        dt = self.router.step_size(t)
+        dt = self.router.step_size(t) if routing_dt is None else routing_dt
         if self.controls is not None:
             dt = self.controls.limit_step(t, dt)
         if not dt > 0.0:

@@ -17,9 +17,10 @@ Units ft, ft3, cfs, s.
 
 from numba import prange
 
-from twin.kernels.config import JIT_MEMBERS
+from twin.kernels.config import JIT, JIT_MEMBERS
 from twin.kernels.jit import kernel, variant
 from twin.kernels.routing.step import route_step, route_step_conduits
+from twin.kernels.routing.timestep import routing_step_size
 from twin.kernels.views import Views  # noqa: F401 - registers the Views type with numba
 
 
@@ -51,3 +52,20 @@ def route_members(
 #: :func:`route_members` for networks of conduits only (every set's ``links.kind`` a
 #: true conduit): the same step, without compiling the structures' kernels.
 route_members_conduits = variant(route_members, "conduits", route_step=route_step_conduits)
+
+
+@kernel(**JIT)
+def step_sizes_members(active, fixed_step, first, table_of, nodes, links, options, node_states,
+                       link_states, dt, critical):  # fmt: skip
+    """SWMM's routing step of every member in ``active`` (k,) int64, in one call:
+    :func:`~twin.kernels.routing.timestep.routing_step_size` with the member's
+    ``fixed_step[m]`` [s] and ``first[m]`` (M,) bool, its network set ``table_of[m]``
+    and its state.  Writes ``dt[m]`` [s] and ``critical[m] = (link, node)`` (M, 2)."""
+    for k in range(active.shape[0]):
+        m = active[k]
+        s = table_of[m]
+        step, lk, nd = routing_step_size(fixed_step[m], first[m], nodes[s], links[s], options[s],
+                                         node_states[m], link_states[m])  # fmt: skip
+        dt[m] = step
+        critical[m, 0] = lk
+        critical[m, 1] = nd
