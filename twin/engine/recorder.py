@@ -99,6 +99,7 @@ class Recorder:
         self.link_acc = {k: getattr(st, "link_" + k) for k in (
             "max_flow", "max_flow_t", "max_velocity", "max_depth", "surcharge_time")}  # fmt: skip
         self.node_critical = st.node_critical
+        self._lat_old = st.lat_old  # the statistics' arrays as attributes: a hot start saves them
         self.link_critical = st.link_critical
 
     # -- per step -------------------------------------------------------------------
