@@ -170,6 +170,7 @@ def cold_compile(tree: Path, work: Path, network: str = "medium-conduits") -> di
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--before", default="main")
+    ap.add_argument("--after", help="this revision instead of the working tree (git archive)")
     ap.add_argument("--rounds", type=int, default=12)
     ap.add_argument("--steps", type=int, default=400)
     ap.add_argument("--warm", type=int, default=200)
@@ -191,14 +192,14 @@ def main() -> None:
     )
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="bundles-ab-"))
-    trees = {"before": export(args.before), "after": ROOT}
+    trees = {"before": export(args.before), "after": export(args.after) if args.after else ROOT}
     head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
                           capture_output=True, text=True).stdout.strip()  # fmt: skip
     base = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", args.before],
                           capture_output=True, text=True).stdout.strip()  # fmt: skip
     result = {
         "before": f"{args.before} {base}",
-        "after": f"HEAD {head} (+ working tree)",
+        "after": args.after or f"HEAD {head} (+ working tree)",
         "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
         "machine": f"{platform.machine()} {os.cpu_count()} cores (shared), load "
         + " ".join(f"{x:.1f}" for x in os.getloadavg()),

@@ -2,7 +2,7 @@
 
 Usage::
 
-    python benchmarks/bundles_identical.py [--before main] [--hours 1]
+    python benchmarks/bundles_identical.py [--before main] [--after REV] [--hours 1]
 
 Each case (every bundled network, the routing variants EXTRAN, SLOT, ponding,
 KINWAVE, STEADY, THREADS=2 on the medium district, every model of pyswmm's test
@@ -81,11 +81,13 @@ def run(tree: Path, todo: list, hours: float) -> dict:
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--before", default="main")
+    ap.add_argument("--after", help="this revision instead of the working tree (git archive)")
     ap.add_argument("--hours", type=float, default=1.0)
+    ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args()
     todo = cases()
     before = run(export(args.before), todo, args.hours)
-    after = run(ROOT, todo, args.hours)
+    after = run(export(args.after) if args.after else ROOT, todo, args.hours)
     rows = {n: {"before": before[n], "after": after[n], "equal": before[n] == after[n]}
             for n, _, _ in todo}  # fmt: skip
     n_equal = sum(r["equal"] for r in rows.values())
@@ -93,12 +95,13 @@ def main() -> None:
         subprocess.run(
             ["git", "-C", str(ROOT), "rev-parse", "--short", r], capture_output=True, text=True
         ).stdout.strip()
-        for r in (args.before, "HEAD")
+        for r in (args.before, args.after or "HEAD")
     ]  # fmt: skip  (one revision per call: older git)
-    result = {"before": f"{args.before} {rev[0]}", "after": f"HEAD {rev[1]} (+ working tree)",
+    after_name = f"{args.after} {rev[1]}" if args.after else f"HEAD {rev[1]} (+ working tree)"
+    result = {"before": f"{args.before} {rev[0]}", "after": after_name,
               "when": time.strftime("%Y-%m-%dT%H:%M:%S"),
               "hours": args.hours, "cases": len(rows), "equal": n_equal, "rows": rows}  # fmt: skip
-    OUT.write_text(json.dumps(result, indent=1) + "\n")
+    args.out.write_text(json.dumps(result, indent=1) + "\n")
     for n, r in rows.items():
         if not r["equal"]:
             print(f"DIFFERS: {n}: {r['before'][:80]} | {r['after'][:80]}")

@@ -3,7 +3,7 @@
 Usage::
 
     python benchmarks/cold_compile.py [--cases run-medium-conduits run-main ensemble watch]
-                                      [--before REV] [--repeats 1]
+                                      [--before REV] [--after REV] [--repeats 1]
 
 Each case is a ``twin`` command line run in a new process with a new, empty
 ``NUMBA_CACHE_DIR`` (cold: every kernel it needs is compiled), then once more with the
@@ -112,17 +112,22 @@ def main() -> None:
     ap.add_argument("--cases", nargs="*",
                     default=["run-medium-conduits", "run-main", "ensemble", "watch"])  # fmt: skip
     ap.add_argument("--before", help="also this revision, alternately (git archive)")
+    ap.add_argument("--after", help="this revision instead of the working tree (git archive), "
+                    "so the tree can change while the benchmark runs")  # fmt: skip
     ap.add_argument("--repeats", type=int, default=1)
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="cold-compile-"))
-    trees = {"after": ROOT}
+    trees = {"after": export(args.after) if args.after else ROOT}
     if args.before:
         trees["before"] = export(args.before)
     watch_args = watch_inputs(work) if "watch" in args.cases else []
     head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
                           capture_output=True, text=True).stdout.strip()  # fmt: skip
-    result = {"after": f"HEAD {head} (+ working tree)", "before": args.before,
+    after = (
+        f"{args.after} {export(args.after).name}" if args.after else f"HEAD {head} (+ working tree)"
+    )
+    result = {"after": after, "before": args.before,
               "when": time.strftime("%Y-%m-%dT%H:%M:%S"), "cores": os.cpu_count(),
               "cases": {}}  # fmt: skip
     for case in args.cases:

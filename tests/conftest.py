@@ -23,6 +23,7 @@ def pytest_configure(config):
     net = twin.load_network("small")
     twin.simulate(net, end_hours=0.05, surface=True)
     MemberBatch([(net, {"end_hours": 0.02})] * 2, threads=1).run()
+    MemberBatch([("small-conduits", {"end_hours": 0.02})] * 2, threads=1).run()  # conduits only
     twin.simulate("small-conduits", end_hours=0.02, flow_routing="KINWAVE")
 
 

@@ -9,9 +9,11 @@ bundles are equal share one: :func:`share_networks`), and loops:
    (:meth:`~twin.engine.simulation.Simulation.begin_step`: step size, runoff,
    inflows, control rules);
 2. one call of :func:`~twin.kernels.routing.batch.route_members` routes all of them,
-   members spread over numba threads (kinematic-wave members: one call each);
+   members spread over numba threads (kinematic-wave members: one call each; its
+   conduits-only variant where every dynamic-wave member's network has no structure);
 3. every member finishes its step (:meth:`~twin.engine.simulation.Simulation.end_step`:
-   statistics, report samples).
+   rules, clock, report samples), and one call of
+   :func:`~twin.kernels.stats.update_stats_members` updates every member's statistics.
 
 Members keep their own clocks and steps, so each result equals the member run alone,
 bit for bit.  A member that fails (while being set up, or in a step) is recorded with
@@ -28,11 +30,12 @@ import traceback
 
 import numba
 import numpy as np
-from numba.typed import List
 
 from twin.engine.simulation import Simulation
 from twin.errors import TwinError
-from twin.kernels.routing.batch import route_members
+from twin.kernels.routing.batch import route_members, route_members_conduits, step_sizes_members
+from twin.kernels.stats import update_stats_members
+from twin.kernels.views import Views
 
 __all__ = ["MemberBatch", "describe_failure"]
 
@@ -155,8 +158,16 @@ class MemberBatch:
         routers = [(s or ok[0]).router for s in self.sims]  # a failed member borrows
         self.networks, self.table_of = share_networks(routers)
         self.dynwave = np.array([r.dynwave for r in routers], dtype=np.bool_)
-        self._lists = tuple(List([net[k] for net in self.networks]) for k in range(5))
-        self._lists += tuple(List([r.state_bundles()[k] for r in routers]) for k in range(3))
+        # every member's bundles as one argument each (not numba typed lists: those
+        # compile their methods per bundle type in every process)
+        self._lists = tuple(Views([net[k] for net in self.networks]) for k in range(5))
+        self._lists += tuple(Views([r.state_bundles()[k] for r in routers]) for k in range(3))
+        conduits = all(r.conduits_only for r, d in zip(routers, self.dynwave, strict=True) if d)
+        self._route_members = route_members_conduits if conduits else route_members
+        self._stats = Views([(s or ok[0]).recorder.stats for s in self.sims])
+        # members whose routing step one call computes for all (SWMM's solver, dynamic wave)
+        self._sized = np.array([r.dynwave and r.newton is None for r in routers], dtype=np.bool_)
+        self._fixed = np.array([float(r.opts.routing_step_s) for r in routers])
         a = self._stack.arrays
         for k, s in enumerate(self.sims):  # a member that failed half-way: rows unused
             if s is None:
@@ -228,10 +239,12 @@ class MemberBatch:
         whose clocks are still before ``until_s`` [s]."""
         t = np.zeros(self.n)
         dt = np.zeros(self.n)
+        routing_dt = self._routing_steps(active)
         begun = []
         for k in active:
             try:
-                t[k], dt[k] = self.sims[k].begin_step()
+                sim = self.sims[k]
+                t[k], dt[k] = sim.begin_step(sim.propose_step(routing_dt[k]))
                 begun.append(k)
             except Exception as exc:  # noqa: BLE001
                 self._fail(k, exc)
@@ -240,7 +253,7 @@ class MemberBatch:
         for k in together:  # storage evaporation and seepage, where there is any
             self.sims[k].router.begin_losses(t[k], dt[k])
         if together:
-            route_members(
+            self._route_members(
                 np.asarray(together, dtype=np.int64), t, dt, self._stack.arrays["lateral"],
                 self.table_of, *self._lists, res,
             )  # fmt: skip
@@ -248,15 +261,50 @@ class MemberBatch:
             if not self.dynwave[k]:
                 sim = self.sims[k]
                 res[k] = sim.router.route(t[k], dt[k], self._stack.arrays["lateral"][k])
-        still = []
+        return self._end_steps(begun, t, dt, res, until_s)
+
+    def _routing_steps(self, active: list[int]) -> list:
+        """The router's next step [s] of each member in ``active`` (by member; None
+        where the member's router computes its own: kinematic wave, Newton), from one
+        call for all, taken by each router (:meth:`~twin.engine.routing.Router.take_step_size`)."""
+        out: list = [None] * self.n
+        sized = [k for k in active if self._sized[k]]
+        if not sized:
+            return out
+        first = np.zeros(self.n, dtype=np.bool_)
+        for k in sized:
+            first[k] = self.sims[k].router.first_step
+        dt = np.zeros(self.n)
+        critical = np.zeros((self.n, 2), dtype=np.int64)
+        step_sizes_members(
+            np.asarray(sized, dtype=np.int64), self._fixed, first, self.table_of,
+            self._lists[0], self._lists[1], self._lists[4], *self._lists[5:7], dt, critical,
+        )  # fmt: skip
+        for k in sized:
+            out[k] = self.sims[k].router.take_step_size(dt[k], critical[k, 0], critical[k, 1])
+        return out
+
+    def _end_steps(self, begun, t, dt, res, until_s: float) -> list[int]:
+        """Finish the routed step of every member in ``begun`` (``t``, ``dt``, ``res``
+        (M,) (M,) (M, 3) by member), then update their statistics in one call; returns
+        those not finished whose clocks are still before ``until_s`` [s]."""
+        still, ended = [], []
+        critical = np.full((self.n, 2), -1, dtype=np.int64)
         for k in begun:
             sim = self.sims[k]
             try:
                 iters = sim.router.after_route(t[k], dt[k], res[k, 0], res[k, 1], res[k, 2])
-                sim.end_step(t[k], dt[k], iters)
+                sim.end_step(t[k], dt[k], iters, stats=False)
             except Exception as exc:  # noqa: BLE001
                 self._fail(k, exc)
                 continue
+            ended.append(k)
+            critical[k] = sim.router.critical_node, sim.router.critical_link
             if not sim.finished and sim.t_s < until_s - 1e-9:
                 still.append(k)
+        if ended:
+            update_stats_members(
+                np.asarray(ended, dtype=np.int64), dt, t + dt, self._stack.arrays["lateral"],
+                self._stats, *self._lists[5:7], critical,
+            )  # fmt: skip
         return still

@@ -9,7 +9,7 @@ one clock.  Each step:
    (:meth:`~twin.engine.simulation.Simulation.begin_step`: runoff, inflows, rules);
 3. one call of :func:`~twin.kernels.lockstep.step.route_lockstep` routes them all,
    the Picard passes on ``[element][member]`` state with convergence per member;
-4. every member finishes its step (statistics, report samples).
+4. every member finishes its step (report samples; the statistics of all in one call).
 
 A member thus takes steps no longer than its own run would (often shorter: the
 smallest of the members'), so its result is not its own run's bit for bit, but
@@ -98,9 +98,10 @@ class LockstepBatch(MemberBatch):
         """One step of the members ``group`` (clocks equal) with the smallest of their
         proposed steps."""
         dts = []
+        routing_dt = self._routing_steps(group)
         for k in list(group):
             try:
-                dts.append(self.sims[k].propose_step())
+                dts.append(self.sims[k].propose_step(routing_dt[k]))
             except Exception as exc:  # noqa: BLE001 - a failed member must not sink the others
                 self._fail(k, exc)
                 group.remove(k)
@@ -126,10 +127,4 @@ class LockstepBatch(MemberBatch):
             xsects, curves, options, *self._lists[5:], ns, ls, res,
         )  # fmt: skip
         self.steps += 1
-        for k in begun:
-            sim = self.sims[k]
-            try:
-                iters = sim.router.after_route(t, dt, res[k, 0], res[k, 1], res[k, 2])
-                sim.end_step(t, dt, iters)
-            except Exception as exc:  # noqa: BLE001
-                self._fail(k, exc)
+        self._end_steps(begun, np.full(self.n, t), np.full(self.n, dt), res, np.inf)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import numpy as np
 
 from twin.kernels.codes import LinkKind, NodeKind
-from twin.kernels.stats import update_link_stats, update_node_stats
+from twin.kernels.stats import StepStats, update_stats
 from twin.networks.units import CFS_TO_M3S, FT3_TO_M3, FT_TO_M
 
 FT, CFS, FT3 = FT_TO_M, CFS_TO_M3S, FT3_TO_M3
@@ -26,6 +26,9 @@ _NODE_SERIES = (
     "node_ponded_volume",
 )
 _LINK_SERIES = ("link_flow", "link_depth", "link_velocity", "link_capacity", "link_setting")
+#: node statistics whose field in :class:`~twin.kernels.stats.StepStats` is prefixed
+_NODE_ACC = {"max_depth": "node_max_depth", "max_depth_t": "node_max_depth_t",
+             "surcharge_time": "node_surcharge_time"}  # fmt: skip
 _SUB_SERIES = ("subcatchment_rainfall", "subcatchment_runoff", "subcatchment_infiltration")
 _SERIES_FACTORS = {
     "node_depth": FT, "node_head": FT, "node_inflow": CFS, "node_lateral_inflow": CFS,
@@ -58,62 +61,57 @@ class Recorder:
         }
         n, m = r.n_nodes, r.n_links
         kind = np.asarray(net.nodes.kind)
-        self.is_outfall = kind == NodeKind.OUTFALL
         has_sur = np.asarray(net.nodes.surcharge_depth_m) > 0
         dyn = opts.flow_routing == "DYNWAVE"
-        self.counts_surcharge = dyn & ((kind != NodeKind.STORAGE) | has_sur)
-        self.can_pond = opts.allow_ponding & (np.asarray(net.nodes.ponded_area_m2) > 0)
-        self.invert_ft = np.asarray(net.nodes.invert_m, dtype=np.float64) / FT
-        self.crown_elev_ft = self.invert_ft + r.nodes.crown_depth
-        self.full_volume_ft3 = r.nodes.full_volume.copy()
-        z = np.zeros
-        self.node_acc = {k: z(n) for k in (
-            "max_depth", "max_depth_t", "flood_time", "flood_vol", "max_overflow",
-            "surcharge_time", "max_ponded", "lat_vol", "max_lat", "max_inflow")}  # fmt: skip
-        self.link_acc = {k: z(m) for k in (
-            "max_flow", "max_flow_t", "max_velocity", "max_depth", "surcharge_time")}  # fmt: skip
-        self.is_conduit = np.asarray(net.links.kind) == LinkKind.CONDUIT
-        self.from_node = np.asarray(net.links.from_node, dtype=np.int64)
-        self.to_node = np.asarray(net.links.to_node, dtype=np.int64)
+        invert_ft = np.asarray(net.nodes.invert_m, dtype=np.float64) / FT
+        from_node = np.asarray(net.links.from_node, dtype=np.int64)
+        to_node = np.asarray(net.links.to_node, dtype=np.int64)
         # crown elevations at each end, in file orientation (for the surcharge hours)
         links = r.links
         yfull = r.xsects.y_full
         rev = links.direction < 0
         off_a = np.where(rev, links.offset2, links.offset1)
         off_b = np.where(rev, links.offset1, links.offset2)
-        self.crown_up_ft = self.invert_ft[self.from_node] + off_a + yfull
-        self.crown_dn_ft = self.invert_ft[self.to_node] + off_b + yfull
-        self._lat_old = np.zeros(n)
-        self.node_critical = np.zeros(n, dtype=np.int64)
-        self.link_critical = np.zeros(m, dtype=np.int64)
+        #: the running statistics (:class:`~twin.kernels.stats.StepStats`), updated
+        #: after every step by :meth:`after_step` (or, in a batch, for all members at
+        #: once: :func:`~twin.kernels.stats.update_stats_members`)
+        self.stats = StepStats.new(
+            {"node": n, "link": m},
+            invert_ft=np.ascontiguousarray(invert_ft),
+            crown_elev_ft=invert_ft + r.nodes.crown_depth,
+            full_volume_ft3=r.nodes.full_volume.copy(),
+            is_outfall=np.ascontiguousarray(kind == NodeKind.OUTFALL),
+            counts_surcharge=np.ascontiguousarray(dyn & ((kind != NodeKind.STORAGE) | has_sur)),
+            can_pond=np.ascontiguousarray(
+                opts.allow_ponding & (np.asarray(net.nodes.ponded_area_m2) > 0)
+            ),
+            from_node=from_node,
+            to_node=to_node,
+            crown_up_ft=invert_ft[from_node] + off_a + yfull,
+            crown_dn_ft=invert_ft[to_node] + off_b + yfull,
+            is_conduit=np.ascontiguousarray(np.asarray(net.links.kind) == LinkKind.CONDUIT),
+        )
+        st = self.stats
+        self.invert_ft = st.invert_ft
+        self.node_acc = {k: getattr(st, _NODE_ACC.get(k, k)) for k in (
+            "max_depth", "max_depth_t", "flood_time", "flood_vol", "max_overflow",
+            "surcharge_time", "max_ponded", "lat_vol", "max_lat", "max_inflow")}  # fmt: skip
+        self.link_acc = {k: getattr(st, "link_" + k) for k in (
+            "max_flow", "max_flow_t", "max_velocity", "max_depth", "surcharge_time")}  # fmt: skip
+        self.node_critical = st.node_critical
+        self._lat_old = st.lat_old  # the statistics' arrays as attributes: a hot start saves them
+        self.link_critical = st.link_critical
 
     # -- per step -------------------------------------------------------------------
-    def after_step(self, t_old: float, dt: float) -> None:
-        sim, r = self.sim, self.sim.router
-        ns, ls = r.node_state, r.link_state
+    def after_step(self, t_old: float, dt: float, stats: bool = True) -> None:
+        """After the step from ``t_old`` by ``dt`` [s]: the statistics (unless
+        ``stats`` is False: a batch updates them for all its members in one call) and
+        the report samples whose times the step reached."""
         t_new = t_old + dt
-        a = self.node_acc
-        update_node_stats(
-            dt, t_new, ns.depth, self.invert_ft, self.crown_elev_ft, ns.volume,
-            self.full_volume_ft3, ns.inflow, ns.overflow, self._lat_old,
-            sim._lat, self.is_outfall, self.counts_surcharge, self.can_pond,
-            a["max_depth"], a["max_depth_t"], a["flood_time"], a["flood_vol"],
-            a["max_overflow"], a["surcharge_time"], a["max_ponded"], a["lat_vol"],
-            a["max_lat"], a["max_inflow"],
-        )  # fmt: skip
-        self._lat_old[:] = sim._lat
-        b = self.link_acc
-        head = ns.head
-        update_link_stats(
-            dt, t_new, ls.flow, ls.velocity, ls.depth,
-            head[self.from_node], head[self.to_node], self.crown_up_ft, self.crown_dn_ft,
-            self.is_conduit, b["max_flow"], b["max_flow_t"], b["max_velocity"],
-            b["max_depth"], b["surcharge_time"],
-        )  # fmt: skip
-        if r.critical_node >= 0:
-            self.node_critical[r.critical_node] += 1
-        if r.critical_link >= 0:
-            self.link_critical[r.critical_link] += 1
+        if stats:
+            r = self.sim.router
+            update_stats(dt, t_new, self.sim._lat, self.stats, r.node_state, r.link_state,
+                         r.critical_node, r.critical_link)  # fmt: skip
         while t_new >= self.next_report_s - 1e-6:  # a step longer than the report step
             rt = self.next_report_s  # (the Newton solver's) passes several report times
             if rt >= self.report_start_s - 1e-6:

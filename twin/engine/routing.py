@@ -161,8 +161,18 @@ class Router:
             fixed, self._first_step, self.nodes, self.links, self.options, self.node_state,
             self.link_state,
         )  # fmt: skip
+        return self.take_step_size(dt, lk, nd)
+
+    @property
+    def first_step(self) -> bool:
+        """True until the first step is taken (SWMM's first step is its minimum one)."""
+        return self._first_step
+
+    def take_step_size(self, dt: float, critical_link: int, critical_node: int) -> float:
+        """Take ``dt`` [s] and the elements that limited it from ``routing_step_size``
+        (a batch computes them for all its members in one call); returns ``dt``."""
         self._first_step = False
-        self.critical_link, self.critical_node = int(lk), int(nd)
+        self.critical_link, self.critical_node = int(critical_link), int(critical_node)
         return float(dt)
 
     def advance(self, t_s: float, dt_s: float, lateral_cfs: np.ndarray) -> int:

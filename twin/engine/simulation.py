@@ -202,11 +202,13 @@ class Simulation:
         iters = self.router.advance(t, dt, self._lat)
         return self.end_step(t, dt, iters)
 
-    def propose_step(self) -> float:
+    def propose_step(self, routing_dt: float | None = None) -> float:
         """The next routing step [s] this simulation would take (variable or fixed,
-        limited by control rules and the end of the run); see :meth:`begin_step`."""
+        limited by control rules and the end of the run); see :meth:`begin_step`.
+        ``routing_dt`` [s]: the router's step, already taken by the caller
+        (:meth:`~twin.engine.routing.Router.take_step_size`), instead of asking it."""
         t = self.t_s
-        dt = self.router.step_size(t)
+        dt = self.router.step_size(t) if routing_dt is None else routing_dt
         if self.controls is not None:
             dt = self.controls.limit_step(t, dt)
         if not dt > 0.0:
@@ -244,9 +246,11 @@ class Simulation:
             self.controls.before_step(t, dt)
         return t, dt
 
-    def end_step(self, t: float, dt: float, iters: int) -> float:
+    def end_step(self, t: float, dt: float, iters: int, stats: bool = True) -> float:
         """The second half of :meth:`step` after routing from ``t`` by ``dt`` [s] with
         ``iters`` Picard passes: rules, couplers, clock, statistics and report samples.
+        ``stats=False``: the caller updates the statistics (``recorder.stats``) itself,
+        after this (a batch does it for all its members in one call).
         Returns the new time [s]."""
         if self.controls is not None:
             self.controls.after_step(t, dt)
@@ -262,7 +266,7 @@ class Simulation:
         self.iterations += iters
         self.min_step_s = min(self.min_step_s, dt) if t > 0 else self.min_step_s
         self.max_step_s = max(self.max_step_s, dt)
-        self.recorder.after_step(t, dt)
+        self.recorder.after_step(t, dt, stats)
         if self._progress is not None:
             self._progress(self.t_s, self.duration_s)
         return self.t_s
