@@ -113,18 +113,31 @@ def _setup(case):
     return truth, config
 
 
-def run_case(case, strategies, members, seed, client=None) -> dict:
+def run_case(case, strategies, members, seed, client=None, guard=None, observed=False) -> dict:
+    """Run ``strategies`` on ``case``; ``guard``: SearchSettings fields of the guard
+    (default the package's), ``observed``: members conditioned on the gauges' record."""
+    import dataclasses
+
     from twin.control.loop import LoopSettings, run_closed_loop
+    from twin.control.search import SearchSettings
 
     truth, config = _setup(case)
     loop = dict(CASES[case][3]) if len(CASES[case]) > 3 else {}
     members = loop.pop("members", members)
-    out = {"case": case, "members": members, "seed": seed, "strategies": {}, "settings": loop,
-           "date": time.strftime("%Y-%m-%d"), "code_commit": _commit()}  # fmt: skip
+    search = SearchSettings(**(guard or {}))
+    recorded = {
+        **loop,
+        "forecast_observed": observed,
+        **{k: v for k, v in dataclasses.asdict(search).items() if k.startswith("guard")},
+    }
+    out = {"case": case, "members": members, "seed": seed, "strategies": {},
+           "settings": recorded, "date": time.strftime("%Y-%m-%d"),
+           "code_commit": _commit()}  # fmt: skip
     for strategy in strategies:
         if strategy == "rules" and not truth.controls.strip():
             continue
-        s = LoopSettings(strategy=strategy, plant="swmm", members=members, seed=seed, **loop)
+        s = LoopSettings(strategy=strategy, plant="swmm", members=members, seed=seed,
+                         search=search, forecast_observed=observed, **loop)  # fmt: skip
         cpu = time.process_time()
 
         def progress(c, strategy=strategy):
@@ -299,6 +312,21 @@ def main(argv=None):
     ap.add_argument("--workers", type=int, default=0,
                     help="plan on a local Dask cluster of this many worker processes "
                          "(same outcomes as in this process, see tests/control)")  # fmt: skip
+    ap.add_argument(
+        "--guard-risk",
+        choices=("worst", "cvar", "mean"),
+        help="the guard's risk measure (default: the package's)",
+    )
+    ap.add_argument("--guard-alpha", type=float, help="CVaR level of the guard")
+    ap.add_argument("--guard-spread", type=float, help="standard deviations (mean guard)")
+    ap.add_argument(
+        "--observed", action="store_true", help="members conditioned on the gauges' record so far"
+    )
+    ap.add_argument(
+        "--tag",
+        default="",
+        help="an experiment: write results/control/experiments/<case>-<tag>.json",
+    )
     ap.add_argument("--table", action="store_true", help="print the Markdown table")
     ap.add_argument("--readme", action="store_true", help="write the table into README.md")
     a = ap.parse_args(argv)
@@ -321,11 +349,15 @@ def main(argv=None):
         cluster = LocalCluster(n_workers=a.workers, threads_per_worker=1, processes=True,
                                host="127.0.0.1", dashboard_address=None)  # fmt: skip
         client = Client(cluster)
+    guard = {k: v for k, v in (("guard_risk", a.guard_risk), ("guard_alpha", a.guard_alpha),
+                               ("guard_spread", a.guard_spread)) if v is not None}  # fmt: skip
     for case in a.case or []:
         for strategy in a.strategies.split(","):  # each written as soon as it is done
-            doc = run_case(case, [strategy], a.members, a.seed, client)
+            doc = run_case(case, [strategy], a.members, a.seed, client, guard, a.observed)
             doc["workers"] = a.workers
-            _write(RESULTS / f"{case}.json", _merged(RESULTS / f"{case}.json", doc))
+            path = RESULTS / "experiments" / f"{case}-{a.tag}.json" if a.tag else \
+                RESULTS / f"{case}.json"  # fmt: skip
+            _write(path, _merged(path, doc))
     if client is not None:
         client.close()
         cluster.close()

@@ -57,12 +57,20 @@ def true_forecast(times_s, rates_mmh, now_s, horizon_s, step_s=60.0) -> Forecast
 
 
 def perturbed_forecast(times_s, rates_mmh, now_s, horizon_s, n, *, sigma=0.3, jitter_s=900.0,
-                       seed=0, cycle=0, step_s=60.0) -> Forecast:  # fmt: skip
+                       seed=0, cycle=0, step_s=60.0, observed=False) -> Forecast:  # fmt: skip
     """``n`` perturbed members of the true rain from ``now_s`` over the horizon.
 
     Member ``k`` rains ``f_k * true(t - d_k)`` with ``f_k = exp(N(-sigma^2/2, sigma))``
     and ``d_k`` uniform in ``[-jitter_s, jitter_s]`` (whole minutes), drawn from
     ``default_rng([seed, cycle])``.
+
+    ``observed=True`` conditions the members on the gauges' record up to ``now_s``:
+    the rain that has already fallen is known, so the timing error moves only the rain
+    still to come, ``f_k * true(t - d_k)`` where ``t - d_k >= now_s``.  A member later
+    than the truth (``d_k > 0``) does not rain again what the gauges have seen fall;
+    until its rain arrives it persists the rate the gauges saw last (``f_k`` times the
+    rate of the minute before ``now_s``), as a nowcast does.  A member earlier than the
+    truth (``d_k < 0``) starts with the rain ``|d_k|`` after now.
     """
     rng = np.random.default_rng([int(seed), int(cycle)])
     factors = np.exp(rng.normal(-0.5 * sigma**2, sigma, n)) if sigma > 0 else np.ones(n)
@@ -72,9 +80,14 @@ def perturbed_forecast(times_s, rates_mmh, now_s, horizon_s, n, *, sigma=0.3, ji
         else (np.zeros(n))
     )
     grid = _grid(now_s, horizon_s, step_s)
-    rates = np.stack([f * _rate_at(times_s, rates_mmh, grid - d) for f, d in
-                      zip(factors, shifts, strict=True)])  # fmt: skip
-    return Forecast(grid, rates)
+    last = _rate_at(times_s, rates_mmh, np.array([max(now_s - step_s, 0.0)]))[0]
+    members = []
+    for f, d in zip(factors, shifts, strict=True):
+        r = _rate_at(times_s, rates_mmh, grid - d)
+        if observed:
+            r[grid - d < now_s - 1e-9] = last  # the rain seen fall is not rained again
+        members.append(f * r)
+    return Forecast(grid, np.stack(members))
 
 
 def perturbed_truth(net, *, rain_factor=1.15, roughness_sigma=0.1, seed=0):
