@@ -329,6 +329,7 @@ def _cycle_record(start, now, p, names, seconds) -> dict:
         "expected_cso_passive_m3": float(np.mean(p.cso_passive_m3)),
         "candidates": p.candidates,
         "rows": p.evaluated,
+        **({"refused": p.extra["refused"]} if "refused" in p.extra else {}),
         "seconds": round(seconds, 2),
     }
 

@@ -106,6 +106,10 @@ class Plan:
         Which policy won: "passive", "rules" (hand the interval to the network's own
         [CONTROLS]), "rules-schedule" (what the rules would do, as a schedule),
         "incumbent" or "search".
+    extra : dict
+        ``"refused"``: when the guard refused the final round's cheapest policy, its cost,
+        mean flood and its excess flood over the rules over the members (mean, standard
+        deviation, worst, CVaR at 0.75 and 0.5, members worse by more than ``guard_m3``).
     """
 
     schedule: np.ndarray
@@ -269,15 +273,26 @@ def plan(evaluator, states, forecast, cost, actuators, horizon_s, interval_s, cu
     final = [cands[i] for i in finalists]
     o = evaluator.evaluate(states, forecast, final, horizon_s, interval_s)
     evaluated += len(final) * forecast.n_members
-    t, f, cs, e = _scores(o, cost, final, current)
-    t = _guarded(t, f, rules_flood, st)
+    t_free, f, cs, e = _scores(o, cost, final, current)
+    t = _guarded(t_free, f, rules_flood, st)
     k = int(np.argmin(t))
+    extra = {}
+    j = int(np.argmin(t_free))
+    if rules_flood is not None and not np.isfinite(t[j]) and t_free[j] < best["cost"] - 1e-9:
+        d = f[j] - rules_flood  # what the guard refused: the cheapest policy it stopped
+        extra["refused"] = dict(cost=float(t_free[j]), cost_rules=p_rules,
+                                flood_m3=float(np.mean(f[j])),
+                                excess_mean_m3=float(d.mean()), excess_std_m3=float(d.std()),
+                                excess_worst_m3=float(d.max()),
+                                excess_cvar75_m3=float(risk_of(d[None], "cvar", 0.75)[0]),
+                                excess_cvar50_m3=float(risk_of(d[None], "cvar", 0.5)[0]),
+                                members_worse=int(np.sum(d > st.guard_m3)))  # fmt: skip
     if t[k] < best["cost"] - 1e-9:
         ruled = ruled_rows(final[k])
         kind = "rules" if ruled.all() else "hybrid" if ruled.any() else kinds[finalists[k]]
         best = dict(schedule=final[k], cost=float(t[k]), flood_m3=f[k], cso_m3=cs[k],
                     energy_kwh=e[k], kind=kind)  # fmt: skip
-    return Plan(**best, **result, evaluated=evaluated, candidates=len(cands))
+    return Plan(**best, **result, evaluated=evaluated, candidates=len(cands), extra=extra)
 
 
 def _cross_entropy(actuators, n_int, seeds, fix, screen_costs, rng, st, ruleable):
