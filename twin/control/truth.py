@@ -65,12 +65,12 @@ def perturbed_forecast(times_s, rates_mmh, now_s, horizon_s, n, *, sigma=0.3, ji
     ``default_rng([seed, cycle])``.
 
     ``observed=True`` conditions the members on the gauges' record up to ``now_s``:
-    the rain that has already fallen is known, so the timing error moves only the rain
-    still to come, ``f_k * true(t - d_k)`` where ``t - d_k >= now_s``.  A member later
-    than the truth (``d_k > 0``) does not rain again what the gauges have seen fall;
-    until its rain arrives it persists the rate the gauges saw last (``f_k`` times the
-    rate of the minute before ``now_s``), as a nowcast does.  A member earlier than the
-    truth (``d_k < 0``) starts with the rain ``|d_k|`` after now.
+    the rain falling now is seen, so a member's timing error grows with the lead time,
+    from none now to ``d_k`` at the horizon's end, as the error of a storm's speed does
+    (member ``k`` stretches the rain still to come by ``s_k = 1 + d_k / horizon_s``:
+    ``f_k / s_k * true(now + (t - now) / s_k)``, the same volume spread over a longer
+    or shorter time).  It never rains again what has fallen, nor drops the rain about
+    to fall (as a plain shift does when the storm is overhead).
     """
     rng = np.random.default_rng([int(seed), int(cycle)])
     factors = np.exp(rng.normal(-0.5 * sigma**2, sigma, n)) if sigma > 0 else np.ones(n)
@@ -80,13 +80,14 @@ def perturbed_forecast(times_s, rates_mmh, now_s, horizon_s, n, *, sigma=0.3, ji
         else (np.zeros(n))
     )
     grid = _grid(now_s, horizon_s, step_s)
-    last = _rate_at(times_s, rates_mmh, np.array([max(now_s - step_s, 0.0)]))[0]
     members = []
     for f, d in zip(factors, shifts, strict=True):
-        r = _rate_at(times_s, rates_mmh, grid - d)
         if observed:
-            r[grid - d < now_s - 1e-9] = last  # the rain seen fall is not rained again
-        members.append(f * r)
+            stretch = 1.0 + d / horizon_s  # > 0: |d| <= jitter_s < horizon_s
+            members.append(f / stretch * _rate_at(times_s, rates_mmh,
+                                                  now_s + (grid - now_s) / stretch))  # fmt: skip
+        else:
+            members.append(f * _rate_at(times_s, rates_mmh, grid - d))
     return Forecast(grid, np.stack(members))
 
 
