@@ -113,9 +113,10 @@ def _setup(case):
     return truth, config
 
 
-def run_case(case, strategies, members, seed, client=None, guard=None, observed=False) -> dict:
+def run_case(case, strategies, members, seed, client=None, guard=None, observed=None) -> dict:
     """Run ``strategies`` on ``case``; ``guard``: SearchSettings fields of the guard
-    (default the package's), ``observed``: members conditioned on the gauges' record."""
+    (default the package's), ``observed``: members conditioned on the gauges' record
+    (default the package's)."""
     import dataclasses
 
     from twin.control.loop import LoopSettings, run_closed_loop
@@ -125,6 +126,8 @@ def run_case(case, strategies, members, seed, client=None, guard=None, observed=
     loop = dict(CASES[case][3]) if len(CASES[case]) > 3 else {}
     members = loop.pop("members", members)
     search = SearchSettings(**(guard or {}))
+    if observed is None:
+        observed = LoopSettings().forecast_observed
     recorded = {
         **loop,
         "forecast_observed": observed,
@@ -320,7 +323,9 @@ def main(argv=None):
     ap.add_argument("--guard-alpha", type=float, help="CVaR level of the guard")
     ap.add_argument("--guard-spread", type=float, help="standard deviations (mean guard)")
     ap.add_argument(
-        "--observed", action="store_true", help="members conditioned on the gauges' record so far"
+        "--plain-members",
+        action="store_true",
+        help="members not conditioned on the gauges' record (a plain timing shift)",
     )
     ap.add_argument(
         "--tag",
@@ -353,7 +358,8 @@ def main(argv=None):
                                ("guard_spread", a.guard_spread)) if v is not None}  # fmt: skip
     for case in a.case or []:
         for strategy in a.strategies.split(","):  # each written as soon as it is done
-            doc = run_case(case, [strategy], a.members, a.seed, client, guard, a.observed)
+            observed = False if a.plain_members else None
+            doc = run_case(case, [strategy], a.members, a.seed, client, guard, observed)
             doc["workers"] = a.workers
             path = RESULTS / "experiments" / f"{case}-{a.tag}.json" if a.tag else \
                 RESULTS / f"{case}.json"  # fmt: skip

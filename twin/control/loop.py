@@ -67,9 +67,9 @@ class LoopSettings:
     sample_s: float = 60.0
     forecast_sigma: float = 0.3
     forecast_jitter_s: float = 900.0
-    #: condition the members on the gauges' record so far (the timing error moves only
-    #: the rain still to come; :func:`~twin.control.truth.perturbed_forecast`)
-    forecast_observed: bool = False
+    #: condition the members on the gauges' record so far (the timing error grows with
+    #: the lead time from none now; :func:`~twin.control.truth.perturbed_forecast`)
+    forecast_observed: bool = True
     seed: int = 0
     nudge_tau_s: float = 120.0
     truth_rain_factor: float = 1.15
