@@ -4,7 +4,8 @@ Every case is an event on a network; each strategy runs the whole event in close
 (``twin.control.run_closed_loop``, ``--plant swmm``): the plant is SWMM through pyswmm,
 the controller sees its sensors only, mpc plans every 10 minutes over 16 forecast
 members (the true rain with a lognormal amount error, sigma 0.3, and a timing error of
-up to 15 minutes either way, drawn afresh each cycle) for 90 minutes in 10-minute
+up to 15 minutes either way at the horizon's end, growing from none now: the members are
+conditioned on the gauges' record, drawn afresh each cycle) for 90 minutes in 10-minute
 intervals, foresight plans with the true rain.
 
     python benchmarks/control_loop.py --case rtc-huff2-60mm       # one case -> JSON
