@@ -64,3 +64,16 @@ def test_the_amount_factors_are_those_of_the_plain_members():
     for k in range(8):
         s = 1.0 + _shift_of(plain.rates_mmh[k, :, 0], t) / HORIZON
         assert np.isclose(seen.rates_mmh[k, 0, 0], factors[k] * 60.0 / s)
+
+
+def test_a_short_horizon_keeps_the_rain_positive_and_the_error_lead():
+    # the closed loop's last cycle: 10 minutes left, timing errors up to 15 minutes
+    kw = dict(sigma=0.0, jitter_s=900.0, seed=3, cycle=11, observed=True)
+    short = perturbed_forecast(TIMES, RATES, NOW, 600.0, 16, **kw)
+    assert np.all(short.rates_mmh >= 0.0)
+    full = perturbed_forecast(TIMES, RATES, NOW, 600.0, 16, error_lead_s=HORIZON, **kw)
+    long = perturbed_forecast(TIMES, RATES, NOW, HORIZON, 16, **kw)
+    # with the loop's nominal horizon as the error lead, the short forecast is the
+    # start of the long one
+    n = len(full.times_s)
+    assert np.allclose(full.rates_mmh, long.rates_mmh[:, :n])

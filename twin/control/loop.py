@@ -271,7 +271,8 @@ def _run_mpc(plant, truth, model_net, config, s, progress, client=None):
                 fc = perturbed_forecast(gauge_t, gauge_r, now, horizon, n_members,
                                         sigma=s.forecast_sigma, jitter_s=s.forecast_jitter_s,
                                         seed=s.seed, cycle=cycle,
-                                        observed=s.forecast_observed)  # fmt: skip
+                                        observed=s.forecast_observed,
+                                        error_lead_s=s.horizon_s)  # fmt: skip
             t0 = time.perf_counter()
             p = plan(evaluator, [state] * n_members, fc, config.cost, acts, horizon,
                      s.interval_s, applied, now - switched_at, incumbent, s.search)  # fmt: skip
