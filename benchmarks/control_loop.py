@@ -282,20 +282,25 @@ def cycle_line() -> str:
     if not path.exists():
         return ""
     doc = json.loads(path.read_text())
-    runs = doc["runs"][1:] or doc["runs"]
-    r = [x for x in runs if x.get("search", "default") == "default"][-1]
-    load = r["load_average"][0]
+    runs = doc["runs"]
+    quiet = min(runs, key=lambda x: x["load_average"][0])
     text = (f"One control cycle ({doc['members']} members x {doc['horizon_min']} min, the "
-            f"{doc['actuators']} actuators of `rtc`, {r['rows']} candidate x member rows, "
-            f"{r['candidates']} candidates): {r['cpu_s']:.0f} s of CPU, {r['wall_s']:.0f} s "
-            f"wall on this {doc['cpu_count']}-core machine at a load average of {load:.0f} "
-            f"(other engineers' jobs).")  # fmt: skip
-    full = [x for x in runs if x.get("search") == "three-rounds"]
-    if full:
-        f = full[-1]
-        text += (f" With all three cross-entropy rounds (no early stop): {f['rows']} rows, "
-                 f"{f['cpu_s']:.0f} s of CPU.")  # fmt: skip
-    return text
+            f"{doc['actuators']} actuators of `rtc`, {quiet['rows']} candidate x member rows, "
+            f"{quiet['candidates']} candidates) at the lowest load measured (load average "
+            f"{quiet['load_average'][0]:.1f} over a minute, {quiet['load_average'][1]:.1f} over "
+            f"five): {quiet['wall_s']:.0f} s wall, {quiet['cpu_s']:.0f} s of CPU on this "
+            f"{doc['cpu_count']}-core machine")  # fmt: skip
+    if quiet is runs[0]:
+        text += " (the first cycle, building the batch of simulations included)"
+    rest = [x for x in runs if x is not quiet]
+    if rest:
+        w = [x["wall_s"] for x in rest]
+        c = [x["cpu_s"] for x in rest]
+        la = [x["load_average"][0] for x in rest]
+        text += (f"; the other {len(rest)} timed cycles {min(w):.0f}-{max(w):.0f} s wall, "
+                 f"{min(c):.0f}-{max(c):.0f} s of CPU at load averages {min(la):.0f}-"
+                 f"{max(la):.0f} (other engineers' jobs)")  # fmt: skip
+    return text + "."
 
 
 def publish(readme: Path) -> None:
