@@ -4,7 +4,8 @@ Every case is an event on a network; each strategy runs the whole event in close
 (``twin.control.run_closed_loop``, ``--plant swmm``): the plant is SWMM through pyswmm,
 the controller sees its sensors only, mpc plans every 10 minutes over 16 forecast
 members (the true rain with a lognormal amount error, sigma 0.3, and a timing error of
-up to 15 minutes either way, drawn afresh each cycle) for 90 minutes in 10-minute
+up to 15 minutes either way at the horizon's end, growing from none now: the members are
+conditioned on the gauges' record, drawn afresh each cycle) for 90 minutes in 10-minute
 intervals, foresight plans with the true rain.
 
     python benchmarks/control_loop.py --case rtc-huff2-60mm       # one case -> JSON
@@ -113,18 +114,34 @@ def _setup(case):
     return truth, config
 
 
-def run_case(case, strategies, members, seed, client=None) -> dict:
+def run_case(case, strategies, members, seed, client=None, guard=None, observed=None) -> dict:
+    """Run ``strategies`` on ``case``; ``guard``: SearchSettings fields of the guard
+    (default the package's), ``observed``: members conditioned on the gauges' record
+    (default the package's)."""
+    import dataclasses
+
     from twin.control.loop import LoopSettings, run_closed_loop
+    from twin.control.search import SearchSettings
 
     truth, config = _setup(case)
     loop = dict(CASES[case][3]) if len(CASES[case]) > 3 else {}
     members = loop.pop("members", members)
-    out = {"case": case, "members": members, "seed": seed, "strategies": {}, "settings": loop,
-           "date": time.strftime("%Y-%m-%d"), "code_commit": _commit()}  # fmt: skip
+    search = SearchSettings(**(guard or {}))
+    if observed is None:
+        observed = LoopSettings().forecast_observed
+    recorded = {
+        **loop,
+        "forecast_observed": observed,
+        **{k: v for k, v in dataclasses.asdict(search).items() if k.startswith("guard")},
+    }
+    out = {"case": case, "members": members, "seed": seed, "strategies": {},
+           "settings": recorded, "date": time.strftime("%Y-%m-%d"),
+           "code_commit": _commit()}  # fmt: skip
     for strategy in strategies:
         if strategy == "rules" and not truth.controls.strip():
             continue
-        s = LoopSettings(strategy=strategy, plant="swmm", members=members, seed=seed, **loop)
+        s = LoopSettings(strategy=strategy, plant="swmm", members=members, seed=seed,
+                         search=search, forecast_observed=observed, **loop)  # fmt: skip
         cpu = time.process_time()
 
         def progress(c, strategy=strategy):
@@ -265,20 +282,25 @@ def cycle_line() -> str:
     if not path.exists():
         return ""
     doc = json.loads(path.read_text())
-    runs = doc["runs"][1:] or doc["runs"]
-    r = [x for x in runs if x.get("search", "default") == "default"][-1]
-    load = r["load_average"][0]
+    runs = doc["runs"]
+    quiet = min(runs, key=lambda x: x["load_average"][0])
     text = (f"One control cycle ({doc['members']} members x {doc['horizon_min']} min, the "
-            f"{doc['actuators']} actuators of `rtc`, {r['rows']} candidate x member rows, "
-            f"{r['candidates']} candidates): {r['cpu_s']:.0f} s of CPU, {r['wall_s']:.0f} s "
-            f"wall on this {doc['cpu_count']}-core machine at a load average of {load:.0f} "
-            f"(other engineers' jobs).")  # fmt: skip
-    full = [x for x in runs if x.get("search") == "three-rounds"]
-    if full:
-        f = full[-1]
-        text += (f" With all three cross-entropy rounds (no early stop): {f['rows']} rows, "
-                 f"{f['cpu_s']:.0f} s of CPU.")  # fmt: skip
-    return text
+            f"{doc['actuators']} actuators of `rtc`, {quiet['rows']} candidate x member rows, "
+            f"{quiet['candidates']} candidates) at the lowest load measured (load average "
+            f"{quiet['load_average'][0]:.1f} over a minute, {quiet['load_average'][1]:.1f} over "
+            f"five): {quiet['wall_s']:.0f} s wall, {quiet['cpu_s']:.0f} s of CPU on this "
+            f"{doc['cpu_count']}-core machine")  # fmt: skip
+    if quiet is runs[0]:
+        text += " (the first cycle, building the batch of simulations included)"
+    rest = [x for x in runs if x is not quiet]
+    if rest:
+        w = [x["wall_s"] for x in rest]
+        c = [x["cpu_s"] for x in rest]
+        la = [x["load_average"][0] for x in rest]
+        text += (f"; the other {len(rest)} timed cycles {min(w):.0f}-{max(w):.0f} s wall, "
+                 f"{min(c):.0f}-{max(c):.0f} s of CPU at load averages {min(la):.0f}-"
+                 f"{max(la):.0f} (other engineers' jobs)")  # fmt: skip
+    return text + "."
 
 
 def publish(readme: Path) -> None:
@@ -299,6 +321,23 @@ def main(argv=None):
     ap.add_argument("--workers", type=int, default=0,
                     help="plan on a local Dask cluster of this many worker processes "
                          "(same outcomes as in this process, see tests/control)")  # fmt: skip
+    ap.add_argument(
+        "--guard-risk",
+        choices=("worst", "cvar", "mean"),
+        help="the guard's risk measure (default: the package's)",
+    )
+    ap.add_argument("--guard-alpha", type=float, help="CVaR level of the guard")
+    ap.add_argument("--guard-spread", type=float, help="standard deviations (mean guard)")
+    ap.add_argument(
+        "--plain-members",
+        action="store_true",
+        help="members not conditioned on the gauges' record (a plain timing shift)",
+    )
+    ap.add_argument(
+        "--tag",
+        default="",
+        help="an experiment: write results/control/experiments/<case>-<tag>.json",
+    )
     ap.add_argument("--table", action="store_true", help="print the Markdown table")
     ap.add_argument("--readme", action="store_true", help="write the table into README.md")
     a = ap.parse_args(argv)
@@ -321,11 +360,16 @@ def main(argv=None):
         cluster = LocalCluster(n_workers=a.workers, threads_per_worker=1, processes=True,
                                host="127.0.0.1", dashboard_address=None)  # fmt: skip
         client = Client(cluster)
+    guard = {k: v for k, v in (("guard_risk", a.guard_risk), ("guard_alpha", a.guard_alpha),
+                               ("guard_spread", a.guard_spread)) if v is not None}  # fmt: skip
     for case in a.case or []:
         for strategy in a.strategies.split(","):  # each written as soon as it is done
-            doc = run_case(case, [strategy], a.members, a.seed, client)
+            observed = False if a.plain_members else None
+            doc = run_case(case, [strategy], a.members, a.seed, client, guard, observed)
             doc["workers"] = a.workers
-            _write(RESULTS / f"{case}.json", _merged(RESULTS / f"{case}.json", doc))
+            path = RESULTS / "experiments" / f"{case}-{a.tag}.json" if a.tag else \
+                RESULTS / f"{case}.json"  # fmt: skip
+            _write(path, _merged(path, doc))
     if client is not None:
         client.close()
         cluster.close()

@@ -13,9 +13,10 @@ import pytest
 from twin.control.config import default_config, with_ruled_actuators
 from twin.control.members import PolicyEvaluator
 from twin.control.rules import rules_on
-from twin.control.search import SearchSettings, _guarded, plan
+from twin.control.search import SearchSettings, _guarded, guard_excess, plan
 from twin.control.truth import gauge_rain, perturbed_forecast
 from twin.engine.simulation import Simulation
+from twin.errors import InputError
 from twin.networks.catalog import load_network
 from twin.scenarios.scenario import Scenario
 
@@ -34,6 +35,45 @@ def test_a_policy_flooding_more_than_the_rules_in_one_member_is_refused():
     assert np.array_equal(_guarded(total, flood, None, SearchSettings()), total)
     relaxed = _guarded(total, flood, rules, SearchSettings(guard_rel=0.05))
     assert np.isfinite(relaxed[1])  # 51.5 <= 50 x 1.05 + 1
+
+
+def test_the_cvar_guard_refuses_by_the_worst_share_of_members():
+    rules = np.zeros(8)
+    # one member 12 m3 worse, the others 5 m3 better each
+    one_bad = np.array([[12.0, -5, -5, -5, -5, -5, -5, -5]]) + rules
+    # two members 30 m3 worse
+    two_bad = np.array([[30.0, 30, -5, -5, -5, -5, -5, -5]]) + rules
+    flood = np.vstack([one_bad, two_bad])
+    total = np.array([1.0, 2.0])
+    worst = SearchSettings(guard_risk="worst")
+    assert np.all(np.isinf(_guarded(total, flood, rules, worst)))
+    # the worst quarter (2 of 8 members): mean excess (12 + -5) / 2 - 1 = 2.5 > 0, and
+    # (30 + 30) / 2 - 1 > 0: both refused
+    q = SearchSettings(guard_risk="cvar", guard_alpha=0.75)
+    assert np.allclose(guard_excess(flood, rules, q), [2.5, 29.0])
+    assert np.all(np.isinf(_guarded(total, flood, rules, q)))
+    # the worst half (4 of 8): one member worse is outweighed, two are not
+    h = SearchSettings(guard_risk="cvar", guard_alpha=0.5)
+    assert np.allclose(guard_excess(flood, rules, h), [(12 - 15) / 4 - 1, (60 - 10) / 4 - 1])
+    assert np.isfinite(_guarded(total, flood, rules, h)[0])
+    assert np.isinf(_guarded(total, flood, rules, h)[1])
+    # CVaR at alpha 0 is the mean; the mean guard adds a margin of standard deviations
+    m0 = SearchSettings(guard_risk="cvar", guard_alpha=0.0)
+    mean = SearchSettings(guard_risk="mean")
+    assert np.allclose(guard_excess(flood, rules, m0), guard_excess(flood, rules, mean))
+    wide = SearchSettings(guard_risk="mean", guard_spread=1.0)
+    d = flood - rules - 1.0
+    assert np.allclose(guard_excess(flood, rules, wide), d.mean(axis=1) + d.std(axis=1))
+    # at alpha close to 1 the CVaR is the worst member: the strict guard
+    assert np.allclose(guard_excess(flood, rules, SearchSettings(guard_risk="cvar",
+                       guard_alpha=0.99)), guard_excess(flood, rules, worst))  # fmt: skip
+
+
+@pytest.mark.parametrize("bad", [dict(guard_risk="max"), dict(guard_alpha=1.0),
+                                 dict(guard_alpha=-0.1), dict(guard_spread=-1.0)])  # fmt: skip
+def test_bad_guard_settings_are_refused(bad):
+    with pytest.raises(InputError):
+        SearchSettings(**bad)
 
 
 @pytest.mark.slow

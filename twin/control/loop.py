@@ -67,6 +67,9 @@ class LoopSettings:
     sample_s: float = 60.0
     forecast_sigma: float = 0.3
     forecast_jitter_s: float = 900.0
+    #: condition the members on the gauges' record so far (the timing error grows with
+    #: the lead time from none now; :func:`~twin.control.truth.perturbed_forecast`)
+    forecast_observed: bool = True
     seed: int = 0
     nudge_tau_s: float = 120.0
     truth_rain_factor: float = 1.15
@@ -267,7 +270,9 @@ def _run_mpc(plant, truth, model_net, config, s, progress, client=None):
             else:
                 fc = perturbed_forecast(gauge_t, gauge_r, now, horizon, n_members,
                                         sigma=s.forecast_sigma, jitter_s=s.forecast_jitter_s,
-                                        seed=s.seed, cycle=cycle)  # fmt: skip
+                                        seed=s.seed, cycle=cycle,
+                                        observed=s.forecast_observed,
+                                        error_lead_s=s.horizon_s)  # fmt: skip
             t0 = time.perf_counter()
             p = plan(evaluator, [state] * n_members, fc, config.cost, acts, horizon,
                      s.interval_s, applied, now - switched_at, incumbent, s.search)  # fmt: skip
@@ -325,6 +330,7 @@ def _cycle_record(start, now, p, names, seconds) -> dict:
         "expected_cso_passive_m3": float(np.mean(p.cso_passive_m3)),
         "candidates": p.candidates,
         "rows": p.evaluated,
+        **({"refused": p.extra["refused"]} if "refused" in p.extra else {}),
         "seconds": round(seconds, 2),
     }
 

@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 
 import numpy as np
 
+from twin.control.cost import risk_of
 from twin.control.members import RULES, Forecast, Outcomes, ruled_rows
 from twin.control.schedules import (
     blocks_for,
@@ -35,8 +36,11 @@ from twin.control.schedules import (
     shifted,
     switch_count,
 )
+from twin.errors import InputError
 
-__all__ = ["SearchSettings", "Plan", "plan"]
+__all__ = ["GUARD_RISKS", "SearchSettings", "Plan", "guard_excess", "plan"]
+
+GUARD_RISKS = ("worst", "cvar", "mean")
 
 
 @dataclass
@@ -56,11 +60,28 @@ class SearchSettings:
     finalists: int = 4
     full_rows: int = 96
     seed: int = 0
-    #: with rules: a policy other than the rules wins only if, in every member, it
-    #: floods no more than the rules (weighted m3) + guard_m3 + guard_rel x theirs
+    #: with rules: a policy other than the rules wins only if its excess flood over the
+    #: rules, ``d[m] = flood[m] - (1 + guard_rel) x rules[m] - guard_m3`` (weighted m3 per
+    #: member), has a risk measure over the members <= 0: ``guard_risk`` "worst" (every
+    #: member), "cvar" (the mean of the worst ``1 - guard_alpha`` share of members, at
+    #: least one) or "mean" (the mean plus ``guard_spread`` standard deviations)
     guard: bool = True
     guard_m3: float = 1.0
     guard_rel: float = 0.0
+    guard_risk: str = "worst"
+    guard_alpha: float = 0.75
+    guard_spread: float = 0.0
+
+    def __post_init__(self):
+        if self.guard_risk not in GUARD_RISKS:
+            raise InputError(f"guard_risk must be one of {', '.join(GUARD_RISKS)}, "
+                             f"got {self.guard_risk!r}", field="guard_risk")  # fmt: skip
+        if not 0.0 <= self.guard_alpha < 1.0:
+            raise InputError(f"guard_alpha must be in [0, 1), got {self.guard_alpha!r}",
+                             field="guard_alpha")  # fmt: skip
+        if not (np.isfinite(self.guard_spread) and self.guard_spread >= 0.0):
+            raise InputError(f"guard_spread must be >= 0, got {self.guard_spread!r}",
+                             field="guard_spread")  # fmt: skip
 
 
 @dataclass
@@ -85,6 +106,10 @@ class Plan:
         Which policy won: "passive", "rules" (hand the interval to the network's own
         [CONTROLS]), "rules-schedule" (what the rules would do, as a schedule),
         "incumbent" or "search".
+    extra : dict
+        ``"refused"``: when the guard refused the final round's cheapest policy, its cost,
+        mean flood and its excess flood over the rules over the members (mean, standard
+        deviation, worst, CVaR at 0.75 and 0.5, members worse by more than ``guard_m3``).
     """
 
     schedule: np.ndarray
@@ -129,15 +154,25 @@ def _scores(out: Outcomes, cost, schedules, current):
     return total, flood, cso + excess, energy
 
 
+def guard_excess(flood, flood_rules, st: SearchSettings) -> np.ndarray:
+    """``(P, M)`` weighted flood and ``(M,)`` the rules' -> ``(P,)`` the guard's risk
+    measure of the excess over the rules (> 0: the policy is refused; module
+    docstring of :class:`SearchSettings`)."""
+    d = np.atleast_2d(flood) - (flood_rules * (1.0 + st.guard_rel) + st.guard_m3)[None, :]
+    if st.guard_risk == "worst":
+        return d.max(axis=1)
+    if st.guard_risk == "cvar":
+        return risk_of(d, "cvar", st.guard_alpha)
+    return d.mean(axis=1) + st.guard_spread * d.std(axis=1)
+
+
 def _guarded(total, flood, flood_rules, st: SearchSettings) -> np.ndarray:
-    """``total`` with ``inf`` for every policy that floods more than the rules in some
-    member (beyond the guard's tolerance): a supervisory controller departs from the
-    rules only where no member expects the departure to flood more."""
+    """``total`` with ``inf`` for every policy whose excess flood over the rules is too
+    risky by the guard's measure: a supervisory controller departs from the rules only
+    where the members do not expect the departure to flood more."""
     if not st.guard or flood_rules is None:
         return total
-    allowed = flood_rules * (1.0 + st.guard_rel) + st.guard_m3
-    worse = np.any(np.atleast_2d(flood) > allowed[None, :], axis=1)
-    return np.where(worse, np.inf, total)
+    return np.where(guard_excess(flood, flood_rules, st) > 0.0, np.inf, total)
 
 
 def _rules_schedule(out: Outcomes, row: int, actuators) -> np.ndarray:
@@ -238,15 +273,26 @@ def plan(evaluator, states, forecast, cost, actuators, horizon_s, interval_s, cu
     final = [cands[i] for i in finalists]
     o = evaluator.evaluate(states, forecast, final, horizon_s, interval_s)
     evaluated += len(final) * forecast.n_members
-    t, f, cs, e = _scores(o, cost, final, current)
-    t = _guarded(t, f, rules_flood, st)
+    t_free, f, cs, e = _scores(o, cost, final, current)
+    t = _guarded(t_free, f, rules_flood, st)
     k = int(np.argmin(t))
+    extra = {}
+    j = int(np.argmin(t_free))
+    if rules_flood is not None and not np.isfinite(t[j]) and t_free[j] < best["cost"] - 1e-9:
+        d = f[j] - rules_flood  # what the guard refused: the cheapest policy it stopped
+        extra["refused"] = dict(cost=float(t_free[j]), cost_rules=p_rules,
+                                flood_m3=float(np.mean(f[j])),
+                                excess_mean_m3=float(d.mean()), excess_std_m3=float(d.std()),
+                                excess_worst_m3=float(d.max()),
+                                excess_cvar75_m3=float(risk_of(d[None], "cvar", 0.75)[0]),
+                                excess_cvar50_m3=float(risk_of(d[None], "cvar", 0.5)[0]),
+                                members_worse=int(np.sum(d > st.guard_m3)))  # fmt: skip
     if t[k] < best["cost"] - 1e-9:
         ruled = ruled_rows(final[k])
         kind = "rules" if ruled.all() else "hybrid" if ruled.any() else kinds[finalists[k]]
         best = dict(schedule=final[k], cost=float(t[k]), flood_m3=f[k], cso_m3=cs[k],
                     energy_kwh=e[k], kind=kind)  # fmt: skip
-    return Plan(**best, **result, evaluated=evaluated, candidates=len(cands))
+    return Plan(**best, **result, evaluated=evaluated, candidates=len(cands), extra=extra)
 
 
 def _cross_entropy(actuators, n_int, seeds, fix, screen_costs, rng, st, ruleable):

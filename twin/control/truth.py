@@ -57,12 +57,22 @@ def true_forecast(times_s, rates_mmh, now_s, horizon_s, step_s=60.0) -> Forecast
 
 
 def perturbed_forecast(times_s, rates_mmh, now_s, horizon_s, n, *, sigma=0.3, jitter_s=900.0,
-                       seed=0, cycle=0, step_s=60.0) -> Forecast:  # fmt: skip
+                       seed=0, cycle=0, step_s=60.0, observed=False,
+                       error_lead_s=None) -> Forecast:  # fmt: skip
     """``n`` perturbed members of the true rain from ``now_s`` over the horizon.
 
     Member ``k`` rains ``f_k * true(t - d_k)`` with ``f_k = exp(N(-sigma^2/2, sigma))``
     and ``d_k`` uniform in ``[-jitter_s, jitter_s]`` (whole minutes), drawn from
     ``default_rng([seed, cycle])``.
+
+    ``observed=True`` conditions the members on the gauges' record up to ``now_s``:
+    the rain falling now is seen, so a member's timing error grows with the lead time,
+    from none now to ``d_k`` at the horizon's end, as the error of a storm's speed does
+    (member ``k`` stretches the rain still to come by ``s_k = 1 + d_k / L``:
+    ``f_k / s_k * true(now + (t - now) / s_k)``, the same volume spread over a longer
+    or shorter time; ``L`` is ``error_lead_s``, default ``horizon_s``, and at least
+    twice ``jitter_s``).  It never rains again what has fallen, nor drops the rain
+    about to fall (as a plain shift does when the storm is overhead).
     """
     rng = np.random.default_rng([int(seed), int(cycle)])
     factors = np.exp(rng.normal(-0.5 * sigma**2, sigma, n)) if sigma > 0 else np.ones(n)
@@ -72,9 +82,16 @@ def perturbed_forecast(times_s, rates_mmh, now_s, horizon_s, n, *, sigma=0.3, ji
         else (np.zeros(n))
     )
     grid = _grid(now_s, horizon_s, step_s)
-    rates = np.stack([f * _rate_at(times_s, rates_mmh, grid - d) for f, d in
-                      zip(factors, shifts, strict=True)])  # fmt: skip
-    return Forecast(grid, rates)
+    lead = max(float(error_lead_s or horizon_s), 2.0 * jitter_s)
+    members = []
+    for f, d in zip(factors, shifts, strict=True):
+        if observed:
+            stretch = 1.0 + d / lead  # >= 0.5
+            members.append(f / stretch * _rate_at(times_s, rates_mmh,
+                                                  now_s + (grid - now_s) / stretch))  # fmt: skip
+        else:
+            members.append(f * _rate_at(times_s, rates_mmh, grid - d))
+    return Forecast(grid, np.stack(members))
 
 
 def perturbed_truth(net, *, rain_factor=1.15, roughness_sigma=0.1, seed=0):
