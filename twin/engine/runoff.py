@@ -15,7 +15,7 @@ import warnings
 import numpy as np
 
 from twin.engine.monthly_factors import infiltration_factors, subarea_factors
-from twin.engine.rainfall import GaugeRainfall
+from twin.engine.rainfall import GaugeRainfall, month_at
 from twin.engine.rdii import rdii_gauges
 from twin.errors import InputError, TwinWarning
 from twin.kernels.runoff import infiltration as ki
@@ -209,8 +209,7 @@ class Evaporation:
 
     def month_at(self, t_s: float) -> int:
         """Month index 0..11 of the date ``t_s`` seconds after the start."""
-        d = self.start + np.timedelta64(int(round(t_s)), "s")
-        return int(d.astype("datetime64[M]").astype(np.int64) % 12)
+        return month_at(self.start, t_s)
 
     def rate_fps(self, t_s: float) -> float:
         """The climate evaporation rate [ft/s] at ``t_s`` s after the start."""
