@@ -19,6 +19,7 @@ repeated).
 
 from __future__ import annotations
 
+import dataclasses
 from pathlib import Path
 
 import numpy as np
@@ -89,9 +90,7 @@ class WithheldEnsembles:
         for f, m in enumerate(self.ensembles):
             X = m.read()
             value = np.where(self.folds == f, np.nan, obs.value)
-            o = Observations(obs.column, obs.scale, obs.offset, value, obs.sd, obs.local_index,
-                             obs.local_weight, obs.n_nodes, obs.depth_max)  # fmt: skip
-            enkf_update(X, o, settings, use)
+            enkf_update(X, dataclasses.replace(obs, value=value), settings, use)
             m.write(X)
 
     def save_states(self, folder) -> None:
