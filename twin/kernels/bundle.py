@@ -44,7 +44,7 @@ from numba.experimental import structref
 
 from twin.errors import TwinError
 
-__all__ = ["Bundle", "Field", "bind"]
+__all__ = ["Bundle", "Field", "bind", "link_field", "node_field"]
 
 _DTYPES = {"float64": np.float64, "int64": np.int64, "bool": np.bool_}
 _NUMBA = {"float64": types.float64, "int64": types.int64, "bool": types.boolean}
@@ -86,6 +86,16 @@ class Field:
     def numba_type(self):
         t = _NUMBA[self.dtype]
         return t if not self.dim else types.Array(t, self.ndim, "C")
+
+
+def node_field(name, dtype, unit, meaning, fill=0.0) -> Field:
+    """A :class:`Field` with one value per node."""
+    return Field(name, dtype, unit, meaning, "node", fill)
+
+
+def link_field(name, dtype, unit, meaning, fill=0.0) -> Field:
+    """A :class:`Field` with one value per link."""
+    return Field(name, dtype, unit, meaning, "link", fill)
 
 
 _PACK = {"float64": "d", "int64": "q", "bool": "?"}

@@ -11,7 +11,9 @@ statistics are those of its own run, bit for bit).
 from numba import types
 from numba.experimental import structref
 
-from twin.kernels.bundle import Bundle, Field, bind
+from twin.kernels.bundle import Bundle, bind
+from twin.kernels.bundle import link_field as _link
+from twin.kernels.bundle import node_field as _node
 from twin.kernels.config import JIT
 from twin.kernels.jit import kernel
 from twin.kernels.view import view
@@ -21,14 +23,6 @@ __all__ = ["StepStats", "update_stats", "update_stats_members"]
 
 FUDGE = 0.0001  # ft
 F, I, B = "float64", "int64", "bool"
-
-
-def _node(name, dtype, unit, meaning):
-    return Field(name, dtype, unit, meaning, "node")
-
-
-def _link(name, dtype, unit, meaning):
-    return Field(name, dtype, unit, meaning, "link")
 
 
 @structref.register

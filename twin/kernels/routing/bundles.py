@@ -16,6 +16,8 @@ from numba import types
 from numba.experimental import structref
 
 from twin.kernels.bundle import Bundle, Field, bind
+from twin.kernels.bundle import link_field as _link
+from twin.kernels.bundle import node_field as _node
 
 __all__ = [
     "Curves", "LinkState", "Links", "NodeState", "Nodes", "Options", "STATE_BUNDLES", "Totals",
@@ -23,14 +25,6 @@ __all__ = [
 ]  # fmt: skip
 
 F, I, B = "float64", "int64", "bool"
-
-
-def _node(name, dtype, unit, meaning, fill=0.0):
-    return Field(name, dtype, unit, meaning, "node", fill)
-
-
-def _link(name, dtype, unit, meaning, fill=0.0):
-    return Field(name, dtype, unit, meaning, "link", fill)
 
 
 @structref.register

@@ -16,15 +16,12 @@ from numba import types
 from numba.experimental import structref
 
 from twin.kernels.bundle import Bundle, Field, bind
+from twin.kernels.bundle import link_field as _x
 from twin.kernels.codes import Shape
 
 __all__ = ["XSects", "AMAX_RATIO", "RECT_ALFMAX", "RECT_ROUND_ALFMAX", "RECT_TRIANG_ALFMAX"]
 
 F, I = "float64", "int64"
-
-
-def _x(name, dtype, unit, meaning, fill=0.0):
-    return Field(name, dtype, unit, meaning, "link", fill)
 
 
 @structref.register
