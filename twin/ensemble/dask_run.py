@@ -143,9 +143,14 @@ def gather_chunks(client, futures: list, sizes: list[int], bar) -> list:
         except TimeoutError:
             finished = set()
         except Exception as exc:  # noqa: BLE001 - cancelled by a scheduler that lost them
-            lost = "every Dask worker" if _n_workers(client) == 0 else "the Dask cluster"
+            # Futures are cancelled only by the scheduler (a dead worker's tasks run again
+            # elsewhere): it died, restarted or dropped this client. ``_n_workers`` names a
+            # scheduler that no longer answers; one that still answers may report no
+            # workers, else it is the scheduler that let the chunks go.
+            n_workers = _n_workers(client)
+            lost = "lost every Dask worker" if n_workers == 0 else "the Dask scheduler let go"
             raise TwinError(
-                f"lost {lost}: {len(pending)} chunk(s) cancelled "
+                f"{lost}: {len(pending)} chunk(s) cancelled "
                 f"({type(exc).__name__}: {str(exc).splitlines()[0][:120]}); no output written"
             ) from None
         for fut in finished:
