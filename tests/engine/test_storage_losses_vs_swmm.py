@@ -94,11 +94,24 @@ EVAPORATING = {
 }
 
 
-def _network(case: str) -> str:
+#: [ADJUSTMENTS] CONDUCTIVITY of July (the run's month) on the units' seepage and on
+#: the seepage of the inflow pipes ([LOSSES], 400 mm/h over their beds)
+CONDUCTIVITY = """[ADJUSTMENTS]
+CONDUCTIVITY 1 1 1 1 1 1 {july} 1 1 1 1 1
+[LOSSES]
+C1 0 0 0 NO 400
+C2 0 0 0 NO 400
+C3 0 0 0 NO 400
+"""
+
+
+def _network(case: str, july: float = 0.4) -> str:
     text = NETWORK
     if case == "evaporation":
         for old, new in EVAPORATING.items():
             text = text.replace(old, new)
+    if case == "conductivity":
+        text = text.replace("[INFLOWS]", CONDUCTIVITY.format(july=july) + "[INFLOWS]")
     return text
 
 
@@ -115,6 +128,21 @@ def test_storage_losses_agree_with_swmm(tmp_path, case):
         end_ours, end_ref = float(a.sel(node=name)[-1]), float(b.sel(node=name)[-1])
         assert abs(end_ours - end_ref) <= MAX_END_DEPTH_DIFF_M, name
         assert end_ref < 1.5  # drawn down below the outlet pipe by the losses
+
+
+@pytest.mark.swmm
+def test_conductivity_adjustment_scales_storage_and_conduit_seepage_as_swmm(tmp_path):
+    """SWMM multiplies a constant seepage rate by the month's CONDUCTIVITY factor, and
+    Green-Ampt's conductivity (its upper zone by the factor's square root); the conduits'
+    [LOSSES] seepage too."""
+    ours, ref = run_and_compare(tmp_path / "conductivity.inp", _network("conductivity"),
+                                volumes=LOSSES, tol_m3=MAX_LOSS_DIFF_M3)  # fmt: skip
+    plain = twin.simulate(_write(tmp_path / "plain.inp", _network("conductivity", july=1.0)))
+    # the factor matters: the seepage without it is far from SWMM's
+    assert plain.attrs["routing_seepage_m3"] - ref.attrs["routing_seepage_m3"] > 50.0
+    a, b = xr.align(ours["node_depth"], ref["node_depth"], join="inner")
+    for name in ("SU1", "SU2", "SU3"):
+        assert abs(float(a.sel(node=name)[-1]) - float(b.sel(node=name)[-1])) <= 1e-3, name
 
 
 def _write(path, text):

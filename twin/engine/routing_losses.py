@@ -6,7 +6,10 @@ factor with a non-zero climate evaporation, or seepage from [STORAGE]) into the 
 (ft, ft2, ft/s), and keeps their Green-Ampt states.  Conduits that evaporate (open
 sections) or seep ([LOSSES]) are routed by the conduit kernel itself
 (``options.conduit_losses``); this class gives it the climate rate of each step and
-closes the step's loss totals.  A network with neither has no :class:`RoutingLosses`
+closes the step's loss totals.  Seepage, of storage units and conduits alike, is
+scaled by the month's [ADJUSTMENTS] CONDUCTIVITY factor (SWMM's
+``Adjust.hydconFactor``: a constant rate times it, Green-Ampt's conductivity times it
+and its upper zone times its square root).  A network with neither has no :class:`RoutingLosses`
 and its routing step is the one it always was.
 """
 
@@ -73,6 +76,9 @@ class RoutingLosses:
     def __init__(self, net, nodes, curves, options, evaporation):
         self.evaporation = evaporation
         self.conduits = bool(options.conduit_losses)
+        adjust = getattr(net, "adjustments", None)
+        conductivity = None if adjust is None else adjust.conductivity
+        self.cond_factor = np.ones(12) if conductivity is None else np.array(conductivity, float)
         nn = net.nodes
         seep = np.asarray(nn.seepage, dtype=np.float64)
         fevap = np.nan_to_num(np.asarray(nn.evap_factor, dtype=np.float64))
@@ -126,10 +132,12 @@ class RoutingLosses:
         ev = self.evaporation
         month = ev.month_at(t_s)
         rate = ev.rate_fps(t_s)
+        cond = float(self.cond_factor[month])
         if self.conduits:
             link_state.evap_rate[:] = rate
+            link_state.seep_factor[:] = cond
         storage_losses(
-            float(dt_s), rate, float(ev.recovery[month]), self.loss_node,
+            float(dt_s), rate, float(ev.recovery[month]), cond, self.loss_node,
             self.evap_factor, self.has_exfil, self.exfil_geom, self.ga_par, self.ga_bottom,
             self.ga_bank, nodes, curves, node_state, totals,
         )  # fmt: skip

@@ -21,7 +21,6 @@ from twin.errors import InputError, TwinWarning
 from twin.kernels.runoff import infiltration as ki
 from twin.kernels.runoff import runoff as kr
 from twin.networks import units
-from twin.networks.inp_adjustments import unapplied_adjustments
 from twin.networks.units import FT3_TO_M3, FT_TO_M
 
 FT, FT3 = FT_TO_M, FT3_TO_M3
@@ -518,8 +517,3 @@ def _warn_ignored(net) -> None:
             TwinWarning,
             stacklevel=3,
         )
-    adjust = getattr(net, "adjustments", None)
-    left = unapplied_adjustments(adjust, net) if adjust is not None else []
-    if left:  # RAINFALL and EVAPORATION are applied (rainfall.py, Evaporation)
-        warnings.warn(f"[ADJUSTMENTS] {', '.join(left)} not applied (SWMM would apply them)",
-                      TwinWarning, stacklevel=3)  # fmt: skip

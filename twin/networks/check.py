@@ -19,7 +19,6 @@ from dataclasses import dataclass
 import numpy as np
 
 from twin.kernels.codes import LinkKind, NodeKind
-from twin.networks.inp_adjustments import unapplied_adjustments
 from twin.networks.model import Network
 
 __all__ = ["CheckFinding", "check_network", "not_modelled_elements"]
@@ -104,7 +103,7 @@ def _missing_files(net: Network) -> list[CheckFinding]:
 #: Sections SWMM simulates and twin keeps verbatim without simulating: they change flows.
 NOT_SIMULATED_FLOW = (
     "LID_CONTROLS", "LID_USAGE", "SNOWPACKS", "TEMPERATURE", "AQUIFERS", "GROUNDWATER", "GWF",
-    "ADJUSTMENTS", "EVENTS", "FILES",
+    "EVENTS", "FILES",
 )  # fmt: skip
 #: Water-quality sections (twin models no quality): the flows do not depend on them.
 NOT_SIMULATED_QUALITY = (
@@ -117,12 +116,7 @@ def _not_simulated(net: Network) -> list[CheckFinding]:
     used = [s for s in (*NOT_SIMULATED_FLOW, *NOT_SIMULATED_QUALITY) if sections.get(s)]
     out = []
     for sec in used:
-        if sec == "ADJUSTMENTS":  # EVAPORATION and RAINFALL are applied
-            left = unapplied_adjustments(net.adjustments, net)
-            if left:
-                msg = f"not applied by twin (SWMM would apply them): {', '.join(left)}"
-                out.append(CheckFinding("warning", "network", f"[{sec}]", msg))
-        elif sec in NOT_SIMULATED_FLOW:
+        if sec in NOT_SIMULATED_FLOW:
             msg = "not simulated by twin (SWMM would simulate it): flows differ where it acts"
             out.append(CheckFinding("warning", "network", f"[{sec}]", msg))
         else:

@@ -10,9 +10,9 @@
 
 Keywords match by prefix as SWMM's (``TEMP``, ``EVAP``, ``RAIN``, ``CONDUCT``).  The
 engine applies them all but TEMPERATURE (only snowmelt and temperature-based
-evaporation use it, which twin does not model) and CONDUCTIVITY on storage and conduit
-seepage (named by ``twin check``: :func:`unapplied_adjustments`).  A bad field is an
-InputError naming file, line, section and field.
+evaporation use it, which twin does not model): CONDUCTIVITY on infiltration
+(``monthly_factors``) and on storage and conduit seepage (``routing_losses``).  A bad
+field is an InputError naming file, line, section and field.
 """
 
 from __future__ import annotations
@@ -94,18 +94,3 @@ def read_adjustments(ctx: ReadContext, sec, after_subcatchments: bool = True) ->
             Row(ctx, "ADJUSTMENTS", line, ["Keyword"]).fail(0, f"unknown keyword {toks[0]!r}",
                                                             205)  # fmt: skip
     return adj
-
-
-def unapplied_adjustments(adj: Adjustments, net=None) -> list[str]:
-    """The adjustments a network sets that the engine does not apply: CONDUCTIVITY where
-    ``net`` has storage or conduit seepage (the engine applies it to infiltration only)."""
-    out = []
-    if (adj.conductivity != 1.0).any() and net is not None and _seeps(net):
-        out.append("CONDUCTIVITY on storage and conduit seepage")
-    return out
-
-
-def _seeps(net) -> bool:
-    storage = np.asarray(net.nodes.seepage, np.float64)
-    conduit = np.asarray(net.links.seepage_mmh, np.float64)
-    return bool(np.nan_to_num(storage[:, 1]).any() or np.nan_to_num(conduit).any())

@@ -259,6 +259,7 @@ class LinkState(Bundle):
         _link("evap_rate", F, "ft/s", "climate evaporation rate of this step (conduit losses)"),
         _link("evap_loss", F, "cfs", "evaporation from the conduit, per barrel"),
         _link("seep_loss", F, "cfs", "seepage from the conduit, per barrel"),
+        _link("seep_factor", F, "-", "[ADJUSTMENTS] CONDUCTIVITY factor of this step"),
     )
 
 

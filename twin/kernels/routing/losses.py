@@ -34,38 +34,40 @@ from twin.kernels.xsect.geometry import RECT_CLOSED, width_at_depth
 
 @kernel(**JIT)
 def exfiltration_rate(k, dt, depth, area, has_ks_only, exfil_geom, ga_par, ga_bottom, ga_bank,
-                      recovery):  # fmt: skip
+                      recovery, cond_factor):  # fmt: skip
     """SWMM's ``exfil_getLoss``: seepage [cfs] of storage row ``k`` at ``depth`` ft over
-    surface ``area`` ft2 in a step of ``dt`` s."""
+    surface ``area`` ft2 in a step of ``dt`` s; ``cond_factor`` is the month's
+    [ADJUSTMENTS] CONDUCTIVITY factor (SWMM's ``Adjust.hydconFactor``)."""
     btm_area = exfil_geom[k, 0]
     bank_min = exfil_geom[k, 1]
     bank_max = exfil_geom[k, 2]
     bank_max_area = exfil_geom[k, 3]
     par = ga_par[k]
     if has_ks_only:
-        rate = par[1]
+        rate = par[1] * cond_factor
     else:
-        rate = green_ampt_rate(par, ga_bottom[k], dt, 0.0, depth, True, recovery, 1.0)
+        rate = green_ampt_rate(par, ga_bottom[k], dt, 0.0, depth, True, recovery, cond_factor)
     rate *= btm_area
     if depth > bank_min:
         bank_area = min(area, bank_max_area) - btm_area
         if bank_area > 0.0:
             if has_ks_only:
-                rate += bank_area * par[1]
+                rate += bank_area * par[1] * cond_factor
             else:
                 if depth > bank_max:
                     d = depth - bank_max + (bank_max - bank_min) / 2.0
                 else:
                     d = (depth - bank_min) / 2.0
                 rate += bank_area * green_ampt_rate(
-                    par, ga_bank[k], dt, 0.0, d, True, recovery, 1.0
+                    par, ga_bank[k], dt, 0.0, d, True, recovery, cond_factor
                 )
     return rate
 
 
 @kernel(**JIT)
-def _storage_losses(dt, evap_fps, recovery, loss_node, evap_factor, has_exfil, exfil_geom,
-                    ga_par, ga_bottom, ga_bank, nodes, curves, node_state, totals):  # fmt: skip
+def _storage_losses(dt, evap_fps, recovery, cond_factor, loss_node, evap_factor, has_exfil,
+                    exfil_geom, ga_par, ga_bottom, ga_bank, nodes, curves, node_state,
+                    totals):  # fmt: skip
     """Set ``node_state.losses`` of the storage units with losses for a step of ``dt``
     s and the storage part of the step's loss rates; add half a step of the last
     step's rates to the totals (:func:`finish_losses` adds the other half)."""
@@ -85,7 +87,8 @@ def _storage_losses(dt, evap_fps, recovery, loss_node, evap_factor, has_exfil, e
                 evap = area * evap
             if has_exfil[k]:
                 exfil = exfiltration_rate(k, dt, depth, area, ga_par[k, 2] == 0.0, exfil_geom,
-                                          ga_par, ga_bottom, ga_bank, recovery)  # fmt: skip
+                                          ga_par, ga_bottom, ga_bank, recovery,
+                                          cond_factor)  # fmt: skip
             total = (evap + exfil) * dt
             if total > volume:
                 ratio = volume / total
@@ -99,12 +102,14 @@ def _storage_losses(dt, evap_fps, recovery, loss_node, evap_factor, has_exfil, e
 
 
 @kernel(**JIT)
-def storage_losses(dt, evap_fps, recovery, loss_node, evap_factor, has_exfil, exfil_geom, ga_par,
-                   ga_bottom, ga_bank, nodes, curves, node_state, totals):  # fmt: skip
-    """:func:`_storage_losses` on the bundles' views (called from Python once a step)."""
-    _storage_losses(dt, evap_fps, recovery, loss_node, evap_factor, has_exfil, exfil_geom,
-                    ga_par, ga_bottom, ga_bank, view(nodes), view(curves), view(node_state),
-                    view(totals))  # fmt: skip
+def storage_losses(dt, evap_fps, recovery, cond_factor, loss_node, evap_factor, has_exfil,
+                   exfil_geom, ga_par, ga_bottom, ga_bank, nodes, curves, node_state,
+                   totals):  # fmt: skip
+    """:func:`_storage_losses` on the bundles' views (called from Python once a step);
+    ``cond_factor`` scales the seepage conductivity ([ADJUSTMENTS] CONDUCTIVITY)."""
+    _storage_losses(dt, evap_fps, recovery, cond_factor, loss_node, evap_factor, has_exfil,
+                    exfil_geom, ga_par, ga_bottom, ga_bank, view(nodes), view(curves),
+                    view(node_state), view(totals))  # fmt: skip
 
 
 @kernel(**JIT)
@@ -113,7 +118,8 @@ def conduit_loss_rate(j, dt, links, xsects, link_state):
     conduit's surface and seepage ([LOSSES]) over its bed, per barrel [cfs], at the
     mean of the step's old and the last pass's depth, together at most the conduit's
     volume over the step; kept in ``link_state.evap_loss`` / ``seep_loss``.  The
-    climate rate is ``link_state.evap_rate[j]`` [ft/s]."""
+    climate rate is ``link_state.evap_rate[j]`` [ft/s], the seepage's conductivity
+    factor ``link_state.seep_factor[j]``."""
     evap_fps = link_state.evap_rate[j]
     depth = 0.5 * (link_state.depth_old[j] + link_state.depth[j])
     evap = 0.0
@@ -129,6 +135,7 @@ def conduit_loss_rate(j, dt, links, xsects, link_state):
             else:
                 width = width_at_depth(xsects, j, min(depth, xsects.yw_max[j]))
             seep = links.seep_rate[j] * width * length
+            seep *= link_state.seep_factor[j]  # [ADJUSTMENTS] CONDUCTIVITY, as link.c
         total = evap + seep
         q = link_state.volume[j] / dt
         if total > q:
