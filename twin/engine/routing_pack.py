@@ -25,7 +25,7 @@ from twin.engine.routing_structures import (
     wet_well_volumes,
 )
 from twin.engine.series import series_points
-from twin.errors import InputError, TwinError, TwinWarning
+from twin.errors import InputError, TwinError
 from twin.kernels.codes import LinkKind, NodeKind, OutfallKind, Shape
 from twin.kernels.routing import constants as R
 from twin.kernels.routing.bundles import Curves, Links, Nodes, Options
@@ -110,16 +110,7 @@ def _conduit_losses(net, opts, links: Links, xsects: XSects) -> bool:
         with warnings.catch_warnings():
             warnings.simplefilter("ignore")  # the runoff engine warns once for the run
             evaporates = Evaporation(net, opts).any_rate()
-    losses = seeps or (open_ and evaporates)
-    if losses and opts.flow_routing.upper() != "DYNWAVE":
-        warnings.warn(
-            f"conduit evaporation and seepage are routed under DYNWAVE only; under "
-            f"{opts.flow_routing.upper()} they are left out",
-            TwinWarning,
-            stacklevel=3,
-        )
-        return False
-    return losses
+    return seeps or (open_ and evaporates)
 
 
 def _options(net, opts, conduit_losses: bool = False) -> Options:

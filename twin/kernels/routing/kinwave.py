@@ -21,6 +21,7 @@ from twin.kernels.routing.constants import (
     OMEGA,
 )
 from twin.kernels.routing.dynwave import begin_step
+from twin.kernels.routing.losses import conduit_loss_rate_at_flow
 from twin.kernels.routing.storage import storage_depth
 from twin.kernels.structures.flows import link_inflow, node_outflow_to_link
 from twin.kernels.structures.pumps import node_max_outflow
@@ -104,8 +105,9 @@ def _solve_outlet_area(q_in, a_in, a_out, xsects, j, beta1, c1, c2):
 
 
 @kernel(**JIT)
-def kinwave_conduit(j, q_inflow, dt, links, xsects, link_state):
-    """Route inflow ``q_inflow`` [cfs] through conduit ``j`` -> (inflow taken, outflow)."""
+def kinwave_conduit(j, q_inflow, dt, losses, links, xsects, link_state):
+    """Route inflow ``q_inflow`` [cfs] through conduit ``j`` -> (inflow taken, outflow);
+    with ``losses`` its evaporation and seepage leave along it (SWMM's q3)."""
     if links.true_conduit[j] == 0:
         return q_inflow, q_inflow
     q_full = links.q_full[j]
@@ -115,6 +117,9 @@ def kinwave_conduit(j, q_inflow, dt, links, xsects, link_state):
     q1 = link_state.q1[j] / q_full
     q2 = link_state.q2[j] / q_full
     q_in = q_inflow / barrels / q_full
+    q3 = 0.0
+    if losses:
+        q3 = conduit_loss_rate_at_flow(j, q_in * q_full, links, xsects, link_state) / q_full
     a1 = link_state.a1[j] / a_full
     a2 = link_state.a2[j] / a_full
     if q_in >= 1.0:
@@ -130,6 +135,8 @@ def kinwave_conduit(j, q_inflow, dt, links, xsects, link_state):
         c1 = dxdt * WT / WX
         c2 = ((1.0 - WT) * (a_in - a1) - WT * a2) * dxdt / WX
         c2 = c2 + (1.0 - WX) / WX * dq - q_in
+        if losses:
+            c2 = c2 + q3 / WX
         a_out = _solve_outlet_area(q_in, a_in, a2, xsects, j, beta1, c1, c2)
         q_out = beta1 * sfactor_at_area(xsects, j, a_out * a_full)
         if q_in > 1.0:
@@ -142,14 +149,17 @@ def kinwave_conduit(j, q_inflow, dt, links, xsects, link_state):
 
 
 @kernel(**JIT)
-def steady_conduit(j, q_inflow, links, xsects, link_state):
-    """Steady-flow routing of conduit ``j``: outflow = inflow, capped at full flow."""
+def steady_conduit(j, q_inflow, losses, links, xsects, link_state):
+    """Steady-flow routing of conduit ``j``: outflow = inflow less its evaporation and
+    seepage (with ``losses``), capped at full flow."""
     if links.true_conduit[j] == 0:
         link_state.a1[j] = 0.0
         link_state.a2[j] = 0.0
         return q_inflow, q_inflow
     barrels = links.barrels[j]
     q = q_inflow / barrels
+    if losses:
+        q -= conduit_loss_rate_at_flow(j, q, links, xsects, link_state)
     if q > links.q_full[j]:
         q = links.q_full[j]
         a = xsects.a_full[j]
@@ -249,6 +259,7 @@ def kinwave_step(dt, nodes, links, xsects, curves, options, node_state, link_sta
     Links are visited in ``links.upstream_order``.
     """
     steady = options.mode == MODE_STEADY
+    losses = options.conduit_losses != 0
     order = links.upstream_order
     n_nodes = node_state.depth.shape[0]
     begin_step(dt, nodes, node_state, link_state)
@@ -266,9 +277,9 @@ def kinwave_step(dt, nodes, links, xsects, curves, options, node_state, link_sta
             updated[n1] = 1.0
         q_in = _link_inflow(j, dt, nodes, links, xsects, curves, options, node_state, link_state)
         if steady:
-            q_in, q_out = steady_conduit(j, q_in, links, xsects, link_state)
+            q_in, q_out = steady_conduit(j, q_in, losses, links, xsects, link_state)
         else:
-            q_in, q_out = kinwave_conduit(j, q_in, dt, links, xsects, link_state)
+            q_in, q_out = kinwave_conduit(j, q_in, dt, losses, links, xsects, link_state)
         link_state.flow[j] = q_out
         node_state.outflow[n1] += q_in
         node_state.inflow[links.node2[j]] += q_out

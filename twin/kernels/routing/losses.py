@@ -120,6 +120,21 @@ def conduit_loss_rate(j, dt, links, xsects, link_state):
     volume over the step; kept in ``link_state.evap_loss`` / ``seep_loss``.  The
     climate rate is ``link_state.evap_rate[j]`` [ft/s], the seepage's conductivity
     factor ``link_state.seep_factor[j]``."""
+    return _conduit_losses_capped(j, link_state.volume[j] / dt, links, xsects, link_state)
+
+
+@kernel(**JIT)
+def conduit_loss_rate_at_flow(j, q_cfs, links, xsects, link_state):
+    """SWMM's ``conduit_getLossRate`` under kinematic wave and steady flow: as
+    :func:`conduit_loss_rate`, the total at most the conduit's flow ``|q_cfs|`` per
+    barrel [cfs] instead of its volume over the step."""
+    return _conduit_losses_capped(j, abs(q_cfs), links, xsects, link_state)
+
+
+@kernel(**JIT)
+def _conduit_losses_capped(j, q_cap, links, xsects, link_state):
+    """Conduit ``j``'s evaporation and seepage per barrel [cfs], together at most
+    ``q_cap`` cfs (see :func:`conduit_loss_rate`)."""
     evap_fps = link_state.evap_rate[j]
     depth = 0.5 * (link_state.depth_old[j] + link_state.depth[j])
     evap = 0.0
@@ -137,7 +152,7 @@ def conduit_loss_rate(j, dt, links, xsects, link_state):
             seep = links.seep_rate[j] * width * length
             seep *= link_state.seep_factor[j]  # [ADJUSTMENTS] CONDUCTIVITY, as link.c
         total = evap + seep
-        q = link_state.volume[j] / dt
+        q = q_cap
         if total > q:
             evap = evap * q / total
             seep = seep * q / total
