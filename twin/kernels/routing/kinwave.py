@@ -307,6 +307,9 @@ def kinwave_step(dt, nodes, links, xsects, curves, options, node_state, link_sta
         link_state.depth[j] = 0.0
         link_state.volume[j] = 0.0
         if links.true_conduit[j] == 0:
+            if links.kind[j] == KIND_CONDUIT:  # DUMMY: no area, yet SWMM's setNewLinkState
+                _raise_node_depth(links.node1[j], links.offset1[j], nodes, node_state)
+                _raise_node_depth(links.node2[j], links.offset2[j], nodes, node_state)
             continue
         a1 = link_state.a1[j]
         a2 = link_state.a2[j]
