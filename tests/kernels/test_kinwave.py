@@ -38,7 +38,7 @@ def test_constant_inflow_reaches_normal_flow_area():
     p, ls = _pack()
     j = 0  # 2 ft circle
     for _ in range(400):
-        qin, qout = kinwave_conduit(j, 5.0, 10.0, p.links, p.xsects, ls)
+        qin, qout = kinwave_conduit(j, 5.0, 10.0, False, p.links, p.xsects, ls)
     assert qin == pytest.approx(5.0)
     assert qout == pytest.approx(5.0, rel=1e-3)
     a_ref = _normal_area_circle(5.0, 2.0, p.links.beta[j])
@@ -54,7 +54,7 @@ def test_pulse_is_attenuated_and_conserved():
     out = np.zeros_like(t)
     taken = np.zeros_like(t)
     for k, q in enumerate(inflow):
-        taken[k], out[k] = kinwave_conduit(j, q, dt, p.links, p.xsects, ls)
+        taken[k], out[k] = kinwave_conduit(j, q, dt, False, p.links, p.xsects, ls)
     assert out.max() < taken.max()  # attenuated
     assert np.argmax(out) > np.argmax(taken)  # delayed
     v_in, v_out = taken.sum() * dt, out.sum() * dt
