@@ -41,6 +41,11 @@ VARIABLES: dict[str, Var] = {
     "subcatchment_rainfall": Var((T, S), "mm h-1", "rainfall intensity", "rainfall_rate"),
     "subcatchment_runoff": Var((T, S), "m3 s-1", "runoff to subcatchment outlet"),
     "subcatchment_infiltration": Var((T, S), "mm h-1", "infiltration rate"),
+    # runs with groundwater ([AQUIFERS], [GROUNDWATER]) only; 0 where no aquifer
+    "subcatchment_groundwater_flow": Var(
+        (T, S), "m3 s-1", "groundwater flow from the aquifer to its node (negative: from the node)"
+    ),
+    "subcatchment_groundwater_elevation": Var((T, S), "m", "water table elevation"),
     # -- summaries over every routing step ----------------------------------------
     "node_max_depth": Var((N,), "m", "maximum water depth"),
     "node_max_head": Var((N,), "m", "maximum hydraulic head"),

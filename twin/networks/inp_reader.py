@@ -43,6 +43,7 @@ from twin.networks.inp_data import (
     read_vertices,
     transect_names,
 )
+from twin.networks.inp_groundwater import read_aquifers, read_groundwater
 from twin.networks.inp_hydrology import read_raingages, read_subcatchments
 from twin.networks.inp_links import read_links
 from twin.networks.inp_nodes import read_nodes
@@ -62,7 +63,7 @@ MODELLED_SECTIONS = (
 ).split()
 #: sections read into the Network and also kept verbatim in ``Network.sections`` (the
 #: writer writes them back as they were)
-READ_AND_KEPT_SECTIONS = ("HYDROGRAPHS", "RDII", "ADJUSTMENTS")
+READ_AND_KEPT_SECTIONS = ("HYDROGRAPHS", "RDII", "ADJUSTMENTS", "AQUIFERS", "GROUNDWATER")
 
 
 def read_inp(path) -> Network:
@@ -149,6 +150,7 @@ def _read(text: str, source: str) -> Network:
         return list(sections[name].raw) if name in sections else []
 
     title_sec = sections.get("TITLE")
+    aquifers = read_aquifers(ctx, sections.get("AQUIFERS"))
     net = Network(
         title=[ln.raw for ln in title_sec.lines] if title_sec else [],
         options=options,
@@ -175,6 +177,10 @@ def _read(text: str, source: str) -> Network:
         sections=unmodelled,
         unit_hydrographs=read_hydrographs(ctx, sections.get("HYDROGRAPHS")),
         rdii=read_rdii(ctx, sections.get("RDII")),
+        aquifers=aquifers,
+        groundwater=read_groundwater(
+            ctx, sections.get("GROUNDWATER"), aquifers, patterns, sections.get("GWF")
+        ),
         adjustments=read_adjustments(ctx, sections.get("ADJUSTMENTS"), _after(order)),
         source=source,
     )

@@ -21,6 +21,7 @@ import numpy as np
 
 from twin.kernels.codes import InfilModel, LinkKind, NodeKind, OutfallKind, RouteTo, Shape
 from twin.networks.inp_adjustments import Adjustments
+from twin.networks.inp_groundwater import Aquifers, GroundwaterLinks
 from twin.networks.inp_rdii import RdiiInflows, UnitHydrographs
 
 __all__ = [
@@ -366,6 +367,10 @@ class Network:
     # [HYDROGRAPHS] and [RDII] read (twin.networks.inp_rdii; also kept in ``sections``)
     unit_hydrographs: UnitHydrographs = field(default_factory=UnitHydrographs)
     rdii: RdiiInflows = field(default_factory=RdiiInflows)
+    # [AQUIFERS] and [GROUNDWATER] read (twin.networks.inp_groundwater; also kept in
+    # ``sections``), in the file's units
+    aquifers: Aquifers = field(default_factory=Aquifers)
+    groundwater: GroundwaterLinks = field(default_factory=GroundwaterLinks)
     # [ADJUSTMENTS] read (twin.networks.inp_adjustments; also kept in ``sections``)
     adjustments: Adjustments = field(default_factory=Adjustments)
     source: str = ""  # file the network came from, "" if generated
