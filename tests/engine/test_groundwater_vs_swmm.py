@@ -100,3 +100,34 @@ def test_hot_start_and_batch_carry_groundwater(tmp_path):
     [(status, _, ds)] = MemberBatch([(net, {"end_hours": 8.0})], threads=1).run()
     assert status == 0
     assert_results_identical(ds, plain)
+
+
+_SUMMARY_KEYS = ("infiltration", "evaporation", "deep_percolation", "lateral_outflow",
+                 "max_flow", "avg_moisture", "avg_table", "final_moisture", "final_table")  # fmt: skip
+
+
+@pytest.mark.swmm
+@pytest.mark.parametrize("case", ["cms", "us"])
+def test_groundwater_summary_matches_swmms_table(case, tmp_path):
+    """Every number of SWMM's "Groundwater Summary" (printed to 0.01 in its units)."""
+    from twin.validation.swmm_run import run_swmm
+
+    path = DATA / f"groundwater_{case}.inp"
+    run_swmm(path, workdir=tmp_path, keep_files=True)
+    text = (tmp_path / f"{path.stem}.rpt").read_text()
+    part = text[text.index("Groundwater Summary") :]
+    part = part[: part.index("Node Depth Summary")]
+    ours = twin.simulate(twin.load_network(path))
+    us = case == "us"
+    # SWMM's units -> ours: in -> mm, cfs -> m3/s, ft -> m (moistures unchanged)
+    factors = (25.4,) * 4 + (0.028316846592,) + (1.0, 0.3048, 1.0, 0.3048) if us else (1.0,) * 9
+    rows = 0
+    for line in part.splitlines():
+        toks = line.split()
+        if len(toks) != 10 or toks[0] not in ours["subcatchment"].values:
+            continue
+        rows += 1
+        for key, value, f in zip(_SUMMARY_KEYS, toks[1:], factors, strict=True):
+            got = float(ours[f"subcatchment_groundwater_{key}"].sel(subcatchment=toks[0])) / f
+            assert abs(got - float(value)) <= 0.0051, (toks[0], key, got, value)
+    assert rows == (3 if us else 2)

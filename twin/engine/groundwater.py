@@ -185,3 +185,28 @@ class Groundwater:
         if outflow > 0.0:
             return 100.0 * (inflow / outflow - 1.0)
         return 0.0
+
+    def summaries(self, n_subcatchments: int, duration_s: float) -> dict[str, np.ndarray]:
+        """SWMM's "Groundwater Summary" per subcatchment (NaN where no aquifer): totals
+        [mm over the subcatchment], maximum lateral flow [m3/s], average and final upper
+        moisture and water table elevation [m]."""
+        g = self.stats
+        mm, m = 304.8, 0.3048
+
+        def per_sub(values):
+            out = np.full(n_subcatchments, np.nan)
+            out[self.subcatch] = values
+            return out
+
+        span = max(float(duration_s), 1e-9)
+        return {
+            "subcatchment_groundwater_infiltration": per_sub(g[:, kg.G_INFIL] * mm),
+            "subcatchment_groundwater_evaporation": per_sub(g[:, kg.G_EVAP] * mm),
+            "subcatchment_groundwater_deep_percolation": per_sub(g[:, kg.G_DEEP] * mm),
+            "subcatchment_groundwater_lateral_outflow": per_sub(g[:, kg.G_LATERAL] * mm),
+            "subcatchment_groundwater_max_flow": per_sub(g[:, kg.G_MAX_FLOW] * self._area * m**3),
+            "subcatchment_groundwater_avg_moisture": per_sub(g[:, kg.G_THETA_INT] / span),
+            "subcatchment_groundwater_avg_table": per_sub(g[:, kg.G_TABLE_INT] / span * m),
+            "subcatchment_groundwater_final_moisture": per_sub(g[:, kg.G_FINAL_THETA]),
+            "subcatchment_groundwater_final_table": per_sub(g[:, kg.G_FINAL_TABLE] * m),
+        }

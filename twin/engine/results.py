@@ -97,6 +97,9 @@ def results_dataset(sim, rec):
     )
     if sim.runoff is not None:
         summaries.update(_runoff_summaries(sim.runoff))
+        if sim.runoff.groundwater is not None:  # SWMM's "Groundwater Summary"
+            gw = sim.runoff.groundwater
+            summaries.update(gw.summaries(net.n_subcatchments, sim.runoff.t_new_s))
     coords = {**_node_coords(net), **_link_coords(net, r)}
     coords["node_crown"] = (rec.invert_ft + r.nodes.crown_depth) * FT
     if net.n_subcatchments:
