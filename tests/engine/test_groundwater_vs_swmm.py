@@ -102,8 +102,10 @@ def test_hot_start_and_batch_carry_groundwater(tmp_path):
     assert_results_identical(ds, plain)
 
 
-_SUMMARY_KEYS = ("infiltration", "evaporation", "deep_percolation", "lateral_outflow",
-                 "max_flow", "avg_moisture", "avg_table", "final_moisture", "final_table")  # fmt: skip
+_SUMMARY_KEYS = (
+    "infiltration", "evaporation", "deep_percolation", "lateral_outflow", "max_flow",
+    "avg_moisture", "avg_table", "final_moisture", "final_table",
+)  # fmt: skip
 
 
 @pytest.mark.swmm
