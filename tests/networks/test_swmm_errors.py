@@ -2,9 +2,10 @@
 same code, naming file, line and field, and SWMM itself (swmm-toolkit) refuses each one
 too (issue 15, item 9).
 
-Codes that do not apply: 101-107 (memory, solver failures at run time), 155 (RDII area: SWMM's parser refuses a negative one first, as 211), 156 (rain
-files), 161 (treatment), 181-188 (snow, LIDs: twin keeps those sections verbatim and
-warns), 193 (SWMM 5.2.4 accepts a report start after the end), 219-231 (transects:
+Codes that do not apply: 101-107 (memory, solver failures at run time), 155 (RDII area:
+SWMM's parser refuses a negative one first, as 211), 156 (rain files), 161 (treatment),
+181-188 (snow, LIDs: twin keeps those sections verbatim and warns), 193 (SWMM 5.2.4
+accepts a report start after the end), 219-231 (transects:
 tests/engine/test_transects_vs_swmm.py), 112 (not raised by SWMM 5.2).
 """
 
