@@ -133,3 +133,18 @@ def test_groundwater_summary_matches_swmms_table(case, tmp_path):
             got = float(ours[f"subcatchment_groundwater_{key}"].sel(subcatchment=toks[0])) / f
             assert abs(got - float(value)) <= 0.0051, (toks[0], key, got, value)
     assert rows == (3 if us else 2)
+
+
+def test_lockstep_members_with_groundwater_are_their_own_runs():
+    """Members stepped together (fixed step) read their own nodes' state: bit-identical."""
+    from tests.engine.routing_harness import assert_results_identical
+    from twin.engine.lockstep import LockstepBatch
+    from twin.scenarios.modify import copy_network, scale_rainfall
+
+    net = twin.load_network(DATA / "groundwater_us.inp")
+    kw = {"end_hours": 6.0, "variable_step": 0.0}
+    setups = [(net, kw), (scale_rainfall(copy_network(net), 1.5), kw)]
+    results = LockstepBatch(setups).run()
+    for (n, k), (status, _, ds) in zip(setups, results, strict=True):
+        assert status == 0
+        assert_results_identical(ds, twin.Simulation(n, **k).run())
