@@ -59,8 +59,8 @@ def check_network(net: Network) -> list[CheckFinding]:
 def not_modelled_elements(net: Network) -> list[tuple[str, str, str]]:
     """Elements the router cannot route yet, as ``(kind, name, what)``.
 
-    None since issue 19: culvert inlet control and IRREGULAR transects are routed, and a
-    STREET cross section is refused when the file is read.  ``twin run`` refuses a network
+    None since issue 19: culvert inlet control, IRREGULAR transects and STREET cross
+    sections are routed.  ``twin run`` refuses a network
     that has any (naming the first); ``twin check`` lists them all."""
     del net
     return []
@@ -102,7 +102,7 @@ def _missing_files(net: Network) -> list[CheckFinding]:
 
 #: Sections SWMM simulates and twin keeps verbatim without simulating: they change flows.
 NOT_SIMULATED_FLOW = (
-    "LID_CONTROLS", "LID_USAGE", "SNOWPACKS", "TEMPERATURE", "GWF",
+    "LID_CONTROLS", "LID_USAGE", "SNOWPACKS", "TEMPERATURE", "GWF", "INLETS", "INLET_USAGE",
     "EVENTS", "FILES",
 )  # fmt: skip
 #: Water-quality sections (twin models no quality): the flows do not depend on them.

@@ -363,6 +363,9 @@ class Network:
     transects: list[str] = field(default_factory=list)  # raw [TRANSECTS] lines
     # [TRANSECTS] read (twin.networks.inp_transects): name -> TransectGeometry [ft]
     transect_geometry: dict = field(default_factory=dict)
+    # [STREETS] names: their sections are in ``transect_geometry`` too (STREET conduits are
+    # IRREGULAR ones naming a street; twin.networks.inp_streets)
+    streets: list[str] = field(default_factory=list)
     sections: dict[str, list[str]] = field(default_factory=dict)  # unmodelled, verbatim
     # [HYDROGRAPHS] and [RDII] read (twin.networks.inp_rdii; also kept in ``sections``)
     unit_hydrographs: UnitHydrographs = field(default_factory=UnitHydrographs)
