@@ -26,6 +26,7 @@ SOURCES = [
     # [AQUIFERS] and [GROUNDWATER] (issue 19)
     (Path(__file__).parents[1] / "engine" / "data" / "groundwater_us.inp").read_text(),
     (Path(__file__).parents[1] / "engine" / "data" / "groundwater_cms.inp").read_text(),
+    (Path(__file__).parents[1] / "engine" / "data" / "groundwater_gwf.inp").read_text(),
     # [STREETS] (issue 19)
     (Path(__file__).parents[1] / "engine" / "data" / "streets.inp").read_text(),
 ]

@@ -11,7 +11,6 @@ import pytest
 
 import twin
 from tests.networks.test_inp_errors import expect
-from twin.errors import InputError
 from twin.networks.check import check_network
 from twin.networks.inp_reader import read_inp_text
 from twin.networks.inp_writer import write_inp
@@ -135,15 +134,38 @@ def test_etupat_must_be_monthly():
     expect(text, line_start="A2 ", section="AQUIFERS", field="ETupat", match="MONTHLY")
 
 
-def test_gwf_is_checked_then_refused_by_the_engine_naming_its_line():
-    text = BASE + "[GWF]\nS1 LATERAL 0.001*(Hgw-Hcb)\n"
-    expect(text.replace("S1 LATERAL", "S1 SIDEWAYS"), line_start="S1 SIDEWAYS", section="GWF",
-           field="Type", match="unknown flow type")  # fmt: skip
-    with warnings.catch_warnings():
-        warnings.simplefilter("ignore")  # [GWF] is kept verbatim
-        net = read_inp_text(text, source="net.inp")
-    names = {f.name for f in check_network(net)}
-    assert "[GWF]" in names
-    with pytest.raises(InputError, match=r"\[GWF\] custom groundwater") as err:
-        twin.Simulation(net)
-    assert err.value.line == len(text.splitlines()) and err.value.section == "GWF"
+def test_gwf_expressions_are_read_and_checked():
+    text = BASE + "[GWF]\nS1 LATERAL 0.001*(Hgw-Hcb)^1.5 + step(Hsw - Hcb)\nS2 DEEP 0.2*Theta\n"
+    net = read(text)
+    assert net.groundwater.gwf == [
+        (0, "LATERAL", "0.001*(Hgw-Hcb)^1.5 + step(Hsw - Hcb)", len(text.splitlines()) - 1),
+        (1, "DEEP", "0.2*Theta", len(text.splitlines())),
+    ]
+    assert "[GWF]" not in {f.name for f in check_network(net)}
+    twin.Simulation(net)  # runs: no refusal
+    for line, field, match, code in (
+        ("S1 SIDEWAYS 0.1", "Type", "unknown flow type", 205),
+        ("S1 LATERAL 0.1*Hxx", "Expression", "unknown variable 'Hxx'", 233),
+        ("S1 LATERAL 0.1*foo(Hgw)", "Expression", "invalid math expression", 233),
+        ("S1 LATERAL 0.1*(Hgw", "Expression", "invalid math expression", 233),
+        ("S9 DEEP 0.1", "Subcatchment", "unknown subcatchment", 209),
+    ):
+        e = expect(BASE + "[GWF]\n" + line + "\n", line_start=line, section="GWF", field=field,
+                   match=match)  # fmt: skip
+        assert e.code == code
+
+
+def test_gwf_programs_follow_swmms_evaluation():
+    """mathexpr.c's guards: sqrt and log of <= 0, a power of a base <= 0, cot(0) are 0."""
+    from twin.kernels.runoff.groundwater import eval_program
+    from twin.networks.inp_gwf import compile_gwf
+
+    vals = np.arange(11, dtype=np.float64) + 1.0  # HGW=1, HSW=2, ... A=11
+    for text, want in (
+        ("1 + 2*3 - 4/2", 5.0), ("-Hgw + Hsw^2", 3.0),
+        ("sqrt(-4) + log(0) + (0-2)^2 + cot(0)", 0.0), ("step(Theta - 7) + sgn(-3)", -1.0),
+        ("abs(-Phi) + log10(100) + exp(0)", 11.0), ("A/KS", 11.0 / 5.0),
+    ):  # fmt: skip
+        ops, args = compile_gwf(text)
+        got = eval_program(np.asarray(ops), np.asarray(args, float), 0, len(ops), vals)
+        assert got == pytest.approx(want), text

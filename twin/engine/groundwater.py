@@ -7,20 +7,22 @@ units (ft, ft/s) with SWMM's own unit factors, sets their initial state as
 infiltration enters the upper zone; the step's evaporation left over reaches the
 zones), and gives the routing the lateral flow to each node interpolated between the
 old and new runoff states (SWMM's ``addGroundwaterInflows``).  Its arrays are state
-that a hot start saves (:mod:`twin.engine.hotstart` walks them).
+that a hot start saves (:mod:`twin.engine.hotstart` walks them).  [GWF] custom lateral
+and deep flow expressions run as programs in the kernel (:mod:`twin.networks.inp_gwf`).
 """
 
 from __future__ import annotations
 
 import numpy as np
 
-from twin.errors import InputError
 from twin.kernels.runoff import groundwater as kg
+from twin.networks.inp_gwf import gwf_programs
 
 #: SWMM's UCF(LENGTH), UCF(RAINFALL) and UCF(GWFLOW) by unit system
 UCF_LENGTH = {"US": 1.0, "SI": 0.3048}
 UCF_RAINFALL = {"US": 43200.0, "SI": 1097280.0}
 UCF_GWFLOW = {"US": 43560.0, "SI": 3048.0}
+UCF_LANDAREA = {"US": 2.2956e-5, "SI": 0.92903e-5}
 
 
 def has_groundwater(net) -> bool:
@@ -57,16 +59,9 @@ class Groundwater:
 
     def __init__(self, net, area_ft2, frac_perv, start):
         gw, aq = net.groundwater, net.aquifers
-        if gw.gwf_lines:
-            raise InputError(
-                "[GWF] custom groundwater flow expressions are not supported yet (remove the "
-                "line to use the [GROUNDWATER] equation)",
-                file=net.source or None, line=gw.gwf_lines[0], section="GWF",
-                field="Expression",
-            )  # fmt: skip
         us = "US" if net.unit_system == "US" else "SI"
         lf, rf = UCF_LENGTH[us], UCF_RAINFALL[us]
-        self.ucf_length, self.ucf_gwflow = lf, UCF_GWFLOW[us]
+        self.ucf = np.array([lf, UCF_GWFLOW[us], rf, UCF_LANDAREA[us]])
         self.start = start
         self.subcatch = np.asarray(gw.subcatchment, np.int64)
         self.node = np.asarray(gw.node, np.int64)
@@ -93,6 +88,11 @@ class Groundwater:
         par[:, kg.P_NODE_INVERT] = invert_ft
         par[:, kg.P_AREA] = np.asarray(area_ft2, np.float64)[self.subcatch]
         par[:, kg.P_FRAC_PERV] = np.asarray(frac_perv, np.float64)[self.subcatch]
+        pair_of = {int(j): i for i, j in enumerate(self.subcatch)}
+        exprs = [(j, kind, text) for j, kind, text, _ in gw.gwf]
+        self._ops, self._args, span = gwf_programs(exprs, pair_of, k)
+        par[:, kg.P_LAT_START], par[:, kg.P_LAT_LEN] = span[:, 0], span[:, 1]
+        par[:, kg.P_DEEP_START], par[:, kg.P_DEEP_LEN] = span[:, 2], span[:, 3]
         self.par = par
         self._upper_pattern = np.ones((k, 12))
         for i, j in enumerate(gw.aquifer):
@@ -139,9 +139,9 @@ class Groundwater:
         )
         depth, inflow, volume = nodes
         kg.groundwater_step(
-            dt_s, evap_rate_fps, self.ucf_length, self.ucf_gwflow, self.subcatch, self.node,
-            self.par, self.state, infil_loss_fps, evap_loss_fps, depth, inflow, volume,
-            max_infil_vol_at_subcatch, self._work, self.totals, self.stats,
+            dt_s, evap_rate_fps, self.ucf, self.subcatch, self.node, self.par, self.state,
+            infil_loss_fps, evap_loss_fps, depth, inflow, volume, max_infil_vol_at_subcatch,
+            self._work, self._ops, self._args, self.totals, self.stats,
         )  # fmt: skip
 
     def node_inflow_cfs(self, f: float, out: np.ndarray) -> float:

@@ -14,9 +14,9 @@ equation's coefficients in the file's units (flow per area: cfs/acre or cms/ha; 
 in ft or m).  A ``*`` in the optional [GROUNDWATER] fields takes the aquifer's value.
 Everything is kept in the file's units (the engine converts with SWMM's own factors).
 A bad field is an InputError naming file, line, section and field (SWMM's error codes:
-109 for an aquifer's parameters, 110 for a ground below the water table).  [GWF]
-custom flow expressions are checked and their lines kept: the engine refuses them,
-naming the line.
+109 for an aquifer's parameters, 110 for a ground below the water table, 233 for a
+[GWF] expression that is not one).  [GWF] custom lateral and deep flow expressions are
+kept as text and compiled by :mod:`twin.networks.inp_gwf`.
 """
 
 from __future__ import annotations
@@ -26,6 +26,7 @@ from dataclasses import dataclass, field
 import numpy as np
 
 from twin.networks.inp_context import ReadContext, Row
+from twin.networks.inp_gwf import compile_gwf
 
 _AQUIFER_FIELDS = ["Name", "Porosity", "WiltingPoint", "FieldCapacity", "Ksat", "Kslope",
                    "Tslope", "ETu", "ETs", "Seep", "Ebot", "Egw", "Umc", "ETupat"]  # fmt: skip
@@ -76,8 +77,8 @@ class GroundwaterLinks:
     aquifer: np.ndarray = _z(np.int64)
     node: np.ndarray = _z(np.int64)
     params: np.ndarray = field(default_factory=lambda: np.zeros((0, 11)))
-    #: file lines of [GWF] custom flow expressions (refused by the engine, which names them)
-    gwf_lines: list[int] = field(default_factory=list)
+    #: [GWF] custom flow expressions: (subcatchment id, "LATERAL" or "DEEP", text, line)
+    gwf: list[tuple[int, str, str, int]] = field(default_factory=list)
 
     def __len__(self) -> int:
         return len(self.subcatchment)
@@ -119,20 +120,25 @@ def _check_pattern(ctx: ReadContext, aq: Aquifers, patterns: dict) -> None:
 
 
 def read_groundwater(
-    ctx: ReadContext, sec, aq: Aquifers, patterns: dict, gwf=None
+    ctx: ReadContext, sec, aq: Aquifers, patterns: dict, gwf_sec=None
 ) -> GroundwaterLinks:
     """The [GROUNDWATER] lines, checked against the aquifers (SWMM's ``gwater_validate``);
-    ``gwf`` the [GWF] section, whose lines are checked (subcatchment, LATERAL/DEEP) and
-    their line numbers kept."""
+    ``gwf_sec`` the [GWF] section: its expressions are checked (SWMM's error 233) and kept."""
     _check_pattern(ctx, aq, patterns)
-    gwf_lines = []
-    for line in gwf.lines if gwf else []:
+    exprs = []
+    for line in gwf_sec.lines if gwf_sec else []:
         row = Row(ctx, "GWF", line, ["Subcatchment", "Type", "Expression"])
         row.need(3)
-        row.ref(0, "subcatchment")
-        if not row.toks[1].upper().startswith(("LAT", "DEEP")):
+        j = row.ref(0, "subcatchment")
+        kind = row.toks[1].upper()
+        if not kind.startswith(("LAT", "DEEP")):
             row.fail(1, f"unknown flow type {row.toks[1][:40]!r} (expected LATERAL or DEEP)", 205)
-        gwf_lines.append(line.no)
+        text = " ".join(row.toks[2:])
+        try:
+            compile_gwf(text)
+        except ValueError as exc:
+            row.fail(2, f"invalid math expression {text[:60]!r}: {exc}", 233)
+        exprs.append((j, "LATERAL" if kind.startswith("LAT") else "DEEP", text, line.no))
     by_sub: dict[int, tuple[int, int, list[float], int]] = {}
     for line in sec.lines if sec else []:
         row = Row(ctx, "GROUNDWATER", line, _GW_FIELDS)
@@ -151,7 +157,7 @@ def read_groundwater(
         aquifer=np.asarray([by_sub[j][0] for j in subs], np.int64),
         node=np.asarray([by_sub[j][1] for j in subs], np.int64),
         params=np.asarray([by_sub[j][2] for j in subs], np.float64).reshape(len(subs), 11),
-        gwf_lines=gwf_lines,
+        gwf=exprs,
     )
     for i, j in enumerate(subs):
         water_table = gw.params[i, 9]

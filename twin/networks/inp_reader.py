@@ -70,6 +70,7 @@ READ_AND_KEPT_SECTIONS = (
     "ADJUSTMENTS",
     "AQUIFERS",
     "GROUNDWATER",
+    "GWF",
     "STREETS",
 )
 
