@@ -41,6 +41,15 @@ def surface():
         return twin.simulate(small, surface=True, end_hours=0.75)
 
 
+@pytest.fixture(scope="module")
+def groundwater():
+    """Two aquifers (tests/engine/data/groundwater_cms.inp), fine report samples."""
+    from pathlib import Path
+
+    path = Path(__file__).parent / "data" / "groundwater_cms.inp"
+    return twin.simulate(twin.load_network(path), end_hours=12.0, report_step_s=60.0)
+
+
 def seconds(ds):
     t = ds["time"].values
     start = np.datetime64(ds.attrs["start"])
@@ -315,6 +324,84 @@ def c_subcatchment_total_runoff(ds, net):
     assert (ds.subcatchment_total_runoff.values <= rain_m3).all()
 
 
+# -- groundwater (runs with [AQUIFERS]/[GROUNDWATER] only) ---------------------------
+
+
+def _gw_m3(ds, name):
+    """A per-subcatchment depth [mm] over the subcatchment, summed to a volume [m3]."""
+    return float((ds[name].values / 1000.0 * ds.subcatchment_area.values).sum())
+
+
+def c_subcatchment_groundwater_flow(ds, net):
+    # m3/s integrated over the run: the lateral outflow [mm] over the area (SWMM's statistic
+    # holds each runoff step's end flow over the step, up to 30 min when dry; the series
+    # interpolates: a few % apart, a unit error would be a factor of 1000)
+    m3 = integral(ds, "subcatchment_groundwater_flow")
+    mm = ds.subcatchment_groundwater_lateral_outflow.values
+    np.testing.assert_allclose(m3, mm / 1000.0 * ds.subcatchment_area.values, rtol=0.1)
+
+
+def c_subcatchment_groundwater_elevation(ds, net):
+    np.testing.assert_allclose(ds.subcatchment_groundwater_elevation.values[-1],
+                               ds.subcatchment_groundwater_final_table, rtol=1e-12)  # fmt: skip
+    avg = ds.subcatchment_groundwater_elevation.mean("time").values
+    np.testing.assert_allclose(avg, ds.subcatchment_groundwater_avg_table, atol=0.01)
+
+
+def c_subcatchment_groundwater_infiltration(ds, net):
+    # all that infiltrates enters the aquifer: the surface's infiltration [mm]
+    np.testing.assert_allclose(ds.subcatchment_groundwater_infiltration,
+                               ds.subcatchment_total_infiltration, rtol=1e-9)  # fmt: skip
+
+
+def c_subcatchment_groundwater_evaporation(ds, net):
+    m3 = ds.attrs["groundwater_upper_evaporation_m3"] + ds.attrs["groundwater_lower_evaporation_m3"]
+    assert _gw_m3(ds, "subcatchment_groundwater_evaporation") == pytest.approx(m3, rel=1e-6)
+
+
+def c_subcatchment_groundwater_deep_percolation(ds, net):
+    m3 = ds.attrs["groundwater_deep_percolation_m3"]
+    assert _gw_m3(ds, "subcatchment_groundwater_deep_percolation") == pytest.approx(m3, rel=1e-6)
+
+
+def c_subcatchment_groundwater_lateral_outflow(ds, net):
+    c_subcatchment_groundwater_flow(ds, net)
+
+
+def c_subcatchment_groundwater_max_flow(ds, net):
+    # the signed flow of largest magnitude, at least the report samples' [m3/s]
+    q = ds.subcatchment_groundwater_flow.values
+    top = np.abs(q).max(axis=0)
+    got = ds.subcatchment_groundwater_max_flow.values
+    assert (np.abs(got) >= top * (1 - 1e-6)).all() and (np.abs(got) <= top * 1.05).all()
+
+
+def _moisture_between_wilting_point_and_porosity(name):
+    def check(ds, net):
+        theta = ds[name].values
+        wp = net.aquifers.params[net.groundwater.aquifer, 1]
+        por = net.aquifers.params[net.groundwater.aquifer, 0]
+        assert ((theta >= wp) & (theta <= por)).all()
+
+    return check
+
+
+c_subcatchment_groundwater_avg_moisture = _moisture_between_wilting_point_and_porosity(
+    "subcatchment_groundwater_avg_moisture"
+)
+c_subcatchment_groundwater_final_moisture = _moisture_between_wilting_point_and_porosity(
+    "subcatchment_groundwater_final_moisture"
+)
+
+
+def c_subcatchment_groundwater_avg_table(ds, net):
+    c_subcatchment_groundwater_elevation(ds, net)
+
+
+def c_subcatchment_groundwater_final_table(ds, net):
+    c_subcatchment_groundwater_elevation(ds, net)
+
+
 # -- static properties ---------------------------------------------------------------
 
 
@@ -428,14 +515,17 @@ def c_surface_flood_probability(ds, net):
 
 
 SURFACE = {n for n in VARIABLES if n.startswith("surface") or n == "node_surface_max_depth"}
+GROUNDWATER = {n for n in VARIABLES if n.startswith("subcatchment_groundwater")}
 
 
 @pytest.mark.parametrize("name", [*VARIABLES, *STATIC])
-def test_label_matches_the_computation(name, run, surface, net):
+def test_label_matches_the_computation(name, run, surface, groundwater, net):
     check = globals().get(f"c_{name}")
     assert check is not None, f"{name} is declared but no test checks its label"
     declared = VARIABLES.get(name) or STATIC[name]
     ds = surface if name in SURFACE else run
+    if name in GROUNDWATER:
+        ds, net = groundwater, twin.load_network(groundwater.attrs["source"])
     if name != "surface_flood_probability":
         assert ds[name].attrs["long_name"] == declared.long_name
         assert ds[name].attrs.get("units", "") == declared.units

@@ -123,13 +123,14 @@ def test_node_inflow_follows_swmm_routing_clock():
 def test_ignored_components_are_warned_about_once_each():
     net = Network.from_inp(DATA / "runoff_us.inp")
     net.sections["LID_USAGE"] = ["S1 Barrel 1 100 0 0 0 0"]
-    net.sections["GROUNDWATER"] = ["S2 AQ1 O1 0 0 0 0 0 0 0 0"]
+    net.sections["LID_CONTROLS"] = ["Barrel RB", "Barrel STORAGE 48 0.75 0.5 0"]
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         Runoff(net, SimOptions.from_network(net))
     text = [str(w.message) for w in caught]
     assert sum("[LID_USAGE]" in m for m in text) == 1
-    assert sum("[GROUNDWATER]" in m for m in text) == 1
+    assert sum("[LID_CONTROLS]" in m for m in text) == 1
+    assert not any("GROUNDWATER" in m for m in text)  # simulated since issue 19
 
 
 def test_outfall_runon_enters_over_the_next_step_and_the_balance():

@@ -23,6 +23,12 @@ SOURCES = [
     # [HYDROGRAPHS] (both line forms) and [RDII] (issue 19)
     (Path(__file__).parents[1] / "engine" / "data" / "rdii_us.inp").read_text(),
     (Path(__file__).parents[1] / "engine" / "data" / "adjustments_us.inp").read_text(),
+    # [AQUIFERS] and [GROUNDWATER] (issue 19)
+    (Path(__file__).parents[1] / "engine" / "data" / "groundwater_us.inp").read_text(),
+    (Path(__file__).parents[1] / "engine" / "data" / "groundwater_cms.inp").read_text(),
+    (Path(__file__).parents[1] / "engine" / "data" / "groundwater_gwf.inp").read_text(),
+    # [STREETS] (issue 19)
+    (Path(__file__).parents[1] / "engine" / "data" / "streets.inp").read_text(),
 ]
 JUNK = [
     "abc",

@@ -2,10 +2,10 @@
 same code, naming file, line and field, and SWMM itself (swmm-toolkit) refuses each one
 too (issue 15, item 9).
 
-Codes that do not apply: 101-107 (memory, solver failures at run time), 109/110
-(aquifers), 155 (RDII area: SWMM's parser refuses a negative one first, as 211), 156 (rain
-files), 161 (treatment), 181-188 (snow, LIDs: twin keeps those sections verbatim and
-warns), 193 (SWMM 5.2.4 accepts a report start after the end), 219-231 (transects:
+Codes that do not apply: 101-107 (memory, solver failures at run time), 155 (RDII area:
+SWMM's parser refuses a negative one first, as 211), 156 (rain files), 161 (treatment),
+181-188 (snow, LIDs: twin keeps those sections verbatim and warns), 193 (SWMM 5.2.4
+accepts a report start after the end), 219-231 (transects:
 tests/engine/test_transects_vs_swmm.py), 112 (not raised by SWMM 5.2).
 """
 
@@ -92,6 +92,32 @@ CASES = [
             ("S1 RG J1 1.5 50 100 1 0", "S1 RG J2 1.5 50 100 1 0\nJ2 RG J1 1 50 100 1 0"),
             ("S1 0.01", "J2 0.01 0.1 0.05 0.05 25 OUTLET\nS1 0.01"),
             ("S1 3.0", "J2 3.0 0.5 4 7 0\nS1 3.0"),
+        ],
+    ),
+    Case(
+        109,
+        "invalid aquifer parameters (wilting point above field capacity)",
+        "AQUIFERS",
+        "Porosity",
+        [
+            (
+                "[JUNCTIONS]",
+                "[AQUIFERS]\nA1 0.5 0.35 0.30 1 10 15 0.35 2 0.01 0 5 0.32\n"
+                "[GROUNDWATER]\nS1 A1 J1 12 0.001 1 0 0 0 0 *\n[JUNCTIONS]",
+            )
+        ],
+    ),
+    Case(
+        110,
+        "ground elevation below the water table",
+        "GROUNDWATER",
+        "Esurf",
+        [
+            (
+                "[JUNCTIONS]",
+                "[AQUIFERS]\nA1 0.5 0.15 0.30 1 10 15 0.35 2 0.01 0 5 0.32\n"
+                "[GROUNDWATER]\nS1 A1 J1 4 0.001 1 0 0 0 0 *\n[JUNCTIONS]",
+            )
         ],
     ),
     Case(

@@ -30,6 +30,8 @@ _LINK_SERIES = ("link_flow", "link_depth", "link_velocity", "link_capacity", "li
 _NODE_ACC = {"max_depth": "node_max_depth", "max_depth_t": "node_max_depth_t",
              "surcharge_time": "node_surcharge_time"}  # fmt: skip
 _SUB_SERIES = ("subcatchment_rainfall", "subcatchment_runoff", "subcatchment_infiltration")
+#: recorded only when some subcatchment has an aquifer
+_GW_SERIES = ("subcatchment_groundwater_flow", "subcatchment_groundwater_elevation")
 _SERIES_FACTORS = {
     "node_depth": FT, "node_head": FT, "node_inflow": CFS, "node_lateral_inflow": CFS,
     "node_flooding": CFS, "node_ponded_volume": FT3, "link_flow": CFS, "link_depth": FT,
@@ -59,6 +61,11 @@ class Recorder:
         self.samples: dict[str, list[np.ndarray]] = {
             k: [] for k in _NODE_SERIES + _LINK_SERIES + ("link_status",) + _SUB_SERIES
         }
+        runoff = sim.runoff
+        self._sub_series = _SUB_SERIES
+        if runoff is not None and runoff.groundwater is not None:
+            self._sub_series = _SUB_SERIES + _GW_SERIES
+            self.samples.update({k: [] for k in _GW_SERIES})
         n, m = r.n_nodes, r.n_links
         kind = np.asarray(net.nodes.kind)
         has_sur = np.asarray(net.nodes.surcharge_depth_m) > 0
@@ -128,7 +135,7 @@ class Recorder:
         runoff = self.sim.runoff
         if runoff is not None:
             sub = runoff.interpolated(rt)
-            for k in _SUB_SERIES:  # already SI (mm/h, m3/s)
+            for k in self._sub_series:  # already SI (mm/h, m3/s, m)
                 key = k.removeprefix("subcatchment_")
                 self.samples[k].append(np.asarray(sub[key], dtype=np.float64))
         self.times_s.append(rt)

@@ -97,6 +97,9 @@ def results_dataset(sim, rec):
     )
     if sim.runoff is not None:
         summaries.update(_runoff_summaries(sim.runoff))
+        if sim.runoff.groundwater is not None:  # SWMM's "Groundwater Summary"
+            gw = sim.runoff.groundwater
+            summaries.update(gw.summaries(net.n_subcatchments, sim.runoff.t_new_s))
     coords = {**_node_coords(net), **_link_coords(net, r)}
     coords["node_crown"] = (rec.invert_ft + r.nodes.crown_depth) * FT
     if net.n_subcatchments:
@@ -170,8 +173,10 @@ def _attrs(sim) -> dict:
     rv = dict(r.volumes)
     # SWMM's External Inflow holds the water outfalls push into the system (massbal.c)
     v["external_inflow"] += rv.get("outfall_inflow", 0.0)
+    gw_in = v.get("groundwater_inflow", 0.0)  # SWMM: an inflow if positive, else an outflow
     total_in = (
-        rv.get("initial_storage", 0.0)
+        max(gw_in, 0.0)
+        + rv.get("initial_storage", 0.0)
         + v["dry_weather_inflow"]
         + v["wet_weather_inflow"]
         + v.get("rdii_inflow", 0.0)
@@ -186,6 +191,7 @@ def _attrs(sim) -> dict:
         + rv.get("evaporation", 0.0)
         + rv.get("seepage", 0.0)
         + v["external_outflow"]
+        - min(gw_in, 0.0)
     )
     if abs(total_in - total_out) < 1.0:
         err = 0.0
@@ -232,6 +238,11 @@ def _attrs(sim) -> dict:
         attrs["runoff_continuity_error_percent"] = float(sim.runoff.continuity_error_percent())
         for key, val in sim.runoff.volumes.items():
             attrs[f"runoff_{key}_m3"] = float(val * FT3)
+        gw = sim.runoff.groundwater
+        if gw is not None:  # SWMM's "Groundwater Continuity"
+            attrs["groundwater_continuity_error_percent"] = float(gw.continuity_error_percent())
+            for key, val in gw.volumes.items():
+                attrs[f"groundwater_{key}_m3"] = float(val * FT3)
     bad = [k for k, x in attrs.items() if isinstance(x, float) and not np.isfinite(x)]
     if bad:  # an overflow somewhere: never a result with inf or NaN volumes
         raise SimulationError(

@@ -41,6 +41,11 @@ VARIABLES: dict[str, Var] = {
     "subcatchment_rainfall": Var((T, S), "mm h-1", "rainfall intensity", "rainfall_rate"),
     "subcatchment_runoff": Var((T, S), "m3 s-1", "runoff to subcatchment outlet"),
     "subcatchment_infiltration": Var((T, S), "mm h-1", "infiltration rate"),
+    # runs with groundwater ([AQUIFERS], [GROUNDWATER]) only; 0 where no aquifer
+    "subcatchment_groundwater_flow": Var(
+        (T, S), "m3 s-1", "groundwater flow from the aquifer to its node (negative: from the node)"
+    ),
+    "subcatchment_groundwater_elevation": Var((T, S), "m", "water table elevation"),
     # -- summaries over every routing step ----------------------------------------
     "node_max_depth": Var((N,), "m", "maximum water depth"),
     "node_max_head": Var((N,), "m", "maximum hydraulic head"),
@@ -69,6 +74,16 @@ VARIABLES: dict[str, Var] = {
     "subcatchment_total_infiltration": Var((S,), "mm", "total infiltration depth"),
     "subcatchment_total_runoff": Var((S,), "m3", "total runoff volume"),
     "subcatchment_max_runoff": Var((S,), "m3 s-1", "peak runoff rate"),
+    # runs with groundwater only (SWMM's "Groundwater Summary"); NaN where no aquifer
+    "subcatchment_groundwater_infiltration": Var((S,), "mm", "total infiltration to the aquifer"),
+    "subcatchment_groundwater_evaporation": Var((S,), "mm", "total evaporation from the aquifer"),
+    "subcatchment_groundwater_deep_percolation": Var((S,), "mm", "total lower zone seepage"),
+    "subcatchment_groundwater_lateral_outflow": Var((S,), "mm", "total lateral outflow"),
+    "subcatchment_groundwater_max_flow": Var((S,), "m3 s-1", "largest lateral flow (signed)"),
+    "subcatchment_groundwater_avg_moisture": Var((S,), "1", "average upper zone moisture"),
+    "subcatchment_groundwater_avg_table": Var((S,), "m", "average water table elevation"),
+    "subcatchment_groundwater_final_moisture": Var((S,), "1", "final upper zone moisture"),
+    "subcatchment_groundwater_final_table": Var((S,), "m", "final water table elevation"),
     # -- 2D surface (runs coupled to a terrain: twin.simulate(..., surface=...)) --------
     "surface_depth": Var((T, "y", "x"), "m", "surface water depth on the terrain grid"),
     "surface_max_depth": Var(("y", "x"), "m", "maximum surface water depth"),

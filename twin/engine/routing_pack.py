@@ -226,10 +226,14 @@ def _conduit_geometry(net, j, tables_extra: list) -> dict:
         index = len(standard_tables()) + len(tables_extra) - 1
         return xsect_params(shape, g[0], g[1], g[2], g[3], table_index=index, shape_table=tbl)
     if shape == Shape.IRREGULAR:
-        tbl, y_full, _ = transect_table(_transect(net, j))
+        t = _transect(net, j)
+        tbl, y_full, _ = transect_table(t)
         tables_extra.append(tbl)
         index = len(standard_tables()) + len(tables_extra) - 1
-        return xsect_params(shape, y_full, table_index=index, shape_table=tbl)
+        par = xsect_params(shape, y_full, table_index=index, shape_table=tbl)
+        if not t.walls:  # a STREET: SWMM's xsect_getAmax takes Amax[STREET_XSECT] * aFull
+            par["a_max"] = par["a_full"]
+        return par
     return xsect_params(shape, g[0], g[1], g[2], g[3])
 
 

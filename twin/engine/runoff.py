@@ -4,8 +4,9 @@
 ft2, ft/s, cfs), advances them one runoff step at a time (wet or dry step, capped by
 the next rainfall change and by the end of the simulation), and hands the routing loop
 the runoff of each subcatchment interpolated at a routing time, as SWMM does between
-its old and new runoff states.  Snowpacks, LIDs and groundwater are ignored (with a
-warning).  Evaporation: CONSTANT or MONTHLY rates, DRY_ONLY and a RECOVERY pattern.
+its old and new runoff states.  Aquifers ([AQUIFERS], [GROUNDWATER]) are advanced after
+each surface step (:mod:`twin.engine.groundwater`).  Snowpacks and LIDs are ignored
+(with a warning).  Evaporation: CONSTANT or MONTHLY rates, DRY_ONLY and a RECOVERY pattern.
 """
 
 from __future__ import annotations
@@ -14,6 +15,7 @@ import warnings
 
 import numpy as np
 
+from twin.engine.groundwater import Groundwater, has_groundwater
 from twin.engine.monthly_factors import infiltration_factors, subarea_factors
 from twin.engine.rainfall import GaugeRainfall, month_at
 from twin.engine.rdii import rdii_gauges
@@ -31,9 +33,6 @@ _IGNORED_SECTIONS = (
     "SNOWPACKS",
     "LID_USAGE",
     "LID_CONTROLS",
-    "GROUNDWATER",
-    "AQUIFERS",
-    "GWF",
 )
 
 
@@ -293,13 +292,23 @@ class Runoff:
         self.duration_s = opts.duration_s
         self.evap = Evaporation(net, opts)
         self.infil_model, self.infil_par = infil_params_internal(s.infil_model, s.infil_params)
-        self._runoff_step = kr.runoff_step_for(self.infil_model)  # only its models compiled
+        #: the aquifers under the subcatchments ([GROUNDWATER]), if any
+        self.groundwater = None
+        if has_groundwater(net):
+            self.groundwater = Groundwater(net, self.area_ft2, self.frac[:, kr.PERV], opts.start)
+        # only the infiltration models used are compiled (and the aquifers' limit if any)
+        self._runoff_step = kr.runoff_step_for(self.infil_model, self.groundwater is not None)
         self._infil_factors = infiltration_factors(net)  # [ADJUSTMENTS] monthly factors
         self._subarea_factors = subarea_factors(net)
         st = kr.new_state_arrays(n)
         self._st = st
         for j in range(n):
             ki.init_infil_state(self.infil_model[j], self.infil_par[j], st["infil_state"][j])
+        if self.groundwater is not None:
+            self.groundwater.set_infiltration_room(st["max_infil_vol_at_subcatch"])
+        #: the nodes' (depth [ft], inflow [cfs], volume [ft3]) that the aquifers exchange
+        #: water with (the router's state, set by the simulation: :meth:`attach_nodes`)
+        self._nodes = None
         self._gage_rate = np.zeros(self.rain.n_gages)
         self._rain_fps = np.zeros(n)
         self._pending_runon_ft3 = np.zeros(n)
@@ -369,6 +378,7 @@ class Runoff:
             self.infil_model,
             self.infil_par,
             st["infil_state"],
+            st["max_infil_vol_at_subcatch"],
             st["depth_at_subarea"],
             st["runoff_at_subarea"],
             st["inflow_at_subarea"],
@@ -380,6 +390,31 @@ class Runoff:
             st["totals"],
             st["stats"],
         )
+        if self.groundwater is not None:  # SWMM's gwater_getGroundwater, after the surface
+            self.groundwater.step(
+                dt, self.t_new_s, self.evap.rate_fps(t), st["infil_loss_fps"],
+                st["evap_loss_fps"], self._node_state(), st["max_infil_vol_at_subcatch"],
+            )  # fmt: skip
+
+    def attach_nodes(self, node_state) -> None:
+        """The routing's node state (``depth``, ``inflow``, ``volume`` arrays, in ft, cfs,
+        ft3) the aquifers read at each runoff step."""
+        self._nodes = node_state
+
+    def _node_state(self):
+        ns = self._nodes
+        if ns is None:  # no routing attached: nodes empty
+            n = int(self.groundwater.node.max()) + 1 if len(self.groundwater.node) else 0
+            z = np.zeros(n)
+            return z, z, z
+        return ns.depth, ns.inflow, ns.volume
+
+    def groundwater_inflow_cfs(self, t_s: float, out: np.ndarray) -> float:
+        """ADD the aquifers' lateral flow [cfs] at routing time ``t_s`` (interpolated between
+        the old and new runoff states, as SWMM's ``addGroundwaterInflows``) to ``out``;
+        returns the total added [cfs]."""
+        f = min(max(self._weight(t_s), 0.0), 1.0)
+        return self.groundwater.node_inflow_cfs(f, out)
 
     def advance_until(self, t_s: float) -> None:
         """Take runoff steps until the runoff time reaches ``t_s`` (or the end)."""
@@ -419,12 +454,21 @@ class Runoff:
         gauge = self.rain.rate_at(t_s) * (25.4 if self.unit_system == "US" else 1.0)
         g = self.gage_at_subcatch
         rain = np.where(g >= 0, gauge[np.maximum(g, 0)], 0.0)
-        return {
+        out = {
             "rainfall": rain,
             "runoff": q * FT3,
             "infiltration": self._st["infil_loss_fps"] * MMH_PER_FPS,
             "evaporation": self._st["evap_loss_fps"] * MMH_PER_FPS,
         }
+        gw = self.groundwater
+        if gw is not None:  # SWMM's subcatch_getResults: the unclipped weight
+            flow = np.zeros(self.n_subcatchments)
+            flow[gw.subcatch] = gw.flow_cfs(f) * FT3
+            table = np.zeros(self.n_subcatchments)
+            table[gw.subcatch] = gw.table_elevation_ft() * FT
+            out["groundwater_flow"] = flow
+            out["groundwater_elevation"] = table
+        return out
 
     @property
     def rainfall_inph(self) -> np.ndarray:

@@ -121,6 +121,10 @@ class Simulation:
         self.opts = opts
         self.duration_s = opts.duration_s
         self.router = Router(network, opts, alloc=alloc)
+        self._gw_old_cfs = None  # groundwater to nodes (twin.engine.groundwater), if any
+        if self.runoff is not None and self.runoff.groundwater is not None:
+            self.runoff.attach_nodes(self.router.node_state)
+            self._gw_old_cfs = 0.0
         self.inflows = SystemInflows(network, opts.start)
         self.controls = self._make_controls(network, opts)
         n = network.n_nodes
@@ -151,6 +155,8 @@ class Simulation:
         if self.rdii is not None:
             self.volumes["rdii_inflow"] = 0.0
             self._rdii_old_cfs = 0.0
+        if self._gw_old_cfs is not None:
+            self.volumes["groundwater_inflow"] = 0.0
         self._outfall_runon = _outfalls_onto_subcatchments(network) if has_runoff else []
 
     # -- context manager and iteration (PySWMM style) ---------------------------
@@ -390,6 +396,10 @@ class Simulation:
             ww[:] = 0.0
             self.runoff.node_inflow_cfs(t, ww)
         rates = combine_inflows(ext, dwf, ww, self._lat)
+        if self._gw_old_cfs is not None:  # SWMM's addGroundwaterInflows (may be negative)
+            q = self.runoff.groundwater_inflow_cfs(t, self._lat)
+            self.volumes["groundwater_inflow"] += 0.5 * dt * (self._gw_old_cfs + q)
+            self._gw_old_cfs = q
         if self.rdii is not None:  # SWMM's addRdiiInflows, RDII_INFLOW in the mass balance
             q = self.rdii.node_cfs(t, self._lat)
             self.volumes["rdii_inflow"] += 0.5 * dt * (self._rdii_old_cfs + q)

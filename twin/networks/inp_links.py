@@ -272,8 +272,13 @@ def _outlet(ctx: ReadContext, row: Row, links: LinkTable, j: int) -> None:
 def _xsection(ctx: ReadContext, row: Row, links: LinkTable, j: int) -> None:
     row.need(3)
     tok = row.tok(1)
-    if tok.upper().startswith("STREET"):
-        row.fail(1, "STREET cross sections are not supported")
+    if tok.upper() == "STREET":  # routed with its street's transect (twin.networks.inp_streets)
+        links.shape[j] = Shape.IRREGULAR
+        links.barrels[j] = 1
+        links.culvert[j] = 0
+        links.geom[j] = 0.0
+        links.xsect_curve[j] = row.name(2, "street")
+        return
     k = Shape(row.word(1, SHAPE_WORDS, "cross-section shape"))
     links.shape[j] = k
     links.barrels[j] = 1

@@ -43,10 +43,12 @@ from twin.networks.inp_data import (
     read_vertices,
     transect_names,
 )
+from twin.networks.inp_groundwater import read_aquifers, read_groundwater
 from twin.networks.inp_hydrology import read_raingages, read_subcatchments
 from twin.networks.inp_links import read_links
 from twin.networks.inp_nodes import read_nodes
 from twin.networks.inp_rdii import read_hydrographs, read_rdii
+from twin.networks.inp_streets import read_streets
 from twin.networks.inp_tokens import split_sections
 from twin.networks.inp_transects import read_transects
 from twin.networks.inp_validate import validate_project
@@ -62,7 +64,15 @@ MODELLED_SECTIONS = (
 ).split()
 #: sections read into the Network and also kept verbatim in ``Network.sections`` (the
 #: writer writes them back as they were)
-READ_AND_KEPT_SECTIONS = ("HYDROGRAPHS", "RDII", "ADJUSTMENTS")
+READ_AND_KEPT_SECTIONS = (
+    "HYDROGRAPHS",
+    "RDII",
+    "ADJUSTMENTS",
+    "AQUIFERS",
+    "GROUNDWATER",
+    "GWF",
+    "STREETS",
+)
 
 
 def read_inp(path) -> Network:
@@ -149,6 +159,7 @@ def _read(text: str, source: str) -> Network:
         return list(sections[name].raw) if name in sections else []
 
     title_sec = sections.get("TITLE")
+    aquifers = read_aquifers(ctx, sections.get("AQUIFERS"))
     net = Network(
         title=[ln.raw for ln in title_sec.lines] if title_sec else [],
         options=options,
@@ -171,15 +182,35 @@ def _read(text: str, source: str) -> Network:
         map=[ln.raw for ln in sections["MAP"].lines] if "MAP" in sections else [],
         vertices=read_vertices(ctx, sections.get("VERTICES")),
         transects=raw("TRANSECTS"),
-        transect_geometry=read_transects(ctx, sections.get("TRANSECTS")),
+        transect_geometry=_with_streets(
+            ctx, read_transects(ctx, sections.get("TRANSECTS")), sections.get("STREETS")
+        ),
+        streets=list(ctx.names["street"]),
         sections=unmodelled,
         unit_hydrographs=read_hydrographs(ctx, sections.get("HYDROGRAPHS")),
         rdii=read_rdii(ctx, sections.get("RDII")),
+        aquifers=aquifers,
+        groundwater=read_groundwater(
+            ctx, sections.get("GROUNDWATER"), aquifers, patterns, sections.get("GWF")
+        ),
         adjustments=read_adjustments(ctx, sections.get("ADJUSTMENTS"), _after(order)),
         source=source,
     )
     validate_project(ctx, net)
     return net
+
+
+def _with_streets(ctx: ReadContext, transects: dict, sec) -> dict:
+    """The transects and the [STREETS] sections' transects (twin.networks.inp_streets): a
+    STREET conduit names its street as an IRREGULAR one names its transect.  SWMM keeps
+    the two kinds of name apart; twin refuses a street named as a transect."""
+    streets = read_streets(ctx, sec)
+    for name in streets:
+        if ctx.find("transect", name) >= 0:
+            no, section = ctx.declared_at.get(("street", ctx.find("street", name)), (None, None))
+            ctx.fail(f"street {name} has the name of a transect (twin keeps one name space "
+                     "for both)", no, section, "Name")  # fmt: skip
+    return {**transects, **streets}
 
 
 def _after(order) -> bool:

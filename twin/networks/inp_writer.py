@@ -266,7 +266,9 @@ class _Writer(ElementWriter):
                 continue
             name, word = q(ln.name[j]), SHAPE_WORDS[k]
             if k == Shape.IRREGULAR:
-                out.append(row(name, word, q(ln.xsect_curve[j])))
+                curve = str(ln.xsect_curve[j])
+                streets = {str(x).upper() for x in getattr(self.net, "streets", [])}
+                out.append(row(name, "STREET" if curve.upper() in streets else word, q(curve)))
                 continue
             g = [float(v) for v in ln.geom[j]]
             for i in LENGTH_GEOMS.get(k, ()):

@@ -21,6 +21,7 @@ import numpy as np
 
 from twin.kernels.codes import InfilModel, LinkKind, NodeKind, OutfallKind, RouteTo, Shape
 from twin.networks.inp_adjustments import Adjustments
+from twin.networks.inp_groundwater import Aquifers, GroundwaterLinks
 from twin.networks.inp_rdii import RdiiInflows, UnitHydrographs
 
 __all__ = [
@@ -362,10 +363,17 @@ class Network:
     transects: list[str] = field(default_factory=list)  # raw [TRANSECTS] lines
     # [TRANSECTS] read (twin.networks.inp_transects): name -> TransectGeometry [ft]
     transect_geometry: dict = field(default_factory=dict)
+    # [STREETS] names: their sections are in ``transect_geometry`` too (STREET conduits are
+    # IRREGULAR ones naming a street; twin.networks.inp_streets)
+    streets: list[str] = field(default_factory=list)
     sections: dict[str, list[str]] = field(default_factory=dict)  # unmodelled, verbatim
     # [HYDROGRAPHS] and [RDII] read (twin.networks.inp_rdii; also kept in ``sections``)
     unit_hydrographs: UnitHydrographs = field(default_factory=UnitHydrographs)
     rdii: RdiiInflows = field(default_factory=RdiiInflows)
+    # [AQUIFERS] and [GROUNDWATER] read (twin.networks.inp_groundwater; also kept in
+    # ``sections``), in the file's units
+    aquifers: Aquifers = field(default_factory=Aquifers)
+    groundwater: GroundwaterLinks = field(default_factory=GroundwaterLinks)
     # [ADJUSTMENTS] read (twin.networks.inp_adjustments; also kept in ``sections``)
     adjustments: Adjustments = field(default_factory=Adjustments)
     source: str = ""  # file the network came from, "" if generated

@@ -29,6 +29,7 @@ from twin.report.element_tables import (
     node_inflow_summary,
     node_surcharge_summary,
 )
+from twin.report.groundwater_tables import groundwater_continuity, groundwater_summary
 from twin.report.table_data import KIND, NAME, Column, Table, cell, check_one_run, values_of
 
 __all__ = [
@@ -38,6 +39,8 @@ __all__ = [
     "run_summary",
     "runoff_continuity",
     "flow_routing_continuity",
+    "groundwater_continuity",
+    "groundwater_summary",
     "time_step_critical_elements",
     "node_depth_summary",
     "node_inflow_summary",
@@ -121,6 +124,7 @@ _RUNOFF_ROWS = (
 _ROUTING_ROWS = (
     ("Dry Weather Inflow", ("dry_weather_inflow",)),
     ("Wet Weather Inflow", ("wet_weather_inflow",)),
+    ("Groundwater Inflow", ("groundwater_inflow",)),
     ("RDII Inflow", ("rdii_inflow",)),
     ("External Inflow", ("external_inflow",)),
     # SWMM's External Outflow: outfalls plus negative external inflows
@@ -190,6 +194,7 @@ def time_step_critical_elements(ds: xr.Dataset) -> Table | None:
 TABLES = (
     run_summary,
     runoff_continuity,
+    groundwater_continuity,
     flow_routing_continuity,
     time_step_critical_elements,
     node_depth_summary,
@@ -199,6 +204,7 @@ TABLES = (
     node_flooding_summary,
     link_flow_summary,
     conduit_surcharge_summary,
+    groundwater_summary,
 )
 
 

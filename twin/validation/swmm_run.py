@@ -168,6 +168,15 @@ def _read_out(output, enum, path: Path) -> xr.Dataset:
                 ("time", "subcatchment"),
                 series(g_s, 0, n_sub, sa.INFIL_LOSS, rain_f),
             ),
+            # 0 where a subcatchment has no aquifer
+            "subcatchment_groundwater_flow": (
+                ("time", "subcatchment"),
+                series(g_s, 0, n_sub, sa.GW_OUTFLOW_RATE, qf),
+            ),
+            "subcatchment_groundwater_elevation": (
+                ("time", "subcatchment"),
+                series(g_s, 0, n_sub, sa.GW_TABLE_ELEV, lf),
+            ),
         }
     finally:
         output.close(h)
@@ -200,6 +209,7 @@ def _read_rpt(path: Path) -> dict:
         m = re.compile(r"Evaporation Loss\s*\.+\s*(-?[\d.]+)").search(text, runoff)
         if m and (routing < 0 or m.start() < routing):
             attrs["runoff_evaporation_m3"] = float(m.group(1)) * m3_per
+    attrs.update(_groundwater_continuity(text))
     rdii = text.find("Rainfall Dependent I/I")
     if rdii >= 0:
         # the sewershed rain and RDII produced, in hectare-m (SI) or acre-feet (US), as
@@ -216,8 +226,40 @@ def _read_rpt(path: Path) -> dict:
         m3_per = 1000.0 if "10^6 ltr" in text[routing : routing + 400] else 3785.411784
         for key, label in (("routing_evaporation_m3", "Evaporation Loss"),
                            ("routing_seepage_m3", "Exfiltration Loss"),
-                           ("routing_rdii_inflow_m3", "RDII Inflow")):  # fmt: skip
+                           ("routing_rdii_inflow_m3", "RDII Inflow"),
+                           ("routing_groundwater_inflow_m3", "Groundwater Inflow")):  # fmt: skip
             m = re.compile(label + r"\s*\.+\s*(-?[\d.]+)\s+(-?[\d.]+)").search(text, routing)
             if m:
                 attrs[key] = float(m.group(2)) * m3_per
+    return attrs
+
+
+_GW_ROWS = (
+    ("initial_storage", "Initial Storage"),
+    ("infiltration", "Infiltration"),
+    ("upper_evaporation", "Upper Zone ET"),
+    ("lower_evaporation", "Lower Zone ET"),
+    ("deep_percolation", "Deep Percolation"),
+    ("lateral_outflow", "Groundwater Flow"),
+    ("final_storage", "Final Storage"),
+)
+
+
+def _groundwater_continuity(text: str) -> dict:
+    """SWMM's "Groundwater Continuity" volumes (hectare-m or acre-feet, to m3) and error."""
+    pos = text.find("Groundwater Continuity")
+    if pos < 0:
+        return {}
+    end = text.find("*****", text.find("Continuity Error", pos))
+    part = text[pos:end]
+    # printed as ft3 * UCF(LENGTH) * UCF(LANDAREA) (SWMM's 2.2956e-5 acres/ft2)
+    m3_per = 0.028316846592 / (_FT * 0.92903e-5 if "hectare-m" in part[:200] else 2.2956e-5)
+    attrs = {}
+    for key, label in _GW_ROWS:
+        m = re.compile(label + r"\s*\.+\s*(-?[\d.]+)").search(part)
+        if m:
+            attrs[f"groundwater_{key}_m3"] = float(m.group(1)) * m3_per
+    m = _CONT_RE.search(part)
+    if m:
+        attrs["groundwater_continuity_error_percent"] = float(m.group(1))
     return attrs

@@ -58,6 +58,10 @@ _PGROW = -0.2
 _PSHRNK = -0.25
 _ERRCON = 1.89e-4
 _MAXSTP = 10000
+#: whether some subcatchment has an aquifer (its infiltration is limited by the upper
+#: zone's room); a module constant, so that the variant without groundwater compiles
+#: without the limit (:func:`runoff_step_for`)
+GROUNDWATER = False
 
 
 @kernel(**JIT)
@@ -187,6 +191,7 @@ def runoff_step(
     infil_model,
     infil_par,
     infil_state,
+    max_infil_vol_at_subcatch,
     depth_at_subarea,
     runoff_at_subarea,
     inflow_at_subarea,
@@ -224,6 +229,9 @@ def runoff_step(
         True when the outlet is a node (its outflow enters the runoff continuity).
     infil_model, infil_par, infil_state : (n,) int8, (n, 5), (n, 6) float64
         See :mod:`twin.kernels.runoff.infiltration`; state updated in place.
+    max_infil_vol_at_subcatch : (n,) float64
+        Infiltration [ft over the pervious area] the aquifer's upper zone can take this
+        step (inf without groundwater; read only in the ``GROUNDWATER`` variant).
     depth_at_subarea, runoff_at_subarea : (n, 3) float64
         State: ponded depth [ft], runoff [ft/s]; updated in place.
     inflow_at_subarea : (n, 3) float64
@@ -303,6 +311,8 @@ def runoff_step(
                     recovery,
                     1.0,
                 )
+                if GROUNDWATER:  # SWMM's getSubareaInfil: no more than the aquifer takes
+                    infil = min(infil, max_infil_vol_at_subcatch[j] / dt_s)
             inflow = inflow_at_subarea[j, i] + rain
             moisture += inflow
             v_evap += surf_evap * a * dt_s
@@ -389,6 +399,7 @@ def new_state_arrays(n):
         "evap_loss_fps": np.zeros(n),
         "infil_loss_fps": np.zeros(n),
         "infil_state": np.zeros((n, N_INFIL_STATE)),
+        "max_infil_vol_at_subcatch": np.full(n, np.inf),
         "totals": np.zeros(N_TOTALS),
         "stats": np.zeros((n, N_STATS)),
     }
@@ -422,18 +433,20 @@ _MODEL_FLAGS = {
 
 
 @functools.cache
-def _runoff_step_for(models: frozenset):
+def _runoff_step_for(models: frozenset, groundwater: bool = False):
+    gw = "_gw" if groundwater else ""
     if models >= set(_MODEL_FLAGS):
-        return runoff_step
+        return variant(runoff_step, "gw", GROUNDWATER=True) if groundwater else runoff_step
     suffix = "infil_" + "_".join(_MODEL_FLAGS[m][1] for m in sorted(models)) if models else "dry"
     flags = {name: m in models for m, (name, _) in _MODEL_FLAGS.items()}
     rate = variant(infil_rate, suffix, **flags)
-    return variant(runoff_step, suffix, infil_rate=rate)
+    return variant(runoff_step, suffix + gw, infil_rate=rate, GROUNDWATER=groundwater)
 
 
-def runoff_step_for(infil_model: np.ndarray):
+def runoff_step_for(infil_model: np.ndarray, groundwater: bool = False):
     """:func:`runoff_step` compiled for the infiltration models in ``infil_model`` (codes
     per subcatchment) only: the other models' kernels are not compiled.  The same
-    arithmetic; one variant per set of models, made on first use and cached."""
+    arithmetic; one variant per set of models, made on first use and cached.
+    ``groundwater``: with the aquifers' limit on infiltration (``GROUNDWATER``)."""
     used = frozenset(int(m) for m in np.unique(infil_model) if int(m) in _MODEL_FLAGS)
-    return _runoff_step_for(used)
+    return _runoff_step_for(used, bool(groundwater))

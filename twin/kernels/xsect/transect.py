@@ -44,6 +44,9 @@ class TransectGeometry:
     x_left: float
     x_right: float
     length_factor: float = 1.0
+    #: False for a STREET section (``transect_createStreetTransect``): its stations are
+    #: the closed outline, used as given (no walls added at the ends)
+    walls: bool = True
 
 
 def transect_table(t: TransectGeometry) -> tuple[np.ndarray, float, float]:
@@ -78,8 +81,8 @@ def transect_table(t: TransectGeometry) -> tuple[np.ndarray, float, float]:
         raise ValueError("a transect needs stations at different elevations")
     n_channel = t.n_channel * np.sqrt(t.length_factor)
     # vertical walls at both ends up to the highest station (SWMM's Station[0], [n+1])
-    sta = np.concatenate(([x[0]], x, [x[-1]]))
-    elev = np.concatenate(([y_max], z, [y_max]))
+    sta = np.concatenate(([x[0]], x, [x[-1]])) if t.walls else x
+    elev = np.concatenate(([y_max], z, [y_max])) if t.walls else z
     n_sta = sta.size - 1  # SWMM's Nstations after adding the right wall
     area = np.zeros(N_TBL)
     hrad = np.zeros(N_TBL)
@@ -154,7 +157,8 @@ def _subsection_flow(k, a, wp, find, sta, n_sta, t, n_channel):
         elif sta[k] == t.x_left:  # SWMM compares with the meander-adjusted channel n
             find = t.n_left != n_channel and sta[k] != sta[k - 1]
         elif sta[k] == t.x_right:
-            find = t.n_right != n_channel and sta[k] != sta[k + 1]
+            # (past the last station SWMM reads a stale entry; the wall's area there is 0)
+            find = t.n_right != n_channel and k + 1 < sta.size and sta[k] != sta[k + 1]
     if not find:
         return 0.0
     n = n_channel
