@@ -58,6 +58,9 @@ class SearchSettings:
     ce_stop_rel: float = 0.005
     screen_members: int = 4
     finalists: int = 4
+    #: after the final round, the best schedule's first interval (the move the plant
+    #: gets) changed to every other level of each actuator, run on every member
+    polish: bool = True
     full_rows: int = 96
     seed: int = 0
     #: with rules: a policy other than the rules wins only if its excess flood over the
@@ -275,6 +278,19 @@ def plan(evaluator, states, forecast, cost, actuators, horizon_s, interval_s, cu
     evaluated += len(final) * forecast.n_members
     t_free, f, cs, e = _scores(o, cost, final, current)
     t = _guarded(t_free, f, rules_flood, st)
+    if st.polish:
+        moves = _first_moves(final[int(np.argmin(t if np.isfinite(t).any() else t_free))],
+                             actuators, fix, {c.tobytes() for c in cands})  # fmt: skip
+        if moves:
+            o = evaluator.evaluate(states, forecast, moves, horizon_s, interval_s)
+            evaluated += len(moves) * forecast.n_members
+            tm, fm, csm, em = _scores(o, cost, moves, current)
+            final, kinds = final + moves, kinds + ["polish"] * len(moves)
+            finalists += list(range(len(cands), len(cands) + len(moves)))
+            cands = cands + moves
+            t_free, f = np.r_[t_free, tm], np.vstack([f, fm])
+            cs, e = np.vstack([cs, csm]), np.vstack([e, em])
+            t = _guarded(t_free, f, rules_flood, st)
     k = int(np.argmin(t))
     extra = {}
     j = int(np.argmin(t_free))
@@ -293,6 +309,28 @@ def plan(evaluator, states, forecast, cost, actuators, horizon_s, interval_s, cu
         best = dict(schedule=final[k], cost=float(t[k]), flood_m3=f[k], cso_m3=cs[k],
                     energy_kwh=e[k], kind=kind)  # fmt: skip
     return Plan(**best, **result, evaluated=evaluated, candidates=len(cands), extra=extra)
+
+
+def _first_moves(schedule, actuators, fix, seen) -> list:
+    """The schedule with its first interval (the move the plant is given; the rest of the
+    plan unchanged) set to every other level of each actuator it sets, made feasible,
+    leaving out schedules in ``seen`` (bytes).  A receding-horizon controller applies
+    only that first move, so every first move is compared with the best continuation
+    the search found, not only with those its sampling happened to pair it with."""
+    out = []
+    for a, act in enumerate(actuators):
+        if np.isinf(schedule[a]).all():
+            continue  # left to the rules for the horizon
+        for v in act.levels:
+            if schedule[a, 0] == v:
+                continue
+            s = np.array(schedule, np.float64)
+            s[a, 0] = v
+            s = fix(s)
+            if s.tobytes() not in seen:
+                seen.add(s.tobytes())
+                out.append(s)
+    return out
 
 
 def _cross_entropy(actuators, n_int, seeds, fix, screen_costs, rng, st, ruleable):
