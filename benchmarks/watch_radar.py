@@ -69,7 +69,8 @@ def one(net_name, seed, mode, method, members, end_hours, keep, options=None):
         write_frames(radar, outdir / "radar")
         nowcast = "extrapolation" if mode == "radar-extrapolation" else "steps"
         r = RadarRain(read_radar_folder(outdir / "radar"), ex.model,
-                      SimOptions.from_network(ex.model).start, method=nowcast)  # fmt: skip
+                      SimOptions.from_network(ex.model).start, method=nowcast,
+                      spread=options.get("spread", "lagrangian"))  # fmt: skip
         kw = {"rain": r.observed(), "nowcast": r.nowcast}
     t0 = time.perf_counter()
     tw = Twin(ex.model, ex.sensors, outdir, members=members, seed=seed, end_hours=end_hours,
@@ -102,20 +103,24 @@ def main():
     ap.add_argument("--seeds", default="1,2")
     ap.add_argument("--modes", default="gauge,radar")
     ap.add_argument("--open-loop", action="store_true", help="also the runs without updates")
+    ap.add_argument("--methods", default="enkf", help="enkf and/or none (the open loop)")
     ap.add_argument("--members", type=int, default=8)
     ap.add_argument("--end-hours", type=float, default=2.5)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--keep", default="watch-radar-runs")
     ap.add_argument("--label", default="", help="a name for this variant (kept in the rows)")
+    ap.add_argument("--spread", default="lagrangian", help="extrapolation spread: lagrangian|fixed")
     ap.add_argument("-o", default=str(OUT))
     a = ap.parse_args()
-    methods = ("enkf", "none") if a.open_loop else ("enkf",)
-    opt = {"label": a.label} if a.label else None
+    methods = ("enkf", "none") if a.open_loop else tuple(a.methods.split(","))
+    opt = {"label": a.label} if a.label else {}
+    if "extrapolation" in a.modes:
+        opt["spread"] = a.spread
     runs = [(n, int(s), m, meth, a.members, a.end_hours, a.keep, opt)
             for s in a.seeds.split(",") for n in a.networks.split(",")
             for m in a.modes.split(",") for meth in methods]  # fmt: skip
     out = Path(a.o)
-    key = ("network", "seed", "mode", "method", "members", "label")
+    key = ("network", "seed", "mode", "method", "members", "label", "spread")
     with ProcessPoolExecutor(a.jobs) as pool:
         for f in as_completed([pool.submit(one, *r) for r in runs]):
             r = f.result()

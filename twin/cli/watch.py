@@ -104,11 +104,10 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
     radar = {}
     if radar_dir:
         from twin.engine.options import SimOptions
-        from twin.ops.nowcast import RadarRain, read_radar_folder
+        from twin.ops.nowcast import RadarRain
 
-        r = RadarRain(read_radar_folder(radar_dir), net, SimOptions.from_network(net).start,
-                      method=nowcast)  # fmt: skip
-        radar = {"rain": r.observed(), "nowcast": r.nowcast}
+        radar = {"radar": RadarRain.from_folder(radar_dir, net, SimOptions.from_network(net).start,
+                                                method=nowcast)}  # fmt: skip
     tw = Twin(net, sensors, out, members=members, assimilation=method, cycle_min=cycle_min,
               horizon_min=horizon_min, end_hours=end_hours, seed=seed, surface=surface or None,
               scheduler=scheduler, advise=advise, actuators=actuators_path,

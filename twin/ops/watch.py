@@ -75,6 +75,10 @@ class Twin:
         ``nowcast(rain, now_s, horizon_s, n_members, seed=...) -> (times_s, rates_mmh
         (n_members, k, n_gauges))``, the forecast rain of every member; default
         :func:`~twin.ops.rain.persistence_nowcast` (decaying persistence of the gauges).
+    radar : RadarRain, optional
+        Radar frames (:class:`~twin.ops.nowcast.RadarRain`): the observed rain and the
+        nowcast unless ``rain`` or ``nowcast`` are given; read from a folder
+        (``RadarRain.from_folder``), the frames that arrive are read every cycle.
     surface : None, True, xarray.DataArray or path, optional
         Couple every member to the 2D street surface (True: the network's terrain);
         the forecasts then give each street cell's flood probability.
@@ -115,6 +119,7 @@ class Twin:
         client=None,
         advise=False,
         actuators=None,
+        radar=None,
     ):
         from twin.api import load_network
 
@@ -209,6 +214,10 @@ class Twin:
                                         threads=threads, client=client)  # fmt: skip
         elif actuators is not None:
             raise InputError("an actuator file is only used with advise", field="actuators")
+        self.radar = radar
+        if radar is not None:
+            rain = radar.observed() if rain is None else rain
+            nowcast = nowcast or radar.nowcast
         self.rain = rain if rain is not None else self._default_rain(sim0.opts)
         self.nowcast = nowcast or persistence_nowcast
         self.qc = SensorQC(sensors.sd, qc_settings)
@@ -355,6 +364,8 @@ class Twin:
         t0 = self.t_s
         if t1 <= t0:
             return t0
+        if self.radar is not None:  # the frames that arrived since the last cycle
+            self.radar.refresh(self.rain)
         self._update_rain(t0, t1)
         times, rates = self.rain.between(t0, t1)
         ensembles = [self.members] + (self.withheld.ensembles if self.withheld else [])
