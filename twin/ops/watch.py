@@ -43,7 +43,7 @@ from twin.ops.qc import SensorQC
 from twin.ops.rain import ObservedRain, persistence_nowcast
 from twin.ops.sensors import ElementKind, Quantity
 from twin.ops.store import DB_NAME, ObservationStore
-from twin.ops.warnings import WarningBook, append_jsonl, iso, write_atomic
+from twin.ops.warnings import WarningBook, WarningSettings, append_jsonl, iso, write_atomic
 from twin.ops.withheld import WithheldEnsembles, sensor_folds
 
 log = logging.getLogger("twin.ops")
@@ -195,6 +195,7 @@ class Twin:
                 seed=seed,
                 couplers=couplers,
                 client=client,
+                road_depth_m=(warning_settings or WarningSettings()).road_depth_m,
             )
             if forecast
             else None
@@ -500,6 +501,7 @@ class Twin:
                     "probability": float(fc.node_flood_probability[i]),
                     "expected_time": self._time(exp_t) if np.isfinite(exp_t) else None,
                 }
+            risks.update(self._road_risks(fc, max(lo, 1e-9)))
         rate = self.rain.mean_rate(self.t_s - 300.0, self.t_s)
         depth15 = self.rain.mean_rate(self.t_s - 900.0, self.t_s) * 0.25
         for g, gname in enumerate(self.net.raingages.name):
@@ -525,16 +527,34 @@ class Twin:
         append_jsonl(self.outdir / "warnings.jsonl", msgs)
         for msg in msgs:
             d = msg.to_dict()
-            ref = self._references.get((d["kind"], d.get("node") or d.get("gauge")))
+            element = d.get("node") or d.get("gauge") or d.get("cell")
+            ref = self._references.get((d["kind"], element))
             xml = cap_alert(d, references=ref)
             from twin.ops.cap import SENDER, identifier
 
             write_atomic(self.outdir / "alerts" / f"{identifier(d)}.xml", xml)
-            self._references[(d["kind"], d.get("node") or d.get("gauge"))] = (
+            self._references[(d["kind"], element)] = (
                 f"{SENDER},{identifier(d)},{d['issued'][:-1]}+00:00"
             )
         self.last_messages = msgs
         return msgs
+
+    def _road_risks(self, fc, lowest: float) -> dict:
+        """``road_depth`` risks of the street cells whose probability of water deeper
+        than the road depth within the horizon is at least ``lowest`` (the cell keyed
+        ``cell-IY-IX``, with its centre's x and y)."""
+        p = fc.cell_road_probability
+        if p is None:
+            return {}
+        y, x = self._cells()
+        out = {}
+        for iy, ix in zip(*np.nonzero(p >= lowest), strict=True):
+            out[("road_depth", f"cell-{iy}-{ix}")] = {
+                "probability": float(p[iy, ix]),
+                "expected_time": None,
+                "extra": {"x": float(x[ix]), "y": float(y[iy])},
+            }
+        return out
 
     def advice(self) -> list[dict]:
         """Plan the controls from this cycle's member states and forecast rain (with
