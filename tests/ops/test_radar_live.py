@@ -113,3 +113,37 @@ def test_the_extrapolation_spread_is_the_rain_s_own_growth_and_noise():
     # a random walk of 0.15 a frame: 0.0225 per step of lead, growing
     walk = lagrangian_log_variance(_advected_frames(rng, 6, 0.0, 0.15), v, 12, 0.1, extrapolate)
     np.testing.assert_allclose(walk, 0.0225 * np.arange(1, 13), rtol=0.25, atol=0.01)
+
+
+def test_twin_watch_with_a_radar_folder_warns_on_the_radar_s_rain(storm, tmp_path):
+    """``twin watch --radar DIR``: the radar's catchment rain is the observed rain (the
+    rainfall warning carries the radar frame's rate, not the network gauge's)."""
+    import json
+
+    from twin.cli import main
+    from twin.scenarios.modify import copy_network
+
+    net, start, frames = storm
+    net = copy_network(net)
+    net.options["END_TIME"] = "01:00:00"
+    net.to_inp(tmp_path / "town.inp")
+    folder = tmp_path / "radar"
+    folder.mkdir()
+    _write(frames.isel(time=slice(0, 6)), folder / "a.nc")
+    _write(frames.isel(time=slice(6, 12)), folder / "b.nc")
+    sensors = tmp_path / "s.toml"
+    sensors.write_text('[[sensor]]\nid = "L1"\nnode = "MH000031"\nquantity = "depth"\nsd = 0.01\n')
+    obs = tmp_path / "obs.csv"
+    obs.write_text("time,sensor,value\n2024-07-15T00:30:00,L1,0.1\n")
+    out = tmp_path / "out"
+    args = ["--radar", str(folder), "--nowcast", "extrapolation", "--replay", "--members", "2",
+            "--cycle-min", "10", "--horizon-min", "10", "-o", str(out)]  # fmt: skip
+    code = main(["watch", str(tmp_path / "town.inp"), "--sensors", str(sensors),
+                 "--observations", str(obs), *args])  # fmt: skip
+    assert code == 0
+    msgs = [json.loads(x) for x in (out / "warnings.jsonl").read_text().splitlines()]
+    rain = [m for m in msgs if m["kind"] == "rainfall" and m["status"] == "new"]
+    radar = RadarRain(frames, net, start).to_gauges(frames.values)[:, 0]
+    assert rain, "the cell's 60+ mm/h over the town raises a rainfall warning"
+    t = (np.datetime64(rain[0]["issued"][:-1], "s") - np.datetime64(start, "s")).astype(int)
+    assert rain[0]["value"] == pytest.approx(radar[int(t) // 300 - 1], rel=1e-3)
