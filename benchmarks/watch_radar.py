@@ -14,7 +14,10 @@ depth sensors with 1 cm noise.  The twin sees either
 - ``radar``: the radar's frames (bias ``0.85 exp(N(0, 0.1))``, lognormal noise 0.3),
   written to a folder as hourly NetCDF files and read back as ``twin watch --radar``
   does (:func:`twin.ops.nowcast.read_radar_folder`), the observed rain their catchment
-  means and the nowcast pysteps STEPS (or ``radar-extrapolation``).
+  means and the nowcast pysteps STEPS (or ``radar-extrapolation``);
+- ``radar-gauge`` (``radar-extrapolation-gauge``): the gauge is the observed rain and
+  the radar's nowcast is scaled by its mean-field bias against the gauge over the last
+  hour (``RadarRain(gauge_adjusted=True)``).
 
 Each with the EnKF (and ``--open-loop``: the same ensemble without updates).  Scores as
 ``watch_warnings.py`` (analysis and 30/60-minute forecast RMSE, POD / FAR / median lead
@@ -67,11 +70,12 @@ def one(net_name, seed, mode, method, members, end_hours, keep, options=None):
     kw = {}
     if mode.startswith("radar"):
         write_frames(radar, outdir / "radar")
-        nowcast = "extrapolation" if mode == "radar-extrapolation" else "steps"
+        nowcast = "extrapolation" if "extrapolation" in mode else "steps"
         r = RadarRain(read_radar_folder(outdir / "radar"), ex.model,
                       SimOptions.from_network(ex.model).start, method=nowcast,
-                      spread=options.get("spread", "lagrangian"))  # fmt: skip
-        kw = {"rain": r.observed(), "nowcast": r.nowcast}
+                      spread=options.get("spread", "lagrangian"),
+                      gauge_adjusted=mode.endswith("-gauge"))  # fmt: skip
+        kw = {"radar": r}
     t0 = time.perf_counter()
     tw = Twin(ex.model, ex.sensors, outdir, members=members, seed=seed, end_hours=end_hours,
               assimilation=method, **kw)  # fmt: skip

@@ -147,3 +147,26 @@ def test_twin_watch_with_a_radar_folder_warns_on_the_radar_s_rain(storm, tmp_pat
     assert rain, "the cell's 60+ mm/h over the town raises a rainfall warning"
     t = (np.datetime64(rain[0]["issued"][:-1], "s") - np.datetime64(start, "s")).astype(int)
     assert rain[0]["value"] == pytest.approx(radar[int(t) // 300 - 1], rel=1e-3)
+
+
+def test_a_gauge_adjusted_radar_scales_its_nowcast_to_the_gauges(storm, tmp_path):
+    pytest.importorskip("pysteps")
+    from twin.ops.rain import ObservedRain
+
+    net, start, frames = storm
+    truth = RadarRain(frames, net, start)
+    gauges = truth.observed()  # the gauge reads the field; the radar half of it
+    half = RadarRain(frames * 0.5, net, start, method="extrapolation", gauge_adjusted=True)
+    now = 1800.0
+    np.testing.assert_allclose(half.gauge_bias(gauges, now), [2.0], rtol=1e-9)
+    assert half.gauge_bias(ObservedRain(1), now)[0] == 1.0  # no gauge rain: no adjustment
+    _, adjusted = half.nowcast(gauges, now, 1200.0, 2, seed=4)
+    plain = RadarRain(frames * 0.5, net, start, method="extrapolation")
+    _, unadjusted = plain.nowcast(gauges, now, 1200.0, 2, seed=4)
+    np.testing.assert_allclose(adjusted, 2.0 * unadjusted, rtol=1e-9)
+    # a twin with it keeps the gauges as its observed rain
+    tw = Twin(net, SensorSet([]), tmp_path, members=2, assimilation="none", forecast=False,
+              rain=None, radar=half)  # fmt: skip
+    tw.assimilate(600.0)
+    own = ObservedRain.of_network(net, SimOptions.from_network(net))
+    assert tw.rain.mean_rate(0.0, 600.0) == pytest.approx(own.mean_rate(0.0, 600.0))

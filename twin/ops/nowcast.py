@@ -90,6 +90,10 @@ def gauge_weights(net, x, y) -> np.ndarray:
 #: Frames the Lagrangian growth and decay of the rain is estimated on (up to 30 minutes
 #: of 5-minute frames: lags of 1-5 frames).
 SPREAD_FRAMES = 6
+#: The mean-field bias of a gauge-adjusted radar: the last hour's depths, where both the
+#: gauge and the radar saw at least 1 mm.
+BIAS_WINDOW_S = 3600.0
+BIAS_MIN_MM = 1.0
 #: The extrapolation members' lognormal spread before it was estimated (``spread="fixed"``).
 FIXED_SPREAD = 0.35
 
@@ -154,10 +158,15 @@ class RadarRain:
         The extrapolation members' lognormal spread: growing with lead as the rain's
         own growth and decay along its motion in the last frames
         (:func:`lagrangian_log_variance`), or 0.35 at every lead (before).
+    gauge_adjusted : bool
+        The gauges are the observed rain and the radar's nowcast is scaled by its
+        mean-field bias against them (:meth:`gauge_bias`); a twin then does not take
+        the frames as its observed rain.
     """
 
     def __init__(self, frames, net, start, *, method="steps", n_frames=3, threshold_mmh=0.1,
-                 spread="lagrangian"):  # fmt: skip
+                 spread="lagrangian", gauge_adjusted=False):  # fmt: skip
+        self.gauge_adjusted = bool(gauge_adjusted)
         if spread not in ("lagrangian", "fixed"):
             raise InputError(f"radar nowcast spread must be lagrangian or fixed, got {spread!r}",
                              field="spread")  # fmt: skip
@@ -259,7 +268,26 @@ class RadarRain:
         recent = self._past(now_s, SPREAD_FRAMES)
         fields = self._pysteps(past, n_steps, n_members, seed, recent)  # (members, steps, y, x)
         times = now_s + self.step_s * np.arange(n_steps)
-        return times, self.to_gauges(fields)
+        rates = self.to_gauges(fields)
+        if self.gauge_adjusted:
+            rates = rates * self.gauge_bias(rain, now_s)[None, None, :]
+        return times, rates
+
+    def gauge_bias(self, rain: ObservedRain, now_s: float) -> np.ndarray:
+        """(n_gauges,) the mean-field bias of the radar against the gauges ``rain`` over
+        the last ``BIAS_WINDOW_S``: the gauge's depth over the radar's (its catchment
+        mean) where both saw at least ``BIAS_MIN_MM``, else 1; clipped to [0.2, 5]."""
+        t0 = max(0.0, now_s - BIAS_WINDOW_S)
+        if now_s <= t0:
+            return np.ones(self.n_gauges)
+        gauge_mm = rain.mean_rate(t0, now_s) * (now_s - t0) / 3600.0
+        done = (self.times_s >= t0 - 1e-6) & (self.times_s + self.step_s <= now_s + 1e-6)
+        radar_mm = self.to_gauges(self.rate[done]).sum(axis=0) * self.step_s / 3600.0
+        seen = (gauge_mm >= BIAS_MIN_MM) & (radar_mm >= BIAS_MIN_MM)
+        # the radar's window may be shorter than the gauges' (frames not complete yet)
+        span = max(done.sum() * self.step_s, self.step_s)
+        ratio = gauge_mm * span / np.maximum(radar_mm * (now_s - t0), 1e-12)
+        return np.where(seen, np.clip(ratio, 0.2, 5.0), 1.0)
 
     def _pysteps(self, past, n_steps, n_members, seed, recent=None):
         try:

@@ -76,9 +76,10 @@ class Twin:
         (n_members, k, n_gauges))``, the forecast rain of every member; default
         :func:`~twin.ops.rain.persistence_nowcast` (decaying persistence of the gauges).
     radar : RadarRain, optional
-        Radar frames (:class:`~twin.ops.nowcast.RadarRain`): the observed rain and the
-        nowcast unless ``rain`` or ``nowcast`` are given; read from a folder
-        (``RadarRain.from_folder``), the frames that arrive are read every cycle.
+        Radar frames (:class:`~twin.ops.nowcast.RadarRain`): the observed rain (unless
+        ``rain`` is given or the radar is ``gauge_adjusted``: then the gauges, as
+        without radar) and the nowcast (unless ``nowcast`` is given); read from a
+        folder (``RadarRain.from_folder``), the frames that arrive are read every cycle.
     surface : None, True, xarray.DataArray or path, optional
         Couple every member to the 2D street surface (True: the network's terrain);
         the forecasts then give each street cell's flood probability.
@@ -216,8 +217,9 @@ class Twin:
         elif actuators is not None:
             raise InputError("an actuator file is only used with advise", field="actuators")
         self.radar = radar
+        self._radar_is_rain = radar is not None and rain is None and not radar.gauge_adjusted
         if radar is not None:
-            rain = radar.observed() if rain is None else rain
+            rain = radar.observed() if self._radar_is_rain else rain
             nowcast = nowcast or radar.nowcast
         self.rain = rain if rain is not None else self._default_rain(sim0.opts)
         self.nowcast = nowcast or persistence_nowcast
@@ -366,7 +368,7 @@ class Twin:
         if t1 <= t0:
             return t0
         if self.radar is not None:  # the frames that arrived since the last cycle
-            self.radar.refresh(self.rain)
+            self.radar.refresh(self.rain if self._radar_is_rain else None)
         self._update_rain(t0, t1)
         times, rates = self.rain.between(t0, t1)
         ensembles = [self.members] + (self.withheld.ensembles if self.withheld else [])
