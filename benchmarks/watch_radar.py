@@ -56,6 +56,44 @@ def write_frames(frames, folder):
         part.to_dataset(name="rainfall").to_netcdf(folder / f"radar-{int(h):03d}.nc")
 
 
+def in_force_scores(messages, floods) -> dict:
+    """POD and median lead of the manhole warnings in force when each flood began (the
+    lead from the ``new`` message that opened that warning), stricter than
+    :func:`~twin.validation.twin_experiment.warning_scores`, which counts any warning
+    raised before the flood within its horizon, even one cancelled in between."""
+    by = {}
+    for m in messages:
+        if m["kind"] == "manhole_overflow":
+            by.setdefault(m["node"], []).append(m)
+    leads = []
+    for node, t_flood in floods.items():
+        t_flood, opened = np.datetime64(t_flood, "s"), None
+        for m in by.get(node, []):
+            t = np.datetime64(m["issued"][:-1], "s")
+            if t > t_flood:
+                break
+            opened = t if m["status"] == "new" else (None if m["status"] == "cancel" else opened)
+        if opened is not None:
+            leads.append(float((t_flood - opened) / np.timedelta64(60, "s")))
+    return {
+        "pod_in_force": len(leads) / len(floods) if floods else float("nan"),
+        "median_lead_in_force_min": float(np.median(leads)) if leads else float("nan"),
+    }
+
+
+def rescore(outdir, net_name) -> dict:
+    """The in-force scores of a kept run (its ``warnings.jsonl`` at 0.5)."""
+    import xarray as xr
+
+    from twin.validation import twin_experiment as E
+
+    with xr.open_dataset(Path(outdir) / "truth.nc") as tr:
+        floods = E.truth_floods(network(net_name), tr.load())
+    path = Path(outdir) / "warnings.jsonl"
+    msgs = [json.loads(x) for x in path.read_text().splitlines()] if path.exists() else []
+    return in_force_scores(msgs, floods)
+
+
 def one(net_name, seed, mode, method, members, end_hours, keep, options=None):
     from twin.engine.options import SimOptions
     from twin.ops.nowcast import RadarRain, read_radar_folder
@@ -85,6 +123,7 @@ def one(net_name, seed, mode, method, members, end_hours, keep, options=None):
     ex.truth.to_netcdf(outdir / "truth.nc")
     (outdir / "sensor_nodes.json").write_text(json.dumps([int(i) for i in ex.sensor_nodes]))
     s = score(net_name, outdir)
+    strict = rescore(outdir, net_name)
     at = {x["threshold"]: x for x in s["threshold_sweep"]}
     return {
         "network": net_name, "seed": seed, "mode": mode, "method": method,
@@ -95,7 +134,9 @@ def one(net_name, seed, mode, method, members, end_hours, keep, options=None):
         "analysis_rmse": s["analysis_rmse"], "forecast_rmse_30": s["forecast_rmse_30"],
         "forecast_rmse_60": s["forecast_rmse_60"], "brier": s["brier"],
         "floods": at[0.5]["floods"],
-        "at_0.5": {k: at[0.5][k] for k in ("pod", "far", "median_lead_min", "warnings")},
+        "at_0.5": {**{k: at[0.5][k] for k in ("pod", "far", "median_lead_min", "warnings")},
+                   **strict},
+        "outdir": str(outdir),
         "at_0.3": {k: at[0.3][k] for k in ("pod", "far", "median_lead_min", "warnings")},
         "reliability": s["reliability"], "threshold_sweep": s["threshold_sweep"],
     }  # fmt: skip
@@ -115,7 +156,31 @@ def main():
     ap.add_argument("--label", default="", help="a name for this variant (kept in the rows)")
     ap.add_argument("--spread", default="lagrangian", help="extrapolation spread: lagrangian|fixed")
     ap.add_argument("-o", default=str(OUT))
+    ap.add_argument(
+        "--rescore",
+        action="store_true",
+        help="add the in-force scores to the rows from their kept runs",
+    )
     a = ap.parse_args()
+    out = Path(a.o)
+    if a.rescore:
+        rows = json.loads(out.read_text())["runs"]
+        for r in rows:
+            tag = "-".join(
+                str(x)
+                for x in (
+                    r["network"],
+                    r["seed"],
+                    r["mode"],
+                    r["method"],
+                    *([r["spread"]] if "spread" in r else []),
+                )
+            )
+            d = Path(r.get("outdir") or Path(a.keep) / tag)
+            if (d / "truth.nc").exists():
+                r["at_0.5"].update(rescore(d, r["network"]))
+        out.write_text(json.dumps({"runs": rows}, indent=1))
+        return
     methods = ("enkf", "none") if a.open_loop else tuple(a.methods.split(","))
     opt = {"label": a.label} if a.label else {}
     if "extrapolation" in a.modes:
