@@ -25,8 +25,8 @@ from twin.errors import InputError
 )
 @click.option(
     "--nowcast",
-    type=click.Choice(["steps", "extrapolation"]),
-    default="steps",
+    type=click.Choice(["extrapolation", "steps"]),
+    default="extrapolation",
     show_default=True,
     help="Radar nowcast method.",
 )

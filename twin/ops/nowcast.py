@@ -10,14 +10,22 @@ The forecast rain is an ensemble nowcast of the frames received up to now with
 `pysteps <https://pysteps.github.io>`_: the motion field by optical flow (Proesmans)
 on the last two frames, then either
 
-- ``"steps"`` (default): STEPS (Bowler et al. 2006; Seed et al. 2013), the rain in
-  dBR decomposed into a cascade of spatial scales, each advected semi-Lagrangian and
+- ``"extrapolation"`` (default): the last frame advected along the motion field
+  (semi-Lagrangian extrapolation), each member scaled by a lognormal factor
+  (extrapolation plus noise) whose spread grows with lead as the rain grew and decayed
+  along its motion in the last half hour of frames (:func:`lagrangian_log_variance`); or
+- ``"steps"``: STEPS (Bowler et al. 2006; Seed et al. 2013), the rain in dBR
+  decomposed into a cascade of spatial scales, each advected semi-Lagrangian and
   evolved by an AR(2) process, stochastic noise with the observed spatial structure
-  and perturbed motion giving the members; or
-- ``"extrapolation"``: the last frame advected along the motion field (semi-Lagrangian
-  extrapolation), each member scaled by a lognormal factor (extrapolation plus noise)
-  whose spread grows with lead as the rain grew and decayed along its motion in the
-  last half hour of frames (:func:`lagrangian_log_variance`).
+  and perturbed motion giving the members.
+
+In the radar twin experiment (``benchmarks/watch_radar.py``: an advected, evolving
+design storm, two networks, two seeds) the members' median forecast of the next 40
+minutes' rain on the town, at the cycles before the burst (60-80 min), was 0.18-0.42
+of what fell with STEPS (0.25-0.44 from noise-free frames: the cascade's small scales,
+where the storm's bursts are, decorrelate within minutes and are replaced by noise
+placed anywhere) and 0.19-0.59 with the extrapolation; STEPS' warnings found 0.02-0.89
+of the floods, the extrapolation's 0.88-1.00, so the extrapolation is the default.
 
 Each member's forecast frames are mapped to the gauges like the observed frames.
 """
@@ -164,7 +172,8 @@ class RadarRain:
         the frames as its observed rain.
     """
 
-    def __init__(self, frames, net, start, *, method="steps", n_frames=3, threshold_mmh=0.1,
+    def __init__(self, frames, net, start, *, method="extrapolation", n_frames=3,
+                 threshold_mmh=0.1,
                  spread="lagrangian", gauge_adjusted=False):  # fmt: skip
         self.gauge_adjusted = bool(gauge_adjusted)
         if spread not in ("lagrangian", "fixed"):
