@@ -63,8 +63,8 @@ def _join_frames(parts, source):
     parts = [p.drop_attrs() if hasattr(p, "drop_attrs") else p for p in parts]
     da = xr.concat(parts, "time")
     t = da.time.values
-    last = len(t) - 1 - np.unique(t[::-1], return_index=True)[1]
-    return as_rate(da.isel(time=np.sort(last)), source=source)
+    last = len(t) - 1 - np.unique(t[::-1], return_index=True)[1]  # each time's last part
+    return as_rate(da.isel(time=last[np.argsort(t[last], kind="stable")]), source=source)
 
 
 def read_radar_folder(folder):
