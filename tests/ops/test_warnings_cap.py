@@ -62,3 +62,33 @@ def test_cap_checker_refuses_what_the_schema_refuses():
     assert any("sent" in e for e in check_cap(bad))
     assert any("references" in e for e in check_cap(xml.replace(b">Alert<", b">Cancel<")))
     assert check_cap(b"<alert>") != []
+
+
+def test_street_cell_road_warning_lifecycle_and_cap():
+    book = WarningBook(WarningSettings(probability=0.5, hysteresis=0.2))
+    key = ("road_depth", "cell-3-7")
+
+    def cell(p):
+        return {"probability": p, "expected_time": None, "extra": {"x": 10.0, "y": 20.0}}
+
+    assert book.cycle(T, {key: cell(0.4)}) == []  # below the threshold: nothing
+    new = book.cycle(T, {key: cell(0.5)})
+    assert [m.status for m in new] == ["new"]
+    d = new[0].to_dict()
+    assert d["node"] is None and d["cell"] == "cell-3-7" and (d["x"], d["y"]) == (10.0, 20.0)
+    assert d["probability"] == 0.5
+    assert check_cap(cap_alert(d)) == []
+    assert b"cell-3-7" in cap_alert(d)
+    assert book.cycle(T, {key: cell(0.6)}) == []  # no material change
+    assert [m.status for m in book.cycle(T, {key: cell(1.0)})] == ["update"]
+    upd = book.cycle(T, {key: cell(0.35)})  # inside the hysteresis band: kept, updated
+    assert [m.status for m in upd] == ["update"] and upd[0].probability == 0.35
+    assert book.cycle(T, {key: cell(0.4)}) == []
+    gone = book.cycle(T, {key: cell(0.25)})
+    assert [m.status for m in gone] == ["cancel"]
+    assert gone[0].to_dict()["probability"] == 0.0 and gone[0].to_dict()["cell"] == "cell-3-7"
+    # restored across a restart, then cancelled when the cell is gone
+    book.cycle(T, {key: cell(0.9)})
+    again = WarningBook(book.s)
+    again.restore(book.state())
+    assert [m.status for m in again.cycle(T, {})] == ["cancel"]

@@ -1,5 +1,7 @@
 """Forecast members on a real Dask cluster (loopback) and on the 2D street surface."""
 
+import json
+
 import numpy as np
 import pytest
 import xarray as xr
@@ -74,3 +76,20 @@ def test_street_cells_get_a_flood_probability_with_the_surface(tmp_path):
         # that the forecast sees flooding
         flooding = fc.node_flood_probability.values[0] > 0
         assert flooding.any()
+    # road_depth warnings: the cells deeper than 0.15 m in at least half the members
+    fc = tw.cycles[-1]
+    p, h = fc.cell_road_probability, fc.cell_max_depth_median
+    assert np.all(h[p == 1.0] > 0.15) and np.all(h[p == 0.0] <= 0.15)
+    assert (p >= 0.5).any()  # the design storm floods roads
+    assert np.all(fc.cell_flood_probability >= p)  # deeper than 0.15 m is deeper than 0.1 m
+    msgs = [json.loads(x) for x in (tmp_path / "warnings.jsonl").read_text().splitlines()]
+    road = {m["cell"]: m for m in msgs if m["kind"] == "road_depth"}
+    y, x = tw._cells()
+    want = {f"cell-{i}-{j}" for i, j in zip(*np.nonzero(p >= 0.5), strict=True)}
+    assert set(road) == want
+    for name, m in road.items():
+        i, j = map(int, name.split("-")[1:])
+        assert m["status"] == "new" and m["node"] is None
+        assert (m["x"], m["y"]) == (float(x[j]), float(y[i]))
+        assert m["probability"] == pytest.approx(p[i, j])
+    assert len(list((tmp_path / "alerts").glob("*road_depth.cell-*.xml"))) == len(want)

@@ -62,7 +62,7 @@ def _in_force(path) -> dict:
     active = {}
     for line in path.read_text().splitlines():
         m = json.loads(line)
-        key = (m["kind"], m.get("node") or m.get("gauge"))
+        key = (m["kind"], m.get("node") or m.get("gauge") or m.get("cell"))
         if m["status"] == "cancel":
             active.pop(key, None)
         else:
@@ -117,7 +117,7 @@ def test_page_follows_a_running_twin_watch(replay, serve, open_page, tmp_path):
     top = np.lexsort((-p90, -prob))[0]
     assert prob[top] > 0  # the storm floods: the list is not a tie of zeros
     assert page.js("document.querySelector('#risk tbody tr td').textContent") == names[top]
-    # the warnings in force, as warnings.jsonl has them (manholes and rain gauges)
+    # the warnings in force, as warnings.jsonl has them (manholes, rain gauges, street cells)
     active = _in_force(out / "warnings.jsonl")
     assert active, "the storm raised no warning"
     shown = page.js("[...document.querySelectorAll('#warnings .warning')]"

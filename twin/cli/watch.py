@@ -19,13 +19,14 @@ from twin.errors import InputError
 @click.option(
     "--radar",
     "radar_dir",
-    help="Folder of radar NetCDF grids (time, y, x) in mm/h: "
-    "the observed rain and, with pysteps, the STEPS nowcast.",
+    help="Folder of radar NetCDF grids (time, y, x) in mm/h, read again every cycle: "
+    "the observed rain (with --rainfall the gauges, the radar scaled to them) and, "
+    "with pysteps, the nowcast.",
 )
 @click.option(
     "--nowcast",
-    type=click.Choice(["steps", "extrapolation"]),
-    default="steps",
+    type=click.Choice(["extrapolation", "steps"]),
+    default="extrapolation",
     show_default=True,
     help="Radar nowcast method.",
 )
@@ -104,11 +105,13 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
     radar = {}
     if radar_dir:
         from twin.engine.options import SimOptions
-        from twin.ops.nowcast import RadarRain, read_radar_folder
+        from twin.ops.nowcast import RadarRain
 
-        r = RadarRain(read_radar_folder(radar_dir), net, SimOptions.from_network(net).start,
-                      method=nowcast)  # fmt: skip
-        radar = {"rain": r.observed(), "nowcast": r.nowcast}
+        # with rain gauges (--rainfall) they are the observed rain, the radar's nowcast
+        # scaled by its mean-field bias against them
+        radar = {"radar": RadarRain.from_folder(radar_dir, net, SimOptions.from_network(net).start,
+                                                method=nowcast,
+                                                gauge_adjusted=bool(rain_path))}  # fmt: skip
     tw = Twin(net, sensors, out, members=members, assimilation=method, cycle_min=cycle_min,
               horizon_min=horizon_min, end_hours=end_hours, seed=seed, surface=surface or None,
               scheduler=scheduler, advise=advise, actuators=actuators_path,

@@ -91,7 +91,7 @@ def cap_time(iso_z: str) -> str:
 
 def identifier(msg: dict) -> str:
     """A unique id of a message: kind, element, issue time and status."""
-    element = msg.get("node") or msg.get("gauge") or "area"
+    element = msg.get("node") or msg.get("gauge") or msg.get("cell") or "area"
     t = msg["issued"].replace(":", "").replace("-", "")
     return f"sewer-twin.{msg['kind']}.{element}.{t}.{msg['status']}"
 
@@ -116,7 +116,7 @@ def cap_alert(msg: dict, references: str | None = None, area: str = "") -> bytes
     if references and msg["status"] != "new":
         sub(alert, "references", references)
     info = ET.SubElement(alert, q + "info")
-    element = msg.get("node") or msg.get("gauge") or "network"
+    element = msg.get("node") or msg.get("gauge") or msg.get("cell") or "network"
     category, event, headline = _EVENTS[msg["kind"]]
     sub(info, "language", "en")
     sub(info, "category", category)

@@ -41,6 +41,9 @@ class CycleForecast:
         exceeds the threshold within the horizon.
     cell_max_depth_median : (ny, nx) float64 or None
         The median over the members of the cell's largest depth within the horizon [m].
+    cell_road_probability : (ny, nx) float64 or None
+        The fraction of members whose water on the cell passes the road depth (0.15 m)
+        within the horizon.
     """
 
     issued_s: float
@@ -52,6 +55,7 @@ class CycleForecast:
     member_flood_s: np.ndarray
     cell_flood_probability: np.ndarray | None = None
     cell_max_depth_median: np.ndarray | None = None
+    cell_road_probability: np.ndarray | None = None
 
 
 def run_members(m: MemberStates, snaps, rain_times_s, rain_rates_mmh, t0, horizon_s,
@@ -129,11 +133,13 @@ class Forecaster:
         once per worker and the network is sent once.
     surface_threshold_m : float
         Depth above which a street cell counts as flooded.
+    road_depth_m : float
+        Depth above which a street cell's road is flooded (the ``road_depth`` warning).
     """
 
     def __init__(self, network, n, options, *, horizon_s=7200.0, lead_step_s=600.0,
                  sample_s=60.0, threads=None, roughness_sigma=0.0, seed=0, couplers=None,
-                 client=None, surface_threshold_m=0.1):  # fmt: skip
+                 client=None, surface_threshold_m=0.1, road_depth_m=0.15):  # fmt: skip
         self.n = int(n)
         self.client = client
         self._build = (network, options, roughness_sigma, seed, couplers)
@@ -146,6 +152,7 @@ class Forecaster:
         self.lead_step_s = float(lead_step_s)
         self.sample_s = float(sample_s)
         self.surface_threshold_m = float(surface_threshold_m)
+        self.road_depth_m = float(road_depth_m)
         kind = network.nodes.kind
         self.manhole = np.asarray(kind) != NodeKind.OUTFALL
         self._net_future = None
@@ -164,7 +171,10 @@ class Forecaster:
             )
         else:
             leads, depth, first, hmax = self._run_dask(states, rain_times_s, rates, t0, args)
-        return _summary(t0, leads, depth, first, hmax, self.surface_threshold_m)
+        fc = _summary(t0, leads, depth, first, hmax, self.surface_threshold_m)
+        if hmax is not None:
+            fc.cell_road_probability = (hmax > self.road_depth_m).mean(axis=0)
+        return fc
 
     def _run_dask(self, states, times, rates, t0, args):
         client = self.client

@@ -10,24 +10,37 @@ The forecast rain is an ensemble nowcast of the frames received up to now with
 `pysteps <https://pysteps.github.io>`_: the motion field by optical flow (Proesmans)
 on the last two frames, then either
 
-- ``"steps"`` (default): STEPS (Bowler et al. 2006; Seed et al. 2013), the rain in
-  dBR decomposed into a cascade of spatial scales, each advected semi-Lagrangian and
+- ``"extrapolation"`` (default): the last frame advected along the motion field
+  (semi-Lagrangian extrapolation), each member scaled by a lognormal factor
+  (extrapolation plus noise) whose spread grows with lead as the rain grew and decayed
+  along its motion in the last half hour of frames (:func:`lagrangian_log_variance`); or
+- ``"steps"``: STEPS (Bowler et al. 2006; Seed et al. 2013), the rain in dBR
+  decomposed into a cascade of spatial scales, each advected semi-Lagrangian and
   evolved by an AR(2) process, stochastic noise with the observed spatial structure
-  and perturbed motion giving the members; or
-- ``"extrapolation"``: the last frame advected along the motion field (semi-Lagrangian
-  extrapolation), each member scaled by a lognormal factor (extrapolation plus noise).
+  and perturbed motion giving the members.
+
+In the radar twin experiment (``benchmarks/watch_radar.py``: an advected, evolving
+design storm, two networks, two seeds) the members' median forecast of the next 40
+minutes' rain on the town, at the cycles before the burst (60-80 min), was 0.18-0.42
+of what fell with STEPS (0.25-0.44 from noise-free frames: the cascade's small scales,
+where the storm's bursts are, decorrelate within minutes and are replaced by noise
+placed anywhere) and 0.19-0.59 with the extrapolation; STEPS' warnings found 0.02-0.89
+of the floods, the extrapolation's 0.88-1.00, so the extrapolation is the default.
 
 Each member's forecast frames are mapped to the gauges like the observed frames.
 """
 
 from __future__ import annotations
 
+import logging
 from pathlib import Path
 
 import numpy as np
 
 from twin.errors import InputError
 from twin.ops.rain import ObservedRain, persistence_nowcast
+
+log = logging.getLogger(__name__)
 
 METHODS = ("steps", "extrapolation")
 #: pysteps optical flow without OpenCV (Lucas-Kanade needs it): the anisotropic
@@ -36,22 +49,33 @@ METHODS = ("steps", "extrapolation")
 MOTION = "proesmans"
 
 
+def _radar_files(folder) -> list:
+    folder = Path(folder)
+    return sorted(folder.glob("*.nc")) if folder.is_dir() else []
+
+
+def _join_frames(parts, source):
+    """Frames joined on ``time`` (sorted; of two frames at one time the later part's)."""
+    import xarray as xr
+
+    from twin.scenarios.radar import as_rate
+
+    parts = [p.drop_attrs() if hasattr(p, "drop_attrs") else p for p in parts]
+    da = xr.concat(parts, "time")
+    t = da.time.values
+    last = len(t) - 1 - np.unique(t[::-1], return_index=True)[1]  # each time's last part
+    return as_rate(da.isel(time=last[np.argsort(t[last], kind="stable")]), source=source)
+
+
 def read_radar_folder(folder):
     """The frames of every NetCDF file in ``folder``, joined on ``time`` (sorted,
     duplicates dropped), as an ``(time, y, x)`` DataArray in mm/h."""
-    import xarray as xr
+    from twin.scenarios.radar import read_grid
 
-    from twin.scenarios.radar import as_rate, read_grid
-
-    folder = Path(folder)
-    files = sorted(folder.glob("*.nc")) if folder.is_dir() else []
+    files = _radar_files(folder)
     if not files:
         raise InputError("no radar NetCDF files (*.nc) in the folder", file=folder, field="--radar")
-    parts = [read_grid(f) for f in files]
-    da = xr.concat([p.drop_attrs() if hasattr(p, "drop_attrs") else p for p in parts], "time")
-    da = da.sortby("time")
-    _, keep = np.unique(da.time.values, return_index=True)
-    return as_rate(da.isel(time=np.sort(keep)), source=folder)
+    return _join_frames([read_grid(f) for f in files], Path(folder))
 
 
 def gauge_weights(net, x, y) -> np.ndarray:
@@ -71,6 +95,58 @@ def gauge_weights(net, x, y) -> np.ndarray:
     return out
 
 
+#: Frames the Lagrangian growth and decay of the rain is estimated on (up to 30 minutes
+#: of 5-minute frames: lags of 1-5 frames).
+SPREAD_FRAMES = 6
+#: The mean-field bias of a gauge-adjusted radar: the last hour's depths, where both the
+#: gauge and the radar saw at least 1 mm.
+BIAS_WINDOW_S = 3600.0
+BIAS_MIN_MM = 1.0
+#: The extrapolation members' lognormal spread before it was estimated (``spread="fixed"``).
+FIXED_SPREAD = 0.35
+
+
+def lagrangian_log_variance(frames, velocity, n_steps, threshold, extrapolate):
+    """The variance of the log rain rate's change along the motion, at every lead of an
+    extrapolation nowcast (``n_steps`` frames ahead), estimated from the recent frames.
+
+    Each earlier frame ``j`` steps back is advected ``j`` steps along ``velocity`` and
+    compared with the last frame where both rain (above ``threshold``): the variance
+    of their log ratio, ``v_j``, is fitted as ``a + b j`` (``a``: the noise of two
+    frames, ``b``: the growth and decay per step, both >= 0).  The forecast at lead
+    ``L`` steps differs from the truth by one frame's noise and ``L`` steps of
+    evolution: ``a / 2 + b L``, at most the variance of the log rate over the last
+    frame's rain (a forecast no better than a random draw from the field).  Fewer than
+    two lags or too little rain: the fixed spread ``FIXED_SPREAD`` squared.
+    """
+    fixed = np.full(n_steps, FIXED_SPREAD**2)
+    last = frames[-1]
+    wet_last = last > threshold
+    if len(frames) < 3 or wet_last.sum() < 20:
+        return fixed
+    lags, v = [], []
+    for j in range(1, len(frames)):
+        adv = np.nan_to_num(extrapolate(frames[-1 - j], velocity, j)[-1])
+        ok = wet_last & (adv > threshold)
+        if ok.sum() >= 20:
+            lags.append(j)
+            v.append(np.var(np.log(last[ok] / adv[ok])))
+    if len(lags) < 2:
+        return fixed
+    b, a = np.polyfit(lags, v, 1)
+    if b < 0.0:
+        a, b = float(np.mean(v)), 0.0
+    a = max(a, 0.0)
+    cap = float(np.var(np.log(last[wet_last])))
+    lead = np.arange(1, n_steps + 1)
+    return np.minimum(0.5 * a + b * lead, max(cap, 0.5 * a))
+
+
+def _signature(path):
+    st = Path(path).stat()
+    return (st.st_mtime_ns, st.st_size)
+
+
 class RadarRain:
     """Radar frames on a network: the observed rain of its gauges and their nowcast.
 
@@ -86,23 +162,88 @@ class RadarRain:
         Frames the motion field and STEPS' AR(2) process are estimated on (>= 3).
     threshold_mmh : float
         Rain rate below which a cell counts as dry.
+    spread : {"lagrangian", "fixed"}
+        The extrapolation members' lognormal spread: growing with lead as the rain's
+        own growth and decay along its motion in the last frames
+        (:func:`lagrangian_log_variance`), or 0.35 at every lead (before).
+    gauge_adjusted : bool
+        The gauges are the observed rain and the radar's nowcast is scaled by its
+        mean-field bias against them (:meth:`gauge_bias`); a twin then does not take
+        the frames as its observed rain.
     """
 
-    def __init__(self, frames, net, start, *, method="steps", n_frames=3, threshold_mmh=0.1):
+    def __init__(self, frames, net, start, *, method="extrapolation", n_frames=3,
+                 threshold_mmh=0.1,
+                 spread="lagrangian", gauge_adjusted=False):  # fmt: skip
+        self.gauge_adjusted = bool(gauge_adjusted)
+        if spread not in ("lagrangian", "fixed"):
+            raise InputError(f"radar nowcast spread must be lagrangian or fixed, got {spread!r}",
+                             field="spread")  # fmt: skip
+        self.spread = spread
         if method not in METHODS:
             raise InputError(f"radar nowcast method must be one of {METHODS}, got {method!r}",
                              field="nowcast")  # fmt: skip
         self.method = method
         self.n_frames = max(3, int(n_frames))
         self.threshold = float(threshold_mmh)
-        self.rate = np.asarray(frames.values, np.float64)
-        t = frames.time.values.astype("datetime64[s]")
-        self.times_s = (t - np.datetime64(start, "s")).astype(np.int64).astype(np.float64)
-        self.step_s = float(frames.attrs.get("step_s") or np.diff(self.times_s)[0])
+        self.start = np.datetime64(start, "s")
+        self.folder, self._seen = None, {}
         x, y = frames.x.values, frames.y.values
         self.km_per_pixel = float(abs(x[1] - x[0])) / 1000.0 if len(x) > 1 else 1.0
         self.weights = gauge_weights(net, x, y)
         self.n_gauges = self.weights.shape[0]
+        self._set_frames(frames)
+
+    @classmethod
+    def from_folder(cls, folder, net, start, **kw) -> RadarRain:
+        """The frames of a folder a radar export writes to; :meth:`refresh` reads the
+        files that appeared or changed since."""
+        self = cls(read_radar_folder(folder), net, start, **kw)
+        self.folder = Path(folder)
+        self._seen = {f: _signature(f) for f in _radar_files(folder)}
+        return self
+
+    def _set_frames(self, frames) -> None:
+        self.frames = frames
+        self.rate = np.asarray(frames.values, np.float64)
+        t = frames.time.values.astype("datetime64[s]")
+        self.times_s = (t - self.start).astype(np.int64).astype(np.float64)
+        self.step_s = float(frames.attrs.get("step_s") or np.diff(self.times_s)[0])
+
+    def refresh(self, rain: ObservedRain | None = None) -> int:
+        """Read the folder's new or rewritten files (frames arriving live), add their
+        frames (a frame at a time already held is replaced) and, when given, set their
+        gauge rates into ``rain``; returns the number of frames read."""
+        if self.folder is None:
+            return 0
+        from twin.scenarios.radar import read_grid
+
+        new = [f for f in _radar_files(self.folder) if self._seen.get(f) != _signature(f)]
+        parts = []
+        for f in new:
+            sig = _signature(f)
+            try:
+                parts.append(read_grid(f))
+            except InputError as exc:  # a file being written: read again next cycle
+                log.warning("radar file not read yet: %s", exc)
+                continue
+            self._seen[f] = sig
+        if not parts:
+            return 0
+        for p in parts:
+            if p.shape[1:] != self.frames.shape[1:] or not (
+                np.allclose(p.x.values, self.frames.x.values)
+                and np.allclose(p.y.values, self.frames.y.values)
+            ):
+                raise InputError("a new radar file's grid differs from the folder's first",
+                                 file=self.folder, field="--radar")  # fmt: skip
+        self._set_frames(_join_frames([self.frames, *parts], self.folder))
+        if rain is not None:
+            t = np.concatenate([(p.time.values.astype("datetime64[s]") - self.start)
+                                .astype(np.int64).astype(np.float64) for p in parts])  # fmt: skip
+            at = np.searchsorted(self.times_s, np.unique(t))
+            rain.set(self.times_s[at], self.to_gauges(self.rate[at]))
+        return int(sum(p.sizes["time"] for p in parts))
 
     def to_gauges(self, fields) -> np.ndarray:
         """(..., ny, nx) rain fields -> (..., n_gauges) gauge rates [mm/h]."""
@@ -116,12 +257,13 @@ class RadarRain:
         out.set(self.times_s, self.to_gauges(self.rate))
         return out
 
-    def _past(self, now_s: float) -> np.ndarray:
-        """The last ``n_frames`` complete frames before ``now_s`` (None: too few)."""
+    def _past(self, now_s: float, n: int | None = None) -> np.ndarray:
+        """The last ``n`` (default ``n_frames``) complete frames before ``now_s``, or as
+        many as there are when ``n`` is given (None: fewer than ``n_frames``)."""
         done = np.flatnonzero(self.times_s + self.step_s <= now_s + 1e-6)
         if len(done) < self.n_frames:
             return None
-        return self.rate[done[-self.n_frames :]]
+        return self.rate[done[-(n or self.n_frames) :]]
 
     def nowcast(self, rain, now_s, horizon_s, n_members, *, seed=0):
         """The members' forecast rain from ``now_s``: ``(times_s (k,), rates_mmh
@@ -132,11 +274,31 @@ class RadarRain:
         if past is None or not (past[-1] >= self.threshold).any():
             return persistence_nowcast(rain, now_s, horizon_s, n_members, seed=seed)
         n_steps = int(np.ceil(horizon_s / self.step_s))
-        fields = self._pysteps(past, n_steps, n_members, seed)  # (members, steps, ny, nx)
+        recent = self._past(now_s, SPREAD_FRAMES)
+        fields = self._pysteps(past, n_steps, n_members, seed, recent)  # (members, steps, y, x)
         times = now_s + self.step_s * np.arange(n_steps)
-        return times, self.to_gauges(fields)
+        rates = self.to_gauges(fields)
+        if self.gauge_adjusted:
+            rates = rates * self.gauge_bias(rain, now_s)[None, None, :]
+        return times, rates
 
-    def _pysteps(self, past, n_steps, n_members, seed):
+    def gauge_bias(self, rain: ObservedRain, now_s: float) -> np.ndarray:
+        """(n_gauges,) the mean-field bias of the radar against the gauges ``rain`` over
+        the last ``BIAS_WINDOW_S``: the gauge's depth over the radar's (its catchment
+        mean) where both saw at least ``BIAS_MIN_MM``, else 1; clipped to [0.2, 5]."""
+        t0 = max(0.0, now_s - BIAS_WINDOW_S)
+        if now_s <= t0:
+            return np.ones(self.n_gauges)
+        gauge_mm = rain.mean_rate(t0, now_s) * (now_s - t0) / 3600.0
+        done = (self.times_s >= t0 - 1e-6) & (self.times_s + self.step_s <= now_s + 1e-6)
+        radar_mm = self.to_gauges(self.rate[done]).sum(axis=0) * self.step_s / 3600.0
+        seen = (gauge_mm >= BIAS_MIN_MM) & (radar_mm >= BIAS_MIN_MM)
+        # the radar's window may be shorter than the gauges' (frames not complete yet)
+        span = max(done.sum() * self.step_s, self.step_s)
+        ratio = gauge_mm * span / np.maximum(radar_mm * (now_s - t0), 1e-12)
+        return np.where(seen, np.clip(ratio, 0.2, 5.0), 1.0)
+
+    def _pysteps(self, past, n_steps, n_members, seed, recent=None):
         try:
             from pysteps import motion, nowcasts
             from pysteps.utils import transformation
@@ -148,8 +310,16 @@ class RadarRain:
         if self.method == "extrapolation":
             det = nowcasts.get_method("extrapolation")(past[-1], velocity, n_steps)
             rng = np.random.default_rng([int(seed), 15485863])
-            scale = np.exp(rng.normal(-0.5 * 0.35**2, 0.35, n_members))
-            out = scale[:, None, None, None] * np.nan_to_num(det)[None]
+            z = rng.standard_normal(n_members)
+            if self.spread == "fixed":
+                var = np.full(n_steps, FIXED_SPREAD**2)
+            else:
+                extrapolate = nowcasts.get_method("extrapolation")
+                var = lagrangian_log_variance(recent if recent is not None else past, velocity,
+                                              n_steps, self.threshold, extrapolate)  # fmt: skip
+            sd = np.sqrt(var)
+            scale = np.exp(sd[None, :] * z[:, None] - 0.5 * var[None, :])  # mean 1
+            out = scale[:, :, None, None] * np.nan_to_num(det)[None]
             return np.maximum(out, 0.0)
         db, meta = transformation.dB_transform(
             past, {"threshold": self.threshold, "zerovalue": 0.0, "transform": None,

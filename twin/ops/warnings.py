@@ -6,14 +6,16 @@ Kinds (thresholds in :class:`WarningSettings`):
   ``probability`` (default 0.5); carries the expected first-flood time;
 - ``rainfall``: Seoul's triggers, more than ``rain_mmh`` (55 mm/h) or more than
   ``rain_15min_mm`` (20 mm) in 15 minutes at a gauge, observed or forecast (median);
-- ``road_depth``: more than ``road_depth_m`` (0.15 m) on the street surface, at a road
-  gauge (a depth sensor flagged as such), or above a manhole's rim in the forecast
-  median (ponding).
+- ``road_depth``: more than ``road_depth_m`` (0.15 m) at a road gauge (a depth sensor
+  whose reading passes its manhole's rim by that much), or on a street cell of the 2D
+  surface with a forecast probability reaching ``probability`` (keyed ``cell-IY-IX``,
+  the message carrying ``cell``, ``x`` and ``y``).
 
 A warning is keyed by (kind, element).  It is ``new`` when first raised, ``update``
 when its probability moves by at least ``probability_step`` or its expected time by
 at least ``time_step_min``, ``cancel`` when the condition is no longer met (for
-manholes: the probability falls below ``probability - hysteresis``).
+manholes and street cells, whose risks carry a probability: the probability falls
+below ``probability - hysteresis``).
 """
 
 from __future__ import annotations
@@ -111,8 +113,8 @@ class WarningBook:
             p = risk.get("probability")
             exp_t = risk.get("expected_time")
             old = self.active.get(key)
-            raise_now = kind != "manhole_overflow" or p >= s.probability
-            if kind == "manhole_overflow" and p < s.probability - s.hysteresis:
+            raise_now = p is None or p >= s.probability
+            if p is not None and p < s.probability - s.hysteresis:
                 continue  # cancelled below
             if old is None:
                 if not raise_now:
@@ -121,19 +123,22 @@ class WarningBook:
             else:
                 status = "update" if self._material(old, p, exp_t) else None
             entry = {"probability": p, "expected_time": iso(exp_t), "value": risk.get("value")}
+            if risk.get("extra"):
+                entry["extra"] = dict(risk["extra"])
             if status is not None:
                 self.active[key] = entry
                 out.append(self._message(when, kind, element, status, entry))
         for key in list(self.active):
             kind, element = key
             risk = risks.get(key)
+            old_p = self.active[key].get("probability")
             gone = risk is None or (
-                kind == "manhole_overflow"
-                and risk.get("probability", 0.0) < s.probability - s.hysteresis
+                risk.get("probability") is not None
+                and risk["probability"] < s.probability - s.hysteresis
             )
             if gone:
                 entry = self.active.pop(key)
-                entry = {**entry, "probability": 0.0 if kind == "manhole_overflow" else None}
+                entry = {**entry, "probability": None if old_p is None else 0.0}
                 out.append(self._message(when, kind, element, "cancel", entry))
         return out
 
@@ -152,12 +157,14 @@ class WarningBook:
 
     @staticmethod
     def _message(when, kind, element, status, entry) -> WarningMessage:
-        node = element if kind in ("manhole_overflow", "road_depth") else None
+        cell = element.startswith("cell-")
+        node = element if kind in ("manhole_overflow", "road_depth") and not cell else None
         gauge = element if kind == "rainfall" else None
+        extra = {"cell": element, **entry.get("extra", {})} if cell else {}
         return WarningMessage(
             issued=when, kind=kind, status=status, node=node, gauge=gauge,
             probability=entry.get("probability"), expected_time=entry.get("expected_time"),
-            value=entry.get("value"),
+            value=entry.get("value"), extra=extra,
         )  # fmt: skip
 
 

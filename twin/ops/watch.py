@@ -43,7 +43,7 @@ from twin.ops.qc import SensorQC
 from twin.ops.rain import ObservedRain, persistence_nowcast
 from twin.ops.sensors import ElementKind, Quantity
 from twin.ops.store import DB_NAME, ObservationStore
-from twin.ops.warnings import WarningBook, append_jsonl, iso, write_atomic
+from twin.ops.warnings import WarningBook, WarningSettings, append_jsonl, iso, write_atomic
 from twin.ops.withheld import WithheldEnsembles, sensor_folds
 
 log = logging.getLogger("twin.ops")
@@ -75,6 +75,11 @@ class Twin:
         ``nowcast(rain, now_s, horizon_s, n_members, seed=...) -> (times_s, rates_mmh
         (n_members, k, n_gauges))``, the forecast rain of every member; default
         :func:`~twin.ops.rain.persistence_nowcast` (decaying persistence of the gauges).
+    radar : RadarRain, optional
+        Radar frames (:class:`~twin.ops.nowcast.RadarRain`): the observed rain (unless
+        ``rain`` is given or the radar is ``gauge_adjusted``: then the gauges, as
+        without radar) and the nowcast (unless ``nowcast`` is given); read from a
+        folder (``RadarRain.from_folder``), the frames that arrive are read every cycle.
     surface : None, True, xarray.DataArray or path, optional
         Couple every member to the 2D street surface (True: the network's terrain);
         the forecasts then give each street cell's flood probability.
@@ -115,6 +120,7 @@ class Twin:
         client=None,
         advise=False,
         actuators=None,
+        radar=None,
     ):
         from twin.api import load_network
 
@@ -190,6 +196,7 @@ class Twin:
                 seed=seed,
                 couplers=couplers,
                 client=client,
+                road_depth_m=(warning_settings or WarningSettings()).road_depth_m,
             )
             if forecast
             else None
@@ -209,6 +216,11 @@ class Twin:
                                         threads=threads, client=client)  # fmt: skip
         elif actuators is not None:
             raise InputError("an actuator file is only used with advise", field="actuators")
+        self.radar = radar
+        self._radar_is_rain = radar is not None and rain is None and not radar.gauge_adjusted
+        if radar is not None:
+            rain = radar.observed() if self._radar_is_rain else rain
+            nowcast = nowcast or radar.nowcast
         self.rain = rain if rain is not None else self._default_rain(sim0.opts)
         self.nowcast = nowcast or persistence_nowcast
         self.qc = SensorQC(sensors.sd, qc_settings)
@@ -355,6 +367,8 @@ class Twin:
         t0 = self.t_s
         if t1 <= t0:
             return t0
+        if self.radar is not None:  # the frames that arrived since the last cycle
+            self.radar.refresh(self.rain if self._radar_is_rain else None)
         self._update_rain(t0, t1)
         times, rates = self.rain.between(t0, t1)
         ensembles = [self.members] + (self.withheld.ensembles if self.withheld else [])
@@ -489,6 +503,7 @@ class Twin:
                     "probability": float(fc.node_flood_probability[i]),
                     "expected_time": self._time(exp_t) if np.isfinite(exp_t) else None,
                 }
+            risks.update(self._road_risks(fc, max(lo, 1e-9)))
         rate = self.rain.mean_rate(self.t_s - 300.0, self.t_s)
         depth15 = self.rain.mean_rate(self.t_s - 900.0, self.t_s) * 0.25
         for g, gname in enumerate(self.net.raingages.name):
@@ -514,16 +529,34 @@ class Twin:
         append_jsonl(self.outdir / "warnings.jsonl", msgs)
         for msg in msgs:
             d = msg.to_dict()
-            ref = self._references.get((d["kind"], d.get("node") or d.get("gauge")))
+            element = d.get("node") or d.get("gauge") or d.get("cell")
+            ref = self._references.get((d["kind"], element))
             xml = cap_alert(d, references=ref)
             from twin.ops.cap import SENDER, identifier
 
             write_atomic(self.outdir / "alerts" / f"{identifier(d)}.xml", xml)
-            self._references[(d["kind"], d.get("node") or d.get("gauge"))] = (
+            self._references[(d["kind"], element)] = (
                 f"{SENDER},{identifier(d)},{d['issued'][:-1]}+00:00"
             )
         self.last_messages = msgs
         return msgs
+
+    def _road_risks(self, fc, lowest: float) -> dict:
+        """``road_depth`` risks of the street cells whose probability of water deeper
+        than the road depth within the horizon is at least ``lowest`` (the cell keyed
+        ``cell-IY-IX``, with its centre's x and y)."""
+        p = fc.cell_road_probability
+        if p is None:
+            return {}
+        y, x = self._cells()
+        out = {}
+        for iy, ix in zip(*np.nonzero(p >= lowest), strict=True):
+            out[("road_depth", f"cell-{iy}-{ix}")] = {
+                "probability": float(p[iy, ix]),
+                "expected_time": None,
+                "extra": {"x": float(x[ix]), "y": float(y[iy])},
+            }
+        return out
 
     def advice(self) -> list[dict]:
         """Plan the controls from this cycle's member states and forecast rain (with

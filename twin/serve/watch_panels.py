@@ -169,7 +169,7 @@ class WatchPanels:
         now = self.cycle_time(len(self._cycles) - 1)
         active: dict = {}
         for it in items:
-            key = (it.get("kind"), it.get("node") or it.get("gauge"))
+            key = (it.get("kind"), it.get("node") or it.get("gauge") or it.get("cell"))
             if it.get("status") == "cancel":
                 active.pop(key, None)
             else:
