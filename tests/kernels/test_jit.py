@@ -110,3 +110,36 @@ def test_the_compile_flags_read_once_follow_a_change():
     assert f.values() == before
     g = f.copy()
     assert g == f and hash(g) == hash(f) and isinstance(g, _ReadOnceFlags)
+
+
+@kernel(**OPTS, inline="llvm")
+def _cube(x):
+    return x * x * x
+
+
+@kernel(**OPTS)
+def _sum_cubes(a):
+    s = 0.0
+    for i in range(a.shape[0]):
+        s += _cube(a[i])
+    return s
+
+
+def test_an_llvm_inlined_callee_is_compiled_once_and_leaves_no_call_in_its_caller():
+    a = np.arange(4.0)
+    assert _sum_cubes(a) == float((a**3).sum())
+    assert _cube.llvm_inline and "inline" not in _cube.targetoptions  # not numba's inlining
+    assert len(_cube.inner.signatures) == 1  # typed and lowered once, as a callee of its own
+    (inner,) = _cube.inner.overloads.values()
+    (own,) = [f for f in inner.library._final_module.functions if not f.is_declaration]
+    assert "alwaysinline" in str(own)  # marked for LLVM's inliner
+    assert _sum_squares(a) == float((a**2).sum())
+    (square,) = _square.inner.overloads.values()
+    plain = [f for f in square.library._final_module.functions if not f.is_declaration]
+    assert "alwaysinline" not in str(plain[0])  # a plain callee is left to LLVM's judgement
+    (sig,) = _sum_cubes.signatures
+    code = _sum_cubes.inspect_llvm(sig)
+    callee = "8test_jit5_cube"  # in numba's mangled names of _cube and its environment
+    assert callee in code  # linked in ...
+    assert not [ln for ln in code.splitlines() if " call " in ln and callee in ln]  # ... inlined
+    assert variant(_cube, "copy").llvm_inline  # a variant keeps it

@@ -17,12 +17,14 @@ node, asks :meth:`Router.step_size` for the next step, and samples results with
 from __future__ import annotations
 
 import numpy as np
+from numba import typeof, types
 
 from twin.engine.routing_losses import RoutingLosses
 from twin.engine.routing_pack import pack_network
 from twin.engine.routing_threads import threaded_route_step
 from twin.engine.runoff import Evaporation
 from twin.errors import SimulationError, TwinError
+from twin.kernels import ahead
 from twin.kernels.routing.boundary import outfall_stages
 from twin.kernels.routing.bundles import LinkState, NodeState, Totals
 from twin.kernels.routing.constants import KIND_CONDUIT, KIND_PUMP
@@ -92,6 +94,8 @@ class Router:
                 net, self.nodes, self.curves, self.options, Evaporation(net, opts)
             )
             self.losses = losses if losses.n or losses.conduits else None
+        if alloc is None:  # a batch member is routed by the batch's kernel
+            self._compile_step_ahead(opts)
         self._init_state()
         # solver="newton": node heads by Newton's method (dynamic wave only; kinematic
         # wave and steady flow have no node system to solve)
@@ -136,6 +140,18 @@ class Router:
         )
 
     # -- set-up ------------------------------------------------------------------------
+    def _compile_step_ahead(self, opts) -> None:
+        """On a cold numba cache, have a helper process compile the serial routing step
+        while this one compiles the rest (:mod:`twin.kernels.ahead`)."""
+        if not self.dynwave or opts.solver.lower() != "swmm" or not ahead.enabled():
+            return
+        if threaded_route_step(self) is not None:
+            return
+        step = route_step_conduits if self.conduits_only else route_step
+        bundles = (*self.network_bundles(), *self.state_bundles())
+        argtypes = (types.float64, types.float64, typeof(np.zeros(0)))
+        ahead.compile_ahead(step, argtypes + tuple(typeof(b) for b in bundles))
+
     def _init_state(self) -> None:
         outfall_stages(0.0, self.nodes, self.curves, self.node_state)
         init = initial_state_conduits if self.conduits_only else initial_state

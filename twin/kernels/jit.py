@@ -192,6 +192,16 @@ class KernelDispatcher(CPUDispatcher):
     def _numba_type_(self):
         return types.Dispatcher(self.inner)
 
+    def compile(self, sig):
+        """numba's compile, after waiting for a helper process that compiles this
+        kernel for ``sig`` ahead (:mod:`twin.kernels.ahead`): then it is loaded from
+        the disk cache."""
+        if isinstance(sig, tuple):
+            from twin.kernels.ahead import wait_for
+
+            wait_for(self, sig)
+        return super().compile(sig)
+
 
 def kernel(**options):
     """``numba.njit(**options)`` making a :class:`KernelDispatcher` (``cache`` honoured
