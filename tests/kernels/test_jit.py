@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from numba.core.caching import FunctionCache
 
-from twin.kernels.jit import KernelDispatcher, kernel, variant
+from twin.kernels.jit import KernelDispatcher, kernel, specialise, variant
 
 OPTS = dict(cache=False, nogil=True, error_model="numpy")
 
@@ -143,3 +143,39 @@ def test_an_llvm_inlined_callee_is_compiled_once_and_leaves_no_call_in_its_calle
     assert callee in code  # linked in ...
     assert not [ln for ln in code.splitlines() if " call " in ln and callee in ln]  # ... inlined
     assert variant(_cube, "copy").llvm_inline  # a variant keeps it
+
+
+LEAF_SLOW = True
+
+
+@kernel(**OPTS)
+def _leaf(x):
+    if LEAF_SLOW:
+        return _slow(x)
+    return x
+
+
+@kernel(**OPTS)
+def _middle(x):
+    return _leaf(x) + 1.0
+
+
+@kernel(**OPTS)
+def _top(x):
+    return _middle(x) * 2.0 + _square(x)
+
+
+def test_specialise_replaces_a_flag_down_the_call_tree_and_shares_the_rest():
+    plain = specialise(_top, LEAF_SLOW=False)
+    assert plain is specialise(_top, LEAF_SLOW=False)  # made once
+    assert plain.specialised_from == (_top, {"LEAF_SLOW": False})
+    assert plain.py_func.__qualname__ == "_top__leaf_slow0"
+    g = plain.py_func.__globals__
+    assert g["_middle"].py_func.__qualname__ == "_middle__leaf_slow0"
+    assert g["_middle"].py_func.__globals__["_leaf"].py_func.__globals__["LEAF_SLOW"] is False
+    assert g["_square"] is _square  # reads no flag: shared
+    before = len(_slow.inner.signatures)
+    assert plain(3.0) == (3.0 + 1.0) * 2.0 + 9.0
+    assert len(_slow.inner.signatures) == before  # the pruned branch was never compiled
+    assert _top(3.0) == (1.0 + 1.0) * 2.0 + 9.0  # the original still reads True
+    assert specialise(_top) is _top and specialise(_square, LEAF_SLOW=False) is _square

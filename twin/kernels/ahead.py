@@ -14,7 +14,8 @@ compiles the small helpers both halves call, and imports numba and the twin).
 Only a kernel that is cached on disk and not cached yet for these argument types is
 sent, so a warm run never starts the helper.  Anything going wrong in the helper (it
 cannot start, a compile fails, it dies) only means this process compiles the kernel
-itself, as it would have.  ``TWIN_COMPILE_AHEAD=0`` turns the helper off.
+itself, as it would have.  The helper starts only when a core is idle
+(:func:`enabled`; ``TWIN_COMPILE_AHEAD=1`` always, ``0`` never).
 """
 
 from __future__ import annotations
@@ -39,13 +40,19 @@ _answers: dict[int, bool] = {}
 
 
 def enabled() -> bool:
-    """Whether kernels may be compiled ahead in a helper process (``TWIN_COMPILE_AHEAD``,
-    default on; off where numba's JIT is disabled)."""
-    if os.environ.get("TWIN_COMPILE_AHEAD", "1").strip().lower() in ("0", "false", "no", "off"):
-        return False
+    """Whether kernels may be compiled ahead in a helper process: ``TWIN_COMPILE_AHEAD``
+    is ``1`` (always), ``0`` (never) or ``auto`` (the default: when a core is idle, the
+    one-minute load average below the core count less a half; a helper on a busy
+    machine takes CPU from others and shortens nothing).  Never where numba's JIT is
+    disabled."""
     from numba.core import config
 
-    return not config.DISABLE_JIT
+    setting = os.environ.get("TWIN_COMPILE_AHEAD", "auto").strip().lower()
+    if setting in ("0", "false", "no", "off") or config.DISABLE_JIT:
+        return False
+    if setting == "auto":
+        return os.getloadavg()[0] < (os.cpu_count() or 1) - 0.5
+    return True
 
 
 def _is_cached(disp, argtypes: tuple) -> bool:
@@ -71,8 +78,9 @@ def _name_in_module(disp) -> str | None:
 
 def compile_ahead(disp, argtypes: tuple) -> bool:
     """Have the helper process compile kernel ``disp`` (a cached
-    :class:`~twin.kernels.jit.KernelDispatcher` bound to a module-level name) for the
-    numba types ``argtypes`` into the disk cache.  Returns whether it was sent (not when
+    :class:`~twin.kernels.jit.KernelDispatcher` bound to a module-level name, or
+    :func:`~twin.kernels.jit.specialise` of one) for the numba types ``argtypes`` into
+    the disk cache.  Returns whether it was sent (not when
     disabled, already cached or compiled here, or already sent)."""
     from numba.core.caching import FunctionCache
 
@@ -81,10 +89,11 @@ def compile_ahead(disp, argtypes: tuple) -> bool:
         return False
     if argtypes in disp.overloads or (disp, argtypes) in _pending:
         return False
-    name = _name_in_module(disp)
+    base, flags = getattr(disp, "specialised_from", (disp, {}))
+    name = _name_in_module(base)
     if name is None or _is_cached(disp, argtypes):
         return False
-    job = pickle.dumps((disp.py_func.__module__, name, argtypes))
+    job = pickle.dumps((base.py_func.__module__, name, flags, argtypes))
     with _lock:
         helper = _start_helper()
         if helper is None:
@@ -156,16 +165,21 @@ def _stop_helper() -> None:
 
 
 def _serve() -> None:
-    """The helper: one job per input line (``number base64(pickle((module, name,
-    argtypes)))``), compiled into the cache; answers ``number ok`` or ``number failed``."""
+    """The helper: one job per input line (``number base64(pickle((module, name, flags,
+    argtypes)))``: the kernel bound to ``name`` in ``module``, specialised by ``flags``,
+    :func:`twin.kernels.jit.specialise`), compiled into the cache; answers ``number ok``
+    or ``number failed``."""
     import importlib
+
+    from twin.kernels.jit import specialise
 
     for line in sys.stdin:
         number, job = line.split()
         ok = "failed"
         try:
-            module, name, argtypes = pickle.loads(base64.b64decode(job))
-            getattr(importlib.import_module(module), name).compile(argtypes)
+            module, name, flags, argtypes = pickle.loads(base64.b64decode(job))
+            fn = getattr(importlib.import_module(module), name)
+            specialise(fn, **flags).compile(argtypes)
             ok = "ok"
         except Exception:  # noqa: BLE001 - the asking process compiles it itself
             pass

@@ -37,7 +37,7 @@ from numba.core.compiler import Compiler, Flags
 from numba.core.compiler_lock import require_global_compiler_lock
 from numba.core.registry import CPUDispatcher
 
-__all__ = ["KernelDispatcher", "kernel", "variant"]
+__all__ = ["KernelDispatcher", "kernel", "specialise", "variant"]
 
 _LEAN = dict(no_cpython_wrapper=True, no_cfunc_wrapper=True)
 
@@ -263,3 +263,48 @@ def variant(fn, suffix: str, **names):
     copy.__module__ = py.__module__
     copy.__doc__ = py.__doc__
     return kernel(**options)(copy)
+
+
+_specialised: dict[tuple, object] = {}
+
+
+def specialise(fn, **flags):
+    """Kernel ``fn`` with the module constants ``flags`` replaced wherever its call tree
+    reads them: a :func:`variant` of every kernel on the way down that reads one of
+    them or calls such a kernel, the others shared.
+
+    ``specialise(route_step, WEIRS=False, CULVERTS=False)`` is the routing step of a
+    network without weirs or culverts: numba drops the branches on those constants
+    before typing them, so their kernels are never compiled.  Each copy is named
+    ``<name>__<flags>`` (the same suffix along the tree, so numba caches each
+    specialisation apart); the same call returns the same kernel.  With no flags,
+    ``fn`` itself.
+    """
+    if not flags:
+        return fn
+    items = tuple(sorted(flags.items()))
+    suffix = "_".join(f"{name.lower()}{int(value)}" for name, value in items)
+    got = _specialise(fn, items, suffix, set())
+    if got is not fn:
+        got.specialised_from = (fn, dict(items))  # how another process makes it again
+    return got
+
+
+def _specialise(fn, items: tuple, suffix: str, visiting: set):
+    key = (id(fn), items)
+    if key in _specialised:
+        return _specialised[key][1]
+    py = getattr(fn, "py_func", fn)
+    read = set(py.__code__.co_names)
+    names = {k: v for k, v in items if k in read and k in py.__globals__}
+    visiting.add(id(fn))
+    for name in read:
+        callee = py.__globals__.get(name)
+        if isinstance(callee, KernelDispatcher) and id(callee) not in visiting:
+            copy = _specialise(callee, items, suffix, visiting)
+            if copy is not callee:
+                names[name] = copy
+    visiting.discard(id(fn))
+    got = variant(fn, suffix, **names) if names else fn
+    _specialised[key] = (fn, got)  # fn kept alive: its id stays its own
+    return got

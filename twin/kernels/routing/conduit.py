@@ -28,6 +28,8 @@ from twin.kernels.routing.conduit_geometry import (
     slot_width,
 )
 from twin.kernels.routing.constants import (
+    CONDUIT_LOSSES,
+    CULVERTS,
     DAMP_FULL,
     DAMP_NONE,
     FC_DN_CRITICAL,
@@ -279,7 +281,7 @@ def conduit_flow(
     loss_rate = 0.0
     if newton is not None:  # the Newton solver does not update evaporation and seepage
         pass
-    elif options.conduit_losses:
+    elif CONDUIT_LOSSES and options.conduit_losses:
         loss_rate = conduit_loss_rate(j, dt, links, xsects, link_state)
     flow_old, q_last, a_old = link_state.flow_old[j], link_state.q1[j], link_state.a2[j]
     d1, d2 = node_state.depth[links.node1[j]], node_state.depth[links.node2[j]]
@@ -304,7 +306,7 @@ def conduit_flow(
     link_state.volume[j] = volume
     link_state.flow[j] = flow
     link_state.normal_flow_limited[j] = limited
-    if dry and options.conduit_losses:
+    if CONDUIT_LOSSES and dry and options.conduit_losses:
         link_state.evap_loss[j] = 0.0
         link_state.seep_loss[j] = 0.0
     return up, dn
@@ -511,7 +513,7 @@ def conduit_momentum(
             dqdh_dn = 0.0
     else:
         denom = 1.0 + dq1 + dq5
-        if options.conduit_losses:
+        if CONDUIT_LOSSES and options.conduit_losses:
             # evaporation and seepage along the conduit (SWMM's dq6), from the last pass
             dq6 = loss_rate * 2.5 * dt * v / true_length
             q = (q_old - dq2 + dq3 + dq4 + dq6) / denom
@@ -523,7 +525,8 @@ def conduit_momentum(
     nfl = options.normal_flow
     culvert = links.culvert[j]
     if q > 0.0:
-        if culvert > 0 and not is_full:  # inlet control instead of the normal-flow limit
+        # inlet control instead of the normal-flow limit
+        if CULVERTS and culvert > 0 and not is_full:
             q, dqdh_inlet, controlled = culvert_inflow(
                 culvert, q, h1 - z1, links.culvert_slope[j], xsects, j
             )

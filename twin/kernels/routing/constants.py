@@ -87,3 +87,16 @@ FC_DN_CRITICAL = 6
 #: (:func:`twin.kernels.jit.variant`) see False and never compile the structures'
 #: kernels, for networks of conduits only.
 STRUCTURES = True
+
+#: Optional physics, each True in the kernels: a branch that only a network with pumps,
+#: orifices, weirs, outlets, flow dividers, culverts or conduit evaporation/seepage takes
+#: is written ``if WEIRS and ...``; :func:`twin.kernels.jit.specialise` gives a network
+#: the kernels that see False for what it lacks, and numba drops those branches before
+#: typing them (their kernels are never compiled).
+PUMPS = True
+ORIFICES = True
+WEIRS = True
+OUTLETS = True
+DIVIDERS = True
+CULVERTS = True
+CONDUIT_LOSSES = True

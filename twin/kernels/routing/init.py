@@ -19,7 +19,9 @@ from twin.kernels.routing.constants import (
     KIND_ORIFICE,
     KIND_WEIR,
     MODE_DYNWAVE,
+    ORIFICES,
     STRUCTURES,
+    WEIRS,
 )
 from twin.kernels.routing.node import add_link_flows
 from twin.kernels.routing.storage import node_volume, storage_volume_raw
@@ -51,9 +53,9 @@ def init_settings(links, xsects, curves, options, link_state):
         link_state.orifice_area[j] = 0.0
         link_state.control_setting[j] = np.nan
         kind = links.kind[j]
-        if STRUCTURES and kind == KIND_ORIFICE:
+        if STRUCTURES and ORIFICES and kind == KIND_ORIFICE:
             orifice_set_setting(j, 0.0, links, xsects, link_state)
-        elif STRUCTURES and kind == KIND_WEIR:
+        elif STRUCTURES and WEIRS and kind == KIND_WEIR:
             q1, q2 = weir_flow(
                 j, xsects.y_full[j], 1.0, False, links, xsects, curves, options, link_state
             )
