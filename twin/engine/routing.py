@@ -25,7 +25,7 @@ from twin.engine.routing_threads import threaded_route_step
 from twin.engine.runoff import Evaporation
 from twin.errors import SimulationError, TwinError
 from twin.kernels import ahead
-from twin.kernels.codes import NODE_DIVIDER
+from twin.kernels.codes import NODE_DIVIDER, NODE_STORAGE
 from twin.kernels.jit import specialise
 from twin.kernels.routing.boundary import outfall_stages
 from twin.kernels.routing.bundles import LinkState, NodeState, Totals
@@ -161,6 +161,7 @@ class Router:
             "DIVIDERS": bool(np.any(self.nodes.kind == NODE_DIVIDER)),
             "CULVERTS": bool(np.any(self.links.culvert > 0)),
             "CONDUIT_LOSSES": bool(self.options.conduit_losses),
+            "STORAGE": bool(np.any(self.nodes.kind == NODE_STORAGE)),
         }
         return {flag: False for flag, present in has.items() if not present}
 

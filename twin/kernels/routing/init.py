@@ -20,6 +20,7 @@ from twin.kernels.routing.constants import (
     KIND_WEIR,
     MODE_DYNWAVE,
     ORIFICES,
+    STORAGE,
     STRUCTURES,
     WEIRS,
 )
@@ -36,7 +37,7 @@ def _full_volumes(nodes, curves):
     """Set ``nodes.full_volume[:]``: storage volume at full depth, 0 for other nodes."""
     for i in range(nodes.kind.shape[0]):
         nodes.full_volume[i] = 0.0
-        if nodes.kind[i] == NODE_STORAGE:
+        if STORAGE and nodes.kind[i] == NODE_STORAGE:
             nodes.full_volume[i] = storage_volume_raw(i, nodes.full_depth[i], nodes, curves)
 
 
