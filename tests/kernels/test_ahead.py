@@ -69,3 +69,22 @@ def test_a_helper_that_fails_leaves_the_compile_to_the_caller(tmp_path):
 def test_turned_off_nothing_is_sent(tmp_path):
     got = _run(tmp_path, ahead="0")
     assert got == {"sent": False, "value": 3.0, "compiled_here": ["plus_one"], "loaded": 0}
+
+
+def test_auto_starts_the_helper_only_on_an_idle_core_outside_worker_processes(monkeypatch):
+    import multiprocessing
+
+    from twin.kernels import ahead
+
+    monkeypatch.setenv("TWIN_COMPILE_AHEAD", "auto")
+    monkeypatch.setattr(os, "cpu_count", lambda: 2)
+    monkeypatch.setattr(multiprocessing, "parent_process", lambda: None)
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.4, 0.4, 0.4))
+    assert ahead.enabled()
+    monkeypatch.setattr(os, "getloadavg", lambda: (1.6, 0.4, 0.4))  # no core idle
+    assert not ahead.enabled()
+    monkeypatch.setattr(os, "getloadavg", lambda: (0.4, 0.4, 0.4))
+    monkeypatch.setattr(multiprocessing, "parent_process", lambda: object())  # a worker
+    assert not ahead.enabled()
+    monkeypatch.setenv("TWIN_COMPILE_AHEAD", "1")
+    assert ahead.enabled()

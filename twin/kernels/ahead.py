@@ -42,15 +42,19 @@ _answers: dict[int, bool] = {}
 def enabled() -> bool:
     """Whether kernels may be compiled ahead in a helper process: ``TWIN_COMPILE_AHEAD``
     is ``1`` (always), ``0`` (never) or ``auto`` (the default: when a core is idle, the
-    one-minute load average below the core count less a half; a helper on a busy
-    machine takes CPU from others and shortens nothing).  Never where numba's JIT is
-    disabled."""
+    one-minute load average below the core count less a half, and this process is not
+    a worker that a process pool or a Dask cluster started; a helper on a busy machine
+    takes CPU from others and shortens nothing).  Never where numba's JIT is disabled."""
     from numba.core import config
 
     setting = os.environ.get("TWIN_COMPILE_AHEAD", "auto").strip().lower()
     if setting in ("0", "false", "no", "off") or config.DISABLE_JIT:
         return False
     if setting == "auto":
+        import multiprocessing
+
+        if multiprocessing.parent_process() is not None:
+            return False  # a pool's or a Dask cluster's worker: its siblings use the cores
         return os.getloadavg()[0] < (os.cpu_count() or 1) - 0.5
     return True
 
