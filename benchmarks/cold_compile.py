@@ -9,7 +9,11 @@ Each case is a ``twin`` command line run in a new process with a new, empty
 ``NUMBA_CACHE_DIR`` (cold: every kernel it needs is compiled), then once more with the
 same cache (warm: loaded).  CPU time is user + system of the child (the machine is
 shared: CPU time is steadier than wall time, but a loaded machine still inflates it;
-compare versions in the same run, ``--before``, which runs the two alternately).
+compare versions in the same run, ``--before``, which runs the two alternately).  It
+includes the helper process that compiles the routing step ahead
+(:mod:`twin.kernels.ahead`; the twin process waits for it before it exits);
+``--without-ahead`` runs the after version with the helper always on (``after``) and
+turned off (``after-no-ahead``).
 
 - ``run-medium-conduits``: ``twin run medium-conduits``, 6 minutes, no render;
 - ``run-main``: ``twin run`` with no network (the default network, its scenario and
@@ -82,10 +86,11 @@ def command(case: str, out: Path, watch_args: list[str]) -> list[str]:
     raise SystemExit(f"unknown case {case}")
 
 
-def timed(tree: Path, argv: list[str], cache: str, cwd: Path) -> dict:
+def timed(tree: Path, argv: list[str], cache: str, cwd: Path, extra_env: dict) -> dict:
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     w0 = time.perf_counter()
-    p = subprocess.run([sys.executable, "-m", "twin.cli", *argv], env=env_for(tree, cache),
+    p = subprocess.run([sys.executable, "-m", "twin.cli", *argv],
+                       env=dict(env_for(tree, cache), **extra_env),
                        capture_output=True, text=True, cwd=cwd)  # fmt: skip
     wall = time.perf_counter() - w0
     after = resource.getrusage(resource.RUSAGE_CHILDREN)
@@ -95,14 +100,15 @@ def timed(tree: Path, argv: list[str], cache: str, cwd: Path) -> dict:
     return {"wall_s": wall, "cpu_s": cpu, "load": os.getloadavg()[0]}
 
 
-def cold_and_warm(tree: Path, case: str, work: Path, watch_args: list[str]) -> dict:
+def cold_and_warm(tree, case: str, work: Path, watch_args: list[str]) -> dict:
+    tree, extra_env = tree
     folder = Path(tempfile.mkdtemp(prefix=f"{case}-", dir=work))
     cache = str(folder / "numba")
     got = {}
     for name in ("cold", "warm"):
         out = folder / name
         out.mkdir()
-        got[name] = timed(tree, command(case, out, watch_args), cache, folder)
+        got[name] = timed(tree, command(case, out, watch_args), cache, folder, extra_env)
     got["compile_cpu_s"] = got["cold"]["cpu_s"] - got["warm"]["cpu_s"]
     return got
 
@@ -115,12 +121,20 @@ def main() -> None:
     ap.add_argument("--after", help="this revision instead of the working tree (git archive), "
                     "so the tree can change while the benchmark runs")  # fmt: skip
     ap.add_argument("--repeats", type=int, default=1)
+    ap.add_argument("--without-ahead", action="store_true",
+                    help="also the after version with TWIN_COMPILE_AHEAD=0 (no helper "
+                    "process compiling the routing step, twin/kernels/ahead.py)")  # fmt: skip
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="cold-compile-"))
-    trees = {"after": export(args.after) if args.after else ROOT}
+    after_tree = export(args.after) if args.after else ROOT
+    trees = {"after": (after_tree, {})}
+    if args.without_ahead:  # the helper always on in "after" (its default starts it only
+        # on an idle core, which a benchmark next to others' work may not see)
+        trees["after"] = (after_tree, {"TWIN_COMPILE_AHEAD": "1"})
+        trees["after-no-ahead"] = (after_tree, {"TWIN_COMPILE_AHEAD": "0"})
     if args.before:
-        trees["before"] = export(args.before)
+        trees["before"] = (export(args.before), {})
     watch_args = watch_inputs(work) if "watch" in args.cases else []
     head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
                           capture_output=True, text=True).stdout.strip()  # fmt: skip
@@ -137,10 +151,12 @@ def main() -> None:
                 runs[k].append(cold_and_warm(trees[k], case, work, watch_args))
                 x = runs[k][-1]
                 print(f"{case} {k}: cold {x['cold']['cpu_s']:.1f} s CPU "
-                      f"({x['cold']['wall_s']:.0f} s wall, load {x['cold']['load']:.0f}), "
+                      f"({x['cold']['wall_s']:.1f} s wall, load {x['cold']['load']:.1f}), "
                       f"warm {x['warm']['cpu_s']:.1f} s CPU", flush=True)  # fmt: skip
         summary = {k: {"cold_cpu_s_median": statistics.median(x["cold"]["cpu_s"] for x in v),
-                       "warm_cpu_s_median": statistics.median(x["warm"]["cpu_s"] for x in v)}
+                       "cold_wall_s_median": statistics.median(x["cold"]["wall_s"] for x in v),
+                       "warm_cpu_s_median": statistics.median(x["warm"]["cpu_s"] for x in v),
+                       "warm_wall_s_median": statistics.median(x["warm"]["wall_s"] for x in v)}
                    for k, v in runs.items()}  # fmt: skip
         result["cases"][case] = {"summary": summary, "runs": runs}
         args.out.write_text(json.dumps(result, indent=1) + "\n")

@@ -46,7 +46,10 @@ def _largest_conduit(net) -> int:
 def test_batch_equals_members_run_alone(setups, threads, groups):
     # (2, 1): one prange call over both threads; (2, None): two Python threads
     batch = MemberBatch(setups, threads=threads, groups=groups)
-    assert batch._route_members is route_members  # pumps, an orifice, a weir
+    # pumps, an orifice, a weir: the general kernel, without what no member has
+    base, flags = batch._route_members.specialised_from
+    assert base is route_members and "WEIRS" not in flags and "PUMPS" not in flags
+    assert flags == dict.fromkeys(batch.sims[0].router.absent_physics(), False)
     results = batch.run()
     assert [r[0] for r in results] == [0, 0, 0, 0]
     for (net, kw), (_, _, ds) in zip(setups, results, strict=True):
@@ -74,7 +77,7 @@ def test_kinematic_wave_batch_equals_members_run_alone():
     setups = [(net, {**KW, "flow_routing": "KINWAVE"}), (scale_rainfall(copy_network(net), 2), KW)]
     batch = MemberBatch(setups)
     # the dynamic-wave member's network has no structure: the conduits-only kernel routes it
-    assert batch._route_members is route_members_conduits
+    assert batch._route_members.specialised_from[0] is route_members_conduits
     for (n, kw), (status, _, ds) in zip(setups, batch.run(), strict=True):
         assert status == 0
         assert_results_identical(ds, Simulation(n, **kw).run())

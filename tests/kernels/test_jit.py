@@ -4,7 +4,7 @@ import numpy as np
 import pytest
 from numba.core.caching import FunctionCache
 
-from twin.kernels.jit import KernelDispatcher, kernel, variant
+from twin.kernels.jit import KernelDispatcher, kernel, specialise, variant
 
 OPTS = dict(cache=False, nogil=True, error_model="numpy")
 
@@ -110,3 +110,72 @@ def test_the_compile_flags_read_once_follow_a_change():
     assert f.values() == before
     g = f.copy()
     assert g == f and hash(g) == hash(f) and isinstance(g, _ReadOnceFlags)
+
+
+@kernel(**OPTS, inline="llvm")
+def _cube(x):
+    return x * x * x
+
+
+@kernel(**OPTS)
+def _sum_cubes(a):
+    s = 0.0
+    for i in range(a.shape[0]):
+        s += _cube(a[i])
+    return s
+
+
+def test_an_llvm_inlined_callee_is_compiled_once_and_leaves_no_call_in_its_caller():
+    a = np.arange(4.0)
+    assert _sum_cubes(a) == float((a**3).sum())
+    assert _cube.llvm_inline and "inline" not in _cube.targetoptions  # not numba's inlining
+    assert len(_cube.inner.signatures) == 1  # typed and lowered once, as a callee of its own
+    (inner,) = _cube.inner.overloads.values()
+    (own,) = [f for f in inner.library._final_module.functions if not f.is_declaration]
+    assert "alwaysinline" in str(own)  # marked for LLVM's inliner
+    assert _sum_squares(a) == float((a**2).sum())
+    (square,) = _square.inner.overloads.values()
+    plain = [f for f in square.library._final_module.functions if not f.is_declaration]
+    assert "alwaysinline" not in str(plain[0])  # a plain callee is left to LLVM's judgement
+    (sig,) = _sum_cubes.signatures
+    code = _sum_cubes.inspect_llvm(sig)
+    callee = "8test_jit5_cube"  # in numba's mangled names of _cube and its environment
+    assert callee in code  # linked in ...
+    assert not [ln for ln in code.splitlines() if " call " in ln and callee in ln]  # ... inlined
+    assert variant(_cube, "copy").llvm_inline  # a variant keeps it
+
+
+LEAF_SLOW = True
+
+
+@kernel(**OPTS)
+def _leaf(x):
+    if LEAF_SLOW:
+        return _slow(x)
+    return x
+
+
+@kernel(**OPTS)
+def _middle(x):
+    return _leaf(x) + 1.0
+
+
+@kernel(**OPTS)
+def _top(x):
+    return _middle(x) * 2.0 + _square(x)
+
+
+def test_specialise_replaces_a_flag_down_the_call_tree_and_shares_the_rest():
+    plain = specialise(_top, LEAF_SLOW=False)
+    assert plain is specialise(_top, LEAF_SLOW=False)  # made once
+    assert plain.specialised_from == (_top, {"LEAF_SLOW": False})
+    assert plain.py_func.__qualname__ == "_top__leaf_slow0"
+    g = plain.py_func.__globals__
+    assert g["_middle"].py_func.__qualname__ == "_middle__leaf_slow0"
+    assert g["_middle"].py_func.__globals__["_leaf"].py_func.__globals__["LEAF_SLOW"] is False
+    assert g["_square"] is _square  # reads no flag: shared
+    before = len(_slow.inner.signatures)
+    assert plain(3.0) == (3.0 + 1.0) * 2.0 + 9.0
+    assert len(_slow.inner.signatures) == before  # the pruned branch was never compiled
+    assert _top(3.0) == (1.0 + 1.0) * 2.0 + 9.0  # the original still reads True
+    assert specialise(_top) is _top and specialise(_square, LEAF_SLOW=False) is _square

@@ -95,10 +95,12 @@ def _run(argv) -> int:
     return 0
 
 
-#: What a cold compile takes on the reference machine (2-core AMD EPYC, numba 0.68:
-#: 27 s CPU for ``twin run medium-conduits``, ``benchmarks/compile_profile.py``; a network
-#: with structures or the 2D surface compiles their kernels too); numba compiles on one
-#: core, so more cores do not shorten it.
+#: What a cold compile takes on the reference machine (2-core AMD EPYC, numba 0.68, a
+#: quiet machine: 16-18 s CPU for ``twin run medium-conduits`` in
+#: ``benchmarks/compile_profile.py``, about 2 s more for the whole process; a network with
+#: structures or the 2D surface compiles their kernels too).  numba compiles on one core;
+#: with a second core idle, the routing step compiles in a helper process meanwhile
+#: (:mod:`twin.kernels.ahead`), which shortens the wait, not the CPU time.
 COMPILE_ESTIMATE = "about 20 s"
 
 

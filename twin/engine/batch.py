@@ -33,6 +33,7 @@ import numpy as np
 
 from twin.engine.simulation import Simulation
 from twin.errors import TwinError
+from twin.kernels.jit import specialise
 from twin.kernels.routing.batch import route_members, route_members_conduits, step_sizes_members
 from twin.kernels.stats import update_stats_members
 from twin.kernels.views import Views
@@ -162,8 +163,12 @@ class MemberBatch:
         # compile their methods per bundle type in every process)
         self._lists = tuple(Views([net[k] for net in self.networks]) for k in range(5))
         self._lists += tuple(Views([r.state_bundles()[k] for r in routers]) for k in range(3))
-        conduits = all(r.conduits_only for r, d in zip(routers, self.dynwave, strict=True) if d)
-        self._route_members = route_members_conduits if conduits else route_members
+        dyn = [r for r, d in zip(routers, self.dynwave, strict=True) if d]
+        conduits = all(r.conduits_only for r in dyn)
+        # compiled without the optional physics no member's network has
+        lacking = set.intersection(*(set(r.absent_physics()) for r in dyn)) if dyn else set()
+        self._route_members = specialise(route_members_conduits if conduits else route_members,
+                                         **dict.fromkeys(lacking, False))  # fmt: skip
         self._stats = Views([(s or ok[0]).recorder.stats for s in self.sims])
         # members whose routing step one call computes for all (SWMM's solver, dynamic wave)
         self._sized = np.array([r.dynwave and r.newton is None for r in routers], dtype=np.bool_)

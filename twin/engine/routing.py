@@ -17,15 +17,25 @@ node, asks :meth:`Router.step_size` for the next step, and samples results with
 from __future__ import annotations
 
 import numpy as np
+from numba import typeof, types
 
 from twin.engine.routing_losses import RoutingLosses
 from twin.engine.routing_pack import pack_network
 from twin.engine.routing_threads import threaded_route_step
 from twin.engine.runoff import Evaporation
 from twin.errors import SimulationError, TwinError
+from twin.kernels import ahead
+from twin.kernels.codes import NODE_DIVIDER, NODE_STORAGE
+from twin.kernels.jit import specialise
 from twin.kernels.routing.boundary import outfall_stages
 from twin.kernels.routing.bundles import LinkState, NodeState, Totals
-from twin.kernels.routing.constants import KIND_CONDUIT, KIND_PUMP
+from twin.kernels.routing.constants import (
+    KIND_CONDUIT,
+    KIND_ORIFICE,
+    KIND_OUTLET,
+    KIND_PUMP,
+    KIND_WEIR,
+)
 from twin.kernels.routing.init import initial_state, initial_state_conduits
 from twin.kernels.routing.results import link_results
 from twin.kernels.routing.step import route_step, route_step_conduits, route_step_kinwave
@@ -92,6 +102,8 @@ class Router:
                 net, self.nodes, self.curves, self.options, Evaporation(net, opts)
             )
             self.losses = losses if losses.n or losses.conduits else None
+        if alloc is None:  # a batch member is routed by the batch's kernel
+            self._compile_step_ahead(opts)
         self._init_state()
         # solver="newton": node heads by Newton's method (dynamic wave only; kinematic
         # wave and steady flow have no node system to solve)
@@ -136,9 +148,44 @@ class Router:
         )
 
     # -- set-up ------------------------------------------------------------------------
+    def absent_physics(self) -> dict[str, bool]:
+        """The optional physics this network lacks, as the flags of
+        :mod:`twin.kernels.routing.constants` (``{"WEIRS": False, ...}``) that its
+        kernels see False (:func:`twin.kernels.jit.specialise`)."""
+        kinds = set(np.unique(self.links.kind).tolist())
+        has = {
+            "PUMPS": KIND_PUMP in kinds,
+            "ORIFICES": KIND_ORIFICE in kinds,
+            "WEIRS": KIND_WEIR in kinds,
+            "OUTLETS": KIND_OUTLET in kinds,
+            "DIVIDERS": bool(np.any(self.nodes.kind == NODE_DIVIDER)),
+            "CULVERTS": bool(np.any(self.links.culvert > 0)),
+            "CONDUIT_LOSSES": bool(self.options.conduit_losses),
+            "STORAGE": bool(np.any(self.nodes.kind == NODE_STORAGE)),
+        }
+        return {flag: False for flag, present in has.items() if not present}
+
+    def _serial_kernel(self, conduits_only, general):
+        """The serial kernel for this network: ``conduits_only`` (no structure kernel
+        compiled) or ``general``, compiled without the physics it lacks."""
+        return specialise(conduits_only if self.conduits_only else general,
+                          **self.absent_physics())  # fmt: skip
+
+    def _compile_step_ahead(self, opts) -> None:
+        """On a cold numba cache, have a helper process compile the serial routing step
+        while this one compiles the rest (:mod:`twin.kernels.ahead`)."""
+        if not self.dynwave or opts.solver.lower() != "swmm" or not ahead.enabled():
+            return
+        if threaded_route_step(self) is not None:
+            return
+        step = self._serial_kernel(route_step_conduits, route_step)
+        bundles = (*self.network_bundles(), *self.state_bundles())
+        argtypes = (types.float64, types.float64, typeof(np.zeros(0)))
+        ahead.compile_ahead(step, argtypes + tuple(typeof(b) for b in bundles))
+
     def _init_state(self) -> None:
         outfall_stages(0.0, self.nodes, self.curves, self.node_state)
-        init = initial_state_conduits if self.conduits_only else initial_state
+        init = self._serial_kernel(initial_state_conduits, initial_state)
         init(*self.network_bundles(), self.node_state, self.link_state)
         stored = float(self.node_state.volume.sum())
         if not self.steady:
@@ -219,7 +266,7 @@ class Router:
         if threaded:  # THREADS: the threaded kernel on big networks
             return threaded
 
-        step = route_step_conduits if self.conduits_only else route_step
+        step = self._serial_kernel(route_step_conduits, route_step)
 
         def route_step_bound(t_s, dt, lateral):
             return step(t_s, dt, lateral, *bundles)

@@ -27,6 +27,7 @@ from twin.engine.routing_structures import (
 from twin.engine.series import series_points
 from twin.errors import InputError, TwinError
 from twin.kernels.codes import LinkKind, NodeKind, OutfallKind, Shape
+from twin.kernels.jit import specialise
 from twin.kernels.routing import constants as R
 from twin.kernels.routing.bundles import Curves, Links, Nodes, Options
 from twin.kernels.routing.conduit_geometry import full_hydraulic_depth
@@ -467,7 +468,8 @@ def pack_network(net, opts) -> RoutingPack:
     structure_full_depths(nodes, links, xsects)
     _node_topology(nodes, links, xsects)
     curve_bundle = curves.bundle()
-    full_volumes(nodes, curve_bundle)
+    storage = bool(np.any(nodes.kind == NodeKind.STORAGE))
+    specialise(full_volumes, **({} if storage else {"STORAGE": False}))(nodes, curve_bundle)
     wet_well_volumes(net, nodes, links)
     options = _options(net, opts, _conduit_losses(net, opts, links, xsects))
     node_names = [str(s) for s in net.nodes.name]

@@ -37,7 +37,7 @@ from numba.core.compiler import Compiler, Flags
 from numba.core.compiler_lock import require_global_compiler_lock
 from numba.core.registry import CPUDispatcher
 
-__all__ = ["KernelDispatcher", "kernel", "variant"]
+__all__ = ["KernelDispatcher", "kernel", "specialise", "variant"]
 
 _LEAN = dict(no_cpython_wrapper=True, no_cfunc_wrapper=True)
 
@@ -70,9 +70,16 @@ class _LinkOnlyLibrary(JITCodeLibrary):
     numba runs on each function as it is lowered remain.
     """
 
+    #: Mark the library's own functions ``alwaysinline`` for LLVM (``@kernel(inline="llvm")``).
+    always_inline = False
+
     def finalize(self):
         require_global_compiler_lock()
         self._raise_if_finalized()
+        if self.always_inline:
+            for fn in self._final_module.functions:
+                if not fn.is_declaration:
+                    fn.add_function_attribute("alwaysinline")
         seen = set()
         for library in self._linking_libraries:
             if library not in seen:
@@ -132,11 +139,20 @@ class _KernelCompiler(Compiler):
 class _LinkOnlyCompiler(_KernelCompiler):
     """The same, lowering into a :class:`_LinkOnlyLibrary`."""
 
+    always_inline = False
+
     def compile_extra(self, func):
         if self.state.library is None:
             codegen = self.state.targetctx.codegen()
             self.state.library = _LinkOnlyLibrary(codegen, func.__qualname__)
+            self.state.library.always_inline = self.always_inline
         return super().compile_extra(func)
+
+
+class _LinkOnlyInlineCompiler(_LinkOnlyCompiler):
+    """The same, the callee marked ``alwaysinline`` for LLVM."""
+
+    always_inline = True
 
 
 class _InnerDispatcher(CPUDispatcher):
@@ -152,13 +168,20 @@ class KernelDispatcher(CPUDispatcher):
     """A numba dispatcher whose compiled callers call :attr:`inner` instead."""
 
     _inner_dispatcher = None
+    #: ``@kernel(inline="llvm")``: compiled callers get this kernel inlined by LLVM.
+    llvm_inline = False
 
     @property
     def inner(self) -> CPUDispatcher:
         """The same function compiled without wrappers, for compiled callers."""
         if self._inner_dispatcher is None:
             options = dict(self.targetoptions, **_LEAN)
-            pipeline = _KernelCompiler if options.get("parallel") else _LinkOnlyCompiler
+            if options.get("parallel"):
+                pipeline = _KernelCompiler
+            elif self.llvm_inline:
+                pipeline = _LinkOnlyInlineCompiler
+            else:
+                pipeline = _LinkOnlyCompiler
             self._inner_dispatcher = _InnerDispatcher(
                 py_func=self.py_func, locals=self.locals, targetoptions=options,
                 pipeline_class=pipeline,
@@ -169,17 +192,36 @@ class KernelDispatcher(CPUDispatcher):
     def _numba_type_(self):
         return types.Dispatcher(self.inner)
 
+    def compile(self, sig):
+        """numba's compile, after waiting for a helper process that compiles this
+        kernel for ``sig`` ahead (:mod:`twin.kernels.ahead`): then it is loaded from
+        the disk cache."""
+        if isinstance(sig, tuple):
+            from twin.kernels.ahead import wait_for
+
+            wait_for(self, sig)
+        return super().compile(sig)
+
 
 def kernel(**options):
     """``numba.njit(**options)`` making a :class:`KernelDispatcher` (``cache`` honoured
-    for calls from Python).  No C wrapper: nothing takes a kernel's address."""
+    for calls from Python).  No C wrapper: nothing takes a kernel's address.
+
+    ``inline="llvm"``: compiled callers have the kernel inlined by LLVM (its code is
+    marked ``alwaysinline``), not by numba (``inline="always"``, which types and lowers
+    the kernel's body again inside each caller; the machine code is the same).
+    """
     cache = options.pop("cache", False)
+    llvm_inline = options.get("inline") == "llvm"
+    if llvm_inline:
+        del options["inline"]
     options = dict(options, nopython=True, no_cfunc_wrapper=True)
 
     def wrap(func):
         disp = KernelDispatcher(
             py_func=func, locals={}, targetoptions=options, pipeline_class=_KernelCompiler
         )
+        disp.llvm_inline = llvm_inline
         if cache:
             disp.enable_caching()
         return disp
@@ -208,6 +250,8 @@ def variant(fn, suffix: str, **names):
     py = getattr(fn, "py_func", fn)
     if isinstance(fn, KernelDispatcher):
         options = dict(fn.targetoptions, cache=isinstance(fn._cache, FunctionCache))
+        if fn.llvm_inline:
+            options["inline"] = "llvm"
     else:
         options = dict(JIT)
     missing = [k for k in names if k not in py.__globals__]
@@ -219,3 +263,48 @@ def variant(fn, suffix: str, **names):
     copy.__module__ = py.__module__
     copy.__doc__ = py.__doc__
     return kernel(**options)(copy)
+
+
+_specialised: dict[tuple, object] = {}
+
+
+def specialise(fn, **flags):
+    """Kernel ``fn`` with the module constants ``flags`` replaced wherever its call tree
+    reads them: a :func:`variant` of every kernel on the way down that reads one of
+    them or calls such a kernel, the others shared.
+
+    ``specialise(route_step, WEIRS=False, CULVERTS=False)`` is the routing step of a
+    network without weirs or culverts: numba drops the branches on those constants
+    before typing them, so their kernels are never compiled.  Each copy is named
+    ``<name>__<flags>`` (the same suffix along the tree, so numba caches each
+    specialisation apart); the same call returns the same kernel.  With no flags,
+    ``fn`` itself.
+    """
+    if not flags:
+        return fn
+    items = tuple(sorted(flags.items()))
+    suffix = "_".join(f"{name.lower()}{int(value)}" for name, value in items)
+    got = _specialise(fn, items, suffix, set())
+    if got is not fn:
+        got.specialised_from = (fn, dict(items))  # how another process makes it again
+    return got
+
+
+def _specialise(fn, items: tuple, suffix: str, visiting: set):
+    key = (id(fn), items)
+    if key in _specialised:
+        return _specialised[key][1]
+    py = getattr(fn, "py_func", fn)
+    read = set(py.__code__.co_names)
+    names = {k: v for k, v in items if k in read and k in py.__globals__}
+    visiting.add(id(fn))
+    for name in read:
+        callee = py.__globals__.get(name)
+        if isinstance(callee, KernelDispatcher) and id(callee) not in visiting:
+            copy = _specialise(callee, items, suffix, visiting)
+            if copy is not callee:
+                names[name] = copy
+    visiting.discard(id(fn))
+    got = variant(fn, suffix, **names) if names else fn
+    _specialised[key] = (fn, got)  # fn kept alive: its id stays its own
+    return got

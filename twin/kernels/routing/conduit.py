@@ -28,6 +28,8 @@ from twin.kernels.routing.conduit_geometry import (
     slot_width,
 )
 from twin.kernels.routing.constants import (
+    CONDUIT_LOSSES,
+    CULVERTS,
     DAMP_FULL,
     DAMP_NONE,
     FC_DN_CRITICAL,
@@ -257,7 +259,7 @@ def conduit_flow(
     options,
     node_state,
     link_state,
-    newton=False,
+    newton=None,
     q_hist=0.0,
     a_hist=0.0,
     beta=1.0,
@@ -269,20 +271,22 @@ def conduit_flow(
     from ``link_state.q1[j]``; writes flow, depth, volume, areas, dq/dh, Froude
     number, flow class and surface areas into entry ``j`` of ``link_state``: the
     arithmetic is :func:`conduit_momentum`'s (shared with the lockstep ensembles,
-    :mod:`twin.kernels.lockstep.conduit`).  With ``newton`` the derivatives of the
-    flow with respect to the upstream and downstream heads [cfs/ft, all barrels] are
-    returned (see :func:`conduit_momentum`); without it (a compile-time constant: the
-    SWMM path compiles without those branches) ``(0.0, 0.0)``.
+    :mod:`twin.kernels.lockstep.conduit`).  With ``newton=True`` the derivatives of
+    the flow with respect to the upstream and downstream heads [cfs/ft, all barrels] are
+    returned (see :func:`conduit_momentum`); left out, ``(0.0, 0.0)``.  ``newton`` is
+    tested as ``is not None``: numba drops a branch on an argument left at a default of
+    ``None`` before typing it (not one left at ``False``), so the SWMM path never types
+    the Newton call of :func:`conduit_momentum` (a second compile of it, 0.7 s).
     """
     loss_rate = 0.0
-    if newton:  # the Newton solver does not update evaporation and seepage (as before)
+    if newton is not None:  # the Newton solver does not update evaporation and seepage
         pass
-    elif options.conduit_losses:
+    elif CONDUIT_LOSSES and options.conduit_losses:
         loss_rate = conduit_loss_rate(j, dt, links, xsects, link_state)
     flow_old, q_last, a_old = link_state.flow_old[j], link_state.q1[j], link_state.a2[j]
     d1, d2 = node_state.depth[links.node1[j]], node_state.depth[links.node2[j]]
     last = link_state.normal_flow_limited[j]
-    if newton:
+    if newton is not None:
         got = conduit_momentum(j, steps, dt, flow_old, q_last, a_old, d1, d2, last, loss_rate,
                                nodes, links, xsects, options, newton, q_hist, a_hist, beta,
                                limit_test)  # fmt: skip
@@ -302,15 +306,15 @@ def conduit_flow(
     link_state.volume[j] = volume
     link_state.flow[j] = flow
     link_state.normal_flow_limited[j] = limited
-    if dry and options.conduit_losses:
+    if CONDUIT_LOSSES and dry and options.conduit_losses:
         link_state.evap_loss[j] = 0.0
         link_state.seep_loss[j] = 0.0
     return up, dn
 
 
-#: Inlined into its callers by numba (its 14 results would otherwise go through memory
+#: Inlined into its callers by LLVM (its 14 results would otherwise go through memory
 #: on every conduit and pass: the serial step measured 5-6 % slower per step).
-@kernel(**JIT, inline="always")
+@kernel(**JIT, inline="llvm")
 def conduit_momentum(
     j,
     steps,
@@ -509,7 +513,7 @@ def conduit_momentum(
             dqdh_dn = 0.0
     else:
         denom = 1.0 + dq1 + dq5
-        if options.conduit_losses:
+        if CONDUIT_LOSSES and options.conduit_losses:
             # evaporation and seepage along the conduit (SWMM's dq6), from the last pass
             dq6 = loss_rate * 2.5 * dt * v / true_length
             q = (q_old - dq2 + dq3 + dq4 + dq6) / denom
@@ -521,7 +525,8 @@ def conduit_momentum(
     nfl = options.normal_flow
     culvert = links.culvert[j]
     if q > 0.0:
-        if culvert > 0 and not is_full:  # inlet control instead of the normal-flow limit
+        # inlet control instead of the normal-flow limit
+        if CULVERTS and culvert > 0 and not is_full:
             q, dqdh_inlet, controlled = culvert_inflow(
                 culvert, q, h1 - z1, links.culvert_slope[j], xsects, j
             )

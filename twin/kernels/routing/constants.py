@@ -87,3 +87,18 @@ FC_DN_CRITICAL = 6
 #: (:func:`twin.kernels.jit.variant`) see False and never compile the structures'
 #: kernels, for networks of conduits only.
 STRUCTURES = True
+
+#: Optional physics, each True in the kernels: a branch that only a network with pumps,
+#: orifices, weirs, outlets, flow dividers, culverts, conduit evaporation/seepage or
+#: storage units takes
+#: is written ``if WEIRS and ...``; :func:`twin.kernels.jit.specialise` gives a network
+#: the kernels that see False for what it lacks, and numba drops those branches before
+#: typing them (their kernels are never compiled).
+PUMPS = True
+ORIFICES = True
+WEIRS = True
+OUTLETS = True
+DIVIDERS = True
+CULVERTS = True
+CONDUIT_LOSSES = True
+STORAGE = True

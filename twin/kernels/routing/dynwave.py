@@ -29,7 +29,7 @@ from twin.kernels.config import JIT, JIT_THREADS
 from twin.kernels.jit import kernel, variant
 from twin.kernels.routing.boundary import _outfall_stages, set_outfall_depths
 from twin.kernels.routing.conduit import conduit_flow
-from twin.kernels.routing.constants import KIND_PUMP, PUMP_TYPE4, STRUCTURES
+from twin.kernels.routing.constants import CONDUIT_LOSSES, KIND_PUMP, PUMP_TYPE4, STRUCTURES
 from twin.kernels.routing.losses import add_conduit_losses
 from twin.kernels.routing.node import node_flow_start, set_node_depth
 from twin.kernels.structures.flows import nonconduit_flow
@@ -124,7 +124,7 @@ def _dynwave_step(dt, t_end_s, nodes, links, xsects, curves, options, node_state
         for j in range(n_links):
             if links.true_conduit[j] == 1:
                 _update_node_flows(j, links, node_state, link_state, links.barrels[j])
-                if options.conduit_losses:
+                if CONDUIT_LOSSES and options.conduit_losses:
                     add_conduit_losses(j, nodes, links, node_state, link_state)
         for j in range(n_links):
             if STRUCTURES and links.true_conduit[j] == 0:

@@ -19,7 +19,10 @@ from twin.kernels.routing.constants import (
     KIND_ORIFICE,
     KIND_WEIR,
     MODE_DYNWAVE,
+    ORIFICES,
+    STORAGE,
     STRUCTURES,
+    WEIRS,
 )
 from twin.kernels.routing.node import add_link_flows
 from twin.kernels.routing.storage import node_volume, storage_volume_raw
@@ -34,7 +37,7 @@ def _full_volumes(nodes, curves):
     """Set ``nodes.full_volume[:]``: storage volume at full depth, 0 for other nodes."""
     for i in range(nodes.kind.shape[0]):
         nodes.full_volume[i] = 0.0
-        if nodes.kind[i] == NODE_STORAGE:
+        if STORAGE and nodes.kind[i] == NODE_STORAGE:
             nodes.full_volume[i] = storage_volume_raw(i, nodes.full_depth[i], nodes, curves)
 
 
@@ -51,9 +54,9 @@ def init_settings(links, xsects, curves, options, link_state):
         link_state.orifice_area[j] = 0.0
         link_state.control_setting[j] = np.nan
         kind = links.kind[j]
-        if STRUCTURES and kind == KIND_ORIFICE:
+        if STRUCTURES and ORIFICES and kind == KIND_ORIFICE:
             orifice_set_setting(j, 0.0, links, xsects, link_state)
-        elif STRUCTURES and kind == KIND_WEIR:
+        elif STRUCTURES and WEIRS and kind == KIND_WEIR:
             q1, q2 = weir_flow(
                 j, xsects.y_full[j], 1.0, False, links, xsects, curves, options, link_state
             )

@@ -82,7 +82,7 @@ def set_node_depth(i, steps, dt, nodes, curves, options, node_state):
     node_state.depth[i] = y_new
 
 
-@kernel(**JIT, inline="always")  # inlined by numba, as conduit_momentum
+@kernel(**JIT, inline="llvm")  # inlined by LLVM, as conduit_momentum
 def node_depth(i, steps, dt, y_last, y_old, surf_area, inflow, outflow, net_inflow_old,
                sum_dqdh, surf_area_old, volume_old, nodes, curves, options):  # fmt: skip
     """Node continuity of non-outfall node ``i`` for one Picard pass, as numbers.

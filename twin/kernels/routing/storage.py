@@ -11,6 +11,7 @@ from twin.kernels.codes import NODE_STORAGE
 from twin.kernels.config import JIT
 from twin.kernels.jit import kernel
 from twin.kernels.routing.constants import (
+    STORAGE,
     STORAGE_FUNCTIONAL,
     STORAGE_POLY,
     STORAGE_TABULAR,
@@ -125,7 +126,7 @@ def storage_volume_raw(i, d, nodes, curves):
 @kernel(**JIT)
 def node_volume(i, d, nodes, curves):
     """SWMM's ``node_getVolume``: stored volume [ft3] at depth ``d`` (0 for junctions)."""
-    if nodes.kind[i] == NODE_STORAGE:
+    if STORAGE and nodes.kind[i] == NODE_STORAGE:
         if d >= nodes.full_depth[i] and nodes.full_volume[i] > 0.0:
             return nodes.full_volume[i]
         return storage_volume_raw(i, d, nodes, curves)
@@ -137,7 +138,7 @@ def node_volume(i, d, nodes, curves):
 @kernel(**JIT)
 def node_surface_area(i, d, nodes, curves):
     """SWMM's ``node_getSurfArea``: the node's own surface area [ft2] (0 for junctions)."""
-    if nodes.kind[i] == NODE_STORAGE:
+    if STORAGE and nodes.kind[i] == NODE_STORAGE:
         return storage_area(i, d, nodes, curves)
     return 0.0
 

@@ -22,6 +22,7 @@ from twin.kernels.routing.constants import (
     DIV_OVERFLOW,
     DIV_TABULAR,
     DIV_WEIR,
+    DIVIDERS,
     FC_DN_CRITICAL,
     FC_UP_CRITICAL,
     FLOW_TOL,
@@ -31,7 +32,11 @@ from twin.kernels.routing.constants import (
     KIND_PUMP,
     KIND_WEIR,
     OMEGA,
+    ORIFICES,
+    OUTLETS,
+    PUMPS,
     STRUCTURES,
+    WEIRS,
 )
 from twin.kernels.structures.orifices import orifice_inflow, orifice_set_setting, outlet_inflow
 from twin.kernels.structures.pumps import limit_pump_flow, pump_inflow, pump_target_setting
@@ -83,7 +88,7 @@ def divider_outflow(i, j, nodes, curves, options, node_state):
 @kernel(**JIT)
 def node_outflow_to_link(i, j, nodes, curves, options, node_state):
     """Flow node ``i`` offers a DUMMY conduit ``j`` (dividers divide, others pass it all)."""
-    if nodes.kind[i] == NODE_DIVIDER and nodes.divider_kind[i] >= 0:
+    if DIVIDERS and nodes.kind[i] == NODE_DIVIDER and nodes.divider_kind[i] >= 0:
         return divider_outflow(i, j, nodes, curves, options, node_state)
     return node_state.inflow[i] + node_state.overflow[i]
 
@@ -104,7 +109,7 @@ def link_inflow(
     if link_state.setting[j] == 0.0:
         return 0.0
     kind = links.kind[j]
-    if kind == KIND_PUMP:
+    if PUMPS and kind == KIND_PUMP:
         return pump_inflow(
             j,
             nodes,
@@ -114,9 +119,9 @@ def link_inflow(
             node_state,
             link_state,
         )
-    if kind == KIND_ORIFICE:
+    if ORIFICES and kind == KIND_ORIFICE:
         return orifice_inflow(j, dynwave, nodes, links, xsects, node_state, link_state)
-    if kind == KIND_WEIR:
+    if WEIRS and kind == KIND_WEIR:
         return weir_inflow(
             j,
             dynwave,
@@ -128,7 +133,7 @@ def link_inflow(
             node_state,
             link_state,
         )
-    if kind == KIND_OUTLET:
+    if OUTLETS and kind == KIND_OUTLET:
         return outlet_inflow(
             j,
             dynwave,
@@ -153,7 +158,7 @@ def nonconduit_flow(j, steps, dt, nodes, links, xsects, curves, options, node_st
     link_state.dqdh[j] = 0.0
     q = link_inflow(j, True, nodes, links, xsects, curves, options, node_state, link_state)
     kind = links.kind[j]
-    if kind == KIND_PUMP:
+    if PUMPS and kind == KIND_PUMP:
         q = limit_pump_flow(j, q, dt, nodes, links, node_state)
     a = 0.5 * link_state.orifice_area[j] if kind == KIND_ORIFICE else 0.0
     a1 = a
@@ -176,9 +181,9 @@ def nonconduit_flow(j, steps, dt, nodes, links, xsects, curves, options, node_st
 def set_link_setting(j, tstep, links, xsects, curves, options, link_state):
     """SWMM's link_setSetting: move link ``j`` to its target setting over ``tstep`` s."""
     kind = links.kind[j]
-    if kind == KIND_ORIFICE:
+    if ORIFICES and kind == KIND_ORIFICE:
         orifice_set_setting(j, tstep, links, xsects, link_state)
-    elif kind == KIND_WEIR:
+    elif WEIRS and kind == KIND_WEIR:
         weir_set_setting(j, links, xsects, curves, options, link_state)
     else:
         link_state.setting[j] = link_state.target_setting[j]
@@ -195,7 +200,7 @@ def update_settings(dt, links, xsects, curves, options, node_state, link_state):
     """
     n = 0
     for j in range(link_state.flow.shape[0]):
-        if STRUCTURES and links.kind[j] == KIND_PUMP:
+        if STRUCTURES and PUMPS and links.kind[j] == KIND_PUMP:
             pump_target_setting(j, links, node_state, link_state)
         c = link_state.control_setting[j]
         if not np.isnan(c):
