@@ -170,3 +170,19 @@ def test_a_gauge_adjusted_radar_scales_its_nowcast_to_the_gauges(storm, tmp_path
     tw.assimilate(600.0)
     own = ObservedRain.of_network(net, SimOptions.from_network(net))
     assert tw.rain.mean_rate(0.0, 600.0) == pytest.approx(own.mean_rate(0.0, 600.0))
+
+
+def test_an_undefined_motion_field_is_taken_as_still_rain():
+    """Proesmans' optical flow can leave NaN vectors (seen once in CI on this module's
+    storm); the extrapolation must get a finite field: no motion there."""
+    from twin.ops.nowcast import motion_field
+
+    def flow_with_holes(frames):
+        v = np.ones((2, *frames.shape[1:]))
+        v[0, 3, 4] = np.nan
+        v[1, 0, 0] = np.inf
+        return v
+
+    v = motion_field(flow_with_holes, np.zeros((2, 8, 8)))
+    assert np.isfinite(v).all() and v[0, 3, 4] == 0.0 and v[1, 0, 0] == 0.0
+    assert v[0, 0, 0] == 1.0

@@ -106,6 +106,15 @@ BIAS_MIN_MM = 1.0
 FIXED_SPREAD = 0.35
 
 
+def motion_field(method, frames) -> np.ndarray:
+    """The advection field (2, ny, nx) [cells per frame] ``method`` (a pysteps optical
+    flow) finds between ``frames``; where it is undefined (NaN: no rain texture to
+    follow, which Proesmans' method yields on some inputs) the rain is taken as still,
+    so the extrapolation never meets a non-finite velocity."""
+    velocity = np.asarray(method(frames), dtype=np.float64)
+    return np.where(np.isfinite(velocity), velocity, 0.0)
+
+
 def lagrangian_log_variance(frames, velocity, n_steps, threshold, extrapolate):
     """The variance of the log rain rate's change along the motion, at every lead of an
     extrapolation nowcast (``n_steps`` frames ahead), estimated from the recent frames.
@@ -305,7 +314,7 @@ class RadarRain:
         except ImportError:
             raise InputError("radar nowcasts need pysteps: pip install 'sewer-twin[radar]'",
                              field="--radar") from None  # fmt: skip
-        velocity = motion.get_method(MOTION)(past[-2:])
+        velocity = motion_field(motion.get_method(MOTION), past[-2:])
         timestep_min = self.step_s / 60.0
         if self.method == "extrapolation":
             det = nowcasts.get_method("extrapolation")(past[-1], velocity, n_steps)
