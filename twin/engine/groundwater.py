@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import numpy as np
 
+from twin.engine.massbal import continuity_error_percent
 from twin.kernels.runoff import groundwater as kg
 from twin.networks.inp_gwf import gwf_programs
 
@@ -178,13 +179,7 @@ class Groundwater:
         inflow = v["infiltration"] + v["initial_storage"]
         outflow = (v["upper_evaporation"] + v["lower_evaporation"] + v["deep_percolation"]
                    + v["lateral_outflow"] + v["final_storage"])  # fmt: skip
-        if abs(inflow - outflow) < 1.0:
-            return 1.0e-6
-        if inflow > 0.0:
-            return 100.0 * (1.0 - outflow / inflow)
-        if outflow > 0.0:
-            return 100.0 * (inflow / outflow - 1.0)
-        return 0.0
+        return continuity_error_percent(inflow, outflow)
 
     def summaries(self, n_subcatchments: int, duration_s: float) -> dict[str, np.ndarray]:
         """SWMM's "Groundwater Summary" per subcatchment (NaN where no aquifer): totals

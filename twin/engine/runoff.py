@@ -16,6 +16,7 @@ import warnings
 import numpy as np
 
 from twin.engine.groundwater import Groundwater, has_groundwater
+from twin.engine.massbal import continuity_error_percent
 from twin.engine.monthly_factors import infiltration_factors, subarea_factors
 from twin.engine.rainfall import GaugeRainfall, month_at
 from twin.engine.rdii import rdii_gauges
@@ -512,13 +513,7 @@ class Runoff:
         v = self.volumes
         inflow = v["rainfall"] + v["runon"] + v["initial_storage"]
         outflow = v["evaporation"] + v["infiltration"] + v["runoff"] + v["final_storage"]
-        if abs(inflow - outflow) < 1.0:
-            return 1.0e-6
-        if inflow > 0.0:
-            return 100.0 * (1.0 - outflow / inflow)
-        if outflow > 0.0:
-            return 100.0 * (inflow / outflow - 1.0)
-        return 0.0
+        return continuity_error_percent(inflow, outflow)
 
     def _per_area_in(self, col: int) -> np.ndarray:
         a = self.area_ft2
