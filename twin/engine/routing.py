@@ -257,9 +257,10 @@ class Router:
         if self.newton is not None:
             return self.newton.kernel(bundles)
         if not self.dynwave:
+            kinwave = specialise(route_step_kinwave, **self.absent_physics())
 
             def route_step_kinwave_bound(t_s, dt, lateral):
-                return route_step_kinwave(dt, lateral, *bundles)
+                return kinwave(dt, lateral, *bundles)
 
             return route_step_kinwave_bound
         threaded = self.opts.threads != 1 and threaded_route_step(self)

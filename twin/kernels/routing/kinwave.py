@@ -14,6 +14,7 @@ from twin.kernels.codes import NODE_OUTFALL, NODE_STORAGE
 from twin.kernels.config import JIT
 from twin.kernels.jit import kernel
 from twin.kernels.routing.constants import (
+    CONDUIT_LOSSES,
     FUDGE,
     KIND_CONDUIT,
     KIND_PUMP,
@@ -259,7 +260,7 @@ def kinwave_step(dt, nodes, links, xsects, curves, options, node_state, link_sta
     Links are visited in ``links.upstream_order``.
     """
     steady = options.mode == MODE_STEADY
-    losses = options.conduit_losses != 0
+    losses = CONDUIT_LOSSES and options.conduit_losses != 0
     order = links.upstream_order
     n_nodes = node_state.depth.shape[0]
     begin_step(dt, nodes, node_state, link_state)
