@@ -80,8 +80,6 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
     if advise:
         from twin.control.config import load_config
 
-        if surface:
-            raise InputError("--advise does not run with --surface yet", field="--advise")
         if actuators_path:
             load_config(actuators_path, net)  # bad input: one line before anything runs
     method = "none" if no_assimilation else ("nudging" if nudging else "enkf")

@@ -7,6 +7,9 @@ forecast rain (the nowcast the forecast ran, times each member's rain factor), w
 on its own network (the watch members' conduits carry their own roughness factors, so
 the states are not interchangeable: a row hot-started from member ``k``'s state runs
 member ``k``'s network, and the state file's network fingerprint is checked as ever).
+In a watch coupled to the 2D street surface the watch hands the adviser its members'
+states written without the surface (``states/sewer-{a,b}``): the plan runs on the sewer,
+its cost the manholes' overflow (the water leaving the sewer for the streets).
 
 The cycle's records (:meth:`~twin.control.advice.Advice.records`, plus ``issued``, the
 cycle time) are appended to ``OUTDIR/advice.jsonl``, the whole file written again

@@ -196,7 +196,7 @@ def _header_of(sim) -> dict:
     }
 
 
-def save_state(sim, path) -> Path:
+def save_state(sim, path, *, sewer_only: bool = False) -> Path:
     """Write the full state of ``sim`` to ``path`` (atomically); returns the path.
 
     Parameters
@@ -204,11 +204,19 @@ def save_state(sim, path) -> Path:
     sim : Simulation
     path : str or Path
         Any name (``.npz`` is not appended).
+    sewer_only : bool
+        Leave the couplers (the 2D street surface) out: the file is then the state of
+        the same simulation without them, which a simulation built without couplers
+        loads (the water on the streets is not in it).
     """
     path = Path(path)
     enc = _Encoder()
     header = _header_of(sim)
-    header["state"] = enc.obj(sim, exclude=SIM_NOT_SAVED)
+    exclude = SIM_NOT_SAVED
+    if sewer_only:
+        header["couplers"] = []
+        exclude = SIM_NOT_SAVED | {"couplers"}
+    header["state"] = enc.obj(sim, exclude=exclude)
     arrays = dict(enc.arrays)
     arrays["__header__"] = np.array(json.dumps(header))
     check_output(path)

@@ -335,12 +335,13 @@ class Simulation:
         return set_rainfall(self, intensity_mmh, gauge, start)
 
     # -- hot start (twin.engine.hotstart) --------------------------------------------------
-    def save_state(self, path):
+    def save_state(self, path, *, sewer_only: bool = False):
         """Write the full state (router, runoff, inflows, recorder, couplers, clock) to
-        ``path`` atomically; returns the path."""
+        ``path`` atomically; returns the path. ``sewer_only``: without the couplers (a
+        state for the same simulation built without the 2D surface)."""
         from twin.engine.hotstart import save_state
 
-        return save_state(self, path)
+        return save_state(self, path, sewer_only=sewer_only)
 
     def load_state(self, path) -> None:
         """Restore a state written by :meth:`save_state` for the same network, options

@@ -264,15 +264,17 @@ class MemberStates:
             self.assimilation_volume_m3[k] = vol
 
     # -- hot start files --------------------------------------------------------------------
-    def save_states(self, folder) -> list[Path]:
-        """Write each member's hot-start state to ``folder/member-KKK.state`` (atomic)."""
+    def save_states(self, folder, *, sewer_only: bool = False) -> list[Path]:
+        """Write each member's hot-start state to ``folder/member-KKK.state`` (atomic);
+        ``sewer_only``: without the 2D surface (see :func:`twin.engine.hotstart.save_state`)."""
         folder = Path(folder)
         folder.mkdir(parents=True, exist_ok=True)
         out = []
         for k, sim in enumerate(self.sims):
             sim.assimilation_log_rain_factor = float(self.log_rain_factor[k])
             sim.assimilation_volume_m3 = float(self.assimilation_volume_m3[k])
-            out.append(sim.save_state(folder / f"member-{k:03d}.state"))
+            path = folder / f"member-{k:03d}.state"
+            out.append(sim.save_state(path, sewer_only=sewer_only))
         return out
 
     def load_states(self, folder) -> bool:

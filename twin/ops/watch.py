@@ -203,9 +203,8 @@ class Twin:
         )
         self.adviser = None
         if advise:
-            if couplers is not None or not forecast:
-                raise InputError("advice needs the forecast and does not run with the 2D "
-                                 "surface yet", field="advise")  # fmt: skip
+            if not forecast:
+                raise InputError("advice needs the forecast", field="advise")
             # the control layer plans on the watch's members (imported here only: ops
             # knows nothing of control otherwise)
             from twin.control.watch_advice import WatchAdviser
@@ -565,7 +564,11 @@ class Twin:
         if self.adviser is None or not self.cycles or self.cycles[-1].issued_s < self.t_s - 1.0:
             return []
         times, rates = self._nowcast
-        return self.adviser.cycle(self._time(self.t_s), self._state_paths, times, rates,
+        states = self._state_paths
+        if self.members.sims[0].couplers:  # the plan runs on the sewer (see WatchAdviser)
+            folder = self.outdir / "states" / f"sewer-{self._states_slot}"
+            states = self.members.save_states(folder, sewer_only=True)
+        return self.adviser.cycle(self._time(self.t_s), states, times, rates,
                                   self.members.log_rain_factor)  # fmt: skip
 
     def qc_flag(self, sensor: int) -> bool:
