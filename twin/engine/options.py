@@ -75,6 +75,9 @@ class SimOptions:
     newton_max_step_s: float = 30.0  # longest Newton step
     newton_courant: float = 0.0  # kinematic Courant number where flow changes; 0 = off
     newton_period_steps: float = 0.0  # steps per half period of a head oscillation; 0 = off
+    # [REPORT] AVERAGES YES: node and link series are the means over each report period's
+    # routing steps (SWMM 5.2's output_updateAvgResults), not values at the report times
+    report_averages: bool = False
 
     @property
     def duration_s(self) -> float:
@@ -131,8 +134,24 @@ class SimOptions:
 
     @classmethod
     def from_network(cls, net, **overrides) -> SimOptions:
-        """Resolve a network's raw [OPTIONS] (SWMM defaults for what is missing)."""
-        return options_from_raw(net.options, source=net.source or None, **overrides)
+        """Resolve a network's raw [OPTIONS] (SWMM defaults for what is missing) and its
+        [REPORT] AVERAGES."""
+        opts = options_from_raw(net.options, source=net.source or None)
+        opts = opts.with_(report_averages=report_averages(net.report))
+        return opts.with_(**overrides) if overrides else opts
+
+
+def report_averages(report_lines) -> bool:
+    """SWMM's ``AVERAGES YES|NO`` among raw [REPORT] lines (the reader checked the
+    value; the last line that sets it counts, as in SWMM)."""
+    from twin.networks.inp_tokens import findmatch
+
+    on = False
+    for line in report_lines:
+        toks = line.split(";", 1)[0].split()
+        if len(toks) >= 2 and findmatch(toks[0], ["AVERAGES"]) == 0:
+            on = findmatch(toks[1], ["NO", "YES"]) == 1
+    return on
 
 
 def _err(key, value, what, source):

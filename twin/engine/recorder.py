@@ -108,6 +108,15 @@ class Recorder:
         self.node_critical = st.node_critical
         self._lat_old = st.lat_old  # the statistics' arrays as attributes: a hot start saves them
         self.link_critical = st.link_critical
+        #: [REPORT] AVERAGES YES: the sums of every node and link series over the report
+        #: period's routing steps and how many steps they hold (SWMM's AvgNodeResults,
+        #: AvgLinkResults and Nsteps)
+        self.averages = bool(getattr(opts, "report_averages", False))
+        self.average_sums = (
+            {k: np.zeros(n if k.startswith("node") else m) for k in _NODE_SERIES + _LINK_SERIES}
+            if self.averages else {}
+        )  # fmt: skip
+        self.average_steps = 0
 
     # -- per step -------------------------------------------------------------------
     def after_step(self, t_old: float, dt: float, stats: bool = True) -> None:
@@ -119,11 +128,56 @@ class Recorder:
             r = self.sim.router
             update_stats(dt, t_new, self.sim._lat, self.stats, r.node_state, r.link_state,
                          r.critical_node, r.critical_link)  # fmt: skip
+        if self.averages:
+            self._after_step_averaged(t_new)
+            return
         while t_new >= self.next_report_s - 1e-6:  # a step longer than the report step
             rt = self.next_report_s  # (the Newton solver's) passes several report times
             if rt >= self.report_start_s - 1e-6:
                 self._save(rt, t_old, dt)
             self.next_report_s += self.report_step_s
+
+    def _after_step_averaged(self, t_new: float) -> None:
+        """SWMM's ``saveResults`` with AVERAGES YES: the step's new state is added to the
+        period's sums; a step ending on a report time closes that period with itself in
+        it, a step ending past it starts the next period; a period before the report
+        start is not saved and its sums carry on (as in SWMM)."""
+        if t_new < self.next_report_s - 1e-6:
+            self._accumulate()
+            return
+        on_time = t_new <= self.next_report_s + 1e-6
+        if on_time:
+            self._accumulate()
+        while t_new >= self.next_report_s - 1e-6:
+            rt = self.next_report_s
+            if rt >= self.report_start_s - 1e-6:
+                self._save_averages(rt)
+            self.next_report_s += self.report_step_s
+        if not on_time:
+            self._accumulate()
+
+    def _accumulate(self) -> None:
+        state = self.sim.router.interpolated(1.0)
+        last = self.average_steps + 1  # a sum of value x steps: its mean is the last value
+        for k, total in self.average_sums.items():
+            value = np.asarray(state[_ROUTER_KEYS[k]], dtype=np.float64)
+            if k == "link_setting":
+                total[:] = value * last
+            elif k == "link_capacity":  # conduits' fraction full averaged, the other
+                total[:] = np.where(self.stats.is_conduit, total + value, value * last)  # links'
+            else:  # setting kept, as SWMM's output_updateAvgResults does
+                total += value
+        self.average_steps = last
+
+    def _save_averages(self, rt: float) -> None:
+        n = self.average_steps
+        state = self.sim.router.interpolated(1.0) if n == 0 else None
+        for k, total in self.average_sums.items():
+            value = total / n if n else np.asarray(state[_ROUTER_KEYS[k]], dtype=np.float64)
+            self.samples[k].append(value * _SERIES_FACTORS[k])
+            total[:] = 0.0
+        self.average_steps = 0
+        self._save_rest(rt)
 
     def _save(self, rt: float, t_old: float, dt: float) -> None:
         f = min(max((rt - t_old) / dt, 0.0), 1.0) if dt > 0 else 1.0
@@ -131,6 +185,11 @@ class Recorder:
         for k in _NODE_SERIES + _LINK_SERIES:
             value = state[_ROUTER_KEYS[k]]
             self.samples[k].append(np.asarray(value, dtype=np.float64) * _SERIES_FACTORS[k])
+        self._save_rest(rt)
+
+    def _save_rest(self, rt: float) -> None:
+        """The link status, the subcatchments (interpolated at ``rt``, averaged or not,
+        as SWMM's output_saveSubcatchResults), the time and the couplers' report."""
         self.samples["link_status"].append((self.samples["link_setting"][-1] > 0.0) * 1.0)
         runoff = self.sim.runoff
         if runoff is not None:

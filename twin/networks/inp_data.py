@@ -162,6 +162,16 @@ def read_evaporation(ctx: ReadContext, sec: Section | None) -> dict[str, list[st
     return evap
 
 
+def check_report(ctx: ReadContext, sec: Section | None) -> None:
+    """[REPORT]: the value of AVERAGES (the one [REPORT] option that changes the
+    results) is NO or YES, as SWMM's report_readOptions requires; the section is kept
+    raw (``Network.report``)."""
+    for line in sec.lines if sec else []:
+        if line.tokens and findmatch(line.tokens[0], ["AVERAGES"]) == 0:
+            row = Row(ctx, "REPORT", line, ["Keyword", "Value"])
+            row.word(1, NO_YES, "AVERAGES value")
+
+
 def read_curves(ctx: ReadContext, sec: Section | None) -> dict[str, Curve]:
     pts: dict[str, list] = {}
     kinds: dict[str, str] = {}

@@ -32,6 +32,7 @@ from twin.errors import InputError, TwinWarning
 from twin.networks.inp_adjustments import read_adjustments
 from twin.networks.inp_context import REGISTRY_SECTIONS, ReadContext
 from twin.networks.inp_data import (
+    check_report,
     read_curves,
     read_dwf,
     read_evaporation,
@@ -158,6 +159,7 @@ def _read(text: str, source: str) -> Network:
     def raw(name):
         return list(sections[name].raw) if name in sections else []
 
+    check_report(ctx, sections.get("REPORT"))
     title_sec = sections.get("TITLE")
     aquifers = read_aquifers(ctx, sections.get("AQUIFERS"))
     net = Network(
