@@ -253,8 +253,8 @@ class LidUnits:
         return float((u[:, ll.U_WB_FINAL] * g[:, kl.G_AREA] * g[:, kl.G_NUMBER]).sum())
 
     def performance(self) -> list[dict]:
-        """SWMM's LID Performance Summary rows (depths over the unit's area, in or mm)."""
-        ucf = UCF_RAINDEPTH[self.unit_system]
+        """SWMM's LID Performance Summary rows (depths over the unit's area [mm])."""
+        ucf = 304.8  # ft -> mm (SWMM prints in or mm: the Dataset is SI)
         names = self.net.subcatchments.name
         lid_names = self.net.lids.controls.names
         rows = []
@@ -268,8 +268,7 @@ class LidUnits:
             inflow = vals[5] + vals[0]
             outflow = vals[6] + vals[1] + vals[2] + vals[3] + vals[4]
             err = (inflow - outflow) / inflow if inflow > 0.0 else 1.0
-            keys = ("total_inflow", "evaporation", "infiltration", "surface_outflow",
-                    "drain_outflow", "initial_storage", "final_storage")  # fmt: skip
+            keys = PERFORMANCE_KEYS
             rec = {"subcatchment": str(names[j]),
                    "lid": str(lid_names[int(self.geom[row, kl.G_PROC])])}  # fmt: skip
             rec.update({k: float(v * ucf) for k, v in zip(keys, vals, strict=True)})
@@ -278,8 +277,29 @@ class LidUnits:
         return rows
 
 
-def lid_type_name(kind: int) -> str:
-    return LID_TYPE_NAMES[kind]
+#: SWMM's LID Performance Summary columns, as Dataset variables ``lid_<key>`` [mm]
+PERFORMANCE_KEYS = ("total_inflow", "evaporation", "infiltration", "surface_outflow",
+                    "drain_outflow", "initial_storage", "final_storage")  # fmt: skip
 
 
-__all__ = ["LidUnits", "has_lids", "process_params", "PP"]
+def performance_dataset_vars(rows: list[dict]) -> dict:
+    """The LID performance rows as Dataset variables along a ``lid_unit`` dimension:
+    ``lid_subcatchment``, ``lid_control``, ``lid_<column>`` [mm over the unit's area]
+    and ``lid_continuity_error_percent``."""
+    import xarray as xr
+
+    dim = "lid_unit"
+    out = {
+        "lid_subcatchment": xr.DataArray(np.array([r["subcatchment"] for r in rows], object),
+                                         dims=dim),
+        "lid_control": xr.DataArray(np.array([r["lid"] for r in rows], object), dims=dim),
+    }  # fmt: skip
+    for key in (*PERFORMANCE_KEYS, "continuity_error_percent"):
+        units = "%" if key.endswith("percent") else "mm"
+        out[f"lid_{key}"] = xr.DataArray(np.array([r[key] for r in rows], np.float64), dims=dim,
+                                         attrs={"units": units})  # fmt: skip
+    return out
+
+
+__all__ = ["LidUnits", "has_lids", "process_params", "performance_dataset_vars",
+           "PERFORMANCE_KEYS", "LID_TYPE_NAMES", "PP"]  # fmt: skip
