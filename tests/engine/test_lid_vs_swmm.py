@@ -89,3 +89,27 @@ def test_continuity_agrees(runs):
     for k in ("flow_routing_continuity_error_percent", "runoff_continuity_error_percent"):
         tol = 0.03 if (case == "pyswmm" and k.startswith("flow")) else 0.01
         assert abs(ours.attrs[k] - ref.attrs[k]) <= tol, (k, ours.attrs[k], ref.attrs[k])
+
+
+@pytest.mark.swmm
+def test_report_has_swmms_lid_rows(runs):
+    """The summary report prints the LID Performance Summary and the LID Drainage line."""
+    import io
+
+    from rich.console import Console
+
+    from twin.report import print_report, report_tables
+
+    case, ours, ref = runs
+    if case != "us":
+        pytest.skip("one network is enough for the report's layout")
+    tables = {t.key: t for t in report_tables(ours)}
+    lid = tables["lid_performance"]
+    assert [r[:2] for r in lid.rows] == list(
+        zip(ref.lid_subcatchment.values, ref.lid_control.values, strict=True)
+    )
+    drains = dict((r[0], r[1]) for r in tables["runoff_continuity"].rows)["LID Drainage"]
+    assert abs(drains - ref.attrs["runoff_lid_drains_m3"]) <= DRAINS_TOL_M3[case]
+    out = io.StringIO()
+    print_report(ours, console=Console(file=out, width=200))
+    assert "LID Performance Summary" in out.getvalue() and "BioCell" in out.getvalue()
