@@ -344,3 +344,24 @@ def read_lids(ctx: ReadContext, controls_sec, usage_sec, area_m2: np.ndarray) ->
     lids = Lids(controls=controls, usage=read_lid_usage(ctx, usage_sec, controls))
     check_lid_areas(ctx, lids, area_m2)
     return lids
+
+
+def lids_from_sections(net, source: str = "") -> Lids:
+    """[LID_CONTROLS] and [LID_USAGE] of ``net.sections`` (their verbatim lines) read again,
+    after a change to those lines (a scenario's LIDs); errors name ``source`` and the
+    line within the section."""
+    from twin.networks.inp_tokens import split_sections, tokenize
+
+    pollutants = [t[0] for t in map(tokenize, net.sections.get("POLLUTANTS", [])) if t]
+    text = "".join(f"[{name}]\n" + "\n".join(net.sections.get(name, [])) + "\n"
+                   for name in ("LID_CONTROLS", "LID_USAGE"))  # fmt: skip
+    sections, _ = split_sections(text, source)
+    ctx = ReadContext(source)
+    ctx.set_flow_units(net.flow_units)
+    for kind, names in (("subcatchment", net.subcatchments.name), ("node", net.nodes.name),
+                        ("curve", list(net.curves)), ("pollutant", pollutants)):  # fmt: skip
+        for name in names:
+            ctx.index[kind][str(name).upper()] = len(ctx.names[kind])
+            ctx.names[kind].append(str(name))
+    return read_lids(ctx, sections.get("LID_CONTROLS"), sections.get("LID_USAGE"),
+                     np.asarray(net.subcatchments.area_m2, np.float64))  # fmt: skip
