@@ -11,8 +11,11 @@ terms, and the report SWMM's LID performance summary.
 
 from __future__ import annotations
 
+import warnings
+
 import numpy as np
 
+from twin.errors import TwinWarning
 from twin.kernels.runoff import infiltration as ki
 from twin.kernels.runoff import lid as kl
 from twin.kernels.runoff import lid_layers as ll
@@ -140,6 +143,10 @@ class LidUnits:
                  dry_days=0.0):  # fmt: skip
         u = net.lids.usage
         s = net.subcatchments
+        files = sorted({f for f in u.report_file if f})
+        if files:
+            warnings.warn(f"[LID_USAGE] detailed LID report files are not written by twin: "
+                          f"{', '.join(files[:3])}", TwinWarning, stacklevel=3)  # fmt: skip
         self.net = net
         ucf_l = UCF_LENGTH[unit_system]
         self.unit_system = unit_system
