@@ -303,8 +303,13 @@ def performance_dataset_vars(rows: list[dict]) -> dict:
     }  # fmt: skip
     for key in (*PERFORMANCE_KEYS, "continuity_error_percent"):
         units = "%" if key.endswith("percent") else "mm"
+        what = key.replace("_percent", "").replace("_", " ")
+        tail = "" if units == "%" else " over the run, depth over the unit's area"
+        attrs = {"units": units, "long_name": f"LID unit's {what}{tail}"}
         out[f"lid_{key}"] = xr.DataArray(np.array([r[key] for r in rows], np.float64), dims=dim,
-                                         attrs={"units": units})  # fmt: skip
+                                         attrs=attrs)  # fmt: skip
+    out["lid_subcatchment"].attrs["long_name"] = "subcatchment of the LID unit"
+    out["lid_control"].attrs["long_name"] = "LID control ([LID_CONTROLS] name) of the unit"
     return out
 
 
