@@ -122,15 +122,14 @@ def test_node_inflow_follows_swmm_routing_clock():
 
 def test_ignored_components_are_warned_about_once_each():
     net = Network.from_inp(DATA / "runoff_us.inp")
-    net.sections["LID_USAGE"] = ["S1 Barrel 1 100 0 0 0 0"]
-    net.sections["LID_CONTROLS"] = ["Barrel RB", "Barrel STORAGE 48 0.75 0.5 0"]
+    net.sections["SNOWPACKS"] = ["SP1 PLOWABLE 0.001 0.001 32 0.1 0 0 0"]
+    net.subcatchments.snowpack[0] = "SP1"
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         Runoff(net, SimOptions.from_network(net))
     text = [str(w.message) for w in caught]
-    assert sum("[LID_USAGE]" in m for m in text) == 1
-    assert sum("[LID_CONTROLS]" in m for m in text) == 1
-    assert not any("GROUNDWATER" in m for m in text)  # simulated since issue 19
+    assert sum("[SNOWPACKS]" in m for m in text) == 1
+    assert not any("GROUNDWATER" in m or "LID" in m for m in text)  # simulated (issue 19)
 
 
 def test_outfall_runon_enters_over_the_next_step_and_the_balance():

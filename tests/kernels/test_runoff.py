@@ -83,7 +83,8 @@ def step(a, st, dt, rain_fps, evap=0.0):
         a["route"], a["f_out"], a["out_sub"], a["counts"], a["model"], a["par"],
         st["infil_state"], st["max_infil_vol_at_subcatch"], st["depth_at_subarea"],
         st["runoff_at_subarea"],
-        st["inflow_at_subarea"], st["runon_at_subcatch"], st["old_runoff_cfs"],
+        st["inflow_at_subarea"], st["runon_at_subcatch"], st["perv_inflow_at_subcatch"],
+        st["old_runoff_cfs"],
         st["new_runoff_cfs"], st["evap_loss_fps"], st["infil_loss_fps"], st["totals"],
         st["stats"],
     )  # fmt: skip

@@ -29,6 +29,9 @@ SOURCES = [
     (Path(__file__).parents[1] / "engine" / "data" / "groundwater_gwf.inp").read_text(),
     # [STREETS] (issue 19)
     (Path(__file__).parents[1] / "engine" / "data" / "streets.inp").read_text(),
+    # [LID_CONTROLS] and [LID_USAGE] (issue 19)
+    (Path(__file__).parents[1] / "engine" / "data" / "lids_us.inp").read_text(),
+    (Path(__file__).parents[1] / "engine" / "data" / "lids_si.inp").read_text(),
 ]
 JUNK = [
     "abc",

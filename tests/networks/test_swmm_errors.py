@@ -4,7 +4,7 @@ too (issue 15, item 9).
 
 Codes that do not apply: 101-107 (memory, solver failures at run time), 155 (RDII area:
 SWMM's parser refuses a negative one first, as 211), 156 (rain files), 161 (treatment),
-181-188 (snow, LIDs: twin keeps those sections verbatim and warns), 193 (SWMM 5.2.4
+181-182 (snow: twin keeps the section verbatim and warns), 193 (SWMM 5.2.4
 accepts a report start after the end), 219-231 (transects:
 tests/engine/test_transects_vs_swmm.py), 112 (not raised by SWMM 5.2).
 """
@@ -470,6 +470,72 @@ CASES = [
                 "[CURVES]",
                 "[HYDROGRAPHS]\nUH RG\nUH ALL SHORT 0.6 1 2\nUH ALL LONG 0.6 5 2\n"
                 "[RDII]\nJ1 UH 10\n[CURVES]",
+            )
+        ],
+    ),
+    Case(
+        183,
+        "an LID control without a type",
+        "LID_CONTROLS",
+        "Type",
+        [
+            (
+                "[JUNCTIONS]",
+                "[LID_CONTROLS]\nL1 SOIL 12 0.5 0.2 0.1 1 10 3\n"
+                "[LID_USAGE]\nS1 L1 1 1000 10 0 0 0\n[JUNCTIONS]",
+            )
+        ],
+    ),
+    Case(
+        184,
+        "a bio-retention cell without a soil layer",
+        "LID_CONTROLS",
+        "SOIL",
+        [
+            (
+                "[JUNCTIONS]",
+                "[LID_CONTROLS]\nL1 BC\nL1 SURFACE 6 0 0 1 0\n"
+                "[LID_USAGE]\nS1 L1 1 1000 10 0 0 0\n[JUNCTIONS]",
+            )
+        ],
+    ),
+    Case(
+        185,
+        "an LID soil whose field capacity is above its porosity",
+        "LID_CONTROLS",
+        "SOIL",
+        [
+            (
+                "[JUNCTIONS]",
+                "[LID_CONTROLS]\nL1 BC\nL1 SOIL 12 0.5 0.6 0.1 1 10 3\n"
+                "[LID_USAGE]\nS1 L1 1 1000 10 0 0 0\n[JUNCTIONS]",
+            )
+        ],
+    ),
+    Case(
+        187,
+        "LIDs covering more than their subcatchment",
+        "LID_USAGE",
+        "Area",
+        [
+            (
+                "[JUNCTIONS]",
+                "[LID_CONTROLS]\nL1 RB\nL1 STORAGE 36 0.75 0 0\n"
+                "[LID_USAGE]\nS1 L1 2 40000 10 0 0 0\n[JUNCTIONS]",
+            )
+        ],
+    ),
+    Case(
+        188,
+        "LIDs treating more than all of the impervious runoff",
+        "LID_USAGE",
+        "FromImp",
+        [
+            (
+                "[JUNCTIONS]",
+                "[LID_CONTROLS]\nL1 RB\nL1 STORAGE 36 0.75 0 0\n"
+                "[LID_USAGE]\nS1 L1 1 100 10 0 60 0\nS1 L1 1 100 10 0 60 0\n"
+                "[JUNCTIONS]",
             )
         ],
     ),

@@ -111,6 +111,10 @@ def results_dataset(sim, rec):
     }
     attrs = _attrs(sim)
     ds = build_dataset(times, series, summaries, coords, names, attrs, _geometry(net))
+    if sim.runoff is not None and sim.runoff.lids is not None:  # SWMM's LID Performance
+        from twin.engine.lid import performance_dataset_vars
+
+        ds = ds.assign(performance_dataset_vars(sim.runoff.lids.performance()))
     for c in sim.couplers:
         ds = ds.assign(c.dataset_vars())
         ds.attrs.update(c.attrs())

@@ -5,8 +5,10 @@ ft2, ft/s, cfs), advances them one runoff step at a time (wet or dry step, cappe
 the next rainfall change and by the end of the simulation), and hands the routing loop
 the runoff of each subcatchment interpolated at a routing time, as SWMM does between
 its old and new runoff states.  Aquifers ([AQUIFERS], [GROUNDWATER]) are advanced after
-each surface step (:mod:`twin.engine.groundwater`).  Snowpacks and LIDs are ignored
-(with a warning).  Evaporation: CONSTANT or MONTHLY rates, DRY_ONLY and a RECOVERY pattern.
+each surface step (:mod:`twin.engine.groundwater`); LID units ([LID_CONTROLS],
+[LID_USAGE]) take their area out of the subareas and run after them
+(:mod:`twin.engine.lid`).  Snowpacks are ignored (with a warning).  Evaporation:
+CONSTANT or MONTHLY rates, DRY_ONLY and a RECOVERY pattern.
 """
 
 from __future__ import annotations
@@ -16,12 +18,14 @@ import warnings
 import numpy as np
 
 from twin.engine.groundwater import Groundwater, has_groundwater
+from twin.engine.lid import LidUnits, has_lids
 from twin.engine.massbal import continuity_error_percent
 from twin.engine.monthly_factors import infiltration_factors, subarea_factors
 from twin.engine.rainfall import GaugeRainfall, month_at
 from twin.engine.rdii import rdii_gauges
 from twin.errors import InputError, TwinWarning
 from twin.kernels.runoff import infiltration as ki
+from twin.kernels.runoff import lid as kl
 from twin.kernels.runoff import runoff as kr
 from twin.networks import units
 from twin.networks.units import FT3_TO_M3, FT_TO_M
@@ -30,11 +34,7 @@ FT, FT3 = FT_TO_M, FT3_TO_M3
 MM_PER_FT = 304.8
 MMH_PER_FPS = 1097280.0  # mm/h per ft/s
 EVAP_FPS_PER_UNIT = {"US": 1.0 / 1036800.0, "SI": 1.0 / 26334720.0}  # in/day, mm/day -> ft/s
-_IGNORED_SECTIONS = (
-    "SNOWPACKS",
-    "LID_USAGE",
-    "LID_CONTROLS",
-)
+_IGNORED_SECTIONS = ("SNOWPACKS",)
 
 
 def infil_params_internal(
@@ -277,8 +277,18 @@ class Runoff:
         )
         if np.isnan(self.area_ft2).any():
             raise InputError("a subcatchment has no area", section="SUBCATCHMENTS")
+        self.infil_model, self.infil_par = infil_params_internal(s.infil_model, s.infil_params)
+        #: the LID units in the subcatchments, if any; the subareas run over the area
+        #: outside them (``surface_area_ft2``, the same array as ``area_ft2`` without LIDs)
+        self.lids = None
+        self.surface_area_ft2 = self.area_ft2
+        if has_lids(net):
+            fimp = np.minimum(np.asarray(s.imperv_pct, np.float64), 100.0) / 100.0
+            self.lids = LidUnits(net, self.area_ft2, fimp, self.infil_model, self.infil_par,
+                                 self.unit_system, opts.start_dry_days)  # fmt: skip
+            self.surface_area_ft2 = self.lids.surface_area_ft2
         (self.frac, self.alpha, self.dstore, self.n_manning, self.route, self.f_outlet) = _subareas(
-            s, self.area_ft2
+            s, self.surface_area_ft2
         )
         self.outlet_node = np.asarray(s.outlet_node, np.int64)
         self.outlet_subcatch = np.asarray(s.outlet_subcatchment, np.int64)
@@ -292,7 +302,6 @@ class Runoff:
         self.dry_step_s = float(opts.dry_step_s)
         self.duration_s = opts.duration_s
         self.evap = Evaporation(net, opts)
-        self.infil_model, self.infil_par = infil_params_internal(s.infil_model, s.infil_params)
         #: the aquifers under the subcatchments ([GROUNDWATER]), if any
         self.groundwater = None
         if has_groundwater(net):
@@ -313,13 +322,11 @@ class Runoff:
         self._gage_rate = np.zeros(self.rain.n_gages)
         self._rain_fps = np.zeros(n)
         self._pending_runon_ft3 = np.zeros(n)
-        self._has_runoff = False
+        self._has_runoff = self.lids is not None and self.lids.initially_wet
         self._out = np.zeros(n)
         self.t_old_s = 0.0
         self.t_new_s = 0.0
-        self.initial_storage_ft3 = kr.stored_volume(
-            self.area_ft2, self.frac, st["depth_at_subarea"]
-        )
+        self.initial_storage_ft3 = self._stored_ft3()
 
     # -- stepping ----------------------------------------------------------
     def _step_length(self, t: float, raining: bool) -> float:
@@ -352,22 +359,29 @@ class Runoff:
         st = self._st
         if old_step > 0.0 and self._pending_runon_ft3.any():
             v = self._pending_runon_ft3
-            ok = self.area_ft2 > 0.0
-            st["runon_at_subcatch"][ok] += v[ok] / old_step / self.area_ft2[ok]
+            a = self.surface_area_ft2
+            ok = a > 0.0
+            st["runon_at_subcatch"][ok] += v[ok] / old_step / a[ok]
             st["totals"][kr.TOT_RUNON] += v[ok].sum()
+            if self.lids is not None:  # onto a subcatchment that its LIDs cover
+                full = (a <= 0.0) & (self.area_ft2 > 0.0)
+                self.lids.full_lid_runon[full] += v[full] / old_step / self.area_ft2[full]
+                st["totals"][kr.TOT_RUNON] += v[full].sum()
             v[:] = 0.0
         month = self.evap.month_at(t)
         if self._infil_factors is not None:  # [ADJUSTMENTS] CONDUCTIVITY, INFIL patterns
             self._infil_factors.apply(month, self.infil_model, self.infil_par)
         if self._subarea_factors is not None:  # [ADJUSTMENTS] DSTORE, N-PERV patterns
             self._subarea_factors.apply(month, self.alpha, self.dstore)
+        if self.lids is not None:
+            self.lids.before_step(self, st)
         self._has_runoff = self._runoff_step(
             dt,
             self._rain_fps,
             self.evap.rate_fps(t),
             self.evap.dry_only,
             float(self.evap.recovery[month]),
-            self.area_ft2,
+            self.surface_area_ft2,
             self.frac,
             self.alpha,
             self.dstore,
@@ -384,6 +398,7 @@ class Runoff:
             st["runoff_at_subarea"],
             st["inflow_at_subarea"],
             st["runon_at_subcatch"],
+            st["perv_inflow_at_subcatch"],
             st["old_runoff_cfs"],
             st["new_runoff_cfs"],
             st["evap_loss_fps"],
@@ -391,6 +406,10 @@ class Runoff:
             st["totals"],
             st["stats"],
         )
+        if self.lids is not None:  # SWMM's lid_getRunoff, after the subareas
+            wet = self.lids.after_step(self, st, dt, t, self._rain_fps, self.evap.rate_fps(t),
+                                       float(self.evap.recovery[month]))  # fmt: skip
+            self._has_runoff = self._has_runoff or wet
         if self.groundwater is not None:  # SWMM's gwater_getGroundwater, after the surface
             self.groundwater.step(
                 dt, self.t_new_s, self.evap.rate_fps(t), st["infil_loss_fps"],
@@ -436,9 +455,12 @@ class Runoff:
         """ADD to out (n_nodes,) the runoff [cfs] of every subcatchment that drains to a node,
         interpolated at routing time t_s between the old and new runoff states as SWMM does."""
         f = min(max(self._weight(t_s), 0.0), 1.0)
-        return kr.add_runoff_to_nodes(
+        kr.add_runoff_to_nodes(
             f, self._st["old_runoff_cfs"], self._st["new_runoff_cfs"], self.outlet_node, out
         )
+        if self.lids is not None:  # SWMM's addLidDrainInflows (wet weather inflow)
+            self.lids.add_drain_to_nodes(f, out)
+        return out
 
     def interpolated(self, t_s: float) -> dict[str, np.ndarray]:
         """Results for output at ``t_s`` as SWMM reports them.
@@ -449,9 +471,12 @@ class Runoff:
         ``evaporation`` [mm/h] (losses of the latest step).
         """
         f = self._weight(t_s)
-        q = kr.reported_runoff(
-            f, self._st["old_runoff_cfs"], self._st["new_runoff_cfs"], self.area_ft2, self._out
-        )
+        old, new = self._st["old_runoff_cfs"], self._st["new_runoff_cfs"]
+        if self.lids is not None:  # SWMM reports the LIDs' drain flow with the runoff
+            drains = self.lids.group
+            old = old + drains[:, kl.L_OLD_DRAIN]
+            new = new + drains[:, kl.L_NEW_DRAIN]
+        q = kr.reported_runoff(f, old, new, self.area_ft2, self._out)
         gauge = self.rain.rate_at(t_s) * (25.4 if self.unit_system == "US" else 1.0)
         g = self.gage_at_subcatch
         rain = np.where(g >= 0, gauge[np.maximum(g, 0)], 0.0)
@@ -503,16 +528,21 @@ class Runoff:
             "infiltration": float(tot[kr.TOT_INFIL]),
             "runoff": float(tot[kr.TOT_RUNOFF]),
             "initial_storage": float(self.initial_storage_ft3),
-            "final_storage": float(
-                kr.stored_volume(self.area_ft2, self.frac, self._st["depth_at_subarea"])
-            ),
+            "final_storage": self._stored_ft3(),
+            **({"lid_drains": float(self.lids.totals[0])} if self.lids is not None else {}),
         }
+
+    def _stored_ft3(self) -> float:
+        """Water on the subareas and in the LIDs [ft3] (SWMM's subcatch_getStorage)."""
+        v = float(kr.stored_volume(self.surface_area_ft2, self.frac, self._st["depth_at_subarea"]))
+        return v + (self.lids.stored_volume_ft3() if self.lids is not None else 0.0)
 
     def continuity_error_percent(self) -> float:
         """Runoff continuity error [%] as SWMM's Runoff Quantity Continuity."""
         v = self.volumes
         inflow = v["rainfall"] + v["runon"] + v["initial_storage"]
         outflow = v["evaporation"] + v["infiltration"] + v["runoff"] + v["final_storage"]
+        outflow += v.get("lid_drains", 0.0)
         return continuity_error_percent(inflow, outflow)
 
     def _per_area_in(self, col: int) -> np.ndarray:

@@ -5,8 +5,8 @@ Severities: ``"error"`` (the model cannot be right: a link joining a node to
 itself, a zero-length conduit, a subcatchment that drains nowhere, a referenced
 file that does not exist), ``"warning"`` (suspicious: no path to an outfall,
 disconnected parts, adverse slopes, offsets above the rim, duplicate parallel
-links; a section SWMM would simulate and twin does not, such as LIDs, inlets
-or snowmelt), also ``"error"`` for an element twin cannot route yet (culvert inlet
+links; a section SWMM would simulate and twin does not, such as inlets or
+snowmelt), also ``"error"`` for an element twin cannot route yet (culvert inlet
 control, IRREGULAR transects: ``twin run`` refuses them) and
 ``"info"`` (loops, which are normal in looped sewers; water-quality sections, which
 do not change the flows).
@@ -102,7 +102,7 @@ def _missing_files(net: Network) -> list[CheckFinding]:
 
 #: Sections SWMM simulates and twin keeps verbatim without simulating: they change flows.
 NOT_SIMULATED_FLOW = (
-    "LID_CONTROLS", "LID_USAGE", "SNOWPACKS", "TEMPERATURE", "INLETS", "INLET_USAGE",
+    "SNOWPACKS", "TEMPERATURE", "INLETS", "INLET_USAGE",
     "EVENTS", "FILES",
 )  # fmt: skip
 #: Water-quality sections (twin models no quality): the flows do not depend on them.

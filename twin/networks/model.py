@@ -22,6 +22,7 @@ import numpy as np
 from twin.kernels.codes import InfilModel, LinkKind, NodeKind, OutfallKind, RouteTo, Shape
 from twin.networks.inp_adjustments import Adjustments
 from twin.networks.inp_groundwater import Aquifers, GroundwaterLinks
+from twin.networks.inp_lid import Lids
 from twin.networks.inp_rdii import RdiiInflows, UnitHydrographs
 
 __all__ = [
@@ -376,6 +377,8 @@ class Network:
     groundwater: GroundwaterLinks = field(default_factory=GroundwaterLinks)
     # [ADJUSTMENTS] read (twin.networks.inp_adjustments; also kept in ``sections``)
     adjustments: Adjustments = field(default_factory=Adjustments)
+    # [LID_CONTROLS] and [LID_USAGE] read (twin.networks.inp_lid; also kept in ``sections``)
+    lids: Lids = field(default_factory=Lids)
     source: str = ""  # file the network came from, "" if generated
     crs: str = ""  # CRS of the map coordinates (WKT, "EPSG:5186" ...), from <stem>.prj; "" unknown
 

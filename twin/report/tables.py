@@ -30,6 +30,7 @@ from twin.report.element_tables import (
     node_surcharge_summary,
 )
 from twin.report.groundwater_tables import groundwater_continuity, groundwater_summary
+from twin.report.lid_tables import lid_performance_summary
 from twin.report.table_data import KIND, NAME, Column, Table, cell, check_one_run, values_of
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "flow_routing_continuity",
     "groundwater_continuity",
     "groundwater_summary",
+    "lid_performance_summary",
     "time_step_critical_elements",
     "node_depth_summary",
     "node_inflow_summary",
@@ -119,6 +121,7 @@ _RUNOFF_ROWS = (
     ("Evaporation Loss", ("evaporation",)),
     ("Infiltration Loss", ("infiltration",)),
     ("Surface Runoff", ("runoff",)),
+    ("LID Drainage", ("lid_drains",)),  # runs with LIDs only
     ("Final Storage", ("final_storage",)),
 )
 _ROUTING_ROWS = (
@@ -205,6 +208,7 @@ TABLES = (
     link_flow_summary,
     conduit_surcharge_summary,
     groundwater_summary,
+    lid_performance_summary,
 )
 
 

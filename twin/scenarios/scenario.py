@@ -25,6 +25,8 @@ Scenario file (TOML)::
     # controls = "append"      # or "replace": the network's rules by rules / control_file
     # rules = "RULE R1 ..."    # SWMM rule text (a TOML multi-line string)
     # control_file = "rules.txt" # SWMM rule text in a file (relative to this file)
+    # [[modify.lids]]          # LIDs added (twin.scenarios.modify_lids), e.g.
+    # control = "permeable_pavement"; subcatchments = ["S1"]; area_pct = 20
     [simulation]
     start = "2024-07-15T00:00:00"   # default: the network's start (gauge/radar: first reading)
     tail_hours = 2.0                # run this long after the rain ends
@@ -70,6 +72,8 @@ class Scenario:
         ``{"pump", "from_h", "to_h"}``: pumps switched off for a window (control rules).
     settings : list of dict
         ``{"link", "setting", "from_h", "to_h"}``: fixed pump / gate settings (rules).
+    lids : list of dict
+        LID units added to subcatchments (:mod:`twin.scenarios.modify_lids`).
     controls : {"append", "replace"}
         What ``rules`` / ``control_file`` do to the network's own [CONTROLS].
     rules : str
@@ -101,6 +105,7 @@ class Scenario:
     outfall_level: dict = field(default_factory=dict)
     pump_failure: list = field(default_factory=list)
     settings: list = field(default_factory=list)
+    lids: list = field(default_factory=list)
     controls: str = "append"
     rules: str = ""
     control_file: str | None = None

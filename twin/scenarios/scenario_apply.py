@@ -3,7 +3,7 @@
 :func:`apply_scenario` copies the network and writes the scenario into it in SWMM
 constructs (see :mod:`twin.scenarios.modify`): the rainfall source
 (:mod:`twin.scenarios.rain_sources`), its scaling and time shift, the simulation
-window, blocked links, initial depths, outfall levels and the control rules,
+window, blocked links, initial depths, outfall levels, added LIDs and the control rules,
 pump failures and fixed settings. Errors in the ``[modify]`` table name the
 scenario file (or the control file), the line and the key.
 """
@@ -59,6 +59,14 @@ def apply_scenario(sc, net):
         modify.set_initial_depths(out, sc.initial_depth_m)
     if sc.outfall_level:
         modify.set_outfall_levels(out, outfall_levels(sc.outfall_level))
+    if sc.lids:
+        from twin.scenarios.modify_lids import add_lids
+
+        try:
+            add_lids(out, sc.lids)
+        except InputError as exc:
+            key = f"modify.{exc.field}" if exc.field else "modify"
+            raise InputError(exc.message, file=sc.source_file or exc.file, field=key) from None
     _apply_controls(sc, out)
     return out
 

@@ -40,6 +40,7 @@ MODIFY_KEYS = {
     "outfall_level",
     "pump_failure",
     "settings",
+    "lids",
     "controls",
     "rules",
     "control_file",
@@ -65,6 +66,8 @@ def scenario_table(sc) -> dict:
         d["modify"]["pump_failure"] = [_no_none(f) for f in sc.pump_failure]
     if sc.settings:
         d["modify"]["settings"] = [_no_none(f) for f in sc.settings]
+    if sc.lids:
+        d["modify"]["lids"] = [_no_none(f) for f in sc.lids]
     if sc.controls != "append":
         d["modify"]["controls"] = sc.controls
     if sc.rules:
@@ -184,7 +187,7 @@ def scenario_fields(d: dict, source_file=None, text: str = "") -> dict:
                             raise err("expected a list of numbers", f"{key}.{part}")
                         for x in series:
                             number(x, f"{key}.{part}")
-    for k, name_key in (("pump_failure", "pump"), ("settings", "link")):
+    for k, name_key in (("pump_failure", "pump"), ("settings", "link"), ("lids", "control")):
         if k in mod:
             entries = mod[k]
             if not isinstance(entries, list) or not all(

@@ -82,6 +82,7 @@ def run_swmm(inp, workdir=None, keep_files: bool = False) -> xr.Dataset:
     try:
         ds = _read_out(output, shared_enum, out)
         ds.attrs.update(_read_rpt(rpt))
+        ds = ds.assign(_lid_performance(rpt.read_text(errors="replace")))
     finally:
         if tmp is not None and not keep_files:
             tmp.cleanup()
@@ -209,6 +210,9 @@ def _read_rpt(path: Path) -> dict:
         m = re.compile(r"Evaporation Loss\s*\.+\s*(-?[\d.]+)").search(text, runoff)
         if m and (routing < 0 or m.start() < routing):
             attrs["runoff_evaporation_m3"] = float(m.group(1)) * m3_per
+        m = re.compile(r"LID Drainage\s*\.+\s*(-?[\d.]+)").search(text, runoff)
+        if m and (routing < 0 or m.start() < routing):
+            attrs["runoff_lid_drains_m3"] = float(m.group(1)) * m3_per
     attrs.update(_groundwater_continuity(text))
     rdii = text.find("Rainfall Dependent I/I")
     if rdii >= 0:
@@ -232,6 +236,39 @@ def _read_rpt(path: Path) -> dict:
             if m:
                 attrs[key] = float(m.group(2)) * m3_per
     return attrs
+
+
+def _lid_performance(text: str) -> dict:
+    """SWMM's "LID Performance Summary" as the Dataset variables twin writes
+    (:func:`twin.engine.lid.performance_dataset_vars`, depths in mm); {} without LIDs."""
+    from twin.engine.lid import PERFORMANCE_KEYS, performance_dataset_vars
+
+    pos = text.find("LID Performance Summary")
+    if pos < 0:
+        return {}
+    lines = text[pos:].splitlines()
+    mm = 1.0 if "mm" in " ".join(lines[:8]).split() else 25.4
+    rows = []
+    for line in lines[7:]:
+        toks = line.split()
+        if len(toks) != 10 or not all(_is_float(t) for t in toks[2:]):
+            if rows:
+                break
+            continue
+        vals = [float(t) for t in toks[2:]]
+        row = {"subcatchment": toks[0], "lid": toks[1]}
+        row.update({k: v * mm for k, v in zip(PERFORMANCE_KEYS, vals[:7], strict=True)})
+        row["continuity_error_percent"] = vals[7]
+        rows.append(row)
+    return performance_dataset_vars(rows) if rows else {}
+
+
+def _is_float(tok: str) -> bool:
+    try:
+        float(tok)
+    except ValueError:
+        return False
+    return True
 
 
 _GW_ROWS = (

@@ -196,6 +196,7 @@ def runoff_step(
     runoff_at_subarea,
     inflow_at_subarea,
     runon_at_subcatch,
+    perv_inflow_at_subcatch,
     old_runoff_cfs,
     new_runoff_cfs,
     evap_loss_fps,
@@ -238,6 +239,8 @@ def runoff_step(
         Work array (net inflow [ft/s]).
     runon_at_subcatch : (n,) float64
         Runon [ft/s] added from outside (outfall re-routing) before the call; reset to 0.
+    perv_inflow_at_subcatch : (n,) float64
+        Inflow [ft/s] onto the pervious subarea from outside (LID outflow returned to it).
     old_runoff_cfs, new_runoff_cfs : (n,) float64
         Runoff leaving each subcatchment before and after the step [cfs].
     evap_loss_fps, infil_loss_fps : (n,) float64
@@ -276,6 +279,7 @@ def runoff_step(
             inflow_at_subarea[j, IMPERV1] += (
                 q * (1.0 - f_outlet_at_subarea[j, PERV]) * fr[PERV] / fr[IMPERV1]
             )
+        inflow_at_subarea[j, PERV] += perv_inflow_at_subcatch[j]
     any_runoff = False
     for j in range(n):
         area = area_at_subcatch[j]
@@ -394,6 +398,7 @@ def new_state_arrays(n):
         "runoff_at_subarea": np.zeros(z3),
         "inflow_at_subarea": np.zeros(z3),
         "runon_at_subcatch": np.zeros(n),
+        "perv_inflow_at_subcatch": np.zeros(n),
         "old_runoff_cfs": np.zeros(n),
         "new_runoff_cfs": np.zeros(n),
         "evap_loss_fps": np.zeros(n),
