@@ -12,13 +12,13 @@ import pytest
 import xarray as xr
 
 import twin
+from twin.engine.options import SimOptions
+from twin.engine.simulation import Simulation
 from twin.ops.conduit_params import ConduitFactors
 from twin.ops.enkf import FilterSettings
 from twin.ops.members import MemberStates
 from twin.ops.rain import ObservedRain
 from twin.ops.watch import Twin
-from twin.engine.options import SimOptions
-from twin.engine.simulation import Simulation
 from twin.scenarios.modify import block_links, copy_network
 from twin.validation import twin_experiment as E
 
@@ -54,7 +54,8 @@ def test_factors_are_bounded_and_survive_a_hot_start(tmp_path):
     a.write(X)
     lo, hi = np.log(0.5), np.log(5.0)
     c = a.conduits.mask
-    np.testing.assert_allclose(X[:, a.conduit_columns][:, c], [[lo], [0.0], [hi]] * np.ones(c.sum()))
+    got = X[:, a.conduit_columns][:, c]
+    np.testing.assert_allclose(got, [[lo], [0.0], [hi]] * np.ones(c.sum()))
     assert (X[:, a.conduit_columns][:, ~c] == 0).all()  # links that are not conduits
     a.advance_until(300.0)
     a.save_states(tmp_path)
