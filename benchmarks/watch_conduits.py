@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 OUT = Path(__file__).parent / "results" / "watch-conduits.json"
 
 
-def one(net_name, seed, rain, method, prior, min_sd, end_hours):
+def one(net_name, seed, rain, method, prior, min_sd, end_hours, centred=False):
     from watch_diagnostics import oracle
     from watch_twin import network
 
@@ -52,7 +52,7 @@ def one(net_name, seed, rain, method, prior, min_sd, end_hours):
     rough, blocked = E.truth_pipes(model, seed=seed)
     est = method == "enkf+conduits"
     fs = FilterSettings(estimate_conduits=est, roughness_sigma=prior if est else 0.2,
-                        conduit_min_sd=min_sd)  # fmt: skip
+                        conduit_min_sd=min_sd, conduit_centred=centred)  # fmt: skip
     extra = {"nowcast": oracle(model)} if rain == "oracle" else {}
     with tempfile.TemporaryDirectory() as outdir:
         t0 = time.perf_counter()
@@ -72,6 +72,7 @@ def one(net_name, seed, rain, method, prior, min_sd, end_hours):
         "method": method,
         "prior": prior if est else None,
         "min_sd": min_sd if est else None,
+        "centred": centred if est else None,
         "wall_s": round(wall, 1),
         "rain_factor_truth": rf,
         "rain_factor_final": float(np.exp(tw.members.log_rain_factor).mean()),
@@ -123,6 +124,7 @@ def main():
     ap.add_argument("--methods", default="none,enkf,enkf+conduits")
     ap.add_argument("--prior", default="0.2", help="prior spreads to run (comma-separated)")
     ap.add_argument("--min-sd", type=float, default=0.05)
+    ap.add_argument("--centred", action="store_true", help="conduit_centred factors")
     ap.add_argument("--end-hours", type=float, default=3.0)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("-o", default=str(OUT))
@@ -133,7 +135,7 @@ def main():
             for rain in a.rain.split(","):
                 for m in a.methods.split(","):
                     for p in map(float, a.prior.split(",")) if m == "enkf+conduits" else [0.2]:
-                        runs.append((net, seed, rain, m, p, a.min_sd, a.end_hours))
+                        runs.append((net, seed, rain, m, p, a.min_sd, a.end_hours, a.centred))
     path = Path(a.o)
     rows = json.loads(path.read_text())["runs"] if path.exists() else []
     with ProcessPoolExecutor(a.jobs) as pool:

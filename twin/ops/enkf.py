@@ -72,6 +72,11 @@ class FilterSettings:
     conduit_min_sd : float
         Smallest spread of a conduit's log factor kept after an update (so the factors
         do not collapse and can follow a pipe that blocks later).
+    conduit_centred : bool
+        After each update, shift every member's log conduit factors so that their
+        ensemble means average 0 over the conduits: the filter learns which pipes convey
+        less than the others, and a rise of every level (which more rain and rougher
+        pipes everywhere both explain) is left to the rain factor.
     seed : int
         Perturbed observations (stochastic variant).
     """
@@ -91,6 +96,7 @@ class FilterSettings:
     bounded_depth: bool = False
     estimate_conduits: bool = False
     conduit_min_sd: float = 0.05
+    conduit_centred: bool = False
     seed: int = 0
 
     def checked(self) -> FilterSettings:
@@ -258,6 +264,11 @@ def enkf_update(X: np.ndarray, obs: Observations, s: FilterSettings, use=None) -
         X[:, -1] = p.mean() + (p - p.mean()) * (s.param_min_sd / sd if sd > 0 else 1.0)
     if obs.conduit_columns is not None and len(obs.conduit_columns):
         _keep_spread(X, obs.conduit_columns, s.conduit_min_sd)
+        if s.conduit_centred:
+            p = X[:, obs.conduit_columns]
+            live = p.std(axis=0) > 0.0  # conduits (the other links' columns are all 0)
+            if live.any():
+                X[:, obs.conduit_columns[live]] -= p[:, live].mean()
     return UpdateReport(mean0, sd0, z, used)
 
 
