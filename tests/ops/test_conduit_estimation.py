@@ -16,6 +16,7 @@ from twin.engine.options import SimOptions
 from twin.engine.simulation import Simulation
 from twin.ops.conduit_params import ConduitFactors
 from twin.ops.enkf import FilterSettings
+from twin.ops.localize import GraphDistance
 from twin.ops.members import MemberStates
 from twin.ops.rain import ObservedRain
 from twin.ops.watch import Twin
@@ -64,6 +65,48 @@ def test_factors_are_bounded_and_survive_a_hot_start(tmp_path):
     np.testing.assert_array_equal(b.read(), a.read())
     with pytest.raises(ValueError, match="share a link bundle"):
         ConduitFactors([a.conduits.links[0]] * 2, np.zeros((2, net.n_links)))
+
+
+@pytest.fixture(scope="module")
+def rough_case():
+    """SWMM on the small network with every conduit's n 1.5 times the model's (old
+    pipes) and the gauge's rain exactly; four depth sensors."""
+    model = twin.load_network("small")
+    truth_net = copy_network(model)
+    truth_net.links.roughness[np.asarray(truth_net.links.kind) == 0] *= 1.5
+    truth = E.run_truth(truth_net, 60)
+    nodes = E.choose_sensor_nodes(model, truth, 4, seed=1)
+    sensors = E.sensor_set(model, nodes, 0.01)
+    t, y, _ = E.readings(truth, nodes, 0.01, seed=1)
+    return model, truth, nodes, sensors, E.rows_of(t, y, sensors)
+
+
+@pytest.mark.swmm
+def test_rough_pipes_are_learnt_as_roughness_not_as_rain(rough_case, tmp_path):
+    """State-only, the filter explains the higher levels with more rain (it has only
+    the rain factor to learn); with the conduit factors the rain stays near the truth's
+    (1.0) and the pipes near the sensors are learnt rougher."""
+    model, truth, nodes, sensors, rows = rough_case
+    rain, factor = {}, None
+    for est in (False, True):
+        tw = Twin(model, sensors, tmp_path / str(est), members=8, seed=1, end_hours=2.0,
+                  cycle_min=30, forecast=False,
+                  filter_settings=FilterSettings(estimate_conduits=est))  # fmt: skip
+        tw.ingest(rows, "test")
+        tw.run()
+        rain[est] = float(np.exp(tw.members.log_rain_factor).mean())
+        if est:
+            with xr.open_dataset(tw.outdir / "analysis.nc") as an:
+                factor = an.link_roughness_factor.values[-1]
+                assert np.isnan(
+                    an.link_capacity_fraction.values[-1][~tw.members.conduits.mask]
+                ).all()
+    _, dl = GraphDistance.of_network(model).from_nodes(nodes, 3.0)
+    near = (dl.min(axis=0) < 3.0) & np.isfinite(factor)
+    print(rain, np.median(factor[near]), near.sum())
+    assert rain[False] > 1.2, rain  # the state-only filter's error this test is about
+    assert abs(rain[True] - 1.0) < 0.5 * abs(rain[False] - 1.0), rain
+    assert np.median(factor[near]) > 1.0, factor[near]
 
 
 def _oracle(model):
