@@ -28,7 +28,7 @@ def test_watch_numbers_out_of_range_are_one_line(tmp_path, capsys, option, value
     assert not out.exists()
 
 
-@pytest.mark.parametrize("other", ["--no-assimilation", "--nudging"])
+@pytest.mark.parametrize("other", ["--no-assimilation", "--nudging", "--advise"])
 def test_conduit_estimation_needs_the_ensemble_filter(tmp_path, capsys, other):
     sensors = tmp_path / "s.toml"
     sensors.write_text('[[sensor]]\nid = "L1"\nnode = "MH000031"\nquantity = "depth"\nsd = 0.01\n')

@@ -91,6 +91,8 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
         if actuators_path:
             load_config(actuators_path, net)  # bad input: one line before anything runs
     method = "none" if no_assimilation else ("nudging" if nudging else "enkf")
+    if conduits and advise:
+        raise InputError("--advise does not run with --conduits yet", field="--conduits")
     if conduits and method != "enkf":
         raise InputError("--conduits needs the ensemble filter (not --no-assimilation or "
                          "--nudging)", field="--conduits")  # fmt: skip

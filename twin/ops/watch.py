@@ -212,6 +212,9 @@ class Twin:
         if advise:
             if not forecast:
                 raise InputError("advice needs the forecast", field="advise")
+            if estimate:  # its members would plan with the designed pipes
+                raise InputError("advice does not run with conduit estimation yet",
+                                 field="advise")  # fmt: skip
             # the control layer plans on the watch's members (imported here only: ops
             # knows nothing of control otherwise)
             from twin.control.watch_advice import WatchAdviser
