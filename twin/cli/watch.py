@@ -44,6 +44,13 @@ from twin.errors import InputError
 @click.option("--no-assimilation", is_flag=True, help="Open loop (no state updating).")
 @click.option("--nudging", is_flag=True, help="Deterministic nudging of a single run.")
 @click.option(
+    "--conduits",
+    is_flag=True,
+    help="Also estimate each conduit's roughness / capacity factor with the EnKF "
+    "(joint state-parameter estimation; analysis.nc link_roughness_factor, "
+    "link_capacity_fraction).",
+)
+@click.option(
     "--scheduler", help="Dask scheduler address tcp://host:port: the forecast members run there."
 )
 @click.option("--seed", type=int, default=0, show_default=True)
@@ -61,7 +68,7 @@ from twin.errors import InputError
 @click.option("-o", "--output", "outdir", required=True, help="Output folder.")
 def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, surface, mqtt,
               topic, replay, cycle_min, horizon_min, members, no_assimilation, nudging,
-              scheduler, seed, advise, actuators_path, outdir):  # fmt: skip
+              conduits, scheduler, seed, advise, actuators_path, outdir):  # fmt: skip
     """Keep NETWORK corrected by live sensors, forecast every cycle and issue warnings.
 
     Observations go into OUTDIR's database first; a restarted watch resumes from it
@@ -69,6 +76,7 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
     """
     import twin
     from twin.ops.csvfeed import ingest_csv
+    from twin.ops.enkf import FilterSettings
     from twin.ops.sensors import load_sensors
     from twin.ops.watch import Twin
 
@@ -83,6 +91,11 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
         if actuators_path:
             load_config(actuators_path, net)  # bad input: one line before anything runs
     method = "none" if no_assimilation else ("nudging" if nudging else "enkf")
+    if conduits and advise:
+        raise InputError("--advise does not run with --conduits yet", field="--conduits")
+    if conduits and method != "enkf":
+        raise InputError("--conduits needs the ensemble filter (not --no-assimilation or "
+                         "--nudging)", field="--conduits")  # fmt: skip
     out = Path(outdir)
     end_hours = None
     if obs_path or rain_path:
@@ -113,7 +126,7 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
     tw = Twin(net, sensors, out, members=members, assimilation=method, cycle_min=cycle_min,
               horizon_min=horizon_min, end_hours=end_hours, seed=seed, surface=surface or None,
               scheduler=scheduler, advise=advise, actuators=actuators_path,
-              **radar)  # fmt: skip
+              filter_settings=FilterSettings(estimate_conduits=conduits), **radar)  # fmt: skip
     for p in (obs_path, rain_path):
         if p:
             new = ingest_csv(p, tw.store, sensors)

@@ -11,7 +11,8 @@ taper of its graph distance (:mod:`twin.ops.localize`): the cost of an update is
 Inflation: the prior spread is multiplied by ``inflation`` before the update, and the
 analysis spread is relaxed towards the prior (RTPS, Whitaker and Hamill 2012) by
 ``rtps``; the rain factor keeps at least ``param_min_sd`` of spread so it can still
-learn.  An observation whose normalised innovation ``|y - Hx| / sqrt(var(Hx) + R)``
+learn, and each estimated conduit factor at least ``conduit_min_sd``.  An
+observation whose normalised innovation ``|y - Hx| / sqrt(var(Hx) + R)``
 exceeds ``gate`` is not used in this update (sensor QC decides whether it is faulty).
 """
 
@@ -62,6 +63,20 @@ class FilterSettings:
         rim"): the pile-up at the rim comes from the members between updates.
     nudging_gain : float
         Nudging: the fraction of the innovation added at the sensor (tapered around it).
+    estimate_conduits : bool
+        Joint state-parameter estimation: each member's conduits carry a log factor on
+        their Manning's n (:mod:`twin.ops.conduit_params`), drawn around 0 with spread
+        ``roughness_sigma`` (the prior) and updated like the state, localised like the
+        link flows (needs ``roughness_sigma`` > 0).  False: the members' roughness
+        perturbation is fixed model error.
+    conduit_min_sd : float
+        Smallest spread of a conduit's log factor kept after an update (so the factors
+        do not collapse and can follow a pipe that blocks later).
+    conduit_centred : bool
+        After each update, shift every member's log conduit factors so that their
+        ensemble means average 0 over the conduits: the filter learns which pipes convey
+        less than the others, and a rise of every level (which more rain and rougher
+        pipes everywhere both explain) is left to the rain factor.
     seed : int
         Perturbed observations (stochastic variant).
     """
@@ -79,6 +94,9 @@ class FilterSettings:
     roughness_sigma: float = 0.2
     nudging_gain: float = 0.6
     bounded_depth: bool = False
+    estimate_conduits: bool = False
+    conduit_min_sd: float = 0.05
+    conduit_centred: bool = False
     seed: int = 0
 
     def checked(self) -> FilterSettings:
@@ -93,7 +111,8 @@ class FilterSettings:
                              field="path")  # fmt: skip
         for name, lo, hi in (("radius", 0.0, np.inf), ("inflation", 1.0, 10.0),
                              ("rtps", 0.0, 1.0), ("param_weight", 0.0, 1.0),
-                             ("nudging_gain", 0.0, 1.0), ("gate", 0.0, np.inf)):  # fmt: skip
+                             ("nudging_gain", 0.0, 1.0), ("gate", 0.0, np.inf),
+                             ("conduit_min_sd", 0.0, 5.0)):  # fmt: skip
             v = getattr(self, name)
             if not (np.isfinite(v) or hi == np.inf) or not lo <= v <= hi:
                 raise InputError(f"{name} must be in [{lo}, {hi}], got {v!r}", field=name)
@@ -117,8 +136,12 @@ class Observations:
     local_weight : list of (m,) float
         Their taper weights.
     n_nodes : int
-        State columns below it are node depths, from it to the last link flows; the
-        last column is the log rain factor.
+        State columns below it are node depths, then the link flows (and the log
+        conduit factors); the last column is the log rain factor.
+    depth_max : (n_nodes,) float, optional
+        Greatest depth of each node [m] (the bounded depth update).
+    conduit_columns : (m,) int, optional
+        State columns of estimated log conduit factors (floored spread after updates).
     """
 
     column: np.ndarray
@@ -130,6 +153,7 @@ class Observations:
     local_weight: list
     n_nodes: int = 0
     depth_max: np.ndarray | None = None
+    conduit_columns: np.ndarray | None = None
 
     def predicted(self, X: np.ndarray) -> np.ndarray:
         """(n_members, k) predicted readings of the ensemble ``X``."""
@@ -238,7 +262,25 @@ def enkf_update(X: np.ndarray, obs: Observations, s: FilterSettings, use=None) -
     sd = p.std(ddof=1)
     if sd < s.param_min_sd:
         X[:, -1] = p.mean() + (p - p.mean()) * (s.param_min_sd / sd if sd > 0 else 1.0)
+    if obs.conduit_columns is not None and len(obs.conduit_columns):
+        _keep_spread(X, obs.conduit_columns, s.conduit_min_sd)
+        if s.conduit_centred:
+            p = X[:, obs.conduit_columns]
+            live = p.std(axis=0) > 0.0  # conduits (the other links' columns are all 0)
+            if live.any():
+                X[:, obs.conduit_columns[live]] -= p[:, live].mean()
     return UpdateReport(mean0, sd0, z, used)
+
+
+def _keep_spread(X, columns, min_sd) -> None:
+    """Inflate columns whose ensemble spread fell below ``min_sd`` back to it (columns
+    with no spread at all, such as the factor of a link that is not a conduit, stay)."""
+    p = X[:, columns]
+    m = p.mean(axis=0)
+    sd = p.std(axis=0, ddof=1)
+    low = (sd < min_sd) & (sd > 0.0)
+    if low.any():
+        X[:, columns[low]] = m[low] + (p[:, low] - m[low]) * (min_sd / sd[low])
 
 
 def _updated(xl, hx, value, r, rho, eps=None):

@@ -101,13 +101,15 @@ _WORKER_MEMBERS: dict = {}
 
 
 def _run_chunk(net, options, n, member_ids, roughness_sigma, seed, couplers, snaps, times,
-               rates, t0, horizon_s, lead_step_s, sample_s, manhole, key):  # fmt: skip
+               rates, t0, horizon_s, lead_step_s, sample_s, manhole, key,
+               estimate_conduits=False):  # fmt: skip
     """A Dask task: members ``member_ids`` of the ensemble, built once per worker
     (cached under ``key``) and run from their snapshots."""
     m = _WORKER_MEMBERS.get(key)
     if m is None:
         m = MemberStates(net, n, options, rain_sigma=0.0, roughness_sigma=roughness_sigma,
-                         seed=seed, members=member_ids, couplers=couplers)  # fmt: skip
+                         seed=seed, members=member_ids, couplers=couplers,
+                         estimate_conduits=estimate_conduits)  # fmt: skip
         _WORKER_MEMBERS.clear()  # one watch per worker at a time
         _WORKER_MEMBERS[key] = m
     return run_members(m, snaps, times, rates, t0, horizon_s, lead_step_s, sample_s, manhole)
@@ -133,21 +135,27 @@ class Forecaster:
         once per worker and the network is sent once.
     surface_threshold_m : float
         Depth above which a street cell counts as flooded.
+    estimate_conduits : bool
+        The analysis members estimate conduit factors: each forecast member runs with
+        its analysis member's (carried in the snapshots).
     road_depth_m : float
         Depth above which a street cell's road is flooded (the ``road_depth`` warning).
     """
 
     def __init__(self, network, n, options, *, horizon_s=7200.0, lead_step_s=600.0,
                  sample_s=60.0, threads=None, roughness_sigma=0.0, seed=0, couplers=None,
-                 client=None, surface_threshold_m=0.1, road_depth_m=0.15):  # fmt: skip
+                 client=None, surface_threshold_m=0.1, road_depth_m=0.15,
+                 estimate_conduits=False):  # fmt: skip
         self.n = int(n)
         self.client = client
         self._build = (network, options, roughness_sigma, seed, couplers)
+        self._estimate = bool(estimate_conduits)
         self.members = None
         if client is None:
             self.members = MemberStates(network, n, options, rain_sigma=0.0, threads=threads,
                                         roughness_sigma=roughness_sigma, seed=seed,
-                                        couplers=couplers)  # fmt: skip
+                                        couplers=couplers,
+                                        estimate_conduits=estimate_conduits)  # fmt: skip
         self.horizon_s = float(horizon_s)
         self.lead_step_s = float(lead_step_s)
         self.sample_s = float(sample_s)
@@ -189,7 +197,7 @@ class Forecaster:
             futs.append(client.submit(
                 _run_chunk, self._net_future, options, self.n, ids, sigma, seed, couplers,
                 [states[k] for k in ids], times, rates[list(ids)], t0, *args,
-                f"{self._key}-{ids}", pure=False,
+                f"{self._key}-{ids}", self._estimate, pure=False,
             ))  # fmt: skip
         parts = client.gather(futs)
         leads = parts[0][0]

@@ -14,8 +14,14 @@ under- or over-catch), kept as ``log_rain_factor`` and updated by the filter lik
 state variable (state augmentation): the member's rain is the observed rain times
 ``exp(log_rain_factor)``.
 
+With ``estimate_conduits`` each member also carries a log factor on every conduit's
+Manning's n (:mod:`twin.ops.conduit_params`), estimated the same way (joint
+state-parameter estimation): it starts as the member's roughness perturbation (the
+prior) and is written into the link parameters the member's routing kernel reads.
+
 The state vector of member ``k`` (SI) is ``[depth at every node (m), flow in every
-link (m3/s, internal orientation), log rain factor]``.
+link (m3/s, internal orientation), (log conduit factor of every link, 0 on links that
+are not conduits: with estimate_conduits), log rain factor]``.
 """
 
 from __future__ import annotations
@@ -53,22 +59,36 @@ class SurfaceCouplers:
         return (SurfaceCoupler(self.dem, **self.options),)
 
 
+def member_log_roughness(network, n: int, roughness_sigma: float, seed: int) -> np.ndarray:
+    """(n, n_links) seeded normal draws (spread ``roughness_sigma``) of the members'
+    log factors on their conduits' Manning's n (0 on other links; all 0 when
+    ``roughness_sigma`` is 0 or ``n`` is 1)."""
+    from twin.kernels.codes import LinkKind
+
+    out = np.zeros((n, network.n_links))
+    if roughness_sigma <= 0.0 or n < 2:
+        return out
+    rng = np.random.default_rng([int(seed), 7919])
+    conduit = np.asarray(network.links.kind) == LinkKind.CONDUIT
+    for k in range(n):
+        out[k, conduit] = rng.normal(0.0, roughness_sigma, int(conduit.sum()))
+    return out
+
+
 def member_networks(network, n: int, roughness_sigma: float, seed: int) -> list:
     """``n`` copies of ``network`` whose conduits' Manning's n are scaled by seeded
-    lognormal factors (spread ``roughness_sigma``, median 1); the network itself when
+    lognormal factors (:func:`member_log_roughness`, median 1); the network itself when
     ``roughness_sigma`` is 0 or ``n`` is 1."""
     if roughness_sigma <= 0.0 or n < 2:
         return [network] * n
     from twin.kernels.codes import LinkKind
     from twin.scenarios.modify import copy_network
 
-    rng = np.random.default_rng([int(seed), 7919])
     conduit = np.asarray(network.links.kind) == LinkKind.CONDUIT
     out = []
-    for _ in range(n):
+    for a in member_log_roughness(network, n, roughness_sigma, seed):
         net = copy_network(network)
-        f = np.exp(rng.normal(0.0, roughness_sigma, int(conduit.sum())))
-        net.links.roughness[conduit] = net.links.roughness[conduit] * f
+        net.links.roughness[conduit] = net.links.roughness[conduit] * np.exp(a[conduit])
         out.append(net)
     return out
 
@@ -99,10 +119,14 @@ class MemberStates:
     couplers : callable, optional
         ``couplers()`` -> a tuple of fresh couplers for one member (the 2D surface:
         :class:`SurfaceCouplers`).
+    estimate_conduits : bool
+        Carry each member's log conduit factors in the state (needs
+        ``roughness_sigma`` > 0 and ``n`` > 1: the prior; otherwise ignored).
     """
 
     def __init__(self, network, n, options=None, *, rain_sigma=0.25, roughness_sigma=0.0,
-                 seed=0, threads=None, members=None, couplers=None):  # fmt: skip
+                 seed=0, threads=None, members=None, couplers=None,
+                 estimate_conduits=False):  # fmt: skip
         self.net = network
         nets = member_networks(network, int(n), roughness_sigma, seed)
         self.ids = list(range(int(n))) if members is None else [int(k) for k in members]
@@ -124,7 +148,19 @@ class MemberStates:
         self.true_conduit = r0.links.true_conduit == 1
         self.n_nodes = network.n_nodes
         self.n_links = network.n_links
-        self.n_state = self.n_nodes + self.n_links + 1
+        self.conduits = None
+        if estimate_conduits and roughness_sigma > 0.0 and int(n) > 1:
+            from twin.ops.conduit_params import ConduitFactors
+
+            b = self.batch
+            log0 = member_log_roughness(network, int(n), roughness_sigma, seed)[self.ids]
+            links = [b.networks[b.table_of[k]][1] for k in range(self.n)]
+            self.conduits = ConduitFactors(links, log0)
+        n_par = self.n_links if self.conduits is not None else 0
+        self.n_state = self.n_nodes + self.n_links + n_par + 1
+        #: state columns of the log conduit factors (empty without estimate_conduits)
+        self.conduit_columns = np.arange(self.n_nodes + self.n_links,
+                                         self.n_nodes + self.n_links + n_par)  # fmt: skip
         self.invert_m = r0.nodes.invert * FT_TO_M
         self.rim_depth_m = r0.nodes.full_depth * FT_TO_M
         #: greatest depth before a node floods [m] (rim plus surcharge depth)
@@ -194,7 +230,9 @@ class MemberStates:
         depth, flow = self._rows()
         X = np.empty((self.n, self.n_state))
         X[:, : self.n_nodes] = depth * FT_TO_M
-        X[:, self.n_nodes : -1] = flow * CFS_TO_M3S
+        X[:, self.n_nodes : self.n_nodes + self.n_links] = flow * CFS_TO_M3S
+        if self.conduits is not None:
+            X[:, self.conduit_columns] = self.conduits.log_factor
         X[:, -1] = self.log_rain_factor
         return X
 
@@ -207,16 +245,20 @@ class MemberStates:
         ``assimilation_volume_m3`` and kept out of the routing continuity.
         """
         dv = np.zeros(self.n)
+        flows = slice(self.n_nodes, self.n_nodes + self.n_links)
+        if self.conduits is not None:  # new conduit factors first: apply_state's areas
+            self.conduits.apply_all(X[:, self.conduit_columns])  # do not depend on n
+            X[:, self.conduit_columns] = self.conduits.log_factor
         for k, sim in enumerate(self.sims):
             depth_ft = X[k, : self.n_nodes] / FT_TO_M
-            flow_cfs = X[k, self.n_nodes : -1] / CFS_TO_M3S
+            flow_cfs = X[k, flows] / CFS_TO_M3S
             r = sim.router
             dv_ft3 = apply_state(
                 depth_ft, flow_cfs, *r.network_bundles(), r.node_state, r.link_state,
                 self._changed,
             )  # fmt: skip
             X[k, : self.n_nodes] = depth_ft * FT_TO_M
-            X[k, self.n_nodes : -1] = r.link_state.flow * CFS_TO_M3S
+            X[k, flows] = r.link_state.flow * CFS_TO_M3S
             # the routing continuity counts what routing did: the update's water is
             # booked as if it had been there from the start, and reported apart
             r._initial_storage += dv_ft3
@@ -241,27 +283,38 @@ class MemberStates:
     # -- state copies in memory and hot start files ----------------------------------------
     def snapshots(self) -> list:
         """Every member's full state in memory (see :func:`~twin.engine.hotstart.snapshot`)
-        with its rain factor and booked volume."""
+        with its rain factor, booked volume and log conduit factors (None without)."""
         from twin.engine.hotstart import snapshot
 
+        c = self.conduits
         return [
-            (snapshot(sim), float(self.log_rain_factor[k]), float(self.assimilation_volume_m3[k]))
+            (snapshot(sim), float(self.log_rain_factor[k]), float(self.assimilation_volume_m3[k]),
+             None if c is None else c.log_factor[k].copy())
             for k, sim in enumerate(self.sims)
-        ]
+        ]  # fmt: skip
 
     def restore(self, snaps: list) -> None:
         """Load :meth:`snapshots` of members built like these (same network, options,
         roughness perturbation and seed)."""
         from twin.engine.hotstart import restore_snapshot
 
-        for k, (sim, (snap, lrf, vol)) in enumerate(zip(self.sims, snaps, strict=True)):
+        for k, (sim, (snap, lrf, vol, *rest)) in enumerate(zip(self.sims, snaps, strict=True)):
             # the attributes save_states adds for the files (the restore refuses a name
             # the simulation does not have)
             sim.assimilation_log_rain_factor = lrf
             sim.assimilation_volume_m3 = vol
+            self._conduit_attribute(sim)
             restore_snapshot(sim, snap)
             self.log_rain_factor[k] = lrf
             self.assimilation_volume_m3[k] = vol
+            if self.conduits is not None and rest and rest[0] is not None:
+                self.conduits.apply(k, rest[0])
+
+    def _conduit_attribute(self, sim, k=None) -> None:
+        """The array save_states keeps the log conduit factors in (when estimated)."""
+        if self.conduits is not None:
+            a = self.conduits.log_factor[k] if k is not None else np.zeros(self.n_links)
+            sim.assimilation_log_conduit_factor = a.copy()
 
     # -- hot start files --------------------------------------------------------------------
     def save_states(self, folder, *, sewer_only: bool = False) -> list[Path]:
@@ -273,6 +326,7 @@ class MemberStates:
         for k, sim in enumerate(self.sims):
             sim.assimilation_log_rain_factor = float(self.log_rain_factor[k])
             sim.assimilation_volume_m3 = float(self.assimilation_volume_m3[k])
+            self._conduit_attribute(sim, k)
             path = folder / f"member-{k:03d}.state"
             out.append(sim.save_state(path, sewer_only=sewer_only))
         return out
@@ -287,7 +341,10 @@ class MemberStates:
         for k, (sim, path) in enumerate(zip(self.sims, paths, strict=True)):
             sim.assimilation_log_rain_factor = 0.0
             sim.assimilation_volume_m3 = 0.0
+            self._conduit_attribute(sim)
             sim.load_state(path)
             self.log_rain_factor[k] = sim.assimilation_log_rain_factor
             self.assimilation_volume_m3[k] = sim.assimilation_volume_m3
+            if self.conduits is not None:
+                self.conduits.apply(k, sim.assimilation_log_conduit_factor)
         return True

@@ -85,7 +85,24 @@ def analysis_dataset(rec: dict, node_names, link_names, sensor_ids, attrs: dict)
         },
         attrs=attrs,
     )
+    n_l = len(link_names)
+    for key, units, long_name in CONDUIT_VARIABLES:
+        if rec.get(key):
+            ds[key] = (("time", "link"), stack(key, n_l), {"units": units, "long_name": long_name})
     return ds
+
+
+#: The learnt conduit parameters in analysis.nc (with conduit estimation; NaN on links
+#: that are not conduits).
+CONDUIT_VARIABLES = (
+    ("link_roughness_factor", "1",
+     "estimated factor on the conduit's Manning's n (ensemble mean; 1: as designed)"),
+    ("link_roughness_factor_sd", "1", "ensemble spread of the estimated roughness factor"),
+    ("link_capacity_fraction", "1",
+     "estimated full-flow capacity as a fraction of the design (ensemble mean of 1 / "
+     "roughness factor): a rougher or partly blocked pipe, which depth sensors cannot tell "
+     "apart"),
+)  # fmt: skip
 
 
 def forecasts_dataset(cycles: list, start, node_names, quantiles, cells=None) -> xr.Dataset:

@@ -38,7 +38,12 @@ from twin.ops.enkf import FilterSettings, Observations, enkf_update, nudging_upd
 from twin.ops.forecast import QUANTILES, Forecaster
 from twin.ops.localize import GraphDistance, gaspari_cohn
 from twin.ops.members import MemberStates
-from twin.ops.outputs import analysis_dataset, forecasts_dataset, write_dataset
+from twin.ops.outputs import (
+    CONDUIT_VARIABLES,
+    analysis_dataset,
+    forecasts_dataset,
+    write_dataset,
+)
 from twin.ops.qc import SensorQC
 from twin.ops.rain import ObservedRain, persistence_nowcast
 from twin.ops.sensors import ElementKind, Quantity
@@ -166,11 +171,12 @@ class Twin:
             opts["allow_ponding"] = False
         self.options = opts
         rough = self.settings.roughness_sigma if n > 1 else 0.0
+        estimate = self.settings.estimate_conduits and self.settings.method == "enkf"
 
         def make_members():
             return MemberStates(
                 self.net, n, opts, seed=seed, threads=threads, rain_sigma=0.25 if n > 1 else 0.0,
-                roughness_sigma=rough, couplers=couplers,
+                roughness_sigma=rough, couplers=couplers, estimate_conduits=estimate,
             )  # fmt: skip
 
         self.members = make_members()
@@ -195,6 +201,7 @@ class Twin:
                 roughness_sigma=rough,
                 seed=seed,
                 couplers=couplers,
+                estimate_conduits=estimate,
                 client=client,
                 road_depth_m=(warning_settings or WarningSettings()).road_depth_m,
             )
@@ -205,6 +212,9 @@ class Twin:
         if advise:
             if not forecast:
                 raise InputError("advice needs the forecast", field="advise")
+            if estimate:  # its members would plan with the designed pipes
+                raise InputError("advice does not run with conduit estimation yet",
+                                 field="advise")  # fmt: skip
             # the control layer plans on the watch's members (imported here only: ops
             # knows nothing of control otherwise)
             from twin.control.watch_advice import WatchAdviser
@@ -244,6 +254,8 @@ class Twin:
                 "sensor_qc_score",
             )
         }
+        if self.members.conduits is not None:
+            self.record |= {k: [] for k, *_ in CONDUIT_VARIABLES}
         self.cycles = []
         self.t_s = 0.0
         self.last_messages = []
@@ -284,9 +296,9 @@ class Twin:
                 at.append(ends[0])
                 dn, dl = reach(ends, limit=st.radius)
                 dn, dl = dn.min(axis=0, keepdims=True), dl.min(axis=0, keepdims=True)
-            w = np.concatenate(
-                [gaspari_cohn(dn[0], st.radius), gaspari_cohn(dl[0], st.radius), [st.param_weight]]
-            )
+            wl = gaspari_cohn(dl[0], st.radius)
+            wc = wl * m.conduits.mask if m.conduits is not None else wl[:0]
+            w = np.concatenate([gaspari_cohn(dn[0], st.radius), wl, wc, [st.param_weight]])
             keep = np.flatnonzero(w > 0)
             idx.append(keep)
             wts.append(w[keep])
@@ -430,6 +442,7 @@ class Twin:
             o["weight"],
             self.members.n_nodes,
             self.members.max_depth_m,
+            self.members.conduit_columns,
         )
         use = ~flagged
         if self.settings.method == "enkf":
@@ -462,6 +475,12 @@ class Twin:
         r["sensor_analysed"].append(an)
         r["sensor_qc_flag"].append(flag)
         r["sensor_qc_score"].append(score)
+        if m.conduits is not None:
+            c = m.conduits
+            f = np.where(c.mask, np.exp(c.log_factor), np.nan)
+            r["link_roughness_factor"].append(f.mean(axis=0))
+            r["link_roughness_factor_sd"].append(f.std(axis=0, ddof=1))
+            r["link_capacity_fraction"].append((1.0 / f).mean(axis=0))
 
     def forecast(self):
         """Save the members' states and run the forecast from them

@@ -69,18 +69,25 @@ def make_truth_network(net, rain_factor=1.3, n_rough=4, rough_factor=1.6, n_bloc
                        block=0.5, seed=0):  # fmt: skip
     """The truth: more rain, rougher pipes, partly blocked pipes (chosen by ``seed``
     among the conduits that carry water from more than one manhole)."""
-    rng = np.random.default_rng(seed)
     truth = scale_rainfall(copy_network(net), rain_factor)
+    rough, blocked = truth_pipes(net, n_rough, n_block, seed)
+    truth.links.roughness[rough] *= rough_factor
+    names = [str(net.links.name[j]) for j in blocked]
+    if names:
+        truth = block_links(truth, dict.fromkeys(names, block))
+    return truth
+
+
+def truth_pipes(net, n_rough=4, n_block=2, seed=0) -> tuple[np.ndarray, np.ndarray]:
+    """The link positions :func:`make_truth_network` makes rougher and blocks (chosen by
+    ``seed`` among the conduits that carry water from more than one manhole)."""
+    rng = np.random.default_rng(seed)
     conduits = np.flatnonzero(np.asarray(net.links.kind) == 0)
     n_up = np.bincount(np.asarray(net.links.to_node), minlength=net.n_nodes)
     inner = conduits[n_up[np.asarray(net.links.from_node)[conduits]] > 0]
     pool = inner if len(inner) >= n_rough + n_block else conduits
     pick = rng.choice(pool, size=min(len(pool), n_rough + n_block), replace=False)
-    truth.links.roughness[pick[:n_rough]] *= rough_factor
-    names = [str(net.links.name[j]) for j in pick[n_rough:]]
-    if names:
-        truth = block_links(truth, dict.fromkeys(names, block))
-    return truth
+    return pick[:n_rough], pick[n_rough:]
 
 
 def run_truth(truth_net, sample_s=60, workdir=None):
