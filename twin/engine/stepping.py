@@ -1,0 +1,177 @@
+"""A simulation's routing steps taken many at a time in compiled code.
+
+:class:`CompiledSteps` drives :func:`~twin.kernels.routing.run.run_steps` for a
+:class:`~twin.engine.simulation.Simulation`: one call takes routing steps (step size,
+inflows, routing, statistics) until Python must act -- run a runoff step, compute the
+inflow patterns of a new hour, save a report sample, raise for a bad step -- does that,
+and calls again.  The results are those of the per-step Python loop
+(:meth:`~twin.engine.simulation.Simulation.begin_step` / ``end_step``), bit for bit
+(``benchmarks/bundles_identical.py``); the Python loop remains for what needs Python at
+every step: control rules, couplers (the 2D surface), RDII, groundwater, outfalls
+draining onto subcatchments, storage and conduit losses, the Newton solver, kinematic
+wave and steady flow, the threaded step, and ensemble members.
+"""
+
+from __future__ import annotations
+
+import numpy as np
+from numba import typeof
+
+from twin.engine.routing_threads import threaded_route_step
+from twin.errors import SimulationError
+from twin.kernels import ahead
+from twin.kernels.routing import run as rk
+
+__all__ = ["CompiledSteps", "compiled_steps_apply"]
+
+#: the system inflow volumes the kernel integrates, in its ``volumes`` order [ft3]
+_VOLUMES = ("dry_weather_inflow", "wet_weather_inflow", "external_inflow", "external_outflow")
+
+
+def compiled_steps_apply(sim) -> bool:
+    """Whether ``sim``'s steps can all be taken by :func:`~twin.kernels.routing.run.run_steps`."""
+    r = sim.router
+    return bool(
+        r.dynwave
+        and r.newton is None
+        and r.losses is None
+        and sim.controls is None
+        and not sim.couplers
+        and sim.rdii is None
+        and sim._gw_old_cfs is None
+        and not sim._outfall_runon
+        and not (sim.opts.threads != 1 and threaded_route_step(r) is not None)
+    )
+
+
+class CompiledSteps:
+    """Takes the routing steps of ``sim`` (for which :func:`compiled_steps_apply`) in
+    compiled calls; :meth:`advance` is what ``Simulation.step`` / ``run`` call."""
+
+    def __init__(self, sim):
+        self.sim = sim
+        r = sim.router
+        kernel = rk.run_steps_conduits if r.conduits_only else rk.run_steps
+        self.kernel = _specialised(r, kernel)
+        self.clock = np.zeros(rk.N_CLOCK)
+        self.ints = np.zeros(rk.N_INTS, dtype=np.int64)
+        self.clock[rk.C_DURATION] = sim.duration_s
+        self.clock[rk.C_FIXED] = float(sim.opts.routing_step_s)
+        self.volumes = np.zeros(4)
+        inflows = sim.inflows
+        self.clock[rk.C_CFS] = inflows._cfs
+        self.ints[rk.I_EXTERNAL] = int(inflows.has_external)
+        runoff = sim.runoff
+        self.ints[rk.I_RUNOFF] = int(runoff is not None)
+        empty = np.zeros(0)
+        if runoff is not None:
+            st = runoff._st
+            runoff_args = (st["old_runoff_cfs"], st["new_runoff_cfs"], runoff.outlet_node)
+            self.clock[rk.C_RUNOFF_END] = runoff.duration_s
+        else:
+            runoff_args = (empty, empty, np.zeros(0, dtype=np.int64))
+        self.args = (
+            self.clock, self.ints, inflows._ts_start, inflows._ts_x, inflows._ts_y,
+            inflows._ts_val, inflows.ext_sfactor, inflows.base_cfs, inflows.ext_node,
+            inflows.dwf_flows_cfs, inflows.dwf_node, sim._generated_cfs, *runoff_args,
+            sim._ext, sim._dwf, sim._ww, sim._lat, self.volumes, sim._rates_old,
+            sim.recorder.stats, *r.network_bundles(), *r.state_bundles(),
+        )  # fmt: skip
+        self._check_arrays()
+
+    def _check_arrays(self) -> None:
+        for a in self.args:
+            if isinstance(a, np.ndarray) and not a.flags.c_contiguous:
+                raise AssertionError("run_steps takes C-contiguous arrays")
+
+    def compile_ahead(self) -> bool:
+        """On a cold numba cache, have a helper process compile the kernel
+        (:mod:`twin.kernels.ahead`) while this one compiles the rest."""
+        if not ahead.enabled():
+            return False
+        return ahead.compile_ahead(self.kernel, tuple(typeof(a) for a in self.args))
+
+    # -- the loop ----------------------------------------------------------------------
+    def _load(self, until_s: float, max_steps: int) -> None:
+        sim, r, c, n = self.sim, self.sim.router, self.clock, self.ints
+        c[rk.C_T] = sim.t_s
+        c[rk.C_UNTIL] = until_s
+        c[rk.C_MIN_STEP] = sim.min_step_s
+        c[rk.C_MAX_STEP] = sim.max_step_s
+        c[rk.C_NEXT_REPORT] = sim.recorder.next_report_s
+        c[rk.C_PATTERN_LO], c[rk.C_PATTERN_HI] = 1.0, 0.0  # computed at the first step
+        n[rk.I_STEPS] = sim.steps
+        n[rk.I_ITERS] = sim.iterations
+        n[rk.I_FIRST] = int(r.first_step)
+        n[rk.I_CRITICAL_LINK] = r.critical_link
+        n[rk.I_CRITICAL_NODE] = r.critical_node
+        n[rk.I_PENDING] = 0
+        n[rk.I_ROUTED] = 0
+        n[rk.I_MAX_STEPS] = max_steps
+        n[rk.I_GENERATED] = int(sim._generated_cfs.any())
+        self.volumes[:] = [sim.volumes[key] for key in _VOLUMES]
+        self._runoff_clock()
+
+    def _runoff_clock(self) -> None:
+        runoff = self.sim.runoff
+        if runoff is not None:
+            self.clock[rk.C_RUNOFF_OLD] = runoff.t_old_s
+            self.clock[rk.C_RUNOFF_NEW] = runoff.t_new_s
+
+    def _store(self) -> None:
+        """Copy the kernel's clock, counters and volumes back to the simulation."""
+        sim, r, c, n = self.sim, self.sim.router, self.clock, self.ints
+        sim.t_s = float(c[rk.C_T])
+        sim.steps = int(n[rk.I_STEPS])
+        sim.iterations = int(n[rk.I_ITERS])
+        sim.min_step_s = float(c[rk.C_MIN_STEP])
+        sim.max_step_s = float(c[rk.C_MAX_STEP])
+        if not n[rk.I_FIRST]:  # a step was sized: not the first any more
+            r.take_step_size(0.0, n[rk.I_CRITICAL_LINK], n[rk.I_CRITICAL_NODE])
+        r.n_steps += int(n[rk.I_ROUTED])
+        n[rk.I_ROUTED] = 0
+        for i, key in enumerate(_VOLUMES):  # numpy floats, as the Python loop leaves them
+            sim.volumes[key] = self.volumes[i]
+
+    def advance(self, until_s: float, max_steps: int = 2**62) -> float:
+        """Take routing steps until the clock reaches ``until_s`` [s] (or the end), at
+        most ``max_steps`` of them; returns the clock [s]."""
+        sim = self.sim
+        c, n = self.clock, self.ints
+        self._load(until_s, max_steps)
+        while True:
+            reason = self.kernel(*self.args)
+            self._store()
+            if reason == rk.STOP_RUNOFF:
+                runoff = sim.runoff
+                t_next = c[rk.C_T] + c[rk.C_PENDING_DT]
+                while runoff.t_new_s < min(t_next, runoff.duration_s):
+                    runoff.advance()
+                self._runoff_clock()
+            elif reason == rk.STOP_PATTERN:
+                t = float(c[rk.C_T])
+                lo, hi = sim.inflows.refresh_patterns(t)
+                c[rk.C_PATTERN_LO], c[rk.C_PATTERN_HI] = min(lo, t), hi
+            elif reason == rk.STOP_REPORT:
+                sim.recorder.after_step(float(c[rk.C_LAST_T]), float(c[rk.C_LAST_DT]), False)
+                c[rk.C_NEXT_REPORT] = sim.recorder.next_report_s
+                if sim._progress is not None:
+                    sim._progress(sim.t_s, sim.duration_s)
+            elif reason == rk.STOP_BAD:
+                bad = n[rk.I_PASSES], n[rk.I_BAD_NODE], n[rk.I_BAD_LINK]
+                sim.router.after_route(float(c[rk.C_LAST_T]), float(c[rk.C_LAST_DT]), *bad)
+            elif reason == rk.STOP_NOT_POSITIVE:
+                raise SimulationError("routing step is not positive", time=sim.current_time)
+            else:
+                break
+        # a step that passed no report time still moved the clock
+        if sim._progress is not None:
+            sim._progress(sim.t_s, sim.duration_s)
+        return sim.t_s
+
+
+def _specialised(router, kernel):
+    """``kernel`` compiled without the optional physics the router's network lacks."""
+    from twin.kernels.jit import specialise
+
+    return specialise(kernel, **router.absent_physics())
