@@ -5,7 +5,9 @@ bit, the same run stepped by the Python loop (``begin_step`` / route / ``end_ste
 which stays for what needs Python at every step: results, statistics, clock, counters
 and inflow volumes.  The models cover runoff, external inflows from time series,
 dry-weather flow with patterns, structures, and a generated inflow switched on
-mid-run; both stepping styles (one step at a time, to a time) are compared too.
+mid-run; both stepping styles (one step at a time, to a time) are compared too, and
+members of a batch (each running to its own stops in one parallel call) against their
+own runs.
 """
 
 from __future__ import annotations
@@ -14,9 +16,14 @@ import numpy as np
 import pytest
 import xarray as xr
 
+import twin
 from tests.corpus import pyswmm_model
+from tests.engine.routing_harness import assert_results_identical
+from twin.engine.batch import MemberBatch
 from twin.engine.simulation import Simulation
 from twin.engine.stepping import compiled_steps_apply
+from twin.kernels.routing.run import run_members_conduits
+from twin.scenarios.modify import block_links, copy_network, scale_rainfall
 
 END_H = 1.0
 
@@ -79,3 +86,48 @@ def test_what_needs_python_every_step_keeps_the_python_loop():
     assert sim._compiled is None
     sim = Simulation("small-conduits", end_hours=END_H, solver="newton")
     assert sim._compiled is None
+
+
+@pytest.fixture(scope="module")
+def conduit_members():
+    """``small-conduits`` members (no rules: every step compiled): as it is, 1.6x rain,
+    a blocked trunk pipe, half the rain with SLOT surcharge; 30 simulated minutes."""
+    net = twin.load_network("small-conduits")
+    trunk = net.links.name[int(np.argmax(net.links.geom[:, 0]))]
+    kw = {"end_hours": 0.5}
+    return [
+        (net, kw),
+        (scale_rainfall(copy_network(net), 1.6), kw),
+        (block_links(copy_network(net), {trunk: 0.6}), kw),
+        (scale_rainfall(copy_network(net), 0.5), {**kw, "surcharge_method": "SLOT"}),
+    ]
+
+
+@pytest.mark.parametrize("threads, groups", [(2, 1), (2, None)])
+def test_member_batch_steps_compiled_equal_each_member_alone(conduit_members, threads, groups):
+    batch = MemberBatch(conduit_members, threads=threads, groups=groups)
+    assert batch._run_members is not None
+    assert batch._run_members.specialised_from[0] is run_members_conduits
+    results = batch.run()
+    assert [r[0] for r in results] == [0, 0, 0, 0]
+    for (net, kw), (_, _, ds), sim in zip(conduit_members, results, batch.sims, strict=True):
+        alone = _python_loop(Simulation(net, **kw))
+        alone.run()
+        assert_results_identical(ds, alone.results())
+        assert (sim.steps, sim.iterations, sim.volumes) == (
+            alone.steps, alone.iterations, alone.volumes
+        )  # fmt: skip
+    assert len({r[2]["node_depth"].values.tobytes() for r in results}) == 4
+
+
+def test_member_failing_in_a_compiled_batch_is_recorded_and_the_others_finish(conduit_members):
+    net, kw = conduit_members[0]
+    bad = copy_network(net)
+    bad.links.roughness[int(np.argmax(bad.links.geom[:, 0]))] = np.nan
+    batch = MemberBatch([conduit_members[1], (bad, kw)], threads=2, groups=1)
+    assert batch._run_members is not None
+    results = batch.run()
+    assert [r[0] for r in results] == [0, 1]
+    assert results[1][1].startswith("SimulationError") and "NaN" in results[1][1]
+    alone = Simulation(conduit_members[1][0], **kw)
+    assert_results_identical(results[0][2], alone.run())

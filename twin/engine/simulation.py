@@ -160,12 +160,11 @@ class Simulation:
         self._outfall_runon = _outfalls_onto_subcatchments(network) if has_runoff else []
         #: the steps taken in compiled calls (twin.engine.stepping), where nothing
         #: needs Python at every step; None: the Python loop (begin_step, end_step)
-        self._compiled = None
-        if alloc is None:  # a batch member is stepped by the batch
-            from twin.engine.stepping import CompiledSteps, compiled_steps_apply
+        from twin.engine.stepping import CompiledSteps, compiled_steps_apply
 
-            if compiled_steps_apply(self):
-                self._compiled = CompiledSteps(self)
+        self._compiled = CompiledSteps(self) if compiled_steps_apply(self) else None
+        if alloc is None:  # a batch member is routed by the batch's kernels
+            if self._compiled is not None:
                 self._compiled.compile_ahead()
             else:
                 self.router.compile_step_ahead()

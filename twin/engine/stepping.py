@@ -53,36 +53,35 @@ class CompiledSteps:
         r = sim.router
         kernel = rk.run_steps_conduits if r.conduits_only else rk.run_steps
         self.kernel = _specialised(r, kernel)
-        self.clock = np.zeros(rk.N_CLOCK)
-        self.ints = np.zeros(rk.N_INTS, dtype=np.int64)
-        self.clock[rk.C_DURATION] = sim.duration_s
-        self.clock[rk.C_FIXED] = float(sim.opts.routing_step_s)
-        self.volumes = np.zeros(4)
-        inflows = sim.inflows
-        self.clock[rk.C_CFS] = inflows._cfs
-        self.ints[rk.I_EXTERNAL] = int(inflows.has_external)
-        runoff = sim.runoff
-        self.ints[rk.I_RUNOFF] = int(runoff is not None)
-        empty = np.zeros(0)
+        inflows, runoff = sim.inflows, sim.runoff
         if runoff is not None:
             st = runoff._st
-            runoff_args = (st["old_runoff_cfs"], st["new_runoff_cfs"], runoff.outlet_node)
-            self.clock[rk.C_RUNOFF_END] = runoff.duration_s
+            old, new, outlet = st["old_runoff_cfs"], st["new_runoff_cfs"], runoff.outlet_node
         else:
-            runoff_args = (empty, empty, np.zeros(0, dtype=np.int64))
-        self.args = (
-            self.clock, self.ints, inflows._ts_start, inflows._ts_x, inflows._ts_y,
-            inflows._ts_val, inflows.ext_sfactor, inflows.base_cfs, inflows.ext_node,
-            inflows.dwf_flows_cfs, inflows.dwf_node, sim._generated_cfs, *runoff_args,
-            sim._ext, sim._dwf, sim._ww, sim._lat, self.volumes, sim._rates_old,
-            sim.recorder.stats, *r.network_bundles(), *r.state_bundles(),
+            old, new, outlet = np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.int64)
+        #: the kernel's clock, counters, inflow tables and work arrays (the simulation's
+        #: own arrays where it has them: both loops read and write the same memory)
+        self.inputs = rk.StepInputs(
+            clock=np.zeros(rk.N_CLOCK), ints=np.zeros(rk.N_INTS, dtype=np.int64),
+            series_start=inflows._ts_start, series_x=inflows._ts_x, series_y=inflows._ts_y,
+            series_value=inflows._ts_val, sfactor=inflows.ext_sfactor,
+            base_cfs=inflows.base_cfs, ext_node=inflows.ext_node,
+            dwf_cfs=inflows.dwf_flows_cfs, dwf_node=inflows.dwf_node,
+            generated_cfs=sim._generated_cfs, runoff_old_cfs=old, runoff_new_cfs=new,
+            outlet_node=np.ascontiguousarray(outlet, dtype=np.int64), ext=sim._ext,
+            dwf=sim._dwf, ww=sim._ww, lateral=sim._lat, volumes=np.zeros(4),
+            rates_old=sim._rates_old,
         )  # fmt: skip
-        self._check_arrays()
-
-    def _check_arrays(self) -> None:
-        for a in self.args:
-            if isinstance(a, np.ndarray) and not a.flags.c_contiguous:
-                raise AssertionError("run_steps takes C-contiguous arrays")
+        inp = self.inputs
+        self.clock, self.ints, self.volumes = inp.clock, inp.ints, inp.volumes
+        self.clock[rk.C_DURATION] = sim.duration_s
+        self.clock[rk.C_FIXED] = float(sim.opts.routing_step_s)
+        self.clock[rk.C_CFS] = inflows._cfs
+        self.ints[rk.I_EXTERNAL] = int(inflows.has_external)
+        self.ints[rk.I_RUNOFF] = int(runoff is not None)
+        if runoff is not None:
+            self.clock[rk.C_RUNOFF_END] = runoff.duration_s
+        self.args = (inp, sim.recorder.stats, *r.network_bundles(), *r.state_bundles())
 
     def compile_ahead(self) -> bool:
         """On a cold numba cache, have a helper process compile the kernel
@@ -133,41 +132,51 @@ class CompiledSteps:
         for i, key in enumerate(_VOLUMES):  # numpy floats, as the Python loop leaves them
             sim.volumes[key] = self.volumes[i]
 
+    def load(self, until_s: float, max_steps: int = 2**62) -> None:
+        """Set the kernel's clock and counters from the simulation, to take steps until
+        the clock reaches ``until_s`` [s] (or the end), at most ``max_steps``."""
+        self._load(until_s, max_steps)
+
+    def handle(self, reason: int) -> bool:
+        """Copy back what the kernel did and act on why it stopped (``reason``, STOP_*):
+        run runoff steps, compute the new hour's pattern factors, save report samples,
+        raise for a bad step; returns whether the kernel is to be called again."""
+        sim = self.sim
+        c, n = self.clock, self.ints
+        self._store()
+        if reason == rk.STOP_RUNOFF:
+            runoff = sim.runoff
+            t_next = c[rk.C_T] + c[rk.C_PENDING_DT]
+            while runoff.t_new_s < min(t_next, runoff.duration_s):
+                runoff.advance()
+            self._runoff_clock()
+        elif reason == rk.STOP_PATTERN:
+            t = float(c[rk.C_T])
+            lo, hi = sim.inflows.refresh_patterns(t)
+            c[rk.C_PATTERN_LO], c[rk.C_PATTERN_HI] = min(lo, t), hi
+        elif reason == rk.STOP_REPORT:
+            sim.recorder.after_step(float(c[rk.C_LAST_T]), float(c[rk.C_LAST_DT]), False)
+            c[rk.C_NEXT_REPORT] = sim.recorder.next_report_s
+            if sim._progress is not None:
+                sim._progress(sim.t_s, sim.duration_s)
+        elif reason == rk.STOP_BAD:
+            bad = n[rk.I_PASSES], n[rk.I_BAD_NODE], n[rk.I_BAD_LINK]
+            sim.router.after_route(float(c[rk.C_LAST_T]), float(c[rk.C_LAST_DT]), *bad)
+        elif reason == rk.STOP_NOT_POSITIVE:
+            raise SimulationError("routing step is not positive", time=sim.current_time)
+        else:  # done; a step that passed no report time still moved the clock
+            if sim._progress is not None:
+                sim._progress(sim.t_s, sim.duration_s)
+            return False
+        return True
+
     def advance(self, until_s: float, max_steps: int = 2**62) -> float:
         """Take routing steps until the clock reaches ``until_s`` [s] (or the end), at
         most ``max_steps`` of them; returns the clock [s]."""
-        sim = self.sim
-        c, n = self.clock, self.ints
         self._load(until_s, max_steps)
-        while True:
-            reason = self.kernel(*self.args)
-            self._store()
-            if reason == rk.STOP_RUNOFF:
-                runoff = sim.runoff
-                t_next = c[rk.C_T] + c[rk.C_PENDING_DT]
-                while runoff.t_new_s < min(t_next, runoff.duration_s):
-                    runoff.advance()
-                self._runoff_clock()
-            elif reason == rk.STOP_PATTERN:
-                t = float(c[rk.C_T])
-                lo, hi = sim.inflows.refresh_patterns(t)
-                c[rk.C_PATTERN_LO], c[rk.C_PATTERN_HI] = min(lo, t), hi
-            elif reason == rk.STOP_REPORT:
-                sim.recorder.after_step(float(c[rk.C_LAST_T]), float(c[rk.C_LAST_DT]), False)
-                c[rk.C_NEXT_REPORT] = sim.recorder.next_report_s
-                if sim._progress is not None:
-                    sim._progress(sim.t_s, sim.duration_s)
-            elif reason == rk.STOP_BAD:
-                bad = n[rk.I_PASSES], n[rk.I_BAD_NODE], n[rk.I_BAD_LINK]
-                sim.router.after_route(float(c[rk.C_LAST_T]), float(c[rk.C_LAST_DT]), *bad)
-            elif reason == rk.STOP_NOT_POSITIVE:
-                raise SimulationError("routing step is not positive", time=sim.current_time)
-            else:
-                break
-        # a step that passed no report time still moved the clock
-        if sim._progress is not None:
-            sim._progress(sim.t_s, sim.duration_s)
-        return sim.t_s
+        while self.handle(self.kernel(*self.args)):
+            pass
+        return self.sim.t_s
 
 
 def _specialised(router, kernel):

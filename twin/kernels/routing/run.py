@@ -27,15 +27,22 @@ Scalars travel in ``clock`` (float64) and ``ints`` (int64), indexed by the ``C_*
 cfs, ft3, s.
 """
 
-from twin.kernels.config import JIT
+from numba import prange, types
+from numba.experimental import structref
+
+from twin.kernels.bundle import Bundle, Field, bind
+from twin.kernels.bundle import node_field as _node
+from twin.kernels.config import JIT, JIT_MEMBERS
 from twin.kernels.jit import kernel, variant
 from twin.kernels.routing.step import route_step, route_step_conduits
 from twin.kernels.routing.timestep import routing_step_size
 from twin.kernels.runoff.runoff import add_runoff_to_nodes
 from twin.kernels.stats import update_stats
 from twin.kernels.tables import combine_inflows, scatter_add, series_at
+from twin.kernels.view import view
+from twin.kernels.views import Views  # noqa: F401 - registers the Views type with numba
 
-__all__ = ["run_steps", "run_steps_conduits"]
+__all__ = ["StepInputs", "run_members", "run_members_conduits", "run_steps", "run_steps_conduits"]
 
 # -- clock (float64) slots
 C_T = 0  # the simulation clock [s after the start]
@@ -74,6 +81,46 @@ I_EXTERNAL = 13  # 1: external inflows ([INFLOWS])
 I_GENERATED = 14  # 1: add generated_cfs to the external inflows
 N_INTS = 15
 
+F, I = "float64", "int64"
+
+
+@structref.register
+class StepInputsType(types.StructRef):
+    pass
+
+
+class StepInputs(Bundle):
+    """What :func:`run_steps` reads and writes besides the router's bundles and the
+    statistics: the clock and counters, the inflows' tables and work arrays."""
+
+    fields = (
+        Field("clock", F, "s", "clock and scalars (C_* slots)", "clock"),
+        Field("ints", I, "-", "counters and flags (I_* slots)", "ints"),
+        Field("series_start", I, "-", "CSR offsets of the inflows' time series", "series+1"),
+        Field("series_x", F, "s", "time series times", "point"),
+        Field("series_y", F, "-", "time series values (flow units)", "point"),
+        Field("series_value", F, "-", "each series at the step's start (work)", "series"),
+        Field("sfactor", F, "-", "scale factor of each [INFLOWS] line", "series"),
+        Field("base_cfs", F, "-", "baseline times pattern of each line (flow units)", "series"),
+        Field("ext_node", I, "code", "node of each [INFLOWS] line", "series"),
+        Field("dwf_cfs", F, "cfs", "dry-weather flow of each [DWF] line this hour", "dwf"),
+        Field("dwf_node", I, "code", "node of each [DWF] line", "dwf"),
+        _node("generated_cfs", F, "cfs", "inflow set through the node views"),
+        Field("runoff_old_cfs", F, "cfs", "runoff at the old runoff state", "subcatchment"),
+        Field("runoff_new_cfs", F, "cfs", "runoff at the new runoff state", "subcatchment"),
+        Field("outlet_node", I, "code", "node each subcatchment drains to (-1: none)",
+              "subcatchment"),
+        _node("ext", F, "cfs", "external inflow at the step's start (work)"),
+        _node("dwf", F, "cfs", "dry-weather inflow at the step's start (work)"),
+        _node("ww", F, "cfs", "runoff inflow at the step's start (work)"),
+        _node("lateral", F, "cfs", "the step's lateral inflow"),
+        Field("volumes", F, "ft3", "dry weather, wet weather, external in and out", "four"),
+        Field("rates_old", F, "cfs", "the last step's rates of the four volumes", "four"),
+    )  # fmt: skip
+
+
+bind(StepInputs, StepInputsType)
+
 STOP_DONE, STOP_RUNOFF, STOP_PATTERN, STOP_REPORT, STOP_BAD, STOP_NOT_POSITIVE = range(6)
 
 MIN_STEP_S = 0.001  # the shortest last step (twin.engine.simulation.MIN_STEP_S)
@@ -102,21 +149,15 @@ def _external_inflows(t, ints, clock, series_start, series_x, series_y, series_v
 
 
 @kernel(**JIT)
-def run_steps(clock, ints, series_start, series_x, series_y, series_value, sfactor, base_cfs,
-              ext_node, dwf_cfs, dwf_node, generated_cfs, runoff_old_cfs, runoff_new_cfs,
-              outlet_node, ext, dwf, ww, lateral, volumes, rates_old, stats, nodes, links,
-              xsects, curves, options, node_state, link_state, totals):  # fmt: skip
-    """Routing steps from ``clock[C_T]`` until a stop (module docstring); returns the reason.
-
-    ``series_*``, ``sfactor``, ``base_cfs`` (the pattern-scaled baselines) and
-    ``ext_node``: the external inflows (:class:`twin.engine.inflows.SystemInflows`);
-    ``dwf_cfs`` at ``dwf_node``: the dry-weather flows of the current hour;
-    ``runoff_old_cfs``/``runoff_new_cfs`` at ``outlet_node``: each subcatchment's runoff;
-    ``ext``, ``dwf``, ``ww``, ``lateral`` (n_nodes,) work and result arrays [cfs];
-    ``volumes`` (4,) dry weather, wet weather, external in and out inflow volumes [ft3]
-    and ``rates_old`` (4,) the last step's rates [cfs]; ``stats``
-    (:class:`~twin.kernels.stats.StepStats`); then the router's bundles.
-    """
+def _run_member(inp, stats, nodes, links, xsects, curves, options, node_state, link_state,
+                totals):  # fmt: skip
+    """Routing steps from ``inp.clock[C_T]`` until a stop (module docstring); returns the
+    reason.  ``inp``: the :class:`StepInputs` (or its view); ``stats`` the
+    :class:`~twin.kernels.stats.StepStats`; then the router's bundles."""
+    clock = inp.clock
+    ints = inp.ints
+    ext, dwf, ww, lateral = inp.ext, inp.dwf, inp.ww, inp.lateral
+    volumes, rates_old = inp.volumes, inp.rates_old
     taken = 0
     ints[I_REASON] = STOP_DONE
     duration = clock[C_DURATION]
@@ -150,16 +191,17 @@ def run_steps(clock, ints, series_start, series_x, series_y, series_value, sfact
             break
         ints[I_PENDING] = 0
         # the inflows at the step's start (Simulation._add_inflows)
-        _external_inflows(t, ints, clock, series_start, series_x, series_y, series_value,
-                          sfactor, base_cfs, ext_node, generated_cfs, ext)  # fmt: skip
+        _external_inflows(t, ints, clock, inp.series_start, inp.series_x, inp.series_y,
+                          inp.series_value, inp.sfactor, inp.base_cfs, inp.ext_node,
+                          inp.generated_cfs, ext)  # fmt: skip
         dwf[:] = 0.0
-        scatter_add(dwf_cfs, dwf_node, dwf)
+        scatter_add(inp.dwf_cfs, inp.dwf_node, dwf)
         if ints[I_RUNOFF] != 0:
             ww[:] = 0.0
             span = clock[C_RUNOFF_NEW] - clock[C_RUNOFF_OLD]
             f = 1.0 if span <= 0.0 else (t - clock[C_RUNOFF_OLD]) / span
             f = min(max(f, 0.0), 1.0)
-            add_runoff_to_nodes(f, runoff_old_cfs, runoff_new_cfs, outlet_node, ww)
+            add_runoff_to_nodes(f, inp.runoff_old_cfs, inp.runoff_new_cfs, inp.outlet_node, ww)
         dw_rate, ww_rate, ex_in, ex_out = combine_inflows(ext, dwf, ww, lateral)
         volumes[0] += 0.5 * dt * (rates_old[0] + dw_rate)
         volumes[1] += 0.5 * dt * (rates_old[1] + ww_rate)
@@ -197,5 +239,36 @@ def run_steps(clock, ints, series_start, series_x, series_y, series_value, sfact
     return ints[I_REASON]
 
 
-#: :func:`run_steps` for networks of conduits only (the structures' kernels not compiled).
-run_steps_conduits = variant(run_steps, "conduits", route_step=route_step_conduits)
+@kernel(**JIT)
+def run_steps(inp, stats, nodes, links, xsects, curves, options, node_state, link_state, totals):
+    """Routing steps of one simulation until a stop; returns the reason (STOP_*).
+
+    ``inp``: its :class:`StepInputs`, ``stats`` its
+    :class:`~twin.kernels.stats.StepStats`, then the router's network and state bundles.
+    """
+    return _run_member(view(inp), stats, nodes, links, xsects, curves, options, node_state,
+                       link_state, totals)  # fmt: skip
+
+
+@kernel(**JIT_MEMBERS)
+def run_members(active, inputs, stats, table_of, nodes, links, xsects, curves, options,
+                node_states, link_states, totals):  # fmt: skip
+    """:func:`run_steps` of every member ``m`` in ``active`` (k,) int64, members spread
+    over the threads with ``prange``: each runs until its own stop (its reason in
+    ``inputs[m].ints[I_REASON]``).  ``inputs``, ``stats`` and the states are
+    :class:`~twin.kernels.views.Views` by member; the network bundles Views by set,
+    ``table_of[m]`` member m's set.  A member touches only its own state and inputs,
+    so each is the same, bit for bit, as its own run."""
+    for k in prange(active.shape[0]):
+        m = active[k]
+        s = table_of[m]
+        _run_member(inputs[m], stats[m], nodes[s], links[s], xsects[s], curves[s], options[s],
+                    node_states[m], link_states[m], totals[m])  # fmt: skip
+
+
+#: :func:`_run_member` for networks of conduits only (the structures' kernels not compiled).
+_run_member_conduits = variant(_run_member, "conduits", route_step=route_step_conduits)
+#: :func:`run_steps` for networks of conduits only.
+run_steps_conduits = variant(run_steps, "conduits", _run_member=_run_member_conduits)
+#: :func:`run_members` for networks of conduits only.
+run_members_conduits = variant(run_members, "conduits", _run_member=_run_member_conduits)
