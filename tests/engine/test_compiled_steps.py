@@ -22,7 +22,9 @@ from tests.engine.routing_harness import assert_results_identical
 from twin.engine.batch import MemberBatch
 from twin.engine.simulation import Simulation
 from twin.engine.stepping import compiled_steps_apply
-from twin.kernels.routing.run import run_members_conduits
+from twin.kernels import ahead
+from twin.kernels.routing.run import run_members_conduits, run_steps_conduits
+from twin.kernels.routing.step import route_step
 from twin.scenarios.modify import block_links, copy_network, scale_rainfall
 
 END_H = 1.0
@@ -131,3 +133,19 @@ def test_member_failing_in_a_compiled_batch_is_recorded_and_the_others_finish(co
     assert results[1][1].startswith("SimulationError") and "NaN" in results[1][1]
     alone = Simulation(conduit_members[1][0], **kw)
     assert_results_identical(results[0][2], alone.run())
+
+
+def test_the_compiled_loop_is_sent_ahead_with_the_types_it_is_called_with(monkeypatch):
+    sent = []
+    monkeypatch.setattr(ahead, "compile_ahead", lambda disp, types: sent.append((disp, types)))
+    monkeypatch.setattr(ahead, "enabled", lambda: True)
+    sim = Simulation("small-conduits", end_hours=0.1)
+    ((disp, types),) = sent
+    assert disp is sim._compiled.kernel
+    assert disp.specialised_from == (run_steps_conduits, sim.router.absent_physics())
+    assert tuple(disp.typeof_pyval(a) for a in sim._compiled.args) == types
+    sent.clear()
+    rules = Simulation("rtc", end_hours=0.1)  # control rules: the Python loop's step
+    assert rules._compiled is None
+    ((disp, _),) = sent
+    assert disp.specialised_from[0] is route_step
