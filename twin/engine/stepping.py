@@ -46,7 +46,13 @@ def compiled_steps_apply(sim) -> bool:
 
 class CompiledSteps:
     """Takes the routing steps of ``sim`` (for which :func:`compiled_steps_apply`) in
-    compiled calls; :meth:`advance` is what ``Simulation.step`` / ``run`` call."""
+    compiled calls; :meth:`advance` is what ``Simulation.step`` / ``run`` call.
+
+    It holds no state of its own between calls (the clock, counters and volumes are
+    loaded from the simulation at each :meth:`advance`; the arrays are the simulation's
+    and its inflows'), so a hot start does not save it."""
+
+    _hotstart_ignore = True
 
     def __init__(self, sim):
         self.sim = sim
