@@ -8,8 +8,8 @@ and calls again.  The results are those of the per-step Python loop
 (:meth:`~twin.engine.simulation.Simulation.begin_step` / ``end_step``), bit for bit
 (``benchmarks/bundles_identical.py``); the Python loop remains for what needs Python at
 every step: control rules, couplers (the 2D surface), RDII, groundwater, outfalls
-draining onto subcatchments, storage and conduit losses, the Newton solver, kinematic
-wave and steady flow, the threaded step, and ensemble members.
+draining onto subcatchments, storage and conduit losses, LID drains, report averages,
+the Newton solver, kinematic wave and steady flow, and the threaded step.
 """
 
 from __future__ import annotations
@@ -40,6 +40,8 @@ def compiled_steps_apply(sim) -> bool:
         and sim.rdii is None
         and sim._gw_old_cfs is None
         and not sim._outfall_runon
+        and not (sim.runoff is not None and sim.runoff.lids is not None)  # LID drains
+        and not sim.recorder.averages  # [REPORT] AVERAGES YES: sums at every step
         and not (sim.opts.threads != 1 and threaded_route_step(r) is not None)
     )
 
