@@ -46,6 +46,7 @@ from twin.networks.inp_data import (
 )
 from twin.networks.inp_groundwater import read_aquifers, read_groundwater
 from twin.networks.inp_hydrology import read_raingages, read_subcatchments
+from twin.networks.inp_inlets import read_inlets, street_params
 from twin.networks.inp_links import read_links
 from twin.networks.inp_nodes import read_nodes
 from twin.networks.inp_rdii import read_hydrographs, read_rdii
@@ -73,6 +74,8 @@ READ_AND_KEPT_SECTIONS = (
     "GROUNDWATER",
     "GWF",
     "STREETS",
+    "INLETS",
+    "INLET_USAGE",
 )
 
 
@@ -196,6 +199,8 @@ def _read(text: str, source: str) -> Network:
             ctx, sections.get("GROUNDWATER"), aquifers, patterns, sections.get("GWF")
         ),
         adjustments=read_adjustments(ctx, sections.get("ADJUSTMENTS"), _after(order)),
+        inlets=read_inlets(ctx, sections.get("INLETS"), sections.get("INLET_USAGE")),
+        street_params=street_params(ctx, sections.get("STREETS")),
         source=source,
     )
     validate_project(ctx, net)

@@ -22,6 +22,7 @@ import numpy as np
 from twin.kernels.codes import InfilModel, LinkKind, NodeKind, OutfallKind, RouteTo, Shape
 from twin.networks.inp_adjustments import Adjustments
 from twin.networks.inp_groundwater import Aquifers, GroundwaterLinks
+from twin.networks.inp_inlets import Inlets
 from twin.networks.inp_rdii import RdiiInflows, UnitHydrographs
 
 __all__ = [
@@ -376,6 +377,10 @@ class Network:
     groundwater: GroundwaterLinks = field(default_factory=GroundwaterLinks)
     # [ADJUSTMENTS] read (twin.networks.inp_adjustments; also kept in ``sections``)
     adjustments: Adjustments = field(default_factory=Adjustments)
+    # [INLETS] and [INLET_USAGE] read (twin.networks.inp_inlets; also kept in ``sections``),
+    # and the [STREETS] numbers the inlets need, by upper-case street name (file units)
+    inlets: Inlets = field(default_factory=Inlets)
+    street_params: dict = field(default_factory=dict)
     source: str = ""  # file the network came from, "" if generated
     crs: str = ""  # CRS of the map coordinates (WKT, "EPSG:5186" ...), from <stem>.prj; "" unknown
 
