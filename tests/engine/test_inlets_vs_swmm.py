@@ -35,9 +35,17 @@ CAPTURE_NODES = {"inlets_dual": ["M2", "M3", "M4"], "inlets_kinds": ["M1", "M2",
 
 
 @pytest.mark.swmm
-@pytest.mark.parametrize("name", ["inlets_dual", "inlets_kinds"])
-def test_inlets_agree_with_swmm(name, tmp_path):
+@pytest.mark.parametrize(
+    "name, routing",
+    [("inlets_dual", "DYNWAVE"), ("inlets_kinds", "DYNWAVE"), ("inlets_dual", "KINWAVE")],
+)
+def test_inlets_agree_with_swmm(name, routing, tmp_path):
+    """Under KINWAVE an inlet in a sump takes no more than its node holds and receives.
+    (``inlets_kinds`` under KINWAVE: the street flow above the rating-curve sump differs
+    from SWMM's by up to 2.7 % for a few minutes, so the capture there does too; not
+    yet found why.)"""
     text = DUAL if name == "inlets_dual" else KINDS
+    text = text.replace("FLOW_ROUTING DYNWAVE", f"FLOW_ROUTING {routing}")
     ours, ref = run_and_compare(tmp_path / f"{name}.inp", text)
     for node in CAPTURE_NODES[name]:  # what the inlets capture, step by step
         a = ours["node_lateral_inflow"].sel(node=node).values
@@ -70,16 +78,16 @@ def test_check_no_longer_warns_about_inlets():
     assert not [f for f in check_network(net) if "INLET" in f.name]
 
 
-def test_inlet_in_a_pipe_is_dropped_with_swmms_warning(tmp_path):
-    import twin
+def test_inlet_in_a_pipe_is_dropped_with_swmms_warning():
+    from twin.engine.options import options_from_raw
+    from twin.engine.routing import Router
     from twin.errors import TwinWarning
 
     text = DUAL.replace("ST1 GR M2 1 10 0 0 0", "P1 GR M2 1 10 0 0 0")
-    path = tmp_path / "pipe.inp"
-    path.write_text(text)
-    net = twin.load_network(path)
+    net = read_inp_text(text, source="pipe.inp")
     with pytest.warns(TwinWarning, match="inlet GR cannot be placed in conduit P1"):
-        twin.simulate(net)
+        router = Router(net, options_from_raw(net.options))
+    assert router.inlets.design_of_link == {"ST2": "CB", "ST3": "CO"}
 
 
 @pytest.mark.parametrize(
@@ -112,3 +120,46 @@ def test_missing_custom_curve_names_inlet_and_curve():
     text = KINDS.replace("CD CUSTOM DIV", "CD CUSTOM NOCURVE")
     expect(text, line_start="CD CUSTOM", section="INLETS", field="Curve",
            match="inlet CD names curve 'NOCURVE', which is missing")  # fmt: skip
+
+
+def _swmm_street_rows(rpt: str) -> dict[str, list[str]]:
+    """The rows of SWMM's Street Flow Summary by conduit name (tokens)."""
+    lines = rpt.splitlines()
+    start = next(i for i, ln in enumerate(lines) if "Street Flow Summary" in ln)
+    rows, dashes = {}, 0
+    for ln in lines[start:]:
+        if ln.strip().startswith("-----"):
+            dashes += 1
+            continue
+        if dashes == 2:
+            if not ln.strip():
+                break
+            toks = ln.split()
+            rows[toks[0]] = toks[1:]
+    return rows
+
+
+@pytest.mark.swmm
+def test_street_flow_summary_is_swmms(tmp_path):
+    """The report's Street Flow Summary: peak flow, spread, depth, the inlet's design,
+    placement, count and capture statistics as SWMM 5.2.4 writes them (US file: cfs, ft)."""
+    from swmm.toolkit import solver
+
+    import twin
+    from twin.report.street_tables import street_flow_summary
+
+    path = tmp_path / "dual.inp"
+    path.write_text(DUAL)
+    solver.swmm_run(str(path), str(tmp_path / "dual.rpt"), str(tmp_path / "dual.out"))
+    ref = _swmm_street_rows((tmp_path / "dual.rpt").read_text())
+    table = street_flow_summary(twin.simulate(twin.load_network(path)))
+    cfs, ft = 0.3048**3, 0.3048
+    assert [r[0] for r in table.rows] == list(ref)
+    for row in table.rows:
+        s = ref[row[0]]
+        assert row[4:7] == (s[3], s[4], float(s[5]))  # design, placement, count
+        np.testing.assert_allclose(row[1:4], [float(s[0]) * cfs, float(s[1]) * ft,
+                                              float(s[2]) * ft], rtol=2e-3)  # fmt: skip
+        np.testing.assert_allclose(row[7:11], [float(x) for x in s[6:10]], atol=0.1)
+        np.testing.assert_allclose(row[11:13], [float(s[10]) * cfs, float(s[11]) * cfs],
+                                   atol=0.006 * cfs)  # fmt: skip

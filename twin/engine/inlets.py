@@ -54,6 +54,8 @@ class InletRouting:
                 rows.append(row)
         self.n = len(rows)
         self.inlets = Inlets.new({"inlet": self.n, "node": len(nodes.kind)})
+        names = [str(s) for s in net.links.name]
+        self.design_of_link = {names[r["link"]]: r.pop("design") for r in rows}
         for k, row in enumerate(rows):
             for name, value in row.items():
                 getattr(self.inlets, name)[k] = value
@@ -102,7 +104,7 @@ class InletRouting:
         lf = self.ucf_length
         bypass = int(links.node2[j])
         row = dict(
-            link=j, bypass=bypass, node=int(u.node), kind=kind, grate_type=design.grate_type,
+            design=u.design, link=j, bypass=bypass, node=int(u.node), kind=kind, grate_type=design.grate_type,
             throat=design.throat, curve=curve, rating=rating, count=int(u.count),
             grate_length=design.grate_length / lf, grate_width=design.grate_width / lf,
             open_fraction=design.open_fraction, splash_velocity=design.splash_velocity / lf,
@@ -191,3 +193,54 @@ def _backflow_ratios(inlets) -> None:
             inlets.backflow_ratio[k] = inlets.count[k] / custom_at[m] * (1.0 - f)
         else:
             inlets.backflow_ratio[k] = areas[k] / area_at[m] * f
+
+
+def street_summaries(net, router, max_flow_cfs, max_depth_ft) -> dict[str, np.ndarray]:
+    """SWMM's "Street Flow Summary" per link (NaN where a link is no STREET conduit, the
+    inlet columns NaN where it has no inlet): ``inlet.c``'s writeStreetStats from the
+    links' largest flow and depth [cfs, ft] and the inlets' statistics.  SI: m, m3/s, %.
+    """
+    from twin.kernels.xsect import width_at_depth
+
+    m = net.n_links
+    nan = np.full(m, np.nan)
+    out = {k: nan.copy() for k in _STREET_VARS}
+    keys = {str(s).upper() for s in net.street_params}
+    inl = router.inlets.inlets if router.inlets is not None else None
+    at = {int(inl.link[k]): k for k in range(inl.link.shape[0])} if inl is not None else {}
+    ft, cfs = 0.3048, 0.3048**3
+    for j in range(m):
+        key = str(net.links.xsect_curve[j]).upper()
+        if int(net.links.shape[j]) != Shape.IRREGULAR or key not in keys:
+            continue
+        s = net.street_params[key]
+        y = float(max_depth_ft[j])
+        spread = width_at_depth(router.xsects, j, y) / s.sides
+        out["link_street_max_spread"][j] = min(spread, s.width / router.options.ucf_length) * ft
+        out["link_street_max_depth"][j] = y * ft
+        k = at.get(j)
+        if k is None:
+            continue
+        q = float(max_flow_cfs[j])
+        out["link_inlet_count"][j] = inl.count[k]
+        out["link_inlet_on_sag"][j] = float(inl.placement[k] == ON_SAG)
+        fp = inl.flow_periods[k] / 100.0
+        if fp <= 0.0:
+            continue
+        cp = inl.capture_periods[k] / 100.0
+        peak = inl.peak_capture[k]
+        out["link_inlet_peak_capture"][j] = peak
+        out["link_inlet_avg_capture"][j] = inl.sum_capture[k] / cp if cp > 0 else 0.0
+        out["link_inlet_bypass_frequency"][j] = inl.bypass_steps[k] / cp if cp > 0 else 0.0
+        out["link_inlet_backflow_frequency"][j] = inl.backflow_periods[k] / fp
+        out["link_inlet_peak_capture_flow"][j] = (q / s.sides) * 0.01 * peak / inl.count[k] * cfs
+        out["link_inlet_peak_bypass_flow"][j] = q * 0.01 * (100.0 - peak) * cfs
+    return out
+
+
+_STREET_VARS = (
+    "link_street_max_spread", "link_street_max_depth", "link_inlet_count", "link_inlet_on_sag",
+    "link_inlet_peak_capture", "link_inlet_avg_capture", "link_inlet_bypass_frequency",
+    "link_inlet_backflow_frequency", "link_inlet_peak_capture_flow",
+    "link_inlet_peak_bypass_flow",
+)  # fmt: skip

@@ -30,6 +30,7 @@ from twin.report.element_tables import (
     node_surcharge_summary,
 )
 from twin.report.groundwater_tables import groundwater_continuity, groundwater_summary
+from twin.report.street_tables import street_flow_summary
 from twin.report.table_data import KIND, NAME, Column, Table, cell, check_one_run, values_of
 
 __all__ = [
@@ -41,6 +42,7 @@ __all__ = [
     "flow_routing_continuity",
     "groundwater_continuity",
     "groundwater_summary",
+    "street_flow_summary",
     "time_step_critical_elements",
     "node_depth_summary",
     "node_inflow_summary",
@@ -205,6 +207,7 @@ TABLES = (
     link_flow_summary,
     conduit_surcharge_summary,
     groundwater_summary,
+    street_flow_summary,
 )
 
 
