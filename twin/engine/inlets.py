@@ -104,8 +104,9 @@ class InletRouting:
         lf = self.ucf_length
         bypass = int(links.node2[j])
         row = dict(
-            design=u.design, link=j, bypass=bypass, node=int(u.node), kind=kind, grate_type=design.grate_type,
-            throat=design.throat, curve=curve, rating=rating, count=int(u.count),
+            design=u.design, link=j, bypass=bypass, node=int(u.node), kind=kind,
+            grate_type=design.grate_type, throat=design.throat, curve=curve, rating=rating,
+            count=int(u.count),
             grate_length=design.grate_length / lf, grate_width=design.grate_width / lf,
             open_fraction=design.open_fraction, splash_velocity=design.splash_velocity / lf,
             curb_length=design.curb_length / lf, curb_height=design.curb_height / lf,
