@@ -76,6 +76,7 @@ READ_AND_KEPT_SECTIONS = (
     "STREETS",
     "INLETS",
     "INLET_USAGE",
+    "TEMPERATURE",  # its climate FILE and latitude give evaporation (twin.engine.climate)
 )
 
 
