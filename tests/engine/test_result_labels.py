@@ -514,18 +514,121 @@ def c_surface_flood_probability(ds, net):
     assert p.attrs["units"] == "1"
 
 
+# -- streets and inlets (the dual-drainage network of tests/engine/test_inlets_vs_swmm.py) --
+
+
+def _streets(ds, net):
+    """Indices of the STREET conduits and of those with an inlet."""
+    street = np.flatnonzero(np.isfinite(ds.link_street_max_spread.values))
+    inlet = np.flatnonzero(np.isfinite(ds.link_inlet_count.values))
+    assert len(street) == 3 and len(inlet) == 3
+    others = np.setdiff1d(np.arange(ds.sizes["link"]), street)
+    assert np.isnan(ds.link_street_max_spread.values[others]).all()
+    return street, inlet
+
+
+def c_link_street_max_spread(ds, net):
+    # m: the width of the street's outline under the largest depth, per side, at most
+    # the curb-to-crown distance (20 ft)
+    street, _ = _streets(ds, net)
+    for j in street:
+        t = net.transect_geometry[str(net.links.xsect_curve[j])]
+        x, z = t.stations * 0.3048, t.elevations * 0.3048
+        y = float(ds.link_street_max_depth[j])
+        width = 0.0
+        for k in range(len(x) - 1):
+            lo, hi = sorted((z[k], z[k + 1]))
+            if y > lo and hi > lo:
+                width += (x[k + 1] - x[k]) * min(1.0, (y - lo) / (hi - lo))
+        want = min(width / 2.0, 20 * 0.3048)
+        assert float(ds.link_street_max_spread[j]) == pytest.approx(want, rel=0.02)
+
+
+def c_link_street_max_depth(ds, net):
+    street, _ = _streets(ds, net)
+    got = ds.link_street_max_depth.values[street]
+    want = (ds.link_max_capacity * ds.link_full_depth).values[street]
+    np.testing.assert_allclose(got, want, rtol=1e-9)
+
+
+def c_link_inlet_count(ds, net):
+    _, inlet = _streets(ds, net)
+    want = {u.link: u.count for u in net.inlets.usages}
+    assert [int(ds.link_inlet_count[j]) for j in inlet] == [want[j] for j in inlet]
+
+
+def c_link_inlet_on_sag(ds, net):
+    # in a sump where the street's downstream node has no outflow link
+    _, inlet = _streets(ds, net)
+    sag = [float(not np.any(net.links.from_node == net.links.to_node[j])) for j in inlet]
+    np.testing.assert_array_equal(ds.link_inlet_on_sag.values[inlet], sag)
+
+
+def _percent(name):
+    def check(ds, net):
+        _, inlet = _streets(ds, net)
+        v = ds[name].values[inlet]
+        assert ((v >= 0.0) & (v <= 100.0)).all() and v.max() > 0.0
+
+    return check
+
+
+c_link_inlet_avg_capture = _percent("link_inlet_avg_capture")
+c_link_inlet_bypass_frequency = _percent("link_inlet_bypass_frequency")
+
+
+def c_link_inlet_backflow_frequency(ds, net):
+    _, inlet = _streets(ds, net)
+    v = ds.link_inlet_backflow_frequency.values[inlet]
+    assert ((v >= 0.0) & (v <= 100.0)).all()
+
+
+def c_link_inlet_peak_capture(ds, net):
+    c_link_inlet_peak_bypass_flow(ds, net)
+
+
+def c_link_inlet_peak_bypass_flow(ds, net):
+    # m3/s: the peak flow less what the inlet captured of it (peak capture %)
+    _, inlet = _streets(ds, net)
+    q, pct = ds.link_max_flow.values[inlet], ds.link_inlet_peak_capture.values[inlet]
+    assert ((pct >= 0.0) & (pct <= 100.0)).all()
+    np.testing.assert_allclose(ds.link_inlet_peak_bypass_flow.values[inlet],
+                               q * (1.0 - pct / 100.0), rtol=1e-9)  # fmt: skip
+
+
+def c_link_inlet_peak_capture_flow(ds, net):
+    # m3/s per inlet on one side of the two-sided street
+    _, inlet = _streets(ds, net)
+    q, pct = ds.link_max_flow.values[inlet], ds.link_inlet_peak_capture.values[inlet]
+    n = ds.link_inlet_count.values[inlet]
+    np.testing.assert_allclose(ds.link_inlet_peak_capture_flow.values[inlet],
+                               q / 2.0 * pct / 100.0 / n, rtol=1e-9)  # fmt: skip
+
+
+@pytest.fixture(scope="module")
+def streets():
+    """The dual-drainage network with street inlets (tests/engine/data/inlets_dual.inp)."""
+    from pathlib import Path
+
+    path = Path(__file__).parent / "data" / "inlets_dual.inp"
+    return twin.simulate(twin.load_network(path))
+
+
 SURFACE = {n for n in VARIABLES if n.startswith("surface") or n == "node_surface_max_depth"}
+STREETS = {n for n in VARIABLES if n.startswith(("link_street_", "link_inlet_"))}
 GROUNDWATER = {n for n in VARIABLES if n.startswith("subcatchment_groundwater")}
 
 
 @pytest.mark.parametrize("name", [*VARIABLES, *STATIC])
-def test_label_matches_the_computation(name, run, surface, groundwater, net):
+def test_label_matches_the_computation(name, run, surface, groundwater, streets, net):
     check = globals().get(f"c_{name}")
     assert check is not None, f"{name} is declared but no test checks its label"
     declared = VARIABLES.get(name) or STATIC[name]
     ds = surface if name in SURFACE else run
     if name in GROUNDWATER:
         ds, net = groundwater, twin.load_network(groundwater.attrs["source"])
+    if name in STREETS:
+        ds, net = streets, twin.load_network(streets.attrs["source"])
     if name != "surface_flood_probability":
         assert ds[name].attrs["long_name"] == declared.long_name
         assert ds[name].attrs.get("units", "") == declared.units

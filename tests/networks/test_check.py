@@ -122,8 +122,10 @@ def test_sections_swmm_would_simulate_are_named():
         warnings.simplefilter("ignore")
         net = read_inp_text(text)
     got = {(f.severity, f.name) for f in check_network(net) if f.name.startswith("[")}
-    # LIDs are simulated since issue 19 (twin.engine.lid): not named
-    assert got == {("warning", "[TEMPERATURE]"), ("info", "[POLLUTANTS]")}
+    # LIDs are simulated since issue 19 (twin.engine.lid): not named; [TEMPERATURE] gives
+    # evaporation through its climate FILE (twin.engine.climate) and snowmelt only with
+    # [SNOWPACKS] (empty here): not named either
+    assert got == {("info", "[POLLUTANTS]")}
 
 
 def test_check_finds_nothing_twin_run_refuses_since_issue_19():

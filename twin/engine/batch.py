@@ -287,8 +287,9 @@ class MemberBatch:
                 self._fail(k, exc)
         res = np.zeros((self.n, 3), dtype=np.int64)
         together = [k for k in begun if self.dynwave[k]]
-        for k in together:  # storage evaporation and seepage, where there is any
+        for k in together:  # storage evaporation and seepage, inlets, where there are any
             self.sims[k].router.begin_losses(t[k], dt[k])
+            self.sims[k].router.begin_inlets(t[k], dt[k], self._stack.arrays["lateral"][k])
         if together:
             self._route_members(
                 np.asarray(together, dtype=np.int64), t, dt, self._stack.arrays["lateral"],

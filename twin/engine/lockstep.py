@@ -118,8 +118,9 @@ class LockstepBatch(MemberBatch):
                 self._fail(k, exc)
         if not begun:
             return
-        for k in begun:  # storage evaporation and seepage, where there is any
+        for k in begun:  # storage evaporation and seepage, inlets, where there are any
             self.sims[k].router.begin_losses(t, dt)
+            self.sims[k].router.begin_inlets(t, dt, self._stack.arrays["lateral"][k])
         res = np.zeros((self.n, 3), dtype=np.int64)
         nodes, links, xsects, curves, options = self.networks[net]
         route_lockstep(

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+
 import numpy as np
 
 import twin
@@ -100,6 +102,10 @@ def results_dataset(sim, rec):
         if sim.runoff.groundwater is not None:  # SWMM's "Groundwater Summary"
             gw = sim.runoff.groundwater
             summaries.update(gw.summaries(net.n_subcatchments, sim.runoff.t_new_s))
+    if net.street_params:  # SWMM's "Street Flow Summary"
+        from twin.engine.inlets import street_summaries
+
+        summaries.update(street_summaries(net, r, b["max_flow"], b["max_depth"]))
     coords = {**_node_coords(net), **_link_coords(net, r)}
     coords["node_crown"] = (rec.invert_ft + r.nodes.crown_depth) * FT
     if net.n_subcatchments:
@@ -110,6 +116,8 @@ def results_dataset(sim, rec):
         "subcatchment": np.asarray(net.subcatchments.name, dtype=object),
     }
     attrs = _attrs(sim)
+    if r.inlets is not None:  # the design of each link's inlet, for the street table
+        attrs["inlet_designs"] = json.dumps(r.inlets.design_of_link)
     ds = build_dataset(times, series, summaries, coords, names, attrs, _geometry(net))
     if sim.runoff is not None and sim.runoff.lids is not None:  # SWMM's LID Performance
         from twin.engine.lid import performance_dataset_vars

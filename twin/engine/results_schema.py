@@ -70,6 +70,18 @@ VARIABLES: dict[str, Var] = {
     "link_full_flow": Var((L,), "m3 s-1", "Manning full-flow capacity"),
     "link_surcharge_hours": Var((L,), "h", "hours both ends full"),
     "link_critical_steps": Var((L,), "1", "routing steps this link limited the time step"),
+    # STREET conduits only (SWMM's "Street Flow Summary"); NaN elsewhere, and the inlet
+    # columns NaN where the street has no inlet (twin.engine.inlets)
+    "link_street_max_spread": Var((L,), "m", "largest spread of the flow (one side)"),
+    "link_street_max_depth": Var((L,), "m", "largest flow depth"),
+    "link_inlet_count": Var((L,), "1", "inlets on each side of the street"),
+    "link_inlet_on_sag": Var((L,), "1", "1 for an inlet in a sump, 0 on grade"),
+    "link_inlet_peak_capture": Var((L,), "%", "capture at the peak approach flow"),
+    "link_inlet_avg_capture": Var((L,), "%", "average capture of the steps with capture"),
+    "link_inlet_bypass_frequency": Var((L,), "%", "capture steps that bypassed flow"),
+    "link_inlet_backflow_frequency": Var((L,), "%", "flow steps with backflow"),
+    "link_inlet_peak_capture_flow": Var((L,), "m3 s-1", "peak flow captured by one inlet"),
+    "link_inlet_peak_bypass_flow": Var((L,), "m3 s-1", "flow bypassed at the peak"),
     "subcatchment_total_rainfall": Var((S,), "mm", "total rainfall depth"),
     "subcatchment_total_infiltration": Var((S,), "mm", "total infiltration depth"),
     "subcatchment_total_runoff": Var((S,), "m3", "total runoff volume"),

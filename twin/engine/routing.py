@@ -107,6 +107,12 @@ class Router:
                 net, self.nodes, self.curves, self.options, Evaporation(net, opts)
             )
             self.losses = losses if losses.n or losses.conduits else None
+        self.inlets = None  # street and channel inlets (twin.engine.inlets), where any
+        if len(net.inlets):
+            from twin.engine.inlets import InletRouting
+
+            inlets = InletRouting(net, opts, self.nodes, self.links, self.xsects, self.options)
+            self.inlets = inlets if inlets.n else None
         if alloc is None and compile_ahead:  # a batch member is routed by the batch's kernel
             self.compile_step_ahead()
         self._init_state()
@@ -247,7 +253,19 @@ class Router:
         if not hasattr(self, "_route"):  # made at the first step (a hot start skips it)
             self._route = self._kernel()
         self.begin_losses(t_s, dt_s)
+        if self.inlets is not None:
+            lateral = lateral.copy()
+            self.begin_inlets(t_s, dt_s, lateral)
         return self._route(t_s, dt_s, lateral)
+
+    def begin_inlets(self, t_s: float, dt_s: float, lateral) -> None:
+        """Move the flows the inlets capture in the step from ``t_s`` between the entries
+        of ``lateral`` [cfs] (SWMM's inlet_findCapturedFlows, before routing); nothing on
+        a network without inlets.  A caller that runs the step kernel itself (a batch)
+        calls this on its lateral row; :meth:`after_route` closes the totals."""
+        if self.inlets is not None:
+            self.inlets.begin(t_s, dt_s, lateral, self.node_state, self.link_state,
+                              self.links, self.xsects)  # fmt: skip
 
     def begin_losses(self, t_s: float, dt_s: float) -> None:
         """Evaporation and seepage for the step from ``t_s`` (SWMM's node_getLosses,
@@ -288,6 +306,8 @@ class Router:
         self.n_steps += 1
         if self.losses is not None:
             self.losses.finish(dt_s, self.links, self.link_state, self.totals)
+        if self.inlets is not None:
+            self.inlets.finish(dt_s, self.node_state, self.totals)
         if bad_node >= 0:
             raise SimulationError(self._bad_depth(bad_node), element=self.node_names[bad_node],
                                   time=t_s + dt_s, step=self.n_steps)  # fmt: skip

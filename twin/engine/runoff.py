@@ -154,6 +154,8 @@ class Evaporation:
                     self._read_series(net, opts, vals[0], f)
                 elif key == "DRY_ONLY":
                     self.dry_only = vals[0].upper() == "YES"
+                elif key in ("FILE", "TEMPERATURE"):  # daily, from the climate file
+                    self._read_daily(net, opts, key, vals, f)
                 elif key == "RECOVERY":
                     pat = net.patterns.get(vals[0])
                     if pat is not None and pat.kind.upper() == "MONTHLY":
@@ -165,6 +167,8 @@ class Evaporation:
                         TwinWarning,
                         stacklevel=3,
                     )
+            except InputError:
+                raise
             except (ValueError, IndexError):
                 raise InputError(f"bad {key} values", section="EVAPORATION", field=key) from None
         self._adjust(net, f)
@@ -173,6 +177,8 @@ class Evaporation:
         """[ADJUSTMENTS] EVAPORATION: added to the month's rate (climate.c's setEvap)."""
         adj = getattr(net, "adjustments", None)
         if adj is None or not adj.evaporation.any():
+            return
+        if self.kind in ("FILE", "TEMPERATURE"):  # added day by day (twin.engine.climate)
             return
         if self.kind == "TIMESERIES":  # SWMM adds it again at every step between entries
             warnings.warn("[ADJUSTMENTS] EVAPORATION is not applied to TIMESERIES evaporation",
@@ -200,9 +206,23 @@ class Evaporation:
         self.series_fps = np.asarray(v[keep], dtype=np.float64) * f
         self.monthly[:] = 0.0
 
+    def _read_daily(self, net, opts, key: str, vals, f: float) -> None:
+        """[EVAPORATION] FILE (pan coefficients) or TEMPERATURE: a rate per simulated day
+        from the climate file (:mod:`twin.engine.climate`), held like a time series."""
+        from twin.engine.climate import daily_evaporation
+
+        pan = np.ones(12)
+        if key == "FILE" and vals:
+            pan = np.array([float(v) for v in vals[:12]])
+            if pan.size < 12:
+                raise IndexError
+        self.kind = key
+        self.series_s, self.series_fps = daily_evaporation(net, opts, key, pan)
+        self.monthly[:] = 0.0
+
     def any_rate(self) -> bool:
         """Whether the climate ever evaporates in this run."""
-        if self.kind == "TIMESERIES":
+        if self.kind in ("TIMESERIES", "FILE", "TEMPERATURE"):
             return bool(np.any(self.series_fps > 0.0))
         return bool(self.monthly.max() > 0.0)
 
@@ -212,7 +232,7 @@ class Evaporation:
 
     def rate_fps(self, t_s: float) -> float:
         """The climate evaporation rate [ft/s] at ``t_s`` s after the start."""
-        if self.kind == "TIMESERIES":
+        if self.kind in ("TIMESERIES", "FILE", "TEMPERATURE"):
             return self._series_rate(t_s)
         return float(self.monthly[self.month_at(t_s)])
 
@@ -229,7 +249,7 @@ class Evaporation:
 
     def next_change_s(self, t_s: float) -> float:
         """Start of the next month for MONTHLY rates (SWMM caps the step there)."""
-        if self.kind == "TIMESERIES":
+        if self.kind in ("TIMESERIES", "FILE"):  # TEMPERATURE: SWMM never caps the step
             later = self.series_s[self.series_s > t_s]
             return float(later[0]) if later.size else np.inf
         if self.kind != "MONTHLY":

@@ -8,7 +8,7 @@ and calls again.  The results are those of the per-step Python loop
 (:meth:`~twin.engine.simulation.Simulation.begin_step` / ``end_step``), bit for bit
 (``benchmarks/bundles_identical.py``); the Python loop remains for what needs Python at
 every step: control rules, couplers (the 2D surface), RDII, groundwater, outfalls
-draining onto subcatchments, storage and conduit losses, LID drains, report averages,
+draining onto subcatchments, storage and conduit losses, street inlets, LID drains, report averages,
 the Newton solver, kinematic wave and steady flow, and the threaded step.
 """
 
@@ -35,6 +35,7 @@ def compiled_steps_apply(sim) -> bool:
         r.dynwave
         and r.newton is None
         and r.losses is None
+        and r.inlets is None  # street inlets: captured flows moved in Python each step
         and sim.controls is None
         and not sim.couplers
         and sim.rdii is None

@@ -102,8 +102,7 @@ def _missing_files(net: Network) -> list[CheckFinding]:
 
 #: Sections SWMM simulates and twin keeps verbatim without simulating: they change flows.
 NOT_SIMULATED_FLOW = (
-    "SNOWPACKS", "TEMPERATURE", "INLETS", "INLET_USAGE",
-    "EVENTS", "FILES",
+    "SNOWPACKS", "EVENTS", "FILES",
 )  # fmt: skip
 #: Water-quality sections (twin models no quality): the flows do not depend on them.
 NOT_SIMULATED_QUALITY = (

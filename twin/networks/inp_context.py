@@ -27,10 +27,11 @@ REGISTRY_SECTIONS = {
     "landuse": ("LANDUSES",),
     "aquifer": ("AQUIFERS",),
     "street": ("STREETS",),
+    "inlet": ("INLETS",),
     "unithyd": ("HYDROGRAPHS",),
 }
 # kinds that may span several lines under one name
-MULTILINE = {"curve", "timeseries", "pattern", "snowpack", "unithyd"}
+MULTILINE = {"curve", "timeseries", "pattern", "snowpack", "unithyd", "inlet"}
 
 
 class ReadContext:

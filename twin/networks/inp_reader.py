@@ -46,6 +46,7 @@ from twin.networks.inp_data import (
 )
 from twin.networks.inp_groundwater import read_aquifers, read_groundwater
 from twin.networks.inp_hydrology import read_raingages, read_subcatchments
+from twin.networks.inp_inlets import read_inlets, street_params
 from twin.networks.inp_lid import read_lids
 from twin.networks.inp_links import read_links
 from twin.networks.inp_nodes import read_nodes
@@ -76,6 +77,9 @@ READ_AND_KEPT_SECTIONS = (
     "STREETS",
     "LID_CONTROLS",
     "LID_USAGE",
+    "INLETS",
+    "INLET_USAGE",
+    "TEMPERATURE",  # its climate FILE and latitude give evaporation (twin.engine.climate)
 )
 
 
@@ -202,6 +206,8 @@ def _read(text: str, source: str) -> Network:
         lids=read_lids(
             ctx, sections.get("LID_CONTROLS"), sections.get("LID_USAGE"), subcatchments.area_m2
         ),
+        inlets=read_inlets(ctx, sections.get("INLETS"), sections.get("INLET_USAGE")),
+        street_params=street_params(ctx, sections.get("STREETS")),
         source=source,
     )
     validate_project(ctx, net)

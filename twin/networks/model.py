@@ -22,6 +22,7 @@ import numpy as np
 from twin.kernels.codes import InfilModel, LinkKind, NodeKind, OutfallKind, RouteTo, Shape
 from twin.networks.inp_adjustments import Adjustments
 from twin.networks.inp_groundwater import Aquifers, GroundwaterLinks
+from twin.networks.inp_inlets import Inlets
 from twin.networks.inp_lid import Lids
 from twin.networks.inp_rdii import RdiiInflows, UnitHydrographs
 
@@ -379,6 +380,10 @@ class Network:
     adjustments: Adjustments = field(default_factory=Adjustments)
     # [LID_CONTROLS] and [LID_USAGE] read (twin.networks.inp_lid; also kept in ``sections``)
     lids: Lids = field(default_factory=Lids)
+    # [INLETS] and [INLET_USAGE] read (twin.networks.inp_inlets; also kept in ``sections``),
+    # and the [STREETS] numbers the inlets need, by upper-case street name (file units)
+    inlets: Inlets = field(default_factory=Inlets)
+    street_params: dict = field(default_factory=dict)
     source: str = ""  # file the network came from, "" if generated
     crs: str = ""  # CRS of the map coordinates (WKT, "EPSG:5186" ...), from <stem>.prj; "" unknown
 

@@ -31,6 +31,7 @@ from twin.report.element_tables import (
 )
 from twin.report.groundwater_tables import groundwater_continuity, groundwater_summary
 from twin.report.lid_tables import lid_performance_summary
+from twin.report.street_tables import street_flow_summary
 from twin.report.table_data import KIND, NAME, Column, Table, cell, check_one_run, values_of
 
 __all__ = [
@@ -43,6 +44,7 @@ __all__ = [
     "groundwater_continuity",
     "groundwater_summary",
     "lid_performance_summary",
+    "street_flow_summary",
     "time_step_critical_elements",
     "node_depth_summary",
     "node_inflow_summary",
@@ -209,6 +211,7 @@ TABLES = (
     conduit_surcharge_summary,
     groundwater_summary,
     lid_performance_summary,
+    street_flow_summary,
 )
 
 

@@ -152,20 +152,32 @@ def evap_rates(surface_vol, pave_vol, soil_vol, storage_vol, perv_frac, w):
 
 
 @kernel(**JIT)
-def biocell_flux_rates(x, f, p, u, w, area, width, cx, cy):
-    """Bio-retention cell and rain garden (biocellFluxRates)."""
+def soil_column_rates(x, p, w):
+    """What a bio-retention cell and a green roof share (the first lines of lidproc.c's
+    biocellFluxRates and greenRoofFluxRates): the surface, soil and storage volumes and
+    evaporations into ``w``, and the soil's percolation rate [ft/s], limited by the water
+    above field capacity and by the soil's evaporation."""
     tstep = w[W_TSTEP]
     soil_t, por, fc, wp = p[SO_THICK], p[SO_POR], p[SO_FC], p[SO_WP]
-    stor_t, stor_v = p[ST_THICK], p[ST_VOID]
-    surface_depth, theta, storage_depth = x[SURF], x[SOIL], x[STOR]
-    w[W_SURF_VOL] = surface_depth * p[S_VOID]
+    theta = x[SOIL]
+    w[W_SURF_VOL] = x[SURF] * p[S_VOID]
     w[W_SOIL_VOL] = theta * soil_t
-    w[W_STOR_VOL] = storage_depth * stor_v
+    w[W_STOR_VOL] = x[STOR] * p[ST_VOID]
     evap_rates(w[W_SURF_VOL], 0.0, w[W_SOIL_VOL] - wp * soil_t, w[W_STOR_VOL], 1.0, w)
     if theta >= por:
         w[W_STOR_EVAP] = 0.0
     perc = soil_perc_rate(theta, p)
-    perc = max(min(perc, max((theta - fc) * soil_t, 0.0) / tstep - w[W_SOIL_EVAP]), 0.0)
+    return max(min(perc, max((theta - fc) * soil_t, 0.0) / tstep - w[W_SOIL_EVAP]), 0.0)
+
+
+@kernel(**JIT)
+def biocell_flux_rates(x, f, p, u, w, area, width, cx, cy):
+    """Bio-retention cell and rain garden (biocellFluxRates)."""
+    tstep = w[W_TSTEP]
+    soil_t, por = p[SO_THICK], p[SO_POR]
+    stor_t, stor_v = p[ST_THICK], p[ST_VOID]
+    surface_depth, theta, storage_depth = x[SURF], x[SOIL], x[STOR]
+    perc = soil_column_rates(x, p, w)
     exfil = storage_exfil_rate(p, u, w)
     drain = 0.0
     if p[D_COEFF] > 0.0:
@@ -220,17 +232,10 @@ def biocell_flux_rates(x, f, p, u, w, area, width, cx, cy):
 def green_roof_flux_rates(x, f, p, u, w, area, width):
     """Green roof: soil over a drainage mat (greenRoofFluxRates)."""
     tstep = w[W_TSTEP]
-    soil_t, por, fc, wp = p[SO_THICK], p[SO_POR], p[SO_FC], p[SO_WP]
+    soil_t, por = p[SO_THICK], p[SO_POR]
     stor_t, stor_v = p[ST_THICK], p[ST_VOID]
     surface_depth, theta, storage_depth = x[SURF], x[SOIL], x[STOR]
-    w[W_SURF_VOL] = surface_depth * p[S_VOID]
-    w[W_SOIL_VOL] = theta * soil_t
-    w[W_STOR_VOL] = storage_depth * stor_v
-    evap_rates(w[W_SURF_VOL], 0.0, w[W_SOIL_VOL] - wp * soil_t, w[W_STOR_VOL], 1.0, w)
-    if theta >= por:
-        w[W_STOR_EVAP] = 0.0
-    perc = soil_perc_rate(theta, p)
-    perc = max(min(perc, max((theta - fc) * soil_t, 0.0) / tstep - w[W_SOIL_EVAP]), 0.0)
+    perc = soil_column_rates(x, p, w)
     drain = perc
     if p[M_ALPHA] > 0.0:
         drain = p[M_ALPHA] * storage_depth ** (5.0 / 3.0) * width / area * p[M_VOID]
