@@ -20,8 +20,9 @@ import twin
 from tests.corpus import pyswmm_model
 from tests.engine.routing_harness import assert_results_identical
 from twin.engine.batch import MemberBatch
+from twin.engine.hotstart import restore_snapshot, snapshot
 from twin.engine.simulation import Simulation
-from twin.engine.stepping import compiled_steps_apply
+from twin.engine.stepping import compiled_steps, compiled_steps_apply
 from twin.kernels import ahead
 from twin.kernels.routing.run import run_members_conduits, run_steps_conduits
 from twin.kernels.routing.step import route_step
@@ -32,7 +33,7 @@ END_H = 1.0
 
 def _python_loop(sim: Simulation) -> Simulation:
     """``sim`` stepped by the per-step Python loop instead."""
-    sim._compiled = None
+    sim._python_loop = True
     return sim
 
 
@@ -81,6 +82,50 @@ def test_steps_one_at_a_time_and_a_generated_inflow_equal_the_python_loop():
         sim.run()
     assert fast.volumes["external_inflow"] > 0.0
     _assert_same_run(fast, slow)
+
+
+def test_each_step_call_takes_one_routing_step_across_runoff_and_report_stops():
+    fast = Simulation("small-conduits", end_hours=0.25)  # runoff every minute, reports at 5
+    slow = _python_loop(Simulation("small-conduits", end_hours=0.25))
+    assert fast._compiled is not None and fast.runoff is not None
+    while not slow.finished:
+        t_fast, t_slow = fast.step(), slow.step()
+        assert (t_fast, fast.steps) == (t_slow, slow.steps)
+        np.testing.assert_array_equal(fast.router.node_state.depth, slow.router.node_state.depth)
+    assert fast.finished and slow.steps > 100
+    _assert_same_run(fast, slow)
+
+
+def test_rules_given_after_the_simulation_was_built_are_obeyed():
+    """Control rules set on a built simulation (the control evaluator does) take the
+    steps back to the Python loop, where they are evaluated."""
+    net = twin.load_network("rtc")
+    bare_net = copy_network(net)
+    bare_net.controls = ""
+    ruled = Simulation(net, end_hours=1.0)
+    bare = Simulation(bare_net, end_hours=1.0)
+    late = Simulation(bare_net, end_hours=1.0)
+    assert compiled_steps(late) is not None
+    late.controls = late._make_controls(net, late.opts)  # the rules, given after the build
+    assert late.controls is not None and compiled_steps(late) is None
+    for sim in (ruled, bare, late):
+        sim.run()
+    xr.testing.assert_identical(late.results(), ruled.results())
+    assert not late.results().equals(bare.results())
+
+
+def test_a_restored_state_with_new_arrays_gets_a_new_driver():
+    sim = Simulation("small-conduits", end_hours=0.5)
+    sim.step_advance(600.0)
+    saved = snapshot(sim)
+    slow = _python_loop(Simulation("small-conduits", end_hours=0.5))
+    restore_snapshot(slow, saved)
+    first = compiled_steps(sim)
+    sim._lat = sim._lat.copy()  # as a restore that does not write in place would
+    assert not first.current() and compiled_steps(sim) is not first
+    sim.run()
+    slow.run()
+    _assert_same_run(sim, slow)
 
 
 def test_what_needs_python_every_step_keeps_the_python_loop():

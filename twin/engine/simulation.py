@@ -22,6 +22,7 @@ from twin.engine.options import SimOptions
 from twin.engine.rdii import RdiiInflows, has_rdii
 from twin.engine.recorder import Recorder
 from twin.engine.routing import Router
+from twin.engine.stepping import CompiledSteps, compiled_steps, compiled_steps_apply
 from twin.engine.workload import check_work, estimate_work
 from twin.errors import InputError, SimulationError, checked_number
 from twin.kernels.tables import combine_inflows
@@ -84,6 +85,10 @@ class Simulation:
     ...         pass
     >>> ds = sim.results()                                   # doctest: +SKIP
     """
+
+    #: True: every step by the per-step Python loop, even where the compiled step loop
+    #: applies (:func:`~twin.engine.stepping.compiled_steps`; the tests compare the two)
+    _python_loop = False
 
     def __init__(
         self,
@@ -158,10 +163,9 @@ class Simulation:
         if self._gw_old_cfs is not None:
             self.volumes["groundwater_inflow"] = 0.0
         self._outfall_runon = _outfalls_onto_subcatchments(network) if has_runoff else []
-        #: the steps taken in compiled calls (twin.engine.stepping), where nothing
-        #: needs Python at every step; None: the Python loop (begin_step, end_step)
-        from twin.engine.stepping import CompiledSteps, compiled_steps_apply
-
+        #: the driver of the steps taken in compiled calls (twin.engine.stepping), where
+        #: nothing needs Python at every step; None: the Python loop (begin_step,
+        #: end_step).  ``compiled_steps(self)`` decides again at every call.
         self._compiled = CompiledSteps(self) if compiled_steps_apply(self) else None
         if alloc is None:  # a batch member is routed by the batch's kernels
             if self._compiled is not None:
@@ -214,8 +218,9 @@ class Simulation:
         """Advance one routing step; returns the new time [s after the start]."""
         if self.finished:
             return self.t_s
-        if self._compiled is not None:
-            return self._compiled.advance(self.duration_s, max_steps=1)
+        steps = compiled_steps(self)
+        if steps is not None:
+            return steps.advance(self.duration_s, max_steps=1)
         t, dt = self.begin_step()
         iters = self.router.advance(t, dt, self._lat)
         return self.end_step(t, dt, iters)
@@ -296,8 +301,9 @@ class Simulation:
 
     def _step_until(self, target: float) -> float:
         """Step until the clock reaches ``target`` [s] or the end; returns the clock."""
-        if self._compiled is not None:
-            return self._compiled.advance(target)
+        steps = compiled_steps(self)
+        if steps is not None:
+            return steps.advance(target)
         while self.t_s < target - 1e-9 and not self.finished:
             self.step()
         return self.t_s

@@ -22,7 +22,7 @@ from twin.errors import SimulationError
 from twin.kernels import ahead
 from twin.kernels.routing import run as rk
 
-__all__ = ["CompiledSteps", "compiled_steps_apply"]
+__all__ = ["CompiledSteps", "compiled_steps", "compiled_steps_apply"]
 
 #: the system inflow volumes the kernel integrates, in its ``volumes`` order [ft3]
 _VOLUMES = ("dry_weather_inflow", "wet_weather_inflow", "external_inflow", "external_outflow")
@@ -32,7 +32,8 @@ def compiled_steps_apply(sim) -> bool:
     """Whether ``sim``'s steps can all be taken by :func:`~twin.kernels.routing.run.run_steps`."""
     r = sim.router
     return bool(
-        r.dynwave
+        not sim._python_loop
+        and r.dynwave
         and r.newton is None
         and r.losses is None
         and r.inlets is None  # street inlets: captured flows moved in Python each step
@@ -81,6 +82,7 @@ class CompiledSteps:
             dwf=sim._dwf, ww=sim._ww, lateral=sim._lat, volumes=np.zeros(4),
             rates_old=sim._rates_old,
         )  # fmt: skip
+        self._sources = _sources(sim)
         inp = self.inputs
         self.clock, self.ints, self.volumes = inp.clock, inp.ints, inp.volumes
         self.clock[rk.C_DURATION] = sim.duration_s
@@ -91,6 +93,11 @@ class CompiledSteps:
         if runoff is not None:
             self.clock[rk.C_RUNOFF_END] = runoff.duration_s
         self.args = (inp, sim.recorder.stats, *r.network_bundles(), *r.state_bundles())
+
+    def current(self) -> bool:
+        """Whether the arrays this driver hands the kernel are still the simulation's
+        (a state restored from a file or a snapshot may have replaced some)."""
+        return all(a is b for a, b in zip(self._sources, _sources(self.sim), strict=True))
 
     def compile_ahead(self) -> bool:
         """On a cold numba cache, have a helper process compile the kernel
@@ -137,6 +144,7 @@ class CompiledSteps:
         if not n[rk.I_FIRST]:  # a step was sized: not the first any more
             r.take_step_size(0.0, n[rk.I_CRITICAL_LINK], n[rk.I_CRITICAL_NODE])
         r.n_steps += int(n[rk.I_ROUTED])
+        n[rk.I_MAX_STEPS] -= n[rk.I_ROUTED]  # a call after a stop takes only what is left
         n[rk.I_ROUTED] = 0
         for i, key in enumerate(_VOLUMES):  # numpy floats, as the Python loop leaves them
             sim.volumes[key] = self.volumes[i]
@@ -186,6 +194,31 @@ class CompiledSteps:
         while self.handle(self.kernel(*self.args)):
             pass
         return self.sim.t_s
+
+
+def compiled_steps(sim):
+    """The :class:`CompiledSteps` driver of ``sim`` when :func:`compiled_steps_apply`
+    now, else None (the Python loop).  Decided at each call, not once: control rules or
+    couplers may be given to a simulation after it was built, and a restored state may
+    bring new arrays, for which the driver is rebuilt."""
+    if not compiled_steps_apply(sim):
+        return None
+    steps = sim._compiled
+    if steps is None or not steps.current():
+        steps = sim._compiled = CompiledSteps(sim)
+    return steps
+
+
+def _sources(sim) -> tuple:
+    """The simulation's objects a :class:`CompiledSteps` hands the kernel."""
+    inflows, runoff = sim.inflows, sim.runoff
+    st = () if runoff is None else (runoff._st["old_runoff_cfs"], runoff._st["new_runoff_cfs"])
+    return (
+        inflows._ts_start, inflows._ts_x, inflows._ts_y, inflows._ts_val, inflows.ext_sfactor,
+        inflows.base_cfs, inflows.ext_node, inflows.dwf_flows_cfs, inflows.dwf_node,
+        sim._generated_cfs, *st, sim._ext, sim._dwf, sim._ww, sim._lat, sim._rates_old,
+        sim.recorder.stats, *sim.router.network_bundles(), *sim.router.state_bundles(),
+    )  # fmt: skip
 
 
 def _specialised(router, kernel):
