@@ -39,7 +39,7 @@ def _run(net, hours, **options):
                 ]
             )  # fmt: skip
         )
-    return sim.router, np.asarray(rows)
+    return sim.router, np.asarray(rows), sim
 
 
 @pytest.mark.parametrize(
@@ -53,10 +53,11 @@ def test_threaded_kernel_equals_serial_bit_for_bit(monkeypatch, network, hours):
     if numba.config.NUMBA_NUM_THREADS < 2:
         pytest.skip("numba has one thread only")
     net = twin.load_network(network)
-    serial, y_serial = _run(net, hours)
-    assert serial._route.__name__ == "route_step"
+    serial, y_serial, serial_sim = _run(net, hours)
+    assert serial_sim._compiled is not None  # one thread: the compiled step loop
     monkeypatch.setattr(routing_threads, "MIN_CONDUITS", 0)
-    threaded, y_threaded = _run(net, hours, threads=2)
+    threaded, y_threaded, threaded_sim = _run(net, hours, threads=2)
+    assert threaded_sim._compiled is None  # the threaded step is called from Python
     assert threaded._route.__name__ == "route_step_on_threads"  # the threaded kernel ran
     assert y_threaded.shape == y_serial.shape
     assert len(y_serial) > 50
@@ -72,7 +73,7 @@ def test_small_networks_and_kinematic_wave_stay_serial():
     assert net.n_links < routing_threads.MIN_CONDUITS
     sim = Simulation(net, end_hours=0.01, threads=2)
     sim.step()
-    assert sim.router._route.__name__ == "route_step"
+    assert sim._compiled is not None  # serial: the compiled step loop
     kw = Simulation(net, end_hours=0.01, threads=0, flow_routing="KINWAVE")
     assert routing_threads.threaded_route_step(kw.router) is None
 

@@ -32,9 +32,11 @@ import numba
 import numpy as np
 
 from twin.engine.simulation import Simulation
+from twin.engine.stepping import compiled_steps
 from twin.errors import TwinError
 from twin.kernels.jit import specialise
 from twin.kernels.routing.batch import route_members, route_members_conduits, step_sizes_members
+from twin.kernels.routing.run import run_members, run_members_conduits
 from twin.kernels.stats import update_stats_members
 from twin.kernels.views import Views
 
@@ -170,6 +172,13 @@ class MemberBatch:
         self._route_members = specialise(route_members_conduits if conduits else route_members,
                                          **dict.fromkeys(lacking, False))  # fmt: skip
         self._stats = Views([(s or ok[0]).recorder.stats for s in self.sims])
+        # every member's steps in compiled calls (twin.engine.stepping) when none needs
+        # Python at every step (control rules, couplers, RDII, losses, Newton, kinwave)
+        self._run_members = None
+        self._inputs = self._drivers = None  # the members' compiled-step drivers, as Views
+        if all(s._compiled is not None for s in ok):
+            self._run_members = specialise(run_members_conduits if conduits else run_members,
+                                           **dict.fromkeys(lacking, False))  # fmt: skip
         # members whose routing step one call computes for all (SWMM's solver, dynamic wave)
         self._sized = np.array([r.dynwave and r.newton is None for r in routers], dtype=np.bool_)
         self._fixed = np.array([float(r.opts.routing_step_s) for r in routers])
@@ -188,11 +197,51 @@ class MemberBatch:
         # members one at a time to whichever thread is free (their steps differ in cost)
         saved_chunk = numba.set_parallel_chunksize(1)
         try:
-            while active:
-                active = self._step(active, until_s)
+            if self._compiled_apply():
+                self._run_compiled(active, until_s)
+            else:
+                while active:
+                    active = self._step(active, until_s)
         finally:
             numba.set_parallel_chunksize(saved_chunk)
             numba.set_num_threads(saved_threads)
+
+    def _compiled_apply(self) -> bool:
+        """Whether every member's steps can be taken by the compiled member kernel now
+        (:func:`~twin.engine.stepping.compiled_steps`: control rules may have been given
+        to members after the batch was built); the drivers' inputs made current."""
+        if self._run_members is None:
+            return False
+        drivers = tuple(None if s is None else compiled_steps(s) for s in self.sims)
+        live = [d for s, d in zip(self.sims, drivers, strict=True) if s is not None]
+        if not live or any(d is None for d in live):
+            return False
+        if drivers != self._drivers:  # a driver rebuilt (or a member failed): new Views
+            self._inputs = Views([(d or live[0]).inputs for d in drivers])
+            self._drivers = drivers
+        return True
+
+    def _run_compiled(self, active: list[int], until_s: float) -> None:
+        """Step ``active`` members until their clocks reach ``until_s`` [s] (or their
+        ends): each call of the member kernel runs every member to its own next stop
+        (runoff step, pattern hour, report time; :mod:`twin.kernels.routing.run`),
+        members in parallel; Python then acts on each member's stop, and calls again."""
+        from twin.kernels.routing.run import I_REASON
+
+        for k in active:
+            self.sims[k]._compiled.load(until_s)
+        while active:
+            self._run_members(np.asarray(active, dtype=np.int64), self._inputs, self._stats,
+                              self.table_of, *self._lists)  # fmt: skip
+            still = []
+            for k in active:
+                steps = self.sims[k]._compiled
+                try:
+                    if steps.handle(int(steps.ints[I_REASON])):
+                        still.append(k)
+                except Exception as exc:  # noqa: BLE001 - a failed member must not sink the others
+                    self._fail(k, exc)
+            active = still
 
     def _fail(self, k: int, exc: BaseException) -> None:
         self.errors[k] = describe_failure(exc)

@@ -50,8 +50,9 @@ VERSION = 1
 _ENGINE_MODULE = "twin.engine"
 _NOT_WALKED_MODULES = ("twin.engine.options",)
 #: Simulation attributes a state file does not hold (the network and options are checked
-#: by fingerprint and value instead; the progress bar is not state)
-SIM_NOT_SAVED = frozenset({"net", "opts", "_progress"})
+#: by fingerprint and value instead; the progress bar and the compiled-step driver,
+#: twin.engine.stepping, which a simulation with couplers lacks, are not state)
+SIM_NOT_SAVED = frozenset({"net", "opts", "_progress", "_compiled", "_python_loop"})
 _ARRAY_NAME = re.compile(r"a[0-9]{1,9}")
 
 

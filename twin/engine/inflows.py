@@ -95,12 +95,7 @@ class SystemInflows:
         out[:] = 0.0
         if not self.has_external:
             return out
-        key = self._clock.key(t_s) if self._has_ext_patterns else None
-        if key != self._pat_key or self._pat_key is None:
-            self._pat_key = key
-            for k, p in enumerate(self.ext_pattern):
-                f = pattern_factor(p, *key) if p is not None else 1.0
-                self._base_cfs[k] = self.ext_baseline[k] * f
+        self._refresh_external(t_s)
         series_at(t_s, self._ts_start, self._ts_x, self._ts_y, self._ts_val)
         q = self._cfs * (self._ts_val * self.ext_sfactor + self._base_cfs)
         q[np.abs(q) < FLOW_TOL_CFS] = 0.0
@@ -111,6 +106,20 @@ class SystemInflows:
         out[:] = 0.0
         if not self.has_dwf:
             return out
+        self._refresh_dwf(t_s)
+        return scatter_add(self._dwf_cfs, self.dwf_node, out)
+
+    def _refresh_external(self, t_s: float) -> None:
+        """The external inflows' pattern-scaled baselines at ``t_s`` (``_base_cfs``)."""
+        key = self._clock.key(t_s) if self._has_ext_patterns else None
+        if key != self._pat_key or self._pat_key is None:
+            self._pat_key = key
+            for k, p in enumerate(self.ext_pattern):
+                f = pattern_factor(p, *key) if p is not None else 1.0
+                self._base_cfs[k] = self.ext_baseline[k] * f
+
+    def _refresh_dwf(self, t_s: float) -> None:
+        """The dry-weather flows [cfs] of the hour of ``t_s`` (``_dwf_cfs``)."""
         key = self._clock.key(t_s)
         month, dow, hour = key
         if key != self._dwf_key:
@@ -129,4 +138,27 @@ class SystemInflows:
                     f *= pattern_factor(pats["HOURLY"], month, dow, hour)
                 q = f * self.dwf_avg[k] * self._cfs
                 self._dwf_cfs[k] = 0.0 if abs(q) < FLOW_TOL_CFS else q
-        return scatter_add(self._dwf_cfs, self.dwf_node, out)
+
+    def refresh_patterns(self, t_s: float) -> tuple[float, float]:
+        """Compute the pattern factors of the external and dry-weather inflows at ``t_s``
+        [s] (``base_cfs``, ``dwf_flows_cfs``) as :meth:`external_cfs` and :meth:`dwf_cfs`
+        do; returns the times ``(lo, hi)`` [s] between which they hold (``lo <= t < hi``:
+        the hour of ``t_s``, or forever without patterns)."""
+        if self.has_external:
+            self._refresh_external(t_s)
+        if self.has_dwf:
+            self._refresh_dwf(t_s)
+        if self.has_dwf or (self.has_external and self._has_ext_patterns):
+            return self._clock.interval
+        return -np.inf, np.inf
+
+    @property
+    def base_cfs(self) -> np.ndarray:
+        """The external inflows' baselines times their patterns, in flow units (per
+        [INFLOWS] line; :meth:`refresh_patterns` updates them)."""
+        return self._base_cfs
+
+    @property
+    def dwf_flows_cfs(self) -> np.ndarray:
+        """The dry-weather flow [cfs] of each [DWF] line in the current hour."""
+        return self._dwf_cfs

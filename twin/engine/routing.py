@@ -56,6 +56,11 @@ class Router:
         ``alloc(name, shape)`` returns the zeroed float64 array a state field lives
         in (default: a new one); a batch of ensemble members gives rows of arrays
         with a leading member axis, so one kernel call can route every member.
+    compile_ahead : bool
+        Have a helper process compile the serial step on a cold cache
+        (:meth:`compile_step_ahead`; default True, not for a batch member).  A
+        :class:`~twin.engine.simulation.Simulation` that runs its steps in
+        :func:`~twin.kernels.routing.run.run_steps` says False and sends that instead.
 
     Attributes
     ----------
@@ -74,7 +79,7 @@ class Router:
     node_names, link_names : list of str
     """
 
-    def __init__(self, net, opts, *, alloc=None):
+    def __init__(self, net, opts, *, alloc=None, compile_ahead=True):
         self.net = net
         self.opts = opts
         mode = opts.flow_routing.upper()
@@ -108,8 +113,8 @@ class Router:
 
             inlets = InletRouting(net, opts, self.nodes, self.links, self.xsects, self.options)
             self.inlets = inlets if inlets.n else None
-        if alloc is None:  # a batch member is routed by the batch's kernel
-            self._compile_step_ahead(opts)
+        if alloc is None and compile_ahead:  # a batch member is routed by the batch's kernel
+            self.compile_step_ahead()
         self._init_state()
         # solver="newton": node heads by Newton's method (dynamic wave only; kinematic
         # wave and steady flow have no node system to solve)
@@ -177,9 +182,10 @@ class Router:
         return specialise(conduits_only if self.conduits_only else general,
                           **self.absent_physics())  # fmt: skip
 
-    def _compile_step_ahead(self, opts) -> None:
+    def compile_step_ahead(self) -> None:
         """On a cold numba cache, have a helper process compile the serial routing step
         while this one compiles the rest (:mod:`twin.kernels.ahead`)."""
+        opts = self.opts
         if not self.dynwave or opts.solver.lower() != "swmm" or not ahead.enabled():
             return
         if threaded_route_step(self) is not None:

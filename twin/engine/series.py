@@ -126,6 +126,11 @@ class HourClock:
             self._hi = self._lo + 3600.0 - 1e-6
         return self._key
 
+    @property
+    def interval(self) -> tuple[float, float]:
+        """``(lo, hi)`` [s]: the last :meth:`key` holds for ``lo <= t < hi``."""
+        return self._lo, self._hi
+
 
 def pattern_factor(pattern, month: int, dow: int, hour: int) -> float:
     """SWMM's ``getPatternFactor``: the factor of one pattern (1.0 when not applicable)."""

@@ -22,6 +22,7 @@ from twin.engine.options import SimOptions
 from twin.engine.rdii import RdiiInflows, has_rdii
 from twin.engine.recorder import Recorder
 from twin.engine.routing import Router
+from twin.engine.stepping import CompiledSteps, compiled_steps, compiled_steps_apply
 from twin.engine.workload import check_work, estimate_work
 from twin.errors import InputError, SimulationError, checked_number
 from twin.kernels.tables import combine_inflows
@@ -85,6 +86,10 @@ class Simulation:
     >>> ds = sim.results()                                   # doctest: +SKIP
     """
 
+    #: True: every step by the per-step Python loop, even where the compiled step loop
+    #: applies (:func:`~twin.engine.stepping.compiled_steps`; the tests compare the two)
+    _python_loop = False
+
     def __init__(
         self,
         network,
@@ -120,7 +125,7 @@ class Simulation:
         self.net = network
         self.opts = opts
         self.duration_s = opts.duration_s
-        self.router = Router(network, opts, alloc=alloc)
+        self.router = Router(network, opts, alloc=alloc, compile_ahead=False)
         self._gw_old_cfs = None  # groundwater to nodes (twin.engine.groundwater), if any
         if self.runoff is not None and self.runoff.groundwater is not None:
             self.runoff.attach_nodes(self.router.node_state)
@@ -158,6 +163,15 @@ class Simulation:
         if self._gw_old_cfs is not None:
             self.volumes["groundwater_inflow"] = 0.0
         self._outfall_runon = _outfalls_onto_subcatchments(network) if has_runoff else []
+        #: the driver of the steps taken in compiled calls (twin.engine.stepping), where
+        #: nothing needs Python at every step; None: the Python loop (begin_step,
+        #: end_step).  ``compiled_steps(self)`` decides again at every call.
+        self._compiled = CompiledSteps(self) if compiled_steps_apply(self) else None
+        if alloc is None:  # a batch member is routed by the batch's kernels
+            if self._compiled is not None:
+                self._compiled.compile_ahead()
+            else:
+                self.router.compile_step_ahead()
 
     # -- context manager and iteration (PySWMM style) ---------------------------
     def __enter__(self) -> Simulation:
@@ -204,6 +218,9 @@ class Simulation:
         """Advance one routing step; returns the new time [s after the start]."""
         if self.finished:
             return self.t_s
+        steps = compiled_steps(self)
+        if steps is not None:
+            return steps.advance(self.duration_s, max_steps=1)
         t, dt = self.begin_step()
         iters = self.router.advance(t, dt, self._lat)
         return self.end_step(t, dt, iters)
@@ -280,14 +297,20 @@ class Simulation:
     def step_advance(self, seconds: float) -> float:
         """Advance until at least ``seconds`` (>= 0) more of simulated time have passed."""
         target = min(self.t_s + checked_number(seconds, "seconds", 0.0), self.duration_s)
+        return self._step_until(target)
+
+    def _step_until(self, target: float) -> float:
+        """Step until the clock reaches ``target`` [s] or the end; returns the clock."""
+        steps = compiled_steps(self)
+        if steps is not None:
+            return steps.advance(target)
         while self.t_s < target - 1e-9 and not self.finished:
             self.step()
         return self.t_s
 
     def run(self):
         """Run to the end and return the results Dataset."""
-        while not self.finished:
-            self.step()
+        self._step_until(self.duration_s)
         return self.results()
 
     def results(self):
@@ -300,9 +323,7 @@ class Simulation:
         from twin.engine.forcing import seconds_after_start
 
         target = min(seconds_after_start(self, when), self.duration_s)
-        while self.t_s < target - 1e-9 and not self.finished:
-            self.step()
-        return self.t_s
+        return self._step_until(target)
 
     # -- live views and steering (twin.engine.views, twin.engine.forcing) ---------------
     def _element_views(self, kind: str):
