@@ -10,11 +10,9 @@ would check a level gauge:
 - ``stuck``: the run of identical readings (first differences of zero variance) in
   minutes over ``stuck_min``; a run at zero (a dry pipe) counts only while the
   prediction moves by more than ``flat_k`` sd;
-- ``noise``: the scatter of the readings' differences of order ``noise_order`` (third:
-  a hydrograph's rise and fall cancel more than in second differences) over
-  ``noise_min``, as a root mean square with each difference capped at ``noise_cap``
-  times white noise's (one jump of the level is not noise), against what the declared
-  ``sd`` and the prediction's own differences give, over ``noise_k``;
+- ``noise``: the scatter of the readings' second differences (robust: the median
+  absolute deviation, over ``noise_min``) against what the declared ``sd`` and the
+  prediction's own curvature give, over ``noise_k``;
 - ``drift``: a two-sided CUSUM (Page 1954) of the normalised innovations over the last
   ``drift_min``, each clipped to ``drift_clip`` (one wild prediction does not make a
   drift), with slack ``drift_slack``, over ``drift_h``: its value now, which falls
@@ -41,7 +39,6 @@ measured skill).
 from __future__ import annotations
 
 from dataclasses import dataclass
-from math import comb
 
 import numpy as np
 
@@ -54,10 +51,8 @@ class QCSettings:
     innovation_min: float = 15.0
     stuck_min: float = 3.0
     flat_k: float = 3.0
-    noise_min: float = 25.0
+    noise_min: float = 15.0
     noise_k: float = 3.0
-    noise_order: int = 3
-    noise_cap: float = 10.0
     drift_min: float = 60.0
     drift_slack: float = 1.0
     drift_h: float = 40.0
@@ -69,9 +64,9 @@ class QCSettings:
     withheld: bool = True
 
 
-def _rms(x, cap) -> float:
-    """Root mean square of ``x`` with each value's size capped at ``cap``."""
-    return float(np.sqrt(np.mean(np.minimum(np.abs(x), cap) ** 2)))
+def _scatter(x) -> float:
+    """Robust standard deviation (1.4826 x the median absolute deviation)."""
+    return 1.4826 * float(np.median(np.abs(x - np.median(x))))
 
 
 class SensorQC:
@@ -152,13 +147,10 @@ class SensorQC:
             out[0] = np.median(np.abs(z[w])) / s.gate
         out[1] = self._stuck(t, y, hx, sd)
         w = last(s.noise_min)
-        if w.sum() >= 10:  # a scatter of fewer differences is itself noise
-            k = s.noise_order
-            gain = np.sqrt(comb(2 * k, k))  # sd of white noise's k-th differences / sd
-            cap = s.noise_cap * gain * sd  # one jump of the level is not noise
-            dy, dh = np.diff(y[w], k), np.diff(hx[w], k)
-            expected = np.sqrt(sd**2 + (_rms(dh, cap) / gain) ** 2)
-            out[2] = _rms(dy, cap) / gain / expected / s.noise_k
+        if w.sum() >= 10:  # a robust scatter of fewer second differences is itself noise
+            d2y, d2h = np.diff(y[w], 2), np.diff(hx[w], 2)
+            expected = np.sqrt(sd**2 + _scatter(d2h) ** 2 / 6.0)
+            out[2] = _scatter(d2y) / np.sqrt(6.0) / expected / s.noise_k
         w = last(s.drift_min)
         if w.sum() >= 5:
             up = down = 0.0
