@@ -14,6 +14,7 @@ against the sound sensors; also the analysis RMSE at unobserved wet manholes (wh
 false flags of sound sensors cost) and the sound sensors' flagged report samples.
 
     python benchmarks/watch_faults.py [--networks small,district-100] [--seeds 1,2,3]
+        [--qc noise_min=15,noise_order=2,noise_model_k=1] [-o OUT.json]
 """
 
 from __future__ import annotations
@@ -41,7 +42,7 @@ def network(name):
     return twin.load_network(name)
 
 
-def one(net_name, seed, members=8, minutes=150, withheld=True):
+def one(net_name, seed, members=8, minutes=150, withheld=True, qc=None):
     from twin.ops.qc import QCSettings
     from twin.ops.watch import Twin
     from twin.validation import twin_experiment as E
@@ -51,8 +52,9 @@ def one(net_name, seed, members=8, minutes=150, withheld=True):
     ex = E.experiment(net, 6, seed=seed, faults=faults, fault_start_s=3600.0)
     with tempfile.TemporaryDirectory() as outdir:
         t0 = time.perf_counter()
+        settings = QCSettings(withheld=withheld, **(qc or {}))
         tw = Twin(net, ex.sensors, outdir, members=members, seed=seed, forecast=False,
-                  cycle_min=30, qc_settings=QCSettings(withheld=withheld))  # fmt: skip
+                  cycle_min=30, qc_settings=settings)  # fmt: skip
         folds = 0 if tw.withheld is None else tw.withheld.n_folds
         tw.ingest(ex.rows(minutes), "benchmark")
         tw.run()
@@ -87,12 +89,19 @@ def main():
         action="store_true",
         help="QC against the filter's own prior (as before the withheld folds)",
     )
+    ap.add_argument(
+        "--qc",
+        default="",
+        help="QC settings other than the defaults, e.g. noise_min=15,noise_order=2,noise_model_k=1",
+    )
     ap.add_argument("-o", default=str(OUT))
     a = ap.parse_args()
+    qc = {k: float(v) if "." in v else int(v)
+          for k, v in (kv.split("=") for kv in a.qc.split(",") if kv)}  # fmt: skip
     rows = []
     for seed in map(int, a.seeds.split(",")):
         for net in a.networks.split(","):
-            rows.append(one(net, seed, withheld=not a.no_withheld))
+            rows.append(one(net, seed, withheld=not a.no_withheld, qc=qc))
             print(rows[-1], flush=True)
             Path(a.o).write_text(json.dumps({"settings": vars(a), "runs": rows}, indent=1))
 

@@ -166,21 +166,14 @@ def test_a_killed_watch_restarts_without_losing_or_duplicating(case, tmp_path):
         assert check_cap(xml.read_bytes()) == []
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="issue 17's goal (AUC >= 0.95) not met: 0.94 on this case with QC against "
-    "withheld-sensor ensembles (stuck 1.00, noise 0.97, bias 0.86, drift 0.93 against the "
-    "sound sensors; 0.75 against the filter's own prior, which follows a biased or drifting "
-    "sensor); 0.82-0.95 on other seeds (benchmarks/watch_faults.py); "
-    "strict: passing makes this test fail until the mark is removed",
-)
-def test_faulty_sensors_are_told_from_sound_ones(tmp_path):
-    """Four of six sensors go wrong after an hour (bias 10 %, drift 2 cm/h, stuck,
-    noise x6): their QC scores over the faulty period rank above the sound sensors'."""
+def _fault_auc(tmp_path, seed):
+    """The fault-detection AUC of the small network's case ``seed``: four of six sensors
+    go wrong after an hour (bias 10 %, drift 2 cm/h, stuck, noise x6); every 5-minute
+    QC score from then on, faulty against sound."""
     net = twin.load_network("small")
     faults = dict(enumerate(E.FAULTS))
-    ex = E.experiment(net, 6, seed=1, faults=faults, fault_start_s=3600.0)
-    tw = Twin(net, ex.sensors, tmp_path, members=8, seed=1, forecast=False, cycle_min=30)
+    ex = E.experiment(net, 6, seed=seed, faults=faults, fault_start_s=3600.0)
+    tw = Twin(net, ex.sensors, tmp_path, members=8, seed=seed, forecast=False, cycle_min=30)
     tw.ingest(ex.rows(150), "test")
     tw.run()
     with xr.open_dataset(tmp_path / "analysis.nc") as an:
@@ -189,4 +182,20 @@ def test_faulty_sensors_are_told_from_sound_ones(tmp_path):
         score = an.sensor_qc_score.values[on]
     label = np.zeros(score.shape, bool)
     label[:, list(faults)] = True
-    assert E.roc_auc(score.ravel(), label.ravel()) >= 0.95
+    return E.roc_auc(score.ravel(), label.ravel())
+
+
+@pytest.mark.xfail(
+    strict=True,
+    raises=AssertionError,
+    reason="issue 17's goal (AUC >= 0.95, generally) not met: 0.939 on the test's case "
+    "(seed 1), 0.859 on small seed 4 (drift 0.61: in the truth's model error); 0.46-0.95 "
+    "over the twelve cases of benchmarks/watch_faults.py (seeds 4-6: mean 0.81); strict: "
+    "passing makes this test fail until the mark "
+    "is removed",
+)
+def test_faulty_sensors_are_told_from_sound_ones(tmp_path):
+    """The QC scores of faulty sensors rank above the sound sensors' on the test's case
+    (seed 1) and on a case nothing was chosen on (seed 4)."""
+    aucs = [_fault_auc(tmp_path / f"seed-{seed}", seed) for seed in (1, 4)]
+    assert min(aucs) >= 0.95, aucs

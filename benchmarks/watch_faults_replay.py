@@ -1,0 +1,117 @@
+"""Faulty-sensor QC replayed offline: record each case's per-reading history once, then
+score QC settings over it in seconds instead of a twin run a case.
+
+``--record DIR`` runs the case of ``benchmarks/watch_faults.py`` (network, seed) and
+saves, at every reading, the time, each sensor's reading, the withheld prediction and
+its spread, the QC flags and every test's score, with the truth at the sensors, to
+``DIR/NETWORK-SEED.npz``.  Without ``--record`` it replays :class:`twin.ops.qc.SensorQC`
+with ``--qc`` overrides over the recorded histories and prints the AUC as the benchmark
+measures it (every report sample from the fault start on, faulty against sound, and
+per fault against the sound sensors).
+
+The replay keeps the recorded flags: the filter's feedback (the QC's verdicts decide
+which readings the members and the withheld ensembles take) is not replayed, so a real
+run of a change (``watch_faults.py --qc``) can differ from its replay by +-0.1 a case;
+the replay of the recording's own settings gives the recorded AUC exactly.
+
+    python benchmarks/watch_faults_replay.py --record /tmp/h --networks small --seeds 1,2,3
+    python benchmarks/watch_faults_replay.py /tmp/h --qc noise_min=30
+"""
+
+from __future__ import annotations
+
+import argparse
+import sys
+import tempfile
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).parent))
+import watch_faults as W  # noqa: E402
+
+
+def record(folder, net_name, seed, members=8, minutes=150) -> Path:
+    from twin.ops.watch import Twin
+    from twin.validation import twin_experiment as E
+
+    net = W.network(net_name)
+    faults = dict(enumerate(E.FAULTS))
+    ex = E.experiment(net, 6, seed=seed, faults=faults, fault_start_s=3600.0)
+    log = {"t": [], "y": [], "hx": [], "hsd": [], "flag": [], "scores": []}
+    with tempfile.TemporaryDirectory() as outdir:
+        tw = Twin(net, ex.sensors, outdir, members=members, seed=seed, forecast=False,
+                  cycle_min=30)  # fmt: skip
+        check = tw._check
+
+        def logged(t):
+            h = tw._history
+            for k in ("t", "y", "hx", "hsd"):
+                log[k].append(h[k][-1])
+            check(t)
+            log["flag"].append(tw.qc.flagged.copy())
+            log["scores"].append(tw.qc.scores.copy())
+
+        tw._check = logged
+        tw.ingest(ex.rows(minutes), "benchmark")
+        tw.run()
+    path = Path(folder) / f"{net_name}-{seed}.npz"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    truth = ex.truth.node_depth.values[:, ex.sensor_nodes]
+    np.savez(path, truth=truth, sd=ex.sensors.sd, **{k: np.array(v) for k, v in log.items()})
+    return path
+
+
+def replay(path, settings) -> dict:
+    """AUCs of ``settings`` (a QCSettings) over the history at ``path``."""
+    from twin.ops.qc import SensorQC
+    from twin.validation import twin_experiment as E
+
+    d = np.load(path)
+    t, y, hx, hsd = d["t"], d["y"], d["hx"], d["hsd"]
+    qc = SensorQC(d["sd"], settings)
+    rep = np.flatnonzero(np.isclose(t % 300.0, 0.0))
+    rep = rep[t[rep] - t[rep[0]] >= 3600.0]
+    score = []
+    for m in rep:
+        w = (t <= t[m]) & (t > t[m] - 7200.0)  # the twin's two hours of history
+        score.append([qc._scores(t[w], y[w, i], hx[w, i], hsd[w, i], qc.sd[i], t[m]).max()
+                      for i in range(y.shape[1])])  # fmt: skip
+    score = np.array(score)
+    faults = dict(enumerate(E.FAULTS))
+    label = np.zeros(score.shape, bool)
+    label[:, list(faults)] = True
+    out = {"fault_auc": E.roc_auc(score.ravel(), label.ravel())}
+    sound = score[:, ~label[0]].ravel()
+    for k, kind in faults.items():
+        lab = np.r_[np.ones(len(score), bool), np.zeros(len(sound), bool)]
+        out[f"auc_{kind}"] = E.roc_auc(np.r_[score[:, k], sound], lab)
+    return out
+
+
+def main():
+    from twin.ops.qc import QCSettings
+
+    ap = argparse.ArgumentParser()
+    ap.add_argument("folder")
+    ap.add_argument("--record", action="store_true")
+    ap.add_argument("--networks", default="small,district-100")
+    ap.add_argument("--seeds", default="1,2,3")
+    ap.add_argument("--qc", default="", help="QC settings other than the defaults, k=v,...")
+    a = ap.parse_args()
+    if a.record:
+        for seed in map(int, a.seeds.split(",")):
+            for net in a.networks.split(","):
+                print(record(a.folder, net, seed), flush=True)
+        return
+    qc = {k: float(v) if "." in v else int(v)
+          for k, v in (kv.split("=") for kv in a.qc.split(",") if kv)}  # fmt: skip
+    rows = []
+    for path in sorted(Path(a.folder).glob("*.npz")):
+        rows.append(replay(path, QCSettings(**qc)))
+        print(path.stem, {k: round(v, 3) for k, v in rows[-1].items()}, flush=True)
+    print("mean", {k: round(float(np.mean([r[k] for r in rows])), 3) for k in rows[0]})
+
+
+if __name__ == "__main__":
+    main()
