@@ -131,6 +131,10 @@ class Simulation:
         defer_state = alloc is None and opts.solver.lower() == "swmm"
         self.router = Router(network, opts, alloc=alloc, compile_ahead=False,
                              defer_state=defer_state)  # fmt: skip
+        if alloc is None and (couplers or network.controls.strip()):
+            # its steps are Python's (compiled_steps_apply): the serial step goes to the
+            # helper now, before what the couplers send it (the 2D surface's kernels)
+            self.router.compile_step_ahead()
         self._gw_old_cfs = None  # groundwater to nodes (twin.engine.groundwater), if any
         if self.runoff is not None and self.runoff.groundwater is not None:
             self.runoff.attach_nodes(self.router.node_state)
