@@ -64,17 +64,14 @@ class _LinkOnlyLibrary(JITCodeLibrary):
     callees into it, optimises the whole module and emits machine code for it.  For a
     helper that only compiled callers call, that machine code is never run (the
     callers link the helper's IR and inline it), and the module optimisation is done
-    again in each caller.  This library holds its own functions' IR only and remembers
-    its callees' libraries; the kernel called from Python (a :class:`_TreeLibrary`)
-    links every library of its call tree once and optimises and compiles the tree
-    once.  Only the function-level passes numba runs on each function as it is lowered
-    remain.  (Linking each callee's whole tree into every caller, as numba does, cloned
-    and linked the shared geometry helpers once per level of the tree.)
+    again in each caller.  This library links its callees' IR into its own (so a
+    caller that links it gets the whole call tree) and stops there; the kernel called
+    from Python optimises and compiles the tree once.  Only the function-level passes
+    numba runs on each function as it is lowered remain.
     """
 
     #: Mark the library's own functions ``alwaysinline`` for LLVM (``@kernel(inline="llvm")``).
     always_inline = False
-    _tree_module = None
 
     def finalize(self):
         require_global_compiler_lock()
@@ -83,26 +80,15 @@ class _LinkOnlyLibrary(JITCodeLibrary):
             for fn in self._final_module.functions:
                 if not fn.is_declaration:
                     fn.add_function_attribute("alwaysinline")
+        seen = set()
         for library in self._linking_libraries:
-            self._reload_init.update(library._reload_init)
+            if library not in seen:
+                seen.add(library)
+                self._reload_init.update(library._reload_init)
+                self._final_module.link_in(library._get_module_for_linking(), preserve=True)
         self._final_module.verify()
         self._finalize_dynamic_globals()
         self._finalized = True
-
-    def own_module_for_linking(self):
-        """This library's own functions, made ``linkonce_odr`` for linking (numba's
-        module for linking, without the callees)."""
-        return JITCodeLibrary._get_module_for_linking(self)
-
-    def _get_module_for_linking(self):
-        """The whole call tree's IR, for a library other than a :class:`_TreeLibrary`
-        that links this one (numba's own parallel lowering, for instance)."""
-        if self._tree_module is None:
-            mod = self.own_module_for_linking().clone()
-            for library in _call_tree(self._linking_libraries):
-                mod.link_in(_module_for_linking(library), preserve=True)
-            self._tree_module = mod
-        return self._tree_module
 
     def get_pointer_to_function(self, name):
         return 0
@@ -110,55 +96,6 @@ class _LinkOnlyLibrary(JITCodeLibrary):
     @property
     def codegen(self):
         return _NoEnvCodegen(self._codegen)
-
-
-def _call_tree(libraries) -> list:
-    """``libraries`` and, under each link-only one, the libraries its code calls, each
-    once, in depth-first order (the order numba's nested linking put their functions
-    in: each where the first caller declared it)."""
-    seen, order = set(), []
-
-    def visit(library):
-        if library in seen:
-            return
-        seen.add(library)
-        order.append(library)
-        if isinstance(library, _LinkOnlyLibrary):
-            for callee in library._linking_libraries:
-                visit(callee)
-
-    for library in libraries:
-        visit(library)
-    return order
-
-
-def _module_for_linking(library):
-    if isinstance(library, _LinkOnlyLibrary):
-        return library.own_module_for_linking()
-    return library._get_module_for_linking()
-
-
-class _OwnCode:
-    """A link-only library as a :class:`_TreeLibrary` links it: its own functions."""
-
-    def __init__(self, library):
-        self.library = library
-        self._reload_init = library._reload_init
-
-    def _get_module_for_linking(self):
-        return self.library.own_module_for_linking()
-
-
-class _TreeLibrary(JITCodeLibrary):
-    """The library of a kernel called from Python: links every library of its call
-    tree once (:func:`_call_tree`), then numba optimises and compiles the module."""
-
-    def finalize(self):
-        self._linking_libraries = [
-            _OwnCode(lib) if isinstance(lib, _LinkOnlyLibrary) else lib
-            for lib in _call_tree(self._linking_libraries)
-        ]
-        super().finalize()
 
 
 class _ReadOnceFlags(Flags):
@@ -197,13 +134,6 @@ class _KernelCompiler(Compiler):
     def __init__(self, typingctx, targetctx, library, args, return_type, flags, locals):
         flags = _ReadOnceFlags(flags)
         super().__init__(typingctx, targetctx, library, args, return_type, flags, locals)
-
-    def compile_extra(self, func):
-        if self.state.library is None:  # as numba's lowering would make it
-            codegen = self.state.targetctx.codegen()
-            self.state.library = _TreeLibrary(codegen, func.__qualname__)
-            self.state.library.enable_object_caching()
-        return super().compile_extra(func)
 
 
 class _LinkOnlyCompiler(_KernelCompiler):
