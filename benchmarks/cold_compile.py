@@ -13,11 +13,14 @@ compare versions in the same run, ``--before``, which runs the two alternately).
 includes the helper process that compiles the routing step ahead
 (:mod:`twin.kernels.ahead`; the twin process waits for it before it exits);
 ``--without-ahead`` runs the after version with the helper always on (``after``) and
-turned off (``after-no-ahead``).
+turned off (``after-no-ahead``); ``--ahead`` turns it on in every version (on a loaded
+machine its default, ``auto``, would not start it).
 
 - ``run-medium-conduits``: ``twin run medium-conduits``, 6 minutes, no render;
 - ``run-main``: ``twin run`` with no network (the default network, its scenario and
   the 2D surface), 6 minutes, no render;
+- ``run-main-full``: ``twin run`` as a user types it (the whole storm: the 2D
+  surface's kernels compile at its first flood; with the render);
 - ``ensemble``: ``twin ensemble`` on the default network, 4 members in one batch, in
   this process (``--scheduler serial``: a Dask worker compiles the same kernels in
   its own process), 6 minutes;
@@ -77,6 +80,8 @@ def command(case: str, out: Path, watch_args: list[str]) -> list[str]:
         return ["run", "medium-conduits", *six, "-o", str(out / "r.nc"), "--no-render", "--quiet"]
     if case == "run-main":
         return ["run", *six, "-o", str(out / "r.nc"), "--no-render", "--quiet"]
+    if case == "run-main-full":  # the whole storm: its first flood, the render
+        return ["run", "-o", str(out / "r.nc"), "--quiet"]
     if case == "ensemble":
         return ["ensemble", "-n", "4", "--batch", "4", "--scheduler", "serial", *six,
                 "-o", str(out / "e.nc"), "--quiet"]  # fmt: skip
@@ -87,6 +92,7 @@ def command(case: str, out: Path, watch_args: list[str]) -> list[str]:
 
 
 def timed(tree: Path, argv: list[str], cache: str, cwd: Path, extra_env: dict) -> dict:
+    load_before = os.getloadavg()[0]
     before = resource.getrusage(resource.RUSAGE_CHILDREN)
     w0 = time.perf_counter()
     p = subprocess.run([sys.executable, "-m", "twin.cli", *argv],
@@ -97,7 +103,7 @@ def timed(tree: Path, argv: list[str], cache: str, cwd: Path, extra_env: dict) -
     if p.returncode != 0:
         raise SystemExit(f"twin {' '.join(argv)} failed ({p.returncode}):\n{p.stderr[-3000:]}")
     cpu = (after.ru_utime - before.ru_utime) + (after.ru_stime - before.ru_stime)
-    return {"wall_s": wall, "cpu_s": cpu, "load": os.getloadavg()[0]}
+    return {"wall_s": wall, "cpu_s": cpu, "load": os.getloadavg()[0], "load_before": load_before}
 
 
 def cold_and_warm(tree, case: str, work: Path, watch_args: list[str]) -> dict:
@@ -124,6 +130,9 @@ def main() -> None:
     ap.add_argument("--without-ahead", action="store_true",
                     help="also the after version with TWIN_COMPILE_AHEAD=0 (no helper "
                     "process compiling the routing step, twin/kernels/ahead.py)")  # fmt: skip
+    ap.add_argument("--ahead", action="store_true",
+                    help="TWIN_COMPILE_AHEAD=1 in every version (the helper on whatever the "
+                    "load; its default starts it only when a core is idle)")  # fmt: skip
     ap.add_argument("--out", type=Path, default=OUT)
     args = ap.parse_args()
     work = Path(tempfile.mkdtemp(prefix="cold-compile-"))
@@ -135,6 +144,9 @@ def main() -> None:
         trees["after-no-ahead"] = (after_tree, {"TWIN_COMPILE_AHEAD": "0"})
     if args.before:
         trees["before"] = (export(args.before), {})
+    if args.ahead:
+        trees = {k: (tree, dict(env, TWIN_COMPILE_AHEAD="1")) if k != "after-no-ahead"
+                 else (tree, env) for k, (tree, env) in trees.items()}  # fmt: skip
     watch_args = watch_inputs(work) if "watch" in args.cases else []
     head = subprocess.run(["git", "-C", str(ROOT), "rev-parse", "--short", "HEAD"],
                           capture_output=True, text=True).stdout.strip()  # fmt: skip

@@ -147,3 +147,19 @@ def test_input_errors_are_named():
         s.advance(1.0, rain_mps=-1.0)
     with pytest.raises(InputError, match="manning"):
         Surface(dem, manning_n=0.0)
+
+
+def test_kernel_types_are_what_the_first_exchange_and_advance_compile():
+    """The types compiled ahead of a run's first flood (twin.kernels.ahead) are the ones
+    the surface's calls use: after compiling them, the calls compile nothing more."""
+    z = np.zeros((6, 8))
+    s = Surface(_dem(z), 0.03, node_x=[5.0, 13.0], node_y=[5.0, 9.0])
+    kernels = s.kernel_types()
+    assert set(kernels) == {"exchange", "stable_step", "overland"}
+    for kernel, types in kernels.values():
+        kernel.compile(types)
+    counts = {name: len(k.overloads) for name, (k, _) in kernels.items()}
+    q = s.exchange(np.array([0.5, 0.5]), 10.0)
+    s.advance(10.0, np.array([0.2, 0.0]) - q)
+    assert {name: len(k.overloads) for name, (k, _) in kernels.items()} == counts
+    assert s.volume_m3() > 0.0

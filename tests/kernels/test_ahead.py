@@ -22,8 +22,12 @@ from numba.core import event
 import ahead_demo
 from twin.kernels import ahead
 
+ahead.prestart()  # a cold cache of the twin's kernels: the helper starts importing now
+prestarted = ahead._helper is not None
 sent = ahead.compile_ahead(ahead_demo.plus_one, (types.float64,))
 here = []
+idle = []  # what this process did while it waited: the compiles it had done by then
+ahead.while_waiting(lambda: idle.append(len(here)))
 
 
 class Compiles(event.Listener):
@@ -37,7 +41,8 @@ class Compiles(event.Listener):
 with event.install_listener("numba:compile", Compiles()):
     value = ahead_demo.plus_one(2.0)
 print(json.dumps({"sent": sent, "value": value, "compiled_here": here,
-                  "loaded": sum(ahead_demo.plus_one._cache_hits.values())}))
+                  "loaded": sum(ahead_demo.plus_one._cache_hits.values()),
+                  "prestarted": prestarted, "idle": idle}))
 """
 
 
@@ -56,19 +61,24 @@ def _run(tmp_path, *, on_path=True, ahead="1"):
 
 def test_the_helper_compiles_into_the_cache_and_the_caller_loads_it(tmp_path):
     got = _run(tmp_path)
-    assert got == {"sent": True, "value": 3.0, "compiled_here": [], "loaded": 1}
-    again = _run(tmp_path)  # cached now: nothing sent, loaded
-    assert again == {"sent": False, "value": 3.0, "compiled_here": [], "loaded": 1}
+    # started before the kernel was sent; the work given for the wait done at the wait
+    assert got == {"sent": True, "value": 3.0, "compiled_here": [], "loaded": 1,
+                   "prestarted": True, "idle": [0]}  # fmt: skip
+    again = _run(tmp_path)  # cached now: nothing sent, loaded, no wait
+    assert again == {"sent": False, "value": 3.0, "compiled_here": [], "loaded": 1,
+                     "prestarted": True, "idle": []}  # fmt: skip
 
 
 def test_a_helper_that_fails_leaves_the_compile_to_the_caller(tmp_path):
     got = _run(tmp_path, on_path=False)
-    assert got == {"sent": True, "value": 3.0, "compiled_here": ["plus_one"], "loaded": 0}
+    assert got == {"sent": True, "value": 3.0, "compiled_here": ["plus_one"], "loaded": 0,
+                   "prestarted": True, "idle": [0]}  # fmt: skip
 
 
 def test_turned_off_nothing_is_sent(tmp_path):
     got = _run(tmp_path, ahead="0")
-    assert got == {"sent": False, "value": 3.0, "compiled_here": ["plus_one"], "loaded": 0}
+    assert got == {"sent": False, "value": 3.0, "compiled_here": ["plus_one"], "loaded": 0,
+                   "prestarted": False, "idle": []}  # fmt: skip
 
 
 def test_auto_starts_the_helper_only_on_an_idle_core_outside_worker_processes(monkeypatch):

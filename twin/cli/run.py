@@ -73,7 +73,13 @@ def run_cmd(
     the simulation starts.
     """
     from twin.files import safe_file_name
+    from twin.kernels import ahead
 
+    # a cold start: the helper that compiles the routing step ahead starts now (it
+    # imports while this process reads the network), and this process imports what it
+    # writes and renders with while it waits for that step (twin.kernels.ahead)
+    ahead.prestart()
+    ahead.while_waiting(lambda: _import_for_later(render))
     if verbose:
         from twin.cli._console import set_verbose
 
@@ -211,6 +217,18 @@ def _can_render(ds) -> bool:
     )
     warnings.warn(f"render skipped: {why}", TwinWarning, stacklevel=2)
     return False
+
+
+def _import_for_later(render: bool) -> None:
+    """Import the modules that writing the results (xarray's NetCDF writer asks dask
+    for its scheduler) and the render use."""
+    import importlib
+
+    names = ["h5netcdf", "dask.distributed"]
+    if render:
+        names += ["twin.render.scene", "twin.render.style"]
+    for name in names:
+        importlib.import_module(name)
 
 
 def _simulate_with_progress(net, opts, quiet):

@@ -182,6 +182,7 @@ class SurfaceCoupler:
             node_y=np.asarray(net.nodes.y, dtype=np.float64)[idx], node_area_m2=area,
             node_rim_m=self.crest_m, boundary=self.boundary, **self.surface_options,
         )  # fmt: skip
+        self._compile_ahead()
         k = idx.size
         self._pending_ft3 = np.zeros(n)  # drained from the surface, not yet in the pipes
         self._lat_cfs = np.zeros(n)
@@ -197,6 +198,22 @@ class SurfaceCoupler:
         self._depth_samples: list[np.ndarray] = []
         self._flooded_samples: list[float] = []
         return self
+
+    def _compile_ahead(self) -> None:
+        """On a cold start, compile the surface's kernels before the run's first flood: the
+        overland step (numba's parallel lowering, the largest) in the helper process
+        after the routing step, the two small ones here while this process waits for
+        the routing step (:mod:`twin.kernels.ahead`)."""
+        from twin.kernels import ahead
+
+        kernels = self.surface.kernel_types()
+        ahead.compile_ahead(*kernels.pop("overland"))
+
+        def compile_small():
+            for kernel, types in kernels.values():
+                kernel.compile(types)
+
+        ahead.while_waiting(compile_small)
 
     # -- the coupler contract ------------------------------------------------------------
     def add_lateral_cfs(self, t_s: float, dt_s: float, out: np.ndarray) -> None:

@@ -61,6 +61,11 @@ class Router:
         (:meth:`compile_step_ahead`; default True, not for a batch member).  A
         :class:`~twin.engine.simulation.Simulation` that runs its steps in
         :func:`~twin.kernels.routing.run.run_steps` says False and sends that instead.
+    defer_state : bool
+        Leave the initial state (and the Newton solver's set-up) to :meth:`init_state`,
+        which the caller calls later (default False: now).  A Simulation decides which
+        kernel to compile ahead only once it is built, and the initial state's kernels
+        take seconds to compile on a cold cache: it sends that kernel first.
 
     Attributes
     ----------
@@ -79,7 +84,7 @@ class Router:
     node_names, link_names : list of str
     """
 
-    def __init__(self, net, opts, *, alloc=None, compile_ahead=True):
+    def __init__(self, net, opts, *, alloc=None, compile_ahead=True, defer_state=False):
         self.net = net
         self.opts = opts
         mode = opts.flow_routing.upper()
@@ -115,11 +120,17 @@ class Router:
             self.inlets = inlets if inlets.n else None
         if alloc is None and compile_ahead:  # a batch member is routed by the batch's kernel
             self.compile_step_ahead()
+        self.newton = None
+        if not defer_state:
+            self.init_state()
+
+    def init_state(self) -> None:
+        """The initial state (and, with ``solver="newton"``, that solver's set-up); done
+        by the constructor unless ``defer_state``."""
         self._init_state()
         # solver="newton": node heads by Newton's method (dynamic wave only; kinematic
         # wave and steady flow have no node system to solve)
-        self.newton = None
-        if self.dynwave and opts.solver.lower() == "newton":
+        if self.dynwave and self.opts.solver.lower() == "newton":
             from twin.engine.newton import NewtonRouting
 
             self._refuse_conduit_losses_under_newton()

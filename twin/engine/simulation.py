@@ -125,7 +125,16 @@ class Simulation:
         self.net = network
         self.opts = opts
         self.duration_s = opts.duration_s
-        self.router = Router(network, opts, alloc=alloc, compile_ahead=False)
+        # the initial state (a few seconds of compiling on a cold cache) after the kernel
+        # of the steps is sent to be compiled ahead, at the end; the Newton solver's set-up
+        # needs it, and its steps are not compiled ahead
+        defer_state = alloc is None and opts.solver.lower() == "swmm"
+        self.router = Router(network, opts, alloc=alloc, compile_ahead=False,
+                             defer_state=defer_state)  # fmt: skip
+        if alloc is None and (couplers or network.controls.strip()):
+            # its steps are Python's (compiled_steps_apply): the serial step goes to the
+            # helper now, before what the couplers send it (the 2D surface's kernels)
+            self.router.compile_step_ahead()
         self._gw_old_cfs = None  # groundwater to nodes (twin.engine.groundwater), if any
         if self.runoff is not None and self.runoff.groundwater is not None:
             self.runoff.attach_nodes(self.router.node_state)
@@ -172,6 +181,8 @@ class Simulation:
                 self._compiled.compile_ahead()
             else:
                 self.router.compile_step_ahead()
+        if defer_state:
+            self.router.init_state()
 
     # -- context manager and iteration (PySWMM style) ---------------------------
     def __enter__(self) -> Simulation:

@@ -323,13 +323,7 @@ class Surface:
                 dt = 0.5 * remaining
             elif dt >= remaining:
                 dt = remaining
-            out_m3, bad = ko.overland_step(
-                self._z, self._h, self._n, self._open, self._qx[0], self._qy[0], self._qx[1],
-                self._qy[1], self._factor, self._rain, rain_on, src, self._cell_at_node,
-                self.source_volume_at_node_m3, self._wet_at_tile, self._depth_max_at_tile,
-                self._dirty[1], self._hmax, self._bc_kind, self._bc_value, dt, self.dx,
-                self.dy, self.theta, self.min_depth_m, self.tile,
-            )  # fmt: skip
+            out_m3, bad = ko.overland_step(*self._overland_args(dt, src, rain_on))
             self._qx.reverse()
             self._qy.reverse()
             self._dirty.reverse()
@@ -349,6 +343,47 @@ class Surface:
                 )
         return n_sub
 
+    def _overland_args(self, dt, src, rain_on) -> tuple:
+        """The arguments of :func:`twin.kernels.surface.overland.overland_step`."""
+        return (
+            self._z, self._h, self._n, self._open, self._qx[0], self._qy[0], self._qx[1],
+            self._qy[1], self._factor, self._rain, rain_on, src, self._cell_at_node,
+            self.source_volume_at_node_m3, self._wet_at_tile, self._depth_max_at_tile,
+            self._dirty[1], self._hmax, self._bc_kind, self._bc_value, dt, self.dx,
+            self.dy, self.theta, self.min_depth_m, self.tile,
+        )  # fmt: skip
+
+    def _exchange_args(self, head, dt_s, q) -> tuple:
+        """The arguments of :func:`twin.kernels.surface.exchange.exchange_at_nodes`."""
+        h_cell = self._h.ravel()[self._cell_at_node]
+        level = self._z.ravel()[self._cell_at_node] + h_cell
+        return (
+            head, self.node_rim_m, self.node_area_m2, level, h_cell * self.cell_area_m2,
+            self._group, self.exchange_m3s, float(dt_s), *self._coef, self.relaxation,
+            self.damping, q, self.exchange_regime, self._budget,
+        )  # fmt: skip
+
+    def kernel_types(self) -> dict:
+        """``{name: (kernel, numba argument types)}`` of the kernels this surface's first
+        :meth:`exchange` and :meth:`advance` compile (``exchange``, ``stable_step``,
+        ``overland``), so that they can be compiled ahead of the run's first flood
+        (:mod:`twin.kernels.ahead`)."""
+        from numba import typeof
+
+        def types_of(args):
+            return tuple(typeof(a) for a in args)
+
+        k = self.n_nodes
+        head = _per_node(np.array(self.node_rim_m, dtype=np.float64), k, "node_head_m")
+        cap = min(1.0, self.max_step_s)
+        return {
+            "exchange": (kx.exchange_at_nodes,
+                         types_of(self._exchange_args(head, 1.0, np.zeros(k)))),
+            "stable_step": (ko.stable_step, types_of((0.0, self.dx, self.dy, self.cfl, cap))),
+            "overland": (ko.overland_step,
+                         types_of(self._overland_args(1.0, np.zeros(k), False))),
+        }  # fmt: skip
+
     def exchange(self, node_head_m, dt_s: float) -> np.ndarray:
         """Manhole discharge [m3/s] per node for a coupling step ``dt_s``; + = surface to pipe.
 
@@ -360,25 +395,8 @@ class Surface:
         head = _per_node(node_head_m, k, "node_head_m")
         if not (dt_s > 0 and np.isfinite(dt_s)) or not np.all(np.isfinite(head)):
             raise InputError("exchange needs finite node heads and a positive dt_s")
-        h_cell = self._h.ravel()[self._cell_at_node]
-        level = self._z.ravel()[self._cell_at_node] + h_cell
         q = np.zeros(k)
-        kx.exchange_at_nodes(
-            head,
-            self.node_rim_m,
-            self.node_area_m2,
-            level,
-            h_cell * self.cell_area_m2,
-            self._group,
-            self.exchange_m3s,
-            float(dt_s),
-            *self._coef,
-            self.relaxation,
-            self.damping,
-            q,
-            self.exchange_regime,
-            self._budget,
-        )
+        kx.exchange_at_nodes(*self._exchange_args(head, dt_s, q))
         self.exchange_m3s = q
         return q.copy()
 

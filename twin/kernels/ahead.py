@@ -29,7 +29,7 @@ import sys
 import threading
 from pathlib import Path
 
-__all__ = ["compile_ahead", "enabled", "wait_for"]
+__all__ = ["compile_ahead", "enabled", "prestart", "wait_for", "while_waiting"]
 
 _helper: subprocess.Popen | None = None
 _lock = threading.Lock()
@@ -37,6 +37,8 @@ _lock = threading.Lock()
 _pending: dict[tuple, int] = {}
 #: job number -> True (compiled and cached) or False (failed), once answered
 _answers: dict[int, bool] = {}
+#: work this process does instead of idling at its first wait (:func:`while_waiting`)
+_idle_work: list = []
 
 
 def enabled() -> bool:
@@ -112,13 +114,58 @@ def compile_ahead(disp, argtypes: tuple) -> bool:
     return True
 
 
+def prestart() -> None:
+    """Start the helper process now, if compiling ahead is :func:`enabled` and numba's
+    cache of the kernels is cold: it imports numba and the kernels (about 1 s) while
+    this process reads the network, so it starts compiling as soon as
+    :func:`compile_ahead` sends it a kernel."""
+    from twin.kernels import cache_is_cold
+
+    if enabled() and cache_is_cold():
+        with _lock:
+            _start_helper()
+
+
+def while_waiting(work) -> None:
+    """Have this process call ``work()`` (no arguments) when it first waits for the
+    helper, instead of idling: imports or compiles it needs later in the run.  Nothing
+    is done if it never waits; an exception in ``work`` is ignored (the same call fails
+    again where the run needs it, with its own message).  Taken only while a wait may
+    still come (the helper runs, and has a kernel to compile or has not answered yet)."""
+    if _helper is not None and _helper.poll() is None and (_pending or not _answers):
+        _idle_work.append(work)
+
+
+def _helper_answered() -> bool:
+    """Whether the helper has written an answer not read yet (or is gone)."""
+    import select
+
+    if _helper is None or _helper.stdout is None:
+        return True
+    try:
+        return bool(select.select([_helper.stdout], [], [], 0)[0])
+    except (OSError, ValueError):
+        return True
+
+
+def _do_idle_work() -> None:
+    while _idle_work and not _helper_answered():
+        work = _idle_work.pop(0)
+        try:
+            work()
+        except Exception:  # noqa: BLE001 - done again, and reported, where it is needed
+            pass
+
+
 def wait_for(disp, argtypes: tuple) -> None:
     """If the helper is compiling ``disp`` for ``argtypes``, wait until it is done (then
-    numba finds the kernel in its cache; if the helper failed, numba compiles it here)."""
+    numba finds the kernel in its cache; if the helper failed, numba compiles it here).
+    Before the first wait, the work given to :func:`while_waiting` is done."""
     key = (disp, tuple(argtypes))
     if key not in _pending:
         return
     number = _pending[key]
+    _do_idle_work()
     with _lock:
         while number not in _answers:
             line = _helper.stdout.readline() if _helper is not None else ""
@@ -177,6 +224,8 @@ def _serve() -> None:
 
     from twin.kernels.jit import specialise
 
+    importlib.import_module("twin.kernels.routing.step")  # while the asking process reads
+    # its network (prestart): the routing kernels and everything they import
     for line in sys.stdin:
         number, job = line.split()
         ok = "failed"

@@ -160,7 +160,7 @@ def load_terrain(path) -> xr.DataArray:
     if path.suffix.lower() in GEOTIFF_SUFFIXES:
         return _load_geotiff(path)
     try:
-        ds = xr.load_dataset(path)
+        ds = xr.load_dataset(path, engine=_netcdf_engine(path))
     except Exception as exc:  # the backends raise many types
         raise InputError(f"cannot read terrain NetCDF: {exc}", file=path) from exc
     if "elevation" not in ds.data_vars:
@@ -203,6 +203,23 @@ def checked_elevation(da: xr.DataArray, source=None) -> xr.DataArray:
     if not np.any(np.isfinite(values)):
         raise InputError("the DEM has no cell with an elevation (all NaN)", file=source)
     return z
+
+
+def _netcdf_engine(path: Path) -> str | None:
+    """The xarray engine for a NetCDF file by its signature (HDF5: ``h5netcdf``; classic
+    NetCDF: ``scipy``), None to let xarray guess.  Naming it skips xarray's scan of every
+    installed backend, which imports rioxarray and dask (about 1 s of a ``twin run``,
+    before its routing step can start compiling)."""
+    try:
+        with open(path, "rb") as fh:
+            head = fh.read(8)
+    except OSError:
+        return None
+    if head.startswith(b"\x89HDF\r\n\x1a\n"):
+        return "h5netcdf"
+    if head.startswith(b"CDF"):
+        return "scipy"
+    return None
 
 
 def _load_geotiff(path: Path) -> xr.DataArray:
