@@ -161,6 +161,7 @@ class LidUnits:
         ga_state = np.zeros((k, ki.N_INFIL_STATE))
         n = len(area_ft2)
         lid_area = np.zeros(n)
+        perv_area = np.zeros(n)  # SWMM's LID group pervArea (units that exfiltrate)
         out_node = np.asarray(s.outlet_node, np.int64)
         out_sub = np.asarray(s.outlet_subcatchment, np.int64)
         self.initially_wet = False
@@ -185,6 +186,8 @@ class LidUnits:
             g[row, kl.G_DRAIN_SUBCATCH] = ds
             g[row, kl.G_PERVIOUS] = float(p[ll.ST_THICK] == 0.0 or p[ll.ST_KSAT] > 0.0)
             lid_area[j] += g[row, kl.G_AREA] * u.number[m]
+            if g[row, kl.G_PERVIOUS] > 0.0:
+                perv_area[j] += g[row, kl.G_AREA] * u.number[m]
             if p[ll.SO_THICK] > 0.0:  # the soil layer's Green-Ampt infiltration
                 ks = p[ll.SO_KSAT]
                 ga_par[row, :4] = (p[ll.SO_SUCTION], ks,
@@ -209,6 +212,16 @@ class LidUnits:
         full = lid_area > 0.999 * area_ft2
         lid_area[full] = area_ft2[full]
         self.lid_area_ft2 = lid_area
+        self.pervious_lid_area_ft2 = perv_area
+        fimp = np.asarray(frac_imperv, np.float64)
+        area = np.asarray(area_ft2, np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            fp = ((1.0 - fimp) * (area - lid_area) + perv_area) / area
+        #: SWMM's ``subcatch_getFracPerv``: the pervious share of each subcatchment with
+        #: its pervious LID units (what its aquifer's evaporation and room are scaled by)
+        self.frac_perv = np.where(area > 0.0, np.minimum(fp, 1.0), 1.0 - fimp)
+        #: evaporation [ft/s over the subcatchment] SWMM hands the aquifer (``Vpevap``)
+        self.perv_evap_fps = np.zeros(n)
         self.surface_area_ft2 = np.asarray(area_ft2, np.float64) - lid_area
         self.area_ft2 = np.asarray(area_ft2, np.float64)
         self.geom, self.unit_state, self.ga_par, self.ga_state = g, us, ga_par, ga_state
@@ -234,17 +247,21 @@ class LidUnits:
         self.runon_before[:] = st["stats"][:, kr.ST_RUNON]
         self.max_runoff_before[:] = st["stats"][:, kr.ST_MAX_RUNOFF]
 
-    def after_step(self, runoff, st, dt, t_old, rain_fps, evap_fps, recovery) -> bool:
-        """The LID units over the step just taken by the subareas; True if some is wet."""
+    def after_step(self, runoff, st, dt, t_old, rain_fps, evap_fps, recovery,
+                   cond_factor) -> bool:  # fmt: skip
+        """The LID units over the step just taken by the subareas; True if some is wet.
+        ``cond_factor`` (n,): the subcatchments' conductivity factors of the step."""
+        self.perv_evap_fps[:] = st["evap_loss_fps"]
         return kl.lid_step(
-            dt, t_old, rain_fps, evap_fps, runoff.evap.dry_only, recovery,
+            dt, t_old, rain_fps, evap_fps, runoff.evap.dry_only, recovery, cond_factor,
             self.area_ft2, self.surface_area_ft2, runoff.frac, runoff.route, runoff.f_outlet,
             runoff.outlet_node, runoff.outlet_subcatch, runoff.counts_as_runoff,
             st["runoff_at_subarea"], runoff.infil_model, runoff.infil_par, st["infil_state"],
             st["max_infil_vol_at_subcatch"], self.full_lid_runon, self.runon_before,
             self.max_runoff_before, self.geom, self.proc, self.unit_state, self.ga_par,
             self.ga_state, self.curve_x, self.curve_y, self.group, st["new_runoff_cfs"],
-            st["evap_loss_fps"], st["infil_loss_fps"], st["totals"], st["stats"], self.totals,
+            st["evap_loss_fps"], st["infil_loss_fps"], self.perv_evap_fps, st["totals"],
+            st["stats"], self.totals,
         )  # fmt: skip
 
     # -- what the routing and the output read --------------------------------
