@@ -305,7 +305,7 @@ class Runoff:
         if has_lids(net):
             fimp = np.minimum(np.asarray(s.imperv_pct, np.float64), 100.0) / 100.0
             self.lids = LidUnits(net, self.area_ft2, fimp, self.infil_model, self.infil_par,
-                                 self.unit_system, opts.start_dry_days)  # fmt: skip
+                                 self.unit_system, opts.start_dry_days, opts.start)  # fmt: skip
             self.surface_area_ft2 = self.lids.surface_area_ft2
         (self.frac, self.alpha, self.dstore, self.n_manning, self.route, self.f_outlet) = _subareas(
             s, self.surface_area_ft2

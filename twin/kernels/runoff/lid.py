@@ -30,6 +30,11 @@ MIN_RUNOFF = 2.31481e-8  # SWMM's MIN_RUNOFF (ft/s): rain above it resets the dr
 (G_SUBCATCH, G_PROC, G_AREA, G_WIDTH, G_NUMBER, G_FROM_IMPERV, G_FROM_PERV, G_TO_PERV,
  G_DRAIN_SUBCATCH, G_DRAIN_NODE, G_PERVIOUS, N_GEOM) = range(12)  # fmt: skip
 
+# per-unit values of a step for SWMM's detailed LID report (lidproc_saveResults): rates
+# [ft/s], depths [ft], the soil's moisture content, and 1 when the unit is dry
+(R_INFLOW, R_EVAP, R_INFIL, R_PAVE_PERC, R_SOIL_PERC, R_EXFIL, R_RUNOFF, R_DRAIN, R_SURF_DEPTH,
+ R_PAVE_DEPTH, R_SOIL_MOIST, R_STOR_DEPTH, R_DRY, N_RPT) = range(14)  # fmt: skip
+
 # per-subcatchment LID totals of a step (one row per subcatchment), cfs or ft3
 (L_FLOW_TO_PERV, L_OLD_DRAIN, L_NEW_DRAIN, L_DRAINS_TO_NODES, L_STORED, N_GROUP) = range(6)
 
@@ -166,6 +171,7 @@ def lid_step(
     full_lid_runon, runon_before, max_runoff_before,
     geom, proc, unit_state, ga_par, ga_state, curve_x, curve_y, group,
     new_runoff_cfs, evap_loss_fps, infil_loss_fps, perv_evap_fps, totals, stats, lid_totals,
+    rpt_at_unit,
 ):  # fmt: skip
     """The LID units of every subcatchment over one runoff step, after
     :func:`~twin.kernels.runoff.runoff.runoff_step` (SWMM's ``lid_getRunoff``,
@@ -180,7 +186,9 @@ def lid_step(
     [ADJUSTMENTS] conductivity factor of the step (on the units' Green-Ampt soils).
     ``perv_evap_fps`` (n,): out, for subcatchments with LIDs, the evaporation SWMM hands
     their aquifer (its ``Vpevap``: the subareas' evaporation and that of the pervious
-    units, over the whole subcatchment) [ft/s].  Returns True when some LID is wet.
+    units, over the whole subcatchment) [ft/s].  ``rpt_at_unit`` (units, N_RPT): out,
+    each unit's values of the step for SWMM's detailed report (``R_*``).  Returns True
+    when some LID is wet.
     """
     n = area.shape[0]
     w = np.zeros(ll.N_WORK)
@@ -291,9 +299,19 @@ def lid_step(
                 u[ll.U_WB_DRAIN] += w[ll.W_STOR_DRAIN] * dt_s
                 u[ll.U_WB_FINAL] = volume
                 stored += volume * unit_area
-                if (inflow >= MINFLOW or surf >= MINFLOW or w[ll.W_STOR_DRAIN] >= MINFLOW
-                        or lid_infil >= MINFLOW or lid_evap >= MINFLOW):  # fmt: skip
+                r = rpt_at_unit[m]
+                r[R_INFLOW], r[R_EVAP] = w[ll.W_SURF_INFLOW], lid_evap
+                r[R_INFIL] = w[ll.W_SURF_INFIL]
+                r[R_PAVE_PERC], r[R_SOIL_PERC] = w[ll.W_PAVE_PERC], w[ll.W_SOIL_PERC]
+                r[R_EXFIL], r[R_RUNOFF], r[R_DRAIN] = lid_infil, surf, w[ll.W_STOR_DRAIN]
+                r[R_SURF_DEPTH], r[R_PAVE_DEPTH] = u[ll.U_SURF], u[ll.U_PAVE]
+                r[R_SOIL_MOIST], r[R_STOR_DEPTH] = u[ll.U_SOIL], u[ll.U_STOR]
+                r[R_DRY] = 1.0
+                if (w[ll.W_SURF_INFLOW] >= MINFLOW or surf >= MINFLOW
+                        or w[ll.W_STOR_DRAIN] >= MINFLOW or lid_infil >= MINFLOW
+                        or lid_evap >= MINFLOW):  # fmt: skip
                     wet = True
+                    r[R_DRY] = 0.0
                 q_run += lid_run
                 q_drain += lid_drain
             m += 1
