@@ -8,6 +8,11 @@ GHCN-Daily file, both written by the test.
 out over ten dry days after a storm.  Compared: the pond's depth hydrograph, the runoff
 continuity's evaporation loss (SWMM prints it to 0.001 acre-ft, 1.2 m3) and the routing
 continuity's (to 0.001 10^6 gal, 3.8 m3).
+
+``evaporation_climate_si.inp``: the same in SI units (CMS), where SWMM reads a user file's
+temperatures in C and its evaporation in mm/day, a GHCN-Daily file's values by default
+in whole C and mm, and [ADJUSTMENTS] TEMPERATURE in C (routing losses printed to 0.001
+10^6 ltr, 1 m3; runoff to 0.001 ha-m, 10 m3).
 """
 
 from __future__ import annotations
@@ -58,11 +63,47 @@ def ghcnd_file() -> str:
     return "".join(rows)
 
 
+TEXT_SI = (Path(__file__).parent / "data" / "evaporation_climate_si.inp").read_text()
+#: half of what SWMM prints for each unit system (0.001 10^6 gal or 10^6 ltr), and ours
+MAX_LOSS_DIFF_M3 = {"US": MAX_LOSS_DIFF_M3, "SI": 0.5 * 0.001 * 1000.0 + 0.1}
+
+
+def _days_si():
+    for m, nd in ((6, 30), (7, 31)):
+        for d in range(1, nd + 1):
+            k = (m - 6) * 30 + d
+            tmax = 27 + 6 * math.sin(k / 3.0)
+            tmin = tmax - 8 - 3 * math.cos(k / 2.0)
+            yield m, d, k, tmax, tmin, 4.0 + 1.2 * math.sin(k / 4.0)
+
+
+def user_file_si() -> str:
+    """The user format in SI: Tmax, Tmin [C], pan evaporation [mm/day]; two missing maxima."""
+    return "".join(
+        f"STA1 2022 {m} {d} {'*' if k in (5, 6) else f'{tx:.1f}'} {tn:.1f} {ev:.2f} 5\n"
+        for m, d, k, tx, tn, ev in _days_si()
+    )
+
+
+def ghcnd_file_si() -> str:
+    """GHCN-Daily text in whole C and mm (what SWMM assumes in SI without a units word)."""
+    head = f"{'STATION':<18}{'STATION_NAME':<51}{'DATE':<9}{'TMAX':<9}{'TMIN':<9}EVAP\n"
+    rows = [head, "-" * 17 + " " + "-" * 50 + " " + " ".join(["-" * 8] * 4) + "\n"]
+    for m, d, _k, tx, tn, ev in _days_si():
+        rows.append(f"{'GHCND:USC00000001':<18}{'TEST':<51}2022{m:02d}{d:02d} "
+                    f"{round(tx):<8d} {round(tn):<8d} {round(ev):<8d}\n")  # fmt: skip
+    return "".join(rows)
+
+
 CASES = {
     "temperature-user": ("TEMPERATURE", user_file(), '"clim.txt"'),
     "temperature-ghcnd": ("TEMPERATURE", ghcnd_file(), '"clim.txt" * C10'),
     "file-ghcnd-pan": ("FILE 0.7 0.7 0.7 0.7 0.7 0.75 0.8 0.8 0.7 0.7 0.7 0.7", ghcnd_file(),
                        '"clim.txt" * C10'),
+    "si-temperature-user": ("TEMPERATURE", user_file_si(), '"clim.txt"'),
+    "si-temperature-ghcnd": ("TEMPERATURE", ghcnd_file_si(), '"clim.txt"'),
+    "si-file-user-pan": ("FILE 0.7 0.7 0.7 0.7 0.7 0.75 0.8 0.8 0.7 0.7 0.7 0.7",
+                         user_file_si(), '"clim.txt"'),
 }  # fmt: skip
 
 
@@ -71,12 +112,15 @@ CASES = {
 def test_climate_file_evaporation_agrees_with_swmm(case, tmp_path):
     evap, climate, file_line = CASES[case]
     (tmp_path / "clim.txt").write_text(climate)
-    text = TEXT.replace("[EVAPORATION]\nTEMPERATURE\n", f"[EVAPORATION]\n{evap}\n")
+    si = case.startswith("si-")
+    text = (TEXT_SI if si else TEXT).replace("[EVAPORATION]\nTEMPERATURE\n",
+                                             f"[EVAPORATION]\n{evap}\n")  # fmt: skip
     text = text.replace('FILE "clim_user.txt"', f"FILE {file_line}")
     path = tmp_path / "evap.inp"
     path.write_text(text)
     ours, ref = twin.simulate(twin.load_network(path)), run_swmm(path)
     assert ref.attrs["routing_evaporation_m3"] > 50.0
+    assert twin.load_network(path).unit_system == ("SI" if si else "US")
     a = ours["node_depth"].sel(node="POND").values
     b = ref["node_depth"].sel(node="POND").values
     n = min(len(a), len(b))
@@ -84,7 +128,7 @@ def test_climate_file_evaporation_agrees_with_swmm(case, tmp_path):
     runoff = abs(ours.attrs["runoff_evaporation_m3"] - ref.attrs["runoff_evaporation_m3"])
     assert runoff <= MAX_RUNOFF_EVAP_DIFF_M3
     routing = abs(ours.attrs["routing_evaporation_m3"] - ref.attrs["routing_evaporation_m3"])
-    assert routing <= MAX_LOSS_DIFF_M3
+    assert routing <= MAX_LOSS_DIFF_M3["SI" if si else "US"]
 
 
 def test_hargreaves_is_swmms_formula():

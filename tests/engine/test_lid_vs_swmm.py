@@ -115,28 +115,6 @@ def test_report_has_swmms_lid_rows(runs):
     assert "LID Performance Summary" in out.getvalue() and "BioCell" in out.getvalue()
 
 
-def test_a_named_lid_report_file_is_warned_about(tmp_path):
-    """SWMM writes a per-unit report file when [LID_USAGE] names one; twin says it does not."""
-    import warnings
-
-    import twin
-    from twin.errors import TwinWarning
-
-    text = (
-        (DATA / "lids_si.inp")
-        .read_text()
-        .replace("A3 Trench 1 500 15 0 70 0", "A3 Trench 1 500 15 0 70 0 trench.txt")
-    )
-    (tmp_path / "m.inp").write_text(text)
-    net = twin.load_network(tmp_path / "m.inp")
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always")
-        twin.simulate(net, end_hours=0.1)
-    assert any(issubclass(w.category, TwinWarning) and "trench.txt" in str(w.message)
-               for w in caught)  # fmt: skip
-    assert not (tmp_path / "trench.txt").exists()
-
-
 def test_hot_start_carries_the_lid_state(tmp_path):
     """A state saved mid-storm (LID layers, drains, water balance) resumes bit for bit."""
     import warnings

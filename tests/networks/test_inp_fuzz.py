@@ -32,6 +32,14 @@ SOURCES = [
     # [LID_CONTROLS] and [LID_USAGE] (issue 19)
     (Path(__file__).parents[1] / "engine" / "data" / "lids_us.inp").read_text(),
     (Path(__file__).parents[1] / "engine" / "data" / "lids_si.inp").read_text(),
+    # LIDs with [ADJUSTMENTS] patterns, over aquifers, clogging with regeneration and a
+    # report file, drain outlet and pervious share on one [LID_USAGE] line; SI climate file
+    (Path(__file__).parents[1] / "engine" / "data" / "lids_adjust.inp").read_text(),
+    (Path(__file__).parents[1] / "engine" / "data" / "lids_groundwater.inp").read_text(),
+    (Path(__file__).parents[1] / "engine" / "data" / "lids_clogging.inp")
+    .read_text()
+    .replace("P1 Pave 1 1000 30 0 100 0", 'P1 Pave 1 1000 30 0 100 0 "pave report.txt" J1 10'),
+    (Path(__file__).parents[1] / "engine" / "data" / "evaporation_climate_si.inp").read_text(),
 ]
 JUNK = [
     "abc",

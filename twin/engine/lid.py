@@ -11,11 +11,9 @@ terms, and the report SWMM's LID performance summary.
 
 from __future__ import annotations
 
-import warnings
-
 import numpy as np
 
-from twin.errors import TwinWarning
+from twin.engine.lid_report import LidReportFiles, report_path
 from twin.kernels.runoff import infiltration as ki
 from twin.kernels.runoff import lid as kl
 from twin.kernels.runoff import lid_layers as ll
@@ -140,13 +138,9 @@ class LidUnits:
     """
 
     def __init__(self, net, area_ft2, frac_imperv, infil_model, infil_par, unit_system,
-                 dry_days=0.0):  # fmt: skip
+                 dry_days=0.0, start=None):  # fmt: skip
         u = net.lids.usage
         s = net.subcatchments
-        files = sorted({f for f in u.report_file if f})
-        if files:
-            warnings.warn(f"[LID_USAGE] detailed LID report files are not written by twin: "
-                          f"{', '.join(files[:3])}", TwinWarning, stacklevel=3)  # fmt: skip
         self.net = net
         ucf_l = UCF_LENGTH[unit_system]
         self.unit_system = unit_system
@@ -161,6 +155,7 @@ class LidUnits:
         ga_state = np.zeros((k, ki.N_INFIL_STATE))
         n = len(area_ft2)
         lid_area = np.zeros(n)
+        perv_area = np.zeros(n)  # SWMM's LID group pervArea (units that exfiltrate)
         out_node = np.asarray(s.outlet_node, np.int64)
         out_sub = np.asarray(s.outlet_subcatchment, np.int64)
         self.initially_wet = False
@@ -185,6 +180,8 @@ class LidUnits:
             g[row, kl.G_DRAIN_SUBCATCH] = ds
             g[row, kl.G_PERVIOUS] = float(p[ll.ST_THICK] == 0.0 or p[ll.ST_KSAT] > 0.0)
             lid_area[j] += g[row, kl.G_AREA] * u.number[m]
+            if g[row, kl.G_PERVIOUS] > 0.0:
+                perv_area[j] += g[row, kl.G_AREA] * u.number[m]
             if p[ll.SO_THICK] > 0.0:  # the soil layer's Green-Ampt infiltration
                 ks = p[ll.SO_KSAT]
                 ga_par[row, :4] = (p[ll.SO_SUCTION], ks,
@@ -209,15 +206,44 @@ class LidUnits:
         full = lid_area > 0.999 * area_ft2
         lid_area[full] = area_ft2[full]
         self.lid_area_ft2 = lid_area
+        self.pervious_lid_area_ft2 = perv_area
+        fimp = np.asarray(frac_imperv, np.float64)
+        area = np.asarray(area_ft2, np.float64)
+        with np.errstate(divide="ignore", invalid="ignore"):
+            fp = ((1.0 - fimp) * (area - lid_area) + perv_area) / area
+        #: SWMM's ``subcatch_getFracPerv``: the pervious share of each subcatchment with
+        #: its pervious LID units (what its aquifer's evaporation and room are scaled by)
+        self.frac_perv = np.where(area > 0.0, np.minimum(fp, 1.0), 1.0 - fimp)
+        #: evaporation [ft/s over the subcatchment] SWMM hands the aquifer (``Vpevap``)
+        self.perv_evap_fps = np.zeros(n)
         self.surface_area_ft2 = np.asarray(area_ft2, np.float64) - lid_area
         self.area_ft2 = np.asarray(area_ft2, np.float64)
         self.geom, self.unit_state, self.ga_par, self.ga_state = g, us, ga_par, ga_state
+        #: each unit's values of the last step for the detailed report files
+        self.rpt_at_unit = np.zeros((k, kl.N_RPT))
+        #: the [LID_USAGE] RptFile files (:mod:`twin.engine.lid_report`), if any named
+        self.reports = self._report_files(order, unit_system, start)
         self.group = np.zeros((n, kl.N_GROUP))
         self.full_lid_runon = np.zeros(n)
         self.runon_before = np.zeros(n)
         self.max_runoff_before = np.zeros(n)
         self.totals = np.zeros(2)  # drains to nodes, runoff treated [ft3]
         self.initial_storage_ft3 = self.stored_volume_ft3()
+
+    def _report_files(self, order, unit_system, start):
+        u = self.net.lids.usage
+        rows = []
+        for row, m in enumerate(order):
+            name = u.report_file[m]
+            if name and self.geom[row, kl.G_AREA] * self.geom[row, kl.G_NUMBER] > 0.0:
+                path = report_path(name, self.net, int(u.line[m]))
+                rows.append((row, path, str(self.net.lids.controls.names[int(u.lid[m])]),
+                             str(self.net.subcatchments.name[int(u.subcatchment[m])])))  # fmt: skip
+        if not rows:
+            return None
+        if start is None:
+            start = np.datetime64("2000-01-01T00:00")
+        return LidReportFiles(self.net, rows, unit_system, np.datetime64(start))
 
     # -- the runoff step -----------------------------------------------------
     def before_step(self, runoff, st) -> None:
@@ -234,18 +260,27 @@ class LidUnits:
         self.runon_before[:] = st["stats"][:, kr.ST_RUNON]
         self.max_runoff_before[:] = st["stats"][:, kr.ST_MAX_RUNOFF]
 
-    def after_step(self, runoff, st, dt, t_old, rain_fps, evap_fps, recovery) -> bool:
-        """The LID units over the step just taken by the subareas; True if some is wet."""
-        return kl.lid_step(
-            dt, t_old, rain_fps, evap_fps, runoff.evap.dry_only, recovery,
+    def after_step(self, runoff, st, dt, t_old, rain_fps, evap_fps, recovery,
+                   cond_factor) -> bool:  # fmt: skip
+        """The LID units over the step just taken by the subareas; True if some is wet.
+        ``cond_factor`` (n,): the subcatchments' conductivity factors of the step."""
+        self.perv_evap_fps[:] = st["evap_loss_fps"]
+        wet = kl.lid_step(
+            dt, t_old, rain_fps, evap_fps, runoff.evap.dry_only, recovery, cond_factor,
             self.area_ft2, self.surface_area_ft2, runoff.frac, runoff.route, runoff.f_outlet,
             runoff.outlet_node, runoff.outlet_subcatch, runoff.counts_as_runoff,
             st["runoff_at_subarea"], runoff.infil_model, runoff.infil_par, st["infil_state"],
             st["max_infil_vol_at_subcatch"], self.full_lid_runon, self.runon_before,
             self.max_runoff_before, self.geom, self.proc, self.unit_state, self.ga_par,
             self.ga_state, self.curve_x, self.curve_y, self.group, st["new_runoff_cfs"],
-            st["evap_loss_fps"], st["infil_loss_fps"], st["totals"], st["stats"], self.totals,
+            st["evap_loss_fps"], st["infil_loss_fps"], self.perv_evap_fps, st["totals"],
+            st["stats"], self.totals, self.rpt_at_unit,
         )  # fmt: skip
+        if self.reports is not None:
+            self.reports.record(runoff.t_new_s, self.rpt_at_unit)
+            if runoff.t_new_s >= runoff.duration_s:
+                self.reports.write()
+        return wet
 
     # -- what the routing and the output read --------------------------------
     def add_drain_to_nodes(self, f: float, out: np.ndarray) -> float:

@@ -305,7 +305,7 @@ class Runoff:
         if has_lids(net):
             fimp = np.minimum(np.asarray(s.imperv_pct, np.float64), 100.0) / 100.0
             self.lids = LidUnits(net, self.area_ft2, fimp, self.infil_model, self.infil_par,
-                                 self.unit_system, opts.start_dry_days)  # fmt: skip
+                                 self.unit_system, opts.start_dry_days, opts.start)  # fmt: skip
             self.surface_area_ft2 = self.lids.surface_area_ft2
         (self.frac, self.alpha, self.dstore, self.n_manning, self.route, self.f_outlet) = _subareas(
             s, self.surface_area_ft2
@@ -325,11 +325,13 @@ class Runoff:
         #: the aquifers under the subcatchments ([GROUNDWATER]), if any
         self.groundwater = None
         if has_groundwater(net):
-            self.groundwater = Groundwater(net, self.area_ft2, self.frac[:, kr.PERV], opts.start)
+            frac_perv = self.frac[:, kr.PERV] if self.lids is None else self.lids.frac_perv
+            self.groundwater = Groundwater(net, self.area_ft2, frac_perv, opts.start)
         # only the infiltration models used are compiled (and the aquifers' limit if any)
         self._runoff_step = kr.runoff_step_for(self.infil_model, self.groundwater is not None)
         self._infil_factors = infiltration_factors(net)  # [ADJUSTMENTS] monthly factors
         self._subarea_factors = subarea_factors(net)
+        self._cond_factor = np.ones(n)  # the LIDs' Green-Ampt soils' factor
         st = kr.new_state_arrays(n)
         self._st = st
         for j in range(n):
@@ -427,13 +429,18 @@ class Runoff:
             st["stats"],
         )
         if self.lids is not None:  # SWMM's lid_getRunoff, after the subareas
+            f = self._infil_factors
+            cond = self._cond_factor
+            if f is not None:
+                cond[:] = f.by_month[:, month]
             wet = self.lids.after_step(self, st, dt, t, self._rain_fps, self.evap.rate_fps(t),
-                                       float(self.evap.recovery[month]))  # fmt: skip
+                                       float(self.evap.recovery[month]), cond)  # fmt: skip
             self._has_runoff = self._has_runoff or wet
         if self.groundwater is not None:  # SWMM's gwater_getGroundwater, after the surface
+            evap = st["evap_loss_fps"] if self.lids is None else self.lids.perv_evap_fps
             self.groundwater.step(
                 dt, self.t_new_s, self.evap.rate_fps(t), st["infil_loss_fps"],
-                st["evap_loss_fps"], self._node_state(), st["max_infil_vol_at_subcatch"],
+                evap, self._node_state(), st["max_infil_vol_at_subcatch"],
             )  # fmt: skip
 
     def attach_nodes(self, node_state) -> None:

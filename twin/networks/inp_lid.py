@@ -120,7 +120,7 @@ class LidUsage:
     drain_subcatchment, drain_node : (k,) int64
         Where the under-drain goes (-1: not given, the subcatchment's outlet).
     report_file : list of str
-        Detailed report file named ("" none; twin does not write it).
+        Detailed report file named ("" none), written by :mod:`twin.engine.lid_report`.
     line : (k,) int64
     """
 

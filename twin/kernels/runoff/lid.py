@@ -30,6 +30,11 @@ MIN_RUNOFF = 2.31481e-8  # SWMM's MIN_RUNOFF (ft/s): rain above it resets the dr
 (G_SUBCATCH, G_PROC, G_AREA, G_WIDTH, G_NUMBER, G_FROM_IMPERV, G_FROM_PERV, G_TO_PERV,
  G_DRAIN_SUBCATCH, G_DRAIN_NODE, G_PERVIOUS, N_GEOM) = range(12)  # fmt: skip
 
+# per-unit values of a step for SWMM's detailed LID report (lidproc_saveResults): rates
+# [ft/s], depths [ft], the soil's moisture content, and 1 when the unit is dry
+(R_INFLOW, R_EVAP, R_INFIL, R_PAVE_PERC, R_SOIL_PERC, R_EXFIL, R_RUNOFF, R_DRAIN, R_SURF_DEPTH,
+ R_PAVE_DEPTH, R_SOIL_MOIST, R_STOR_DEPTH, R_DRY, N_RPT) = range(14)  # fmt: skip
+
 # per-subcatchment LID totals of a step (one row per subcatchment), cfs or ft3
 (L_FLOW_TO_PERV, L_OLD_DRAIN, L_NEW_DRAIN, L_DRAINS_TO_NODES, L_STORED, N_GROUP) = range(6)
 
@@ -54,9 +59,12 @@ def _fluxes(kind, x, f, p, u, w, area, width, cx, cy):
 
 @kernel(**JIT)
 def unit_outflow(p, u, ga_par, ga_state, inflow, evap, infil, max_infil, tstep, t_old,
-                 recovery, area, width, cx, cy, w):  # fmt: skip
+                 recovery, cond_factor, area, width, cx, cy, w):  # fmt: skip
     """One LID unit over one step (lidproc_getOutflow); returns its surface outflow
-    [ft/s]; ``w`` holds the step's fluxes (evaporation, exfiltration, drain ...)."""
+    [ft/s]; ``w`` holds the step's fluxes (evaporation, exfiltration, drain ...).
+    ``cond_factor``: the subcatchment's [ADJUSTMENTS] conductivity factor of the month,
+    which SWMM's ``grnampt_getInfil`` applies to the unit's Green-Ampt soil too (its
+    shared ``InfilFactor``)."""
     kind = int(p[ll.P_TYPE])
     x = np.empty(4)
     x_old = np.empty(4)
@@ -79,7 +87,7 @@ def unit_outflow(p, u, ga_par, ga_state, inflow, evap, infil, max_infil, tstep, 
         w[ll.W_SURF_INFIL] = 0.0
     elif ga_par[1] > 0.0:
         w[ll.W_SURF_INFIL] = green_ampt_rate(ga_par, ga_state, tstep, inflow, u[ll.U_SURF], True,
-                                          recovery, 1.0)  # fmt: skip
+                                          recovery, cond_factor)  # fmt: skip
     else:
         w[ll.W_SURF_INFIL] = infil
     if p[ll.SO_THICK] > 0.0:
@@ -156,13 +164,14 @@ def _add_runon(k, q_cfs, area, surface_area, runon_at_subcatch, full_lid_runon):
 
 @kernel(**JIT)
 def lid_step(
-    dt_s, t_old_s, rain_at_subcatch, evap_fps, evap_dry_only, recovery,
+    dt_s, t_old_s, rain_at_subcatch, evap_fps, evap_dry_only, recovery, cond_factor_at_subcatch,
     area, surface_area, frac_at_subarea, route_at_subarea, f_outlet_at_subarea,
     outlet_node, outlet_subcatch, counts_as_runoff, runoff_at_subarea,
     infil_model, infil_par, infil_state, max_infil_vol_at_subcatch,
     full_lid_runon, runon_before, max_runoff_before,
     geom, proc, unit_state, ga_par, ga_state, curve_x, curve_y, group,
-    new_runoff_cfs, evap_loss_fps, infil_loss_fps, totals, stats, lid_totals,
+    new_runoff_cfs, evap_loss_fps, infil_loss_fps, perv_evap_fps, totals, stats, lid_totals,
+    rpt_at_unit,
 ):  # fmt: skip
     """The LID units of every subcatchment over one runoff step, after
     :func:`~twin.kernels.runoff.runoff.runoff_step` (SWMM's ``lid_getRunoff``,
@@ -173,7 +182,13 @@ def lid_step(
     [cfs] and stored volume [ft3]; ``lid_totals`` accumulates the drain flow sent to
     nodes, the runoff treated and the LIDs' evaporation and infiltration [ft3].
     ``runon_before``, ``max_runoff_before``: the statistics' runon volume and peak
-    runoff before the subareas' step.  Returns True when some LID is wet.
+    runoff before the subareas' step.  ``cond_factor_at_subcatch``: each subcatchment's
+    [ADJUSTMENTS] conductivity factor of the step (on the units' Green-Ampt soils).
+    ``perv_evap_fps`` (n,): out, for subcatchments with LIDs, the evaporation SWMM hands
+    their aquifer (its ``Vpevap``: the subareas' evaporation and that of the pervious
+    units, over the whole subcatchment) [ft/s].  ``rpt_at_unit`` (units, N_RPT): out,
+    each unit's values of the step for SWMM's detailed report (``R_*``).  Returns True
+    when some LID is wet.
     """
     n = area.shape[0]
     w = np.zeros(ll.N_WORK)
@@ -234,6 +249,7 @@ def lid_step(
         v_lid_in = 0.0
         v_lid_evap = 0.0
         v_lid_infil = 0.0
+        v_perv_evap = v_evap  # SWMM's Vpevap: all the subareas' evaporation (subcatch.c)
         stored = 0.0
         while m < n_units and int(geom[m, G_SUBCATCH]) == j:
             g = geom[m]
@@ -248,7 +264,8 @@ def lid_step(
                 if a == lid_area:
                     inflow += runon
                 surf = unit_outflow(pr, u, ga_par[m], ga_state[m], inflow, evap, native,
-                                    max_native, dt_s, t_old_s, recovery, g[G_AREA], g[G_WIDTH],
+                                    max_native, dt_s, t_old_s, recovery,
+                                    cond_factor_at_subcatch[j], g[G_AREA], g[G_WIDTH],
                                     curve_x, curve_y, w)  # fmt: skip
                 lid_evap = w[ll.W_SURF_EVAP] + w[ll.W_PAVE_EVAP]
                 lid_evap += w[ll.W_SOIL_EVAP] + w[ll.W_STOR_EVAP]
@@ -266,6 +283,8 @@ def lid_step(
                     lid_totals[0] += lid_drain * dt_s
                 u[ll.U_NEW_DRAIN] = lid_drain
                 v_lid_evap += lid_evap * dt_s * unit_area
+                if g[G_PERVIOUS] > 0.0:
+                    v_perv_evap += lid_evap * dt_s * unit_area
                 v_lid_infil += lid_infil * dt_s * unit_area
                 if rain > MIN_RUNOFF:
                     u[ll.U_DRY_TIME] = 0.0
@@ -280,9 +299,19 @@ def lid_step(
                 u[ll.U_WB_DRAIN] += w[ll.W_STOR_DRAIN] * dt_s
                 u[ll.U_WB_FINAL] = volume
                 stored += volume * unit_area
-                if (inflow >= MINFLOW or surf >= MINFLOW or w[ll.W_STOR_DRAIN] >= MINFLOW
-                        or lid_infil >= MINFLOW or lid_evap >= MINFLOW):  # fmt: skip
+                r = rpt_at_unit[m]
+                r[R_INFLOW], r[R_EVAP] = w[ll.W_SURF_INFLOW], lid_evap
+                r[R_INFIL] = w[ll.W_SURF_INFIL]
+                r[R_PAVE_PERC], r[R_SOIL_PERC] = w[ll.W_PAVE_PERC], w[ll.W_SOIL_PERC]
+                r[R_EXFIL], r[R_RUNOFF], r[R_DRAIN] = lid_infil, surf, w[ll.W_STOR_DRAIN]
+                r[R_SURF_DEPTH], r[R_PAVE_DEPTH] = u[ll.U_SURF], u[ll.U_PAVE]
+                r[R_SOIL_MOIST], r[R_STOR_DEPTH] = u[ll.U_SOIL], u[ll.U_STOR]
+                r[R_DRY] = 1.0
+                if (w[ll.W_SURF_INFLOW] >= MINFLOW or surf >= MINFLOW
+                        or w[ll.W_STOR_DRAIN] >= MINFLOW or lid_infil >= MINFLOW
+                        or lid_evap >= MINFLOW):  # fmt: skip
                     wet = True
+                    r[R_DRY] = 0.0
                 q_run += lid_run
                 q_drain += lid_drain
             m += 1
@@ -296,6 +325,7 @@ def lid_step(
         v_evap += v_lid_evap
         v_infil += v_lid_infil
         evap_loss_fps[j] = v_evap / dt_s / a
+        perv_evap_fps[j] = v_perv_evap / dt_s / a
         infil_loss_fps[j] = v_infil / dt_s / a
         v_net = v_out - v_lid_in + v_lid_out
         new_runoff_cfs[j] = v_net / dt_s
