@@ -2,7 +2,9 @@
 
 Values are cfs (the kernels' units), evaluated at the start of each routing step
 (``routing.c``: ``addExternalInflows`` / ``addDryWeatherInflows``); flows smaller
-than SWMM's ``FLOW_TOL`` (1e-5 cfs) count as zero.
+than SWMM's ``FLOW_TOL`` (1e-5 cfs) count as zero.  SWMM's routing clock runs 1 ms
+ahead (``getDateTime`` adds a millisecond to the elapsed time), so a step starting at
+``t`` takes its inflows at ``t + 1 ms``: :data:`SWMM_CLOCK_AHEAD_S`.
 """
 
 from __future__ import annotations
@@ -17,6 +19,7 @@ from twin.kernels.tables import scatter_add, series_at
 from twin.networks.units import CFS_TO_M3S, flow_to_m3s
 
 FLOW_TOL_CFS = 1e-5
+SWMM_CLOCK_AHEAD_S = 0.001  # swmm5.c getDateTime: (elapsedMsec + 1) / 1000
 
 
 class SystemInflows:
@@ -91,8 +94,10 @@ class SystemInflows:
         return len(self.dwf_node) > 0
 
     def external_cfs(self, t_s: float, out: np.ndarray) -> np.ndarray:
-        """Fill ``out`` (n_nodes,) with the external inflow [cfs] at ``t_s``."""
+        """Fill ``out`` (n_nodes,) with the external inflow [cfs] of a step starting at
+        ``t_s`` [s] (read at ``t_s + 1 ms``, as SWMM does)."""
         out[:] = 0.0
+        t_s = t_s + SWMM_CLOCK_AHEAD_S
         if not self.has_external:
             return out
         self._refresh_external(t_s)
@@ -102,8 +107,10 @@ class SystemInflows:
         return scatter_add(q, self.ext_node, out)
 
     def dwf_cfs(self, t_s: float, out: np.ndarray) -> np.ndarray:
-        """Fill ``out`` (n_nodes,) with the dry-weather inflow [cfs] at ``t_s``."""
+        """Fill ``out`` (n_nodes,) with the dry-weather inflow [cfs] of a step starting at
+        ``t_s`` [s] (read at ``t_s + 1 ms``, as SWMM does)."""
         out[:] = 0.0
+        t_s = t_s + SWMM_CLOCK_AHEAD_S
         if not self.has_dwf:
             return out
         self._refresh_dwf(t_s)
