@@ -15,11 +15,11 @@ import numpy as np
 
 from twin.engine.series import HourClock, pattern_factor, series_points
 from twin.errors import InputError
+from twin.kernels.routing.constants import SWMM_CLOCK_AHEAD_S
 from twin.kernels.tables import scatter_add, series_at
 from twin.networks.units import CFS_TO_M3S, flow_to_m3s
 
 FLOW_TOL_CFS = 1e-5
-SWMM_CLOCK_AHEAD_S = 0.001  # swmm5.c getDateTime: (elapsedMsec + 1) / 1000
 
 
 class SystemInflows:
@@ -147,16 +147,19 @@ class SystemInflows:
                 self._dwf_cfs[k] = 0.0 if abs(q) < FLOW_TOL_CFS else q
 
     def refresh_patterns(self, t_s: float) -> tuple[float, float]:
-        """Compute the pattern factors of the external and dry-weather inflows at ``t_s``
-        [s] (``base_cfs``, ``dwf_flows_cfs``) as :meth:`external_cfs` and :meth:`dwf_cfs`
-        do; returns the times ``(lo, hi)`` [s] between which they hold (``lo <= t < hi``:
-        the hour of ``t_s``, or forever without patterns)."""
+        """Compute the pattern factors of the external and dry-weather inflows of a step
+        starting at ``t_s`` [s] (``base_cfs``, ``dwf_flows_cfs``) as :meth:`external_cfs`
+        and :meth:`dwf_cfs` do (at ``t_s + 1 ms``); returns the step starts ``(lo, hi)``
+        [s] for which they hold (``lo <= t < hi``: the hour of ``t_s + 1 ms``, or forever
+        without patterns)."""
+        t_s = t_s + SWMM_CLOCK_AHEAD_S  # as external_cfs and dwf_cfs read them
         if self.has_external:
             self._refresh_external(t_s)
         if self.has_dwf:
             self._refresh_dwf(t_s)
         if self.has_dwf or (self.has_external and self._has_ext_patterns):
-            return self._clock.interval
+            lo, hi = self._clock.interval  # of the clock t + 1 ms: for step starts t
+            return lo - SWMM_CLOCK_AHEAD_S, hi - SWMM_CLOCK_AHEAD_S
         return -np.inf, np.inf
 
     @property
