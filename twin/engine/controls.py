@@ -17,7 +17,9 @@ SWMM's ``controls_evaluate`` does:
   evaluated (SWMM's ``ControlValue``), TIMESERIES settings the series at the
   step's start (held at its end values), PID settings follow SWMM's recursive PID
   on the relative error of the last premise (``SetPoint - ControlValue``);
-* TIME, CLOCKTIME, TIMEOPEN and TIMECLOSED ``=`` / ``<>`` hold within half a step.
+* TIME, CLOCKTIME, TIMEOPEN and TIMECLOSED ``=`` / ``<>`` hold within half a step;
+* the rules' clock is SWMM's ``currentDate``: the step's start plus 1 ms (``getDateTime``),
+  so ``SIMULATION TIME > 1`` holds on the step that starts at exactly 1 h.
 
 :class:`Controller` drives this from a :class:`~twin.engine.simulation.Simulation`:
 it honours RULE_STEP, applies settings with ``Router.set_link_setting`` and keeps
@@ -33,6 +35,7 @@ import numpy as np
 
 from twin.engine import controls_parse as P
 from twin.engine.controls_parse import Rule, Variable, parse_rules, swmm_day_number
+from twin.engine.inflows import SWMM_CLOCK_AHEAD_S
 from twin.engine.series import series_points
 from twin.errors import InputError
 from twin.kernels.codes import LinkKind
@@ -278,6 +281,7 @@ class RuleSet:
         list of (link id, setting)
             One entry per link acted on, in the order SWMM queues them.
         """
+        t_s = t_s + SWMM_CLOCK_AHEAD_S  # SWMM's currentDate: the routing clock + 1 ms
         now = self.start_day + t_s / 86400.0
         self._date = float(np.floor(now))
         self._clock = now - self._date
@@ -415,7 +419,8 @@ class Controller:
         tgt, old = self.router.link_state.target_setting, self._setting_before
         switched = (tgt != old) & (tgt * old == 0.0)
         if np.any(switched):
-            self.link_time_last_set[switched] = self.rules.start_day + t_s / 86400.0
+            t_set = t_s + SWMM_CLOCK_AHEAD_S  # SWMM's currentDate of the step
+            self.link_time_last_set[switched] = self.rules.start_day + t_set / 86400.0
         if (
             self.rule_step_s > 0.0
             and abs(t_s + dt_s - (self.next_rule_s + self.rule_step_s)) < 1e-3

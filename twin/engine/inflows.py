@@ -2,7 +2,9 @@
 
 Values are cfs (the kernels' units), evaluated at the start of each routing step
 (``routing.c``: ``addExternalInflows`` / ``addDryWeatherInflows``); flows smaller
-than SWMM's ``FLOW_TOL`` (1e-5 cfs) count as zero.
+than SWMM's ``FLOW_TOL`` (1e-5 cfs) count as zero.  SWMM's routing clock runs 1 ms
+ahead (``getDateTime`` adds a millisecond to the elapsed time), so a step starting at
+``t`` takes its inflows at ``t + 1 ms``: :data:`SWMM_CLOCK_AHEAD_S`.
 """
 
 from __future__ import annotations
@@ -13,6 +15,7 @@ import numpy as np
 
 from twin.engine.series import HourClock, pattern_factor, series_points
 from twin.errors import InputError
+from twin.kernels.routing.constants import SWMM_CLOCK_AHEAD_S
 from twin.kernels.tables import scatter_add, series_at
 from twin.networks.units import CFS_TO_M3S, flow_to_m3s
 
@@ -91,8 +94,10 @@ class SystemInflows:
         return len(self.dwf_node) > 0
 
     def external_cfs(self, t_s: float, out: np.ndarray) -> np.ndarray:
-        """Fill ``out`` (n_nodes,) with the external inflow [cfs] at ``t_s``."""
+        """Fill ``out`` (n_nodes,) with the external inflow [cfs] of a step starting at
+        ``t_s`` [s] (read at ``t_s + 1 ms``, as SWMM does)."""
         out[:] = 0.0
+        t_s = t_s + SWMM_CLOCK_AHEAD_S
         if not self.has_external:
             return out
         self._refresh_external(t_s)
@@ -102,8 +107,10 @@ class SystemInflows:
         return scatter_add(q, self.ext_node, out)
 
     def dwf_cfs(self, t_s: float, out: np.ndarray) -> np.ndarray:
-        """Fill ``out`` (n_nodes,) with the dry-weather inflow [cfs] at ``t_s``."""
+        """Fill ``out`` (n_nodes,) with the dry-weather inflow [cfs] of a step starting at
+        ``t_s`` [s] (read at ``t_s + 1 ms``, as SWMM does)."""
         out[:] = 0.0
+        t_s = t_s + SWMM_CLOCK_AHEAD_S
         if not self.has_dwf:
             return out
         self._refresh_dwf(t_s)
@@ -140,16 +147,19 @@ class SystemInflows:
                 self._dwf_cfs[k] = 0.0 if abs(q) < FLOW_TOL_CFS else q
 
     def refresh_patterns(self, t_s: float) -> tuple[float, float]:
-        """Compute the pattern factors of the external and dry-weather inflows at ``t_s``
-        [s] (``base_cfs``, ``dwf_flows_cfs``) as :meth:`external_cfs` and :meth:`dwf_cfs`
-        do; returns the times ``(lo, hi)`` [s] between which they hold (``lo <= t < hi``:
-        the hour of ``t_s``, or forever without patterns)."""
+        """Compute the pattern factors of the external and dry-weather inflows of a step
+        starting at ``t_s`` [s] (``base_cfs``, ``dwf_flows_cfs``) as :meth:`external_cfs`
+        and :meth:`dwf_cfs` do (at ``t_s + 1 ms``); returns the step starts ``(lo, hi)``
+        [s] for which they hold (``lo <= t < hi``: the hour of ``t_s + 1 ms``, or forever
+        without patterns)."""
+        t_s = t_s + SWMM_CLOCK_AHEAD_S  # as external_cfs and dwf_cfs read them
         if self.has_external:
             self._refresh_external(t_s)
         if self.has_dwf:
             self._refresh_dwf(t_s)
         if self.has_dwf or (self.has_external and self._has_ext_patterns):
-            return self._clock.interval
+            lo, hi = self._clock.interval  # of the clock t + 1 ms: for step starts t
+            return lo - SWMM_CLOCK_AHEAD_S, hi - SWMM_CLOCK_AHEAD_S
         return -np.inf, np.inf
 
     @property

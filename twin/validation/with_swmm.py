@@ -5,9 +5,11 @@ criteria (:mod:`twin.validation.agreement`, the thresholds every test uses) with
 values, the verdict, and the elements that agree least, so an engineer who brings a
 model sees at once whether the twin reproduces SWMM on it and where it does not.
 
-:func:`judge` is the verdict on two result sets (ours, SWMM's); the continuity rule is
-the one of the project's agreement tests: twin's flow-routing continuity error within
-1 %, or, where SWMM itself closes worse than 1 %, within 0.1 point of SWMM's.
+:func:`judge` is the verdict on two result sets (ours, SWMM's): the criteria of
+:func:`twin.validation.agreement.criteria`, the same the tests assert, with the
+continuity rule of the tests that run a model through both engines
+(``continuity="near_swmm"``): twin's flow-routing continuity error within 1 %, or,
+where SWMM itself closes worse than 1 %, within 0.1 point of SWMM's.
 """
 
 from __future__ import annotations
@@ -18,44 +20,9 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-from twin.validation.agreement import (
-    AGREEING_FRACTION_MIN,
-    CONTINUITY_MAX_PERCENT,
-    FLOOD_VOLUME_ABS_MAX_M3,
-    FLOOD_VOLUME_REL_MAX,
-    NSE_MIN,
-    PEAK_REL_P95_MAX,
-    RMSE_REL_MAX,
-    compare,
-)
+from twin.validation.agreement import criteria
 
 __all__ = ["compare_with_swmm", "judge"]
-
-#: how close twin's continuity error must be to SWMM's where SWMM's own exceeds 1 % [points]
-CONTINUITY_NEAR_SWMM_POINTS = 0.1
-
-_CONTINUITY = "flow_routing_continuity_error_percent"
-
-
-def _criterion(name, value, threshold, ok, unit=""):
-    return {"criterion": name, "value": value, "threshold": threshold, "ok": bool(ok),
-            "unit": unit}  # fmt: skip
-
-
-def _continuity(ours: xr.Dataset, swmm: xr.Dataset) -> dict:
-    c_ours = ours.attrs.get(_CONTINUITY)
-    c_swmm = swmm.attrs.get(_CONTINUITY)
-    if c_ours is None:
-        return _criterion("flow routing continuity error", None, "not reported", False, "%")
-    c_ours = float(c_ours)
-    if c_swmm is not None and abs(float(c_swmm)) > CONTINUITY_MAX_PERCENT:
-        ok = abs(c_ours - float(c_swmm)) <= CONTINUITY_NEAR_SWMM_POINTS
-        limit = (f"within {CONTINUITY_NEAR_SWMM_POINTS} point of SWMM's {float(c_swmm):.3f} %,"
-                 f" SWMM's own beyond {CONTINUITY_MAX_PERCENT:g} %")  # fmt: skip
-        return _criterion("flow routing continuity error", c_ours, limit, ok, "%")
-    limit = f"|error| <= {CONTINUITY_MAX_PERCENT:g} %; SWMM's {c_swmm} %"
-    return _criterion("flow routing continuity error", c_ours, limit,
-                      abs(c_ours) <= CONTINUITY_MAX_PERCENT, "%")  # fmt: skip
 
 
 def _worst(ours: xr.Dataset, swmm: xr.Dataset, m, var: str, dim: str, top: int) -> list[dict]:
@@ -98,7 +65,7 @@ def judge(ours: xr.Dataset, swmm: xr.Dataset, *, top: int = 10) -> dict:
     """
     variables = [v for v in ("node_depth", "link_flow", "subcatchment_runoff")
                  if v in ours and v in swmm]  # fmt: skip
-    m = compare(ours, swmm, variables)
+    crit, m = criteria(ours, swmm, variables, continuity="near_swmm")
     common = xr.align(ours, swmm, join="inner")[0]
     out: dict = {
         "n_times": int(common.sizes.get("time", 0)),
@@ -106,29 +73,6 @@ def judge(ours: xr.Dataset, swmm: xr.Dataset, *, top: int = 10) -> dict:
         "n_links": int(common.sizes.get("link", 0)),
         "n_subcatchments": int(common.sizes.get("subcatchment", 0)),
     }
-    rule = f">= {100 * AGREEING_FRACTION_MIN:g} % with NSE >= {NSE_MIN} or RMSE <= {100 * RMSE_REL_MAX:g} % of the peak"  # noqa: E501
-    crit = []
-    for var, label in (("node_depth", "nodes whose depth agrees"),
-                       ("link_flow", "links whose flow agrees"),
-                       ("subcatchment_runoff", "subcatchments whose runoff agrees")):  # fmt: skip
-        if var in m.fraction:
-            frac = m.fraction[var]
-            crit.append(_criterion(label, 100 * frac, rule, frac >= AGREEING_FRACTION_MIN, "%"))
-    pr = m.peak_rel.get("link_flow", np.zeros(0))
-    p95 = float(np.percentile(pr, 95)) if pr.size else 0.0
-    crit.append(_criterion("peak link flow error, 95th percentile", 100 * p95,
-                           f"<= {100 * PEAK_REL_P95_MAX:g} %", p95 <= PEAK_REL_P95_MAX,
-                           "%"))  # fmt: skip
-    ours_fv, swmm_fv = m.flood_volume
-    diff = abs(ours_fv - swmm_fv)
-    crit.append(_criterion(
-        "flooding volume, twin / SWMM", [ours_fv, swmm_fv],
-        f"within {100 * FLOOD_VOLUME_REL_MAX:g} % or {FLOOD_VOLUME_ABS_MAX_M3:g} m3",
-        diff <= FLOOD_VOLUME_ABS_MAX_M3 or diff <= FLOOD_VOLUME_REL_MAX * swmm_fv,
-        "m3"))  # fmt: skip
-    crit.append(_continuity(ours, swmm))
-    if out["n_times"] == 0:
-        crit.append(_criterion("common report times", 0, ">= 1", False))
     out["criteria"] = crit
     out["failed"] = [c["criterion"] for c in crit if not c["ok"]]
     out["agrees"] = not out["failed"]

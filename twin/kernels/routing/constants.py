@@ -102,3 +102,7 @@ DIVIDERS = True
 CULVERTS = True
 CONDUIT_LOSSES = True
 STORAGE = True
+
+#: SWMM's routing clock runs 1 ms ahead (swmm5.c ``getDateTime``: (elapsedMsec + 1) / 1000):
+#: a step starting at t takes its external and dry-weather inflows at t + 1 ms [s]
+SWMM_CLOCK_AHEAD_S = 0.001

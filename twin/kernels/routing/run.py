@@ -34,6 +34,7 @@ from twin.kernels.bundle import Bundle, Field, bind
 from twin.kernels.bundle import node_field as _node
 from twin.kernels.config import JIT, JIT_MEMBERS
 from twin.kernels.jit import kernel, variant
+from twin.kernels.routing.constants import SWMM_CLOCK_AHEAD_S
 from twin.kernels.routing.step import route_step, route_step_conduits
 from twin.kernels.routing.timestep import routing_step_size
 from twin.kernels.runoff.runoff import add_runoff_to_nodes
@@ -190,10 +191,10 @@ def _run_member(inp, stats, nodes, links, xsects, curves, options, node_state, l
             ints[I_REASON] = STOP_PATTERN
             break
         ints[I_PENDING] = 0
-        # the inflows at the step's start (Simulation._add_inflows)
-        _external_inflows(t, ints, clock, inp.series_start, inp.series_x, inp.series_y,
-                          inp.series_value, inp.sfactor, inp.base_cfs, inp.ext_node,
-                          inp.generated_cfs, ext)  # fmt: skip
+        # the inflows at the step's start (Simulation._add_inflows), on SWMM's clock (+1 ms)
+        _external_inflows(t + SWMM_CLOCK_AHEAD_S, ints, clock, inp.series_start, inp.series_x,
+                          inp.series_y, inp.series_value, inp.sfactor, inp.base_cfs,
+                          inp.ext_node, inp.generated_cfs, ext)  # fmt: skip
         dwf[:] = 0.0
         scatter_add(inp.dwf_cfs, inp.dwf_node, dwf)
         if ints[I_RUNOFF] != 0:

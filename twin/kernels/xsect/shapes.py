@@ -10,7 +10,8 @@ SWMM-style relative tables.  Plain numpy, used once at import.
 
 The definitions (H the height):
 
-* circle: exact closed forms (:func:`circle_geometry`);
+* circle: exact closed forms (:func:`circle_geometry`; the engine uses SWMM's circle
+  tables, this is for comparison);
 * egg: the standard egg, crown radius H/3, invert radius H/6, side radius H;
 * horseshoe: the standard horseshoe, crown semicircle H/2, sides and invert H;
 * horizontal / vertical ellipse: a true ellipse of span/rise 1.616 (or 1/1.616),

@@ -1,9 +1,9 @@
 """SWMM 5.2's geometry tables of its hand-tabulated cross sections (``xsect.dat``).
 
-Egg, horseshoe, gothic, catenary, semi-elliptical, basket-handle and semi-circular
-sections, horizontal and vertical ellipses and arches: SWMM does not compute these
-shapes' geometry, it interpolates these tables (values relative to the full section,
-equally spaced in y/yFull or A/Afull).  Using its numbers gives SWMM's normal and
+The circle, egg, horseshoe, gothic, catenary, semi-elliptical, basket-handle and
+semi-circular sections, horizontal and vertical ellipses and arches: SWMM does not
+compute these shapes' geometry, it interpolates these tables (values relative to the
+full section, equally spaced in y/yFull or A/Afull).  Using its numbers gives SWMM's normal and
 critical depths, where tables drawn from the shapes' outlines differed by 0.8-2.5 % of
 the height.  Keys: ``A`` A/Afull, ``R`` R/Rfull, ``W`` W/Wmax against y/yFull; ``Y``
 y/yFull, ``S`` S/Sfull against A/Afull.  Plain numpy data.
@@ -15,6 +15,52 @@ from twin.kernels.codes import Shape
 
 # fmt: off
 SWMM_TABLES: dict[Shape, dict[str, np.ndarray]] = {
+    Shape.CIRCULAR: {
+        "A": np.array([  # A_Circ
+            0.0, .00471, .0134, .024446, .0374, .05208, .0680, .08505, .1033, .12236,
+            .1423, .16310, .1845, .20665, .2292, .25236, .2759, .29985, .3242, .34874,
+            .3736, .39878, .4237, .44907, .4745, .500, .5255, .55093, .5763, .60135,
+            .6264, .65126, .6758, .70015, .7241, .74764, .7708, .79335, .8154, .83690,
+            .8576, .87764, .8967, .91495, .9320, .94792, .9626, .97555, .9866, .99516,
+            1.000,
+        ]),
+        "R": np.array([  # R_Circ
+            .0100, .0528, .1048, .1556, .2052, .254, .3016, .3484, .3944, .4388,
+            .4824, .5248, .5664, .6064, .6456, .6836, .7204, .7564, .7912, .8244,
+            .8568, .888, .9176, .9464, .9736, 1.00, 1.024, 1.048, 1.070, 1.0912,
+            1.110, 1.1272, 1.144, 1.1596, 1.174, 1.1848, 1.194, 1.2024, 1.210, 1.2148,
+            1.217, 1.2172, 1.215, 1.2104, 1.203, 1.192, 1.178, 1.1584, 1.132, 1.094,
+            1.000,
+        ]),
+        "W": np.array([  # W_Circ
+            0.0, .2800, .3919, .4750, .5426, .6000, .6499, .6940, .7332, .7684,
+            .8000, .8285, .8542, .8773, .8980, .9165, .9330, .9474, .9600, .9708,
+            .9798, .9871, .9928, .9968, .9992, 1.000, .9992, .9968, .9928, .9871,
+            .9798, .9708, .9600, .9474, .9330, .9165, .8980, .8773, .8542, .8285,
+            .8000, .7684, .7332, .6940, .6499, .6000, .5426, .4750, .3919, .2800,
+            .0,
+        ]),
+        "Y": np.array([  # Y_Circ
+            0.0, 0.05236, 0.08369, 0.11025, 0.13423, 0.15643, 0.17755, 0.19772, 0.21704, 0.23581,
+            0.25412, 0.27194, 0.28948, 0.30653, 0.32349,
+            0.34017, 0.35666, 0.37298, 0.38915, 0.40521,
+            0.42117, 0.43704, 0.45284, 0.46858, 0.4843, 0.50000, 0.51572, 0.53146, 0.54723, 0.56305,
+            0.57892, 0.59487, 0.61093, 0.62710, 0.64342,
+            0.65991, 0.67659, 0.69350, 0.71068, 0.72816,
+            0.74602, 0.76424, 0.78297, 0.80235, 0.82240,
+            0.84353, 0.86563, 0.88970, 0.91444, 0.94749,
+            1.0,
+        ]),
+        "S": np.array([  # S_Circ
+            0.0, 0.00529, 0.01432, 0.02559, 0.03859, 0.05304, 0.06877, 0.08551, 0.10326, 0.12195,
+            0.14144, 0.16162, 0.18251, 0.2041, 0.22636, 0.24918, 0.27246, 0.29614, 0.32027, 0.34485,
+            0.36989, 0.39531, 0.42105, 0.44704, 0.47329, 0.4998, 0.52658, 0.55354, 0.58064, 0.60777,
+            0.63499, 0.66232, 0.68995, 0.7177, 0.74538, 0.77275, 0.79979, 0.82658, 0.8532, 0.87954,
+            0.90546, 0.93095, 0.95577, 0.97976, 1.00291,
+            1.02443, 1.04465, 1.06135, 1.08208, 1.07662,
+            1.0,
+        ]),
+    },
     Shape.EGG: {
         "A": np.array([  # A_Egg
             .0000, .0116, .0316, .0550, .0850, .1200, .1555, .1900, .2250, .2750,
