@@ -131,7 +131,8 @@ class Simulation:
         defer_state = alloc is None and opts.solver.lower() == "swmm"
         self.router = Router(network, opts, alloc=alloc, compile_ahead=False,
                              defer_state=defer_state)  # fmt: skip
-        if alloc is None and (couplers or network.controls.strip()):
+        step_sent = alloc is None and bool(couplers or network.controls.strip())
+        if step_sent:
             # its steps are Python's (compiled_steps_apply): the serial step goes to the
             # helper now, before what the couplers send it (the 2D surface's kernels)
             self.router.compile_step_ahead()
@@ -179,7 +180,7 @@ class Simulation:
         if alloc is None:  # a batch member is routed by the batch's kernels
             if self._compiled is not None:
                 self._compiled.compile_ahead()
-            else:
+            elif not step_sent:
                 self.router.compile_step_ahead()
         if defer_state:
             self.router.init_state()
