@@ -52,15 +52,25 @@ def user_file() -> str:
     )
 
 
-def ghcnd_file() -> str:
-    """NCDC GHCN-Daily text: TMAX, TMIN in tenths of C, EVAP in tenths of mm."""
+def _ghcnd_text(days) -> str:
+    """NCDC GHCN-Daily text of ``days``: (month, day, TMAX, TMIN, EVAP) as integers."""
     head = f"{'STATION':<18}{'STATION_NAME':<51}{'DATE':<9}{'TMAX':<9}{'TMIN':<9}EVAP\n"
     rows = [head, "-" * 17 + " " + "-" * 50 + " " + " ".join(["-" * 8] * 4) + "\n"]
-    for m, d, _k, tx, tn, ev in _days():
-        c10 = [round((t - 32.0) * 5.0 / 9.0 * 10.0) for t in (tx, tn)]
+    for m, d, tx, tn, ev in days:
         rows.append(f"{'GHCND:USC00000001':<18}{'TEST':<51}2022{m:02d}{d:02d} "
-                    f"{c10[0]:<8d} {c10[1]:<8d} {round(ev * 254.0):<8d}\n")  # fmt: skip
+                    f"{tx:<8d} {tn:<8d} {ev:<8d}\n")  # fmt: skip
     return "".join(rows)
+
+
+def ghcnd_file() -> str:
+    """NCDC GHCN-Daily text: TMAX, TMIN in tenths of C, EVAP in tenths of mm."""
+
+    def c10(t):
+        return round((t - 32.0) * 5.0 / 9.0 * 10.0)
+
+    return _ghcnd_text(
+        (m, d, c10(tx), c10(tn), round(ev * 254.0)) for m, d, _k, tx, tn, ev in _days()
+    )
 
 
 TEXT_SI = (Path(__file__).parent / "data" / "evaporation_climate_si.inp").read_text()
@@ -87,12 +97,9 @@ def user_file_si() -> str:
 
 def ghcnd_file_si() -> str:
     """GHCN-Daily text in whole C and mm (what SWMM assumes in SI without a units word)."""
-    head = f"{'STATION':<18}{'STATION_NAME':<51}{'DATE':<9}{'TMAX':<9}{'TMIN':<9}EVAP\n"
-    rows = [head, "-" * 17 + " " + "-" * 50 + " " + " ".join(["-" * 8] * 4) + "\n"]
-    for m, d, _k, tx, tn, ev in _days_si():
-        rows.append(f"{'GHCND:USC00000001':<18}{'TEST':<51}2022{m:02d}{d:02d} "
-                    f"{round(tx):<8d} {round(tn):<8d} {round(ev):<8d}\n")  # fmt: skip
-    return "".join(rows)
+    return _ghcnd_text(
+        (m, d, round(tx), round(tn), round(ev)) for m, d, _k, tx, tn, ev in _days_si()
+    )
 
 
 CASES = {
