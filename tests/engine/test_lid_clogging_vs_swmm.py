@@ -26,7 +26,6 @@ from tests.agreement import run_and_compare
 from tests.engine.test_lid_vs_swmm import assert_subcatchment_series_agree
 
 DATA = Path(__file__).parent / "data"
-#: SWMM's binary output keeps 4-byte floats; relative to the largest value
 #: SWMM prints the LID summary to 0.01 mm: half of that, and ours
 PERF_TOL_MM = 0.007
 _PERF = ("total_inflow", "evaporation", "infiltration", "surface_outflow", "drain_outflow",
