@@ -1,11 +1,12 @@
 """SWMM's detailed LID report files ([LID_USAGE] RptFile) against the ones EPA SWMM 5.2 writes.
 
 ``lids_us.inp`` (``tests/engine/data``: every LID type, two storms with dry hours
-between, so that SWMM's shortening of dry stretches acts) with a report file named for
-each of its ten units: SWMM and twin each write their own set, compared byte for byte
-(heading, units, every row's date, elapsed hours, rates, levels and moisture).  A
-relative name resolves against the working directory as SWMM's ``fopen`` does; a file
-in a missing folder is refused naming file, line, section and field.
+between, so that SWMM's shortening of dry stretches acts) and ``lids_si.inp`` (SI
+units), with a report file named for each of their units: SWMM and twin each write
+their own set, compared byte for byte (heading, units, every row's date, elapsed hours,
+rates, levels and moisture).  A relative name resolves against the working directory as
+SWMM's ``fopen`` does; a file in a missing folder is refused naming file, line, section
+and field.
 """
 
 from __future__ import annotations
@@ -33,10 +34,11 @@ def _with_report_files(text: str, name_of) -> str:
 
 
 @pytest.mark.swmm
-def test_lid_report_files_are_swmms_byte_for_byte(tmp_path):
+@pytest.mark.parametrize(("model", "units"), [("lids_us.inp", 10), ("lids_si.inp", 5)])
+def test_lid_report_files_are_swmms_byte_for_byte(tmp_path, model, units):
     from twin.validation.swmm_run import run_swmm
 
-    text = (DATA / "lids_us.inp").read_text()
+    text = (DATA / model).read_text()
     for who in ("swmm", "twin"):
         (tmp_path / who).mkdir()
         inp = tmp_path / f"{who}.inp"
@@ -44,7 +46,7 @@ def test_lid_report_files_are_swmms_byte_for_byte(tmp_path):
     run_swmm(tmp_path / "swmm.inp")
     twin.simulate(twin.load_network(tmp_path / "twin.inp"))
     theirs = sorted((tmp_path / "swmm").iterdir())
-    assert len(theirs) == 10
+    assert len(theirs) == units
     rows = []
     for path in theirs:
         ref = path.read_bytes()
