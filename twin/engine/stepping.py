@@ -64,24 +64,19 @@ class CompiledSteps:
         kernel = rk.run_steps_conduits if r.conduits_only else rk.run_steps
         self.kernel = _specialised(r, kernel)
         inflows, runoff = sim.inflows, sim.runoff
-        if runoff is not None:
-            st = runoff._st
-            old, new, outlet = st["old_runoff_cfs"], st["new_runoff_cfs"], runoff.outlet_node
-        else:
-            old, new, outlet = np.zeros(0), np.zeros(0), np.zeros(0, dtype=np.int64)
+        shared = _shared_arrays(sim)
+        if runoff is None:
+            shared.update(runoff_old_cfs=np.zeros(0), runoff_new_cfs=np.zeros(0))
+        outlet = runoff.outlet_node if runoff is not None else np.zeros(0, dtype=np.int64)
         #: the kernel's clock, counters, inflow tables and work arrays (the simulation's
         #: own arrays where it has them: both loops read and write the same memory)
         self.inputs = rk.StepInputs(
-            clock=np.zeros(rk.N_CLOCK), ints=np.zeros(rk.N_INTS, dtype=np.int64),
-            series_start=inflows._ts_start, series_x=inflows._ts_x, series_y=inflows._ts_y,
-            series_value=inflows._ts_val, sfactor=inflows.ext_sfactor,
-            base_cfs=inflows.base_cfs, ext_node=inflows.ext_node,
-            dwf_cfs=inflows.dwf_flows_cfs, dwf_node=inflows.dwf_node,
-            generated_cfs=sim._generated_cfs, runoff_old_cfs=old, runoff_new_cfs=new,
-            outlet_node=np.ascontiguousarray(outlet, dtype=np.int64), ext=sim._ext,
-            dwf=sim._dwf, ww=sim._ww, lateral=sim._lat, volumes=np.zeros(4),
-            rates_old=sim._rates_old,
-        )  # fmt: skip
+            clock=np.zeros(rk.N_CLOCK),
+            ints=np.zeros(rk.N_INTS, dtype=np.int64),
+            outlet_node=np.ascontiguousarray(outlet, dtype=np.int64),
+            volumes=np.zeros(4),
+            **shared,
+        )
         self._sources = _sources(sim)
         inp = self.inputs
         self.clock, self.ints, self.volumes = inp.clock, inp.ints, inp.volumes
@@ -209,16 +204,28 @@ def compiled_steps(sim):
     return steps
 
 
+def _shared_arrays(sim) -> dict:
+    """The simulation's own arrays that :class:`~twin.kernels.routing.run.StepInputs`
+    holds, by field name (the runoff's only where there is runoff)."""
+    inflows, runoff = sim.inflows, sim.runoff
+    shared = dict(
+        series_start=inflows._ts_start, series_x=inflows._ts_x, series_y=inflows._ts_y,
+        series_value=inflows._ts_val, sfactor=inflows.ext_sfactor,
+        base_cfs=inflows.base_cfs, ext_node=inflows.ext_node,
+        dwf_cfs=inflows.dwf_flows_cfs, dwf_node=inflows.dwf_node,
+        generated_cfs=sim._generated_cfs, ext=sim._ext, dwf=sim._dwf, ww=sim._ww,
+        lateral=sim._lat, rates_old=sim._rates_old,
+    )  # fmt: skip
+    if runoff is not None:
+        shared.update(runoff_old_cfs=runoff._st["old_runoff_cfs"],
+                      runoff_new_cfs=runoff._st["new_runoff_cfs"])  # fmt: skip
+    return shared
+
+
 def _sources(sim) -> tuple:
     """The simulation's objects a :class:`CompiledSteps` hands the kernel."""
-    inflows, runoff = sim.inflows, sim.runoff
-    st = () if runoff is None else (runoff._st["old_runoff_cfs"], runoff._st["new_runoff_cfs"])
-    return (
-        inflows._ts_start, inflows._ts_x, inflows._ts_y, inflows._ts_val, inflows.ext_sfactor,
-        inflows.base_cfs, inflows.ext_node, inflows.dwf_flows_cfs, inflows.dwf_node,
-        sim._generated_cfs, *st, sim._ext, sim._dwf, sim._ww, sim._lat, sim._rates_old,
-        sim.recorder.stats, *sim.router.network_bundles(), *sim.router.state_bundles(),
-    )  # fmt: skip
+    return (*_shared_arrays(sim).values(), sim.recorder.stats,
+            *sim.router.network_bundles(), *sim.router.state_bundles())  # fmt: skip
 
 
 def _specialised(router, kernel):
