@@ -105,3 +105,40 @@ def assert_results_identical(a: xr.Dataset, b: xr.Dataset) -> None:
         else:
             assert np.array_equal(x, y), v
     assert a.attrs == b.attrs
+
+
+def serial_lockstep(setups, steps=None) -> tuple[list, list[float]]:
+    """Members stepped in lockstep the slow, obvious way: one serial
+    :class:`~twin.engine.simulation.Simulation` per ``(network, kwargs)`` of ``setups``,
+    each step every member proposes its step (``propose_step``: its own router's
+    SWMM step) and all take the smallest (or ``steps[k]`` [s] at step ``k``, when
+    given), then each routes it alone (``begin_step``, ``Router.advance``,
+    ``end_step``).  Returns the members' Simulations, run to their ends, and the
+    steps taken [s]."""
+    from twin.engine.simulation import Simulation
+
+    sims = [Simulation(net, **kw) for net, kw in setups]
+    taken: list[float] = []
+    while not all(s.finished for s in sims):
+        going = [s for s in sims if not s.finished]
+        if len({s.t_s for s in going}) != 1:
+            raise AssertionError("members' clocks parted")
+        proposed = min(s.propose_step() for s in going)
+        dt = proposed if steps is None else float(steps[len(taken)])
+        for s in going:
+            t, d = s.begin_step(dt)
+            s.end_step(t, d, s.router.advance(t, d, s._lat))
+        taken.append(dt)
+    return sims, taken
+
+
+def assert_states_identical(a, b) -> None:
+    """The routing state (node and link state, totals) of Simulations ``a`` and ``b``,
+    every field bit for bit (NaN equal)."""
+    for x, y in zip(a.router.state_bundles(), b.router.state_bundles(), strict=True):
+        theirs = y.arrays()
+        for name, mine in x.arrays().items():
+            if isinstance(mine, np.ndarray):
+                assert np.array_equal(mine, theirs[name], equal_nan=True), name
+            else:
+                assert mine == theirs[name], name

@@ -21,7 +21,7 @@ _FLOW_TO_M3S = [0.028316846592, 6.30901964e-05, 0.0438126364, 1.0, 0.001, 0.0115
 _FT = 0.3048
 
 
-def run_swmm(inp, workdir=None, keep_files: bool = False) -> xr.Dataset:
+def run_swmm(inp, workdir=None, keep_files: bool = False, routing_steps=None) -> xr.Dataset:
     """Run SWMM 5.2 on ``inp`` and return its report-step results in SI.
 
     Parameters
@@ -30,6 +30,10 @@ def run_swmm(inp, workdir=None, keep_files: bool = False) -> xr.Dataset:
         A SWMM ``.inp`` file.
     workdir : path-like, optional
         Where the ``.rpt`` and ``.out`` files go (a temporary folder by default).
+    routing_steps : sequence of float, optional
+        Route with these steps [s], one per routing step, instead of SWMM's own
+        (:func:`_run_on_steps`): e.g. the steps another run took.  SWMM raises a step
+        below MINIMUM_STEP to it and cuts the last one at the end of the run.
 
     Returns
     -------
@@ -71,7 +75,10 @@ def run_swmm(inp, workdir=None, keep_files: bool = False) -> xr.Dataset:
     try:
         os.chdir(inp.parent)  # relative FILE references resolve like SWMM's GUI
         with _quiet_stdout():
-            solver.swmm_run(str(copy), str(rpt), str(out))
+            if routing_steps is None:
+                solver.swmm_run(str(copy), str(rpt), str(out))
+            else:
+                _run_on_steps(solver, str(copy), str(rpt), str(out), routing_steps)
     except Exception as exc:  # swmm-toolkit raises its own error types
         text = rpt.read_text(errors="replace") if rpt.exists() else ""
         errs = [ln.strip() for ln in text.splitlines() if "ERROR" in ln]
@@ -87,6 +94,61 @@ def run_swmm(inp, workdir=None, keep_files: bool = False) -> xr.Dataset:
         if tmp is not None and not keep_files:
             tmp.cleanup()
     return ds
+
+
+#: SWMM 5.2's ``swmm_ROUTESTEP`` (swmm5.h): ``swmm_setValue`` of it sets the step of
+#: the routing steps that follow (and the Courant factor to 0: a fixed step).
+_SWMM_ROUTESTEP = 3
+
+
+def _run_on_steps(solver, inp: str, rpt: str, out: str, steps) -> None:
+    """SWMM's ``swmm_run`` with routing step ``k`` set to ``steps[k]`` [s] before it is
+    taken (``swmm_setValue(swmm_ROUTESTEP)``: the toolkit's own setter refuses while a
+    run is going, the engine's does not); raises when the steps end before the run
+    does or the run before the steps."""
+    import ctypes
+
+    from swmm import toolkit
+
+    # the library the toolkit's solver is linked to: loaded once, so one engine state
+    engine = ctypes.CDLL(str(Path(toolkit.__file__).parent / "libswmm5.so"))
+    engine.swmm_setValue.argtypes = [ctypes.c_int, ctypes.c_int, ctypes.c_double]
+    engine.swmm_setValue.restype = None
+    steps = [float(s) for s in steps]
+    solver.swmm_open(inp, rpt, out)
+    try:
+        solver.swmm_start(True)
+        taken, ended, elapsed = 0, False, 0.0
+        for dt in steps:
+            engine.swmm_setValue(_SWMM_ROUTESTEP, 0, dt)
+            taken += 1
+            elapsed = solver.swmm_step()  # days; 0 once the run has ended
+            if elapsed <= 0.0:
+                ended = True
+                break
+        if not ended and _short_of_end_s(solver, elapsed) < 1e-3:
+            # SWMM's clock (milliseconds) a hair short of the end where the caller's
+            # (seconds) reached it: SWMM ends the run with a step of 1 ms, as on its own
+            engine.swmm_setValue(_SWMM_ROUTESTEP, 0, 1e-3)
+            ended = solver.swmm_step() <= 0.0
+        solver.swmm_end()
+        if not ended or taken != len(steps):
+            how = "ended" if ended else "did not end"
+            raise TwinError(f"SWMM took {taken} of the {len(steps)} routing steps given and "
+                            f"{how}: they do not span the run")  # fmt: skip
+        solver.swmm_report()
+    finally:
+        solver.swmm_close()
+
+
+def _short_of_end_s(solver, elapsed_days: float) -> float:
+    """How far [s] the running SWMM's clock, ``elapsed_days`` after the start, is from
+    the end of its run."""
+    from datetime import datetime
+
+    start = datetime(*solver.simulation_get_datetime(0))  # START_DATE
+    end = datetime(*solver.simulation_get_datetime(1))  # END_DATE
+    return (end - start).total_seconds() - elapsed_days * 86400.0
 
 
 class _quiet_stdout:
