@@ -265,7 +265,8 @@ def variant(fn, suffix: str, **names):
     return kernel(**options)(copy)
 
 
-_specialised: dict[tuple, object] = {}
+_specialised: dict[tuple, object] = {}  # (kernel, the flags its tree reads) -> copy
+_by_call: dict[tuple, object] = {}  # (kernel, the flags given) -> copy
 
 
 def specialise(fn, **flags):
@@ -285,9 +286,13 @@ def specialise(fn, **flags):
     if not flags:
         return fn
     items = tuple(sorted(flags.items()))
+    known = _by_call.get((id(fn), items))
+    if known is not None:
+        return known[1]
     got = _specialise(fn, items, {}, set())
     if got is not fn:
         got.specialised_from = (fn, dict(items))  # how another process makes it again
+    _by_call[(id(fn), items)] = (fn, got)  # fn kept alive: its id stays its own
     return got
 
 
