@@ -288,11 +288,12 @@ def specialise(fn, **flags):
     items = tuple(sorted(flags.items()))
     known = _by_call.get((id(fn), items))
     if known is not None:
-        return known[1]
-    got = _specialise(fn, items, {}, set())
-    if got is not fn:
-        got.specialised_from = (fn, dict(items))  # how another process makes it again
-    _by_call[(id(fn), items)] = (fn, got)  # fn kept alive: its id stays its own
+        got = known[1]
+    else:
+        got = _specialise(fn, items, {}, set())
+        _by_call[(id(fn), items)] = (fn, got)  # fn kept alive: its id stays its own
+    if got is not fn:  # how another process makes it again (these flags, or any that
+        got.specialised_from = (fn, dict(items))  # gave the same copy)
     return got
 
 
