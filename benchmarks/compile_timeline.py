@@ -9,9 +9,10 @@ Runs ``twin <command>`` in a new process with an empty ``NUMBA_CACHE_DIR`` and
 ``TWIN_COMPILE_AHEAD=1``.  A ``sitecustomize`` put on ``PYTHONPATH`` (so it is loaded by
 the twin process and by the helper, :mod:`twin.kernels.ahead`) listens to numba's
 compile events and logs, per process, the wall clock and the process CPU time when each
-top-level compile ends, and when the twin process starts and ends waiting for the
-helper.  The process that ends last, and what it did, is the critical path; the CPU
-times (steadier than wall times on a shared machine) say how long each half takes.
+top-level compile begins and ends, when a kernel is sent to the helper, and when the
+twin process starts and ends waiting for the helper.  The process that ends last, and
+what it did, is the critical path; the CPU times (steadier than wall times on a shared
+machine) say how long each half takes.
 """
 
 from __future__ import annotations
@@ -49,6 +50,9 @@ if _log:
 
         class Compiles(event.Listener):
             def on_start(self, ev):
+                if depth[0] == 0:
+                    f = ev.data["dispatcher"].py_func
+                    _w(f"begin {f.__module__}.{f.__qualname__}")
                 depth[0] += 1
 
             def on_end(self, ev):
@@ -60,7 +64,15 @@ if _log:
         event.register("numba:compile", Compiles())
 
     def _wrap(ahead):
-        wait_for = ahead.wait_for
+        wait_for, compile_ahead = ahead.wait_for, ahead.compile_ahead
+
+        def sent(disp, argtypes):
+            got = compile_ahead(disp, argtypes)
+            if got:
+                _w(f"sent {disp.py_func.__qualname__}")
+            return got
+
+        ahead.compile_ahead = sent
 
         def timed(disp, argtypes):
             if (disp, tuple(argtypes)) in ahead._pending:
@@ -120,7 +132,7 @@ def main() -> None:
     args.out.parent.mkdir(parents=True, exist_ok=True)
     args.out.write_text(json.dumps(result, indent=1) + "\n")
     for e in events:
-        if not e["what"].startswith("compiled") or e is events[-1]:
+        if not e["what"].startswith(("compiled", "begin")) or e is events[-1]:
             print(
                 f"{e['process']:>6} {e['wall_s']:7.2f} s wall {e['cpu_s']:6.2f} s CPU  {e['what']}"
             )

@@ -49,7 +49,11 @@ def test_batch_equals_members_run_alone(setups, threads, groups):
     # pumps, an orifice, a weir: the general kernel, without what no member has
     base, flags = batch._route_members.specialised_from
     assert base is route_members and "WEIRS" not in flags and "PUMPS" not in flags
-    assert flags == dict.fromkeys(batch.sims[0].router.absent_physics(), False)
+    lacking = set.intersection(*(set(s.router.absent_physics()) for s in batch.sims))
+    assert flags == dict.fromkeys(lacking, False) and "TABLE_SHAPES" in flags
+    # the blocked trunk is a filled circle: that member's shape is compiled for all
+    assert "FORMULA_SHAPES" in batch.sims[0].router.absent_physics()
+    assert "FORMULA_SHAPES" not in flags
     results = batch.run()
     assert [r[0] for r in results] == [0, 0, 0, 0]
     for (net, kw), (_, _, ds) in zip(setups, results, strict=True):

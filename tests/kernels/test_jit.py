@@ -179,3 +179,25 @@ def test_specialise_replaces_a_flag_down_the_call_tree_and_shares_the_rest():
     assert len(_slow.inner.signatures) == before  # the pruned branch was never compiled
     assert _top(3.0) == (1.0 + 1.0) * 2.0 + 9.0  # the original still reads True
     assert specialise(_top) is _top and specialise(_square, LEAF_SLOW=False) is _square
+
+
+SIDE_FLAG = True  # read by _side only
+
+
+@kernel(**OPTS)
+def _side(x):
+    if SIDE_FLAG:
+        return _middle(x) - 1.0
+    return x
+
+
+def test_a_kernel_is_specialised_by_the_flags_its_own_tree_reads_so_two_trees_share_it():
+    both = specialise(_side, LEAF_SLOW=False, SIDE_FLAG=False)
+    assert both.py_func.__qualname__ == "_side__leaf_slow0_side_flag0"
+    middle = both.py_func.__globals__["_middle"]  # its tree reads LEAF_SLOW only
+    assert middle is specialise(_top, LEAF_SLOW=False).py_func.__globals__["_middle"]
+    assert middle.py_func.__qualname__ == "_middle__leaf_slow0"
+    # a flag the tree never reads makes no copy of its own
+    assert specialise(_top, LEAF_SLOW=False, SIDE_FLAG=False) is specialise(_top, LEAF_SLOW=False)
+    assert specialise(_top, SIDE_FLAG=False) is _top
+    assert both(3.0) == 3.0 and specialise(_side, LEAF_SLOW=False)(3.0) == 3.0 + 1.0 - 1.0

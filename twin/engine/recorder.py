@@ -119,6 +119,16 @@ class Recorder:
         self.average_steps = 0
 
     # -- per step -------------------------------------------------------------------
+    def compile_stats(self) -> None:
+        """Compile the statistics kernel :meth:`after_step` calls, for its arguments,
+        without updating anything (a cold first run, while it waits for the
+        compile-ahead helper: :func:`twin.kernels.ahead.while_waiting`)."""
+        from twin.kernels.ahead import compile_here
+
+        r = self.sim.router
+        compile_here(update_stats, 1.0, 1.0, self.sim._lat, self.stats, r.node_state,
+                     r.link_state, r.critical_node, r.critical_link)  # fmt: skip
+
     def after_step(self, t_old: float, dt: float, stats: bool = True) -> None:
         """After the step from ``t_old`` by ``dt`` [s]: the statistics (unless
         ``stats`` is False: a batch updates them for all its members in one call) and

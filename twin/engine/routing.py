@@ -40,6 +40,7 @@ from twin.kernels.routing.init import initial_state, initial_state_conduits
 from twin.kernels.routing.results import link_results
 from twin.kernels.routing.step import route_step, route_step_conduits, route_step_kinwave
 from twin.kernels.routing.timestep import routing_step_size
+from twin.kernels.xsect.sections import absent_shapes
 from twin.networks.units import FT_TO_M
 
 
@@ -172,8 +173,9 @@ class Router:
     # -- set-up ------------------------------------------------------------------------
     def absent_physics(self) -> dict[str, bool]:
         """The optional physics this network lacks, as the flags of
-        :mod:`twin.kernels.routing.constants` (``{"WEIRS": False, ...}``) that its
-        kernels see False (:func:`twin.kernels.jit.specialise`)."""
+        :mod:`twin.kernels.routing.constants` (``{"WEIRS": False, ...}``) and the
+        cross-section shapes it has none of (:func:`~twin.kernels.xsect.sections.absent_shapes`)
+        that its kernels see False (:func:`twin.kernels.jit.specialise`)."""
         kinds = set(np.unique(self.links.kind).tolist())
         has = {
             "PUMPS": KIND_PUMP in kinds,
@@ -185,7 +187,8 @@ class Router:
             "CONDUIT_LOSSES": bool(self.options.conduit_losses),
             "STORAGE": bool(np.any(self.nodes.kind == NODE_STORAGE)),
         }
-        return {flag: False for flag, present in has.items() if not present}
+        absent = {flag: False for flag, present in has.items() if not present}
+        return absent | absent_shapes(self.xsects.shape_code)
 
     def _serial_kernel(self, conduits_only, general):
         """The serial kernel for this network: ``conduits_only`` (no structure kernel
@@ -379,6 +382,14 @@ class Router:
         self.link_state.control_setting[j] = v
 
     # -- results ---------------------------------------------------------------------------
+    def _results_kernel(self):
+        """:func:`~twin.kernels.routing.results.link_results` without the shapes the
+        network lacks (the geometry it shares with the step, compiled once)."""
+        got = self.__dict__.get("_link_results")
+        if got is None:
+            got = self._link_results = specialise(link_results, **self.absent_physics())
+        return got
+
     def _derived(self) -> None:
         """Heads, ponded volumes, velocities and capacities of the new state."""
         ns, ls = self.node_state, self.link_state
@@ -386,7 +397,7 @@ class Router:
         np.maximum(ns.volume - self.nodes.full_volume, 0.0, out=ns.ponded_volume)
         if not self.options.ponding:
             ns.ponded_volume[:] = 0.0
-        link_results(1.0, self.links, self.xsects, ls, ls.velocity, ls.capacity)
+        self._results_kernel()(1.0, self.links, self.xsects, ls, ls.velocity, ls.capacity)
 
     def interpolated(self, f: float) -> dict[str, np.ndarray]:
         """Every reported state at ``old + f (new - old)``, as SWMM's report does.
@@ -408,7 +419,7 @@ class Router:
         flow = g * ls.flow_old + f * ls.flow
         vel = np.zeros(self.n_links)
         cap = np.zeros(self.n_links)
-        link_results(f, self.links, self.xsects, ls, vel, cap)
+        self._results_kernel()(f, self.links, self.xsects, ls, vel, cap)
         direction = self.links.direction
         out = {
             "node_depth_ft": depth,

@@ -397,7 +397,26 @@ class Runoff:
             self._subarea_factors.apply(month, self.alpha, self.dstore)
         if self.lids is not None:
             self.lids.before_step(self, st)
-        self._has_runoff = self._runoff_step(
+        self._has_runoff = self._runoff_step(*self._step_args(dt, t, month))
+        if self.lids is not None:  # SWMM's lid_getRunoff, after the subareas
+            f = self._infil_factors
+            cond = self._cond_factor
+            if f is not None:
+                cond[:] = f.by_month[:, month]
+            wet = self.lids.after_step(self, st, dt, t, self._rain_fps, self.evap.rate_fps(t),
+                                       float(self.evap.recovery[month]), cond)  # fmt: skip
+            self._has_runoff = self._has_runoff or wet
+        if self.groundwater is not None:  # SWMM's gwater_getGroundwater, after the surface
+            evap = st["evap_loss_fps"] if self.lids is None else self.lids.perv_evap_fps
+            self.groundwater.step(
+                dt, self.t_new_s, self.evap.rate_fps(t), st["infil_loss_fps"],
+                evap, self._node_state(), st["max_infil_vol_at_subcatch"],
+            )  # fmt: skip
+
+    def _step_args(self, dt: float, t: float, month: int) -> tuple:
+        """The runoff step kernel's arguments for a step of ``dt`` [s] from ``t`` [s]."""
+        st = self._st
+        return (
             dt,
             self._rain_fps,
             self.evap.rate_fps(t),
@@ -428,20 +447,22 @@ class Runoff:
             st["totals"],
             st["stats"],
         )
-        if self.lids is not None:  # SWMM's lid_getRunoff, after the subareas
-            f = self._infil_factors
-            cond = self._cond_factor
-            if f is not None:
-                cond[:] = f.by_month[:, month]
-            wet = self.lids.after_step(self, st, dt, t, self._rain_fps, self.evap.rate_fps(t),
-                                       float(self.evap.recovery[month]), cond)  # fmt: skip
-            self._has_runoff = self._has_runoff or wet
-        if self.groundwater is not None:  # SWMM's gwater_getGroundwater, after the surface
-            evap = st["evap_loss_fps"] if self.lids is None else self.lids.perv_evap_fps
-            self.groundwater.step(
-                dt, self.t_new_s, self.evap.rate_fps(t), st["infil_loss_fps"],
-                evap, self._node_state(), st["max_infil_vol_at_subcatch"],
-            )  # fmt: skip
+
+    def compile_step(self) -> None:
+        """Compile the runoff step's kernel for the arguments :meth:`advance` gives it,
+        without taking a step (what a cold first run does while it waits for the
+        compile-ahead helper, :func:`twin.kernels.ahead.while_waiting`)."""
+        from twin.kernels.ahead import compile_here
+
+        t = self.t_new_s
+        compile_here(self._runoff_step, *self._step_args(self.wet_step_s, t, self.evap.month_at(t)))
+
+    def compile_report(self) -> None:
+        """Compile :meth:`interpolated`'s kernel for its arguments, without reporting."""
+        from twin.kernels.ahead import compile_here
+
+        old, new = self._st["old_runoff_cfs"], self._st["new_runoff_cfs"]
+        compile_here(kr.reported_runoff, 0.5, old, new, self.area_ft2, self._out)
 
     def attach_nodes(self, node_state) -> None:
         """The routing's node state (``depth``, ``inflow``, ``volume`` arrays, in ft, cfs,

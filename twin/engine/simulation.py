@@ -25,6 +25,7 @@ from twin.engine.routing import Router
 from twin.engine.stepping import CompiledSteps, compiled_steps, compiled_steps_apply
 from twin.engine.workload import check_work, estimate_work
 from twin.errors import InputError, SimulationError, checked_number
+from twin.kernels import ahead
 from twin.kernels.tables import combine_inflows
 from twin.limits import OPTION_RANGES
 
@@ -182,8 +183,20 @@ class Simulation:
                 self._compiled.compile_ahead()
             elif not step_sent:
                 self.router.compile_step_ahead()
+            self._compile_later_while_waiting()
         if defer_state:
             self.router.init_state()
+
+    def _compile_later_while_waiting(self) -> None:
+        """On a cold numba cache, have this process compile what the run calls only after
+        its first routing step (the runoff step, its report; the statistics of the Python
+        loop) while it waits for the compile-ahead helper's step, not after
+        (:func:`twin.kernels.ahead.while_waiting`: nothing when there is no wait)."""
+        if self.runoff is not None:
+            ahead.while_waiting(self.runoff.compile_step)
+            ahead.while_waiting(self.runoff.compile_report)
+        if self._compiled is None:
+            ahead.while_waiting(self.recorder.compile_stats)
 
     # -- context manager and iteration (PySWMM style) ---------------------------
     def __enter__(self) -> Simulation:

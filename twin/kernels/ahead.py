@@ -29,7 +29,7 @@ import sys
 import threading
 from pathlib import Path
 
-__all__ = ["compile_ahead", "enabled", "prestart", "wait_for", "while_waiting"]
+__all__ = ["compile_ahead", "compile_here", "enabled", "prestart", "wait_for", "while_waiting"]
 
 _helper: subprocess.Popen | None = None
 _lock = threading.Lock()
@@ -134,6 +134,13 @@ def while_waiting(work) -> None:
     still come (the helper runs, and has a kernel to compile or has not answered yet)."""
     if _helper is not None and _helper.poll() is None and (_pending or not _answers):
         _idle_work.append(work)
+
+
+def compile_here(disp, *args) -> None:
+    """Compile kernel ``disp`` in this process for the types of ``args`` (the types a call
+    with them dispatches on), without calling it: what a cold first run can do while it
+    waits for the helper (:func:`while_waiting`) instead of after."""
+    disp.compile(tuple(disp.typeof_pyval(a) for a in args))
 
 
 def _helper_answered() -> bool:

@@ -265,7 +265,8 @@ def variant(fn, suffix: str, **names):
     return kernel(**options)(copy)
 
 
-_specialised: dict[tuple, object] = {}
+_specialised: dict[tuple, object] = {}  # (kernel, the flags its tree reads) -> copy
+_by_call: dict[tuple, object] = {}  # (kernel, the flags given) -> copy
 
 
 def specialise(fn, **flags):
@@ -276,35 +277,67 @@ def specialise(fn, **flags):
     ``specialise(route_step, WEIRS=False, CULVERTS=False)`` is the routing step of a
     network without weirs or culverts: numba drops the branches on those constants
     before typing them, so their kernels are never compiled.  Each copy is named
-    ``<name>__<flags>`` (the same suffix along the tree, so numba caches each
-    specialisation apart); the same call returns the same kernel.  With no flags,
-    ``fn`` itself.
+    ``<name>__<flags>`` after the flags its own call tree reads (so numba caches each
+    specialisation apart), and made once for those: a kernel shared by two trees
+    specialised with different flags (``link_results`` with the shape flags only, the
+    routing step with the structures' too) is one copy, compiled once, if it reads the
+    same of them.  The same call returns the same kernel.  With no flags, ``fn`` itself.
     """
     if not flags:
         return fn
     items = tuple(sorted(flags.items()))
-    suffix = "_".join(f"{name.lower()}{int(value)}" for name, value in items)
-    got = _specialise(fn, items, suffix, set())
-    if got is not fn:
-        got.specialised_from = (fn, dict(items))  # how another process makes it again
+    known = _by_call.get((id(fn), items))
+    if known is not None:
+        got = known[1]
+    else:
+        got = _specialise(fn, items, {}, set())
+        _by_call[(id(fn), items)] = (fn, got)  # fn kept alive: its id stays its own
+    if got is not fn:  # how another process makes it again (these flags, or any that
+        got.specialised_from = (fn, dict(items))  # gave the same copy)
     return got
 
 
-def _specialise(fn, items: tuple, suffix: str, visiting: set):
-    key = (id(fn), items)
-    if key in _specialised:
-        return _specialised[key][1]
+def _callees(fn):
+    """The names ``fn``'s code reads, and the kernels among them (module globals)."""
     py = getattr(fn, "py_func", fn)
     read = set(py.__code__.co_names)
-    names = {k: v for k, v in items if k in read and k in py.__globals__}
+    return py, read, [c for n in read if isinstance(c := py.__globals__.get(n), KernelDispatcher)]
+
+
+def _flags_read(fn, names: frozenset, memo: dict, visiting: set) -> frozenset:
+    """Which of ``names`` (module constants) ``fn`` or a kernel it calls reads."""
+    if id(fn) in memo:
+        return memo[id(fn)]
+    py, read, callees = _callees(fn)
+    found = {k for k in names if k in read and k in py.__globals__}
+    visiting.add(id(fn))
+    for callee in callees:
+        if id(callee) not in visiting:
+            found |= _flags_read(callee, names, memo, visiting)
+    visiting.discard(id(fn))
+    memo[id(fn)] = got = frozenset(found)
+    return got
+
+
+def _specialise(fn, items: tuple, memo: dict, visiting: set):
+    read_in_tree = _flags_read(fn, frozenset(k for k, _ in items), memo, set())
+    mine = tuple((k, v) for k, v in items if k in read_in_tree)
+    if not mine:
+        return fn
+    key = (id(fn), mine)
+    if key in _specialised:
+        return _specialised[key][1]
+    py, read, callees = _callees(fn)
+    names = {k: v for k, v in mine if k in read and k in py.__globals__}
     visiting.add(id(fn))
     for name in read:
         callee = py.__globals__.get(name)
         if isinstance(callee, KernelDispatcher) and id(callee) not in visiting:
-            copy = _specialise(callee, items, suffix, visiting)
+            copy = _specialise(callee, items, memo, visiting)
             if copy is not callee:
                 names[name] = copy
     visiting.discard(id(fn))
+    suffix = "_".join(f"{name.lower()}{int(value)}" for name, value in mine)
     got = variant(fn, suffix, **names) if names else fn
     _specialised[key] = (fn, got)  # fn kept alive: its id stays its own
     return got

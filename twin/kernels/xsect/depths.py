@@ -37,6 +37,7 @@ from twin.kernels.xsect.geometry import (
     width_at_depth,
 )
 from twin.kernels.xsect.interp import circular_alpha_of_psi, inverse_row
+from twin.kernels.xsect.sections import FORMULA_SHAPES, TABLE_SHAPES
 from twin.kernels.xsect.slope import dsfactor_da
 
 GRAVITY = 32.2  # ft/s2
@@ -106,7 +107,7 @@ def area_at_sfactor(xs, j, s):
         if psi <= 0.015:
             return xs.a_full[j] * circular_alpha_of_psi(psi)
         return xs.a_full[j] * inverse_row(psi, xs.tables, xs.table[j], 4, xs.n_s[j])
-    if (
+    if TABLE_SHAPES and (
         shape == EGG
         or shape == HORSESHOE
         or shape == GOTHIC
@@ -231,11 +232,11 @@ def critical_depth(xs, j, q):
     y_full = xs.y_full[j]
     if shape == RECT_OPEN or shape == RECT_CLOSED:
         y = (q2g / (xs.w_max[j] * xs.w_max[j])) ** (1.0 / 3.0)
-    elif shape == TRIANGULAR:
+    elif FORMULA_SHAPES and shape == TRIANGULAR:
         y = (2.0 * q2g / (xs.s_bot[j] * xs.s_bot[j])) ** (1.0 / 5.0)
-    elif shape == PARABOLIC:
+    elif FORMULA_SHAPES and shape == PARABOLIC:
         y = (27.0 / 32.0 * q2g / (xs.r_bot[j] * xs.r_bot[j])) ** 0.25
-    elif shape == POWER:
+    elif FORMULA_SHAPES and shape == POWER:
         e = 1.0 / (2.0 * xs.s_bot[j] + 3.0)
         y = (q2g * (xs.s_bot[j] + 1.0) / (xs.r_bot[j] * xs.r_bot[j])) ** e
     else:

@@ -38,9 +38,11 @@ from twin.kernels.xsect.interp import (
 )
 from twin.kernels.xsect.sections import (
     AMAX_RATIO,
+    FORMULA_SHAPES,
     RECT_ALFMAX,
     RECT_ROUND_ALFMAX,
     RECT_TRIANG_ALFMAX,
+    TABLE_SHAPES,
 )
 
 TINY = 1e-6
@@ -120,18 +122,22 @@ def area_at_depth(xs, j, y):
     y_norm = y * xs.y_inv[j]
     if _is_circ(shape):
         return xs.a_full[j] * lookup_row(y_norm, xs.tables, xs.table[j], 0, xs.n_a[j])
-    if shape == FILLED_CIRCULAR:
+    if FORMULA_SHAPES and shape == FILLED_CIRCULAR:
         a_circ = xs.a_full[j] + xs.a_bot[j]
         y_circ = y_full + xs.y_bot[j]
         y_rel = (y + xs.y_bot[j]) / y_circ
         a_rel = lookup_row(y_rel, xs.tables, xs.table[j], 0, xs.n_a[j])
         return a_circ * a_rel - xs.a_bot[j]
-    if _has_a_table(shape):
+    if TABLE_SHAPES and _has_a_table(shape):
         return xs.a_full[j] * lookup_row(y_norm, xs.tables, xs.table[j], 0, xs.n_a[j])
-    if shape == GOTHIC or shape == CATENARY or shape == SEMIELLIPTICAL or shape == SEMICIRCULAR:
+    if TABLE_SHAPES and (
+        shape == GOTHIC or shape == CATENARY or shape == SEMIELLIPTICAL or shape == SEMICIRCULAR
+    ):
         return xs.a_full[j] * inverse_row(y_norm, xs.tables, xs.table[j], 3, xs.n_y[j])
     if shape == RECT_CLOSED or shape == RECT_OPEN:
         return y * xs.w_max[j]
+    if not FORMULA_SHAPES:
+        return 0.0
     if shape == RECT_TRIANG:
         if y <= xs.y_bot[j]:
             return y * y * xs.s_bot[j]
@@ -159,15 +165,17 @@ def width_at_depth(xs, j, y):
     y_norm = y * xs.y_inv[j]
     if _is_circ(shape):
         return xs.w_max[j] * lookup_row(y_norm, xs.tables, xs.table[j], 2, xs.n_w[j])
-    if shape == FILLED_CIRCULAR:
+    if FORMULA_SHAPES and shape == FILLED_CIRCULAR:
         y_norm = (y + xs.y_bot[j]) / (y_full + xs.y_bot[j])
         return xs.w_max[j] * lookup_row(y_norm, xs.tables, xs.table[j], 2, xs.n_w[j])
-    if _has_a_table(shape) or _has_s_table(shape):
+    if TABLE_SHAPES and (_has_a_table(shape) or _has_s_table(shape)):
         return xs.w_max[j] * lookup_row(y_norm, xs.tables, xs.table[j], 2, xs.n_w[j])
     if shape == RECT_CLOSED:
         return 0.0 if y / y_full == 1.0 else xs.w_max[j]
     if shape == RECT_OPEN:
         return xs.w_max[j]
+    if not FORMULA_SHAPES:
+        return 0.0
     if shape == RECT_TRIANG:
         return 2.0 * xs.s_bot[j] * y if y <= xs.y_bot[j] else xs.w_max[j]
     if shape == RECT_ROUND:
@@ -206,16 +214,20 @@ def depth_at_area(xs, j, a):
     alpha = a / a_full
     if _is_circ(shape):
         return _circ_depth(xs, j, a, a_full, xs.y_full[j])
-    if shape == FILLED_CIRCULAR:
+    if FORMULA_SHAPES and shape == FILLED_CIRCULAR:
         a_circ = a_full + xs.a_bot[j]
         y_circ = xs.y_full[j] + xs.y_bot[j]
         return _circ_depth(xs, j, a + xs.a_bot[j], a_circ, y_circ) - xs.y_bot[j]
-    if _has_s_table(shape):
+    if TABLE_SHAPES and _has_s_table(shape):
         return xs.y_full[j] * lookup_row(alpha, xs.tables, xs.table[j], 3, xs.n_y[j])
-    if shape == H_ELLIPSE or shape == V_ELLIPSE or shape == ARCH or _custom_like(shape):
+    if TABLE_SHAPES and (
+        shape == H_ELLIPSE or shape == V_ELLIPSE or shape == ARCH or _custom_like(shape)
+    ):
         return xs.y_full[j] * inverse_row(alpha, xs.tables, xs.table[j], 0, xs.n_a[j])
     if shape == RECT_CLOSED or shape == RECT_OPEN:
         return a / xs.w_max[j]
+    if not FORMULA_SHAPES:
+        return 0.0
     if shape == RECT_TRIANG:
         return rect_triang_depth(xs, j, a)
     if shape == RECT_ROUND:
@@ -247,9 +259,9 @@ def _hrad_direct(xs, j, y):
     shape = xs.shape_code[j]
     y_full = xs.y_full[j]
     y_norm = y * xs.y_inv[j]
-    if _is_circ(shape) or (shape == FILLED_CIRCULAR and xs.y_bot[j] == 0.0):
+    if _is_circ(shape) or (FORMULA_SHAPES and shape == FILLED_CIRCULAR and xs.y_bot[j] == 0.0):
         return xs.r_full[j] * lookup_row(y_norm, xs.tables, xs.table[j], 1, xs.n_r[j])
-    if shape == FILLED_CIRCULAR:
+    if FORMULA_SHAPES and shape == FILLED_CIRCULAR:
         y_bot = xs.y_bot[j]
         y_circ = y_full + y_bot
         yy = y + y_bot
@@ -259,8 +271,10 @@ def _hrad_direct(xs, j, y):
         r = 0.25 * y_circ * lookup_row(yy / y_circ, xs.tables, xs.table[j], 1, xs.n_r[j])
         p = a / r - xs.r_bot[j] + xs.s_bot[j]
         return (a - xs.a_bot[j]) / p
-    if _has_a_table(shape):
+    if TABLE_SHAPES and _has_a_table(shape):
         return xs.r_full[j] * lookup_row(y_norm, xs.tables, xs.table[j], 1, xs.n_r[j])
+    if not FORMULA_SHAPES:
+        return -1.0
     if shape == RECT_TRIANG:
         if y <= xs.y_bot[j]:
             return y * xs.s_bot[j] / (2.0 * xs.r_bot[j])
@@ -299,7 +313,7 @@ def _sfactor_special(xs, j, a):
         if alpha < 0.04:
             return xs.s_full[j] * circular_s_of_alpha(alpha)
         return xs.s_full[j] * lookup_row(alpha, xs.tables, xs.table[j], 4, xs.n_s[j])
-    if _has_s_table(shape):
+    if TABLE_SHAPES and _has_s_table(shape):
         return xs.s_full[j] * lookup_row(alpha, xs.tables, xs.table[j], 4, xs.n_s[j])
     if shape == RECT_OPEN:
         y = a / xs.w_max[j]
@@ -307,19 +321,19 @@ def _sfactor_special(xs, j, a):
         return a * r**TWO3
     # closed rectangle, rectangle-triangle, rectangle-round: linear to sFull at the top
     alf_max = RECT_ALFMAX
-    if shape == RECT_TRIANG:
+    if FORMULA_SHAPES and shape == RECT_TRIANG:
         alf_max = RECT_TRIANG_ALFMAX
-    elif shape == RECT_ROUND:
+    elif FORMULA_SHAPES and shape == RECT_ROUND:
         alf_max = RECT_ROUND_ALFMAX
     if alpha > alf_max:
         return xs.s_max[j] + (xs.s_full[j] - xs.s_max[j]) * (alpha - alf_max) / (1.0 - alf_max)
-    if shape == RECT_ROUND and a <= xs.a_bot[j]:
+    if FORMULA_SHAPES and shape == RECT_ROUND and a <= xs.a_bot[j]:
         # circular invert: the circle of radius rBot, whose full section factor is sBot
         alpha_c = a / (np.pi * xs.r_bot[j] * xs.r_bot[j])
         if alpha_c < 0.04:
             return xs.s_bot[j] * circular_s_of_alpha(alpha_c)
         return xs.s_bot[j] * lookup_row(alpha_c, xs.tables, xs.table[j], 4, xs.n_s[j])
-    if shape == RECT_CLOSED:
+    if shape == RECT_CLOSED or not FORMULA_SHAPES:
         r = rect_closed_hrad_of_area(xs, j, a)
     elif shape == RECT_TRIANG:
         r = rect_triang_hrad_of_area(xs, j, a)
@@ -332,11 +346,10 @@ def _sfactor_special(xs, j, a):
 def _has_special_sfactor(shape):
     return (
         _is_circ(shape)
-        or _has_s_table(shape)
+        or (TABLE_SHAPES and _has_s_table(shape))
         or shape == RECT_CLOSED
         or shape == RECT_OPEN
-        or shape == RECT_TRIANG
-        or shape == RECT_ROUND
+        or (FORMULA_SHAPES and (shape == RECT_TRIANG or shape == RECT_ROUND))
     )
 
 
@@ -346,29 +359,32 @@ def hrad_at_area(xs, j, a):
     shape = xs.shape_code[j]
     if a <= 0.0:
         return 0.0
-    if shape == H_ELLIPSE or shape == V_ELLIPSE or shape == ARCH or _custom_like(shape):
+    if TABLE_SHAPES and (
+        shape == H_ELLIPSE or shape == V_ELLIPSE or shape == ARCH or _custom_like(shape)
+    ):
         return _hrad_direct(xs, j, depth_at_area(xs, j, a))
-    if shape == FILLED_CIRCULAR:
+    if FORMULA_SHAPES and shape == FILLED_CIRCULAR:
         return _hrad_direct(xs, j, depth_at_area(xs, j, a))
     if shape == RECT_CLOSED:
         return rect_closed_hrad_of_area(xs, j, a)
     if shape == RECT_OPEN:
         return a / (xs.w_max[j] + (2.0 - xs.s_bot[j]) * a / xs.w_max[j])
-    if shape == RECT_TRIANG:
-        return rect_triang_hrad_of_area(xs, j, a)
-    if shape == RECT_ROUND:
-        return rect_round_hrad_of_area(xs, j, a)
-    if shape == MOD_BASKET:
-        return mod_basket_hrad_of_area(xs, j, a)
-    if shape == TRAPEZOIDAL or shape == TRIANGULAR or shape == PARABOLIC or shape == POWER:
-        y = depth_at_area(xs, j, a)
-        if shape == TRAPEZOIDAL:
-            return a / (xs.y_bot[j] + y * xs.r_bot[j])
-        if shape == TRIANGULAR:
-            return a / (2.0 * y * xs.r_bot[j])
-        if shape == PARABOLIC:
-            return a / parabolic_perimeter(xs, j, y)
-        return a / power_perimeter(xs, j, y)
+    if FORMULA_SHAPES:
+        if shape == RECT_TRIANG:
+            return rect_triang_hrad_of_area(xs, j, a)
+        if shape == RECT_ROUND:
+            return rect_round_hrad_of_area(xs, j, a)
+        if shape == MOD_BASKET:
+            return mod_basket_hrad_of_area(xs, j, a)
+        if shape == TRAPEZOIDAL or shape == TRIANGULAR or shape == PARABOLIC or shape == POWER:
+            y = depth_at_area(xs, j, a)
+            if shape == TRAPEZOIDAL:
+                return a / (xs.y_bot[j] + y * xs.r_bot[j])
+            if shape == TRIANGULAR:
+                return a / (2.0 * y * xs.r_bot[j])
+            if shape == PARABOLIC:
+                return a / parabolic_perimeter(xs, j, y)
+            return a / power_perimeter(xs, j, y)
     # circular and tabulated shapes: from the section factor
     s = _sfactor_special(xs, j, a)
     if s < TINY or a < TINY:

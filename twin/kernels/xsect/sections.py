@@ -19,7 +19,16 @@ from twin.kernels.bundle import Bundle, Field, bind
 from twin.kernels.bundle import link_field as _x
 from twin.kernels.codes import Shape
 
-__all__ = ["XSects", "AMAX_RATIO", "RECT_ALFMAX", "RECT_ROUND_ALFMAX", "RECT_TRIANG_ALFMAX"]
+__all__ = [
+    "AMAX_RATIO",
+    "FORMULA_SHAPES",
+    "RECT_ALFMAX",
+    "RECT_ROUND_ALFMAX",
+    "RECT_TRIANG_ALFMAX",
+    "TABLE_SHAPES",
+    "XSects",
+    "absent_shapes",
+]
 
 F, I = "float64", "int64"
 
@@ -98,3 +107,35 @@ for _s, _v in (
 RECT_ALFMAX = 0.97
 RECT_TRIANG_ALFMAX = 0.98
 RECT_ROUND_ALFMAX = 0.98
+
+#: Optional shapes, each True in the geometry kernels.  Circular (and force main), closed
+#: and open rectangular and dummy sections are always compiled; a branch only the other
+#: shapes take is written ``if TABLE_SHAPES and ...`` (the tabulated shapes: egg,
+#: horseshoe, gothic, catenary, semi-elliptical, basket-handle, semi-circular, the
+#: ellipses, arch, custom and irregular) or ``if FORMULA_SHAPES and ...`` (filled
+#: circular, trapezoidal, triangular, parabolic, power, rectangular-triangular,
+#: rectangular-round, modified basket-handle).  :func:`absent_shapes` says which a
+#: network lacks; :func:`twin.kernels.jit.specialise` gives it the kernels that see those
+#: False, so numba never compiles the formulas of shapes it does not have.
+TABLE_SHAPES = True
+FORMULA_SHAPES = True
+
+_TABLE_SHAPES = frozenset(int(s) for s in (
+    Shape.EGG, Shape.HORSESHOE, Shape.GOTHIC, Shape.CATENARY, Shape.SEMIELLIPTICAL,
+    Shape.BASKETHANDLE, Shape.SEMICIRCULAR, Shape.HORIZ_ELLIPSE, Shape.VERT_ELLIPSE,
+    Shape.ARCH, Shape.CUSTOM, Shape.IRREGULAR,
+))  # fmt: skip
+_FORMULA_SHAPES = frozenset(int(s) for s in (
+    Shape.FILLED_CIRCULAR, Shape.TRAPEZOIDAL, Shape.TRIANGULAR, Shape.PARABOLIC, Shape.POWER,
+    Shape.RECT_TRIANGULAR, Shape.RECT_ROUND, Shape.MODBASKETHANDLE,
+))  # fmt: skip
+
+
+def absent_shapes(shape_code) -> dict[str, bool]:
+    """The optional shape flags (``TABLE_SHAPES``, ``FORMULA_SHAPES``) whose shapes no
+    section in ``shape_code`` (codes of :class:`~twin.kernels.codes.Shape`) has, each
+    False: what :func:`twin.kernels.jit.specialise` takes."""
+    used = {int(c) for c in np.unique(np.asarray(shape_code))}
+    has = {"TABLE_SHAPES": bool(used & _TABLE_SHAPES),
+           "FORMULA_SHAPES": bool(used & _FORMULA_SHAPES)}  # fmt: skip
+    return {flag: False for flag, present in has.items() if not present}

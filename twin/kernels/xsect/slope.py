@@ -27,9 +27,11 @@ from twin.kernels.xsect.geometry import (
 )
 from twin.kernels.xsect.interp import slope_row, theta_of_alpha
 from twin.kernels.xsect.sections import (
+    FORMULA_SHAPES,
     RECT_ALFMAX,
     RECT_ROUND_ALFMAX,
     RECT_TRIANG_ALFMAX,
+    TABLE_SHAPES,
 )
 
 TWO3 = 2.0 / 3.0
@@ -68,18 +70,18 @@ def dsfactor_da(xs, j, a):
             return _dsda_of_perimeter(r, dp_da)
         slope = slope_row(alpha, xs.tables, xs.table[j], 4, xs.n_s[j])
         return slope * xs.s_full[j] / a_full
-    if _has_s_table(shape):
+    if TABLE_SHAPES and _has_s_table(shape):
         slope = slope_row(alpha, xs.tables, xs.table[j], 4, xs.n_s[j])
         return slope * xs.s_full[j] / a_full
-    if shape == RECT_CLOSED or shape == RECT_TRIANG or shape == RECT_ROUND:
+    if shape == RECT_CLOSED or (FORMULA_SHAPES and (shape == RECT_TRIANG or shape == RECT_ROUND)):
         alf_max = RECT_ALFMAX
-        if shape == RECT_TRIANG:
+        if FORMULA_SHAPES and shape == RECT_TRIANG:
             alf_max = RECT_TRIANG_ALFMAX
-        elif shape == RECT_ROUND:
+        elif FORMULA_SHAPES and shape == RECT_ROUND:
             alf_max = RECT_ROUND_ALFMAX
         if alpha > alf_max:
             return (xs.s_full[j] - xs.s_max[j]) / ((1.0 - alf_max) * a_full)
-        if shape == RECT_CLOSED:
+        if shape == RECT_CLOSED or not FORMULA_SHAPES:
             if alpha <= 1.0e-30:
                 return _dsda_generic(xs, j, a)
             r = hrad_at_area(xs, j, a)
@@ -101,6 +103,8 @@ def dsfactor_da(xs, j, a):
             return _dsda_generic(xs, j, a)
         r = hrad_at_area(xs, j, a)
         return _dsda_of_perimeter(r, (2.0 - xs.s_bot[j]) / xs.w_max[j])
+    if not FORMULA_SHAPES:
+        return _dsda_generic(xs, j, a)
     if shape == MOD_BASKET:
         if a <= a_full - xs.a_bot[j] and alpha > 1.0e-30:
             w = xs.w_max[j]
