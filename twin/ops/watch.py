@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -44,7 +44,7 @@ from twin.ops.outputs import (
     forecasts_dataset,
     write_dataset,
 )
-from twin.ops.qc import SensorQC
+from twin.ops.qc import QCSettings, SensorQC
 from twin.ops.rain import ObservedRain, persistence_nowcast
 from twin.ops.sensors import ElementKind, Quantity
 from twin.ops.store import DB_NAME, ObservationStore
@@ -232,6 +232,10 @@ class Twin:
             nowcast = nowcast or radar.nowcast
         self.rain = rain if rain is not None else self._default_rain(sim0.opts)
         self.nowcast = nowcast or persistence_nowcast
+        qc_settings = qc_settings or QCSettings()
+        if qc_settings.keep_large_offsets is None:  # follow the filter (see twin.ops.qc)
+            robust = self.settings.method == "enkf" and self.settings.obs_error != "gate"
+            qc_settings = replace(qc_settings, keep_large_offsets=robust)
         self.qc = SensorQC(sensors.sd, qc_settings)
         self.book = WarningBook(warning_settings)
         self._obs = self._observation_model()
@@ -653,6 +657,7 @@ class Twin:
                 "flagged": self.qc.flagged.tolist(),
                 "bad": self.qc._bad_run.tolist(),
                 "good": self.qc._good_run.tolist(),
+                "large_until": [x if np.isfinite(x) else None for x in self.qc._large_until],
             },
             "history": {k: np.asarray(v).tolist() for k, v in self._history.items()},
         }
@@ -692,6 +697,8 @@ class Twin:
         self.qc.flagged[:] = mark["qc"]["flagged"]
         self.qc._bad_run[:] = mark["qc"]["bad"]
         self.qc._good_run[:] = mark["qc"]["good"]
+        large = mark["qc"].get("large_until") or [None] * len(self.qc._large_until)
+        self.qc._large_until[:] = [-np.inf if x is None else x for x in large]
         self._history = {k: list(np.asarray(v)) for k, v in mark["history"].items()}
         import xarray as xr
 
