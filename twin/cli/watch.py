@@ -108,6 +108,9 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
     if conduits and method != "enkf":
         raise InputError("--conduits needs the ensemble filter (not --no-assimilation or "
                          "--nudging)", field="--conduits")  # fmt: skip
+    if obs_error != "gate" and method != "enkf":
+        raise InputError("--obs-error weights the ensemble filter's readings (not with "
+                         "--no-assimilation or --nudging)", field="--obs-error")  # fmt: skip
     out = Path(outdir)
     end_hours = None
     if obs_path or rain_path:
