@@ -30,8 +30,8 @@ being thrown away; the weight is computed from each observation's own prediction
 the serial loop (after the observations before it).  An observation whose error is
 inflated updates only the elements near its sensor, not the network-wide rain factor
 (the last state column): a disagreement the members' spread cannot explain is taken
-for a local error (measured: with it the rain factor absorbed a blocked pipe's
-backwater, x1.7 where the truth had x1.0, and every manhole was overestimated).
+for a local error (without this the rain factor learnt a blocked pipe's backwater as
+rain; README, "Large innovations down-weighted").
 """
 
 from __future__ import annotations
