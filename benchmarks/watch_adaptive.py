@@ -60,7 +60,7 @@ def blocked_case(model, seed):
     return E.Experiment(model, truth, nodes, sensors, t, y, faulty), [BLOCKED]
 
 
-def one(case, net_name, seed, method, members, end_hours, huber_c):
+def one(case, net_name, seed, method, members, end_hours, huber_c, inflated_fraction=0.25):
     from watch_diagnostics import oracle
     from watch_twin import network
 
@@ -80,7 +80,8 @@ def one(case, net_name, seed, method, members, end_hours, huber_c):
     huber_c = float(c) if c else huber_c
     kind = "none" if name == "none" else "enkf"
     fs = FilterSettings(obs_error="gate" if name in ("none", "gate") else name, huber_c=huber_c,
-                        estimate_conduits=extra == "conduits")  # fmt: skip
+                        estimate_conduits=extra == "conduits",
+                        inflated_fraction=inflated_fraction)  # fmt: skip
     with tempfile.TemporaryDirectory() as outdir:
         t0 = time.perf_counter()
         tw = Twin(model, ex.sensors, outdir, members=members, seed=seed, end_hours=end_hours,
@@ -105,6 +106,7 @@ def one(case, net_name, seed, method, members, end_hours, huber_c):
         "method": method,
         "obs_error": fs.obs_error if kind == "enkf" else None,
         "huber_c": huber_c if fs.obs_error == "huber" else None,
+        "inflated_fraction": inflated_fraction if fs.obs_error != "gate" else None,
         "members": members,
         "end_hours": end_hours,
         "wall_s": round(wall, 1),
@@ -146,6 +148,7 @@ def main():
     ap.add_argument("--members", type=int, default=8)
     ap.add_argument("--end-hours", type=float, default=2.0)
     ap.add_argument("--huber-c", type=float, default=5.0)
+    ap.add_argument("--inflated-fraction", type=float, default=0.25)
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("--tag", default="", help="a label stored with each run")
     ap.add_argument("-o", default=str(OUT))
@@ -156,7 +159,8 @@ def main():
         for seed in map(int, a.seeds.split(",")):
             for net in nets:
                 for m in a.methods.split(","):
-                    runs.append((case, net, seed, m, a.members, a.end_hours, a.huber_c))
+                    runs.append((case, net, seed, m, a.members, a.end_hours, a.huber_c,
+                                 a.inflated_fraction))  # fmt: skip
     path = Path(a.o)
     rows = json.loads(path.read_text())["runs"] if path.exists() else []
     with ProcessPoolExecutor(a.jobs) as pool:

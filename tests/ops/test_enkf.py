@@ -231,3 +231,21 @@ def test_a_down_weighted_reading_leaves_the_rain_factor_alone():
         enkf_update(out, _obs([0], np.array([X[:, 0].mean() + z * sigma]), [0.1], n + 1), s)
         assert not np.allclose(out[:, 0], X[:, 0])
         assert np.allclose(out[:, -1], X[:, -1]) != moves
+
+
+def test_a_down_weighted_reading_reaches_only_its_shorter_radius():
+    X, n = _linear_gaussian(100, 11)
+    sigma = np.sqrt(X[:, 0].var(ddof=1) + 0.01)
+    obs = _obs([0], np.array([X[:, 0].mean() + 30.0 * sigma]), [0.1], n + 1)
+    obs.local_distance = [np.r_[np.arange(n, dtype=float), np.inf]]  # element j at j links
+    s = FilterSettings(rtps=0.0, param_min_sd=0.0, obs_error="huber", radius=10.0,
+                       inflated_fraction=0.25)  # fmt: skip
+    out = X.copy()
+    enkf_update(out, obs, s)
+    assert not np.allclose(out[:, :3], X[:, :3])  # within 2.5 links: updated
+    np.testing.assert_allclose(out[:, 3:], X[:, 3:], rtol=0, atol=1e-12)  # beyond: left alone
+    small = _obs([0], np.array([X[:, 0].mean() + 1.0 * sigma]), [0.1], n + 1)
+    small.local_distance = obs.local_distance
+    out = X.copy()
+    enkf_update(out, small, s)  # a reading inside the threshold keeps the full radius
+    assert not np.allclose(out[:, 3:n], X[:, 3:n])

@@ -28,10 +28,12 @@ Minamide and Zhang (2017, Mon. Wea. Rev. 145): ``R' = max(R, d^2 - var(Hx))`` wi
 only one sensor sees (a blocked pipe backing up) is learnt step by step instead of
 being thrown away; the weight is computed from each observation's own prediction in
 the serial loop (after the observations before it).  An observation whose error is
-inflated updates only the elements near its sensor, not the network-wide rain factor
-(the last state column): a disagreement the members' spread cannot explain is taken
-for a local error (without this the rain factor learnt a blocked pipe's backwater as
-rain; README, "Large innovations down-weighted").
+inflated updates only the elements near its sensor (within ``inflated_fraction`` of
+the localisation radius), not the network-wide rain factor (the last state column): a
+disagreement the members' spread cannot explain is taken for a local error (without
+this the rain factor learnt a blocked pipe's backwater as rain, and with the full
+radius the backwater's updates reached sound manholes; README, "Large innovations
+down-weighted").
 """
 
 from __future__ import annotations
@@ -41,6 +43,7 @@ from dataclasses import dataclass
 import numpy as np
 
 from twin.errors import InputError
+from twin.ops.localize import gaspari_cohn
 
 #: What a large innovation does: rejected beyond the gate, or down-weighted (adaptive
 #: observation-error inflation, see the module docstring).
@@ -82,6 +85,10 @@ class FilterSettings:
     huber_c : float
         Huber threshold: the normalised innovation (in standard deviations of
         ``y - Hx``, dimensionless) beyond which an observation is down-weighted.
+    inflated_fraction : float
+        Localisation radius of an observation whose error is inflated, as a fraction of
+        ``radius`` (a local error reaches less far: 0.25, 2 of 8 links); 1: the same
+        radius.  Needs the observations' ``local_distance``.
     roughness_sigma : float
         Model error of the members: the lognormal spread of their conduits' Manning's n
         (see :func:`~twin.ops.members.member_networks`).
@@ -123,6 +130,7 @@ class FilterSettings:
     gate: float = 5.0
     obs_error: str = "gate"
     huber_c: float = 5.0
+    inflated_fraction: float = 0.25
     roughness_sigma: float = 0.2
     nudging_gain: float = 0.6
     bounded_depth: bool = False
@@ -147,7 +155,7 @@ class FilterSettings:
         for name, lo, hi in (("radius", 0.0, np.inf), ("inflation", 1.0, 10.0),
                              ("rtps", 0.0, 1.0), ("param_weight", 0.0, 1.0),
                              ("nudging_gain", 0.0, 1.0), ("gate", 0.0, np.inf),
-                             ("huber_c", 0.1, 100.0),
+                             ("huber_c", 0.1, 100.0), ("inflated_fraction", 0.01, 1.0),
                              ("conduit_min_sd", 0.0, 5.0)):  # fmt: skip
             v = getattr(self, name)
             if not (np.isfinite(v) or hi == np.inf) or not lo <= v <= hi:
@@ -178,6 +186,10 @@ class Observations:
         Greatest depth of each node [m] (the bounded depth update).
     conduit_columns : (m,) int, optional
         State columns of estimated log conduit factors (floored spread after updates).
+    local_distance : list of (m,) float, optional
+        Distance of each element in ``local_index`` from the sensor (in the filter's
+        ``unit``; infinite for the rain factor): the shorter taper of an observation
+        whose error is inflated (``inflated_fraction``).
     """
 
     column: np.ndarray
@@ -190,6 +202,7 @@ class Observations:
     n_nodes: int = 0
     depth_max: np.ndarray | None = None
     conduit_columns: np.ndarray | None = None
+    local_distance: list | None = None
 
     def predicted(self, X: np.ndarray) -> np.ndarray:
         """(n_members, k) predicted readings of the ensemble ``X``."""
@@ -297,6 +310,9 @@ def enkf_update(X: np.ndarray, obs: Observations, s: FilterSettings, use=None) -
         r_factor[k] = r / r0 if r0 > 0.0 else 1.0
         if r > r0:  # a local error: it does not move the network-wide rain factor
             rho = np.where(idx == X.shape[1] - 1, 0.0, rho)
+            if s.inflated_fraction < 1.0 and obs.local_distance is not None:
+                near = gaspari_cohn(obs.local_distance[k], s.inflated_fraction * s.radius)
+                rho = np.minimum(rho, near)
         eps = None
         if s.variant != "sqrt":
             eps = rng.normal(0.0, obs.sd[k] if r == r0 else np.sqrt(r), n)

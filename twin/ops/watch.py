@@ -284,7 +284,7 @@ class Twin:
         st = self.settings
         dist = self._distance = GraphDistance.of_network(self.net, st.unit)
         reach = dist.along_flow_from_nodes if st.path == "flow" else dist.from_nodes
-        cols, scales, offsets, idx, wts, at = [], [], [], [], [], []
+        cols, scales, offsets, idx, wts, at, dists = [], [], [], [], [], [], []
         for i in state:
             kind = _KIND[Quantity(int(s.quantity[i]))]
             e = int(s.element_index[i])
@@ -303,9 +303,11 @@ class Twin:
             wl = gaspari_cohn(dl[0], st.radius)
             wc = wl * m.conduits.mask if m.conduits is not None else wl[:0]
             w = np.concatenate([gaspari_cohn(dn[0], st.radius), wl, wc, [st.param_weight]])
+            d = np.concatenate([dn[0], dl[0], dl[0][: len(wc)], [np.inf]])
             keep = np.flatnonzero(w > 0)
             idx.append(keep)
             wts.append(w[keep])
+            dists.append(d[keep])
         return {
             "sensor": state,
             "column": np.array(cols, np.int64),
@@ -313,6 +315,7 @@ class Twin:
             "offset": np.array(offsets),
             "index": idx,
             "weight": wts,
+            "distance": dists,
             "node": np.array(at, np.int64),
         }
 
@@ -447,6 +450,7 @@ class Twin:
             self.members.n_nodes,
             self.members.max_depth_m,
             self.members.conduit_columns,
+            o["distance"],
         )
         use = ~flagged
         if self.settings.method == "enkf":
