@@ -14,7 +14,8 @@ against the sound sensors; also the analysis RMSE at unobserved wet manholes (wh
 false flags of sound sensors cost) and the sound sensors' flagged report samples.
 
     python benchmarks/watch_faults.py [--networks small,district-100] [--seeds 1,2,3]
-        [--qc noise_min=15,noise_order=2,noise_model_k=1] [-o OUT.json]
+        [--qc noise_min=15,noise_order=2,noise_model_k=1] [--filter obs_error=huber]
+        [-o OUT.json]
 """
 
 from __future__ import annotations
@@ -42,7 +43,8 @@ def network(name):
     return twin.load_network(name)
 
 
-def one(net_name, seed, members=8, minutes=150, withheld=True, qc=None):
+def one(net_name, seed, members=8, minutes=150, withheld=True, qc=None, filt=None):
+    from twin.ops.enkf import FilterSettings
     from twin.ops.qc import QCSettings
     from twin.ops.watch import Twin
     from twin.validation import twin_experiment as E
@@ -54,7 +56,8 @@ def one(net_name, seed, members=8, minutes=150, withheld=True, qc=None):
         t0 = time.perf_counter()
         settings = QCSettings(withheld=withheld, **(qc or {}))
         tw = Twin(net, ex.sensors, outdir, members=members, seed=seed, forecast=False,
-                  cycle_min=30, qc_settings=settings)  # fmt: skip
+                  cycle_min=30, qc_settings=settings,
+                  filter_settings=FilterSettings(**(filt or {})))  # fmt: skip
         folds = 0 if tw.withheld is None else tw.withheld.n_folds
         tw.ingest(ex.rows(minutes), "benchmark")
         tw.run()
@@ -69,6 +72,7 @@ def one(net_name, seed, members=8, minutes=150, withheld=True, qc=None):
     label[:, list(faults)] = True
     sound = score[:, ~label[0]].ravel()
     out = {"network": net_name, "seed": seed, "members": members, "withheld": withheld,
+           "filter": filt or {},
            "folds": folds, "wall_s": round(wall, 1), "samples": int(score.shape[0]),
            "load_average": os.getloadavg()[0], "analysis_rmse_m": rmse,
            "sound_flagged_samples": int(flagged[:, [k for k in range(6) if k not in faults]].sum()),
@@ -78,6 +82,14 @@ def one(net_name, seed, members=8, minutes=150, withheld=True, qc=None):
         lab = np.r_[np.ones(len(score), bool), np.zeros(len(sound), bool)]
         out[f"auc_{kind}"] = E.roc_auc(s, lab)
     return out
+
+
+def _value(text):
+    """A setting's value from the command line: a number when it reads as one."""
+    try:
+        return float(text) if "." in text else int(text)
+    except ValueError:
+        return text
 
 
 def main():
@@ -94,14 +106,20 @@ def main():
         default="",
         help="QC settings other than the defaults, e.g. noise_min=15,noise_order=2,noise_model_k=1",
     )
+    ap.add_argument(
+        "--filter",
+        default="",
+        help="filter settings other than the defaults, e.g. obs_error=huber,huber_c=2.0",
+    )
     ap.add_argument("-o", default=str(OUT))
     a = ap.parse_args()
     qc = {k: float(v) if "." in v else int(v)
           for k, v in (kv.split("=") for kv in a.qc.split(",") if kv)}  # fmt: skip
+    filt = {k: _value(v) for k, v in (kv.split("=") for kv in a.filter.split(",") if kv)}
     rows = []
     for seed in map(int, a.seeds.split(",")):
         for net in a.networks.split(","):
-            rows.append(one(net, seed, withheld=not a.no_withheld, qc=qc))
+            rows.append(one(net, seed, withheld=not a.no_withheld, qc=qc, filt=filt))
             print(rows[-1], flush=True)
             Path(a.o).write_text(json.dumps({"settings": vars(a), "runs": rows}, indent=1))
 

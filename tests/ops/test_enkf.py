@@ -156,3 +156,96 @@ def test_the_bounded_update_raises_no_member_to_the_rim():
     assert (bnd[:, :2] < 1.7).all()
     assert abs(bnd[:, 0].mean() - 1.6) < 0.1  # still drawn to the reading
     assert bnd[:, 1].std() > 0.5 * lin[:, 1].clip(max=1.7).std()
+
+
+def _kalman_mean_increment(X, col, value, r):
+    """The scalar Kalman increment of every element's mean (plain numpy)."""
+    hx = X[:, col]
+    var_h = hx.var(ddof=1)
+    cov = ((X - X.mean(axis=0)) * (hx - hx.mean())[:, None]).sum(axis=0) / (len(hx) - 1)
+    return cov / (var_h + r) * (value - hx.mean())
+
+
+def test_huber_weight_moves_a_large_innovation_as_far_as_one_at_the_threshold():
+    X, n = _linear_gaussian(200, 8)
+    sd, c = 0.1, 2.0
+    hx = X[:, 0]
+    sigma = np.sqrt(hx.var(ddof=1) + sd**2)
+    s = FilterSettings(rtps=0.0, param_min_sd=0.0, obs_error="huber", huber_c=c)
+    # inside the threshold: the Kalman update itself
+    small = X.copy()
+    v = hx.mean() + 1.5 * sigma
+    rep = enkf_update(small, _obs([0], np.array([v]), [sd], n + 1), s)
+    assert rep.used[0] and rep.r_factor[0] == 1.0
+    np.testing.assert_allclose(
+        small.mean(axis=0), X.mean(axis=0) + _kalman_mean_increment(X, 0, v, sd**2), atol=1e-12
+    )
+    # 40 standard deviations off: used (the gate rejects it), its error inflated so
+    # that the mean moves as an innovation of c standard deviations would
+    big = X.copy()
+    v = hx.mean() + 40.0 * sigma
+    rep = enkf_update(big, _obs([0], np.array([v]), [sd], n + 1), s)
+    assert rep.used[0] and rep.r_factor[0] > 1.0
+    at_c = _kalman_mean_increment(X, 0, hx.mean() + c * sigma, sd**2)
+    np.testing.assert_allclose(big.mean(axis=0), X.mean(axis=0) + at_c, atol=1e-12)
+    assert big[:, 0].std() > small[:, 0].std()  # the spread is reduced less
+    gated = X.copy()
+    rep = enkf_update(gated, _obs([0], np.array([v]), [sd], n + 1), FilterSettings(rtps=0.0))
+    assert not rep.used[0]
+    np.testing.assert_array_equal(gated, X)
+
+
+def test_aoei_inflates_the_error_to_the_innovation_squared():
+    X, n = _linear_gaussian(200, 9)
+    sd = 0.1
+    hx = X[:, 0]
+    d = 30.0 * np.sqrt(hx.var(ddof=1) + sd**2)
+    out = X.copy()
+    rep = enkf_update(out, _obs([0], np.array([hx.mean() + d]), [sd], n + 1),
+                      FilterSettings(rtps=0.0, param_min_sd=0.0, obs_error="aoei"))  # fmt: skip
+    r = d**2 - hx.var(ddof=1)
+    np.testing.assert_allclose(rep.r_factor[0], r / sd**2)
+    np.testing.assert_allclose(
+        out.mean(axis=0),
+        X.mean(axis=0) + _kalman_mean_increment(X, 0, hx.mean() + d, r),
+        atol=1e-12,
+    )
+
+
+def test_an_unknown_obs_error_is_refused():
+    import pytest
+
+    from twin.errors import InputError
+
+    with pytest.raises(InputError, match="obs_error"):
+        FilterSettings(obs_error="clip").checked()
+
+
+def test_a_down_weighted_reading_leaves_the_rain_factor_alone():
+    X, n = _linear_gaussian(100, 10)
+    X[:, -1] = 0.5 * X[:, 0] + 0.1 * np.random.default_rng(1).normal(size=100)
+    sigma = np.sqrt(X[:, 0].var(ddof=1) + 0.01)
+    s = FilterSettings(rtps=0.0, param_min_sd=0.0, obs_error="huber")
+    for z, moves in ((1.0, True), (30.0, False)):
+        out = X.copy()
+        enkf_update(out, _obs([0], np.array([X[:, 0].mean() + z * sigma]), [0.1], n + 1), s)
+        assert not np.allclose(out[:, 0], X[:, 0])
+        assert np.allclose(out[:, -1], X[:, -1]) != moves
+
+
+def test_a_down_weighted_reading_reaches_only_its_shorter_radius():
+    X, n = _linear_gaussian(100, 11)
+    sigma = np.sqrt(X[:, 0].var(ddof=1) + 0.01)
+    obs = _obs([0], np.array([X[:, 0].mean() + 30.0 * sigma]), [0.1], n + 1)
+    obs.local_distance = [np.r_[np.arange(n, dtype=float), np.inf]]  # element j at j links
+    s = FilterSettings(rtps=0.0, param_min_sd=0.0, obs_error="huber", radius=10.0,
+                       inflated_fraction=0.25)  # fmt: skip
+    out = X.copy()
+    enkf_update(out, obs, s)
+    assert not np.allclose(out[:, :3], X[:, :3])  # within 2.5 links: updated
+    np.testing.assert_allclose(out[:, 3:], X[:, 3:], rtol=0, atol=1e-12)  # beyond: left alone
+    small = _obs([0], np.array([X[:, 0].mean() + 1.0 * sigma]), [0.1], n + 1)
+    small.local_distance = obs.local_distance
+    out = X.copy()
+    enkf_update(out, small, s)  # a reading inside the threshold keeps the full radius
+    assert not np.allclose(out[:, 3:n], X[:, 3:n])

@@ -74,3 +74,42 @@ def test_a_dry_pipe_reading_zero_is_not_stuck():
     qc = SensorQC([SD])
     qc.update(t, y[:, None], hx[:, None], np.full((60, 1), 0.001), t[-1])
     assert qc.scores[0, TESTS.index("stuck")] == 0.0
+
+
+def _backwater(seed=0):
+    """The sound series, but from 1 h the manhole backs up behind a blocked pipe: the
+    reading 0.8 m above the prediction, which has no blockage (and so never follows)."""
+    t, y, hx, hsd = _series("sound", seed)
+    on = (t >= 3600.0) & (t < 7800.0)
+    y[on] += 0.8 * np.sin(np.pi * (t[on] - 3600.0) / 4200.0) ** 0.5
+    return t, y, hx, hsd
+
+
+def _run_series(series, settings):
+    t, y, hx, hsd = series
+    qc = SensorQC([SD], settings)
+    flagged = []
+    for k in range(len(t)):
+        qc.update(t[: k + 1], y[: k + 1, None], hx[: k + 1, None], hsd[: k + 1, None], t[k])
+        flagged.append(qc.flagged[0])
+    return np.array(flagged), qc
+
+
+def test_a_large_offset_is_flagged_unless_the_filter_down_weights_it():
+    from twin.ops.qc import QCSettings
+
+    flagged, _ = _run_series(_backwater(), QCSettings())
+    assert flagged.any()
+    flagged, qc = _run_series(_backwater(), QCSettings(keep_large_offsets=True))
+    assert not flagged.any()
+    assert qc.scores[0].max() > 0.0  # the scores are kept (they rank sensors)
+
+
+@pytest.mark.parametrize("kind, within_min", [("stuck", 6), ("noise", 15), ("drift", 120)])
+def test_faults_are_still_flagged_when_large_offsets_are_kept(kind, within_min):
+    from twin.ops.qc import QCSettings
+
+    flagged, qc = _run_series(_series(kind), QCSettings(keep_large_offsets=True))
+    first = int(np.argmax(flagged))
+    assert flagged.any() and 59 < first <= 59 + within_min
+    assert flagged[first:].all()

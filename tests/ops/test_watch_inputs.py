@@ -38,3 +38,16 @@ def test_conduit_estimation_needs_the_ensemble_filter(tmp_path, capsys, other):
     assert code == 2
     assert len(err) == 1 and "'--conduits'" in err[0], err
     assert not out.exists()
+
+
+@pytest.mark.parametrize("other", ["--no-assimilation", "--nudging"])
+def test_a_robust_observation_error_needs_the_ensemble_filter(tmp_path, capsys, other):
+    sensors = tmp_path / "s.toml"
+    sensors.write_text('[[sensor]]\nid = "L1"\nnode = "MH000031"\nquantity = "depth"\nsd = 0.01\n')
+    out = tmp_path / "out"
+    code = main(["watch", "small", "--sensors", str(sensors), "--obs-error", "huber", other,
+                 "-o", str(out)])  # fmt: skip
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert len(err) == 1 and "'--obs-error'" in err[0], err
+    assert not out.exists()

@@ -51,6 +51,17 @@ from twin.errors import InputError
     "link_capacity_fraction).",
 )
 @click.option(
+    "--obs-error",
+    type=click.Choice(["gate", "huber", "aoei"]),
+    default="gate",
+    show_default=True,
+    help="What a reading far from the members' prediction does: rejected beyond 5 "
+    "standard deviations (gate), or used with its error inflated (adaptive "
+    "observation-error inflation: huber, aoei), so that a real local error one sensor "
+    "sees (a blocked pipe) is learnt; QC then flags such a sensor only by its own "
+    "record (stuck, noise).",
+)
+@click.option(
     "--scheduler", help="Dask scheduler address tcp://host:port: the forecast members run there."
 )
 @click.option("--seed", type=int, default=0, show_default=True)
@@ -68,7 +79,8 @@ from twin.errors import InputError
 @click.option("-o", "--output", "outdir", required=True, help="Output folder.")
 def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, surface, mqtt,
               topic, replay, cycle_min, horizon_min, members, no_assimilation, nudging,
-              conduits, scheduler, seed, advise, actuators_path, outdir):  # fmt: skip
+              conduits, obs_error, scheduler, seed, advise, actuators_path,
+              outdir):  # fmt: skip
     """Keep NETWORK corrected by live sensors, forecast every cycle and issue warnings.
 
     Observations go into OUTDIR's database first; a restarted watch resumes from it
@@ -96,6 +108,9 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
     if conduits and method != "enkf":
         raise InputError("--conduits needs the ensemble filter (not --no-assimilation or "
                          "--nudging)", field="--conduits")  # fmt: skip
+    if obs_error != "gate" and method != "enkf":
+        raise InputError("--obs-error weights the ensemble filter's readings (not with "
+                         "--no-assimilation or --nudging)", field="--obs-error")  # fmt: skip
     out = Path(outdir)
     end_hours = None
     if obs_path or rain_path:
@@ -126,7 +141,8 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
     tw = Twin(net, sensors, out, members=members, assimilation=method, cycle_min=cycle_min,
               horizon_min=horizon_min, end_hours=end_hours, seed=seed, surface=surface or None,
               scheduler=scheduler, advise=advise, actuators=actuators_path,
-              filter_settings=FilterSettings(estimate_conduits=conduits), **radar)  # fmt: skip
+              filter_settings=FilterSettings(estimate_conduits=conduits, obs_error=obs_error),
+              **radar)  # fmt: skip
     for p in (obs_path, rain_path):
         if p:
             new = ingest_csv(p, tw.store, sensors)

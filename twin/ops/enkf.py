@@ -11,9 +11,29 @@ taper of its graph distance (:mod:`twin.ops.localize`): the cost of an update is
 Inflation: the prior spread is multiplied by ``inflation`` before the update, and the
 analysis spread is relaxed towards the prior (RTPS, Whitaker and Hamill 2012) by
 ``rtps``; the rain factor keeps at least ``param_min_sd`` of spread so it can still
-learn, and each estimated conduit factor at least ``conduit_min_sd``.  An
-observation whose normalised innovation ``|y - Hx| / sqrt(var(Hx) + R)``
-exceeds ``gate`` is not used in this update (sensor QC decides whether it is faulty).
+learn, and each estimated conduit factor at least ``conduit_min_sd``.
+
+Large innovations (``obs_error``).  ``"gate"`` (default): an observation whose
+normalised innovation ``z = (y - Hx) / sqrt(var(Hx) + R)`` exceeds ``gate`` in size is
+not used in this update (sensor QC decides whether it is faulty).  ``"huber"``:
+adaptive observation-error inflation with Huber's weight on the normalised innovation
+(Huber 1964; in ensemble filters Roh et al. 2013, Mon. Wea. Rev. 141, "Observation
+quality control with a robust ensemble Kalman filter"): an observation with
+``|z| > huber_c`` is used with its error variance inflated to
+``R' = (var(Hx) + R) |z| / huber_c - var(Hx)``, so that it moves the mean as an
+innovation of ``huber_c`` standard deviations would (a bounded, not a zero, influence)
+and reduces the spread less.  ``"aoei"``: the adaptive observation-error inflation of
+Minamide and Zhang (2017, Mon. Wea. Rev. 145): ``R' = max(R, d^2 - var(Hx))`` with
+``d = y - Hx``, so that ``|z|`` counts at most 1.  Either way a real local error that
+only one sensor sees (a blocked pipe backing up) is learnt step by step instead of
+being thrown away; the weight is computed from each observation's own prediction in
+the serial loop (after the observations before it).  An observation whose error is
+inflated updates only the elements near its sensor (within ``inflated_fraction`` of
+the localisation radius), not the network-wide rain factor (the last state column): a
+disagreement the members' spread cannot explain is taken for a local error (without
+this the rain factor learnt a blocked pipe's backwater as rain, and with the full
+radius the backwater's updates reached sound manholes; README, "Large innovations
+down-weighted").
 """
 
 from __future__ import annotations
@@ -23,6 +43,11 @@ from dataclasses import dataclass
 import numpy as np
 
 from twin.errors import InputError
+from twin.ops.localize import gaspari_cohn
+
+#: What a large innovation does: rejected beyond the gate, or down-weighted (adaptive
+#: observation-error inflation, see the module docstring).
+OBS_ERRORS = ("gate", "huber", "aoei")
 
 
 @dataclass(frozen=True)
@@ -51,7 +76,19 @@ class FilterSettings:
     param_min_sd : float
         Smallest spread of the log rain factor kept after an update.
     gate : float
-        Innovation gate (normalised innovations beyond it are not assimilated).
+        Innovation gate (normalised innovations beyond it are not assimilated; only
+        with ``obs_error="gate"``).
+    obs_error : {"gate", "huber", "aoei"}
+        What a large innovation does (see the module docstring): rejected beyond
+        ``gate`` (default), or used with its observation-error variance inflated
+        (adaptive inflation: Huber's weight with threshold ``huber_c``, or AOEI).
+    huber_c : float
+        Huber threshold: the normalised innovation (in standard deviations of
+        ``y - Hx``, dimensionless) beyond which an observation is down-weighted.
+    inflated_fraction : float
+        Localisation radius of an observation whose error is inflated, as a fraction of
+        ``radius`` (a local error reaches less far: 0.25, 2 of 8 links); 1: the same
+        radius.  Needs the observations' ``local_distance``.
     roughness_sigma : float
         Model error of the members: the lognormal spread of their conduits' Manning's n
         (see :func:`~twin.ops.members.member_networks`).
@@ -91,6 +128,9 @@ class FilterSettings:
     param_weight: float = 1.0
     param_min_sd: float = 0.08
     gate: float = 5.0
+    obs_error: str = "gate"
+    huber_c: float = 5.0
+    inflated_fraction: float = 0.25
     roughness_sigma: float = 0.2
     nudging_gain: float = 0.6
     bounded_depth: bool = False
@@ -106,12 +146,16 @@ class FilterSettings:
         if self.variant not in ("sqrt", "stochastic"):
             raise InputError(f"filter variant must be sqrt or stochastic, got {self.variant!r}",
                              field="variant")  # fmt: skip
+        if self.obs_error not in OBS_ERRORS:
+            raise InputError(f"obs_error must be one of {', '.join(OBS_ERRORS)}, got "
+                             f"{self.obs_error!r}", field="obs_error")  # fmt: skip
         if self.path not in ("graph", "flow"):
             raise InputError(f"localisation path must be graph or flow, got {self.path!r}",
                              field="path")  # fmt: skip
         for name, lo, hi in (("radius", 0.0, np.inf), ("inflation", 1.0, 10.0),
                              ("rtps", 0.0, 1.0), ("param_weight", 0.0, 1.0),
                              ("nudging_gain", 0.0, 1.0), ("gate", 0.0, np.inf),
+                             ("huber_c", 0.1, 100.0), ("inflated_fraction", 0.01, 1.0),
                              ("conduit_min_sd", 0.0, 5.0)):  # fmt: skip
             v = getattr(self, name)
             if not (np.isfinite(v) or hi == np.inf) or not lo <= v <= hi:
@@ -142,6 +186,10 @@ class Observations:
         Greatest depth of each node [m] (the bounded depth update).
     conduit_columns : (m,) int, optional
         State columns of estimated log conduit factors (floored spread after updates).
+    local_distance : list of (m,) float, optional
+        Distance of each element in ``local_index`` from the sensor (in the filter's
+        ``unit``; infinite for the rain factor): the shorter taper of an observation
+        whose error is inflated (``inflated_fraction``).
     """
 
     column: np.ndarray
@@ -154,6 +202,7 @@ class Observations:
     n_nodes: int = 0
     depth_max: np.ndarray | None = None
     conduit_columns: np.ndarray | None = None
+    local_distance: list | None = None
 
     def predicted(self, X: np.ndarray) -> np.ndarray:
         """(n_members, k) predicted readings of the ensemble ``X``."""
@@ -184,12 +233,28 @@ def unbounded_to_depth(z, depth_max):
 @dataclass
 class UpdateReport:
     """What an update saw: per observation the prior mean prediction, spread,
-    normalised innovation and whether it was used."""
+    normalised innovation, whether it was used and ``r_factor``, the factor its error
+    variance was inflated by (1: its declared ``sd``; see ``obs_error``)."""
 
     prior_mean: np.ndarray
     prior_sd: np.ndarray
     z: np.ndarray
     used: np.ndarray
+    r_factor: np.ndarray | None = None
+
+
+def inflated_error_variance(innovation, var_h, r, s: FilterSettings) -> float:
+    """The error variance [unit^2] an observation is assimilated with: its own ``r``
+    (``sd^2``), inflated for a large ``innovation`` ``y - mean(Hx)`` [unit] against the
+    prediction's variance ``var_h`` [unit^2] by ``s.obs_error`` (see the module
+    docstring; ``"gate"``: ``r``)."""
+    if s.obs_error == "huber":
+        total = var_h + r
+        z = abs(innovation) / np.sqrt(total) if total > 0.0 else 0.0
+        return total * z / s.huber_c - var_h if z > s.huber_c else r
+    if s.obs_error == "aoei":
+        return max(r, innovation * innovation - var_h)
+    return r
 
 
 def prior_statistics(X: np.ndarray, obs: Observations):
@@ -209,11 +274,14 @@ def enkf_update(X: np.ndarray, obs: Observations, s: FilterSettings, use=None) -
     """
     n = X.shape[0]
     mean0, sd0, z = prior_statistics(X, obs)
-    used = np.isfinite(obs.value) & (np.abs(z) <= s.gate)
+    used = np.isfinite(obs.value)
+    if s.obs_error == "gate":
+        used &= np.abs(z) <= s.gate
     if use is not None:
         used &= use
+    r_factor = np.ones(len(obs.value))
     if n < 2 or not used.any():
-        return UpdateReport(mean0, sd0, z, used)
+        return UpdateReport(mean0, sd0, z, used, r_factor)
     if s.inflation != 1.0:
         xm = X.mean(axis=0)
         X[:] = xm + s.inflation * (X - xm)
@@ -235,12 +303,19 @@ def enkf_update(X: np.ndarray, obs: Observations, s: FilterSettings, use=None) -
         hm = hx.mean()
         hp = hx - hm
         var_h = hp @ hp / (n - 1)
-        r = obs.sd[k] ** 2
+        r0 = obs.sd[k] ** 2
         if var_h <= 0.0:
             continue
+        r = inflated_error_variance(obs.value[k] - hm, var_h, r0, s)
+        r_factor[k] = r / r0 if r0 > 0.0 else 1.0
+        if r > r0:  # a local error: it does not move the network-wide rain factor
+            rho = np.where(idx == X.shape[1] - 1, 0.0, rho)
+            if s.inflated_fraction < 1.0 and obs.local_distance is not None:
+                near = gaspari_cohn(obs.local_distance[k], s.inflated_fraction * s.radius)
+                rho = np.minimum(rho, near)
         eps = None
         if s.variant != "sqrt":
-            eps = rng.normal(0.0, obs.sd[k], n)
+            eps = rng.normal(0.0, obs.sd[k] if r == r0 else np.sqrt(r), n)
             eps -= eps.mean()
         X[:, idx] = _updated(X[:, idx], hx, obs.value[k], r, rho, eps)
         if bounded and col < nn:
@@ -269,7 +344,7 @@ def enkf_update(X: np.ndarray, obs: Observations, s: FilterSettings, use=None) -
             live = p.std(axis=0) > 0.0  # conduits (the other links' columns are all 0)
             if live.any():
                 X[:, obs.conduit_columns[live]] -= p[:, live].mean()
-    return UpdateReport(mean0, sd0, z, used)
+    return UpdateReport(mean0, sd0, z, used, r_factor)
 
 
 def _keep_spread(X, columns, min_sd) -> None:

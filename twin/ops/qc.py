@@ -29,6 +29,22 @@ A sensor whose largest score stays above 1 for ``persist`` readings is flagged a
 out of the updates; it is used again after ``recover`` readings with every score below 1.
 The largest score is kept as ``qc_score`` (it ranks sensors for a ROC curve).
 
+Large offsets with a robust filter (``keep_large_offsets``; on by default when the
+filter down-weights large innovations instead of rejecting them, see
+:data:`twin.ops.enkf.OBS_ERRORS`).  The offset tests (innovation, bias, drift) cannot
+tell a sensor that reads wrong from a sensor that alone sees a real local error the
+members lack (a blocked pipe backing water up into its manhole): against a prediction
+made without it both disagree, persistently.  The bias and drift tests are built for
+the small offsets of a calibration fault (a few spreads); an offset past the
+innovation test's threshold (the median normalised innovation of ``innovation_min``
+above ``gate``) is of the other kind, and with a robust filter it is not flagged by
+the offset tests, from then until ``max(bias_min, drift_min)`` after the last reading
+that passed it: the filter assimilates it with an inflated error (bounded influence),
+so a real local error is learnt and a wrong reading moves the state by at most the
+robust threshold's worth at each update.  The tests of the sensor's own record (stuck,
+noise) flag it as always, a sensor already flagged stays flagged until it recovers,
+and the scores are unchanged.
+
 What a single sensor's statistics can tell is limited: a 10 % bias or a 2 cm/h drift
 of a sensor the filter assimilates is followed by the ensemble and looks like the
 model error of the truth (rain under-catch, rougher pipes) until it is left out; the
@@ -47,6 +63,10 @@ TESTS = ("innovation", "stuck", "noise", "drift", "bias")
 
 @dataclass(frozen=True)
 class QCSettings:
+    """Thresholds (each test's score is 1 there) and windows [min] of the tests (see
+    the module docstring); ``keep_large_offsets``: None follows the filter (on when it
+    down-weights large innovations, see :class:`~twin.ops.watch.Twin`)."""
+
     gate: float = 4.0
     innovation_min: float = 15.0
     stuck_min: float = 3.0
@@ -62,6 +82,7 @@ class QCSettings:
     persist: int = 3
     recover: int = 15
     withheld: bool = True
+    keep_large_offsets: bool | None = None
 
 
 def _scatter(x) -> float:
@@ -94,6 +115,8 @@ class SensorQC:
         self.reason = [""] * n
         self._bad_run = np.zeros(n, np.int64)
         self._good_run = np.zeros(n, np.int64)
+        #: [s] until when each sensor's offset tests do not flag it (keep_large_offsets)
+        self._large_until = np.full(n, -np.inf)
 
     def update(self, t_s, y, hx, hx_sd, now_s):
         """Score each sensor on its recent history and update the flags.
@@ -117,7 +140,14 @@ class SensorQC:
         self.scores = sc
         self.score = sc.max(axis=1)
         bad = self.score > 1.0
-        self._bad_run = np.where(bad, self._bad_run + 1, 0)
+        to_flag = bad
+        if s.keep_large_offsets:
+            large = sc[:, TESTS.index("innovation")] > 1.0
+            memory_s = max(s.bias_min, s.drift_min) * 60.0
+            self._large_until = np.where(large, now_s + memory_s, self._large_until)
+            own = sc[:, [TESTS.index("stuck"), TESTS.index("noise")]].max(axis=1) > 1.0
+            to_flag = bad & (own | (now_s > self._large_until))
+        self._bad_run = np.where(to_flag, self._bad_run + 1, 0)
         self._good_run = np.where(bad, 0, self._good_run + 1)
         for i in range(n):
             if not self.flagged[i] and self._bad_run[i] >= s.persist:

@@ -25,7 +25,7 @@ from __future__ import annotations
 
 import json
 import logging
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from pathlib import Path
 
 import numpy as np
@@ -44,7 +44,7 @@ from twin.ops.outputs import (
     forecasts_dataset,
     write_dataset,
 )
-from twin.ops.qc import SensorQC
+from twin.ops.qc import QCSettings, SensorQC
 from twin.ops.rain import ObservedRain, persistence_nowcast
 from twin.ops.sensors import ElementKind, Quantity
 from twin.ops.store import DB_NAME, ObservationStore
@@ -232,6 +232,10 @@ class Twin:
             nowcast = nowcast or radar.nowcast
         self.rain = rain if rain is not None else self._default_rain(sim0.opts)
         self.nowcast = nowcast or persistence_nowcast
+        qc_settings = qc_settings or QCSettings()
+        if qc_settings.keep_large_offsets is None:  # follow the filter (see twin.ops.qc)
+            robust = self.settings.method == "enkf" and self.settings.obs_error != "gate"
+            qc_settings = replace(qc_settings, keep_large_offsets=robust)
         self.qc = SensorQC(sensors.sd, qc_settings)
         self.book = WarningBook(warning_settings)
         self._obs = self._observation_model()
@@ -280,7 +284,7 @@ class Twin:
         st = self.settings
         dist = self._distance = GraphDistance.of_network(self.net, st.unit)
         reach = dist.along_flow_from_nodes if st.path == "flow" else dist.from_nodes
-        cols, scales, offsets, idx, wts, at = [], [], [], [], [], []
+        cols, scales, offsets, idx, wts, at, dists = [], [], [], [], [], [], []
         for i in state:
             kind = _KIND[Quantity(int(s.quantity[i]))]
             e = int(s.element_index[i])
@@ -299,9 +303,11 @@ class Twin:
             wl = gaspari_cohn(dl[0], st.radius)
             wc = wl * m.conduits.mask if m.conduits is not None else wl[:0]
             w = np.concatenate([gaspari_cohn(dn[0], st.radius), wl, wc, [st.param_weight]])
+            d = np.concatenate([dn[0], dl[0], dl[0][: len(wc)], [np.inf]])
             keep = np.flatnonzero(w > 0)
             idx.append(keep)
             wts.append(w[keep])
+            dists.append(d[keep])
         return {
             "sensor": state,
             "column": np.array(cols, np.int64),
@@ -309,6 +315,7 @@ class Twin:
             "offset": np.array(offsets),
             "index": idx,
             "weight": wts,
+            "distance": dists,
             "node": np.array(at, np.int64),
         }
 
@@ -443,6 +450,7 @@ class Twin:
             self.members.n_nodes,
             self.members.max_depth_m,
             self.members.conduit_columns,
+            o["distance"],
         )
         use = ~flagged
         if self.settings.method == "enkf":
@@ -653,6 +661,7 @@ class Twin:
                 "flagged": self.qc.flagged.tolist(),
                 "bad": self.qc._bad_run.tolist(),
                 "good": self.qc._good_run.tolist(),
+                "large_until": [x if np.isfinite(x) else None for x in self.qc._large_until],
             },
             "history": {k: np.asarray(v).tolist() for k, v in self._history.items()},
         }
@@ -692,6 +701,8 @@ class Twin:
         self.qc.flagged[:] = mark["qc"]["flagged"]
         self.qc._bad_run[:] = mark["qc"]["bad"]
         self.qc._good_run[:] = mark["qc"]["good"]
+        large = mark["qc"].get("large_until") or [None] * len(self.qc._large_until)
+        self.qc._large_until[:] = [-np.inf if x is None else x for x in large]
         self._history = {k: list(np.asarray(v)) for k, v in mark["history"].items()}
         import xarray as xr
 
