@@ -113,22 +113,40 @@ def find_symbol(symbols, name: str) -> str:
 
 
 def write_perf_map(dispatcher) -> tuple[Path, Path]:
-    """Write ``/tmp/perf-PID.map`` for ``dispatcher``'s compiled code; return (map, object)."""
+    """Write ``/tmp/perf-PID.map`` for the compiled code of ``dispatcher`` and of every
+    other kernel loaded in this process (the JIT linker may resolve a call to a helper
+    of the same name in another kernel's object: those samples are named too); return
+    (map, object of ``dispatcher``)."""
+    import gc
+
+    from numba.core.registry import CPUDispatcher
+
     lines = []
     pid = os.getpid()
     obj = Path(f"/tmp/twin-kernel-{pid}.o")
-    for cres in dispatcher.overloads.values():
-        lib = cres.library
-        # loaded from numba's cache: kept by _keep_object_code; compiled in this
-        # process: the object numba made for its cache
-        code = getattr(lib, "_kept_object", None) or getattr(lib, "_compiled_object", None)
-        if not code:
-            raise SystemExit("numba kept no object code for the routing kernel (cache off?)")
-        obj.write_bytes(code)
-        entry = cres.fndesc.llvm_func_name
-        syms = _symbols(obj)
-        base = lib.get_pointer_to_function(entry) - syms[entry][0]
-        lines += [f"{base + off:x} {size:x} {name}" for name, (off, size) in syms.items()]
+    others = [d for d in gc.get_objects() if isinstance(d, CPUDispatcher) and d is not dispatcher]
+    for k, disp in enumerate([dispatcher, *others]):
+        for cres in disp.overloads.values():
+            lib = cres.library
+            # loaded from numba's cache: kept by _keep_object_code; compiled in this
+            # process: the object numba made for its cache
+            code = getattr(lib, "_kept_object", None) or getattr(lib, "_compiled_object", None)
+            if not code:
+                if k == 0:
+                    raise SystemExit("numba kept no object code for the routing kernel")
+                continue
+            path = obj if k == 0 else Path(f"/tmp/twin-kernel-{pid}-other.o")
+            path.write_bytes(code)
+            entry = cres.fndesc.llvm_func_name
+            syms = _symbols(path)
+            if entry not in syms:
+                continue
+            try:
+                base = lib.get_pointer_to_function(entry) - syms[entry][0]
+            except Exception:  # noqa: BLE001 - a library numba did not load here
+                continue
+            lines += [f"{base + off:x} {size:x} {name}" for name, (off, size) in syms.items()]
+    Path(f"/tmp/twin-kernel-{pid}-other.o").unlink(missing_ok=True)
     path = Path(f"/tmp/perf-{pid}.map")
     path.write_text("\n".join(lines) + "\n")
     return path, obj
