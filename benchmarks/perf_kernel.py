@@ -3,6 +3,7 @@
 Usage::
 
     perf record -o /tmp/twin.perf python benchmarks/perf_kernel.py [NETWORK] [--hours H]
+    python benchmarks/perf_kernel.py [NETWORK] [--hours H] --record /tmp/twin.perf
     python benchmarks/perf_kernel.py --report /tmp/twin.perf [--annotate NAME]
 
 The first command runs ``NETWORK`` (``medium-conduits``) for ``--hours`` of simulated
@@ -14,6 +15,11 @@ and so on instead of bare addresses.  The second command prints the share of sam
 per function (numba's mangled names shortened), and with ``--annotate NAME`` the
 disassembly of the function named ``NAME`` (short name, or part of one), each instruction with
 its samples (the object code is saved beside the map as ``/tmp/twin-kernel-PID.o``).
+With ``--record FILE`` the script starts ``perf record`` on itself after the warm-up
+and stops it after the time loop, so the profile holds the steps only (not the
+imports, the warm-up or the kernels' loading).  The steps are taken as ``twin.simulate``
+takes them: by the compiled step loop (``run_steps``, specialised to the network) where
+it applies, else the Python loop around the routing step.
 
 This reads numba internals (the library's compiled object, through a wrapper on
 ``CodeLibrary._set_compiled_object`` installed before the kernels load): a developer
@@ -29,6 +35,7 @@ import argparse
 import collections
 import os
 import re
+import signal
 import subprocess
 import sys
 import time
@@ -71,17 +78,20 @@ def short_name(symbol: str) -> str:
     ``_ZN4twin7kernels7routing7conduit12conduit_flowB4v1...`` ->
     ``routing.conduit.conduit_flow``.
     """
-    m = re.match(r"(?:cfunc\.)?_ZN(?:7cpython)?((?:\d+\w+?)+?)B\d+v\d+B", symbol)
+    m = re.match(r"(?:cfunc\.)?_ZN(?:7cpython)?(?=\d)", symbol)
     if not m:
         return symbol
-    parts, rest = [], m.group(1)
-    while rest:
-        n = re.match(r"\d+", rest)
-        if not n:
-            break
+    # length-prefixed parts up to numba's ABI tag (``B<n>v<n>B``); read one by one (a
+    # regular expression of nested repeats backtracks for minutes on long names)
+    parts, pos = [], m.end()
+    while pos < len(symbol) and symbol[pos].isdigit():
+        n = re.match(r"\d+", symbol[pos:])
         k = int(n.group())
-        parts.append(rest[n.end() : n.end() + k])
-        rest = rest[n.end() + k :]
+        pos += n.end()
+        parts.append(symbol[pos : pos + k])
+        pos += k
+    if not parts:
+        return symbol
     return ".".join(p for p in parts if p not in ("twin", "kernels"))
 
 
@@ -103,28 +113,46 @@ def find_symbol(symbols, name: str) -> str:
 
 
 def write_perf_map(dispatcher) -> tuple[Path, Path]:
-    """Write ``/tmp/perf-PID.map`` for ``dispatcher``'s compiled code; return (map, object)."""
+    """Write ``/tmp/perf-PID.map`` for the compiled code of ``dispatcher`` and of every
+    other kernel loaded in this process (the JIT linker may resolve a call to a helper
+    of the same name in another kernel's object: those samples are named too); return
+    (map, object of ``dispatcher``)."""
+    import gc
+
+    from numba.core.registry import CPUDispatcher
+
     lines = []
     pid = os.getpid()
     obj = Path(f"/tmp/twin-kernel-{pid}.o")
-    for cres in dispatcher.overloads.values():
-        lib = cres.library
-        # loaded from numba's cache: kept by _keep_object_code; compiled in this
-        # process: the object numba made for its cache
-        code = getattr(lib, "_kept_object", None) or getattr(lib, "_compiled_object", None)
-        if not code:
-            raise SystemExit("numba kept no object code for the routing kernel (cache off?)")
-        obj.write_bytes(code)
-        entry = cres.fndesc.llvm_func_name
-        syms = _symbols(obj)
-        base = lib.get_pointer_to_function(entry) - syms[entry][0]
-        lines += [f"{base + off:x} {size:x} {name}" for name, (off, size) in syms.items()]
+    others = [d for d in gc.get_objects() if isinstance(d, CPUDispatcher) and d is not dispatcher]
+    for k, disp in enumerate([dispatcher, *others]):
+        for cres in disp.overloads.values():
+            lib = cres.library
+            # loaded from numba's cache: kept by _keep_object_code; compiled in this
+            # process: the object numba made for its cache
+            code = getattr(lib, "_kept_object", None) or getattr(lib, "_compiled_object", None)
+            if not code:
+                if k == 0:
+                    raise SystemExit("numba kept no object code for the routing kernel")
+                continue
+            path = obj if k == 0 else Path(f"/tmp/twin-kernel-{pid}-other.o")
+            path.write_bytes(code)
+            entry = cres.fndesc.llvm_func_name
+            syms = _symbols(path)
+            if entry not in syms:
+                continue
+            try:
+                base = lib.get_pointer_to_function(entry) - syms[entry][0]
+            except Exception:  # noqa: BLE001 - a library numba did not load here
+                continue
+            lines += [f"{base + off:x} {size:x} {name}" for name, (off, size) in syms.items()]
+    Path(f"/tmp/twin-kernel-{pid}-other.o").unlink(missing_ok=True)
     path = Path(f"/tmp/perf-{pid}.map")
     path.write_text("\n".join(lines) + "\n")
     return path, obj
 
 
-def run(network: str, hours: float) -> None:
+def run(network: str, hours: float, record: str | None = None) -> None:
     _keep_object_code()
     import twin
     from twin.engine.simulation import Simulation
@@ -134,12 +162,23 @@ def run(network: str, hours: float) -> None:
     warm = Simulation(net, end_hours=0.01)
     warm.step()
     warm.step()
-    path, obj = write_perf_map(route_step)
     sim = Simulation(net, end_hours=hours)
+    # the kernel that takes the steps: the compiled step loop (run_steps, specialised to
+    # the network) where it applies, else the routing step the Python loop calls
+    steps = sim._compiled
+    path, obj = write_perf_map(steps.kernel if steps is not None else route_step)
+    perf = None
+    if record:
+        perf = subprocess.Popen(["perf", "record", "-F", "999", "-o", record,
+                                 "-p", str(os.getpid())], stderr=subprocess.DEVNULL)  # fmt: skip
+        time.sleep(1.0)  # perf attaches
     t0 = time.perf_counter()
-    while not sim.finished:
-        sim.step()
-    print(f"{network}: {hours} h in {time.perf_counter() - t0:.2f} s; map {path}, object {obj}")
+    sim._step_until(sim.duration_s)
+    wall = time.perf_counter() - t0
+    if perf is not None:
+        perf.send_signal(signal.SIGINT)
+        perf.wait()
+    print(f"{network}: {hours} h in {wall:.2f} s; map {path}, object {obj}")
 
 
 def _samples(data: str) -> tuple[list[tuple[int, str]], int | None]:
@@ -198,6 +237,7 @@ def main(argv=None) -> int:
     p = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     p.add_argument("network", nargs="?", default="medium-conduits")
     p.add_argument("--hours", type=float, default=2.0)
+    p.add_argument("--record", metavar="PERF_DATA", help="run perf record on the steps only")
     p.add_argument("--report", metavar="PERF_DATA", help="summarise a recorded run")
     p.add_argument("--annotate", metavar="NAME", help="with --report: one function's code")
     p.add_argument("--top", type=int, default=25)
@@ -205,7 +245,7 @@ def main(argv=None) -> int:
     if a.report:
         report(a.report, a.annotate, a.top)
     else:
-        run(a.network, a.hours)
+        run(a.network, a.hours, a.record)
     return 0
 
 

@@ -46,6 +46,9 @@ def time_router(name: str, hours: float | None, record_every: int = 50, threads:
     import twin
     from twin.engine.simulation import Simulation
 
+    # the per-step Python loop, whose every step calls Router.advance (timed below); the
+    # compiled step loop (twin.engine.stepping) calls the same kernels inside one call
+    Simulation._python_loop = True
     net = twin.load_network(name)
     kw = {"threads": threads} if hours is None else {"end_hours": hours, "threads": threads}
     sim = Simulation(net, **kw)
@@ -93,7 +96,7 @@ def time_router(name: str, hours: float | None, record_every: int = 50, threads:
         "step_us": 1e6 * float(per_step.mean()),
         "step_wall_us": 1e6 * float(per_step_wall.mean()),
         "step_wall_median_us": 1e6 * float(np.median(per_step_wall)),
-        "kernel": getattr(router._route, "__name__", "?"),
+        "kernel": getattr(getattr(router, "_route", None), "__name__", "?"),
         "passes": float(passes.mean()),
         "link_iter_us": 1e6 * float(per_step.sum()) / float(passes.sum() * n_conduits),
         "n_links": n_conduits,

@@ -353,6 +353,25 @@ ANALYTIC_YC = {Shape.RECT_CLOSED, Shape.RECT_OPEN, Shape.TRIANGULAR, Shape.PARAB
 
 
 @pytest.mark.parametrize("shape,g", CASES, ids=IDS)
+def test_critical_flow_table_holds_the_flow_critical_at_each_search_depth(shape, g):
+    """The search's critical flows (``XSects.q_crit``, made with the bundle) are
+    A sqrt(g A / W) at the depths k y_full / 25 for the sections SWMM searches by
+    enumeration, and unused (0) for the others."""
+    par = _params(shape, g)
+    y_full = par.y_full[0]
+    searched = shape not in ANALYTIC_YC and 0.5 <= par.a_full[0] / (np.pi / 4 * y_full**2) <= 2.0
+    assert par.q_crit.shape == (1, 26)
+    if not searched:
+        assert not par.q_crit.any()
+        return
+    for k in range(26):
+        y = k * (y_full / 25.0)
+        a, w = X.area_at_depth(par, 0, y), X.width_at_depth(par, 0, y)
+        q = a * np.sqrt(G * a / w) if w > 0.0 else 0.0
+        assert par.q_crit[0, k] == pytest.approx(q, rel=1e-14, abs=1e-300)
+
+
+@pytest.mark.parametrize("shape,g", CASES, ids=IDS)
 def test_normal_depth_satisfies_manning(shape, g):
     par = _params(shape, g)
     int(shape)

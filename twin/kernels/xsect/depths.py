@@ -15,6 +15,7 @@ import numpy as np
 
 from twin.kernels.config import JIT
 from twin.kernels.jit import kernel
+from twin.kernels.view import view
 from twin.kernels.xsect.geometry import (
     BASKETHANDLE,
     CATENARY,
@@ -135,26 +136,73 @@ def _critical_flow(xs, j, y):
     return 0.0
 
 
+#: depth increments of SWMM's critical-depth enumeration (getYcritEnum)
+CRITICAL_STEPS = 25
+
+
+@kernel(**JIT)
+def _tabulated_critical_flow(xs, j, i, dy):
+    """``_critical_flow(xs, j, i * dy)`` from ``xs.q_crit`` (the same number), computed
+    where ``i`` is off the table (a depth estimate that is not a number)."""
+    if 0 <= i <= CRITICAL_STEPS:
+        return xs.q_crit[j, i]
+    return _critical_flow(xs, j, i * dy)
+
+
 @kernel(**JIT)
 def _critical_depth_enum(xs, j, q, y0):
-    """Critical depth by stepping through 25 depth increments from ``y0``, then linear."""
+    """Critical depth by stepping through 25 depth increments from ``y0``, then linear.
+
+    The critical flows at the increments come from ``xs.q_crit`` (:func:`critical_flow_table`:
+    the numbers SWMM's getYcritEnum computes at each call, computed once)."""
     dy = xs.y_full[j] / 25.0
     i1 = int(y0 / dy)
-    q0 = _critical_flow(xs, j, i1 * dy)
+    q0 = _tabulated_critical_flow(xs, j, i1, dy)
     if q0 < q:
         yc = xs.y_full[j]
         for i in range(i1 + 1, 26):
-            qc = _critical_flow(xs, j, i * dy)
+            qc = _tabulated_critical_flow(xs, j, i, dy)
             if qc >= q:
                 return ((q - q0) / (qc - q0) + (i - 1.0)) * dy
             q0 = qc
         return yc
     for i in range(i1 - 1, -1, -1):
-        qc = _critical_flow(xs, j, i * dy)
+        qc = _tabulated_critical_flow(xs, j, i, dy)
         if qc < q:
             return ((q - qc) / (q0 - qc) + i) * dy
         q0 = qc
     return 0.0
+
+
+@kernel(**JIT)
+def _by_enumeration(xs, j):
+    """Whether :func:`critical_depth` searches section ``j`` by enumeration."""
+    shape = xs.shape_code[j]
+    if (shape == DUMMY or shape == RECT_OPEN or shape == RECT_CLOSED or shape == TRIANGULAR
+            or shape == PARABOLIC or shape == POWER):  # fmt: skip
+        return False
+    y_full = xs.y_full[j]
+    ratio = xs.a_full[j] / (np.pi / 4.0 * y_full * y_full)
+    return 0.5 <= ratio <= 2.0
+
+
+@kernel(**JIT)
+def _critical_flow_table(xs):
+    dy_steps = xs.q_crit.shape[1]
+    for j in range(xs.shape_code.shape[0]):
+        if _by_enumeration(xs, j):
+            dy = xs.y_full[j] / 25.0
+            for i in range(dy_steps):
+                xs.q_crit[j, i] = _critical_flow(xs, j, i * dy)
+
+
+@kernel(**JIT)
+def critical_flow_table(xs):
+    """Fill ``xs.q_crit`` [cfs]: the critical flow at depths ``k y_full / 25`` (k = 0..25)
+    of every section whose critical depth is found by enumeration, with the arithmetic
+    the enumeration used at each call (so its results are the same, bit for bit); the
+    geometry is fixed once the bundle is made.  Called from Python, on the view."""
+    _critical_flow_table(view(xs))
 
 
 @kernel(**JIT)

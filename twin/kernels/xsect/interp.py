@@ -16,7 +16,10 @@ from twin.kernels.jit import kernel
 TWO_PI = 2.0 * np.pi
 
 
-@kernel(**JIT)
+#: Inlined into its callers by LLVM: it is a few instructions, and a call passes the
+#: table's array struct (seven words) on the stack for each of the ~ten lookups of a
+#: conduit's pass (``benchmarks/perf_kernel.py``: 17 % of a step inside the call).
+@kernel(**JIT, inline="llvm")
 def table_lookup(x, table, n):
     """Relative property at relative argument ``x`` from a table of ``n`` equal steps.
 
@@ -56,7 +59,7 @@ def table_lookup(x, table, n):
     return y
 
 
-@kernel(**JIT)
+@kernel(**JIT, inline="llvm")
 def lookup_row(x, tables, t, row, n):
     """:func:`table_lookup` of ``tables[t, row]``.
 

@@ -64,16 +64,25 @@ class XSects(Bundle):
         _x("s_bot", F, "shape's", "SWMM's sBot"),
         _x("a_max", F, "ft2", "area at the largest section factor"),
         Field("tables", F, "-", "shape tables (n_tables, 5 rows A R W Y S, 51)", "table", 0, 3),
-    )
+        Field("q_crit", F, "cfs", "critical flow at the depths k y_full / 25, k = 0..25, of "
+              "the sections whose critical depth SWMM finds by enumeration (0 elsewhere)",
+              "link", 0.0, 2),
+    )  # fmt: skip
 
     @classmethod
     def of_sections(cls, sections: list[dict], tables: np.ndarray) -> XSects:
-        """The bundle of ``sections`` (dicts of field values, :func:`xsect_params`)."""
+        """The bundle of ``sections`` (dicts of field values, :func:`xsect_params`), its
+        critical flows tabulated (:func:`~twin.kernels.xsect.depths.critical_flow_table`)."""
+        from twin.kernels.xsect.depths import CRITICAL_STEPS, critical_flow_table
+
         values = {}
-        for f in cls.fields[:-1]:
+        for f in cls.fields[:-2]:
             dtype = np.int64 if f.dtype == I else np.float64
             values[f.name] = np.array([s[f.name] for s in sections], dtype=dtype)
-        return cls(**values, tables=np.ascontiguousarray(tables, dtype=np.float64))
+        xs = cls(**values, tables=np.ascontiguousarray(tables, dtype=np.float64),
+                 q_crit=np.zeros((len(sections), CRITICAL_STEPS + 1)))  # fmt: skip
+        critical_flow_table(xs)
+        return xs
 
 
 bind(XSects, XSectsType)
