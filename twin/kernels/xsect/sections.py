@@ -73,6 +73,7 @@ class XSects(Bundle):
     def of_sections(cls, sections: list[dict], tables: np.ndarray) -> XSects:
         """The bundle of ``sections`` (dicts of field values, :func:`xsect_params`), its
         critical flows tabulated (:func:`~twin.kernels.xsect.depths.critical_flow_table`)."""
+        from twin.kernels.jit import specialise
         from twin.kernels.xsect.depths import CRITICAL_STEPS, critical_flow_table
 
         values = {}
@@ -81,7 +82,8 @@ class XSects(Bundle):
             values[f.name] = np.array([s[f.name] for s in sections], dtype=dtype)
         xs = cls(**values, tables=np.ascontiguousarray(tables, dtype=np.float64),
                  q_crit=np.zeros((len(sections), CRITICAL_STEPS + 1)))  # fmt: skip
-        critical_flow_table(xs)
+        # compiled without the shapes no section has (as the routing step's kernels are)
+        specialise(critical_flow_table, **absent_shapes(xs.shape_code))(xs)
         return xs
 
 
