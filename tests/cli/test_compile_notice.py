@@ -14,7 +14,7 @@ import pytest
 
 import twin
 from twin.cli import COMPILE_ESTIMATE, main
-from twin.kernels import cache_folder, cache_is_cold
+from twin.kernels import cache_folder, cache_folders, cache_is_cold
 
 NOTICE = "twin: compiling the numba kernels once"
 
@@ -30,6 +30,20 @@ def test_cold_is_a_missing_or_empty_folder(tmp_path, monkeypatch):
     assert cache_is_cold()  # data without an index is not a cache numba can load
     (folder / "routing_step.step-10.py311.nbi").write_bytes(b"")
     assert not cache_is_cold()
+
+
+def test_a_cache_of_the_subpackages_alone_is_warm(tmp_path, monkeypatch):
+    """A network of conduits compiles only kernels of subpackages (the compiled step loop
+    is in routing/): the package's own folder stays empty, and the cache is warm."""
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path / "numba"))
+    folders = cache_folders()
+    assert cache_folder() in folders
+    (routing,) = [f for f in folders if f.name.startswith("routing_")]
+    assert cache_is_cold()
+    routing.mkdir(parents=True)
+    (routing / "run.run_steps-254.py311.nbi").write_bytes(b"")
+    assert not cache_is_cold()
+    assert not cache_folder().exists()
 
 
 @pytest.mark.parametrize("cold", [True, False])

@@ -95,13 +95,14 @@ def _run(argv) -> int:
     return 0
 
 
-#: What a cold compile takes on the reference machine (2-core AMD EPYC, numba 0.68, a
-#: quiet machine: 16-18 s CPU for ``twin run medium-conduits`` in
-#: ``benchmarks/compile_profile.py``, about 2 s more for the whole process; a network with
-#: structures or the 2D surface compiles their kernels too).  numba compiles on one core;
-#: with a second core idle, the routing step compiles in a helper process meanwhile
-#: (:mod:`twin.kernels.ahead`), which shortens the wait, not the CPU time.
-COMPILE_ESTIMATE = "about 20 s"
+#: What a cold compile makes a first run wait on the reference machine (2-core AMD EPYC,
+#: numba 0.68, a quiet machine, 2026-12-07, ``benchmarks/cold_compile.py --ahead``,
+#: ``benchmarks/results/cold-compile-s10-quiet.json``: ``twin run`` 12.9-13.3 s wall,
+#: 21 s CPU of both processes; ``twin run medium-conduits`` 12.8-13.2 s wall, 19 s CPU).
+#: numba compiles on one core; with a second core idle, the routing step compiles in a
+#: helper process meanwhile (:mod:`twin.kernels.ahead`), which shortens the wait, not the
+#: CPU time: on a busy machine the wait is closer to the CPU time.
+COMPILE_ESTIMATE = "about 15 s"
 
 
 def announce_compile() -> None:
