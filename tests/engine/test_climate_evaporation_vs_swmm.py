@@ -34,13 +34,15 @@ MAX_RUNOFF_EVAP_DIFF_M3 = 10.0
 MAX_LOSS_DIFF_M3 = 0.5 * 0.001 * 3785.411784
 
 
-def _days():
+def _days(t_mid=80, t_amp=10, spread=15, spread_amp=5, ev_mid=0.15, ev_amp=0.05):
+    """June and July: (month, day, day number, Tmax, Tmin, pan evaporation), smooth
+    waves around ``t_mid`` and ``ev_mid`` (defaults: US units, F and in/day)."""
     for m, nd in ((6, 30), (7, 31)):
         for d in range(1, nd + 1):
             k = (m - 6) * 30 + d
-            tmax = 80 + 10 * math.sin(k / 3.0)
-            tmin = tmax - 15 - 5 * math.cos(k / 2.0)
-            yield m, d, k, tmax, tmin, 0.15 + 0.05 * math.sin(k / 4.0)
+            tmax = t_mid + t_amp * math.sin(k / 3.0)
+            tmin = tmax - spread - spread_amp * math.cos(k / 2.0)
+            yield m, d, k, tmax, tmin, ev_mid + ev_amp * math.sin(k / 4.0)
 
 
 def user_file() -> str:
@@ -79,12 +81,8 @@ MAX_LOSS_DIFF_M3 = {"US": MAX_LOSS_DIFF_M3, "SI": 0.5 * 0.001 * 1000.0 + 0.1}
 
 
 def _days_si():
-    for m, nd in ((6, 30), (7, 31)):
-        for d in range(1, nd + 1):
-            k = (m - 6) * 30 + d
-            tmax = 27 + 6 * math.sin(k / 3.0)
-            tmin = tmax - 8 - 3 * math.cos(k / 2.0)
-            yield m, d, k, tmax, tmin, 4.0 + 1.2 * math.sin(k / 4.0)
+    """The days in SI: C and mm/day."""
+    return _days(t_mid=27, t_amp=6, spread=8, spread_amp=3, ev_mid=4.0, ev_amp=1.2)
 
 
 def user_file_si() -> str:
