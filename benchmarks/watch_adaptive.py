@@ -33,13 +33,10 @@ import json
 import os
 import subprocess
 import sys
-import tempfile
-import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import numpy as np
-import xarray as xr
 
 sys.path.insert(0, str(Path(__file__).parent))
 OUT = Path(__file__).parent / "results" / "watch-adaptive.json"
@@ -65,7 +62,6 @@ def one(case, net_name, seed, method, members, end_hours, huber_c, inflated_frac
     from watch_twin import network
 
     from twin.ops.enkf import FilterSettings
-    from twin.ops.watch import Twin
     from twin.validation import twin_experiment as E
 
     model = network(net_name)
@@ -82,18 +78,9 @@ def one(case, net_name, seed, method, members, end_hours, huber_c, inflated_frac
     fs = FilterSettings(obs_error="gate" if name in ("none", "gate") else name, huber_c=huber_c,
                         estimate_conduits=extra == "conduits",
                         inflated_fraction=inflated_fraction)  # fmt: skip
-    with tempfile.TemporaryDirectory() as outdir:
-        t0 = time.perf_counter()
-        tw = Twin(model, ex.sensors, outdir, members=members, seed=seed, end_hours=end_hours,
-                  assimilation=kind, filter_settings=fs, horizon_min=60,
-                  nowcast=oracle(model))  # fmt: skip
-        tw.ingest(ex.rows(), "benchmark")
-        tw.run()
-        wall = time.perf_counter() - t0
-        an = xr.open_dataset(Path(outdir) / "analysis.nc").load()
-        fc = xr.open_dataset(Path(outdir) / "forecasts.nc").load()
-    unobserved = E.wet_manholes(model, ex.truth, ex.sensor_nodes)
-    wet = E.wet_manholes(model, ex.truth)
+    tw, an, fc, wall = E.run_watch(model, ex, members=members, seed=seed, end_hours=end_hours,
+                                   assimilation=kind, filter_settings=fs, horizon_min=60,
+                                   nowcast=oracle(model))  # fmt: skip
     tr = ex.truth.node_depth.sel(time=an.time.values, method="nearest").values
     at_sensor = {
         str(s): E.depth_rmse(an.sensor_analysed.values[:, k], tr[:, i])
@@ -110,11 +97,7 @@ def one(case, net_name, seed, method, members, end_hours, huber_c, inflated_frac
         "members": members,
         "end_hours": end_hours,
         "wall_s": round(wall, 1),
-        "analysis_rmse": E.analysis_rmse(an, ex.truth, unobserved),
-        "forecast_rmse_30": E.forecast_rmse(fc, ex.truth, wet, 30),
-        "forecast_rmse_60": E.forecast_rmse(fc, ex.truth, wet, 60),
-        "forecast_rmse_30_unobserved": E.forecast_rmse(fc, ex.truth, unobserved, 30),
-        "forecast_rmse_60_unobserved": E.forecast_rmse(fc, ex.truth, unobserved, 60),
+        **E.depth_skill(model, ex, an, fc),
         "analysis_rmse_at_sensor": at_sensor,
         "flagged_samples": dict(
             zip(ex.sensors.ids, an.sensor_qc_flag.values.sum(axis=0).tolist(), strict=True)

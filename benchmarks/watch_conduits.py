@@ -26,13 +26,10 @@ import argparse
 import json
 import os
 import sys
-import tempfile
-import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import numpy as np
-import xarray as xr
 
 sys.path.insert(0, str(Path(__file__).parent))
 OUT = Path(__file__).parent / "results" / "watch-conduits.json"
@@ -43,7 +40,6 @@ def one(net_name, seed, rain, method, prior, min_sd, end_hours, centred=False):
     from watch_twin import network
 
     from twin.ops.enkf import FilterSettings
-    from twin.ops.watch import Twin
     from twin.validation import twin_experiment as E
 
     model = network(net_name)
@@ -54,17 +50,9 @@ def one(net_name, seed, rain, method, prior, min_sd, end_hours, centred=False):
     fs = FilterSettings(estimate_conduits=est, roughness_sigma=prior if est else 0.2,
                         conduit_min_sd=min_sd, conduit_centred=centred)  # fmt: skip
     extra = {"nowcast": oracle(model)} if rain == "oracle" else {}
-    with tempfile.TemporaryDirectory() as outdir:
-        t0 = time.perf_counter()
-        tw = Twin(model, ex.sensors, outdir, members=16, seed=seed, end_hours=end_hours,
-                  assimilation=method.split("+")[0], filter_settings=fs, **extra)  # fmt: skip
-        tw.ingest(ex.rows(), "benchmark")
-        tw.run()
-        wall = time.perf_counter() - t0
-        an = xr.open_dataset(Path(outdir) / "analysis.nc").load()
-        fc = xr.open_dataset(Path(outdir) / "forecasts.nc").load()
-    unobserved = E.wet_manholes(model, ex.truth, ex.sensor_nodes)
-    wet = E.wet_manholes(model, ex.truth)
+    tw, an, fc, wall = E.run_watch(model, ex, members=16, seed=seed, end_hours=end_hours,
+                                   assimilation=method.split("+")[0], filter_settings=fs,
+                                   **extra)  # fmt: skip
     out = {
         "network": net_name,
         "seed": seed,
@@ -76,11 +64,7 @@ def one(net_name, seed, rain, method, prior, min_sd, end_hours, centred=False):
         "wall_s": round(wall, 1),
         "rain_factor_truth": rf,
         "rain_factor_final": float(np.exp(tw.members.log_rain_factor).mean()),
-        "analysis_rmse": E.analysis_rmse(an, ex.truth, unobserved),
-        "forecast_rmse_30": E.forecast_rmse(fc, ex.truth, wet, 30),
-        "forecast_rmse_60": E.forecast_rmse(fc, ex.truth, wet, 60),
-        "forecast_rmse_30_unobserved": E.forecast_rmse(fc, ex.truth, unobserved, 30),
-        "forecast_rmse_60_unobserved": E.forecast_rmse(fc, ex.truth, unobserved, 60),
+        **E.depth_skill(model, ex, an, fc),
         "load_average": os.getloadavg()[0],
     }
     if est:

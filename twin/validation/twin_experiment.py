@@ -178,6 +178,30 @@ def experiment(
     return Experiment(model, truth, nodes, sensors, t, y, faulty)
 
 
+def run_watch(model, ex: Experiment, **twin_kwargs):
+    """Replay experiment ``ex``'s readings through a :class:`~twin.ops.watch.Twin` of
+    ``model`` (``twin_kwargs``: members, seed, assimilation, filter_settings, ...) in a
+    temporary output folder: ``(twin, analysis, forecasts, wall_s)``, the two datasets
+    loaded before the folder goes."""
+    import tempfile
+    import time
+    from pathlib import Path
+
+    import xarray as xr
+
+    from twin.ops.watch import Twin
+
+    with tempfile.TemporaryDirectory() as outdir:
+        t0 = time.perf_counter()
+        tw = Twin(model, ex.sensors, outdir, **twin_kwargs)
+        tw.ingest(ex.rows(), "benchmark")
+        tw.run()
+        wall = time.perf_counter() - t0
+        an = xr.open_dataset(Path(outdir) / "analysis.nc").load()
+        fc = xr.open_dataset(Path(outdir) / "forecasts.nc").load()
+    return tw, an, fc, wall
+
+
 def rows_of(times, values, sensors) -> list:
     return [
         (times[i], sensors.ids[k], float(values[i, k]))
@@ -212,6 +236,21 @@ def forecast_rmse(forecasts, truth, nodes, lead_min) -> float:
     fc = forecasts.node_depth_mean.values[ok, k][:, nodes]
     tr = truth.node_depth.sel(time=valid[ok], method="nearest").values[:, nodes]
     return depth_rmse(fc, tr)
+
+
+def depth_skill(net, ex: Experiment, analysis, forecasts) -> dict:
+    """The experiment's depth scores [m]: ``analysis_rmse`` at the wet manholes no sensor
+    observes, ``forecast_rmse_30``/``_60`` at every wet manhole and
+    ``forecast_rmse_30_unobserved``/``_60_unobserved`` at the unobserved ones."""
+    unobserved = wet_manholes(net, ex.truth, ex.sensor_nodes)
+    wet = wet_manholes(net, ex.truth)
+    out = {"analysis_rmse": analysis_rmse(analysis, ex.truth, unobserved)}
+    for lead in (30, 60):
+        out[f"forecast_rmse_{lead}"] = forecast_rmse(forecasts, ex.truth, wet, lead)
+    for lead in (30, 60):
+        out[f"forecast_rmse_{lead}_unobserved"] = forecast_rmse(forecasts, ex.truth,
+                                                                unobserved, lead)  # fmt: skip
+    return out
 
 
 def truth_floods(net, truth, min_rate=1e-6) -> dict[str, np.datetime64]:
