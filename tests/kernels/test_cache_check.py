@@ -47,6 +47,27 @@ def test_a_truncated_index_is_cleared_and_compiled_again(tmp_path):
     assert any(p.endswith(".nbi") for p in os.listdir(folder))
 
 
+def test_a_subpackage_s_corrupted_index_is_cleared_too(tmp_path, monkeypatch):
+    """Most kernels live in subpackages (routing/, xsect/, ...), each cached in a folder
+    of its own: an unreadable index there is cleared as well, the others kept."""
+    from twin.kernels import cache_folder, cache_folders
+
+    monkeypatch.setenv("NUMBA_CACHE_DIR", str(tmp_path))
+    (routing,) = [f for f in cache_folders() if f.name.startswith("routing_")]
+    (xsect,) = [f for f in cache_folders() if f.name.startswith("xsect_")]
+    for folder in (routing, xsect, cache_folder()):
+        folder.mkdir(parents=True)
+    (routing / "run.run_steps-254.py311.nbi").write_bytes(b"\x80\x04trunc")  # cut short
+    (xsect / "keep.me-1.py311.nbc").write_bytes(b"")
+    run = subprocess.run([sys.executable, "-W", "default", "-c", "import twin.kernels"],
+                         env={**os.environ, "NUMBA_CACHE_DIR": str(tmp_path)},
+                         capture_output=True, text=True, timeout=300)  # fmt: skip
+    assert run.returncode == 0, run.stderr
+    warned = [ln for ln in run.stderr.splitlines() if "numba cache was corrupted" in ln]
+    assert len(warned) == 1 and "run.run_steps" in warned[0], run.stderr
+    assert not routing.exists() and (xsect / "keep.me-1.py311.nbc").exists()
+
+
 def test_numba_alone_fails_on_a_truncated_index(tmp_path):
     """The failure the check prevents: numba itself lets a truncated index through."""
     (tmp_path / "mod.py").write_text(

@@ -3,9 +3,10 @@
 Numba reads a cached kernel's index file (``*.nbi``) with ``pickle`` and lets any
 error through: one truncated index (a full disk, a killed process) made every later
 run fail with ``UnpicklingError`` or ``EOFError``.  :func:`check_kernel_cache` reads
-every index of the twin's own cache folder as numba would, and when one is unreadable
-removes that folder (and nothing else), with one warning; the kernels are compiled
-again on first use and cached anew.
+every index of the twin's cache folders (one per source folder of the kernels: the
+package's own and each subpackage's, :func:`twin.kernels.cache_folders`) as numba
+would, and removes each folder with an unreadable index (and nothing else), with one
+warning each; those kernels are compiled again on first use and cached anew.
 """
 
 from __future__ import annotations
@@ -38,18 +39,26 @@ def _index_is_readable(path: Path) -> bool:
 
 
 def check_kernel_cache() -> bool:
-    """Remove the twin's kernel cache folder if an index in it is unreadable; returns
-    True when it did (after one RuntimeWarning naming the file)."""
-    folder = kernel_cache_folder()
-    if not folder.is_dir():
-        return False
+    """Remove each of the twin's kernel cache folders that holds an unreadable index;
+    returns True when it removed one (after one RuntimeWarning per folder naming the
+    file)."""
+    from twin.kernels import cache_folders
+
+    cleared = False
+    for folder in cache_folders():
+        if folder.is_dir():
+            cleared = _clear_if_corrupted(folder) or cleared
+    return cleared
+
+
+def _clear_if_corrupted(folder: Path) -> bool:
     for index in sorted(folder.glob("*.nbi")):
         if not _index_is_readable(index):
             warnings.warn(
                 f"the numba cache was corrupted ({index.name} unreadable): cleared "
                 f"{folder}; the kernels are compiled again",
                 RuntimeWarning,
-                stacklevel=2,
+                stacklevel=3,
             )
             shutil.rmtree(folder, ignore_errors=True)
             return True
