@@ -15,8 +15,10 @@ Two parts, results in ``benchmarks/results/lockstep.json``:
    :class:`~twin.engine.lockstep.LockstepBatch` of M members against a
    :class:`~twin.engine.batch.MemberBatch` of the same M (``threads=1``), interleaved
    (A, B, A, B) over ``--repeats``; process CPU time of ``run()`` over the member-steps
-   taken, and the share of it inside the compiled routing call (the rest is each
-   member's Python half-step: step size, runoff, inflows, statistics, recording).
+   taken, and the share of it inside compiled code: the lockstep's routing call (the
+   rest is each member's Python half-step: step size, runoff, inflows, statistics,
+   recording), the batch's compiled member loop (whole steps, runoff and recording
+   included, between the stops where Python acts).
 """
 
 from __future__ import annotations
@@ -43,22 +45,33 @@ def _setups(network: str, members: int, hours: float, seed: int):
 
 def _timed_run(kind, setups, module, name, start_s=0.0):
     """CPU [s] of ``kind(setups).run()`` from ``start_s`` [s] (reached untimed), member-steps
-    taken from there, CPU inside ``module.name``."""
-    inner = getattr(module, name)
+    taken from there, CPU inside the compiled routing: ``module.name`` for the lockstep,
+    for the batch the kernels it binds on the instance when it is made (its compiled
+    member loop ``_run_members``, or ``_route_members`` a step at a time), which the
+    module's name is not."""
     spent = [0.0]
 
-    def timed(*args):
-        t = time.process_time()
-        try:
-            return inner(*args)
-        finally:
-            spent[0] += time.process_time() - t
+    def timing(inner):
+        def timed(*args):
+            t = time.process_time()
+            try:
+                return inner(*args)
+            finally:
+                spent[0] += time.process_time() - t
+
+        return timed
 
     batch = kind(setups, threads=1) if kind.__name__ == "MemberBatch" else kind(setups)
     batch.advance_until(start_s)
     steps0 = sum(s.steps for s in batch.sims)
     lock0 = getattr(batch, "steps", 0)
-    setattr(module, name, timed)
+    inner = getattr(module, name)
+    if kind.__name__ == "MemberBatch":
+        for attr in ("_run_members", "_route_members"):
+            if getattr(batch, attr, None) is not None:
+                setattr(batch, attr, timing(getattr(batch, attr)))
+    else:
+        setattr(module, name, timing(inner))
     try:
         t0 = time.process_time()
         res = batch.run()
