@@ -16,6 +16,7 @@ the replay of the recording's own settings gives the recorded AUC exactly.
 
     python benchmarks/watch_faults_replay.py --record /tmp/h --networks small --seeds 1,2,3
     python benchmarks/watch_faults_replay.py /tmp/h --qc noise_min=30
+    python benchmarks/watch_faults_replay.py /tmp/h --qc trend=true,trend_k=13.0
 """
 
 from __future__ import annotations
@@ -38,7 +39,7 @@ def record(folder, net_name, seed, members=8, minutes=150) -> Path:
     net = W.network(net_name)
     faults = dict(enumerate(E.FAULTS))
     ex = E.experiment(net, 6, seed=seed, faults=faults, fault_start_s=3600.0)
-    log = {"t": [], "y": [], "hx": [], "hsd": [], "flag": [], "scores": []}
+    log = {"t": [], "y": [], "hx": [], "hsd": [], "flag": [], "scores": [], "ens": []}
     with tempfile.TemporaryDirectory() as outdir:
         tw = Twin(net, ex.sensors, outdir, members=members, seed=seed, forecast=False,
                   cycle_min=30)  # fmt: skip
@@ -48,6 +49,7 @@ def record(folder, net_name, seed, members=8, minutes=150) -> Path:
             h = tw._history
             for k in ("t", "y", "hx", "hsd"):
                 log[k].append(h[k][-1])
+            log["ens"].append(h["hxm"][-1])
             check(t)
             log["flag"].append(tw.qc.flagged.copy())
             log["scores"].append(tw.qc.scores.copy())
@@ -69,24 +71,23 @@ def replay(path, settings) -> dict:
 
     d = np.load(path)
     t, y, hx, hsd = d["t"], d["y"], d["hx"], d["hsd"]
+    ens = d["ens"] if "ens" in d else None  # recordings before the members were saved
     qc = SensorQC(d["sd"], settings)
     rep = np.flatnonzero(np.isclose(t % 300.0, 0.0))
     rep = rep[t[rep] - t[rep[0]] >= 3600.0]
     score = []
     for m in rep:
         w = (t <= t[m]) & (t > t[m] - 7200.0)  # the twin's two hours of history
-        score.append([qc._scores(t[w], y[w, i], hx[w, i], hsd[w, i], qc.sd[i], t[m]).max()
+        score.append([qc._scores(t[w], y[w, i], hx[w, i], hsd[w, i], qc.sd[i], t[m],
+                                 None if ens is None else ens[w, :, i]).max()
                       for i in range(y.shape[1])])  # fmt: skip
-    score = np.array(score)
-    faults = dict(enumerate(E.FAULTS))
-    label = np.zeros(score.shape, bool)
-    label[:, list(faults)] = True
-    out = {"fault_auc": E.roc_auc(score.ravel(), label.ravel())}
-    sound = score[:, ~label[0]].ravel()
-    for k, kind in faults.items():
-        lab = np.r_[np.ones(len(score), bool), np.zeros(len(sound), bool)]
-        out[f"auc_{kind}"] = E.roc_auc(np.r_[score[:, k], sound], lab)
-    return out
+    return W.aucs(np.array(score), dict(enumerate(E.FAULTS)))
+
+
+def _rounded(row) -> dict:
+    return {
+        k: round(v, 3) if isinstance(v, float) else v for k, v in row.items() if k != "sensor_max"
+    }
 
 
 def main():
@@ -104,13 +105,15 @@ def main():
             for net in a.networks.split(","):
                 print(record(a.folder, net, seed), flush=True)
         return
-    qc = {k: float(v) if "." in v else int(v)
-          for k, v in (kv.split("=") for kv in a.qc.split(",") if kv)}  # fmt: skip
+    qc = {k: W._value(v) for k, v in (kv.split("=") for kv in a.qc.split(",") if kv)}
     rows = []
     for path in sorted(Path(a.folder).glob("*.npz")):
         rows.append(replay(path, QCSettings(**qc)))
-        print(path.stem, {k: round(v, 3) for k, v in rows[-1].items()}, flush=True)
-    print("mean", {k: round(float(np.mean([r[k] for r in rows])), 3) for k in rows[0]})
+        print(path.stem, _rounded(rows[-1]), flush=True)
+    keys = [k for k in rows[0] if k != "sensor_max"]
+    print("mean", {k: round(float(np.mean([r[k] for r in rows])), 3) for k in keys})
+    pooled = W.sensor_auc_pooled(rows)
+    print("sensor-level AUC pooled over the cases", round(pooled, 3))
 
 
 if __name__ == "__main__":
