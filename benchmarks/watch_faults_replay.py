@@ -17,6 +17,7 @@ the replay of the recording's own settings gives the recorded AUC exactly.
     python benchmarks/watch_faults_replay.py --record /tmp/h --networks small --seeds 1,2,3
     python benchmarks/watch_faults_replay.py /tmp/h --qc noise_min=30
     python benchmarks/watch_faults_replay.py /tmp/h --qc trend=true,trend_k=13.0
+    python benchmarks/watch_faults_replay.py /tmp/h --oracle   # a perfect model's QC
 """
 
 from __future__ import annotations
@@ -64,14 +65,21 @@ def record(folder, net_name, seed, members=8, minutes=150) -> Path:
     return path
 
 
-def replay(path, settings) -> dict:
-    """AUCs of ``settings`` (a QCSettings) over the history at ``path``."""
+def replay(path, settings, oracle=False) -> dict:
+    """AUCs of ``settings`` (a QCSettings) over the history at ``path``; ``oracle``: the
+    prediction replaced by the truth itself with no spread (every member the truth), so
+    that only the readings' noise and faults are left: what the QC's statistics can
+    tell with a perfect model."""
     from twin.ops.qc import SensorQC
     from twin.validation import twin_experiment as E
 
     d = np.load(path)
     t, y, hx, hsd = d["t"], d["y"], d["hx"], d["hsd"]
     ens = d["ens"] if "ens" in d else None  # recordings before the members were saved
+    if oracle:  # the truth is sampled every minute from t = 0, the readings too
+        hx = d["truth"][np.rint(t / 60.0).astype(int)]
+        hsd = np.zeros_like(hx)
+        ens = np.repeat(hx[:, None, :], 8, axis=1)
     qc = SensorQC(d["sd"], settings)
     rep = np.flatnonzero(np.isclose(t % 300.0, 0.0))
     rep = rep[t[rep] - t[rep[0]] >= 3600.0]
@@ -99,6 +107,7 @@ def main():
     ap.add_argument("--networks", default="small,district-100")
     ap.add_argument("--seeds", default="1,2,3")
     ap.add_argument("--qc", default="", help="QC settings other than the defaults, k=v,...")
+    ap.add_argument("--oracle", action="store_true", help="the truth as the prediction")
     a = ap.parse_args()
     if a.record:
         for seed in map(int, a.seeds.split(",")):
@@ -108,7 +117,7 @@ def main():
     qc = {k: W._value(v) for k, v in (kv.split("=") for kv in a.qc.split(",") if kv)}
     rows = []
     for path in sorted(Path(a.folder).glob("*.npz")):
-        rows.append(replay(path, QCSettings(**qc)))
+        rows.append(replay(path, QCSettings(**qc), a.oracle))
         print(path.stem, _rounded(rows[-1]), flush=True)
     keys = [k for k in rows[0] if k != "sensor_max"]
     print("mean", {k: round(float(np.mean([r[k] for r in rows])), 3) for k in keys})
