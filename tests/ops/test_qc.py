@@ -160,3 +160,33 @@ def test_the_trend_test_is_off_by_default_and_without_members():
     qc = SensorQC([SD])
     qc.update(t, y[:, None], hx[:, None], hsd[:, None], t[-1], members)
     assert qc.scores[0, TESTS.index("trend")] == 0.0
+
+
+def _shift_score(kind, seed):
+    """The shift test's largest score over the series of ``_series`` (a prediction 10 %
+    low whose spread covers it: the model error of a sound sensor) with the watch's two
+    hours of history; ``bias``: the sound series read 10 % high from the first hour."""
+    t, y, hx, hsd = _series("sound" if kind == "bias" else kind, seed)
+    if kind == "bias":
+        y = np.where(t >= 3600.0, y + 0.1 * hx / 0.9, y)
+    qc = SensorQC([SD], QCSettings(shift=True))
+    score = []
+    for k in range(len(t)):
+        w = slice(max(0, k - 119), k + 1)
+        qc.update(t[w], y[w, None], hx[w, None], hsd[w, None], t[k])
+        score.append(qc.scores[0, TESTS.index("shift")])
+    return np.array(score)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_shift_test_ranks_a_bias_or_drift_above_model_error(seed):
+    sound = _shift_score("sound", seed)
+    assert sound.max() < 0.5
+    for kind in ("bias", "drift"):
+        score = _shift_score(kind, seed)
+        assert score[:60].max() < 0.5  # sound for the first hour
+        assert score.max() > 1.6 * sound.max()
+    t, y, hx, hsd = _series("drift", seed)  # off by default
+    qc = SensorQC([SD])
+    qc.update(t, y[:, None], hx[:, None], hsd[:, None], t[-1])
+    assert qc.scores[0, TESTS.index("shift")] == 0.0
