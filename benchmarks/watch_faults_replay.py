@@ -147,6 +147,7 @@ def main():
         action="store_true",
         help="a bound: the truth as prediction, fault start and shapes known",
     )
+    ap.add_argument("-o", default="", help="also write the AUCs to this JSON file (appended)")
     a = ap.parse_args()
     if a.record:
         for seed in map(int, a.seeds.split(",")):
@@ -162,6 +163,17 @@ def main():
     print("mean", {k: round(float(np.mean([r[k] for r in rows])), 3) for k in keys})
     pooled = W.sensor_auc_pooled(rows)
     print("sensor-level AUC pooled over the cases", round(pooled, 3))
+    if a.o:
+        import json
+
+        out = Path(a.o)
+        runs = json.loads(out.read_text())["replays"] if out.exists() else []
+        names = [p.stem for p in sorted(Path(a.folder).glob("*.npz"))]
+        runs.append({"folder": a.folder, "qc": a.qc, "oracle": a.oracle, "matched": a.matched,
+                     "cases": dict(zip(names, rows, strict=True)),
+                     "mean_fault_auc": float(np.mean([r["fault_auc"] for r in rows])),
+                     "sensor_auc_pooled": pooled})  # fmt: skip
+        out.write_text(json.dumps({"replays": runs}, indent=1))
 
 
 if __name__ == "__main__":
