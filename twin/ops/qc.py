@@ -19,7 +19,7 @@ would check a level gauge:
   back by the slack at every reading once the innovations are small again;
 - ``bias``: the median innovation of the last ``bias_min`` against the ensemble spread
   plus ``sd`` (the mean variance), over ``bias_k``;
-- ``trend`` (off by default, ``trend=True``: measured, not better on held-out cases):
+- ``trend`` (off by default, ``trend=True``: measured, within the cases' scatter held out):
   a trend in time that the members cannot produce (needs the members' predictions
   ``hx_members``; 0 without them).  The innovations of the last
   ``trend_min`` are regressed on a constant, time and the ``trend_pcs`` leading
