@@ -3,7 +3,7 @@
 import numpy as np
 import pytest
 
-from twin.ops.qc import TESTS, SensorQC
+from twin.ops.qc import TESTS, QCSettings, SensorQC
 
 SD = 0.01
 
@@ -113,3 +113,80 @@ def test_faults_are_still_flagged_when_large_offsets_are_kept(kind, within_min):
     first = int(np.argmax(flagged))
     assert flagged.any() and 59 < first <= 59 + within_min
     assert flagged[first:].all()
+
+
+def _trend_score(kind, seed=0):
+    """The trend test's largest score over three hours of readings of a precise gauge
+    (2 mm noise) against eight members whose prediction is the hydrograph scaled by
+    0.8-1.0 (a model error shaped like the hydrograph, which the members can make)."""
+    rng = np.random.default_rng(seed)
+    sd = 0.002
+    t = np.arange(1, 181) * 60.0
+    true = 0.05 + 0.6 * np.exp(-(((t - 5400.0) / 1800.0) ** 2))
+    members = true[:, None] * np.linspace(0.8, 1.0, 8)[None, :]
+    y = true + rng.normal(0.0, sd, len(t))
+    if kind == "drift":  # 2 cm/h from the first hour on
+        y += 0.02 * np.clip(t - 3600.0, 0.0, None) / 3600.0
+    elif kind == "model error":  # 1.3 x the hydrograph: under-caught rain
+        y += 0.3 * true
+    hx, hsd = members.mean(axis=1), members.std(axis=1, ddof=1)
+    qc = SensorQC([sd], QCSettings(trend=True))
+    score = []
+    for k in range(len(t)):
+        s = slice(0, k + 1)
+        qc.update(t[s], y[s, None], hx[s, None], hsd[s, None], t[k], members[s, :, None])
+        score.append(qc.scores[0, TESTS.index("trend")])
+    return np.array(score)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_trend_test_flags_a_drift_but_not_a_hydrograph_shaped_model_error(seed):
+    drift = _trend_score("drift", seed)
+    assert drift[:60].max() < 1.0  # sound for the first hour
+    # over threshold while the peak is in the window (from 48-50 min into the drift);
+    # in the bare recession a ramp and the falling limb are nearly collinear over an
+    # hour, and the score falls back below 1 (0.3-1.0): the limit of the test
+    assert drift[60:120].max() > 1.0
+    assert _trend_score("model error", seed).max() < 0.5
+    assert _trend_score("sound", seed).max() < 0.5
+
+
+def test_the_trend_test_is_off_by_default_and_without_members():
+    t, y, hx, hsd = _series("drift")
+    qc = SensorQC([SD], QCSettings(trend=True))
+    qc.update(t, y[:, None], hx[:, None], hsd[:, None], t[-1])  # no members: no score
+    assert qc.scores[0, TESTS.index("trend")] == 0.0
+    members = np.repeat(hx[:, None, None], 8, axis=1) * np.linspace(0.9, 1.1, 8)[None, :, None]
+    qc = SensorQC([SD])
+    qc.update(t, y[:, None], hx[:, None], hsd[:, None], t[-1], members)
+    assert qc.scores[0, TESTS.index("trend")] == 0.0
+
+
+def _shift_score(kind, seed):
+    """The shift test's largest score over the series of ``_series`` (a prediction 10 %
+    low whose spread covers it: the model error of a sound sensor) with the watch's two
+    hours of history; ``bias``: the sound series read 10 % high from the first hour."""
+    t, y, hx, hsd = _series("sound" if kind == "bias" else kind, seed)
+    if kind == "bias":
+        y = np.where(t >= 3600.0, y + 0.1 * hx / 0.9, y)
+    qc = SensorQC([SD], QCSettings(shift=True))
+    score = []
+    for k in range(len(t)):
+        w = slice(max(0, k - 119), k + 1)
+        qc.update(t[w], y[w, None], hx[w, None], hsd[w, None], t[k])
+        score.append(qc.scores[0, TESTS.index("shift")])
+    return np.array(score)
+
+
+@pytest.mark.parametrize("seed", [0, 1])
+def test_the_shift_test_ranks_a_bias_or_drift_above_model_error(seed):
+    sound = _shift_score("sound", seed)
+    assert sound.max() < 0.5
+    for kind in ("bias", "drift"):
+        score = _shift_score(kind, seed)
+        assert score[:60].max() < 0.5  # sound for the first hour
+        assert score.max() > 1.6 * sound.max()
+    t, y, hx, hsd = _series("drift", seed)  # off by default
+    qc = SensorQC([SD])
+    qc.update(t, y[:, None], hx[:, None], hsd[:, None], t[-1])
+    assert qc.scores[0, TESTS.index("shift")] == 0.0

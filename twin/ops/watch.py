@@ -244,7 +244,7 @@ class Twin:
         if self.qc.s.withheld and self.settings.method == "enkf" and several:
             folds = sensor_folds(self._obs["node"], self._distance, self.settings.radius)
             self.withheld = WithheldEnsembles(make_members, folds)
-        self._history = {"t": [], "y": [], "hx": [], "hsd": []}
+        self._history = {"t": [], "y": [], "hx": [], "hsd": [], "hxm": []}
         self.record = {
             k: []
             for k in (
@@ -411,13 +411,12 @@ class Twin:
             h["y"].append(y[o["sensor"]])
             if self.withheld is not None:  # QC against a prediction the sensor did not pull
                 self.withheld.advance_until(t)
-                mean, sd = self.withheld.predict(o["column"], o["scale"], o["offset"])
+                hx = self.withheld.predict_members(o["column"], o["scale"], o["offset"])
             else:
                 hx = X[:, o["column"]] * o["scale"] + o["offset"]
-                mean = hx.mean(axis=0)
-                sd = hx.std(axis=0, ddof=1) if m.n > 1 else np.zeros(hx.shape[1])
-            h["hx"].append(mean)
-            h["hsd"].append(sd)
+            h["hx"].append(hx.mean(axis=0))
+            h["hsd"].append(hx.std(axis=0, ddof=1) if m.n > 1 else np.zeros(hx.shape[1]))
+            h["hxm"].append(hx)
             self._check(t)
             if self.settings.method != "none" and _on_grid(t, self.assimilate_s):
                 self._update(X, y, t)
@@ -433,7 +432,14 @@ class Twin:
         while h["t"] and h["t"][0] < t - keep:
             for v in h.values():
                 v.pop(0)
-        self.qc.update(np.array(h["t"]), np.array(h["y"]), np.array(h["hx"]), np.array(h["hsd"]), t)
+        self.qc.update(
+            np.array(h["t"]),
+            np.array(h["y"]),
+            np.array(h["hx"]),
+            np.array(h["hsd"]),
+            t,
+            np.array(h["hxm"]),
+        )
 
     def _update(self, X, y, t) -> None:
         o = self._obs
@@ -704,6 +710,9 @@ class Twin:
         large = mark["qc"].get("large_until") or [None] * len(self.qc._large_until)
         self.qc._large_until[:] = [-np.inf if x is None else x for x in large]
         self._history = {k: list(np.asarray(v)) for k, v in mark["history"].items()}
+        if "hxm" not in self._history:  # a folder written before the members' predictions
+            blank = np.full((self.members.n, len(self._obs["sensor"])), np.nan)
+            self._history["hxm"] = [blank] * len(self._history["t"])
         import xarray as xr
 
         if (self.outdir / "analysis.nc").exists():

@@ -74,15 +74,19 @@ class WithheldEnsembles:
     def predict(self, column, scale, offset) -> tuple[np.ndarray, np.ndarray]:
         """Each sensor's prediction by the ensemble that withholds it: ``(mean, sd)``,
         (k,) each, in the sensor's unit."""
-        mean = np.full(len(self.folds), np.nan)
-        sd = np.full(len(self.folds), np.nan)
+        hx = self.predict_members(column, scale, offset)
+        sd = hx.std(axis=0, ddof=1) if len(hx) > 1 else np.zeros(hx.shape[1])
+        return hx.mean(axis=0), sd
+
+    def predict_members(self, column, scale, offset) -> np.ndarray:
+        """(members, k) each sensor's prediction by every member of the ensemble that
+        withholds it, in the sensor's unit."""
+        n = self.ensembles[0].n if self.ensembles else 0
+        hx = np.full((n, len(self.folds)), np.nan)
         for f, m in enumerate(self.ensembles):
             own = np.flatnonzero(self.folds == f)
-            X = m.read()
-            hx = X[:, column[own]] * scale[own] + offset[own]
-            mean[own] = hx.mean(axis=0)
-            sd[own] = hx.std(axis=0, ddof=1) if m.n > 1 else 0.0
-        return mean, sd
+            hx[:, own] = m.read()[:, column[own]] * scale[own] + offset[own]
+        return hx
 
     def update(self, obs: Observations, settings, use) -> None:
         """Update every fold's ensemble with the readings of the other folds' sensors
