@@ -244,7 +244,9 @@ class Twin:
         if self.qc.s.withheld and self.settings.method == "enkf" and several:
             folds = sensor_folds(self._obs["node"], self._distance, self.settings.radius)
             self.withheld = WithheldEnsembles(make_members, folds)
-        self._history = {"t": [], "y": [], "hx": [], "hsd": [], "hxm": []}
+        self._history = {"t": [], "y": [], "hx": [], "hsd": []}
+        if self.qc.s.trend:  # the members' predictions, which only the trend test reads
+            self._history["hxm"] = []
         self.record = {
             k: []
             for k in (
@@ -416,7 +418,8 @@ class Twin:
                 hx = X[:, o["column"]] * o["scale"] + o["offset"]
             h["hx"].append(hx.mean(axis=0))
             h["hsd"].append(hx.std(axis=0, ddof=1) if m.n > 1 else np.zeros(hx.shape[1]))
-            h["hxm"].append(hx)
+            if "hxm" in h:
+                h["hxm"].append(hx)
             self._check(t)
             if self.settings.method != "none" and _on_grid(t, self.assimilate_s):
                 self._update(X, y, t)
@@ -438,7 +441,7 @@ class Twin:
             np.array(h["hx"]),
             np.array(h["hsd"]),
             t,
-            np.array(h["hxm"]),
+            np.array(h["hxm"]) if "hxm" in h else None,
         )
 
     def _update(self, X, y, t) -> None:
@@ -710,7 +713,9 @@ class Twin:
         large = mark["qc"].get("large_until") or [None] * len(self.qc._large_until)
         self.qc._large_until[:] = [-np.inf if x is None else x for x in large]
         self._history = {k: list(np.asarray(v)) for k, v in mark["history"].items()}
-        if "hxm" not in self._history:  # a folder written before the members' predictions
+        if not self.qc.s.trend:
+            self._history.pop("hxm", None)
+        elif "hxm" not in self._history:  # a folder written without the trend test
             blank = np.full((self.members.n, len(self._obs["sensor"])), np.nan)
             self._history["hxm"] = [blank] * len(self._history["t"])
         import xarray as xr
