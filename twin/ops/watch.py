@@ -34,7 +34,13 @@ from twin.errors import InputError, checked_count, checked_number
 from twin.limits import CLI_RANGES, WATCH_RANGES
 from twin.networks.units import FT_TO_M
 from twin.ops.cap import cap_alert
-from twin.ops.enkf import FilterSettings, Observations, enkf_update, nudging_update
+from twin.ops.enkf import (
+    AdaptiveInflation,
+    FilterSettings,
+    Observations,
+    enkf_update,
+    nudging_update,
+)
 from twin.ops.forecast import QUANTILES, Forecaster
 from twin.ops.localize import GraphDistance, gaspari_cohn
 from twin.ops.members import MemberStates
@@ -261,6 +267,7 @@ class Twin:
         if self.members.conduits is not None:
             self.record |= {k: [] for k, *_ in CONDUIT_VARIABLES}
         self.cycles = []
+        self.inflation = None  # the adaptive inflations (FilterSettings.inflation_adaptive)
         self.t_s = 0.0
         self.last_messages = []
         self.seed = int(seed)
@@ -454,7 +461,9 @@ class Twin:
         )
         use = ~flagged
         if self.settings.method == "enkf":
-            enkf_update(X, obs, self.settings, use)
+            if self.settings.inflation_adaptive and self.inflation is None:
+                self.inflation = AdaptiveInflation(X.shape[1])
+            enkf_update(X, obs, self.settings, use, self.inflation)
             if self.withheld is not None:
                 self.withheld.update(obs, self.settings, use)
         else:
@@ -665,6 +674,8 @@ class Twin:
             },
             "history": {k: np.asarray(v).tolist() for k, v in self._history.items()},
         }
+        if self.inflation is not None:
+            mark["inflation"] = self.inflation.value.tolist()
         write_atomic(self.outdir / "watch.json", json.dumps(mark).encode())
         self.store.set_cursor("watch.t_s", self.t_s)
 
@@ -704,6 +715,8 @@ class Twin:
         large = mark["qc"].get("large_until") or [None] * len(self.qc._large_until)
         self.qc._large_until[:] = [-np.inf if x is None else x for x in large]
         self._history = {k: list(np.asarray(v)) for k, v in mark["history"].items()}
+        if mark.get("inflation") is not None and self.settings.inflation_adaptive:
+            self.inflation = AdaptiveInflation(len(mark["inflation"]), mark["inflation"])
         import xarray as xr
 
         if (self.outdir / "analysis.nc").exists():
