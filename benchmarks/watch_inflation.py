@@ -49,7 +49,7 @@ def settings_of(method: str):
     return ("none" if name == "none" else "enkf"), FilterSettings(**kw)
 
 
-def one(net_name, seed, method, members, end_hours, nowcast_name):
+def one(net_name, seed, method, members, end_hours, nowcast_name, case="twin"):
     import tempfile
 
     import xarray as xr
@@ -61,7 +61,13 @@ def one(net_name, seed, method, members, end_hours, nowcast_name):
 
     model = network(net_name)
     rain_truth = 1.2 + 0.1 * (seed % 3)
-    ex = E.experiment(model, 6, seed=seed, rain_factor=rain_truth)
+    if case == "field":  # the radar experiment's moving storm, the gauge at its point
+        from twin.validation.radar_twin import radar_experiment
+
+        ex = radar_experiment(model, 6, seed, rain_factor=rain_truth)[0]
+        model = ex.model
+    else:
+        ex = E.experiment(model, 6, seed=seed, rain_factor=rain_truth)
     kind, fs = settings_of(method)
     nowcast = oracle(model) if nowcast_name == "oracle" else None
     trace = []
@@ -73,11 +79,14 @@ def one(net_name, seed, method, members, end_hours, nowcast_name):
         tw.ingest(ex.rows(), "benchmark")
         t_end = min(tw.end_s, tw._seconds(tw.store.latest_time()))
         while tw.t_s < t_end - 1e-6:
+            t_prev = tw.t_s
             tw.step(min(tw.t_s + tw.cycle_s, t_end))
             lrf = tw.members.log_rain_factor
+            rain = float(np.mean(tw.rain.mean_rate(t_prev, tw.t_s)))
             row = {"t_min": round(tw.t_s / 60.0, 1),
                    "rain_factor": round(float(np.exp(lrf).mean()), 4),
-                   "log_rain_factor_sd": round(float(lrf.std(ddof=1)), 4)}  # fmt: skip
+                   "log_rain_factor_sd": round(float(lrf.std(ddof=1)), 4),
+                   "gauge_rain_mmh": round(rain, 3)}  # fmt: skip
             if tw.inflation is not None:
                 lam = tw.inflation.value
                 nn = tw.members.n_nodes
@@ -90,6 +99,7 @@ def one(net_name, seed, method, members, end_hours, nowcast_name):
         fc = xr.open_dataset(Path(outdir) / "forecasts.nc").load()
     depth = an.node_depth.values
     return {
+        "case": case,
         "network": net_name,
         "seed": seed,
         "method": method,
@@ -109,10 +119,18 @@ def one(net_name, seed, method, members, end_hours, nowcast_name):
         ),
         "flagged_samples": int(an.sensor_qc_flag.values.sum()),
         "rain_factor_final": trace[-1]["rain_factor"] if trace else None,
+        "rain_factor_rain_weighted": _rain_weighted(trace),
         "trace": trace,
         "load_average": os.getloadavg()[0],
         "head": _head(),
     }
+
+
+def _rain_weighted(trace):
+    """The members' mean rain factor over the cycles, weighted by each cycle's gauge rain."""
+    w = np.array([t["gauge_rain_mmh"] for t in trace])
+    f = np.array([t["rain_factor"] for t in trace])
+    return round(float((w * f).sum() / w.sum()), 4) if w.sum() > 0 else None
 
 
 def _head() -> str:
@@ -133,6 +151,7 @@ def main():
     ap.add_argument("--members", type=int, default=8)
     ap.add_argument("--end-hours", type=float, default=2.0)
     ap.add_argument("--nowcast", default="persistence", choices=["persistence", "oracle"])
+    ap.add_argument("--case", default="twin", choices=["twin", "field"])
     ap.add_argument("--tag", default="", help="a label stored with each run")
     ap.add_argument("-o", default=str(OUT))
     a = ap.parse_args()
@@ -141,7 +160,7 @@ def main():
     for seed in map(int, a.seeds.split(",")):
         for net in a.networks.split(","):
             for m in a.methods.split(","):
-                r = one(net, seed, m, a.members, a.end_hours, a.nowcast)
+                r = one(net, seed, m, a.members, a.end_hours, a.nowcast, a.case)
                 rows.append(r | ({"tag": a.tag} if a.tag else {}))
                 brief = {k: v for k, v in r.items() if k != "trace"}
                 print(json.dumps(brief), flush=True)

@@ -101,6 +101,13 @@ class FilterSettings:
         Localisation weight of the rain factor (a global parameter) for every sensor.
     param_min_sd : float
         Smallest spread of the log rain factor kept after an update.
+    param_rain_mmh : float
+        The rain factor learns in proportion to the recent rain: its localisation
+        weight is ``param_weight`` times ``min(1, R / param_rain_mmh)``, ``R`` the
+        gauges' mean rate over the last ``param_rain_window_min`` minutes [mm/h]
+        (``Observations.param_scale``); 0 (default): always ``param_weight``.
+    param_rain_window_min : float
+        The window of that recent rain [min].
     gate : float
         Innovation gate (normalised innovations beyond it are not assimilated; only
         with ``obs_error="gate"``).
@@ -157,6 +164,8 @@ class FilterSettings:
     rtps: float = 0.7
     param_weight: float = 1.0
     param_min_sd: float = 0.08
+    param_rain_mmh: float = 0.0
+    param_rain_window_min: float = 30.0
     gate: float = 5.0
     obs_error: str = "gate"
     huber_c: float = 5.0
@@ -188,7 +197,8 @@ class FilterSettings:
                              ("huber_c", 0.1, 100.0), ("inflated_fraction", 0.01, 1.0),
                              ("conduit_min_sd", 0.0, 5.0), ("inflation_sd", 0.0, 10.0),
                              ("inflation_damping", 0.0, 1.0),
-                             ("inflation_max", 1.0, 100.0)):  # fmt: skip
+                             ("inflation_max", 1.0, 100.0), ("param_rain_mmh", 0.0, 1000.0),
+                             ("param_rain_window_min", 0.0, 1440.0)):  # fmt: skip
             v = getattr(self, name)
             if not (np.isfinite(v) or hi == np.inf) or not lo <= v <= hi:
                 raise InputError(f"{name} must be in [{lo}, {hi}], got {v!r}", field=name)
@@ -222,6 +232,9 @@ class Observations:
         Distance of each element in ``local_index`` from the sensor (in the filter's
         ``unit``; infinite for the rain factor): the shorter taper of an observation
         whose error is inflated (``inflated_fraction``).
+    param_scale : float
+        Factor on the rain factor's (the last column's) localisation weight in this
+        update (``FilterSettings.param_rain_mmh``; 1: unchanged).
     """
 
     column: np.ndarray
@@ -235,6 +248,15 @@ class Observations:
     depth_max: np.ndarray | None = None
     conduit_columns: np.ndarray | None = None
     local_distance: list | None = None
+    param_scale: float = 1.0
+
+    def weight(self, k: int, n_state: int) -> np.ndarray:
+        """Localisation weights of observation ``k`` over ``local_index[k]``, the rain
+        factor's (column ``n_state - 1``) times ``param_scale``."""
+        rho = self.local_weight[k]
+        if self.param_scale == 1.0:
+            return rho
+        return np.where(self.local_index[k] == n_state - 1, rho * self.param_scale, rho)
 
     def predicted(self, X: np.ndarray) -> np.ndarray:
         """(n_members, k) predicted readings of the ensemble ``X``."""
@@ -381,7 +403,7 @@ def enkf_update(X: np.ndarray, obs: Observations, s: FilterSettings, use=None,
         for k in np.flatnonzero(used):  # each innovation against the un-inflated prior
             hx = X[:, obs.column[k]] * obs.scale[k] + obs.offset[k]
             inflation.observe(X, hx, obs.value[k], obs.sd[k] ** 2, obs.local_index[k],
-                              obs.local_weight[k], s)  # fmt: skip
+                              obs.weight(k, X.shape[1]), s)  # fmt: skip
         xm = X.mean(axis=0)
         X[:] = xm + np.sqrt(inflation.value) * (X - xm)
     elif s.inflation != 1.0:
@@ -396,7 +418,7 @@ def enkf_update(X: np.ndarray, obs: Observations, s: FilterSettings, use=None,
     prior_sd = X.std(axis=0, ddof=1)
     rng = np.random.default_rng(s.seed)
     for k in np.flatnonzero(used):
-        idx, rho = obs.local_index[k], obs.local_weight[k]
+        idx, rho = obs.local_index[k], obs.weight(k, X.shape[1])
         col = obs.column[k]
         xo = X[:, col]
         if bounded and col < nn:

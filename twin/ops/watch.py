@@ -458,6 +458,7 @@ class Twin:
             self.members.max_depth_m,
             self.members.conduit_columns,
             o["distance"],
+            param_scale=self._param_scale(t),
         )
         use = ~flagged
         if self.settings.method == "enkf":
@@ -469,6 +470,16 @@ class Twin:
         else:
             nudging_update(X, obs, self.settings, use)
         self.members.write(X)
+
+    def _param_scale(self, t) -> float:
+        """The rain factor's weight in this update (``FilterSettings.param_rain_mmh``):
+        the gauges' mean rate over the last ``param_rain_window_min`` minutes over
+        ``param_rain_mmh``, at most 1."""
+        s = self.settings
+        if s.param_rain_mmh <= 0.0:
+            return 1.0
+        rate = self.rain.mean_rate(t - s.param_rain_window_min * 60.0, t)
+        return float(min(1.0, np.mean(rate) / s.param_rain_mmh)) if len(rate) else 1.0
 
     def _sample(self, t, y) -> None:
         m = self.members
