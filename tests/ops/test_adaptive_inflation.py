@@ -72,3 +72,39 @@ def test_on_the_network_it_is_bounded_keeps_depths_physical_and_restarts(tmp_pat
     assert np.allclose(mark["inflation"], lam)
     again = Twin(net, ex.sensors, tmp_path, **kw)
     assert np.allclose(again.inflation.value, lam)
+
+
+def _factor_case(seed=3, n=30):
+    """A depth observed with a rain-factor column (the last) correlated with it."""
+    rng = np.random.default_rng(seed)
+    f = rng.normal(0.2, 0.2, n)
+    X = np.column_stack([1.0 + 2.0 * f + rng.normal(0.0, 0.05, n), rng.normal(0, 1, n), f])
+    from twin.ops.enkf import Observations
+
+    obs = Observations(np.array([0]), np.ones(1), np.zeros(1), np.array([2.0]), np.array([0.02]),
+                       [np.arange(3)], [np.array([1.0, 0.5, 1.0])], n_nodes=2)  # fmt: skip
+    return X, obs
+
+
+def test_the_rain_factor_weight_follows_the_recent_rain_and_its_own_rtps():
+    from dataclasses import replace
+
+    from twin.ops.enkf import enkf_update
+
+    X0, obs = _factor_case()
+    s = FilterSettings(rtps=0.7, param_min_sd=0.0)
+    X = X0.copy()
+    enkf_update(X, replace(obs, param_scale=0.0), s)  # a dry spell: the factor stays
+    assert np.allclose(X[:, -1], X0[:, -1], rtol=0, atol=1e-12) and not np.allclose(
+        X[:, 0], X0[:, 0]
+    )
+    X = X0.copy()
+    enkf_update(X, obs, s)
+    moved = X[:, -1].mean() - X0[:, -1].mean()
+    assert moved > 0.1  # the depth reads high: more rain
+    sd_relaxed, state = X[:, -1].std(ddof=1), X[:, :-1].copy()
+    X = X0.copy()
+    enkf_update(X, obs, replace(s, param_rtps=0.0))  # no random walk of the parameter
+    assert X[:, -1].mean() - X0[:, -1].mean() == pytest.approx(moved)
+    assert X[:, -1].std(ddof=1) < 0.5 * sd_relaxed
+    assert np.allclose(X[:, :-1], state)  # the state's RTPS unchanged

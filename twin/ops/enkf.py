@@ -97,6 +97,10 @@ class FilterSettings:
         Largest variance inflation.
     rtps : float
         Relaxation of the analysis spread to the prior spread (0-1).
+    param_rtps : float
+        The same for the rain factor (the last column); negative (default): ``rtps``.
+        Relaxing a parameter's spread back each update is a random walk of it: it
+        keeps the gain and shortens its memory (README, "The rain factor learnt").
     param_weight : float
         Localisation weight of the rain factor (a global parameter) for every sensor.
     param_min_sd : float
@@ -162,6 +166,7 @@ class FilterSettings:
     inflation_damping: float = 0.9
     inflation_max: float = 5.0
     rtps: float = 0.7
+    param_rtps: float = -1.0
     param_weight: float = 1.0
     param_min_sd: float = 0.08
     param_rain_mmh: float = 0.0
@@ -192,7 +197,8 @@ class FilterSettings:
             raise InputError(f"localisation path must be graph or flow, got {self.path!r}",
                              field="path")  # fmt: skip
         for name, lo, hi in (("radius", 0.0, np.inf), ("inflation", 1.0, 10.0),
-                             ("rtps", 0.0, 1.0), ("param_weight", 0.0, 1.0),
+                             ("rtps", 0.0, 1.0), ("param_rtps", -1.0, 1.0),
+                             ("param_weight", 0.0, 1.0),
                              ("nudging_gain", 0.0, 1.0), ("gate", 0.0, np.inf),
                              ("huber_c", 0.1, 100.0), ("inflated_fraction", 0.01, 1.0),
                              ("conduit_min_sd", 0.0, 5.0), ("inflation_sd", 0.0, 10.0),
@@ -448,12 +454,14 @@ def enkf_update(X: np.ndarray, obs: Observations, s: FilterSettings, use=None,
             if at.size:
                 d = _updated(xo[:, None], hx, obs.value[k], r, rho[at], eps)[:, 0]
                 X[:, col] = depth_to_unbounded(d, dmax[col])
-    if s.rtps > 0.0:
+    if s.rtps > 0.0 or s.param_rtps > 0.0:
         xm = X.mean(axis=0)
         post_sd = X.std(axis=0, ddof=1)
         ratio = np.ones_like(post_sd)
         ok = post_sd > 0.0
-        ratio[ok] = 1.0 + s.rtps * (prior_sd[ok] - post_sd[ok]) / post_sd[ok]
+        rtps = np.full(len(post_sd), s.rtps)
+        rtps[-1] = s.rtps if s.param_rtps < 0.0 else s.param_rtps
+        ratio[ok] = 1.0 + rtps[ok] * (prior_sd[ok] - post_sd[ok]) / post_sd[ok]
         X[:] = xm + (X - xm) * ratio
     if bounded:  # the increment back in depth (a member at its rim stays unless lowered)
         X[:, :nn] = depth0 + unbounded_to_depth(X[:, :nn], dmax) - unbounded_to_depth(z0, dmax)
