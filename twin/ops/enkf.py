@@ -112,6 +112,10 @@ class FilterSettings:
         (``Observations.param_scale``); 0 (default): always ``param_weight``.
     param_rain_window_min : float
         The window of that recent rain [min].
+    param_immediate : bool
+        The watch applies a rain factor an update learnt to the rest of the cycle's rain
+        at once; False (default, as before): from the next cycle on (the cycle's rain
+        is set, times each member's factor, when the cycle starts).
     gate : float
         Innovation gate (normalised innovations beyond it are not assimilated; only
         with ``obs_error="gate"``).
@@ -171,6 +175,7 @@ class FilterSettings:
     param_min_sd: float = 0.08
     param_rain_mmh: float = 0.0
     param_rain_window_min: float = 30.0
+    param_immediate: bool = False
     gate: float = 5.0
     obs_error: str = "gate"
     huber_c: float = 5.0

@@ -407,6 +407,7 @@ class Twin:
         marks = t1 + np.arange(0.0, self.cycle_s + wet, wet)
         for m in ensembles:
             m.set_rain(marks, np.repeat(rates[-1:], len(marks), axis=0))
+        self._cycle_rain = (np.r_[times, marks], np.r_[rates, np.repeat(rates[-1:], len(marks), 0)])
         obs_t, obs_y = self._readings(t0, t1)
         m = self.members
         o = self._obs
@@ -470,6 +471,19 @@ class Twin:
         else:
             nudging_update(X, obs, self.settings, use)
         self.members.write(X)
+        if self.settings.param_immediate and self.settings.method == "enkf":
+            self._rain_from(t)
+
+    def _rain_from(self, t) -> None:
+        """The cycle's rain again from ``t`` on, times each member's new rain factor
+        (``FilterSettings.param_immediate``): the factor an update learnt rains from the
+        update on, not from the next cycle."""
+        times, rates = self._cycle_rain
+        k0 = max(int(np.searchsorted(times, t, side="right")) - 1, 0)
+        times = np.r_[t, times[k0 + 1 :]]
+        rates = rates[k0:]
+        for m in [self.members] + (self.withheld.ensembles if self.withheld else []):
+            m.set_rain(times, rates)
 
     def _param_scale(self, t) -> float:
         """The rain factor's weight in this update (``FilterSettings.param_rain_mmh``):
