@@ -100,7 +100,8 @@ class FilterSettings:
     param_rtps : float
         The same for the rain factor (the last column); negative (default): ``rtps``.
         Relaxing a parameter's spread back each update is a random walk of it: it
-        keeps the gain and shortens its memory (README, "The rain factor learnt").
+        keeps the gain and shortens its memory (README, "Adaptive prior inflation and
+        the rain factor").
     param_weight : float
         Localisation weight of the rain factor (a global parameter) for every sensor.
     param_min_sd : float
@@ -377,7 +378,7 @@ def inflation_posterior(lam, gamma, var_h, r, d, s: FilterSettings):
     prediction has the variance ``var_h`` and the observation error ``r`` [unit^2],
     for elements whose localised correlation with it is ``gamma`` (m,): the Gaussian
     prior (mean ``lam``, spread ``s.inflation_sd``) times the likelihood of ``d``
-    linearised around ``lam`` (Anderson 2009, eq. A6; DART ``linear_bayes``), bounded to
+    linearised around ``lam`` (Anderson 2009; DART's ``linear_bayes``), bounded to
     ``[1, s.inflation_max]``."""
     lam = np.maximum(np.asarray(lam, float), 1e-6)
     root = np.sqrt(lam)
