@@ -96,7 +96,9 @@ def main():
                 fc = xr.open_dataset(Path(d) / "forecasts.nc").load()
                 wet = E.wet_manholes(net, truth)
                 for lead in (0, 30, 60):
-                    out[f"forecast_rmse_{lead}"] = E.forecast_rmse(fc, truth, wet, lead)
+                    out[f"forecast_rmse_{lead}"] = E.forecast_rmse(
+                        fc, truth, wet, lead, an.time.values[-1]
+                    )
                 log = Path(d) / "warnings.jsonl"
                 lines = log.read_text().splitlines() if log.exists() else []
                 msgs = [json.loads(line) for line in lines if line.strip()]

@@ -91,8 +91,8 @@ def one(net_name, storm, seed, members, method, end_hours, faults=False):
         path = Path(outdir) / "warnings.jsonl"
         msgs = [json.loads(x) for x in path.read_text().splitlines()] if path.exists() else []
     all_wet = E.wet_manholes(model, truth)
-    out["forecast_rmse_30"] = E.forecast_rmse(fc, truth, all_wet, 30)
-    out["forecast_rmse_60"] = E.forecast_rmse(fc, truth, all_wet, 60)
+    out["forecast_rmse_30"] = E.forecast_rmse(fc, truth, all_wet, 30, an.time.values[-1])
+    out["forecast_rmse_60"] = E.forecast_rmse(fc, truth, all_wet, 60, an.time.values[-1])
     out.update(E.warning_scores(msgs, E.truth_floods(model, truth)))
     return out
 

@@ -133,8 +133,12 @@ def score(net_name, outdir, horizon_min=120.0) -> dict:
         "early_flood_pairs": int(early.sum()),
         "early_flood_pairs_false": int((early & ~early_true).sum()),
         "analysis_rmse": E.analysis_rmse(an, tr, E.wet_manholes(net, tr, sens)),
-        "forecast_rmse_30": E.forecast_rmse(fc, tr, E.wet_manholes(net, tr), 30),
-        "forecast_rmse_60": E.forecast_rmse(fc, tr, E.wet_manholes(net, tr), 60),
+        "forecast_rmse_30": E.forecast_rmse(
+            fc, tr, E.wet_manholes(net, tr), 30, an.time.values[-1]
+        ),
+        "forecast_rmse_60": E.forecast_rmse(
+            fc, tr, E.wet_manholes(net, tr), 60, an.time.values[-1]
+        ),
     }
     return {**skill, "pairs": int(len(p)), "flood_rate": float(o.mean()), "mean_p": float(p.mean()),
             "brier": float(np.mean((p - o) ** 2)), "reliability": rel,

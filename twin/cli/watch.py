@@ -62,6 +62,12 @@ from twin.errors import InputError
     "record (stuck, noise).",
 )
 @click.option(
+    "--adaptive-inflation",
+    is_flag=True,
+    help="Adaptive prior inflation: each state element's spread inflated by a value "
+    "learnt from the innovations of the sensors that reach it (Anderson 2009).",
+)
+@click.option(
     "--scheduler", help="Dask scheduler address tcp://host:port: the forecast members run there."
 )
 @click.option("--seed", type=int, default=0, show_default=True)
@@ -79,7 +85,7 @@ from twin.errors import InputError
 @click.option("-o", "--output", "outdir", required=True, help="Output folder.")
 def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, surface, mqtt,
               topic, replay, cycle_min, horizon_min, members, no_assimilation, nudging,
-              conduits, obs_error, scheduler, seed, advise, actuators_path,
+              conduits, obs_error, adaptive_inflation, scheduler, seed, advise, actuators_path,
               outdir):  # fmt: skip
     """Keep NETWORK corrected by live sensors, forecast every cycle and issue warnings.
 
@@ -141,7 +147,8 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
     tw = Twin(net, sensors, out, members=members, assimilation=method, cycle_min=cycle_min,
               horizon_min=horizon_min, end_hours=end_hours, seed=seed, surface=surface or None,
               scheduler=scheduler, advise=advise, actuators=actuators_path,
-              filter_settings=FilterSettings(estimate_conduits=conduits, obs_error=obs_error),
+              filter_settings=FilterSettings(estimate_conduits=conduits, obs_error=obs_error,
+                                             inflation_adaptive=adaptive_inflation),
               **radar)  # fmt: skip
     for p in (obs_path, rain_path):
         if p:

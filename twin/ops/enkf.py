@@ -13,6 +13,22 @@ analysis spread is relaxed towards the prior (RTPS, Whitaker and Hamill 2012) by
 ``rtps``; the rain factor keeps at least ``param_min_sd`` of spread so it can still
 learn, and each estimated conduit factor at least ``conduit_min_sd``.
 
+Adaptive prior inflation (``inflation_adaptive``; Anderson 2009, "Spatially and
+temporally varying adaptive covariance inflation for ensemble filters", Tellus 61A, as
+DART's ``adaptive_inflate_mod`` does it): every state element ``j`` (node depths, link
+flows, conduit factors, the log rain factor) carries its own variance inflation
+``lambda_j``, Gaussian with mean ``lambda_j`` and spread ``inflation_sd`` (kept fixed,
+DART's usual set-up).  At each update the means are first damped towards 1
+(``1 + inflation_damping (lambda - 1)``), then each used observation updates them from
+its innovation ``d = y - mean(Hx)``: the innovation's expected variance is
+``theta^2 = (1 + gamma (sqrt(lambda) - 1))^2 var(Hx) + R`` with
+``gamma = rho_j |corr(x_j, Hx)|`` (the localisation weight times the correlation, so an
+element the sensor does not reach keeps its value), and the new mean is the mode of the
+prior times the likelihood ``N(d; 0, theta^2)`` linearised around the old mean (DART's
+``linear_bayes``), bounded to ``[1, inflation_max]``.  The prior spread of each element
+is then multiplied by ``sqrt(lambda_j)`` before the update.  The values live in an
+:class:`AdaptiveInflation` the caller keeps between updates.
+
 Large innovations (``obs_error``).  ``"gate"`` (default): an observation whose
 normalised innovation ``z = (y - Hx) / sqrt(var(Hx) + R)`` exceeds ``gate`` in size is
 not used in this update (sensor QC decides whether it is faulty).  ``"huber"``:
@@ -68,13 +84,39 @@ class FilterSettings:
         neighbouring branches get no weight; see
         :meth:`~twin.ops.localize.GraphDistance.along_flow_from_nodes`).
     inflation : float
-        Multiplicative prior inflation (>= 1).
+        Multiplicative prior inflation of the spread (>= 1).
+    inflation_adaptive : bool
+        Adaptive prior inflation per state element (see the module docstring; needs an
+        :class:`AdaptiveInflation` passed to :func:`enkf_update`).  It replaces
+        ``inflation``.
+    inflation_sd : float
+        Spread of each element's variance inflation (Anderson 2009; DART uses 0.6).
+    inflation_damping : float
+        Each update first relaxes the inflations towards 1 by this factor (1: no damping).
+    inflation_max : float
+        Largest variance inflation.
     rtps : float
         Relaxation of the analysis spread to the prior spread (0-1).
+    param_rtps : float
+        The same for the rain factor (the last column); negative (default): ``rtps``.
+        Relaxing a parameter's spread back each update is a random walk of it: it
+        keeps the gain and shortens its memory (README, "Adaptive prior inflation and
+        the rain factor").
     param_weight : float
         Localisation weight of the rain factor (a global parameter) for every sensor.
     param_min_sd : float
         Smallest spread of the log rain factor kept after an update.
+    param_rain_mmh : float
+        The rain factor learns in proportion to the recent rain: its localisation
+        weight is ``param_weight`` times ``min(1, R / param_rain_mmh)``, ``R`` the
+        gauges' mean rate over the last ``param_rain_window_min`` minutes [mm/h]
+        (``Observations.param_scale``); 0 (default): always ``param_weight``.
+    param_rain_window_min : float
+        The window of that recent rain [min].
+    param_immediate : bool
+        The watch applies a rain factor an update learnt to the rest of the cycle's rain
+        at once; False (default, as before): from the next cycle on (the cycle's rain
+        is set, times each member's factor, when the cycle starts).
     gate : float
         Innovation gate (normalised innovations beyond it are not assimilated; only
         with ``obs_error="gate"``).
@@ -124,9 +166,17 @@ class FilterSettings:
     unit: str = "links"
     path: str = "graph"
     inflation: float = 1.0
+    inflation_adaptive: bool = False
+    inflation_sd: float = 0.6
+    inflation_damping: float = 0.9
+    inflation_max: float = 5.0
     rtps: float = 0.7
+    param_rtps: float = -1.0
     param_weight: float = 1.0
     param_min_sd: float = 0.08
+    param_rain_mmh: float = 0.0
+    param_rain_window_min: float = 30.0
+    param_immediate: bool = False
     gate: float = 5.0
     obs_error: str = "gate"
     huber_c: float = 5.0
@@ -153,10 +203,14 @@ class FilterSettings:
             raise InputError(f"localisation path must be graph or flow, got {self.path!r}",
                              field="path")  # fmt: skip
         for name, lo, hi in (("radius", 0.0, np.inf), ("inflation", 1.0, 10.0),
-                             ("rtps", 0.0, 1.0), ("param_weight", 0.0, 1.0),
+                             ("rtps", 0.0, 1.0), ("param_rtps", -1.0, 1.0),
+                             ("param_weight", 0.0, 1.0),
                              ("nudging_gain", 0.0, 1.0), ("gate", 0.0, np.inf),
                              ("huber_c", 0.1, 100.0), ("inflated_fraction", 0.01, 1.0),
-                             ("conduit_min_sd", 0.0, 5.0)):  # fmt: skip
+                             ("conduit_min_sd", 0.0, 5.0), ("inflation_sd", 0.0, 10.0),
+                             ("inflation_damping", 0.0, 1.0),
+                             ("inflation_max", 1.0, 100.0), ("param_rain_mmh", 0.0, 1000.0),
+                             ("param_rain_window_min", 0.0, 1440.0)):  # fmt: skip
             v = getattr(self, name)
             if not (np.isfinite(v) or hi == np.inf) or not lo <= v <= hi:
                 raise InputError(f"{name} must be in [{lo}, {hi}], got {v!r}", field=name)
@@ -190,6 +244,9 @@ class Observations:
         Distance of each element in ``local_index`` from the sensor (in the filter's
         ``unit``; infinite for the rain factor): the shorter taper of an observation
         whose error is inflated (``inflated_fraction``).
+    param_scale : float
+        Factor on the rain factor's (the last column's) localisation weight in this
+        update (``FilterSettings.param_rain_mmh``; 1: unchanged).
     """
 
     column: np.ndarray
@@ -203,6 +260,15 @@ class Observations:
     depth_max: np.ndarray | None = None
     conduit_columns: np.ndarray | None = None
     local_distance: list | None = None
+    param_scale: float = 1.0
+
+    def weight(self, k: int, n_state: int) -> np.ndarray:
+        """Localisation weights of observation ``k`` over ``local_index[k]``, the rain
+        factor's (column ``n_state - 1``) times ``param_scale``."""
+        rho = self.local_weight[k]
+        if self.param_scale == 1.0:
+            return rho
+        return np.where(self.local_index[k] == n_state - 1, rho * self.param_scale, rho)
 
     def predicted(self, X: np.ndarray) -> np.ndarray:
         """(n_members, k) predicted readings of the ensemble ``X``."""
@@ -266,10 +332,72 @@ def prior_statistics(X: np.ndarray, obs: Observations):
     return mean, sd, z
 
 
-def enkf_update(X: np.ndarray, obs: Observations, s: FilterSettings, use=None) -> UpdateReport:
+class AdaptiveInflation:
+    """Each state element's variance inflation (adaptive prior inflation, Anderson 2009;
+    see the module docstring), kept by the caller between updates.
+
+    Attributes
+    ----------
+    value : (n_state,) float
+        The inflations' means (1: none).
+    """
+
+    def __init__(self, n_state: int, value=None):
+        self.value = np.ones(n_state) if value is None else np.asarray(value, float).copy()
+
+    def damp(self, s: FilterSettings) -> None:
+        """Relax every inflation towards 1 by ``s.inflation_damping``."""
+        self.value[:] = 1.0 + s.inflation_damping * (self.value - 1.0)
+
+    def observe(self, X: np.ndarray, hx: np.ndarray, value: float, r: float, idx, rho,
+                s: FilterSettings) -> None:  # fmt: skip
+        """Update the inflations of the elements ``idx`` (localisation weights ``rho``) from
+        one observation ``value`` with error variance ``r``, predicted as ``hx``
+        (n_members,) by the un-inflated prior ``X`` (n_members, n_state)."""
+        n = X.shape[0]
+        hp = hx - hx.mean()
+        var_h = hp @ hp / (n - 1)
+        if not var_h > 0.0 or s.inflation_sd <= 0.0:
+            return
+        xl = X[:, idx]
+        xp = xl - xl.mean(axis=0)
+        var_x = (xp * xp).sum(axis=0) / (n - 1)
+        cov = xp.T @ hp / (n - 1)
+        corr = np.divide(cov, np.sqrt(var_x * var_h), out=np.zeros_like(cov), where=var_x > 0.0)
+        gamma = np.asarray(rho) * np.minimum(np.abs(corr), 1.0)
+        ok = gamma > 0.0
+        if not ok.any():
+            return
+        j = np.asarray(idx)[ok]
+        self.value[j] = inflation_posterior(self.value[j], gamma[ok], var_h, r,
+                                            value - hx.mean(), s)  # fmt: skip
+
+
+def inflation_posterior(lam, gamma, var_h, r, d, s: FilterSettings):
+    """The mode of the inflation ``lam`` (m,) after an innovation ``d`` [unit] whose
+    prediction has the variance ``var_h`` and the observation error ``r`` [unit^2],
+    for elements whose localised correlation with it is ``gamma`` (m,): the Gaussian
+    prior (mean ``lam``, spread ``s.inflation_sd``) times the likelihood of ``d``
+    linearised around ``lam`` (Anderson 2009; DART's ``linear_bayes``), bounded to
+    ``[1, s.inflation_max]``."""
+    lam = np.maximum(np.asarray(lam, float), 1e-6)
+    root = np.sqrt(lam)
+    a = 1.0 + gamma * (root - 1.0)
+    theta2 = a * a * var_h + r
+    dtheta2 = a * gamma * var_h / root  # d theta^2 / d lambda
+    # the likelihood's slope over its value (no underflow for a large innovation)
+    slope = (d * d / theta2 - 1.0) * dtheta2 / (2.0 * theta2)
+    v = s.inflation_sd**2
+    step = 2.0 * slope * v / (1.0 + np.sqrt(1.0 + 4.0 * slope * slope * v))
+    return np.clip(lam + step, 1.0, s.inflation_max)
+
+
+def enkf_update(X: np.ndarray, obs: Observations, s: FilterSettings, use=None,
+                inflation: AdaptiveInflation | None = None) -> UpdateReport:  # fmt: skip
     """Update the ensemble ``X`` (n_members, n_state) in place with ``obs``.
 
-    ``use`` (k,) bool leaves out observations that QC has flagged.  Returns the
+    ``use`` (k,) bool leaves out observations that QC has flagged; ``inflation`` holds
+    the adaptive inflations (``s.inflation_adaptive``; updated in place).  Returns the
     :class:`UpdateReport` of the prior.
     """
     n = X.shape[0]
@@ -282,7 +410,15 @@ def enkf_update(X: np.ndarray, obs: Observations, s: FilterSettings, use=None) -
     r_factor = np.ones(len(obs.value))
     if n < 2 or not used.any():
         return UpdateReport(mean0, sd0, z, used, r_factor)
-    if s.inflation != 1.0:
+    if s.inflation_adaptive and inflation is not None:
+        inflation.damp(s)
+        for k in np.flatnonzero(used):  # each innovation against the un-inflated prior
+            hx = X[:, obs.column[k]] * obs.scale[k] + obs.offset[k]
+            inflation.observe(X, hx, obs.value[k], obs.sd[k] ** 2, obs.local_index[k],
+                              obs.weight(k, X.shape[1]), s)  # fmt: skip
+        xm = X.mean(axis=0)
+        X[:] = xm + np.sqrt(inflation.value) * (X - xm)
+    elif s.inflation != 1.0:
         xm = X.mean(axis=0)
         X[:] = xm + s.inflation * (X - xm)
     bounded = s.bounded_depth and obs.depth_max is not None
@@ -294,7 +430,7 @@ def enkf_update(X: np.ndarray, obs: Observations, s: FilterSettings, use=None) -
     prior_sd = X.std(axis=0, ddof=1)
     rng = np.random.default_rng(s.seed)
     for k in np.flatnonzero(used):
-        idx, rho = obs.local_index[k], obs.local_weight[k]
+        idx, rho = obs.local_index[k], obs.weight(k, X.shape[1])
         col = obs.column[k]
         xo = X[:, col]
         if bounded and col < nn:
@@ -324,12 +460,14 @@ def enkf_update(X: np.ndarray, obs: Observations, s: FilterSettings, use=None) -
             if at.size:
                 d = _updated(xo[:, None], hx, obs.value[k], r, rho[at], eps)[:, 0]
                 X[:, col] = depth_to_unbounded(d, dmax[col])
-    if s.rtps > 0.0:
+    if s.rtps > 0.0 or s.param_rtps > 0.0:
         xm = X.mean(axis=0)
         post_sd = X.std(axis=0, ddof=1)
         ratio = np.ones_like(post_sd)
         ok = post_sd > 0.0
-        ratio[ok] = 1.0 + s.rtps * (prior_sd[ok] - post_sd[ok]) / post_sd[ok]
+        rtps = np.full(len(post_sd), s.rtps)
+        rtps[-1] = s.rtps if s.param_rtps < 0.0 else s.param_rtps
+        ratio[ok] = 1.0 + rtps[ok] * (prior_sd[ok] - post_sd[ok]) / post_sd[ok]
         X[:] = xm + (X - xm) * ratio
     if bounded:  # the increment back in depth (a member at its rim stays unless lowered)
         X[:, :nn] = depth0 + unbounded_to_depth(X[:, :nn], dmax) - unbounded_to_depth(z0, dmax)

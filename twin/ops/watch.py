@@ -34,7 +34,13 @@ from twin.errors import InputError, checked_count, checked_number
 from twin.limits import CLI_RANGES, WATCH_RANGES
 from twin.networks.units import FT_TO_M
 from twin.ops.cap import cap_alert
-from twin.ops.enkf import FilterSettings, Observations, enkf_update, nudging_update
+from twin.ops.enkf import (
+    AdaptiveInflation,
+    FilterSettings,
+    Observations,
+    enkf_update,
+    nudging_update,
+)
 from twin.ops.forecast import QUANTILES, Forecaster
 from twin.ops.localize import GraphDistance, gaspari_cohn
 from twin.ops.members import MemberStates
@@ -263,6 +269,7 @@ class Twin:
         if self.members.conduits is not None:
             self.record |= {k: [] for k, *_ in CONDUIT_VARIABLES}
         self.cycles = []
+        self.inflation = None  # the adaptive inflations (FilterSettings.inflation_adaptive)
         self.t_s = 0.0
         self.last_messages = []
         self.seed = int(seed)
@@ -402,6 +409,7 @@ class Twin:
         marks = t1 + np.arange(0.0, self.cycle_s + wet, wet)
         for m in ensembles:
             m.set_rain(marks, np.repeat(rates[-1:], len(marks), axis=0))
+        self._cycle_rain = (np.r_[times, marks], np.r_[rates, np.repeat(rates[-1:], len(marks), 0)])
         obs_t, obs_y = self._readings(t0, t1)
         m = self.members
         o = self._obs
@@ -460,15 +468,41 @@ class Twin:
             self.members.max_depth_m,
             self.members.conduit_columns,
             o["distance"],
+            param_scale=self._param_scale(t),
         )
         use = ~flagged
         if self.settings.method == "enkf":
-            enkf_update(X, obs, self.settings, use)
+            if self.settings.inflation_adaptive and self.inflation is None:
+                self.inflation = AdaptiveInflation(X.shape[1])
+            enkf_update(X, obs, self.settings, use, self.inflation)
             if self.withheld is not None:
                 self.withheld.update(obs, self.settings, use)
         else:
             nudging_update(X, obs, self.settings, use)
         self.members.write(X)
+        if self.settings.param_immediate and self.settings.method == "enkf":
+            self._rain_from(t)
+
+    def _rain_from(self, t) -> None:
+        """The cycle's rain again from ``t`` on, times each member's new rain factor
+        (``FilterSettings.param_immediate``): the factor an update learnt rains from the
+        update on, not from the next cycle."""
+        times, rates = self._cycle_rain
+        k0 = max(int(np.searchsorted(times, t, side="right")) - 1, 0)
+        times = np.r_[t, times[k0 + 1 :]]
+        rates = rates[k0:]
+        for m in [self.members] + (self.withheld.ensembles if self.withheld else []):
+            m.set_rain(times, rates)
+
+    def _param_scale(self, t) -> float:
+        """The rain factor's weight in this update (``FilterSettings.param_rain_mmh``):
+        the gauges' mean rate over the last ``param_rain_window_min`` minutes over
+        ``param_rain_mmh``, at most 1."""
+        s = self.settings
+        if s.param_rain_mmh <= 0.0:
+            return 1.0
+        rate = self.rain.mean_rate(t - s.param_rain_window_min * 60.0, t)
+        return float(min(1.0, np.mean(rate) / s.param_rain_mmh)) if len(rate) else 1.0
 
     def _sample(self, t, y) -> None:
         m = self.members
@@ -674,6 +708,8 @@ class Twin:
             },
             "history": {k: np.asarray(v).tolist() for k, v in self._history.items()},
         }
+        if self.inflation is not None:
+            mark["inflation"] = self.inflation.value.tolist()
         write_atomic(self.outdir / "watch.json", json.dumps(mark).encode())
         self.store.set_cursor("watch.t_s", self.t_s)
 
@@ -718,6 +754,8 @@ class Twin:
         elif "hxm" not in self._history:  # a folder written without the trend test
             blank = np.full((self.members.n, len(self._obs["sensor"])), np.nan)
             self._history["hxm"] = [blank] * len(self._history["t"])
+        if mark.get("inflation") is not None and self.settings.inflation_adaptive:
+            self.inflation = AdaptiveInflation(len(mark["inflation"]), mark["inflation"])
         import xarray as xr
 
         if (self.outdir / "analysis.nc").exists():

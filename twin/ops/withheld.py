@@ -24,7 +24,7 @@ from pathlib import Path
 
 import numpy as np
 
-from twin.ops.enkf import Observations, enkf_update
+from twin.ops.enkf import AdaptiveInflation, Observations, enkf_update
 from twin.ops.localize import GraphDistance
 
 
@@ -62,6 +62,7 @@ class WithheldEnsembles:
         self.folds = np.asarray(folds, np.int64)
         self.n_folds = int(self.folds.max()) + 1 if len(self.folds) else 0
         self.ensembles = [make_members() for _ in range(self.n_folds)]
+        self.inflations = [None] * self.n_folds  # each fold's adaptive inflations
 
     def set_rain(self, times_s, rates_mmh) -> None:
         for m in self.ensembles:
@@ -94,7 +95,10 @@ class WithheldEnsembles:
         for f, m in enumerate(self.ensembles):
             X = m.read()
             value = np.where(self.folds == f, np.nan, obs.value)
-            enkf_update(X, dataclasses.replace(obs, value=value), settings, use)
+            if settings.inflation_adaptive and self.inflations[f] is None:
+                self.inflations[f] = AdaptiveInflation(X.shape[1])
+            enkf_update(X, dataclasses.replace(obs, value=value), settings, use,
+                        self.inflations[f])  # fmt: skip
             m.write(X)
 
     def save_states(self, folder) -> None:

@@ -228,11 +228,17 @@ def analysis_rmse(analysis, truth, nodes) -> float:
     return depth_rmse(analysis.node_depth.values[:, nodes], tr)
 
 
-def forecast_rmse(forecasts, truth, nodes, lead_min) -> float:
+def forecast_rmse(forecasts, truth, nodes, lead_min, until=None) -> float:
+    """Depth RMSE [m] of the forecast mean at ``lead_min`` minutes' lead against the
+    truth at ``nodes``, over the cycles whose valid time is within the truth and, when
+    given, not after ``until`` (the twin's last simulated time: a forecast member holds
+    its last state at leads past its simulation's end, which is no forecast)."""
     lead = np.timedelta64(int(lead_min * 60), "s")
     k = int(np.argmin(np.abs(forecasts.lead.values - lead)))
     valid = forecasts.cycle.values + forecasts.lead.values[k]
     ok = valid <= truth.time.values[-1]
+    if until is not None:
+        ok &= valid <= np.datetime64(until, "ns")
     fc = forecasts.node_depth_mean.values[ok, k][:, nodes]
     tr = truth.node_depth.sel(time=valid[ok], method="nearest").values[:, nodes]
     return depth_rmse(fc, tr)
@@ -241,15 +247,18 @@ def forecast_rmse(forecasts, truth, nodes, lead_min) -> float:
 def depth_skill(net, ex: Experiment, analysis, forecasts) -> dict:
     """The experiment's depth scores [m]: ``analysis_rmse`` at the wet manholes no sensor
     observes, ``forecast_rmse_30``/``_60`` at every wet manhole and
-    ``forecast_rmse_30_unobserved``/``_60_unobserved`` at the unobserved ones."""
+    ``forecast_rmse_30_unobserved``/``_60_unobserved`` at the unobserved ones, the
+    forecasts scored only where they are valid before the analysis's last time (until
+    2026-12-07 also past it, where the members hold the run's last state)."""
     unobserved = wet_manholes(net, ex.truth, ex.sensor_nodes)
     wet = wet_manholes(net, ex.truth)
     out = {"analysis_rmse": analysis_rmse(analysis, ex.truth, unobserved)}
+    until = analysis.time.values[-1]
     for lead in (30, 60):
-        out[f"forecast_rmse_{lead}"] = forecast_rmse(forecasts, ex.truth, wet, lead)
+        out[f"forecast_rmse_{lead}"] = forecast_rmse(forecasts, ex.truth, wet, lead, until)
     for lead in (30, 60):
-        out[f"forecast_rmse_{lead}_unobserved"] = forecast_rmse(forecasts, ex.truth,
-                                                                unobserved, lead)  # fmt: skip
+        rmse = forecast_rmse(forecasts, ex.truth, unobserved, lead, until)
+        out[f"forecast_rmse_{lead}_unobserved"] = rmse
     return out
 
 
