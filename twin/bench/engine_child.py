@@ -45,6 +45,9 @@ class _quiet_fd1:
         os.close(self._saved)
 
 
+#: The Newton solver's counters a twin record carries (results attributes).
+_NEWTON_ATTRS = ("newton_unconverged_steps", "newton_retry_substeps", "newton_conduit_evaluations",
+                 "newton_step_limits")  # fmt: skip
 _AVG_STEP = re.compile(r"Average Time Step\s*:\s*([\d.]+)")
 
 
@@ -57,10 +60,10 @@ def _child_swmm(inp: Path, save, workdir) -> dict:
     os.chdir(inp.parent)
     base = _maxrss_mb()
     with _quiet_fd1():
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         solver.swmm_run(str(inp), str(rpt), str(out))
-        wall = time.perf_counter() - t0
-    rec = {"wall_s": wall, "base_rss_mb": base, "peak_rss_mb": _maxrss_mb()}
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    rec = {"wall_s": wall, "cpu_s": cpu, "base_rss_mb": base, "peak_rss_mb": _maxrss_mb()}
     text = rpt.read_text(errors="replace")
     m = _AVG_STEP.search(text)
     rec["average_step_s"] = float(m.group(1)) if m else None
@@ -88,13 +91,17 @@ def _child_twin(inp: Path, warmup, save, solver: str = "swmm") -> dict:
         except Exception:  # noqa: BLE001 - a feature the engine lacks: the timed run says so
             pass
     base = _maxrss_mb()
-    t0 = time.perf_counter()
+    c0, t0 = time.process_time(), time.perf_counter()
     ds = twin.simulate(inp, solver=solver)
-    wall = time.perf_counter() - t0
-    rec = {"wall_s": wall, "base_rss_mb": base, "peak_rss_mb": _maxrss_mb()}
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    rec = {"wall_s": wall, "cpu_s": cpu, "base_rss_mb": base, "peak_rss_mb": _maxrss_mb()}
     rec["routing_steps"] = int(ds.attrs.get("routing_steps", 0)) or None
     it = ds.attrs.get("mean_iterations")
     rec["mean_iterations"] = None if it is None else float(it)
+    for k in _NEWTON_ATTRS:  # the Newton solver's counters (absent with solver="swmm")
+        if k in ds.attrs:
+            v = ds.attrs[k]
+            rec[k] = v if isinstance(v, str) else int(v)
     if save is not None:
         _write_nc(ds, save)
     return rec

@@ -211,7 +211,7 @@ def run_case(
     res = {
         "case": case.name, "solver": solver, "description": case.description, **info,
         "duration_h": info["duration_s"] / 3600.0, "matched_accuracy": None,
-        "twin_s": None, "swmm_s": None, "speedup": None, "agrees": False,
+        "twin_s": None, "swmm_s": None, "speedup": None, "cpu_speedup": None, "agrees": False,
         "agreement": None, "error": None,
     }  # fmt: skip
     runs: dict[str, list[dict]] = {"swmm": [], "twin": []}
@@ -241,6 +241,8 @@ def run_case(
             res[f"{engine}_s"] = res[engine]["median_s"]
     if res["twin_s"] and res["swmm_s"]:
         res["speedup"] = res["swmm_s"] / res["twin_s"]
+        t_cpu, s_cpu = res["twin"].get("cpu_median_s"), res["swmm"].get("cpu_median_s")
+        res["cpu_speedup"] = s_cpu / t_cpu if t_cpu and s_cpu else None
     if check and all(p.exists() for p in saved.values()) and not res["error"]:
         import xarray as xr
 
@@ -280,11 +282,17 @@ def _judge_accuracy(res: dict, case, inp, workdir: Path, saved: dict, log) -> No
 
 def _engine_summary(engine: str, recs: list[dict], info: dict) -> dict:
     out = _stats([r["wall_s"] for r in recs])
+    cpu = [r["cpu_s"] for r in recs if r.get("cpu_s") is not None]
+    out["cpu_samples_s"] = cpu  # CPU time of the run (process_time), steadier under load
+    out["cpu_median_s"] = statistics.median(cpu) if cpu else None
     out["peak_rss_mb"] = max(r["peak_rss_mb"] for r in recs)
     out["run_rss_mb"] = max(r["run_rss_mb"] for r in recs)
     if engine == "twin":
         steps = recs[0].get("routing_steps")
         out["mean_iterations"] = recs[0].get("mean_iterations")
+        for k, v in recs[0].items():
+            if k.startswith("newton_"):
+                out[k] = v
     else:
         avg = recs[0].get("average_step_s")
         steps = round(info["duration_s"] / avg) if avg else None
