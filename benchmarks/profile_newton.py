@@ -40,7 +40,7 @@ def _iteration_parts(sim, dt) -> dict:
     a1, a2, be = bdf2_coefficients(dt, dt)
 
     def links_():
-        evaluate_links(a1, a2, be, dt, False, nodes, links, xsects, curves, options, ns, ls,
+        evaluate_links(a1, a2, be, dt, False, -1.0, nodes, links, xsects, curves, options, ns, ls,
                        work)  # fmt: skip
 
     def asm():
@@ -74,7 +74,7 @@ def _value(text: str):
 
 
 def profile(network: str, end_hours: float | None = None, overrides: dict | None = None,
-            parts: bool = True, trace=None) -> dict:  # fmt: skip
+            parts: bool = True, trace=None, save=None) -> dict:  # fmt: skip
     """Run ``network`` with the Newton solver and return the counts and CPU seconds."""
     kw = dict(overrides or {})
     if end_hours is not None:
@@ -106,6 +106,10 @@ def profile(network: str, end_hours: float | None = None, overrides: dict | None
             spent_aside += clock() - x
     total = clock() - start - spent_aside
     nw = r.newton
+    if save is not None:  # what the agreement and matched-accuracy checks read
+        from twin.bench.engine_child import _write_nc
+
+        _write_nc(sim.results(), save)
     if trace is not None:
         Path(trace).write_text("\n".join(f"{a:.3f} {b:.3f} {c} {e}" for a, b, c, e in rows))
     return {
@@ -126,11 +130,14 @@ def main(argv=None) -> None:
     p.add_argument("--set", action="append", default=[], metavar="NAME=VALUE")
     p.add_argument("--json", type=Path, help="append the record (one JSON line) to this file")
     p.add_argument("--no-parts", action="store_true", help="skip the per-kernel probe")
+    p.add_argument("--save", type=Path, help="write the results (depths, flows, flooding)")
     p.add_argument("--trace", type=Path, help="write every step (end s, step s, iterations, "
                    "what limited the next step) to this text file")  # fmt: skip
     a = p.parse_args(argv)
     overrides = {k: _value(v) for k, v in (s.split("=", 1) for s in a.set)}
-    rec = profile(a.network, a.end_hours, overrides, parts=not a.no_parts, trace=a.trace)
+    rec = profile(
+        a.network, a.end_hours, overrides, parts=not a.no_parts, trace=a.trace, save=a.save
+    )
     if rec["iteration_parts_us"]:
         print("one iteration, kernels called from Python (us):",
               {k: round(v, 1) for k, v in rec["iteration_parts_us"].items()})  # fmt: skip

@@ -19,7 +19,7 @@ import numpy as np
 
 from twin.engine.newton_system import node_system
 from twin.errors import SimulationError
-from twin.kernels.newton.control import LIMIT_NAMES, next_step
+from twin.kernels.newton.control import LIMIT_MIN, LIMIT_NAMES, next_step
 from twin.kernels.newton.route import route_step_newton
 from twin.kernels.newton.system import (
     STAT_ERROR,
@@ -31,6 +31,7 @@ from twin.kernels.newton.system import (
     STAT_LINK_EVALS,
     STAT_MAX_DH,
     STAT_MAX_DH_NODE,
+    STAT_MIN_ASKED,
     NodeSystem,
     as_int64,
     new_work,
@@ -97,6 +98,12 @@ class NewtonRouting:
         self.min_substep_s = self.min_step_s / MAX_SUBSTEPS  # the shortest retried substep
         self.courant = float(opts.newton_courant)
         self.period_steps = float(opts.newton_period_steps)
+        self.error_floor_ft = float(opts.newton_error_floor) * float(router.options.head_tol)
+        self.error_surcharged = bool(opts.newton_error_surcharged)
+        self.skip_jumps = bool(opts.newton_error_skip_jumps)
+        # conduits whose ends moved less than this in an iteration are not evaluated again
+        still = float(opts.newton_still_fraction)
+        self.still_ft = still * float(router.options.head_tol) if still > 0.0 else -1.0
         self.first_step_s = float(opts.routing_step_s)
         self.last_step_s = 0.0
         self.limit = ("first step", -1)
@@ -112,11 +119,16 @@ class NewtonRouting:
             return min(self.first_step_s, self.max_step_s)
         dt = next_step(
             self.last_step_s, self.min_step_s, self.max_step_s, self.tolerance_ft,
-            self.courant, self.period_steps, router.nodes, router.links, router.node_state,
-            router.link_state, self.work,
+            self.error_floor_ft, self.error_surcharged, self.skip_jumps, self.courant,
+            self.period_steps,
+            router.nodes, router.links, router.node_state, router.link_state, self.work,
         )  # fmt: skip
         st = self.work.stats
-        self.limit = (LIMIT_NAMES[int(st[STAT_LIMIT_KIND])], int(st[STAT_LIMIT_ELEMENT]))
+        kind, element = int(st[STAT_LIMIT_KIND]), int(st[STAT_LIMIT_ELEMENT])
+        name = LIMIT_NAMES[kind]
+        if kind == LIMIT_MIN and element >= 0:  # e.g. "minimum step, local error"
+            name = f"{name}, {LIMIT_NAMES[int(st[STAT_MIN_ASKED])]}"
+        self.limit = (name, element)
         if dt > self.cap_next_s:
             dt = max(self.cap_next_s, self.min_step_s)
             self.limit = ("Newton iterations", int(st[STAT_MAX_DH_NODE]))
@@ -138,7 +150,7 @@ class NewtonRouting:
         def route_step_newton_bound(t_s, dt, lateral):
             self.last_step_s = dt
             saved = [_copy_arrays(b) for b in (*state, work)]
-            out = route_step_newton(t_s, dt, lateral, *bundles, system, work)
+            out = route_step_newton(t_s, dt, lateral, self.still_ft, *bundles, system, work)
             if out[0] < 0:
                 out = self._retry(t_s, dt, lateral, bundles, saved, out)
             return out
@@ -176,7 +188,8 @@ class NewtonRouting:
             converged, total = True, 0
             for k in range(n):
                 lat = lat_old + (k + 1) / n * (lateral - lat_old)
-                out = route_step_newton(t_s + k * sub, sub, lat, *bundles, system, work)
+                out = route_step_newton(t_s + k * sub, sub, lat, self.still_ft, *bundles, system,
+                                        work)  # fmt: skip
                 total += abs(int(out[0]))
                 if out[1] >= 0 or out[2] >= 0:
                     return out  # a bad depth or flow: the router raises
@@ -230,7 +243,7 @@ class NewtonRouting:
         kind, el = self.limit if limit is None else limit
         if el < 0:
             return kind
-        if kind in ("Courant", "pump switch"):
+        if kind.endswith(("Courant", "pump switch")):
             return f"{kind} in link {self.router.link_names[el]}"
         return f"{kind} at node {self.router.node_names[el]}"
 
