@@ -23,6 +23,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 
 from twin.bench import CASES, run_suite  # noqa: E402
+from twin.bench.engine_child import option_values  # noqa: E402
 from twin.bench.report import (  # noqa: E402
     markdown_table,
     plot_ensemble,
@@ -55,6 +56,8 @@ def main(argv=None) -> int:
         metavar="CASE",
         help="cases that also judge matched accuracy (SWMM at 1/8 step, 8x SWMM)",
     )
+    p.add_argument("--newton-option", action="append", default=[], metavar="NAME=VALUE",
+                   help="a simulation option of the newton rows (repeatable)")  # fmt: skip
     p.add_argument("--no-readme", action="store_true", help="do not update README.md")
     p.add_argument("--results", type=Path, default=ROOT / "benchmarks" / "results")
     p.add_argument("--workdir", type=Path, help="inputs and scratch files (default: temporary)")
@@ -73,7 +76,7 @@ def main(argv=None) -> int:
                 ensemble=not a.no_ensemble, timeout_s=a.timeout,
                 ensemble_members=a.ensemble_members, ensemble_network=a.ensemble_network,
                 ensemble_duration_h=a.ensemble_hours, solvers=tuple(a.solvers),
-                matched=tuple(a.matched),
+                matched=tuple(a.matched), newton_options=option_values(a.newton_option),
                 log=lambda msg: print(msg, flush=True),
             )  # fmt: skip
         path = write_json(doc, a.results)

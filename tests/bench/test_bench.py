@@ -205,3 +205,21 @@ def test_matched_accuracy_row_measures_both_engines_against_the_refined_referenc
     assert (tmp_path / "tiny.reference.nc").exists()  # kept for the case's other rows
     table = markdown_table({**_doc(), "cases": [{**_doc()["cases"][0], **res}]})
     assert "| tiny | newton |" in table and ("| yes |" if verdict else "| **no** |") in table
+
+
+def test_option_values_parse_numbers_and_text():
+    from twin.bench.engine_child import option_values
+
+    got = option_values(["newton_error_floor=2", "newton_still_fraction=0.1", "solver=newton"])
+    assert got == {"newton_error_floor": 2, "newton_still_fraction": 0.1, "solver": "newton"}
+    assert isinstance(got["newton_error_floor"], int)
+
+
+def test_newton_options_reach_the_timed_twin_run(tiny_inp):
+    from twin.bench.runner import run_engine
+
+    base = run_engine("twin", tiny_inp, solver="newton")
+    still = run_engine("twin", tiny_inp, solver="newton", options={"newton_still_fraction": 0.1})
+    assert base["cpu_s"] > 0.0 and still["cpu_s"] > 0.0
+    assert still["newton_conduit_evaluations"] < base["newton_conduit_evaluations"]
+    assert isinstance(base["newton_step_limits"], str)

@@ -61,7 +61,7 @@ def run_suite(
     compile: bool = True, surface: bool = True, ensemble: bool = True,
     timeout_s: float = 900.0, ensemble_members: int | None = None,
     ensemble_network: str | None = None, ensemble_duration_h: float | None = 1.0, log=None,
-    solvers=("swmm",), matched=(),
+    solvers=("swmm",), matched=(), newton_options=None,
 ) -> dict:  # fmt: skip
     """Run the benchmark suite and return its results (the JSON document).
 
@@ -93,6 +93,8 @@ def run_suite(
         Cases whose rows also judge matched accuracy against SWMM at 1/8 of the file's
         step (``matched=True`` of :func:`~twin.bench.runner.run_case`; the reference
         costs 8 SWMM runs).
+    newton_options : dict, optional
+        Simulation options of the ``newton`` rows (recorded as the row's ``options``).
 
     Returns
     -------
@@ -126,7 +128,8 @@ def run_suite(
             try:
                 res = run_case(case, workdir, repeats=repeats, timeout_s=timeout_s, log=log,
                                budget_s=120.0 if quick else 900.0, solver=solver,
-                               matched=n in matched)  # fmt: skip
+                               matched=n in matched,
+                               options=newton_options if solver == "newton" else None)  # fmt: skip
             except (TwinError, OSError, MemoryError) as exc:  # e.g. the input cannot be made
                 log(f"{n}: failed ({exc})")
                 doc["cases"].append(_not_run(case, workdir, f"{type(exc).__name__}: {exc}"))

@@ -45,6 +45,9 @@ class _quiet_fd1:
         os.close(self._saved)
 
 
+#: The Newton solver's counters a twin record carries (results attributes).
+_NEWTON_ATTRS = ("newton_unconverged_steps", "newton_retry_substeps", "newton_conduit_evaluations",
+                 "newton_step_limits")  # fmt: skip
 _AVG_STEP = re.compile(r"Average Time Step\s*:\s*([\d.]+)")
 
 
@@ -57,10 +60,10 @@ def _child_swmm(inp: Path, save, workdir) -> dict:
     os.chdir(inp.parent)
     base = _maxrss_mb()
     with _quiet_fd1():
-        t0 = time.perf_counter()
+        c0, t0 = time.process_time(), time.perf_counter()
         solver.swmm_run(str(inp), str(rpt), str(out))
-        wall = time.perf_counter() - t0
-    rec = {"wall_s": wall, "base_rss_mb": base, "peak_rss_mb": _maxrss_mb()}
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    rec = {"wall_s": wall, "cpu_s": cpu, "base_rss_mb": base, "peak_rss_mb": _maxrss_mb()}
     text = rpt.read_text(errors="replace")
     m = _AVG_STEP.search(text)
     rec["average_step_s"] = float(m.group(1)) if m else None
@@ -79,22 +82,27 @@ def _child_swmm(inp: Path, save, workdir) -> dict:
     return rec
 
 
-def _child_twin(inp: Path, warmup, save, solver: str = "swmm") -> dict:
+def _child_twin(inp: Path, warmup, save, solver: str = "swmm", options=None) -> dict:
     import twin
 
+    options = options or {}
     for w in warmup:
         try:
-            twin.simulate(w, solver=solver)
+            twin.simulate(w, solver=solver, **options)
         except Exception:  # noqa: BLE001 - a feature the engine lacks: the timed run says so
             pass
     base = _maxrss_mb()
-    t0 = time.perf_counter()
-    ds = twin.simulate(inp, solver=solver)
-    wall = time.perf_counter() - t0
-    rec = {"wall_s": wall, "base_rss_mb": base, "peak_rss_mb": _maxrss_mb()}
+    c0, t0 = time.process_time(), time.perf_counter()
+    ds = twin.simulate(inp, solver=solver, **options)
+    wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    rec = {"wall_s": wall, "cpu_s": cpu, "base_rss_mb": base, "peak_rss_mb": _maxrss_mb()}
     rec["routing_steps"] = int(ds.attrs.get("routing_steps", 0)) or None
     it = ds.attrs.get("mean_iterations")
     rec["mean_iterations"] = None if it is None else float(it)
+    for k in _NEWTON_ATTRS:  # the Newton solver's counters (absent with solver="swmm")
+        if k in ds.attrs:
+            v = ds.attrs[k]
+            rec[k] = v if isinstance(v, str) else int(v)
     if save is not None:
         _write_nc(ds, save)
     return rec
@@ -125,6 +133,22 @@ def _child_compile(inp: Path) -> dict:
     return {"import_s": t1 - t0, "first_s": t2 - t1, "second_s": t3 - t2}
 
 
+def option_values(texts) -> dict:
+    """``{"name": value}`` of ``NAME=VALUE`` texts (numbers as int or float, else text)."""
+    out = {}
+    for text in texts:
+        name, _, value = text.partition("=")
+        for kind in (int, float):
+            try:
+                out[name] = kind(value)
+                break
+            except ValueError:
+                pass
+        else:
+            out[name] = value
+    return out
+
+
 def _child_main(argv: list[str]) -> int:
     import argparse
 
@@ -135,12 +159,14 @@ def _child_main(argv: list[str]) -> int:
     p.add_argument("--save")
     p.add_argument("--workdir")
     p.add_argument("--solver", default="swmm", choices=("swmm", "newton"))
+    p.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
+                   help="twin: a simulation option (e.g. newton_error_floor=2)")  # fmt: skip
     p.add_argument("--record", required=True)
     a = p.parse_args(argv)
     if a.mode == "swmm":
         rec = _child_swmm(a.inp, a.save, a.workdir)
     elif a.mode == "twin":
-        rec = _child_twin(a.inp, a.warmup, a.save, a.solver)
+        rec = _child_twin(a.inp, a.warmup, a.save, a.solver, option_values(a.option))
     else:
         rec = _child_compile(a.inp)
     Path(a.record).write_text(json.dumps(rec))

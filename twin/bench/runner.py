@@ -70,7 +70,7 @@ def _spawn(args: list[str], timeout_s: float, env=None, module: str = _ENGINE_CH
 
 def run_engine(
     engine: str, inp, *, warmup=(), save=None, timeout_s: float = 900.0, workdir=None,
-    solver: str = "swmm",
+    solver: str = "swmm", options=None,
 ) -> dict:  # fmt: skip
     """Run ``engine`` (``"swmm"`` or ``"twin"``) once on ``inp`` in a child process.
 
@@ -89,6 +89,8 @@ def run_engine(
         Where SWMM writes its ``.rpt``/``.out`` (a temporary folder by default).
     solver : {"swmm", "newton"}
         twin only: the dynamic-wave solver (``simulate(..., solver=...)``).
+    options : dict, optional
+        twin only: simulation options (``simulate(..., **options)``).
 
     Returns
     -------
@@ -113,6 +115,9 @@ def run_engine(
         args += ["--workdir", str(Path(workdir).resolve())]
     if engine == "twin" and solver != "swmm":
         args += ["--solver", solver]
+    if engine == "twin":
+        for k, v in (options or {}).items():
+            args += ["--option", f"{k}={v}"]
     rec = _spawn(args, timeout_s)
     rec["run_rss_mb"] = max(rec["peak_rss_mb"] - rec["base_rss_mb"], 0.0)
     return rec
@@ -167,7 +172,7 @@ def _stats(samples: list[float]) -> dict:
 
 def run_case(
     case, workdir, *, repeats: int = 3, budget_s: float = 600.0, timeout_s: float = 900.0,
-    check: bool = True, log=None, solver: str = "swmm", matched: bool = False,
+    check: bool = True, log=None, solver: str = "swmm", matched: bool = False, options=None,
 ) -> dict:  # fmt: skip
     """Time SWMM and twin on one case, alternately, and check twin against SWMM.
 
@@ -211,7 +216,8 @@ def run_case(
     res = {
         "case": case.name, "solver": solver, "description": case.description, **info,
         "duration_h": info["duration_s"] / 3600.0, "matched_accuracy": None,
-        "twin_s": None, "swmm_s": None, "speedup": None, "agrees": False,
+        "options": dict(options or {}), "twin_s": None, "swmm_s": None, "speedup": None,
+        "cpu_speedup": None, "agrees": False,
         "agreement": None, "error": None,
     }  # fmt: skip
     runs: dict[str, list[dict]] = {"swmm": [], "twin": []}
@@ -225,7 +231,7 @@ def run_case(
             try:
                 rec = run_engine(
                     engine, inp, warmup=warm if engine == "twin" else (), save=save,
-                    timeout_s=timeout_s, workdir=workdir, solver=solver,
+                    timeout_s=timeout_s, workdir=workdir, solver=solver, options=options,
                 )  # fmt: skip
             except EngineRunError as exc:
                 res["error"] = f"{engine}: {exc}"
@@ -241,6 +247,8 @@ def run_case(
             res[f"{engine}_s"] = res[engine]["median_s"]
     if res["twin_s"] and res["swmm_s"]:
         res["speedup"] = res["swmm_s"] / res["twin_s"]
+        t_cpu, s_cpu = res["twin"].get("cpu_median_s"), res["swmm"].get("cpu_median_s")
+        res["cpu_speedup"] = s_cpu / t_cpu if t_cpu and s_cpu else None
     if check and all(p.exists() for p in saved.values()) and not res["error"]:
         import xarray as xr
 
@@ -280,11 +288,17 @@ def _judge_accuracy(res: dict, case, inp, workdir: Path, saved: dict, log) -> No
 
 def _engine_summary(engine: str, recs: list[dict], info: dict) -> dict:
     out = _stats([r["wall_s"] for r in recs])
+    cpu = [r["cpu_s"] for r in recs if r.get("cpu_s") is not None]
+    out["cpu_samples_s"] = cpu  # CPU time of the run (process_time), steadier under load
+    out["cpu_median_s"] = statistics.median(cpu) if cpu else None
     out["peak_rss_mb"] = max(r["peak_rss_mb"] for r in recs)
     out["run_rss_mb"] = max(r["run_rss_mb"] for r in recs)
     if engine == "twin":
         steps = recs[0].get("routing_steps")
         out["mean_iterations"] = recs[0].get("mean_iterations")
+        for k, v in recs[0].items():
+            if k.startswith("newton_"):
+                out[k] = v
     else:
         avg = recs[0].get("average_step_s")
         steps = round(info["duration_s"] / avg) if avg else None

@@ -19,7 +19,7 @@ import numpy as np
 
 from twin.engine.newton_system import node_system
 from twin.errors import SimulationError
-from twin.kernels.newton.control import LIMIT_NAMES, next_step
+from twin.kernels.newton.control import LIMIT_MIN, LIMIT_NAMES, next_step
 from twin.kernels.newton.route import route_step_newton
 from twin.kernels.newton.system import (
     STAT_ERROR,
@@ -31,6 +31,7 @@ from twin.kernels.newton.system import (
     STAT_LINK_EVALS,
     STAT_MAX_DH,
     STAT_MAX_DH_NODE,
+    STAT_MIN_ASKED,
     NodeSystem,
     as_int64,
     new_work,
@@ -44,7 +45,10 @@ TOP_LIMITS = 5
 #: A step that ends with a head still moving by more than this [ft] has diverged.
 DIVERGED_FT = 1.0
 #: A step whose iterations do not converge is routed again from its start in 2, 4, ...
-#: substeps, at most this many (and none shorter than the minimum step).
+#: substeps, at most this many (and none shorter than the minimum step over MAX_SUBSTEPS:
+#: a step at the minimum step can still be split, as a surcharging manhole whose EXTRAN
+#: balance has almost no storage may need; district-10k at 6,111 s converged in 2
+#: iterations at 1/8 of the 0.5 s minimum step and did not in 8 at 0.5 s).
 MAX_SUBSTEPS = 8
 #: A step at the minimum step whose heads still move by more than this many head
 #: tolerances did not converge (fewer: a kink holds a head near its solution; kept).
@@ -91,8 +95,15 @@ class NewtonRouting:
         self.tolerance_ft = opts.newton_tolerance_m / FT_TO_M
         self.max_step_s = float(opts.newton_max_step_s)
         self.min_step_s = min(max(float(opts.min_step_s), 0.001), self.max_step_s)
+        self.min_substep_s = self.min_step_s / MAX_SUBSTEPS  # the shortest retried substep
         self.courant = float(opts.newton_courant)
         self.period_steps = float(opts.newton_period_steps)
+        self.error_floor_ft = float(opts.newton_error_floor) * float(router.options.head_tol)
+        self.error_surcharged = bool(opts.newton_error_surcharged)
+        self.skip_jumps = bool(opts.newton_error_skip_jumps)
+        # conduits whose ends moved less than this in an iteration are not evaluated again
+        still = float(opts.newton_still_fraction)
+        self.still_ft = still * float(router.options.head_tol) if still > 0.0 else -1.0
         self.first_step_s = float(opts.routing_step_s)
         self.last_step_s = 0.0
         self.limit = ("first step", -1)
@@ -108,11 +119,16 @@ class NewtonRouting:
             return min(self.first_step_s, self.max_step_s)
         dt = next_step(
             self.last_step_s, self.min_step_s, self.max_step_s, self.tolerance_ft,
-            self.courant, self.period_steps, router.nodes, router.links, router.node_state,
-            router.link_state, self.work,
+            self.error_floor_ft, self.error_surcharged, self.skip_jumps, self.courant,
+            self.period_steps,
+            router.nodes, router.links, router.node_state, router.link_state, self.work,
         )  # fmt: skip
         st = self.work.stats
-        self.limit = (LIMIT_NAMES[int(st[STAT_LIMIT_KIND])], int(st[STAT_LIMIT_ELEMENT]))
+        kind, element = int(st[STAT_LIMIT_KIND]), int(st[STAT_LIMIT_ELEMENT])
+        name = LIMIT_NAMES[kind]
+        if kind == LIMIT_MIN and element >= 0:  # e.g. "minimum step, local error"
+            name = f"{name}, {LIMIT_NAMES[int(st[STAT_MIN_ASKED])]}"
+        self.limit = (name, element)
         if dt > self.cap_next_s:
             dt = max(self.cap_next_s, self.min_step_s)
             self.limit = ("Newton iterations", int(st[STAT_MAX_DH_NODE]))
@@ -134,7 +150,7 @@ class NewtonRouting:
         def route_step_newton_bound(t_s, dt, lateral):
             self.last_step_s = dt
             saved = [_copy_arrays(b) for b in (*state, work)]
-            out = route_step_newton(t_s, dt, lateral, *bundles, system, work)
+            out = route_step_newton(t_s, dt, lateral, self.still_ft, *bundles, system, work)
             if out[0] < 0:
                 out = self._retry(t_s, dt, lateral, bundles, saved, out)
             return out
@@ -146,7 +162,7 @@ class NewtonRouting:
         """Route the step from ``t_s`` again in 2, 4, ... substeps until each converges.
 
         The lateral inflow moves linearly from the last step's to this one's.  When even
-        the shortest substeps (MAX_SUBSTEPS, or the minimum step) leave some unconverged,
+        the shortest substeps (MAX_SUBSTEPS, or ``min_substep_s``) leave some unconverged,
         they are kept, as SWMM keeps a step after MAX_TRIALS passes (a kink in a link law
         can hold a head within a few tolerances), unless :meth:`_check` finds them
         diverged.  Afterwards the reported ``*_old`` fields hold the step's start again
@@ -172,7 +188,8 @@ class NewtonRouting:
             converged, total = True, 0
             for k in range(n):
                 lat = lat_old + (k + 1) / n * (lateral - lat_old)
-                out = route_step_newton(t_s + k * sub, sub, lat, *bundles, system, work)
+                out = route_step_newton(t_s + k * sub, sub, lat, self.still_ft, *bundles, system,
+                                        work)  # fmt: skip
                 total += abs(int(out[0]))
                 if out[1] >= 0 or out[2] >= 0:
                     return out  # a bad depth or flow: the router raises
@@ -199,7 +216,7 @@ class NewtonRouting:
 
     def _can_split(self, dt: float, n: int) -> bool:
         """True when a step of ``dt`` s may be routed as ``n`` substeps."""
-        return n <= MAX_SUBSTEPS and dt / n >= self.min_step_s
+        return n <= MAX_SUBSTEPS and dt / n >= self.min_substep_s
 
     def _check(self, t_end_s: float, dt: float, iterations: int, final: bool) -> None:
         """Raise SimulationError for an unconverged step of ``dt`` s that is ``final`` (no
@@ -210,7 +227,7 @@ class NewtonRouting:
         node = int(self.work.stats[STAT_MAX_DH_NODE])
         tol_ft = float(self.router.options.head_tol)
         diverged = not dh_ft <= DIVERGED_FT
-        stalled = dt / 2 < self.min_step_s and dh_ft > STALL_TOLERANCES * tol_ft
+        stalled = dt / 2 < self.min_substep_s and dh_ft > STALL_TOLERANCES * tol_ft
         if final and (stalled or diverged):
             why = "diverged" if diverged else "did not converge at the minimum step"
             name = self.router.node_names[node] if node >= 0 else None
@@ -226,7 +243,7 @@ class NewtonRouting:
         kind, el = self.limit if limit is None else limit
         if el < 0:
             return kind
-        if kind in ("Courant", "pump switch"):
+        if kind.endswith(("Courant", "pump switch")):
             return f"{kind} in link {self.router.link_names[el]}"
         return f"{kind} at node {self.router.node_names[el]}"
 

@@ -75,6 +75,19 @@ class SimOptions:
     newton_max_step_s: float = 30.0  # longest Newton step
     newton_courant: float = 0.0  # kinematic Courant number where flow changes; 0 = off
     newton_period_steps: float = 0.0  # steps per half period of a head oscillation; 0 = off
+    # the part of a node's local error estimate the Newton iterations' own head tolerance
+    # explains, in head tolerances (the step size cannot lower it); 0 = none
+    newton_error_floor: float = 0.0
+    # whether a node in EXTRAN surcharge at the step's end (its head set by the balance of
+    # its links' flows, with almost no storage) counts in the local error estimate
+    newton_error_surcharged: bool = True
+    # after a step's first Newton iteration, a conduit whose end heads moved by at most
+    # this many head tolerances keeps its flow instead of being evaluated again; 0 = off
+    newton_still_fraction: float = 0.0
+    # whether the local error estimate skips, for the step and the next, the end nodes of
+    # a conduit whose normal-flow limit started or stopped cutting its flow in the step
+    # (the flow jumps there: the head's rate change is a jump, not a truncation error)
+    newton_error_skip_jumps: bool = False
     # [REPORT] AVERAGES YES: node and link series are the means over each report period's
     # routing steps (SWMM 5.2's output_updateAvgResults), not values at the report times
     report_averages: bool = False
@@ -107,6 +120,7 @@ class SimOptions:
             "rule_step_s", "start_dry_days", "lengthening_step_s", "variable_step",
             "min_step_s", "min_surfarea_m2", "min_slope", "head_tolerance_m", "sys_flow_tol",
             "lat_flow_tol", "max_trials", "threads", "newton_courant", "newton_period_steps",
+            "newton_error_floor", "newton_still_fraction",
         )  # fmt: skip
         positive += ("newton_tolerance_m", "newton_max_step_s")
         for name in positive + not_negative:

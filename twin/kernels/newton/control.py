@@ -21,6 +21,7 @@ from twin.kernels.config import JIT
 from twin.kernels.jit import kernel
 from twin.kernels.newton.system import (
     MODE_FLOODED,
+    MODE_SURCHARGED,
     STAT_DT_PREV,
     STAT_ERROR,
     STAT_ERROR_NODE,
@@ -28,6 +29,7 @@ from twin.kernels.newton.system import (
     STAT_LIMIT_ELEMENT,
     STAT_LIMIT_KIND,
     STAT_MAX_DH_NODE,
+    STAT_MIN_ASKED,
 )
 from twin.kernels.routing.constants import FUDGE, KIND_PUMP
 
@@ -116,15 +118,32 @@ def _time_to_switch(j, links, node_state, link_state, work):
 
 
 @kernel(**JIT)
-def next_step(dt, dt_min, dt_max, tol_ft, courant, period_steps, nodes, links, node_state,
-              link_state, work):  # fmt: skip
+def next_step(dt, dt_min, dt_max, tol_ft, floor_ft, surcharged, skip_jumps, courant,
+              period_steps, nodes, links, node_state, link_state, work):  # fmt: skip
     """The step [s] to take after a step of ``dt`` s; records the error and the limit.
 
+    ``floor_ft``: the part of each node's estimate [ft] that the iterations' convergence
+    explains (heads converged to within a head tolerance make the rate differences of
+    three successive heads up to about two tolerances, whatever the step: a step size
+    chosen on that would shrink to the minimum without lowering it); subtracted.
+    ``surcharged``: whether nodes in EXTRAN surcharge at the step's end count (their head
+    is an algebraic balance of the flows, not a stored volume's).  ``skip_jumps``: the end
+    nodes of a conduit whose normal-flow limit started or stopped cutting its flow in the
+    step (``work.restart``, set at the step's start, against the flag now) are not
+    estimated for this step and the next (their head rate jumped with the flow: a
+    discontinuity of the link law, which a shorter step does not remove).
     Call once after every routed step.  ``work.stats[STAT_LIMIT_KIND]`` and
     ``[STAT_LIMIT_ELEMENT]`` say what limited it (a node for LIMIT_ERROR, a link for
     LIMIT_COURANT, else -1).
     """
     dt_prev = work.stats[STAT_DT_PREV]
+    if skip_jumps:
+        for j in range(link_state.flow.shape[0]):
+            if links.true_conduit[j] == 1 and (
+                (work.restart[j] == 1.0) != (link_state.normal_flow_limited[j] == 1.0)
+            ):
+                work.jumped[links.node1[j]] = 2.0
+                work.jumped[links.node2[j]] = 2.0
     worst_e = 0.0
     worst = -1
     period_dt = np.inf
@@ -133,8 +152,12 @@ def next_step(dt, dt_min, dt_max, tol_ft, courant, period_steps, nodes, links, n
         if nodes.kind[i] == NODE_OUTFALL:
             continue
         r = (node_state.depth[i] - node_state.depth_old[i]) / dt
-        if dt_prev > 0.0 and work.mode[i] != MODE_FLOODED:
-            e = dt * dt / (dt + dt_prev) * abs(r - work.rate_old[i]) / tol_ft
+        counted = work.mode[i] != MODE_FLOODED and (surcharged or work.mode[i] != MODE_SURCHARGED)
+        if work.jumped[i] > 0.0:
+            work.jumped[i] -= 1.0
+            counted = False
+        if dt_prev > 0.0 and counted:
+            e = (dt * dt / (dt + dt_prev) * abs(r - work.rate_old[i]) - floor_ft) / tol_ft
             if e > worst_e:
                 worst_e = e
                 worst = i
@@ -196,10 +219,10 @@ def next_step(dt, dt_min, dt_max, tol_ft, courant, period_steps, nodes, links, n
         new = dt_max
         kind = LIMIT_MAX
         element = -1
-    if new <= dt_min:
+    if new <= dt_min:  # the element that asked for less stays named (STAT_MIN_ASKED)
         new = dt_min
+        work.stats[STAT_MIN_ASKED] = kind
         kind = LIMIT_MIN
-        element = -1
     new = np.floor(1000.0 * new) / 1000.0
     work.stats[STAT_LIMIT_KIND] = kind
     work.stats[STAT_LIMIT_ELEMENT] = element

@@ -15,11 +15,12 @@ from twin.kernels.view import view
 
 
 @kernel(**JIT)
-def route_step_newton(t_s, dt, lateral, nodes, links, xsects, curves, options, node_state,
-                      link_state, totals, system, work):  # fmt: skip
+def route_step_newton(t_s, dt, lateral, still_ft, nodes, links, xsects, curves, options,
+                      node_state, link_state, totals, system, work):  # fmt: skip
     """Route one step of ``dt`` s from ``t_s`` with ``lateral`` (n_nodes,) cfs inflow; the
     arguments of ``route_step`` plus the node system and the Newton work bundle
-    (:mod:`twin.kernels.newton.system`).
+    (:mod:`twin.kernels.newton.system`); ``still_ft``: see
+    :func:`~twin.kernels.newton.step.newton_step`.
 
     Returns ``(iterations, bad_node, bad_link)`` (iterations negative when they ran
     out before convergence).
@@ -29,7 +30,7 @@ def route_step_newton(t_s, dt, lateral, nodes, links, xsects, curves, options, n
     totals, system, work = view(totals), view(system), view(work)
     _step_begin(dt, lateral, nodes, links, xsects, curves, options, node_state, link_state,
                 totals)  # fmt: skip
-    steps = newton_step(dt, t_s + dt, nodes, links, xsects, curves, options, node_state,
+    steps = newton_step(dt, t_s + dt, still_ft, nodes, links, xsects, curves, options, node_state,
                         link_state, system, work)  # fmt: skip
     bad_node, bad_link = _step_finish(dt, nodes, links, xsects, options, node_state, link_state,
                                       totals)  # fmt: skip

@@ -95,14 +95,18 @@ def bdf2_coefficients(dt, dt_prev):
 
 
 @kernel(**JIT)
-def evaluate_links(alpha1, alpha2, beta, dt, first, nodes, links, xsects, curves, options,
-                   node_state, link_state, work):  # fmt: skip
+def evaluate_links(alpha1, alpha2, beta, dt, first, still_ft, nodes, links, xsects, curves,
+                   options, node_state, link_state, work):  # fmt: skip
     """Every link's flow and dQ/dH at the current heads; node inflow, outflow and area.
 
     Conduits integrate their momentum by BDF2 with the coefficients ``(alpha1,
     alpha2, beta)`` of this step (:func:`bdf2_coefficients`), those with
     ``work.restart`` by backward Euler.  ``first``: the step's first iteration, which
-    decides where the normal-flow limit is tested for the others.
+    decides where the normal-flow limit is tested for the others.  After it, a conduit
+    whose two end heads both moved by at most ``still_ft`` [ft] in the last iteration
+    (``work.dh``) keeps its flow (moved by its derivatives times those head changes) and
+    derivatives instead of being evaluated again (``still_ft`` < 0: every conduit is).
+    Returns the conduits evaluated.
     """
     for i in range(node_state.depth.shape[0]):  # areas and flow balances start afresh
         d = node_state.depth[i]
@@ -119,8 +123,13 @@ def evaluate_links(alpha1, alpha2, beta, dt, first, nodes, links, xsects, curves
             node_state.outflow[i] -= lat
         node_state.sum_dqdh[i] = 0.0
     n_links = links.kind.shape[0]
+    evaluated = 0
     for j in range(n_links):
         if links.true_conduit[j] == 1:
+            if (not first and abs(work.dh[links.node1[j]]) <= still_ft
+                    and abs(work.dh[links.node2[j]]) <= still_ft):  # fmt: skip
+                continue
+            evaluated += 1
             barrels = links.barrels[j]
             if work.restart[j] != 0.0:  # backward Euler from the step's start
                 q_hist = link_state.flow_old[j] / barrels
@@ -150,6 +159,7 @@ def evaluate_links(alpha1, alpha2, beta, dt, first, nodes, links, xsects, curves
             work.dqdh_up[j] = up
             work.dqdh_dn[j] = dn
             _update_node_flows(j, links, node_state, link_state, 1.0)
+    return evaluated
 
 
 @kernel(**JIT)
@@ -192,9 +202,12 @@ def finish_nodes(dt, nodes, curves, options, node_state, work):
 
 
 @kernel(**JIT)
-def newton_step(dt, t_end_s, nodes, links, xsects, curves, options, node_state, link_state,
-                system, work):  # fmt: skip
+def newton_step(dt, t_end_s, still_ft, nodes, links, xsects, curves, options, node_state,
+                link_state, system, work):  # fmt: skip
     """Route one step of ``dt`` s ending at ``t_end_s`` by Newton iterations on the heads.
+
+    ``still_ft``: after the first iteration, conduits whose end heads moved by at most
+    this much are not evaluated again (:func:`evaluate_links`; < 0: all are).
 
     ``node_state.lateral`` must hold this step's lateral inflow [cfs].  Returns the
     iterations (negative when they ran out before convergence) and records them, the
@@ -215,20 +228,16 @@ def newton_step(dt, t_end_s, nodes, links, xsects, curves, options, node_state, 
     start_step(dt, t_end_s, nodes, curves, node_state, link_state)
     for i in range(n_nodes):
         work.dh[i] = 0.0
-    n_conduits = 0
-    for j in range(n_links):
-        n_conduits += links.true_conduit[j]
     s = system
     iters = 0
     converged = False
     worst = 0.0
     worst_node = -1
     while iters < max_iter:
-        evaluate_links(
-            alpha1, alpha2, beta, dt, iters == 0, nodes, links, xsects, curves, options,
-            node_state, link_state, work,
+        work.stats[STAT_LINK_EVALS] += evaluate_links(
+            alpha1, alpha2, beta, dt, iters == 0, still_ft, nodes, links, xsects, curves,
+            options, node_state, link_state, work,
         )  # fmt: skip
-        work.stats[STAT_LINK_EVALS] += n_conduits
         set_outfall_depths(nodes, links, xsects, node_state, link_state)
         assemble(dt, nodes, links, options, node_state, s, work)
         lu_factor(work.diag, work.upper, work.lower, s.edge_second, s.pivot_start,

@@ -72,6 +72,7 @@ class NewtonWork(Bundle):
         Field("since_turn", F, "s", "time since node i's head last turned", "node"),
         Field("steps_since_turn", F, "-", "steps since node i's head last turned", "node"),
         Field("half_period", F, "s", "node i's last half period of oscillation, 0: none", "node"),
+        Field("jumped", F, "-", "steps node i's local error is left out (a flow jumped)", "node"),
         Field("stats", F, "-", "the last step's numbers (STAT_*)", "stat"),
     )
 
@@ -88,7 +89,8 @@ STAT_DT_PREV = 6  # the previous step [s] (0 before the first)
 STAT_LIMIT_KIND = 7  # what limited the next step (LIMIT_*)
 STAT_LIMIT_ELEMENT = 8  # the node or link that did
 STAT_LAST_DT = 9  # the step the router took last [s] (0 before the first)
-N_STATS = 10
+STAT_MIN_ASKED = 10  # what asked for less than the minimum step (LIMIT_*), when it was
+N_STATS = 11
 
 MODE_FREE = 0.0  # free surface: storage A (y - y_old) = trapezoidal inflow
 MODE_SURCHARGED = 1.0  # EXTRAN surcharge: inflow = outflow
