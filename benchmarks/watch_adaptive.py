@@ -31,12 +31,13 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import subprocess
 import sys
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
 import numpy as np
+
+from twin.bench.report import source_commit
 
 sys.path.insert(0, str(Path(__file__).parent))
 OUT = Path(__file__).parent / "results" / "watch-adaptive.json"
@@ -104,7 +105,7 @@ def one(case, net_name, seed, method, members, end_hours, huber_c, inflated_frac
         ),
         "rain_factor_final": float(np.exp(tw.members.log_rain_factor).mean()),
         "load_average": os.getloadavg()[0],
-        "head": _head(),
+        "head": source_commit(),
     }
     if "link_roughness_factor" in an:
         names = [str(x) for x in an.link.values]
@@ -112,14 +113,6 @@ def one(case, net_name, seed, method, members, end_hours, huber_c, inflated_frac
         out["factor_truth_pipes"] = {p: round(float(f[names.index(p)]), 3) for p in wrong}
         out["factor_median"] = float(np.nanmedian(f))
     return out
-
-
-def _head() -> str:
-    r = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                       cwd=Path(__file__).parent)  # fmt: skip
-    dirty = subprocess.run(["git", "diff", "--quiet", "HEAD", "--", "../twin"],
-                           cwd=Path(__file__).parent).returncode  # fmt: skip
-    return r.stdout.strip() + ("+dirty" if dirty else "")
 
 
 def main():

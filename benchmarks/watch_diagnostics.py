@@ -27,6 +27,7 @@ import numpy as np
 import xarray as xr
 
 import twin
+from twin.bench.report import source_commit
 from twin.engine.options import SimOptions
 from twin.ops.enkf import FilterSettings as F
 from twin.ops.rain import ObservedRain
@@ -46,14 +47,6 @@ def oracle(model):
         return times, np.repeat(r[None], n, axis=0)
 
     return nowcast
-
-
-def _head() -> str:
-    import subprocess
-
-    r = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                       cwd=Path(__file__).parent)  # fmt: skip
-    return r.stdout.strip()
 
 
 def configs(model):
@@ -110,7 +103,7 @@ def main():
 
                 shutil.copytree(d, Path(a.keep) / name, dirs_exist_ok=True)
             out["settings"] = a.note
-            out["git"] = _head()
+            out["git"] = source_commit()
         print(out, flush=True)
         old = json.loads(OUT.read_text()) if OUT.exists() else {"runs": []}
         old["runs"].append({k: None if v != v else v for k, v in out.items()})  # NaN: null

@@ -31,6 +31,8 @@ from pathlib import Path
 
 import numpy as np
 
+from twin.bench.report import source_commit
+
 sys.path.insert(0, str(Path(__file__).parent))
 OUT = Path(__file__).parent / "results" / "watch-inflation.json"
 
@@ -122,7 +124,7 @@ def one(net_name, seed, method, members, end_hours, nowcast_name, case="twin"):
         "rain_factor_rain_weighted": _rain_weighted(trace),
         "trace": trace,
         "load_average": os.getloadavg()[0],
-        "head": _head(),
+        "head": source_commit(),
     }
 
 
@@ -131,16 +133,6 @@ def _rain_weighted(trace):
     w = np.array([t["gauge_rain_mmh"] for t in trace])
     f = np.array([t["rain_factor"] for t in trace])
     return round(float((w * f).sum() / w.sum()), 4) if w.sum() > 0 else None
-
-
-def _head() -> str:
-    import subprocess
-
-    r = subprocess.run(["git", "rev-parse", "--short", "HEAD"], capture_output=True, text=True,
-                       cwd=Path(__file__).parent)  # fmt: skip
-    dirty = subprocess.run(["git", "diff", "--quiet", "HEAD", "--", "../twin"],
-                           cwd=Path(__file__).parent).returncode  # fmt: skip
-    return r.stdout.strip() + ("+dirty" if dirty else "")
 
 
 def main():

@@ -223,3 +223,13 @@ def test_newton_options_reach_the_timed_twin_run(tiny_inp):
     assert base["cpu_s"] > 0.0 and still["cpu_s"] > 0.0
     assert still["newton_conduit_evaluations"] < base["newton_conduit_evaluations"]
     assert isinstance(base["newton_step_limits"], str)
+
+
+def test_source_commit_names_the_checkout_or_nothing():
+    """A recorded result names the commit it ran on (``+dirty`` with local changes), or
+    nothing outside a git checkout (an installed package)."""
+    import re
+
+    from twin.bench.report import source_commit
+
+    assert re.fullmatch(r"([0-9a-f]{7,40}(\+dirty)?)?", source_commit())

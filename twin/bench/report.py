@@ -43,6 +43,24 @@ def brief_cases(doc: dict) -> list[dict]:
     return out
 
 
+def source_commit() -> str:
+    """The short commit of the package's source tree that runs, ``+dirty`` when its
+    ``twin/`` differs from that commit ("" outside a git checkout): what a recorded
+    benchmark result was measured on."""
+    import subprocess
+
+    here = Path(__file__).resolve().parents[1]
+
+    def git(*args):
+        return subprocess.run(["git", *args], capture_output=True, text=True, cwd=here)
+
+    head = git("rev-parse", "--short", "HEAD")
+    if head.returncode != 0:
+        return ""
+    dirty = git("diff", "--quiet", "HEAD", "--", str(here)).returncode != 0
+    return head.stdout.strip() + ("+dirty" if dirty else "")
+
+
 def _atomic_write(path: Path, text: str) -> Path:
     from twin.files import write_text
 
