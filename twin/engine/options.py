@@ -73,7 +73,9 @@ class SimOptions:
     solver: str = "swmm"
     newton_tolerance_m: float = 0.003  # local error of a node head per step
     newton_max_step_s: float = 30.0  # longest Newton step
-    newton_courant: float = 0.0  # kinematic Courant number where flow changes; 0 = off
+    # kinematic Courant number where flow changes; 0 = off.  0.5 since issue 16's district-100k:
+    # 30 s steps on a rising limb seeded larger roll waves on supercritical trunks
+    newton_courant: float = 0.5
     newton_period_steps: float = 0.0  # steps per half period of a head oscillation; 0 = off
     # the part of a node's local error estimate the Newton iterations' own head tolerance
     # explains, in head tolerances (the step size cannot lower it); 0 = none
