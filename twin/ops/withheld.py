@@ -72,13 +72,6 @@ class WithheldEnsembles:
         for m in self.ensembles:
             m.advance_until(t_s)
 
-    def predict(self, column, scale, offset) -> tuple[np.ndarray, np.ndarray]:
-        """Each sensor's prediction by the ensemble that withholds it: ``(mean, sd)``,
-        (k,) each, in the sensor's unit."""
-        hx = self.predict_members(column, scale, offset)
-        sd = hx.std(axis=0, ddof=1) if len(hx) > 1 else np.zeros(hx.shape[1])
-        return hx.mean(axis=0), sd
-
     def predict_members(self, column, scale, offset) -> np.ndarray:
         """(members, k) each sensor's prediction by every member of the ensemble that
         withholds it, in the sensor's unit."""
