@@ -28,6 +28,8 @@ from pathlib import Path
 
 import numpy as np
 
+from twin.bench.report import source_commit
+
 RESULTS = Path(__file__).parent / "results" / "control"
 STRATEGIES = ("passive", "rules", "foresight", "mpc")
 
@@ -136,7 +138,7 @@ def run_case(case, strategies, members, seed, client=None, guard=None, observed=
     }
     out = {"case": case, "members": members, "seed": seed, "strategies": {},
            "settings": recorded, "date": time.strftime("%Y-%m-%d"),
-           "code_commit": _commit()}  # fmt: skip
+           "code_commit": source_commit()}  # fmt: skip
     for strategy in strategies:
         if strategy == "rules" and not truth.controls.strip():
             continue
@@ -160,18 +162,6 @@ def run_case(case, strategies, members, seed, client=None, guard=None, observed=
         )
     out["load_average"] = os.getloadavg()
     return out
-
-
-def _commit() -> str:
-    """The short commit of the code that runs (``+`` when the work tree differs)."""
-    import subprocess
-
-    def git(*a):
-        return subprocess.run(["git", *a], capture_output=True, text=True,
-                              cwd=Path(__file__).parent).stdout.strip()  # fmt: skip
-
-    dirty = git("status", "--porcelain", "--", "twin")
-    return git("rev-parse", "--short", "HEAD") + ("+" if dirty else "")
 
 
 def _recorded(path: Path) -> tuple[str, str]:
