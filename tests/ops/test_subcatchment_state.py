@@ -110,3 +110,18 @@ def test_with_more_rain_in_the_truth_the_analysed_storage_is_closer_to_it(tmp_pa
         tw.close()
     # measured 0.248 -> 0.210 m3 (seeds 2 and 3: 1.92 -> 1.22, 0.72 -> 0.47)
     assert err[True] < 0.95 * err[False], err
+
+
+@pytest.mark.parametrize("other", ["--no-assimilation", "--nudging"])
+def test_the_subcatchment_state_needs_the_ensemble_filter(tmp_path, capsys, other):
+    from twin.cli import main
+
+    sensors = tmp_path / "s.toml"
+    sensors.write_text('[[sensor]]\nid = "L1"\nnode = "MH000031"\nquantity = "depth"\nsd = 0.01\n')
+    out = tmp_path / "out"
+    code = main(["watch", "small", "--sensors", str(sensors), "--subcatchments", other,
+                 "-o", str(out)])  # fmt: skip
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert len(err) == 1 and "'--subcatchments'" in err[0], err
+    assert not out.exists()
