@@ -11,8 +11,12 @@ after a colon, ``;``-separated: ``adaptive:inflation_sd=0.3;rtps=0.3``.  The for
 rain (``--nowcast``): ``persistence`` (the watch's default, decaying persistence of the
 gauges) or ``oracle`` (the gauges' own future record: the forecasts differ only in
 what the filter learnt).  Per run: the analysis RMSE at unobserved wet manholes, the
-30/60-minute forecast RMSEs, and per cycle the members' rain factor (mean, spread)
-and the adaptive inflation of the rain factor and the mean over the node depths.
+30/60-minute forecast RMSEs, and per cycle the members' rain factor (mean, spread),
+the adaptive inflation of the rain factor and the mean over the node depths, and the
+water on the subcatchments: the members' mean storage, the volume the updates put there
+(``estimate_subcatchments``) and, on the twin truth, the truth's storage (the engine on
+the truth network: EPA SWMM does not report ponded depths) and the RMSE over the
+subcatchments against it (``subcatch_storage_rmse_m3``, its cycle mean in the record).
 
     python benchmarks/watch_inflation.py [--networks small] [--seeds 1]
         [--methods none,gate,adaptive] [--members 8] [--end-hours 2]
