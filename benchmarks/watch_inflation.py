@@ -11,8 +11,12 @@ after a colon, ``;``-separated: ``adaptive:inflation_sd=0.3;rtps=0.3``.  The for
 rain (``--nowcast``): ``persistence`` (the watch's default, decaying persistence of the
 gauges) or ``oracle`` (the gauges' own future record: the forecasts differ only in
 what the filter learnt).  Per run: the analysis RMSE at unobserved wet manholes, the
-30/60-minute forecast RMSEs, and per cycle the members' rain factor (mean, spread)
-and the adaptive inflation of the rain factor and the mean over the node depths.
+30/60-minute forecast RMSEs, and per cycle the members' rain factor (mean, spread),
+the adaptive inflation of the rain factor and the mean over the node depths, and the
+water on the subcatchments: the members' mean storage, the volume the updates put there
+(``estimate_subcatchments``) and, on the twin truth, the truth's storage (the engine on
+the truth network: EPA SWMM does not report ponded depths) and the RMSE over the
+subcatchments against it (``subcatch_storage_rmse_m3``, its cycle mean in the record).
 
     python benchmarks/watch_inflation.py [--networks small] [--seeds 1]
         [--methods none,gate,adaptive] [--members 8] [--end-hours 2]
@@ -72,6 +76,15 @@ def one(net_name, seed, method, members, end_hours, nowcast_name, case="twin"):
         ex = E.experiment(model, 6, seed=seed, rain_factor=rain_truth)
     kind, fs = settings_of(method)
     nowcast = oracle(model) if nowcast_name == "oracle" else None
+    # the water on the subcatchments of the truth: the twin's engine on the truth network
+    # (its true rain; EPA SWMM does not report the ponded depths); not for the field case
+    storage_truth = None
+    if case == "twin":
+        from twin.ops.members import MemberStates
+
+        true_net = E.make_truth_network(network(net_name), rain_truth, seed=seed)
+        opts = {"report_step_s": 86400.0, "end_hours": end_hours}
+        storage_truth = MemberStates(true_net, 1, opts, rain_sigma=0.0)
     trace = []
     with tempfile.TemporaryDirectory() as outdir:
         t0, c0 = time.perf_counter(), time.process_time()
@@ -89,6 +102,17 @@ def one(net_name, seed, method, members, end_hours, nowcast_name, case="twin"):
                    "rain_factor": round(float(np.exp(lrf).mean()), 4),
                    "log_rain_factor_sd": round(float(lrf.std(ddof=1)), 4),
                    "gauge_rain_mmh": round(rain, 3)}  # fmt: skip
+            members_storage = np.mean([subcatchment_storage_m3(m.runoff) for m in tw.members.sims],
+                                      axis=0)  # fmt: skip
+            row["subcatch_storage_m3"] = round(float(members_storage.sum()), 2)
+            row["subcatch_added_m3"] = round(float(tw.members.subcatchment_volume_m3.mean()), 2)
+            if storage_truth is not None:
+                storage_truth.advance_until(tw.t_s)
+                true = subcatchment_storage_m3(storage_truth.sims[0].runoff)
+                row["subcatch_storage_truth_m3"] = round(float(true.sum()), 2)
+                row["subcatch_storage_rmse_m3"] = round(
+                    float(np.sqrt(np.mean((members_storage - true) ** 2))), 3
+                )
             if tw.inflation is not None:
                 lam = tw.inflation.value
                 nn = tw.members.n_nodes
@@ -107,8 +131,10 @@ def one(net_name, seed, method, members, end_hours, nowcast_name, case="twin"):
         "method": method,
         "nowcast": nowcast_name,
         "settings": {
-            k: v for k, v in asdict(fs).items() if k.startswith(("inflation", "rtps", "param_"))
-        },  # fmt: skip
+            k: v
+            for k, v in asdict(fs).items()
+            if k.startswith(("inflation", "rtps", "param_", "estimate_"))
+        },
         "members": members,
         "end_hours": end_hours,
         "rain_factor_truth": rain_truth,
@@ -122,10 +148,26 @@ def one(net_name, seed, method, members, end_hours, nowcast_name, case="twin"):
         "flagged_samples": int(an.sensor_qc_flag.values.sum()),
         "rain_factor_final": trace[-1]["rain_factor"] if trace else None,
         "rain_factor_rain_weighted": _rain_weighted(trace),
+        "subcatch_storage_rmse_m3": _mean_of(trace, "subcatch_storage_rmse_m3"),
+        "subcatch_added_m3": trace[-1]["subcatch_added_m3"] if trace else None,
         "trace": trace,
         "load_average": os.getloadavg()[0],
         "head": source_commit(),
     }
+
+
+def subcatchment_storage_m3(runoff) -> np.ndarray:
+    """Water ponded on each subcatchment's subareas [m3]."""
+    from twin.networks.units import FT3_TO_M3
+
+    a = runoff.surface_area_ft2[:, None] * runoff.frac
+    return (a * runoff.depth_ft).sum(axis=1) * FT3_TO_M3
+
+
+def _mean_of(trace, key):
+    """The mean of ``key`` over the cycles that have it (None when none has)."""
+    v = [t[key] for t in trace if key in t]
+    return round(float(np.mean(v)), 4) if v else None
 
 
 def _rain_weighted(trace):

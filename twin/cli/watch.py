@@ -51,6 +51,12 @@ from twin.errors import InputError
     "link_capacity_fraction).",
 )
 @click.option(
+    "--subcatchments",
+    is_flag=True,
+    help="Also correct the water on the subcatchments with the EnKF (the ponded depth "
+    "of every subarea in the state, localised at the node it drains to).",
+)
+@click.option(
     "--obs-error",
     type=click.Choice(["gate", "huber", "aoei"]),
     default="gate",
@@ -85,8 +91,8 @@ from twin.errors import InputError
 @click.option("-o", "--output", "outdir", required=True, help="Output folder.")
 def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, surface, mqtt,
               topic, replay, cycle_min, horizon_min, members, no_assimilation, nudging,
-              conduits, obs_error, adaptive_inflation, scheduler, seed, advise, actuators_path,
-              outdir):  # fmt: skip
+              conduits, subcatchments, obs_error, adaptive_inflation, scheduler, seed, advise,
+              actuators_path, outdir):  # fmt: skip
     """Keep NETWORK corrected by live sensors, forecast every cycle and issue warnings.
 
     Observations go into OUTDIR's database first; a restarted watch resumes from it
@@ -114,6 +120,9 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
     if conduits and method != "enkf":
         raise InputError("--conduits needs the ensemble filter (not --no-assimilation or "
                          "--nudging)", field="--conduits")  # fmt: skip
+    if subcatchments and method != "enkf":
+        raise InputError("--subcatchments needs the ensemble filter (not --no-assimilation "
+                         "or --nudging)", field="--subcatchments")  # fmt: skip
     if obs_error != "gate" and method != "enkf":
         raise InputError("--obs-error weights the ensemble filter's readings (not with "
                          "--no-assimilation or --nudging)", field="--obs-error")  # fmt: skip
@@ -148,7 +157,8 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
               horizon_min=horizon_min, end_hours=end_hours, seed=seed, surface=surface or None,
               scheduler=scheduler, advise=advise, actuators=actuators_path,
               filter_settings=FilterSettings(estimate_conduits=conduits, obs_error=obs_error,
-                                             inflation_adaptive=adaptive_inflation),
+                                             inflation_adaptive=adaptive_inflation,
+                                             estimate_subcatchments=subcatchments),
               **radar)  # fmt: skip
     for p in (obs_path, rain_path):
         if p:

@@ -156,6 +156,12 @@ class FilterSettings:
         ensemble means average 0 over the conduits: the filter learns which pipes convey
         less than the others, and a rise of every level (which more rain and rougher
         pipes everywhere both explain) is left to the rain factor.
+    estimate_subcatchments : bool
+        The water on the subcatchments in the state: the ponded depth of every subarea
+        (:class:`~twin.ops.members.MemberStates`), localised at the node its
+        subcatchment drains to, kept >= 0, the volume an update adds or removes booked
+        with the assimilation volume.  False (default): the runoff store stays as each
+        member's rain made it.
     seed : int
         Perturbed observations (stochastic variant).
     """
@@ -187,6 +193,7 @@ class FilterSettings:
     estimate_conduits: bool = False
     conduit_min_sd: float = 0.05
     conduit_centred: bool = False
+    estimate_subcatchments: bool = False
     seed: int = 0
 
     def checked(self) -> FilterSettings:

@@ -19,9 +19,16 @@ Manning's n (:mod:`twin.ops.conduit_params`), estimated the same way (joint
 state-parameter estimation): it starts as the member's roughness perturbation (the
 prior) and is written into the link parameters the member's routing kernel reads.
 
+With ``estimate_subcatchments`` the state also holds the water on the subcatchments:
+the ponded depth of every subarea (impervious without and with depression storage,
+pervious) that has an area, in the runoff state each member's
+:class:`~twin.engine.runoff.Runoff` steps.  The filter then corrects the rain already
+fallen, not only what has reached the pipes (README, "The water on the subcatchments").
+
 The state vector of member ``k`` (SI) is ``[depth at every node (m), flow in every
 link (m3/s, internal orientation), (log conduit factor of every link, 0 on links that
-are not conduits: with estimate_conduits), log rain factor]``.
+are not conduits: with estimate_conduits), (ponded depth of every subarea with an
+area (m): with estimate_subcatchments), log rain factor]``.
 """
 
 from __future__ import annotations
@@ -122,11 +129,14 @@ class MemberStates:
     estimate_conduits : bool
         Carry each member's log conduit factors in the state (needs
         ``roughness_sigma`` > 0 and ``n`` > 1: the prior; otherwise ignored).
+    estimate_subcatchments : bool
+        Carry the ponded depth of every subarea in the state (needs ``n`` > 1 and
+        subcatchments; otherwise ignored).
     """
 
     def __init__(self, network, n, options=None, *, rain_sigma=0.25, roughness_sigma=0.0,
                  seed=0, threads=None, members=None, couplers=None,
-                 estimate_conduits=False):  # fmt: skip
+                 estimate_conduits=False, estimate_subcatchments=False):  # fmt: skip
         self.net = network
         nets = member_networks(network, int(n), roughness_sigma, seed)
         self.ids = list(range(int(n))) if members is None else [int(k) for k in members]
@@ -157,10 +167,19 @@ class MemberStates:
             links = [b.networks[b.table_of[k]][1] for k in range(self.n)]
             self.conduits = ConduitFactors(links, log0)
         n_par = self.n_links if self.conduits is not None else 0
-        self.n_state = self.n_nodes + self.n_links + n_par + 1
+        self._subareas(estimate_subcatchments and int(n) > 1)
+        n_sub = len(self.subarea_node)
+        self.n_state = self.n_nodes + self.n_links + n_par + n_sub + 1
         #: state columns of the log conduit factors (empty without estimate_conduits)
         self.conduit_columns = np.arange(self.n_nodes + self.n_links,
                                          self.n_nodes + self.n_links + n_par)  # fmt: skip
+        #: state columns of the subareas' ponded depths (empty without
+        #: estimate_subcatchments), then the log rain factor
+        self.subarea_columns = np.arange(self.n_nodes + self.n_links + n_par,
+                                         self.n_nodes + self.n_links + n_par + n_sub)  # fmt: skip
+        #: water the updates put on (+) or took off (-) the subcatchments [m3], per
+        #: member since this process built them (also in ``assimilation_volume_m3``)
+        self.subcatchment_volume_m3 = np.zeros(self.n)
         self.invert_m = r0.nodes.invert * FT_TO_M
         self.rim_depth_m = r0.nodes.full_depth * FT_TO_M
         #: greatest depth before a node floods [m] (rim plus surcharge depth)
@@ -169,6 +188,32 @@ class MemberStates:
         self.assimilation_volume_m3 = np.zeros(self.n)  # added (+) / removed (-) by updates
         self._rain_units = 1.0 / MM_PER_IN if network.unit_system == "US" else 1.0
         self._changed = np.zeros(self.n_nodes, dtype=np.bool_)
+
+    def _subareas(self, on: bool) -> None:
+        """The subareas the state holds (``subarea_catchment``, ``subarea_kind``: the
+        row and column of the runoff's ``depth_at_subarea``), the node each one drains
+        to (``subarea_node``: through other subcatchments if it drains onto one; the
+        filter localises it there) and its area (``subarea_area_ft2``)."""
+        ro = self.sims[0].runoff if on else None
+        if ro is None or ro.n_subcatchments == 0:
+            self.subarea_catchment = self.subarea_kind = np.zeros(0, np.int64)
+            self.subarea_node = np.zeros(0, np.int64)
+            self.subarea_area_ft2 = np.zeros(0)
+            return
+        node = ro.outlet_node.copy()
+        nxt = ro.outlet_subcatch.copy()
+        for _ in range(ro.n_subcatchments):  # onto another subcatchment: follow it
+            todo = (node < 0) & (nxt >= 0)
+            if not todo.any():
+                break
+            node[todo] = ro.outlet_node[nxt[todo]]
+            nxt[todo] = np.where(ro.outlet_subcatch[nxt[todo]] == nxt[todo], -1,
+                                 ro.outlet_subcatch[nxt[todo]])  # fmt: skip
+        area = ro.surface_area_ft2[:, None] * ro.frac
+        j, i = np.nonzero((area > 0.0) & (node[:, None] >= 0))
+        self.subarea_catchment, self.subarea_kind = j.astype(np.int64), i.astype(np.int64)
+        self.subarea_node = node[j].astype(np.int64)
+        self.subarea_area_ft2 = area[j, i]
 
     # -- access -----------------------------------------------------------------------
     @property
@@ -233,16 +278,21 @@ class MemberStates:
         X[:, self.n_nodes : self.n_nodes + self.n_links] = flow * CFS_TO_M3S
         if self.conduits is not None:
             X[:, self.conduit_columns] = self.conduits.log_factor
+        if len(self.subarea_columns):
+            j, i = self.subarea_catchment, self.subarea_kind
+            for k, sim in enumerate(self.sims):
+                X[k, self.subarea_columns] = sim.runoff.depth_ft[j, i] * FT_TO_M
         X[:, -1] = self.log_rain_factor
         return X
 
     def write(self, X: np.ndarray) -> np.ndarray:
         """Write analysed states (as :meth:`read` gives them) into the members.
 
-        Depths are kept physical (see :func:`~twin.kernels.assimilation.apply_state`);
-        the clipped values are written back into ``X``.  Returns the stored volume
-        each member gained [m3] (negative: lost), also added up in
-        ``assimilation_volume_m3`` and kept out of the routing continuity.
+        Depths are kept physical (see :func:`~twin.kernels.assimilation.apply_state`;
+        a subarea's ponded depth at least 0); the clipped values are written back into
+        ``X``.  Returns the stored volume each member gained [m3] (negative: lost), in
+        the network and on the subcatchments, also added up in ``assimilation_volume_m3``
+        and kept out of the routing and runoff continuity.
         """
         dv = np.zeros(self.n)
         flows = slice(self.n_nodes, self.n_nodes + self.n_links)
@@ -264,9 +314,28 @@ class MemberStates:
             r._initial_storage += dv_ft3
             r._derived()
             dv[k] = dv_ft3 * FT3_TO_M3
+            if len(self.subarea_columns):
+                X[k, self.subarea_columns] = np.maximum(X[k, self.subarea_columns], 0.0)
+                sub = self._write_subareas(sim.runoff, X[k, self.subarea_columns])
+                self.subcatchment_volume_m3[k] += sub
+                dv[k] += sub
         self.log_rain_factor[:] = X[:, -1]
         self.assimilation_volume_m3 += dv
         return dv
+
+    def _write_subareas(self, runoff, depth_m: np.ndarray) -> float:
+        """Write the subareas' analysed ponded depths [m] (>= 0) into ``runoff``;
+        returns the volume added [m3] (booked in the runoff's initial storage, so that
+        the runoff continuity counts only what the runoff did)."""
+        j, i = self.subarea_catchment, self.subarea_kind
+        d = runoff.depth_ft
+        new = depth_m / FT_TO_M
+        dv_ft3 = float(((new - d[j, i]) * self.subarea_area_ft2).sum())
+        d[j, i] = new
+        runoff.initial_storage_ft3 += dv_ft3
+        if (new > 0.0).any():  # water to run off: the next runoff step is a wet one
+            runoff._has_runoff = True
+        return dv_ft3 * FT3_TO_M3
 
     # -- observation operator ---------------------------------------------------------------
     def observation_operator(self, kind: str, index: int) -> tuple[int, float, float]:

@@ -178,11 +178,13 @@ class Twin:
         self.options = opts
         rough = self.settings.roughness_sigma if n > 1 else 0.0
         estimate = self.settings.estimate_conduits and self.settings.method == "enkf"
+        subcatch = self.settings.estimate_subcatchments and self.settings.method == "enkf"
 
         def make_members():
             return MemberStates(
                 self.net, n, opts, seed=seed, threads=threads, rain_sigma=0.25 if n > 1 else 0.0,
                 roughness_sigma=rough, couplers=couplers, estimate_conduits=estimate,
+                estimate_subcatchments=subcatch,
             )  # fmt: skip
 
         self.members = make_members()
@@ -311,8 +313,10 @@ class Twin:
                 dn, dl = dn.min(axis=0, keepdims=True), dl.min(axis=0, keepdims=True)
             wl = gaspari_cohn(dl[0], st.radius)
             wc = wl * m.conduits.mask if m.conduits is not None else wl[:0]
-            w = np.concatenate([gaspari_cohn(dn[0], st.radius), wl, wc, [st.param_weight]])
-            d = np.concatenate([dn[0], dl[0], dl[0][: len(wc)], [np.inf]])
+            ds = dn[0][m.subarea_node]  # a subarea: at the node its subcatchment drains to
+            w = np.concatenate([gaspari_cohn(dn[0], st.radius), wl, wc,
+                                gaspari_cohn(ds, st.radius), [st.param_weight]])  # fmt: skip
+            d = np.concatenate([dn[0], dl[0], dl[0][: len(wc)], ds, [np.inf]])
             keep = np.flatnonzero(w > 0)
             idx.append(keep)
             wts.append(w[keep])
