@@ -143,3 +143,14 @@ def test_a_network_newton_refuses_is_refused_before_any_member_runs(tmp_path, ca
     with pytest.raises(InputError, match="lockstep runs SWMM's Picard scheme"):
         run_ensemble(str(path), 2, solver="newton", lockstep=True, scheduler="serial",
                      progress=False)  # fmt: skip
+
+
+def test_a_member_batch_refuses_a_newton_member(inp):
+    """Its kernels are SWMM's scheme: a newton member in one would be routed by them."""
+    from twin.engine.batch import MemberBatch
+
+    net = twin.load_network(str(inp))
+    batch = MemberBatch([(net, {"solver": "newton", "end_hours": 0.1}),
+                         (net, {"end_hours": 0.1})])  # fmt: skip
+    assert batch.sims[0] is None and "solver='newton' members run" in batch.errors[0]
+    assert batch.sims[1] is not None
