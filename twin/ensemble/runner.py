@@ -65,7 +65,6 @@ __all__ = [
     "ENV_SCHEDULER",
     "MAX_LOCAL_WORKERS",
     "MEMBERS_PER_THREAD",
-    "SOLVERS",
     "check_solver",
     "run_chunk",
     "run_ensemble",
@@ -79,8 +78,6 @@ ENV_SCHEDULER = "TWIN_SCHEDULER"
 #: 2 cores, 2 single-threaded workers, 64 members of medium-conduits: 66-67 s with 1,
 #: 2 or 4 members per chunk, 71 s with 8, 70-72 s with 16.
 MEMBERS_PER_THREAD = 4
-#: The dynamic-wave solvers of ``run_ensemble(..., solver=...)`` (SimOptions.solver)
-SOLVERS = ("swmm", "newton")
 
 
 def _member_setup(network, member: Member, options: dict, dem=None):
@@ -323,7 +320,7 @@ def check_solver(net, members, options: dict, *, lockstep: bool = False, dem=Non
     if lockstep:
         raise InputError(
             "lockstep runs SWMM's Picard scheme; solver='newton' members run one at a time: "
-            "run without lockstep (--lockstep) or with solver='swmm'",
+            "drop lockstep, or use solver='swmm'",
             field="lockstep",
         )
     try:
