@@ -147,7 +147,8 @@ def _ensemble_doc():
              "peak_rss_mb_per_member": 11.0, "agrees": False},
             {**row, "mode": "twin-cluster", "label": "twin cluster", "engine": "twin",
              "processes": 3, "wall_s": 51.2, "members_per_min": 75.0, "speedup": 2.5,
-             "start_s": 4.2, "peak_rss_mb_per_member": 9.0, "agrees": True},
+             "start_s": 4.2, "peak_rss_mb_per_member": 9.0, "agrees": True,
+             "solver": "swmm", "cpu_s": 100.0, "cpu_speedup": 1.25},
             {**row, "mode": "swmm-processes", "label": "SWMM 2 processes", "engine": "swmm",
              "wall_s": None, "error": "did not finish within 60 s"},
         ],
@@ -160,10 +161,13 @@ def test_ensemble_rows_in_the_table():
     table = ensemble_table(doc)
     assert table in markdown_table(doc)
     rows = {ln.split("|")[1].strip(): ln for ln in table.splitlines() if ln.startswith("| ")}
-    assert "| 30.0 | 1.00x | 0.0 | 22 | reference |" in rows["SWMM seq"]
+    # (documents of earlier versions: no solver, no CPU time)
+    assert "| – | 1 | 128.0 | 30.0 | 1.00x | – | – | 0.0 | 22 | reference |" in rows["SWMM seq"]
     # a fast way that does not agree says so, in bold
-    assert "| 120.0 | 4.00x | in wall | 11 | **no** |" in rows["twin local"]
-    assert "| 51.2 | 75.0 | 2.50x | 4.2 | 9 | yes |" in rows["twin cluster"]
+    assert "| 120.0 | 4.00x | – | – | in wall | 11 | **no** |" in rows["twin local"]
+    assert (
+        "| swmm | 3 | 51.2 | 75.0 | 2.50x | 100.0 | 1.25x | 4.2 | 9 | yes |" in rows["twin cluster"]
+    )
     assert "did not finish within 60 s" in rows["SWMM 2 processes"]
     assert "ensemble >= 10x SWMM sequential (twin-cluster): 2.50x" in markdown_table(doc)
     assert ensemble_table(_doc()) == ""  # no ensemble: no table

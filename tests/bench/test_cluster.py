@@ -58,3 +58,15 @@ def test_peak_memory_sees_a_child_grow():
     assert watch.peaks[me] == max(watch.peaks[me], 0.9 * peak_rss_mb(me)) > 0
     assert watch.peaks[child] >= 80.0  # the 80 MiB it touched
     assert watch.total_mb == watch.peaks[me] + watch.peaks[child]
+
+
+def test_cpu_time_of_a_child_that_works():
+    """The CPU time of a watched child started after the watch began counts whole."""
+    import subprocess
+    import sys
+
+    code = "import time; t = time.process_time()\nwhile time.process_time() - t < 0.6: pass"
+    me = os.getpid()
+    with PeakMemoryWatch(include=[me], trees=[me], interval_s=0.05) as watch:
+        subprocess.run([sys.executable, "-c", code], check=True)
+    assert 0.5 <= watch.cpu_s < 0.6 + 5.0  # its 0.6 s (less one poll at most), the rest ours

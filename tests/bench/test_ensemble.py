@@ -16,6 +16,7 @@ from twin.bench.ensemble import (
     bench_members,
     check_indices,
     measure_ensemble,
+    way_of,
     write_member_inputs,
 )
 
@@ -59,6 +60,22 @@ def test_a_way_that_disagrees_does_not_count():
     assert best["swmm_sequential_s"] == 60.0 and best["swmm_peak_rss_mb"] == 20.0
     rows[2]["agrees"] = False  # nothing agrees: the summary says so
     assert _legacy(rows)["agrees"] is False
+
+
+def test_newton_ways_do_not_count_for_the_summary():
+    """They agree but miss matched accuracy: the issue's targets read SWMM's solver."""
+    rows = [
+        {"mode": "swmm-sequential", "engine": "swmm", "wall_s": 60.0, "peak_rss_mb": 20.0},
+        {"mode": "twin-local", "engine": "twin", "solver": "swmm", "wall_s": 20.0,
+         "members_per_min": 12.0, "speedup": 3.0, "agrees": True,
+         "peak_rss_mb_per_member": 6.0, "failed": 0},
+        {"mode": "twin-local-newton", "engine": "twin", "solver": "newton", "wall_s": 10.0,
+         "members_per_min": 24.0, "speedup": 6.0, "agrees": True,
+         "peak_rss_mb_per_member": 5.0, "failed": 0},
+    ]  # fmt: skip
+    assert _legacy(rows)["mode"] == "twin-local"
+    assert way_of("twin-local-newton") == ("twin-local", "newton", False)
+    assert way_of("twin-lockstep") == ("twin-lockstep", "swmm", False)
 
 
 @pytest.mark.swmm

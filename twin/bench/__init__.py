@@ -19,7 +19,7 @@ import time
 
 from twin.bench.cases import CASES, FULL_CASES, QUICK_CASES, Case, get_case
 from twin.bench.ensemble import DEFAULT_MODES as ENSEMBLE_MODES
-from twin.bench.ensemble import measure_ensemble
+from twin.bench.ensemble import NEWTON_MODES, NEWTON_OPTION_MODES, measure_ensemble
 from twin.bench.runner import EngineRunError, measure_compile, measure_surface, run_case
 from twin.errors import TwinError
 
@@ -88,7 +88,8 @@ def run_suite(
         Called with one progress line at a time.
     solvers : sequence of {"swmm", "newton"}
         twin's dynamic-wave solvers: one row per case and solver (key ``solver``),
-        each timed beside its own SWMM runs.
+        each timed beside its own SWMM runs; with ``"newton"`` the ensemble also runs
+        newton's ways (and, with ``newton_options``, a pair of ways with them).
     matched : sequence of str
         Cases whose rows also judge matched accuracy against SWMM at 1/8 of the file's
         step (``matched=True`` of :func:`~twin.bench.runner.run_case`; the reference
@@ -152,20 +153,28 @@ def run_suite(
         members = ensemble_members or (4 if quick else 64)
         network = ensemble_network or ("default" if quick else "medium-conduits")
         doc["ensemble"] = _ensemble(members, network, ensemble_duration_h, workdir,
-                                    4 * timeout_s, log)  # fmt: skip
+                                    4 * timeout_s, log, solvers, newton_options)  # fmt: skip
     doc["elapsed_s"] = time.perf_counter() - t0
     return doc
 
 
-def _ensemble(members, network, duration_h, workdir, timeout_s, log):
+def _ensemble(members, network, duration_h, workdir, timeout_s, log, solvers=("swmm",),
+              newton_options=None):  # fmt: skip
+    """The ensemble comparison: SWMM's ways and twin's with SWMM's solver, and with
+    ``"newton"`` in ``solvers`` twin's with newton's (``newton_options``: a further
+    pair of ways with those options)."""
     import twin
 
     if not hasattr(twin, "run_ensemble"):
         return {"error": "twin.run_ensemble does not exist in this version"}
-    log(f"ensemble: {members} x {network}, {duration_h or 'full'} h, {len(ENSEMBLE_MODES)} ways")
+    modes = list(ENSEMBLE_MODES)
+    if "newton" in solvers:
+        modes += [*NEWTON_MODES, *(NEWTON_OPTION_MODES if newton_options else ())]
+    log(f"ensemble: {members} x {network}, {duration_h or 'full'} h, {len(modes)} ways")
     try:
         return measure_ensemble(members, workdir, network=network, duration_h=duration_h,
-                                timeout_s=timeout_s, log=log)  # fmt: skip
+                                timeout_s=timeout_s, log=log, modes=modes,
+                                newton_options=newton_options)  # fmt: skip
     except (EngineRunError, TwinError, OSError) as exc:
         return {"case": network, "members": members, "error": str(exc)}
 

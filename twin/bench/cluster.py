@@ -5,9 +5,9 @@
 ports (the way an operator would start them on real machines), waits until every
 worker has joined, and stops exactly those processes (by pid) on exit.
 
-:class:`PeakMemoryWatch` polls ``VmHWM`` (the peak resident set) of a set of
-processes and of everything they start, so that the memory of Dask worker
-processes, which the benchmark does not own directly, can be summed.
+:class:`PeakMemoryWatch` polls ``VmHWM`` (the peak resident set) and the CPU time of a
+set of processes and of everything they start, so that the memory and CPU time of
+Dask worker processes, which the benchmark does not own directly, can be summed.
 """
 
 from __future__ import annotations
@@ -21,7 +21,7 @@ import threading
 import time
 from pathlib import Path
 
-__all__ = ["LoopbackCluster", "PeakMemoryWatch", "descendants", "peak_rss_mb"]
+__all__ = ["LoopbackCluster", "PeakMemoryWatch", "cpu_seconds", "descendants", "peak_rss_mb"]
 
 _KIB = 1024.0
 
@@ -36,6 +36,17 @@ def peak_rss_mb(pid: int | str = "self") -> float | None:
     except OSError:
         return None
     return None
+
+
+def cpu_seconds(pid: int | str = "self") -> float | None:
+    """CPU time (user + system) of process ``pid`` so far [s]; ``None`` if it is gone."""
+    try:
+        with open(f"/proc/{pid}/stat") as fh:
+            stat = fh.read()
+    except OSError:
+        return None
+    fields = stat[stat.rfind(")") + 2 :].split()
+    return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
 def _parents() -> dict[int, int]:
@@ -108,6 +119,10 @@ class PeakMemoryWatch:
         self.trees = [int(p) for p in trees]
         self.interval_s = float(interval_s)
         self.peaks: dict[int, float] = {}
+        # CPU seconds (user + system) of each process: at its first reading and its last
+        self._cpu_first: dict[int, float] = {}
+        self._cpu_last: dict[int, float] = {}
+        self._before: set[int] = set()  # the processes already running at the start
         self._stop = threading.Event()
         self._thread = threading.Thread(target=self._loop, daemon=True)
 
@@ -122,6 +137,10 @@ class PeakMemoryWatch:
             hwm = peak_rss_mb(p)
             if hwm is not None:
                 self.peaks[p] = max(self.peaks.get(p, 0.0), hwm)
+            cpu = cpu_seconds(p)
+            if cpu is not None:
+                self._cpu_first.setdefault(p, cpu)
+                self._cpu_last[p] = cpu
 
     def _loop(self) -> None:
         while not self._stop.wait(self.interval_s):
@@ -129,6 +148,7 @@ class PeakMemoryWatch:
 
     def __enter__(self) -> PeakMemoryWatch:
         self.poll()
+        self._before = set(self._cpu_first)
         self._thread.start()
         return self
 
@@ -141,6 +161,16 @@ class PeakMemoryWatch:
     def total_mb(self) -> float:
         """Sum of the peaks of every process seen [MiB]."""
         return float(sum(self.peaks.values()))
+
+    @property
+    def cpu_s(self) -> float:
+        """CPU time (user + system) of every process seen, while watched [s]: a process
+        running at the start from its reading then, one started later from its start;
+        each up to its last reading (a process that ended loses at most one period)."""
+        total = 0.0
+        for p, last in self._cpu_last.items():
+            total += last - (self._cpu_first[p] if p in self._before else 0.0)
+        return float(total)
 
 
 def _free_port() -> int:

@@ -9,11 +9,15 @@ starts these children):
 * ``swmm-processes``: the same in a pool of ``--processes`` spawned processes, one
   member per task (the pool is started, and each process has imported SWMM, before
   the clock starts);
-* ``twin``: ``twin.run_ensemble(inp, members, scheduler=..., lockstep=...)`` with the
-  members made by :func:`twin.bench.ensemble.bench_members` from the same seed.
+* ``twin``: ``twin.run_ensemble(inp, members, scheduler=..., lockstep=..., solver=...,
+  **options)`` with the members made by :func:`twin.bench.ensemble.bench_members` from
+  the same seed (``--solver``, ``--option NAME=VALUE``).
 
 Timings cover running the members only: not the imports, not writing the results of
-the members checked against SWMM, which happens after the clock stops.
+the members checked against SWMM, which happens after the clock stops.  ``cpu_s`` is
+the CPU time (user + system) of every process of the way over the same span: SWMM's
+process or pool tasks; twin's client and every worker process
+(:class:`~twin.bench.cluster.PeakMemoryWatch`).
 """
 
 from __future__ import annotations
@@ -25,7 +29,7 @@ import time
 from pathlib import Path
 
 from twin.bench.cluster import PeakMemoryWatch, peak_rss_mb
-from twin.bench.engine_child import _quiet_fd1, _write_nc
+from twin.bench.engine_child import _quiet_fd1, _write_nc, option_values
 
 __all__: list[str] = []
 
@@ -50,12 +54,13 @@ def _swmm_sequential(inps: list[Path], outdir: Path, save: dict[int, Path]) -> d
     jobs = [_swmm_paths(p, outdir) for p in inps]
     base = peak_rss_mb() or 0.0
     with _quiet_fd1():
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         for inp, rpt, out in jobs:
             solver.swmm_run(inp, rpt, out)
-        wall = time.perf_counter() - t0
-    rec = {"wall_s": wall, "base_rss_mb": base, "peak_rss_mb": peak_rss_mb() or 0.0,
-           "processes": 1, "failed": 0, "start_s": 0.0}  # fmt: skip
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
+    rec = {"wall_s": wall, "cpu_s": cpu, "base_rss_mb": base,
+           "peak_rss_mb": peak_rss_mb() or 0.0, "processes": 1, "failed": 0,
+           "start_s": 0.0}  # fmt: skip
     for k, path in save.items():
         _save_swmm(jobs[k][1], jobs[k][2], path)
     for _, rpt, out in jobs:
@@ -72,18 +77,18 @@ def _pool_ready(_k) -> int:
     return os.getpid()
 
 
-def _pool_swmm(job: tuple[str, str, str]) -> tuple[float, float, int]:
-    """One SWMM run in a pool process: ``(wall_s, peak_rss_mb, pid)``."""
+def _pool_swmm(job: tuple[str, str, str]) -> tuple[float, float, int, float]:
+    """One SWMM run in a pool process: ``(wall_s, peak_rss_mb, pid, cpu_s)``."""
     from swmm.toolkit import solver
 
     inp, rpt, out = job
     with _quiet_fd1():
-        t0 = time.perf_counter()
+        t0, c0 = time.perf_counter(), time.process_time()
         solver.swmm_run(inp, rpt, out)
-        wall = time.perf_counter() - t0
+        wall, cpu = time.perf_counter() - t0, time.process_time() - c0
     Path(rpt).unlink(missing_ok=True)
     Path(out).unlink(missing_ok=True)
-    return wall, peak_rss_mb() or 0.0, os.getpid()
+    return wall, peak_rss_mb() or 0.0, os.getpid(), cpu
 
 
 def _swmm_processes(inps: list[Path], outdir: Path, processes: int) -> dict:
@@ -102,6 +107,7 @@ def _swmm_processes(inps: list[Path], outdir: Path, processes: int) -> dict:
         "peak_rss_mb": max(r[1] for r in res),
         "busy_processes": len({r[2] for r in res} | pids),
         "member_wall_s": [r[0] for r in res],
+        "cpu_s": sum(r[3] for r in res),  # the members' runs (not the pool's upkeep)
     }  # fmt: skip
 
 
@@ -123,11 +129,13 @@ def _twin(inp: Path, a, save: dict[int, Path]) -> dict:
             progress=False,
             summary=False,
             lockstep=a.lockstep,
+            solver=a.solver,
+            **option_values(a.option),
         )
         wall = time.perf_counter() - t0
     status = np.asarray(ens["member_status"].values)
     rec = {
-        "wall_s": wall, "failed": int((status != 0).sum()),
+        "wall_s": wall, "cpu_s": watch.cpu_s, "failed": int((status != 0).sum()),
         "errors": [str(e) for e in ens["member_error"].values if str(e)][:5],
         "peak_rss_mb": watch.total_mb, "processes": len(watch.peaks),
         "process_peak_rss_mb": sorted(watch.peaks.values(), reverse=True),
@@ -160,6 +168,9 @@ def _child_main(argv: list[str]) -> int:
     p.add_argument("--jitter-min", type=float, default=15.0)
     p.add_argument("--scheduler", default="local")
     p.add_argument("--lockstep", action="store_true", help="twin: run_ensemble(lockstep=True)")
+    p.add_argument("--solver", choices=("swmm", "newton"), default="swmm", help="twin's solver")
+    p.add_argument("--option", action="append", default=[], metavar="NAME=VALUE",
+                   help="twin: a simulation option of every member (repeatable)")  # fmt: skip
     p.add_argument("--watch-tree", type=int, action="append", default=[])
     p.add_argument("--save", nargs=2, action="append", default=[], metavar=("INDEX", "NC"))
     p.add_argument("--record", required=True)

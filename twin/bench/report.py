@@ -198,11 +198,15 @@ def ensemble_table(doc: dict) -> str:
         'the cluster, timed apart ("in wall": the way starts its own inside the '
         "timing); kernel loading is in the wall time. Memory per member: SWMM, one "
         "process's peak; twin, the peaks of all its processes (client and workers) "
-        "summed, divided by the members.",
+        "summed, divided by the members. CPU s: user + system time of every process of "
+        "the way (SWMM's process or pool tasks; twin's client and workers), and SWMM "
+        "sequential's CPU over it; solver: twin's dynamic-wave solver (newton's rows "
+        "agree with SWMM but do not meet matched accuracy, so they do not count for "
+        "issue 16's targets).",
         "",
-        "| way | processes | wall s | members/min | vs SWMM sequential | start s "
-        "| peak MiB per member | agrees |",
-        "| --- | ---: | ---: | ---: | ---: | ---: | ---: | :---: |",
+        "| way | solver | processes | wall s | members/min | vs SWMM sequential | CPU s "
+        "| CPU vs SWMM sequential | start s | peak MiB per member | agrees |",
+        "| --- | --- | ---: | ---: | ---: | ---: | ---: | ---: | ---: | ---: | :---: |",
     ]
     for r in rows:
         if r.get("engine") == "swmm":
@@ -217,9 +221,11 @@ def ensemble_table(doc: dict) -> str:
         start = "in wall" if r.get("wall_s") and r.get("start_s") is None else _num(
             r.get("start_s"), "{:.1f}")  # fmt: skip
         lines.append(
-            f"| {r['label']} | {r.get('processes') or '–'} | {_num(r.get('wall_s'), '{:.1f}')} "
+            f"| {r['label']} | {r.get('solver') or '–'} | {r.get('processes') or '–'} "
+            f"| {_num(r.get('wall_s'), '{:.1f}')} "
             f"| {_num(r.get('members_per_min'), '{:.1f}')} "
-            f"| {_num(r.get('speedup'), '{:.2f}x')} | {start} "
+            f"| {_num(r.get('speedup'), '{:.2f}x')} | {_num(r.get('cpu_s'), '{:.1f}')} "
+            f"| {_num(r.get('cpu_speedup'), '{:.2f}x')} | {start} "
             f"| {_num(r.get('peak_rss_mb_per_member'), '{:.0f}')} | {agrees} |"
         )
     return "\n".join(lines)

@@ -86,11 +86,17 @@ def scenarios_cmd():
     help="Step each chunk's members together (one step size, members innermost); "
     "networks of conduits only.",
 )  # fmt: skip
+@click.option(
+    "--solver", type=click.Choice(["swmm", "newton"]), default="swmm", show_default=True,
+    help="Dynamic wave by SWMM 5.2's Picard passes (members batched), or all node heads "
+    "at once by Newton (members one after another in each chunk); a scenario's "
+    "[simulation.options] solver overrides it.",
+)  # fmt: skip
 @click.option("--force", is_flag=True, help="Replace ens.nc even when it is not a twin result.")
 @click.option("--quiet", is_flag=True, help="No progress bar.")
 def ensemble_cmd(network, scenario, members, generator, max_failed, blocked_links, surface,
                  surface_threshold, seed, scheduler, batch, end_hours, threshold, output,
-                 max_continuity_error, lockstep, force, quiet):  # fmt: skip
+                 max_continuity_error, lockstep, solver, force, quiet):  # fmt: skip
     """Run an ensemble of SCENARIO (a TOML file or bundled name) on NETWORK with Dask.
 
     The output (-o, default ens.nc, which replaces an existing file only when that is
@@ -102,6 +108,11 @@ def ensemble_cmd(network, scenario, members, generator, max_failed, blocked_link
     from twin.report.continuity import judge_member_continuity
     from twin.scenarios.scenario import Scenario, load_scenario
 
+    if lockstep and solver == "newton":
+        raise click.BadParameter(
+            "lockstep runs SWMM's Picard scheme; newton members run one at a time",
+            param_hint="'--lockstep' with '--solver newton'",
+        )
     out = check_output(output or DEFAULT_OUTPUT, suffixes=(".nc", ".zarr"),
                        named=output is not None, force=force,
                        store=str(output or "").lower().endswith(".zarr"),
@@ -129,7 +140,7 @@ def ensemble_cmd(network, scenario, members, generator, max_failed, blocked_link
     ens = twin.run_ensemble(network, mem, scheduler=scheduler, progress=not quiet,
                             flood_threshold_m3=threshold, surface=surface or None,
                             surface_threshold_m=surface_threshold, batch=batch,
-                            lockstep=lockstep, **opts)  # fmt: skip
+                            lockstep=lockstep, solver=solver, **opts)  # fmt: skip
     failure = judge_member_continuity(ens, max_continuity_error)
     path = twin.write_results(ens, out)
     failed = int(ens.attrs.get("n_members_failed", 0))

@@ -149,7 +149,13 @@ class MemberBatch:
         self.errors = [""] * self.n
         for k, (net, kwargs) in enumerate(setups):
             try:
-                self.sims[k] = Simulation(net, alloc=self._stack.for_member(k), **kwargs)
+                sim = Simulation(net, alloc=self._stack.for_member(k), **kwargs)
+                if sim.router.newton is not None:  # the batch kernels are SWMM's scheme
+                    raise TwinError(
+                        "a member batch routes SWMM's scheme; solver='newton' members run "
+                        "as their own Simulation (twin.ensemble.runner.run_chunk)"
+                    )
+                self.sims[k] = sim
             except Exception as exc:  # noqa: BLE001 - a failed member must not sink the others
                 self.errors[k] = describe_failure(exc)
         self._stack_tables()

@@ -23,7 +23,7 @@ from twin.engine.routing_losses import RoutingLosses
 from twin.engine.routing_pack import pack_network
 from twin.engine.routing_threads import threaded_route_step
 from twin.engine.runoff import Evaporation
-from twin.errors import SimulationError, TwinError
+from twin.errors import InputError, SimulationError, TwinError
 from twin.kernels import ahead
 from twin.kernels.codes import NODE_DIVIDER, NODE_STORAGE
 from twin.kernels.jit import specialise
@@ -134,21 +134,24 @@ class Router:
         if self.dynwave and self.opts.solver.lower() == "newton":
             from twin.engine.newton import NewtonRouting
 
-            self._refuse_conduit_losses_under_newton()
+            self.refuse_what_newton_cannot_route()
 
             self.newton = NewtonRouting(self)
 
-    def _refuse_conduit_losses_under_newton(self) -> None:
+    def refuse_what_newton_cannot_route(self) -> None:
         """The Newton solver has no conduit evaporation or seepage (SWMM's dq6 and the
-        losses' share of the end nodes' outflow): refuse rather than leave them out.
-        Storage-unit losses it takes (they are node outflows) and agrees with SWMM."""
+        losses' share of the end nodes' outflow): refuse rather than leave them out, as
+        an :class:`~twin.errors.InputError` (the CLI's exit 2: the input asks for what
+        the solver does not do).  Storage-unit losses it takes (they are node outflows)
+        and agrees with SWMM.  Cheap: a caller that runs many members (an ensemble) asks
+        a Router built with ``defer_state=True`` before any member runs."""
         if not self.options.conduit_losses:
             return
         seeps = self.links.seep_rate > 0.0
         first = int(np.flatnonzero(seeps)[0]) if seeps.any() else -1
         what = (f"seepage ([LOSSES]) of conduit {self.link_names[first]}" if first >= 0
                 else "evaporation from open conduits")  # fmt: skip
-        raise TwinError(
+        raise InputError(
             f"solver='newton' does not route {what} yet: use solver='swmm' "
             "(--solver swmm), which does as SWMM 5.2"
         )

@@ -26,6 +26,14 @@ to the same 2D street surface (the DEM is resolved once, here, and sent like the
 network); members keep
 ``surface_max_depth`` and ``surface_flooded_area`` (not the depth time series).
 
+With ``solver="newton"`` (or a member whose scenario's ``[simulation.options]`` say
+``solver = "newton"``) a chunk's newton members run as newton
+:class:`~twin.engine.simulation.Simulation` s, one after another in the chunk's
+process (the batch kernel is SWMM's scheme only); the chunks, their scheduling, the
+stacking and the summaries are the same.  A network the Newton solver refuses (conduit
+evaporation or seepage) is refused before any member runs, with the error of
+``twin run --solver newton``.
+
 A member that raises is recorded (``member_status`` 1 and ``member_error``)
 and the others go on; losing the cluster (the scheduler, or every worker for
 :data:`~twin.ensemble.dask_run.WORKER_WAIT_S`) fails the run
@@ -57,6 +65,7 @@ __all__ = [
     "ENV_SCHEDULER",
     "MAX_LOCAL_WORKERS",
     "MEMBERS_PER_THREAD",
+    "check_solver",
     "run_chunk",
     "run_ensemble",
     "run_member",
@@ -83,10 +92,21 @@ def _member_setup(network, member: Member, options: dict, dem=None):
     return net, opts
 
 
+def _solver_of(opts: dict) -> str:
+    """The solver a member's Simulation keyword arguments ask for ("swmm" by default)."""
+    given = opts.get("solver")
+    if given is None and opts.get("options") is not None:
+        given = getattr(opts["options"], "solver", None)
+    return str(given or "swmm").lower()
+
+
 def run_chunk(network, members, options: dict, dem=None, threads=None, lockstep=False):
     """Run a chunk of members batched (:class:`~twin.engine.batch.MemberBatch`, or
     with ``lockstep`` :class:`~twin.engine.lockstep.LockstepBatch`: one step size for
-    the chunk, members the innermost axis of the routing state).
+    the chunk, members the innermost axis of the routing state).  Members whose
+    solver is ``"newton"`` run one after another as their own
+    :class:`~twin.engine.simulation.Simulation` (the batch kernels are SWMM's scheme;
+    with ``lockstep`` they go to the lockstep batch, which refuses them).
 
     Returns ``[(status, error, dataset)]`` in member order; never raises for a
     member's fault (a chunk that cannot be stepped in lockstep raises).  ``threads``
@@ -98,21 +118,39 @@ def run_chunk(network, members, options: dict, dem=None, threads=None, lockstep=
 
     if isinstance(threads, dict):
         threads = _threads_here(threads)
-    setups, failed = [], {}
+    batched, alone, done = [], [], {}
     for k, m in enumerate(members):
         try:
-            setups.append(_member_setup(network, m, options, dem))
+            setup = _member_setup(network, m, options, dem)
         except Exception as exc:  # noqa: BLE001 - a failed member must not sink the others
-            failed[k] = (1, describe_failure(exc), None)
-    batch_kind = LockstepBatch if lockstep else MemberBatch
-    ran = iter(batch_kind(setups, threads=threads).run() if setups else [])
+            done[k] = (1, describe_failure(exc), None)
+            continue
+        newton = not lockstep and _solver_of(setup[1]) == "newton"
+        (alone if newton else batched).append((k, setup))
+    if batched:
+        batch_kind = LockstepBatch if lockstep else MemberBatch
+        ran = batch_kind([s for _, s in batched], threads=threads).run()
+        done.update(zip([k for k, _ in batched], ran, strict=True))
+    for k, (net, opts) in alone:
+        done[k] = _run_simulation(net, opts)
     out = []
     for k in range(len(members)):
-        status, error, ds = failed[k] if k in failed else next(ran)
+        status, error, ds = done[k]
         if ds is not None and dem is not None:
             ds = ds.drop_vars("surface_depth", errors="ignore")
         out.append((status, error, ds))
     return out
+
+
+def _run_simulation(net, opts: dict):
+    """One member's own Simulation run to its end: ``(status, error, dataset)``."""
+    from twin.engine.batch import describe_failure
+    from twin.engine.simulation import Simulation
+
+    try:
+        return 0, "", Simulation(net, **opts).run()
+    except Exception as exc:  # noqa: BLE001 - a failed member must not sink the others
+        return 1, describe_failure(exc), None
 
 
 def _threads_here(slots_by_host: dict) -> int:
@@ -159,6 +197,7 @@ def run_ensemble(
     surface_threshold_m: float = SURFACE_THRESHOLD_M,
     batch: int | None = None,
     lockstep: bool = False,
+    solver: str | None = None,
     **options,
 ) -> xr.Dataset:
     """Run an ensemble and return the stacked results with ensemble statistics.
@@ -196,6 +235,13 @@ def run_ensemble(
         state laid out ``[element][member]``.  Networks of conduits only, dynamic wave,
         SWMM's solver; each member agrees with its own run as a run at a smaller step
         does, not bit for bit.
+    solver : {"swmm", "newton"}, optional
+        The dynamic-wave solver of every member (default ``"swmm"``, SWMM 5.2's scheme,
+        batched).  ``"newton"``: each member runs as a newton Simulation, the members
+        of a chunk one after another in its process (see the README, "Newton solver").
+        A member's scenario ``[simulation.options]`` may set its own, as it may any
+        option.  Not with ``lockstep``.  A network the Newton solver refuses is refused
+        here (:class:`~twin.errors.InputError`) before any member runs.
     **options
         SimOptions overrides for every member (e.g. ``end_hours=1``).
 
@@ -209,10 +255,13 @@ def run_ensemble(
 
     flood_threshold_m3 = checked_number(flood_threshold_m3, "flood_threshold_m3", 0.0)
     surface_threshold_m = checked_number(surface_threshold_m, "surface_threshold_m", 0.0)
+    if solver is not None:
+        options["solver"] = solver
     _check_shared_options(options)
     net = load_network(network)
     mem = as_members(members, scenario)
     dem = _surface_dem(network, net, surface)
+    check_solver(net, mem, options, lockstep=lockstep, dem=dem)
     scheduler = scheduler or os.environ.get(ENV_SCHEDULER) or "local"
     bar = _Bar(len(mem), progress)
     if client is None and scheduler == "serial":
@@ -240,6 +289,48 @@ def _check_shared_options(options: dict) -> None:
         low, high = OPTION_RANGES["end_hours"]
         checked_number(options["end_hours"], "end_hours", max(low, 1 / 3600), high)
     SimOptions().with_(**{k: v for k, v in options.items() if k != "end_hours"})
+
+
+def check_solver(net, members, options: dict, *, lockstep: bool = False, dem=None) -> None:
+    """Refuse, before any member runs, an ensemble whose newton members the Newton
+    solver cannot route: with ``lockstep`` (SWMM's scheme only), or on a network with
+    conduit evaporation or seepage (the first newton member's network and options are
+    asked, as ``twin run --solver newton`` asks its own:
+    :meth:`~twin.engine.routing.Router.refuse_what_newton_cannot_route`).
+
+    Raises
+    ------
+    InputError
+    """
+    import dataclasses
+
+    from twin.engine.options import SimOptions
+    from twin.engine.routing import Router
+    from twin.engine.simulation import run_options
+    from twin.errors import InputError
+
+    first = None
+    for m in members:
+        merged = {**options, **(m.scenario.options if m.scenario else {}), **m.options}
+        if _solver_of(merged) == "newton":
+            first = m
+            break
+    if first is None:
+        return
+    if lockstep:
+        raise InputError(
+            "lockstep runs SWMM's Picard scheme; solver='newton' members run one at a time: "
+            "drop lockstep, or use solver='swmm'",
+            field="lockstep",
+        )
+    try:
+        mnet, opts = _member_setup(net, first, options, dem)
+        known = {f.name for f in dataclasses.fields(SimOptions)} | {"end_hours", "options"}
+        sim_opts = run_options(mnet, **{k: v for k, v in opts.items() if k in known})
+        router = Router(mnet, sim_opts, compile_ahead=False, defer_state=True)
+    except Exception:  # noqa: BLE001 - the member fails as its own run would, recorded
+        return
+    router.refuse_what_newton_cannot_route()
 
 
 def _surface_dem(network, net, surface):
