@@ -100,3 +100,26 @@ C2 CIRCULAR 0.1 0 0 0
 [INFLOWS]
 J1 FLOW "" FLOW 1.0 1.0 100
 """
+
+
+def test_a_scenarios_simulation_options_reach_twin_run_and_flags_win(tmp_path):
+    """`twin run --scenario S.toml` runs with S's [simulation.options] (they were read
+    and checked, then left out of the run until round 10); a flag given wins."""
+    sc = tmp_path / "s.toml"
+    sc.write_text('name = "opts"\n[rainfall]\nsource = "preset"\npreset = "seoul-100mmh"\n'
+                  "[simulation]\ntail_hours = 0.5\n"
+                  '[simulation.options]\nreport_step_s = 600.0\nsolver = "newton"\n')  # fmt: skip
+    out = tmp_path / "a.nc"
+    r = twin_cli("run", "small-conduits", "--scenario", sc, "--end-hours", "1", "--no-render",
+                 "--quiet", "-o", out)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    ds = twin.open_results(out)
+    step = (ds["time"].values[1] - ds["time"].values[0]).astype("timedelta64[s]").astype(int)
+    assert step == 600 and ds.attrs["solver"] == "newton"
+    out2 = tmp_path / "b.nc"
+    r = twin_cli("run", "small-conduits", "--scenario", sc, "--end-hours", "1", "--no-render",
+                 "--quiet", "--report-step", "300", "--solver", "swmm", "-o", out2)  # fmt: skip
+    assert r.returncode == 0, r.stderr
+    ds = twin.open_results(out2)
+    step = (ds["time"].values[1] - ds["time"].values[0]).astype("timedelta64[s]").astype(int)
+    assert step == 300 and ds.attrs["solver"] == "swmm"

@@ -37,9 +37,9 @@ RESULT_SUFFIXES = (".nc", ".zarr")
 @click.option(
     "--solver",
     type=click.Choice(["swmm", "newton"]),
-    default="swmm",
-    show_default=True,
-    help="Dynamic wave by SWMM 5.2's Picard passes, or all node heads at once by Newton.",
+    default=None,
+    help="Dynamic wave by SWMM 5.2's Picard passes (the default, unless the scenario's "
+    "[simulation.options] say solver), or all node heads at once by Newton.",
 )
 @click.option("--render/--no-render", default=True, show_default=True, help="Render a PNG.")
 @click.option("--image", type=click.Path(dir_okay=False), help="Where the PNG goes.")
@@ -102,7 +102,8 @@ def run_cmd(
         sc = load_scenario(scenario)
         net = sc.apply(net)
         stem = f"{stem}-{safe_file_name(sc.name)}"
-    opts = {}
+    # the scenario's [simulation.options] (checked when it was read), then the flags given
+    opts = dict(sc.options) if scenario else {}
     if report_step is not None:
         opts["report_step_s"] = report_step
     if routing_step is not None:
@@ -111,7 +112,7 @@ def run_cmd(
         opts["end_hours"] = end_hours
     if threads is not None:
         opts["threads"] = threads
-    if solver != "swmm":
+    if solver is not None:
         opts["solver"] = solver
     _check_work(net, opts, report_step, routing_step, quiet)
     if out is None:  # the default: the twin's own folder, a name made safe
