@@ -49,7 +49,7 @@ def test_a_newton_watch_beats_its_own_open_loop_at_unobserved_manholes(small, ca
     wet = E.wet_manholes(small, ex.truth, exclude=ex.sensor_nodes)
     rmse = {}
     for method in ("none", "enkf"):
-        tw = Twin(small, ex.sensors, tmp_path / method, members=8, assimilation=method,
+        tw = Twin(small, ex.sensors, tmp_path / method, members=12, assimilation=method,
                   cycle_min=20, seed=2, solver="newton", forecast=False,
                   qc_settings=QCSettings(withheld=False))  # fmt: skip
         tw.ingest(ex.rows(150), "test")
@@ -60,10 +60,10 @@ def test_a_newton_watch_beats_its_own_open_loop_at_unobserved_manholes(small, ca
         with xr.open_dataset(tw.outdir / "analysis.nc") as an:
             assert (an.node_depth.values >= 0).all()
             rmse[method] = E.analysis_rmse(an, ex.truth, wet)
-    # measured 0.204 against 0.215 m (the swmm watch: 0.155 against 0.215, see
-    # notes/newton-watch.md: at the flood peak most newton members flood at a sensor's
-    # manhole and the gate rejects its readings)
-    assert rmse["enkf"] < 0.97 * rmse["none"], rmse
+    # measured 0.150 against 0.216 m; with 8 members only 0.204 against 0.215 (the swmm
+    # watch: 0.155 against 0.215; notes/newton-watch.md: at the flood peak most of the
+    # eight newton members flood at a sensor's manhole and the gate rejects its readings)
+    assert rmse["enkf"] < 0.85 * rmse["none"], rmse
 
 
 def test_an_update_that_changes_nothing_leaves_a_newton_member_bit_for_bit(small):
