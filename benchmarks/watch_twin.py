@@ -11,6 +11,7 @@ drift 2 cm/h, stuck, noise x6); the AUC ranks their QC scores after the fault st
 against the sound sensors'.
 
     python benchmarks/watch_twin.py [--networks small,district-100] [--storms network,rp30-1h]
+                                    [--solvers swmm,newton] [--no-faults]
                                     [--seeds 1,2] [--members 16] [--jobs 3]
 
 Runs go to a process pool (``--jobs``); each result is appended to the JSON as it
@@ -43,7 +44,7 @@ def network(name):
     return twin.load_network(name)
 
 
-def one(net_name, storm, seed, members, method, end_hours, faults=False):
+def one(net_name, storm, seed, members, method, end_hours, faults=False, solver="swmm"):
     import twin
     from twin.ops.watch import Twin
     from twin.validation import twin_experiment as E
@@ -57,9 +58,11 @@ def one(net_name, storm, seed, members, method, end_hours, faults=False):
     with tempfile.TemporaryDirectory() as outdir:
         t0 = time.perf_counter()
         tw = Twin(model, sensors, outdir, members=members, assimilation=method, seed=seed,
-                  end_hours=end_hours, forecast=not faults)  # fmt: skip
+                  end_hours=end_hours, forecast=not faults, solver=solver)  # fmt: skip
         tw.ingest(ex.rows(), "benchmark")
+        c0 = time.process_time()
         cycles = tw.run()
+        cpu = time.process_time() - c0
         wall = time.perf_counter() - t0
         an = xr.open_dataset(Path(outdir) / "analysis.nc").load()
         out = {
@@ -68,9 +71,11 @@ def one(net_name, storm, seed, members, method, end_hours, faults=False):
             "storm": storm,
             "seed": seed,
             "method": method + ("+faults" if faults else ""),
+            "solver": solver,
             "members": members,
             "cycles": cycles,
             "wall_s": round(wall, 1),
+            "cpu_s": round(cpu, 1),
             "event_h": float(tw.t_s / 3600.0),
             "real_time_factor": round(tw.t_s / wall, 1),
             "rain_factor_truth": 1.2 + 0.1 * (seed % 3),
@@ -101,13 +106,14 @@ def summary(rows):
     """Per case (network, storm, seed) the EnKF's change against the open loop."""
     cases = {}
     for r in rows:
-        cases.setdefault((r["network"], r["storm"], r["seed"]), {})[r["method"]] = r
+        key = (r["network"], r["storm"], r["seed"], r.get("solver", "swmm"))
+        cases.setdefault(key, {})[r["method"]] = r
     out = []
     for key, c in sorted(cases.items()):
         if "none" not in c or "enkf" not in c:
             continue
         a, b = c["none"], c["enkf"]
-        row = {"network": key[0], "storm": key[1], "seed": key[2]}
+        row = {"network": key[0], "storm": key[1], "seed": key[2], "solver": key[3]}
         for k in ("analysis_rmse", "forecast_rmse_30", "forecast_rmse_60"):
             row[k + "_change"] = round(b[k] / a[k] - 1.0, 3)
         for k in ("pod", "far", "median_lead_min", "floods"):
@@ -127,14 +133,18 @@ def main():
     ap.add_argument("--members", type=int, default=16)
     ap.add_argument("--end-hours", type=float, default=3.0)
     ap.add_argument("--jobs", type=int, default=2)
+    ap.add_argument("--solvers", default="swmm", help="swmm,newton: the members' solver(s)")
+    ap.add_argument("--no-faults", action="store_true", help="skip the faulty-sensor runs")
     ap.add_argument("-o", default=str(OUT))
     a = ap.parse_args()
     runs = []
     for seed in map(int, a.seeds.split(",")):
         for net in a.networks.split(","):
             for storm in a.storms.split(","):
-                runs += [(net, storm, seed, a.members, m, a.end_hours) for m in ("none", "enkf")]
-    for seed in map(int, a.seeds.split(",")):
+                for solver in a.solvers.split(","):
+                    runs += [(net, storm, seed, a.members, m, a.end_hours, False, solver)
+                             for m in ("none", "enkf")]  # fmt: skip
+    for seed in map(int, a.seeds.split(",")) if not a.no_faults else ():
         for net in a.networks.split(","):
             storm = a.storms.split(",")[0]
             runs.append((net, storm, seed, a.members, "enkf", a.end_hours, True))

@@ -88,11 +88,20 @@ from twin.errors import InputError
     "actuators_path",
     help="Actuator file (TOML) of the advice; default every controllable link.",
 )
+@click.option(
+    "--solver",
+    type=click.Choice(["swmm", "newton"]),
+    default="swmm",
+    show_default=True,
+    help="Dynamic-wave solver of the members and forecasts: SWMM 5.2's, or the Newton "
+    "solver (see README, Newton solver); recorded in OUTDIR/watch.json, a restart must "
+    "give the same.",
+)
 @click.option("-o", "--output", "outdir", required=True, help="Output folder.")
 def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, surface, mqtt,
               topic, replay, cycle_min, horizon_min, members, no_assimilation, nudging,
               conduits, subcatchments, obs_error, adaptive_inflation, scheduler, seed, advise,
-              actuators_path, outdir):  # fmt: skip
+              actuators_path, solver, outdir):  # fmt: skip
     """Keep NETWORK corrected by live sensors, forecast every cycle and issue warnings.
 
     Observations go into OUTDIR's database first; a restarted watch resumes from it
@@ -115,6 +124,8 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
         if actuators_path:
             load_config(actuators_path, net)  # bad input: one line before anything runs
     method = "none" if no_assimilation else ("nudging" if nudging else "enkf")
+    if advise and solver != "swmm":
+        raise InputError("--advise does not run with --solver newton yet", field="--solver")
     if conduits and advise:
         raise InputError("--advise does not run with --conduits yet", field="--conduits")
     if conduits and method != "enkf":
@@ -155,7 +166,7 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
                                                 gauge_adjusted=bool(rain_path))}  # fmt: skip
     tw = Twin(net, sensors, out, members=members, assimilation=method, cycle_min=cycle_min,
               horizon_min=horizon_min, end_hours=end_hours, seed=seed, surface=surface or None,
-              scheduler=scheduler, advise=advise, actuators=actuators_path,
+              scheduler=scheduler, advise=advise, actuators=actuators_path, solver=solver,
               filter_settings=FilterSettings(estimate_conduits=conduits, obs_error=obs_error,
                                              inflation_adaptive=adaptive_inflation,
                                              estimate_subcatchments=subcatchments),

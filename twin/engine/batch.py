@@ -149,13 +149,7 @@ class MemberBatch:
         self.errors = [""] * self.n
         for k, (net, kwargs) in enumerate(setups):
             try:
-                sim = Simulation(net, alloc=self._stack.for_member(k), **kwargs)
-                if sim.router.newton is not None:  # the batch kernels are SWMM's scheme
-                    raise TwinError(
-                        "a member batch routes SWMM's scheme; solver='newton' members run "
-                        "as their own Simulation (twin.ensemble.runner.run_chunk)"
-                    )
-                self.sims[k] = sim
+                self.sims[k] = Simulation(net, alloc=self._stack.for_member(k), **kwargs)
             except Exception as exc:  # noqa: BLE001 - a failed member must not sink the others
                 self.errors[k] = describe_failure(exc)
         self._stack_tables()
@@ -273,8 +267,18 @@ class MemberBatch:
         the start] or its end (its last step may pass ``until_s`` by less than a step).
 
         A member that fails on the way is recorded (``sims[k] = None``, ``errors[k]``)
-        and the others go on.
+        and the others go on.  The batch's kernels are SWMM's scheme, so a member of the
+        Newton solver is failed here, never routed by them: such members may live in a
+        batch's rows (the watch steps them itself, :mod:`twin.ops.members`) or run as their
+        own Simulations (:func:`twin.ensemble.runner.run_chunk`).
         """
+        for k, s in enumerate(self.sims):
+            if s is not None and s.router.newton is not None:
+                self._fail(k, TwinError(
+                    "a member batch routes SWMM's scheme; solver='newton' members run as "
+                    "their own Simulation (twin.ensemble.runner.run_chunk) or step "
+                    "themselves in the rows (twin.ops.members)"
+                ))  # fmt: skip
         active = [
             k
             for k, s in enumerate(self.sims)

@@ -22,6 +22,7 @@ from twin.errors import SimulationError
 from twin.kernels.newton.control import LIMIT_MIN, LIMIT_NAMES, next_step
 from twin.kernels.newton.route import route_step_newton
 from twin.kernels.newton.system import (
+    STAT_DT_PREV,
     STAT_ERROR,
     STAT_ERROR_NODE,
     STAT_ITERATIONS,
@@ -36,6 +37,8 @@ from twin.kernels.newton.system import (
     as_int64,
     new_work,
 )
+from twin.kernels.routing.step import route_step, route_step_conduits
+from twin.kernels.routing.timestep import routing_step_size
 from twin.networks.units import FT_TO_M
 
 SOLVERS = ("swmm", "newton")
@@ -58,6 +61,11 @@ _OLD_NODE = (("depth_old", "depth"), ("volume_old", "volume"), ("inflow_old", "i
              ("lateral_old", "lateral"))  # fmt: skip
 _OLD_LINK = (("flow_old", "flow"), ("depth_old", "depth"), ("volume_old", "volume"),
              ("a2", "a1"))  # fmt: skip
+
+
+def _own_arrays(bundle) -> dict:
+    """Every array of a bundle, by field name (the bundle's own arrays, not copies)."""
+    return {k: v for k, v in bundle.arrays().items() if isinstance(v, np.ndarray)}
 
 
 def _copy_arrays(bundle) -> dict:
@@ -92,6 +100,12 @@ class NewtonRouting:
             pair_target=as_int64(sys_.pair_target), edge_of_link=as_int64(sys_.edge_of_link),
         )  # fmt: skip
         self.work = new_work(router.n_nodes, router.n_links, sys_.n_edges)
+        #: the work bundle's arrays by name, the same arrays: what the solver carries from
+        #: step to step (BDF2's step, the step controller's rates and error history, the
+        #: oscillation record) is in them, and a hot start or an in-memory snapshot
+        #: (twin.engine.hotstart) saves and restores this dict in place, so a restored
+        #: simulation continues as the one saved would have
+        self.work_arrays = _own_arrays(self.work)
         self.tolerance_ft = opts.newton_tolerance_m / FT_TO_M
         self.max_step_s = float(opts.newton_max_step_s)
         self.min_step_s = min(max(float(opts.min_step_s), 0.001), self.max_step_s)
@@ -111,10 +125,40 @@ class NewtonRouting:
         self.unconverged_steps = 0  # steps routed again in substeps, since the start
         self.retried_substeps = 0  # substeps those took
         self.cap_next_s = np.inf  # after a retried step: at most twice its substep
+        self.settle = False  # the next step is SWMM's solver's (:meth:`restart_history`)
         self.limit_counts: Counter = Counter()  # (kind, element) -> steps it limited
+        self.settled_steps = 0  # steps routed by SWMM's solver after updates (_settle)
+
+    def restart_history(self) -> None:
+        """Restart the solver after its state was changed from outside (a filter update).
+
+        What the Newton solver carries from step to step and such a change invalidates:
+        BDF2 momentum's previous step (its flow and area history would extrapolate
+        across the change: the next Newton step integrates every conduit by backward
+        Euler, as the first step of a run does) and the step controller's previous step
+        (its local error estimate compares the head rates of two successive steps; the
+        rates over the last step, ``depth - depth_old`` and ``flow - flow_old``, would
+        measure the change).  And the next step is one of SWMM's solver
+        (:meth:`_settle`): an analysed state's flows need not agree with its heads, and
+        Newton's iterations from such a state can diverge at any step (an EnKF update of
+        0.5-1.5 m at the peak of a flood did, at the minimum step); SWMM's under-relaxed
+        passes take it, and Newton goes on from their consistent state.
+        """
+        self.work.stats[STAT_LAST_DT] = 0.0
+        self.work.stats[STAT_DT_PREV] = 0.0
+        self.settle = True
 
     def step_size(self, router) -> float:
-        """The next step [s]: the file's routing step first, then the controller's."""
+        """The next step [s]: the file's routing step first, then the controller's (SWMM's
+        variable step after :meth:`restart_history`)."""
+        if self.settle:
+            dt, _, _ = routing_step_size(
+                float(router.opts.routing_step_s), False, router.nodes, router.links,
+                router.options, router.node_state, router.link_state,
+            )  # fmt: skip
+            self.limit = ("SWMM's step after an update", -1)
+            self.limit_counts[self.limit] += 1
+            return float(min(dt, self.max_step_s))
         if self.last_step_s <= 0.0:
             return min(self.first_step_s, self.max_step_s)
         dt = next_step(
@@ -149,6 +193,8 @@ class NewtonRouting:
 
         def route_step_newton_bound(t_s, dt, lateral):
             self.last_step_s = dt
+            if self.settle:
+                return self._settle(t_s, dt, lateral, bundles)
             saved = [_copy_arrays(b) for b in (*state, work)]
             out = route_step_newton(t_s, dt, lateral, self.still_ft, *bundles, system, work)
             if out[0] < 0:
@@ -157,6 +203,19 @@ class NewtonRouting:
 
         route_step_newton_bound.__name__ = "route_step_newton"
         return route_step_newton_bound
+
+    def _settle(self, t_s, dt, lateral, bundles):
+        """Route the step from ``t_s`` with SWMM's solver (see :meth:`restart_history`);
+        the Newton steps after it start from backward Euler and without an error estimate,
+        their step growing from this one as from a run's first."""
+        self.settle = False
+        self.settled_steps += 1
+        step = getattr(self, "_swmm_step", None)  # never None in vars(): a hot start
+        if step is None:  # restores no function, and refuses null over one
+            step = self._swmm_step = self.router._serial_kernel(route_step_conduits, route_step)
+        out = step(t_s, dt, lateral, *bundles)
+        self.work.stats[STAT_ITERATIONS] = abs(out[0])  # converged as far as SWMM's are
+        return out
 
     def _retry(self, t_s, dt, lateral, bundles, saved, out):
         """Route the step from ``t_s`` again in 2, 4, ... substeps until each converges.

@@ -242,8 +242,31 @@ class MemberStates:
     # -- stepping and forcing -------------------------------------------------------------
     def advance_until(self, t_s: float) -> None:
         """Step every member until its clock reaches ``t_s`` [s after the start]."""
-        self.batch.advance_until(float(t_s))
+        if self.newton:
+            self._advance_newton(float(t_s))
+        else:
+            self.batch.advance_until(float(t_s))
         self.check_alive()
+
+    @property
+    def newton(self) -> bool:
+        """Whether the members route with the Newton solver (``solver="newton"``)."""
+        return any(s is not None and s.router.newton is not None for s in self.sims)
+
+    def _advance_newton(self, t_s: float) -> None:
+        """Newton members: each steps as its own simulation (the batch's compiled step is
+        SWMM's), in its rows, its last step cut to end at ``t_s`` (its steps are up to
+        30 s: an observation at ``t_s`` then meets the state at ``t_s``)."""
+        from twin.engine.batch import describe_failure
+
+        for k, sim in enumerate(self.sims):
+            try:
+                while sim is not None and not sim.finished and sim.t_s < t_s - 1e-9:
+                    t, dt = sim.begin_step(min(sim.propose_step(), t_s - sim.t_s))
+                    sim.end_step(t, dt, sim.router.advance(t, dt, sim._lat))
+            except Exception as exc:  # noqa: BLE001 - a failed member must not sink the others
+                self.batch.errors[k] = describe_failure(exc)
+                self.batch.sims[k] = None
 
     def set_rain(self, times_s, rates_mmh) -> None:
         """Rain from ``times_s[i]`` on: ``rates_mmh[i, g]`` at gauge ``g`` times each
@@ -303,10 +326,13 @@ class MemberStates:
             depth_ft = X[k, : self.n_nodes] / FT_TO_M
             flow_cfs = X[k, flows] / CFS_TO_M3S
             r = sim.router
+            kept = _newton_before_update(r)
             dv_ft3 = apply_state(
                 depth_ft, flow_cfs, *r.network_bundles(), r.node_state, r.link_state,
                 self._changed,
             )  # fmt: skip
+            if kept is not None and not _newton_after_update(r, kept, self._changed):
+                dv_ft3 = 0.0  # nothing changed: the member is as it was, bit for bit
             X[k, : self.n_nodes] = depth_ft * FT_TO_M
             X[k, flows] = r.link_state.flow * CFS_TO_M3S
             # the routing continuity counts what routing did: the update's water is
@@ -417,3 +443,32 @@ class MemberStates:
             if self.conduits is not None:
                 self.conduits.apply(k, sim.assimilation_log_conduit_factor)
         return True
+
+
+def _newton_before_update(router):
+    """Before a filter update of a Newton member: copies of its state rows; None for a
+    member of SWMM's solver."""
+    if router.newton is None:
+        return None
+    from twin.engine.newton import _copy_arrays
+
+    return [_copy_arrays(b) for b in router.state_bundles()]
+
+
+def _newton_after_update(router, kept, changed_at_node) -> bool:
+    """After :func:`~twin.kernels.assimilation.apply_state` on a Newton member: when no
+    depth and no conduit flow changed (beyond rounding), the rows as they were (the
+    update rewrote the ``*_old`` fields the solver's history lives in) and False;
+    otherwise its BDF2 and error history restarted
+    (:meth:`~twin.engine.newton.NewtonRouting.restart_history`) and True."""
+    from twin.engine.newton import _restore_arrays
+
+    q_old = kept[1]["flow"]
+    q = router.link_state.flow
+    moved = np.abs(q - q_old) > 1e-12 * (1.0 + np.abs(q_old))
+    if changed_at_node.any() or moved.any():
+        router.newton.restart_history()
+        return True
+    for b, v in zip(router.state_bundles(), kept, strict=True):
+        _restore_arrays(b, v)
+    return False

@@ -103,6 +103,11 @@ class Twin:
         (:class:`twin.control.watch_advice.WatchAdviser`; not with ``surface``).
     actuators : path-like, optional
         The actuator TOML file of the advice (default: every controllable link).
+    solver : {"swmm", "newton"}
+        The dynamic-wave solver of every member, analysis and forecast (SWMM 5.2's, the
+        default, or the Newton solver: each member then steps as its own simulation,
+        its state still in the rows the filter updates; see :mod:`twin.ops.members`).
+        Recorded in ``watch.json``: a restart with the other solver is refused.
     """
 
     def __init__(
@@ -132,6 +137,7 @@ class Twin:
         advise=False,
         actuators=None,
         radar=None,
+        solver="swmm",
     ):
         from twin.api import load_network
 
@@ -162,6 +168,11 @@ class Twin:
             .checked()
         )
         opts = {"report_step_s": 86400.0}  # the twin samples the trajectory itself
+        if not isinstance(solver, str) or solver.lower() not in ("swmm", "newton"):
+            raise InputError(f"must be 'swmm' or 'newton', got {solver!r}", field="solver")
+        self.solver = solver.lower()
+        if self.solver != "swmm":
+            opts["solver"] = self.solver
         if end_hours is not None:
             opts["end_hours"] = float(end_hours)
         couplers = None
@@ -220,6 +231,9 @@ class Twin:
         if advise:
             if not forecast:
                 raise InputError("advice needs the forecast", field="advise")
+            if self.solver != "swmm":  # its plans run in a batch of SWMM's solver
+                raise InputError("advice does not run with solver='newton' yet",
+                                 field="advise")  # fmt: skip
             if estimate:  # its members would plan with the designed pipes
                 raise InputError("advice does not run with conduit estimation yet",
                                  field="advise")  # fmt: skip
@@ -702,6 +716,7 @@ class Twin:
             "t_s": self.t_s,
             "cycle": self._cycle_no,
             "states": getattr(self, "_states_slot", None),
+            "solver": self.solver,
             "warnings": self.book.state(),
             "references": {f"{k}|{e}": v for (k, e), v in self._references.items()},
             "qc": {
@@ -736,6 +751,14 @@ class Twin:
         if not path.exists():
             return
         mark = json.loads(path.read_text())
+        marked = mark.get("solver", "swmm")  # none: a folder of an earlier version
+        if marked != self.solver:
+            raise InputError(
+                f"{self.outdir} is a watch run with solver {marked!r}: its member states "
+                f"cannot continue with solver {self.solver!r} (restart it with --solver "
+                f"{marked}, or watch into a new folder)",
+                field="solver",
+            )
         slot = mark.get("states")  # none: a folder of an earlier version, states/ itself
         if not self.members.load_states(self.outdir / "states" / (slot or "")):
             return
