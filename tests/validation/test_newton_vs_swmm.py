@@ -98,3 +98,67 @@ def test_newton_routes_a_step_that_does_not_converge_again_in_substeps():
     key = "flow_routing_continuity_error_percent"
     assert abs(ds.attrs[key]) <= abs(theirs.attrs[key]) + 0.1
     assert "MH000008" in ds.attrs["newton_step_limits"]
+
+
+#: A terminal junction fed 20 cfs into a 1 ft pipe that carries about 8 (pyswmm's test
+#: model ``model_storage_pump.inp`` without its pump and storage unit): it surcharges in
+#: seconds and floods.  Above the crown its depth in the pipe is held at the full depth,
+#: so the pipe's areas no longer move with its head; the conduit's dQ/dH still took the
+#: top widths there (5.6 cfs/ft where the momentum equation gives 0.02 at a 0.2 s step),
+#: the Newton update overshot, and the run stopped ("Newton iterations diverged" at J1,
+#: 6.7 s) where EPA SWMM floods J1 by 350 m3 in the half hour.
+FLOODING_TERMINAL = """[OPTIONS]
+FLOW_UNITS CFS
+FLOW_ROUTING DYNWAVE
+START_DATE 01/01/2020
+START_TIME 00:00:00
+REPORT_START_DATE 01/01/2020
+REPORT_START_TIME 00:00:00
+END_DATE 01/01/2020
+END_TIME 00:30:00
+REPORT_STEP 00:01:00
+WET_STEP 00:05:00
+DRY_STEP 00:05:00
+ROUTING_STEP 1
+ALLOW_PONDING NO
+INERTIAL_DAMPING NONE
+VARIABLE_STEP 0.75
+MIN_SURFAREA 12.557
+NORMAL_FLOW_LIMITED BOTH
+MAX_TRIALS 8
+HEAD_TOLERANCE 0.005
+MINIMUM_STEP 0.5
+
+[JUNCTIONS]
+J1 20.728 15 0 0 0
+J2 13.392 15 0 0 0
+
+[OUTFALLS]
+J3 6.547 FREE NO
+
+[CONDUITS]
+C1 J1 J2 244.63 0.01 0 0 0 0
+C2 J2 J3 228.28 0.01 0 0 0 0
+
+[XSECTIONS]
+C1 CIRCULAR 1 0 0 0 1
+C2 CIRCULAR 1.5 0 0 0 1
+
+[INFLOWS]
+J1 FLOW "" FLOW 1.0 1 20
+"""
+
+
+def test_newton_floods_a_surcharged_terminal_junction_as_swmm(tmp_path):
+    path = tmp_path / "flooding-terminal.inp"
+    path.write_text(FLOODING_TERMINAL)
+    ours = twin.simulate(path, solver="newton")
+    swmm = run_swmm(path)
+    assert_agrees(ours, swmm, check_continuity=False)
+    _continuity_ok(ours, swmm)
+    flooded = [
+        float(ds["node_flooding"].sel(node="J1").integrate("time", datetime_unit="s"))
+        for ds in (ours, swmm)
+    ]
+    assert flooded[1] > 100.0  # m3: the case floods
+    assert abs(flooded[0] - flooded[1]) <= 0.01 * flooded[1], flooded
