@@ -39,6 +39,7 @@ from twin.kernels.routing.constants import (
     KIND_PUMP,
     KIND_WEIR,
     PUMP_TYPE4,
+    WEIR_ROADWAY,
 )
 from twin.kernels.routing.dynwave import _update_node_flows, mark_capacity_limited, start_step
 from twin.kernels.routing.node import ponded_surface_area
@@ -57,12 +58,15 @@ MAX_BDF2_RATIO = 2.0
 
 
 @kernel(**JIT)
-def structure_derivatives(j, links, link_state):
+def structure_derivatives(j, links, xsects, link_state):
     """(dQ/dH upstream, dQ/dH downstream) [cfs/ft] of non-conduit ``j`` at its last flow.
 
     Orifices and weirs: SWMM's dq/dh at the ends whose head they see (both when
     submerged, the inlet only when the outlet is below the crest).  TYPE4 pumps:
-    dq/dh on the wet well.  Other pumps, outlets and dummy links are lagged (0).
+    dq/dh on the wet well.  Other pumps, outlets and dummy links are lagged (0), and so
+    is a weir that cannot surcharge once the water passes its top: SWMM holds its head
+    at the opening's height there (its flow no longer rises with the node's head) but
+    still gives the dq/dh at that head, which newton would take for a real response.
     """
     kind = links.kind[j]
     dqdh = link_state.dqdh[j]
@@ -72,6 +76,9 @@ def structure_derivatives(j, links, link_state):
         return 0.0, 0.0
     if (kind != KIND_ORIFICE and kind != KIND_WEIR) or link_state.flow[j] == 0.0:
         return 0.0, 0.0
+    if (kind == KIND_WEIR and links.subtype[j] != WEIR_ROADWAY and links.can_surcharge[j] == 0
+            and link_state.depth[j] >= link_state.setting[j] * xsects.y_full[j]):  # fmt: skip
+        return 0.0, 0.0  # above its top: the head is held at the opening's height
     fc = link_state.flow_class[j]
     if fc == FC_SUBCRITICAL:
         return dqdh, -dqdh
@@ -155,7 +162,7 @@ def evaluate_links(alpha1, alpha2, beta, dt, first, still_ft, nodes, links, xsec
     for j in range(n_links):
         if links.true_conduit[j] == 0:
             nonconduit_flow(j, 0, dt, nodes, links, xsects, curves, options, node_state, link_state)
-            up, dn = structure_derivatives(j, links, link_state)
+            up, dn = structure_derivatives(j, links, xsects, link_state)
             work.dqdh_up[j] = up
             work.dqdh_dn[j] = dn
             _update_node_flows(j, links, node_state, link_state, 1.0)

@@ -215,21 +215,28 @@ def _normal_flow(q, a1, r1, beta):
 
 @kernel(**JIT)
 def _area_derivatives(q, q_last, dt, length, h1, h2, a_mid, a_old, f_fric, rho, sigma, v, w1, w2,
-                      wm):  # fmt: skip
+                      wm, full1, full2):  # fmt: skip
     """How the Newton update's numerator moves with the end depths through the areas.
 
     Gravity acts on the weighted area, friction and inertia on the mid area, convection
-    on the end areas; ``dA/dy`` is the top width.  Returns ``(d/dy1, d/dy2)`` [cfs/ft
-    per barrel, before dividing by the denominator].
+    on the end areas; ``dA/dy`` is the top width.  ``full1``/``full2``: that end's node
+    stands at or above the crown and its depth is held at the full depth (no slot), so
+    no area moves with its head.  Returns ``(d/dy1, d/dy2)`` [cfs/ft per barrel, before
+    dividing by the denominator].
     """
     c_grav = dt * GRAVITY * (h2 - h1) / length  # dq2 per unit of weighted area
     d_mid = 0.0  # d numerator / d a_mid
     if a_mid > FUDGE:
         d_mid = q * f_fric / a_mid + q_last * sigma * a_old / (a_mid * a_mid)
     c_conv = dt * v * v * sigma / length  # dq4 per unit of (a2 - a1)
-    half_mid = 0.5 * wm
-    g1 = -c_grav * ((1.0 - rho) * w1 + rho * half_mid) + d_mid * half_mid - c_conv * w1
-    g2 = -c_grav * rho * half_mid + d_mid * half_mid + c_conv * w2
+    half_mid1 = 0.0 if full1 else 0.5 * wm  # d a_mid / d y1
+    half_mid2 = 0.0 if full2 else 0.5 * wm
+    if full1:
+        w1 = 0.0
+    if full2:
+        w2 = 0.0
+    g1 = -c_grav * ((1.0 - rho) * w1 + rho * half_mid1) + d_mid * half_mid1 - c_conv * w1
+    g2 = -c_grav * rho * half_mid2 + d_mid * half_mid2 + c_conv * w2
     return g1, g2
 
 
@@ -387,6 +394,10 @@ def conduit_momentum(
     h2 = max(d2 + inv2, z2)
     y1 = max(h1 - z1, FUDGE)
     y2 = max(h2 - z2, FUDGE)
+    # an end at or above the crown is held at the full depth (no slot): its areas no
+    # longer move with its head (newton's derivatives)
+    full1 = not slot and y1 >= y_full
+    full2 = not slot and y2 >= y_full
     if not slot:
         y1 = min(y1, y_full)
         y2 = min(y2, y_full)
@@ -502,7 +513,7 @@ def conduit_momentum(
         q = (q_hist + beta * (dq4 - dq2) + v * (a_mid - a_hist) * sigma + f_fric * q_last) / denom
         dqdh = beta / denom * GRAVITY * dt * a_wtd / length * barrels
         g1, g2 = _area_derivatives(q, q_last, beta * dt, length, h1, h2, a_mid, a_hist, f_fric,
-                                   rho, sigma, v, w1, w2, wm)  # fmt: skip
+                                   rho, sigma, v, w1, w2, wm, full1, full2)  # fmt: skip
         # signs kept physical (flow rises with the upstream head, falls with the downstream
         # one) so that the node system stays an M-matrix
         dqdh_up = max(dqdh + g1 / denom * barrels, 0.0)
