@@ -95,6 +95,7 @@ def rescore(outdir, net_name) -> dict:
 
 
 def one(net_name, seed, mode, method, members, end_hours, keep, options=None):
+    from twin.bench.report import source_commit
     from twin.engine.options import SimOptions
     from twin.ops.nowcast import RadarRain, read_radar_folder
     from twin.ops.watch import Twin
@@ -130,7 +131,7 @@ def one(net_name, seed, mode, method, members, end_hours, keep, options=None):
         "members": members, "end_hours": end_hours, **options,
         "rain_factor_truth": factor, "radar_bias": radar.attrs["radar_bias"],
         "rain_factor_final": float(np.exp(tw.members.log_rain_factor).mean()),
-        "wall_s": round(wall, 1), "load_average": os.getloadavg()[0],
+        "wall_s": round(wall, 1), "load_average": os.getloadavg()[0], "commit": source_commit(),
         "analysis_rmse": s["analysis_rmse"], "forecast_rmse_30": s["forecast_rmse_30"],
         "forecast_rmse_60": s["forecast_rmse_60"], "brier": s["brier"],
         "floods": at[0.5]["floods"],
