@@ -94,7 +94,28 @@ def rescore(outdir, net_name) -> dict:
     return in_force_scores(msgs, floods)
 
 
+def forecast_scores(outdir, net_name) -> dict:
+    """The 30/60-minute forecast RMSE of a kept run scored as now (valid before the
+    analysis's last time) and as before 2026-12-07 (``_held``: also the members' held
+    last state past the run's end, scored against the receding truth)."""
+    import xarray as xr
+
+    from twin.validation import twin_experiment as E
+
+    d = Path(outdir)
+    with xr.open_dataset(d / "forecasts.nc") as fc, xr.open_dataset(d / "truth.nc") as tr, \
+            xr.open_dataset(d / "analysis.nc") as an:  # fmt: skip
+        fc, tr, until = fc.load(), tr.load(), an.time.values[-1]
+    wet = E.wet_manholes(network(net_name), tr)
+    out = {}
+    for lead in (30, 60):
+        out[f"forecast_rmse_{lead}"] = E.forecast_rmse(fc, tr, wet, lead, until)
+        out[f"forecast_rmse_{lead}_held"] = E.forecast_rmse(fc, tr, wet, lead)
+    return out
+
+
 def one(net_name, seed, mode, method, members, end_hours, keep, options=None):
+    from twin.bench.report import source_commit
     from twin.engine.options import SimOptions
     from twin.ops.nowcast import RadarRain, read_radar_folder
     from twin.ops.watch import Twin
@@ -130,7 +151,7 @@ def one(net_name, seed, mode, method, members, end_hours, keep, options=None):
         "members": members, "end_hours": end_hours, **options,
         "rain_factor_truth": factor, "radar_bias": radar.attrs["radar_bias"],
         "rain_factor_final": float(np.exp(tw.members.log_rain_factor).mean()),
-        "wall_s": round(wall, 1), "load_average": os.getloadavg()[0],
+        "wall_s": round(wall, 1), "load_average": os.getloadavg()[0], "commit": source_commit(),
         "analysis_rmse": s["analysis_rmse"], "forecast_rmse_30": s["forecast_rmse_30"],
         "forecast_rmse_60": s["forecast_rmse_60"], "brier": s["brier"],
         "floods": at[0.5]["floods"],
@@ -159,7 +180,8 @@ def main():
     ap.add_argument(
         "--rescore",
         action="store_true",
-        help="add the in-force scores to the rows from their kept runs",
+        help="add the in-force scores and the forecast RMSE with and without the held states "
+        "(_held) to the rows from their kept runs",
     )
     a = ap.parse_args()
     out = Path(a.o)
@@ -179,6 +201,8 @@ def main():
             d = Path(r.get("outdir") or Path(a.keep) / tag)
             if (d / "truth.nc").exists():
                 r["at_0.5"].update(rescore(d, r["network"]))
+            if (d / "forecasts.nc").exists():
+                r.update(forecast_scores(d, r["network"]))
         out.write_text(json.dumps({"runs": rows}, indent=1))
         return
     methods = ("enkf", "none") if a.open_loop else tuple(a.methods.split(","))

@@ -46,6 +46,7 @@ def network(name):
 
 def one(net_name, storm, seed, members, method, end_hours, faults=False, solver="swmm"):
     import twin
+    from twin.bench.report import source_commit
     from twin.ops.watch import Twin
     from twin.validation import twin_experiment as E
 
@@ -98,6 +99,10 @@ def one(net_name, storm, seed, members, method, end_hours, faults=False, solver=
     all_wet = E.wet_manholes(model, truth)
     out["forecast_rmse_30"] = E.forecast_rmse(fc, truth, all_wet, 30, an.time.values[-1])
     out["forecast_rmse_60"] = E.forecast_rmse(fc, truth, all_wet, 60, an.time.values[-1])
+    # as scored before 2026-12-07: also the held states past the run's end (for comparison)
+    for lead in (30, 60):
+        out[f"forecast_rmse_{lead}_held"] = E.forecast_rmse(fc, truth, all_wet, lead)
+    out["commit"] = source_commit()
     out.update(E.warning_scores(msgs, E.truth_floods(model, truth)))
     return out
 
