@@ -1,15 +1,31 @@
-import numpy as np, twin, warnings
-warnings.filterwarnings("ignore")
+"""Trace one node of a newton run step by step (newton-surcharge notes).
+
+python newton-surcharge-trace-steps.py MODEL.inp NODE START_S [STEPS]
+"""
+
+import sys
+import warnings
+
+import twin
 from twin.engine.simulation import Simulation
-net = twin.load_network("extran7.inp")
-sim = Simulation(net, solver="newton")
-i = list(net.nodes.name).index("82309")
-print(i)
-r = sim.router
-ns = r.node_state
-w = r.newton.work
-sim.step_advance(2400)
-t0=sim.t_s
-for k in range(60):
-    sim.step_advance(1e-6)
-    print(f"{sim.t_s:8.1f} y={ns.depth[i]:.4f} yold={ns.depth_old[i]:.4f} in={ns.inflow[i]:.2f} out={ns.outflow[i]:.2f} aold={ns.surf_area_old[i]:.1f} a={ns.surf_area[i]:.1f} mode={w.mode[i]} vol={ns.volume[i]:.1f} ovf={ns.overflow[i]:.2f} it={w.stats[0]}")
+
+
+def main(path, node, start_s, steps=60):
+    warnings.filterwarnings("ignore")
+    net = twin.load_network(path)
+    sim = Simulation(net, solver="newton")
+    i = list(net.nodes.name).index(node)
+    ns = sim.router.node_state
+    work = sim.router.newton.work
+    sim.step_advance(start_s)
+    for _ in range(steps):
+        sim.step_advance(1e-6)  # one step
+        print(
+            f"{sim.t_s:8.1f} y={ns.depth[i]:.4f} yold={ns.depth_old[i]:.4f} in={ns.inflow[i]:.2f}"
+            f" out={ns.outflow[i]:.2f} aold={ns.surf_area_old[i]:.1f} mode={work.mode[i]}"
+            f" overflow={ns.overflow[i]:.2f} iterations={work.stats[0]}"
+        )
+
+
+if __name__ == "__main__":
+    main(sys.argv[1], sys.argv[2], float(sys.argv[3]), *map(int, sys.argv[4:5]))
