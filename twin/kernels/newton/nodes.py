@@ -187,7 +187,7 @@ def assemble(dt, nodes, links, options, node_state, system, work):
 
 
 @kernel(**JIT)
-def update_heads(nodes, links, options, node_state, link_state, system, work):
+def update_heads(nodes, links, options, node_state, link_state, system, work, strict):
     """Apply the solved head changes with SWMM's limits, then correct the link flows.
 
     A node crossing its surcharge depth stops just past it (the residual has a kink
@@ -195,6 +195,13 @@ def update_heads(nodes, links, options, node_state, link_state, system, work):
     stay >= 0 and, without ponding, <= the flooding depth.  Every link's flow moves by its
     derivatives times the head changes applied (first order), so the node balances
     hold for the new heads.  Returns ``(largest |change|, its node)`` [ft].
+
+    ``strict``: a node stopped at its surcharge depth reports the change it was asked
+    for, not the FUDGE it made, so the step is not taken as converged there (a node that
+    fell through the crown and is pushed back up would otherwise "converge" at it with
+    its band's balance unmet, and the band's storage lost).  The caller relaxes this in
+    the later iterations, where a node chattering at a kink of its residual at the
+    crown has to be accepted there.
     """
     pos = system.position_of_node
     worst = 0.0
@@ -218,9 +225,12 @@ def update_heads(nodes, links, options, node_state, link_state, system, work):
         can_pond = ponding and nodes.ponded_area[i] > 0.0
         full_depth = nodes.full_depth[i]
         yc = surcharge_depth(i, extran, can_pond, nodes)
+        asked = 0.0
         if y <= yc < y_new:  # crossing the crown: stop just past it, take the new slope next
+            asked = y_new - y
             y_new = yc + FUDGE
         elif y_new < yc <= y:
+            asked = y_new - y
             y_new = yc - FUDGE
         if can_pond and y > full_depth and y_new < full_depth:
             y_new = full_depth - FUDGE
@@ -232,8 +242,11 @@ def update_heads(nodes, links, options, node_state, link_state, system, work):
         d = y_new - y
         work.dh[i] = d
         node_state.depth[i] = y_new
-        if abs(d) > worst:
-            worst = abs(d)
+        moved = abs(d)
+        if strict and abs(asked) > moved:
+            moved = abs(asked)
+        if moved > worst:
+            worst = moved
             worst_node = i
     for j in range(links.kind.shape[0]):
         du = work.dqdh_up[j]

@@ -46,13 +46,22 @@ from twin.kernels.routing.node import ponded_surface_area
 from twin.kernels.routing.storage import node_surface_area, node_volume
 from twin.kernels.structures.flows import nonconduit_flow
 
-#: Newton iterations at most per step: a step that has not converged by then is
-#: kept, as SWMM keeps one after MAX_TRIALS passes (the step controller shortens
-#: the next one).
-MIN_NEWTON_TRIALS = 8
+#: Newton iterations at most per step (or MAX_TRIALS if more): a step that has not
+#: converged by then is kept, as SWMM keeps one after MAX_TRIALS passes (the step
+#: controller shortens the next one).  16, not SWMM's 8: in the first half a node stopped
+#: at its crown does not end the step (``update_heads``' ``strict``), and one that fell
+#: through the crown climbs back through the surcharge band's storage in several
+#: iterations (OWA_EXTRAN/extran7's junction 82309 took up to 10).
+MIN_NEWTON_TRIALS = 16
 #: Iterations at least: the first one moves the heads from the last step's state, the
 #: second evaluates the links where they arrived (as SWMM takes two passes at least).
 MIN_ITERATIONS = 2
+#: From this iteration on, pumps keep the flows the last one gave them: a pump curve's
+#: steps (TYPE1/TYPE2) or an on/off depth make a lagged pump's flow jump with its wet
+#: well's head, and at a node with no storage (EXTRAN above the surcharge band) the heads
+#: would cycle across the jump for good (OWA_EXTRAN/extran7, junction 82309 between 10 and
+#: 20 cfs at 25 ft); held, the other links balance the pump's flow of that head.
+HOLD_PUMPS_AFTER = 4
 #: BDF2 is zero-stable for step ratios below 1 + sqrt(2); larger jumps restart from BE.
 MAX_BDF2_RATIO = 2.0
 
@@ -102,8 +111,8 @@ def bdf2_coefficients(dt, dt_prev):
 
 
 @kernel(**JIT)
-def evaluate_links(alpha1, alpha2, beta, dt, first, still_ft, nodes, links, xsects, curves,
-                   options, node_state, link_state, work):  # fmt: skip
+def evaluate_links(alpha1, alpha2, beta, dt, first, still_ft, hold_pumps, nodes, links, xsects,
+                   curves, options, node_state, link_state, work):  # fmt: skip
     """Every link's flow and dQ/dH at the current heads; node inflow, outflow and area.
 
     Conduits integrate their momentum by BDF2 with the coefficients ``(alpha1,
@@ -113,6 +122,7 @@ def evaluate_links(alpha1, alpha2, beta, dt, first, still_ft, nodes, links, xsec
     whose two end heads both moved by at most ``still_ft`` [ft] in the last iteration
     (``work.dh``) keeps its flow (moved by its derivatives times those head changes) and
     derivatives instead of being evaluated again (``still_ft`` < 0: every conduit is).
+    ``hold_pumps``: pumps keep their flows (and derivatives) instead (see HOLD_PUMPS_AFTER).
     Returns the conduits evaluated.
     """
     for i in range(node_state.depth.shape[0]):  # areas and flow balances start afresh
@@ -161,10 +171,12 @@ def evaluate_links(alpha1, alpha2, beta, dt, first, still_ft, nodes, links, xsec
             _update_node_flows(j, links, node_state, link_state, barrels)
     for j in range(n_links):
         if links.true_conduit[j] == 0:
-            nonconduit_flow(j, 0, dt, nodes, links, xsects, curves, options, node_state, link_state)
-            up, dn = structure_derivatives(j, links, xsects, link_state)
-            work.dqdh_up[j] = up
-            work.dqdh_dn[j] = dn
+            if not (hold_pumps and links.kind[j] == KIND_PUMP):
+                nonconduit_flow(j, 0, dt, nodes, links, xsects, curves, options, node_state,
+                                link_state)  # fmt: skip
+                up, dn = structure_derivatives(j, links, xsects, link_state)
+                work.dqdh_up[j] = up
+                work.dqdh_dn[j] = dn
             _update_node_flows(j, links, node_state, link_state, 1.0)
     return evaluated
 
@@ -242,8 +254,8 @@ def newton_step(dt, t_end_s, still_ft, nodes, links, xsects, curves, options, no
     worst_node = -1
     while iters < max_iter:
         work.stats[STAT_LINK_EVALS] += evaluate_links(
-            alpha1, alpha2, beta, dt, iters == 0, still_ft, nodes, links, xsects, curves,
-            options, node_state, link_state, work,
+            alpha1, alpha2, beta, dt, iters == 0, still_ft, iters >= HOLD_PUMPS_AFTER, nodes,
+            links, xsects, curves, options, node_state, link_state, work,
         )  # fmt: skip
         set_outfall_depths(nodes, links, xsects, node_state, link_state)
         assemble(dt, nodes, links, options, node_state, s, work)
@@ -251,7 +263,9 @@ def newton_step(dt, t_end_s, still_ft, nodes, links, xsects, curves, options, no
                   s.pivot_edges, s.pair_start, s.pair_target)  # fmt: skip
         lu_solve(work.diag, work.upper, work.lower, s.edge_second, s.pivot_start,
                  s.pivot_edges, work.rhs)  # fmt: skip
-        worst, worst_node = update_heads(nodes, links, options, node_state, link_state, s, work)
+        strict = 2 * iters < max_iter  # a stop at the crown ends no step in the first half
+        worst, worst_node = update_heads(nodes, links, options, node_state, link_state, s, work,
+                                         strict)  # fmt: skip
         iters += 1
         if worst <= head_tol and iters >= MIN_ITERATIONS:
             converged = True
