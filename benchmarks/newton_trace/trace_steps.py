@@ -1,6 +1,6 @@
 """Trace one node of a newton run step by step (newton-surcharge notes).
 
-python newton-surcharge-trace-steps.py MODEL.inp NODE START_S [STEPS]
+python benchmarks/newton_trace/trace_steps.py MODEL.inp NODE START_S [STEPS]
 """
 
 import sys

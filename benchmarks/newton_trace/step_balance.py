@@ -1,7 +1,7 @@
 """The routing balance of every newton step, and the nodes that moved most in the steps
 that miss it by more than LIMIT ft3 (newton-surcharge notes).
 
-    python newton-surcharge-step-balance.py MODEL.inp [LIMIT]
+    python benchmarks/newton_trace/step_balance.py MODEL.inp [LIMIT]
 """
 
 import sys

@@ -2,7 +2,7 @@
 in Python (the kernels of ``newton_step``), printing two nodes each iteration
 (newton-surcharge notes).
 
-    python newton-surcharge-trace-iterations.py MODEL.inp NODE OTHER_NODE START_S
+    python benchmarks/newton_trace/trace_iterations.py MODEL.inp NODE OTHER_NODE START_S
 """
 
 import sys
