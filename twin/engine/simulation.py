@@ -239,14 +239,18 @@ class Simulation:
                 f"at {100.0 * self.percent_complete:.1f} %)")  # fmt: skip
 
     # -- stepping -----------------------------------------------------------------
-    def step(self) -> float:
-        """Advance one routing step; returns the new time [s after the start]."""
+    def step(self, max_step_s: float | None = None) -> float:
+        """Advance one routing step; returns the new time [s after the start].
+
+        ``max_step_s`` [s]: a step at most this long (the one :meth:`propose_step` would
+        take, cut), e.g. to end exactly at an observation's time; routed in Python."""
         if self.finished:
             return self.t_s
-        steps = compiled_steps(self)
+        steps = compiled_steps(self) if max_step_s is None else None
         if steps is not None:
             return steps.advance(self.duration_s, max_steps=1)
-        t, dt = self.begin_step()
+        t, dt = self.begin_step(None if max_step_s is None
+                                else min(self.propose_step(), max_step_s))  # fmt: skip
         iters = self.router.advance(t, dt, self._lat)
         return self.end_step(t, dt, iters)
 

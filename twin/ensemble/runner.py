@@ -171,16 +171,15 @@ def run_member(network, member: Member, options: dict, dem=None):
     surface; ``surface_depth`` is then left out of the member's result.
     """
     from twin.engine.batch import describe_failure
-    from twin.engine.simulation import Simulation
 
     try:
         net, opts = _member_setup(network, member, options, dem)
-        ds = Simulation(net, **opts).run()
-        if dem is not None:
-            ds = ds.drop_vars("surface_depth", errors="ignore")
-        return 0, "", ds
     except Exception as exc:  # noqa: BLE001 - a failed member must not sink the others
         return 1, describe_failure(exc), None
+    status, error, ds = _run_simulation(net, opts)
+    if ds is not None and dem is not None:
+        ds = ds.drop_vars("surface_depth", errors="ignore")
+    return status, error, ds
 
 
 def run_ensemble(

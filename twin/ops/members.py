@@ -262,8 +262,7 @@ class MemberStates:
         for k, sim in enumerate(self.sims):
             try:
                 while sim is not None and not sim.finished and sim.t_s < t_s - 1e-9:
-                    t, dt = sim.begin_step(min(sim.propose_step(), t_s - sim.t_s))
-                    sim.end_step(t, dt, sim.router.advance(t, dt, sim._lat))
+                    sim.step(max_step_s=t_s - sim.t_s)
             except Exception as exc:  # noqa: BLE001 - a failed member must not sink the others
                 self.batch.errors[k] = describe_failure(exc)
                 self.batch.sims[k] = None
