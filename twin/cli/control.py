@@ -117,7 +117,7 @@ def control_cmd(network, scenario, strategy, plant, members, cycle_min, horizon_
     """
     from twin.api import load_network
     from twin.control.config import load_config
-    from twin.control.loop import LoopSettings, run_closed_loop
+    from twin.control.loop import LoopSettings, run_closed_loop, scenario_truth
     from twin.scenarios.scenario import load_scenario
 
     if outdir:  # checked before the work
@@ -127,7 +127,7 @@ def control_cmd(network, scenario, strategy, plant, members, cycle_min, horizon_
             check_output(Path(outdir) / name)
     net = load_network(network)
     sc = load_scenario(scenario) if scenario else None
-    truth = sc.apply(net) if sc is not None else net
+    truth = scenario_truth(net, sc)  # with its [simulation.options]
     config = load_config(actuators_file, truth) if actuators_file else None
     settings = LoopSettings(strategy=strategy, plant=plant, members=members,
                             cycle_s=60.0 * cycle_min, horizon_s=60.0 * horizon_min,

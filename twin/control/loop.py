@@ -140,6 +140,20 @@ def _make_plant(kind, plant_net, config, settings, inp=None):
                      flow_limits=limits)  # fmt: skip
 
 
+def scenario_truth(network, scenario=None):
+    """The network under ``scenario`` (None: the network), its ``[simulation.options]``
+    written into the network's [OPTIONS], where both EPA SWMM the plant and the twin's
+    members read them (:func:`~twin.scenarios.swmm_options.options_into_network`)."""
+    if scenario is None:
+        return network
+    truth = scenario.apply(network)
+    if scenario.options:
+        from twin.scenarios.swmm_options import options_into_network
+
+        truth = options_into_network(truth, scenario.options, source=scenario.source_file)
+    return truth
+
+
 def run_closed_loop(network, scenario=None, settings: LoopSettings | None = None,
                     config: ControlConfig | None = None, progress=None, client=None,
                     plant_inp=None) -> ControlResult:  # fmt: skip
@@ -162,7 +176,7 @@ def run_closed_loop(network, scenario=None, settings: LoopSettings | None = None
         (the city's own model); it must hold the twin's nodes and links.
     """
     s = settings or LoopSettings()
-    truth = scenario.apply(network) if scenario is not None else network
+    truth = scenario_truth(network, scenario)
     config = config or default_config(truth)
     if s.strategy in ("mpc", "foresight"):  # plan every link the rules operate
         config = with_ruled_actuators(config, truth)
