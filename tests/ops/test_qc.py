@@ -242,3 +242,4 @@ def test_the_glr_test_is_on_by_default_and_scores_one_at_its_threshold():
     assert offset > 4.0
     assert qc.scores[0, TESTS.index("glr")] == pytest.approx(offset / settings.glr_k)
     assert settings.uses_members and not QCSettings(glr=False).uses_members
+    assert not QCSettings(glr_pcs=0).uses_members

@@ -137,7 +137,7 @@ class QCSettings:
     @property
     def uses_members(self) -> bool:
         """Whether a test reads each member's prediction (``hx_members``)."""
-        return self.trend or self.glr
+        return self.trend or (self.glr and self.glr_pcs > 0)
 
 
 def _scatter(x) -> float:
