@@ -224,7 +224,7 @@ def test_the_glr_finds_a_ramp_or_offset_from_an_unknown_start(seed):
     assert _glr("offset", seed)[1] > 4.0
 
 
-def test_the_glr_test_is_on_by_default_and_scores_one_at_its_threshold():
+def test_the_glr_test_is_off_by_default_and_scores_one_at_its_threshold():
     from twin.ops.qc import glr_stat
 
     rng = np.random.default_rng(0)
@@ -232,14 +232,14 @@ def test_the_glr_test_is_on_by_default_and_scores_one_at_its_threshold():
     hx = 0.1 + 0.3 * np.exp(-(((t - 6000.0) / 1200.0) ** 2))
     y = hx + rng.normal(0.0, SD, len(t)) + np.where(t >= 4800.0, 0.1 * hx, 0.0)  # 10 % bias
     hsd = np.full(len(t), 0.01)
-    qc = SensorQC([SD], QCSettings(glr=False))
+    qc = SensorQC([SD])
     qc.update(t, y[:, None], hx[:, None], hsd[:, None], t[-1])
     assert qc.scores[0, TESTS.index("glr")] == 0.0
-    settings = QCSettings()
+    settings = QCSettings(glr=True)
     qc = SensorQC([SD], settings)
     qc.update(t, y[:, None], hx[:, None], hsd[:, None], t[-1])
     offset = glr_stat(t, y - hx, hsd**2 + SD**2, hx, None, SD, t[-1])[1]
     assert offset > 4.0
     assert qc.scores[0, TESTS.index("glr")] == pytest.approx(offset / settings.glr_k)
-    assert settings.uses_members and not QCSettings(glr=False).uses_members
-    assert not QCSettings(glr_pcs=0).uses_members
+    assert settings.uses_members and not QCSettings().uses_members
+    assert not QCSettings(glr=True, glr_pcs=0).uses_members
