@@ -14,7 +14,7 @@ against the sound sensors; also the analysis RMSE at unobserved wet manholes (wh
 false flags of sound sensors cost) and the sound sensors' flagged report samples.
 
     python benchmarks/watch_faults.py [--networks small,district-100] [--seeds 1,2,3]
-        [--qc trend=true,trend_k=13.0] [--filter obs_error=huber]
+        [--qc trend=true,trend_k=13.0] [--qc glr=true] [--filter obs_error=huber]
         [-o OUT.json]
 """
 

@@ -46,6 +46,7 @@ def record(folder, net_name, seed, members=8, minutes=150) -> Path:
         tw = Twin(net, ex.sensors, outdir, members=members, seed=seed, forecast=False,
                   cycle_min=30)  # fmt: skip
         check = tw._check
+        tw._history.setdefault("hxm", [])  # the members, kept by the twin only for some tests
 
         def logged(t):
             h = tw._history

@@ -190,3 +190,56 @@ def test_the_shift_test_ranks_a_bias_or_drift_above_model_error(seed):
     qc = SensorQC([SD])
     qc.update(t, y[:, None], hx[:, None], hsd[:, None], t[-1])
     assert qc.scores[0, TESTS.index("shift")] == 0.0
+
+
+def _glr(kind, seed, storm=True):
+    """The GLR statistics (ramp, offset) at the end of two hours of one-minute innovations
+    (1 cm noise) against a prediction ``hx`` (a storm hydrograph, or a dry-weather 10 cm),
+    with a fault from 50 minutes ago: a 2 cm/h ramp, a 10 % offset of the depth;
+    ``model error``: 0.2-0.4 x the hydrograph over the whole window (under-caught rain);
+    eight members scaled 0.8-1.2."""
+    from twin.ops.qc import glr_stat
+
+    rng = np.random.default_rng(seed)
+    t = np.arange(1, 121) * 60.0
+    hx = 0.1 + (0.3 * np.exp(-(((t - 3600.0) / 1500.0) ** 2)) if storm else 0.0 * t)
+    e = rng.normal(0.0, SD, len(t))
+    on = t >= t[-1] - 50 * 60.0
+    if kind == "ramp":
+        e[on] += 0.02 * (t[on] - t[on][0]) / 3600.0
+    elif kind == "offset":
+        e[on] += 0.1 * hx[on]
+    elif kind == "model error":
+        e += rng.uniform(0.2, 0.4) * (hx - 0.1)
+    anomalies = (hx - 0.1)[:, None] * np.linspace(-0.2, 0.2, 8)[None, :]
+    return glr_stat(t, e, np.full(len(t), 2 * SD**2), hx, anomalies, SD, t[-1])
+
+
+@pytest.mark.parametrize("seed", range(4))
+def test_the_glr_finds_a_ramp_or_offset_from_an_unknown_start(seed):
+    for storm in (True, False):
+        assert max(_glr("sound", seed, storm)) < 3.0
+    assert max(_glr("model error", seed)) < 3.0  # in proportion to the prediction
+    assert _glr("ramp", seed, storm=False)[0] > 3.5
+    assert _glr("offset", seed)[1] > 4.0
+
+
+def test_the_glr_test_is_off_by_default_and_scores_one_at_its_threshold():
+    from twin.ops.qc import glr_stat
+
+    rng = np.random.default_rng(0)
+    t = np.arange(1, 121) * 60.0
+    hx = 0.1 + 0.3 * np.exp(-(((t - 6000.0) / 1200.0) ** 2))
+    y = hx + rng.normal(0.0, SD, len(t)) + np.where(t >= 4800.0, 0.1 * hx, 0.0)  # 10 % bias
+    hsd = np.full(len(t), 0.01)
+    qc = SensorQC([SD])
+    qc.update(t, y[:, None], hx[:, None], hsd[:, None], t[-1])
+    assert qc.scores[0, TESTS.index("glr")] == 0.0
+    settings = QCSettings(glr=True)
+    qc = SensorQC([SD], settings)
+    qc.update(t, y[:, None], hx[:, None], hsd[:, None], t[-1])
+    offset = glr_stat(t, y - hx, hsd**2 + SD**2, hx, None, SD, t[-1])[1]
+    assert offset > 4.0
+    assert qc.scores[0, TESTS.index("glr")] == pytest.approx(offset / settings.glr_k)
+    assert settings.uses_members and not QCSettings().uses_members
+    assert not QCSettings(glr=True, glr_pcs=0).uses_members

@@ -31,9 +31,9 @@ def test_readings_at_cycle_ends_are_used(tmp_path):
 
 
 def test_the_trend_test_keeps_member_predictions_only_when_on_and_restarts_either_way(tmp_path):
-    """The members' predictions (which only the trend test reads) are kept in the history
-    and ``watch.json`` only with the test on; a watch restarted with it on from a folder
-    written with it off (and back) runs on, the missing predictions as gaps."""
+    """The members' predictions (which only the trend and GLR tests read) are kept in the
+    history and ``watch.json`` only with such a test on; a watch restarted with it on from a
+    folder written with it off (and back) runs on, the missing predictions as gaps."""
     import json
 
     from twin.ops.qc import TESTS, QCSettings
@@ -52,7 +52,7 @@ def test_the_trend_test_keeps_member_predictions_only_when_on_and_restarts_eithe
 
     def watch(trend, upto_min):
         tw = Twin(net, sensors, out, members=3, cycle_min=10, forecast=False, seed=1,
-                  qc_settings=QCSettings(trend=trend))  # fmt: skip
+                  qc_settings=QCSettings(trend=trend, glr=False))  # fmt: skip
         tw.ingest([r for r in rows if r[0] <= str(start + np.timedelta64(upto_min, "m"))], "t")
         tw.run()
         tw.close()

@@ -38,6 +38,20 @@ would check a level gauge:
   model error starts at a moment too (the storm): against the twin's predictions it
   was worse on held-out cases (see the README), hence off.
 
+- ``glr`` (off by default, ``glr=True``: measured, within the cases' scatter held out): a
+  generalized likelihood ratio (Willsky & Jones 1976) of a fault that starts at an
+  unknown onset within the last ``glr_min``, on the innovations (:func:`glr_stat`): for
+  every onset every ``glr_every_min`` up to ``glr_after_min`` ago, the t-statistic of an
+  offset in proportion to the prediction from the onset on (a 10 % bias), fitted together
+  with the terms a sound sensor's model error follows over the whole window (a constant,
+  the prediction itself, the ``glr_pcs`` leading principal components of the members'
+  anomalies), against the residuals' long-run variance (``glr_lags`` readings: a smooth
+  model error leaves correlated residuals and counts for less); the largest over
+  ``glr_k``.  The same for a ramp (a drift) over ``glr_ramp_k`` (0: not scored; it added
+  nothing on the tuning cases).  Settings chosen on the recorded histories of seeds 1-3;
+  held out +0.009 +- 0.006 in AUC on seeds 4-12 and -0.004 +- 0.004 on a network nothing
+  was chosen on (district-300), no flag changed (see the README).
+
 With the ensemble filter (``withheld``, default) the prediction each sensor is
 checked against is that of a shadow ensemble the sensor never updated
 (:mod:`twin.ops.withheld`): a leave-one-out innovation, which a biased or drifting
@@ -76,7 +90,7 @@ from dataclasses import dataclass
 
 import numpy as np
 
-TESTS = ("innovation", "stuck", "noise", "drift", "bias", "trend", "shift")
+TESTS = ("innovation", "stuck", "noise", "drift", "bias", "trend", "shift", "glr")
 
 
 @dataclass(frozen=True)
@@ -105,10 +119,25 @@ class QCSettings:
     shift_min: float = 90.0
     shift_every_min: float = 5.0
     shift_k: float = 10.0
+    glr: bool = False
+    glr_min: float = 60.0
+    glr_after_min: float = 10.0
+    glr_every_min: float = 5.0
+    glr_pcs: int = 2
+    glr_hx: bool = True
+    glr_weighted: bool = False
+    glr_lags: int = 10
+    glr_k: float = 16.0
+    glr_ramp_k: float = 0.0
     persist: int = 3
     recover: int = 15
     withheld: bool = True
     keep_large_offsets: bool | None = None
+
+    @property
+    def uses_members(self) -> bool:
+        """Whether a test reads each member's prediction (``hx_members``)."""
+        return self.trend or (self.glr and self.glr_pcs > 0)
 
 
 def _scatter(x) -> float:
@@ -161,6 +190,87 @@ def shift_stat(t, z, now_s, span_min=90.0, every_min=5.0) -> float:
     n1, n0 = n1[ok], n0[ok]
     stat = np.abs(s1 - n1 * z.mean()) / np.sqrt(n1 * n0 / n)
     return float(stat.max())
+
+
+def glr_stat(
+    t,
+    innov,
+    var,
+    hx,
+    anomalies,
+    sd,
+    now_s,
+    span_min=60.0,
+    after_min=10.0,
+    every_min=5.0,
+    pcs=2,
+    with_hx=True,
+    weighted=False,
+    lags=10,
+) -> tuple:
+    """Generalized likelihood ratios (Willsky & Jones 1976) of a ramp and of a
+    multiplicative offset starting at an unknown onset, on the innovations ``innov`` (m,)
+    at times ``t`` [s] of the last ``span_min`` before ``now_s``: ``(ramp, offset)``, each
+    the largest over the onsets ``now_s - span_min`` ... ``now_s - after_min`` (every
+    ``every_min``) of the t-statistic of the fault's amplitude in a least-squares fit of
+    the innovations on the fault's shape from the onset (a ramp ``t - onset``; an offset
+    proportional to the prediction ``hx``, as a 10 % bias is) and on the nuisance terms
+    that a sound sensor's model error follows over the whole window: a constant, the
+    prediction ``hx`` itself (``with_hx``: an error in proportion to the flow, such as
+    under-caught rain) and the ``pcs`` leading principal components of the members'
+    anomalies ``anomalies`` (m, members) (``None``: none; the errors the members can
+    make).  ``weighted``: each reading weighted by ``1 / var`` (the prediction's variance
+    plus the sensor's).  The residual variance is at least the readings' own (``sd^2``,
+    or 1 weighted) and is the long-run variance of the residuals (Bartlett weights over
+    ``lags`` readings; 0: none): a sound sensor's model error is smooth and leaves
+    correlated residuals, which count as fewer independent readings, where a fault
+    fitted from its start leaves white noise.  (0, 0) with fewer than 15 readings."""
+    w = t >= now_s - span_min * 60.0
+    ok = w & np.isfinite(innov) & np.isfinite(hx) & np.isfinite(var)
+    if anomalies is not None:
+        ok &= np.isfinite(anomalies).all(axis=1)
+    if ok.sum() < 15:
+        return 0.0, 0.0
+    t, e, v, h = t[ok], innov[ok], var[ok], np.maximum(hx[ok], 0.0)
+    r = 1.0 / np.sqrt(v) if weighted else np.ones_like(e)
+    cols = [np.ones_like(e)]
+    if with_hx:
+        cols.append(h)
+    if anomalies is not None and pcs > 0 and anomalies.shape[1] > 1:
+        u, sv, _ = np.linalg.svd(anomalies[ok], full_matrices=False)
+        cols += [u[:, j] * sv[j] for j in range(min(pcs, len(sv))) if sv[j] > 1e-9]
+    q, rr = np.linalg.qr(np.stack(cols, axis=1) * r[:, None])
+    d = np.abs(np.diag(rr))
+    q = q[:, d > 1e-9 * max(1e-300, d.max())]  # drop collinear nuisance terms
+    n, p = len(e), q.shape[1] + 1
+    if n <= p + 2:
+        return 0.0, 0.0
+    onsets = np.arange(now_s - span_min * 60.0, now_s - after_min * 60.0 + 1.0, every_min * 60.0)
+    on = t[:, None] >= onsets[None, :]
+    er = e * r
+    er = er - q @ (q.T @ er)
+    floor = 1.0 if weighted else sd**2
+    out = []
+    for g in (np.where(on, (t[:, None] - onsets[None, :]) / 3600.0, 0.0),
+              np.where(on, h[:, None], 0.0)):  # fmt: skip
+        g = g * r[:, None]
+        g = g - q @ (q.T @ g)
+        den = (g * g).sum(axis=0)
+        good = den > 1e-12 * max(1e-300, den.max())
+        if not good.any():
+            out.append(0.0)
+            continue
+        g, den = g[:, good], den[good]
+        num = g.T @ er
+        res = er[:, None] - g * (num / den)[None, :]
+        ss = np.maximum((res * res).sum(axis=0), 1e-300)
+        s2 = np.maximum(ss / (n - p), floor)
+        f = np.ones_like(ss)
+        for lag in range(1, lags + 1):
+            f += 2.0 * (1.0 - lag / (lags + 1.0)) * (res[lag:] * res[:-lag]).sum(axis=0) / ss
+        s2 = s2 * np.maximum(f, 1.0)
+        out.append(float((np.abs(num) / np.sqrt(den * s2)).max()))
+    return out[0], out[1]
 
 
 class SensorQC:
@@ -272,6 +382,12 @@ class SensorQC:
             out[4] = abs(np.median(innov[w])) / np.sqrt(var[w].mean()) / s.bias_k
         if s.shift:
             out[6] = shift_stat(t, z, now_s, s.shift_min, s.shift_every_min) / s.shift_k
+        if s.glr:
+            anom = None if ens is None else ens - hx[:, None]
+            ramp, offset = glr_stat(t, innov, var, hx, anom, sd, now_s, s.glr_min,
+                                    s.glr_after_min, s.glr_every_min, s.glr_pcs, s.glr_hx,
+                                    s.glr_weighted, s.glr_lags)  # fmt: skip
+            out[7] = max(offset / s.glr_k, ramp / s.glr_ramp_k if s.glr_ramp_k > 0 else 0.0)
         if s.trend and ens is not None:
             w = last(s.trend_min)
             out[5] = trend_tstat(t[w], innov[w], ens[w] - hx[w, None], sd, s.trend_pcs) / s.trend_k

@@ -267,7 +267,7 @@ class Twin:
             folds = sensor_folds(self._obs["node"], self._distance, self.settings.radius)
             self.withheld = WithheldEnsembles(make_members, folds)
         self._history = {"t": [], "y": [], "hx": [], "hsd": []}
-        if self.qc.s.trend:  # the members' predictions, which only the trend test reads
+        if self.qc.s.uses_members:  # the members' predictions (the trend and GLR tests)
             self._history["hxm"] = []
         self.record = {
             k: []
@@ -776,9 +776,9 @@ class Twin:
         large = mark["qc"].get("large_until") or [None] * len(self.qc._large_until)
         self.qc._large_until[:] = [-np.inf if x is None else x for x in large]
         self._history = {k: list(np.asarray(v)) for k, v in mark["history"].items()}
-        if not self.qc.s.trend:
+        if not self.qc.s.uses_members:
             self._history.pop("hxm", None)
-        elif "hxm" not in self._history:  # a folder written without the trend test
+        elif "hxm" not in self._history:  # a folder written without the members
             blank = np.full((self.members.n, len(self._obs["sensor"])), np.nan)
             self._history["hxm"] = [blank] * len(self._history["t"])
         if mark.get("inflation") is not None and self.settings.inflation_adaptive:
