@@ -134,8 +134,8 @@ class Probe:
                "rain_factor_mean": float(np.exp(lrf).mean()),
                "rain_factor_sd": float(np.exp(lrf).std()),
                "tm_write_volume_m3": float(dv.mean()),
-               "at_rim_fraction": float((X[:, : tw.members.n_nodes]
-                                         >= tw.members.rim_depth_m - 1e-3)[:, self.wet].mean())}  # fmt: skip
+               "at_rim_fraction": _at_rim(X[:, : tw.members.n_nodes],
+                                          tw.members.rim_depth_m, self.wet)}  # fmt: skip
         for name, d in means.items():
             for where, nodes in (("wet", self.wet), ("unobserved", self.unobserved)):
                 e = d[:, nodes] - tr[:, nodes]
@@ -144,6 +144,11 @@ class Probe:
             self.arrays[name].append(d)
         self.arrays["truth"].append(tr)
         self.rows.append(row)
+
+
+def _at_rim(depth, rim, nodes):
+    """The fraction of the members' wet manholes within 1 mm of the rim."""
+    return float((depth >= rim - 1e-3)[:, nodes].mean())
 
 
 def _copy(snap):
@@ -184,7 +189,6 @@ def pooled(rows, name, where, lead_min):
 
 
 def run(a):
-    import twin
     from twin.bench.report import source_commit
     from twin.ops.enkf import FilterSettings
     from twin.ops.watch import Twin
@@ -223,7 +227,8 @@ def run(a):
             tw.forecast = forecast
         tw.ingest(ex.rows(), "watch-lead")
         cycles = tw.run()
-        out = {"network": a.network, "seed": a.seed, "twin_seed": a.twin_seed, "method": a.method, "rain": a.rain,
+        out = {"network": a.network, "seed": a.seed, "twin_seed": a.twin_seed,
+               "method": a.method, "rain": a.rain,
                "members": a.members, "end_hours": a.end_hours, "rain_factor_truth": rf,
                "forecast_factor": a.forecast_factor or "member", "cycles": cycles,
                "wall_s": round(time.perf_counter() - t0, 1),
@@ -250,7 +255,8 @@ def run(a):
                 np.savez_compressed(
                     Path(a.keep) / f"{a.network}-s{a.seed}-{a.method}-{a.rain}.npz",
                     **{k: np.array(v) for k, v in probe.arrays.items()},
-                    wet=wet, unobserved=unobserved,
+                    wet=wet,
+                    unobserved=unobserved,
                 )
     out["load_average"] = os.getloadavg()[0]
     out["commit"] = source_commit()
@@ -262,7 +268,8 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--network", default="small")
     ap.add_argument("--seed", type=int, default=1)
-    ap.add_argument("--rain-factor", type=float, help="the truth's (default 1.2 + 0.1 (seed mod 3))")
+    ap.add_argument("--rain-factor", type=float,
+                    help="the truth's (default 1.2 + 0.1 (seed mod 3))")  # fmt: skip
     ap.add_argument("--twin-seed", type=int, default=2, help="the members' seed (diagnostics: 2)")
     ap.add_argument("--method", default="enkf", choices=("enkf", "none"))
     ap.add_argument("--rain", default="oracle", choices=("oracle", "gauge"))
