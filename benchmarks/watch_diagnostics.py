@@ -70,6 +70,7 @@ def main():
     ap.add_argument("--no-forecast", action="store_true")
     ap.add_argument("--note", default="current defaults", help="what the run measures")
     ap.add_argument("--keep", help="copy each run's output folder to KEEP/NAME")
+    ap.add_argument("-o", default=str(OUT), help="the JSON the runs are appended to")
     a = ap.parse_args()
     net = twin.load_network("small")
     ex = E.experiment(net, 6, seed=1)
@@ -105,9 +106,10 @@ def main():
             out["settings"] = a.note
             out["git"] = source_commit()
         print(out, flush=True)
-        old = json.loads(OUT.read_text()) if OUT.exists() else {"runs": []}
+        path = Path(a.o)
+        old = json.loads(path.read_text()) if path.exists() else {"runs": []}
         old["runs"].append({k: None if v != v else v for k, v in out.items()})  # NaN: null
-        OUT.write_text(json.dumps(old, indent=1))
+        path.write_text(json.dumps(old, indent=1))
 
 
 if __name__ == "__main__":

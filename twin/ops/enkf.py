@@ -64,6 +64,41 @@ from twin.ops.localize import gaspari_cohn
 #: What a large innovation does: rejected beyond the gate, or down-weighted (adaptive
 #: observation-error inflation, see the module docstring).
 OBS_ERRORS = ("gate", "huber", "aoei")
+#: The rain factor of the forecast members (see ``FilterSettings.forecast_factor``).
+FORECAST_FACTORS = ("member", "pooled")
+
+
+def pooled_log_factor(log_factors, rain_mm, prior_sd) -> float:
+    """The event's log rain factor from the cycles' analysed ones (``forecast_factor``
+    ``"pooled"``).
+
+    Each cycle ``k``'s analysed ensemble-mean log factor ``x_k`` is taken as a
+    measurement of one constant factor with error variance ``c / w_k``, ``w_k`` the
+    rain depth [mm] that fell in the cycle (a cycle without rain tells nothing); ``c``
+    [mm] is estimated from the scatter of the cycles about their weighted mean,
+    ``sum w_k (x_k - xbar)^2 / (n - 1)`` over the ``n`` wet cycles; the prior is the
+    members' (mean 0, spread ``prior_sd``).  The posterior mean is
+    ``sum w_k x_k / (c / prior_sd^2 + sum w_k)``: shrunk towards 0 while little rain
+    has fallen or the cycles disagree, the weighted mean once much rain has.  No wet
+    cycle: 0; one: its value (no scatter to judge it by).
+
+    Parameters
+    ----------
+    log_factors : (n,) float64
+    rain_mm : (n,) float64, >= 0
+    prior_sd : float, > 0
+    """
+    x = np.asarray(log_factors, np.float64)
+    w = np.asarray(rain_mm, np.float64)
+    wet = w > 0.0
+    x, w = x[wet], w[wet]
+    if len(x) == 0:
+        return 0.0
+    if len(x) == 1:
+        return float(x[0])
+    xbar = float((w * x).sum() / w.sum())
+    c = float((w * (x - xbar) ** 2).sum() / (len(x) - 1))
+    return float((w * x).sum() / (c / prior_sd**2 + w.sum()))
 
 
 @dataclass(frozen=True)
@@ -162,6 +197,15 @@ class FilterSettings:
         subcatchment drains to, kept >= 0, the volume an update adds or removes booked
         with the assimilation volume.  False (default): the runoff store stays as each
         member's rain made it.
+    forecast_factor : {"member", "pooled"}
+        The rain factor the forecast members rain with.  ``"member"`` (default): each
+        analysed member's own factor at the cycle's end.  ``"pooled"``: the factor's
+        time scale separated from the state's: the event's factor is taken as constant,
+        each cycle's analysed mean log factor as a measurement of it with an error
+        variance inversely proportional to the cycle's rain depth, pooled with the
+        members' prior (mean 0, spread ``prior_sd``) by :func:`pooled_log_factor`; each
+        forecast member keeps its deviation from the analysed mean (README, "Why the
+        forecast gain is spent").  The analysis members keep their own factors.
     seed : int
         Perturbed observations (stochastic variant).
     """
@@ -194,6 +238,7 @@ class FilterSettings:
     conduit_min_sd: float = 0.05
     conduit_centred: bool = False
     estimate_subcatchments: bool = False
+    forecast_factor: str = "member"
     seed: int = 0
 
     def checked(self) -> FilterSettings:
@@ -206,6 +251,9 @@ class FilterSettings:
         if self.obs_error not in OBS_ERRORS:
             raise InputError(f"obs_error must be one of {', '.join(OBS_ERRORS)}, got "
                              f"{self.obs_error!r}", field="obs_error")  # fmt: skip
+        if self.forecast_factor not in FORECAST_FACTORS:
+            raise InputError(f"forecast_factor must be one of {', '.join(FORECAST_FACTORS)}, "
+                             f"got {self.forecast_factor!r}", field="forecast_factor")  # fmt: skip
         if self.path not in ("graph", "flow"):
             raise InputError(f"localisation path must be graph or flow, got {self.path!r}",
                              field="path")  # fmt: skip

@@ -40,6 +40,7 @@ from twin.ops.enkf import (
     Observations,
     enkf_update,
     nudging_update,
+    pooled_log_factor,
 )
 from twin.ops.forecast import QUANTILES, Forecaster
 from twin.ops.localize import GraphDistance, gaspari_cohn
@@ -58,6 +59,9 @@ from twin.ops.warnings import WarningBook, WarningSettings, append_jsonl, iso, w
 from twin.ops.withheld import WithheldEnsembles, sensor_folds
 
 log = logging.getLogger("twin.ops")
+#: Spread of the members' log rain factors as drawn (the prior of the pooled forecast
+#: factor, ``FilterSettings.forecast_factor``).
+FACTOR_PRIOR_SD = 0.25
 _KIND = {Quantity.DEPTH: "depth", Quantity.HEAD: "head", Quantity.FLOW: "flow"}
 
 
@@ -193,7 +197,8 @@ class Twin:
 
         def make_members():
             return MemberStates(
-                self.net, n, opts, seed=seed, threads=threads, rain_sigma=0.25 if n > 1 else 0.0,
+                self.net, n, opts, seed=seed, threads=threads,
+                rain_sigma=FACTOR_PRIOR_SD if n > 1 else 0.0,
                 roughness_sigma=rough, couplers=couplers, estimate_conduits=estimate,
                 estimate_subcatchments=subcatch,
             )  # fmt: skip
@@ -290,7 +295,9 @@ class Twin:
         self.last_messages = []
         self.seed = int(seed)
         self._cycle_no = 0
+        self._factor_history = []  # (analysed mean log rain factor, rain depth mm) a cycle
         self._restart()
+        self._factor_t = self.t_s
 
     # -- set-up ------------------------------------------------------------------------
     def _default_rain(self, opts) -> ObservedRain:
@@ -561,6 +568,7 @@ class Twin:
         if self.withheld is not None:
             self.withheld.save_states(self.outdir / "states" / slot)
         self._states_slot = slot
+        self._note_factor()
         if self.forecaster is None:
             return None
         times, rates = self.nowcast(
@@ -570,10 +578,32 @@ class Twin:
             self.members.n,
             seed=self.seed * 100003 + self._cycle_no,
         )
-        fc = self.forecaster.run(self.members.snapshots(), times, rates, now_s=self.t_s)
+        fc = self.forecaster.run(self._forecast_snapshots(), times, rates, now_s=self.t_s)
         self.cycles.append(fc)
         self._nowcast = (times, rates)
         return fc
+
+    def _note_factor(self) -> None:
+        """The cycle's rain depth [mm] and analysed mean log rain factor, for the pooled
+        forecast factor (``FilterSettings.forecast_factor``; not kept over a restart)."""
+        t0 = self._factor_t
+        if self.t_s > t0:
+            depth = float(np.mean(self.rain.mean_rate(t0, self.t_s))) * (self.t_s - t0) / 3600.0
+            self._factor_history.append((float(self.members.log_rain_factor.mean()), depth))
+        self._factor_t = self.t_s
+
+    def _forecast_snapshots(self) -> list:
+        """The analysis members' snapshots, with the pooled rain factor when asked
+        (each member keeping its deviation from the analysed mean)."""
+        snaps = self.members.snapshots()
+        if self.settings.forecast_factor != "pooled" or self.settings.method != "enkf":
+            return snaps
+        if not self._factor_history:
+            return snaps
+        x, w = np.array(self._factor_history).T
+        pooled = pooled_log_factor(x, w, FACTOR_PRIOR_SD)
+        mean = float(self.members.log_rain_factor.mean())
+        return [(s[0], s[1] - mean + pooled, *s[2:]) for s in snaps]
 
     def warnings(self):
         """Issue, update and cancel warnings from the last forecast and the rain; returns
