@@ -300,6 +300,12 @@ def run(a):
         msgs = [json.loads(x) for x in path.read_text().splitlines()] if path.exists() else []
         out |= E.warning_scores(msgs, E.truth_floods(net, truth), tw.horizon_s / 60.0)
         out["rain_factor_final"] = float(np.exp(tw.members.log_rain_factor).mean())
+        ok = np.isfinite(an.sensor_observed.values)
+        inn = np.where(ok, an.sensor_observed.values - an.sensor_analysed.values, np.nan)
+        rms = np.sqrt(np.nanmean(inn**2, axis=0))
+        out["sensors"] = {"node": [str(net.nodes.name[i]) for i in nodes],
+                          "qc_flag_fraction": an.sensor_qc_flag.values.mean(axis=0).tolist(),
+                          "obs_minus_analysis_rms_m": rms.tolist()}  # fmt: skip
         out["filter_settings"] = fs
         if tw.members.conduits is not None:
             out["conduits"] = conduit_report(net, tw.members.conduits, a.seed)
