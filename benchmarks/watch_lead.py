@@ -64,7 +64,7 @@ def oracle(model):
 class Probe:
     """The reference forecasts of every cycle (see the module)."""
 
-    def __init__(self, tw, truth_net, rf_truth, truth, wet, unobserved):
+    def __init__(self, tw, truth_net, rf_truth, truth, wet, unobserved, pipes=()):
         from twin.ops.members import MemberStates
 
         self.tw, self.rf = tw, float(rf_truth)
@@ -74,6 +74,8 @@ class Probe:
         self.truth = truth
         self.wet, self.unobserved = wet, unobserved
         self.rows = []
+        self.factor_rows = []  # the truth-modified pipes' mean factor, every cycle
+        self.pipes = np.asarray(pipes, int)  # the truth-modified conduits
         self.arrays = {k: [] for k in ("fc", "fc_rf", "tm", "pm", "truth")}
 
     def _horizon(self, m, t0):
@@ -144,6 +146,64 @@ class Probe:
             self.arrays[name].append(d)
         self.arrays["truth"].append(tr)
         self.rows.append(row)
+        c = tw.members.conduits
+        if c is not None:
+            f = np.exp(c.log_factor)
+            self.factor_rows.append({"t_min": t0 / 60.0,
+                                     "mean": f[:, self.pipes].mean(axis=0).tolist(),
+                                     "others_median": float(np.median(
+                                         f.mean(axis=0)[c.mask])),
+                                     "rain_factor_mean": row["rain_factor_mean"]})  # fmt: skip
+
+
+def _settings(a):
+    """FilterSettings keywords from the flags (``--set name=value``: numbers, booleans,
+    strings)."""
+    fs = {}
+    if a.forecast_factor:
+        fs["forecast_factor"] = a.forecast_factor
+    if a.conduits:
+        fs["estimate_conduits"] = True
+    for kv in a.set or []:
+        k, v = kv.split("=", 1)
+        if v in ("True", "False", "true", "false"):
+            fs[k] = v.lower() == "true"
+        else:
+            try:
+                fs[k] = float(v)
+            except ValueError:
+                fs[k] = v
+    return fs
+
+
+def conduit_report(net, c, seed):
+    """The learnt factors on Manning's n at the end: the truth-modified pipes (their
+    ensemble mean, spread) and the distribution of the other conduits' means."""
+    from twin.validation import twin_experiment as E
+
+    rough, blocked = E.truth_pipes(net, seed=seed)
+    f = np.exp(c.log_factor)
+    mean = f.mean(axis=0)
+    sd = f.std(axis=0, ddof=1)
+    names = [str(x) for x in net.links.name]
+
+    def one(j, kind):
+        return {"link": names[j], "kind": kind, "factor_mean": float(mean[j]),
+                "factor_sd": float(sd[j])}  # fmt: skip
+
+    mod = set(rough.tolist()) | set(blocked.tolist())
+    others = np.array([j for j in np.flatnonzero(c.mask) if j not in mod], int)
+    lo = np.log(mean[others])
+    return {"truth_pipes": [one(j, "rough x1.6") for j in rough]
+            + [one(j, "half blocked") for j in blocked],
+            "others": {"n": int(len(others)),
+                       "quantiles_5_25_50_75_95": np.quantile(
+                           mean[others], [0.05, 0.25, 0.5, 0.75, 0.95]).tolist(),
+                       "mean_log": float(lo.mean()), "sd_log": float(lo.std()),
+                       "max": float(mean[others].max()), "min": float(mean[others].min()),
+                       "max_link": names[int(others[np.argmax(mean[others])])],
+                       "min_link": names[int(others[np.argmin(mean[others])])]},
+            "all_mean_log": float(np.log(mean[c.mask]).mean())}  # fmt: skip
 
 
 def _at_rim(depth, rim, nodes):
@@ -203,9 +263,7 @@ def run(a):
     kw = {}
     if a.rain == "oracle":
         kw["nowcast"] = oracle(net)
-    fs = {}
-    if a.forecast_factor:
-        fs["forecast_factor"] = a.forecast_factor
+    fs = _settings(a)
     with tempfile.TemporaryDirectory() as d:
         t0 = time.perf_counter()
         c0 = time.process_time()
@@ -216,7 +274,7 @@ def run(a):
             from twin.scenarios.modify import copy_network  # noqa: F401
 
             probe = Probe(tw, E.make_truth_network(net, rf, seed=a.seed), rf, truth, wet,
-                          unobserved)  # fmt: skip
+                          unobserved, np.concatenate(E.truth_pipes(net, seed=a.seed)))  # fmt: skip
             own = tw.forecast
 
             def forecast():
@@ -231,6 +289,7 @@ def run(a):
                "method": a.method, "rain": a.rain,
                "members": a.members, "end_hours": a.end_hours, "rain_factor_truth": rf,
                "forecast_factor": a.forecast_factor or "member", "cycles": cycles,
+               "conduits_estimated": bool(a.conduits),
                "wall_s": round(time.perf_counter() - t0, 1),
                "cpu_s": round(time.process_time() - c0, 1)}  # fmt: skip
         an = xr.open_dataset(Path(d) / "analysis.nc").load()
@@ -241,6 +300,17 @@ def run(a):
         msgs = [json.loads(x) for x in path.read_text().splitlines()] if path.exists() else []
         out |= E.warning_scores(msgs, E.truth_floods(net, truth), tw.horizon_s / 60.0)
         out["rain_factor_final"] = float(np.exp(tw.members.log_rain_factor).mean())
+        ok = np.isfinite(an.sensor_observed.values)
+        inn = np.where(ok, an.sensor_observed.values - an.sensor_analysed.values, np.nan)
+        rms = np.sqrt(np.nanmean(inn**2, axis=0))
+        out["sensors"] = {"node": [str(net.nodes.name[i]) for i in nodes],
+                          "qc_flag_fraction": an.sensor_qc_flag.values.mean(axis=0).tolist(),
+                          "obs_minus_analysis_rms_m": rms.tolist()}  # fmt: skip
+        out["filter_settings"] = fs
+        if tw.members.conduits is not None:
+            out["conduits"] = conduit_report(net, tw.members.conduits, a.seed)
+            if probe is not None:
+                out["conduits"]["truth_pipes_by_cycle"] = probe.factor_rows
         if probe is not None:
             out["cycles_detail"] = probe.rows
             summ = {}
@@ -276,6 +346,10 @@ def main():
     ap.add_argument("--members", type=int, default=16)
     ap.add_argument("--end-hours", type=float, default=3.0)
     ap.add_argument("--forecast-factor", help="FilterSettings.forecast_factor")
+    ap.add_argument("--conduits", action="store_true",
+                    help="FilterSettings(estimate_conduits=True): learn the pipes")  # fmt: skip
+    ap.add_argument("--set", action="append", metavar="NAME=VALUE",
+                    help="any other FilterSettings field (repeatable)")  # fmt: skip
     ap.add_argument("--probe", action="store_true", help="the reference forecasts")
     ap.add_argument("--keep", help="folder for the forecasts' arrays (npz)")
     ap.add_argument("--note", default="")

@@ -186,6 +186,13 @@ class FilterSettings:
     conduit_min_sd : float
         Smallest spread of a conduit's log factor kept after an update (so the factors
         do not collapse and can follow a pipe that blocks later).
+    conduit_path : {"state", "down"}
+        Which conduit factors a level or flow sensor updates.  ``"state"`` (default): the
+        same as the link flows (``path``, ``radius``).  ``"down"``: only the conduits
+        downstream of the sensor along the flow path (within ``radius``): a pipe's
+        conveyance shows at a depth sensor as backwater above it, so a factor elsewhere
+        is not observable from that sensor and its update would be sampling noise
+        (README, "Can the filter learn the pipes?").
     conduit_centred : bool
         After each update, shift every member's log conduit factors so that their
         ensemble means average 0 over the conduits: the filter learns which pipes convey
@@ -236,6 +243,7 @@ class FilterSettings:
     bounded_depth: bool = False
     estimate_conduits: bool = False
     conduit_min_sd: float = 0.05
+    conduit_path: str = "state"
     conduit_centred: bool = False
     estimate_subcatchments: bool = False
     forecast_factor: str = "member"
@@ -254,6 +262,9 @@ class FilterSettings:
         if self.forecast_factor not in FORECAST_FACTORS:
             raise InputError(f"forecast_factor must be one of {', '.join(FORECAST_FACTORS)}, "
                              f"got {self.forecast_factor!r}", field="forecast_factor")  # fmt: skip
+        if self.conduit_path not in ("state", "down"):
+            raise InputError(f"conduit_path must be state or down, got {self.conduit_path!r}",
+                             field="conduit_path")  # fmt: skip
         if self.path not in ("graph", "flow"):
             raise InputError(f"localisation path must be graph or flow, got {self.path!r}",
                              field="path")  # fmt: skip

@@ -82,6 +82,18 @@ class GraphDistance:
         dl = np.minimum(dn[:, self.from_node], dn[:, self.to_node]) + 0.5 * self.weight
         return dn, dl
 
+    def downstream_from_nodes(self, nodes, limit: float) -> tuple[np.ndarray, np.ndarray]:
+        """As :meth:`from_nodes`, but only downstream of ``nodes`` (links followed from
+        their from-node to their to-node): a link is at its from-node's distance plus half
+        its own weight; a node or link upstream of, or beside, every one of ``nodes`` is
+        at infinity.  What a depth sensor sees of a pipe's conveyance is its backwater,
+        so a pipe is seen from above it."""
+        nodes = np.asarray(nodes, np.int64)
+        if len(nodes) == 0:
+            return np.zeros((0, self.n_nodes)), np.zeros((0, len(self.from_node)))
+        down = np.atleast_2d(dijkstra(self.graph, directed=True, indices=nodes, limit=limit))
+        return down, down[:, self.from_node] + 0.5 * self.weight
+
     def along_flow_from_nodes(self, nodes, limit: float) -> tuple[np.ndarray, np.ndarray]:
         """As :meth:`from_nodes`, but only along the flow path: the distance downstream
         (links followed from their from-node to their to-node) or upstream (against

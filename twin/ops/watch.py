@@ -333,11 +333,18 @@ class Twin:
                 dn, dl = reach(ends, limit=st.radius)
                 dn, dl = dn.min(axis=0, keepdims=True), dl.min(axis=0, keepdims=True)
             wl = gaspari_cohn(dl[0], st.radius)
-            wc = wl * m.conduits.mask if m.conduits is not None else wl[:0]
+            dc = dl[0]
+            if m.conduits is not None and st.conduit_path == "down":
+                src = [e] if s.element_kind[i] == ElementKind.NODE else ends
+                _, dd = dist.downstream_from_nodes(src, limit=st.radius)
+                dc = dd.min(axis=0)
+                wc = gaspari_cohn(dc, st.radius) * m.conduits.mask
+            else:
+                wc = wl * m.conduits.mask if m.conduits is not None else wl[:0]
             ds = dn[0][m.subarea_node]  # a subarea: at the node its subcatchment drains to
             w = np.concatenate([gaspari_cohn(dn[0], st.radius), wl, wc,
                                 gaspari_cohn(ds, st.radius), [st.param_weight]])  # fmt: skip
-            d = np.concatenate([dn[0], dl[0], dl[0][: len(wc)], ds, [np.inf]])
+            d = np.concatenate([dn[0], dl[0], dc[: len(wc)], ds, [np.inf]])
             keep = np.flatnonzero(w > 0)
             idx.append(keep)
             wts.append(w[keep])
