@@ -1,7 +1,8 @@
 """README rows of the radar table from a watch_radar.py JSON (the EnKF rows, their open loop
 in brackets), each followed by a comment with the changes against the open loop.
 
-    python notes/watch-heldout-scripts/table.py benchmarks/results/watch-heldout-radar.json
+    python benchmarks/results/watch-heldout-scripts/table.py \
+        benchmarks/results/watch-heldout-radar.json
 """
 
 import json
