@@ -27,11 +27,11 @@ def test_a_sound_reading_below_members_pinned_at_the_rim_is_used_and_moves_them(
     X, obs = _case(0.24)
     assert censored(X, obs)[:, 0].sum() == 5
     plain = X.copy()
-    rep = enkf_update(plain, obs, FilterSettings(param_min_sd=0.0))
+    rep = enkf_update(plain, obs, FilterSettings(param_min_sd=0.0, gate_censored=False))
     assert not rep.used[0] and abs(rep.z[0]) > 5  # the plain gate: spread at the rim
     np.testing.assert_array_equal(plain, X)
     cen = X.copy()
-    rep = enkf_update(cen, obs, FilterSettings(param_min_sd=0.0, gate_censored=True))
+    rep = enkf_update(cen, obs, FilterSettings(param_min_sd=0.0))  # the default
     assert rep.used[0]
     assert abs(cen[:, 0].mean() - 0.24) < 0.05  # drawn to the reading
     assert (cen[:, 0] < 1.0).all()  # every member off the rim
@@ -41,10 +41,10 @@ def test_a_sound_reading_below_members_pinned_at_the_rim_is_used_and_moves_them(
 def test_the_censored_gate_still_rejects_what_the_members_off_the_bound_refute():
     # a reading far beyond the members off the rim (a faulty sensor reading 5 m)
     X, obs = _case(5.0)
-    rep = enkf_update(X.copy(), obs, FilterSettings(gate_censored=True))
+    rep = enkf_update(X.copy(), obs, FilterSettings())
     assert not rep.used[0]
     # all members but one at the rim: one member's spread does not judge (plain z)
     X, obs = _case(0.24)
     X[:, 0] = np.r_[np.full(7, 1.5), 1.318]
-    rep = enkf_update(X.copy(), obs, FilterSettings(gate_censored=True))
+    rep = enkf_update(X.copy(), obs, FilterSettings())
     assert not rep.used[0]

@@ -51,16 +51,16 @@ this the rain factor learnt a blocked pipe's backwater as rain, and with the ful
 radius the backwater's updates reached sound manholes; README, "Large innovations
 down-weighted").
 
-Members at a bound (``gate_censored``, off by default).  A member whose depth at the read
-node is at a physical bound (at or above ``RIM_FRACTION`` of the node's greatest depth,
-or at most ``DRY_DEPTH_M``) is a censored value: it says "at least the rim" (or "at
-most empty"), not how far beyond; a spread collapsed there is not the members'
-uncertainty, and a gate that trusts it turns a sound reading away exactly when the
-members are most wrong (filter divergence).  With ``gate_censored`` the gate's ``z``
-of a depth observation is computed from the members off the bound only (their mean and
-spread); with fewer than two such members the plain ``z`` (all members) decides, as an
-update whose spread is one member's is not to be trusted either.  The update itself is
-unchanged (all members, their covariances).
+Members at a bound (``gate_censored``, on by default since 2026-12-07).  A member
+whose depth at the read node is at a physical bound (at or above ``RIM_FRACTION`` of
+the node's greatest depth, or at most ``DRY_DEPTH_M``) is a censored value: it says "at
+least the rim" (or "at most empty"), not how far beyond; a spread collapsed there is
+not the members' uncertainty, and a gate that trusts it turns a sound reading away
+exactly when the members are most wrong (filter divergence).  With ``gate_censored`` the
+gate's ``z`` of a depth observation is computed from the members off the bound only
+(their mean and spread); with fewer than two such members the plain ``z`` (all members)
+decides, as an update whose spread is one member's is not to be trusted either.  The
+update itself is unchanged (all members, their covariances).
 """
 
 from __future__ import annotations
@@ -168,8 +168,8 @@ class FilterSettings:
         with ``obs_error="gate"``).
     gate_censored : bool
         The gate judges a depth observation by the members off a physical bound only (a
-        member at the rim or dry is censored; see the module docstring); False
-        (default): by all members.
+        member at the rim or dry is censored; see the module docstring; default);
+        False: by all members (as before 2026-12-07).
     obs_error : {"gate", "huber", "aoei"}
         What a large innovation does (see the module docstring): rejected beyond
         ``gate`` (default), or used with its observation-error variance inflated
@@ -243,7 +243,7 @@ class FilterSettings:
     param_rain_window_min: float = 30.0
     param_immediate: bool = False
     gate: float = 5.0
-    gate_censored: bool = False
+    gate_censored: bool = True
     obs_error: str = "gate"
     huber_c: float = 5.0
     inflated_fraction: float = 0.25
