@@ -27,7 +27,7 @@ from pathlib import Path
 
 import xarray as xr
 
-VARIANTS = {"none": ("none", {}), "gate": ("enkf", {}),
+VARIANTS = {"none": ("none", {}), "gate": ("enkf", {"gate_censored": False}),
             "censored": ("enkf", {"gate_censored": True})}  # fmt: skip
 
 
