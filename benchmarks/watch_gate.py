@@ -13,6 +13,8 @@ analysis RMSE at unobserved wet manholes.
 
     python benchmarks/watch_gate.py --cases small:1:newton,small:1:swmm [--members 8]
         [--variants none,gate,censored] [--jobs 2] [--trace] -o OUT.json
+
+A case is ``network:seed:solver``, optionally ``:twin_seed`` (default ``seed + 1``).
 """
 
 from __future__ import annotations
@@ -25,6 +27,7 @@ import time
 from concurrent.futures import ProcessPoolExecutor, as_completed
 from pathlib import Path
 
+import numpy as np
 import xarray as xr
 
 VARIANTS = {"none": ("none", {}), "gate": ("enkf", {"gate_censored": False}),
@@ -41,13 +44,14 @@ def network(name):
     return twin.load_network(name)
 
 
-def one(net_name, seed, solver, variant, members=8, minutes=150, trace=False):
+def one(net_name, seed, solver, variant, members=8, minutes=150, trace=False, twin_seed=None):
     import twin.ops.watch as W
     from twin.ops import enkf as K
     from twin.ops.qc import QCSettings
     from twin.validation import twin_experiment as E
 
     net = network(net_name)
+    twin_seed = seed + 1 if twin_seed is None else twin_seed
     ex = E.experiment(net, 6, seed=seed)
     wet = E.wet_manholes(net, ex.truth, exclude=ex.sensor_nodes)
     method, filt = VARIANTS[variant]
@@ -67,14 +71,16 @@ def one(net_name, seed, solver, variant, members=8, minutes=150, trace=False):
                         "members": d.round(3).tolist(), "at_rim": int((d >= top).sum()),
                         "dry": int((d <= K.DRY_DEPTH_M).sum()), "censored": int(cen[:, k].sum()),
                         "z": float(z[k]), "z_off_bound": float(zc[k]), "used": bool(rep.used[k]),
-                        "qc_ok": True if use is None else bool(use[k])})  # fmt: skip
+                        "qc_ok": True if use is None else bool(use[k]),
+                        "rain_factor": np.exp(prior[:, -1]).round(3).tolist(),
+                        "rain_factor_after": np.exp(X[:, -1]).round(3).tolist()})  # fmt: skip
         return rep
 
     if trace:
         W.enkf_update = logged
     with tempfile.TemporaryDirectory() as outdir:
         tw = W.Twin(net, ex.sensors, outdir, members=members, assimilation=method, cycle_min=20,
-                    seed=seed + 1, solver=solver, forecast=False,
+                    seed=twin_seed, solver=solver, forecast=False,
                     qc_settings=QCSettings(withheld=False),
                     filter_settings=K.FilterSettings(**filt))  # fmt: skip
         tw.ingest(ex.rows(minutes), "benchmark")
@@ -92,8 +98,8 @@ def one(net_name, seed, solver, variant, members=8, minutes=150, trace=False):
         with xr.open_dataset(Path(outdir) / "analysis.nc") as an:
             rmse = E.analysis_rmse(an, ex.truth, wet)
     W.enkf_update = real
-    out = {"network": net_name, "seed": seed, "solver": solver, "variant": variant,
-           "members": members, "analysis_rmse": rmse, "cpu_s": round(cpu, 1),
+    out = {"network": net_name, "seed": seed, "twin_seed": twin_seed, "solver": solver,
+           "variant": variant, "members": members, "analysis_rmse": rmse, "cpu_s": round(cpu, 1),
            "load_average": os.getloadavg()[0]}  # fmt: skip
     if trace:
         out["rejected"] = sum(not r["used"] and r["qc_ok"] for r in log)
@@ -114,8 +120,9 @@ def main():
     a = ap.parse_args()
     runs = []
     for c in a.cases.split(","):
-        net, seed, solver = c.split(":")
-        runs += [(net, int(seed), solver, v, a.members, 150, a.trace and v != "none")
+        net, seed, solver, *tws = c.split(":")  # an optional 4th field: the twin's seed
+        tw = int(tws[0]) if tws else None
+        runs += [(net, int(seed), solver, v, a.members, 150, a.trace and v != "none", tw)
                  for v in a.variants.split(",")]  # fmt: skip
     rows = []
     with ProcessPoolExecutor(a.jobs) as pool:
@@ -125,7 +132,8 @@ def main():
             print({k: v for k, v in r.items() if k != "trace"}, flush=True)
             summ = {}
             for x in rows:
-                case = summ.setdefault(f"{x['network']}:{x['seed']}:{x['solver']}", {})
+                key = f"{x['network']}:{x['seed']}:{x['solver']}:{x['twin_seed']}"
+                case = summ.setdefault(key, {})
                 case[x["variant"]] = round(x["analysis_rmse"], 4)
             for v in summ.values():
                 if "none" in v:
