@@ -13,6 +13,7 @@ analysis RMSE at unobserved wet manholes.
 
     python benchmarks/watch_gate.py --cases small:1:newton,small:1:swmm [--members 8]
         [--variants none,gate,censored] [--jobs 2] [--trace] -o OUT.json
+    python benchmarks/watch_gate.py --pinned RESULT.json ...   (the divergence summary)
 
 A case is ``network:seed:solver``, optionally ``:twin_seed`` (default ``seed + 1``).
 """
@@ -109,15 +110,38 @@ def one(net_name, seed, solver, variant, members=8, minutes=150, trace=False, tw
     return out
 
 
+def pinned(paths):
+    """Per traced run of the JSON files: the updates at which four or more sensors have
+    7 or 8 of 8 members at the rim, the updates with five or more sensors flagged by QC,
+    and the members' largest mean rain factor."""
+    for path in paths:
+        for r in json.loads(Path(path).read_text())["runs"]:
+            if "trace" not in r:
+                continue
+            tr, n = r["trace"], r["members"]
+            times = sorted({x["t_s"] for x in tr})
+            pin = [t for t in times
+                   if sum(x["at_rim"] >= n - 1 for x in tr if x["t_s"] == t) >= 4]  # fmt: skip
+            flag = [t for t in times if sum(not x["qc_ok"] for x in tr if x["t_s"] == t) >= 5]
+            rf = max((sum(x["rain_factor"]) / n for x in tr if "rain_factor" in x), default=None)
+            case = (r["network"], r["seed"], r["solver"], r.get("twin_seed", r["seed"] + 1))
+            print(*case, r["variant"], round(r["analysis_rmse"], 4), "pinned updates",
+                  len(pin), pin[:1], "QC-flagged updates", len(flag), flag[:1],
+                  "rain factor", rf)  # fmt: skip
+
+
 def main():
     ap = argparse.ArgumentParser()
+    ap.add_argument("--pinned", nargs="+", help="only summarise these traced JSON files")
     ap.add_argument("--cases", default="small:1:newton,small:1:swmm")
     ap.add_argument("--variants", default="none,gate,censored")
     ap.add_argument("--members", type=int, default=8)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--trace", action="store_true")
-    ap.add_argument("-o", required=True)
+    ap.add_argument("-o")
     a = ap.parse_args()
+    if a.pinned:
+        return pinned(a.pinned)
     runs = []
     for c in a.cases.split(","):
         net, seed, solver, *tws = c.split(":")  # an optional 4th field: the twin's seed
