@@ -45,7 +45,8 @@ def network(name):
     return twin.load_network(name)
 
 
-def one(net_name, seed, solver, variant, members=8, minutes=150, trace=False, twin_seed=None):
+def one(net_name, seed, solver, variant, members=8, minutes=150, trace=False, twin_seed=None,
+        withheld=False):  # fmt: skip
     import twin.ops.watch as W
     from twin.ops import enkf as K
     from twin.ops.qc import QCSettings
@@ -82,7 +83,7 @@ def one(net_name, seed, solver, variant, members=8, minutes=150, trace=False, tw
     with tempfile.TemporaryDirectory() as outdir:
         tw = W.Twin(net, ex.sensors, outdir, members=members, assimilation=method, cycle_min=20,
                     seed=twin_seed, solver=solver, forecast=False,
-                    qc_settings=QCSettings(withheld=False),
+                    qc_settings=QCSettings(withheld=withheld),
                     filter_settings=K.FilterSettings(**filt))  # fmt: skip
         tw.ingest(ex.rows(minutes), "benchmark")
         if trace:
@@ -100,7 +101,8 @@ def one(net_name, seed, solver, variant, members=8, minutes=150, trace=False, tw
             rmse = E.analysis_rmse(an, ex.truth, wet)
     W.enkf_update = real
     out = {"network": net_name, "seed": seed, "twin_seed": twin_seed, "solver": solver,
-           "variant": variant, "members": members, "analysis_rmse": rmse, "cpu_s": round(cpu, 1),
+           "variant": variant, "members": members, "qc_withheld": withheld,
+           "analysis_rmse": rmse, "cpu_s": round(cpu, 1),
            "load_average": os.getloadavg()[0]}  # fmt: skip
     if trace:
         out["rejected"] = sum(not r["used"] and r["qc_ok"] for r in log)
@@ -138,6 +140,7 @@ def main():
     ap.add_argument("--members", type=int, default=8)
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--trace", action="store_true")
+    ap.add_argument("--withheld", action="store_true", help="QC against withheld ensembles")
     ap.add_argument("-o")
     a = ap.parse_args()
     if a.pinned:
@@ -146,7 +149,8 @@ def main():
     for c in a.cases.split(","):
         net, seed, solver, *tws = c.split(":")  # an optional 4th field: the twin's seed
         tw = int(tws[0]) if tws else None
-        runs += [(net, int(seed), solver, v, a.members, 150, a.trace and v != "none", tw)
+        runs += [(net, int(seed), solver, v, a.members, 150, a.trace and v != "none", tw,
+                  a.withheld)
                  for v in a.variants.split(",")]  # fmt: skip
     rows = []
     with ProcessPoolExecutor(a.jobs) as pool:
