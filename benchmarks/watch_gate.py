@@ -12,7 +12,7 @@ depths at the sensor's node, how many sit at the rim or dry, the normalised inno
 analysis RMSE at unobserved wet manholes.
 
     python benchmarks/watch_gate.py --cases small:1:newton,small:1:swmm [--members 8]
-        [--variants none,gate,censored] [--jobs 2] [--trace] -o OUT.json
+        [--variants none,gate,censored,pinned-qc] [--jobs 2] [--trace] -o OUT.json
     python benchmarks/watch_gate.py --pinned RESULT.json ...   (the divergence summary)
 
 A case is ``network:seed:solver``, optionally ``:twin_seed`` (default ``seed + 1``).
@@ -31,8 +31,9 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-VARIANTS = {"none": ("none", {}), "gate": ("enkf", {"gate_censored": False}),
-            "censored": ("enkf", {"gate_censored": True})}  # fmt: skip
+VARIANTS = {"none": ("none", {}, {}), "gate": ("enkf", {"gate_censored": False}, {}),
+            "censored": ("enkf", {"gate_censored": True}, {}),
+            "pinned-qc": ("enkf", {"gate_censored": True}, {"pinned_spread": True})}  # fmt: skip
 
 
 def network(name):
@@ -56,7 +57,7 @@ def one(net_name, seed, solver, variant, members=8, minutes=150, trace=False, tw
     twin_seed = seed + 1 if twin_seed is None else twin_seed
     ex = E.experiment(net, 6, seed=seed)
     wet = E.wet_manholes(net, ex.truth, exclude=ex.sensor_nodes)
-    method, filt = VARIANTS[variant]
+    method, filt, qc = VARIANTS[variant]
     names = list(net.nodes.name)
     log, now = [], [0.0]
     real = W.enkf_update
@@ -83,7 +84,7 @@ def one(net_name, seed, solver, variant, members=8, minutes=150, trace=False, tw
     with tempfile.TemporaryDirectory() as outdir:
         tw = W.Twin(net, ex.sensors, outdir, members=members, assimilation=method, cycle_min=20,
                     seed=twin_seed, solver=solver, forecast=False,
-                    qc_settings=QCSettings(withheld=withheld),
+                    qc_settings=QCSettings(withheld=withheld, **qc),
                     filter_settings=K.FilterSettings(**filt))  # fmt: skip
         tw.ingest(ex.rows(minutes), "benchmark")
         if trace:

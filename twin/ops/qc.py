@@ -133,6 +133,7 @@ class QCSettings:
     recover: int = 15
     withheld: bool = True
     keep_large_offsets: bool | None = None
+    pinned_spread: bool = False
 
     @property
     def uses_members(self) -> bool:
