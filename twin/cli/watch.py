@@ -68,6 +68,12 @@ from twin.errors import InputError
     "record (stuck, noise).",
 )
 @click.option(
+    "--plain-gate",
+    is_flag=True,
+    help="The gate judges a reading by all members, also those pinned at a rim or dry "
+    "(as before 2026-12-07); default: by the members off such a bound only.",
+)
+@click.option(
     "--adaptive-inflation",
     is_flag=True,
     help="Adaptive prior inflation: each state element's spread inflated by a value "
@@ -100,8 +106,8 @@ from twin.errors import InputError
 @click.option("-o", "--output", "outdir", required=True, help="Output folder.")
 def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, surface, mqtt,
               topic, replay, cycle_min, horizon_min, members, no_assimilation, nudging,
-              conduits, subcatchments, obs_error, adaptive_inflation, scheduler, seed, advise,
-              actuators_path, solver, outdir):  # fmt: skip
+              conduits, subcatchments, obs_error, plain_gate, adaptive_inflation, scheduler,
+              seed, advise, actuators_path, solver, outdir):  # fmt: skip
     """Keep NETWORK corrected by live sensors, forecast every cycle and issue warnings.
 
     Observations go into OUTDIR's database first; a restarted watch resumes from it
@@ -169,6 +175,7 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
               scheduler=scheduler, advise=advise, actuators=actuators_path, solver=solver,
               filter_settings=FilterSettings(estimate_conduits=conduits, obs_error=obs_error,
                                              inflation_adaptive=adaptive_inflation,
+                                             gate_censored=not plain_gate,
                                              estimate_subcatchments=subcatchments),
               **radar)  # fmt: skip
     for p in (obs_path, rain_path):

@@ -50,6 +50,17 @@ disagreement the members' spread cannot explain is taken for a local error (with
 this the rain factor learnt a blocked pipe's backwater as rain, and with the full
 radius the backwater's updates reached sound manholes; README, "Large innovations
 down-weighted").
+
+Members at a bound (``gate_censored``, on by default since 2026-12-07).  A member
+whose depth at the read node is at a physical bound (at or above ``RIM_FRACTION`` of
+the node's greatest depth, or at most ``DRY_DEPTH_M``) is a censored value: it says "at
+least the rim" (or "at most empty"), not how far beyond; a spread collapsed there is
+not the members' uncertainty, and a gate that trusts it turns a sound reading away
+exactly when the members are most wrong (filter divergence).  With ``gate_censored`` the
+gate's ``z`` of a depth observation is computed from the members off the bound only
+(their mean and spread); with fewer than two such members the plain ``z`` (all members)
+decides, as an update whose spread is one member's is not to be trusted either.  The
+update itself is unchanged (all members, their covariances).
 """
 
 from __future__ import annotations
@@ -155,6 +166,10 @@ class FilterSettings:
     gate : float
         Innovation gate (normalised innovations beyond it are not assimilated; only
         with ``obs_error="gate"``).
+    gate_censored : bool
+        The gate judges a depth observation by the members off a physical bound only (a
+        member at the rim or dry is censored; see the module docstring; default);
+        False: by all members (as before 2026-12-07).
     obs_error : {"gate", "huber", "aoei"}
         What a large innovation does (see the module docstring): rejected beyond
         ``gate`` (default), or used with its observation-error variance inflated
@@ -235,6 +250,7 @@ class FilterSettings:
     param_rain_window_min: float = 30.0
     param_immediate: bool = False
     gate: float = 5.0
+    gate_censored: bool = True
     obs_error: str = "gate"
     huber_c: float = 5.0
     inflated_fraction: float = 0.25
@@ -389,6 +405,40 @@ def inflated_error_variance(innovation, var_h, r, s: FilterSettings) -> float:
     return r
 
 
+#: Depth [m] at or below which a member counts as dry (censored at 0) for the gate.
+DRY_DEPTH_M = 1e-3
+
+
+def censored(X: np.ndarray, obs: Observations) -> np.ndarray:
+    """(n_members, k) bool: each member's depth at each observation's node is at a bound
+    (at or above ``RIM_FRACTION`` of the greatest depth, or at most ``DRY_DEPTH_M``);
+    False for observations that do not read a node depth."""
+    out = np.zeros((X.shape[0], len(obs.value)), bool)
+    if obs.depth_max is None:
+        return out
+    node = obs.column < obs.n_nodes
+    col = obs.column[node]
+    d = X[:, col]
+    out[:, node] = (d >= RIM_FRACTION * obs.depth_max[col]) | (d <= DRY_DEPTH_M)
+    return out
+
+
+def gate_z(X: np.ndarray, obs: Observations, z: np.ndarray) -> np.ndarray:
+    """The normalised innovations the gate judges (``gate_censored``): of a depth
+    observation with censored members, from the members off the bound (their mean and
+    spread); with fewer than two of them the plain ``z`` (an update whose spread is one
+    member's is not trusted either)."""
+    cen = censored(X, obs)
+    out = z.copy()
+    for k in np.flatnonzero(cen.any(axis=0)):
+        off = ~cen[:, k]
+        if off.sum() < 2:
+            continue
+        hx = X[off, obs.column[k]] * obs.scale[k] + obs.offset[k]
+        out[k] = (obs.value[k] - hx.mean()) / np.sqrt(hx.var(ddof=1) + obs.sd[k] ** 2)
+    return out
+
+
 def prior_statistics(X: np.ndarray, obs: Observations):
     """Prior mean, spread and normalised innovation of each observation."""
     hx = obs.predicted(X)
@@ -470,7 +520,7 @@ def enkf_update(X: np.ndarray, obs: Observations, s: FilterSettings, use=None,
     mean0, sd0, z = prior_statistics(X, obs)
     used = np.isfinite(obs.value)
     if s.obs_error == "gate":
-        used &= np.abs(z) <= s.gate
+        used &= np.abs(gate_z(X, obs, z) if s.gate_censored else z) <= s.gate
     if use is not None:
         used &= use
     r_factor = np.ones(len(obs.value))

@@ -97,7 +97,11 @@ TESTS = ("innovation", "stuck", "noise", "drift", "bias", "trend", "shift", "glr
 class QCSettings:
     """Thresholds (each test's score is 1 there) and windows [min] of the tests (see
     the module docstring); ``keep_large_offsets``: None follows the filter (on when it
-    down-weights large innovations, see :class:`~twin.ops.watch.Twin`)."""
+    down-weights large innovations, see :class:`~twin.ops.watch.Twin`);
+    ``pinned_spread`` (off: measured, it stops false flags after every member flooded
+    at a sensor but hardly changes the analysis, see notes/watch-gate.md): a reading
+    whose members all but one sit at the node's rim is judged with a prediction spread
+    of at least their mean's distance from it (a censored prediction)."""
 
     gate: float = 4.0
     innovation_min: float = 15.0
@@ -133,6 +137,7 @@ class QCSettings:
     recover: int = 15
     withheld: bool = True
     keep_large_offsets: bool | None = None
+    pinned_spread: bool = False
 
     @property
     def uses_members(self) -> bool:

@@ -35,6 +35,7 @@ from twin.limits import CLI_RANGES, WATCH_RANGES
 from twin.networks.units import FT_TO_M
 from twin.ops.cap import cap_alert
 from twin.ops.enkf import (
+    RIM_FRACTION,
     AdaptiveInflation,
     FilterSettings,
     Observations,
@@ -457,7 +458,10 @@ class Twin:
             else:
                 hx = X[:, o["column"]] * o["scale"] + o["offset"]
             h["hx"].append(hx.mean(axis=0))
-            h["hsd"].append(hx.std(axis=0, ddof=1) if m.n > 1 else np.zeros(hx.shape[1]))
+            hsd = hx.std(axis=0, ddof=1) if m.n > 1 else np.zeros(hx.shape[1])
+            if self.qc.s.pinned_spread:
+                hsd = self._pinned_spread(hx, y[o["sensor"]], hsd)
+            h["hsd"].append(hsd)
             if "hxm" in h:
                 h["hxm"].append(hx)
             self._check(t)
@@ -467,6 +471,23 @@ class Twin:
                 self._sample(t, y)
         self.t_s = t1
         return self.t_s
+
+    def _pinned_spread(self, hx, y, hsd):
+        """The spread QC judges a reading by (``QCSettings.pinned_spread``): where all
+        members but at most one predict a depth at the node's rim (a censored
+        prediction, "at least the rim"), at least the distance of their mean from the
+        reading, so that the offset tests do not blame the sensor for the members."""
+        o = self._obs
+        col = o["column"]
+        node = col < self.members.n_nodes
+        if not node.any() or hx.shape[0] < 2:
+            return hsd
+        dmax = self.members.max_depth_m[col[node]]
+        depth = (hx[:, node] - o["offset"][node]) / o["scale"][node]
+        pinned = np.zeros(len(col), bool)
+        pinned[node] = (depth >= RIM_FRACTION * dmax).sum(axis=0) >= hx.shape[0] - 1
+        gap = np.abs(y - hx.mean(axis=0))
+        return np.where(pinned & np.isfinite(gap), np.maximum(hsd, gap), hsd)
 
     def _check(self, t) -> None:
         """Sensor QC on the last 2 h of readings and prior predictions, every reading."""
