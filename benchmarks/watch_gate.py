@@ -36,7 +36,10 @@ VARIANTS = {"none": ("none", {}, {}), "gate": ("enkf", {"gate_censored": False},
             "pinned-qc": ("enkf", {"gate_censored": True}, {"pinned_spread": True}),
             # the rain factor's mean bounded to 2 or 3 prior sd (watch-factor, issue 17)
             "bound2": ("enkf", {"param_bound_sd": 2.0}, {}),
-            "bound3": ("enkf", {"param_bound_sd": 3.0}, {})}  # fmt: skip
+            "bound3": ("enkf", {"param_bound_sd": 3.0}, {}),
+            # ... or each observation's whole update scaled so the factor stays inside
+            "bound2u": ("enkf", {"param_bound_sd": 2.0, "param_bound_in_update": True},
+                        {})}  # fmt: skip
 
 
 def network(name):
@@ -169,7 +172,7 @@ def main():
                 case[x["variant"]] = round(x["analysis_rmse"], 4)
             for v in summ.values():
                 if "none" in v:
-                    for m in ("gate", "censored", "bound2", "bound3"):
+                    for m in ("gate", "censored", "bound2", "bound3", "bound2u"):
                         if m in v:
                             v[m + "/open"] = round(v[m] / v["none"], 3)
             result = {"settings": vars(a), "summary": summ, "runs": rows}

@@ -62,6 +62,25 @@ def test_the_bound_holds_the_mean_within_its_prior_sds_and_keeps_the_spread():
     np.testing.assert_array_equal(a, b)
 
 
+def test_the_bound_in_the_update_scales_the_state_with_the_factor():
+    # the observation's whole increment is scaled: the factor lands on the bound and
+    # the read depth moves by the same fraction of its own increment
+    s = FilterSettings(param_bound_sd=2.0, param_bound_in_update=True, rtps=0.0)
+    means, _ = _run(s)
+    assert np.all(means <= 2.0 * FACTOR_PRIOR_SD + 1e-12)
+    X = np.column_stack([_depth(np.linspace(0.2, 0.6, 8)), np.linspace(0.2, 0.6, 8)])
+    obs = Observations(np.array([0]), np.ones(1), np.zeros(1), np.array([1.2]),
+                       np.array([0.01]), [np.arange(2)], [np.ones(2)], n_nodes=1)  # fmt: skip
+    full, part = X.copy(), X.copy()
+    enkf_update(full, obs, FilterSettings(rtps=0.0, param_min_sd=0.0))
+    enkf_update(part, obs, FilterSettings(rtps=0.0, param_min_sd=0.0, param_bound_sd=2.0,
+                                          param_bound_in_update=True))  # fmt: skip
+    assert part[:, 1].mean() == pytest.approx(0.5)
+    a = (0.5 - X[:, 1].mean()) / (full[:, 1].mean() - X[:, 1].mean())
+    assert 0.0 < a < 1.0
+    np.testing.assert_allclose(part, X + a * (full - X))
+
+
 def test_the_bound_is_checked():
     with pytest.raises(InputError):
         FilterSettings(param_bound_sd=-1.0).checked()

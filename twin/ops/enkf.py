@@ -170,6 +170,11 @@ class FilterSettings:
         prior standard deviations (``FACTOR_PRIOR_SD``) of 0 (every member's log factor
         shifted by the excess, the spread kept): the factor's runaway bounded to its
         plausible range (README, "The rain factor's runaway"); 0 (default): no bound.
+    param_bound_in_update : bool
+        With ``param_bound_sd``: an observation whose update would carry the mean log
+        factor beyond the bound is applied only in part (every element's increment of
+        that observation scaled alike, so the factor lands on the bound and the state
+        moves with it consistently) instead of the factor alone shifted afterwards.
     param_rain_mmh : float
         The rain factor learns in proportion to the recent rain: its localisation
         weight is ``param_weight`` times ``min(1, R / param_rain_mmh)``, ``R`` the
@@ -265,6 +270,7 @@ class FilterSettings:
     param_weight: float = 1.0
     param_min_sd: float = 0.08
     param_bound_sd: float = 0.0
+    param_bound_in_update: bool = False
     param_rain_mmh: float = 0.0
     param_rain_window_min: float = 30.0
     param_immediate: bool = False
@@ -588,7 +594,10 @@ def enkf_update(X: np.ndarray, obs: Observations, s: FilterSettings, use=None,
         if s.variant != "sqrt":
             eps = rng.normal(0.0, obs.sd[k] if r == r0 else np.sqrt(r), n)
             eps -= eps.mean()
-        X[:, idx] = _updated(X[:, idx], hx, obs.value[k], r, rho, eps)
+        new = _updated(X[:, idx], hx, obs.value[k], r, rho, eps)
+        if s.param_bound_in_update and s.param_bound_sd > 0.0 and idx[-1] == X.shape[1] - 1:
+            new = _bounded_increment(X[:, idx], new, s.param_bound_sd * FACTOR_PRIOR_SD)
+        X[:, idx] = new
         if bounded and col < nn:
             # the read depth itself linearly (its reading is linear in it), then bounded
             at = np.flatnonzero(idx == col)
@@ -619,6 +628,17 @@ def enkf_update(X: np.ndarray, obs: Observations, s: FilterSettings, use=None,
             if live.any():
                 X[:, obs.conduit_columns[live]] -= p[:, live].mean()
     return UpdateReport(mean0, sd0, z, used, r_factor)
+
+
+def _bounded_increment(old, new, lim):
+    """``new`` (members, m) with the increment from ``old`` scaled so that the mean of
+    the last column (the log rain factor) does not go beyond ``+-lim`` (an update that
+    moves it back toward the range is kept whole)."""
+    m0, m1 = old[:, -1].mean(), new[:, -1].mean()
+    if abs(m1) <= lim or abs(m1) <= abs(m0):
+        return new
+    a = max(0.0, (np.sign(m1) * lim - m0) / (m1 - m0)) if abs(m0) < lim else 0.0
+    return old + a * (new - old)
 
 
 def bound_factor(X: np.ndarray, s: FilterSettings) -> None:
