@@ -39,7 +39,9 @@ VARIANTS = {"none": ("none", {}, {}), "gate": ("enkf", {"gate_censored": False},
             "bound3": ("enkf", {"param_bound_sd": 3.0}, {}),
             # ... or each observation's whole update scaled so the factor stays inside
             "bound2u": ("enkf", {"param_bound_sd": 2.0, "param_bound_in_update": True},
-                        {})}  # fmt: skip
+                        {}),
+            # ... or its change per update limited to half its prior sd
+            "step05": ("enkf", {"param_step_sd": 0.5}, {})}  # fmt: skip
 
 
 def network(name):
@@ -172,7 +174,7 @@ def main():
                 case[x["variant"]] = round(x["analysis_rmse"], 4)
             for v in summ.values():
                 if "none" in v:
-                    for m in ("gate", "censored", "bound2", "bound3", "bound2u"):
+                    for m in ("gate", "censored", "bound2", "bound3", "bound2u", "step05"):
                         if m in v:
                             v[m + "/open"] = round(v[m] / v["none"], 3)
             result = {"settings": vars(a), "summary": summ, "runs": rows}

@@ -81,6 +81,18 @@ def test_the_bound_in_the_update_scales_the_state_with_the_factor():
     np.testing.assert_allclose(part, X + a * (full - X))
 
 
+def test_the_step_limit_slows_the_runaway_to_its_pace():
+    s = FilterSettings(param_step_sd=0.5)
+    means, f = _run(s, cycles=4)
+    steps = np.diff(np.r_[0.0, means])
+    free, _ = _run(FilterSettings(), cycles=4)
+    assert np.abs(np.diff(np.r_[0.0, free])).max() > 0.5 * FACTOR_PRIOR_SD  # unlimited
+    assert np.all(np.abs(steps[1:]) <= 0.5 * FACTOR_PRIOR_SD + 1e-12)
+    assert f.std(ddof=1) >= s.param_min_sd - 1e-12
+
+
 def test_the_bound_is_checked():
     with pytest.raises(InputError):
         FilterSettings(param_bound_sd=-1.0).checked()
+    with pytest.raises(InputError):
+        FilterSettings(param_step_sd=-1.0).checked()

@@ -170,6 +170,10 @@ class FilterSettings:
         prior standard deviations (``FACTOR_PRIOR_SD``) of 0 (every member's log factor
         shifted by the excess, the spread kept): the factor's runaway bounded to its
         plausible range (README, "The rain factor's runaway"); 0 (default): no bound.
+    param_step_sd : float
+        The change of the members' mean log rain factor in one update is limited to this
+        many prior standard deviations (every member shifted back by the excess, the
+        spread kept): a runaway slowed to a pace, not bounded; 0 (default): no limit.
     param_bound_in_update : bool
         With ``param_bound_sd``: an observation whose update would carry the mean log
         factor beyond the bound is applied only in part (every element's increment of
@@ -271,6 +275,7 @@ class FilterSettings:
     param_min_sd: float = 0.08
     param_bound_sd: float = 0.0
     param_bound_in_update: bool = False
+    param_step_sd: float = 0.0
     param_rain_mmh: float = 0.0
     param_rain_window_min: float = 30.0
     param_immediate: bool = False
@@ -312,6 +317,7 @@ class FilterSettings:
         for name, lo, hi in (("radius", 0.0, np.inf), ("inflation", 1.0, 10.0),
                              ("rtps", 0.0, 1.0), ("param_rtps", -1.0, 1.0),
                              ("param_weight", 0.0, 1.0), ("param_bound_sd", 0.0, 100.0),
+                             ("param_step_sd", 0.0, 100.0),
                              ("nudging_gain", 0.0, 1.0), ("gate", 0.0, np.inf),
                              ("huber_c", 0.1, 100.0), ("inflated_fraction", 0.01, 1.0),
                              ("conduit_min_sd", 0.0, 5.0), ("inflation_sd", 0.0, 10.0),
@@ -569,6 +575,7 @@ def enkf_update(X: np.ndarray, obs: Observations, s: FilterSettings, use=None,
         z0 = depth_to_unbounded(depth0, dmax)
         X[:, :nn] = z0
     prior_sd = X.std(axis=0, ddof=1)
+    factor0 = X[:, -1].mean()
     rng = np.random.default_rng(s.seed)
     for k in np.flatnonzero(used):
         idx, rho = obs.local_index[k], obs.weight(k, X.shape[1])
@@ -619,6 +626,10 @@ def enkf_update(X: np.ndarray, obs: Observations, s: FilterSettings, use=None,
     sd = p.std(ddof=1)
     if sd < s.param_min_sd:
         X[:, -1] = p.mean() + (p - p.mean()) * (s.param_min_sd / sd if sd > 0 else 1.0)
+    if s.param_step_sd > 0.0:
+        step = X[:, -1].mean() - factor0
+        lim = s.param_step_sd * FACTOR_PRIOR_SD
+        X[:, -1] += np.clip(step, -lim, lim) - step
     bound_factor(X, s)
     if obs.conduit_columns is not None and len(obs.conduit_columns):
         _keep_spread(X, obs.conduit_columns, s.conduit_min_sd)
