@@ -12,7 +12,7 @@ depths at the sensor's node, how many sit at the rim or dry, the normalised inno
 analysis RMSE at unobserved wet manholes.
 
     python benchmarks/watch_gate.py --cases small:1:newton,small:1:swmm [--members 8]
-        [--variants none,gate,censored,pinned-qc] [--jobs 2] [--trace] -o OUT.json
+        [--variants none,gate,censored,pinned-qc,bound2,bound3] [--jobs 2] [--trace] -o OUT.json
     python benchmarks/watch_gate.py --pinned RESULT.json ...   (the divergence summary)
 
 A case is ``network:seed:solver``, optionally ``:twin_seed`` (default ``seed + 1``).
@@ -33,7 +33,15 @@ import xarray as xr
 
 VARIANTS = {"none": ("none", {}, {}), "gate": ("enkf", {"gate_censored": False}, {}),
             "censored": ("enkf", {"gate_censored": True}, {}),
-            "pinned-qc": ("enkf", {"gate_censored": True}, {"pinned_spread": True})}  # fmt: skip
+            "pinned-qc": ("enkf", {"gate_censored": True}, {"pinned_spread": True}),
+            # the rain factor's mean bounded to 2 or 3 prior sd (watch-factor, issue 17)
+            "bound2": ("enkf", {"param_bound_sd": 2.0}, {}),
+            "bound3": ("enkf", {"param_bound_sd": 3.0}, {}),
+            # ... or each observation's whole update scaled so the factor stays inside
+            "bound2u": ("enkf", {"param_bound_sd": 2.0, "param_bound_in_update": True},
+                        {}),
+            # ... or its change per update limited to half its prior sd
+            "step05": ("enkf", {"param_step_sd": 0.5}, {})}  # fmt: skip
 
 
 def network(name):
@@ -166,7 +174,7 @@ def main():
                 case[x["variant"]] = round(x["analysis_rmse"], 4)
             for v in summ.values():
                 if "none" in v:
-                    for m in ("gate", "censored"):
+                    for m in ("gate", "censored", "bound2", "bound3", "bound2u", "step05"):
                         if m in v:
                             v[m + "/open"] = round(v[m] / v["none"], 3)
             result = {"settings": vars(a), "summary": summ, "runs": rows}

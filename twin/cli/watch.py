@@ -74,6 +74,15 @@ from twin.errors import InputError
     "(as before 2026-12-07); default: by the members off such a bound only.",
 )
 @click.option(
+    "--factor-bound",
+    type=click.FloatRange(0.0, 100.0),
+    default=0.0,
+    show_default=True,
+    help="Bound the members' mean log rain factor to this many prior standard "
+    "deviations (0.25 each) about 0 (a factor of 1) after every update (README, The "
+    "rain factor's runaway; 2 stops the runaway measured there); 0: no bound.",
+)
+@click.option(
     "--adaptive-inflation",
     is_flag=True,
     help="Adaptive prior inflation: each state element's spread inflated by a value "
@@ -106,8 +115,8 @@ from twin.errors import InputError
 @click.option("-o", "--output", "outdir", required=True, help="Output folder.")
 def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, surface, mqtt,
               topic, replay, cycle_min, horizon_min, members, no_assimilation, nudging,
-              conduits, subcatchments, obs_error, plain_gate, adaptive_inflation, scheduler,
-              seed, advise, actuators_path, solver, outdir):  # fmt: skip
+              conduits, subcatchments, obs_error, plain_gate, factor_bound, adaptive_inflation,
+              scheduler, seed, advise, actuators_path, solver, outdir):  # fmt: skip
     """Keep NETWORK corrected by live sensors, forecast every cycle and issue warnings.
 
     Observations go into OUTDIR's database first; a restarted watch resumes from it
@@ -176,6 +185,7 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
               filter_settings=FilterSettings(estimate_conduits=conduits, obs_error=obs_error,
                                              inflation_adaptive=adaptive_inflation,
                                              gate_censored=not plain_gate,
+                                             param_bound_sd=factor_bound,
                                              estimate_subcatchments=subcatchments),
               **radar)  # fmt: skip
     for p in (obs_path, rain_path):

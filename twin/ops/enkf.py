@@ -61,6 +61,16 @@ gate's ``z`` of a depth observation is computed from the members off the bound o
 (their mean and spread); with fewer than two such members the plain ``z`` (all members)
 decides, as an update whose spread is one member's is not to be trusted either.  The
 update itself is unchanged (all members, their covariances).
+
+The rain factor's bound (``param_bound_sd``, off by default).  The log rain factor is
+a parameter in the state (state augmentation) that every sensor informs; an error the
+members do not carry (rougher or blocked pipes backing up) reads to it as rain, and in
+a storm's rise it can run away far beyond its prior (README, "The rain factor's
+runaway").  With ``param_bound_sd > 0`` the analysed ensemble-mean log factor is kept
+within ``param_bound_sd`` prior standard deviations (``FACTOR_PRIOR_SD``) of the
+prior mean 0 after each update, by shifting every member's log factor by the excess
+(the spread is kept): a bound on a parameter to its plausible range, as parameter
+estimation by ensemble filters commonly imposes.
 """
 
 from __future__ import annotations
@@ -75,6 +85,9 @@ from twin.ops.localize import gaspari_cohn
 #: What a large innovation does: rejected beyond the gate, or down-weighted (adaptive
 #: observation-error inflation, see the module docstring).
 OBS_ERRORS = ("gate", "huber", "aoei")
+#: Spread of the members' log rain factors as drawn (their prior; the prior of the pooled
+#: forecast factor, ``FilterSettings.forecast_factor``; the unit of ``param_bound_sd``).
+FACTOR_PRIOR_SD = 0.25
 #: The rain factor of the forecast members (see ``FilterSettings.forecast_factor``).
 FORECAST_FACTORS = ("member", "pooled")
 
@@ -152,6 +165,20 @@ class FilterSettings:
         Localisation weight of the rain factor (a global parameter) for every sensor.
     param_min_sd : float
         Smallest spread of the log rain factor kept after an update.
+    param_bound_sd : float
+        After each update the ensemble-mean log rain factor is kept within this many
+        prior standard deviations (``FACTOR_PRIOR_SD``) of 0 (every member's log factor
+        shifted by the excess, the spread kept): the factor's runaway bounded to its
+        plausible range (README, "The rain factor's runaway"); 0 (default): no bound.
+    param_step_sd : float
+        The change of the members' mean log rain factor in one update is limited to this
+        many prior standard deviations (every member shifted back by the excess, the
+        spread kept): a runaway slowed to a pace, not bounded; 0 (default): no limit.
+    param_bound_in_update : bool
+        With ``param_bound_sd``: an observation whose update would carry the mean log
+        factor beyond the bound is applied only in part (every element's increment of
+        that observation scaled alike, so the factor lands on the bound and the state
+        moves with it consistently) instead of the factor alone shifted afterwards.
     param_rain_mmh : float
         The rain factor learns in proportion to the recent rain: its localisation
         weight is ``param_weight`` times ``min(1, R / param_rain_mmh)``, ``R`` the
@@ -246,6 +273,9 @@ class FilterSettings:
     param_rtps: float = -1.0
     param_weight: float = 1.0
     param_min_sd: float = 0.08
+    param_bound_sd: float = 0.0
+    param_bound_in_update: bool = False
+    param_step_sd: float = 0.0
     param_rain_mmh: float = 0.0
     param_rain_window_min: float = 30.0
     param_immediate: bool = False
@@ -286,7 +316,8 @@ class FilterSettings:
                              field="path")  # fmt: skip
         for name, lo, hi in (("radius", 0.0, np.inf), ("inflation", 1.0, 10.0),
                              ("rtps", 0.0, 1.0), ("param_rtps", -1.0, 1.0),
-                             ("param_weight", 0.0, 1.0),
+                             ("param_weight", 0.0, 1.0), ("param_bound_sd", 0.0, 100.0),
+                             ("param_step_sd", 0.0, 100.0),
                              ("nudging_gain", 0.0, 1.0), ("gate", 0.0, np.inf),
                              ("huber_c", 0.1, 100.0), ("inflated_fraction", 0.01, 1.0),
                              ("conduit_min_sd", 0.0, 5.0), ("inflation_sd", 0.0, 10.0),
@@ -544,6 +575,7 @@ def enkf_update(X: np.ndarray, obs: Observations, s: FilterSettings, use=None,
         z0 = depth_to_unbounded(depth0, dmax)
         X[:, :nn] = z0
     prior_sd = X.std(axis=0, ddof=1)
+    factor0 = X[:, -1].mean()
     rng = np.random.default_rng(s.seed)
     for k in np.flatnonzero(used):
         idx, rho = obs.local_index[k], obs.weight(k, X.shape[1])
@@ -569,7 +601,10 @@ def enkf_update(X: np.ndarray, obs: Observations, s: FilterSettings, use=None,
         if s.variant != "sqrt":
             eps = rng.normal(0.0, obs.sd[k] if r == r0 else np.sqrt(r), n)
             eps -= eps.mean()
-        X[:, idx] = _updated(X[:, idx], hx, obs.value[k], r, rho, eps)
+        new = _updated(X[:, idx], hx, obs.value[k], r, rho, eps)
+        if s.param_bound_in_update and s.param_bound_sd > 0.0 and idx[-1] == X.shape[1] - 1:
+            new = _bounded_increment(X[:, idx], new, s.param_bound_sd * FACTOR_PRIOR_SD)
+        X[:, idx] = new
         if bounded and col < nn:
             # the read depth itself linearly (its reading is linear in it), then bounded
             at = np.flatnonzero(idx == col)
@@ -591,6 +626,11 @@ def enkf_update(X: np.ndarray, obs: Observations, s: FilterSettings, use=None,
     sd = p.std(ddof=1)
     if sd < s.param_min_sd:
         X[:, -1] = p.mean() + (p - p.mean()) * (s.param_min_sd / sd if sd > 0 else 1.0)
+    if s.param_step_sd > 0.0:
+        step = X[:, -1].mean() - factor0
+        lim = s.param_step_sd * FACTOR_PRIOR_SD
+        X[:, -1] += np.clip(step, -lim, lim) - step
+    bound_factor(X, s)
     if obs.conduit_columns is not None and len(obs.conduit_columns):
         _keep_spread(X, obs.conduit_columns, s.conduit_min_sd)
         if s.conduit_centred:
@@ -599,6 +639,28 @@ def enkf_update(X: np.ndarray, obs: Observations, s: FilterSettings, use=None,
             if live.any():
                 X[:, obs.conduit_columns[live]] -= p[:, live].mean()
     return UpdateReport(mean0, sd0, z, used, r_factor)
+
+
+def _bounded_increment(old, new, lim):
+    """``new`` (members, m) with the increment from ``old`` scaled so that the mean of
+    the last column (the log rain factor) does not go beyond ``+-lim`` (an update that
+    moves it back toward the range is kept whole)."""
+    m0, m1 = old[:, -1].mean(), new[:, -1].mean()
+    if abs(m1) <= lim or abs(m1) <= abs(m0):
+        return new
+    a = max(0.0, (np.sign(m1) * lim - m0) / (m1 - m0)) if abs(m0) < lim else 0.0
+    return old + a * (new - old)
+
+
+def bound_factor(X: np.ndarray, s: FilterSettings) -> None:
+    """Shift every member's log rain factor (the last column of ``X``, in place) so that
+    their mean lies within ``s.param_bound_sd`` prior standard deviations of 0 (nothing
+    with ``param_bound_sd = 0``)."""
+    if s.param_bound_sd <= 0.0 or X.shape[0] < 1:
+        return
+    lim = s.param_bound_sd * FACTOR_PRIOR_SD
+    m = X[:, -1].mean()
+    X[:, -1] += np.clip(m, -lim, lim) - m
 
 
 def _keep_spread(X, columns, min_sd) -> None:

@@ -35,6 +35,7 @@ from twin.limits import CLI_RANGES, WATCH_RANGES
 from twin.networks.units import FT_TO_M
 from twin.ops.cap import cap_alert
 from twin.ops.enkf import (
+    FACTOR_PRIOR_SD,
     RIM_FRACTION,
     AdaptiveInflation,
     FilterSettings,
@@ -60,9 +61,6 @@ from twin.ops.warnings import WarningBook, WarningSettings, append_jsonl, iso, w
 from twin.ops.withheld import WithheldEnsembles, sensor_folds
 
 log = logging.getLogger("twin.ops")
-#: Spread of the members' log rain factors as drawn (the prior of the pooled forecast
-#: factor, ``FilterSettings.forecast_factor``).
-FACTOR_PRIOR_SD = 0.25
 _KIND = {Quantity.DEPTH: "depth", Quantity.HEAD: "head", Quantity.FLOW: "flow"}
 
 
