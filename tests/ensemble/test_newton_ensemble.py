@@ -10,7 +10,7 @@ before any member runs, with ``twin run --solver newton``'s line and exit 2.
 Small on purpose: small-conduits (its own 4 h window), 2-3 members.  Cut to 1 h the
 window ends mid-storm and SWMM's own routing continuity error reaches -2.1 % on
 member p001; newton's -1.8 % then misses the suite's "within 0.1 point of SWMM's"
-(more water kept, not less): notes/newton-ensemble.md.
+(more water kept, not less): benchmarks/results/newton/ensemble-notes.md.
 """
 
 import numpy as np

@@ -62,8 +62,8 @@ def test_a_newton_watch_beats_its_own_open_loop_at_unobserved_manholes(small, ca
             rmse[method] = E.analysis_rmse(an, ex.truth, wet)
     # measured 0.149 against 0.216 m (either gate); with 8 members only 0.204 against 0.215
     # with the plain gate, 0.197 with the censored one (the default; the swmm watch: 0.155
-    # against 0.215; notes/watch-gate.md: at the flood peak most of the eight newton
-    # members flood at a sensor's manhole and the plain gate rejects its readings)
+    # against 0.215; benchmarks/results/watch-gate-notes.md: at the flood peak most of the
+    # eight newton members flood at a sensor's manhole and the plain gate rejects its readings)
     assert rmse["enkf"] < 0.85 * rmse["none"], rmse
 
 

@@ -99,9 +99,10 @@ class QCSettings:
     the module docstring); ``keep_large_offsets``: None follows the filter (on when it
     down-weights large innovations, see :class:`~twin.ops.watch.Twin`);
     ``pinned_spread`` (off: measured, it stops false flags after every member flooded
-    at a sensor but hardly changes the analysis, see notes/watch-gate.md): a reading
-    whose members all but one sit at the node's rim is judged with a prediction spread
-    of at least their mean's distance from it (a censored prediction)."""
+    at a sensor but hardly changes the analysis, see
+    benchmarks/results/watch-gate-notes.md): a reading whose members all but one sit at
+    the node's rim is judged with a prediction spread of at least their mean's distance
+    from it (a censored prediction)."""
 
     gate: float = 4.0
     innovation_min: float = 15.0
