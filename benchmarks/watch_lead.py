@@ -47,18 +47,14 @@ def network(name):
 
 
 def oracle(model):
-    """The gauges' own future record as every member's forecast rain."""
-    from twin.engine.options import SimOptions
-    from twin.ops.rain import ObservedRain
+    """The gauges' own future record as every member's forecast rain (the diagnostics'
+    oracle, :func:`watch_diagnostics.oracle`)."""
+    import sys
 
-    full = ObservedRain.of_network(model, SimOptions.from_network(model))
+    sys.path.insert(0, str(Path(__file__).parent))
+    from watch_diagnostics import oracle as diagnostics_oracle
 
-    def nowcast(rain, now_s, horizon_s, n, seed=0):
-        times = now_s + np.arange(0.0, horizon_s, 300.0)
-        r = np.array([full.mean_rate(t, t + 300.0) for t in times])
-        return times, np.repeat(r[None], n, axis=0)
-
-    return nowcast
+    return diagnostics_oracle(model)
 
 
 class Probe:
