@@ -103,9 +103,9 @@ class GraphDistance:
         nodes = np.asarray(nodes, np.int64)
         if len(nodes) == 0:
             return np.zeros((0, self.n_nodes)), np.zeros((0, len(self.from_node)))
-        down = np.atleast_2d(dijkstra(self.graph, directed=True, indices=nodes, limit=limit))
+        down, down_l = self.downstream_from_nodes(nodes, limit)
         up = np.atleast_2d(dijkstra(self.graph.T.tocsr(), directed=True, indices=nodes,
                                     limit=limit))  # fmt: skip
         # a link is downstream when its from-node is, upstream when its to-node is
-        dl = np.minimum(down[:, self.from_node], up[:, self.to_node]) + 0.5 * self.weight
+        dl = np.minimum(down_l, up[:, self.to_node] + 0.5 * self.weight)
         return np.minimum(down, up), dl
