@@ -11,10 +11,12 @@ number in the file is in them) are refused, naming the scenario file and the key
 from __future__ import annotations
 
 import dataclasses
+from pathlib import Path
 
 import numpy as np
 
 from twin.errors import InputError
+from twin.networks.units import length_to_m, unit_system_of
 
 #: SimOptions field -> (SWMM keyword, how the value is written)
 _KEYWORDS = {
@@ -75,8 +77,6 @@ def _written(kind: str, value, unit_len: float) -> str:
 
 def _line(source, key):
     """The line of ``key`` in the TOML file ``source`` (None when not known)."""
-    from pathlib import Path
-
     from twin.scenarios.toml_io import line_of
 
     try:
@@ -110,7 +110,7 @@ def options_into_network(net, overrides: dict, source=None, what: str = "twin co
     except InputError as exc:
         raise refused(exc.field or "", exc.message) from None
     out = copy_network(net)
-    unit_len = 1.0 if opts.flow_units in ("CMS", "LPS", "MLD") else 0.3048
+    unit_len = length_to_m(unit_system_of(opts.flow_units))  # m per file length unit
     for key in overrides:
         if key == "end_hours":
             set_window(out, opts.start, opts.end)
