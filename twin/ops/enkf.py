@@ -440,6 +440,12 @@ def inflated_error_variance(innovation, var_h, r, s: FilterSettings) -> float:
 DRY_DEPTH_M = 1e-3
 
 
+def at_rim(depth, depth_max):
+    """Whether a depth [m] is at its node's rim: at or above ``RIM_FRACTION`` of the
+    greatest depth ``depth_max`` [m] (a censored value, "at least the rim")."""
+    return depth >= RIM_FRACTION * depth_max
+
+
 def censored(X: np.ndarray, obs: Observations) -> np.ndarray:
     """(n_members, k) bool: each member's depth at each observation's node is at a bound
     (at or above ``RIM_FRACTION`` of the greatest depth, or at most ``DRY_DEPTH_M``);
@@ -450,7 +456,7 @@ def censored(X: np.ndarray, obs: Observations) -> np.ndarray:
     node = obs.column < obs.n_nodes
     col = obs.column[node]
     d = X[:, col]
-    out[:, node] = (d >= RIM_FRACTION * obs.depth_max[col]) | (d <= DRY_DEPTH_M)
+    out[:, node] = at_rim(d, obs.depth_max[col]) | (d <= DRY_DEPTH_M)
     return out
 
 

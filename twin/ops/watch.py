@@ -36,10 +36,10 @@ from twin.networks.units import FT_TO_M
 from twin.ops.cap import cap_alert
 from twin.ops.enkf import (
     FACTOR_PRIOR_SD,
-    RIM_FRACTION,
     AdaptiveInflation,
     FilterSettings,
     Observations,
+    at_rim,
     enkf_update,
     nudging_update,
     pooled_log_factor,
@@ -483,7 +483,7 @@ class Twin:
         dmax = self.members.max_depth_m[col[node]]
         depth = (hx[:, node] - o["offset"][node]) / o["scale"][node]
         pinned = np.zeros(len(col), bool)
-        pinned[node] = (depth >= RIM_FRACTION * dmax).sum(axis=0) >= hx.shape[0] - 1
+        pinned[node] = at_rim(depth, dmax).sum(axis=0) >= hx.shape[0] - 1
         gap = np.abs(y - hx.mean(axis=0))
         return np.where(pinned & np.isfinite(gap), np.maximum(hsd, gap), hsd)
 
