@@ -45,7 +45,9 @@ VARIANTS = {"none": ("none", {}, {}), "gate": ("enkf", {"gate_censored": False},
             # ... with the withheld QC ensembles' factor limited too (as before watch-step;
             # differs from step05 only with --withheld)
             "step05w": ("enkf", {"param_step_sd": 0.5, "param_step_withheld": True},
-                        {})}  # fmt: skip
+                        {}),
+            # ... with the way back toward the prior mean not limited (watch-step)
+            "step05b": ("enkf", {"param_step_sd": 0.5, "param_step_back": True}, {})}  # fmt: skip
 
 
 def network(name):

@@ -14,7 +14,7 @@ import numpy as np
 import pytest
 
 import twin
-from twin.ops.enkf import FilterSettings
+from twin.ops.enkf import FACTOR_PRIOR_SD, FilterSettings, Observations, enkf_update
 from twin.ops.watch import Twin
 from twin.ops.withheld import shadow_settings
 from twin.validation import twin_experiment as E
@@ -59,3 +59,24 @@ def test_the_step_limit_leaves_sensor_qc_as_without_it():
     both = _watch(net, ex, FilterSettings(param_step_sd=0.5, param_step_withheld=True))
     np.testing.assert_array_equal(both["factor"], step["factor"])  # the analysis the same
     assert np.abs(both["hx"] - free["hx"]).max() > 0.005  # QC's predictions not
+
+
+def _one_update(settings, reading):
+    f = np.linspace(0.3, 0.7, 8)  # the members' log factors, mean 0.5 (2 prior sd)
+    X = np.column_stack([0.3 + f + np.linspace(-0.02, 0.02, 8)[::-1], f])
+    obs = Observations(np.array([0]), np.ones(1), np.zeros(1), np.array([reading]),
+                       np.array([0.01]), [np.arange(2)], [np.ones(2)], n_nodes=1)  # fmt: skip
+    enkf_update(X, obs, settings)
+    return X[:, 1].mean()
+
+
+def test_the_way_back_to_the_prior_is_not_limited_with_param_step_back():
+    lim = 0.5 * FACTOR_PRIOR_SD
+    down, up = 0.35, 1.4  # readings that pull the factor back toward 0, and away
+    free = _one_update(FilterSettings(), down)
+    assert free < 0.5 - 2 * lim  # a large step back
+    assert _one_update(FilterSettings(param_step_sd=0.5), down) == pytest.approx(0.5 - lim)
+    back = FilterSettings(param_step_sd=0.5, param_step_back=True)
+    assert _one_update(back, down) == pytest.approx(free)
+    assert _one_update(FilterSettings(), up) > 0.5 + lim  # away from the prior: limited
+    assert _one_update(back, up) == pytest.approx(0.5 + lim)
