@@ -41,7 +41,13 @@ VARIANTS = {"none": ("none", {}, {}), "gate": ("enkf", {"gate_censored": False},
             "bound2u": ("enkf", {"param_bound_sd": 2.0, "param_bound_in_update": True},
                         {}),
             # ... or its change per update limited to half its prior sd
-            "step05": ("enkf", {"param_step_sd": 0.5}, {})}  # fmt: skip
+            "step05": ("enkf", {"param_step_sd": 0.5}, {}),
+            # ... with the withheld QC ensembles' factor limited too (as before watch-step;
+            # differs from step05 only with --withheld)
+            "step05w": ("enkf", {"param_step_sd": 0.5, "param_step_withheld": True},
+                        {}),
+            # ... with the way back toward the prior mean not limited (watch-step)
+            "step05b": ("enkf", {"param_step_sd": 0.5, "param_step_back": True}, {})}  # fmt: skip
 
 
 def network(name):
@@ -174,8 +180,8 @@ def main():
                 case[x["variant"]] = round(x["analysis_rmse"], 4)
             for v in summ.values():
                 if "none" in v:
-                    for m in ("gate", "censored", "bound2", "bound3", "bound2u", "step05"):
-                        if m in v:
+                    for m in VARIANTS:
+                        if m in v and m != "none":
                             v[m + "/open"] = round(v[m] / v["none"], 3)
             result = {"settings": vars(a), "summary": summ, "runs": rows}
             Path(a.o).write_text(json.dumps(result, indent=1))

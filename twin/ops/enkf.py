@@ -172,8 +172,22 @@ class FilterSettings:
         plausible range (README, "The rain factor's runaway"); 0 (default): no bound.
     param_step_sd : float
         The change of the members' mean log rain factor in one update is limited to this
-        many prior standard deviations (every member shifted back by the excess, the
-        spread kept): a runaway slowed to a pace, not bounded; 0 (default): no limit.
+        many prior standard deviations (``FACTOR_PRIOR_SD``, a log factor of 0.25; 0.5 sd
+        is a change of at most x1.13 an update; every member shifted back by the excess,
+        the spread kept): a runaway slowed to a pace, not bounded; 0 (default): no limit.
+        The analysis members only, unless ``param_step_withheld``: the withheld QC
+        ensembles (:mod:`twin.ops.withheld`) keep their factor free (README, "The rain
+        factor's runaway").
+    param_step_back : bool
+        With ``param_step_sd``: the part of a change that brings the mean log factor
+        back toward its prior mean (0) is not limited, only the part away from it (a
+        runaway is a move away from the prior; a factor that rose in one burst may have
+        to fall quickly after it).  False (default): both ways limited.
+    param_step_withheld : bool
+        With ``param_step_sd``: the withheld QC ensembles' rain factor limited too.
+        False (default): QC's predictions are those of the filter without the limit, so
+        sensor QC is not changed by it (a limited factor changed which faults the
+        withheld predictions show: README, "The rain factor's runaway").
     param_bound_in_update : bool
         With ``param_bound_sd``: an observation whose update would carry the mean log
         factor beyond the bound is applied only in part (every element's increment of
@@ -276,6 +290,8 @@ class FilterSettings:
     param_bound_sd: float = 0.0
     param_bound_in_update: bool = False
     param_step_sd: float = 0.0
+    param_step_back: bool = False
+    param_step_withheld: bool = False
     param_rain_mmh: float = 0.0
     param_rain_window_min: float = 30.0
     param_immediate: bool = False
@@ -635,7 +651,10 @@ def enkf_update(X: np.ndarray, obs: Observations, s: FilterSettings, use=None,
     if s.param_step_sd > 0.0:
         step = X[:, -1].mean() - factor0
         lim = s.param_step_sd * FACTOR_PRIOR_SD
-        X[:, -1] += np.clip(step, -lim, lim) - step
+        lo, hi = -lim, lim
+        if s.param_step_back:  # the way back to the prior mean (0) is not limited
+            lo, hi = lo - max(factor0, 0.0), hi + max(-factor0, 0.0)
+        X[:, -1] += np.clip(step, lo, hi) - step
     bound_factor(X, s)
     if obs.conduit_columns is not None and len(obs.conduit_columns):
         _keep_spread(X, obs.conduit_columns, s.conduit_min_sd)
