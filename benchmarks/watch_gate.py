@@ -41,7 +41,23 @@ VARIANTS = {"none": ("none", {}, {}), "gate": ("enkf", {"gate_censored": False},
             "bound2u": ("enkf", {"param_bound_sd": 2.0, "param_bound_in_update": True},
                         {}),
             # ... or its change per update limited to half its prior sd
-            "step05": ("enkf", {"param_step_sd": 0.5}, {})}  # fmt: skip
+            "step05": ("enkf", {"param_step_sd": 0.5}, {}),
+            # what a reading may teach the factor (watch-offrim, twin.ops.rainfactor)
+            "offrim": ("enkf", {"param_censored": True}, {}),
+            "respond": ("enkf", {"param_responsive": True}, {}),
+            "consensus": ("enkf", {"param_consensus": True}, {}),
+            "offrim-respond": ("enkf", {"param_censored": True, "param_responsive": True}, {}),
+            "explain": ("enkf", {"param_censored": True, "param_responsive": True,
+                                 "param_consensus": True}, {}),
+            "offrim-consensus": ("enkf", {"param_censored": True, "param_consensus": True},
+                                 {}),
+            "respond-consensus": ("enkf", {"param_responsive": True, "param_consensus": True},
+                                  {}),
+            "respond-ou60": ("enkf", {"param_responsive": True, "param_tau_min": 60.0}, {}),
+            "explain-ou60": ("enkf", {"param_censored": True, "param_responsive": True,
+                                      "param_consensus": True, "param_tau_min": 60.0}, {}),
+            # ... or the factor relaxed toward its prior mean (Ornstein-Uhlenbeck, 60 min)
+            "ou60": ("enkf", {"param_tau_min": 60.0}, {})}  # fmt: skip
 
 
 def network(name):
@@ -174,7 +190,7 @@ def main():
                 case[x["variant"]] = round(x["analysis_rmse"], 4)
             for v in summ.values():
                 if "none" in v:
-                    for m in ("gate", "censored", "bound2", "bound3", "bound2u", "step05"):
+                    for m in [x for x in VARIANTS if x != "none"]:
                         if m in v:
                             v[m + "/open"] = round(v[m] / v["none"], 3)
             result = {"settings": vars(a), "summary": summ, "runs": rows}
