@@ -56,6 +56,10 @@ VARIANTS = {"none": ("none", {}, {}), "gate": ("enkf", {"gate_censored": False},
             "respond-ou60": ("enkf", {"param_responsive": True, "param_tau_min": 60.0}, {}),
             "explain-ou60": ("enkf", {"param_censored": True, "param_responsive": True,
                                       "param_consensus": True, "param_tau_min": 60.0}, {}),
+            "shared": ("enkf", {"param_shared": True}, {}),
+            "shared-explain": ("enkf", {"param_shared": True, "param_censored": True,
+                                        "param_responsive": True, "param_consensus": True},
+                               {}),
             # ... or the factor relaxed toward its prior mean (Ornstein-Uhlenbeck, 60 min)
             "ou60": ("enkf", {"param_tau_min": 60.0}, {})}  # fmt: skip
 

@@ -113,3 +113,21 @@ def test_the_factor_relaxes_toward_its_prior_with_the_stated_time():
     Z = X.copy()  # off by default
     enkf_update(Z, _obs([np.nan], [0], 2, since_s=300.0), FilterSettings())
     np.testing.assert_array_equal(Z, X)
+
+
+def test_agreeing_sensors_share_one_increment_of_the_factor():
+    # six sensors all 10 cm above the members (the storm's rise), their depths correlated
+    # with the factor about 0.8 (each has its own other errors): the default counts six
+    # readings of one shared excess as six pieces of evidence, the shared rule as one
+    rng = np.random.default_rng(7)
+    f = rng.normal(0.0, 0.25, 8)
+    X = np.column_stack([0.3 + 0.5 * f[:, None] + 0.1 * rng.normal(size=(8, 6)), f])
+    mean = X[:, :6].mean(axis=0)
+    six = _obs(mean + 0.1, list(range(6)), 7)
+    one = _update(X, _obs(mean[:1] + 0.1, [0], 7))[:, 6].mean() - f.mean()
+    default = _update(X, six)
+    shared = _update(X, six, param_shared=True)
+    both = default[:, 6].mean() - f.mean()
+    assert both > 1.5 * one  # each reading counted as independent evidence
+    assert shared[:, 6].mean() - f.mean() == pytest.approx(one, rel=0.25)  # about one
+    np.testing.assert_array_equal(shared[:, :6], default[:, :6])  # the state as before

@@ -73,7 +73,7 @@ prior mean 0 after each update, by shifting every member's log factor by the exc
 estimation by ensemble filters commonly imposes.
 
 What a reading may teach the rain factor (``param_censored``, ``param_responsive``,
-``param_consensus``; all off by default) and its relaxation toward the prior
+``param_consensus``, ``param_shared``; all off by default) and its relaxation toward the prior
 (``param_tau_min``, off): :mod:`twin.ops.rainfactor`.  The rules scale each reading's
 localisation weight of the factor (computed from the update's prior); the state's
 update is unchanged.
@@ -198,6 +198,10 @@ class FilterSettings:
         A reading's weight of the rain factor is the fraction of the readings that may
         inform it whose innovation has its sign (one backwater against the others counts
         little); :mod:`twin.ops.rainfactor`.  Off by default.
+    param_shared : bool
+        Each reading's weight of the rain factor divided by the number of readings that
+        inform it in the update (their excesses are one shared error, not independent
+        evidence); :mod:`twin.ops.rainfactor`.  Off by default.
     param_tau_min : float
         Relaxation time [min] of the members' mean log rain factor toward its prior mean
         0 before each update (Ornstein-Uhlenbeck; needs ``Observations.since_s``); 0
@@ -302,6 +306,7 @@ class FilterSettings:
     param_censored: bool = False
     param_responsive: bool = False
     param_consensus: bool = False
+    param_shared: bool = False
     param_tau_min: float = 0.0
     param_rain_mmh: float = 0.0
     param_rain_window_min: float = 30.0

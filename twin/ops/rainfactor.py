@@ -29,6 +29,15 @@ factor forget (Ornstein-Uhlenbeck).
    (rain under-caught) keep full weight; one sensor backing up while the others read
    what the members predict, or less, keeps about 1/(number of sensors).
 
+4. ``param_shared``: the readings of one update are not independent evidence of the
+   factor -- what makes one sensor read more than the members in a storm's rise (the
+   members lag, the unknown pipes back up) makes the others read more too -- yet the
+   serial filter adds their increments as if they were: six agreeing sensors move the
+   factor six times as far as one, and the trace shows the runaway's jumps (x1.5 to x2.5
+   in one 5-minute update) are such updates.  With the rule each reading's weight of the
+   factor is divided by the number of readings that inform it in the update, so the
+   update moves it about as far as the average reading would alone.
+
 The relaxation (``param_tau_min``): before each update the members' mean log factor is
 pulled toward its prior mean 0 by ``1 - exp(-dt / tau)`` (the mean of an
 Ornstein-Uhlenbeck process over ``dt``, every member shifted alike, the spread kept:
@@ -70,13 +79,14 @@ def factor_weights(X: np.ndarray, obs, used: np.ndarray, s) -> np.ndarray:
     """(k,) float in [0, 1]: the factor each observation's localisation weight of the log
     rain factor (the last column of ``X``, (n_members, n_state), the update's prior) is
     multiplied by, by the rules of ``s`` (``param_censored``, ``param_responsive``,
-    ``param_consensus``; see the module docstring).  ``used`` (k,) bool: the readings the
-    update uses (gate and QC); others get 0.  All ones when no rule is on."""
+    ``param_consensus``, ``param_shared``; see the module docstring).  ``used`` (k,)
+    bool: the readings the update uses (gate and QC); others get 0.  All ones when no
+    rule is on."""
     from twin.ops.enkf import censored
 
     k = len(obs.value)
     w = np.ones(k)
-    if not (s.param_censored or s.param_responsive or s.param_consensus):
+    if not (s.param_censored or s.param_responsive or s.param_consensus or s.param_shared):
         return w
     n = X.shape[0]
     ok = used.copy()
@@ -94,6 +104,8 @@ def factor_weights(X: np.ndarray, obs, used: np.ndarray, s) -> np.ndarray:
         sign = np.sign(obs.value - hx.mean(axis=0))
         for j in np.flatnonzero(ok):
             w[j] = float(np.mean(sign[ok] == sign[j]))
+    if s.param_shared and ok.any():
+        w /= ok.sum()
     return w
 
 
