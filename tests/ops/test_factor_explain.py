@@ -30,8 +30,11 @@ def _obs(values, cols, n_state, since_s=0.0):
 
 
 def _update(X, obs, **kw):
+    """``X`` after the update with ``kw``; without them, every reading informing the
+    factor with its full weight (the filter before 2026-12-07)."""
     Y = X.copy()
-    enkf_update(Y, obs, FilterSettings(rtps=0.0, param_min_sd=0.0, **kw))
+    enkf_update(Y, obs, FilterSettings(**{"rtps": 0.0, "param_min_sd": 0.0,
+                                          "param_shared": False, **kw}))  # fmt: skip
     return Y
 
 
@@ -107,6 +110,7 @@ def test_the_factor_relaxes_toward_its_prior_with_the_stated_time():
     assert Y[:, 1].std() == pytest.approx(X[:, 1].std())  # the spread kept
     np.testing.assert_array_equal(Y[:, 0], X[:, 0])
     # in the update, before it (no reading used: only the relaxation)
+    assert FilterSettings().param_shared  # the default since 2026-12-07
     Z = X.copy()
     enkf_update(Z, _obs([np.nan], [0], 2, since_s=300.0), FilterSettings(param_tau_min=60.0))
     np.testing.assert_allclose(Z, Y)

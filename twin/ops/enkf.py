@@ -72,11 +72,16 @@ prior mean 0 after each update, by shifting every member's log factor by the exc
 (the spread is kept): a bound on a parameter to its plausible range, as parameter
 estimation by ensemble filters commonly imposes.
 
-What a reading may teach the rain factor (``param_censored``, ``param_responsive``,
-``param_consensus``, ``param_shared``; all off by default) and its relaxation toward the prior
-(``param_tau_min``, off): :mod:`twin.ops.rainfactor`.  The rules scale each reading's
-localisation weight of the factor (computed from the update's prior); the state's
-update is unchanged.
+What a reading may teach the rain factor: :mod:`twin.ops.rainfactor`.  The rules scale
+each reading's localisation weight of the factor (computed from the update's prior);
+the state's update is unchanged.  On by default since 2026-12-07 (``param_shared``):
+the readings of one update share one increment of the factor (each reading's weight
+divided by the number of readings that inform it), because what makes one sensor read
+more than the members in a storm's rise makes the others read more too -- one error,
+not independent evidence; counted as independent, six agreeing sensors drove the
+factor from 1.1 to 2.8 in one 5-minute update (README, "The rain factor's runaway").
+Off: ``param_censored``, ``param_responsive``, ``param_consensus`` (which readings may
+inform it) and ``param_tau_min`` (its relaxation toward the prior).
 """
 
 from __future__ import annotations
@@ -201,7 +206,9 @@ class FilterSettings:
     param_shared : bool
         Each reading's weight of the rain factor divided by the number of readings that
         inform it in the update (their excesses are one shared error, not independent
-        evidence); :mod:`twin.ops.rainfactor`.  Off by default.
+        evidence; :mod:`twin.ops.rainfactor`).  On by default since 2026-12-07; False:
+        every reading with its full weight, as before (``twin watch
+        --factor-independent``).
     param_tau_min : float
         Relaxation time [min] of the members' mean log rain factor toward its prior mean
         0 before each update (Ornstein-Uhlenbeck; needs ``Observations.since_s``); 0
@@ -306,7 +313,7 @@ class FilterSettings:
     param_censored: bool = False
     param_responsive: bool = False
     param_consensus: bool = False
-    param_shared: bool = False
+    param_shared: bool = True
     param_tau_min: float = 0.0
     param_rain_mmh: float = 0.0
     param_rain_window_min: float = 30.0

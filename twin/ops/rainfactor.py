@@ -36,7 +36,8 @@ factor forget (Ornstein-Uhlenbeck).
    factor six times as far as one, and the trace shows the runaway's jumps (x1.5 to x2.5
    in one 5-minute update) are such updates.  With the rule each reading's weight of the
    factor is divided by the number of readings that inform it in the update, so the
-   update moves it about as far as the average reading would alone.
+   update moves it about as far as the average reading would alone.  On by default
+   (the only one; ``twin watch --factor-independent`` turns it off).
 
 The relaxation (``param_tau_min``): before each update the members' mean log factor is
 pulled toward its prior mean 0 by ``1 - exp(-dt / tau)`` (the mean of an
