@@ -12,8 +12,13 @@ depths at the sensor's node, how many sit at the rim or dry, the normalised inno
 analysis RMSE at unobserved wet manholes.
 
     python benchmarks/watch_gate.py --cases small:1:newton,small:1:swmm [--members 8]
-        [--variants none,gate,censored,pinned-qc,bound2,bound3] [--jobs 2] [--trace] -o OUT.json
+        [--variants none,gate,censored,pinned-qc,bound2,bound3,shared,...] [--jobs 2] [--trace]
+        -o OUT.json
     python benchmarks/watch_gate.py --pinned RESULT.json ...   (the divergence summary)
+
+(``censored`` and the variants before ``shared`` run the filter as it was before the
+readings of an update shared one rain-factor increment; ``shared`` / ``default`` the
+default since 2026-12-07.)
 
 A case is ``network:seed:solver``, optionally ``:twin_seed`` (default ``seed + 1``).
 """
@@ -31,23 +36,51 @@ from pathlib import Path
 import numpy as np
 import xarray as xr
 
-VARIANTS = {"none": ("none", {}, {}), "gate": ("enkf", {"gate_censored": False}, {}),
-            "censored": ("enkf", {"gate_censored": True}, {}),
-            "pinned-qc": ("enkf", {"gate_censored": True}, {"pinned_spread": True}),
+#: The filter as before the shared rain-factor increment became the default (2026-12-07,
+#: watch-offrim): the variants recorded before then keep their meaning.
+OLD = {"param_shared": False}
+VARIANTS = {"none": ("none", {}, {}), "gate": ("enkf", {**OLD, "gate_censored": False}, {}),
+            "censored": ("enkf", {**OLD, "gate_censored": True}, {}),
+            "pinned-qc": ("enkf", {**OLD, "gate_censored": True}, {"pinned_spread": True}),
             # the rain factor's mean bounded to 2 or 3 prior sd (watch-factor, issue 17)
-            "bound2": ("enkf", {"param_bound_sd": 2.0}, {}),
-            "bound3": ("enkf", {"param_bound_sd": 3.0}, {}),
+            "bound2": ("enkf", {**OLD, "param_bound_sd": 2.0}, {}),
+            "bound3": ("enkf", {**OLD, "param_bound_sd": 3.0}, {}),
             # ... or each observation's whole update scaled so the factor stays inside
-            "bound2u": ("enkf", {"param_bound_sd": 2.0, "param_bound_in_update": True},
+            "bound2u": ("enkf", {**OLD, "param_bound_sd": 2.0, "param_bound_in_update": True},
                         {}),
             # ... or its change per update limited to half its prior sd
-            "step05": ("enkf", {"param_step_sd": 0.5}, {}),
+            "step05": ("enkf", {**OLD, "param_step_sd": 0.5}, {}),
             # ... with the withheld QC ensembles' factor limited too (as before watch-step;
             # differs from step05 only with --withheld)
-            "step05w": ("enkf", {"param_step_sd": 0.5, "param_step_withheld": True},
+            "step05w": ("enkf", {**OLD, "param_step_sd": 0.5, "param_step_withheld": True},
                         {}),
             # ... with the way back toward the prior mean not limited (watch-step)
-            "step05b": ("enkf", {"param_step_sd": 0.5, "param_step_back": True}, {})}  # fmt: skip
+            "step05b": ("enkf", {**OLD, "param_step_sd": 0.5, "param_step_back": True}, {}),
+            # what a reading may teach the factor (watch-offrim, twin.ops.rainfactor)
+            "offrim": ("enkf", {**OLD, "param_censored": True}, {}),
+            "respond": ("enkf", {**OLD, "param_responsive": True}, {}),
+            "consensus": ("enkf", {**OLD, "param_consensus": True}, {}),
+            "offrim-respond": ("enkf", {**OLD, "param_censored": True, "param_responsive": True},
+                               {}),
+            "explain": ("enkf", {**OLD, "param_censored": True, "param_responsive": True,
+                                 "param_consensus": True}, {}),
+            "offrim-consensus": ("enkf", {**OLD, "param_censored": True, "param_consensus": True},
+                                 {}),
+            "respond-consensus": ("enkf", {**OLD, "param_responsive": True,
+                                           "param_consensus": True}, {}),
+            "respond-ou60": ("enkf", {**OLD, "param_responsive": True, "param_tau_min": 60.0},
+                             {}),
+            "explain-ou60": ("enkf", {**OLD, "param_censored": True, "param_responsive": True,
+                                      "param_consensus": True, "param_tau_min": 60.0}, {}),
+            # the readings of an update share one increment of the factor (the default
+            # since 2026-12-07)
+            "shared": ("enkf", {"param_shared": True}, {}),
+            "default": ("enkf", {}, {}),
+            "shared-explain": ("enkf", {"param_shared": True, "param_censored": True,
+                                        "param_responsive": True, "param_consensus": True},
+                               {}),
+            # ... or the factor relaxed toward its prior mean (Ornstein-Uhlenbeck, 60 min)
+            "ou60": ("enkf", {**OLD, "param_tau_min": 60.0}, {})}  # fmt: skip
 
 
 def network(name):
@@ -180,8 +213,8 @@ def main():
                 case[x["variant"]] = round(x["analysis_rmse"], 4)
             for v in summ.values():
                 if "none" in v:
-                    for m in VARIANTS:
-                        if m in v and m != "none":
+                    for m in [x for x in VARIANTS if x != "none"]:
+                        if m in v:
                             v[m + "/open"] = round(v[m] / v["none"], 3)
             result = {"settings": vars(a), "summary": summ, "runs": rows}
             Path(a.o).write_text(json.dumps(result, indent=1))

@@ -83,6 +83,13 @@ from twin.errors import InputError
     "rain factor's runaway; 2 stops the runaway measured there); 0: no bound.",
 )
 @click.option(
+    "--factor-independent",
+    is_flag=True,
+    help="Every reading moves the rain factor with its full weight, as independent "
+    "evidence (as before 2026-12-07); default: the readings of an update share one "
+    "increment of it (README, The rain factor's runaway).",
+)
+@click.option(
     "--adaptive-inflation",
     is_flag=True,
     help="Adaptive prior inflation: each state element's spread inflated by a value "
@@ -115,7 +122,8 @@ from twin.errors import InputError
 @click.option("-o", "--output", "outdir", required=True, help="Output folder.")
 def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, surface, mqtt,
               topic, replay, cycle_min, horizon_min, members, no_assimilation, nudging,
-              conduits, subcatchments, obs_error, plain_gate, factor_bound, adaptive_inflation,
+              conduits, subcatchments, obs_error, plain_gate, factor_bound, factor_independent,
+              adaptive_inflation,
               scheduler, seed, advise, actuators_path, solver, outdir):  # fmt: skip
     """Keep NETWORK corrected by live sensors, forecast every cycle and issue warnings.
 
@@ -186,6 +194,7 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
                                              inflation_adaptive=adaptive_inflation,
                                              gate_censored=not plain_gate,
                                              param_bound_sd=factor_bound,
+                                             param_shared=not factor_independent,
                                              estimate_subcatchments=subcatchments),
               **radar)  # fmt: skip
     for p in (obs_path, rain_path):

@@ -71,6 +71,17 @@ within ``param_bound_sd`` prior standard deviations (``FACTOR_PRIOR_SD``) of the
 prior mean 0 after each update, by shifting every member's log factor by the excess
 (the spread is kept): a bound on a parameter to its plausible range, as parameter
 estimation by ensemble filters commonly imposes.
+
+What a reading may teach the rain factor: :mod:`twin.ops.rainfactor`.  The rules scale
+each reading's localisation weight of the factor (computed from the update's prior);
+the state's update is unchanged.  On by default since 2026-12-07 (``param_shared``):
+the readings of one update share one increment of the factor (each reading's weight
+divided by the number of readings that inform it), because what makes one sensor read
+more than the members in a storm's rise makes the others read more too -- one error,
+not independent evidence; counted as independent, six agreeing sensors drove the
+factor from 1.1 to 2.8 in one 5-minute update (README, "The rain factor's runaway").
+Off: ``param_censored``, ``param_responsive``, ``param_consensus`` (which readings may
+inform it) and ``param_tau_min`` (its relaxation toward the prior).
 """
 
 from __future__ import annotations
@@ -81,6 +92,7 @@ import numpy as np
 
 from twin.errors import InputError
 from twin.ops.localize import gaspari_cohn
+from twin.ops.rainfactor import factor_weights, relax_log_factor
 
 #: What a large innovation does: rejected beyond the gate, or down-weighted (adaptive
 #: observation-error inflation, see the module docstring).
@@ -193,6 +205,28 @@ class FilterSettings:
         factor beyond the bound is applied only in part (every element's increment of
         that observation scaled alike, so the factor lands on the bound and the state
         moves with it consistently) instead of the factor alone shifted afterwards.
+    param_censored : bool
+        A reading with half or more of the members at a bound at its node (rim or dry)
+        gives the log rain factor no increment (the state is still updated);
+        :mod:`twin.ops.rainfactor`.  Off by default.
+    param_responsive : bool
+        A reading informs the rain factor only if the members' predicted readings
+        correlate with their log factors beyond sampling noise (one-sided 5 %);
+        :mod:`twin.ops.rainfactor`.  Off by default.
+    param_consensus : bool
+        A reading's weight of the rain factor is the fraction of the readings that may
+        inform it whose innovation has its sign (one backwater against the others counts
+        little); :mod:`twin.ops.rainfactor`.  Off by default.
+    param_shared : bool
+        Each reading's weight of the rain factor divided by the number of readings that
+        inform it in the update (their excesses are one shared error, not independent
+        evidence; :mod:`twin.ops.rainfactor`).  On by default since 2026-12-07; False:
+        every reading with its full weight, as before (``twin watch
+        --factor-independent``).
+    param_tau_min : float
+        Relaxation time [min] of the members' mean log rain factor toward its prior mean
+        0 before each update (Ornstein-Uhlenbeck; needs ``Observations.since_s``); 0
+        (default): none.  :mod:`twin.ops.rainfactor` argues 60 minutes.
     param_rain_mmh : float
         The rain factor learns in proportion to the recent rain: its localisation
         weight is ``param_weight`` times ``min(1, R / param_rain_mmh)``, ``R`` the
@@ -292,6 +326,11 @@ class FilterSettings:
     param_step_sd: float = 0.0
     param_step_back: bool = False
     param_step_withheld: bool = False
+    param_censored: bool = False
+    param_responsive: bool = False
+    param_consensus: bool = False
+    param_shared: bool = True
+    param_tau_min: float = 0.0
     param_rain_mmh: float = 0.0
     param_rain_window_min: float = 30.0
     param_immediate: bool = False
@@ -334,6 +373,7 @@ class FilterSettings:
                              ("rtps", 0.0, 1.0), ("param_rtps", -1.0, 1.0),
                              ("param_weight", 0.0, 1.0), ("param_bound_sd", 0.0, 100.0),
                              ("param_step_sd", 0.0, 100.0),
+                             ("param_tau_min", 0.0, 1e6),
                              ("nudging_gain", 0.0, 1.0), ("gate", 0.0, np.inf),
                              ("huber_c", 0.1, 100.0), ("inflated_fraction", 0.01, 1.0),
                              ("conduit_min_sd", 0.0, 5.0), ("inflation_sd", 0.0, 10.0),
@@ -376,6 +416,9 @@ class Observations:
     param_scale : float
         Factor on the rain factor's (the last column's) localisation weight in this
         update (``FilterSettings.param_rain_mmh``; 1: unchanged).
+    since_s : float
+        Time since the previous update [s] (the rain factor's relaxation,
+        ``FilterSettings.param_tau_min``; 0: none).
     """
 
     column: np.ndarray
@@ -390,6 +433,7 @@ class Observations:
     conduit_columns: np.ndarray | None = None
     local_distance: list | None = None
     param_scale: float = 1.0
+    since_s: float = 0.0
 
     def weight(self, k: int, n_state: int) -> np.ndarray:
         """Localisation weights of observation ``k`` over ``local_index[k]``, the rain
@@ -570,6 +614,7 @@ def enkf_update(X: np.ndarray, obs: Observations, s: FilterSettings, use=None,
     :class:`UpdateReport` of the prior.
     """
     n = X.shape[0]
+    relax_log_factor(X, obs.since_s, s.param_tau_min)
     mean0, sd0, z = prior_statistics(X, obs)
     used = np.isfinite(obs.value)
     if s.obs_error == "gate":
@@ -590,6 +635,7 @@ def enkf_update(X: np.ndarray, obs: Observations, s: FilterSettings, use=None,
     elif s.inflation != 1.0:
         xm = X.mean(axis=0)
         X[:] = xm + s.inflation * (X - xm)
+    fw = factor_weights(X, obs, used, s)  # what each reading may teach the rain factor
     bounded = s.bounded_depth and obs.depth_max is not None
     if bounded:  # update node depths in the bounded variable (see depth_to_unbounded)
         nn, dmax = obs.n_nodes, obs.depth_max
@@ -601,6 +647,9 @@ def enkf_update(X: np.ndarray, obs: Observations, s: FilterSettings, use=None,
     rng = np.random.default_rng(s.seed)
     for k in np.flatnonzero(used):
         idx, rho = obs.local_index[k], obs.weight(k, X.shape[1])
+        if fw[k] != 1.0 and idx[-1] == X.shape[1] - 1:
+            rho = rho.copy()
+            rho[-1] *= fw[k]
         col = obs.column[k]
         xo = X[:, col]
         if bounded and col < nn:

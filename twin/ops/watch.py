@@ -520,6 +520,7 @@ class Twin:
             self.members.conduit_columns,
             o["distance"],
             param_scale=self._param_scale(t),
+            since_s=self.assimilate_s,  # updates come on this grid (param_tau_min)
         )
         use = ~flagged
         if self.settings.method == "enkf":
