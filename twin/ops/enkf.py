@@ -223,6 +223,11 @@ class FilterSettings:
         evidence; :mod:`twin.ops.rainfactor`).  On by default since 2026-12-07; False:
         every reading with its full weight, as before (``twin watch
         --factor-independent``).
+    param_shared_withheld : bool
+        With ``param_shared``: the withheld QC ensembles share the increment too.  False:
+        they update the factor with every reading's full weight, as before
+        ``param_shared``, so sensor QC is not changed by it (README, "The rain factor's
+        runaway").
     param_tau_min : float
         Relaxation time [min] of the members' mean log rain factor toward its prior mean
         0 before each update (Ornstein-Uhlenbeck; needs ``Observations.since_s``); 0
@@ -330,6 +335,7 @@ class FilterSettings:
     param_responsive: bool = False
     param_consensus: bool = False
     param_shared: bool = True
+    param_shared_withheld: bool = True
     param_tau_min: float = 0.0
     param_rain_mmh: float = 0.0
     param_rain_window_min: float = 30.0

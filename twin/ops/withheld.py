@@ -64,9 +64,12 @@ def shadow_settings(settings):
     limit guards the analysis (the forecasts' start) against a runaway; QC keeps the
     predictions it was built and measured on, and a runaway of the withheld ensembles'
     factor still misleads it (README, "The rain factor's runaway")."""
+    lift = {}
     if settings.param_step_sd > 0.0 and not settings.param_step_withheld:
-        return dataclasses.replace(settings, param_step_sd=0.0)
-    return settings
+        lift["param_step_sd"] = 0.0
+    if settings.param_shared and not settings.param_shared_withheld:
+        lift["param_shared"] = False
+    return dataclasses.replace(settings, **lift) if lift else settings
 
 
 class WithheldEnsembles:
