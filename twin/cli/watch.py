@@ -83,6 +83,15 @@ from twin.errors import InputError
     "rain factor's runaway; 2 stops the runaway measured there); 0: no bound.",
 )
 @click.option(
+    "--warning-hold",
+    type=click.IntRange(1, 100),
+    default=1,
+    show_default=True,
+    help="A manhole or street-cell warning is cancelled once its probability has been "
+    "below the lower threshold (0.3) on this many cycles in a row; 2 holds it through "
+    "one cycle's dip instead of cancelling and raising it again (README, Warnings).",
+)
+@click.option(
     "--adaptive-inflation",
     is_flag=True,
     help="Adaptive prior inflation: each state element's spread inflated by a value "
@@ -115,8 +124,9 @@ from twin.errors import InputError
 @click.option("-o", "--output", "outdir", required=True, help="Output folder.")
 def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, surface, mqtt,
               topic, replay, cycle_min, horizon_min, members, no_assimilation, nudging,
-              conduits, subcatchments, obs_error, plain_gate, factor_bound, adaptive_inflation,
-              scheduler, seed, advise, actuators_path, solver, outdir):  # fmt: skip
+              conduits, subcatchments, obs_error, plain_gate, factor_bound, warning_hold,
+              adaptive_inflation, scheduler, seed, advise, actuators_path, solver,
+              outdir):  # fmt: skip
     """Keep NETWORK corrected by live sensors, forecast every cycle and issue warnings.
 
     Observations go into OUTDIR's database first; a restarted watch resumes from it
@@ -126,6 +136,7 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
     from twin.ops.csvfeed import ingest_csv
     from twin.ops.enkf import FilterSettings
     from twin.ops.sensors import load_sensors
+    from twin.ops.warnings import WarningSettings
     from twin.ops.watch import Twin
 
     net = twin.load_network(network)
@@ -187,7 +198,7 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
                                              gate_censored=not plain_gate,
                                              param_bound_sd=factor_bound,
                                              estimate_subcatchments=subcatchments),
-              **radar)  # fmt: skip
+              warning_settings=WarningSettings(hold_cycles=warning_hold), **radar)  # fmt: skip
     for p in (obs_path, rain_path):
         if p:
             new = ingest_csv(p, tw.store, sensors)
