@@ -115,10 +115,12 @@ def downstream_of(net, links) -> set[int]:
 
 def nowcast_ratio(info, cycles) -> dict:
     """Per cycle: the nowcast's mean rain over the town in the next 30 minutes (8 members'
-    mean, before the rain factor) over the field's (the truth's divided by its under-catch)."""
+    mean, before the rain factor) and the field's (the truth's divided by its
+    under-catch), their largest 15-minute means within it, and the gauge adjustment's
+    mean-field bias (the nowcast is the radar's extrapolation times it)."""
     from twin.engine.options import SimOptions
     from twin.ops.nowcast import RadarRain
-    from twin.ops.rain import ObservedRain
+    from twin.ops.rain import ObservedRain, persistence_nowcast
     from twin.validation.radar_twin import radar_experiment
 
     seed = info["seed"]
@@ -143,12 +145,24 @@ def nowcast_ratio(info, cycles) -> dict:
         )
         m = (t_s > now) & (t_s <= now + 1800)
         truth_mmh = float(field[m].mean()) if m.any() else float("nan")
-        if rr is None:
-            continue
-        times, rates = rr.nowcast(rain, now, 1800.0, 8, seed=seed)
+        if rr is None:  # the gauges' decaying persistence (twin watch without --radar)
+            times, rates = persistence_nowcast(rain, now, 1800.0, 8, seed=seed)
+        else:
+            times, rates = rr.nowcast(rain, now, 1800.0, 8, seed=seed)
+        step_s = float(times[1] - times[0]) if len(times) > 1 else 300.0
         gw = np.bincount(g, area, minlength=rates.shape[-1]) / area.sum()
-        fc_mmh = float((rates.mean(axis=0) @ gw).mean())
-        out[str(t)[11:16]] = {"nowcast_mmh": round(fc_mmh, 1), "field_mmh": round(truth_mmh, 1)}
+        town = rates.mean(axis=0) @ gw  # members' mean over the town, every radar step
+        k15 = max(int(round(900.0 / step_s)), 1)
+        peak_fc = float(np.convolve(town, np.ones(k15) / k15, "valid").max())
+        fm = np.array([field[(t_s > now + a) & (t_s <= now + a + 900)].mean()
+                       for a in np.arange(0, 1800 - 900 + 1, 300)])  # fmt: skip
+        bias = rr.gauge_bias(rain, now) @ gw if rr is not None and rr.gauge_adjusted else 1.0
+        out[str(t)[11:16]] = {
+            "nowcast_mmh": round(float(town.mean()), 1), "field_mmh": round(truth_mmh, 1),
+            "nowcast_peak_15min_mmh": round(peak_fc, 1),
+            "field_peak_15min_mmh": round(float(np.nanmax(fm)), 1),
+            "gauge_bias": round(float(bias), 2),
+        }  # fmt: skip
     return out
 
 
