@@ -3,7 +3,7 @@
 and the motion the same method finds on the field's own noise-free frames; the small
 network, cycles 00:40-02:20.
 
-    python benchmarks/results/watch-far-scripts/motion.py 1,2,3,4,5   (output: motion.out)
+    python benchmarks/results/watch-far-scripts/motion.py 1,2,3,4,5   (output: motion.txt)
 """
 
 import sys
