@@ -83,6 +83,14 @@ from twin.errors import InputError
     "rain factor's runaway; 2 stops the runaway measured there); 0: no bound.",
 )
 @click.option(
+    "--motion-pairs",
+    type=click.IntRange(1, 5),
+    default=1,
+    show_default=True,
+    help="With --radar: the nowcast's motion is the mean optical flow of the last N "
+    "pairs of radar frames (1: the last two frames only; README, The false alarms traced).",
+)
+@click.option(
     "--warning-hold",
     type=click.IntRange(1, 100),
     default=1,
@@ -124,7 +132,8 @@ from twin.errors import InputError
 @click.option("-o", "--output", "outdir", required=True, help="Output folder.")
 def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, surface, mqtt,
               topic, replay, cycle_min, horizon_min, members, no_assimilation, nudging,
-              conduits, subcatchments, obs_error, plain_gate, factor_bound, warning_hold,
+              conduits, subcatchments, obs_error, plain_gate, factor_bound, motion_pairs,
+              warning_hold,
               adaptive_inflation, scheduler, seed, advise, actuators_path, solver,
               outdir):  # fmt: skip
     """Keep NETWORK corrected by live sensors, forecast every cycle and issue warnings.
@@ -141,6 +150,9 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
 
     net = twin.load_network(network)
     sensors = load_sensors(sensors_path, net)
+    if motion_pairs != 1 and not radar_dir:
+        raise InputError("--motion-pairs is the radar nowcast's: give --radar too",
+                         field="--motion-pairs")  # fmt: skip
     if actuators_path and not advise:
         raise InputError("--actuators is the advice's actuator file: give --advise too",
                          field="--actuators")  # fmt: skip
@@ -189,7 +201,8 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
         # scaled by its mean-field bias against them
         radar = {"radar": RadarRain.from_folder(radar_dir, net, SimOptions.from_network(net).start,
                                                 method=nowcast,
-                                                gauge_adjusted=bool(rain_path))}  # fmt: skip
+                                                gauge_adjusted=bool(rain_path),
+                                                motion_pairs=motion_pairs)}  # fmt: skip
     tw = Twin(net, sensors, out, members=members, assimilation=method, cycle_min=cycle_min,
               horizon_min=horizon_min, end_hours=end_hours, seed=seed, surface=surface or None,
               scheduler=scheduler, advise=advise, actuators=actuators_path, solver=solver,
