@@ -97,7 +97,9 @@ def main():
                 lines = log.read_text().splitlines() if log.exists() else []
                 msgs = [json.loads(line) for line in lines if line.strip()]
                 floods = E.truth_floods(net, truth)
-                out |= E.warning_scores(msgs, floods, tw.horizon_s / 60.0)
+                out |= E.warning_scores(
+                    msgs, floods, tw.horizon_s / 60.0, flooding=E.truth_flood_times(net, truth)
+                )
             out["rain_factor_mean"] = float(np.exp(tw.members.log_rain_factor).mean())
             if a.keep:
                 import shutil

@@ -294,7 +294,12 @@ def run(a):
         out |= skill
         path = Path(d) / "warnings.jsonl"
         msgs = [json.loads(x) for x in path.read_text().splitlines()] if path.exists() else []
-        out |= E.warning_scores(msgs, E.truth_floods(net, truth), tw.horizon_s / 60.0)
+        out |= E.warning_scores(
+            msgs,
+            E.truth_floods(net, truth),
+            tw.horizon_s / 60.0,
+            flooding=E.truth_flood_times(net, truth),
+        )
         out["rain_factor_final"] = float(np.exp(tw.members.log_rain_factor).mean())
         ok = np.isfinite(an.sensor_observed.values)
         inn = np.where(ok, an.sensor_observed.values - an.sensor_analysed.values, np.nan)

@@ -124,7 +124,9 @@ def one(net_name, seed, mode, method, members, end_hours, keep, options=None):
     options = dict(options or {})
     factor = 1.2 + 0.1 * (seed % 3)
     ex, frames, radar = radar_experiment(network(net_name), 6, seed, rain_factor=factor)
-    tag = "-".join(str(x) for x in (net_name, seed, mode, method, *sorted(options.values())))
+    tag = "-".join(
+        str(x) for x in (net_name, seed, mode, method, *sorted(map(str, options.values())))
+    )
     outdir = Path(keep) / tag
     kw = {}
     if mode.startswith("radar"):
@@ -133,7 +135,8 @@ def one(net_name, seed, mode, method, members, end_hours, keep, options=None):
         r = RadarRain(read_radar_folder(outdir / "radar"), ex.model,
                       SimOptions.from_network(ex.model).start, method=nowcast,
                       spread=options.get("spread", "lagrangian"),
-                      gauge_adjusted=mode.endswith("-gauge"))  # fmt: skip
+                      gauge_adjusted=mode.endswith("-gauge"),
+                      motion_pairs=int(options.get("motion_pairs", 1)))  # fmt: skip
         kw = {"radar": r}
     t0 = time.perf_counter()
     tw = Twin(ex.model, ex.sensors, outdir, members=members, seed=seed, end_hours=end_hours,
@@ -176,6 +179,8 @@ def main():
     ap.add_argument("--keep", default="watch-radar-runs")
     ap.add_argument("--label", default="", help="a name for this variant (kept in the rows)")
     ap.add_argument("--spread", default="lagrangian", help="extrapolation spread: lagrangian|fixed")
+    ap.add_argument("--motion-pairs", type=int, default=1,
+                    help="the radar motion: mean over this many frame pairs")  # fmt: skip
     ap.add_argument("-o", default=str(OUT))
     ap.add_argument(
         "--rescore",
@@ -209,11 +214,13 @@ def main():
     opt = {"label": a.label} if a.label else {}
     if "extrapolation" in a.modes:
         opt["spread"] = a.spread
+    if a.motion_pairs != 1:
+        opt["motion_pairs"] = a.motion_pairs
     runs = [(n, int(s), m, meth, a.members, a.end_hours, a.keep, opt)
             for s in a.seeds.split(",") for n in a.networks.split(",")
             for m in a.modes.split(",") for meth in methods]  # fmt: skip
     out = Path(a.o)
-    key = ("network", "seed", "mode", "method", "members", "label", "spread")
+    key = ("network", "seed", "mode", "method", "members", "label", "spread", "motion_pairs")
     with ProcessPoolExecutor(a.jobs) as pool:
         for f in as_completed([pool.submit(one, *r) for r in runs]):
             r = f.result()

@@ -103,7 +103,9 @@ def one(net_name, storm, seed, members, method, end_hours, faults=False, solver=
     for lead in (30, 60):
         out[f"forecast_rmse_{lead}_held"] = E.forecast_rmse(fc, truth, all_wet, lead)
     out["commit"] = source_commit()
-    out.update(E.warning_scores(msgs, E.truth_floods(model, truth)))
+    # scored as issue 17 asks since 2026-12-07 (flooding: every flood time, not the first)
+    flooding = E.truth_flood_times(model, truth)
+    out.update(E.warning_scores(msgs, E.truth_floods(model, truth), flooding=flooding))
     return out
 
 

@@ -93,6 +93,7 @@ def score(net_name, outdir, horizon_min=120.0) -> dict:
         rel.append({"p_from": lo, "p_to": min(hi, 1.0), "pairs": int(m.sum()),
                     "observed": float(o[m].mean()) if m.any() else None})  # fmt: skip
     floods = E.truth_floods(net, tr)
+    flood_times = E.truth_flood_times(net, tr)  # the score issue 17 asks (since 2026-12-07)
     before = {}
     for name, t_flood in floods.items():
         n = names.index(name)
@@ -112,7 +113,13 @@ def score(net_name, outdir, horizon_min=120.0) -> dict:
                 for i in np.flatnonzero(p_all[c] >= max(thr - hyst, 1e-9))
             }
             msgs += [m.to_dict() for m in book.cycle(t, risks)]
-        sweep.append({"threshold": thr, "hysteresis": hyst, **E.warning_scores(msgs, floods)})
+        sweep.append(
+            {
+                "threshold": thr,
+                "hysteresis": hyst,
+                **E.warning_scores(msgs, floods, flooding=flood_times),
+            }
+        )
     with xr.open_dataset(Path(outdir) / "analysis.nc") as an:
         an = an.load()
     sens = json.loads((Path(outdir) / "sensor_nodes.json").read_text())

@@ -90,6 +90,23 @@ from twin.errors import InputError
     "increment of it (README, The rain factor's runaway).",
 )
 @click.option(
+    "--motion-pairs",
+    type=click.IntRange(1, 5),
+    default=1,
+    show_default=True,
+    help="With --radar: the nowcast's motion is the mean optical flow of the last N "
+    "pairs of radar frames (1: the last two frames only; README, The false alarms traced).",
+)
+@click.option(
+    "--warning-hold",
+    type=click.IntRange(1, 100),
+    default=1,
+    show_default=True,
+    help="A manhole or street-cell warning is cancelled once its probability has been "
+    "below the lower threshold (0.3) on this many cycles in a row; 2 holds it through "
+    "one cycle's dip instead of cancelling and raising it again (README, Warnings).",
+)
+@click.option(
     "--adaptive-inflation",
     is_flag=True,
     help="Adaptive prior inflation: each state element's spread inflated by a value "
@@ -123,8 +140,9 @@ from twin.errors import InputError
 def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, surface, mqtt,
               topic, replay, cycle_min, horizon_min, members, no_assimilation, nudging,
               conduits, subcatchments, obs_error, plain_gate, factor_bound, factor_independent,
-              adaptive_inflation,
-              scheduler, seed, advise, actuators_path, solver, outdir):  # fmt: skip
+              motion_pairs, warning_hold,
+              adaptive_inflation, scheduler, seed, advise, actuators_path, solver,
+              outdir):  # fmt: skip
     """Keep NETWORK corrected by live sensors, forecast every cycle and issue warnings.
 
     Observations go into OUTDIR's database first; a restarted watch resumes from it
@@ -134,10 +152,14 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
     from twin.ops.csvfeed import ingest_csv
     from twin.ops.enkf import FilterSettings
     from twin.ops.sensors import load_sensors
+    from twin.ops.warnings import WarningSettings
     from twin.ops.watch import Twin
 
     net = twin.load_network(network)
     sensors = load_sensors(sensors_path, net)
+    if motion_pairs != 1 and not radar_dir:
+        raise InputError("--motion-pairs is the radar nowcast's: give --radar too",
+                         field="--motion-pairs")  # fmt: skip
     if actuators_path and not advise:
         raise InputError("--actuators is the advice's actuator file: give --advise too",
                          field="--actuators")  # fmt: skip
@@ -186,7 +208,8 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
         # scaled by its mean-field bias against them
         radar = {"radar": RadarRain.from_folder(radar_dir, net, SimOptions.from_network(net).start,
                                                 method=nowcast,
-                                                gauge_adjusted=bool(rain_path))}  # fmt: skip
+                                                gauge_adjusted=bool(rain_path),
+                                                motion_pairs=motion_pairs)}  # fmt: skip
     tw = Twin(net, sensors, out, members=members, assimilation=method, cycle_min=cycle_min,
               horizon_min=horizon_min, end_hours=end_hours, seed=seed, surface=surface or None,
               scheduler=scheduler, advise=advise, actuators=actuators_path, solver=solver,
@@ -196,7 +219,7 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
                                              param_bound_sd=factor_bound,
                                              param_shared=not factor_independent,
                                              estimate_subcatchments=subcatchments),
-              **radar)  # fmt: skip
+              warning_settings=WarningSettings(hold_cycles=warning_hold), **radar)  # fmt: skip
     for p in (obs_path, rain_path):
         if p:
             new = ingest_csv(p, tw.store, sensors)

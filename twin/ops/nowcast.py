@@ -179,12 +179,21 @@ class RadarRain:
         The gauges are the observed rain and the radar's nowcast is scaled by its
         mean-field bias against them (:meth:`gauge_bias`); a twin then does not take
         the frames as its observed rain.
+    motion_pairs : int
+        The motion field is the mean of the optical flow of the last ``motion_pairs``
+        pairs of consecutive frames (default 1: the last two frames only, as before
+        2026-12-07); a noisy radar's two-frame motion errs by up to a factor 2 at a
+        town (benchmarks/results/watch-far-notes.md).
     """
 
     def __init__(self, frames, net, start, *, method="extrapolation", n_frames=3,
                  threshold_mmh=0.1,
-                 spread="lagrangian", gauge_adjusted=False):  # fmt: skip
+                 spread="lagrangian", gauge_adjusted=False, motion_pairs=1):  # fmt: skip
         self.gauge_adjusted = bool(gauge_adjusted)
+        self.motion_pairs = int(motion_pairs)
+        if not 1 <= self.motion_pairs <= SPREAD_FRAMES - 1:
+            raise InputError(f"radar motion pairs must be 1-{SPREAD_FRAMES - 1}, got "
+                             f"{motion_pairs!r}", field="motion_pairs")  # fmt: skip
         if spread not in ("lagrangian", "fixed"):
             raise InputError(f"radar nowcast spread must be lagrangian or fixed, got {spread!r}",
                              field="spread")  # fmt: skip
@@ -307,6 +316,15 @@ class RadarRain:
         ratio = gauge_mm * span / np.maximum(radar_mm * (now_s - t0), 1e-12)
         return np.where(seen, np.clip(ratio, 0.2, 5.0), 1.0)
 
+    def _motion(self, method, past, recent=None) -> np.ndarray:
+        """The motion field: the mean of the last ``motion_pairs`` consecutive pairs'
+        (as many as the frames allow)."""
+        frames = recent if recent is not None and len(recent) > len(past) else past
+        k = max(1, min(self.motion_pairs, len(frames) - 1))
+        fields = [motion_field(method, frames[len(frames) - 2 - j : len(frames) - j])
+                  for j in range(k)]  # fmt: skip
+        return np.mean(fields, axis=0)
+
     def _pysteps(self, past, n_steps, n_members, seed, recent=None):
         try:
             from pysteps import motion, nowcasts
@@ -314,7 +332,7 @@ class RadarRain:
         except ImportError:
             raise InputError("radar nowcasts need pysteps: pip install 'sewer-twin[radar]'",
                              field="--radar") from None  # fmt: skip
-        velocity = motion_field(motion.get_method(MOTION), past[-2:])
+        velocity = self._motion(motion.get_method(MOTION), past, recent)
         timestep_min = self.step_s / 60.0
         if self.method == "extrapolation":
             det = nowcasts.get_method("extrapolation")(past[-1], velocity, n_steps)

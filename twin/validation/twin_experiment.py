@@ -10,9 +10,10 @@ knows only the network, the gauge rain and the readings.  The scores:
 - ``forecast_rmse_30``, ``forecast_rmse_60``: depth RMSE of the forecast mean at
   30 and 60 minutes' lead at wet manholes;
 - ``pod``, ``far``, ``median_lead_min``: manhole-overflow warnings against the
-  truth's floods (a flood is detected when a warning for its manhole was in force
-  before it began; a warning is false when its manhole does not flood within the
-  horizon after it was raised);
+  truth's floods (:func:`warning_scores`: a warning is a ``new`` message, an update is
+  not a warning; it is false when its manhole does not flood within the horizon after
+  it was raised; a flood is detected when a warning for its manhole was raised within
+  the horizon before it began, the lead counted from the earliest);
 - ``fault_auc``: ROC AUC of the sensors' QC scores, faulty against sound readings.
 """
 
@@ -271,8 +272,27 @@ def truth_floods(net, truth, min_rate=1e-6) -> dict[str, np.datetime64]:
     return out
 
 
-def warning_scores(messages: list[dict], floods: dict, horizon_min=120.0) -> dict:
-    """POD, false-alarm ratio and median lead [min] of manhole-overflow warnings."""
+def truth_flood_times(net, truth, min_rate=1e-6) -> dict[str, np.ndarray]:
+    """Every sample time [datetime64[s]] at which each manhole floods in the truth (the
+    manholes that flood at all)."""
+    q = truth.node_flooding.values > min_rate
+    t = truth.time.values.astype("datetime64[s]")
+    return {str(net.nodes.name[i]): t[q[:, i]] for i in np.flatnonzero(q.any(axis=0))}
+
+
+def warning_scores(messages: list[dict], floods: dict, horizon_min=120.0, flooding=None) -> dict:
+    """POD, false-alarm ratio and median lead [min] of manhole-overflow warnings.
+
+    A warning is a ``new`` message (an ``update`` is not a new warning; one raised again
+    after a ``cancel`` is).  With ``flooding`` (:func:`truth_flood_times`), as issue 17
+    asks: a warning raised at ``t`` is false when its manhole does not flood at any time
+    in ``[t, t + horizon]``; a flood is detected when a warning for its manhole was
+    raised in ``[onset - horizon, onset]``, the lead counted from the earliest of them.
+    Without it, as until 2026-12-07 (``floods``: first flood times only): a warning was
+    right when its manhole's first flood came within the horizon before or after it
+    (so one raised after the flood had ended was right), and a flood detected by any
+    warning raised before it, however long before (one that the same score counted as
+    false when more than the horizon before)."""
     horizon = np.timedelta64(int(horizon_min * 60), "s")
     first = {}
     for m in messages:
@@ -282,7 +302,10 @@ def warning_scores(messages: list[dict], floods: dict, horizon_min=120.0) -> dic
     hits, leads = 0, []
     for node, t_flood in floods.items():
         t_flood = np.datetime64(t_flood, "s")
-        before = [t for t in first.get(node, []) if t <= t_flood]
+        earliest = t_flood - horizon if flooding is not None else None
+        before = [
+            t for t in first.get(node, []) if t <= t_flood and (earliest is None or t >= earliest)
+        ]
         if before:
             hits += 1
             leads.append(float((t_flood - min(before)) / np.timedelta64(60, "s")))
@@ -291,7 +314,10 @@ def warning_scores(messages: list[dict], floods: dict, horizon_min=120.0) -> dic
     for node, ts in first.items():
         tf = floods.get(node)
         for t in ts:
-            if tf is None or not (t - horizon <= np.datetime64(tf, "s") <= t + horizon):
+            if flooding is not None:
+                when = np.asarray(flooding.get(node, []), dtype="datetime64[s]")
+                false += not ((when >= t) & (when <= t + horizon)).any()
+            elif tf is None or not (t - horizon <= np.datetime64(tf, "s") <= t + horizon):
                 false += 1
     return {
         "floods": len(floods),
