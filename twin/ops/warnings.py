@@ -21,7 +21,8 @@ bound keeps it as if it had never dipped).
 
 ``hold_cycles`` (default 1: cancelled on the first cycle below, as before 2026-12-07):
 with 2, a warning is held through one cycle's dip instead of being cancelled and raised
-again.  Replayed on the radar twin experiments' forecasts (benchmarks/results/watch-far-notes.md): on the
+again.  Replayed on the radar twin experiments' forecasts
+(benchmarks/results/watch-far-notes.md): on the
 tuning storms (seeds 1-2) the false-alarm ratio fell (0.33 -> 0.27, 0.17 -> 0.15), POD
 and lead unchanged, the warnings in force at the floods' onset rose (0.88 -> 0.98, 0.79
 -> 0.93); held out (seeds 3-6) the warnings in force at the onset rose on five cases (on
