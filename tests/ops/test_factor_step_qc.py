@@ -5,7 +5,9 @@ analysis members never feed back into them).  A step limit applied to them chang
 what QC saw at a faulty sensor (the fault AUC fell 0.941 -> 0.893 and 0.858 -> 0.769 on
 the benchmark's small seeds 1 and 3; README, "The rain factor's runaway"), so the
 limit acts on the analysis members only and the withheld ensembles keep their factor
-free (``shadow_settings``), unless ``param_step_withheld``.
+free (``shadow_settings``), unless ``param_step_withheld``.  Likewise the shared
+increment of the factor (``param_shared``, the default): the withheld ensembles keep
+the independent update unless ``param_shared_withheld``.
 """
 
 import tempfile
@@ -34,12 +36,35 @@ def _watch(net, ex, settings, minutes=35):
                 "shadows": np.array([m.log_rain_factor for m in shadows])}  # fmt: skip
 
 
-def test_shadow_settings_lift_only_the_step_limit():
-    s = FilterSettings(param_step_sd=0.5, rtps=0.5)
-    assert shadow_settings(s) == FilterSettings(param_step_sd=0.0, rtps=0.5)
-    keep = FilterSettings(param_step_sd=0.5, param_step_withheld=True)
+def test_shadow_settings_lift_only_the_step_limit_and_the_shared_increment():
+    old = {"param_shared": False}
+    s = FilterSettings(**old, param_step_sd=0.5, rtps=0.5)
+    assert shadow_settings(s) == FilterSettings(**old, param_step_sd=0.0, rtps=0.5)
+    keep = FilterSettings(**old, param_step_sd=0.5, param_step_withheld=True)
     assert shadow_settings(keep) is keep
-    assert shadow_settings(FilterSettings()) == FilterSettings()
+    assert shadow_settings(FilterSettings(**old)) == FilterSettings(**old)
+    # the default's shared increment: the withheld ensembles keep the independent update
+    assert shadow_settings(FilterSettings()) == FilterSettings(**old)
+    both = FilterSettings(param_shared_withheld=True)
+    assert shadow_settings(both) is both
+
+
+@pytest.mark.swmm
+def test_the_shared_increment_leaves_sensor_qc_as_without_it():
+    """The default filter (the readings of an update share one increment of the rain
+    factor) moves the analysis members' factor otherwise than the independent update,
+    and QC's predictions, spreads and scores are the independent update's, bit for bit;
+    with ``param_shared_withheld`` they are not."""
+    net = twin.load_network("small")
+    ex = E.experiment(net, 6, seed=1)
+    shared = _watch(net, ex, FilterSettings())
+    independent = _watch(net, ex, FilterSettings(param_shared=False))
+    assert abs(shared["factor"].mean() - independent["factor"].mean()) > 0.02
+    for key in ("hx", "hsd", "score", "shadows"):
+        np.testing.assert_array_equal(shared[key], independent[key])
+    both = _watch(net, ex, FilterSettings(param_shared_withheld=True))
+    np.testing.assert_array_equal(both["factor"], shared["factor"])
+    assert np.abs(both["hx"] - independent["hx"]).max() > 0.005
 
 
 @pytest.mark.swmm

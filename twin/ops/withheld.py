@@ -48,7 +48,9 @@ def sensor_folds(nodes, distance: GraphDistance, radius: float) -> np.ndarray:
 def shadow_settings(settings):
     """The filter settings the withheld ensembles are updated with: the filter's own,
     with the rain factor's step limit (``param_step_sd``) lifted unless
-    ``param_step_withheld``.
+    ``param_step_withheld``, and its shared increment (``param_shared``) replaced by the
+    independent update unless ``param_shared_withheld`` (the same reason: QC keeps the
+    predictions it was built and measured on; measured in ``FilterSettings``).
 
     Why: the QC scores are a function of the withheld ensembles alone (the analysis
     members never feed back into them), and a fold's prediction at its own sensors is
