@@ -128,8 +128,14 @@ def one(net_name, seed, set_name, nodes, rain, members, end_hours):
     return out
 
 
-SCORES = ("analysis_rmse_unobserved", "analysis_rmse_all", "forecast_rmse_30_all",
-          "forecast_rmse_60_all", "forecast_rmse_30_unobserved", "forecast_rmse_60_unobserved")  # fmt: skip
+SCORES = (
+    "analysis_rmse_unobserved",
+    "analysis_rmse_all",
+    "forecast_rmse_30_all",
+    "forecast_rmse_60_all",
+    "forecast_rmse_30_unobserved",
+    "forecast_rmse_60_unobserved",
+)
 
 
 def summary(rows):

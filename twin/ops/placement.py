@@ -182,7 +182,9 @@ class _Design:
         near = (d >= NEAR_RIM * prior.rim_m[None, None, :]).mean(axis=(0, 1))
         self.weight = np.zeros(prior.n_nodes)
         self.weight[self.targets] = 1.0 + float(rim_weight) * near[self.targets]
-        self.candidates = np.flatnonzero(prior.junction & (d.mean(axis=1).max(axis=0) > min_depth_m))
+        self.candidates = np.flatnonzero(
+            prior.junction & (d.mean(axis=1).max(axis=0) > min_depth_m)
+        )
         dist = GraphDistance.of_network(network, st.unit)
         self._reach = dist.along_flow_from_nodes if st.path == "flow" else dist.from_nodes
         self.radius = st.radius
