@@ -23,7 +23,8 @@ minutes at all wet and at the unobserved wet manholes; also the fraction of the 
 depth variance each set explains (the placement's own criterion).
 
     python benchmarks/watch_place.py --cases small:1,small:2 [--rains oracle,gauge]
-        [--random 2] [--members 16] [--end-hours 3] [--jobs 1] -o results/x.json
+        [--gauge-sets truth,placed] [--random 2] [--members 16] [--end-hours 3] [--jobs 1]
+        -o results/x.json
 """
 
 from __future__ import annotations
@@ -173,6 +174,11 @@ def main():
     ap.add_argument("--place-seed", type=int, default=0)
     ap.add_argument("--end-hours", type=float, default=3.0)
     ap.add_argument("--sets", default="", help="only these sets (truth,placed,random-0,...)")
+    ap.add_argument(
+        "--gauge-sets",
+        default="truth,placed",
+        help="the sets also run with the gauge nowcast (the analysis is the same)",
+    )
     ap.add_argument("--jobs", type=int, default=1)
     ap.add_argument("-o", default=str(OUT))
     a = ap.parse_args()
@@ -192,9 +198,10 @@ def main():
         })  # fmt: skip
         print(choices[-1], flush=True)
         keep = set(a.sets.split(",")) if a.sets else None
-        for name, nodes in sets.items():
-            if keep is None or name in keep:
-                for rain in a.rains.split(","):
+        gauge_sets = set(a.gauge_sets.split(","))
+        for rain in a.rains.split(","):
+            for name, nodes in sets.items():
+                if (keep is None or name in keep) and (rain != "gauge" or name in gauge_sets):
                     runs.append((net_name, int(seed), name, nodes.tolist(), rain, a.members,
                                  a.end_hours))  # fmt: skip
     rows = []
