@@ -123,6 +123,20 @@ def one(net_name, seed, set_name, nodes, rain, members, end_hours):
         "analysis_rmse_all": E.analysis_rmse(an, truth, wet),
         "load_average": os.getloadavg()[0],
     }
+    # the analysed mean rain factor every cycle (a runaway shows here) and the 60-minute
+    # forecast's RMSE at the wet manholes issued each cycle (nan: valid past the run)
+    out["rain_factor_by_cycle"] = [round(float(np.exp(x)), 3) for x, _ in tw._factor_history]
+    lead = np.timedelta64(3600, "s")
+    k = int(np.argmin(np.abs(fc.lead.values - lead)))
+    by_cycle = []
+    for c in range(len(fc.cycle)):
+        valid = fc.cycle.values[c] + fc.lead.values[k]
+        if valid > until or valid > truth.time.values[-1]:
+            by_cycle.append(None)
+            continue
+        tr = truth.node_depth.sel(time=valid, method="nearest").values[wet]
+        by_cycle.append(round(E.depth_rmse(fc.node_depth_mean.values[c, k][wet], tr), 4))
+    out["forecast_rmse_60_all_by_cycle"] = by_cycle
     for lead in (30, 60):
         out[f"forecast_rmse_{lead}_all"] = E.forecast_rmse(fc, truth, wet, lead, until)
         out[f"forecast_rmse_{lead}_unobserved"] = E.forecast_rmse(fc, truth, unobs, lead, until)
