@@ -11,6 +11,7 @@ sensor sets, all of ``--count`` depth sensors:
   cannot, it reads the truth;
 - ``placed``: :func:`twin.ops.placement.place_sensors` on the twin's own prior
   (``--place-members`` members, ``--place-seed``; no truth);
+- ``local``, ``spread`` (``--criteria``): ``place_sensors`` with that criterion;
 - ``random-R``: ``count`` manholes drawn among those the prior's mean wets (no truth),
   ``--random`` draws per case.
 
@@ -61,7 +62,7 @@ def prior(net_name, members, seed, end_hours):
     return prior_depths(network(net_name), members, seed, end_hours=end_hours)
 
 
-def sensor_sets(net_name, seed, count, n_random, place_members, place_seed, end_hours):
+def sensor_sets(net_name, seed, count, n_random, place_members, place_seed, end_hours, criteria=()):
     """``{name: node positions}`` and ``{name: explained prior variance fraction}``."""
     from twin.ops.placement import explained_variance, place_sensors, random_wet_nodes
     from twin.validation import twin_experiment as E
@@ -73,6 +74,8 @@ def sensor_sets(net_name, seed, count, n_random, place_members, place_seed, end_
     c0 = time.process_time()
     sets["placed"] = place_sensors(model, count, prior=pr).nodes
     place_cpu = time.process_time() - c0
+    for crit in criteria:
+        sets[crit] = place_sensors(model, count, prior=pr, criterion=crit).nodes
     for r in range(n_random):
         sets[f"random-{r}"] = random_wet_nodes(pr, count, seed=1000 * seed + r)
     explained = {k: explained_variance(model, pr, v) for k, v in sets.items()}
@@ -187,6 +190,11 @@ def main():
     ap.add_argument("--place-members", type=int, default=16)
     ap.add_argument("--place-seed", type=int, default=0)
     ap.add_argument("--end-hours", type=float, default=3.0)
+    ap.add_argument(
+        "--criteria",
+        default="",
+        help="other place_sensors criteria as sets of their own (local,spread)",
+    )
     ap.add_argument("--sets", default="", help="only these sets (truth,placed,random-0,...)")
     ap.add_argument(
         "--gauge-sets",
@@ -201,7 +209,14 @@ def main():
         net_name, seed = case.split(":")
         c0 = time.process_time()
         model, _, sets, explained, place_cpu = sensor_sets(
-            net_name, int(seed), a.count, a.random, a.place_members, a.place_seed, a.end_hours
+            net_name,
+            int(seed),
+            a.count,
+            a.random,
+            a.place_members,
+            a.place_seed,
+            a.end_hours,
+            [c for c in a.criteria.split(",") if c],
         )
         choices.append({
             "network": net_name, "seed": int(seed),

@@ -73,12 +73,14 @@ class PriorDepths:
     depth_m : (t, members, n_nodes) float64
     rim_m : (n_nodes,) float64, the nodes' full depth (inf for none)
     junction : (n_nodes,) bool
+    log_rain_factor : (members,) float64, each member's log rain factor
     """
 
     times_s: np.ndarray
     depth_m: np.ndarray
     rim_m: np.ndarray
     junction: np.ndarray
+    log_rain_factor: np.ndarray | None = None
 
     @property
     def n_nodes(self) -> int:
@@ -119,7 +121,7 @@ def prior_depths(network, members=16, seed=0, *, end_hours=None, sample_min=5.0,
         out[i] = m.read()[:, : m.n_nodes]
     rim = np.where(m.rim_depth_m > 0.0, m.rim_depth_m, np.inf)
     junction = np.asarray(network.nodes.kind) == 0
-    return PriorDepths(sample, out, rim, junction)
+    return PriorDepths(sample, out, rim, junction, m.log_rain_factor.copy())
 
 
 @dataclass
@@ -168,7 +170,7 @@ class _Design:
     """The prior's anomalies, targets, candidates and taper, for greedy scoring."""
 
     def __init__(self, prior: PriorDepths, network, *, sd, min_depth_m, rim_weight,
-                 filter_settings=None):  # fmt: skip
+                 filter_settings=None, criterion="total", normalise=False):  # fmt: skip
         from twin.ops.enkf import FilterSettings
         from twin.ops.localize import GraphDistance, gaspari_cohn
 
@@ -176,12 +178,28 @@ class _Design:
         d = prior.depth_m
         self.r2 = float(sd) ** 2
         self.A = d - d.mean(axis=1, keepdims=True)  # (t, members, nodes)
+        if criterion not in ("total", "local", "spread"):
+            raise InputError(f"must be total, local or spread, got {criterion!r}",
+                             field="criterion")  # fmt: skip
+        f = prior.log_rain_factor
+        if criterion == "local" and f is not None and np.ptp(f) > 0:
+            # the part of the spread the rain factor explains, which any wet sensor
+            # informs (the filter's rain factor is global), taken out: what is left is
+            # what only a sensor near it sees (the pipes, the timing)
+            f = f - f.mean()
+            beta = np.einsum("tkn,k->tn", self.A, f) / float(f @ f)
+            self.A = self.A - f[None, :, None] * beta[:, None, :]
         self.n_members = d.shape[1]
         wet_any = d.max(axis=(0, 1)) > min_depth_m
         self.targets = np.flatnonzero(prior.junction & wet_any)
         near = (d >= NEAR_RIM * prior.rim_m[None, None, :]).mean(axis=(0, 1))
         self.weight = np.zeros(prior.n_nodes)
         self.weight[self.targets] = 1.0 + float(rim_weight) * near[self.targets]
+        if normalise:  # each target counts by the fraction of its own spread explained
+            v = (self.A**2).sum(axis=(0, 1)) / (self.n_members - 1)
+            ok = v > 0
+            self.weight[ok] = self.weight[ok] / v[ok] * ok.sum() / max(v[ok].size, 1)
+            self.weight[~ok] = 0.0
         self.candidates = np.flatnonzero(
             prior.junction & (d.mean(axis=1).max(axis=0) > min_depth_m)
         )
@@ -240,7 +258,8 @@ def _depth_nodes(sensors: SensorSet | None) -> np.ndarray:
 
 def place_sensors(network, count, *, existing=None, prior=None, members=16, seed=0,
                   end_hours=None, sd=0.01, min_depth_m=0.1, rim_weight=1.0,
-                  filter_settings=None, sample_min=5.0) -> Placement:  # fmt: skip
+                  filter_settings=None, sample_min=5.0,
+                  criterion="total") -> Placement:  # fmt: skip
     """Choose ``count`` manholes for new depth sensors from the twin's prior only.
 
     Parameters
@@ -265,6 +284,14 @@ def place_sensors(network, count, *, existing=None, prior=None, members=16, seed
         Extra weight of a target by its chance of being near its rim.
     filter_settings : FilterSettings, optional
         The filter's localisation (radius, unit, path) and roughness prior.
+    criterion : {"total", "local", "spread"}
+        ``total``: the members' whole depth spread; ``local``: the spread left when
+        each member's rain factor is regressed out (the part any wet sensor informs
+        through the filter's global rain factor), what only a nearby sensor sees;
+        ``spread``: the first sensor by ``total`` (after the existing ones: the
+        farthest), each next one the candidate farthest in links from all the sensors
+        so far (the benchmark's farthest-first, on the manholes the prior wets, not the
+        truth).
 
     Returns
     -------
@@ -278,7 +305,7 @@ def place_sensors(network, count, *, existing=None, prior=None, members=16, seed
         prior = prior_depths(network, members, seed, end_hours=end_hours,
                              sample_min=sample_min, roughness_sigma=rough)  # fmt: skip
     design = _Design(prior, network, sd=sd, min_depth_m=min_depth_m, rim_weight=rim_weight,
-                     filter_settings=filter_settings)  # fmt: skip
+                     filter_settings=filter_settings, criterion=criterion)  # fmt: skip
     have = _depth_nodes(existing)
     total = design.variance()
     r_user = design.r2
@@ -297,10 +324,22 @@ def place_sensors(network, count, *, existing=None, prior=None, members=16, seed
         raise InputError(f"the prior wets {len(pool)} manholes without a sensor, fewer than "
                          f"{count}", field="count")  # fmt: skip
     chosen, gains = [], []
+    hops = None
+    if criterion == "spread":
+        from twin.ops.localize import GraphDistance
+
+        graph = GraphDistance.of_network(network, "links")
+        hops = graph.from_nodes(have, np.inf)[0].min(axis=0) if len(have) else None
     for _ in range(count):
         free = pool[~np.isin(pool, chosen)]
-        sc = design.scores(free)
+        if hops is None:  # the variance criterion (the first spread sensor too)
+            sc = design.scores(free)
+        else:  # farthest-first in links from the sensors so far
+            sc = np.where(np.isfinite(hops[free]), hops[free], 1e9)
         best = int(free[int(np.argmax(sc))])
+        if criterion == "spread":
+            d = graph.from_nodes([best], np.inf)[0][0]
+            hops = d if hops is None else np.minimum(hops, d)
         before = design.variance()
         design.assimilate(best)
         chosen.append(best)
@@ -310,16 +349,18 @@ def place_sensors(network, count, *, existing=None, prior=None, members=16, seed
     out.sensors = _with_new(network, existing, out, sd)
     out.settings = {"members": int(prior.depth_m.shape[1]), "seed": int(seed),
                     "sd": float(sd), "min_depth_m": float(min_depth_m),
-                    "rim_weight": float(rim_weight), "sample_min": float(sample_min)}  # fmt: skip
+                    "rim_weight": float(rim_weight), "sample_min": float(sample_min),
+                    "criterion": criterion}  # fmt: skip
     return out
 
 
 def explained_variance(network, prior: PriorDepths, nodes, *, sd=0.01, min_depth_m=0.1,
-                       rim_weight=1.0, filter_settings=None) -> float:  # fmt: skip
+                       rim_weight=1.0, filter_settings=None,
+                       criterion="total") -> float:  # fmt: skip
     """Fraction of the prior's weighted target variance that depth sensors at ``nodes``
     explain (assimilated in order, the criterion of :func:`place_sensors`)."""
     design = _Design(prior, network, sd=sd, min_depth_m=min_depth_m, rim_weight=rim_weight,
-                     filter_settings=filter_settings)  # fmt: skip
+                     filter_settings=filter_settings, criterion=criterion)  # fmt: skip
     total = design.variance()
     for s in nodes:
         design.assimilate(int(s))
