@@ -170,7 +170,7 @@ class _Design:
     """The prior's anomalies, targets, candidates and taper, for greedy scoring."""
 
     def __init__(self, prior: PriorDepths, network, *, sd, min_depth_m, rim_weight,
-                 filter_settings=None, criterion="total", normalise=False):  # fmt: skip
+                 filter_settings=None, criterion="total"):  # fmt: skip
         from twin.ops.enkf import FilterSettings
         from twin.ops.localize import GraphDistance, gaspari_cohn
 
@@ -195,11 +195,6 @@ class _Design:
         near = (d >= NEAR_RIM * prior.rim_m[None, None, :]).mean(axis=(0, 1))
         self.weight = np.zeros(prior.n_nodes)
         self.weight[self.targets] = 1.0 + float(rim_weight) * near[self.targets]
-        if normalise:  # each target counts by the fraction of its own spread explained
-            v = (self.A**2).sum(axis=(0, 1)) / (self.n_members - 1)
-            ok = v > 0
-            self.weight[ok] = self.weight[ok] / v[ok] * ok.sum() / max(v[ok].size, 1)
-            self.weight[~ok] = 0.0
         self.candidates = np.flatnonzero(
             prior.junction & (d.mean(axis=1).max(axis=0) > min_depth_m)
         )
