@@ -38,6 +38,18 @@ def test_placed_sensors_explain_more_prior_variance_than_random_wet_manholes(sma
     assert p.explained_fraction > max(rand), (p.explained_fraction, rand)
 
 
+def test_spread_places_farthest_first_after_the_best_sensor(small, prior):
+    from twin.ops.localize import GraphDistance
+
+    total = place_sensors(small, 4, prior=prior)
+    spread = place_sensors(small, 4, prior=prior, criterion="spread")
+    assert spread.nodes[0] == total.nodes[0]
+    hops = GraphDistance.of_network(small).from_nodes(spread.nodes, np.inf)[0]
+    for k in range(1, 4):  # each the candidate farthest from the ones before it
+        d = hops[:k].min(axis=0)
+        assert d[spread.nodes[k]] == d[spread.candidates].max()
+
+
 def test_existing_sensors_are_assimilated_first_and_kept(small, prior, sensor_file, tmp_path):
     from twin.ops import SensorSet
 

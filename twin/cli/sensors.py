@@ -40,9 +40,17 @@ def sensors_cmd():
     show_default=True,
     help="Extra weight of a manhole's depth variance by its chance of being near its rim.",
 )
+@click.option(
+    "--criterion",
+    type=click.Choice(["total", "local", "spread"]),
+    default="total",
+    show_default=True,
+    help="total: the depth variance explained; local: the same with the rain factor's "
+    "share taken out; spread: the first by total, then farthest-first in links.",
+)
 @click.option("-o", "--output", required=True, help="Sensor file to write (TOML).")
 def place_cmd(network, count, scenario, existing_path, members, seed, end_hours, sd,
-              rim_weight, output):  # fmt: skip
+              rim_weight, criterion, output):  # fmt: skip
     """Choose COUNT manholes of NETWORK for new depth sensors (sd 0.01 m) from the twin's
     own prior (no truth): the members' rain-factor and roughness spread run over the
     event, each sensor scored by the depth variance at the wet manholes it explains in
@@ -76,12 +84,13 @@ def place_cmd(network, count, scenario, existing_path, members, seed, end_hours,
         if value < low:
             raise InputError(f"must be >= {low}, got {value}", field=name)
     p = place_sensors(net, count, existing=existing, members=members, seed=seed,
-                      end_hours=end_hours, sd=sd, rim_weight=rim_weight)  # fmt: skip
+                      end_hours=end_hours, sd=sd, rim_weight=rim_weight,
+                      criterion=criterion)  # fmt: skip
     header = (
         f"twin sensors place {network} --count {count}"
         + (f" --scenario {scenario}" if scenario else "")
         + (f" --existing {existing_path}" if existing_path else "")
-        + f" --members {members} --seed {seed}\n"
+        + f" --members {members} --seed {seed} --criterion {criterion}\n"
         + f"prior depth variance explained: {100 * p.existing_explained / p.prior_variance:.1f} %"
         + f" by the existing sensors, {100 * p.explained_fraction:.1f} % with the new ones"
     )
