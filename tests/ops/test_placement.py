@@ -38,6 +38,14 @@ def test_placed_sensors_explain_more_prior_variance_than_random_wet_manholes(sma
     assert p.explained_fraction > max(rand), (p.explained_fraction, rand)
 
 
+@pytest.mark.parametrize("criterion", ["local", "forecast"])
+def test_other_criteria_choose_wet_candidates_and_explain_prior_variance(small, criterion):
+    prior = prior_depths(small, 6, seed=0, end_hours=1.5, sample_min=10.0)
+    p = place_sensors(small, 2, prior=prior, criterion=criterion)
+    assert len(set(p.nodes.tolist())) == 2 and np.isin(p.nodes, p.candidates).all()
+    assert (p.explained > 0).all() and 0 < p.explained_fraction < 1
+
+
 def test_spread_places_farthest_first_after_the_best_sensor(small, prior):
     from twin.ops.localize import GraphDistance
 

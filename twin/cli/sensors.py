@@ -42,11 +42,12 @@ def sensors_cmd():
 )
 @click.option(
     "--criterion",
-    type=click.Choice(["total", "local", "spread"]),
+    type=click.Choice(["total", "local", "spread", "forecast"]),
     default="total",
     show_default=True,
     help="total: the depth variance explained; local: the same with the rain factor's "
-    "share taken out; spread: the first by total, then farthest-first in links.",
+    "share taken out; spread: the first by total, then farthest-first in links; "
+    "forecast: as total, the depths 0, 30 and 60 minutes after the reading.",
 )
 @click.option("-o", "--output", required=True, help="Sensor file to write (TOML).")
 def place_cmd(network, count, scenario, existing_path, members, seed, end_hours, sd,

@@ -61,6 +61,8 @@ __all__ = [
 
 #: fraction of the rim depth from which a manhole counts as near its rim
 NEAR_RIM = 0.8
+#: leads [min] at which ``criterion="forecast"`` scores the targets
+FORECAST_LEADS_MIN = (0, 30, 60)
 
 
 @dataclass
@@ -178,8 +180,8 @@ class _Design:
         d = prior.depth_m
         self.r2 = float(sd) ** 2
         self.A = d - d.mean(axis=1, keepdims=True)  # (t, members, nodes)
-        if criterion not in ("total", "local", "spread"):
-            raise InputError(f"must be total, local or spread, got {criterion!r}",
+        if criterion not in ("total", "local", "spread", "forecast"):
+            raise InputError(f"must be total, local, spread or forecast, got {criterion!r}",
                              field="criterion")  # fmt: skip
         f = prior.log_rain_factor
         if criterion == "local" and f is not None and np.ptp(f) > 0:
@@ -203,6 +205,24 @@ class _Design:
         self.radius = st.radius
         self._taper = gaspari_cohn
         self._rho = {}
+        self.blocks = 1
+        if criterion == "forecast":
+            self._leads(prior)
+
+    def _leads(self, prior: PriorDepths) -> None:
+        """``forecast``: the state of sample time t is the depths at t, t + 30 and t + 60
+        minutes (the sensor reads at t; the targets are scored at the three), so a
+        sensor is worth what its reading tells of the depths now and of those the
+        forecast will need (the water still upstream)."""
+        dt = float(np.median(np.diff(prior.times_s))) if len(prior.times_s) > 1 else 0.0
+        steps = [int(round(m * 60.0 / dt)) for m in FORECAST_LEADS_MIN] if dt > 0 else [0]
+        n_t = self.A.shape[0] - max(steps)
+        if n_t < 1:
+            raise InputError("the event is shorter than the forecast leads "
+                             f"{FORECAST_LEADS_MIN} min", field="criterion")  # fmt: skip
+        self.A = np.concatenate([self.A[k : k + n_t] for k in steps], axis=2)
+        self.weight = np.tile(self.weight, len(steps))
+        self.blocks = len(steps)
 
     def rho(self, nodes) -> np.ndarray:
         """(len(nodes), n_nodes) taper of the filter's localisation from ``nodes``."""
@@ -212,7 +232,8 @@ class _Design:
             dn, _ = self._reach(missing, self.radius)
             for s, row in zip(missing, dn, strict=True):
                 self._rho[s] = self._taper(row, self.radius)
-        return np.array([self._rho[int(s)] for s in nodes]).reshape(len(nodes), -1)
+        out = np.array([self._rho[int(s)] for s in nodes]).reshape(len(nodes), -1)
+        return np.tile(out, self.blocks) if self.blocks > 1 else out
 
     def variance(self) -> float:
         """Weighted variance of the targets now [m2, summed over the sample times]."""
@@ -286,7 +307,9 @@ def place_sensors(network, count, *, existing=None, prior=None, members=16, seed
         ``spread``: the first sensor by ``total`` (after the existing ones: the
         farthest), each next one the candidate farthest in links from all the sensors
         so far (the benchmark's farthest-first, on the manholes the prior wets, not the
-        truth).
+        truth); ``forecast``: as ``total``, the targets' depths at 0, 30 and 60 minutes
+        after the reading (the members' covariance across time: what the reading tells
+        of the water the forecast will route).
 
     Returns
     -------
