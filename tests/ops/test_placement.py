@@ -28,7 +28,7 @@ def prior(small):
 
 
 def test_placed_sensors_explain_more_prior_variance_than_random_wet_manholes(small, prior):
-    p = place_sensors(small, 3, prior=prior)
+    p = place_sensors(small, 3, prior=prior, criterion="total")
     assert len(set(p.nodes.tolist())) == 3
     assert np.isin(p.nodes, p.candidates).all()
     # greedy: each choice explains less than the one before, and the sum is the fraction
@@ -49,8 +49,8 @@ def test_other_criteria_choose_wet_candidates_and_explain_prior_variance(small, 
 def test_spread_places_farthest_first_after_the_best_sensor(small, prior):
     from twin.ops.localize import GraphDistance
 
-    total = place_sensors(small, 4, prior=prior)
-    spread = place_sensors(small, 4, prior=prior, criterion="spread")
+    total = place_sensors(small, 4, prior=prior, criterion="total")
+    spread = place_sensors(small, 4, prior=prior)  # the default
     assert spread.nodes[0] == total.nodes[0]
     hops = GraphDistance.of_network(small).from_nodes(spread.nodes, np.inf)[0]
     for k in range(1, 4):  # each the candidate farthest from the ones before it
@@ -62,8 +62,8 @@ def test_existing_sensors_are_assimilated_first_and_kept(small, prior, sensor_fi
     from twin.ops import SensorSet
 
     existing = load_sensors(sensor_file, small)  # L1, L2 depth; a flow and a rain sensor
-    alone = place_sensors(small, 2, prior=prior)
-    p = place_sensors(small, 2, prior=prior, existing=existing)
+    alone = place_sensors(small, 2, prior=prior, criterion="total")
+    p = place_sensors(small, 2, prior=prior, existing=existing, criterion="total")
     assert not np.isin(p.nodes, existing.element_index[:2]).any()
     assert p.existing_explained > 0
     assert p.explained_fraction > p.existing_explained / p.prior_variance

@@ -42,11 +42,12 @@ def sensors_cmd():
 )
 @click.option(
     "--criterion",
-    type=click.Choice(["total", "local", "spread", "forecast"]),
-    default="total",
+    type=click.Choice(["spread", "total", "local", "forecast"]),
+    default="spread",
     show_default=True,
-    help="total: the depth variance explained; local: the same with the rain factor's "
-    "share taken out; spread: the first by total, then farthest-first in links; "
+    help="spread: the first sensor by total, then each the manhole farthest in links "
+    "from the sensors so far (better forecasts in the twin experiments); total: the prior "
+    "depth variance explained; local: the same with the rain factor's share taken out; "
     "forecast: as total, the depths 0, 30 and 60 minutes after the reading.",
 )
 @click.option("-o", "--output", required=True, help="Sensor file to write (TOML).")
@@ -54,9 +55,11 @@ def place_cmd(network, count, scenario, existing_path, members, seed, end_hours,
               rim_weight, criterion, output):  # fmt: skip
     """Choose COUNT manholes of NETWORK for new depth sensors (sd 0.01 m) from the twin's
     own prior (no truth): the members' rain-factor and roughness spread run over the
-    event, each sensor scored by the depth variance at the wet manholes it explains in
-    the filter's localised update, chosen greedily after the existing sensors.  Writes a
-    sensor file for `twin watch --sensors` (the existing sensors, then the new ones)."""
+    event; the first sensor where it explains most of the depth variance at the wet
+    manholes in the filter's localised update, each next one (spread, the default) the
+    wet manhole farthest from the sensors so far, or (total) again the one explaining
+    most of what is left.  Existing sensors come first.  Writes a sensor file for
+    `twin watch --sensors` (the existing sensors, then the new ones)."""
     from pathlib import Path
 
     from twin.errors import InputError
