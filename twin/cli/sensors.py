@@ -90,12 +90,13 @@ def place_cmd(network, count, scenario, existing_path, members, seed, end_hours,
     p = place_sensors(net, count, existing=existing, members=members, seed=seed,
                       end_hours=end_hours, sd=sd, rim_weight=rim_weight,
                       criterion=criterion)  # fmt: skip
+    before = p.existing_explained / p.prior_variance if p.prior_variance > 0 else 0.0
     header = (
         f"twin sensors place {network} --count {count}"
         + (f" --scenario {scenario}" if scenario else "")
         + (f" --existing {existing_path}" if existing_path else "")
         + f" --members {members} --seed {seed} --criterion {criterion}\n"
-        + f"prior depth variance explained: {100 * p.existing_explained / p.prior_variance:.1f} %"
+        + f"prior depth variance explained: {100 * before:.1f} %"
         + f" by the existing sensors, {100 * p.explained_fraction:.1f} % with the new ones"
     )
     write_sensors(out, p.sensors, header)
@@ -103,6 +104,6 @@ def place_cmd(network, count, scenario, existing_path, members, seed, end_hours,
     click.echo(f"placed {len(names)} sensors: {', '.join(names)}")
     click.echo(
         f"prior depth variance at {len(p.targets)} wet manholes explained: "
-        f"{100 * p.existing_explained / p.prior_variance:.1f} % existing -> "
+        f"{100 * before:.1f} % existing -> "
         f"{100 * p.explained_fraction:.1f} %; written to {out}"
     )
