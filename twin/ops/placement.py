@@ -46,7 +46,8 @@ in pipes the prior cannot locate, and sensors bunched on the trunk leave the bra
 whose water the forecast routes unobserved.  So the default is ``spread``: the first
 sensor by the variance criterion, then farthest-first in links over the manholes the
 prior wets (the benchmark's rule without the truth), which measured level with the
-truth-based choice on the tuning seeds and better forecasts than ``total``.  Scoring the
+truth-based choice and with better forecasts than ``total`` (tuning seeds and held out;
+the switch came after its small-network runs, see the notes).  Scoring the
 rain factor's share out (``local``) or the depths 30 and 60 minutes after the reading
 (``forecast``) chose nearly the same trunk cluster as ``total``.
 """
