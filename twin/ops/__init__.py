@@ -3,12 +3,14 @@
 Sensors are declared in TOML (:func:`load_sensors`); every observation ingested from a
 CSV file, a followed SCADA export folder or an MQTT broker goes into an
 :class:`ObservationStore` (SQLite in the output folder), from which the watch loop reads
-windows of observations.
+windows of observations.  :func:`place_sensors` chooses where new depth sensors
+explain most of the twin's own prior depth spread (`twin sensors place`).
 """
 
 from twin.ops.csvfeed import ingest_csv, read_observations_csv
 from twin.ops.folder import FolderFeed
 from twin.ops.mqtt import MqttFeed, parse_broker, parse_payload
+from twin.ops.placement import place_sensors, write_sensors
 from twin.ops.sensors import (
     QUANTITY_UNITS,
     ElementKind,
@@ -45,5 +47,7 @@ __all__ = [
     "parse_broker",
     "parse_iso_time",
     "parse_payload",
+    "place_sensors",
     "read_observations_csv",
+    "write_sensors",
 ]
