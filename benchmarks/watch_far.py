@@ -39,6 +39,7 @@ import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
 from watch_twin import network  # noqa: E402
+from watch_warnings import book_messages  # noqa: E402
 
 OUT = Path(__file__).parent / "results" / "watch-far.json"
 BINS = (0.0, 1e-9, 0.2, 0.4, 0.5, 0.6, 0.7, 0.8, 0.9, 1.01)
@@ -75,22 +76,8 @@ def load(folder: Path):
 def replay(net, fc, hold_cycles, threshold=0.5, hysteresis=0.2) -> list[dict]:
     """The manhole messages of the warning book on the run's forecasts (risks as
     :meth:`twin.ops.watch.Twin.warnings` builds them)."""
-    from twin.ops.warnings import WarningBook, WarningSettings
-
-    names = [str(x) for x in net.nodes.name]
-    p_all, first_t = fc.node_flood_probability.values, fc.node_first_flood_time.values
-    s = WarningSettings(probability=threshold, hysteresis=hysteresis, hold_cycles=hold_cycles)
-    book, msgs = WarningBook(s), []
-    for c, t in enumerate(fc.cycle.values):
-        risks = {
-            ("manhole_overflow", names[i]): {
-                "probability": float(p_all[c, i]),
-                "expected_time": None if np.isnat(first_t[c, i]) else first_t[c, i],
-            }
-            for i in np.flatnonzero(p_all[c] >= max(threshold - hysteresis, 1e-9))
-        }
-        msgs += [m.to_dict() for m in book.cycle(t, risks)]
-    return msgs
+    return book_messages(fc, [str(x) for x in net.nodes.name], threshold, hysteresis,
+                         hold_cycles)  # fmt: skip
 
 
 def in_force(messages, floods) -> dict:

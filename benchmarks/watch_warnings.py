@@ -65,8 +65,28 @@ def run(
     return time.perf_counter() - t0
 
 
-def score(net_name, outdir, horizon_min=120.0) -> dict:
+def book_messages(fc, names, threshold, hysteresis, hold_cycles=1) -> list[dict]:
+    """The manhole messages of the warning book replayed on a run's forecasts ``fc``
+    (risks as :meth:`twin.ops.watch.Twin.warnings` builds them; ``names`` the network's
+    node names)."""
     from twin.ops.warnings import WarningBook, WarningSettings
+
+    p_all, first_t = fc.node_flood_probability.values, fc.node_first_flood_time.values
+    s = WarningSettings(probability=threshold, hysteresis=hysteresis, hold_cycles=hold_cycles)
+    book, msgs = WarningBook(s), []
+    for c, t in enumerate(fc.cycle.values):
+        risks = {
+            ("manhole_overflow", names[i]): {
+                "probability": float(p_all[c, i]),
+                "expected_time": None if np.isnat(first_t[c, i]) else first_t[c, i],
+            }
+            for i in np.flatnonzero(p_all[c] >= max(threshold - hysteresis, 1e-9))
+        }
+        msgs += [m.to_dict() for m in book.cycle(t, risks)]
+    return msgs
+
+
+def score(net_name, outdir, horizon_min=120.0) -> dict:
     from twin.validation import twin_experiment as E
 
     net = network(net_name)
@@ -103,16 +123,7 @@ def score(net_name, outdir, horizon_min=120.0) -> dict:
     sweep = []
     for thr in THRESHOLDS:
         hyst = 0.2 if thr > 0.25 else thr / 2
-        book, msgs = WarningBook(WarningSettings(probability=thr, hysteresis=hyst)), []
-        for c, t in enumerate(cycles):
-            risks = {
-                ("manhole_overflow", names[i]): {
-                    "probability": float(p_all[c, i]),
-                    "expected_time": None if np.isnat(first_t[c, i]) else first_t[c, i],
-                }
-                for i in np.flatnonzero(p_all[c] >= max(thr - hyst, 1e-9))
-            }
-            msgs += [m.to_dict() for m in book.cycle(t, risks)]
+        msgs = book_messages(fc, names, thr, hyst)
         sweep.append(
             {
                 "threshold": thr,
