@@ -83,6 +83,13 @@ from twin.errors import InputError
     "rain factor's runaway; 2 stops the runaway measured there); 0: no bound.",
 )
 @click.option(
+    "--plain-qc",
+    is_flag=True,
+    help="Sensor QC judges a reading by the members' spread also where all but one of "
+    "them sit at the manhole's rim (as before round 12); default: by at least their "
+    "distance from the reading there (README, The rain factor's runaway).",
+)
+@click.option(
     "--factor-independent",
     is_flag=True,
     help="Every reading moves the rain factor with its full weight, as independent "
@@ -139,7 +146,8 @@ from twin.errors import InputError
 @click.option("-o", "--output", "outdir", required=True, help="Output folder.")
 def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, surface, mqtt,
               topic, replay, cycle_min, horizon_min, members, no_assimilation, nudging,
-              conduits, subcatchments, obs_error, plain_gate, factor_bound, factor_independent,
+              conduits, subcatchments, obs_error, plain_gate, plain_qc, factor_bound,
+              factor_independent,
               motion_pairs, warning_hold,
               adaptive_inflation, scheduler, seed, advise, actuators_path, solver,
               outdir):  # fmt: skip
@@ -151,6 +159,7 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
     import twin
     from twin.ops.csvfeed import ingest_csv
     from twin.ops.enkf import FilterSettings
+    from twin.ops.qc import QCSettings
     from twin.ops.sensors import load_sensors
     from twin.ops.warnings import WarningSettings
     from twin.ops.watch import Twin
@@ -219,6 +228,7 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
                                              param_bound_sd=factor_bound,
                                              param_shared=not factor_independent,
                                              estimate_subcatchments=subcatchments),
+              qc_settings=QCSettings(pinned_spread=not plain_qc),
               warning_settings=WarningSettings(hold_cycles=warning_hold), **radar)  # fmt: skip
     for p in (obs_path, rain_path):
         if p:
