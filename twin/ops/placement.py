@@ -279,13 +279,14 @@ class _Design:
         self.A = A - g[:, None, :] * A[:, :, s][:, :, None]
 
 
-def _depth_nodes(sensors: SensorSet | None) -> np.ndarray:
-    if sensors is None or len(sensors) == 0:
-        return np.zeros(0, np.int64)
-    at = (sensors.element_kind == ElementKind.NODE) & np.isin(
-        sensors.quantity, (Quantity.DEPTH, Quantity.HEAD)
-    )
-    return np.unique(sensors.element_index[at]).astype(np.int64)
+def _depth_sensor_sd(sensors: SensorSet | None) -> dict[int, float]:
+    """Node position -> error sd [m] of the depth and head sensors in ``sensors`` (the
+    first sensor's at a node read by several)."""
+    out = {}
+    for s in sensors if sensors is not None else ():
+        if s.element_kind == ElementKind.NODE and s.quantity in (Quantity.DEPTH, Quantity.HEAD):
+            out.setdefault(int(s.element_index), float(s.sd))
+    return out
 
 
 def place_sensors(network, count, *, existing=None, prior=None, members=16, seed=0,
@@ -340,16 +341,12 @@ def place_sensors(network, count, *, existing=None, prior=None, members=16, seed
                              sample_min=sample_min, roughness_sigma=rough)  # fmt: skip
     design = _Design(prior, network, sd=sd, min_depth_m=min_depth_m, rim_weight=rim_weight,
                      filter_settings=filter_settings, criterion=criterion)  # fmt: skip
-    have = _depth_nodes(existing)
+    by_node = _depth_sensor_sd(existing)
+    have = np.array(sorted(by_node), np.int64)
     total = design.variance()
     r_user = design.r2
-    by_node = {}
-    if existing is not None:
-        for s in existing:
-            if s.element_kind == ElementKind.NODE and s.quantity in (Quantity.DEPTH, Quantity.HEAD):
-                by_node.setdefault(s.element_index, s.sd)
     for s in have:  # the existing sensors with their own error
-        design.r2 = float(by_node[int(s)]) ** 2
+        design.r2 = by_node[int(s)] ** 2
         design.assimilate(int(s))
     design.r2 = r_user
     after_existing = design.variance()
