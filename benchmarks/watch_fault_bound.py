@@ -17,6 +17,8 @@ report sample from the readings up to it (causal), with ``z = (reading - truth) 
   declared sd: the noise fault);
 - ``accum``: the larger of ``cusum`` and ``cusum_var``, each over its 99.9 % point on
   sound readings (Monte Carlo): one generic score for all kinds;
+- ``accum_stuck``: ``accum``, or above every other score where the readings have not
+  changed for 3 minutes (the QC's stuck test, which needs no prediction);
 - ``llr`` (the ceiling: the generator known): the log posterior odds of "faulty" given
   the readings since the fault start, the log-sum-exp of the likelihood ratios of each
   fault of the generator (bias +-10 %, drift +-2 cm/h, stuck, noise x6, with their
@@ -103,7 +105,18 @@ def scores(z, y=None):
         "mean": running_mean(z),
         "cusum_var": v,
         "accum": np.maximum(c / hc, v / hv),
-    }
+    } | ({} if y is None else {"accum_stuck": np.maximum(c / hc, v / hv) + 1e3 * stuck(y)})
+
+
+def stuck(y, minutes=3):
+    """Whether each reading (t, n) ends a run of ``minutes`` + 1 identical readings."""
+    same = np.abs(np.diff(y, axis=0)) <= 1e-9
+    run = np.zeros(y.shape[1])
+    out = np.zeros(y.shape, bool)
+    for i, s in enumerate(same, start=1):
+        run = np.where(s, run + 1, 0)
+        out[i] = run >= minutes
+    return out
 
 
 def llr(t_s, y, truth, on, sd=SD):
@@ -167,7 +180,7 @@ def truth_case(net_name, seed, sign):
     report_s = float(SimOptions.from_network(net).report_step_s)
     keep = t_s - t_s[0] <= MINUTES * 60.0 + 1e-6
     t_s, y, truth, on = t_s[keep], y[keep], truth[keep], ex.faulty[keep, 0]
-    sc = scores((y - truth) / SD)
+    sc = scores((y - truth) / SD, y)
     sc["llr"] = llr(t_s, y, truth, on)
     rel = t_s - t_s[0]
     grid = np.abs(rel / report_s - np.round(rel / report_s)) < 1e-6
@@ -197,7 +210,7 @@ def trace_cases(path):
         t = np.array(tr["t"])
         y, hx, hsd = (np.array(tr[k]) for k in ("y", "hx", "hsd"))
         z = (y - hx) / np.sqrt(hsd**2 + SD**2)
-        sc = scores(z)
+        sc = scores(z, y)
         rel = t - tr["t0_s"]
         grid = np.abs(t / tr["report_s"] - np.round(t / tr["report_s"])) < 1e-6
         on = rel >= START_S

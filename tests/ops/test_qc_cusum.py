@@ -99,3 +99,51 @@ def test_the_benchmark_mirrors_the_offset_faults_downward():
     np.testing.assert_allclose((up - down)[on, 1], 2 * 0.02 * tau, atol=1e-12)
     np.testing.assert_array_equal(up[:, 2:], down[:, 2:])
     np.testing.assert_array_equal(up[~on], down[~on])
+
+
+def test_a_restarted_watch_carries_the_cusum_on(tmp_path):
+    """The CUSUM's sums are in the watch's mark: a watch stopped after 30 minutes and
+    restarted ends with the sums of one run through; a folder whose mark has none (written
+    before round 13) starts them anew from the readings of the history it keeps."""
+    import json
+
+    import twin
+    from twin.ops.sensors import load_sensors
+    from twin.ops.watch import Twin
+
+    net = twin.load_network("small")
+    toml = tmp_path / "s.toml"
+    toml.write_text(
+        '[[sensor]]\nid = "L1"\nnode = "MH000031"\nquantity = "depth"\nsd = 0.01\n'
+        '[[sensor]]\nid = "L2"\nnode = "MH000008"\nquantity = "depth"\nsd = 0.01\n'
+    )
+    sensors = load_sensors(toml, net)
+    start = np.datetime64("2024-07-15T00:00:00", "s")
+    rows = [(str(start + np.timedelta64(m, "m")), s, 0.05 + 0.001 * m)
+            for m in range(1, 41) for s in ("L1", "L2")]  # fmt: skip
+
+    def watch(out, upto_min):
+        tw = Twin(net, sensors, out, members=3, cycle_min=10, forecast=False, seed=1,
+                  qc_settings=QCSettings(cusum=True))  # fmt: skip
+        tw.ingest([r for r in rows if r[0] <= str(start + np.timedelta64(upto_min, "m"))], "t")
+        tw.run()
+        tw.close()
+        return tw
+
+    whole = watch(tmp_path / "a", 40)
+    assert whole.qc.cusum_state.max() > 0.0
+    first = watch(tmp_path / "b", 20)
+    saved = json.loads((tmp_path / "b" / "watch.json").read_text())["qc"]
+    np.testing.assert_allclose(saved["cusum"], first.qc.cusum_state)
+    assert saved["cusum_t"] == first.qc.cusum_t.tolist()
+    again = watch(tmp_path / "b", 40)
+    np.testing.assert_allclose(again.qc.cusum_state, whole.qc.cusum_state)
+    np.testing.assert_array_equal(again.qc.cusum_t, whole.qc.cusum_t)
+    mark = tmp_path / "b" / "watch.json"
+    m = json.loads(mark.read_text())
+    del m["qc"]["cusum"], m["qc"]["cusum_t"]
+    mark.write_text(json.dumps(m))
+    rows += [
+        (str(start + np.timedelta64(m, "m")), s, 0.09) for m in range(41, 51) for s in ("L1", "L2")
+    ]
+    assert np.isfinite(watch(tmp_path / "b", 50).qc.cusum_state).all()

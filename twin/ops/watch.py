@@ -834,7 +834,7 @@ class Twin:
         self.qc._good_run[:] = mark["qc"]["good"]
         large = mark["qc"].get("large_until") or [None] * len(self.qc._large_until)
         self.qc._large_until[:] = [-np.inf if x is None else x for x in large]
-        if "cusum" in mark["qc"]:  # a folder of before round 13 starts the sums anew
+        if "cusum" in mark["qc"]:  # else (before round 13) the sums start from the history
             self.qc.cusum_state[:] = mark["qc"]["cusum"]
             self.qc.cusum_t[:] = [-np.inf if x is None else x for x in mark["qc"]["cusum_t"]]
         self._history = {k: list(np.asarray(v)) for k, v in mark["history"].items()}
