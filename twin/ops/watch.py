@@ -781,6 +781,8 @@ class Twin:
                 "bad": self.qc._bad_run.tolist(),
                 "good": self.qc._good_run.tolist(),
                 "large_until": [x if np.isfinite(x) else None for x in self.qc._large_until],
+                "cusum": self.qc.cusum_state.tolist(),
+                "cusum_t": [x if np.isfinite(x) else None for x in self.qc.cusum_t],
             },
             "history": {k: np.asarray(v).tolist() for k, v in self._history.items()},
         }
@@ -832,6 +834,9 @@ class Twin:
         self.qc._good_run[:] = mark["qc"]["good"]
         large = mark["qc"].get("large_until") or [None] * len(self.qc._large_until)
         self.qc._large_until[:] = [-np.inf if x is None else x for x in large]
+        if "cusum" in mark["qc"]:  # else (before round 13) the sums start from the history
+            self.qc.cusum_state[:] = mark["qc"]["cusum"]
+            self.qc.cusum_t[:] = [-np.inf if x is None else x for x in mark["qc"]["cusum_t"]]
         self._history = {k: list(np.asarray(v)) for k, v in mark["history"].items()}
         if not self.qc.s.uses_members:
             self._history.pop("hxm", None)

@@ -135,12 +135,13 @@ def sensor_set(net, nodes, sd=0.01) -> SensorSet:
 FAULTS = ("bias", "drift", "stuck", "noise")
 
 
-def readings(truth, nodes, sd, seed=0, faults=None, fault_start_s=0.0):
+def readings(truth, nodes, sd, seed=0, faults=None, fault_start_s=0.0, sign=1.0):
     """Sensor readings of the truth: ``(times (datetime64[s]), values (t, k), faulty (t, k))``.
 
     ``faults`` maps a sensor position to ``bias`` (+10 %), ``drift`` (+2 cm/h),
     ``stuck`` (the value at the fault's start) or ``noise`` (sd x 6), from
-    ``fault_start_s`` after the start on.
+    ``fault_start_s`` after the start on; ``sign`` -1 mirrors the offset faults
+    downward (bias -10 %, drift -2 cm/h; the same random draws).
     """
     rng = np.random.default_rng(seed)
     t = truth.time.values.astype("datetime64[s]")
@@ -152,9 +153,9 @@ def readings(truth, nodes, sd, seed=0, faults=None, fault_start_s=0.0):
         on = t_s >= fault_start_s
         faulty[on, k] = True
         if kind == "bias":
-            y[on, k] = true[on, k] * 1.10 + rng.normal(0.0, sd, on.sum())
+            y[on, k] = true[on, k] * (1.0 + 0.10 * sign) + rng.normal(0.0, sd, on.sum())
         elif kind == "drift":
-            y[on, k] += 0.02 * (t_s[on] - fault_start_s) / 3600.0
+            y[on, k] += sign * 0.02 * (t_s[on] - fault_start_s) / 3600.0
         elif kind == "stuck":
             y[on, k] = y[np.argmax(on), k]
         elif kind == "noise":
@@ -165,17 +166,25 @@ def readings(truth, nodes, sd, seed=0, faults=None, fault_start_s=0.0):
 
 
 def experiment(
-    model, n_sensors, seed, rain_factor=1.3, sd=0.01, faults=None, fault_start_s=0.0, workdir=None
+    model,
+    n_sensors,
+    seed,
+    rain_factor=1.3,
+    sd=0.01,
+    faults=None,
+    fault_start_s=0.0,
+    workdir=None,
+    sign=1.0,
 ) -> Experiment:
     """The truth of ``model`` (:func:`make_truth_network` with ``rain_factor`` and
     ``seed``, run in SWMM with a one-minute sample), ``n_sensors`` depth sensors chosen
     on it (:func:`choose_sensor_nodes`) and their readings with noise ``sd`` [m] and
-    ``faults`` (:func:`readings`)."""
+    ``faults`` of ``sign`` (:func:`readings`)."""
     truth = run_truth(make_truth_network(model, rain_factor, seed=seed), 60, workdir=workdir)
     nodes = choose_sensor_nodes(model, truth, n_sensors, seed=seed)
     sensors = sensor_set(model, nodes, sd)
     t, y, faulty = readings(truth, nodes, sd, seed=seed, faults=faults,
-                            fault_start_s=fault_start_s)  # fmt: skip
+                            fault_start_s=fault_start_s, sign=sign)  # fmt: skip
     return Experiment(model, truth, nodes, sensors, t, y, faulty)
 
 
