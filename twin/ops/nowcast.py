@@ -27,6 +27,12 @@ where the storm's bursts are, decorrelate within minutes and are replaced by noi
 placed anywhere) and 0.19-0.59 with the extrapolation; STEPS' warnings found 0.02-0.89
 of the floods, the extrapolation's 0.88-1.00, so the extrapolation is the default.
 
+The extrapolation's mean field may instead be the last frames advected to now and
+averaged (``mean="smoothed"``) or S-PROG's (``mean="sprog"``), and its motion the mean of
+several frame pairs' flow (``motion_pairs``); measured in round 13
+(``benchmarks/watch_nowcast_error.py``, notes/watch-nowcast.md): the nowcast's error over
+the town is mostly its motion; neither is on by default.
+
 Each member's forecast frames are mapped to the gauges like the observed frames.
 """
 
