@@ -136,7 +136,8 @@ def one(net_name, seed, mode, method, members, end_hours, keep, options=None):
                       SimOptions.from_network(ex.model).start, method=nowcast,
                       spread=options.get("spread", "lagrangian"),
                       gauge_adjusted=mode.endswith("-gauge"),
-                      motion_pairs=int(options.get("motion_pairs", 1)))  # fmt: skip
+                      motion_pairs=int(options.get("motion_pairs", 1)),
+                      mean=options.get("mean", "extrapolation"))  # fmt: skip
         kw = {"radar": r}
     t0 = time.perf_counter()
     tw = Twin(ex.model, ex.sensors, outdir, members=members, seed=seed, end_hours=end_hours,
@@ -181,6 +182,8 @@ def main():
     ap.add_argument("--spread", default="lagrangian", help="extrapolation spread: lagrangian|fixed")
     ap.add_argument("--motion-pairs", type=int, default=1,
                     help="the radar motion: mean over this many frame pairs")  # fmt: skip
+    ap.add_argument("--mean", default="extrapolation",
+                    help="the extrapolation's mean: extrapolation|smoothed|sprog")  # fmt: skip
     ap.add_argument("-o", default=str(OUT))
     ap.add_argument(
         "--rescore",
@@ -216,11 +219,14 @@ def main():
         opt["spread"] = a.spread
     if a.motion_pairs != 1:
         opt["motion_pairs"] = a.motion_pairs
+    if a.mean != "extrapolation":
+        opt["mean"] = a.mean
     runs = [(n, int(s), m, meth, a.members, a.end_hours, a.keep, opt)
             for s in a.seeds.split(",") for n in a.networks.split(",")
             for m in a.modes.split(",") for meth in methods]  # fmt: skip
     out = Path(a.o)
-    key = ("network", "seed", "mode", "method", "members", "label", "spread", "motion_pairs")
+    key = ("network", "seed", "mode", "method", "members", "label", "spread", "motion_pairs",
+           "mean")  # fmt: skip
     with ProcessPoolExecutor(a.jobs) as pool:
         for f in as_completed([pool.submit(one, *r) for r in runs]):
             r = f.result()

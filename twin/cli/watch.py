@@ -105,6 +105,15 @@ from twin.errors import InputError
     "pairs of radar frames (1: the last two frames only; README, The false alarms traced).",
 )
 @click.option(
+    "--nowcast-mean",
+    type=click.Choice(["extrapolation", "smoothed", "sprog"]),
+    default="extrapolation",
+    show_default=True,
+    help="With --radar: the extrapolation nowcast's mean field: the last frame advected "
+    "(extrapolation), the last three frames advected to now and averaged first "
+    "(smoothed), or S-PROG's decaying cascade (sprog) (README, The radar nowcast's rain).",
+)
+@click.option(
     "--warning-hold",
     type=click.IntRange(1, 100),
     default=1,
@@ -148,7 +157,7 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
               topic, replay, cycle_min, horizon_min, members, no_assimilation, nudging,
               conduits, subcatchments, obs_error, plain_gate, plain_qc, factor_bound,
               factor_independent,
-              motion_pairs, warning_hold,
+              motion_pairs, nowcast_mean, warning_hold,
               adaptive_inflation, scheduler, seed, advise, actuators_path, solver,
               outdir):  # fmt: skip
     """Keep NETWORK corrected by live sensors, forecast every cycle and issue warnings.
@@ -169,6 +178,9 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
     if motion_pairs != 1 and not radar_dir:
         raise InputError("--motion-pairs is the radar nowcast's: give --radar too",
                          field="--motion-pairs")  # fmt: skip
+    if nowcast_mean != "extrapolation" and not radar_dir:
+        raise InputError("--nowcast-mean is the radar nowcast's: give --radar too",
+                         field="--nowcast-mean")  # fmt: skip
     if actuators_path and not advise:
         raise InputError("--actuators is the advice's actuator file: give --advise too",
                          field="--actuators")  # fmt: skip
@@ -218,7 +230,8 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
         radar = {"radar": RadarRain.from_folder(radar_dir, net, SimOptions.from_network(net).start,
                                                 method=nowcast,
                                                 gauge_adjusted=bool(rain_path),
-                                                motion_pairs=motion_pairs)}  # fmt: skip
+                                                motion_pairs=motion_pairs,
+                                                mean=nowcast_mean)}  # fmt: skip
     tw = Twin(net, sensors, out, members=members, assimilation=method, cycle_min=cycle_min,
               horizon_min=horizon_min, end_hours=end_hours, seed=seed, surface=surface or None,
               scheduler=scheduler, advise=advise, actuators=actuators_path, solver=solver,

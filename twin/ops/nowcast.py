@@ -27,11 +27,19 @@ where the storm's bursts are, decorrelate within minutes and are replaced by noi
 placed anywhere) and 0.19-0.59 with the extrapolation; STEPS' warnings found 0.02-0.89
 of the floods, the extrapolation's 0.88-1.00, so the extrapolation is the default.
 
+The extrapolation's mean field may instead be the last frames advected to now and
+averaged (``mean="smoothed"``) or S-PROG's (``mean="sprog"``), and its motion the mean of
+several frame pairs' flow (``motion_pairs``); measured in round 13
+(``benchmarks/watch_nowcast_error.py``, benchmarks/results/watch-nowcast-notes.md): the
+nowcast's error over the town is mostly its motion; neither is on by default.
+
 Each member's forecast frames are mapped to the gauges like the observed frames.
 """
 
 from __future__ import annotations
 
+import contextlib
+import io
 import logging
 from pathlib import Path
 
@@ -43,6 +51,7 @@ from twin.ops.rain import ObservedRain, persistence_nowcast
 log = logging.getLogger(__name__)
 
 METHODS = ("steps", "extrapolation")
+MEANS = ("extrapolation", "sprog", "smoothed")
 #: pysteps optical flow without OpenCV (Lucas-Kanade needs it): the anisotropic
 #: diffusion method of Proesmans et al. (1994) on the last two frames (0.4 s on a 64 x 64
 #: grid here; the variational echo tracking took minutes).
@@ -104,6 +113,9 @@ BIAS_WINDOW_S = 3600.0
 BIAS_MIN_MM = 1.0
 #: The extrapolation members' lognormal spread before it was estimated (``spread="fixed"``).
 FIXED_SPREAD = 0.35
+#: S-PROG's probability matching of its forecast to the last frame (pysteps' ``"cdf"``:
+#: the rain rates' distribution kept, ``"mean"``: the wet area's mean kept).
+SPROG_MATCHING = "cdf"
 
 
 def motion_field(method, frames) -> np.ndarray:
@@ -151,6 +163,21 @@ def lagrangian_log_variance(frames, velocity, n_steps, threshold, extrapolate):
     return np.minimum(0.5 * a + b * lead, max(cap, 0.5 * a))
 
 
+def lagrangian_mean(frames, velocity, extrapolate) -> np.ndarray:
+    """The frames advected to the last one's time along ``velocity`` and averaged
+    (Lagrangian temporal smoothing: a radar's independent errors of each frame average
+    out, the rain that moved with the motion stays); a cell the advection leaves
+    undefined takes the last frame's value."""
+    last = np.asarray(frames[-1], np.float64)
+    acc, n = last.copy(), np.ones_like(last)
+    for j in range(1, len(frames)):
+        adv = np.asarray(extrapolate(frames[-1 - j], velocity, j)[-1], np.float64)
+        ok = np.isfinite(adv)
+        acc[ok] += adv[ok]
+        n[ok] += 1.0
+    return acc / n
+
+
 def _signature(path):
     st = Path(path).stat()
     return (st.st_mtime_ns, st.st_size)
@@ -184,11 +211,27 @@ class RadarRain:
         pairs of consecutive frames (default 1: the last two frames only, as before
         2026-12-07); a noisy radar's two-frame motion errs by up to a factor 2 at a
         town (benchmarks/results/watch-far-notes.md).
+    mean : {"extrapolation", "sprog", "smoothed"}
+        The extrapolation members' mean field: the last frame advected (default, as
+        before 2026-12-07); S-PROG (Seed 2003; pysteps ``sprog``), the last
+        ``n_frames`` frames' cascade of spatial scales each advected and decayed by the
+        AR(2) lag correlations measured on the frames, so the small scales that the
+        motion and the rain's evolution make unpredictable fade with lead and the
+        members' mean keeps the predictable large scales; or ``smoothed``, the last
+        ``n_frames`` frames advected to now and averaged before the extrapolation.
     """
 
     def __init__(self, frames, net, start, *, method="extrapolation", n_frames=3,
                  threshold_mmh=0.1,
-                 spread="lagrangian", gauge_adjusted=False, motion_pairs=1):  # fmt: skip
+                 spread="lagrangian", gauge_adjusted=False, motion_pairs=1,
+                 mean="extrapolation"):  # fmt: skip
+        if mean not in MEANS:
+            raise InputError(f"radar nowcast mean must be one of {MEANS}, got {mean!r}",
+                             field="mean")  # fmt: skip
+        if mean != "extrapolation" and method != "extrapolation":
+            raise InputError(f"radar nowcast mean {mean!r} is the extrapolation's, not {method}'s",
+                             field="mean")  # fmt: skip
+        self.mean = mean
         self.gauge_adjusted = bool(gauge_adjusted)
         self.motion_pairs = int(motion_pairs)
         if not 1 <= self.motion_pairs <= SPREAD_FRAMES - 1:
@@ -325,6 +368,31 @@ class RadarRain:
                   for j in range(k)]  # fmt: skip
         return np.mean(fields, axis=0)
 
+    def _db(self, past):
+        from pysteps.utils import transformation
+
+        db, meta = transformation.dB_transform(
+            past, {"threshold": self.threshold, "zerovalue": 0.0, "transform": None,
+                   "unit": "mm/h"},
+            threshold=self.threshold, zerovalue=-15.0,
+        )  # fmt: skip
+        db[~np.isfinite(db)] = -15.0
+        return db, meta, max(1, min(6, int(np.log2(min(past.shape[1:]))) - 2))
+
+    def _sprog(self, past, velocity, n_steps) -> np.ndarray:
+        """The S-PROG forecast (n_steps, y, x) [mm/h] of the last frames."""
+        from pysteps import nowcasts
+        from pysteps.utils import transformation
+
+        db, meta, levels = self._db(past)
+        with contextlib.redirect_stdout(io.StringIO()):  # pysteps prints its settings
+            fc = nowcasts.get_method("sprog")(
+                db, velocity, n_steps, precip_thr=meta["threshold"], n_cascade_levels=levels,
+                ar_order=min(2, len(past) - 1), probmatching_method=SPROG_MATCHING,
+            )  # fmt: skip
+        rate, _ = transformation.dB_transform(fc, meta, threshold=meta["threshold"], inverse=True)
+        return np.maximum(np.nan_to_num(rate), 0.0)
+
     def _pysteps(self, past, n_steps, n_members, seed, recent=None):
         try:
             from pysteps import motion, nowcasts
@@ -335,7 +403,14 @@ class RadarRain:
         velocity = self._motion(motion.get_method(MOTION), past, recent)
         timestep_min = self.step_s / 60.0
         if self.method == "extrapolation":
-            det = nowcasts.get_method("extrapolation")(past[-1], velocity, n_steps)
+            if self.mean == "sprog":
+                det = self._sprog(past, velocity, n_steps)
+            elif self.mean == "smoothed":
+                det = nowcasts.get_method("extrapolation")(
+                    lagrangian_mean(past, velocity, nowcasts.get_method("extrapolation")),
+                    velocity, n_steps)  # fmt: skip
+            else:
+                det = nowcasts.get_method("extrapolation")(past[-1], velocity, n_steps)
             rng = np.random.default_rng([int(seed), 15485863])
             z = rng.standard_normal(n_members)
             if self.spread == "fixed":
