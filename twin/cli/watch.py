@@ -114,6 +114,16 @@ from twin.errors import InputError
     "(smoothed), or S-PROG's decaying cascade (sprog) (README, The radar nowcast's rain).",
 )
 @click.option(
+    "--motion-pert",
+    type=click.Choice(["none", "pairs"]),
+    default="none",
+    show_default=True,
+    help="With --radar: the extrapolation members' motion: all the same (none), or each "
+    "perturbed by its own constant vector as large as the spread of the last frame pairs' "
+    "optical flows (pairs), so the members span a timing error (README, The radar "
+    "nowcast's rain).",
+)
+@click.option(
     "--warning-hold",
     type=click.IntRange(1, 100),
     default=1,
@@ -157,7 +167,7 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
               topic, replay, cycle_min, horizon_min, members, no_assimilation, nudging,
               conduits, subcatchments, obs_error, plain_gate, plain_qc, factor_bound,
               factor_independent,
-              motion_pairs, nowcast_mean, warning_hold,
+              motion_pairs, nowcast_mean, motion_pert, warning_hold,
               adaptive_inflation, scheduler, seed, advise, actuators_path, solver,
               outdir):  # fmt: skip
     """Keep NETWORK corrected by live sensors, forecast every cycle and issue warnings.
@@ -181,6 +191,9 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
     if nowcast_mean != "extrapolation" and not radar_dir:
         raise InputError("--nowcast-mean is the radar nowcast's: give --radar too",
                          field="--nowcast-mean")  # fmt: skip
+    if motion_pert != "none" and not radar_dir:
+        raise InputError("--motion-pert is the radar nowcast's: give --radar too",
+                         field="--motion-pert")  # fmt: skip
     if actuators_path and not advise:
         raise InputError("--actuators is the advice's actuator file: give --advise too",
                          field="--actuators")  # fmt: skip
@@ -231,7 +244,8 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
                                                 method=nowcast,
                                                 gauge_adjusted=bool(rain_path),
                                                 motion_pairs=motion_pairs,
-                                                mean=nowcast_mean)}  # fmt: skip
+                                                mean=nowcast_mean,
+                                                motion_pert=motion_pert)}  # fmt: skip
     tw = Twin(net, sensors, out, members=members, assimilation=method, cycle_min=cycle_min,
               horizon_min=horizon_min, end_hours=end_hours, seed=seed, surface=surface or None,
               scheduler=scheduler, advise=advise, actuators=actuators_path, solver=solver,
