@@ -99,10 +99,10 @@ from twin.errors import InputError
 @click.option(
     "--motion-pairs",
     type=click.IntRange(1, 5),
-    default=1,
-    show_default=True,
+    default=None,
     help="With --radar: the nowcast's motion is the mean optical flow of the last N "
-    "pairs of radar frames (1: the last two frames only; README, The false alarms traced).",
+    "pairs of radar frames (1: the last two frames only, as before round 15; default 5 "
+    "with the extrapolation since round 15, else 1; README, The members' motion).",
 )
 @click.option(
     "--nowcast-mean",
@@ -116,12 +116,12 @@ from twin.errors import InputError
 @click.option(
     "--motion-pert",
     type=click.Choice(["none", "pairs"]),
-    default="none",
-    show_default=True,
-    help="With --radar: the extrapolation members' motion: all the same (none), or each "
-    "perturbed by its own constant vector as large as the spread of the last frame pairs' "
-    "optical flows (pairs), so the members span a timing error (README, The radar "
-    "nowcast's rain).",
+    default=None,
+    help="With --radar: the extrapolation members' motion: all the same (none, as before "
+    "round 15; with --motion-pairs 1 the old nowcast), or each perturbed by its own "
+    "constant vector as large as the spread of the last frame pairs' optical flows "
+    "(pairs, the default with the extrapolation and its own mean since round 15), so the "
+    "members span a timing error (README, The members' motion).",
 )
 @click.option(
     "--warning-hold",
@@ -185,13 +185,13 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
 
     net = twin.load_network(network)
     sensors = load_sensors(sensors_path, net)
-    if motion_pairs != 1 and not radar_dir:
+    if motion_pairs is not None and not radar_dir:
         raise InputError("--motion-pairs is the radar nowcast's: give --radar too",
                          field="--motion-pairs")  # fmt: skip
     if nowcast_mean != "extrapolation" and not radar_dir:
         raise InputError("--nowcast-mean is the radar nowcast's: give --radar too",
                          field="--nowcast-mean")  # fmt: skip
-    if motion_pert != "none" and not radar_dir:
+    if motion_pert is not None and not radar_dir:
         raise InputError("--motion-pert is the radar nowcast's: give --radar too",
                          field="--motion-pert")  # fmt: skip
     if actuators_path and not advise:
@@ -233,6 +233,13 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
         start = int(epoch_seconds(SimOptions.from_network(net).start))
         opts_h = SimOptions.from_network(net).duration_s / 3600.0
         end_hours = max(opts_h, (last - start + horizon_min * 60.0) / 3600.0)
+    # round 15: the extrapolation's members span the motion's error, around the 5 pairs'
+    # motion (README, The members' motion); STEPS and S-PROG keep their own
+    own = nowcast == "extrapolation" and nowcast_mean != "sprog"
+    if motion_pairs is None:
+        motion_pairs = 5 if nowcast == "extrapolation" else 1
+    if motion_pert is None:
+        motion_pert = "pairs" if own else "none"
     radar = {}
     if radar_dir:
         from twin.engine.options import SimOptions
