@@ -10,7 +10,7 @@ import xarray as xr
 import twin
 from twin.engine.options import SimOptions
 from twin.errors import InputError
-from twin.ops.nowcast import RadarRain
+from twin.ops.nowcast import RadarRain, watch_motion_defaults
 from twin.ops.rain import ObservedRain
 from twin.validation.radar_storm import network_grid
 
@@ -91,3 +91,12 @@ def test_off_is_the_old_nowcast_bit_for_bit_and_bad_settings_are_refused():
         RadarRain(frames, net, start, method="steps", motion_pert="pairs")
     with pytest.raises(InputError, match="motion perturbation"):
         RadarRain(frames, net, start, mean="sprog", motion_pert="pairs")
+
+
+def test_twin_watch_s_extrapolation_perturbs_the_members_motion_by_default():
+    assert watch_motion_defaults("extrapolation", "extrapolation") == (5, "pairs")
+    assert watch_motion_defaults("extrapolation", "smoothed") == (5, "pairs")
+    assert watch_motion_defaults("extrapolation", "sprog") == (5, "none")
+    assert watch_motion_defaults("steps", "extrapolation") == (1, "none")
+    # the old nowcast on request
+    assert watch_motion_defaults("extrapolation", "extrapolation", 1, "none") == (1, "none")

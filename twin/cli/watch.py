@@ -235,11 +235,10 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
         end_hours = max(opts_h, (last - start + horizon_min * 60.0) / 3600.0)
     # round 15: the extrapolation's members span the motion's error, around the 5 pairs'
     # motion (README, The members' motion); STEPS and S-PROG keep their own
-    own = nowcast == "extrapolation" and nowcast_mean != "sprog"
-    if motion_pairs is None:
-        motion_pairs = 5 if nowcast == "extrapolation" else 1
-    if motion_pert is None:
-        motion_pert = "pairs" if own else "none"
+    from twin.ops.nowcast import watch_motion_defaults
+
+    motion_pairs, motion_pert = watch_motion_defaults(nowcast, nowcast_mean, motion_pairs,
+                                                      motion_pert)  # fmt: skip
     radar = {}
     if radar_dir:
         from twin.engine.options import SimOptions

@@ -204,6 +204,25 @@ def motion_pair_sigma(pair_fields, wet=None, n_mean=1) -> np.ndarray:
     return np.sqrt(var[:, cells].mean(axis=1) / max(1, int(n_mean)))
 
 
+#: ``twin watch --radar``'s extrapolation since round 15 (the lead's rule met on held-out
+#: seeds 10-12, README "The members' motion (round 15)"): the motion of 5 frame pairs,
+#: each member's perturbed.  ``RadarRain``'s own defaults stay the old nowcast.
+WATCH_MOTION_PAIRS = 5
+WATCH_MOTION_PERT = "pairs"
+
+
+def watch_motion_defaults(method, mean, motion_pairs=None, motion_pert=None) -> tuple:
+    """``(motion_pairs, motion_pert)`` of ``twin watch``'s radar nowcast: the given
+    values, else the round-15 defaults with the extrapolation (no perturbation with
+    S-PROG's mean) and the old ones (1, ``"none"``) with STEPS."""
+    ext = method == "extrapolation"
+    if motion_pairs is None:
+        motion_pairs = WATCH_MOTION_PAIRS if ext else 1
+    if motion_pert is None:
+        motion_pert = WATCH_MOTION_PERT if ext and mean != "sprog" else "none"
+    return int(motion_pairs), motion_pert
+
+
 def _signature(path):
     st = Path(path).stat()
     return (st.st_mtime_ns, st.st_size)
