@@ -37,7 +37,8 @@ Every extrapolation member has the same motion unless ``motion_pert="pairs"``: e
 member's motion is then the motion field plus its own constant vector drawn from the
 motion's uncertainty as the frames show it (:func:`motion_pair_sigma`: the spread of
 the optical flows of the last frame pairs), so the members span a timing error of the
-rain (round 15, issue 17; off by default).
+rain (round 15, issue 17; off in ``RadarRain``, on with the 5 pairs' motion in
+``twin watch``: :func:`watch_motion_defaults`).
 
 Each member's forecast frames are mapped to the gauges like the observed frames.
 """
