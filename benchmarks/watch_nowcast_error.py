@@ -64,6 +64,11 @@ VARIANTS = {
     "pairs3-no-gauge": ("storm", "radar", "flow", {"gauge_adjusted": False, "motion_pairs": 3}),
     "smoothed-pairs5": ("storm", "radar", "flow",
                         {"gauge_adjusted": True, "mean": "smoothed", "motion_pairs": 5}),
+    "motionpert": ("storm", "radar", "flow", {"gauge_adjusted": True, "motion_pert": "pairs"}),
+    "pairs5-motionpert": ("storm", "radar", "flow",
+                          {"gauge_adjusted": True, "motion_pairs": 5, "motion_pert": "pairs"}),
+    "pairs3-motionpert": ("storm", "radar", "flow",
+                          {"gauge_adjusted": True, "motion_pairs": 3, "motion_pert": "pairs"}),
 }  # fmt: skip
 
 
@@ -138,6 +143,7 @@ def case(net_name, seed, variants) -> dict:
                 row[f"field_{lead}"] = round(obs, 2)
                 row[f"mean_{lead}"] = round(float(fc.mean()), 2)
                 row[f"crps_{lead}"] = round(crps(fc, obs), 3)
+                row[f"sd_{lead}"] = round(float(fc.std(ddof=1)), 3)
             rows.append(row)
         cpu = time.process_time() - t0
         summ = {"cpu_s": round(cpu, 1)}
@@ -151,6 +157,11 @@ def case(net_name, seed, variants) -> dict:
                 summ[f"{part}_bias_{lead}"] = round(float(e.mean()), 2) if len(e) else None
                 c = [r[f"crps_{lead}"] for r in rs]
                 summ[f"{part}_crps_{lead}"] = round(float(np.mean(c)), 3) if c else None
+                # spread-skill: the members' RMS spread over the RMS error of their mean
+                sd = np.array([r[f"sd_{lead}"] for r in rs])
+                summ[f"{part}_spread_skill_{lead}"] = (
+                    round(float(np.sqrt((sd**2).mean() / max((e**2).mean(), 1e-12))), 3)
+                    if len(e) else None)  # fmt: skip
                 summ[f"{part}_max_ratio_{lead}"] = round(float(ratio.max()), 2) if len(e) else None
         out["variants"][name] = {"summary": summ, "cycles": rows, "peak_min": int(peak_t // 60)}
         short = {k: v for k, v in summ.items() if "_30" in k or k == "cpu_s"}

@@ -137,7 +137,8 @@ def one(net_name, seed, mode, method, members, end_hours, keep, options=None):
                       spread=options.get("spread", "lagrangian"),
                       gauge_adjusted=mode.endswith("-gauge"),
                       motion_pairs=int(options.get("motion_pairs", 1)),
-                      mean=options.get("mean", "extrapolation"))  # fmt: skip
+                      mean=options.get("mean", "extrapolation"),
+                      motion_pert=options.get("motion_pert", "none"))  # fmt: skip
         kw = {"radar": r}
     t0 = time.perf_counter()
     tw = Twin(ex.model, ex.sensors, outdir, members=members, seed=seed, end_hours=end_hours,
@@ -184,6 +185,8 @@ def main():
                     help="the radar motion: mean over this many frame pairs")  # fmt: skip
     ap.add_argument("--mean", default="extrapolation",
                     help="the extrapolation's mean: extrapolation|smoothed|sprog")  # fmt: skip
+    ap.add_argument("--motion-pert", default="none",
+                    help="the extrapolation members' motion: none|pairs (perturbed)")  # fmt: skip
     ap.add_argument("-o", default=str(OUT))
     ap.add_argument(
         "--rescore",
@@ -221,12 +224,14 @@ def main():
         opt["motion_pairs"] = a.motion_pairs
     if a.mean != "extrapolation":
         opt["mean"] = a.mean
+    if a.motion_pert != "none":
+        opt["motion_pert"] = a.motion_pert
     runs = [(n, int(s), m, meth, a.members, a.end_hours, a.keep, opt)
             for s in a.seeds.split(",") for n in a.networks.split(",")
             for m in a.modes.split(",") for meth in methods]  # fmt: skip
     out = Path(a.o)
     key = ("network", "seed", "mode", "method", "members", "label", "spread", "motion_pairs",
-           "mean")  # fmt: skip
+           "mean", "motion_pert")  # fmt: skip
     with ProcessPoolExecutor(a.jobs) as pool:
         for f in as_completed([pool.submit(one, *r) for r in runs]):
             r = f.result()

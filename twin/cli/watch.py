@@ -99,10 +99,10 @@ from twin.errors import InputError
 @click.option(
     "--motion-pairs",
     type=click.IntRange(1, 5),
-    default=1,
-    show_default=True,
+    default=None,
     help="With --radar: the nowcast's motion is the mean optical flow of the last N "
-    "pairs of radar frames (1: the last two frames only; README, The false alarms traced).",
+    "pairs of radar frames (1: the last two frames only, as before round 15; default 5 "
+    "with the extrapolation since round 15, else 1; README, The members' motion).",
 )
 @click.option(
     "--nowcast-mean",
@@ -112,6 +112,16 @@ from twin.errors import InputError
     help="With --radar: the extrapolation nowcast's mean field: the last frame advected "
     "(extrapolation), the last three frames advected to now and averaged first "
     "(smoothed), or S-PROG's decaying cascade (sprog) (README, The radar nowcast's rain).",
+)
+@click.option(
+    "--motion-pert",
+    type=click.Choice(["none", "pairs"]),
+    default=None,
+    help="With --radar: the extrapolation members' motion: all the same (none, as before "
+    "round 15; with --motion-pairs 1 the old nowcast), or each perturbed by its own "
+    "constant vector as large as the spread of the last frame pairs' optical flows "
+    "(pairs, the default with the extrapolation and its own mean since round 15), so the "
+    "members span a timing error (README, The members' motion).",
 )
 @click.option(
     "--warning-hold",
@@ -157,7 +167,7 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
               topic, replay, cycle_min, horizon_min, members, no_assimilation, nudging,
               conduits, subcatchments, obs_error, plain_gate, plain_qc, factor_bound,
               factor_independent,
-              motion_pairs, nowcast_mean, warning_hold,
+              motion_pairs, nowcast_mean, motion_pert, warning_hold,
               adaptive_inflation, scheduler, seed, advise, actuators_path, solver,
               outdir):  # fmt: skip
     """Keep NETWORK corrected by live sensors, forecast every cycle and issue warnings.
@@ -175,12 +185,15 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
 
     net = twin.load_network(network)
     sensors = load_sensors(sensors_path, net)
-    if motion_pairs != 1 and not radar_dir:
+    if motion_pairs is not None and not radar_dir:
         raise InputError("--motion-pairs is the radar nowcast's: give --radar too",
                          field="--motion-pairs")  # fmt: skip
     if nowcast_mean != "extrapolation" and not radar_dir:
         raise InputError("--nowcast-mean is the radar nowcast's: give --radar too",
                          field="--nowcast-mean")  # fmt: skip
+    if motion_pert is not None and not radar_dir:
+        raise InputError("--motion-pert is the radar nowcast's: give --radar too",
+                         field="--motion-pert")  # fmt: skip
     if actuators_path and not advise:
         raise InputError("--actuators is the advice's actuator file: give --advise too",
                          field="--actuators")  # fmt: skip
@@ -220,6 +233,12 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
         start = int(epoch_seconds(SimOptions.from_network(net).start))
         opts_h = SimOptions.from_network(net).duration_s / 3600.0
         end_hours = max(opts_h, (last - start + horizon_min * 60.0) / 3600.0)
+    # round 15: the extrapolation's members span the motion's error, around the 5 pairs'
+    # motion (README, The members' motion); STEPS and S-PROG keep their own
+    from twin.ops.nowcast import watch_motion_defaults
+
+    motion_pairs, motion_pert = watch_motion_defaults(nowcast, nowcast_mean, motion_pairs,
+                                                      motion_pert)  # fmt: skip
     radar = {}
     if radar_dir:
         from twin.engine.options import SimOptions
@@ -231,7 +250,8 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
                                                 method=nowcast,
                                                 gauge_adjusted=bool(rain_path),
                                                 motion_pairs=motion_pairs,
-                                                mean=nowcast_mean)}  # fmt: skip
+                                                mean=nowcast_mean,
+                                                motion_pert=motion_pert)}  # fmt: skip
     tw = Twin(net, sensors, out, members=members, assimilation=method, cycle_min=cycle_min,
               horizon_min=horizon_min, end_hours=end_hours, seed=seed, surface=surface or None,
               scheduler=scheduler, advise=advise, actuators=actuators_path, solver=solver,

@@ -33,6 +33,13 @@ several frame pairs' flow (``motion_pairs``); measured in round 13
 (``benchmarks/watch_nowcast_error.py``, benchmarks/results/watch-nowcast-notes.md): the
 nowcast's error over the town is mostly its motion; neither is on by default.
 
+Every extrapolation member has the same motion unless ``motion_pert="pairs"``: each
+member's motion is then the motion field plus its own constant vector drawn from the
+motion's uncertainty as the frames show it (:func:`motion_pair_sigma`: the spread of
+the optical flows of the last frame pairs), so the members span a timing error of the
+rain (round 15, issue 17; off in ``RadarRain``, on with the 5 pairs' motion in
+``twin watch``: :func:`watch_motion_defaults`).
+
 Each member's forecast frames are mapped to the gauges like the observed frames.
 """
 
@@ -52,6 +59,7 @@ log = logging.getLogger(__name__)
 
 METHODS = ("steps", "extrapolation")
 MEANS = ("extrapolation", "sprog", "smoothed")
+MOTION_PERTS = ("none", "pairs")
 #: pysteps optical flow without OpenCV (Lucas-Kanade needs it): the anisotropic
 #: diffusion method of Proesmans et al. (1994) on the last two frames (0.4 s on a 64 x 64
 #: grid here; the variational echo tracking took minutes).
@@ -178,6 +186,44 @@ def lagrangian_mean(frames, velocity, extrapolate) -> np.ndarray:
     return acc / n
 
 
+def motion_pair_sigma(pair_fields, wet=None, n_mean=1) -> np.ndarray:
+    """(2,) the standard deviation [cells per frame] of the motion's error in x and y,
+    from the optical flows (k, 2, ny, nx) of ``k >= 2`` consecutive frame pairs.
+
+    The motion of a storm changes over hours, its two-frame flow between consecutive
+    5-minute frames by each frame's noise and the texture's change: the spread of the
+    pairs' flows at a cell (over the pairs, pooled over the cells where the last frame
+    rains, ``wet``, or all cells) is the error of one pair's flow; the flow averaged over
+    ``n_mean`` pairs errs by that over sqrt(n_mean) (independent pairs).  Fewer than two
+    pairs: zeros (no estimate, no perturbation).
+    """
+    f = np.asarray(pair_fields, np.float64)
+    if f.shape[0] < 2:
+        return np.zeros(2)
+    var = f.var(axis=0, ddof=1)  # (2, ny, nx)
+    cells = wet if wet is not None and wet.sum() >= 20 else np.ones(var.shape[1:], bool)
+    return np.sqrt(var[:, cells].mean(axis=1) / max(1, int(n_mean)))
+
+
+#: ``twin watch --radar``'s extrapolation since round 15 (the lead's rule met on held-out
+#: seeds 10-12, README "The members' motion (round 15)"): the motion of 5 frame pairs,
+#: each member's perturbed.  ``RadarRain``'s own defaults stay the old nowcast.
+WATCH_MOTION_PAIRS = 5
+WATCH_MOTION_PERT = "pairs"
+
+
+def watch_motion_defaults(method, mean, motion_pairs=None, motion_pert=None) -> tuple:
+    """``(motion_pairs, motion_pert)`` of ``twin watch``'s radar nowcast: the given
+    values, else the round-15 defaults with the extrapolation (no perturbation with
+    S-PROG's mean) and the old ones (1, ``"none"``) with STEPS."""
+    ext = method == "extrapolation"
+    if motion_pairs is None:
+        motion_pairs = WATCH_MOTION_PAIRS if ext else 1
+    if motion_pert is None:
+        motion_pert = WATCH_MOTION_PERT if ext and mean != "sprog" else "none"
+    return int(motion_pairs), motion_pert
+
+
 def _signature(path):
     st = Path(path).stat()
     return (st.st_mtime_ns, st.st_size)
@@ -219,12 +265,30 @@ class RadarRain:
         motion and the rain's evolution make unpredictable fade with lead and the
         members' mean keeps the predictable large scales; or ``smoothed``, the last
         ``n_frames`` frames advected to now and averaged before the extrapolation.
+    motion_pert : {"none", "pairs"}
+        The extrapolation members' motion: all the same (default, as before
+        2026-12-07), or each member's the motion field plus one constant vector drawn
+        from N(0, diag(s_x^2, s_y^2)), ``s`` the spread of the optical flows of the last
+        ``SPREAD_FRAMES - 1`` frame pairs over sqrt(``motion_pairs``)
+        (:func:`motion_pair_sigma`), so the members' rain spans the motion's error.
     """
 
     def __init__(self, frames, net, start, *, method="extrapolation", n_frames=3,
                  threshold_mmh=0.1,
                  spread="lagrangian", gauge_adjusted=False, motion_pairs=1,
-                 mean="extrapolation"):  # fmt: skip
+                 mean="extrapolation", motion_pert="none"):  # fmt: skip
+        if motion_pert not in MOTION_PERTS:
+            raise InputError(f"radar motion perturbation must be one of {MOTION_PERTS}, got "
+                             f"{motion_pert!r}", field="motion_pert")  # fmt: skip
+        if motion_pert != "none" and method != "extrapolation":
+            raise InputError(f"radar motion perturbation {motion_pert!r} is the extrapolation's, "
+                             f"not {method}'s (STEPS perturbs its own)",
+                             field="motion_pert")  # fmt: skip
+        if motion_pert != "none" and mean == "sprog":
+            raise InputError("radar motion perturbation needs the extrapolation's own mean "
+                             "(extrapolation or smoothed), not S-PROG's",
+                             field="motion_pert")  # fmt: skip
+        self.motion_pert = motion_pert
         if mean not in MEANS:
             raise InputError(f"radar nowcast mean must be one of {MEANS}, got {mean!r}",
                              field="mean")  # fmt: skip
@@ -362,11 +426,21 @@ class RadarRain:
     def _motion(self, method, past, recent=None) -> np.ndarray:
         """The motion field: the mean of the last ``motion_pairs`` consecutive pairs'
         (as many as the frames allow)."""
+        return np.mean(self._pair_flows(method, past, recent, self.motion_pairs), axis=0)
+
+    def _pair_flows(self, method, past, recent, n) -> list:
+        """The optical flows of the last ``n`` consecutive frame pairs (as many as the
+        frames allow), newest first."""
         frames = recent if recent is not None and len(recent) > len(past) else past
-        k = max(1, min(self.motion_pairs, len(frames) - 1))
-        fields = [motion_field(method, frames[len(frames) - 2 - j : len(frames) - j])
-                  for j in range(k)]  # fmt: skip
-        return np.mean(fields, axis=0)
+        k = max(1, min(n, len(frames) - 1))
+        return [motion_field(method, frames[len(frames) - 2 - j : len(frames) - j])
+                for j in range(k)]  # fmt: skip
+
+    def _motion_sigma(self, method, past, recent) -> np.ndarray:
+        """(2,) the motion's error [cells per frame] from the last pairs' flows."""
+        frames = recent if recent is not None and len(recent) > len(past) else past
+        flows = self._pair_flows(method, past, recent, SPREAD_FRAMES - 1)
+        return motion_pair_sigma(flows, frames[-1] > self.threshold, self.motion_pairs)
 
     def _db(self, past):
         from pysteps.utils import transformation
@@ -393,6 +467,17 @@ class RadarRain:
         rate, _ = transformation.dB_transform(fc, meta, threshold=meta["threshold"], inverse=True)
         return np.maximum(np.nan_to_num(rate), 0.0)
 
+    def _perturbed(self, past, velocity, n_steps, sigma, rng, n_members) -> np.ndarray:
+        """(n_members, n_steps, y, x) the extrapolation's mean field, each member's
+        advected with the motion plus its own constant vector ~ N(0, diag(sigma^2))."""
+        from pysteps import nowcasts
+
+        extrapolate = nowcasts.get_method("extrapolation")
+        smoothed = self.mean == "smoothed"
+        start = lagrangian_mean(past, velocity, extrapolate) if smoothed else past[-1]
+        dv = rng.standard_normal((n_members, 2)) * sigma[None, :]
+        return np.stack([extrapolate(start, velocity + d[:, None, None], n_steps) for d in dv])
+
     def _pysteps(self, past, n_steps, n_members, seed, recent=None):
         try:
             from pysteps import motion, nowcasts
@@ -413,6 +498,9 @@ class RadarRain:
                 det = nowcasts.get_method("extrapolation")(past[-1], velocity, n_steps)
             rng = np.random.default_rng([int(seed), 15485863])
             z = rng.standard_normal(n_members)
+            if self.motion_pert == "pairs":
+                sigma = self._motion_sigma(motion.get_method(MOTION), past, recent)
+                det = self._perturbed(past, velocity, n_steps, sigma, rng, n_members)
             if self.spread == "fixed":
                 var = np.full(n_steps, FIXED_SPREAD**2)
             else:
@@ -421,7 +509,8 @@ class RadarRain:
                                               n_steps, self.threshold, extrapolate)  # fmt: skip
             sd = np.sqrt(var)
             scale = np.exp(sd[None, :] * z[:, None] - 0.5 * var[None, :])  # mean 1
-            out = scale[:, :, None, None] * np.nan_to_num(det)[None]
+            det = np.nan_to_num(det)
+            out = scale[:, :, None, None] * (det if det.ndim == 4 else det[None])
             return np.maximum(out, 0.0)
         db, meta = transformation.dB_transform(
             past, {"threshold": self.threshold, "zerovalue": 0.0, "transform": None,
