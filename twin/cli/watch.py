@@ -101,8 +101,8 @@ from twin.errors import InputError
     type=click.IntRange(1, 5),
     default=None,
     help="With --radar: the nowcast's motion is the mean optical flow of the last N "
-    "pairs of radar frames (1: the last two frames only, as before round 15; default 5 "
-    "with the extrapolation since round 15, else 1; README, The members' motion).",
+    "pairs of radar frames (1: the last two frames only, as before round 13; default 5 "
+    "with the extrapolation since round 13, else 1; README, The members' motion).",
 )
 @click.option(
     "--nowcast-mean",
@@ -118,9 +118,9 @@ from twin.errors import InputError
     type=click.Choice(["none", "pairs"]),
     default=None,
     help="With --radar: the extrapolation members' motion: all the same (none, as before "
-    "round 15; with --motion-pairs 1 the old nowcast), or each perturbed by its own "
+    "round 13; with --motion-pairs 1 the old nowcast), or each perturbed by its own "
     "constant vector as large as the spread of the last frame pairs' optical flows "
-    "(pairs, the default with the extrapolation and its own mean since round 15), so the "
+    "(pairs, the default with the extrapolation and its own mean since round 13), so the "
     "members span a timing error (README, The members' motion).",
 )
 @click.option(
@@ -233,7 +233,7 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
         start = int(epoch_seconds(SimOptions.from_network(net).start))
         opts_h = SimOptions.from_network(net).duration_s / 3600.0
         end_hours = max(opts_h, (last - start + horizon_min * 60.0) / 3600.0)
-    # round 15: the extrapolation's members span the motion's error, around the 5 pairs'
+    # round 13: the extrapolation's members span the motion's error, around the 5 pairs'
     # motion (README, The members' motion); STEPS and S-PROG keep their own
     from twin.ops.nowcast import watch_motion_defaults
 

@@ -37,7 +37,7 @@ Every extrapolation member has the same motion unless ``motion_pert="pairs"``: e
 member's motion is then the motion field plus its own constant vector drawn from the
 motion's uncertainty as the frames show it (:func:`motion_pair_sigma`: the spread of
 the optical flows of the last frame pairs), so the members span a timing error of the
-rain (round 15, issue 17; off in ``RadarRain``, on with the 5 pairs' motion in
+rain (round 13, issue 17; off in ``RadarRain``, on with the 5 pairs' motion in
 ``twin watch``: :func:`watch_motion_defaults`).
 
 Each member's forecast frames are mapped to the gauges like the observed frames.
@@ -205,8 +205,8 @@ def motion_pair_sigma(pair_fields, wet=None, n_mean=1) -> np.ndarray:
     return np.sqrt(var[:, cells].mean(axis=1) / max(1, int(n_mean)))
 
 
-#: ``twin watch --radar``'s extrapolation since round 15 (the lead's rule met on held-out
-#: seeds 10-12, README "The members' motion (round 15)"): the motion of 5 frame pairs,
+#: ``twin watch --radar``'s extrapolation since round 13 (the lead's rule met on held-out
+#: seeds 10-12, README "The members' motion (round 13)"): the motion of 5 frame pairs,
 #: each member's perturbed.  ``RadarRain``'s own defaults stay the old nowcast.
 WATCH_MOTION_PAIRS = 5
 WATCH_MOTION_PERT = "pairs"
@@ -423,11 +423,6 @@ class RadarRain:
         ratio = gauge_mm * span / np.maximum(radar_mm * (now_s - t0), 1e-12)
         return np.where(seen, np.clip(ratio, 0.2, 5.0), 1.0)
 
-    def _motion(self, method, past, recent=None) -> np.ndarray:
-        """The motion field: the mean of the last ``motion_pairs`` consecutive pairs'
-        (as many as the frames allow)."""
-        return np.mean(self._pair_flows(method, past, recent, self.motion_pairs), axis=0)
-
     def _pair_flows(self, method, past, recent, n) -> list:
         """The optical flows of the last ``n`` consecutive frame pairs (as many as the
         frames allow), newest first."""
@@ -485,10 +480,20 @@ class RadarRain:
         except ImportError:
             raise InputError("radar nowcasts need pysteps: pip install 'sewer-twin[radar]'",
                              field="--radar") from None  # fmt: skip
-        velocity = self._motion(motion.get_method(MOTION), past, recent)
+        perturbed = self.method == "extrapolation" and self.motion_pert == "pairs"
+        # each pair's optical flow once: the motion's and, perturbed, its spread's
+        flows = self._pair_flows(motion.get_method(MOTION), past, recent,
+                                 SPREAD_FRAMES - 1 if perturbed else self.motion_pairs)  # fmt: skip
+        velocity = np.mean(flows[: self.motion_pairs], axis=0)
         timestep_min = self.step_s / 60.0
         if self.method == "extrapolation":
-            if self.mean == "sprog":
+            rng = np.random.default_rng([int(seed), 15485863])
+            z = rng.standard_normal(n_members)
+            if perturbed:
+                frames = recent if recent is not None and len(recent) > len(past) else past
+                sigma = motion_pair_sigma(flows, frames[-1] > self.threshold, self.motion_pairs)
+                det = self._perturbed(past, velocity, n_steps, sigma, rng, n_members)
+            elif self.mean == "sprog":
                 det = self._sprog(past, velocity, n_steps)
             elif self.mean == "smoothed":
                 det = nowcasts.get_method("extrapolation")(
@@ -496,11 +501,6 @@ class RadarRain:
                     velocity, n_steps)  # fmt: skip
             else:
                 det = nowcasts.get_method("extrapolation")(past[-1], velocity, n_steps)
-            rng = np.random.default_rng([int(seed), 15485863])
-            z = rng.standard_normal(n_members)
-            if self.motion_pert == "pairs":
-                sigma = self._motion_sigma(motion.get_method(MOTION), past, recent)
-                det = self._perturbed(past, velocity, n_steps, sigma, rng, n_members)
             if self.spread == "fixed":
                 var = np.full(n_steps, FIXED_SPREAD**2)
             else:
@@ -512,13 +512,7 @@ class RadarRain:
             det = np.nan_to_num(det)
             out = scale[:, :, None, None] * (det if det.ndim == 4 else det[None])
             return np.maximum(out, 0.0)
-        db, meta = transformation.dB_transform(
-            past, {"threshold": self.threshold, "zerovalue": 0.0, "transform": None,
-                   "unit": "mm/h"},
-            threshold=self.threshold, zerovalue=-15.0,
-        )  # fmt: skip
-        db[~np.isfinite(db)] = -15.0
-        levels = max(1, min(6, int(np.log2(min(past.shape[1:]))) - 2))
+        db, meta, levels = self._db(past)
         fc = nowcasts.get_method("steps")(
             db, velocity, n_steps, n_ens_members=int(n_members), n_cascade_levels=levels,
             precip_thr=meta["threshold"], kmperpixel=self.km_per_pixel,
