@@ -423,6 +423,11 @@ class RadarRain:
         ratio = gauge_mm * span / np.maximum(radar_mm * (now_s - t0), 1e-12)
         return np.where(seen, np.clip(ratio, 0.2, 5.0), 1.0)
 
+    def _motion(self, method, past, recent=None) -> np.ndarray:
+        """The motion field: the mean of the last ``motion_pairs`` consecutive pairs'
+        (as many as the frames allow)."""
+        return np.mean(self._pair_flows(method, past, recent, self.motion_pairs), axis=0)
+
     def _pair_flows(self, method, past, recent, n) -> list:
         """The optical flows of the last ``n`` consecutive frame pairs (as many as the
         frames allow), newest first."""
