@@ -25,6 +25,10 @@ of the warning book replayed at 0.5 and 0.3).
 
     python benchmarks/watch_radar.py [--networks small,district-100] [--seeds 1,2]
                                      [--modes gauge,radar] [--members 8] [--end-hours 2.5]
+                                     [--storm rp30-1h]
+
+``--storm NAME``: a design-storm preset or bundled scenario applied to the network before
+the field is built (the field carries its hyetograph; give ``--end-hours`` to cover it).
 """
 
 from __future__ import annotations
@@ -42,6 +46,8 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).parent))
 from watch_twin import network  # noqa: E402
 from watch_warnings import score  # noqa: E402
+
+from twin.validation.radar_twin import storm_names  # noqa: E402
 
 OUT = Path(__file__).parent / "results" / "watch-radar.json"
 
@@ -123,7 +129,8 @@ def one(net_name, seed, mode, method, members, end_hours, keep, options=None):
 
     options = dict(options or {})
     factor = 1.2 + 0.1 * (seed % 3)
-    ex, frames, radar = radar_experiment(network(net_name), 6, seed, rain_factor=factor)
+    ex, frames, radar = radar_experiment(network(net_name), 6, seed, rain_factor=factor,
+                                         storm=options.get("storm"))  # fmt: skip
     tag = "-".join(
         str(x) for x in (net_name, seed, mode, method, *sorted(map(str, options.values())))
     )
@@ -184,6 +191,9 @@ def main():
                     help="the radar motion: mean over this many frame pairs")  # fmt: skip
     ap.add_argument("--mean", default="extrapolation",
                     help="the extrapolation's mean: extrapolation|smoothed|sprog")  # fmt: skip
+    ap.add_argument("--storm", default=None,
+                    help="a design-storm preset or bundled scenario carried by the field "
+                    "(default: the network's own design storm)")  # fmt: skip
     ap.add_argument("-o", default=str(OUT))
     ap.add_argument(
         "--rescore",
@@ -192,6 +202,8 @@ def main():
         "(_held) to the rows from their kept runs",
     )
     a = ap.parse_args()
+    if a.storm is not None and a.storm not in storm_names():
+        ap.error(f"--storm: unknown storm {a.storm!r}; known: {', '.join(storm_names())}")
     out = Path(a.o)
     if a.rescore:
         rows = json.loads(out.read_text())["runs"]
@@ -221,12 +233,14 @@ def main():
         opt["motion_pairs"] = a.motion_pairs
     if a.mean != "extrapolation":
         opt["mean"] = a.mean
+    if a.storm is not None:
+        opt["storm"] = a.storm
     runs = [(n, int(s), m, meth, a.members, a.end_hours, a.keep, opt)
             for s in a.seeds.split(",") for n in a.networks.split(",")
             for m in a.modes.split(",") for meth in methods]  # fmt: skip
     out = Path(a.o)
     key = ("network", "seed", "mode", "method", "members", "label", "spread", "motion_pairs",
-           "mean")  # fmt: skip
+           "mean", "storm")  # fmt: skip
     with ProcessPoolExecutor(a.jobs) as pool:
         for f in as_completed([pool.submit(one, *r) for r in runs]):
             r = f.result()

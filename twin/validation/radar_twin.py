@@ -204,13 +204,45 @@ def networks_of_field(net, frames):
     return model, field_net
 
 
+def storm_names() -> list[str]:
+    """The storms :func:`with_storm` knows: the design-storm presets and the bundled
+    scenarios."""
+    from twin.scenarios.presets import preset_names
+    from twin.scenarios.scenario import _DATA
+
+    return sorted(set(preset_names()) | {p.stem for p in _DATA.glob("*.toml")})
+
+
+def with_storm(net, storm):
+    """``net`` with the hyetograph (and simulation window) of ``storm``: a design-storm
+    preset (``rp30-1h``, ``seoul-100mmh``, ...) or a bundled scenario (``huff3-30yr-2h``,
+    ...); ``None`` gives ``net`` itself.  An unknown name is an
+    :class:`~twin.errors.InputError` naming the field ``storm``."""
+    if storm is None:
+        return net
+    from twin.errors import InputError
+    from twin.scenarios.presets import preset_names
+    from twin.scenarios.scenario import Scenario, load_scenario
+
+    if storm in preset_names():
+        return Scenario.preset(storm).apply(net)
+    if storm in storm_names():
+        return load_scenario(storm).apply(net)
+    raise InputError(f"unknown storm {storm!r}; known: {', '.join(storm_names())}", field="storm")
+
+
 def radar_experiment(net, n_sensors, seed, rain_factor=1.3, sd=0.01, n_cells=64,
-                     cell_m=1000.0):  # fmt: skip
+                     cell_m=1000.0, storm=None):  # fmt: skip
     """``(experiment, truth_frames, radar_frames)``: the twin experiment of
     :func:`~twin.validation.twin_experiment.experiment` with the rain of an advected
     design storm (:func:`storm_frames` of :func:`draw` ``(seed)``): the model's gauges
     read the field at their points, the truth runs on the field's subcatchment means
-    times ``rain_factor``, the radar sees it with its own error (:func:`radar_view`)."""
+    times ``rain_factor``, the radar sees it with its own error (:func:`radar_view`).
+
+    ``storm``: a preset or bundled scenario (:func:`with_storm`) applied to ``net``
+    first, so the field carries that hyetograph over that window; ``None``: the
+    network's own design storm."""
+    net = with_storm(net, storm)
     frames = storm_frames(net, draw(seed), seed=seed, n_cells=n_cells, cell_m=cell_m)
     model, field_net = networks_of_field(net, frames)
     truth_net = E.make_truth_network(field_net, rain_factor, seed=seed)
