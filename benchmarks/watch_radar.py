@@ -129,8 +129,9 @@ def one(net_name, seed, mode, method, members, end_hours, keep, options=None):
 
     options = dict(options or {})
     factor = 1.2 + 0.1 * (seed % 3)
-    ex, frames, radar = radar_experiment(network(net_name), 6, seed, rain_factor=factor,
-                                         storm=options.get("storm"))  # fmt: skip
+    storm = {"storm": options.get("storm"),
+             "storm_shift_min": float(options.get("storm_shift_min", 0.0))}  # fmt: skip
+    ex, frames, radar = radar_experiment(network(net_name), 6, seed, rain_factor=factor, **storm)
     tag = "-".join(
         str(x) for x in (net_name, seed, mode, method, *sorted(map(str, options.values())))
     )
@@ -194,6 +195,8 @@ def main():
     ap.add_argument("--storm", default=None,
                     help="a design-storm preset or bundled scenario carried by the field "
                     "(default: the network's own design storm)")  # fmt: skip
+    ap.add_argument("--storm-shift-min", type=float, default=0.0,
+                    help="with --storm: its rain delayed by this many minutes")  # fmt: skip
     ap.add_argument("-o", default=str(OUT))
     ap.add_argument(
         "--rescore",
@@ -235,12 +238,16 @@ def main():
         opt["mean"] = a.mean
     if a.storm is not None:
         opt["storm"] = a.storm
+    if a.storm_shift_min:
+        if a.storm is None:
+            ap.error("--storm-shift-min needs --storm")
+        opt["storm_shift_min"] = a.storm_shift_min
     runs = [(n, int(s), m, meth, a.members, a.end_hours, a.keep, opt)
             for s in a.seeds.split(",") for n in a.networks.split(",")
             for m in a.modes.split(",") for meth in methods]  # fmt: skip
     out = Path(a.o)
     key = ("network", "seed", "mode", "method", "members", "label", "spread", "motion_pairs",
-           "mean", "storm")  # fmt: skip
+           "mean", "storm", "storm_shift_min")  # fmt: skip
     with ProcessPoolExecutor(a.jobs) as pool:
         for f in as_completed([pool.submit(one, *r) for r in runs]):
             r = f.result()

@@ -1,6 +1,7 @@
 """The radar twin experiment on another storm (``radar_experiment(storm=...)``,
-``watch_radar.py --storm``): the field carries the named storm's hyetograph over its
-window, the default is the network's own storm, and an unknown name is refused."""
+``watch_radar.py --storm [--storm-shift-min]``): the field carries the named storm's
+hyetograph over its window (delayed when asked), the default is the network's own storm,
+and an unknown name is refused."""
 
 import subprocess
 import sys
@@ -24,17 +25,18 @@ from twin.validation.radar_twin import (
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _catchment_rain(net, storm):
+def _catchment_rain(net, storm, shift_min=0.0):
     """The field's catchment-mean rate [mm/h] per 5-minute frame (over the subcatchments'
     own means, as the truth gets it) and the frames' window [s]."""
-    model = with_storm(net, storm)
+    model = with_storm(net, storm, shift_min)
     frames = storm_frames(model, draw(3), seed=3, n_cells=32)
     _, field_net = networks_of_field(model, frames)
     rain = ObservedRain.of_network(field_net, SimOptions.from_network(field_net))
     area = np.asarray(field_net.subcatchments.area_m2, float)
     gauge = np.asarray(field_net.subcatchments.raingage, np.int64)
     w = np.bincount(gauge, area, rain.n_gauges) / area.sum()
-    return rain.rates_mmh[: len(frames)] @ w, len(frames) * 300.0
+    rate = np.array([rain.mean_rate(a, a + 300.0) for a in np.arange(len(frames)) * 300.0])
+    return rate @ w, len(frames) * 300.0
 
 
 def _centroid_min(rate):
@@ -53,6 +55,9 @@ def test_the_field_carries_the_named_storms_depth_timing_and_window():
     assert own.sum() * 5.0 / 60.0 == pytest.approx(75.0, rel=0.03)
     assert own_window == SimOptions.from_network(net).duration_s
     assert _centroid_min(own) > 45.0
+    late, late_window = _catchment_rain(net, "rp30-1h", 60.0)  # the same storm an hour later
+    assert late.sum() * 5.0 / 60.0 == pytest.approx(hyeto.total_mm, rel=0.03)
+    assert late_window == window + 3600.0 and abs(_centroid_min(late) - 90.0) < 10.0
 
 
 def test_an_unknown_storm_is_refused_naming_the_option():
@@ -64,3 +69,5 @@ def test_an_unknown_storm_is_refused_naming_the_option():
     r = subprocess.run([sys.executable, script, "--storm", "rp31-1h"], capture_output=True,
                        text=True, timeout=60)  # fmt: skip
     assert r.returncode == 2 and "--storm" in r.stderr and "rp31-1h" in r.stderr
+    with pytest.raises(InputError):  # a shift without a storm
+        radar_experiment(net, 6, 3, storm_shift_min=30.0)
