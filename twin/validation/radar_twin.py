@@ -204,13 +204,55 @@ def networks_of_field(net, frames):
     return model, field_net
 
 
+def storm_names() -> list[str]:
+    """The storms :func:`with_storm` knows: the design-storm presets and the bundled
+    scenarios."""
+    from twin.scenarios.presets import preset_names
+    from twin.scenarios.scenario import _DATA
+
+    return sorted(set(preset_names()) | {p.stem for p in _DATA.glob("*.toml")})
+
+
+def with_storm(net, storm, shift_min=0.0):
+    """``net`` with the hyetograph (and simulation window) of ``storm``: a design-storm
+    preset (``rp30-1h``, ``seoul-100mmh``, ...) or a bundled scenario (``huff3-30yr-2h``,
+    ...), its rain delayed by ``shift_min`` minutes (the window lengthened by as much);
+    ``None`` gives ``net`` itself.  An unknown name is an
+    :class:`~twin.errors.InputError` naming the field ``storm``."""
+    from twin.errors import InputError
+
+    if storm is None:
+        if shift_min:
+            raise InputError("a storm shift needs a storm", field="storm_shift_min")
+        return net
+    from twin.scenarios.presets import preset_names
+    from twin.scenarios.scenario import Scenario, load_scenario
+
+    if storm in preset_names():
+        sc = Scenario.preset(storm)
+    elif storm in storm_names():
+        sc = load_scenario(storm)
+    else:
+        raise InputError(f"unknown storm {storm!r}; known: {', '.join(storm_names())}",
+                         field="storm")  # fmt: skip
+    if shift_min:
+        sc = sc.replace(time_shift_min=float(sc.time_shift_min) + float(shift_min))
+    return sc.apply(net)
+
+
 def radar_experiment(net, n_sensors, seed, rain_factor=1.3, sd=0.01, n_cells=64,
-                     cell_m=1000.0):  # fmt: skip
+                     cell_m=1000.0, storm=None, storm_shift_min=0.0):  # fmt: skip
     """``(experiment, truth_frames, radar_frames)``: the twin experiment of
     :func:`~twin.validation.twin_experiment.experiment` with the rain of an advected
     design storm (:func:`storm_frames` of :func:`draw` ``(seed)``): the model's gauges
     read the field at their points, the truth runs on the field's subcatchment means
-    times ``rain_factor``, the radar sees it with its own error (:func:`radar_view`)."""
+    times ``rain_factor``, the radar sees it with its own error (:func:`radar_view`).
+
+    ``storm``: a preset or bundled scenario (:func:`with_storm`) applied to ``net``
+    first, so the field carries that hyetograph over that window, its rain delayed by
+    ``storm_shift_min`` (the radar sees the storm approach for as long); ``None``: the
+    network's own design storm."""
+    net = with_storm(net, storm, storm_shift_min)
     frames = storm_frames(net, draw(seed), seed=seed, n_cells=n_cells, cell_m=cell_m)
     model, field_net = networks_of_field(net, frames)
     truth_net = E.make_truth_network(field_net, rain_factor, seed=seed)
