@@ -47,3 +47,13 @@ def sensor_file(tmp_path):
 @pytest.fixture
 def sensors(sensor_file, network):
     return load_sensors(sensor_file, network)
+
+
+@pytest.fixture
+def level_sensors(tmp_path):
+    """``(net, sensors)``: the small network and the two depth sensors of
+    ``SENSORS_TOML`` (L1, L2) alone."""
+    net = twin.load_network("small")
+    path = tmp_path / "levels.toml"
+    path.write_text("\n\n".join(SENSORS_TOML.split("\n\n")[:2]) + "\n")
+    return net, load_sensors(path, net)

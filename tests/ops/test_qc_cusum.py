@@ -101,23 +101,15 @@ def test_the_benchmark_mirrors_the_offset_faults_downward():
     np.testing.assert_array_equal(up[~on], down[~on])
 
 
-def test_a_restarted_watch_carries_the_cusum_on(tmp_path):
+def test_a_restarted_watch_carries_the_cusum_on(tmp_path, level_sensors):
     """The CUSUM's sums are in the watch's mark: a watch stopped after 30 minutes and
     restarted ends with the sums of one run through; a folder whose mark has none (written
     before round 13) starts them anew from the readings of the history it keeps."""
     import json
 
-    import twin
-    from twin.ops.sensors import load_sensors
     from twin.ops.watch import Twin
 
-    net = twin.load_network("small")
-    toml = tmp_path / "s.toml"
-    toml.write_text(
-        '[[sensor]]\nid = "L1"\nnode = "MH000031"\nquantity = "depth"\nsd = 0.01\n'
-        '[[sensor]]\nid = "L2"\nnode = "MH000008"\nquantity = "depth"\nsd = 0.01\n'
-    )
-    sensors = load_sensors(toml, net)
+    net, sensors = level_sensors
     start = np.datetime64("2024-07-15T00:00:00", "s")
     rows = [(str(start + np.timedelta64(m, "m")), s, 0.05 + 0.001 * m)
             for m in range(1, 41) for s in ("L1", "L2")]  # fmt: skip

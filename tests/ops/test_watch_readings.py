@@ -30,7 +30,9 @@ def test_readings_at_cycle_ends_are_used(tmp_path):
     np.testing.assert_allclose(observed, 0.001 * t_min)
 
 
-def test_the_trend_test_keeps_member_predictions_only_when_on_and_restarts_either_way(tmp_path):
+def test_the_trend_test_keeps_member_predictions_only_when_on_and_restarts_either_way(
+    tmp_path, level_sensors
+):
     """The members' predictions (which only the trend and GLR tests read) are kept in the
     history and ``watch.json`` only with such a test on; a watch restarted with it on from a
     folder written with it off (and back) runs on, the missing predictions as gaps."""
@@ -38,13 +40,7 @@ def test_the_trend_test_keeps_member_predictions_only_when_on_and_restarts_eithe
 
     from twin.ops.qc import TESTS, QCSettings
 
-    net = twin.load_network("small")
-    toml = tmp_path / "s.toml"
-    toml.write_text(
-        '[[sensor]]\nid = "L1"\nnode = "MH000031"\nquantity = "depth"\nsd = 0.01\n'
-        '[[sensor]]\nid = "L2"\nnode = "MH000008"\nquantity = "depth"\nsd = 0.01\n'
-    )
-    sensors = load_sensors(toml, net)
+    net, sensors = level_sensors
     start = np.datetime64("2024-07-15T00:00:00", "s")
     rows = [(str(start + np.timedelta64(m, "m")), s, 0.01 + 0.001 * m)
             for m in range(1, 61) for s in ("L1", "L2")]  # fmt: skip
