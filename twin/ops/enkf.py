@@ -445,13 +445,15 @@ class Observations:
     param_scale: float = 1.0
     since_s: float = 0.0
 
-    def weight(self, k: int, n_state: int) -> np.ndarray:
+    def weight(self, k: int, n_state: int, factor: float = 1.0) -> np.ndarray:
         """Localisation weights of observation ``k`` over ``local_index[k]``, the rain
-        factor's (column ``n_state - 1``) times ``param_scale``."""
+        factor's (column ``n_state - 1``) times ``param_scale`` and ``factor`` (what
+        the reading may teach it: :func:`~twin.ops.rainfactor.factor_weights`)."""
         rho = self.local_weight[k]
-        if self.param_scale == 1.0:
+        if self.param_scale == 1.0 and factor == 1.0:
             return rho
-        return np.where(self.local_index[k] == n_state - 1, rho * self.param_scale, rho)
+        on = self.local_index[k] == n_state - 1
+        return np.where(on, rho * self.param_scale * factor, rho)
 
     def predicted(self, X: np.ndarray) -> np.ndarray:
         """(n_members, k) predicted readings of the ensemble ``X``."""
@@ -656,10 +658,7 @@ def enkf_update(X: np.ndarray, obs: Observations, s: FilterSettings, use=None,
     factor0 = X[:, -1].mean()
     rng = np.random.default_rng(s.seed)
     for k in np.flatnonzero(used):
-        idx, rho = obs.local_index[k], obs.weight(k, X.shape[1])
-        if fw[k] != 1.0 and idx[-1] == X.shape[1] - 1:
-            rho = rho.copy()
-            rho[-1] *= fw[k]
+        idx, rho = obs.local_index[k], obs.weight(k, X.shape[1], fw[k])
         col = obs.column[k]
         xo = X[:, col]
         if bounded and col < nn:
