@@ -62,3 +62,27 @@ def test_one_pair_is_the_last_two_frames_and_a_bad_count_is_refused():
     assert np.array_equal(radar._motion(method, past[-3:], past), motion_field(method, past[-2:]))
     with pytest.raises(InputError, match="motion pairs"):
         RadarRain(frames, net, start, motion_pairs=0)
+
+
+def test_proesmans_pyramid_never_has_a_level_narrower_than_two_cells():
+    """pysteps' Proesmans fills each level's edges from ``V[1, 1]``: on a 1-cell level (its
+    default 6 levels on a 32-cell grid) that reads past the level's buffer, and the flow
+    took whatever memory followed (NaN flows in CI, a nowcast differing between two calls
+    on the same frames).  The twin caps the levels so the coarsest is 2 cells or more, and
+    keeps pysteps' default where it is safe (the 64-cell grids of the benchmarks)."""
+    from pysteps.motion.proesmans import proesmans
+
+    from twin.ops.nowcast import proesmans_levels
+
+    for shape in [(64, 64), (32, 32), (48, 40), (20, 64), (100, 80), (5, 7), (3, 3), (2, 9)]:
+        n = min(shape)
+        for _ in range(proesmans_levels(shape) - 1):
+            n //= 2
+        assert n >= 2, shape
+    assert proesmans_levels((64, 64)) == 6 and proesmans_levels((512, 512)) == 6
+    rng = np.random.default_rng(3)
+    small = rng.gamma(1.0, 2.0, (2, 32, 32))
+    assert np.array_equal(motion_field(proesmans, small), proesmans(small, num_levels=5))
+    large = rng.gamma(1.0, 2.0, (2, 64, 64))
+    assert np.array_equal(motion_field(proesmans, large), proesmans(large))
+    assert not motion_field(proesmans, rng.gamma(1.0, 2.0, (2, 1, 9))).any()  # no motion

@@ -173,8 +173,9 @@ def test_a_gauge_adjusted_radar_scales_its_nowcast_to_the_gauges(storm, tmp_path
 
 
 def test_an_undefined_motion_field_is_taken_as_still_rain():
-    """Proesmans' optical flow can leave NaN vectors (seen once in CI on this module's
-    storm); the extrapolation must get a finite field: no motion there."""
+    """An optical flow may leave NaN vectors (Proesmans' did once in CI on this module's
+    storm: pysteps read past a 1-cell pyramid level, see ``proesmans_levels``); the
+    extrapolation must get a finite field: no motion there."""
     from twin.ops.nowcast import motion_field
 
     def flow_with_holes(frames):

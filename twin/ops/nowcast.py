@@ -126,12 +126,35 @@ FIXED_SPREAD = 0.35
 SPROG_MATCHING = "cdf"
 
 
+#: pysteps' Proesmans pyramid depth (its default); fewer on grids too small for it.
+PROESMANS_LEVELS = 6
+
+
+def proesmans_levels(shape) -> int:
+    """The levels of Proesmans' image pyramid on a grid of ``shape`` (ny, nx): pysteps'
+    default 6, fewer where its coarsest level would be narrower than 2 cells (each level
+    halves the grid, rounding down).  pysteps 1.21's edge filling copies ``V[1, 1]`` to
+    ``V[0, 0]`` at every level: on a 1-cell level (a 32-cell grid at 6 levels) that reads
+    past the level's buffer, so the flow took whatever memory followed it
+    (found with the module rebuilt with bounds checks; the NaN flows seen in CI)."""
+    return max(1, min(PROESMANS_LEVELS, int(np.log2(max(2, min(shape))))))
+
+
 def motion_field(method, frames) -> np.ndarray:
     """The advection field (2, ny, nx) [cells per frame] ``method`` (a pysteps optical
     flow) finds between ``frames``; where it is undefined (NaN: no rain texture to
-    follow, which Proesmans' method yields on some inputs) the rain is taken as still,
-    so the extrapolation never meets a non-finite velocity."""
-    velocity = np.asarray(method(frames), dtype=np.float64)
+    follow) the rain is taken as still, so the extrapolation never meets a non-finite
+    velocity.  Proesmans' method runs with :func:`proesmans_levels`; a grid less than 2
+    cells wide has no motion to find (zero)."""
+    try:
+        from pysteps.motion.proesmans import proesmans
+    except ImportError:
+        proesmans = None
+    frames = np.asarray(frames, dtype=np.float64)
+    if min(frames.shape[-2:]) < 2:
+        return np.zeros((2, *frames.shape[-2:]))
+    kw = {"num_levels": proesmans_levels(frames.shape[-2:])} if method is proesmans else {}
+    velocity = np.asarray(method(frames, **kw), dtype=np.float64)
     return np.where(np.isfinite(velocity), velocity, 0.0)
 
 
