@@ -319,6 +319,19 @@ def watch_motion_defaults(method, mean, motion_pairs=None, motion_pert=None) -> 
     return int(motion_pairs), motion_pert
 
 
+#: ``twin watch --radar``'s extrapolation spread (round 14: the lead's rule on held-out
+#: seeds 16-18, README "The members' spread (round 14)").
+WATCH_SPREAD = "lagrangian"
+
+
+def watch_spread_default(method, spread=None) -> str:
+    """The lognormal spread of ``twin watch``'s radar nowcast: the given one, else
+    ``WATCH_SPREAD`` with the extrapolation and the old ``"lagrangian"`` with STEPS."""
+    if spread is not None:
+        return spread
+    return WATCH_SPREAD if method == "extrapolation" else "lagrangian"
+
+
 def _signature(path):
     st = Path(path).stat()
     return (st.st_mtime_ns, st.st_size)
