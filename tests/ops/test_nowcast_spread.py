@@ -121,5 +121,7 @@ def test_the_default_is_the_old_spread_bit_for_bit_and_bad_values_are_refused():
         RadarRain(frames, net, start, spread="catchment")
     with pytest.raises(InputError, match="spread"):
         RadarRain(frames, net, start, method="steps", spread="rate")
-    assert watch_spread_default("steps", None) == "lagrangian"
+    # twin watch: the rate spread with the extrapolation since round 14, the old on request
+    assert watch_spread_default("extrapolation") == "rate"
+    assert watch_spread_default("steps") == "lagrangian"
     assert watch_spread_default("extrapolation", "lagrangian") == "lagrangian"

@@ -128,10 +128,11 @@ from twin.errors import InputError
     type=click.Choice(["lagrangian", "area", "rate", "lagrangian-walk", "area-walk", "rate-walk"]),
     default=None,
     help="With --radar: the extrapolation members' lognormal spread, its variance the "
-    "rain's change along the motion in the last frames cell by cell (lagrangian, as "
-    "before round 14), on the catchments' means (area) or where the last frame rains at "
-    "least half as hard as the catchments (rate); -walk: a random walk in lead instead "
-    "of one factor for all leads (README, The members' spread).",
+    "rain's change along the motion in the last frames over every raining cell "
+    "(lagrangian, as before round 14), where the last frame rains at least half as hard "
+    "as the catchments (rate, the default with the extrapolation since round 14) or on "
+    "the catchments' means (area); -walk: a random walk in lead instead of one factor "
+    "for all leads (README, The members' spread).",
 )
 @click.option(
     "--warning-hold",
@@ -250,7 +251,8 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
         opts_h = SimOptions.from_network(net).duration_s / 3600.0
         end_hours = max(opts_h, (last - start + horizon_min * 60.0) / 3600.0)
     # round 13: the extrapolation's members span the motion's error, around the 5 pairs'
-    # motion (README, The members' motion); STEPS and S-PROG keep their own
+    # motion (README, The members' motion); STEPS and S-PROG keep their own; round 14:
+    # their lognormal spread where it rains like the catchments (The members' spread)
     from twin.ops.nowcast import watch_motion_defaults, watch_spread_default
 
     motion_pairs, motion_pert = watch_motion_defaults(nowcast, nowcast_mean, motion_pairs,

@@ -40,6 +40,13 @@ the optical flows of the last frame pairs), so the members span a timing error o
 rain (round 13, issue 17; off in ``RadarRain``, on with the 5 pairs' motion in
 ``twin watch``: :func:`watch_motion_defaults`).
 
+The lognormal spread's variance is estimated over every raining cell unless
+``spread="rate"``: only where the last frame rains at least half as hard as the
+catchments (the log changes of light rain are larger than a heavy core's, and the
+members were too wide where it rained hard; round 14, README "The members' spread
+(round 14)"), or on the catchments' means (``"area"``), or as a random walk in lead
+(``"-walk"``).
+
 Each member's forecast frames are mapped to the gauges like the observed frames.
 """
 
@@ -319,9 +326,10 @@ def watch_motion_defaults(method, mean, motion_pairs=None, motion_pert=None) -> 
     return int(motion_pairs), motion_pert
 
 
-#: ``twin watch --radar``'s extrapolation spread (round 14: the lead's rule on held-out
-#: seeds 16-18, README "The members' spread (round 14)").
-WATCH_SPREAD = "lagrangian"
+#: ``twin watch --radar``'s extrapolation spread since round 14 (the lead's rule met on
+#: held-out seeds 16-18, README "The members' spread (round 14)"); ``RadarRain``'s own
+#: default stays the old ``"lagrangian"``.
+WATCH_SPREAD = "rate"
 
 
 def watch_spread_default(method, spread=None) -> str:
