@@ -69,6 +69,23 @@ VARIANTS = {
                           {"gauge_adjusted": True, "motion_pairs": 5, "motion_pert": "pairs"}),
     "pairs3-motionpert": ("storm", "radar", "flow",
                           {"gauge_adjusted": True, "motion_pairs": 3, "motion_pert": "pairs"}),
+    "pairs5-motionpert-area": ("storm", "radar", "flow",
+                               {"gauge_adjusted": True, "motion_pairs": 5, "motion_pert": "pairs",
+                                "spread": "area"}),
+    "pairs5-motionpert-walk": ("storm", "radar", "flow",
+                               {"gauge_adjusted": True, "motion_pairs": 5, "motion_pert": "pairs",
+                                "spread": "lagrangian-walk"}),
+    "pairs5-motionpert-area-walk": ("storm", "radar", "flow",
+                                    {"gauge_adjusted": True, "motion_pairs": 5,
+                                     "motion_pert": "pairs", "spread": "area-walk"}),
+    "pairs5-motionpert-rate": ("storm", "radar", "flow",
+                               {"gauge_adjusted": True, "motion_pairs": 5, "motion_pert": "pairs",
+                                "spread": "rate"}),
+    "pairs5-motionpert-rate-walk": ("storm", "radar", "flow",
+                                    {"gauge_adjusted": True, "motion_pairs": 5,
+                                     "motion_pert": "pairs", "spread": "rate-walk"}),
+    "pairs5-area": ("storm", "radar", "flow",
+                    {"gauge_adjusted": True, "motion_pairs": 5, "spread": "area"}),
 }  # fmt: skip
 
 

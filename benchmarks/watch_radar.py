@@ -188,7 +188,9 @@ def main():
     ap.add_argument("--jobs", type=int, default=2)
     ap.add_argument("--keep", default="watch-radar-runs")
     ap.add_argument("--label", default="", help="a name for this variant (kept in the rows)")
-    ap.add_argument("--spread", default="lagrangian", help="extrapolation spread: lagrangian|fixed")
+    ap.add_argument("--spread", default="lagrangian",
+                    help="extrapolation spread: lagrangian|fixed|area|rate|lagrangian-walk|"
+                    "area-walk|rate-walk (RadarRain's spread)")  # fmt: skip
     ap.add_argument("--motion-pairs", type=int, default=1,
                     help="the radar motion: mean over this many frame pairs")  # fmt: skip
     ap.add_argument("--mean", default="extrapolation",

@@ -124,6 +124,17 @@ from twin.errors import InputError
     "members span a timing error (README, The members' motion).",
 )
 @click.option(
+    "--nowcast-spread",
+    type=click.Choice(["lagrangian", "area", "rate", "lagrangian-walk", "area-walk", "rate-walk"]),
+    default=None,
+    help="With --radar: the extrapolation members' lognormal spread, its variance the "
+    "rain's change along the motion in the last frames over every raining cell "
+    "(lagrangian, as before round 14), where the last frame rains at least half as hard "
+    "as the catchments (rate, the default with the extrapolation since round 14) or on "
+    "the catchments' means (area); -walk: a random walk in lead instead of one factor "
+    "for all leads (README, The members' spread).",
+)
+@click.option(
     "--warning-hold",
     type=click.IntRange(1, 100),
     default=1,
@@ -167,7 +178,7 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
               topic, replay, cycle_min, horizon_min, members, no_assimilation, nudging,
               conduits, subcatchments, obs_error, plain_gate, plain_qc, factor_bound,
               factor_independent,
-              motion_pairs, nowcast_mean, motion_pert, warning_hold,
+              motion_pairs, nowcast_mean, motion_pert, nowcast_spread, warning_hold,
               adaptive_inflation, scheduler, seed, advise, actuators_path, solver,
               outdir):  # fmt: skip
     """Keep NETWORK corrected by live sensors, forecast every cycle and issue warnings.
@@ -194,6 +205,12 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
     if motion_pert is not None and not radar_dir:
         raise InputError("--motion-pert is the radar nowcast's: give --radar too",
                          field="--motion-pert")  # fmt: skip
+    if nowcast_spread is not None and not radar_dir:
+        raise InputError("--nowcast-spread is the radar nowcast's: give --radar too",
+                         field="--nowcast-spread")  # fmt: skip
+    if nowcast_spread is not None and nowcast != "extrapolation":
+        raise InputError("--nowcast-spread is the extrapolation's (STEPS has its own noise)",
+                         field="--nowcast-spread")  # fmt: skip
     if actuators_path and not advise:
         raise InputError("--actuators is the advice's actuator file: give --advise too",
                          field="--actuators")  # fmt: skip
@@ -234,11 +251,13 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
         opts_h = SimOptions.from_network(net).duration_s / 3600.0
         end_hours = max(opts_h, (last - start + horizon_min * 60.0) / 3600.0)
     # round 13: the extrapolation's members span the motion's error, around the 5 pairs'
-    # motion (README, The members' motion); STEPS and S-PROG keep their own
-    from twin.ops.nowcast import watch_motion_defaults
+    # motion (README, The members' motion); STEPS and S-PROG keep their own; round 14:
+    # their lognormal spread where it rains like the catchments (The members' spread)
+    from twin.ops.nowcast import watch_motion_defaults, watch_spread_default
 
     motion_pairs, motion_pert = watch_motion_defaults(nowcast, nowcast_mean, motion_pairs,
                                                       motion_pert)  # fmt: skip
+    nowcast_spread = watch_spread_default(nowcast, nowcast_spread)
     radar = {}
     if radar_dir:
         from twin.engine.options import SimOptions
@@ -251,7 +270,8 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
                                                 gauge_adjusted=bool(rain_path),
                                                 motion_pairs=motion_pairs,
                                                 mean=nowcast_mean,
-                                                motion_pert=motion_pert)}  # fmt: skip
+                                                motion_pert=motion_pert,
+                                                spread=nowcast_spread)}  # fmt: skip
     tw = Twin(net, sensors, out, members=members, assimilation=method, cycle_min=cycle_min,
               horizon_min=horizon_min, end_hours=end_hours, seed=seed, surface=surface or None,
               scheduler=scheduler, advise=advise, actuators=actuators_path, solver=solver,

@@ -40,6 +40,13 @@ the optical flows of the last frame pairs), so the members span a timing error o
 rain (round 13, issue 17; off in ``RadarRain``, on with the 5 pairs' motion in
 ``twin watch``: :func:`watch_motion_defaults`).
 
+The lognormal spread's variance is estimated over every raining cell unless
+``spread="rate"``: only where the last frame rains at least half as hard as the
+catchments (the log changes of light rain are larger than a heavy core's, and the
+members were too wide where it rained hard; round 14, README "The members' spread
+(round 14)"), or on the catchments' means (``"area"``), or as a random walk in lead
+(``"-walk"``).
+
 Each member's forecast frames are mapped to the gauges like the observed frames.
 """
 
@@ -60,6 +67,14 @@ log = logging.getLogger(__name__)
 METHODS = ("steps", "extrapolation")
 MEANS = ("extrapolation", "sprog", "smoothed")
 MOTION_PERTS = ("none", "pairs")
+#: The extrapolation members' lognormal spread: its variance estimated cell by cell
+#: (``lagrangian``), on the catchments' means (``area``), where the last frame rains at
+#: least half the catchments' mean rate (``rate``), or 0.35 (``fixed``); one draw
+#: per member for all leads, or (``-walk``) a random walk in lead.
+SPREADS = ("lagrangian", "fixed", "area", "rate", "lagrangian-walk", "area-walk", "rate-walk")
+#: ``spread="rate"``: the log changes taken where the last frame rains at least this
+#: share of the catchments' (area-weighted) mean rate.
+RATE_SHARE = 0.5
 #: pysteps optical flow without OpenCV (Lucas-Kanade needs it): the anisotropic
 #: diffusion method of Proesmans et al. (1994) on the last two frames (0.4 s on a 64 x 64
 #: grid here; the variational echo tracking took minutes).
@@ -158,7 +173,7 @@ def motion_field(method, frames) -> np.ndarray:
     return np.where(np.isfinite(velocity), velocity, 0.0)
 
 
-def lagrangian_log_variance(frames, velocity, n_steps, threshold, extrapolate):
+def lagrangian_log_variance(frames, velocity, n_steps, threshold, extrapolate, at_least=None):
     """The variance of the log rain rate's change along the motion, at every lead of an
     extrapolation nowcast (``n_steps`` frames ahead), estimated from the recent frames.
 
@@ -170,16 +185,23 @@ def lagrangian_log_variance(frames, velocity, n_steps, threshold, extrapolate):
     evolution: ``a / 2 + b L``, at most the variance of the log rate over the last
     frame's rain (a forecast no better than a random draw from the field).  Fewer than
     two lags or too little rain: the fixed spread ``FIXED_SPREAD`` squared.
+
+    ``at_least`` [mm/h]: the ratios taken only where the last frame rains at least that
+    (where at least 20 cells do; the light rain's log changes are larger than a heavy
+    core's), the earlier frame still above ``threshold``.
     """
     fixed = np.full(n_steps, FIXED_SPREAD**2)
     last = frames[-1]
     wet_last = last > threshold
     if len(frames) < 3 or wet_last.sum() < 20:
         return fixed
+    lagged = wet_last
+    if at_least is not None and (last > max(threshold, at_least)).sum() >= 20:
+        lagged = last > max(threshold, at_least)
     lags, v = [], []
     for j in range(1, len(frames)):
         adv = np.nan_to_num(extrapolate(frames[-1 - j], velocity, j)[-1])
-        ok = wet_last & (adv > threshold)
+        ok = lagged & (adv > threshold)
         if ok.sum() >= 20:
             lags.append(j)
             v.append(np.var(np.log(last[ok] / adv[ok])))
@@ -192,6 +214,86 @@ def lagrangian_log_variance(frames, velocity, n_steps, threshold, extrapolate):
     cap = float(np.var(np.log(last[wet_last])))
     lead = np.arange(1, n_steps + 1)
     return np.minimum(0.5 * a + b * lead, max(cap, 0.5 * a))
+
+
+def area_kernels(weights, shape) -> list:
+    """The gauges' weights (n_gauges, ny * nx) as 2-D kernels: each gauge's weights
+    cropped to their bounding box (sum 1), the gauges that feed no subcatchment left out."""
+    out = []
+    for w in np.asarray(weights, np.float64):
+        if w.sum() <= 0.0:
+            continue
+        k = w.reshape(shape)
+        ys, xs = np.nonzero(k)
+        k = k[ys.min() : ys.max() + 1, xs.min() : xs.max() + 1]
+        out.append(k / k.sum())
+    return out
+
+
+def _area_means(field, kernel):
+    """The ``kernel``-weighted mean of ``field`` at every position of the kernel over the
+    grid, and where it is defined (every cell under the kernel's support finite and in
+    the grid)."""
+    from scipy import ndimage
+
+    f = np.asarray(field, np.float64)
+    ok = np.isfinite(f)
+    mean = ndimage.correlate(np.where(ok, f, 0.0), kernel, mode="constant", cval=0.0)
+    support = (kernel > 0).astype(np.float64)
+    n = ndimage.correlate(ok.astype(np.float64), support, mode="constant", cval=0.0)
+    return mean, n >= support.sum() - 1e-9
+
+
+def area_log_variance(frames, velocity, n_steps, threshold, extrapolate, kernels):
+    """:func:`lagrangian_log_variance` of the rain the twin uses: the catchment means.
+
+    The log ratio of the last frame to each earlier frame advected along ``velocity`` is
+    taken not cell by cell but between the ``kernel``-weighted means (a gauge's weights,
+    :func:`area_kernels`) placed at every position on the grid, so the variance is that
+    of a catchment-sized area's rain (the cells' own scatter, which the catchment mean
+    averages out, left out); fitted as ``a + b j`` and capped as there, per kernel, and
+    averaged over the kernels.  No kernel, or too little rain: the cell estimate.
+    """
+    out = []
+    last_frame = np.asarray(frames[-1], np.float64)
+    for k in kernels:
+        last, valid = _area_means(last_frame, k)
+        wet_last = valid & (last > threshold)
+        if len(frames) < 3 or wet_last.sum() < 20:
+            continue
+        lags, v = [], []
+        for j in range(1, len(frames)):
+            adv, ok_adv = _area_means(extrapolate(frames[-1 - j], velocity, j)[-1], k)
+            ok = wet_last & ok_adv & (adv > threshold)
+            if ok.sum() >= 20:
+                lags.append(j)
+                v.append(np.var(np.log(last[ok] / adv[ok])))
+        if len(lags) < 2:
+            continue
+        b, a = np.polyfit(lags, v, 1)
+        if b < 0.0:
+            a, b = float(np.mean(v)), 0.0
+        a = max(a, 0.0)
+        cap = float(np.var(np.log(last[wet_last])))
+        lead = np.arange(1, n_steps + 1)
+        out.append(np.minimum(0.5 * a + b * lead, max(cap, 0.5 * a)))
+    if not out:
+        return lagrangian_log_variance(frames, velocity, n_steps, threshold, extrapolate)
+    return np.mean(out, axis=0)
+
+
+def walk_log_factors(var, z, rng) -> np.ndarray:
+    """(n_members, n_steps) the members' log factors, a random walk in lead whose
+    variance at every lead is ``var`` (non-decreasing): the first step ``z`` (the
+    members' one draw) times the first lead's standard deviation, each next step an
+    independent increment of the variance's growth (``lagrangian_log_variance``'s
+    ``a / 2 + b L``: one frame's noise, then independent steps of growth and decay),
+    so a member's factor at 60 minutes is no longer its factor at 10 minutes scaled."""
+    var = np.maximum.accumulate(np.asarray(var, np.float64))
+    inc = np.sqrt(np.diff(var, prepend=0.0))
+    e = rng.standard_normal((len(z), len(var)))
+    e[:, 0] = z
+    return np.cumsum(inc[None, :] * e, axis=1)
 
 
 def lagrangian_mean(frames, velocity, extrapolate) -> np.ndarray:
@@ -247,6 +349,20 @@ def watch_motion_defaults(method, mean, motion_pairs=None, motion_pert=None) -> 
     return int(motion_pairs), motion_pert
 
 
+#: ``twin watch --radar``'s extrapolation spread since round 14 (the lead's rule met on
+#: held-out seeds 16-18, README "The members' spread (round 14)"); ``RadarRain``'s own
+#: default stays the old ``"lagrangian"``.
+WATCH_SPREAD = "rate"
+
+
+def watch_spread_default(method, spread=None) -> str:
+    """The lognormal spread of ``twin watch``'s radar nowcast: the given one, else
+    ``WATCH_SPREAD`` with the extrapolation and the old ``"lagrangian"`` with STEPS."""
+    if spread is not None:
+        return spread
+    return WATCH_SPREAD if method == "extrapolation" else "lagrangian"
+
+
 def _signature(path):
     st = Path(path).stat()
     return (st.st_mtime_ns, st.st_size)
@@ -267,10 +383,13 @@ class RadarRain:
         Frames the motion field and STEPS' AR(2) process are estimated on (>= 3).
     threshold_mmh : float
         Rain rate below which a cell counts as dry.
-    spread : {"lagrangian", "fixed"}
+    spread : {"lagrangian", "fixed", "area", "lagrangian-walk", "area-walk"}
         The extrapolation members' lognormal spread: growing with lead as the rain's
-        own growth and decay along its motion in the last frames
-        (:func:`lagrangian_log_variance`), or 0.35 at every lead (before).
+        own growth and decay along its motion in the last frames, cell by cell
+        (:func:`lagrangian_log_variance`, default), or of the catchments' means (``area``:
+        :func:`area_log_variance`, the gauges' own weights slid over the grid), or 0.35
+        at every lead (before); each member's factor one draw for all leads, or with
+        ``-walk`` a random walk in lead with the same variance (:func:`walk_log_factors`).
     gauge_adjusted : bool
         The gauges are the observed rain and the radar's nowcast is scaled by its
         mean-field bias against them (:meth:`gauge_bias`); a twin then does not take
@@ -324,9 +443,12 @@ class RadarRain:
         if not 1 <= self.motion_pairs <= SPREAD_FRAMES - 1:
             raise InputError(f"radar motion pairs must be 1-{SPREAD_FRAMES - 1}, got "
                              f"{motion_pairs!r}", field="motion_pairs")  # fmt: skip
-        if spread not in ("lagrangian", "fixed"):
-            raise InputError(f"radar nowcast spread must be lagrangian or fixed, got {spread!r}",
+        if spread not in SPREADS:
+            raise InputError(f"radar nowcast spread must be one of {SPREADS}, got {spread!r}",
                              field="spread")  # fmt: skip
+        if spread not in ("lagrangian", "fixed") and method != "extrapolation":
+            raise InputError(f"radar nowcast spread {spread!r} is the extrapolation's, not "
+                             f"{method}'s", field="spread")  # fmt: skip
         self.spread = spread
         if method not in METHODS:
             raise InputError(f"radar nowcast method must be one of {METHODS}, got {method!r}",
@@ -340,6 +462,11 @@ class RadarRain:
         self.km_per_pixel = float(abs(x[1] - x[0])) / 1000.0 if len(x) > 1 else 1.0
         self.weights = gauge_weights(net, x, y)
         self.n_gauges = self.weights.shape[0]
+        self._kernels = area_kernels(self.weights, (len(y), len(x)))
+        sub = net.subcatchments
+        area = np.bincount(np.asarray(sub.raingage, np.int64), np.asarray(sub.area_m2, float),
+                           minlength=self.n_gauges)  # fmt: skip
+        self._gauge_share = area / max(area.sum(), 1e-12)
         self._set_frames(frames)
 
     @classmethod
@@ -529,14 +656,28 @@ class RadarRain:
                     velocity, n_steps)  # fmt: skip
             else:
                 det = nowcasts.get_method("extrapolation")(past[-1], velocity, n_steps)
+            extrapolate = nowcasts.get_method("extrapolation")
+            spread_frames = recent if recent is not None else past
             if self.spread == "fixed":
                 var = np.full(n_steps, FIXED_SPREAD**2)
+            elif self.spread.startswith("rate"):
+                # where the last frame rains at least half as hard as the catchments do
+                town = float(self.to_gauges(spread_frames[-1]) @ self._gauge_share)
+                var = lagrangian_log_variance(spread_frames, velocity, n_steps, self.threshold,
+                                              extrapolate, at_least=RATE_SHARE * town)  # fmt: skip
+            elif self.spread.startswith("area"):
+                var = area_log_variance(spread_frames, velocity, n_steps, self.threshold,
+                                        extrapolate, self._kernels)  # fmt: skip
             else:
-                extrapolate = nowcasts.get_method("extrapolation")
-                var = lagrangian_log_variance(recent if recent is not None else past, velocity,
-                                              n_steps, self.threshold, extrapolate)  # fmt: skip
-            sd = np.sqrt(var)
-            scale = np.exp(sd[None, :] * z[:, None] - 0.5 * var[None, :])  # mean 1
+                var = lagrangian_log_variance(spread_frames, velocity, n_steps, self.threshold,
+                                              extrapolate)  # fmt: skip
+            if self.spread.endswith("walk"):
+                log_f = walk_log_factors(var, z, rng)
+                var = np.maximum.accumulate(var)
+                scale = np.exp(log_f - 0.5 * var[None, :])  # mean 1 at every lead
+            else:
+                sd = np.sqrt(var)
+                scale = np.exp(sd[None, :] * z[:, None] - 0.5 * var[None, :])  # mean 1
             det = np.nan_to_num(det)
             out = scale[:, :, None, None] * (det if det.ndim == 4 else det[None])
             return np.maximum(out, 0.0)
