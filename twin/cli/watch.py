@@ -124,6 +124,15 @@ from twin.errors import InputError
     "members span a timing error (README, The members' motion).",
 )
 @click.option(
+    "--radar-rain",
+    type=click.Choice(["gauge", "subcatchment"]),
+    default=None,
+    help="With --radar: the radar frames and nowcast members mapped to the network's rain "
+    "gauges (gauge, the default) or to every subcatchment on its own gauge (subcatchment; "
+    "with --rainfall the radar over it scaled by its bias against the gauges; the rainfall "
+    "warnings stay at the gauges) (README, Rain now and next).",
+)
+@click.option(
     "--warning-hold",
     type=click.IntRange(1, 100),
     default=1,
@@ -167,7 +176,7 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
               topic, replay, cycle_min, horizon_min, members, no_assimilation, nudging,
               conduits, subcatchments, obs_error, plain_gate, plain_qc, factor_bound,
               factor_independent,
-              motion_pairs, nowcast_mean, motion_pert, warning_hold,
+              motion_pairs, nowcast_mean, motion_pert, radar_rain, warning_hold,
               adaptive_inflation, scheduler, seed, advise, actuators_path, solver,
               outdir):  # fmt: skip
     """Keep NETWORK corrected by live sensors, forecast every cycle and issue warnings.
@@ -194,6 +203,9 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
     if motion_pert is not None and not radar_dir:
         raise InputError("--motion-pert is the radar nowcast's: give --radar too",
                          field="--motion-pert")  # fmt: skip
+    if radar_rain is not None and not radar_dir:
+        raise InputError("--radar-rain maps the radar's rain: give --radar too",
+                         field="--radar-rain")  # fmt: skip
     if actuators_path and not advise:
         raise InputError("--actuators is the advice's actuator file: give --advise too",
                          field="--actuators")  # fmt: skip
@@ -251,7 +263,8 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
                                                 gauge_adjusted=bool(rain_path),
                                                 motion_pairs=motion_pairs,
                                                 mean=nowcast_mean,
-                                                motion_pert=motion_pert)}  # fmt: skip
+                                                motion_pert=motion_pert),
+                 "radar_rain": radar_rain or "gauge"}  # fmt: skip
     tw = Twin(net, sensors, out, members=members, assimilation=method, cycle_min=cycle_min,
               horizon_min=horizon_min, end_hours=end_hours, seed=seed, surface=surface or None,
               scheduler=scheduler, advise=advise, actuators=actuators_path, solver=solver,
