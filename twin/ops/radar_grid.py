@@ -37,6 +37,9 @@ GAUGE_PREFIX = "RADAR_"
 #: ``Twin(radar_rain=...)`` / ``twin watch --radar-rain``: the radar mapped to the
 #: network's gauges (as before round 14) or to every subcatchment.
 RADAR_RAINS = ("gauge", "subcatchment")
+#: ``Twin(radar_rain="subcatchment-pattern")``: the gauge's reading times the radar's spatial
+#: pattern as a subcatchment's observed rain (a variant measured on the tuning seeds).
+VARIANTS = ("subcatchment-pattern",)
 
 
 def subcatchment_gauges(net):
@@ -110,10 +113,15 @@ class SubcatchmentRadar(RadarRain):
     """
 
     @classmethod
-    def of(cls, radar: RadarRain, net, parent) -> SubcatchmentRadar:
-        """``radar`` (on the original network) on ``net``, the transformed network."""
+    def of(cls, radar: RadarRain, net, parent, observed_rain="bias") -> SubcatchmentRadar:
+        """``radar`` (on the original network) on ``net``, the transformed network;
+        ``observed_rain`` (gauge-adjusted): each subcatchment's radar times the radar's
+        bias against its gauge (``"bias"``), or its gauge's reading times the radar's
+        ratio of the subcatchment to the gauge's catchment in the frame (``"pattern"``:
+        the radar's spatial pattern only; measured, not better: notes/watch-radargrid.md)."""
         self = cls.__new__(cls)
         self.__dict__.update(radar.__dict__)
+        self.observed_rain = observed_rain
         x, y = radar.frames.x.values, radar.frames.y.values
         self.parent = np.asarray(parent, np.int64)
         self.n_real = int(radar.n_gauges)
@@ -152,8 +160,14 @@ class SubcatchmentRadar(RadarRain):
         k = np.searchsorted(rain.times_s, t + 1e-6, side="right") - 1
         rows = np.where((k >= 0)[:, None], np.nan_to_num(rain.rates_mmh[np.maximum(k, 0)]), 0.0)
         radar, seen = self.frame_rates(t)
-        radar = radar * self.gauge_bias(rain, t1_s)[None, :]
         new = slice(self.n_real, None)
         gauge = rows[:, self.parent[new]]
-        rows[:, new] = np.where(seen[:, None], radar[:, new], gauge)
+        if self.observed_rain == "pattern":  # the gauge times the radar's spatial pattern
+            catchment = radar[:, self.parent[new]]
+            wet = seen[:, None] & (catchment > self.threshold)
+            ratio = radar[:, new] / np.where(wet, catchment, 1.0)
+            rows[:, new] = np.where(wet, gauge * ratio, gauge)
+        else:
+            radar = radar * self.gauge_bias(rain, t1_s)[None, :]
+            rows[:, new] = np.where(seen[:, None], radar[:, new], gauge)
         rain.set(t, rows)

@@ -166,11 +166,12 @@ class Twin:
         self.net = load_network(network) if isinstance(network, str | Path) else network
         self.n_rain_gauges = len(self.net.raingages)  # the network's own (the warnings')
         self.radar_rain = self._radar_rain(radar_rain, radar)
-        if self.radar_rain == "subcatchment":  # one gauge per subcatchment, after the network's
+        if self.radar_rain != "gauge":  # one gauge per subcatchment, after the network's
             from twin.ops.radar_grid import SubcatchmentRadar, subcatchment_gauges
 
             self.net, parent = subcatchment_gauges(self.net)
-            radar = SubcatchmentRadar.of(radar, self.net, parent)
+            kind = "pattern" if self.radar_rain.endswith("-pattern") else "bias"
+            radar = SubcatchmentRadar.of(radar, self.net, parent, observed_rain=kind)
         if isinstance(sensors, str | Path):
             from twin.ops.sensors import load_sensors
 
@@ -272,7 +273,7 @@ class Twin:
             rain = radar.observed() if self._radar_is_rain else rain
             nowcast = nowcast or radar.nowcast
         self.rain = rain if rain is not None else self._default_rain(sim0.opts)
-        if self.radar_rain == "subcatchment" and self.rain.n_gauges < len(self.net.raingages):
+        if self.radar_rain != "gauge" and self.rain.n_gauges < len(self.net.raingages):
             from twin.ops.radar_grid import widened  # the original gauges' rain given
 
             self.rain = widened(self.rain, radar.parent)
@@ -320,9 +321,9 @@ class Twin:
     # -- set-up ------------------------------------------------------------------------
     @staticmethod
     def _radar_rain(radar_rain, radar) -> str:
-        from twin.ops.radar_grid import RADAR_RAINS
+        from twin.ops.radar_grid import RADAR_RAINS, VARIANTS
 
-        if radar_rain not in RADAR_RAINS:
+        if radar_rain not in RADAR_RAINS + VARIANTS:
             raise InputError(f"must be one of {RADAR_RAINS}, got {radar_rain!r}",
                              field="radar_rain")  # fmt: skip
         if radar_rain != "gauge" and radar is None:
@@ -459,7 +460,7 @@ class Twin:
         if self.radar is not None:  # the frames that arrived since the last cycle
             self.radar.refresh(self.rain if self._radar_is_rain else None)
         self._update_rain(t0, t1)
-        if self.radar_rain == "subcatchment" and not self._radar_is_rain:
+        if self.radar_rain != "gauge" and not self._radar_is_rain:
             self.radar.set_observed(self.rain, t0, t1)  # gauge-adjusted, per subcatchment
         times, rates = self.rain.between(t0, t1)
         ensembles = [self.members] + (self.withheld.ensembles if self.withheld else [])
