@@ -14,7 +14,9 @@ model rains, on each subcatchment:
 - ``subcatchment-raw``: the radar's frames over the subcatchment, unadjusted;
 - ``gauge-pattern``: the gauge's reading times the radar's ratio of the subcatchment to
   its gauge's catchment in the same frame (the radar's spatial pattern only; not built
-  into the twin).
+  into the twin);
+- ``uniform-truth``: the field's own mean over the town on every subcatchment (what the
+  spatial detail alone is worth: the error of a perfect gauge-scale rain).
 
 Scores per network and seed over every 5-minute frame of the run: the area-weighted
 RMS [mm/h] of the model's rate against the truth's field, that over the field's RMS
@@ -36,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from watch_twin import network  # noqa: E402
 
 OUT = Path(__file__).parent / "results" / "watch-radargrid-rain.json"
-KINDS = ("gauge", "subcatchment", "subcatchment-raw", "gauge-pattern")
+KINDS = ("gauge", "subcatchment", "subcatchment-raw", "gauge-pattern", "uniform-truth")
 
 
 def scores(model, truth, area) -> dict:
@@ -103,6 +105,8 @@ def one(net_name, seed, cycle_s=600.0) -> dict:
         "subcatchment": scores(sub, truth, area),
         "subcatchment-raw": scores(raw, truth, area),
         "gauge-pattern": scores(gauge * pattern, truth, area),
+        "uniform-truth": scores(np.repeat((truth @ (area / area.sum()))[:, None], n_sub, 1),
+                                truth, area),  # fmt: skip
         "field_cells_spanned": int((w_sub.sum(axis=0) > 0).sum()),
     }  # fmt: skip
 
