@@ -16,10 +16,13 @@ as operational systems do, every subcatchment gets its own rain:
   transformed network: its original gauges keep their catchment-mean overlay, each new
   gauge has its subcatchment's overlay (both :func:`~twin.ops.nowcast.gauge_weights`),
   so the frames and every nowcast member are mapped to each subcatchment.  Gauge-
-  adjusted (with rain gauges beside the radar), a subcatchment's observed rain is the
-  radar over it times the mean-field bias of the radar against its original gauge over
-  the last hour (:meth:`~twin.ops.nowcast.RadarRain.gauge_bias`), and its nowcast
-  likewise; the gauges' own readings stay on the original gauges.
+  adjusted (with rain gauges beside the radar), a subcatchment's observed rain is its
+  gauge's reading times the radar's spatial pattern (the radar over the subcatchment over
+  the radar over the gauge's catchment, frame by frame), its nowcast the radar's over it
+  times the mean-field bias of the radar against its gauge over the last hour
+  (:meth:`~twin.ops.nowcast.RadarRain.gauge_bias`); the gauges' own readings stay on the
+  original gauges.  (The radar over the subcatchment times that bias as the observed
+  rain too, ``"subcatchment-bias"``, was worse on the tuning seeds.)
 
 Rates are mm/h, times seconds after the simulation start.
 """
@@ -37,9 +40,10 @@ GAUGE_PREFIX = "RADAR_"
 #: ``Twin(radar_rain=...)`` / ``twin watch --radar-rain``: the radar mapped to the
 #: network's gauges (as before round 14) or to every subcatchment.
 RADAR_RAINS = ("gauge", "subcatchment")
-#: ``Twin(radar_rain="subcatchment-pattern")``: the gauge's reading times the radar's spatial
-#: pattern as a subcatchment's observed rain (a variant measured on the tuning seeds).
-VARIANTS = ("subcatchment-pattern",)
+#: ``Twin(radar_rain="subcatchment-bias")``: a subcatchment's observed rain the radar over it
+#: times the radar's mean-field bias against its gauge (measured on the tuning seeds, worse
+#: than ``"subcatchment"``'s gauge times the radar's pattern: notes/watch-radargrid.md).
+VARIANTS = ("subcatchment-bias",)
 
 
 def subcatchment_gauges(net):
@@ -113,12 +117,13 @@ class SubcatchmentRadar(RadarRain):
     """
 
     @classmethod
-    def of(cls, radar: RadarRain, net, parent, observed_rain="bias") -> SubcatchmentRadar:
+    def of(cls, radar: RadarRain, net, parent, observed_rain="pattern") -> SubcatchmentRadar:
         """``radar`` (on the original network) on ``net``, the transformed network;
-        ``observed_rain`` (gauge-adjusted): each subcatchment's radar times the radar's
-        bias against its gauge (``"bias"``), or its gauge's reading times the radar's
-        ratio of the subcatchment to the gauge's catchment in the frame (``"pattern"``:
-        the radar's spatial pattern only; measured, not better: notes/watch-radargrid.md)."""
+        ``observed_rain`` (gauge-adjusted): each subcatchment's gauge reading times the
+        radar's ratio of the subcatchment to the gauge's catchment in the frame
+        (``"pattern"``: the radar's spatial pattern on the gauge's time series), or the
+        radar over the subcatchment times the radar's bias against its gauge (``"bias"``;
+        worse on the tuning seeds: notes/watch-radargrid.md)."""
         self = cls.__new__(cls)
         self.__dict__.update(radar.__dict__)
         self.observed_rain = observed_rain
@@ -151,10 +156,13 @@ class SubcatchmentRadar(RadarRain):
     def set_observed(self, rain, t0_s: float, t1_s: float) -> None:
         """Set the subcatchments' gauge-adjusted radar rain on ``[t0, t1)`` into ``rain``
         (an :class:`~twin.ops.rain.ObservedRain` of every gauge, the original gauges'
-        columns their readings up to ``t1``): the radar's rate over each subcatchment
-        times the bias of the radar against its gauge at ``t1``
-        (:meth:`gauge_bias`); where no frame holds, the gauge's own reading.  The
-        original gauges' columns are left as they are."""
+        columns their readings up to ``t1``): with ``observed_rain="pattern"`` the
+        gauge's reading times the radar's rate over the subcatchment over its rate over
+        the gauge's catchment in the same frame (the gauge's where the radar sees no rain
+        there); with ``"bias"`` the radar's rate over the subcatchment times the bias of
+        the radar against its gauge at ``t1`` (:meth:`gauge_bias`).  Where no frame
+        holds, the gauge's own reading.  The original gauges' columns are left as they
+        are."""
         t = np.concatenate([[t0_s], rain.times_s, self.times_s])
         t = np.unique(t[(t >= t0_s) & (t < t1_s)])
         k = np.searchsorted(rain.times_s, t + 1e-6, side="right") - 1

@@ -115,7 +115,9 @@ class Twin:
         With ``radar``: its frames and nowcast members mapped to the network's rain
         gauges (default, as before round 14) or to every subcatchment, each on its own
         rain gauge (:mod:`twin.ops.radar_grid`: gauge-adjusted with rain gauges, each
-        subcatchment's radar rain times the radar's bias against its gauge).  The
+        subcatchment's rain its gauge's reading times the radar's spatial pattern, its
+        nowcast the radar's times the radar's bias against its gauge;
+        ``"subcatchment-bias"``: the observed rain the radar's times that bias too).  The
         ``rainfall`` warnings stay at the network's own gauges.  Recorded in
         ``watch.json``: a restart with the other mapping is refused.
     """
@@ -170,7 +172,7 @@ class Twin:
             from twin.ops.radar_grid import SubcatchmentRadar, subcatchment_gauges
 
             self.net, parent = subcatchment_gauges(self.net)
-            kind = "pattern" if self.radar_rain.endswith("-pattern") else "bias"
+            kind = "bias" if self.radar_rain.endswith("-bias") else "pattern"
             radar = SubcatchmentRadar.of(radar, self.net, parent, observed_rain=kind)
         if isinstance(sensors, str | Path):
             from twin.ops.sensors import load_sensors
@@ -324,7 +326,7 @@ class Twin:
         from twin.ops.radar_grid import RADAR_RAINS, VARIANTS
 
         if radar_rain not in RADAR_RAINS + VARIANTS:
-            raise InputError(f"must be one of {RADAR_RAINS}, got {radar_rain!r}",
+            raise InputError(f"must be one of {RADAR_RAINS + VARIANTS}, got {radar_rain!r}",
                              field="radar_rain")  # fmt: skip
         if radar_rain != "gauge" and radar is None:
             raise InputError("the radar's rain per subcatchment needs the radar",
