@@ -59,7 +59,7 @@ def test_one_gauge_per_subcatchment_rains_as_the_original(small):
     assert float(a["node_depth"].max()) > 0.05  # it rained
 
 
-def test_frames_and_nowcast_reach_every_subcatchment_scaled_to_the_gauge(small, frames):
+def test_frames_and_nowcast_reach_every_subcatchment_merged_with_the_gauge(small, frames):
     net, parent = subcatchment_gauges(small)
     start = SimOptions.from_network(small).start
     r = SubcatchmentRadar.of(RadarRain(frames, small, start, gauge_adjusted=True), net, parent)
@@ -69,15 +69,26 @@ def test_frames_and_nowcast_reach_every_subcatchment_scaled_to_the_gauge(small, 
     w = subcatchment_weights(small, frames.x.values, frames.y.values).reshape(len(at) - 1, -1)
     np.testing.assert_allclose(at[1:], w @ frames.values[0].ravel(), rtol=1e-12)
     assert at[1:].max() - at[1:].min() > 20.0  # the subcatchments differ
-    # the gauge reads twice the radar's catchment mean: the radar is scaled by 2
-    rain = ObservedRain(len(at))
-    rain.set([0.0], np.full((1, len(at)), 2.0 * catchment[0]))
-    np.testing.assert_allclose(r.gauge_bias(rain, 3600.0), 2.0)
+
+    # the gauge reads twice the radar's catchment mean for an hour, then three times
+    def gauge_rain():
+        rain = ObservedRain(len(at))
+        rain.set([0.0, 3600.0], np.outer([2.0, 3.0], np.full(len(at), catchment[0])))
+        return rain
+
+    rain = gauge_rain()
+    np.testing.assert_allclose(r.gauge_bias(rain, 3600.0), 2.0)  # the last hour's
     r.set_observed(rain, 3600.0, 4200.0)
     got = rain.mean_rate(3600.0, 4200.0)
-    assert got[0] == pytest.approx(2.0 * catchment[0])  # the gauge's reading stays
-    np.testing.assert_allclose(got[1:], 2.0 * at[1:], rtol=1e-12)
+    assert got[0] == pytest.approx(3.0 * catchment[0])  # the gauge's reading stays
+    np.testing.assert_allclose(got[1:], 3.0 * at[1:], rtol=1e-12)  # times the pattern
     np.testing.assert_allclose(rain.mean_rate(0.0, 3600.0), 2.0 * catchment[0])  # not before
+    by_bias = gauge_rain()  # the variant: the radar times the last hour's bias
+    b = SubcatchmentRadar.of(RadarRain(frames, small, start, gauge_adjusted=True), net, parent,
+                             observed_rain="bias")  # fmt: skip
+    b.set_observed(by_bias, 3600.0, 4200.0)
+    bias = (2.0 * 3000.0 + 3.0 * 600.0) / 3600.0  # the hour before 4200 s
+    np.testing.assert_allclose(by_bias.mean_rate(3600.0, 4200.0)[1:], bias * at[1:], rtol=1e-9)
     pytest.importorskip("pysteps")
     raw = SubcatchmentRadar.of(RadarRain(frames, small, start), net, parent)
     t, adj = r.nowcast(rain, 3600.0, 1800.0, 2, seed=3)
