@@ -129,7 +129,7 @@ from twin.errors import InputError
     default=None,
     help="With --radar: the radar frames and nowcast members mapped to the network's rain "
     "gauges (gauge, the default) or to every subcatchment on its own gauge (subcatchment; "
-    "with --rainfall the radar over it scaled by its bias against the gauges; the rainfall "
+    "with --rainfall its gauge's reading times the radar's spatial pattern; the rainfall "
     "warnings stay at the gauges) (README, Rain now and next).",
 )
 @click.option(
