@@ -8,13 +8,13 @@ model rains, on each subcatchment:
 - ``gauge``: its gauge's reading (the field at the gauge's point), as ``twin watch
   --radar`` with gauges does (``radar-extrapolation-gauge``: the gauges are the observed
   rain);
-- ``subcatchment``: the radar's frames over the subcatchment times the radar's mean-field
-  bias against its gauge over the last hour, set cycle by cycle (10 min) as ``Twin`` does
-  with ``radar_rain="subcatchment"`` (:class:`twin.ops.radar_grid.SubcatchmentRadar`);
+- ``subcatchment``: the gauge's reading times the radar's ratio of the subcatchment to the
+  gauge's catchment in the same frame (the radar's spatial pattern), set cycle by cycle
+  (10 min) as ``Twin`` does with ``radar_rain="subcatchment"``
+  (:class:`twin.ops.radar_grid.SubcatchmentRadar`);
+- ``subcatchment-bias``: the radar's frames over the subcatchment times the radar's
+  mean-field bias against its gauge over the last hour (``"subcatchment-bias"``);
 - ``subcatchment-raw``: the radar's frames over the subcatchment, unadjusted;
-- ``gauge-pattern``: the gauge's reading times the radar's ratio of the subcatchment to
-  its gauge's catchment in the same frame (the radar's spatial pattern only; not built
-  into the twin);
 - ``uniform-truth``: the field's own mean over the town on every subcatchment (what the
   spatial detail alone is worth: the error of a perfect gauge-scale rain).
 
@@ -38,7 +38,7 @@ sys.path.insert(0, str(Path(__file__).parent))
 from watch_twin import network  # noqa: E402
 
 OUT = Path(__file__).parent / "results" / "watch-radargrid-rain.json"
-KINDS = ("gauge", "subcatchment", "subcatchment-raw", "gauge-pattern", "uniform-truth")
+KINDS = ("gauge", "subcatchment", "subcatchment-bias", "subcatchment-raw", "uniform-truth")
 
 
 def scores(model, truth, area) -> dict:
@@ -87,24 +87,23 @@ def one(net_name, seed, cycle_s=600.0) -> dict:
     gauge = per_gauge[:, np.asarray(model.subcatchments.raingage, np.int64)]
     net_t, parent = subcatchment_gauges(model)
     own = np.asarray(net_t.subcatchments.raingage, np.int64)
-    rain = ObservedRain.of_network(net_t, opts)
-    r = SubcatchmentRadar.of(RadarRain(radar, model, opts.start, gauge_adjusted=True), net_t,
-                             parent)  # fmt: skip
     end = t[-1] + step
-    for t0 in np.arange(0.0, end, cycle_s):
-        r.set_observed(rain, t0, min(t0 + cycle_s, end))
-    sub = np.array([rain.mean_rate(a, a + step) for a in t])[:, own]
-    at = r.to_gauges(r.rate)[: len(t)]
-    raw = at[:, own]
-    catchment = at[:, parent[own]]  # the radar over the subcatchment's gauge's catchment
-    pattern = np.where(catchment > 0.1, raw / np.maximum(catchment, 1e-9), 1.0)
+    observed = {}
+    for kind in ("pattern", "bias"):
+        rain = ObservedRain.of_network(net_t, opts)
+        r = SubcatchmentRadar.of(RadarRain(radar, model, opts.start, gauge_adjusted=True),
+                                 net_t, parent, observed_rain=kind)  # fmt: skip
+        for t0 in np.arange(0.0, end, cycle_s):
+            r.set_observed(rain, t0, min(t0 + cycle_s, end))
+        observed[kind] = np.array([rain.mean_rate(a, a + step) for a in t])[:, own]
+    raw = r.to_gauges(r.rate)[: len(t)][:, own]
     return {
         "network": net_name, "seed": seed, "n_subcatchments": n_sub,
         "n_gauges": len(model.raingages), "radar_bias": radar.attrs["radar_bias"],
         "gauge": scores(gauge, truth, area),
-        "subcatchment": scores(sub, truth, area),
+        "subcatchment": scores(observed["pattern"], truth, area),
+        "subcatchment-bias": scores(observed["bias"], truth, area),
         "subcatchment-raw": scores(raw, truth, area),
-        "gauge-pattern": scores(gauge * pattern, truth, area),
         "uniform-truth": scores(np.repeat((truth @ (area / area.sum()))[:, None], n_sub, 1),
                                 truth, area),  # fmt: skip
         "field_cells_spanned": int((w_sub.sum(axis=0) > 0).sum()),
