@@ -31,6 +31,8 @@ def main():
     default = {(r["network"], r["seed"]): r for r in rows if r.get("radar_rain") is None}
     option = {(r["network"], r["seed"]): r for r in rows if r.get("radar_rain") == a.option}
     cases = sorted(set(default) & set(option), key=lambda k: (k[1], k[0]))
+    if not cases:
+        raise SystemExit(f"no pair of default and {a.option!r} rows with method {a.method!r}")
     print("case", *(n for n, _ in SCORES), sep="\t")
     table = {}
     for c in cases:
