@@ -149,6 +149,8 @@ def one(net_name, seed, mode, method, members, end_hours, keep, options=None):
                       motion_pert=options.get("motion_pert", "none"))  # fmt: skip
         kw = {"radar": r}
     t0 = time.perf_counter()
+    if options.get("radar_rain", "gauge") != "gauge":  # round 14: the radar per subcatchment
+        kw["radar_rain"] = options["radar_rain"]
     tw = Twin(ex.model, ex.sensors, outdir, members=members, seed=seed, end_hours=end_hours,
               assimilation=method, **kw)  # fmt: skip
     tw.ingest(ex.rows(), "benchmark")
@@ -197,6 +199,9 @@ def main():
                     help="the extrapolation's mean: extrapolation|smoothed|sprog")  # fmt: skip
     ap.add_argument("--motion-pert", default="none",
                     help="the extrapolation members' motion: none|pairs (perturbed)")  # fmt: skip
+    ap.add_argument("--radar-rain", default="gauge",
+                    help="the radar mapped to the gauges or to every subcatchment: "
+                    "gauge|subcatchment")  # fmt: skip
     ap.add_argument("--storm", default=None,
                     help="a design-storm preset or bundled scenario carried by the field "
                     "(default: the network's own design storm)")  # fmt: skip
@@ -243,6 +248,8 @@ def main():
         opt["mean"] = a.mean
     if a.motion_pert != "none":
         opt["motion_pert"] = a.motion_pert
+    if a.radar_rain != "gauge":
+        opt["radar_rain"] = a.radar_rain
     if a.storm is not None:
         opt["storm"] = a.storm
     if a.storm_shift_min:
@@ -254,7 +261,7 @@ def main():
             for m in a.modes.split(",") for meth in methods]  # fmt: skip
     out = Path(a.o)
     key = ("network", "seed", "mode", "method", "members", "label", "spread", "motion_pairs",
-           "mean", "motion_pert", "storm", "storm_shift_min")  # fmt: skip
+           "mean", "motion_pert", "storm", "storm_shift_min", "radar_rain")  # fmt: skip
     with ProcessPoolExecutor(a.jobs) as pool:
         for f in as_completed([pool.submit(one, *r) for r in runs]):
             r = f.result()

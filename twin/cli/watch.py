@@ -135,6 +135,15 @@ from twin.errors import InputError
     "for all leads (README, The members' spread).",
 )
 @click.option(
+    "--radar-rain",
+    type=click.Choice(["gauge", "subcatchment"]),
+    default=None,
+    help="With --radar: the radar frames and nowcast members mapped to the network's rain "
+    "gauges (gauge, the default) or to every subcatchment on its own gauge (subcatchment; "
+    "with --rainfall its gauge's reading times the radar's spatial pattern; the rainfall "
+    "warnings stay at the gauges) (README, Rain now and next).",
+)
+@click.option(
     "--warning-hold",
     type=click.IntRange(1, 100),
     default=1,
@@ -178,7 +187,8 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
               topic, replay, cycle_min, horizon_min, members, no_assimilation, nudging,
               conduits, subcatchments, obs_error, plain_gate, plain_qc, factor_bound,
               factor_independent,
-              motion_pairs, nowcast_mean, motion_pert, nowcast_spread, warning_hold,
+              motion_pairs, nowcast_mean, motion_pert, nowcast_spread, radar_rain,
+              warning_hold,
               adaptive_inflation, scheduler, seed, advise, actuators_path, solver,
               outdir):  # fmt: skip
     """Keep NETWORK corrected by live sensors, forecast every cycle and issue warnings.
@@ -211,6 +221,9 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
     if nowcast_spread is not None and nowcast != "extrapolation":
         raise InputError("--nowcast-spread is the extrapolation's (STEPS has its own noise)",
                          field="--nowcast-spread")  # fmt: skip
+    if radar_rain is not None and not radar_dir:
+        raise InputError("--radar-rain maps the radar's rain: give --radar too",
+                         field="--radar-rain")  # fmt: skip
     if actuators_path and not advise:
         raise InputError("--actuators is the advice's actuator file: give --advise too",
                          field="--actuators")  # fmt: skip
@@ -271,7 +284,8 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
                                                 motion_pairs=motion_pairs,
                                                 mean=nowcast_mean,
                                                 motion_pert=motion_pert,
-                                                spread=nowcast_spread)}  # fmt: skip
+                                                spread=nowcast_spread),
+                 "radar_rain": radar_rain or "gauge"}  # fmt: skip
     tw = Twin(net, sensors, out, members=members, assimilation=method, cycle_min=cycle_min,
               horizon_min=horizon_min, end_hours=end_hours, seed=seed, surface=surface or None,
               scheduler=scheduler, advise=advise, actuators=actuators_path, solver=solver,

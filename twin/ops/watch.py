@@ -111,6 +111,15 @@ class Twin:
         default, or the Newton solver: each member then steps as its own simulation,
         its state still in the rows the filter updates; see :mod:`twin.ops.members`).
         Recorded in ``watch.json``: a restart with the other solver is refused.
+    radar_rain : {"gauge", "subcatchment"}
+        With ``radar``: its frames and nowcast members mapped to the network's rain
+        gauges (default, as before round 14) or to every subcatchment, each on its own
+        rain gauge (:mod:`twin.ops.radar_grid`: gauge-adjusted with rain gauges, each
+        subcatchment's rain its gauge's reading times the radar's spatial pattern, its
+        nowcast the radar's times the radar's bias against its gauge;
+        ``"subcatchment-bias"``: the observed rain the radar's times that bias too).  The
+        ``rainfall`` warnings stay at the network's own gauges.  Recorded in
+        ``watch.json``: a restart with the other mapping is refused.
     """
 
     def __init__(
@@ -141,6 +150,7 @@ class Twin:
         actuators=None,
         radar=None,
         solver="swmm",
+        radar_rain="gauge",
     ):
         from twin.api import load_network
 
@@ -156,6 +166,14 @@ class Twin:
         self.sample_s = times["sample_s"]
         self.assimilate_s = times["assimilate_min"] * 60.0
         self.net = load_network(network) if isinstance(network, str | Path) else network
+        self.n_rain_gauges = len(self.net.raingages)  # the network's own (the warnings')
+        self.radar_rain = self._radar_rain(radar_rain, radar)
+        if self.radar_rain != "gauge":  # one gauge per subcatchment, after the network's
+            from twin.ops.radar_grid import SubcatchmentRadar, subcatchment_gauges
+
+            self.net, parent = subcatchment_gauges(self.net)
+            kind = "bias" if self.radar_rain.endswith("-bias") else "pattern"
+            radar = SubcatchmentRadar.of(radar, self.net, parent, observed_rain=kind)
         if isinstance(sensors, str | Path):
             from twin.ops.sensors import load_sensors
 
@@ -257,6 +275,10 @@ class Twin:
             rain = radar.observed() if self._radar_is_rain else rain
             nowcast = nowcast or radar.nowcast
         self.rain = rain if rain is not None else self._default_rain(sim0.opts)
+        if self.radar_rain != "gauge" and self.rain.n_gauges < len(self.net.raingages):
+            from twin.ops.radar_grid import widened  # the original gauges' rain given
+
+            self.rain = widened(self.rain, radar.parent)
         self.nowcast = nowcast or persistence_nowcast
         qc_settings = qc_settings or QCSettings()
         if qc_settings.keep_large_offsets is None:  # follow the filter (see twin.ops.qc)
@@ -299,6 +321,18 @@ class Twin:
         self._factor_t = self.t_s
 
     # -- set-up ------------------------------------------------------------------------
+    @staticmethod
+    def _radar_rain(radar_rain, radar) -> str:
+        from twin.ops.radar_grid import RADAR_RAINS, VARIANTS
+
+        if radar_rain not in RADAR_RAINS + VARIANTS:
+            raise InputError(f"must be one of {RADAR_RAINS + VARIANTS}, got {radar_rain!r}",
+                             field="radar_rain")  # fmt: skip
+        if radar_rain != "gauge" and radar is None:
+            raise InputError("the radar's rain per subcatchment needs the radar",
+                             field="radar_rain")  # fmt: skip
+        return radar_rain
+
     def _default_rain(self, opts) -> ObservedRain:
         gauges = self.sensors.select(kind=ElementKind.GAUGE, quantity=Quantity.RAINFALL)
         if len(gauges) == 0:
@@ -428,6 +462,8 @@ class Twin:
         if self.radar is not None:  # the frames that arrived since the last cycle
             self.radar.refresh(self.rain if self._radar_is_rain else None)
         self._update_rain(t0, t1)
+        if self.radar_rain != "gauge" and not self._radar_is_rain:
+            self.radar.set_observed(self.rain, t0, t1)  # gauge-adjusted, per subcatchment
         times, rates = self.rain.between(t0, t1)
         ensembles = [self.members] + (self.withheld.ensembles if self.withheld else [])
         for m in ensembles:
@@ -615,7 +651,8 @@ class Twin:
         forecast factor (``FilterSettings.forecast_factor``; not kept over a restart)."""
         t0 = self._factor_t
         if self.t_s > t0:
-            depth = float(np.mean(self.rain.mean_rate(t0, self.t_s))) * (self.t_s - t0) / 3600.0
+            rate = self.rain.mean_rate(t0, self.t_s)[: self.n_rain_gauges]
+            depth = float(np.mean(rate)) * (self.t_s - t0) / 3600.0
             self._factor_history.append((float(self.members.log_rain_factor.mean()), depth))
         self._factor_t = self.t_s
 
@@ -650,7 +687,7 @@ class Twin:
             risks.update(self._road_risks(fc, max(lo, 1e-9)))
         rate = self.rain.mean_rate(self.t_s - 300.0, self.t_s)
         depth15 = self.rain.mean_rate(self.t_s - 900.0, self.t_s) * 0.25
-        for g, gname in enumerate(self.net.raingages.name):
+        for g, gname in enumerate(self.net.raingages.name[: self.n_rain_gauges]):
             if rate[g] > s.rain_mmh or depth15[g] > s.rain_15min_mm:
                 risks[("rainfall", str(gname))] = {
                     "probability": None,
@@ -774,6 +811,7 @@ class Twin:
             "cycle": self._cycle_no,
             "states": getattr(self, "_states_slot", None),
             "solver": self.solver,
+            "radar_rain": self.radar_rain,
             "warnings": self.book.state(),
             "references": {f"{k}|{e}": v for (k, e), v in self._references.items()},
             "qc": {
@@ -817,6 +855,14 @@ class Twin:
                 f"cannot continue with solver {self.solver!r} (restart it with --solver "
                 f"{marked}, or watch into a new folder)",
                 field="solver",
+            )
+        marked = mark.get("radar_rain", "gauge")  # none: a folder before round 14
+        if marked != self.radar_rain:
+            raise InputError(
+                f"{self.outdir} is a watch run with the radar's rain per {marked}: it cannot "
+                f"continue per {self.radar_rain} (restart it with --radar-rain {marked}, or "
+                f"watch into a new folder)",
+                field="radar_rain",
             )
         slot = mark.get("states")  # none: a folder of an earlier version, states/ itself
         if not self.members.load_states(self.outdir / "states" / (slot or "")):
