@@ -284,9 +284,10 @@ class Twin:
         if qc_settings.keep_large_offsets is None:  # follow the filter (see twin.ops.qc)
             robust = self.settings.method == "enkf" and self.settings.obs_error != "gate"
             qc_settings = replace(qc_settings, keep_large_offsets=robust)
-        self.qc = SensorQC(sensors.sd, qc_settings)
-        self.book = WarningBook(warning_settings)
         self._obs = self._observation_model()
+        # QC judges the level and flow sensors (the state's), in the order of their columns
+        self.qc = SensorQC(sensors.sd[self._obs["sensor"]], qc_settings)
+        self.book = WarningBook(warning_settings)
         self.withheld = None  # each sensor's QC prediction from an ensemble it never updated
         several = n > 1 and len(self._obs["sensor"]) > 1
         if self.qc.s.withheld and self.settings.method == "enkf" and several:
@@ -881,7 +882,8 @@ class Twin:
         large = mark["qc"].get("large_until") or [None] * len(self.qc._large_until)
         self.qc._large_until[:] = [-np.inf if x is None else x for x in large]
         if "cusum" in mark["qc"]:  # else (before round 13) the sums start from the history
-            self.qc.cusum_state[:] = mark["qc"]["cusum"]
+            shape = self.qc.cusum_state.shape  # (sensors, 2); JSON keeps no shape of none
+            self.qc.cusum_state[:] = np.reshape(mark["qc"]["cusum"], shape)
             self.qc.cusum_t[:] = [-np.inf if x is None else x for x in mark["qc"]["cusum_t"]]
         self._history = {k: list(np.asarray(v)) for k, v in mark["history"].items()}
         if not self.qc.s.uses_members:
