@@ -207,11 +207,18 @@ def lagrangian_log_variance(frames, velocity, n_steps, threshold, extrapolate, a
             v.append(np.var(np.log(last[ok] / adv[ok])))
     if len(lags) < 2:
         return fixed
+    return _noise_and_growth(lags, v, float(np.var(np.log(last[wet_last]))), n_steps)
+
+
+def _noise_and_growth(lags, v, cap, n_steps) -> np.ndarray:
+    """The log variance at leads 1..``n_steps`` from the variances ``v`` of the log
+    ratios at ``lags`` [frames]: fitted as ``a + b j`` (``a`` two frames' noise, ``b`` the
+    growth per step, both >= 0), one frame's noise and ``L`` steps of growth at lead
+    ``L``, at most ``cap`` (or ``a / 2`` if larger)."""
     b, a = np.polyfit(lags, v, 1)
     if b < 0.0:
         a, b = float(np.mean(v)), 0.0
     a = max(a, 0.0)
-    cap = float(np.var(np.log(last[wet_last])))
     lead = np.arange(1, n_steps + 1)
     return np.minimum(0.5 * a + b * lead, max(cap, 0.5 * a))
 
@@ -270,13 +277,7 @@ def area_log_variance(frames, velocity, n_steps, threshold, extrapolate, kernels
                 v.append(np.var(np.log(last[ok] / adv[ok])))
         if len(lags) < 2:
             continue
-        b, a = np.polyfit(lags, v, 1)
-        if b < 0.0:
-            a, b = float(np.mean(v)), 0.0
-        a = max(a, 0.0)
-        cap = float(np.var(np.log(last[wet_last])))
-        lead = np.arange(1, n_steps + 1)
-        out.append(np.minimum(0.5 * a + b * lead, max(cap, 0.5 * a)))
+        out.append(_noise_and_growth(lags, v, float(np.var(np.log(last[wet_last]))), n_steps))
     if not out:
         return lagrangian_log_variance(frames, velocity, n_steps, threshold, extrapolate)
     return np.mean(out, axis=0)
