@@ -179,6 +179,12 @@ class Twin:
 
             sensors = load_sensors(sensors, self.net)
         self.sensors = sensors
+        # the cluster before anything is written: a bad address is one line, no folder
+        self._own_client = None
+        if client is None and scheduler:
+            from twin.ensemble.dask_run import connect
+
+            client = self._own_client = connect(scheduler, default=False)
         self.outdir = Path(outdir)
         self.outdir.mkdir(parents=True, exist_ok=True)
         (self.outdir / "alerts").mkdir(exist_ok=True)
@@ -221,11 +227,6 @@ class Twin:
             )  # fmt: skip
 
         self.members = make_members()
-        self._own_client = None
-        if client is None and scheduler:
-            from twin.ensemble.dask_run import connect
-
-            client = self._own_client = connect(scheduler, default=False)
         sim0 = self.members.sims[0]
         self.start = sim0.opts.start
         self.end_s = sim0.duration_s
