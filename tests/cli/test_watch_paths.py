@@ -108,3 +108,29 @@ def test_options_that_need_or_exclude_another_are_one_line(tmp_path, capsys, opt
     assert code == 2
     assert len(err) == 1 and err[0].startswith("twin: error:") and f"'{field}'" in err[0], err
     assert not out.exists()
+
+
+@pytest.mark.parametrize(
+    ("options", "sensors", "field"),
+    [
+        (["--members", "3"], SENSORS, "--members"),  # before: started the watch over
+        (["--members", "2"], SENSORS.rsplit("\n\n", 1)[0] + "\n", "--sensors"),  # crashed
+        (["--nudging"], SENSORS, "--no-assimilation/--nudging"),
+    ],
+)
+def test_a_restart_with_other_members_or_sensors_is_one_line(tmp_path, capsys, options,
+                                                            sensors, field):  # fmt: skip
+    (tmp_path / "s.toml").write_text(SENSORS)
+    (tmp_path / "t.toml").write_text(sensors)
+    out = tmp_path / "out"
+    obs = _csv(tmp_path / "a.csv", _rows(range(1, 11), ["Q1", "L1"]))
+    args = ["watch", "small", "--replay", "--horizon-min", "10", "-o", str(out)]
+    assert main([*args, "--sensors", str(tmp_path / "s.toml"), "--members", "2",
+                 "--observations", obs]) == 0  # fmt: skip
+    mark = (out / "watch.json").read_text()
+    capsys.readouterr()
+    code = main([*args, "--sensors", str(tmp_path / "t.toml"), *options])
+    err = capsys.readouterr().err.strip().splitlines()
+    assert code == 2
+    assert len(err) == 1 and err[0].startswith("twin: error:") and f"'{field}'" in err[0], err
+    assert (out / "watch.json").read_text() == mark
