@@ -134,3 +134,21 @@ def test_a_restart_with_other_members_or_sensors_is_one_line(tmp_path, capsys, o
     assert code == 2
     assert len(err) == 1 and err[0].startswith("twin: error:") and f"'{field}'" in err[0], err
     assert (out / "watch.json").read_text() == mark
+
+
+def test_the_interrupt_message_names_a_file_replaced_every_cycle_once(tmp_path):
+    """An MQTT watch stopped with SIGINT listed every file once per cycle (one line of
+    every state file, analysis.nc and watch.json, again and again)."""
+    import signal
+
+    from twin.cli._console import interrupted_message
+    from twin.files import reset_output_log
+    from twin.ops.warnings import write_atomic
+
+    reset_output_log()
+    for cycle in range(3):
+        write_atomic(tmp_path / "watch.json", f"{cycle}".encode())
+        write_atomic(tmp_path / "analysis.nc", b"x")
+    message = interrupted_message(signal.SIGINT)
+    assert message.count("watch.json") == 1 and message.count("analysis.nc") == 1, message
+    reset_output_log()
