@@ -6,6 +6,7 @@ import time
 from pathlib import Path
 
 import click
+from click.core import ParameterSource
 
 from twin.cli import cli
 from twin.errors import InputError
@@ -246,6 +247,24 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
     if obs_error != "gate" and method != "enkf":
         raise InputError("--obs-error weights the ensemble filter's readings (not with "
                          "--no-assimilation or --nudging)", field="--obs-error")  # fmt: skip
+    if no_assimilation and nudging:
+        raise InputError("--no-assimilation and --nudging exclude each other: give one",
+                         field="--nudging")  # fmt: skip
+    # the ensemble filter's own settings: nudging and an open loop have none of them
+    filter_only = {"--adaptive-inflation": adaptive_inflation, "--plain-gate": plain_gate,
+                   "--factor-bound": factor_bound > 0.0,
+                   "--factor-independent": factor_independent}  # fmt: skip
+    for option, given in filter_only.items():
+        if given and method != "enkf":
+            raise InputError(f"{option} is the ensemble filter's (not with --no-assimilation "
+                             "or --nudging)", field=option)  # fmt: skip
+    given = click.get_current_context().get_parameter_source
+    if given("nowcast") is not ParameterSource.DEFAULT and not radar_dir:
+        raise InputError("--nowcast is the radar nowcast's: give --radar too", field="--nowcast")
+    if given("topic") is not ParameterSource.DEFAULT and not mqtt:
+        raise InputError("--topic is the MQTT feed's: give --mqtt too", field="--topic")
+    if mqtt:
+        _mqtt_module().parse_broker(mqtt)  # bad input: one line before anything is written
     out = Path(outdir)
     end_hours = None
     if obs_path or rain_path:
@@ -314,12 +333,17 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
     click.echo(f"watch: {tw._cycle_no} cycles, last {tw._time(tw.t_s)}; files in {out}")
 
 
-def _start_mqtt(address, topic, tw, sensors):
+def _mqtt_module():
     try:
-        from twin.ops.mqtt import MqttFeed
+        from twin.ops import mqtt
     except ImportError:
         raise InputError("MQTT feed is not available in this build", field="--mqtt") from None
-    host, _, port = address.partition(":")
-    feed = MqttFeed(host, int(port or 1883), topic, tw.store, sensors)
+    return mqtt
+
+
+def _start_mqtt(address, topic, tw, sensors):
+    mqtt = _mqtt_module()
+    host, port = mqtt.parse_broker(address)
+    feed = mqtt.MqttFeed(host, port, topic, tw.store, sensors)
     feed.start()
     return feed

@@ -61,7 +61,20 @@ def connect(scheduler: str, default: bool = True):
     be reached, InputError when it is not an address. ``default=False``: the client is
     not made dask's default scheduler (so xarray's writes in this process stay local)."""
     from dask.distributed import Client
+    from distributed.comm import parse_address
+    from distributed.comm.addressing import parse_host_port
 
+    try:
+        # the address first: a Client made of no address raises, then its __del__ waits
+        # WORKER_WAIT_S to close a connection it never had
+        protocol, location = parse_address(scheduler)
+        if protocol in ("tcp", "tls"):
+            parse_host_port(location)
+    except (ValueError, TypeError) as exc:
+        raise InputError(
+            f"not a Dask scheduler address ('local', 'serial' or tcp://host:port): {exc}",
+            field="scheduler",
+        ) from None
     try:
         return Client(scheduler, timeout=WORKER_WAIT_S, set_as_default=default)
     except (OSError, TimeoutError) as exc:

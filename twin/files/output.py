@@ -361,7 +361,8 @@ def atomic_output(path, *, store: bool = False, writer_creates: bool = False):
                 _remove(old)
             else:
                 os.replace(tmp, path)
-            _Log.written.append(path)
+            if path not in _Log.written:  # a watch replaces its files every cycle
+                _Log.written.append(path)
             _Log.pending = None
         _fsync_folder(folder)
     except BaseException as exc:

@@ -136,6 +136,12 @@ class SubcatchmentRadar(RadarRain):
         w[: self.n_real] = radar.weights
         self.weights = w
         self.n_gauges = w.shape[0]
+        # the catchments' mean rain (the nowcast's spread "rate") as the original gauges'
+        # overlays see it, the same number as on the original network: a share per gauge
+        # (the radar's was of the original gauges only, and the nowcast failed on it)
+        self._gauge_share = np.concatenate(
+            [radar._gauge_share, np.zeros(self.n_gauges - self.n_real)]
+        )
         return self
 
     def gauge_bias(self, rain, now_s: float) -> np.ndarray:

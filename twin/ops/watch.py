@@ -62,6 +62,25 @@ from twin.ops.withheld import WithheldEnsembles, sensor_folds
 
 log = logging.getLogger("twin.ops")
 _KIND = {Quantity.DEPTH: "depth", Quantity.HEAD: "head", Quantity.FLOW: "flow"}
+#: What a watch folder's member states and QC record were made with (``watch.json``, since
+#: round 14), and the option that sets it: a restart with another is refused (more
+#: members found no states and started the watch over, fewer took some of them, another
+#: sensor file crashed QC or gave its record to other sensors; see notes/watch-paths.md)
+FOLDER_SETTINGS = {
+    "assimilation": "--no-assimilation/--nudging",
+    "members": "--members",
+    "conduits": "--conduits",
+    "subcatchments": "--subcatchments",
+    "surface": "--surface",
+    "sensors": "--sensors",
+}
+
+
+def _shown(value) -> str:
+    """A setting of :data:`FOLDER_SETTINGS` in a message (a sensor list by its ids)."""
+    if isinstance(value, list):
+        return ", ".join(v.split(" ", 1)[0] for v in value) or "none"
+    return str(value)
 
 
 class Twin:
@@ -179,6 +198,12 @@ class Twin:
 
             sensors = load_sensors(sensors, self.net)
         self.sensors = sensors
+        # the cluster before anything is written: a bad address is one line, no folder
+        self._own_client = None
+        if client is None and scheduler:
+            from twin.ensemble.dask_run import connect
+
+            client = self._own_client = connect(scheduler, default=False)
         self.outdir = Path(outdir)
         self.outdir.mkdir(parents=True, exist_ok=True)
         (self.outdir / "alerts").mkdir(exist_ok=True)
@@ -221,11 +246,6 @@ class Twin:
             )  # fmt: skip
 
         self.members = make_members()
-        self._own_client = None
-        if client is None and scheduler:
-            from twin.ensemble.dask_run import connect
-
-            client = self._own_client = connect(scheduler, default=False)
         sim0 = self.members.sims[0]
         self.start = sim0.opts.start
         self.end_s = sim0.duration_s
@@ -813,6 +833,7 @@ class Twin:
             "states": getattr(self, "_states_slot", None),
             "solver": self.solver,
             "radar_rain": self.radar_rain,
+            **self._folder_settings(),
             "warnings": self.book.state(),
             "references": {f"{k}|{e}": v for (k, e), v in self._references.items()},
             "qc": {
@@ -829,6 +850,24 @@ class Twin:
             mark["inflation"] = self.inflation.value.tolist()
         write_atomic(self.outdir / "watch.json", json.dumps(mark).encode())
         self.store.set_cursor("watch.t_s", self.t_s)
+
+    def _folder_settings(self) -> dict:
+        """What the folder's member states and QC record hold (``FOLDER_SETTINGS``)."""
+        sn = self.sensors
+        return {
+            "members": self.members.n,
+            "assimilation": self.settings.method,
+            "conduits": self.members.conduits is not None,
+            "subcatchments": bool(self.settings.estimate_subcatchments)
+            and self.settings.method == "enkf",
+            "surface": bool(self.members.sims[0].couplers),
+            "sensors": [
+                f"{i} {k} {e} {q}"
+                for i, k, e, q in zip(
+                    sn.ids, sn.element_kind, sn.element_index, sn.quantity, strict=True
+                )
+            ],
+        }
 
     def _cells(self):
         """(y, x) cell centres of the street surface, None without one."""
@@ -865,8 +904,20 @@ class Twin:
                 f"watch into a new folder)",
                 field="radar_rain",
             )
+        own = self._folder_settings()
+        for key, option in FOLDER_SETTINGS.items():  # none: a folder before round 14
+            if key in mark and mark[key] != own[key]:
+                raise InputError(
+                    f"{self.outdir} is a watch run with other {option} ({_shown(mark[key])}, "
+                    f"now {_shown(own[key])}): its member states and QC cannot continue "
+                    f"with these (restart it with the same, or watch into a new folder)",
+                    field=option,
+                )
         slot = mark.get("states")  # none: a folder of an earlier version, states/ itself
         if not self.members.load_states(self.outdir / "states" / (slot or "")):
+            if "members" in mark:  # marked, its states gone: starting over would repeat
+                raise InputError(f"{self.outdir}: the member states of the marked cycle "
+                                 f"are missing", field="states")  # fmt: skip
             return
         if self.withheld is not None and not self.withheld.load_states(
             self.outdir / "states" / (slot or "")
