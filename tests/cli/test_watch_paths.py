@@ -1,4 +1,5 @@
-"""Paths of `twin watch` as an operator runs them (round 14's audit, notes/watch-paths.md).
+"""Paths of `twin watch` as an operator runs them (round 14's audit,
+benchmarks/results/watch-paths-notes.md).
 
 Found there: the radar per subcatchment (``--radar-rain subcatchment``) crashed at the
 first forecast with the nowcast's round-14 default spread (``rate``: the catchments' share

@@ -65,7 +65,8 @@ _KIND = {Quantity.DEPTH: "depth", Quantity.HEAD: "head", Quantity.FLOW: "flow"}
 #: What a watch folder's member states and QC record were made with (``watch.json``, since
 #: round 14), and the option that sets it: a restart with another is refused (more
 #: members found no states and started the watch over, fewer took some of them, another
-#: sensor file crashed QC or gave its record to other sensors; see notes/watch-paths.md)
+#: sensor file crashed QC or gave its record to other sensors; see
+#: benchmarks/results/watch-paths-notes.md)
 FOLDER_SETTINGS = {
     "assimilation": "--no-assimilation/--nudging",
     "members": "--members",
