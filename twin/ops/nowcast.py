@@ -384,10 +384,12 @@ class RadarRain:
         Frames the motion field and STEPS' AR(2) process are estimated on (>= 3).
     threshold_mmh : float
         Rain rate below which a cell counts as dry.
-    spread : {"lagrangian", "fixed", "area", "lagrangian-walk", "area-walk"}
+    spread : {"lagrangian", "fixed", "area", "rate", "lagrangian-walk", "area-walk", "rate-walk"}
         The extrapolation members' lognormal spread: growing with lead as the rain's
         own growth and decay along its motion in the last frames, cell by cell
-        (:func:`lagrangian_log_variance`, default), or of the catchments' means (``area``:
+        (:func:`lagrangian_log_variance`, default), only where the last frame rains at
+        least ``RATE_SHARE`` of the catchments' mean rate (``rate``, ``twin watch``'s
+        default since round 14), or of the catchments' means (``area``:
         :func:`area_log_variance`, the gauges' own weights slid over the grid), or 0.35
         at every lead (before); each member's factor one draw for all leads, or with
         ``-walk`` a random walk in lead with the same variance (:func:`walk_log_factors`).
