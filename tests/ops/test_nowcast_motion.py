@@ -36,7 +36,7 @@ def _error_at_the_cell(radar, now_s, true):
     from pysteps import motion
 
     past = radar._past(now_s, 6)
-    v = radar._motion(motion.get_method(MOTION), past[-3:], past)
+    v, _ = radar._motion(motion.get_method(MOTION), past[-3:], past)
     wet = past[-1] > 5.0
     return float(np.hypot(v[0][wet].mean() - true[0], v[1][wet].mean() - true[1]))
 
@@ -59,7 +59,9 @@ def test_one_pair_is_the_last_two_frames_and_a_bad_count_is_refused():
     radar = RadarRain(frames, net, start, method="extrapolation")
     past = radar._past(2400.0, 6)
     method = motion.get_method(MOTION)
-    assert np.array_equal(radar._motion(method, past[-3:], past), motion_field(method, past[-2:]))
+    assert np.array_equal(
+        radar._motion(method, past[-3:], past)[0], motion_field(method, past[-2:])
+    )
     with pytest.raises(InputError, match="motion pairs"):
         RadarRain(frames, net, start, motion_pairs=0)
 

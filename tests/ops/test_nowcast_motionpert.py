@@ -63,12 +63,12 @@ def test_the_members_spread_grows_with_lead_and_with_the_motion_uncertainty():
     # the motion's uncertainty estimated from the frames: larger on the noisy radar
     from pysteps import motion
 
-    sig_q = quiet._motion_sigma(
-        motion.get_method("proesmans"), quiet._past(now), quiet._past(now, 6)
-    )
-    sig_n = noisy._motion_sigma(
-        motion.get_method("proesmans"), noisy._past(now), noisy._past(now, 6)
-    )
+    sig_q = quiet._motion(
+        motion.get_method("proesmans"), quiet._past(now), quiet._past(now, 6), spread=True
+    )[1]
+    sig_n = noisy._motion(
+        motion.get_method("proesmans"), noisy._past(now), noisy._past(now, 6), spread=True
+    )[1]
     assert np.hypot(*sig_n) > 2.0 * np.hypot(*sig_q), (sig_q, sig_n)
     # the members' displacement grows with lead, and more with the larger uncertainty
     assert s_noisy[-1] > 1.5 * s_noisy[0], s_noisy

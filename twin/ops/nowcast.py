@@ -576,24 +576,21 @@ class RadarRain:
         ratio = gauge_mm * span / np.maximum(radar_mm * (now_s - t0), 1e-12)
         return np.where(seen, np.clip(ratio, 0.2, 5.0), 1.0)
 
-    def _motion(self, method, past, recent=None) -> np.ndarray:
-        """The motion field: the mean of the last ``motion_pairs`` consecutive pairs'
-        (as many as the frames allow)."""
-        return np.mean(self._pair_flows(method, past, recent, self.motion_pairs), axis=0)
-
-    def _pair_flows(self, method, past, recent, n) -> list:
-        """The optical flows of the last ``n`` consecutive frame pairs (as many as the
-        frames allow), newest first."""
+    def _motion(self, method, past, recent=None, spread=False) -> tuple:
+        """``(velocity, sigma)``: the motion field (2, ny, nx) [cells per frame], the mean
+        of the last ``motion_pairs`` consecutive pairs' optical flows (as many as the
+        frames allow), and with ``spread`` the motion's error (2,) [cells per frame] from
+        the last ``SPREAD_FRAMES - 1`` pairs' flows (:func:`motion_pair_sigma`), else
+        None; each pair's flow is computed once for both."""
         frames = recent if recent is not None and len(recent) > len(past) else past
+        n = SPREAD_FRAMES - 1 if spread else self.motion_pairs
         k = max(1, min(n, len(frames) - 1))
-        return [motion_field(method, frames[len(frames) - 2 - j : len(frames) - j])
-                for j in range(k)]  # fmt: skip
-
-    def _motion_sigma(self, method, past, recent) -> np.ndarray:
-        """(2,) the motion's error [cells per frame] from the last pairs' flows."""
-        frames = recent if recent is not None and len(recent) > len(past) else past
-        flows = self._pair_flows(method, past, recent, SPREAD_FRAMES - 1)
-        return motion_pair_sigma(flows, frames[-1] > self.threshold, self.motion_pairs)
+        flows = [motion_field(method, frames[len(frames) - 2 - j : len(frames) - j])
+                 for j in range(k)]  # newest first  # fmt: skip
+        velocity = np.mean(flows[: self.motion_pairs], axis=0)
+        if not spread:
+            return velocity, None
+        return velocity, motion_pair_sigma(flows, frames[-1] > self.threshold, self.motion_pairs)
 
     def _db(self, past):
         from pysteps.utils import transformation
@@ -639,27 +636,20 @@ class RadarRain:
             raise InputError("radar nowcasts need pysteps: pip install 'sewer-twin[radar]'",
                              field="--radar") from None  # fmt: skip
         perturbed = self.method == "extrapolation" and self.motion_pert == "pairs"
-        # each pair's optical flow once: the motion's and, perturbed, its spread's
-        flows = self._pair_flows(motion.get_method(MOTION), past, recent,
-                                 SPREAD_FRAMES - 1 if perturbed else self.motion_pairs)  # fmt: skip
-        velocity = np.mean(flows[: self.motion_pairs], axis=0)
+        velocity, sigma = self._motion(motion.get_method(MOTION), past, recent, perturbed)
         timestep_min = self.step_s / 60.0
         if self.method == "extrapolation":
+            extrapolate = nowcasts.get_method("extrapolation")
             rng = np.random.default_rng([int(seed), 15485863])
             z = rng.standard_normal(n_members)
             if perturbed:
-                frames = recent if recent is not None and len(recent) > len(past) else past
-                sigma = motion_pair_sigma(flows, frames[-1] > self.threshold, self.motion_pairs)
                 det = self._perturbed(past, velocity, n_steps, sigma, rng, n_members)
             elif self.mean == "sprog":
                 det = self._sprog(past, velocity, n_steps)
             elif self.mean == "smoothed":
-                det = nowcasts.get_method("extrapolation")(
-                    lagrangian_mean(past, velocity, nowcasts.get_method("extrapolation")),
-                    velocity, n_steps)  # fmt: skip
+                det = extrapolate(lagrangian_mean(past, velocity, extrapolate), velocity, n_steps)
             else:
-                det = nowcasts.get_method("extrapolation")(past[-1], velocity, n_steps)
-            extrapolate = nowcasts.get_method("extrapolation")
+                det = extrapolate(past[-1], velocity, n_steps)
             spread_frames = recent if recent is not None else past
             if self.spread == "fixed":
                 var = np.full(n_steps, FIXED_SPREAD**2)

@@ -29,7 +29,7 @@ for seed in (3, 4):
         past = r._past(now)
         if past is None:
             continue
-        v = r._motion(motion.get_method(MOTION), past)
+        v, _ = r._motion(motion.get_method(MOTION), past)
         # mean over the wet cells of the last frame
         wet = past[-1] > 1.0
         u = (
