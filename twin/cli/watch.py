@@ -207,24 +207,20 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
 
     net = twin.load_network(network)
     sensors = load_sensors(sensors_path, net)
-    if motion_pairs is not None and not radar_dir:
-        raise InputError("--motion-pairs is the radar nowcast's: give --radar too",
-                         field="--motion-pairs")  # fmt: skip
-    if nowcast_mean != "extrapolation" and not radar_dir:
-        raise InputError("--nowcast-mean is the radar nowcast's: give --radar too",
-                         field="--nowcast-mean")  # fmt: skip
-    if motion_pert is not None and not radar_dir:
-        raise InputError("--motion-pert is the radar nowcast's: give --radar too",
-                         field="--motion-pert")  # fmt: skip
-    if nowcast_spread is not None and not radar_dir:
-        raise InputError("--nowcast-spread is the radar nowcast's: give --radar too",
-                         field="--nowcast-spread")  # fmt: skip
+    given = click.get_current_context().get_parameter_source
+    # the radar's own settings: without --radar there is no radar rain or nowcast
+    radar_only = {"--nowcast": given("nowcast") is not ParameterSource.DEFAULT,
+                  "--motion-pairs": motion_pairs is not None,
+                  "--nowcast-mean": nowcast_mean != "extrapolation",
+                  "--motion-pert": motion_pert is not None,
+                  "--nowcast-spread": nowcast_spread is not None,
+                  "--radar-rain": radar_rain is not None}  # fmt: skip
+    for option, set_ in radar_only.items():
+        if set_ and not radar_dir:
+            raise InputError(f"{option} is the radar's: give --radar too", field=option)
     if nowcast_spread is not None and nowcast != "extrapolation":
         raise InputError("--nowcast-spread is the extrapolation's (STEPS has its own noise)",
                          field="--nowcast-spread")  # fmt: skip
-    if radar_rain is not None and not radar_dir:
-        raise InputError("--radar-rain maps the radar's rain: give --radar too",
-                         field="--radar-rain")  # fmt: skip
     if actuators_path and not advise:
         raise InputError("--actuators is the advice's actuator file: give --advise too",
                          field="--actuators")  # fmt: skip
@@ -254,13 +250,10 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
     filter_only = {"--adaptive-inflation": adaptive_inflation, "--plain-gate": plain_gate,
                    "--factor-bound": factor_bound > 0.0,
                    "--factor-independent": factor_independent}  # fmt: skip
-    for option, given in filter_only.items():
-        if given and method != "enkf":
+    for option, set_ in filter_only.items():
+        if set_ and method != "enkf":
             raise InputError(f"{option} is the ensemble filter's (not with --no-assimilation "
                              "or --nudging)", field=option)  # fmt: skip
-    given = click.get_current_context().get_parameter_source
-    if given("nowcast") is not ParameterSource.DEFAULT and not radar_dir:
-        raise InputError("--nowcast is the radar nowcast's: give --radar too", field="--nowcast")
     if given("topic") is not ParameterSource.DEFAULT and not mqtt:
         raise InputError("--topic is the MQTT feed's: give --mqtt too", field="--topic")
     if mqtt:
