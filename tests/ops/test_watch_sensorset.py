@@ -232,3 +232,26 @@ def test_an_id_on_another_node_is_another_sensor(before, tmp_path, caplog):
         old = an.sel(sensor="L2 (depth at node MH000008)").sensor_observed.values
         np.testing.assert_array_equal(old[:n], was.sel(sensor="L2").sensor_observed.values)
         assert np.isnan(old[n:]).all() and np.isnan(an.sel(sensor="L2").sensor_observed[:n]).all()
+
+
+def test_a_road_gauge_added_at_a_restart_warns_from_its_own_column(before, tmp_path):
+    """The road-depth warning reads each depth sensor's last sample by its analysis.nc
+    column, which after a change is not its place in the file: the moved L2 (now last in
+    the watch, its column after the old L2's) reading above its manhole's rim warns."""
+    from twin.ops.warnings import WarningSettings
+
+    net, _, _ = before
+    out = _copy(before, tmp_path)
+    sensors = load_sensors(
+        _file(tmp_path / "g.toml", ["L1", "L2", "Q1"], moved=("MH000008", "MH000020")), net
+    )
+    tw = Twin(net, sensors, out, members=3, cycle_min=10, forecast=False, seed=1,
+              qc_settings=QCSettings(persist=10**6))  # fmt: skip
+    assert list(tw.sensors.ids) == ["L1", "Q1", "L2"]
+    e = int(net.nodes.index_of()["MH000020"])
+    flood = float(tw.members.rim_depth_m[e]) + 2.0 * WarningSettings().road_depth_m
+    tw.ingest(_rows(["L1", "Q1"], 21, 30) + [(t, "L2", flood) for t, _, _ in _rows(["L1"], 21, 30)],
+              "test")  # fmt: skip
+    tw.run()
+    kinds = {(m.kind, m.node) for m in tw.last_messages}
+    assert ("road_depth", "MH000020") in kinds, kinds

@@ -396,6 +396,10 @@ class Twin:
                              self.settings.radius)  # fmt: skip
         return dict(zip(old, folds.tolist(), strict=True))
 
+    def _sensor_columns(self) -> np.ndarray:
+        """(n_sensors,) each sensor's column in analysis.nc (and the record's rows)."""
+        return np.array([self._columns.index(k) for k in self._keys], np.int64)
+
     def _column_names(self) -> list:
         """analysis.nc's sensor names: the id, or for a sensor no longer in the file
         whose id another column holds, its id with its quantity and element."""
@@ -674,7 +678,7 @@ class Twin:
         X = m.read()
         o = self._obs
         # one column per sensor the watch has had: NaN (flag -1) where not in the file
-        col = np.array([self._columns.index(k) for k in self._keys], np.int64)
+        col = self._sensor_columns()
         width = len(self._columns)
         an = np.full(width, np.nan)
         an[col[o["sensor"]]] = (X[:, o["column"]] * o["scale"] + o["offset"]).mean(axis=0)
@@ -776,7 +780,9 @@ class Twin:
                 }
         road = self.sensors.select(kind=ElementKind.NODE, quantity=Quantity.DEPTH)
         if self.record["time"] and len(road):
-            y = self.record["sensor_observed"][-1]
+            last = np.r_[self.record["sensor_observed"][-1], np.nan]  # by analysis column
+            col = self._sensor_columns()
+            y = last[np.where(col < len(last) - 1, col, -1)]  # NaN: new since that sample
             for i in road:
                 e = int(self.sensors.element_index[i])
                 above = y[i] - self.members.rim_depth_m[e]
