@@ -92,6 +92,11 @@ class Twin:
     ----------
     network : Network or str
     sensors : SensorSet
+        A watch folder restarted with another sensor file continues
+        (:mod:`twin.ops.sensor_change`): a kept sensor (same id, element and quantity)
+        carries its QC record by id, a new one starts fresh, a removed one's readings stay
+        in the database unread and its column in ``analysis.nc``; the watch keeps its own
+        order of the sensors (the new ones last).
     outdir : path-like
         The watch folder (database, states, analysis, forecasts, warnings).
     members : int
@@ -1045,18 +1050,21 @@ class Twin:
             self.inflation = AdaptiveInflation(len(mark["inflation"]), mark["inflation"])
         import xarray as xr
 
+        # analysis.nc's columns: the folder's (a folder of round 14: its sensor list),
+        # then the sensors new to it
+        marked = list(mark.get("analysis_sensors", mark.get("sensors", self._keys)))
         if (self.outdir / "analysis.nc").exists():
             with xr.open_dataset(self.outdir / "analysis.nc", engine="h5netcdf") as ds:
                 ds = ds.sel(time=ds.time <= np.datetime64(self._time(self.t_s), "ns")).load()
             for k in self.record:
                 if k == "time":
                     self.record[k] = list(ds.time.values.astype("datetime64[s]"))
+                elif k.startswith("sensor_"):  # one written after the mark (killed before
+                    # it) may have columns the mark has not: empty up to the mark
+                    self.record[k] = list(ds[k].values[:, : len(marked)])
                 else:
                     self.record[k] = list(ds[k].values)
-        # analysis.nc's columns: the folder's (a folder of round 14: its sensor list),
-        # then the sensors new to it
-        self._columns = list(mark.get("analysis_sensors", mark.get("sensors", self._keys)))
-        self._columns += [k for k in self._keys if k not in set(self._columns)]
+        self._columns = marked + [k for k in self._keys if k not in set(marked)]
         if (self.outdir / "forecasts.nc").exists():
             self.cycles = _cycles_from(
                 self.outdir / "forecasts.nc", self.start, self._time(self.t_s)
