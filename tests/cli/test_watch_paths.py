@@ -112,17 +112,16 @@ def test_options_that_need_or_exclude_another_are_one_line(tmp_path, capsys, opt
 
 
 @pytest.mark.parametrize(
-    ("options", "sensors", "field"),
+    ("options", "field"),
     [
-        (["--members", "3"], SENSORS, "--members"),  # before: started the watch over
-        (["--members", "2"], SENSORS.rsplit("\n\n", 1)[0] + "\n", "--sensors"),  # crashed
-        (["--nudging"], SENSORS, "--no-assimilation/--nudging"),
+        (["--members", "3"], "--members"),  # before: started the watch over
+        (["--nudging"], "--no-assimilation/--nudging"),
     ],
 )
-def test_a_restart_with_other_members_or_sensors_is_one_line(tmp_path, capsys, options,
-                                                            sensors, field):  # fmt: skip
+def test_a_restart_with_other_members_or_assimilation_is_one_line(tmp_path, capsys, options,
+                                                                  field):  # fmt: skip
     (tmp_path / "s.toml").write_text(SENSORS)
-    (tmp_path / "t.toml").write_text(sensors)
+    (tmp_path / "t.toml").write_text(SENSORS)
     out = tmp_path / "out"
     obs = _csv(tmp_path / "a.csv", _rows(range(1, 11), ["Q1", "L1"]))
     args = ["watch", "small", "--replay", "--horizon-min", "10", "-o", str(out)]
@@ -135,6 +134,50 @@ def test_a_restart_with_other_members_or_sensors_is_one_line(tmp_path, capsys, o
     assert code == 2
     assert len(err) == 1 and err[0].startswith("twin: error:") and f"'{field}'" in err[0], err
     assert (out / "watch.json").read_text() == mark
+
+
+def test_a_restart_with_a_changed_sensor_file_continues(tmp_path, capsys):
+    """Round 15: a restart with a sensor removed (Q1) and one added (L2) continues the
+    watch (round 14 refused it, exit 2): the log names both, watch.json lists the new
+    sensors, analysis.nc keeps every sensor the watch had (NaN and flag -1 where one was
+    not in the file), the removed sensor's readings stay in the database, and `twin
+    serve`'s board reads the folder."""
+    from twin.serve import open_board
+
+    (tmp_path / "s.toml").write_text(SENSORS)
+    r1, _, l1 = SENSORS.split("\n\n")
+    l2 = l1.replace('"L1"', '"L2"').replace("MH000031", "MH000008")
+    (tmp_path / "t.toml").write_text("\n\n".join([r1, l1, l2]))
+    out = tmp_path / "out"
+    args = ["watch", "small", "--replay", "--members", "2", "--horizon-min", "10", "-o", str(out)]
+    obs = _csv(tmp_path / "a.csv", _rows(range(1, 11), ["Q1", "L1"]))
+    assert main([*args, "--sensors", str(tmp_path / "s.toml"), "--observations", obs]) == 0
+    capsys.readouterr()
+    rows = _rows(range(1, 21), ["L1"]) + [(t, "L2", v) for t, _, v in _rows(range(11, 21), ["L1"])]
+    obs = _csv(tmp_path / "b.csv", rows)
+    assert main([*args, "--sensors", str(tmp_path / "t.toml"), "--observations", obs]) == 0
+    err = capsys.readouterr().err
+    assert "added L2 (depth at node MH000008); removed Q1 (flow at link C000008)" in err, err
+    mark = json.loads((out / "watch.json").read_text())
+    assert mark["t_s"] == 1200.0 and [k.split()[0] for k in mark["sensors"]] == ["R1", "L1", "L2"]
+    with xr.open_dataset(out / "analysis.nc") as an:
+        assert list(an.sensor.values) == ["R1", "Q1", "L1", "L2"]
+        after = an.time.values > np.datetime64("2024-07-15T00:10:00")
+        q1, l2 = an.sel(sensor="Q1"), an.sel(sensor="L2")
+        assert np.isfinite(q1.sensor_observed.values[~after]).any()
+        assert np.isnan(q1.sensor_observed.values[after]).all()
+        assert (q1.sensor_qc_flag.values[after] == -1).all()
+        assert (l2.sensor_qc_flag.values[~after] == -1).all()
+        assert np.isfinite(l2.sensor_observed.values[after]).all()
+    with sqlite3.connect(out / "observations.sqlite") as db:
+        n = db.execute("select count(*) from observation o join sensor s on s.id = o.sensor "
+                       "where s.name = 'Q1'").fetchone()[0]  # fmt: skip
+    assert n == 10
+    board = open_board(out, network="small", sensors=tmp_path / "t.toml")
+    last = len(board.times()) - 1
+    assert [r["id"] for r in board.sensors(last)] == ["R1", "Q1", "L1", "L2"]
+    assert board.sensor_series("Q1", last) is not None
+    assert board.sensor_series("L2", last) is not None
 
 
 def test_the_interrupt_message_names_a_file_replaced_every_cycle_once(tmp_path):

@@ -3,7 +3,8 @@
 ``analysis.nc``: the corrected trajectory (ensemble mean) on the network's report
 step, ``node_depth``, ``node_head`` (time, node), ``link_flow`` (time, link, file
 orientation), the sensors' ``sensor_observed``, ``sensor_analysed``,
-``sensor_qc_flag`` and ``sensor_qc_score`` (time, sensor); attribute
+``sensor_qc_flag`` and ``sensor_qc_score`` (time, sensor; every sensor the watch has had,
+NaN and flag -1 where it was not in the sensor file); attribute
 ``assimilation`` (enkf, nudging or none) and the volume the updates added.
 
 ``forecasts.nc``: per cycle ``node_flood_probability``, ``node_first_flood_time``
@@ -36,8 +37,11 @@ def analysis_dataset(rec: dict, node_names, link_names, sensor_ids, attrs: dict)
     t = np.array(rec["time"], dtype="datetime64[ns]")
     n_s = len(sensor_ids)
 
-    def stack(key, width):
-        return np.array(rec[key]).reshape(len(t), width)
+    def stack(key, width, fill=np.nan):
+        rows = rec[key]
+        if key.startswith("sensor_"):  # a sensor new since a sample: not in the list then
+            rows = [np.r_[r, np.full(width - len(r), fill)] for r in rows]
+        return np.array(rows).reshape(len(t), width)
 
     ds = xr.Dataset(
         {
@@ -68,8 +72,11 @@ def analysis_dataset(rec: dict, node_names, link_names, sensor_ids, attrs: dict)
             ),
             "sensor_qc_flag": (
                 ("time", "sensor"),
-                stack("sensor_qc_flag", n_s).astype(np.int8),
-                {"long_name": "1: flagged by quality control, left out"},
+                stack("sensor_qc_flag", n_s, -1).astype(np.int8),
+                {
+                    "long_name": "1: flagged by quality control, left out; -1: not in the "
+                    "sensor file then"
+                },
             ),
             "sensor_qc_score": (
                 ("time", "sensor"),

@@ -55,25 +55,26 @@ from twin.ops.outputs import (
 )
 from twin.ops.qc import QCSettings, SensorQC
 from twin.ops.rain import ObservedRain, persistence_nowcast
-from twin.ops.sensors import ElementKind, Quantity
+from twin.ops.sensor_change import SensorChange, carried_folds, describe, sensor_keys, split_key
+from twin.ops.sensors import QUANTITY_UNITS, ElementKind, Quantity
 from twin.ops.store import DB_NAME, ObservationStore
 from twin.ops.warnings import WarningBook, WarningSettings, append_jsonl, iso, write_atomic
 from twin.ops.withheld import WithheldEnsembles, sensor_folds
 
 log = logging.getLogger("twin.ops")
 _KIND = {Quantity.DEPTH: "depth", Quantity.HEAD: "head", Quantity.FLOW: "flow"}
-#: What a watch folder's member states and QC record were made with (``watch.json``, since
-#: round 14), and the option that sets it: a restart with another is refused (more
-#: members found no states and started the watch over, fewer took some of them, another
-#: sensor file crashed QC or gave its record to other sensors; see
-#: benchmarks/results/watch-paths-notes.md)
+#: What a watch folder's member states were made with (``watch.json``, since round 14),
+#: and the option that sets it: a restart with another is refused (more members found no
+#: states and started the watch over, fewer took some of them; see
+#: benchmarks/results/watch-paths-notes.md).  The sensor list is recorded too, but a
+#: restart with another continues, each sensor's record carried by id
+#: (:mod:`twin.ops.sensor_change`; benchmarks/results/watch-sensorset-notes.md).
 FOLDER_SETTINGS = {
     "assimilation": "--no-assimilation/--nudging",
     "members": "--members",
     "conduits": "--conduits",
     "subcatchments": "--subcatchments",
     "surface": "--surface",
-    "sensors": "--sensors",
 }
 
 
@@ -91,6 +92,11 @@ class Twin:
     ----------
     network : Network or str
     sensors : SensorSet
+        A watch folder restarted with another sensor file continues
+        (:mod:`twin.ops.sensor_change`): a kept sensor (same id, element and quantity)
+        carries its QC record by id, a new one starts fresh, a removed one's readings stay
+        in the database unread and its column in ``analysis.nc``; the watch keeps its own
+        order of the sensors (the new ones last).
     outdir : path-like
         The watch folder (database, states, analysis, forecasts, warnings).
     members : int
@@ -198,7 +204,15 @@ class Twin:
             from twin.ops.sensors import load_sensors
 
             sensors = load_sensors(sensors, self.net)
+        # a folder watched with another sensor file: the watch keeps its sensors' order
+        self._mark = _read_mark(Path(outdir))
+        self._change = None
+        if self._mark is not None and "sensors" in self._mark:
+            self._change = SensorChange(self._mark["sensors"], sensor_keys(sensors),
+                                        self._mark.get("sensor_sd"))  # fmt: skip
+            sensors = self._change.ordered(sensors)
         self.sensors = sensors
+        self._keys = sensor_keys(sensors)
         # the cluster before anything is written: a bad address is one line, no folder
         self._own_client = None
         if client is None and scheduler:
@@ -310,10 +324,19 @@ class Twin:
         self.qc = SensorQC(sensors.sd[self._obs["sensor"]], qc_settings)
         self.book = WarningBook(warning_settings)
         self.withheld = None  # each sensor's QC prediction from an ensemble it never updated
+        self._fold_sources = None  # with a changed sensor file: each fold's old fold
         several = n > 1 and len(self._obs["sensor"]) > 1
         if self.qc.s.withheld and self.settings.method == "enkf" and several:
             folds = sensor_folds(self._obs["node"], self._distance, self.settings.radius)
+            if self._sensors_changed():
+                folds, self._fold_sources = carried_folds(
+                    self._change, self._keys, self._old_folds(), self._obs["node"],
+                    self._distance, self.settings.radius,
+                )  # fmt: skip
             self.withheld = WithheldEnsembles(make_members, folds)
+        # analysis.nc's sensor columns: every sensor the watch has had (keys), the
+        # present ones where they are (a sensor no longer in the file keeps its column)
+        self._columns = list(self._keys)
         self._history = {"t": [], "y": [], "hx": [], "hsd": []}
         if self.qc.s.uses_members:  # the members' predictions (the trend and GLR tests)
             self._history["hxm"] = []
@@ -354,6 +377,44 @@ class Twin:
             raise InputError("the radar's rain per subcatchment needs the radar",
                              field="radar_rain")  # fmt: skip
         return radar_rain
+
+    def _sensors_changed(self) -> bool:
+        """Whether the folder was watched with another sensor list (or order)."""
+        return self._change is not None and self._change.old != self._keys
+
+    def _node_of(self, key: str) -> int:
+        """The node a level or flow sensor reads or sits at (a link's upstream end)."""
+        _, kind, e, _ = split_key(key)
+        return e if kind == ElementKind.NODE else int(self.net.links.from_node[e])
+
+    def _old_folds(self) -> dict:
+        """The fold of each of the folder's level and flow sensors, by key (recorded in
+        ``watch.json`` since round 15; before, as :func:`sensor_folds` made them)."""
+        if "folds" in self._mark:
+            return dict(self._mark["folds"])
+        from twin.ops.sensor_change import state_order
+
+        old = [self._change.old[i] for i in state_order(self._change.old)]
+        if len(old) < 2:
+            return {}
+        folds = sensor_folds([self._node_of(k) for k in old], self._distance,
+                             self.settings.radius)  # fmt: skip
+        return dict(zip(old, folds.tolist(), strict=True))
+
+    def _sensor_columns(self) -> np.ndarray:
+        """(n_sensors,) each sensor's column in analysis.nc (and the record's rows)."""
+        return np.array([self._columns.index(k) for k in self._keys], np.int64)
+
+    def _column_names(self) -> list:
+        """analysis.nc's sensor names: the id, or for a sensor no longer in the file
+        whose id another column holds, its id with its quantity and element."""
+        from collections import Counter
+
+        ids = [split_key(k)[0] for k in self._columns]
+        twice = Counter(ids)
+        present = set(self._keys)
+        return [i if k in present or twice[i] == 1 else describe(k, self.net)
+                for k, i in zip(self._columns, ids, strict=True)]  # fmt: skip
 
     def _default_rain(self, opts) -> ObservedRain:
         gauges = self.sensors.select(kind=ElementKind.GAUGE, quantity=Quantity.RAINFALL)
@@ -621,18 +682,24 @@ class Twin:
         flow = (flow_cfs * m.link_direction).mean(axis=0) * 0.028316846592
         X = m.read()
         o = self._obs
-        an = np.full(len(self.sensors), np.nan)
-        an[o["sensor"]] = (X[:, o["column"]] * o["scale"] + o["offset"]).mean(axis=0)
-        flag = np.zeros(len(self.sensors))
-        score = np.zeros(len(self.sensors))
-        flag[o["sensor"]] = self.qc.flagged
-        score[o["sensor"]] = self.qc.score
+        # one column per sensor the watch has had: NaN (flag -1) where not in the file
+        col = self._sensor_columns()
+        width = len(self._columns)
+        an = np.full(width, np.nan)
+        an[col[o["sensor"]]] = (X[:, o["column"]] * o["scale"] + o["offset"]).mean(axis=0)
+        flag = np.full(width, -1.0)
+        score = np.full(width, np.nan)
+        flag[col] = score[col] = 0.0
+        flag[col[o["sensor"]]] = self.qc.flagged
+        score[col[o["sensor"]]] = self.qc.score
+        observed = np.full(width, np.nan)
+        observed[col] = y
         r = self.record
         r["time"].append(self._time(t))
         r["node_depth"].append(depth)
         r["node_head"].append(depth + m.invert_m)
         r["link_flow"].append(flow)
-        r["sensor_observed"].append(y)
+        r["sensor_observed"].append(observed)
         r["sensor_analysed"].append(an)
         r["sensor_qc_flag"].append(flag)
         r["sensor_qc_score"].append(score)
@@ -718,7 +785,9 @@ class Twin:
                 }
         road = self.sensors.select(kind=ElementKind.NODE, quantity=Quantity.DEPTH)
         if self.record["time"] and len(road):
-            y = self.record["sensor_observed"][-1]
+            last = np.r_[self.record["sensor_observed"][-1], np.nan]  # by analysis column
+            col = self._sensor_columns()
+            y = last[np.where(col < len(last) - 1, col, -1)]  # NaN: new since that sample
             for i in road:
                 e = int(self.sensors.element_index[i])
                 above = y[i] - self.members.rim_depth_m[e]
@@ -820,7 +889,7 @@ class Twin:
                 self.record,
                 list(self.net.nodes.name),
                 list(self.net.links.name),
-                list(self.sensors.ids),
+                self._column_names(),
                 attrs,
             )
             write_dataset(ds, self.outdir / "analysis.nc")
@@ -847,6 +916,11 @@ class Twin:
             },
             "history": {k: np.asarray(v).tolist() for k, v in self._history.items()},
         }
+        mark["sensor_sd"] = self.sensors.sd.tolist()
+        mark["analysis_sensors"] = self._columns
+        if self.withheld is not None:  # the folds by sensor (a restart's changed list)
+            state = [self._keys[i] for i in self._obs["sensor"]]
+            mark["folds"] = dict(zip(state, self.withheld.folds.tolist(), strict=True))
         if self.inflation is not None:
             mark["inflation"] = self.inflation.value.tolist()
         write_atomic(self.outdir / "watch.json", json.dumps(mark).encode())
@@ -862,13 +936,36 @@ class Twin:
             "subcatchments": bool(self.settings.estimate_subcatchments)
             and self.settings.method == "enkf",
             "surface": bool(self.members.sims[0].couplers),
-            "sensors": [
-                f"{i} {k} {e} {q}"
-                for i, k, e, q in zip(
-                    sn.ids, sn.element_kind, sn.element_index, sn.quantity, strict=True
-                )
-            ],
+            "sensors": sensor_keys(sn),
         }
+
+    def _note_sensor_change(self) -> None:
+        """Log, at a restart, the sensors the file added, removed or changed (warnings:
+        the operator sees them without ``-v``)."""
+        ch = self._change
+        if ch is None:
+            return
+        when = iso(self._time(self.t_s))
+        for old, new in ch.moved:
+            log.warning("sensor %s is now %s: another sensor (removed and added; its QC "
+                        "record starts anew)", describe(old, self.net),
+                        describe(new, self.net))  # fmt: skip
+        if ch.added or ch.removed:
+            log.warning(
+                "%s restarted at %s with another sensor file: added %s; removed %s (their "
+                "readings stay in the database, not assimilated); %d kept with their QC "
+                "record", self.outdir, when,
+                ", ".join(describe(k, self.net) for k in ch.added) or "none",
+                ", ".join(describe(k, self.net) for k in ch.removed) or "none",
+                len(ch.kept),
+            )  # fmt: skip
+        elif ch.old != ch.new:
+            log.info("the sensor file lists the watch's sensors in another order: the watch "
+                     "keeps its own")  # fmt: skip
+        for key, was, now in ch.sd_changes(self.sensors):
+            unit = QUANTITY_UNITS[split_key(key)[3]]
+            log.warning("sensor %s: sd %g -> %g %s from %s on", describe(key, self.net), was,
+                        now, unit, when)  # fmt: skip
 
     def _cells(self):
         """(y, x) cell centres of the street surface, None without one."""
@@ -885,10 +982,9 @@ class Twin:
 
     def _restart(self) -> None:
         self._references = {}
-        path = self.outdir / "watch.json"
-        if not path.exists():
+        mark = self._mark
+        if mark is None:
             return
-        mark = json.loads(path.read_text())
         marked = mark.get("solver", "swmm")  # none: a folder of an earlier version
         if marked != self.solver:
             raise InputError(
@@ -920,7 +1016,10 @@ class Twin:
                 raise InputError(f"{self.outdir}: the member states of the marked cycle "
                                  f"are missing", field="states")  # fmt: skip
             return
-        if self.withheld is not None and not self.withheld.load_states(
+        if self.withheld is not None and self._fold_sources is not None:  # other sensors
+            self.withheld.continue_from(self.outdir / "states" / (slot or ""),
+                                        self._fold_sources, self.members)  # fmt: skip
+        elif self.withheld is not None and not self.withheld.load_states(
             self.outdir / "states" / (slot or "")
         ):
             self.withheld.copy_from(self.members)  # a folder written without the folds
@@ -928,16 +1027,20 @@ class Twin:
         self._cycle_no = int(mark["cycle"])
         self.book.restore(mark["warnings"])
         self._references = {tuple(k.split("|", 1)): v for k, v in mark["references"].items()}
-        self.qc.flagged[:] = mark["qc"]["flagged"]
-        self.qc._bad_run[:] = mark["qc"]["bad"]
-        self.qc._good_run[:] = mark["qc"]["good"]
-        large = mark["qc"].get("large_until") or [None] * len(self.qc._large_until)
+        qc, history = mark["qc"], mark["history"]
+        if self._sensors_changed():  # each kept sensor's record where it now is, by id
+            qc, history = self._change.carry(qc, history, self._keys)
+        self._note_sensor_change()
+        self.qc.flagged[:] = qc["flagged"]
+        self.qc._bad_run[:] = qc["bad"]
+        self.qc._good_run[:] = qc["good"]
+        large = qc.get("large_until") or [None] * len(self.qc._large_until)
         self.qc._large_until[:] = [-np.inf if x is None else x for x in large]
-        if "cusum" in mark["qc"]:  # else (before round 13) the sums start from the history
+        if "cusum" in qc:  # else (before round 13) the sums start from the history
             shape = self.qc.cusum_state.shape  # (sensors, 2); JSON keeps no shape of none
-            self.qc.cusum_state[:] = np.reshape(mark["qc"]["cusum"], shape)
-            self.qc.cusum_t[:] = [-np.inf if x is None else x for x in mark["qc"]["cusum_t"]]
-        self._history = {k: list(np.asarray(v)) for k, v in mark["history"].items()}
+            self.qc.cusum_state[:] = np.reshape(qc["cusum"], shape)
+            self.qc.cusum_t[:] = [-np.inf if x is None else x for x in qc["cusum_t"]]
+        self._history = {k: list(np.asarray(v)) for k, v in history.items()}
         if not self.qc.s.uses_members:
             self._history.pop("hxm", None)
         elif "hxm" not in self._history:  # a folder written without the members
@@ -947,19 +1050,32 @@ class Twin:
             self.inflation = AdaptiveInflation(len(mark["inflation"]), mark["inflation"])
         import xarray as xr
 
+        # analysis.nc's columns: the folder's (a folder of round 14: its sensor list),
+        # then the sensors new to it
+        marked = list(mark.get("analysis_sensors", mark.get("sensors", self._keys)))
         if (self.outdir / "analysis.nc").exists():
             with xr.open_dataset(self.outdir / "analysis.nc", engine="h5netcdf") as ds:
                 ds = ds.sel(time=ds.time <= np.datetime64(self._time(self.t_s), "ns")).load()
             for k in self.record:
                 if k == "time":
                     self.record[k] = list(ds.time.values.astype("datetime64[s]"))
+                elif k.startswith("sensor_"):  # one written after the mark (killed before
+                    # it) may have columns the mark has not: empty up to the mark
+                    self.record[k] = list(ds[k].values[:, : len(marked)])
                 else:
                     self.record[k] = list(ds[k].values)
+        self._columns = marked + [k for k in self._keys if k not in set(marked)]
         if (self.outdir / "forecasts.nc").exists():
             self.cycles = _cycles_from(
                 self.outdir / "forecasts.nc", self.start, self._time(self.t_s)
             )
         log.info("restarted at %s from %s", iso(self._time(self.t_s)), self.outdir)
+
+
+def _read_mark(outdir: Path) -> dict | None:
+    """A watch folder's ``watch.json`` (None: a new folder)."""
+    path = outdir / "watch.json"
+    return json.loads(path.read_text()) if path.exists() else None
 
 
 def _on_grid(t: float, step: float) -> bool:

@@ -136,6 +136,16 @@ class WithheldEnsembles:
         return all(m.load_states(Path(folder) / f"withheld-{f}")
                    for f, m in enumerate(self.ensembles))  # fmt: skip
 
+    def continue_from(self, folder, sources, members) -> None:
+        """Restore each fold ``f`` from the folder's fold ``sources[f]`` (a watch restarted
+        with a changed sensor file, :func:`twin.ops.sensor_change.carried_folds`); a new
+        fold (-1) or one whose states are missing starts from the analysis members."""
+        snaps = None
+        for m, f in zip(self.ensembles, sources, strict=True):
+            if f < 0 or not m.load_states(Path(folder) / f"withheld-{f}"):
+                snaps = snaps if snaps is not None else members.snapshots()
+                m.restore(snaps)
+
     def copy_from(self, members) -> None:
         """Start every fold from the analysis members' present states (a watch folder
         written before the folds existed)."""
