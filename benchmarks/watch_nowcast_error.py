@@ -86,6 +86,15 @@ VARIANTS = {
                                      "motion_pert": "pairs", "spread": "rate-walk"}),
     "pairs5-area": ("storm", "radar", "flow",
                     {"gauge_adjusted": True, "motion_pairs": 5, "spread": "area"}),
+    # round 15 (watch-fcgap): the shipped radar default, with the true motion, clean frames
+    "shipped": ("storm", "radar", "flow", {"gauge_adjusted": True, "motion_pairs": 5,
+                                          "motion_pert": "pairs", "spread": "rate"}),
+    "shipped-true-motion": ("storm", "radar", "true",
+                            {"gauge_adjusted": True, "motion_pairs": 5, "motion_pert": "pairs",
+                             "spread": "rate"}),
+    "shipped-clean-frames": ("storm", "clean", "flow",
+                             {"gauge_adjusted": True, "motion_pairs": 5,
+                              "motion_pert": "pairs", "spread": "rate"}),
 }  # fmt: skip
 
 
@@ -141,7 +150,13 @@ def case(net_name, seed, variants) -> dict:
         rr = RadarRain(radar_k if src == "radar" else frames_k, model_k, opts_k.start, **kw)
         if mot == "true":
             vel = true_velocity(storm_k, frames_k)
-            rr._motion = lambda method, past, recent=None, vel=vel: vel
+
+            # RadarRain._motion returns (velocity, sigma) since 4570d95; the true motion
+            # has no error, so perturbed members all get it (sigma 0)
+            def true_motion(method, past, recent=None, spread=False, vel=vel):
+                return vel, (np.zeros(2) if spread else None)
+
+            rr._motion = true_motion
         field = rr.to_gauges(np.asarray(frames_k.values, float)) @ gw  # the field's town rate
         t_f = np.arange(len(field)) * step
         k10 = int(round(600.0 / step))
