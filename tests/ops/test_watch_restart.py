@@ -99,11 +99,17 @@ CASES = {
     "conduits": ["--conduits"],
     "subcatchments": ["--subcatchments"],
     "surface": ["--surface"],
-    "advise": ["--advise"],
+    "advise": ["--advise", "--horizon-min", "30"],  # three intervals: a plan to move on
 }
 
 
-@pytest.mark.parametrize("options", list(CASES.values()), ids=list(CASES))
+SLOW = {"surface", "advise"}  # the 2D street surface, the advice's search: 35-45 s each
+
+
+@pytest.mark.parametrize(
+    "options",
+    [pytest.param(v, id=k, marks=[pytest.mark.slow] * (k in SLOW)) for k, v in CASES.items()],
+)
 def test_two_cycles_a_restart_and_two_more_are_the_four_straight(tmp_path, options):
     _watch(tmp_path, tmp_path / "straight", 40, options)
     _watch(tmp_path, tmp_path / "resumed", 20, options)
@@ -119,7 +125,7 @@ RADAR = {
     # the radar as the observed rain (read whole again at a restart): what else a watch
     # carries shows on its own (the withheld folds' own inflations, the advice's last plan)
     "radar-adaptive-inflation": ["--adaptive-inflation"],
-    "radar-advise": ["--advise"],
+    "radar-advise": ["--advise", "--horizon-min", "30"],  # three intervals: a plan to move on
 }
 
 
@@ -174,3 +180,97 @@ def test_a_watch_killed_between_its_states_and_its_mark_restarts_from_the_mark(
     assert any(json.loads(x)["issued"] == "2024-07-15T00:40:00Z" for x in lines)
     _watch(tmp_path, out, 40, options)
     assert_same_watch(out, tmp_path / "straight")
+
+
+def _given_rain(n_gauges):
+    """Rain given whole to the API (read again at a restart): 60 mm/h, 20 from 20 min."""
+    from twin.ops.rain import ObservedRain
+
+    rain = ObservedRain(n_gauges)
+    rain.set([0.0, 1200.0], [[60.0] * n_gauges, [20.0] * n_gauges])
+    return rain
+
+
+@pytest.fixture(scope="module")
+def api_case(tmp_path_factory):
+    """``(net, sensor file, rows)``: L1, L2, Q1 (``sd`` 0.03 m and m3/s: QC keeps them, the
+    folds' inflations move) reading 30 % above the open loop of 6 members under
+    :func:`_given_rain`, every minute for 40 minutes."""
+    from twin.ops import load_sensors
+    from twin.ops.watch import Twin
+
+    net = twin.load_network("small")
+    root = tmp_path_factory.mktemp("api")
+    text = "\n\n".join(SENSORS_TOML.split("\n\n")[:3]) + "\n"
+    path = root / "s.toml"
+    path.write_text(text.replace("sd = 0.01", "sd = 0.03").replace("sd = 0.005", "sd = 0.03"))
+    sensors = load_sensors(path, net)
+    ol = Twin(net, sensors, root / "open", members=6, seed=1, rain=_given_rain(1),
+              forecast=False, assimilation="none")  # fmt: skip
+    ol.run(until=str(START + np.timedelta64(40, "m")))
+    with xr.open_dataset(root / "open" / "analysis.nc") as ds:
+        t = np.r_[0.0, (ds.time.values - START) / np.timedelta64(60, "s")]
+        pred = np.vstack([np.zeros((1, len(sensors))), ds.sensor_analysed.values])
+    rows = [(str(START + np.timedelta64(k, "m")), sid,
+             float(np.interp(k, t, pred[:, j])) * 1.3 + 0.002 * (-1) ** k)
+            for k in range(1, 41) for j, sid in enumerate(sensors.ids)]  # fmt: skip
+    return net, path, rows
+
+
+@pytest.mark.parametrize(
+    "setting",
+    [{"forecast_factor": "pooled"}, {"inflation_adaptive": True}],
+    ids=["pooled", "adaptive"],
+)
+def test_the_api_s_stateful_settings_continue_over_a_restart(tmp_path, api_case, setting):
+    """``FilterSettings(forecast_factor="pooled")`` (the API's; no CLI option): the forecast
+    members' rain factor pooled over the event's cycles, its history empty at a restart
+    before round 15; ``inflation_adaptive``: the withheld folds' own inflations started
+    from 1 at a restart before round 15 (the rain is given whole here, so that these show
+    on their own)."""
+    from twin.ops import load_sensors
+    from twin.ops.enkf import FilterSettings
+    from twin.ops.watch import Twin
+
+    net, path, rows = api_case
+
+    def watch(out, last):
+        tw = Twin(net, load_sensors(path, net), out, members=6, horizon_min=10, seed=1,
+                  rain=_given_rain(1), filter_settings=FilterSettings(**setting))  # fmt: skip
+        tw.ingest([r for r in rows if r[0] <= str(START + np.timedelta64(last, "m"))], "test")
+        tw.run()
+        tw.close()
+        return json.loads((out / "watch.json").read_text())
+
+    mark = watch(tmp_path / "resumed", 20)
+    watch(tmp_path / "resumed", 40)
+    watch(tmp_path / "straight", 40)
+    assert_same_watch(tmp_path / "resumed", tmp_path / "straight")
+    if "forecast_factor" in setting:  # the analysed factor moved before the restart
+        history = np.array(mark["factor_history"])
+        assert len(history) == 2 and np.ptp(history[:, 0]) > 0.0
+    else:  # a fold's inflation had moved before the restart
+        assert max(max(v) for v in mark["withheld_inflation"] if v is not None) > 1.0
+
+
+def test_a_folder_of_an_earlier_round_restarts_as_before_and_says_so(tmp_path, caplog):
+    """A folder written before round 15 (no rain.npz beside the states, none of the new
+    keys in watch.json) restarts: what it lacks starts anew, as before, and the log says
+    so."""
+    import logging
+
+    out = tmp_path / "old"
+    _watch(tmp_path, out, 20, ["--adaptive-inflation"])
+    mark = json.loads((out / "watch.json").read_text())
+    for key in ("withheld_inflation", "factor_history"):
+        del mark[key]
+    del mark["qc"]["reason"]
+    (out / "watch.json").write_text(json.dumps(mark))
+    for f in (out / "states").rglob("rain.npz"):
+        f.unlink()
+    caplog.set_level(logging.INFO, logger="twin.ops")
+    _watch(tmp_path, out, 40, ["--adaptive-inflation"])
+    assert json.loads((out / "watch.json").read_text())["t_s"] == 2400.0
+    text = caplog.text
+    assert "no observed rain saved with the marked states" in text, text
+    assert "the withheld folds' adaptive inflations not in watch.json" in text, text

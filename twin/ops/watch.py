@@ -18,7 +18,9 @@ One cycle (``cycle_s`` of event time, 10 minutes by default) from ``T0`` to ``T`
    own bookkeeping (``watch.json``: the last cycle, QC and warning state, the
    trajectory) are written whole, the last cycle last, so a killed twin restarts from
    its last complete cycle: the members reload their states, the observations are in
-   the database (none lost, none twice).
+   the database (none lost, none twice), and what else a cycle hands the next is saved
+   with the mark (:mod:`twin.ops.carried`): a restarted watch is the watch straight, bit
+   for bit (benchmarks/results/watch-restart-notes.md).
 """
 
 from __future__ import annotations
