@@ -35,7 +35,7 @@ from twin.ops.sensors import ElementKind, Quantity, SensorSet
 
 #: QC's per-sensor record in ``watch.json`` and the value of a sensor at the start
 QC_FRESH = {"flagged": False, "bad": 0, "good": 0, "large_until": None, "cusum": [0.0, 0.0],
-            "cusum_t": None}  # fmt: skip
+            "cusum_t": None, "reason": ""}  # fmt: skip
 
 
 def sensor_keys(sensors: SensorSet) -> list:

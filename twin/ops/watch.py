@@ -18,7 +18,9 @@ One cycle (``cycle_s`` of event time, 10 minutes by default) from ``T0`` to ``T`
    own bookkeeping (``watch.json``: the last cycle, QC and warning state, the
    trajectory) are written whole, the last cycle last, so a killed twin restarts from
    its last complete cycle: the members reload their states, the observations are in
-   the database (none lost, none twice).
+   the database (none lost, none twice), and what else a cycle hands the next is saved
+   with the mark (:mod:`twin.ops.carried`): a restarted watch is the watch straight, bit
+   for bit (benchmarks/results/watch-restart-notes.md).
 """
 
 from __future__ import annotations
@@ -34,6 +36,14 @@ from twin.errors import InputError, checked_count, checked_number
 from twin.limits import CLI_RANGES, WATCH_RANGES
 from twin.networks.units import FT_TO_M
 from twin.ops.cap import cap_alert
+from twin.ops.carried import (
+    issued_after,
+    load_rain,
+    plan_from_json,
+    plan_to_json,
+    rain_memory_s,
+    save_rain,
+)
 from twin.ops.enkf import (
     FACTOR_PRIOR_SD,
     AdaptiveInflation,
@@ -315,6 +325,12 @@ class Twin:
 
             self.rain = widened(self.rain, radar.parent)
         self.nowcast = nowcast or persistence_nowcast
+        # the rain the watch builds itself from its readings (saved with each cycle's
+        # states; other rain is read whole again at a restart)
+        self._rain_is_own = getattr(self, "_rain_sensors", None) is not None or (
+            self.radar_rain != "gauge" and not self._radar_is_rain
+        )
+        self._warned_after_mark = set()  # cycles a killed watch had warned (restart)
         qc_settings = qc_settings or QCSettings()
         if qc_settings.keep_large_offsets is None:  # follow the filter (see twin.ops.qc)
             robust = self.settings.method == "enkf" and self.settings.obs_error != "gate"
@@ -719,6 +735,9 @@ class Twin:
         self._state_paths = self.members.save_states(self.outdir / "states" / slot)
         if self.withheld is not None:
             self.withheld.save_states(self.outdir / "states" / slot)
+        if self._rain_is_own:  # the rain before now that later cycles read back
+            save_rain(self.outdir / "states" / slot, self.rain, self.t_s,
+                      rain_memory_s(self.settings))  # fmt: skip
         self._states_slot = slot
         self._note_factor()
         if self.forecaster is None:
@@ -737,7 +756,7 @@ class Twin:
 
     def _note_factor(self) -> None:
         """The cycle's rain depth [mm] and analysed mean log rain factor, for the pooled
-        forecast factor (``FilterSettings.forecast_factor``; not kept over a restart)."""
+        forecast factor (``FilterSettings.forecast_factor``; kept in ``watch.json``)."""
         t0 = self._factor_t
         if self.t_s > t0:
             rate = self.rain.mean_rate(t0, self.t_s)[: self.n_rain_gauges]
@@ -798,7 +817,12 @@ class Twin:
                         "value": float(above),
                     }
         msgs = self.book.cycle(self._time(self.t_s), risks)
-        append_jsonl(self.outdir / "warnings.jsonl", msgs)
+        stamp = iso(self._time(self.t_s))
+        if stamp in self._warned_after_mark:  # killed after its lines, before its mark
+            log.info("warnings of %s already in %s (a restarted watch)", stamp,
+                     self.outdir / "warnings.jsonl")  # fmt: skip
+        else:
+            append_jsonl(self.outdir / "warnings.jsonl", msgs)
         for msg in msgs:
             d = msg.to_dict()
             element = d.get("node") or d.get("gauge") or d.get("cell")
@@ -913,6 +937,7 @@ class Twin:
                 "large_until": [x if np.isfinite(x) else None for x in self.qc._large_until],
                 "cusum": self.qc.cusum_state.tolist(),
                 "cusum_t": [x if np.isfinite(x) else None for x in self.qc.cusum_t],
+                "reason": list(self.qc.reason),
             },
             "history": {k: np.asarray(v).tolist() for k, v in self._history.items()},
         }
@@ -923,6 +948,12 @@ class Twin:
             mark["folds"] = dict(zip(state, self.withheld.folds.tolist(), strict=True))
         if self.inflation is not None:
             mark["inflation"] = self.inflation.value.tolist()
+        if self.withheld is not None:  # each fold's own adaptive inflations (None: none yet)
+            mark["withheld_inflation"] = [None if a is None else a.value.tolist()
+                                          for a in self.withheld.inflations]  # fmt: skip
+        mark["factor_history"] = [list(x) for x in self._factor_history]
+        if self.adviser is not None:  # the last plan, moved on and tried first next cycle
+            mark["advice_incumbent"] = plan_to_json(self.adviser.incumbent)
         write_atomic(self.outdir / "watch.json", json.dumps(mark).encode())
         self.store.set_cursor("watch.t_s", self.t_s)
 
@@ -980,6 +1011,33 @@ class Twin:
             self._own_client.close()
             self._own_client = None
 
+    def _restore_carried(self, mark: dict) -> None:
+        """What ``watch.json`` holds beyond the QC record and the warnings since round 15
+        (:mod:`twin.ops.carried`): the withheld folds' inflations, the pooled factor's
+        history, the advice's last plan, and the warnings a killed cycle wrote; a key a
+        folder of an earlier round lacks starts anew, logged."""
+        if self.withheld is not None and self.settings.inflation_adaptive:
+            old = mark.get("withheld_inflation")
+            if old is None:
+                _missing(self.outdir, "the withheld folds' adaptive inflations")
+            else:  # each fold from the fold it continues (a changed sensor file)
+                sources = self._fold_sources or range(self.withheld.n_folds)
+                self.withheld.inflations = [
+                    AdaptiveInflation(len(old[f]), old[f]) if 0 <= f < len(old)
+                    and old[f] is not None else None for f in sources
+                ]  # fmt: skip
+        if "factor_history" in mark:
+            self._factor_history = [tuple(x) for x in mark["factor_history"]]
+        elif self.settings.forecast_factor == "pooled":
+            _missing(self.outdir, "the pooled forecast factor's history")
+        if self.adviser is not None:
+            if "advice_incumbent" in mark:
+                self.adviser.incumbent = plan_from_json(mark["advice_incumbent"])
+            else:
+                _missing(self.outdir, "the advice's last plan")
+        self._warned_after_mark = issued_after(self.outdir / "warnings.jsonl",
+                                               iso(self._time(float(mark["t_s"]))))  # fmt: skip
+
     def _restart(self) -> None:
         self._references = {}
         mark = self._mark
@@ -1023,6 +1081,9 @@ class Twin:
             self.outdir / "states" / (slot or "")
         ):
             self.withheld.copy_from(self.members)  # a folder written without the folds
+        if self._rain_is_own and not load_rain(self.outdir / "states" / (slot or ""), self.rain):
+            log.info("%s: no observed rain saved with the marked states (a folder before "
+                     "round 15): the rain starts at the restart", self.outdir)  # fmt: skip
         self.t_s = float(mark["t_s"])
         self._cycle_no = int(mark["cycle"])
         self.book.restore(mark["warnings"])
@@ -1036,6 +1097,7 @@ class Twin:
         self.qc._good_run[:] = qc["good"]
         large = qc.get("large_until") or [None] * len(self.qc._large_until)
         self.qc._large_until[:] = [-np.inf if x is None else x for x in large]
+        self.qc.reason = list(qc.get("reason") or self.qc.reason)  # none: before round 15
         if "cusum" in qc:  # else (before round 13) the sums start from the history
             shape = self.qc.cusum_state.shape  # (sensors, 2); JSON keeps no shape of none
             self.qc.cusum_state[:] = np.reshape(qc["cusum"], shape)
@@ -1048,6 +1110,7 @@ class Twin:
             self._history["hxm"] = [blank] * len(self._history["t"])
         if mark.get("inflation") is not None and self.settings.inflation_adaptive:
             self.inflation = AdaptiveInflation(len(mark["inflation"]), mark["inflation"])
+        self._restore_carried(mark)
         import xarray as xr
 
         # analysis.nc's columns: the folder's (a folder of round 14: its sensor list),
@@ -1070,6 +1133,11 @@ class Twin:
                 self.outdir / "forecasts.nc", self.start, self._time(self.t_s)
             )
         log.info("restarted at %s from %s", iso(self._time(self.t_s)), self.outdir)
+
+
+def _missing(outdir, what: str) -> None:
+    log.info("%s: %s not in watch.json (a folder before round 15): starts anew at the "
+             "restart", outdir, what)  # fmt: skip
 
 
 def _read_mark(outdir: Path) -> dict | None:
