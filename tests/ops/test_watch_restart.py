@@ -8,8 +8,7 @@ operator runs it (tests/cli/test_watch_paths.py's sensor file and CSV helper) on
 `small` district, 3 members, 10 minutes ahead; a burst of rain stops at the restart, so the
 rain warnings after it and the nowcast's lifetime and the radar's
 gauge bias depend on the rain before it.  The inventory of what a watch carries from one
-cycle to the next: notes/watch-restart.md (moved on merge to
-benchmarks/results/watch-restart-notes.md)."""
+cycle to the next: benchmarks/results/watch-restart-notes.md."""
 
 import json
 from pathlib import Path
