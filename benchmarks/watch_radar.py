@@ -120,7 +120,8 @@ def forecast_scores(outdir, net_name) -> dict:
     return out
 
 
-def one(net_name, seed, mode, method, members, end_hours, keep, options=None):
+def one(net_name, seed, mode, method, members, end_hours, keep, options=None, n_cells=64,
+        cell_m=1000.0):  # fmt: skip
     from twin.bench.report import source_commit
     from twin.engine.options import SimOptions
     from twin.ops.nowcast import RadarRain, read_radar_folder
@@ -131,9 +132,12 @@ def one(net_name, seed, mode, method, members, end_hours, keep, options=None):
     factor = 1.2 + 0.1 * (seed % 3)
     storm = {"storm": options.get("storm"),
              "storm_shift_min": float(options.get("storm_shift_min", 0.0))}  # fmt: skip
-    ex, frames, radar = radar_experiment(network(net_name), 6, seed, rain_factor=factor, **storm)
+    grid = {"n_cells": int(n_cells), "cell_m": float(cell_m)}  # round 15: a finer radar grid
+    ex, frames, radar = radar_experiment(network(net_name), 6, seed, rain_factor=factor, **storm,
+                                         **grid)  # fmt: skip
+    fine = () if grid == {"n_cells": 64, "cell_m": 1000.0} else (f"{cell_m:g}m{n_cells}",)
     tag = "-".join(
-        str(x) for x in (net_name, seed, mode, method, *sorted(map(str, options.values())))
+        str(x) for x in (net_name, seed, mode, method, *sorted(map(str, options.values())), *fine)
     )
     outdir = Path(keep) / tag
     kw = {}
@@ -163,7 +167,9 @@ def one(net_name, seed, mode, method, members, end_hours, keep, options=None):
     at = {x["threshold"]: x for x in s["threshold_sweep"]}
     return {
         "network": net_name, "seed": seed, "mode": mode, "method": method,
-        "members": members, "end_hours": end_hours, **options,
+        "members": members, "end_hours": end_hours, **options, **grid,
+        "radar_rain_chosen": getattr(tw, "radar_rain", "gauge"),
+        "radar_cells_spanned": getattr(tw, "radar_cells_spanned", None),
         "rain_factor_truth": factor, "radar_bias": radar.attrs["radar_bias"],
         "rain_factor_final": float(np.exp(tw.members.log_rain_factor).mean()),
         "wall_s": round(wall, 1), "load_average": os.getloadavg()[0], "commit": source_commit(),
@@ -207,6 +213,9 @@ def main():
                     "(default: the network's own design storm)")  # fmt: skip
     ap.add_argument("--storm-shift-min", type=float, default=0.0,
                     help="with --storm: its rain delayed by this many minutes")  # fmt: skip
+    ap.add_argument("--cell-m", type=float, default=1000.0,
+                    help="the radar's cell [m] (keep the domain ~64 km)")  # fmt: skip
+    ap.add_argument("--n-cells", type=int, default=64, help="the radar grid's cells a side")
     ap.add_argument("-o", default=str(OUT))
     ap.add_argument(
         "--rescore",
@@ -256,12 +265,13 @@ def main():
         if a.storm is None:
             ap.error("--storm-shift-min needs --storm")
         opt["storm_shift_min"] = a.storm_shift_min
-    runs = [(n, int(s), m, meth, a.members, a.end_hours, a.keep, opt)
+    runs = [(n, int(s), m, meth, a.members, a.end_hours, a.keep, opt, a.n_cells, a.cell_m)
             for s in a.seeds.split(",") for n in a.networks.split(",")
             for m in a.modes.split(",") for meth in methods]  # fmt: skip
     out = Path(a.o)
     key = ("network", "seed", "mode", "method", "members", "label", "spread", "motion_pairs",
-           "mean", "motion_pert", "storm", "storm_shift_min", "radar_rain")  # fmt: skip
+           "mean", "motion_pert", "storm", "storm_shift_min", "radar_rain", "n_cells",
+           "cell_m")  # fmt: skip
     with ProcessPoolExecutor(a.jobs) as pool:
         for f in as_completed([pool.submit(one, *r) for r in runs]):
             r = f.result()

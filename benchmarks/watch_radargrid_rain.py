@@ -61,7 +61,7 @@ def scores(model, truth, area) -> dict:
     }
 
 
-def one(net_name, seed, cycle_s=600.0) -> dict:
+def one(net_name, seed, cycle_s=600.0, n_cells=64, cell_m=1000.0) -> dict:
     from twin.engine.options import SimOptions
     from twin.ops.nowcast import RadarRain
     from twin.ops.radar_grid import SubcatchmentRadar, subcatchment_gauges
@@ -70,7 +70,7 @@ def one(net_name, seed, cycle_s=600.0) -> dict:
     from twin.validation.radar_twin import draw, networks_of_field, radar_view, storm_frames
 
     net = network(net_name)
-    frames = storm_frames(net, draw(seed), seed=seed)
+    frames = storm_frames(net, draw(seed), seed=seed, n_cells=n_cells, cell_m=cell_m)
     radar = radar_view(frames, seed=seed)
     model, _ = networks_of_field(net, frames)
     x, y = frames.x.values, frames.y.values
@@ -107,6 +107,8 @@ def one(net_name, seed, cycle_s=600.0) -> dict:
         "uniform-truth": scores(np.repeat((truth @ (area / area.sum()))[:, None], n_sub, 1),
                                 truth, area),  # fmt: skip
         "field_cells_spanned": int((w_sub.sum(axis=0) > 0).sum()),
+        "n_cells": n_cells, "cell_m": cell_m, "radar_noise_scale_cells": radar.attrs.get(
+            "radar_noise_scale_cells"),
     }  # fmt: skip
 
 
@@ -114,9 +116,12 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--networks", default="small,district-100")
     ap.add_argument("--seeds", default="1,2")
+    ap.add_argument("--cell-m", type=float, default=1000.0, help="the radar grid's cell [m]")
+    ap.add_argument("--n-cells", type=int, default=64, help="the radar grid's cells a side")
     ap.add_argument("-o", default=str(OUT))
     a = ap.parse_args()
-    rows = [one(n, int(s)) for s in a.seeds.split(",") for n in a.networks.split(",")]
+    rows = [one(n, int(s), n_cells=a.n_cells, cell_m=a.cell_m)
+            for s in a.seeds.split(",") for n in a.networks.split(",")]  # fmt: skip
     Path(a.o).write_text(json.dumps({"runs": rows}, indent=1))
     for r in rows:
         print(r["network"], r["seed"], r["n_gauges"], "gauges",

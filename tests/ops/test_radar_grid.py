@@ -147,3 +147,48 @@ def test_the_option_without_radar_is_one_line_and_exit_2(tmp_path):
                        capture_output=True, text=True, timeout=120)  # fmt: skip
     lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
     assert r.returncode == 2 and len(lines) == 1 and "--radar-rain" in lines[0], r.stderr
+
+
+def _frames_on(small, n_cells, cell_m, like):
+    """``like``'s rain (its first column's rate) on another grid over the town."""
+    x, y = network_grid(small, n_cells, cell_m)
+    return like.isel(x=[0] * n_cells, y=[0] * n_cells).assign_coords(x=x, y=y)
+
+
+def test_auto_chooses_by_the_radar_cells_the_town_overlays_and_keeps_its_choice(
+        level_sensors, frames, tmp_path):  # fmt: skip
+    from twin.ops.radar_grid import AUTO_MIN_CELLS
+
+    small, sensors = level_sensors
+    start = SimOptions.from_network(small).start
+    coarse = _frames_on(small, 16, 1000.0, frames)  # 1-km cells: the town on 4 of them
+
+    def overlaid(f):  # independent of the radar's overlay: the subcatchments' own weights
+        w = subcatchment_weights(small, f.x.values, f.y.values)
+        return int((w.sum(axis=0) > 0).sum())
+
+    assert overlaid(coarse) == 4 < AUTO_MIN_CELLS <= overlaid(frames)
+
+    def twin_at(out, f):
+        return Twin(small, sensors, out, members=3, cycle_min=10, forecast=False, seed=1,
+                    radar=RadarRain(f, small, start), radar_rain="auto")  # fmt: skip
+
+    fine = twin_at(tmp_path / "fine", frames)
+    assert fine.radar_rain == "subcatchment"
+    assert fine.radar_rain_auto == {"cells": overlaid(frames), "min_cells": AUTO_MIN_CELLS,
+                                    "chose": "subcatchment"}  # fmt: skip
+    assert fine.rain.n_gauges == 1 + len(small.subcatchments)
+    fine.run(fine._time(1200.0))
+    fine.close()
+    mark = json.loads((tmp_path / "fine" / "watch.json").read_text())
+    assert mark["radar_rain"] == "subcatchment"
+    assert mark["radar_rain_auto"] == fine.radar_rain_auto
+    again = twin_at(tmp_path / "fine", frames)  # a restart with auto: the same choice
+    assert again.t_s == 1200.0
+    np.testing.assert_array_equal(again.members.read(), fine.members.read())
+    gauge = twin_at(tmp_path / "coarse", coarse)
+    assert gauge.radar_rain == "gauge" and gauge.radar_rain_auto["cells"] == 4
+    assert gauge.rain.n_gauges == 1  # the network's own gauge: the old path
+    with pytest.raises(InputError, match="auto's choice on 4 radar cells") as e:
+        twin_at(tmp_path / "fine", coarse)  # the folder's states are per subcatchment
+    assert e.value.field == "radar_rain"

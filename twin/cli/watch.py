@@ -137,12 +137,13 @@ from twin.errors import InputError
 )
 @click.option(
     "--radar-rain",
-    type=click.Choice(["gauge", "subcatchment"]),
+    type=click.Choice(["gauge", "subcatchment", "auto"]),
     default=None,
     help="With --radar: the radar frames and nowcast members mapped to the network's rain "
     "gauges (gauge, the default) or to every subcatchment on its own gauge (subcatchment; "
     "with --rainfall its gauge's reading times the radar's spatial pattern; the rainfall "
-    "warnings stay at the gauges) (README, Rain now and next).",
+    "warnings stay at the gauges); auto: subcatchment when the subcatchments overlay at "
+    "least 10 radar cells, else gauge (logged, in watch.json) (README, Rain now and next).",
 )
 @click.option(
     "--warning-hold",

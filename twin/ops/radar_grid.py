@@ -38,13 +38,30 @@ from twin.ops.nowcast import RadarRain, gauge_weights
 #: The new gauge of subcatchment ``S1`` is ``RADAR_S1``.
 GAUGE_PREFIX = "RADAR_"
 #: ``Twin(radar_rain=...)`` / ``twin watch --radar-rain``: the radar mapped to the
-#: network's gauges (as before round 14) or to every subcatchment.
-RADAR_RAINS = ("gauge", "subcatchment")
+#: network's gauges (as before round 14) or to every subcatchment, or ``auto``: the latter
+#: when the subcatchments overlay enough radar cells (:func:`auto_choice`).
+RADAR_RAINS = ("gauge", "subcatchment", "auto")
 #: ``Twin(radar_rain="subcatchment-bias")``: a subcatchment's observed rain the radar over it
 #: times the radar's mean-field bias against its gauge (measured on the tuning seeds, worse
 #: than ``"subcatchment"``'s gauge times the radar's pattern:
 #: benchmarks/results/watch-radargrid-notes.md).
 VARIANTS = ("subcatchment-bias",)
+#: ``radar_rain="auto"`` (round 15): per subcatchment when the network's subcatchments
+#: overlay at least this many of the radar's cells, else per gauge (chosen on the tuning
+#: seeds 1-2: benchmarks/results/watch-finegrid-notes.md).
+AUTO_MIN_CELLS = 10
+
+
+def cells_spanned(radar: RadarRain) -> int:
+    """The radar cells the network's subcatchments overlay (any of them, any share)."""
+    return int((np.asarray(radar.weights) > 0.0).any(axis=0).sum())
+
+
+def auto_choice(radar: RadarRain, min_cells: int = AUTO_MIN_CELLS) -> tuple[str, int]:
+    """``(choice, cells)``: ``"subcatchment"`` when the subcatchments overlay at least
+    ``min_cells`` of ``radar``'s cells (:func:`cells_spanned`), else ``"gauge"``."""
+    cells = cells_spanned(radar)
+    return ("subcatchment" if cells >= min_cells else "gauge"), cells
 
 
 def subcatchment_gauges(net):

@@ -147,15 +147,19 @@ class Twin:
         default, or the Newton solver: each member then steps as its own simulation,
         its state still in the rows the filter updates; see :mod:`twin.ops.members`).
         Recorded in ``watch.json``: a restart with the other solver is refused.
-    radar_rain : {"gauge", "subcatchment"}
+    radar_rain : {"gauge", "subcatchment", "auto"}
         With ``radar``: its frames and nowcast members mapped to the network's rain
         gauges (default, as before round 14) or to every subcatchment, each on its own
         rain gauge (:mod:`twin.ops.radar_grid`: gauge-adjusted with rain gauges, each
         subcatchment's rain its gauge's reading times the radar's spatial pattern, its
         nowcast the radar's times the radar's bias against its gauge;
         ``"subcatchment-bias"``: the observed rain the radar's times that bias too).  The
-        ``rainfall`` warnings stay at the network's own gauges.  Recorded in
-        ``watch.json``: a restart with the other mapping is refused.
+        ``rainfall`` warnings stay at the network's own gauges.  ``"auto"`` (round 15):
+        per subcatchment when the subcatchments overlay at least
+        :data:`~twin.ops.radar_grid.AUTO_MIN_CELLS` radar cells, else per gauge; the
+        choice is logged and recorded (``radar_rain``, and ``radar_rain_auto``: cells,
+        threshold, choice).  Recorded in ``watch.json``: a restart with the other
+        mapping is refused.
     """
 
     def __init__(
@@ -204,6 +208,16 @@ class Twin:
         self.net = load_network(network) if isinstance(network, str | Path) else network
         self.n_rain_gauges = len(self.net.raingages)  # the network's own (the warnings')
         self.radar_rain = self._radar_rain(radar_rain, radar)
+        self.radar_rain_auto = None  # with "auto": what it chose, on how many cells
+        if self.radar_rain == "auto":
+            from twin.ops.radar_grid import AUTO_MIN_CELLS, auto_choice
+
+            self.radar_rain, cells = auto_choice(radar)
+            self.radar_rain_auto = {"cells": cells, "min_cells": AUTO_MIN_CELLS,
+                                    "chose": self.radar_rain}  # fmt: skip
+            log.info("radar rain auto: the subcatchments overlay %d radar cells (%s %d): per "
+                     "%s", cells, ">=" if self.radar_rain != "gauge" else "<", AUTO_MIN_CELLS,
+                     self.radar_rain)  # fmt: skip
         if self.radar_rain != "gauge":  # one gauge per subcatchment, after the network's
             from twin.ops.radar_grid import SubcatchmentRadar, subcatchment_gauges
 
@@ -927,6 +941,7 @@ class Twin:
             "states": getattr(self, "_states_slot", None),
             "solver": self.solver,
             "radar_rain": self.radar_rain,
+            **({"radar_rain_auto": self.radar_rain_auto} if self.radar_rain_auto else {}),
             **self._folder_settings(),
             "warnings": self.book.state(),
             "references": {f"{k}|{e}": v for (k, e), v in self._references.items()},
@@ -1053,10 +1068,12 @@ class Twin:
             )
         marked = mark.get("radar_rain", "gauge")  # none: a folder before round 14
         if marked != self.radar_rain:
+            chose = self.radar_rain_auto  # auto's choice named, so the reason is seen
+            why = f" (auto's choice on {chose['cells']} radar cells)" if chose else ""
             raise InputError(
                 f"{self.outdir} is a watch run with the radar's rain per {marked}: it cannot "
-                f"continue per {self.radar_rain} (restart it with --radar-rain {marked}, or "
-                f"watch into a new folder)",
+                f"continue per {self.radar_rain}{why} (restart it with --radar-rain {marked}, "
+                f"or watch into a new folder)",
                 field="radar_rain",
             )
         own = self._folder_settings()

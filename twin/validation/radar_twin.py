@@ -138,10 +138,24 @@ def storm_frames(net, storm: StormField, *, seed=0, n_cells=64, cell_m=1000.0,
     )
 
 
-def radar_view(frames, *, seed=0, bias=None, sigma=0.3, scale_cells=2.0, detect_mmh=0.1):
+#: The radar's noise correlation length [m]: 2 km, the 2 cells of round 14's 1-km grid.  A
+#: radar's error field has a physical correlation length (Germann et al. 2009's REAL,
+#: Ciach et al. 2007: tens of km for the hourly error, shorter at 5 minutes), not one in
+#: pixels: on a finer grid the same radar would otherwise get a finer, hence averaging-out,
+#: noise.  Kept at 2 km (the short end) so that 1-km results are unchanged bit for bit.
+RADAR_NOISE_SCALE_M = 2000.0
+
+
+def radar_view(frames, *, seed=0, bias=None, sigma=0.3, scale_cells=None, detect_mmh=0.1,
+               scale_m=RADAR_NOISE_SCALE_M):  # fmt: skip
     """The radar's frames of the field: times a bias (default ``0.85 exp(N(0, 0.1))``,
     drawn from ``seed``) and a lognormal noise of spread ``sigma`` correlated over
-    ``scale_cells``, fresh every frame; rain below ``detect_mmh`` is not seen."""
+    ``scale_m`` metres (or ``scale_cells`` cells, when given), fresh every frame; rain
+    below ``detect_mmh`` is not seen."""
+    if scale_cells is None:
+        x = np.asarray(frames.x.values, float)  # the cell size, to the micrometre (exact)
+        cell_m = round(float(x[-1] - x[0]) / (len(x) - 1), 6) if len(x) > 1 else 1000.0
+        scale_cells = scale_m / cell_m
     rng = np.random.default_rng([int(seed), 15731])
     if bias is None:
         bias = 0.85 * float(np.exp(rng.normal(0.0, 0.1)))
@@ -152,7 +166,8 @@ def radar_view(frames, *, seed=0, bias=None, sigma=0.3, scale_cells=2.0, detect_
         out[i] = v[i] * bias * np.exp(sigma * e - 0.5 * sigma**2)
     out[out < detect_mmh] = 0.0
     da = frames.copy(data=out)
-    da.attrs.update(radar_bias=float(bias), radar_noise_sigma=float(sigma))
+    da.attrs.update(radar_bias=float(bias), radar_noise_sigma=float(sigma),
+                    radar_noise_scale_cells=float(scale_cells))  # fmt: skip
     return da
 
 
