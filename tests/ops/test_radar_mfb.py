@@ -148,3 +148,52 @@ def test_a_restart_carries_the_bias_filter_s_state(storm, tmp_path):
     np.testing.assert_allclose(again.radar.mfb.mean, through.radar.mfb.mean, rtol=1e-12)
     np.testing.assert_allclose(again.radar.mfb.var, through.radar.mfb.var, rtol=1e-12)
     assert first.radar.mfb.mean[0] != through.radar.mfb.mean[0]
+
+
+def test_twin_watch_radar_bias_kalman_runs_resumes_and_needs_the_gauges(tmp_path):
+    """``twin watch --radar DIR --rainfall CSV --radar-bias kalman`` (the radar per
+    subcatchment: the filter on the subcatchment radar's gauges) writes the filter's state
+    and resumes it; ``--radar-bias`` without the rain gauges is one line, exit 2."""
+    import subprocess
+    import sys
+
+    from twin.cli import main
+
+    pytest.importorskip("pysteps")
+    net = twin.load_network("small")
+    start = SimOptions.from_network(net).start
+    x, y = network_grid(net, 32, 500.0)
+    cells = [RainCell(x.mean() - 6000.0, y.mean(), 6.0, 0.0, 60.0, 2500.0, 0.2)]
+    folder = tmp_path / "radar"
+    folder.mkdir()
+    moving_cells(cells, x, y, start, 10, 300.0).to_dataset().to_netcdf(folder / "a.nc")
+    (tmp_path / "s.toml").write_text(
+        '[[sensor]]\nid = "R1"\ngauge = "RG1"\nquantity = "rainfall"\nsd = 0.5\n\n'
+        '[[sensor]]\nid = "L1"\nnode = "MH000031"\nquantity = "depth"\nsd = 0.01\n'
+    )
+
+    def csv(name, minutes, sensor, value):
+        rows = "".join(f"2024-07-15T00:{k:02d}:00,{sensor},{value}\n" for k in minutes)
+        (tmp_path / name).write_text("time,sensor,value\n" + rows)
+        return str(tmp_path / name)
+
+    out = tmp_path / "out"
+    args = ["watch", "small", "--sensors", str(tmp_path / "s.toml"), "--radar", str(folder),
+            "--radar-rain", "subcatchment", "--radar-bias", "kalman", "--replay", "--members",
+            "2", "--horizon-min", "10", "-o", str(out)]  # fmt: skip
+    obs = csv("a.csv", range(1, 11), "L1", 0.06)
+    assert main([*args, "--observations", obs, "--rainfall", csv("r.csv", range(1, 11), "R1",
+                                                                  30.0)]) == 0  # fmt: skip
+    first = json.loads((out / "watch.json").read_text())["radar_bias"]
+    assert first["t_s"] == 600.0 and len(first["mean"]) > 1  # the subcatchments' gauges too
+    obs = csv("b.csv", range(1, 21), "L1", 0.06)
+    assert main([*args, "--observations", obs, "--rainfall", csv("r2.csv", range(1, 21), "R1",
+                                                                  30.0)]) == 0  # fmt: skip
+    again = json.loads((out / "watch.json").read_text())["radar_bias"]
+    assert again["t_s"] == 1200.0 and again["var"][0] <= first["var"][0]
+    r = subprocess.run([sys.executable, "-m", "twin.cli", "watch", "small", "--sensors",
+                        str(tmp_path / "s.toml"), "--radar", str(folder), "--radar-bias",
+                        "kalman", "-o", str(tmp_path / "w")],
+                       capture_output=True, text=True, timeout=120)  # fmt: skip
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert r.returncode == 2 and len(lines) == 1 and "--radar-bias" in lines[0], r.stderr

@@ -30,9 +30,9 @@ from twin.errors import InputError
 
 #: The prior of the log bias: mean 0 (the radar unbiased) and its variance.
 MFB_PRIOR_MEAN = 0.0
-MFB_PRIOR_VAR = 0.09
+MFB_PRIOR_VAR = 0.04
 #: The AR(1) process's time constant [s] (its process variance keeps the prior stationary).
-MFB_TAU_S = 6 * 3600.0
+MFB_TAU_S = 24 * 3600.0
 #: The observation variance of one radar step's log(gauge / radar): ``floor + var_1mm / d``.
 MFB_OBS_VAR_1MM = 0.018
 MFB_OBS_VAR_FLOOR = 0.072
