@@ -151,9 +151,10 @@ def test_a_restart_carries_the_bias_filter_s_state(storm, tmp_path):
 
 
 def test_twin_watch_radar_bias_kalman_runs_resumes_and_needs_the_gauges(tmp_path):
-    """``twin watch --radar DIR --rainfall CSV --radar-bias kalman`` (the radar per
-    subcatchment: the filter on the subcatchment radar's gauges) writes the filter's state
-    and resumes it; ``--radar-bias`` without the rain gauges is one line, exit 2."""
+    """``twin watch --radar DIR --rainfall CSV`` (the radar per subcatchment: the filter on
+    the subcatchment radar's gauges) writes the Kalman filter's state (the default since
+    round 15) and resumes it with ``--radar-bias kalman``; ``--radar-bias`` without the
+    rain gauges is one line, exit 2."""
     import subprocess
     import sys
 
@@ -182,8 +183,9 @@ def test_twin_watch_radar_bias_kalman_runs_resumes_and_needs_the_gauges(tmp_path
             "--radar-rain", "subcatchment", "--radar-bias", "kalman", "--replay", "--members",
             "2", "--horizon-min", "10", "-o", str(out)]  # fmt: skip
     obs = csv("a.csv", range(1, 11), "L1", 0.06)
-    assert main([*args, "--observations", obs, "--rainfall", csv("r.csv", range(1, 11), "R1",
-                                                                  30.0)]) == 0  # fmt: skip
+    default = [a for a in args if a not in ("--radar-bias", "kalman")]  # round 15's default
+    assert main([*default, "--observations", obs, "--rainfall", csv("r.csv", range(1, 11), "R1",
+                                                                     30.0)]) == 0  # fmt: skip
     first = json.loads((out / "watch.json").read_text())["radar_bias"]
     assert first["t_s"] == 600.0 and len(first["mean"]) > 1  # the subcatchments' gauges too
     obs = csv("b.csv", range(1, 21), "L1", 0.06)

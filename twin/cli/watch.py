@@ -151,7 +151,8 @@ from twin.errors import InputError
     help="With --radar and --rainfall: the radar's mean-field bias against the gauges, the "
     "last hour's ratio of their depths (window, as before round 15) or the log bias "
     "Kalman-filtered over every radar step, each weighted by its rain, its state kept "
-    "over a restart (kalman) (README, The radar's mean-field bias).",
+    "over a restart (kalman, the default since round 15) (README, The radar's mean-field "
+    "bias).",
 )
 @click.option(
     "--warning-hold",
