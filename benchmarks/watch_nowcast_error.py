@@ -95,6 +95,14 @@ VARIANTS = {
     "shipped-clean-frames": ("storm", "clean", "flow",
                              {"gauge_adjusted": True, "motion_pairs": 5,
                               "motion_pert": "pairs", "spread": "rate"}),
+    # round 15 (watch-mfb): the shipped default with the Kalman-filtered mean-field bias
+    # (its constants from --mfb), with it and clean frames
+    "shipped-kalman": ("storm", "radar", "flow", {"gauge_adjusted": True, "motion_pairs": 5,
+                                                 "motion_pert": "pairs", "spread": "rate",
+                                                 "bias": "kalman"}),
+    "shipped-kalman-true-motion": ("storm", "radar", "true",
+                                   {"gauge_adjusted": True, "motion_pairs": 5,
+                                    "motion_pert": "pairs", "spread": "rate", "bias": "kalman"}),
 }  # fmt: skip
 
 
@@ -115,7 +123,7 @@ def true_velocity(storm, frames) -> np.ndarray:
     return np.stack([u, v])
 
 
-def case(net_name, seed, variants) -> dict:
+def case(net_name, seed, variants, mfb=None) -> dict:
     from twin.engine.options import SimOptions
     from twin.ops.nowcast import RadarRain
     from twin.ops.rain import ObservedRain
@@ -148,6 +156,10 @@ def case(net_name, seed, variants) -> dict:
         kind, src, mot, kw = VARIANTS[name]
         storm_k, frames_k, radar_k, model_k, opts_k, rain_k = world(kind)
         rr = RadarRain(radar_k if src == "radar" else frames_k, model_k, opts_k.start, **kw)
+        if kw.get("bias") == "kalman" and mfb:  # the filter's constants given (--mfb)
+            from twin.ops.mfb import MeanFieldBias
+
+            rr.mfb = MeanFieldBias(rr.n_gauges, **mfb)
         if mot == "true":
             vel = true_velocity(storm_k, frames_k)
 
@@ -167,6 +179,8 @@ def case(net_name, seed, variants) -> dict:
             times, rates = rr.nowcast(rain_k, float(now), 3600.0, MEMBERS, seed=seed * 100003 + c)
             town = rates @ gw  # (members, steps)
             row = {"t_min": int(now // 60), "after_peak": bool(now >= peak_t)}
+            if rr.gauge_adjusted:  # the mean-field bias the nowcast was scaled by (town)
+                row["bias"] = round(float(rr.gauge_bias(rain_k, float(now)) @ gw), 3)
             for lead in LEADS_MIN:
                 n = int(round(lead * 60 / step))
                 fc = town[:, :n].mean(axis=1) if town.shape[1] >= n else town.mean(axis=1)
@@ -195,6 +209,8 @@ def case(net_name, seed, variants) -> dict:
                     round(float(np.sqrt((sd**2).mean() / max((e**2).mean(), 1e-12))), 3)
                     if len(e) else None)  # fmt: skip
                 summ[f"{part}_max_ratio_{lead}"] = round(float(ratio.max()), 2) if len(e) else None
+        if mfb and kw.get("bias") == "kalman":
+            summ["mfb"] = mfb
         out["variants"][name] = {"summary": summ, "cycles": rows, "peak_min": int(peak_t // 60)}
         short = {k: v for k, v in summ.items() if "_30" in k or k == "cpu_s"}
         print(net_name, seed, name, json.dumps(short), flush=True)
@@ -206,14 +222,25 @@ def main():
     ap.add_argument("--networks", default="small,district-100")
     ap.add_argument("--seeds", default="1,2")
     ap.add_argument("--variants", default=",".join(DIAGNOSIS))
+    ap.add_argument(
+        "--mfb",
+        default="",
+        help="the Kalman mean-field bias's constants (MeanFieldBias keywords: "
+        "prior_var=0.09,tau_s=21600,...); the kalman variants named with them",
+    )
     ap.add_argument("-o", default=str(OUT))
     a = ap.parse_args()
     variants = a.variants.split(",")
+    mfb = {k: float(v) for k, v in (x.split("=") for x in a.mfb.split(",") if x)}
     out = Path(a.o)
     rows = json.loads(out.read_text())["cases"] if out.exists() else []
     for seed in a.seeds.split(","):
         for net_name in a.networks.split(","):
-            r = case(net_name, int(seed), variants)
+            r = case(net_name, int(seed), variants, mfb)
+            if mfb:  # the kalman variants under their constants' name
+                tag = ",".join(f"{k}={v:g}" for k, v in mfb.items())
+                r["variants"] = {(f"{k}[{tag}]" if "kalman" in k else k): v
+                                 for k, v in r["variants"].items()}  # fmt: skip
             r["load_average"] = os.getloadavg()[0]
             old = [x for x in rows if (x["network"], x["seed"]) == (net_name, int(seed))]
             if old:

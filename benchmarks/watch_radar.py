@@ -150,7 +150,8 @@ def one(net_name, seed, mode, method, members, end_hours, keep, options=None, n_
                       gauge_adjusted=mode.endswith("-gauge"),
                       motion_pairs=int(options.get("motion_pairs", 1)),
                       mean=options.get("mean", "extrapolation"),
-                      motion_pert=options.get("motion_pert", "none"))  # fmt: skip
+                      motion_pert=options.get("motion_pert", "none"),
+                      bias=options.get("bias", "window"))  # fmt: skip
         kw = {"radar": r}
     t0 = time.perf_counter()
     if options.get("radar_rain", "gauge") != "gauge":  # round 14: the radar per subcatchment
@@ -208,6 +209,9 @@ def main():
     ap.add_argument("--radar-rain", default="gauge",
                     help="the radar mapped to the gauges or to every subcatchment: "
                     "gauge|subcatchment")  # fmt: skip
+    ap.add_argument("--bias", default=None,
+                    help="the gauge-adjusted radar's mean-field bias: window|kalman "
+                    "(RadarRain's bias; recorded in each row when given)")  # fmt: skip
     ap.add_argument("--storm", default=None,
                     help="a design-storm preset or bundled scenario carried by the field "
                     "(default: the network's own design storm)")  # fmt: skip
@@ -259,6 +263,8 @@ def main():
         opt["motion_pert"] = a.motion_pert
     if a.radar_rain != "gauge":
         opt["radar_rain"] = a.radar_rain
+    if a.bias is not None:
+        opt["bias"] = a.bias
     if a.storm is not None:
         opt["storm"] = a.storm
     if a.storm_shift_min:
@@ -271,7 +277,7 @@ def main():
     out = Path(a.o)
     key = ("network", "seed", "mode", "method", "members", "label", "spread", "motion_pairs",
            "mean", "motion_pert", "storm", "storm_shift_min", "radar_rain", "n_cells",
-           "cell_m")  # fmt: skip
+           "cell_m", "bias")  # fmt: skip
     with ProcessPoolExecutor(a.jobs) as pool:
         for f in as_completed([pool.submit(one, *r) for r in runs]):
             r = f.result()

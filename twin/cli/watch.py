@@ -146,6 +146,16 @@ from twin.errors import InputError
     "least 10 radar cells, else gauge (logged, in watch.json) (README, Rain now and next).",
 )
 @click.option(
+    "--radar-bias",
+    type=click.Choice(["window", "kalman"]),
+    default=None,
+    help="With --radar and --rainfall: the radar's mean-field bias against the gauges, the "
+    "last hour's ratio of their depths (window, as before round 15) or the log bias "
+    "Kalman-filtered over every radar step, each weighted by its rain, its state kept "
+    "over a restart (kalman, the default since round 15) (README, The radar's mean-field "
+    "bias).",
+)
+@click.option(
     "--warning-hold",
     type=click.IntRange(1, 100),
     default=1,
@@ -190,7 +200,7 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
               conduits, subcatchments, obs_error, plain_gate, plain_qc, factor_bound,
               factor_independent,
               motion_pairs, nowcast_mean, motion_pert, nowcast_spread, radar_rain,
-              warning_hold,
+              radar_bias, warning_hold,
               adaptive_inflation, scheduler, seed, advise, actuators_path, solver,
               outdir):  # fmt: skip
     """Keep NETWORK corrected by live sensors, forecast every cycle and issue warnings.
@@ -215,10 +225,14 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
                   "--nowcast-mean": nowcast_mean != "extrapolation",
                   "--motion-pert": motion_pert is not None,
                   "--nowcast-spread": nowcast_spread is not None,
-                  "--radar-rain": radar_rain is not None}  # fmt: skip
+                  "--radar-rain": radar_rain is not None,
+                  "--radar-bias": radar_bias is not None}  # fmt: skip
     for option, set_ in radar_only.items():
         if set_ and not radar_dir:
             raise InputError(f"{option} is the radar's: give --radar too", field=option)
+    if radar_bias is not None and not rain_path:
+        raise InputError("--radar-bias is the radar's bias against the rain gauges: give "
+                         "--rainfall too", field="--radar-bias")  # fmt: skip
     if nowcast_spread is not None and nowcast != "extrapolation":
         raise InputError("--nowcast-spread is the extrapolation's (STEPS has its own noise)",
                          field="--nowcast-spread")  # fmt: skip
@@ -279,7 +293,7 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
     # round 13: the extrapolation's members span the motion's error, around the 5 pairs'
     # motion (README, The members' motion); STEPS and S-PROG keep their own; round 14:
     # their lognormal spread where it rains like the catchments (The members' spread)
-    from twin.ops.nowcast import watch_motion_defaults, watch_spread_default
+    from twin.ops.nowcast import WATCH_BIAS, watch_motion_defaults, watch_spread_default
 
     motion_pairs, motion_pert = watch_motion_defaults(nowcast, nowcast_mean, motion_pairs,
                                                       motion_pert)  # fmt: skip
@@ -297,7 +311,8 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
                                                 motion_pairs=motion_pairs,
                                                 mean=nowcast_mean,
                                                 motion_pert=motion_pert,
-                                                spread=nowcast_spread),
+                                                spread=nowcast_spread,
+                                                bias=radar_bias or WATCH_BIAS),
                  "radar_rain": radar_rain or "gauge"}  # fmt: skip
     tw = Twin(net, sensors, out, members=members, assimilation=method, cycle_min=cycle_min,
               horizon_min=horizon_min, end_hours=end_hours, seed=seed, surface=surface or None,

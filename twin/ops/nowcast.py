@@ -67,6 +67,14 @@ log = logging.getLogger(__name__)
 METHODS = ("steps", "extrapolation")
 MEANS = ("extrapolation", "sprog", "smoothed")
 MOTION_PERTS = ("none", "pairs")
+#: The gauge-adjusted radar's mean-field bias: the last hour's ratio (``window``) or the
+#: Kalman-filtered log bias (``kalman``, :mod:`twin.ops.mfb`).
+BIASES = ("window", "kalman")
+#: ``twin watch``'s mean-field bias since round 15 (held-out seeds 22-24, EnKF: the 30-minute
+#: forecast 0.265 -> 0.264 m, 60-minute 0.426 -> 0.424, analysis the same, POD 0.936 ->
+#: 0.943, FAR 0.547 -> 0.540: the brief's rule met, by small margins;
+#: benchmarks/results/watch-mfb-notes.md).
+WATCH_BIAS = "kalman"
 #: The extrapolation members' lognormal spread: its variance estimated cell by cell
 #: (``lagrangian``), on the catchments' means (``area``), where the last frame rains at
 #: least half the catchments' mean rate (``rate``), or 0.35 (``fixed``); one draw
@@ -416,12 +424,22 @@ class RadarRain:
         from N(0, diag(s_x^2, s_y^2)), ``s`` the spread of the optical flows of the last
         ``SPREAD_FRAMES - 1`` frame pairs over sqrt(``motion_pairs``)
         (:func:`motion_pair_sigma`), so the members' rain spans the motion's error.
+    bias : {"window", "kalman"}
+        With ``gauge_adjusted``, the mean-field bias: the last hour's ratio of the
+        gauge's depth to the radar's (default, as before round 15), or the log bias
+        Kalman-filtered over every radar step, each weighted by its rain
+        (:class:`~twin.ops.mfb.MeanFieldBias`; its state is :attr:`mfb`).
     """
 
     def __init__(self, frames, net, start, *, method="extrapolation", n_frames=3,
                  threshold_mmh=0.1,
                  spread="lagrangian", gauge_adjusted=False, motion_pairs=1,
-                 mean="extrapolation", motion_pert="none"):  # fmt: skip
+                 mean="extrapolation", motion_pert="none", bias="window"):  # fmt: skip
+        if bias not in BIASES:
+            raise InputError(f"radar mean-field bias must be one of {BIASES}, got {bias!r}",
+                             field="bias")  # fmt: skip
+        self.bias = bias
+        self.mfb = None  # the Kalman filter's state, made at its first step
         if motion_pert not in MOTION_PERTS:
             raise InputError(f"radar motion perturbation must be one of {MOTION_PERTS}, got "
                              f"{motion_pert!r}", field="motion_pert")  # fmt: skip
@@ -561,9 +579,12 @@ class RadarRain:
         return times, rates
 
     def gauge_bias(self, rain: ObservedRain, now_s: float) -> np.ndarray:
-        """(n_gauges,) the mean-field bias of the radar against the gauges ``rain`` over
-        the last ``BIAS_WINDOW_S``: the gauge's depth over the radar's (its catchment
-        mean) where both saw at least ``BIAS_MIN_MM``, else 1; clipped to [0.2, 5]."""
+        """(n_gauges,) the mean-field bias of the radar against the gauges ``rain``: with
+        ``bias="window"`` over the last ``BIAS_WINDOW_S``, the gauge's depth over the
+        radar's (its catchment mean) where both saw at least ``BIAS_MIN_MM``, else 1;
+        clipped to [0.2, 5]; with ``"kalman"`` :meth:`kalman_bias`."""
+        if self.bias == "kalman":
+            return self.kalman_bias(rain, now_s)
         t0 = max(0.0, now_s - BIAS_WINDOW_S)
         if now_s <= t0:
             return np.ones(self.n_gauges)
@@ -575,6 +596,37 @@ class RadarRain:
         span = max(done.sum() * self.step_s, self.step_s)
         ratio = gauge_mm * span / np.maximum(radar_mm * (now_s - t0), 1e-12)
         return np.where(seen, np.clip(ratio, 0.2, 5.0), 1.0)
+
+    def kalman_bias(self, rain: ObservedRain, now_s: float) -> np.ndarray:
+        """(n_gauges,) ``exp(mean log bias)`` of the Kalman filter (:attr:`mfb`, made at
+        the first call) after it took in every radar step complete by ``now_s`` that it
+        has not yet: the gauges' depth over the step (``rain``) and the radar's."""
+        from twin.ops.mfb import MeanFieldBias
+
+        if self.mfb is None:
+            self.mfb = MeanFieldBias(self.to_gauges(self.rate[:1]).shape[-1])
+        elif self.mfb.mean.size != self.weights.shape[0]:
+            raise InputError(f"the radar's mean-field bias state has {self.mfb.mean.size} "
+                             f"gauges, the radar {self.weights.shape[0]}",
+                             field="radar_bias")  # fmt: skip
+        end = self.times_s + self.step_s
+        after = -np.inf if self.mfb.t_s is None else self.mfb.t_s
+        for k in np.flatnonzero((end <= now_s + 1e-6) & (end > after + 1e-6)):
+            gauge_mm = rain.mean_rate(self.times_s[k], end[k]) * self.step_s / 3600.0
+            radar_mm = self.to_gauges(self.rate[k]) * self.step_s / 3600.0
+            self.mfb.step(float(end[k]), gauge_mm, radar_mm)
+        return self.mfb.bias
+
+    def bias_state(self) -> dict | None:
+        """The Kalman filter's state for ``watch.json`` (None: none yet)."""
+        return None if self.mfb is None else self.mfb.state()
+
+    def restore_bias(self, state: dict) -> None:
+        """Continue the Kalman filter from a :meth:`bias_state` (a restart)."""
+        from twin.ops.mfb import MeanFieldBias
+
+        self.mfb = MeanFieldBias(len(state["mean"]))
+        self.mfb.restore(state)
 
     def _motion(self, method, past, recent=None, spread=False) -> tuple:
         """``(velocity, sigma)``: the motion field (2, ny, nx) [cells per frame], the mean

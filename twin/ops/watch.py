@@ -15,12 +15,13 @@ One cycle (``cycle_s`` of event time, 10 minutes by default) from ``T0`` to ``T`
    forecast members load them and run the horizon with the nowcast rain, and the
    warnings are issued, updated or cancelled;
 4. ``analysis.nc``, ``forecasts.nc``, ``warnings.jsonl``, ``alerts/`` and the twin's
-   own bookkeeping (``watch.json``: the last cycle, QC and warning state, the
-   trajectory) are written whole, the last cycle last, so a killed twin restarts from
-   its last complete cycle: the members reload their states, the observations are in
-   the database (none lost, none twice), and what else a cycle hands the next is saved
-   with the mark (:mod:`twin.ops.carried`): a restarted watch is the watch straight, bit
-   for bit (benchmarks/results/watch-restart-notes.md).
+   own bookkeeping (``watch.json``: the last cycle, QC and warning state, the radar's
+   Kalman-filtered mean-field bias, the trajectory) are written whole, the last cycle
+   last, so a killed twin restarts from its last complete cycle: the members reload
+   their states, the observations are in the database (none lost, none twice), and what
+   else a cycle hands the next is saved with the mark (:mod:`twin.ops.carried`): a
+   restarted watch is the watch straight, bit for bit
+   (benchmarks/results/watch-restart-notes.md).
 """
 
 from __future__ import annotations
@@ -575,6 +576,8 @@ class Twin:
         if self.radar is not None:  # the frames that arrived since the last cycle
             self.radar.refresh(self.rain if self._radar_is_rain else None)
         self._update_rain(t0, t1)
+        if self.radar is not None and self.radar.gauge_adjusted and self.radar.bias == "kalman":
+            self.radar.gauge_bias(self.rain, t1)  # its mean-field bias takes in the steps to t1
         if self.radar_rain != "gauge" and not self._radar_is_rain:
             self.radar.set_observed(self.rain, t0, t1)  # gauge-adjusted, per subcatchment
         times, rates = self.rain.between(t0, t1)
@@ -969,6 +972,8 @@ class Twin:
         mark["factor_history"] = [list(x) for x in self._factor_history]
         if self.adviser is not None:  # the last plan, moved on and tried first next cycle
             mark["advice_incumbent"] = plan_to_json(self.adviser.incumbent)
+        if self.radar is not None and self.radar.bias_state() is not None:
+            mark["radar_bias"] = self.radar.bias_state()  # the Kalman filter's (round 15)
         write_atomic(self.outdir / "watch.json", json.dumps(mark).encode())
         self.store.set_cursor("watch.t_s", self.t_s)
 
@@ -1104,6 +1109,8 @@ class Twin:
         self.t_s = float(mark["t_s"])
         self._cycle_no = int(mark["cycle"])
         self.book.restore(mark["warnings"])
+        if mark.get("radar_bias") and self.radar is not None and self.radar.bias == "kalman":
+            self.radar.restore_bias(mark["radar_bias"])  # else (none yet) from the frames
         self._references = {tuple(k.split("|", 1)): v for k, v in mark["references"].items()}
         qc, history = mark["qc"], mark["history"]
         if self._sensors_changed():  # each kept sensor's record where it now is, by id
