@@ -92,7 +92,7 @@ class Probe:
         times, rates = tw._nowcast
         lrf = np.array([s[1] for s in snaps])
         n = len(snaps)
-        runs = {}
+        runs, probs = {}, {}
         for name, snap_set, tr_rates, tr_times in (
             ("f1", [(s[0], 0.0, *s[2:]) for s in snaps], rates, times),
             ("rf", [(s[0], float(np.log(self.rf)), *s[2:]) for s in snaps], rates, times),
@@ -104,11 +104,13 @@ class Probe:
                 tr_rates = np.broadcast_to(
                     self.f_rates[keep] * self.rf, (n, keep.sum(), self.f_rates.shape[1])
                 )
-            leads, d, _, _ = run_members(f.members, snap_set, tr_times, tr_rates, t0,
+            leads, d, first, _ = run_members(f.members, snap_set, tr_times, tr_rates, t0,
                                          f.horizon_s, f.lead_step_s, f.sample_s,
                                          f.manhole)  # fmt: skip
             runs[name] = d.mean(axis=1)
+            probs[name] = (~np.isnan(first)).mean(axis=0)
         runs["fc"] = fc.node_depth_mean
+        probs["fc"] = np.asarray(fc.node_flood_probability)
         leads = np.arange(0.0, f.horizon_s + 1e-9, f.lead_step_s)
         valid = t0 + leads
         ok = valid <= tw.end_s + 1e-6
@@ -148,6 +150,9 @@ class Probe:
             if self.radar.gauge_adjusted
             else None,
         }
+        for name, p in probs.items():  # the manholes' flood probability in the horizon
+            row[f"{name}_pmax"] = float(p.max())
+            row[f"{name}_n05"] = int((p >= 0.5).sum())
         self.rows.append(row)
 
 
@@ -174,7 +179,9 @@ def run(a):
     from twin.validation.radar_twin import radar_experiment
 
     factor = 1.2 + 0.1 * (a.seed % 3)
-    ex, frames, radar = radar_experiment(network(a.network), 6, a.seed, rain_factor=factor)
+    ex, frames, radar = radar_experiment(
+        network(a.network), 6, a.seed, rain_factor=factor, n_cells=a.n_cells, cell_m=a.cell_m
+    )
     wet = E.wet_manholes(ex.model, ex.truth)
     fs = _settings(a)
     with tempfile.TemporaryDirectory() as d:
@@ -214,6 +221,7 @@ def run(a):
         out = {
             "network": a.network, "seed": a.seed, "method": a.method, "members": a.members,
             "end_hours": a.end_hours, "filter_settings": fs,
+            "cell_m": a.cell_m, "n_cells": a.n_cells,
             "rain_factor_truth": factor,
             "radar_bias": float(radar.attrs["radar_bias"]),
             "rain_factor_final": float(np.exp(tw.members.log_rain_factor).mean()),
@@ -242,6 +250,8 @@ def main():
     ap.add_argument("--conduits", action="store_true", help="(read by watch_lead's settings)")
     ap.add_argument("--set", action="append", metavar="NAME=VALUE",
                     help="FilterSettings field (repeatable)")  # fmt: skip
+    ap.add_argument("--cell-m", type=float, default=1000.0, help="radar cell [m]")
+    ap.add_argument("--n-cells", type=int, default=64, help="radar cells a side")
     ap.add_argument("--note", default="")
     ap.add_argument("-o", default=str(OUT))
     a = ap.parse_args()

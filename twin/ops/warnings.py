@@ -5,7 +5,13 @@ Kinds (thresholds in :class:`WarningSettings`):
 - ``manhole_overflow``: a manhole's flood probability within the horizon reaches
   ``probability`` (default 0.5); carries the expected first-flood time;
 - ``rainfall``: Seoul's triggers, more than ``rain_mmh`` (55 mm/h) or more than
-  ``rain_15min_mm`` (20 mm) in 15 minutes at a gauge, observed or forecast (median);
+  ``rain_15min_mm`` (20 mm) in 15 minutes at a gauge, observed or forecast: the forecast
+  members' median rain (their nowcast times their rain factor) within the next
+  ``rain_forecast_min`` minutes (default 60; 0: observed only, as before 2026-12-07, when
+  the forecast half of this sentence was documented but not done), the message carrying
+  ``source`` (``observed`` or ``forecast``) and, when forecast, the expected time
+  (benchmarks/results/watch-burst-notes.md: on the radar storm of seed 26 the observed
+  trigger came with the floods, the forecast's 26-45 minutes before them);
 - ``road_depth``: more than ``road_depth_m`` (0.15 m) at a road gauge (a depth sensor
   whose reading passes its manhole's rim by that much), or on a street cell of the 2D
   surface with a forecast probability reaching ``probability`` (keyed ``cell-IY-IX``,
@@ -52,6 +58,7 @@ class WarningSettings:
     hold_cycles: int = 1
     rain_mmh: float = 55.0
     rain_15min_mm: float = 20.0
+    rain_forecast_min: float = 60.0
     road_depth_m: float = 0.15
 
 
@@ -183,7 +190,9 @@ class WarningBook:
         cell = element.startswith("cell-")
         node = element if kind in ("manhole_overflow", "road_depth") and not cell else None
         gauge = element if kind == "rainfall" else None
-        extra = {"cell": element, **entry.get("extra", {})} if cell else {}
+        extra = (
+            {"cell": element, **entry.get("extra", {})} if cell else dict(entry.get("extra", {}))
+        )
         return WarningMessage(
             issued=when, kind=kind, status=status, node=node, gauge=gauge,
             probability=entry.get("probability"), expected_time=entry.get("expected_time"),
@@ -209,3 +218,45 @@ def write_atomic(path, data: bytes) -> Path:
     from twin.files.output import write_bytes
 
     return write_bytes(path, data)
+
+
+def forecast_rain_exceedance(times_s, rates_mmh, now_s, window_s, rain_mmh, rain_15min_mm):
+    """Where and when the forecast members' median rain passes the rainfall triggers.
+
+    Parameters
+    ----------
+    times_s : (k,) float64
+        Start of each forecast rain step [s after the start]; a step lasts to the next
+        (the last as long as the one before it).
+    rates_mmh : (n_members, k, n_gauges) float64
+        The members' rain rate [mm/h] per step and gauge.
+    now_s, window_s : float
+        The steps starting in ``[now_s, now_s + window_s)`` are judged.
+    rain_mmh, rain_15min_mm : float
+        The triggers: a median rate above ``rain_mmh``, or a median depth above
+        ``rain_15min_mm`` in the 15 minutes from a step's start.
+
+    Returns
+    -------
+    value : (n_gauges,) float64
+        The median's greatest rate in the window [mm/h].
+    first_s : (n_gauges,) float64
+        The first step's start at which a trigger is passed (NaN: none).
+    """
+    t = np.asarray(times_s, np.float64)
+    med = np.median(np.asarray(rates_mmh, np.float64), axis=0)  # (k, g)
+    n_g = med.shape[1]
+    first = np.full(n_g, np.nan)
+    use = (t >= now_s - 1e-6) & (t < now_s + window_s - 1e-6)
+    if not use.any():
+        return np.zeros(n_g), first
+    step = np.diff(t, append=t[-1] + (t[-1] - t[-2] if len(t) > 1 else 300.0))
+    depth = np.concatenate([np.zeros((1, n_g)), np.cumsum(med * step[:, None] / 3600.0, axis=0)])
+    edges = np.append(t, t[-1] + step[-1])
+    # the median depth in [t_j, t_j + 15 min), the forecast's end closing the window
+    end = np.minimum(t + 900.0, edges[-1])
+    d15 = np.stack([np.interp(end, edges, depth[:, g]) for g in range(n_g)], axis=1) - depth[:-1]
+    hit = ((med > rain_mmh) | (d15 > rain_15min_mm)) & use[:, None]
+    for g in np.flatnonzero(hit.any(axis=0)):
+        first[g] = t[np.argmax(hit[:, g])]
+    return med[use].max(axis=0), first

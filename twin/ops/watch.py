@@ -69,7 +69,14 @@ from twin.ops.rain import ObservedRain, persistence_nowcast
 from twin.ops.sensor_change import SensorChange, carried_folds, describe, sensor_keys, split_key
 from twin.ops.sensors import QUANTITY_UNITS, ElementKind, Quantity
 from twin.ops.store import DB_NAME, ObservationStore
-from twin.ops.warnings import WarningBook, WarningSettings, append_jsonl, iso, write_atomic
+from twin.ops.warnings import (
+    WarningBook,
+    WarningSettings,
+    append_jsonl,
+    forecast_rain_exceedance,
+    iso,
+    write_atomic,
+)
 from twin.ops.withheld import WithheldEnsembles, sensor_folds
 
 log = logging.getLogger("twin.ops")
@@ -812,12 +819,21 @@ class Twin:
             risks.update(self._road_risks(fc, max(lo, 1e-9)))
         rate = self.rain.mean_rate(self.t_s - 300.0, self.t_s)
         depth15 = self.rain.mean_rate(self.t_s - 900.0, self.t_s) * 0.25
+        fc_value, fc_first = self._forecast_rain_risk(fc)
         for g, gname in enumerate(self.net.raingages.name[: self.n_rain_gauges]):
             if rate[g] > s.rain_mmh or depth15[g] > s.rain_15min_mm:
                 risks[("rainfall", str(gname))] = {
                     "probability": None,
                     "expected_time": None,
                     "value": float(rate[g]),
+                    "extra": {"source": "observed"},
+                }
+            elif np.isfinite(fc_first[g]):
+                risks[("rainfall", str(gname))] = {
+                    "probability": None,
+                    "expected_time": self._time(fc_first[g]),
+                    "value": float(fc_value[g]),
+                    "extra": {"source": "forecast"},
                 }
         road = self.sensors.select(kind=ElementKind.NODE, quantity=Quantity.DEPTH)
         if self.record["time"] and len(road):
@@ -853,6 +869,27 @@ class Twin:
             )
         self.last_messages = msgs
         return msgs
+
+    def _forecast_rain_risk(self, fc) -> tuple:
+        """``(value, first_s)`` (n_rain_gauges,) of this cycle's forecast rain
+        (:func:`~twin.ops.warnings.forecast_rain_exceedance` of the members' nowcast
+        times their rain factor over ``rain_forecast_min``); first_s NaN where no
+        trigger is passed, or without a forecast this cycle."""
+        s = self.book.s
+        n = self.n_rain_gauges
+        none = (np.zeros(n), np.full(n, np.nan))
+        nowcast = getattr(self, "_nowcast", None)
+        if fc is None or fc.issued_s < self.t_s - 1.0 or nowcast is None:
+            return none
+        if s.rain_forecast_min <= 0.0:
+            return none
+        times, rates = nowcast
+        rates = np.asarray(rates, np.float64)[..., :n]
+        factor = np.exp(np.asarray(self.members.log_rain_factor, np.float64))
+        if factor.shape == (rates.shape[0],):
+            rates = rates * factor[:, None, None]
+        return forecast_rain_exceedance(times, rates, self.t_s, 60.0 * s.rain_forecast_min,
+                                        s.rain_mmh, s.rain_15min_mm)  # fmt: skip
 
     def _road_risks(self, fc, lowest: float) -> dict:
         """``road_depth`` risks of the street cells whose probability of water deeper
