@@ -18,18 +18,9 @@ import json
 import sys
 from pathlib import Path
 
-import numpy as np
-
 sys.path.insert(0, str(Path(__file__).parent))
+from watch_radargrid_rule import paired_table  # noqa: E402
 from watch_twin import network  # noqa: E402
-
-SCORES = (("analysis_rmse", None), ("forecast_rmse_30", None), ("forecast_rmse_60", None),
-          ("far", "at_0.5"), ("pod", "at_0.5"), ("median_lead_min", "at_0.5"))  # fmt: skip
-
-
-def value(row, name, part):
-    v = row[part][name] if part else row[name]
-    return float("nan") if v is None else float(v)
 
 
 def auto_at(net_name, n_cells, cell_m, seed=1) -> tuple[str, int]:
@@ -53,23 +44,7 @@ def main():
     a = ap.parse_args()
     rows = [r for r in json.load(open(a.file))["runs"]
             if r["method"] == a.method and r.get("cell_m") == a.cell_m]  # fmt: skip
-    default = {(r["network"], r["seed"]): r for r in rows if r.get("radar_rain") is None}
-    option = {(r["network"], r["seed"]): r for r in rows if r.get("radar_rain") == "subcatchment"}
-    cases = sorted(set(default) & set(option), key=lambda k: (k[1], k[0]))
-    if not cases:
-        raise SystemExit(f"no pair of gauge and subcatchment rows at {a.cell_m:g} m")
-    print("case", *(n for n, _ in SCORES), sep="\t")
-    table = {}
-    for c in cases:
-        d = [value(default[c], *s) for s in SCORES]
-        o = [value(option[c], *s) for s in SCORES]
-        table[c] = (d, o)
-        print(f"{c[0]} s{c[1]}", *(f"{x:.4f} -> {y:.4f}" for x, y in zip(d, o, strict=True)),
-              sep="\t")  # fmt: skip
-    d = np.array([table[c][0] for c in cases])
-    o = np.array([table[c][1] for c in cases])
-    md, mo = np.nanmean(d, axis=0), np.nanmean(o, axis=0)
-    print("mean", *(f"{x:.4f} -> {y:.4f}" for x, y in zip(md, mo, strict=True)), sep="\t")
+    cases, d, o, md, mo = paired_table(rows, "subcatchment", f"at {a.cell_m:g} m")
     nets = sorted({c[0] for c in cases})
     coarse = {n: auto_at(n, 64, 1000.0) for n in nets}
     fine = {n: auto_at(n, int(round(64_000.0 / a.cell_m)), a.cell_m) for n in nets}

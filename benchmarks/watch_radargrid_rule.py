@@ -21,6 +21,26 @@ def value(row, name, part):
     return float("nan") if v is None else float(v)
 
 
+def paired_table(rows, option: str, what: str):
+    """Print the ``option`` rows against the default rows of the same network and seed,
+    paired, and their means; returns ``(cases, default, option, mean_default,
+    mean_option)``, the arrays (case, score) in :data:`SCORES`' order."""
+    default = {(r["network"], r["seed"]): r for r in rows if r.get("radar_rain") is None}
+    chosen = {(r["network"], r["seed"]): r for r in rows if r.get("radar_rain") == option}
+    cases = sorted(set(default) & set(chosen), key=lambda k: (k[1], k[0]))
+    if not cases:
+        raise SystemExit(f"no pair of default and {option!r} rows {what}")
+    print("case", *(n for n, _ in SCORES), sep="\t")
+    d = np.array([[value(default[c], *s) for s in SCORES] for c in cases])
+    o = np.array([[value(chosen[c], *s) for s in SCORES] for c in cases])
+    for c, dc, oc in zip(cases, d, o, strict=True):
+        print(f"{c[0]} s{c[1]}", *(f"{x:.4f} -> {y:.4f}" for x, y in zip(dc, oc, strict=True)),
+              sep="\t")  # fmt: skip
+    md, mo = np.nanmean(d, axis=0), np.nanmean(o, axis=0)
+    print("mean", *(f"{x:.4f} -> {y:.4f}" for x, y in zip(md, mo, strict=True)), sep="\t")
+    return cases, d, o, md, mo
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("file")
@@ -28,23 +48,7 @@ def main():
     ap.add_argument("--method", default="enkf")
     a = ap.parse_args()
     rows = [r for r in json.load(open(a.file))["runs"] if r["method"] == a.method]
-    default = {(r["network"], r["seed"]): r for r in rows if r.get("radar_rain") is None}
-    option = {(r["network"], r["seed"]): r for r in rows if r.get("radar_rain") == a.option}
-    cases = sorted(set(default) & set(option), key=lambda k: (k[1], k[0]))
-    if not cases:
-        raise SystemExit(f"no pair of default and {a.option!r} rows with method {a.method!r}")
-    print("case", *(n for n, _ in SCORES), sep="\t")
-    table = {}
-    for c in cases:
-        d = [value(default[c], *s) for s in SCORES]
-        o = [value(option[c], *s) for s in SCORES]
-        table[c] = (d, o)
-        print(f"{c[0]} s{c[1]}", *(f"{x:.4f} -> {y:.4f}" for x, y in zip(d, o, strict=True)),
-              sep="\t")  # fmt: skip
-    d = np.array([table[c][0] for c in cases])
-    o = np.array([table[c][1] for c in cases])
-    md, mo = np.nanmean(d, axis=0), np.nanmean(o, axis=0)
-    print("mean", *(f"{x:.4f} -> {y:.4f}" for x, y in zip(md, mo, strict=True)), sep="\t")
+    cases, d, o, md, mo = paired_table(rows, a.option, f"with method {a.method!r}")
     lower = int((o[:, 0] < d[:, 0]).sum())
     rule = {
         "a_analysis_lower_mean": bool(mo[0] < md[0]),
