@@ -86,15 +86,18 @@ class SensorChange:
 
     @property
     def kept(self) -> list:
-        return [k for k in self.old if k in set(self.new)]
+        new = set(self.new)
+        return [k for k in self.old if k in new]
 
     @property
     def added(self) -> list:
-        return [k for k in self.new if k not in set(self.old)]
+        old = set(self.old)
+        return [k for k in self.new if k not in old]
 
     @property
     def removed(self) -> list:
-        return [k for k in self.old if k not in set(self.new)]
+        new = set(self.new)
+        return [k for k in self.old if k not in new]
 
     @property
     def moved(self) -> list:

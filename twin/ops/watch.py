@@ -1188,7 +1188,8 @@ class Twin:
                     self.record[k] = list(ds[k].values[:, : len(marked)])
                 else:
                     self.record[k] = list(ds[k].values)
-        self._columns = marked + [k for k in self._keys if k not in set(marked)]
+        had = set(marked)
+        self._columns = marked + [k for k in self._keys if k not in had]
         if (self.outdir / "forecasts.nc").exists():
             self.cycles = _cycles_from(
                 self.outdir / "forecasts.nc", self.start, self._time(self.t_s)
