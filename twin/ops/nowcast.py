@@ -604,11 +604,10 @@ class RadarRain:
         from twin.ops.mfb import MeanFieldBias
 
         if self.mfb is None:
-            self.mfb = MeanFieldBias(self.to_gauges(self.rate[:1]).shape[-1])
-        elif self.mfb.mean.size != self.weights.shape[0]:
+            self.mfb = MeanFieldBias(self.n_gauges)
+        elif self.mfb.mean.size != self.n_gauges:
             raise InputError(f"the radar's mean-field bias state has {self.mfb.mean.size} "
-                             f"gauges, the radar {self.weights.shape[0]}",
-                             field="radar_bias")  # fmt: skip
+                             f"gauges, the radar {self.n_gauges}", field="radar_bias")  # fmt: skip
         end = self.times_s + self.step_s
         after = -np.inf if self.mfb.t_s is None else self.mfb.t_s
         for k in np.flatnonzero((end <= now_s + 1e-6) & (end > after + 1e-6)):
