@@ -209,6 +209,9 @@ class Twin:
         times = {"cycle_min": cycle_min, "horizon_min": horizon_min}
         times |= {"assimilate_min": assimilate_min, "sample_s": sample_s}
         times = {k: checked_number(v, k, *WATCH_RANGES[k]) for k, v in times.items()}
+        warning_settings = (warning_settings or WarningSettings()).checked(
+            {k: f"warning_settings.{k}" for k in WarningSettings().thresholds()}
+        )
         self.cycle_s = times["cycle_min"] * 60.0
         self.horizon_s = times["horizon_min"] * 60.0
         self.sample_s = times["sample_s"]
@@ -984,6 +987,7 @@ class Twin:
             **({"radar_rain_auto": self.radar_rain_auto} if self.radar_rain_auto else {}),
             **self._folder_settings(),
             "warnings": self.book.state(),
+            "warning_settings": self.book.s.thresholds(),
             "references": {f"{k}|{e}": v for (k, e), v in self._references.items()},
             "qc": {
                 "flagged": self.qc.flagged.tolist(),
@@ -1026,6 +1030,19 @@ class Twin:
             "surface": bool(self.members.sims[0].couplers),
             "sensors": sensor_keys(sn),
         }
+
+    def _note_threshold_change(self, marked: dict | None) -> None:
+        """Log, at a restart, the warning thresholds changed since the folder's last cycle
+        (none marked: a folder before round 15's watch-rainwarn).  A changed threshold is
+        an operator's right: the warnings in force are judged by the new ones at the first
+        cycle (cancelled where no longer met, raised where now met), not refused."""
+        own = self.book.s.thresholds()
+        changed = [f"{k} {marked[k]:g} -> {own[k]:g}" for k in own
+                   if marked and k in marked and float(marked[k]) != own[k]]  # fmt: skip
+        if changed:
+            log.warning("%s: warning thresholds changed at the restart (%s): the warnings in "
+                        "force are judged by the new ones from this cycle", self.outdir,
+                        ", ".join(changed))  # fmt: skip
 
     def _note_sensor_change(self) -> None:
         """Log, at a restart, the sensors the file added, removed or changed (warnings:
@@ -1146,6 +1163,7 @@ class Twin:
         self.t_s = float(mark["t_s"])
         self._cycle_no = int(mark["cycle"])
         self.book.restore(mark["warnings"])
+        self._note_threshold_change(mark.get("warning_settings"))
         if mark.get("radar_bias") and self.radar is not None and self.radar.bias == "kalman":
             self.radar.restore_bias(mark["radar_bias"])  # else (none yet) from the frames
         self._references = {tuple(k.split("|", 1)): v for k, v in mark["references"].items()}
