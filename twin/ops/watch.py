@@ -15,8 +15,9 @@ One cycle (``cycle_s`` of event time, 10 minutes by default) from ``T0`` to ``T`
    forecast members load them and run the horizon with the nowcast rain, and the
    warnings are issued, updated or cancelled;
 4. ``analysis.nc``, ``forecasts.nc``, ``warnings.jsonl``, ``alerts/`` and the twin's
-   own bookkeeping (``watch.json``: the last cycle, QC and warning state, the radar's
-   Kalman-filtered mean-field bias, the trajectory) are written whole, the last cycle
+   own bookkeeping (``watch.json``: the last cycle, QC and warning state, the warning
+   thresholds (a restart with others re-judges the warnings in force by them), the
+   radar's Kalman-filtered mean-field bias, the trajectory) are written whole, the last cycle
    last, so a killed twin restarts from its last complete cycle: the members reload
    their states, the observations are in the database (none lost, none twice), and what
    else a cycle hands the next is saved with the mark (:mod:`twin.ops.carried`): a
