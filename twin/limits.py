@@ -108,12 +108,21 @@ CLI_RANGES = {
 }
 
 #: the operational twin's times [min] (``twin watch``, ``twin.Twin``): a second to a day
-#: between cycles or updates, up to two days of forecast
+#: between cycles or updates, up to two days of forecast; and its warning thresholds
+#: (:class:`twin.ops.warnings.WarningSettings`, ``twin watch --rain-mmh`` ...): a rain
+#: rate up to 500 mm/h (beyond the world record's hour), a 15-minute depth up to 200 mm,
+#: the forecast rain judged up to two days ahead (0: observed only), a road depth of a
+#: millimetre to 10 m, a flood probability above 0 up to 1
 WATCH_RANGES = {
     "cycle_min": (1 / 60, 1440.0),
     "assimilate_min": (1 / 60, 1440.0),
     "horizon_min": (1 / 60, 2880.0),
     "sample_s": (1.0, 86400.0),
+    "rain_mmh": (0.1, 500.0),
+    "rain_15min_mm": (0.1, 200.0),
+    "rain_forecast_min": (0.0, 2880.0),
+    "road_depth_m": (0.001, 10.0),
+    "probability": (0.01, 1.0),
 }
 
 

@@ -92,3 +92,50 @@ def test_street_cell_road_warning_lifecycle_and_cap():
     again = WarningBook(book.s)
     again.restore(book.state())
     assert [m.status for m in again.cycle(T, {})] == ["cancel"]
+
+
+def _rain(source, minutes=None, value=62.0):
+    exp = None if minutes is None else T + np.timedelta64(minutes, "m")
+    return {"probability": None, "expected_time": exp, "value": value,
+            "extra": {"source": source}}  # fmt: skip
+
+
+def _parameters(xml: bytes) -> dict:
+    import xml.etree.ElementTree as ET
+
+    q = "{urn:oasis:names:tc:emergency:cap:1.2}"
+    info = ET.fromstring(xml).find(q + "info")
+    pars = {p.findtext(q + "valueName"): p.findtext(q + "value")
+            for p in info.findall(q + "parameter")}  # fmt: skip
+    return {"onset": info.findtext(q + "onset"), "certainty": info.findtext(q + "certainty"),
+            "description": info.findtext(q + "description"), **pars}  # fmt: skip
+
+
+def test_rain_cap_says_observed_or_forecast_and_its_onset():
+    """Round 15 (watch-rainwarn): a rainfall warning's CAP alert said neither whether its
+    rain was observed or forecast nor, when observed, when it began; a forecast one's
+    certainty was "Observed"."""
+    book = WarningBook()
+    fc = book.cycle(T, {("rainfall", "RG1"): _rain("forecast", 25)})[0].to_dict()
+    xml = cap_alert(fc)
+    assert check_cap(xml) == []
+    got = _parameters(xml)
+    assert got["source"] == "forecast" and got["onset"] == "2024-07-15T01:25:00+00:00"
+    assert got["expected_time"] == "2024-07-15T01:25:00Z" and got["certainty"] == "Likely"
+    assert "forecast, expected 2024-07-15T01:25:00Z" in got["description"]
+    obs = book.cycle(T, {("rainfall", "RG2"): _rain("observed")})[0].to_dict()
+    xml = cap_alert(obs)
+    assert check_cap(xml) == []
+    got = _parameters(xml)
+    assert got["source"] == "observed" and got["certainty"] == "Observed"
+    assert got["onset"] == "2024-07-15T01:00:00+00:00"  # raining at the issue time
+    # the manhole warning's onset is its expected first flood
+    mh = book.cycle(T, {("manhole_overflow", "MH1"): _risk(0.8, 40)})[0].to_dict()
+    assert _parameters(cap_alert(mh))["onset"] == "2024-07-15T01:40:00+00:00"
+
+
+def test_cap_checker_refuses_a_parameter_without_its_value():
+    msg = WarningBook().cycle(T, {("rainfall", "RG1"): _rain("forecast", 25)})[0].to_dict()
+    xml = cap_alert(msg)
+    bad = xml.replace(b"<value>forecast</value>", b"")
+    assert any("parameter" in e and "missing value" in e for e in check_cap(bad))

@@ -42,9 +42,22 @@ def _expected_top(writer, k) -> str:
     return writer.nodes[best[np.argmax(p90[best])]]
 
 
+def _forecast_rain_line(writer, k) -> dict:
+    """A forecast rainfall warning of cycle ``k`` (as `twin watch` writes it since round 15),
+    its rain expected three cycles after it."""
+    when = writer.cycle_time(k)
+    return {"issued": f"{when}Z", "kind": "rainfall", "node": None, "probability": None,
+            "expected_time": f"{when + 3 * writer.step}Z", "status": "new",
+            "gauge": "RG1", "value": 61.5, "source": "forecast"}  # fmt: skip
+
+
 def test_watch_page_follows_the_folder(writer, serve, open_page, sensors_toml, tmp_path):
+    import json
+
     for k in range(3):
         writer.write_cycle(k)
+    with open(writer.folder / "warnings.jsonl", "a", encoding="utf-8") as fh:
+        fh.write(json.dumps(_forecast_rain_line(writer, 2)) + "\n")
     s = serve(writer.folder, "--network", "small", "--sensors", sensors_toml, "--poll", "0.2")
     page = open_page(s.url)
     assert _now(page) == str(writer.cycle_time(2))
@@ -65,7 +78,11 @@ def test_watch_page_follows_the_folder(writer, serve, open_page, sensors_toml, t
     shown = page.js(
         "[...document.querySelectorAll('#warnings .warning')].map(e => e.dataset.element)"
     )
-    assert sorted(shown) == sorted(writer.active)
+    assert sorted(shown) == sorted([*writer.active, "RG1"])
+    # the rain warning says its rain is forecast, and when it comes (two cycles after now)
+    rain = page.js("document.querySelector('#warnings .warning.kind-rainfall').textContent")
+    lead = round(2 * writer.step / np.timedelta64(1, "m"))
+    assert "forecast" in rain and f"in {lead} min" in rain and "61.5" in rain, rain
     # advice: the latest cycle's line
     assert "PS1" in page.js("document.getElementById('advice').textContent")
     # sensors at the cycle: the stuck one is flagged

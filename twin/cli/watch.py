@@ -161,8 +161,50 @@ from twin.errors import InputError
     default=1,
     show_default=True,
     help="A manhole or street-cell warning is cancelled once its probability has been "
-    "below the lower threshold (0.3) on this many cycles in a row; 2 holds it through "
-    "one cycle's dip instead of cancelling and raising it again (README, Warnings).",
+    "below the lower threshold (--warning-probability less 0.2) on this many cycles in a "
+    "row; 2 holds it through one cycle's dip instead of cancelling and raising it again "
+    "(README, Warnings).",
+)
+@click.option(
+    "--warning-probability",
+    type=float,
+    default=0.5,
+    show_default=True,
+    help="A manhole or street cell is warned of when its flood probability within the "
+    "horizon reaches this (0.01-1).",
+)
+@click.option(
+    "--rain-mmh",
+    type=float,
+    default=55.0,
+    show_default=True,
+    help="The rainfall warning: a gauge's rain rate above this [mm/h] (0.1-500), "
+    "observed or forecast.",
+)
+@click.option(
+    "--rain-15min-mm",
+    type=float,
+    default=20.0,
+    show_default=True,
+    help="The rainfall warning: a gauge's rain in 15 minutes above this [mm] (0.1-200), "
+    "observed or forecast.",
+)
+@click.option(
+    "--rain-forecast-min",
+    type=float,
+    default=60.0,
+    show_default=True,
+    help="The rainfall warning judges the forecast members' median rain this many minutes "
+    "ahead (0-2880; 0: the observed rain only).",
+)
+@click.option(
+    "--road-depth-m",
+    type=float,
+    default=0.15,
+    show_default=True,
+    help="The road warning: water above a road gauge's rim, or on a street cell, deeper "
+    "than this [m] (0.001-10).  The thresholds are kept in OUTDIR/watch.json; a restart "
+    "with others re-judges the warnings in force by them at its first cycle.",
 )
 @click.option(
     "--adaptive-inflation",
@@ -200,7 +242,8 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
               conduits, subcatchments, obs_error, plain_gate, plain_qc, factor_bound,
               factor_independent,
               motion_pairs, nowcast_mean, motion_pert, nowcast_spread, radar_rain,
-              radar_bias, warning_hold,
+              radar_bias, warning_hold, warning_probability, rain_mmh, rain_15min_mm,
+              rain_forecast_min, road_depth_m,
               adaptive_inflation, scheduler, seed, advise, actuators_path, solver,
               outdir):  # fmt: skip
     """Keep NETWORK corrected by live sensors, forecast every cycle and issue warnings.
@@ -213,9 +256,15 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
     from twin.ops.enkf import FilterSettings
     from twin.ops.qc import QCSettings
     from twin.ops.sensors import load_sensors
-    from twin.ops.warnings import WarningSettings
+    from twin.ops.warnings import THRESHOLDS, WarningSettings
     from twin.ops.watch import Twin
 
+    # the warning thresholds in their ranges: one line naming the option, nothing written
+    warning_settings = WarningSettings(
+        hold_cycles=warning_hold, probability=warning_probability, rain_mmh=rain_mmh,
+        rain_15min_mm=rain_15min_mm, rain_forecast_min=rain_forecast_min,
+        road_depth_m=road_depth_m,
+    ).checked(THRESHOLDS)  # fmt: skip
     net = twin.load_network(network)
     sensors = load_sensors(sensors_path, net)
     given = click.get_current_context().get_parameter_source
@@ -324,7 +373,7 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
                                              param_shared=not factor_independent,
                                              estimate_subcatchments=subcatchments),
               qc_settings=QCSettings(pinned_spread=not plain_qc),
-              warning_settings=WarningSettings(hold_cycles=warning_hold), **radar)  # fmt: skip
+              warning_settings=warning_settings, **radar)  # fmt: skip
     for p in (obs_path, rain_path):
         if p:
             new = ingest_csv(p, tw.store, sensors)

@@ -6,7 +6,11 @@ document against the structure the CAP 1.2 schema requires (the required element
 in order, the value lists of ``status``, ``msgType``, ``scope``, ``category``,
 ``urgency``, ``severity`` and ``certainty``, times with a zone offset), so a file we
 write can be read by any CAP consumer.  A cancel or update references the alert it
-follows (``references``: ``sender,identifier,sent``).
+follows (``references``: ``sender,identifier,sent``).  A rainfall warning says whether its
+rain is observed or forecast (``parameter`` ``source``; a forecast one's certainty
+``Likely``, the members' median passing a trigger) and when it begins (``onset``: the
+forecast rain's first step past a trigger, or the issue time of observed rain); a
+manhole warning's ``onset`` is its expected first flood.
 """
 
 from __future__ import annotations
@@ -125,10 +129,15 @@ def cap_alert(msg: dict, references: str | None = None, area: str = "") -> bytes
     p = msg.get("probability")
     sub(info, "urgency", "Past" if msg["status"] == "cancel" else "Expected")
     sub(info, "severity", "Moderate" if msg["kind"] != "manhole_overflow" else "Severe")
+    source = msg.get("source")  # a rainfall warning's: observed or forecast
     certainty = "Observed" if p is None else ("Likely" if p > 0.5 else "Possible")
+    if source == "forecast":  # the forecast members' median passes a trigger
+        certainty = "Likely"
     sub(info, "certainty", "Unlikely" if msg["status"] == "cancel" else certainty)
-    if msg.get("expected_time"):
+    if msg.get("expected_time"):  # a manhole's first flood, the forecast rain's first step
         sub(info, "onset", cap_time(msg["expected_time"]))
+    elif source == "observed" and msg["status"] != "cancel":  # raining now
+        sub(info, "onset", cap_time(msg["issued"]))
     sub(info, "senderName", "sewer-twin operational twin")
     sub(info, "headline", headline.format(e=element))
     desc = f"{msg['kind']} {msg['status']} at {element}"
@@ -136,8 +145,13 @@ def cap_alert(msg: dict, references: str | None = None, area: str = "") -> bytes
         desc += f"; probability {p:.2f}"
     if msg.get("value") is not None:
         desc += f"; value {msg['value']}"
+    if source is not None:
+        desc += f"; {source}"
+        if msg.get("expected_time"):
+            desc += f", expected {msg['expected_time']}"
     sub(info, "description", desc)
-    for name, value in (("kind", msg["kind"]), ("probability", p)):
+    for name, value in (("kind", msg["kind"]), ("probability", p), ("source", source),
+                        ("expected_time", msg.get("expected_time"))):  # fmt: skip
         if value is not None:
             par = ET.SubElement(info, q + "parameter")
             sub(par, "valueName", name)
@@ -209,6 +223,9 @@ def check_cap(xml: bytes) -> list[str]:
             t = one(info, tag, where, required=False)
             if t and not _TIME.match(t):
                 errs.append(f"{where}: {tag} {t!r} is not a CAP time")
+        for j, par in enumerate(info.findall(q + "parameter")):  # CAP 1.2: both required
+            one(par, "valueName", f"{where}.parameter[{j}]")
+            one(par, "value", f"{where}.parameter[{j}]")
         for j, area in enumerate(info.findall(q + "area")):
             one(area, "areaDesc", f"{where}.area[{j}]")
     return errs

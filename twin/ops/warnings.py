@@ -61,6 +61,35 @@ class WarningSettings:
     rain_forecast_min: float = 60.0
     road_depth_m: float = 0.15
 
+    def thresholds(self) -> dict:
+        """The thresholds an operator sets (``twin watch --rain-mmh`` ...), as recorded in
+        ``watch.json``: a restart with others re-judges the warnings in force by them at
+        its first cycle (those no longer met are cancelled, those now met raised)."""
+        return {k: float(getattr(self, k)) for k in THRESHOLDS}
+
+    def checked(self, fields: dict | None = None) -> WarningSettings:
+        """These settings, each threshold in its range (:data:`twin.limits.WATCH_RANGES`);
+        otherwise an ``InputError`` naming ``fields[key]`` (default the key)."""
+        from dataclasses import replace
+
+        from twin.errors import checked_number
+        from twin.limits import WATCH_RANGES
+
+        fields = fields or {}
+        got = {k: checked_number(getattr(self, k), fields.get(k, k), *WATCH_RANGES[k])
+               for k in THRESHOLDS}  # fmt: skip
+        return replace(self, **got)
+
+
+#: the thresholds of :class:`WarningSettings` an operator sets, with their options
+THRESHOLDS = {
+    "rain_mmh": "--rain-mmh",
+    "rain_15min_mm": "--rain-15min-mm",
+    "rain_forecast_min": "--rain-forecast-min",
+    "road_depth_m": "--road-depth-m",
+    "probability": "--warning-probability",
+}
+
 
 @dataclass
 class WarningMessage:

@@ -15,8 +15,9 @@ One cycle (``cycle_s`` of event time, 10 minutes by default) from ``T0`` to ``T`
    forecast members load them and run the horizon with the nowcast rain, and the
    warnings are issued, updated or cancelled;
 4. ``analysis.nc``, ``forecasts.nc``, ``warnings.jsonl``, ``alerts/`` and the twin's
-   own bookkeeping (``watch.json``: the last cycle, QC and warning state, the radar's
-   Kalman-filtered mean-field bias, the trajectory) are written whole, the last cycle
+   own bookkeeping (``watch.json``: the last cycle, QC and warning state, the warning
+   thresholds (a restart with others re-judges the warnings in force by them), the
+   radar's Kalman-filtered mean-field bias, the trajectory) are written whole, the last cycle
    last, so a killed twin restarts from its last complete cycle: the members reload
    their states, the observations are in the database (none lost, none twice), and what
    else a cycle hands the next is saved with the mark (:mod:`twin.ops.carried`): a
@@ -209,6 +210,9 @@ class Twin:
         times = {"cycle_min": cycle_min, "horizon_min": horizon_min}
         times |= {"assimilate_min": assimilate_min, "sample_s": sample_s}
         times = {k: checked_number(v, k, *WATCH_RANGES[k]) for k, v in times.items()}
+        warning_settings = (warning_settings or WarningSettings()).checked(
+            {k: f"warning_settings.{k}" for k in WarningSettings().thresholds()}
+        )
         self.cycle_s = times["cycle_min"] * 60.0
         self.horizon_s = times["horizon_min"] * 60.0
         self.sample_s = times["sample_s"]
@@ -984,6 +988,7 @@ class Twin:
             **({"radar_rain_auto": self.radar_rain_auto} if self.radar_rain_auto else {}),
             **self._folder_settings(),
             "warnings": self.book.state(),
+            "warning_settings": self.book.s.thresholds(),
             "references": {f"{k}|{e}": v for (k, e), v in self._references.items()},
             "qc": {
                 "flagged": self.qc.flagged.tolist(),
@@ -1026,6 +1031,19 @@ class Twin:
             "surface": bool(self.members.sims[0].couplers),
             "sensors": sensor_keys(sn),
         }
+
+    def _note_threshold_change(self, marked: dict | None) -> None:
+        """Log, at a restart, the warning thresholds changed since the folder's last cycle
+        (none marked: a folder before round 15's watch-rainwarn).  A changed threshold is
+        an operator's right: the warnings in force are judged by the new ones at the first
+        cycle (cancelled where no longer met, raised where now met), not refused."""
+        own = self.book.s.thresholds()
+        changed = [f"{k} {marked[k]:g} -> {own[k]:g}" for k in own
+                   if marked and k in marked and float(marked[k]) != own[k]]  # fmt: skip
+        if changed:
+            log.warning("%s: warning thresholds changed at the restart (%s): the warnings in "
+                        "force are judged by the new ones from this cycle", self.outdir,
+                        ", ".join(changed))  # fmt: skip
 
     def _note_sensor_change(self) -> None:
         """Log, at a restart, the sensors the file added, removed or changed (warnings:
@@ -1146,6 +1164,7 @@ class Twin:
         self.t_s = float(mark["t_s"])
         self._cycle_no = int(mark["cycle"])
         self.book.restore(mark["warnings"])
+        self._note_threshold_change(mark.get("warning_settings"))
         if mark.get("radar_bias") and self.radar is not None and self.radar.bias == "kalman":
             self.radar.restore_bias(mark["radar_bias"])  # else (none yet) from the frames
         self._references = {tuple(k.split("|", 1)): v for k, v in mark["references"].items()}

@@ -184,6 +184,7 @@ class WatchPanels:
                          "expected_time": it.get("expected_time"), "lead_min": lead,
                          "status": it.get("status"), "issued": it.get("issued"),
                          "value": it.get("value"), "unit": _WARNING_UNITS.get(kind, ""),
+                         "source": it.get("source"),  # a rainfall warning's: observed, forecast
                          "gauge": bool(it.get("gauge")) and not it.get("node")})  # fmt: skip
         rows.sort(key=lambda r: (-(r["probability"] or 0.0), r["expected_time"] or "~"))
         return {"now": iso(now) if now is not None else None, "active": rows,

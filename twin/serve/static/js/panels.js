@@ -83,6 +83,7 @@ Twin.showWarnings = function (el, w, onNode) {
   }
   for (const a of w.active) {
     const parts = [a.kind.replace("_", " ")];
+    if (a.source) parts.push(a.source); // a rainfall warning's: observed or forecast rain
     if (a.probability !== null && a.probability !== undefined) parts.push(`p ${Twin.num(a.probability)}`);
     if (a.lead_min !== null && a.lead_min !== undefined) {
       parts.push(a.lead_min >= 0 ? `in ${Math.round(a.lead_min)} min (${Twin.time(a.expected_time)})`
