@@ -71,6 +71,7 @@ from twin.ops.sensor_change import SensorChange, carried_folds, describe, sensor
 from twin.ops.sensors import QUANTITY_UNITS, ElementKind, Quantity
 from twin.ops.store import DB_NAME, ObservationStore
 from twin.ops.warnings import (
+    THRESHOLDS,
     WarningBook,
     WarningSettings,
     append_jsonl,
@@ -211,7 +212,7 @@ class Twin:
         times |= {"assimilate_min": assimilate_min, "sample_s": sample_s}
         times = {k: checked_number(v, k, *WATCH_RANGES[k]) for k, v in times.items()}
         warning_settings = (warning_settings or WarningSettings()).checked(
-            {k: f"warning_settings.{k}" for k in WarningSettings().thresholds()}
+            {k: f"warning_settings.{k}" for k in THRESHOLDS}
         )
         self.cycle_s = times["cycle_min"] * 60.0
         self.horizon_s = times["horizon_min"] * 60.0
