@@ -5,30 +5,18 @@ rain after its last frame was that frame's, held)."""
 import numpy as np
 import pytest
 
-import twin
 from twin.engine.options import SimOptions
 from twin.ops.nowcast import RadarRain
 from twin.ops.sensors import SensorSet
 from twin.ops.watch import Twin
-from twin.validation.radar_storm import RainCell, moving_cells, network_grid
-
-
-@pytest.fixture(scope="module")
-def storm():
-    net = twin.load_network("small")
-    start = SimOptions.from_network(net).start
-    x, y = network_grid(net, 32, 500.0)
-    cx, cy = x.mean(), y.mean()
-    cells = [RainCell(cx - 6000.0, cy, 6.0, 0.0, 60.0, 2500.0, 0.2)]
-    return net, start, moving_cells(cells, x, y, start, 24, 300.0)
 
 
 def _write(frames, path):
     frames.to_dataset().to_netcdf(path)
 
 
-def test_frames_written_after_the_start_are_read_every_cycle(storm, tmp_path):
-    net, start, frames = storm
+def test_frames_written_after_the_start_are_read_every_cycle(cell_storm, tmp_path):
+    net, start, frames = cell_storm
     folder = tmp_path / "radar"
     folder.mkdir()
     _write(frames.isel(time=slice(0, 4)), folder / "a.nc")  # the first 20 minutes
@@ -55,9 +43,9 @@ def test_frames_written_after_the_start_are_read_every_cycle(storm, tmp_path):
     assert tw.rain.mean_rate(3600.0, 3900.0)[0] == pytest.approx(2.0 * expect[12])
 
 
-def test_nowcast_uses_the_frames_that_arrived(storm, tmp_path):
+def test_nowcast_uses_the_frames_that_arrived(cell_storm, tmp_path):
     pytest.importorskip("pysteps")
-    net, start, frames = storm
+    net, start, frames = cell_storm
     folder = tmp_path / "radar"
     folder.mkdir()
     _write(frames.isel(time=slice(0, 3)), folder / "a.nc")
@@ -115,7 +103,7 @@ def test_the_extrapolation_spread_is_the_rain_s_own_growth_and_noise():
     np.testing.assert_allclose(walk, 0.0225 * np.arange(1, 13), rtol=0.25, atol=0.01)
 
 
-def test_twin_watch_with_a_radar_folder_warns_on_the_radar_s_rain(storm, tmp_path):
+def test_twin_watch_with_a_radar_folder_warns_on_the_radar_s_rain(cell_storm, tmp_path):
     """``twin watch --radar DIR``: the radar's catchment rain is the observed rain (the
     rainfall warning carries the radar frame's rate, not the network gauge's)."""
     import json
@@ -123,7 +111,7 @@ def test_twin_watch_with_a_radar_folder_warns_on_the_radar_s_rain(storm, tmp_pat
     from twin.cli import main
     from twin.scenarios.modify import copy_network
 
-    net, start, frames = storm
+    net, start, frames = cell_storm
     net = copy_network(net)
     net.options["END_TIME"] = "01:00:00"
     net.to_inp(tmp_path / "town.inp")
@@ -149,11 +137,11 @@ def test_twin_watch_with_a_radar_folder_warns_on_the_radar_s_rain(storm, tmp_pat
     assert rain[0]["value"] == pytest.approx(radar[int(t) // 300 - 1], rel=1e-3)
 
 
-def test_a_gauge_adjusted_radar_scales_its_nowcast_to_the_gauges(storm, tmp_path):
+def test_a_gauge_adjusted_radar_scales_its_nowcast_to_the_gauges(cell_storm, tmp_path):
     pytest.importorskip("pysteps")
     from twin.ops.rain import ObservedRain
 
-    net, start, frames = storm
+    net, start, frames = cell_storm
     truth = RadarRain(frames, net, start)
     gauges = truth.observed()  # the gauge reads the field; the radar half of it
     half = RadarRain(frames * 0.5, net, start, method="extrapolation", gauge_adjusted=True)

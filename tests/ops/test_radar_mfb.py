@@ -82,21 +82,11 @@ def test_no_rain_is_the_prior_and_a_dry_spell_returns_to_it():
     np.testing.assert_allclose(f.var, rho**2 * v + (1 - rho**2) * 0.09, rtol=1e-12)
 
 
-@pytest.fixture(scope="module")
-def storm():
-    net = twin.load_network("small")
-    start = SimOptions.from_network(net).start
-    x, y = network_grid(net, 32, 500.0)
-    cx, cy = x.mean(), y.mean()
-    cells = [RainCell(cx - 6000.0, cy, 6.0, 0.0, 60.0, 2500.0, 0.2)]
-    return net, start, moving_cells(cells, x, y, start, 24, 300.0)
-
-
-def test_a_kalman_bias_of_a_radar_reading_half_the_gauges(storm):
+def test_a_kalman_bias_of_a_radar_reading_half_the_gauges(cell_storm):
     """The gauge reads the field, the radar half of it: each raining step observes
     log 2 exactly, so the estimate is the filter's own recursion on log 2 (the steps
     where both rain); no gauge rain: the prior (1); the window's estimate unchanged."""
-    net, start, frames = storm
+    net, start, frames = cell_storm
     gauges = RadarRain(frames, net, start).observed()
     half = RadarRain(frames * 0.5, net, start, gauge_adjusted=True, bias="kalman")
     now = 3600.0
@@ -118,12 +108,12 @@ def test_a_kalman_bias_of_a_radar_reading_half_the_gauges(storm):
         RadarRain(frames, net, start, bias="mean")
 
 
-def test_a_restart_carries_the_bias_filter_s_state(storm, tmp_path):
+def test_a_restart_carries_the_bias_filter_s_state(cell_storm, tmp_path):
     """A watch killed and restarted on a radar folder that keeps only the last frames
     (an export pruning its old files) continues the filter from watch.json: the same
     bias as the watch that ran through; before, it started again from the prior on the
     frames left."""
-    net, start, frames = storm
+    net, start, frames = cell_storm
     gauges = RadarRain(frames, net, start).observed()
 
     def watch(folder, outdir, until):
