@@ -3,8 +3,8 @@ under-catch factor), the radar, the model's gauges - and, at the 40-80 minute cy
 radar nowcast's members (mean, sd; gauge-adjusted, without the members' rain factor), the
 radar's last frame advected with the true motion, and the truth's own last frame advected
 with the true motion (a perfect extrapolation), for leads 0-25 min; and the truth without
-its texture.  Usage: python benchmarks/watch_burst_rain.py NETWORK SEED CELL_M N_CELLS
-(writes /tmp/wb/rain-NETWORK-SEED-CELL.json; gathered into
+its texture.  Usage: python benchmarks/watch_burst_rain.py NETWORK SEED CELL_M N_CELLS -o OUT.json
+(the cases' files gathered into
 benchmarks/results/watch-burst-rain.json)."""
 
 import json
@@ -13,7 +13,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
-from watch_twin import network
+from watch_twin import case_args, network
 
 from twin.engine.options import SimOptions
 from twin.ops.nowcast import RadarRain
@@ -21,12 +21,7 @@ from twin.ops.rain import ObservedRain
 from twin.validation import radar_twin as R
 from twin.validation.radar_twin import draw, networks_of_field, storm_frames
 
-net_name, seed, cell_m, n_cells = (
-    sys.argv[1],
-    int(sys.argv[2]),
-    float(sys.argv[3]),
-    int(sys.argv[4]),
-)
+net_name, seed, cell_m, n_cells, out_path = case_args(__doc__)
 net = network(net_name)
 st = draw(seed)
 print("storm", st, "dir_deg", np.degrees(st.direction_rad))
@@ -103,20 +98,6 @@ for now_min in (40, 50, 60, 70, 80):
         motion_est=[float(V[0][wet].mean()), float(V[1][wet].mean())],
         motion_true=[float(Vtrue[0, 0, 0]), float(Vtrue[1, 0, 0])],
     )
-json.dump(
-    dict(
-        network=net_name,
-        seed=seed,
-        cell_m=cell_m,
-        storm=str(st),
-        times_min=(r.times_s / 60).tolist(),
-        truth=truth.tolist(),
-        radar=rad.tolist(),
-        gauge_point=gp.tolist(),
-        cycles=out,
-    ),
-    open(f"/tmp/wb/rain-{net_name}-{seed}-{int(cell_m)}.json", "w"),
-)
 import dataclasses  # noqa: E402
 
 smooth = storm_frames(
@@ -127,6 +108,19 @@ print("\nt_min truth*f  no-texture*f  texture factor")
 for i, t in enumerate(r.times_s):
     if 50 * 60 <= t <= 100 * 60:
         print(f"{t / 60:5.0f} {truth[i]:7.1f} {sm[i]:7.1f} {truth[i] / max(sm[i], 1e-9):5.2f}")
-d = json.load(open(f"/tmp/wb/rain-{net_name}-{seed}-{int(cell_m)}.json"))
-d["no_texture"] = sm.tolist()
-json.dump(d, open(f"/tmp/wb/rain-{net_name}-{seed}-{int(cell_m)}.json", "w"))
+out_path.write_text(
+    json.dumps(
+        dict(
+            network=net_name,
+            seed=seed,
+            cell_m=cell_m,
+            storm=str(st),
+            times_min=(r.times_s / 60).tolist(),
+            truth=truth.tolist(),
+            radar=rad.tolist(),
+            gauge_point=gp.tolist(),
+            cycles=out,
+            no_texture=sm.tolist(),
+        )
+    )
+)

@@ -2,8 +2,8 @@
 rain (the twin before 2026-12-07) and on the nowcast members' median over the next 60 min
 (gauge-adjusted; with factor 1 and with the truth's under-catch factor), every 10-minute
 cycle, against the truth's first manhole flood; no twin run (the nowcast offline).
-Usage: python benchmarks/watch_burst_rainwarn.py NETWORK SEED CELL_M N_CELLS
-(writes /tmp/wb/rw-NETWORK-SEED-CELL.json; gathered into
+Usage: python benchmarks/watch_burst_rainwarn.py NETWORK SEED CELL_M N_CELLS -o OUT.json
+(the cases' files gathered into
 benchmarks/results/watch-burst-rainwarn.json)."""
 
 import json
@@ -12,7 +12,7 @@ import sys
 import numpy as np
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
-from watch_twin import network
+from watch_twin import case_args, network
 
 from twin.engine.options import SimOptions
 from twin.ops.nowcast import RadarRain
@@ -20,12 +20,7 @@ from twin.ops.rain import ObservedRain
 from twin.validation import twin_experiment as E
 from twin.validation.radar_twin import radar_experiment
 
-net_name, seed, cell_m, n_cells = (
-    sys.argv[1],
-    int(sys.argv[2]),
-    float(sys.argv[3]),
-    int(sys.argv[4]),
-)
+net_name, seed, cell_m, n_cells, out_path = case_args(__doc__)
 factor = 1.2 + 0.1 * (seed % 3)
 ex, frames, radar = radar_experiment(
     network(net_name), 6, seed, rain_factor=factor, n_cells=n_cells, cell_m=cell_m
@@ -94,4 +89,4 @@ res = dict(
 print(json.dumps({k: v for k, v in res.items() if k != "cycles"}))
 for x in rows:
     print(x)
-json.dump(res, open(f"/tmp/wb/rw-{net_name}-{seed}-{int(cell_m)}.json", "w"))
+out_path.write_text(json.dumps(res))

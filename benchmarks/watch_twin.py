@@ -34,6 +34,20 @@ import xarray as xr
 OUT = Path(__file__).parent / "results" / "watch-twin.json"
 
 
+def case_args(doc: str):
+    """``(network, seed, cell_m, n_cells, out)`` of a one-case probe script's command line
+    (``NETWORK SEED CELL_M N_CELLS -o OUT.json``: the radar twin experiment's case on a
+    radar grid of ``N_CELLS`` cells of ``CELL_M`` metres, the JSON it writes)."""
+    ap = argparse.ArgumentParser(description=doc)
+    ap.add_argument("network")
+    ap.add_argument("seed", type=int)
+    ap.add_argument("cell_m", type=float)
+    ap.add_argument("n_cells", type=int)
+    ap.add_argument("-o", required=True, help="the JSON file written")
+    a = ap.parse_args()
+    return a.network, a.seed, a.cell_m, a.n_cells, Path(a.o)
+
+
 def network(name):
     import twin
 
