@@ -17,10 +17,8 @@ import numpy as np
 import pytest
 import xarray as xr
 
-import twin
+from tests.radar_cells import passing_cell_folder
 from twin.cli import main
-from twin.engine.options import SimOptions
-from twin.validation.radar_storm import RainCell, moving_cells, network_grid
 
 SENSORS = """\
 [[sensor]]
@@ -55,13 +53,7 @@ def _rows(minutes, ids):
 
 def test_the_radar_per_subcatchment_runs_and_resumes(tmp_path):
     pytest.importorskip("pysteps")
-    net = twin.load_network("small")
-    start = SimOptions.from_network(net).start
-    x, y = network_grid(net, 32, 500.0)
-    cells = [RainCell(x.mean() - 6000.0, y.mean(), 6.0, 0.0, 60.0, 2500.0, 0.2)]
-    folder = tmp_path / "radar"
-    folder.mkdir()
-    moving_cells(cells, x, y, start, 10, 300.0).to_dataset().to_netcdf(folder / "a.nc")
+    folder = passing_cell_folder(tmp_path / "radar")
     (tmp_path / "s.toml").write_text(SENSORS)
     out = tmp_path / "out"
     args = ["watch", "small", "--sensors", str(tmp_path / "s.toml"), "--radar", str(folder),

@@ -4,9 +4,8 @@ cell crossing the small town on a radar grid."""
 import pytest
 
 import twin
-from twin.engine.options import SimOptions
+from tests.radar_cells import passing_cell
 from twin.ops import load_sensors
-from twin.validation.radar_storm import RainCell, moving_cells, network_grid
 
 SENSORS_TOML = """\
 [[sensor]]
@@ -66,9 +65,4 @@ def level_sensors(tmp_path):
 def cell_storm():
     """``(net, start, frames)``: the small network and 24 five-minute radar frames (500-m
     cells) of one rain cell 6 km west of the town moving east at 6 m/s."""
-    net = twin.load_network("small")
-    start = SimOptions.from_network(net).start
-    x, y = network_grid(net, 32, 500.0)
-    cx, cy = x.mean(), y.mean()
-    cells = [RainCell(cx - 6000.0, cy, 6.0, 0.0, 60.0, 2500.0, 0.2)]
-    return net, start, moving_cells(cells, x, y, start, 24, 300.0)
+    return passing_cell()

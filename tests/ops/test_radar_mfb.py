@@ -8,15 +8,13 @@ import json
 import numpy as np
 import pytest
 
-import twin
-from twin.engine.options import SimOptions
+from tests.radar_cells import passing_cell_folder
 from twin.errors import InputError
 from twin.ops.mfb import MeanFieldBias
 from twin.ops.nowcast import RadarRain
 from twin.ops.rain import ObservedRain
 from twin.ops.sensors import SensorSet
 from twin.ops.watch import Twin
-from twin.validation.radar_storm import RainCell, moving_cells, network_grid
 
 
 def test_a_constant_bias_with_lognormal_noise_is_the_normal_posterior():
@@ -151,13 +149,7 @@ def test_twin_watch_radar_bias_kalman_runs_resumes_and_needs_the_gauges(tmp_path
     from twin.cli import main
 
     pytest.importorskip("pysteps")
-    net = twin.load_network("small")
-    start = SimOptions.from_network(net).start
-    x, y = network_grid(net, 32, 500.0)
-    cells = [RainCell(x.mean() - 6000.0, y.mean(), 6.0, 0.0, 60.0, 2500.0, 0.2)]
-    folder = tmp_path / "radar"
-    folder.mkdir()
-    moving_cells(cells, x, y, start, 10, 300.0).to_dataset().to_netcdf(folder / "a.nc")
+    folder = passing_cell_folder(tmp_path / "radar")
     (tmp_path / "s.toml").write_text(
         '[[sensor]]\nid = "R1"\ngauge = "RG1"\nquantity = "rainfall"\nsd = 0.5\n\n'
         '[[sensor]]\nid = "L1"\nnode = "MH000031"\nquantity = "depth"\nsd = 0.01\n'

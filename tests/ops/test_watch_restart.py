@@ -20,8 +20,8 @@ import xarray as xr
 import twin
 from tests.cli.test_watch_paths import SENSORS, _csv
 from tests.ops.conftest import SENSORS_TOML
+from tests.radar_cells import passing_cell_folder
 from twin.cli import main
-from twin.engine.options import SimOptions
 
 START = np.datetime64("2024-07-15T00:00:00", "s")
 #: R1, Q1, L1 of the paths' file and L2 (MH000008, beside Q1's pipe: another withheld fold)
@@ -57,16 +57,7 @@ def _watch(tmp_path, out, last, options):
 def _frames(tmp_path):
     """A radar folder: a rain cell over the town from the start, moving east at 6 m/s
     (60 mm/h at its centre), 5-minute frames for 45 minutes."""
-    from twin.validation.radar_storm import RainCell, moving_cells, network_grid
-
-    net = twin.load_network("small")
-    x, y = network_grid(net, 32, 500.0)
-    cells = [RainCell(x.mean() - 1500.0, y.mean(), 6.0, 0.0, 60.0, 2500.0, 0.2)]
-    folder = tmp_path / "radar"
-    folder.mkdir(exist_ok=True)
-    start = SimOptions.from_network(net).start
-    moving_cells(cells, x, y, start, 10, 300.0).to_dataset().to_netcdf(folder / "a.nc")
-    return folder
+    return passing_cell_folder(tmp_path / "radar", west_m=1500.0)
 
 
 def assert_same_watch(a, b):
