@@ -249,8 +249,20 @@ def diagnose(folder: Path, rain=False, horizon_min=120.0) -> dict:
                                                      if r["in_force_lead_min"] is not None]))
         if any(r["in_force_lead_min"] is not None for r in broken) else None,
     }  # fmt: skip
+    dips = out["summary"]["dip_cycles"]
+    fac = out["factor_by_cycle"]
+    out["summary"]["factor_at_dips"] = [fac.get(k) for k in dips]
+    out["summary"]["factor_truth"] = 1.2 + 0.1 * (info["seed"] % 3)
     if rain:
-        out["nowcast_by_cycle"] = town_nowcast(folder, info, cycles)
+        now = town_nowcast(folder, info, cycles)
+        out["nowcast_by_cycle"] = now
+
+        def ratio(k, a, b):
+            f, d = now[k][f"nowcast_{a}_{b}_mmh"], now[k][f"field_{a}_{b}_mmh"]
+            return round(f / d, 2) if d and np.isfinite(f) and d > 0.5 else None
+
+        out["summary"]["nowcast_over_field_0_30_at_dips"] = [ratio(k, 0, 30) for k in dips]
+        out["summary"]["nowcast_over_field_30_60_at_dips"] = [ratio(k, 30, 60) for k in dips]
     return out
 
 

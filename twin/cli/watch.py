@@ -200,10 +200,11 @@ from twin.errors import InputError
     "--warning-hold-expected-min",
     default="off",
     show_default=True,
-    help="A manhole or street-cell warning whose probability dips below the lower "
-    "threshold stays in force, without a message, until its expected first flood (as "
-    "last issued or updated) is this many minutes past (0-1440), instead of being "
-    "cancelled and raised again; off: cancelled at the dip (with --warning-hold).",
+    help="A manhole warning whose probability dips below the lower threshold stays in "
+    "force, without a message, until its expected first flood (as last issued or "
+    "updated) is this many minutes past (0-1440), instead of being cancelled and raised "
+    "again; off: cancelled at the dip (or after --warning-hold cycles).  Street cells "
+    "carry no expected time and are not held by it.",
 )
 @click.option(
     "--rain-mmh",
