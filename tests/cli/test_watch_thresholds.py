@@ -67,7 +67,7 @@ def test_the_thresholds_are_kept_and_a_restart_rejudges_by_its_own(tmp_path, cap
                                         "rain_forecast_min": 0.0, "road_depth_m": 0.15,
                                         "probability": 0.7, "hysteresis": 0.2,
                                         "probability_step": 0.2, "time_step_min": 10.0,
-                                        "hold_expected_min": None}  # fmt: skip
+                                        "hold_expected_min": 10.0}  # fmt: skip
     lines = [json.loads(x) for x in (out / "warnings.jsonl").read_text().splitlines()]
     rain_lines = [(m["status"], m["source"]) for m in lines if m["kind"] == "rainfall"]
     assert rain_lines == [("new", "observed")]  # 30 mm/h passes 25
@@ -106,7 +106,16 @@ def test_the_book_s_settings_are_kept_and_a_restart_logs_their_change(tmp_path, 
     with caplog.at_level("WARNING", logger="twin.ops"):
         assert main([*args, "--observations", obs]) == 0  # the defaults again
     for change in ("hysteresis 0.3 -> 0.2", "probability_step 0.1 -> 0.2",
-                   "time_step_min 5 -> 10", "hold_expected_min 15 -> off"):  # fmt: skip
+                   "time_step_min 5 -> 10", "hold_expected_min 15 -> 10"):  # fmt: skip
         assert change in caplog.text, change
     kept = json.loads((out / "watch.json").read_text())["warning_settings"]
-    assert kept["hold_expected_min"] is None and kept["hysteresis"] == 0.2
+    assert kept["hold_expected_min"] == 10.0 and kept["hysteresis"] == 0.2  # the defaults
+    # off: the book as before round 16, kept as null
+    obs = _csv(tmp_path / "c.csv", _rows(range(1, 31), ["Q1", "L1"]))
+    with caplog.at_level("WARNING", logger="twin.ops"):
+        assert main([*args, "--observations", obs, "--warning-hold-expected-min", "off"]) == 0
+    assert "hold_expected_min 10 -> off" in caplog.text
+    assert (
+        json.loads((out / "watch.json").read_text())["warning_settings"]["hold_expected_min"]
+        is None
+    )

@@ -4,9 +4,10 @@
 
 The sequence is manhole MH000006's of the radar twin experiment on `small`, seed 1
 (round 16's diagnosis, EnKF, 8 members, SWMM as the truth): warned at 00:40 with 0.75 and
-the flood expected at 01:20; the growing storm's rain under-forecast at 00:50-01:20 (the
-nowcast 0.33-0.47 of the field) took the probability to 0.25, 0.125, 0, 0; at 01:30 it is
-1.0 with the flood at 01:32, where the truth's first flood came at 01:32."""
+the flood expected at 01:20; the growing storm's rain under-forecast by the nowcast (at
+01:00-01:20 its next half hour 0.33-0.47 of the field's) took the probability to 0.25,
+0.125, 0, 0; at 01:30 it is 1.0 with the flood at 01:32, where the SWMM truth's first
+flood came at 01:32."""
 
 import numpy as np
 import pytest

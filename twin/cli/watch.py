@@ -198,13 +198,13 @@ from twin.errors import InputError
 )
 @click.option(
     "--warning-hold-expected-min",
-    default="off",
+    default="10",
     show_default=True,
     help="A manhole warning whose probability dips below the lower threshold stays in "
     "force, without a message, until its expected first flood (as last issued or "
     "updated) is this many minutes past (0-1440), instead of being cancelled and raised "
-    "again; off: cancelled at the dip (or after --warning-hold cycles).  Street cells "
-    "carry no expected time and are not held by it.",
+    "again (10 since round 16; off: cancelled at the dip, or after --warning-hold cycles, "
+    "as before).  Street cells carry no expected time and are not held by it.",
 )
 @click.option(
     "--rain-mmh",
