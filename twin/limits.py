@@ -112,7 +112,10 @@ CLI_RANGES = {
 #: (:class:`twin.ops.warnings.WarningSettings`, ``twin watch --rain-mmh`` ...): a rain
 #: rate up to 500 mm/h (beyond the world record's hour), a 15-minute depth up to 200 mm,
 #: the forecast rain judged up to two days ahead (0: observed only), a road depth of a
-#: millimetre to 10 m, a flood probability above 0 up to 1
+#: millimetre to 10 m, a flood probability above 0 up to 1; the warning book's hysteresis
+#: 0-1 (the lower bound ``probability - hysteresis``; at or below 0 a warning is cancelled
+#: only when no member floods), its update steps 0.01-1 in probability and a second to a
+#: day in the expected time, and the hold past the expected flood 0 to a day [min]
 WATCH_RANGES = {
     "cycle_min": (1 / 60, 1440.0),
     "assimilate_min": (1 / 60, 1440.0),
@@ -123,6 +126,10 @@ WATCH_RANGES = {
     "rain_forecast_min": (0.0, 2880.0),
     "road_depth_m": (0.001, 10.0),
     "probability": (0.01, 1.0),
+    "hysteresis": (0.0, 1.0),
+    "probability_step": (0.01, 1.0),
+    "time_step_min": (1 / 60, 1440.0),
+    "hold_expected_min": (0.0, 1440.0),
 }
 
 

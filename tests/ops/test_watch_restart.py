@@ -90,6 +90,18 @@ CASES = {
     "subcatchments": ["--subcatchments"],
     "surface": ["--surface"],
     "advise": ["--advise", "--horizon-min", "30"],  # three intervals: a plan to move on
+    # round 16: the warning book's settings; the burst's manhole warnings are held past
+    # the restart (expected at 00:21, held to 00:36), then cancelled at 00:40
+    "warning-book": [
+        "--warning-hold-expected-min",
+        "15",
+        "--warning-hysteresis",
+        "0.3",
+        "--warning-update-probability",
+        "0.1",
+        "--warning-update-min",
+        "5",
+    ],
 }
 
 

@@ -174,6 +174,39 @@ from twin.errors import InputError
     "horizon reaches this (0.01-1).",
 )
 @click.option(
+    "--warning-hysteresis",
+    type=float,
+    default=0.2,
+    show_default=True,
+    help="A manhole or street-cell warning is cancelled when its probability falls below "
+    "--warning-probability less this (0-1; at or above the probability: only when no "
+    "member floods).",
+)
+@click.option(
+    "--warning-update-probability",
+    type=float,
+    default=0.2,
+    show_default=True,
+    help="A warning in force is updated when its probability moves by this much (0.01-1) ...",
+)
+@click.option(
+    "--warning-update-min",
+    type=float,
+    default=10.0,
+    show_default=True,
+    help="... or its expected first flood by this many minutes (1/60-1440).",
+)
+@click.option(
+    "--warning-hold-expected-min",
+    default="10",
+    show_default=True,
+    help="A manhole warning whose probability dips below the lower threshold stays in "
+    "force, without a message, until its expected first flood (as last issued or "
+    "updated) is this many minutes past (0-1440), instead of being cancelled and raised "
+    "again (10 since round 16; off: cancelled at the dip, or after --warning-hold cycles, "
+    "as before).  Street cells carry no expected time and are not held by it.",
+)
+@click.option(
     "--rain-mmh",
     type=float,
     default=55.0,
@@ -242,7 +275,9 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
               conduits, subcatchments, obs_error, plain_gate, plain_qc, factor_bound,
               factor_independent,
               motion_pairs, nowcast_mean, motion_pert, nowcast_spread, radar_rain,
-              radar_bias, warning_hold, warning_probability, rain_mmh, rain_15min_mm,
+              radar_bias, warning_hold, warning_probability, warning_hysteresis,
+              warning_update_probability, warning_update_min, warning_hold_expected_min,
+              rain_mmh, rain_15min_mm,
               rain_forecast_min, road_depth_m,
               adaptive_inflation, scheduler, seed, advise, actuators_path, solver,
               outdir):  # fmt: skip
@@ -261,7 +296,12 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
 
     # the warning thresholds in their ranges: one line naming the option, nothing written
     warning_settings = WarningSettings(
-        hold_cycles=warning_hold, probability=warning_probability, rain_mmh=rain_mmh,
+        hold_cycles=warning_hold, probability=warning_probability,
+        hysteresis=warning_hysteresis, probability_step=warning_update_probability,
+        time_step_min=warning_update_min,
+        hold_expected_min=None if str(warning_hold_expected_min).strip().lower() == "off"
+        else warning_hold_expected_min,
+        rain_mmh=rain_mmh,
         rain_15min_mm=rain_15min_mm, rain_forecast_min=rain_forecast_min,
         road_depth_m=road_depth_m,
     ).checked(THRESHOLDS)  # fmt: skip

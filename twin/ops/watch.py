@@ -1039,8 +1039,13 @@ class Twin:
         an operator's right: the warnings in force are judged by the new ones at the first
         cycle (cancelled where no longer met, raised where now met), not refused."""
         own = self.book.s.thresholds()
-        changed = [f"{k} {marked[k]:g} -> {own[k]:g}" for k in own
-                   if marked and k in marked and float(marked[k]) != own[k]]  # fmt: skip
+
+        def shown(x):
+            return "off" if x is None else f"{float(x):g}"
+
+        changed = [f"{k} {shown(marked[k])} -> {shown(own[k])}" for k in own
+                   if marked and k in marked
+                   and (None if marked[k] is None else float(marked[k])) != own[k]]  # fmt: skip
         if changed:
             log.warning("%s: warning thresholds changed at the restart (%s): the warnings in "
                         "force are judged by the new ones from this cycle", self.outdir,
