@@ -28,7 +28,8 @@ bound keeps it as if it had never dipped).
 ``hold_expected_min`` (None: off; ``twin watch``'s default 10 since round 16): a manhole
 warning whose probability dips is also held, silently, until its expected first flood (as
 last issued or updated) plus that many minutes has passed: the risk it announced has
-passed, not just one cycle's forecast (round 16, benchmarks/results/watch-inforce-notes.md: the early
+passed, not just one cycle's forecast (round 16,
+benchmarks/results/watch-inforce-notes.md: the early
 warnings of the radar twin experiments were cancelled 10 minutes after they were raised
 and raised again 2-8 minutes before the flood, when a growing storm's rain was
 under-forecast by the extrapolation for 1-5 cycles; replayed with 10 minutes on the
