@@ -121,7 +121,8 @@ def main():
         "growth_persistence_ar1": round(float(-(1 - rho**k3) / 2), 3),
         "lagrangian_log_change_sd_15min": round(float(np.std(fut) * sig), 3),
         "commit": source_commit(), "load_average": os.getloadavg()[0],
-        "command": f"python benchmarks/watch_growth_source.py {net_name} {seed} {cell_m:g} {n_cells}",
+        "command": f"python benchmarks/watch_growth_source.py {net_name} {seed} {cell_m:g} "
+                   f"{n_cells}",
     }  # fmt: skip
     for lead in LEADS_MIN:
         sel = [r for r in rows if r[f"truth_{lead}"] > 5.0]
