@@ -63,9 +63,11 @@ def test_anvil_carries_a_growing_cell_s_growth_that_the_extrapolation_does_not()
     assert abs(anvil - truth) < 0.75 * abs(ext - truth), (anvil, ext, truth)
 
 
-def test_anvil_does_not_grow_a_steady_cell():
-    ext, truth = _town_30min("extrapolation", 0.0)
-    anvil, _ = _town_30min("anvil", 0.0)
+@pytest.mark.parametrize("growth_per_h", [0.0, -1.5])
+def test_anvil_does_not_grow_a_steady_or_decaying_cell(growth_per_h):
+    ext, truth = _town_30min("extrapolation", growth_per_h)
+    anvil, _ = _town_30min("anvil", growth_per_h)
+    assert anvil <= max(ext, truth) * 1.02, (anvil, ext, truth)  # no growth made up
     assert abs(anvil - truth) <= max(1.25 * abs(ext - truth), 0.1 * truth), (anvil, ext, truth)
 
 
