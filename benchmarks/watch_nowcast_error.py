@@ -103,6 +103,15 @@ VARIANTS = {
     "shipped-kalman-true-motion": ("storm", "radar", "true",
                                    {"gauge_adjusted": True, "motion_pairs": 5,
                                     "motion_pert": "pairs", "spread": "rate", "bias": "kalman"}),
+    # round 16 (watch-growth): the shipped default with a mean that models growth and decay
+    "shipped-anvil": ("storm", "radar", "flow", {"gauge_adjusted": True, "motion_pairs": 5,
+                                                "motion_pert": "pairs", "spread": "rate",
+                                                "bias": "kalman", "mean": "anvil"}),
+    "shipped-linda": ("storm", "radar", "flow", {"gauge_adjusted": True, "motion_pairs": 5,
+                                                "motion_pert": "pairs", "spread": "rate",
+                                                "bias": "kalman", "mean": "linda"}),
+    "anvil-clean-true-motion": ("storm", "clean", "true", {"gauge_adjusted": False,
+                                                          "mean": "anvil"}),
 }  # fmt: skip
 
 

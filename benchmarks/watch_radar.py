@@ -203,7 +203,8 @@ def main():
     ap.add_argument("--motion-pairs", type=int, default=1,
                     help="the radar motion: mean over this many frame pairs")  # fmt: skip
     ap.add_argument("--mean", default="extrapolation",
-                    help="the extrapolation's mean: extrapolation|smoothed|sprog")  # fmt: skip
+                    help="the extrapolation's mean: extrapolation|smoothed|sprog|"
+                    "anvil|linda")  # fmt: skip
     ap.add_argument("--motion-pert", default="none",
                     help="the extrapolation members' motion: none|pairs (perturbed)")  # fmt: skip
     ap.add_argument("--radar-rain", default="gauge",

@@ -107,12 +107,14 @@ from twin.errors import InputError
 )
 @click.option(
     "--nowcast-mean",
-    type=click.Choice(["extrapolation", "smoothed", "sprog"]),
+    type=click.Choice(["extrapolation", "smoothed", "sprog", "anvil", "linda"]),
     default="extrapolation",
     show_default=True,
     help="With --radar: the extrapolation nowcast's mean field: the last frame advected "
     "(extrapolation), the last three frames advected to now and averaged first "
-    "(smoothed), or S-PROG's decaying cascade (sprog) (README, The radar nowcast's rain).",
+    "(smoothed), S-PROG's decaying cascade (sprog), or a nowcast of the rain's growth and "
+    "decay, ANVIL's (anvil) or LINDA's (linda) (README, The radar nowcast's rain; "
+    "Storms that grow in place).",
 )
 @click.option(
     "--motion-pert",

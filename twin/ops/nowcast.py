@@ -65,7 +65,15 @@ from twin.ops.rain import ObservedRain, persistence_nowcast
 log = logging.getLogger(__name__)
 
 METHODS = ("steps", "extrapolation")
-MEANS = ("extrapolation", "sprog", "smoothed")
+MEANS = ("extrapolation", "sprog", "smoothed", "anvil", "linda")
+#: The means that model the rain's growth and decay (round 16): ANVIL (Pulkkinen et al.
+#: 2020; an ARI(2,1) process of the rain, here its rate in place of the VIL, per cascade
+#: level, its parameters estimated in windows of ``GROWTH_WINDOW_KM``) and LINDA (Pulkkinen
+#: et al. 2021; deterministic, the whole domain as one feature: the blob detector needs
+#: scikit-image), each member's with its own perturbed motion.
+GROWTH_MEANS = ("anvil", "linda")
+#: ANVIL's local ARI window radius [km] (pysteps' default 50 pixels on a 1-km grid).
+GROWTH_WINDOW_KM = 50.0
 MOTION_PERTS = ("none", "pairs")
 #: The gauge-adjusted radar's mean-field bias: the last hour's ratio (``window``) or the
 #: Kalman-filtered log bias (``kalman``, :mod:`twin.ops.mfb`).
@@ -417,7 +425,11 @@ class RadarRain:
         AR(2) lag correlations measured on the frames, so the small scales that the
         motion and the rain's evolution make unpredictable fade with lead and the
         members' mean keeps the predictable large scales; or ``smoothed``, the last
-        ``n_frames`` frames advected to now and averaged before the extrapolation.
+        ``n_frames`` frames advected to now and averaged before the extrapolation; or
+        (round 16, models the rain's growth and decay) ``anvil``, ANVIL's ARI(2,1)
+        forecast of the last four frames' rain rate, or ``linda``, LINDA's deterministic
+        forecast of the last three (:data:`GROWTH_MEANS`), each member's with its own
+        motion under ``motion_pert="pairs"``.
     motion_pert : {"none", "pairs"}
         The extrapolation members' motion: all the same (default, as before
         2026-12-07), or each member's the motion field plus one constant vector drawn
@@ -447,7 +459,7 @@ class RadarRain:
             raise InputError(f"radar motion perturbation {motion_pert!r} is the extrapolation's, "
                              f"not {method}'s (STEPS perturbs its own)",
                              field="motion_pert")  # fmt: skip
-        if motion_pert != "none" and mean == "sprog":
+        if motion_pert != "none" and mean == "sprog":  # anvil and linda run per member
             raise InputError("radar motion perturbation needs the extrapolation's own mean "
                              "(extrapolation or smoothed), not S-PROG's",
                              field="motion_pert")  # fmt: skip
@@ -674,10 +686,42 @@ class RadarRain:
         from pysteps import nowcasts
 
         extrapolate = nowcasts.get_method("extrapolation")
+        dv = rng.standard_normal((n_members, 2)) * sigma[None, :]
+        if self.mean in GROWTH_MEANS:
+            return np.stack([self._growth(past, velocity + d[:, None, None], n_steps)
+                             for d in dv])  # fmt: skip
         smoothed = self.mean == "smoothed"
         start = lagrangian_mean(past, velocity, extrapolate) if smoothed else past[-1]
-        dv = rng.standard_normal((n_members, 2)) * sigma[None, :]
         return np.stack([extrapolate(start, velocity + d[:, None, None], n_steps) for d in dv])
+
+    def _growth(self, past, velocity, n_steps) -> np.ndarray:
+        """(n_steps, y, x) [mm/h] the forecast of ANVIL or LINDA (``mean``) of the last
+        frames ``past`` (the most recent ``SPREAD_FRAMES`` when :meth:`nowcast` has them):
+        the rain advected along ``velocity`` [cells per frame] and grown or decayed as its
+        own Lagrangian trend in the frames says."""
+        from pysteps import nowcasts
+
+        rate = np.nan_to_num(np.asarray(past, np.float64))
+        rate[rate < self.threshold] = 0.0
+        levels = max(1, min(6, int(np.log2(min(rate.shape[1:]))) - 2))
+        with contextlib.redirect_stdout(io.StringIO()):  # pysteps prints its settings
+            if self.mean == "anvil":  # ARI(2,1) on four frames (ARI(1,1) on three)
+                radius = max(4, int(round(GROWTH_WINDOW_KM / self.km_per_pixel)))
+                order = min(2, len(rate) - 2)
+                fc = nowcasts.get_method("anvil")(
+                    rate[-(order + 2) :], velocity, n_steps, n_cascade_levels=levels,
+                    ar_order=order,
+                    ar_window_radius=radius, num_workers=1,
+                )  # fmt: skip
+            else:  # LINDA, deterministic, ARI(1,1): three frames
+                fc = nowcasts.get_method("linda")(
+                    rate[-3:], velocity, n_steps, feature_method="domain",
+                    add_perturbations=False, kmperpixel=self.km_per_pixel,
+                    timestep=self.step_s / 60.0, num_workers=1,
+                )  # fmt: skip
+        fc = np.maximum(np.nan_to_num(np.asarray(fc, np.float64)), 0.0)
+        fc[fc < self.threshold] = 0.0
+        return fc
 
     def _pysteps(self, past, n_steps, n_members, seed, recent=None):
         try:
@@ -693,10 +737,15 @@ class RadarRain:
             extrapolate = nowcasts.get_method("extrapolation")
             rng = np.random.default_rng([int(seed), 15485863])
             z = rng.standard_normal(n_members)
+            # ANVIL's ARI(2,1) needs four frames: the recent ones when there are more
+            growth_frames = recent if recent is not None and len(recent) > len(past) else past
             if perturbed:
-                det = self._perturbed(past, velocity, n_steps, sigma, rng, n_members)
+                det = self._perturbed(growth_frames if self.mean in GROWTH_MEANS else past,
+                                      velocity, n_steps, sigma, rng, n_members)  # fmt: skip
             elif self.mean == "sprog":
                 det = self._sprog(past, velocity, n_steps)
+            elif self.mean in GROWTH_MEANS:
+                det = self._growth(growth_frames, velocity, n_steps)
             elif self.mean == "smoothed":
                 det = extrapolate(lagrangian_mean(past, velocity, extrapolate), velocity, n_steps)
             else:
