@@ -409,6 +409,30 @@ class ObservationStore:
         None when there is none."""
         return self._extreme("MAX", sensors)
 
+    def latest_times(self, sensors) -> dict:
+        """Each of ``sensors``' latest observation time (``datetime64[s]``) by id; a
+        sensor without one is not in it (``twin watch --latency-min``)."""
+        names = list(_names(sensors))
+        if not names:
+            return {}
+        sql = ("SELECT s.name, MAX(o.time_s) FROM observation o JOIN sensor s ON s.id = "
+               f"o.sensor WHERE s.name IN ({_marks(names)}) GROUP BY s.name")  # fmt: skip
+        with self._lock:
+            rows = self._db.execute(sql, names).fetchall()
+        return {name: to_datetime64(t) for name, t in rows}
+
+    def counts_until(self, t1, sensors) -> dict:
+        """How many observations each of ``sensors`` has at or before ``t1``, by id (a
+        sensor without one is not in it)."""
+        names = list(_names(sensors))
+        if not names:
+            return {}
+        sql = ("SELECT s.name, count(*) FROM observation o JOIN sensor s ON s.id = o.sensor "
+               f"WHERE o.time_s <= ? AND s.name IN ({_marks(names)}) GROUP BY s.name")  # fmt: skip
+        with self._lock:
+            rows = self._db.execute(sql, [epoch_seconds(t1), *names]).fetchall()
+        return {name: int(n) for name, n in rows}
+
     def earliest_time(self, sensors=None):
         """The earliest observation time (``datetime64[s]``), or None."""
         return self._extreme("MIN", sensors)

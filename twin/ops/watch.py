@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from twin.errors import InputError, checked_count, checked_number
-from twin.limits import CLI_RANGES, WATCH_RANGES
+from twin.limits import CLI_RANGES, LATENCY_RANGE, WATCH_RANGES
 from twin.networks.units import FT_TO_M
 from twin.ops.cap import cap_alert
 from twin.ops.carried import (
@@ -57,6 +57,7 @@ from twin.ops.enkf import (
     pooled_log_factor,
 )
 from twin.ops.forecast import QUANTILES, Forecaster
+from twin.ops.late import LateReadings
 from twin.ops.localize import GraphDistance, gaspari_cohn
 from twin.ops.members import MemberStates
 from twin.ops.outputs import (
@@ -170,6 +171,13 @@ class Twin:
         choice is logged and recorded (``radar_rain``, and ``radar_rain_auto``: cells,
         threshold, choice).  Recorded in ``watch.json``: a restart with the other
         mapping is refused.
+    latency_min : float
+        Readings that arrive late (round 16, :mod:`twin.ops.late`): :meth:`run` cycles
+        only to the time every sensor of the file (not flagged by QC) has reported to,
+        except one more than this many minutes behind the feed's clock (the latest
+        reading of any sensor), which is a gap; so the watch runs at most this far behind
+        the feed.  0 (the default): to the feed's clock, as before.  Readings that arrive
+        after their cycle are counted and logged either way (``watch.json``'s ``late``).
     """
 
     def __init__(
@@ -201,6 +209,7 @@ class Twin:
         radar=None,
         solver="swmm",
         radar_rain="gauge",
+        latency_min=0.0,
     ):
         from twin.api import load_network
 
@@ -215,6 +224,8 @@ class Twin:
             {k: f"warning_settings.{k}" for k in THRESHOLDS}
         )
         self.cycle_s = times["cycle_min"] * 60.0
+        #: how long a cycle waits for a sensor behind the feed's clock [s] (0: not at all)
+        self.latency_s = checked_number(latency_min, "latency_min", *LATENCY_RANGE) * 60.0
         self.horizon_s = times["horizon_min"] * 60.0
         self.sample_s = times["sample_s"]
         self.assimilate_s = times["assimilate_min"] * 60.0
@@ -405,6 +416,7 @@ class Twin:
         self.seed = int(seed)
         self._cycle_no = 0
         self._factor_history = []  # (analysed mean log rain factor, rain depth mm) a cycle
+        self.late = LateReadings(self.latency_s)
         self._restart()
         self._factor_t = self.t_s
 
@@ -546,6 +558,9 @@ class Twin:
             k = np.ceil((ts - first) / self.sample_s - 1e-9).astype(int)
             ok = (k >= 0) & (k < len(times))
             y[k[ok], w.sensor[ok]] = w.value[ok]
+        # what the cycle read, by sensor (the late readings' count, twin.ops.late)
+        n = np.bincount(w.sensor, minlength=len(self.sensors)) if len(w) else []
+        self._read = {self.sensors.ids[i]: int(c) for i, c in enumerate(n) if c}
         return times, y
 
     def _update_rain(self, t0_s: float, t1_s: float) -> None:
@@ -632,6 +647,7 @@ class Twin:
             if _on_grid(t, self.report_s):
                 self._sample(t, y)
         self.t_s = t1
+        self.late.cycled(self._read)
         return self.t_s
 
     def _pinned_spread(self, hx, y, hsd):
@@ -949,7 +965,12 @@ class Twin:
             latest = self.store.latest_time()
             if latest is None:
                 return 0
+            self.late.arrived(self.store, self.sensors, self._time(self.t_s))
             t_end = min(t_end, self._seconds(latest))
+            if self.latency_s > 0.0:  # wait for the sensors behind the feed's clock
+                ok = [i for i in range(len(self.sensors)) if not self.qc_flag(i)]
+                held = self.late.wait(self.store, [self.sensors.ids[i] for i in ok], latest)
+                t_end = min(t_end, self._seconds(held))
         else:
             t_end = min(t_end, self._seconds(until))
         n = 0
@@ -1017,6 +1038,7 @@ class Twin:
             mark["advice_incumbent"] = plan_to_json(self.adviser.incumbent)
         if self.radar is not None and self.radar.bias_state() is not None:
             mark["radar_bias"] = self.radar.bias_state()  # the Kalman filter's (round 15)
+        mark["late"] = self.late.state()
         write_atomic(self.outdir / "watch.json", json.dumps(mark).encode())
         self.store.set_cursor("watch.t_s", self.t_s)
 
@@ -1192,6 +1214,7 @@ class Twin:
         if mark.get("inflation") is not None and self.settings.inflation_adaptive:
             self.inflation = AdaptiveInflation(len(mark["inflation"]), mark["inflation"])
         self._restore_carried(mark)
+        self.late.restore(mark.get("late"))
         import xarray as xr
 
         # analysis.nc's columns: the folder's (a folder of round 14: its sensor list),

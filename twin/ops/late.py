@@ -1,0 +1,137 @@
+"""Readings that arrive late (round 16, issue 17: "a reading that arrives one minute late
+is not a gap").
+
+A live feed delivers each sensor's readings with its own latency.  `twin watch` cycles to
+the feed's clock (the latest reading of any sensor) and reads a cycle's window of the
+store once, so a reading of that window stored after the cycle is never assimilated.
+:class:`LateReadings` counts such readings (always) and, with a latency bound
+(``twin watch --latency-min``), says how far a cycle may go: to the time every sensor has
+reported to, except one more than the bound behind the feed's clock, which is a gap (as a
+silent sensor always was; QC flags it by its own record, as before).  The watch then runs
+at most the bound behind the feed's clock: that is the option's cost, in time, not in
+computing (a query of the store per :meth:`Twin.run`).
+"""
+
+from __future__ import annotations
+
+import logging
+
+import numpy as np
+
+log = logging.getLogger("twin.ops.watch")
+
+
+def _iso(t) -> str:
+    return str(np.datetime64(t, "s"))
+
+
+class LateReadings:
+    """What arrived late and what the watch did about it (kept in ``watch.json``).
+
+    Parameters
+    ----------
+    latency_s : float
+        How long a cycle waits for a sensor behind the feed's clock [s]; 0: not at all.
+    """
+
+    def __init__(self, latency_s: float = 0.0):
+        self.latency_s = float(latency_s)
+        self.counted: dict | None = None  # readings per sensor at or before the cycled time
+        self.missed = 0  # readings stored after their cycle had run: never assimilated
+        self.missed_by: dict = {}
+        self.held_cycles = 0  # run() calls whose cycles stopped short of the feed's clock
+        self.held_max_s = 0.0  # the longest such hold [s]
+        self.waited_for: dict = {}  # how often each sensor was the one waited for
+        self.silent: list = []  # sensors beyond the bound: gaps, not waited for
+
+    # -- counting ---------------------------------------------------------------------
+    def cycled(self, read: dict) -> None:
+        """A cycle read these readings (by sensor id) of its window into the members."""
+        if self.counted is None:
+            return
+        for k, n in read.items():
+            self.counted[k] = self.counted.get(k, 0) + int(n)
+
+    def arrived(self, store, sensors, t) -> int:
+        """Count the readings at or before the cycled time ``t`` (datetime64) stored since
+        their cycle ran; returns how many are new."""
+        now = store.counts_until(t, sensors)
+        if self.counted is None:  # a new folder (or one of an earlier round): from here on
+            self.counted = now
+            return 0
+        new = {k: n - self.counted.get(k, 0) for k, n in now.items()}
+        new = {k: n for k, n in new.items() if n > 0}
+        self.counted = now
+        if new:
+            self.missed += sum(new.values())
+            for k, n in new.items():
+                self.missed_by[k] = self.missed_by.get(k, 0) + n
+            how = ("beyond the --latency-min bound" if self.latency_s > 0
+                   else "give --latency-min to wait for them")  # fmt: skip
+            log.warning("%d readings arrived after their cycle (to %s), stored, not "
+                        "assimilated (%s): %s", sum(new.values()), _iso(t), how,
+                        ", ".join(f"{k} {n}" for k, n in sorted(new.items())))  # fmt: skip
+        return sum(new.values())
+
+    # -- waiting ----------------------------------------------------------------------
+    def wait(self, store, ids, feed):
+        """The time (datetime64[s]) the cycles may reach with the feed's clock at ``feed``:
+        the earliest latest reading of the sensors ``ids`` within the bound of ``feed``
+        (a sensor beyond it, or without any reading, is a gap and is not waited for)."""
+        feed = np.datetime64(feed, "s")
+        last = store.latest_times(ids)
+        behind = {k: float((feed - t) / np.timedelta64(1, "s")) for k, t in last.items()}
+        behind = {k: b for k, b in behind.items() if b > 0.0}
+        silent = sorted(k for k, b in behind.items() if b > self.latency_s)
+        for k in silent:
+            if k not in self.silent:
+                log.warning("sensor %s: no reading for more than %g min of the feed's clock "
+                            "(last %s, the feed at %s): not waited for, a gap", k,
+                            self.latency_s / 60.0, _iso(last[k]), _iso(feed))  # fmt: skip
+        for k in self.silent:
+            if k not in silent:
+                log.info("sensor %s is within %g min of the feed's clock again: waited for",
+                         k, self.latency_s / 60.0)  # fmt: skip
+        self.silent = silent
+        wait = {k: b for k, b in behind.items() if b <= self.latency_s}
+        if not wait:
+            return feed
+        lag = max(wait.values())
+        who = sorted(k for k, b in wait.items() if b == lag)
+        self.held_cycles += 1
+        self.held_max_s = max(self.held_max_s, lag)
+        for k in who:
+            self.waited_for[k] = self.waited_for.get(k, 0) + 1
+        held = feed - np.timedelta64(int(round(lag)), "s")
+        log.info("cycles to %s, %g min behind the feed's clock (%s): waiting for %s",
+                 _iso(held), lag / 60.0, _iso(feed), ", ".join(who))  # fmt: skip
+        return held
+
+    # -- watch.json -------------------------------------------------------------------
+    def state(self) -> dict:
+        return {
+            "latency_min": self.latency_s / 60.0,
+            "counted": self.counted,
+            "missed": self.missed,
+            "missed_by": self.missed_by,
+            "held_cycles": self.held_cycles,
+            "held_max_s": self.held_max_s,
+            "waited_for": self.waited_for,
+            "silent": self.silent,
+        }
+
+    def restore(self, state: dict | None) -> None:
+        """From a folder's ``watch.json`` (none: a folder before round 16, counted anew
+        from the restart on); a changed bound is the operator's, logged."""
+        if not state:
+            return
+        was = float(state.get("latency_min", 0.0))
+        if was * 60.0 != self.latency_s:
+            log.warning("--latency-min %g -> %g at the restart", was, self.latency_s / 60.0)
+        self.counted = state.get("counted")
+        self.missed = int(state.get("missed", 0))
+        self.missed_by = dict(state.get("missed_by", {}))
+        self.held_cycles = int(state.get("held_cycles", 0))
+        self.held_max_s = float(state.get("held_max_s", 0.0))
+        self.waited_for = dict(state.get("waited_for", {}))
+        self.silent = list(state.get("silent", []))
