@@ -158,6 +158,7 @@ def main():
     ap.add_argument("--end-hours", type=float, default=3.0)
     ap.add_argument("--poll-min", type=float, default=10.0, help="the live loop's poll [min]")
     ap.add_argument("--jobs", type=int, default=1)
+    ap.add_argument("--skip-done", action="store_true", help="skip the runs -o holds")
     ap.add_argument("-o", default=str(OUT))
     a = ap.parse_args()
     runs = []
@@ -167,6 +168,9 @@ def main():
             runs += [(net, seed, "late", float(x)) for x in a.latencies.split(",")]
     out = Path(a.o)
     key = ("network", "seed", "mode", "latency_min", "members", "poll_min")
+    if a.skip_done and out.exists():  # the runs the file holds already are not run again
+        done = {tuple(x.get(k) for k in key) for x in json.loads(out.read_text())["runs"]}
+        runs = [r for r in runs if (*r, a.members, a.poll_min) not in done]
     from concurrent.futures import ProcessPoolExecutor, as_completed
 
     with ProcessPoolExecutor(a.jobs) as pool:

@@ -36,7 +36,7 @@ class LateReadings:
 
     def __init__(self, latency_s: float = 0.0):
         self.latency_s = float(latency_s)
-        self.counted: dict | None = None  # readings per sensor at or before the cycled time
+        self.batch: int | None = None  # the store's last batch when a cycle last read it
         self.missed = 0  # readings stored after their cycle had run: never assimilated
         self.missed_by: dict = {}
         self.held_cycles = 0  # run() calls whose cycles stopped short of the feed's clock
@@ -45,23 +45,16 @@ class LateReadings:
         self.silent: list = []  # sensors beyond the bound: gaps, not waited for
 
     # -- counting ---------------------------------------------------------------------
-    def cycled(self, read: dict) -> None:
-        """A cycle read these readings (by sensor id) of its window into the members."""
-        if self.counted is None:
-            return
-        for k, n in read.items():
-            self.counted[k] = self.counted.get(k, 0) + int(n)
-
-    def arrived(self, store, sensors, t) -> int:
-        """Count the readings at or before the cycled time ``t`` (datetime64) stored since
-        their cycle ran; returns how many are new."""
-        now = store.counts_until(t, sensors)
-        if self.counted is None:  # a new folder (or one of an earlier round): from here on
-            self.counted = now
+    def before_read(self, store, sensors, t0) -> int:
+        """Before a cycle from ``t0`` (datetime64) reads the store: count the readings at
+        or before ``t0`` stored since the last cycle read it (their cycle has run: they
+        are never assimilated); returns how many."""
+        last = store.last_batch()
+        if self.batch is None:  # a new folder (or one of an earlier round): from here on
+            self.batch = last
             return 0
-        new = {k: n - self.counted.get(k, 0) for k, n in now.items()}
-        new = {k: n for k, n in new.items() if n > 0}
-        self.counted = now
+        new = store.counts_stored_after(self.batch, last, t0, sensors) if last > self.batch else {}
+        self.batch = last
         if new:
             self.missed += sum(new.values())
             for k, n in new.items():
@@ -69,7 +62,7 @@ class LateReadings:
             how = ("beyond the --latency-min bound" if self.latency_s > 0
                    else "give --latency-min to wait for them")  # fmt: skip
             log.warning("%d readings arrived after their cycle (to %s), stored, not "
-                        "assimilated (%s): %s", sum(new.values()), _iso(t), how,
+                        "assimilated (%s): %s", sum(new.values()), _iso(t0), how,
                         ", ".join(f"{k} {n}" for k, n in sorted(new.items())))  # fmt: skip
         return sum(new.values())
 
@@ -79,21 +72,20 @@ class LateReadings:
         the earliest latest reading of the sensors ``ids`` within the bound of ``feed``
         (a sensor beyond it, or without any reading, is a gap and is not waited for)."""
         feed = np.datetime64(feed, "s")
-        last = store.latest_times(ids)
+        last = store.latest_times(ids, feed - np.timedelta64(int(self.latency_s), "s"))
         behind = {k: float((feed - t) / np.timedelta64(1, "s")) for k, t in last.items()}
-        behind = {k: b for k, b in behind.items() if b > 0.0}
-        silent = sorted(k for k, b in behind.items() if b > self.latency_s)
+        silent = sorted(k for k in map(str, ids) if k not in last)
         for k in silent:
             if k not in self.silent:
-                log.warning("sensor %s: no reading for more than %g min of the feed's clock "
-                            "(last %s, the feed at %s): not waited for, a gap", k,
-                            self.latency_s / 60.0, _iso(last[k]), _iso(feed))  # fmt: skip
+                log.warning("sensor %s: no reading within %g min of the feed's clock (%s): "
+                            "not waited for, a gap", k, self.latency_s / 60.0,
+                            _iso(feed))  # fmt: skip
         for k in self.silent:
             if k not in silent:
                 log.info("sensor %s is within %g min of the feed's clock again: waited for",
                          k, self.latency_s / 60.0)  # fmt: skip
         self.silent = silent
-        wait = {k: b for k, b in behind.items() if b <= self.latency_s}
+        wait = {k: b for k, b in behind.items() if 0.0 < b <= self.latency_s}
         if not wait:
             return feed
         lag = max(wait.values())
@@ -111,7 +103,7 @@ class LateReadings:
     def state(self) -> dict:
         return {
             "latency_min": self.latency_s / 60.0,
-            "counted": self.counted,
+            "batch": self.batch,
             "missed": self.missed,
             "missed_by": self.missed_by,
             "held_cycles": self.held_cycles,
@@ -128,7 +120,7 @@ class LateReadings:
         was = float(state.get("latency_min", 0.0))
         if was * 60.0 != self.latency_s:
             log.warning("--latency-min %g -> %g at the restart", was, self.latency_s / 60.0)
-        self.counted = state.get("counted")
+        self.batch = state.get("batch")
         self.missed = int(state.get("missed", 0))
         self.missed_by = dict(state.get("missed_by", {}))
         self.held_cycles = int(state.get("held_cycles", 0))

@@ -558,9 +558,6 @@ class Twin:
             k = np.ceil((ts - first) / self.sample_s - 1e-9).astype(int)
             ok = (k >= 0) & (k < len(times))
             y[k[ok], w.sensor[ok]] = w.value[ok]
-        # what the cycle read, by sensor (the late readings' count, twin.ops.late)
-        n = np.bincount(w.sensor, minlength=len(self.sensors)) if len(w) else []
-        self._read = {self.sensors.ids[i]: int(c) for i, c in enumerate(n) if c}
         return times, y
 
     def _update_rain(self, t0_s: float, t1_s: float) -> None:
@@ -600,6 +597,8 @@ class Twin:
         t0 = self.t_s
         if t1 <= t0:
             return t0
+        # the readings stored since the last cycle read its window, of times before it
+        self.late.before_read(self.store, self.sensors, self._time(t0))
         if self.radar is not None:  # the frames that arrived since the last cycle
             self.radar.refresh(self.rain if self._radar_is_rain else None)
         self._update_rain(t0, t1)
@@ -647,7 +646,6 @@ class Twin:
             if _on_grid(t, self.report_s):
                 self._sample(t, y)
         self.t_s = t1
-        self.late.cycled(self._read)
         return self.t_s
 
     def _pinned_spread(self, hx, y, hsd):
@@ -965,7 +963,6 @@ class Twin:
             latest = self.store.latest_time()
             if latest is None:
                 return 0
-            self.late.arrived(self.store, self.sensors, self._time(self.t_s))
             t_end = min(t_end, self._seconds(latest))
             if self.latency_s > 0.0:  # wait for the sensors behind the feed's clock
                 ok = [i for i in range(len(self.sensors)) if not self.qc_flag(i)]
