@@ -45,10 +45,11 @@ from twin.errors import InputError
     type=float,
     default=0.0,
     show_default=True,
-    help="Readings that arrive late: a cycle waits until every sensor (not flagged by QC) "
-    "has reported to its time, except one more than this many minutes behind the feed's "
-    "clock (the latest reading of any sensor), a gap; the watch then runs at most this far "
-    "behind the feed (0-1440; 0: to the feed's clock, as before).  Not with --replay (a "
+    help="Readings that arrive late: a cycle to t (a multiple of --cycle-min) waits until "
+    "every sensor (not flagged by QC) has reported to t, except one more than this many "
+    "minutes behind the feed's clock (the latest reading of any sensor), a gap; the watch "
+    "then runs at most this plus a cycle behind the feed (0-1440; 0: to the feed's clock, "
+    "as before).  Not with --replay (a "
     "recorded event is whole).  Readings that arrive after their cycle are counted and "
     "logged either way (watch.json's late) (README, Readings that arrive late).",
 )

@@ -173,11 +173,12 @@ class Twin:
         mapping is refused.
     latency_min : float
         Readings that arrive late (round 16, :mod:`twin.ops.late`): :meth:`run` cycles
-        only to the time every sensor of the file (not flagged by QC) has reported to,
-        except one more than this many minutes behind the feed's clock (the latest
-        reading of any sensor), which is a gap; so the watch runs at most this far behind
-        the feed.  0 (the default): to the feed's clock, as before.  Readings that arrive
-        after their cycle are counted and logged either way (``watch.json``'s ``late``).
+        only to the last cycle time (a multiple of ``cycle_min``) every sensor of the file
+        (not flagged by QC) has reported to, except one more than this many minutes
+        behind the feed's clock (the latest reading of any sensor), which is a gap; so the
+        watch runs at most this plus a cycle behind the feed.  0 (the default): to the
+        feed's clock, as before.  Readings that arrive after their cycle are counted and
+        logged either way (``watch.json``'s ``late``).
     """
 
     def __init__(
@@ -967,7 +968,10 @@ class Twin:
             if self.latency_s > 0.0:  # wait for the sensors behind the feed's clock
                 ok = [i for i in range(len(self.sensors)) if not self.qc_flag(i)]
                 held = self.late.wait(self.store, [self.sensors.ids[i] for i in ok], latest)
-                t_end = min(t_end, self._seconds(held))
+                held = min(t_end, self._seconds(held))
+                # whole cycles only, to the cycle times (the run's end excepted): a cycle
+                # to t runs once every sensor has reported to t or is beyond the bound
+                t_end = held if held >= self.end_s else self._cycle_time_before(held)
         else:
             t_end = min(t_end, self._seconds(until))
         n = 0
@@ -975,6 +979,11 @@ class Twin:
             self.step(min(self.t_s + self.cycle_s, t_end))
             n += 1
         return n
+
+    def _cycle_time_before(self, t_s: float) -> float:
+        """The latest cycle time [s] (a multiple of the cycle after the start) at or
+        before ``t_s``."""
+        return float(np.floor(t_s / self.cycle_s + 1e-9) * self.cycle_s)
 
     # -- files and restart -----------------------------------------------------------------
     def write(self) -> None:
