@@ -183,3 +183,27 @@ def test_a_restart_is_the_watch_straight(tmp_path, level_sensors, bound):
     after.run()
     assert_same_watch(tmp_path / "a", tmp_path / "b")
     assert _mark(tmp_path / "a")["late"]["missed"] == (10 if bound == 0 else 0)
+
+
+def test_a_late_gauge_s_rain_comes_into_the_observed_rain(tmp_path):
+    """The gauge R1 reports 10 minutes behind (no bound), then stops: its rain of 11-19
+    min, 90 mm/h, comes after the cycle to 20 min.  It is taken into the observed rain at
+    the next cycle, which holds 90 mm/h from 20 min on (until round 16 it held the 30 mm/h
+    it had read)."""
+    net = twin.load_network("small")
+    gauge = SENSORS_TOML.split("\n\n")[3]
+    (tmp_path / "s.toml").write_text(LEVELS.split("\n\n")[0] + "\n\n" + gauge)
+    tw = Twin(net, load_sensors(tmp_path / "s.toml", net), tmp_path / "out", members=3,
+              horizon_min=10.0)  # fmt: skip
+    rain = [(t, "R1", 30.0 if m <= 10 else 90.0) for m, (t, _, _) in
+            zip(range(1, 20), _rows("R1", range(1, 20)), strict=True)]  # fmt: skip
+    tw.ingest(_rows("L1", range(1, 21)) + rain[:10])
+    tw.run()
+    assert tw.t_s == 1200.0 and tw.rain.between(1200.0, 1800.0)[1][0, 0] == 30.0
+    tw.ingest(rain[10:] + _rows("L1", range(21, 31)))
+    tw.run()
+    assert tw.t_s == 1800.0
+    times, rates = tw.rain.between(1200.0, 1800.0)
+    assert rates[0, 0] == 90.0 and (rates[:, 0] == 90.0).all()
+    np.testing.assert_array_equal(tw.rain.between(660.0, 1200.0)[0], np.arange(660.0, 1200.0, 60))
+    assert _mark(tmp_path / "out")["late"]["missed_by"] == {"R1": 9}

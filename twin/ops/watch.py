@@ -565,6 +565,7 @@ class Twin:
         gauges = getattr(self, "_rain_sensors", None)
         if gauges is None:
             return
+        self._late_rain(t0_s, gauges)
         w = self.store.window(
             self._time(t0_s), self._time(t1_s), [self.sensors.ids[i] for i in gauges]
         )
@@ -584,6 +585,30 @@ class Twin:
             r[miss] = prev[miss]
             prev = r
         self.rain.set(times, rates)
+
+    def _late_rain(self, t0_s: float, gauges) -> None:
+        """The gauges' readings of the last :func:`rain_memory_s` before ``t0`` that came
+        after their cycle had read the store (:mod:`twin.ops.late`), into the observed
+        rain from their time on (round 16; until then never read: the watch held the rate
+        it had).  The members have run past them, but the rate held from ``t0``, the
+        nowcast and the rain warnings take them.  A reading time the rain already has is
+        not read again (a replay is as before); with several gauges one gauge's late
+        reading at a time another's was read is not taken (left)."""
+        lo = max(0.0, t0_s - rain_memory_s(self.settings))
+        if t0_s <= lo:
+            return
+        w = self.store.window(self._time(lo), self._time(t0_s),
+                              [self.sensors.ids[i] for i in gauges])  # fmt: skip
+        if not len(w):
+            return
+        element = np.asarray(self.sensors.element_index)[np.asarray(gauges)]  # by position
+        ts = (w.time - np.datetime64(self.start, "s")).astype(np.int64).astype(float)
+        new = ~np.isin(ts, self.rain.times_s)
+        for t in np.unique(ts[new]):  # in time order, each from the rate holding then
+            row = self.rain.between(t, t + 1.0)[1][0].copy()
+            at = new & (ts == t)
+            row[element[w.sensor[at]]] = w.value[at]
+            self.rain.set([t], row[None, :])
 
     # -- the cycle -----------------------------------------------------------------------
     def assimilate(self, until=None) -> float:
