@@ -103,7 +103,6 @@ class LateReadings:
     def state(self) -> dict:
         return {
             "latency_min": self.latency_s / 60.0,
-            "batch": self.batch,
             "missed": self.missed,
             "missed_by": self.missed_by,
             "held_cycles": self.held_cycles,
@@ -112,15 +111,17 @@ class LateReadings:
             "silent": self.silent,
         }
 
-    def restore(self, state: dict | None) -> None:
-        """From a folder's ``watch.json`` (none: a folder before round 16, counted anew
-        from the restart on); a changed bound is the operator's, logged."""
+    def restore(self, state: dict | None, batch) -> None:
+        """From a folder's ``watch.json`` and the store's cursor ``watch.late_batch``
+        (``batch``: the store's numbering, which depends on how the rows came, not the
+        watch's; none: a folder before round 16, counted anew from the restart on); a
+        changed bound is the operator's, logged."""
         if not state:
             return
+        self.batch = None if batch is None else int(batch)
         was = float(state.get("latency_min", 0.0))
         if was * 60.0 != self.latency_s:
             log.warning("--latency-min %g -> %g at the restart", was, self.latency_s / 60.0)
-        self.batch = state.get("batch")
         self.missed = int(state.get("missed", 0))
         self.missed_by = dict(state.get("missed_by", {}))
         self.held_cycles = int(state.get("held_cycles", 0))

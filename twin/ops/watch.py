@@ -1072,6 +1072,7 @@ class Twin:
         mark["late"] = self.late.state()
         write_atomic(self.outdir / "watch.json", json.dumps(mark).encode())
         self.store.set_cursor("watch.t_s", self.t_s)
+        self.store.set_cursor("watch.late_batch", self.late.batch)  # the store's own
 
     def _folder_settings(self) -> dict:
         """What the folder's member states and QC record hold (``FOLDER_SETTINGS``)."""
@@ -1245,7 +1246,7 @@ class Twin:
         if mark.get("inflation") is not None and self.settings.inflation_adaptive:
             self.inflation = AdaptiveInflation(len(mark["inflation"]), mark["inflation"])
         self._restore_carried(mark)
-        self.late.restore(mark.get("late"))
+        self.late.restore(mark.get("late"), self.store.get_cursor("watch.late_batch"))
         import xarray as xr
 
         # analysis.nc's columns: the folder's (a folder of round 14: its sensor list),
