@@ -132,6 +132,10 @@ WATCH_RANGES = {
     "hold_expected_min": (0.0, 1440.0),
 }
 
+#: ``twin watch --latency-min`` [min]: how long a cycle waits for a sensor behind the
+#: feed's clock, 0 (not at all) to a day
+LATENCY_RANGE = (0.0, 1440.0)
+
 
 def scenario_range(key: str) -> tuple[float, float]:
     """The range of a scenario key; keys under a listed table take the table's range

@@ -40,6 +40,19 @@ from twin.errors import InputError
 @click.option("--topic", default="twin/observations", show_default=True)
 @click.option("--replay", is_flag=True, help="Run the recorded event as fast as possible.")
 @click.option("--cycle-min", type=float, default=10.0, show_default=True)
+@click.option(
+    "--latency-min",
+    type=float,
+    default=0.0,
+    show_default=True,
+    help="Readings that arrive late: a cycle to t (a multiple of --cycle-min) waits until "
+    "every sensor (not flagged by QC) has reported to t, except one more than this many "
+    "minutes behind the feed's clock (the latest reading of any sensor), a gap; the watch "
+    "then runs at most this plus a cycle behind the feed (0-1440; 0: to the feed's clock, "
+    "as before).  Not with --replay (a "
+    "recorded event is whole).  Readings that arrive after their cycle are counted and "
+    "logged either way (watch.json's late) (README, Readings that arrive late).",
+)
 @click.option("--horizon-min", type=float, default=120.0, show_default=True)
 @click.option("--members", type=int, default=16, show_default=True)
 @click.option("--no-assimilation", is_flag=True, help="Open loop (no state updating).")
@@ -273,7 +286,8 @@ from twin.errors import InputError
 )
 @click.option("-o", "--output", "outdir", required=True, help="Output folder.")
 def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, surface, mqtt,
-              topic, replay, cycle_min, horizon_min, members, no_assimilation, nudging,
+              topic, replay, cycle_min, latency_min, horizon_min, members, no_assimilation,
+              nudging,
               conduits, subcatchments, obs_error, plain_gate, plain_qc, factor_bound,
               factor_independent,
               motion_pairs, nowcast_mean, motion_pert, nowcast_spread, radar_rain,
@@ -360,6 +374,13 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
         if set_ and method != "enkf":
             raise InputError(f"{option} is the ensemble filter's (not with --no-assimilation "
                              "or --nudging)", field=option)  # fmt: skip
+    from twin.errors import checked_number
+    from twin.limits import LATENCY_RANGE
+
+    latency_min = checked_number(latency_min, "--latency-min", *LATENCY_RANGE)
+    if latency_min > 0.0 and replay:
+        raise InputError("--latency-min waits for a live feed's late readings: a replay's "
+                         "event is whole (not with --replay)", field="--latency-min")  # fmt: skip
     if given("topic") is not ParameterSource.DEFAULT and not mqtt:
         raise InputError("--topic is the MQTT feed's: give --mqtt too", field="--topic")
     if mqtt:
@@ -415,7 +436,8 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
                                              param_shared=not factor_independent,
                                              estimate_subcatchments=subcatchments),
               qc_settings=QCSettings(pinned_spread=not plain_qc),
-              warning_settings=warning_settings, **radar)  # fmt: skip
+              warning_settings=warning_settings, latency_min=latency_min,
+              **radar)  # fmt: skip
     for p in (obs_path, rain_path):
         if p:
             new = ingest_csv(p, tw.store, sensors)

@@ -54,6 +54,7 @@ CREATE TABLE IF NOT EXISTS batch (
 CREATE TABLE IF NOT EXISTS observation (
     time_s INTEGER NOT NULL, sensor INTEGER NOT NULL, value REAL NOT NULL,
     batch INTEGER NOT NULL, PRIMARY KEY (time_s, sensor)) WITHOUT ROWID;
+CREATE INDEX IF NOT EXISTS observation_batch ON observation (batch);
 CREATE TABLE IF NOT EXISTS cursor (key TEXT PRIMARY KEY, value TEXT NOT NULL);
 CREATE TABLE IF NOT EXISTS rejected (
     id INTEGER PRIMARY KEY, received_s INTEGER NOT NULL, source TEXT NOT NULL,
@@ -408,6 +409,41 @@ class ObservationStore:
         """The latest observation time (``datetime64[s]``), of ``sensors`` if given, or
         None when there is none."""
         return self._extreme("MAX", sensors)
+
+    def latest_times(self, sensors, since) -> dict:
+        """Each of ``sensors``' latest observation time (``datetime64[s]``) at or after
+        ``since``, by id; a sensor without one is not in it (``twin watch
+        --latency-min``; the primary key's range, so as fast on a year of readings)."""
+        names = list(_names(sensors))
+        if not names:
+            return {}
+        sql = ("SELECT s.name, MAX(o.time_s) FROM observation o JOIN sensor s ON s.id = "
+               f"o.sensor WHERE o.time_s >= ? AND s.name IN ({_marks(names)}) "
+               "GROUP BY s.name")  # fmt: skip
+        with self._lock:
+            rows = self._db.execute(sql, [epoch_seconds(since), *names]).fetchall()
+        return {name: to_datetime64(t) for name, t in rows}
+
+    def last_batch(self) -> int:
+        """The id of the last batch stored (0: none); later batches have larger ids."""
+        with self._lock:
+            (b,) = self._db.execute("SELECT MAX(id) FROM batch").fetchone()
+        return int(b or 0)
+
+    def counts_stored_after(self, batch: int, upto: int, t1, sensors) -> dict:
+        """How many observations of ``sensors`` at or before ``t1`` came in the batches
+        after ``batch`` up to ``upto``, by id (the readings that arrived after the cycle
+        that read to ``t1``; by the batch index: the new batches' rows only)."""
+        names = list(_names(sensors))
+        if not names:
+            return {}
+        sql = ("SELECT s.name, count(*) FROM observation o JOIN sensor s ON s.id = o.sensor "
+               f"WHERE o.batch > ? AND o.batch <= ? AND o.time_s <= ? AND s.name IN "
+               f"({_marks(names)}) GROUP BY s.name")  # fmt: skip
+        args = [int(batch), int(upto), epoch_seconds(t1), *names]
+        with self._lock:
+            rows = self._db.execute(sql, args).fetchall()
+        return {name: int(n) for name, n in rows}
 
     def earliest_time(self, sensors=None):
         """The earliest observation time (``datetime64[s]``), or None."""

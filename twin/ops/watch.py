@@ -35,7 +35,7 @@ from pathlib import Path
 import numpy as np
 
 from twin.errors import InputError, checked_count, checked_number
-from twin.limits import CLI_RANGES, WATCH_RANGES
+from twin.limits import CLI_RANGES, LATENCY_RANGE, WATCH_RANGES
 from twin.networks.units import FT_TO_M
 from twin.ops.cap import cap_alert
 from twin.ops.carried import (
@@ -57,6 +57,7 @@ from twin.ops.enkf import (
     pooled_log_factor,
 )
 from twin.ops.forecast import QUANTILES, Forecaster
+from twin.ops.late import LateReadings
 from twin.ops.localize import GraphDistance, gaspari_cohn
 from twin.ops.members import MemberStates
 from twin.ops.outputs import (
@@ -170,6 +171,14 @@ class Twin:
         choice is logged and recorded (``radar_rain``, and ``radar_rain_auto``: cells,
         threshold, choice).  Recorded in ``watch.json``: a restart with the other
         mapping is refused.
+    latency_min : float
+        Readings that arrive late (round 16, :mod:`twin.ops.late`): :meth:`run` cycles
+        only to the last cycle time (a multiple of ``cycle_min``) every sensor of the file
+        (not flagged by QC) has reported to, except one more than this many minutes
+        behind the feed's clock (the latest reading of any sensor), which is a gap; so the
+        watch runs at most this plus a cycle behind the feed.  0 (the default): to the
+        feed's clock, as before.  Readings that arrive after their cycle are counted and
+        logged either way (``watch.json``'s ``late``).
     """
 
     def __init__(
@@ -201,6 +210,7 @@ class Twin:
         radar=None,
         solver="swmm",
         radar_rain="gauge",
+        latency_min=0.0,
     ):
         from twin.api import load_network
 
@@ -215,6 +225,8 @@ class Twin:
             {k: f"warning_settings.{k}" for k in THRESHOLDS}
         )
         self.cycle_s = times["cycle_min"] * 60.0
+        #: how long a cycle waits for a sensor behind the feed's clock [s] (0: not at all)
+        self.latency_s = checked_number(latency_min, "latency_min", *LATENCY_RANGE) * 60.0
         self.horizon_s = times["horizon_min"] * 60.0
         self.sample_s = times["sample_s"]
         self.assimilate_s = times["assimilate_min"] * 60.0
@@ -405,6 +417,7 @@ class Twin:
         self.seed = int(seed)
         self._cycle_no = 0
         self._factor_history = []  # (analysed mean log rain factor, rain depth mm) a cycle
+        self.late = LateReadings(self.latency_s)
         self._restart()
         self._factor_t = self.t_s
 
@@ -552,6 +565,7 @@ class Twin:
         gauges = getattr(self, "_rain_sensors", None)
         if gauges is None:
             return
+        self._late_rain(t0_s, gauges)
         w = self.store.window(
             self._time(t0_s), self._time(t1_s), [self.sensors.ids[i] for i in gauges]
         )
@@ -572,6 +586,30 @@ class Twin:
             prev = r
         self.rain.set(times, rates)
 
+    def _late_rain(self, t0_s: float, gauges) -> None:
+        """The gauges' readings of the last :func:`rain_memory_s` before ``t0`` that came
+        after their cycle had read the store (:mod:`twin.ops.late`), into the observed
+        rain from their time on (round 16; until then never read: the watch held the rate
+        it had).  The members have run past them, but the rate held from ``t0``, the
+        nowcast and the rain warnings take them.  A reading time the rain already has is
+        not read again (a replay is as before); with several gauges one gauge's late
+        reading at a time another's was read is not taken (left)."""
+        lo = max(0.0, t0_s - rain_memory_s(self.settings))
+        if t0_s <= lo:
+            return
+        w = self.store.window(self._time(lo), self._time(t0_s),
+                              [self.sensors.ids[i] for i in gauges])  # fmt: skip
+        if not len(w):
+            return
+        element = np.asarray(self.sensors.element_index)[np.asarray(gauges)]  # by position
+        ts = (w.time - np.datetime64(self.start, "s")).astype(np.int64).astype(float)
+        new = ~np.isin(ts, self.rain.times_s)
+        for t in np.unique(ts[new]):  # in time order, each from the rate holding then
+            row = self.rain.between(t, t + 1.0)[1][0].copy()
+            at = new & (ts == t)
+            row[element[w.sensor[at]]] = w.value[at]
+            self.rain.set([t], row[None, :])
+
     # -- the cycle -----------------------------------------------------------------------
     def assimilate(self, until=None) -> float:
         """Step the members to ``until`` (datetime64, ISO text or s after the start;
@@ -585,6 +623,8 @@ class Twin:
         t0 = self.t_s
         if t1 <= t0:
             return t0
+        # the readings stored since the last cycle read its window, of times before it
+        self.late.before_read(self.store, self.sensors, self._time(t0))
         if self.radar is not None:  # the frames that arrived since the last cycle
             self.radar.refresh(self.rain if self._radar_is_rain else None)
         self._update_rain(t0, t1)
@@ -950,6 +990,13 @@ class Twin:
             if latest is None:
                 return 0
             t_end = min(t_end, self._seconds(latest))
+            if self.latency_s > 0.0:  # wait for the sensors behind the feed's clock
+                ok = [i for i in range(len(self.sensors)) if not self.qc_flag(i)]
+                held = self.late.wait(self.store, [self.sensors.ids[i] for i in ok], latest)
+                held = min(t_end, self._seconds(held))
+                # whole cycles only, to the cycle times (the run's end excepted): a cycle
+                # to t runs once every sensor has reported to t or is beyond the bound
+                t_end = held if held >= self.end_s else self._cycle_time_before(held)
         else:
             t_end = min(t_end, self._seconds(until))
         n = 0
@@ -957,6 +1004,11 @@ class Twin:
             self.step(min(self.t_s + self.cycle_s, t_end))
             n += 1
         return n
+
+    def _cycle_time_before(self, t_s: float) -> float:
+        """The latest cycle time [s] (a multiple of the cycle after the start) at or
+        before ``t_s``."""
+        return float(np.floor(t_s / self.cycle_s + 1e-9) * self.cycle_s)
 
     # -- files and restart -----------------------------------------------------------------
     def write(self) -> None:
@@ -1017,8 +1069,10 @@ class Twin:
             mark["advice_incumbent"] = plan_to_json(self.adviser.incumbent)
         if self.radar is not None and self.radar.bias_state() is not None:
             mark["radar_bias"] = self.radar.bias_state()  # the Kalman filter's (round 15)
+        mark["late"] = self.late.state()
         write_atomic(self.outdir / "watch.json", json.dumps(mark).encode())
         self.store.set_cursor("watch.t_s", self.t_s)
+        self.store.set_cursor("watch.late_batch", self.late.batch)  # the store's own
 
     def _folder_settings(self) -> dict:
         """What the folder's member states and QC record hold (``FOLDER_SETTINGS``)."""
@@ -1197,6 +1251,7 @@ class Twin:
         if mark.get("inflation") is not None and self.settings.inflation_adaptive:
             self.inflation = AdaptiveInflation(len(mark["inflation"]), mark["inflation"])
         self._restore_carried(mark)
+        self.late.restore(mark.get("late"), self.store.get_cursor("watch.late_batch"))
         import xarray as xr
 
         # analysis.nc's columns: the folder's (a folder of round 14: its sensor list),
