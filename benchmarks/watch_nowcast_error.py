@@ -103,6 +103,11 @@ VARIANTS = {
     "shipped-kalman-true-motion": ("storm", "radar", "true",
                                    {"gauge_adjusted": True, "motion_pairs": 5,
                                     "motion_pert": "pairs", "spread": "rate", "bias": "kalman"}),
+    # round 16 (watch-motion): the shipped default (Kalman bias) with the optical flow on
+    # the frames' dB
+    "shipped-kalman-db": ("storm", "radar", "flow", {"gauge_adjusted": True, "motion_pairs": 5,
+                                                    "motion_pert": "pairs", "spread": "rate",
+                                                    "bias": "kalman", "motion_input": "db"}),
 }  # fmt: skip
 
 

@@ -149,6 +149,30 @@ FIXED_SPREAD = 0.35
 SPROG_MATCHING = "cdf"
 
 
+#: What the optical flow is computed on: the rain rate [mm/h] itself (``"rate"``, as before
+#: round 16) or its decibels (``"db"``: 10 log10(R / 1 mm/h) where R is at least the
+#: nowcast's threshold, ``MOTION_DB_ZERO`` elsewhere), pysteps' usual input for its optical
+#: flows; Proesmans scales each pair to 0-255 between its extremes, so on the rate a
+#: storm's core sets the scale and the light rain's texture counts for little.
+MOTION_INPUTS = ("rate", "db")
+#: ``motion_input="db"``: the value [dB] of the cells below the threshold (pysteps' -15).
+MOTION_DB_ZERO = -15.0
+
+
+def motion_frames(frames, motion_input="rate", threshold=0.1) -> np.ndarray:
+    """The frames (..., ny, nx) [mm/h] as the optical flow sees them: unchanged (``rate``) or
+    in dB (``db``: 10 log10(R) where R >= ``threshold`` [mm/h], ``MOTION_DB_ZERO`` below
+    it and where R is not finite)."""
+    f = np.asarray(frames, np.float64)
+    if motion_input == "rate":
+        return f
+    if motion_input != "db":
+        raise InputError(f"radar motion input must be one of {MOTION_INPUTS}, got "
+                         f"{motion_input!r}", field="motion_input")  # fmt: skip
+    wet = np.isfinite(f) & (f >= threshold)
+    return np.where(wet, 10.0 * np.log10(np.where(wet, f, 1.0)), MOTION_DB_ZERO)
+
+
 #: pysteps' Proesmans pyramid depth (its default); fewer on grids too small for it.
 PROESMANS_LEVELS = 6
 
@@ -424,6 +448,9 @@ class RadarRain:
         from N(0, diag(s_x^2, s_y^2)), ``s`` the spread of the optical flows of the last
         ``SPREAD_FRAMES - 1`` frame pairs over sqrt(``motion_pairs``)
         (:func:`motion_pair_sigma`), so the members' rain spans the motion's error.
+    motion_input : {"rate", "db"}
+        The optical flow of the rain rate [mm/h] itself (default, as before round 16) or
+        of its decibels (:func:`motion_frames`).
     bias : {"window", "kalman"}
         With ``gauge_adjusted``, the mean-field bias: the last hour's ratio of the
         gauge's depth to the radar's (default, as before round 15), or the log bias
@@ -434,7 +461,12 @@ class RadarRain:
     def __init__(self, frames, net, start, *, method="extrapolation", n_frames=3,
                  threshold_mmh=0.1,
                  spread="lagrangian", gauge_adjusted=False, motion_pairs=1,
-                 mean="extrapolation", motion_pert="none", bias="window"):  # fmt: skip
+                 mean="extrapolation", motion_pert="none", bias="window",
+                 motion_input="rate"):  # fmt: skip
+        if motion_input not in MOTION_INPUTS:
+            raise InputError(f"radar motion input must be one of {MOTION_INPUTS}, got "
+                             f"{motion_input!r}", field="motion_input")  # fmt: skip
+        self.motion_input = motion_input
         if bias not in BIASES:
             raise InputError(f"radar mean-field bias must be one of {BIASES}, got {bias!r}",
                              field="bias")  # fmt: skip
@@ -634,6 +666,8 @@ class RadarRain:
         the last ``SPREAD_FRAMES - 1`` pairs' flows (:func:`motion_pair_sigma`), else
         None; each pair's flow is computed once for both."""
         frames = recent if recent is not None and len(recent) > len(past) else past
+        wet_last = frames[-1] > self.threshold
+        frames = motion_frames(frames, self.motion_input, self.threshold)
         n = SPREAD_FRAMES - 1 if spread else self.motion_pairs
         k = max(1, min(n, len(frames) - 1))
         flows = [motion_field(method, frames[len(frames) - 2 - j : len(frames) - j])
@@ -641,7 +675,7 @@ class RadarRain:
         velocity = np.mean(flows[: self.motion_pairs], axis=0)
         if not spread:
             return velocity, None
-        return velocity, motion_pair_sigma(flows, frames[-1] > self.threshold, self.motion_pairs)
+        return velocity, motion_pair_sigma(flows, wet_last, self.motion_pairs)
 
     def _db(self, past):
         from pysteps.utils import transformation
