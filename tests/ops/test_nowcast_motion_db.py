@@ -66,3 +66,33 @@ def test_rate_is_the_default_and_db_is_decibels():
         RadarRain(frames, net, start, motion_input="log")
     with pytest.raises(InputError, match="motion input"):
         motion_frames(f, "dbz")
+
+
+def test_twin_watch_motion_input_runs_and_needs_the_radar(tmp_path):
+    """``twin watch --radar DIR --motion-input db`` runs; ``--motion-input`` without
+    ``--radar`` is one line naming the option, exit 2, nothing written."""
+    import subprocess
+    import sys
+
+    from tests.radar_cells import passing_cell_folder
+    from twin.cli import main
+
+    folder = passing_cell_folder(tmp_path / "radar")
+    (tmp_path / "s.toml").write_text(
+        '[[sensor]]\nid = "L1"\nnode = "MH000031"\nquantity = "depth"\nsd = 0.01\n'
+    )
+    rows = "".join(f"2024-07-15T00:{k:02d}:00,L1,0.06\n" for k in range(1, 11))
+    (tmp_path / "a.csv").write_text("time,sensor,value\n" + rows)
+    out = tmp_path / "out"
+    args = ["watch", "small", "--sensors", str(tmp_path / "s.toml"), "--observations",
+            str(tmp_path / "a.csv"), "--radar", str(folder), "--motion-input", "db",
+            "--replay", "--members", "2", "--horizon-min", "10", "-o", str(out)]  # fmt: skip
+    assert main(args) == 0
+    assert (out / "watch.json").exists()
+    bad = ["watch", "small", "--sensors", str(tmp_path / "s.toml"), "--motion-input", "db",
+           "-o", str(tmp_path / "w")]  # fmt: skip
+    r = subprocess.run([sys.executable, "-m", "twin.cli", *bad], capture_output=True,
+                       text=True, timeout=120)  # fmt: skip
+    lines = [ln for ln in r.stderr.splitlines() if ln.strip()]
+    assert r.returncode == 2 and len(lines) == 1 and "--motion-input" in lines[0], r.stderr
+    assert not (tmp_path / "w").exists()

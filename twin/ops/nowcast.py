@@ -155,6 +155,9 @@ SPROG_MATCHING = "cdf"
 #: flows; Proesmans scales each pair to 0-255 between its extremes, so on the rate a
 #: storm's core sets the scale and the light rain's texture counts for little.
 MOTION_INPUTS = ("rate", "db")
+#: ``twin watch``'s motion input (``--motion-input``): the rate, as before round 16
+#: (benchmarks/results/watch-motion-notes.md).
+WATCH_MOTION_INPUT = "rate"
 #: ``motion_input="db"``: the value [dB] of the cells below the threshold (pysteps' -15).
 MOTION_DB_ZERO = -15.0
 
