@@ -43,8 +43,8 @@ def rule(rows) -> dict:
             row["fc30_change"] = round(row["motion"]["fc30"] / row["main"]["fc30"] - 1.0, 4)
             table.append(row)
 
-    def mean(lab, k):
-        return float(np.mean([r[lab][k] for r in table]))
+    def mean(lab, k):  # POD is NaN on a case without floods: over the cases with floods
+        return float(np.nanmean([r[lab][k] for r in table]))
 
     fc_change = mean("motion", "fc30") / mean("main", "fc30") - 1.0
     an_change = mean("motion", "analysis") / mean("main", "analysis") - 1.0
