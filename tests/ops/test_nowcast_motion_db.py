@@ -7,7 +7,13 @@ import pytest
 import twin
 from twin.engine.options import SimOptions
 from twin.errors import InputError
-from twin.ops.nowcast import MOTION, SPREAD_FRAMES, RadarRain, motion_frames
+from twin.ops.nowcast import (
+    MOTION,
+    SPREAD_FRAMES,
+    WATCH_MOTION_INPUT,
+    RadarRain,
+    motion_frames,
+)
 
 pytest.importorskip("pysteps")
 
@@ -58,6 +64,7 @@ def test_db_motion_follows_the_generated_storm():
 def test_rate_is_the_default_and_db_is_decibels():
     net, start, frames, _ = _storm_radar(1)
     assert RadarRain(frames, net, start).motion_input == "rate"  # as before round 16
+    assert WATCH_MOTION_INPUT == "db"  # twin watch's since round 16 (held-out seeds 34-36)
     f = np.array([[[10.0, 100.0], [0.05, np.nan]]])
     assert np.array_equal(motion_frames(f, "rate"), f, equal_nan=True)
     assert np.allclose(motion_frames(f, "db", 0.1), [[[10.0, 20.0], [-15.0, -15.0]]])

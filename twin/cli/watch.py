@@ -128,9 +128,9 @@ from twin.errors import InputError
     "--motion-input",
     type=click.Choice(["rate", "db"]),
     default=None,
-    help="With --radar: the optical flow of the rain rate [mm/h] itself (rate, the default) "
-    "or of its decibels, 10 log10(R / 1 mm/h), -15 dB below 0.1 mm/h (db) (README, The "
-    "nowcast's motion (round 16)).",
+    help="With --radar: the optical flow of the rain rate [mm/h] itself (rate, as before "
+    "round 16) or of its decibels, 10 log10(R / 1 mm/h), -15 dB below 0.1 mm/h (db, the "
+    "default since round 16) (README, The nowcast's motion (round 16)).",
 )
 @click.option(
     "--nowcast-spread",
