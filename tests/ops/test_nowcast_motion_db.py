@@ -13,6 +13,7 @@ from twin.ops.nowcast import (
     WATCH_MOTION_INPUT,
     RadarRain,
     motion_frames,
+    watch_motion_input_default,
 )
 
 pytest.importorskip("pysteps")
@@ -64,7 +65,10 @@ def test_db_motion_follows_the_generated_storm():
 def test_rate_is_the_default_and_db_is_decibels():
     net, start, frames, _ = _storm_radar(1)
     assert RadarRain(frames, net, start).motion_input == "rate"  # as before round 16
-    assert WATCH_MOTION_INPUT == "db"  # twin watch's since round 16 (held-out seeds 34-36)
+    # twin watch's since round 16 with the extrapolation (held-out seeds 34-36); STEPS as before
+    assert watch_motion_input_default("extrapolation") == WATCH_MOTION_INPUT == "db"
+    assert watch_motion_input_default("steps") == "rate"
+    assert watch_motion_input_default("extrapolation", "rate") == "rate"
     f = np.array([[[10.0, 100.0], [0.05, np.nan]]])
     assert np.array_equal(motion_frames(f, "rate"), f, equal_nan=True)
     assert np.allclose(motion_frames(f, "db", 0.1), [[[10.0, 20.0], [-15.0, -15.0]]])

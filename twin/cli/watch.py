@@ -130,7 +130,7 @@ from twin.errors import InputError
     default=None,
     help="With --radar: the optical flow of the rain rate [mm/h] itself (rate, as before "
     "round 16) or of its decibels, 10 log10(R / 1 mm/h), -15 dB below 0.1 mm/h (db, the "
-    "default since round 16) (README, The nowcast's motion (round 16)).",
+    "default with the extrapolation since round 16) (README, The nowcast's motion (round 16)).",
 )
 @click.option(
     "--nowcast-spread",
@@ -354,8 +354,8 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
     # their lognormal spread where it rains like the catchments (The members' spread)
     from twin.ops.nowcast import (
         WATCH_BIAS,
-        WATCH_MOTION_INPUT,
         watch_motion_defaults,
+        watch_motion_input_default,
         watch_spread_default,
     )
 
@@ -375,7 +375,8 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
                                                 motion_pairs=motion_pairs,
                                                 mean=nowcast_mean,
                                                 motion_pert=motion_pert,
-                                                motion_input=motion_input or WATCH_MOTION_INPUT,
+                                                motion_input=watch_motion_input_default(
+                                                    nowcast, motion_input),
                                                 spread=nowcast_spread,
                                                 bias=radar_bias or WATCH_BIAS),
                  "radar_rain": radar_rain or "gauge"}  # fmt: skip

@@ -160,6 +160,17 @@ MOTION_INPUTS = ("rate", "db")
 #: +1.4 %), analysis the same, FAR 0.607 -> 0.604: the brief's rule met;
 #: benchmarks/results/watch-motion-notes.md).  ``RadarRain``'s own default stays ``"rate"``.
 WATCH_MOTION_INPUT = "db"
+
+
+def watch_motion_input_default(method, motion_input=None) -> str:
+    """The optical flow's input of ``twin watch``'s radar nowcast: the given one, else
+    ``WATCH_MOTION_INPUT`` with the extrapolation and the old ``"rate"`` with STEPS (not
+    measured with the dB)."""
+    if motion_input is not None:
+        return motion_input
+    return WATCH_MOTION_INPUT if method == "extrapolation" else "rate"
+
+
 #: ``motion_input="db"``: the value [dB] of the cells below the threshold (pysteps' -15).
 MOTION_DB_ZERO = -15.0
 
