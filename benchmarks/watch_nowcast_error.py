@@ -112,6 +112,11 @@ VARIANTS = {
                                                 "bias": "kalman", "mean": "linda"}),
     "anvil-clean-true-motion": ("storm", "clean", "true", {"gauge_adjusted": False,
                                                           "mean": "anvil"}),
+    # round 16 (watch-motion): the shipped default (Kalman bias) with the optical flow on
+    # the frames' dB
+    "shipped-kalman-db": ("storm", "radar", "flow", {"gauge_adjusted": True, "motion_pairs": 5,
+                                                    "motion_pert": "pairs", "spread": "rate",
+                                                    "bias": "kalman", "motion_input": "db"}),
 }  # fmt: skip
 
 

@@ -151,7 +151,8 @@ def one(net_name, seed, mode, method, members, end_hours, keep, options=None, n_
                       motion_pairs=int(options.get("motion_pairs", 1)),
                       mean=options.get("mean", "extrapolation"),
                       motion_pert=options.get("motion_pert", "none"),
-                      bias=options.get("bias", "window"))  # fmt: skip
+                      bias=options.get("bias", "window"),
+                      motion_input=options.get("motion_input", "rate"))  # fmt: skip
         kw = {"radar": r}
     t0 = time.perf_counter()
     if options.get("radar_rain", "gauge") != "gauge":  # round 14: the radar per subcatchment
@@ -213,6 +214,9 @@ def main():
     ap.add_argument("--bias", default=None,
                     help="the gauge-adjusted radar's mean-field bias: window|kalman "
                     "(RadarRain's bias; recorded in each row when given)")  # fmt: skip
+    ap.add_argument("--motion-input", default="rate",
+                    help="the optical flow's input: rate|db (RadarRain's motion_input; "
+                    "recorded in each row when not rate)")  # fmt: skip
     ap.add_argument("--storm", default=None,
                     help="a design-storm preset or bundled scenario carried by the field "
                     "(default: the network's own design storm)")  # fmt: skip
@@ -266,6 +270,8 @@ def main():
         opt["radar_rain"] = a.radar_rain
     if a.bias is not None:
         opt["bias"] = a.bias
+    if a.motion_input != "rate":
+        opt["motion_input"] = a.motion_input
     if a.storm is not None:
         opt["storm"] = a.storm
     if a.storm_shift_min:
@@ -278,7 +284,7 @@ def main():
     out = Path(a.o)
     key = ("network", "seed", "mode", "method", "members", "label", "spread", "motion_pairs",
            "mean", "motion_pert", "storm", "storm_shift_min", "radar_rain", "n_cells",
-           "cell_m", "bias")  # fmt: skip
+           "cell_m", "bias", "motion_input")  # fmt: skip
     with ProcessPoolExecutor(a.jobs) as pool:
         for f in as_completed([pool.submit(one, *r) for r in runs]):
             r = f.result()

@@ -140,6 +140,14 @@ from twin.errors import InputError
     "members span a timing error (README, The members' motion).",
 )
 @click.option(
+    "--motion-input",
+    type=click.Choice(["rate", "db"]),
+    default=None,
+    help="With --radar: the optical flow of the rain rate [mm/h] itself (rate, as before "
+    "round 16) or of its decibels, 10 log10(R / 1 mm/h), -15 dB below 0.1 mm/h (db, the "
+    "default with the extrapolation since round 16) (README, The nowcast's motion (round 16)).",
+)
+@click.option(
     "--nowcast-spread",
     type=click.Choice(["lagrangian", "area", "rate", "lagrangian-walk", "area-walk", "rate-walk"]),
     default=None,
@@ -290,7 +298,7 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
               nudging,
               conduits, subcatchments, obs_error, plain_gate, plain_qc, factor_bound,
               factor_independent,
-              motion_pairs, nowcast_mean, motion_pert, nowcast_spread, radar_rain,
+              motion_pairs, nowcast_mean, motion_pert, motion_input, nowcast_spread, radar_rain,
               radar_bias, warning_hold, warning_probability, warning_hysteresis,
               warning_update_probability, warning_update_min, warning_hold_expected_min,
               rain_mmh, rain_15min_mm,
@@ -329,6 +337,7 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
                   "--motion-pairs": motion_pairs is not None,
                   "--nowcast-mean": nowcast_mean != "extrapolation",
                   "--motion-pert": motion_pert is not None,
+                  "--motion-input": motion_input is not None,
                   "--nowcast-spread": nowcast_spread is not None,
                   "--radar-rain": radar_rain is not None,
                   "--radar-bias": radar_bias is not None}  # fmt: skip
@@ -405,7 +414,12 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
     # round 13: the extrapolation's members span the motion's error, around the 5 pairs'
     # motion (README, The members' motion); STEPS and S-PROG keep their own; round 14:
     # their lognormal spread where it rains like the catchments (The members' spread)
-    from twin.ops.nowcast import WATCH_BIAS, watch_motion_defaults, watch_spread_default
+    from twin.ops.nowcast import (
+        WATCH_BIAS,
+        watch_motion_defaults,
+        watch_motion_input_default,
+        watch_spread_default,
+    )
 
     motion_pairs, motion_pert = watch_motion_defaults(nowcast, nowcast_mean, motion_pairs,
                                                       motion_pert)  # fmt: skip
@@ -423,6 +437,8 @@ def watch_cmd(network, sensors_path, obs_path, rain_path, radar_dir, nowcast, su
                                                 motion_pairs=motion_pairs,
                                                 mean=nowcast_mean,
                                                 motion_pert=motion_pert,
+                                                motion_input=watch_motion_input_default(
+                                                    nowcast, motion_input),
                                                 spread=nowcast_spread,
                                                 bias=radar_bias or WATCH_BIAS),
                  "radar_rain": radar_rain or "gauge"}  # fmt: skip
