@@ -36,7 +36,7 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from watch_far import describe  # noqa: E402
+from watch_far import load  # noqa: E402
 from watch_radar import in_force_scores  # noqa: E402
 from watch_twin import network  # noqa: E402
 
@@ -58,21 +58,6 @@ VARIANTS = {
     "expected30": ({"hold_expected_min": 30.0}, 1),
 }
 GOAL = {"pod": 0.8, "far": 0.3, "lead_min": 20.0}
-
-
-def load(folder: Path):
-    import xarray as xr
-
-    from twin.validation import twin_experiment as E
-
-    info = describe(folder)
-    net = network(info["network"])
-    with xr.open_dataset(folder / "forecasts.nc") as fc, xr.open_dataset(folder / "truth.nc") as tr:
-        fc, tr = fc.load(), tr.load()
-    path = folder / "warnings.jsonl"
-    rec = [json.loads(x) for x in path.read_text().splitlines()] if path.exists() else []
-    rec = [m for m in rec if m["kind"] == "manhole_overflow"]
-    return info, net, fc, tr, rec, E.truth_floods(net, tr), E.truth_flood_times(net, tr)
 
 
 def replay(fc, names, fields: dict, pool: int = 1) -> list[dict]:

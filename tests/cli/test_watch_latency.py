@@ -9,7 +9,7 @@ import numpy as np
 import pytest
 import xarray as xr
 
-from tests.cli.test_watch_paths import SENSORS, _csv
+from tests.cli.test_watch_paths import SENSORS, _csv, refused_in_one_line
 from twin.cli import main
 
 
@@ -24,14 +24,7 @@ from twin.cli import main
     ],
 )
 def test_a_bad_latency_is_one_line_naming_the_option(tmp_path, capsys, options):
-    sensors = tmp_path / "s.toml"
-    sensors.write_text(SENSORS)
-    out = tmp_path / "out"
-    code = main(["watch", "small", "--sensors", str(sensors), *options, "-o", str(out)])
-    err = capsys.readouterr().err.strip().splitlines()
-    assert code == 2
-    assert len(err) == 1 and err[0].startswith("twin: error:") and "'--latency-min'" in err[0]
-    assert not out.exists()
+    refused_in_one_line(tmp_path, capsys, options, "--latency-min")
 
 
 def _rows(minutes, ids):

@@ -93,6 +93,12 @@ def test_the_radar_per_subcatchment_runs_and_resumes(tmp_path):
     ],
 )
 def test_options_that_need_or_exclude_another_are_one_line(tmp_path, capsys, options, field):
+    refused_in_one_line(tmp_path, capsys, options, field)
+
+
+def refused_in_one_line(tmp_path, capsys, options, field) -> str:
+    """``twin watch small`` with ``options`` refused: exit 2, one line naming ``field``,
+    no output folder; returns the line."""
     sensors = tmp_path / "s.toml"
     sensors.write_text(SENSORS)
     out = tmp_path / "out"
@@ -101,6 +107,7 @@ def test_options_that_need_or_exclude_another_are_one_line(tmp_path, capsys, opt
     assert code == 2
     assert len(err) == 1 and err[0].startswith("twin: error:") and f"'{field}'" in err[0], err
     assert not out.exists()
+    return err[0]
 
 
 @pytest.mark.parametrize(

@@ -7,7 +7,7 @@ import json
 
 import pytest
 
-from tests.cli.test_watch_paths import SENSORS, _csv, _rows
+from tests.cli.test_watch_paths import SENSORS, _csv, _rows, refused_in_one_line
 from twin.cli import main
 
 
@@ -31,16 +31,9 @@ from twin.cli import main
     ],
 )
 def test_a_threshold_out_of_range_is_one_line(tmp_path, capsys, option, value):
-    (tmp_path / "s.toml").write_text(SENSORS)
-    out = tmp_path / "out"
-    code = main(["watch", "small", "--sensors", str(tmp_path / "s.toml"), option, value,
-                 "-o", str(out)])  # fmt: skip
-    err = capsys.readouterr().err.strip().splitlines()
-    assert code == 2
-    assert len(err) == 1 and err[0].startswith("twin: error:") and f"'{option}'" in err[0], err
+    line = refused_in_one_line(tmp_path, capsys, [option, value], option)
     # a range (or a number), not an unknown option
-    assert "must be" in err[0] or "finite" in err[0] or "a number" in err[0], err
-    assert not out.exists()
+    assert "must be" in line or "finite" in line or "a number" in line, line
 
 
 def test_the_twin_checks_its_thresholds_too(tmp_path):
