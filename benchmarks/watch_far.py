@@ -34,6 +34,7 @@ import json
 import os
 import sys
 from pathlib import Path
+from types import SimpleNamespace
 
 import numpy as np
 
@@ -100,26 +101,41 @@ def downstream_of(net, links) -> set[int]:
     return out
 
 
-def nowcast_ratio(info, cycles) -> dict:
-    """Per cycle: the nowcast's mean rain over the town in the next 30 minutes (8 members'
-    mean, before the rain factor) and the field's (the truth's divided by its
-    under-catch), their largest 15-minute means within it, and the gauge adjustment's
-    mean-field bias (the nowcast is the radar's extrapolation times it)."""
+def town_field(info) -> SimpleNamespace:
+    """The radar twin experiment of a kept run rebuilt (``info``: :func:`describe`'s; the
+    seed's under-catch factor) with what the town-rain comparisons read: ``ex``, ``radar``
+    (its frames), ``opts``, ``rain`` (the network's own gauge rain), ``area`` [m2] and
+    ``gauge`` of the subcatchments, ``t_s`` (the truth's times [s after the start]) and
+    ``field`` (the truth's catchment-mean rain over its under-catch [mm/h])."""
     from twin.engine.options import SimOptions
-    from twin.ops.nowcast import RadarRain
-    from twin.ops.rain import ObservedRain, persistence_nowcast
+    from twin.ops.rain import ObservedRain
     from twin.validation.radar_twin import radar_experiment
 
     seed = info["seed"]
     factor = 1.2 + 0.1 * (seed % 3)
     ex, _, radar = radar_experiment(network(info["network"]), 6, seed, rain_factor=factor)
     opts = SimOptions.from_network(ex.model)
-    rain = ObservedRain.of_network(ex.model, opts)
     area = np.asarray(ex.model.subcatchments.area_m2, float)
-    g = np.asarray(ex.model.subcatchments.raingage, int)
     t_s = (ex.truth.time.values - np.datetime64(opts.start)).astype("timedelta64[s]")
-    t_s = t_s.astype(float)
-    field = ex.truth.subcatchment_rainfall.values @ area / area.sum() / factor
+    return SimpleNamespace(
+        ex=ex, radar=radar, opts=opts, rain=ObservedRain.of_network(ex.model, opts), area=area,
+        gauge=np.asarray(ex.model.subcatchments.raingage, int), t_s=t_s.astype(float),
+        field=ex.truth.subcatchment_rainfall.values @ area / area.sum() / factor,
+    )  # fmt: skip
+
+
+def nowcast_ratio(info, cycles) -> dict:
+    """Per cycle: the nowcast's mean rain over the town in the next 30 minutes (8 members'
+    mean, before the rain factor) and the field's (the truth's divided by its
+    under-catch), their largest 15-minute means within it, and the gauge adjustment's
+    mean-field bias (the nowcast is the radar's extrapolation times it)."""
+    from twin.ops.nowcast import RadarRain
+    from twin.ops.rain import persistence_nowcast
+
+    seed = info["seed"]
+    tf = town_field(info)
+    ex, radar, opts, rain = tf.ex, tf.radar, tf.opts, tf.rain
+    area, g, t_s, field = tf.area, tf.gauge, tf.t_s, tf.field
     rr = None
     if info["mode"].startswith("radar"):
         method = "extrapolation" if "extrapolation" in info["mode"] else "steps"

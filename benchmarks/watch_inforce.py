@@ -36,9 +36,8 @@ from pathlib import Path
 import numpy as np
 
 sys.path.insert(0, str(Path(__file__).parent))
-from watch_far import load  # noqa: E402
+from watch_far import load, town_field  # noqa: E402
 from watch_radar import in_force_scores  # noqa: E402
-from watch_twin import network  # noqa: E402
 
 #: name -> (WarningSettings fields, cycles pooled (a time-lagged probability: the mean of
 #: the last K cycles' probabilities of the manhole, K=1 none))
@@ -107,20 +106,12 @@ def town_nowcast(folder: Path, info, cycles) -> dict:
     minutes [mm/h] (members' mean, before the rain factor) and the field's (the truth's
     over its under-catch), the run's ``RadarRain`` rebuilt from its ``radar/`` with its
     options."""
-    from twin.engine.options import SimOptions
     from twin.ops.nowcast import RadarRain, read_radar_folder
-    from twin.ops.rain import ObservedRain
-    from twin.validation.radar_twin import radar_experiment
 
     seed = info["seed"]
-    factor = 1.2 + 0.1 * (seed % 3)
-    ex, _, _ = radar_experiment(network(info["network"]), 6, seed, rain_factor=factor)
-    opts = SimOptions.from_network(ex.model)
-    rain = ObservedRain.of_network(ex.model, opts)
-    area = np.asarray(ex.model.subcatchments.area_m2, float)
-    g = np.asarray(ex.model.subcatchments.raingage, int)
-    t_s = (ex.truth.time.values - np.datetime64(opts.start)) / np.timedelta64(1, "s")
-    field = ex.truth.subcatchment_rainfall.values @ area / area.sum() / factor
+    tf = town_field(info)
+    ex, opts, rain = tf.ex, tf.opts, tf.rain
+    area, g, t_s, field = tf.area, tf.gauge, tf.t_s, tf.field
     o = run_options(folder.name)
     rr = RadarRain(read_radar_folder(folder / "radar"), ex.model, opts.start,
                    method="extrapolation", spread=o["spread"], gauge_adjusted=True,
