@@ -13,10 +13,9 @@ import sys
 import numpy as np
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
-from watch_twin import case_args, network
+from watch_twin import case_args, network, probe_radar_rain
 
 from twin.engine.options import SimOptions
-from twin.ops.nowcast import RadarRain
 from twin.ops.rain import ObservedRain
 from twin.validation import radar_twin as R
 from twin.validation.radar_twin import draw, networks_of_field, storm_frames
@@ -30,16 +29,7 @@ radar = R.radar_view(frames, seed=seed)
 model, field_net = networks_of_field(net, frames)
 opts = SimOptions.from_network(model)
 factor = 1.2 + 0.1 * (seed % 3)
-r = RadarRain(
-    radar,
-    model,
-    opts.start,
-    method="extrapolation",
-    spread="rate",
-    gauge_adjusted=True,
-    motion_pairs=5,
-    motion_pert="pairs",
-)
+r = probe_radar_rain(radar, model, opts.start)
 share = r._gauge_share
 truth = (r.to_gauges(frames.values) @ share) * factor  # catchment mean (gauge areas)
 rad = r.to_gauges(radar.values) @ share

@@ -12,10 +12,9 @@ import sys
 import numpy as np
 
 sys.path.insert(0, str(__import__("pathlib").Path(__file__).parent))
-from watch_twin import case_args, network
+from watch_twin import case_args, network, probe_radar_rain
 
 from twin.engine.options import SimOptions
-from twin.ops.nowcast import RadarRain
 from twin.ops.rain import ObservedRain
 from twin.validation import twin_experiment as E
 from twin.validation.radar_twin import radar_experiment
@@ -30,16 +29,7 @@ floods = E.truth_floods(ex.model, ex.truth)
 ft = sorted(floods.values())
 start = np.datetime64(opts.start, "s")
 fmin = [float((np.datetime64(t, "s") - start) / np.timedelta64(60, "s")) for t in ft]
-r = RadarRain(
-    radar,
-    ex.model,
-    opts.start,
-    method="extrapolation",
-    spread="rate",
-    gauge_adjusted=True,
-    motion_pairs=5,
-    motion_pert="pairs",
-)
+r = probe_radar_rain(radar, ex.model, opts.start)
 gauges = ObservedRain.of_network(ex.model, opts)
 ng = len(ex.model.raingages)
 rows = []

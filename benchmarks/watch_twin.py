@@ -48,6 +48,16 @@ def case_args(doc: str):
     return a.network, a.seed, a.cell_m, a.n_cells, Path(a.o)
 
 
+def probe_radar_rain(frames, model, start):
+    """The gauge-adjusted radar nowcast of the one-case probe scripts (watch-burst's): the
+    extrapolation with round 14's ``twin watch`` radar settings (the rate spread, the 5
+    pairs' motion, the members' perturbed motion; ``RadarRain``'s own window bias)."""
+    from twin.ops.nowcast import RadarRain
+
+    return RadarRain(frames, model, start, method="extrapolation", spread="rate",
+                     gauge_adjusted=True, motion_pairs=5, motion_pert="pairs")  # fmt: skip
+
+
 def network(name):
     import twin
 
